@@ -1,0 +1,60 @@
+/**
+ * mlc-pipe's error tree. Every error says what went wrong, where, and how to fix it;
+ * the original failure is kept as `cause`.
+ *
+ *   MlcPipeError
+ *   ├── ConfigError   (pipeline YAML / params / CLI usage; exit code 2)
+ *   ├── DagError      (cycles, duplicate outputs, unknown stages; exit code 2)
+ *   ├── StageError    (a stage failed while running; carries the stage id; exit code 1)
+ *   └── DataError     (bad input data; carries file and line when known)
+ */
+export interface MlcPipeErrorOptions {
+  cause?: unknown;
+  /** A one-line suggestion shown after the message. */
+  hint?: string;
+}
+
+export class MlcPipeError extends Error {
+  readonly hint?: string;
+  constructor(message: string, options: MlcPipeErrorOptions = {}) {
+    if (!message) throw new TypeError('MlcPipeError needs a non-empty message');
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.hint = options.hint;
+  }
+  /** Exit code the CLI uses for this error. */
+  get exitCode(): number {
+    return 1;
+  }
+}
+
+export class ConfigError extends MlcPipeError {
+  override get exitCode(): number {
+    return 2;
+  }
+}
+
+export class DagError extends MlcPipeError {
+  override get exitCode(): number {
+    return 2;
+  }
+}
+
+export class StageError extends MlcPipeError {
+  readonly stage: string;
+  constructor(stage: string, message: string, options: MlcPipeErrorOptions = {}) {
+    super(`stage ${stage}: ${message}`, options);
+    this.stage = stage;
+  }
+}
+
+export class DataError extends MlcPipeError {
+  readonly file?: string;
+  readonly line?: number;
+  constructor(message: string, where: { file?: string; line?: number } = {}, options: MlcPipeErrorOptions = {}) {
+    const at = where.file ? `${where.file}${where.line !== undefined ? `:${where.line}` : ''}: ` : '';
+    super(`${at}${message}`, options);
+    this.file = where.file;
+    this.line = where.line;
+  }
+}

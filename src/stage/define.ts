@@ -1,0 +1,76 @@
+/**
+ * The contract between the runner and a stage. A stage module (built-in under `stages/`, or a
+ * user's `.ts`/`.js` file named by `uses: ./path.ts`) default-exports `defineStage({...})`.
+ *
+ * Rules every stage follows:
+ * - The module's top level is cheap: heavy imports (TensorFlow.js, sharp, …) happen inside `run`
+ *   with `await import(...)`, so planning a pipeline never loads them.
+ * - `params` is a TypeBox schema: the single source of truth for validation, defaults (ajv
+ *   `useDefaults`), the TS type (`Static<typeof params>`), `mlc-pipe stages` and the README.
+ *   Every field has a `description` ending "Defaults to …".
+ * - `inputs`/`outputs` are paths relative to the pipeline file's folder (files or folders).
+ *   The runner hashes inputs for the cache and edges of the DAG; a stage writes each output
+ *   through `ctx.out(path)`, a temporary path the runner renames into place only on success.
+ * - `run` may execute in another process (the executor decides), so it must only use `ctx`.
+ */
+import type { Static, TObject } from '@sinclair/typebox';
+
+export interface StageResources {
+  /** CPU cores the stage keeps busy. Defaults to 1. */
+  cpu?: number;
+  /** GPUs the stage needs. Defaults to 0. */
+  gpu?: number;
+}
+
+export interface StageContext<P> {
+  /** Stage id in the pipeline, e.g. `train` or `train@resnet18`. */
+  readonly id: string;
+  /** Params after defaults and `${var}` interpolation, validated against the schema. */
+  readonly params: P;
+  /** Absolute folder of the pipeline file; relative paths resolve against it. */
+  readonly cwd: string;
+  /** Absolute temp path to write the declared output `declared` to (renamed into place on success). */
+  out(declared: string): string;
+  /** Absolute path of an input or any path relative to the pipeline folder. */
+  path(relative: string): string;
+  /** A line for the stage log (`logs/<pipeline>/<stage>.log`) and the task view. */
+  log(message: string): void;
+  /** A short status shown in the task view's current line (not logged), e.g. `epoch 3/10 loss 0.41`. */
+  progress(message: string): void;
+  /** Aborted when the user presses Ctrl-C or the runner cancels; long loops check it. */
+  readonly signal: AbortSignal;
+}
+
+/** What `run` may return: metrics are written to the lock file beside the stage's outputs. */
+export interface StageResult {
+  metrics?: Record<string, number | string | null>;
+}
+
+export interface StageSpec<S extends TObject> {
+  /** Name used in `uses:`, e.g. `train`. */
+  name: string;
+  /** Bump to invalidate every cached result of this stage. */
+  version: string;
+  /** One line shown by `mlc-pipe stages`. */
+  description: string;
+  /** TypeBox object schema of the `with:` block. */
+  params: S;
+  /** Paths read (relative to the pipeline folder). */
+  inputs(params: Static<S>): string[];
+  /** Paths written (relative to the pipeline folder). */
+  outputs(params: Static<S>): string[];
+  /** Resources the scheduler reserves while the stage runs. Defaults to `{ cpu: 1 }`. */
+  resources?: StageResources | ((params: Static<S>) => StageResources);
+  run(ctx: StageContext<Static<S>>): Promise<StageResult | void>;
+}
+
+export type StageDefinition = StageSpec<TObject> & { readonly kind: 'mlc-pipe-stage' };
+
+/** Declares a stage. Identity function plus a brand the loader checks. */
+export function defineStage<S extends TObject>(spec: StageSpec<S>): StageSpec<S> & { readonly kind: 'mlc-pipe-stage' } {
+  return Object.freeze({ ...spec, kind: 'mlc-pipe-stage' as const });
+}
+
+export function isStageDefinition(value: unknown): value is StageDefinition {
+  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'mlc-pipe-stage';
+}
