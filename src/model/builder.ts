@@ -1,0 +1,111 @@
+/**
+ * Shared building blocks for the backbones: a small builder that hands out deterministic layer
+ * names and initializer seeds, and the conv → BN → activation unit every backbone uses.
+ *
+ * Conventions (the seed project's recipe): NHWC, convolutions without bias, he-normal kernels,
+ * BatchNormalization with configurable momentum/epsilon. L2 regularisation is NOT attached to the
+ * layers: `src/model/regularization.ts` adds it to the loss so conv kernels and BN gammas get
+ * separate weights (`l2_conv`, `l2_gamma`).
+ */
+import { tf } from '../engine/tf.ts';
+
+type SymbolicTensor = tf.SymbolicTensor;
+
+export interface BuilderOptions {
+  /** Seed of the first initializer; each layer gets `seed + its index`. Defaults to 0. */
+  seed?: number;
+  /** BatchNormalization momentum (Keras convention: moving = m·moving + (1−m)·batch). Defaults to 0.9 (= PyTorch 0.1). */
+  bnMomentum?: number;
+  /** BatchNormalization epsilon. Defaults to 1e-5. */
+  bnEpsilon?: number;
+}
+
+/** Hands out unique layer names and per-layer initializer seeds, in build order. */
+export class Builder {
+  readonly bnMomentum: number;
+  readonly bnEpsilon: number;
+  private seed: number;
+  private counts = new Map<string, number>();
+
+  constructor(options: BuilderOptions = {}) {
+    this.seed = options.seed ?? 0;
+    this.bnMomentum = options.bnMomentum ?? 0.9;
+    this.bnEpsilon = options.bnEpsilon ?? 1e-5;
+  }
+
+  /** A fresh seed for the next initializer. */
+  nextSeed(): number {
+    return this.seed++;
+  }
+
+  /** `prefix` the first time, then `prefix_1`, `prefix_2`, … */
+  name(prefix: string): string {
+    const n = this.counts.get(prefix) ?? 0;
+    this.counts.set(prefix, n + 1);
+    return n === 0 ? prefix : `${prefix}_${n}`;
+  }
+
+  heNormal(): ReturnType<typeof tf.initializers.heNormal> {
+    return tf.initializers.heNormal({ seed: this.nextSeed() });
+  }
+
+  /** 2-D convolution without bias. Strided convs pad explicitly like PyTorch (k//2 each side). */
+  conv(x: SymbolicTensor, filters: number, kernel: number, stride: number, name: string): SymbolicTensor {
+    let y = x;
+    let padding: 'same' | 'valid' = 'same';
+    if (stride > 1 && kernel > 1) {
+      const p = Math.floor(kernel / 2);
+      y = tf.layers.zeroPadding2d({ padding: [[p, p], [p, p]], name: this.name(`${name}_pad`) }).apply(y) as SymbolicTensor;
+      padding = 'valid';
+    }
+    return tf.layers
+      .conv2d({ filters, kernelSize: kernel, strides: stride, padding, useBias: false, kernelInitializer: this.heNormal(), name: this.name(name) })
+      .apply(y) as SymbolicTensor;
+  }
+
+  /** Depthwise 3-D convolution without bias (PyTorch-style padding when strided). */
+  depthwise(x: SymbolicTensor, kernel: number, stride: number, name: string): SymbolicTensor {
+    let y = x;
+    let padding: 'same' | 'valid' = 'same';
+    if (stride > 1 && kernel > 1) {
+      const p = Math.floor(kernel / 2);
+      y = tf.layers.zeroPadding2d({ padding: [[p, p], [p, p]], name: this.name(`${name}_pad`) }).apply(y) as SymbolicTensor;
+      padding = 'valid';
+    }
+    return tf.layers
+      .depthwiseConv2d({ kernelSize: kernel, strides: stride, padding, useBias: false, depthwiseInitializer: this.heNormal(), name: this.name(name) })
+      .apply(y) as SymbolicTensor;
+  }
+
+  bn(x: SymbolicTensor, name: string): SymbolicTensor {
+    return tf.layers.batchNormalization({ axis: -1, momentum: this.bnMomentum, epsilon: this.bnEpsilon, name: this.name(name) }).apply(x) as SymbolicTensor;
+  }
+
+  relu(x: SymbolicTensor, name: string): SymbolicTensor {
+    return tf.layers.reLU({ name: this.name(name) }).apply(x) as SymbolicTensor;
+  }
+
+  relu6(x: SymbolicTensor, name: string): SymbolicTensor {
+    return tf.layers.reLU({ maxValue: 6, name: this.name(name) }).apply(x) as SymbolicTensor;
+  }
+
+  add(xs: SymbolicTensor[], name: string): SymbolicTensor {
+    return tf.layers.add({ name: this.name(name) }).apply(xs) as SymbolicTensor;
+  }
+
+  /** conv → BN (no activation). */
+  convBn(x: SymbolicTensor, filters: number, kernel: number, stride: number, name: string): SymbolicTensor {
+    return this.bn(this.conv(x, filters, kernel, stride, `${name}_conv`), `${name}_bn`);
+  }
+
+  /** 3×3/2 max pool with PyTorch's padding 1. Call it on non-negative input (after ReLU): zero padding then equals −∞ padding. */
+  maxPool3s2(x: SymbolicTensor, name: string): SymbolicTensor {
+    const y = tf.layers.zeroPadding2d({ padding: [[1, 1], [1, 1]], name: this.name(`${name}_pad`) }).apply(x) as SymbolicTensor;
+    return tf.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'valid', name: this.name(name) }).apply(y) as SymbolicTensor;
+  }
+}
+
+/** Scales a channel count by the width multiplier, keeping at least `min` channels. */
+export function scaled(channels: number, width: number, min = 4): number {
+  return Math.max(min, Math.round(channels * width));
+}

@@ -1,0 +1,95 @@
+/**
+ * MixedConv2D: one convolution whose channels are split into parts, each part convolved with its
+ * own kernel size as a grouped convolution (MixNet's mixed depthwise conv when groups = channels,
+ * the seed's ResNeXt-18 "mixed kernel group conv" otherwise). Output channels = input channels,
+ * no bias, 'same' padding. tfjs has no grouped conv, so each group is a slice → conv2d → concat
+ * inside `call` (gradients flow through slice/concat).
+ */
+import { tf } from '../../engine/tf.ts';
+
+export interface MixedConvPart {
+  /** Channels of the input (and output) this part covers. */
+  channels: number;
+  /** Square kernel size of this part. */
+  kernel: number;
+  /** Groups inside this part (channels % groups == 0); groups = channels means depthwise. */
+  groups: number;
+}
+
+export interface MixedConv2DArgs {
+  /** The parts, in channel order; their channels sum to the input channels. */
+  parts: MixedConvPart[];
+  /** Stride of every part. Defaults to 1. */
+  strides?: number;
+  /** Seed of the he-normal initializer of part i is `seed + i`. Defaults to 0. */
+  seed?: number;
+  name?: string;
+  trainable?: boolean;
+}
+
+export class MixedConv2D extends tf.layers.Layer {
+  static className = 'MixedConv2D';
+  readonly parts: MixedConvPart[];
+  readonly strides: number;
+  readonly seed: number;
+  private kernels: tf.LayerVariable[] = [];
+
+  constructor(args: MixedConv2DArgs) {
+    super({ name: args.name, trainable: args.trainable });
+    for (const p of args.parts) {
+      if (p.channels % p.groups !== 0) throw new Error(`MixedConv2D: ${p.channels} channels are not divisible into ${p.groups} groups`);
+    }
+    this.parts = args.parts.map((p) => ({ ...p }));
+    this.strides = args.strides ?? 1;
+    this.seed = args.seed ?? 0;
+  }
+
+  override build(inputShape: tf.Shape | tf.Shape[]): void {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    const cin = shape[shape.length - 1];
+    const total = this.parts.reduce((s, p) => s + p.channels, 0);
+    if (cin !== total) throw new Error(`MixedConv2D ${this.name}: input has ${cin} channels but the parts cover ${total}`);
+    this.kernels = this.parts.map((p, i) => {
+      const depthwise = p.groups === p.channels;
+      const kshape = depthwise ? [p.kernel, p.kernel, p.channels, 1] : [p.kernel, p.kernel, p.channels / p.groups, p.channels];
+      return this.addWeight(`kernel_${i}`, kshape, 'float32', tf.initializers.heNormal({ seed: this.seed + i }));
+    });
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    const down = (v: number | null) => (v === null ? null : Math.ceil(v / this.strides));
+    return [s[0], down(s[1]), down(s[2]), s[3]];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
+      const outs: tf.Tensor4D[] = [];
+      let c0 = 0;
+      this.parts.forEach((p, i) => {
+        const xi = p.channels === x.shape[3] ? x : x.slice([0, 0, 0, c0], [-1, -1, -1, p.channels]);
+        const k = this.kernels[i]!.read() as tf.Tensor4D;
+        if (p.groups === p.channels) {
+          outs.push(tf.depthwiseConv2d(xi, k, this.strides, 'same'));
+        } else if (p.groups === 1) {
+          outs.push(tf.conv2d(xi, k, this.strides, 'same'));
+        } else {
+          const cg = p.channels / p.groups;
+          for (let g = 0; g < p.groups; g++) {
+            const xg = xi.slice([0, 0, 0, g * cg], [-1, -1, -1, cg]);
+            const kg = k.slice([0, 0, 0, g * cg], [-1, -1, -1, cg]);
+            outs.push(tf.conv2d(xg, kg, this.strides, 'same'));
+          }
+        }
+        c0 += p.channels;
+      });
+      return outs.length === 1 ? outs[0]! : tf.concat(outs, 3);
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), parts: this.parts.map((p) => ({ ...p })), strides: this.strides, seed: this.seed };
+  }
+}

@@ -1,0 +1,20 @@
+/** Nearest valid identifier by Levenshtein distance, for "did you mean" hints. */
+export function nearest(word: string, valid: readonly string[]): string {
+  let best = valid[0] ?? '';
+  let bestD = Infinity;
+  for (const v of valid) {
+    const d = levenshtein(word.toLowerCase(), v.toLowerCase());
+    if (d < bestD) [best, bestD] = [v, d];
+  }
+  return best;
+}
+
+export function levenshtein(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
