@@ -28,7 +28,10 @@ export async function initEngine(options: EngineOptions = {}): Promise<EngineInf
   const order = want === 'auto' ? ['wasm', 'cpu'] : [want];
   for (const name of order) {
     try {
-      if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
+      if (name === 'wasm') {
+        await import('@tensorflow/tfjs-backend-wasm');
+        await import('./wasm-kernels/index.ts');
+      }
       if (await tf.setBackend(name)) {
         await tf.ready();
         options.log?.(`engine: ${name}`);

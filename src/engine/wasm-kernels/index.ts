@@ -1,0 +1,21 @@
+/**
+ * Custom wasm kernels that make training work (and fast) on the wasm backend. Importing this
+ * module registers them; `initEngine` imports it when it selects wasm. Each kernel lives in its
+ * own file; see their headers for the formulation.
+ */
+import { registerWasmKernel } from './register.ts';
+import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.ts';
+import { conv2dBackpropInputConfig } from './conv2d-backprop-input.ts';
+import { depthwiseBackpropFilterConfig } from './depthwise-backprop-filter.ts';
+import { depthwiseBackpropInputConfig } from './depthwise-backprop-input.ts';
+
+/** Names of the kernels this module registers for the wasm backend. */
+export const customWasmKernels: readonly string[] = [
+  conv2dBackpropFilterConfig,
+  conv2dBackpropInputConfig,
+  depthwiseBackpropFilterConfig,
+  depthwiseBackpropInputConfig,
+].map((config) => {
+  registerWasmKernel(config);
+  return config.kernelName;
+});
