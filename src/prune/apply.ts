@@ -1,0 +1,82 @@
+/**
+ * Builds the slimmer model: the producer convs get fewer filters in the model config, a new model is
+ * built from that config (every other layer infers its shapes), and each weight is copied from the
+ * original with the pruned channels sliced out (conv kernel out-channels, BN gamma/beta/mean/var,
+ * depthwise channels, next conv/dense in-channels).
+ */
+import { tf } from '../engine/tf.ts';
+import type { LayersModel } from '../engine/tf.ts';
+import type { PruneGroup } from './groups.ts';
+
+interface Slices {
+  /** Kept output filters (producer conv). */
+  out?: number[];
+  /** Kept channels of a per-channel layer. */
+  channel?: number[];
+  /** Kept input channels (consumer conv/dense). */
+  in?: number[];
+}
+
+function gatherAxis(t: tf.Tensor, keep: number[] | undefined, axis: number): tf.Tensor {
+  if (keep === undefined) return t;
+  return tf.gather(t, tf.tensor1d(keep, 'int32'), axis);
+}
+
+/** The sliced copy of one layer's weights, in the layer's weight order. */
+function sliceWeights(cls: string, weights: tf.Tensor[], s: Slices): tf.Tensor[] {
+  return weights.map((w, i) => {
+    if (cls === 'Conv2D') {
+      if (i === 0) return gatherAxis(gatherAxis(w, s.out, 3), s.in, 2);
+      return gatherAxis(w, s.out, 0); // bias
+    }
+    if (cls === 'DepthwiseConv2D') return i === 0 ? gatherAxis(w, s.channel, 2) : gatherAxis(w, s.channel, 0);
+    if (cls === 'BatchNormalization') return gatherAxis(w, s.channel, 0);
+    if (cls === 'Dense') return i === 0 ? gatherAxis(w, s.in, 0) : w;
+    return w;
+  });
+}
+
+/**
+ * Returns a new model with the channels outside `keep[g]` removed from each group `g`.
+ * The caller owns (and disposes) the returned model; `model` is left untouched.
+ */
+export function applyPruning(model: LayersModel, groups: PruneGroup[], keep: number[][]): LayersModel {
+  const config = structuredClone(model.getConfig()) as { layers: Array<{ name: string; config: Record<string, unknown> }> };
+  const slices = new Map<string, Slices>();
+  const at = (name: string): Slices => {
+    if (!slices.has(name)) slices.set(name, {});
+    return slices.get(name)!;
+  };
+  groups.forEach((g, gi) => {
+    const kept = keep[gi]!;
+    if (kept.length === g.channels) return;
+    at(g.producer).out = kept;
+    for (const l of g.channelLayers) at(l).channel = kept;
+    for (const l of g.consumers) at(l).in = kept;
+    const layerConfig = config.layers.find((l) => l.name === g.producer)!;
+    layerConfig.config.filters = kept.length;
+  });
+
+  // Container.fromConfig builds a functional model from a getConfig()-style (camelCase) config.
+  const fromConfig = (tf.LayersModel as unknown as { fromConfig(cls: unknown, cfg: unknown): LayersModel }).fromConfig;
+  const pruned = fromConfig(tf.LayersModel, config);
+  try {
+    for (const layer of model.layers) {
+      const weights = layer.getWeights();
+      if (weights.length === 0) continue;
+      const target = pruned.getLayer(layer.name);
+      const s = slices.get(layer.name);
+      if (s === undefined) {
+        target.setWeights(weights);
+        continue;
+      }
+      const sliced = tf.tidy(() => sliceWeights(layer.getClassName(), weights, s));
+      target.setWeights(sliced);
+      sliced.forEach((t, i) => t !== weights[i] && t.dispose());
+    }
+  } catch (err) {
+    pruned.dispose();
+    throw err;
+  }
+  return pruned;
+}

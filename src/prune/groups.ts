@@ -1,0 +1,114 @@
+/**
+ * Finds the channel groups network slimming may prune (Liu et al. 2017, "Learning Efficient
+ * Convolutional Networks through Network Slimming", ICCV): a Conv2D whose output feeds only a
+ * BatchNormalization, whose channels then flow through per-channel layers (activations, padding,
+ * pooling, a depthwise conv with multiplier 1 and its BN, …) into convolutions or dense layers only.
+ * Removing channel c then removes: the producer's output filter c, channel c of every per-channel
+ * layer on the way, and input channel c of every consumer.
+ *
+ * Channels that reach an Add, a Concatenate, a model output or any layer not listed here stay:
+ * their index is tied to another branch (a residual sum), so slicing one side would break the other.
+ */
+import type { LayerGraph, GraphLayer } from './layer-graph.ts';
+import { isModelOutput } from './layer-graph.ts';
+
+export interface PruneGroup {
+  /** The Conv2D whose output filters are pruned. */
+  producer: string;
+  /** The BatchNormalization right after it; its |gamma| ranks the channels. */
+  bn: string;
+  /** Per-channel layers between the BN and the consumers (the BN included), in graph order. */
+  channelLayers: string[];
+  /** Conv2D / Dense layers whose input channels are pruned. */
+  consumers: string[];
+  /** Output channels of the producer. */
+  channels: number;
+}
+
+/** Layers that act on each channel separately (output channel c depends only on input channel c). */
+const PER_CHANNEL = new Set([
+  'BatchNormalization',
+  'ReLU',
+  'LeakyReLU',
+  'ELU',
+  'ThresholdedReLU',
+  'PReLU',
+  'ZeroPadding2D',
+  'Dropout',
+  'SpatialDropout2D',
+  'GaussianNoise',
+  'GaussianDropout',
+  'MaxPooling2D',
+  'AveragePooling2D',
+  'GlobalAveragePooling2D',
+  'GlobalMaxPooling2D',
+  'DepthwiseConv2D',
+]);
+
+function isPerChannel(layer: GraphLayer): boolean {
+  if (layer.inputs.length !== 1) return false;
+  if (layer.className === 'Activation') return layer.config.activation !== 'softmax';
+  if (layer.className === 'DepthwiseConv2D') return (layer.config.depthMultiplier ?? 1) === 1;
+  if (layer.className === 'BatchNormalization') return isChannelAxis(layer.config.axis);
+  if (layer.className === 'PReLU') return false; // its alpha may be shared across axes: keep it simple
+  return PER_CHANNEL.has(layer.className);
+}
+
+function isChannelAxis(axis: unknown): boolean {
+  const a = Array.isArray(axis) ? axis : [axis ?? -1];
+  return a.length === 1 && (a[0] === -1 || a[0] === 3);
+}
+
+function isConsumer(layer: GraphLayer): boolean {
+  if (layer.inputs.length !== 1) return false;
+  return layer.className === 'Conv2D' || layer.className === 'Dense';
+}
+
+/**
+ * Walks every path from `start` and returns the per-channel layers and consumers it reaches, or
+ * `null` when a path ends anywhere else (Add, Concatenate, an output, an unknown layer).
+ */
+function walk(graph: LayerGraph, start: string): { channelLayers: string[]; consumers: string[] } | null {
+  const channelLayers: string[] = [];
+  const consumers: string[] = [];
+  const stack = [start];
+  while (stack.length > 0) {
+    const name = stack.pop()!;
+    if (isModelOutput(graph, name)) return null;
+    const next = graph.consumers.get(name) ?? [];
+    if (next.length === 0) return null;
+    for (const n of next) {
+      const layer = graph.byName.get(n)!;
+      if (isConsumer(layer)) consumers.push(n);
+      else if (isPerChannel(layer)) {
+        channelLayers.push(n);
+        stack.push(n);
+      } else return null;
+    }
+  }
+  return { channelLayers, consumers };
+}
+
+/** All prunable groups of the graph, in the model's layer order. */
+export function findPruneGroups(graph: LayerGraph): PruneGroup[] {
+  const groups: PruneGroup[] = [];
+  const order = new Map(graph.layers.map((l, i) => [l.name, i]));
+  for (const layer of graph.layers) {
+    if (layer.className !== 'Conv2D' || isModelOutput(graph, layer.name)) continue;
+    const next = graph.consumers.get(layer.name) ?? [];
+    if (next.length !== 1) continue;
+    const bn = graph.byName.get(next[0]!)!;
+    if (bn.className !== 'BatchNormalization' || !isPerChannel(bn) || bn.config.scale === false) continue;
+    const reach = walk(graph, bn.name);
+    if (reach === null || reach.consumers.length === 0) continue;
+    const byOrder = (a: string, b: string) => order.get(a)! - order.get(b)!;
+    groups.push({
+      producer: layer.name,
+      bn: bn.name,
+      channelLayers: [bn.name, ...reach.channelLayers].sort(byOrder),
+      consumers: [...new Set(reach.consumers)].sort(byOrder),
+      channels: layer.config.filters as number,
+    });
+  }
+  return groups;
+}
