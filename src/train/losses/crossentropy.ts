@@ -1,0 +1,35 @@
+/**
+ * Cross-entropy: categorical for softmax heads (−Σ_k y_k log p_k), binary for sigmoid heads
+ * (−y log σ(z) − (1−y) log(1−σ(z))), with optional label smoothing ε (see ./base.ts).
+ */
+import { tf } from '../../engine/tf.ts';
+import { checkRange, logProbs, reduceMasked, targets, type HeadInfo, type HeadLoss } from './base.ts';
+
+export interface CrossEntropyArgs {
+  /** Label smoothing ε in [0, 1). Defaults to 0. */
+  labelSmoothing?: number;
+}
+
+export class CrossEntropy implements HeadLoss {
+  readonly name = 'crossentropy';
+  readonly labelSmoothing: number;
+  constructor(args: CrossEntropyArgs = {}) {
+    this.labelSmoothing = checkRange(this.name, 'labelSmoothing', args.labelSmoothing ?? 0, 0, 0.999);
+  }
+  call(logits: tf.Tensor2D, labels: tf.Tensor1D, head: HeadInfo): tf.Scalar {
+    return tf.tidy(() => reduceMasked(crossEntropyPerSample(logits, labels, head, this.labelSmoothing), labels, head));
+  }
+  getConfig(): Record<string, unknown> {
+    return { name: this.name, labelSmoothing: this.labelSmoothing };
+  }
+}
+
+/** Per-sample cross-entropy [N] (unmasked). */
+export function crossEntropyPerSample(logits: tf.Tensor2D, labels: tf.Tensor1D, head: HeadInfo, epsilon = 0): tf.Tensor1D {
+  return tf.tidy(() => {
+    const y = targets(labels, head, epsilon);
+    const { logP, log1mP } = logProbs(logits, head);
+    if (head.kind === 'softmax') return tf.neg(tf.sum(y.mul(logP), -1)) as tf.Tensor1D;
+    return tf.neg(tf.sum(y.mul(logP).add(tf.sub(1, y).mul(log1mP)), -1)) as tf.Tensor1D;
+  });
+}

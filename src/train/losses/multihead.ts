@@ -1,0 +1,55 @@
+/**
+ * The training objective over all heads: Σ_h lossWeight_h · loss(logits_h, labels_h), each head's
+ * loss masked and class-weighted (./base.ts). Returns the total and the per-head terms.
+ */
+import { tf } from '../../engine/tf.ts';
+import { headKind, headUnits, type HeadSpec } from '../../model/heads.ts';
+import type { HeadInfo, HeadLoss } from './base.ts';
+
+export interface MultiHeadLossOptions {
+  /** Weight of each head's loss. Defaults to 1 per head. */
+  lossWeights?: number[];
+  /** Class weights per head (null = none). Defaults to none. */
+  classWeights?: Array<number[] | null>;
+}
+
+export function headInfos(heads: HeadSpec[], classWeights?: Array<number[] | null>): HeadInfo[] {
+  return heads.map((h, i) => ({ kind: headKind(h), units: headUnits(h), classWeights: classWeights?.[i] ?? undefined, index: i }));
+}
+
+/** Column `h` of labels laid out N×heads row-major. */
+export function labelColumn(labels: Int32Array, heads: number, h: number): Int32Array {
+  const n = labels.length / heads;
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) out[i] = labels[i * heads + h]!;
+  return out;
+}
+
+export function multiHeadLoss(
+  loss: HeadLoss,
+  logits: tf.Tensor2D[],
+  labels: tf.Tensor1D[],
+  infos: HeadInfo[],
+  options: MultiHeadLossOptions = {},
+): { total: tf.Scalar; perHead: tf.Scalar[] } {
+  const perHead = infos.map((info, h) => loss.call(logits[h]!, labels[h]!, info));
+  let total: tf.Scalar = tf.scalar(0);
+  perHead.forEach((l, h) => {
+    total = tf.add(total, l.mul(options.lossWeights?.[h] ?? 1));
+  });
+  return { total, perHead };
+}
+
+/** `balanced` class weights n / (k · count_c) from a head's labels (k = classes, 2 for a binary head; -1 ignored; empty classes get 0). */
+export function balancedClassWeights(column: ArrayLike<number>, head: HeadSpec): number[] {
+  const k = head.classes.length === 1 ? 2 : head.classes.length;
+  const counts = new Array<number>(k).fill(0);
+  let n = 0;
+  for (let i = 0; i < column.length; i++) {
+    const v = column[i]!;
+    if (v < 0 || v >= k) continue;
+    counts[v]!++;
+    n++;
+  }
+  return counts.map((c) => (c === 0 ? 0 : n / (k * c)));
+}
