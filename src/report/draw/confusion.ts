@@ -1,0 +1,79 @@
+/**
+ * Confusion-matrix drawing of one categorical head: rows are the true class, columns the
+ * predicted one; each cell shows its count and its share of the column (of everything predicted
+ * as that class), shaded by that share. Sized so that the seed's 64-class head stays readable.
+ */
+import { r, svgDocument, svgToPng, text, truncate } from './svg.ts';
+
+/** Pixel geometry of a K-class confusion drawing. */
+export interface ConfusionLayout {
+  /** Side of one cell: 64 px up to 12 classes, 44 px up to 32, 36 px above. */
+  cell: number;
+  /** Left edge of the grid (room for the row names). */
+  left: number;
+  /** Top edge of the grid (room for the title). */
+  top: number;
+  width: number;
+  height: number;
+}
+
+/** Geometry of the drawing: width = max(560, 200 + K·cell + 20), height = 60 + K·cell + 190. */
+export function confusionLayout(K: number): ConfusionLayout {
+  const cell = K <= 12 ? 64 : K <= 32 ? 44 : 36;
+  const left = 200;
+  const top = 60;
+  return { cell, left, top, width: Math.max(560, left + K * cell + 20), height: top + K * cell + 190 };
+}
+
+function blue(share: number): string {
+  // white → #08306b
+  const t = Math.max(0, Math.min(1, share));
+  const c = (a: number, b: number) => Math.round(a + (b - a) * t);
+  return `rgb(${c(247, 8)},${c(251, 48)},${c(255, 107)})`;
+}
+
+/** The drawing as an SVG document. `matrix[true][pred]` counts. */
+export function confusionSvg(matrix: number[][], classes: string[], title: string): string {
+  const K = classes.length;
+  if (matrix.length !== K || matrix.some((row) => row.length !== K)) {
+    throw new RangeError(`confusion matrix must be ${K}×${K} for ${K} classes`);
+  }
+  const { cell, left, top, width, height } = confusionLayout(K);
+  const colSum = classes.map((_, j) => matrix.reduce((a, row) => a + row[j]!, 0));
+  const countSize = cell >= 64 ? 15 : cell >= 44 ? 12 : 11;
+  const pctSize = cell >= 64 ? 12 : 9;
+  const nameSize = K <= 12 ? 13 : 11;
+  const nameChars = K <= 12 ? 22 : 20;
+  const parts: string[] = [];
+  parts.push(text(width / 2, 26, title, 17, 'text-anchor="middle" font-weight="bold"'));
+  parts.push(text(left + (K * cell) / 2, 48, 'columns: predicted · cell: count and % of its column', 12, 'text-anchor="middle" fill="#555"'));
+  for (let i = 0; i < K; i++) {
+    for (let j = 0; j < K; j++) {
+      const n = matrix[i]![j]!;
+      const share = colSum[j] ? n / colSum[j]! : 0;
+      const x = left + j * cell;
+      const y = top + i * cell;
+      parts.push(`<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${blue(share)}" stroke="${i === j ? '#d62728' : '#ccc'}" stroke-width="${i === j ? 1.5 : 0.5}"/>`);
+      if (n === 0 && K > 12) continue;
+      const fill = share > 0.5 ? 'fill="#fff"' : 'fill="#111"';
+      parts.push(text(x + cell / 2, y + cell / 2 - 1, String(n), countSize, `text-anchor="middle" ${fill}`));
+      const pct = share * 100;
+      parts.push(text(x + cell / 2, y + cell / 2 + pctSize + 1, `${pct >= 99.95 || pct === 0 || K > 12 ? pct.toFixed(0) : pct.toFixed(1)}%`, pctSize, `text-anchor="middle" ${fill}`));
+    }
+  }
+  classes.forEach((name, k) => {
+    const label = truncate(name, nameChars);
+    parts.push(text(left - 6, top + k * cell + cell / 2 + 4, label, nameSize, 'text-anchor="end"'));
+    const cx = left + k * cell + cell / 2;
+    const cy = top + K * cell + 8;
+    parts.push(text(0, 0, label, nameSize, `text-anchor="end" transform="translate(${r(cx + 4)},${r(cy)}) rotate(-60)"`));
+  });
+  parts.push(text(left + (K * cell) / 2, height - 12, 'predicted', 13, 'text-anchor="middle" font-weight="bold"'));
+  parts.push(text(0, 0, 'true', 13, `text-anchor="middle" font-weight="bold" transform="translate(18,${r(top + (K * cell) / 2)}) rotate(-90)"`));
+  return svgDocument(width, height, parts.join(''));
+}
+
+/** PNG of `confusionSvg`. */
+export function drawConfusion(matrix: number[][], classes: string[], title: string): Promise<Buffer> {
+  return svgToPng(confusionSvg(matrix, classes, title));
+}

@@ -1,0 +1,58 @@
+/**
+ * Training curves from a run's `history.jsonl` (one JSON object per epoch): losses in the left
+ * panel, every other numeric field (accuracies, mAP, …) in the right one; the x axis is the
+ * `epoch` field, or the line number when there is none. Learning rate and timing fields are left
+ * out.
+ */
+import { DataError } from '../../errors.ts';
+import { lineChart, type Series } from './chart.ts';
+import { svgDocument, svgToPng, text } from './svg.ts';
+
+/** Size of the curves drawing. */
+export const CURVES_SIZE = { width: 1100, height: 440 } as const;
+
+const SKIP = /^(epoch|step|lr|learning_rate|time|seconds|duration|elapsed|wall.*|batch.*)$/i;
+
+/** Parses history.jsonl text (blank lines ignored). */
+export function parseHistory(textContent: string, file = 'history.jsonl'): Record<string, unknown>[] {
+  return textContent
+    .split('\n')
+    .map((l, i) => [l.trim(), i + 1] as const)
+    .filter(([l]) => l !== '')
+    .map(([l, line]) => {
+      try {
+        return JSON.parse(l) as Record<string, unknown>;
+      } catch (err) {
+        throw new DataError(`not a JSON object: ${(err as Error).message}`, { file, line }, { cause: err, hint: 'each line of history.jsonl is one epoch as JSON' });
+      }
+    });
+}
+
+/** Splits history rows into loss series and metric series. */
+export function historySeries(rows: Record<string, unknown>[]): { losses: Series[]; metrics: Series[] } {
+  const keys = new Set<string>();
+  for (const row of rows) for (const [k, v] of Object.entries(row)) if (typeof v === 'number' && !SKIP.test(k)) keys.add(k);
+  const losses: Series[] = [];
+  const metrics: Series[] = [];
+  for (const k of keys) {
+    const points = rows.map((row, i): [number, number] => [typeof row.epoch === 'number' ? row.epoch : i + 1, typeof row[k] === 'number' ? (row[k] as number) : NaN]);
+    (/loss/i.test(k) ? losses : metrics).push({ name: k, points });
+  }
+  return { losses, metrics };
+}
+
+export function curvesSvg(rows: Record<string, unknown>[], title = 'training curves'): string {
+  const { losses, metrics } = historySeries(rows);
+  const half = CURVES_SIZE.width / 2;
+  const h = CURVES_SIZE.height - 30;
+  const panel = (x: number, name: string, series: Series[]) =>
+    series.length
+      ? lineChart({ x, y: 30, width: half, height: h, title: name, xLabel: 'epoch', yLabel: name, series, legend: name === 'loss' ? 'top-right' : 'bottom-right' })
+      : text(x + half / 2, h / 2, `no ${name} in the history`, 14, 'text-anchor="middle" fill="#777"');
+  const body = text(CURVES_SIZE.width / 2, 20, title, 16, 'text-anchor="middle" font-weight="bold"') + panel(0, 'loss', losses) + panel(half, 'metrics', metrics);
+  return svgDocument(CURVES_SIZE.width, CURVES_SIZE.height, body);
+}
+
+export function drawCurves(rows: Record<string, unknown>[], title?: string): Promise<Buffer> {
+  return svgToPng(curvesSvg(rows, title));
+}

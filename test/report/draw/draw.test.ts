@@ -1,0 +1,62 @@
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { confusionLayout, confusionSvg, drawConfusion } from '../../../src/report/draw/confusion.ts';
+import { CURVES_SIZE, drawCurves, historySeries, parseHistory } from '../../../src/report/draw/curves.ts';
+import { niceTicks } from '../../../src/report/draw/chart.ts';
+import { PR_SIZE, drawPr, prStepPoints } from '../../../src/report/draw/pr.ts';
+import { escapeXml, hasCjk, truncate } from '../../../src/report/draw/svg.ts';
+import { precisionRecallCurve } from '../../../src/report/metrics/average-precision.ts';
+
+async function size(png: Buffer) {
+  const m = await sharp(png).metadata();
+  return { format: m.format, width: m.width, height: m.height };
+}
+
+describe('drawings decode as PNGs of the documented size', () => {
+  it('confusion matrix, 3 classes: cell 64, min width 560', async () => {
+    const png = await drawConfusion([[5, 1, 0], [0, 3, 1], [2, 0, 4]], ['a', 'b', 'c'], 'head');
+    expect(await size(png)).toEqual({ format: 'png', width: 560, height: 60 + 3 * 64 + 190 });
+  });
+
+  it('confusion matrix, 64 CJK classes: cell 36', async () => {
+    const names = Array.from({ length: 64 }, (_, i) => String.fromCodePoint(0x4e00 + i * 7));
+    const m = names.map((_, i) => names.map((_, j) => (i === j ? 10 : (i + j) % 9 === 0 ? 1 : 0)));
+    const png = await drawConfusion(m, names, '省份');
+    expect(await size(png)).toEqual({ format: 'png', width: 200 + 64 * 36 + 20, height: 60 + 64 * 36 + 190 });
+    expect(confusionLayout(20).cell).toBe(44);
+  });
+
+  it('confusion text: counts, column percentages, escaped names', () => {
+    const svg = confusionSvg([[3, 1], [1, 0]], ['<x>', 'y'], 't');
+    // column 0 holds 3 + 1 → 75.0% and 25.0%; column 1 holds 1 + 0 → 100% and 0%
+    expect(svg).toContain('>75.0%<');
+    expect(svg).toContain('>25.0%<');
+    expect(svg).toContain('>100%<');
+    expect(svg).toContain('&lt;x&gt;');
+    expect(() => confusionSvg([[1]], ['a', 'b'], 't')).toThrow('confusion matrix must be 2×2 for 2 classes');
+  });
+
+  it('PR curve', async () => {
+    const curve = precisionRecallCurve([0.9, 0.8, 0.7, 0.6], [1, 0, 1, 0]);
+    expect(prStepPoints(curve)).toEqual([[0, 1], [0.5, 1], [0.5, 0.5], [0.5, 0.5], [0.5, 2 / 3], [1, 2 / 3], [1, 0.5], [1, 0.5]]);
+    expect(await size(await drawPr('dress', curve, 5 / 6))).toEqual({ format: 'png', ...PR_SIZE });
+  });
+
+  it('training curves split losses from metrics and skip lr', async () => {
+    const rows = parseHistory('{"epoch":1,"loss":1,"val_loss":1.2,"acc":0.5,"lr":0.1}\n\n{"epoch":2,"loss":0.5,"acc":0.7,"lr":0.1}\n');
+    const { losses, metrics } = historySeries(rows);
+    expect(losses.map((s) => s.name)).toEqual(['loss', 'val_loss']);
+    expect(metrics.map((s) => s.name)).toEqual(['acc']);
+    expect(losses[1]!.points[1]![1]).toBeNaN();
+    expect(await size(await drawCurves(rows))).toEqual({ format: 'png', ...CURVES_SIZE });
+    expect(() => parseHistory('{"loss":1}\n{oops', 'h.jsonl')).toThrow(/^h\.jsonl:2: not a JSON object/);
+  });
+
+  it('helpers', () => {
+    expect(niceTicks(0, 1)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
+    expect(niceTicks(1, 12)).toEqual([2, 4, 6, 8, 10, 12]);
+    expect(truncate('abcdef', 4)).toBe('abc…');
+    expect(escapeXml(`a&"'`)).toBe('a&amp;&quot;&#39;');
+    expect([hasCjk('京A'), hasCjk('plate')]).toEqual([true, false]);
+  });
+});
