@@ -1,0 +1,85 @@
+/**
+ * End-to-end checks of the custom kernels inside real training: a tiny conv net (strided conv,
+ * batch norm, depthwise conv, relu6, max pool, 1×1 conv, GAP, dense) follows the same loss
+ * trajectory on wasm as on cpu, and repeated gradient calls leak neither tensors nor wasm buffers.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tf } from '../../src/engine/tf.ts';
+import { randomValues, setupBackends } from './helpers.ts';
+
+function tinyNet(): tf.LayersModel {
+  const input = tf.input({ shape: [16, 14, 3] });
+  let y = tf.layers.conv2d({ filters: 5, kernelSize: 3, strides: 2, padding: 'same', useBias: false }).apply(input);
+  y = tf.layers.batchNormalization().apply(y);
+  y = tf.layers.activation({ activation: 'relu' }).apply(y);
+  y = tf.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, padding: 'same' }).apply(y);
+  y = tf.layers.activation({ activation: 'relu6' }).apply(y);
+  y = tf.layers.maxPooling2d({ poolSize: 2 }).apply(y);
+  y = tf.layers.conv2d({ filters: 6, kernelSize: 1 }).apply(y);
+  y = tf.layers.conv2d({ filters: 7, kernelSize: 3, padding: 'valid', activation: 'relu' }).apply(y);
+  y = tf.layers.globalAveragePooling2d({}).apply(y);
+  const out = tf.layers.dense({ units: 3 }).apply(y) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: out });
+}
+
+function trajectory(backend: 'cpu' | 'wasm', weights: Float32Array[], steps: number): number[] {
+  tf.setBackend(backend);
+  const model = tinyNet();
+  const optimizer = tf.train.sgd(0.05);
+  try {
+    model.setWeights(model.getWeights().map((w, i) => tf.tensor(weights[i], w.shape)));
+    const x = tf.tensor4d(randomValues(4 * 16 * 14 * 3, 7), [4, 16, 14, 3]);
+    const labels = tf.oneHot(tf.tensor1d([0, 2, 1, 2], 'int32'), 3);
+    const losses: number[] = [];
+    for (let i = 0; i < steps; i++) {
+      const loss = optimizer.minimize(() => {
+        const logits = model.apply(x, { training: true }) as tf.Tensor;
+        return tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
+      }, true)!;
+      losses.push(loss.dataSync()[0]);
+      loss.dispose();
+    }
+    tf.dispose([x, labels]);
+    return losses;
+  } finally {
+    model.dispose();
+    optimizer.dispose();
+    tf.setBackend('wasm');
+  }
+}
+
+beforeAll(setupBackends);
+
+describe('training on wasm with the custom kernels', () => {
+  it('follows the cpu loss trajectory of a tiny conv net', () => {
+    tf.setBackend('cpu');
+    const probe = tinyNet();
+    const weights = probe.getWeights().map((w, i) => randomValues(w.size, 1000 + i).map((v) => v * 0.5));
+    probe.dispose();
+    const cpu = trajectory('cpu', weights, 6);
+    const wasm = trajectory('wasm', weights, 6);
+    expect(cpu[5]).toBeLessThan(cpu[0]);
+    wasm.forEach((l, i) => expect(Math.abs(l - cpu[i])).toBeLessThan(1e-3 * Math.max(1, Math.abs(cpu[i]))));
+  });
+
+  it('keeps tensor and wasm buffer counts flat over repeated gradient calls', () => {
+    tf.setBackend('wasm');
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    const x = tf.tensor4d(randomValues(3 * 9 * 7 * 5, 3), [3, 9, 7, 5]);
+    const f = tf.tensor4d(randomValues(3 * 3 * 5 * 6, 4), [3, 3, 5, 6]);
+    const d = tf.tensor4d(randomValues(5 * 5 * 5 * 2, 5), [5, 5, 5, 2]);
+    const step = () => {
+      const g = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+        tf.add(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same').sum(),
+          tf.depthwiseConv2d(a as tf.Tensor4D, c as tf.Tensor4D, 2, 'valid').sum()));
+      tf.dispose(g([x, f, d]));
+    };
+    step();
+    const tensors = tf.memory().numTensors;
+    const buffers = backend.numDataIds();
+    for (let i = 0; i < 5; i++) step();
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(backend.numDataIds()).toBe(buffers);
+    tf.dispose([x, f, d]);
+  });
+});
