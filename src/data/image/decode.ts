@@ -1,0 +1,31 @@
+/**
+ * Decoding one image into raw 8-bit pixels of a fixed size, the way every mlc-pipe stage sees it:
+ * EXIF orientation applied (`rotate()`), resized to exactly height×width (fit `fill`, no crop,
+ * aspect not kept, like `tf.image.resize`), alpha dropped, converted to sRGB (CMYK, 16-bit and
+ * palette inputs included) or to one grey channel, 8 bits per channel.
+ */
+import sharp from 'sharp';
+
+export interface DecodeSize {
+  height: number;
+  width: number;
+  /** 1 = grey, 3 = RGB. Defaults to 3. */
+  channels?: 1 | 3;
+}
+
+/** Decodes `input` (bytes or a file path) to H×W×C uint8 pixels in RGB (or grey) order, NHWC row-major. */
+export async function decodeResized(input: Uint8Array | string, size: DecodeSize): Promise<Uint8Array> {
+  const channels = size.channels ?? 3;
+  const source = typeof input === 'string' ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  let img = sharp(source, { failOn: 'error' })
+    .rotate()
+    .resize(size.width, size.height, { fit: 'fill' });
+  img = channels === 1 ? img.toColourspace('b-w') : img.toColourspace('srgb');
+  const { data, info } = await img.removeAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+  if (info.channels !== channels || info.width !== size.width || info.height !== size.height) {
+    throw new Error(
+      `decoded to ${info.width}×${info.height}×${info.channels}, expected ${size.width}×${size.height}×${channels}`,
+    );
+  }
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}

@@ -1,0 +1,110 @@
+/**
+ * Writes image records as sharded TFRecord files `<split>-00000-of-0000N.tfrecord`. Reading the file
+ * bytes and probing format/size (sharp metadata, header only) runs in parallel through a bounded
+ * promise pool; records are written in input order, so output bytes are deterministic.
+ */
+import { mkdir, open, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { DataError } from '../../errors.ts';
+import { encodeImageExample } from './example.ts';
+import { frameRecord } from './framing.ts';
+
+export interface TfRecordInput {
+  /** Absolute (or cwd-relative) path to read. */
+  path: string;
+  /** Name stored in image/filename (usually the path as written in the label file). */
+  filename: string;
+  labels: number[];
+  /** Label-file line, for error messages. */
+  line?: number;
+}
+
+export interface WriteShardsOptions {
+  /** Output folder (created). */
+  outDir: string;
+  /** File-name prefix, e.g. `train`. */
+  split: string;
+  /** Records per shard. Defaults to 1024. */
+  shardSize?: number;
+  /** Files read + probed at once. Defaults to 8. */
+  concurrency?: number;
+  /** Called after each record with (done, total). */
+  onProgress?: (done: number, total: number) => void;
+  /** Label file the records came from, for error messages. */
+  source?: string;
+}
+
+export interface WriteShardsResult {
+  files: string[];
+  records: number;
+  bytes: number;
+}
+
+/** Shard file name, `train-00003-of-00008.tfrecord`. */
+export function shardName(split: string, index: number, total: number): string {
+  return `${split}-${String(index).padStart(5, '0')}-of-${String(total).padStart(5, '0')}.tfrecord`;
+}
+
+export async function writeTfRecordShards(items: TfRecordInput[], options: WriteShardsOptions): Promise<WriteShardsResult> {
+  const shardSize = options.shardSize ?? 1024;
+  const concurrency = Math.max(1, options.concurrency ?? 8);
+  if (!Number.isInteger(shardSize) || shardSize < 1) throw new RangeError(`shardSize must be a positive integer, received ${shardSize}`);
+  await mkdir(options.outDir, { recursive: true });
+  const shards = Math.max(1, Math.ceil(items.length / shardSize));
+  const files = Array.from({ length: shards }, (_, i) => join(options.outDir, shardName(options.split, i, shards)));
+
+  const encode = async (item: TfRecordInput): Promise<Uint8Array> => {
+    let bytes: Buffer;
+    let meta: sharp.Metadata;
+    try {
+      bytes = await readFile(item.path);
+      meta = await sharp(bytes).metadata();
+    } catch (err) {
+      throw new DataError(`cannot read image ${item.path}: ${(err as Error).message}`, { file: options.source, line: item.line }, {
+        cause: err,
+        hint: 'run check-labels first and write TFRecords from its clean.txt',
+      });
+    }
+    return frameRecord(
+      encodeImageExample({
+        encoded: bytes,
+        format: meta.format ?? 'unknown',
+        height: meta.height ?? 0,
+        width: meta.width ?? 0,
+        filename: item.filename,
+        labels: item.labels,
+      }),
+    );
+  };
+
+  // Ordered, bounded pipeline: keep `concurrency` encodes in flight, write in input order.
+  const inflight: Promise<Uint8Array>[] = [];
+  let next = 0;
+  const pump = (): void => {
+    while (inflight.length < concurrency && next < items.length) {
+      const p = encode(items[next++]!);
+      p.catch(() => {});
+      inflight.push(p);
+    }
+  };
+  let bytes = 0;
+  let done = 0;
+  for (let s = 0; s < shards; s++) {
+    const fh = await open(files[s]!, 'w');
+    try {
+      const end = Math.min(items.length, (s + 1) * shardSize);
+      while (done < end) {
+        pump();
+        const rec = await inflight.shift()!;
+        await fh.write(rec);
+        bytes += rec.length;
+        done++;
+        options.onProgress?.(done, items.length);
+      }
+    } finally {
+      await fh.close();
+    }
+  }
+  return { files, records: items.length, bytes };
+}
