@@ -1,0 +1,268 @@
+/**
+ * `loadPipeline(file)`: parse the YAML keeping source positions, validate it against
+ * schemas/pipeline.schema.json, apply `-S` overrides, interpolate `${…}`, expand foreach/matrix,
+ * load each stage module and validate its params (filling defaults). Every problem is collected
+ * and thrown at once as a PipelineValidationError.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Ajv, type ValidateFunction } from 'ajv';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { TObject } from '@sinclair/typebox';
+import { ConfigError } from '../errors.ts';
+import type { StageDefinition } from '../stage/define.ts';
+import { ajvDiagnostics } from './ajv-errors.ts';
+import { PipelineValidationError, sortDiagnostics, type Diagnostic } from './diagnostics.ts';
+import { expandStage } from './expand.ts';
+import { interpolateDeep } from './interpolate.ts';
+import { parseOverrides, setPath } from './overrides.ts';
+import { YamlSource } from './source.ts';
+import { resolveStageModule } from './stage-module.ts';
+import { didYouMean } from './suggest.ts';
+import type { CmdStageNode, ModuleStageNode, Pipeline, StageNode } from './types.ts';
+
+export interface LoadOptions {
+  /** `-S key=value` overrides. Defaults to []. */
+  overrides?: readonly string[];
+}
+
+const SCHEMA_PATH = new URL('../../schemas/pipeline.schema.json', import.meta.url);
+let pipelineValidator: ValidateFunction | undefined;
+function validatePipelineSchema(): ValidateFunction {
+  if (!pipelineValidator) {
+    const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: false });
+    pipelineValidator = ajv.compile(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')) as object);
+  }
+  return pipelineValidator;
+}
+
+const paramsAjv = new Ajv({ allErrors: true, verbose: true, useDefaults: true, strict: false });
+const paramValidators = new WeakMap<object, ValidateFunction>();
+function paramsValidator(schema: TObject): ValidateFunction {
+  let v = paramValidators.get(schema);
+  if (!v) {
+    v = paramsAjv.compile(schema);
+    paramValidators.set(schema, v);
+  }
+  return v;
+}
+
+/** Normalizes a stage path: posix separators, no `./`, no trailing slash. */
+export function normalizeStagePath(p: string): string {
+  const n = path.posix.normalize(p.replace(/\\/g, '/'));
+  return n.length > 1 && n.endsWith('/') ? n.slice(0, -1) : n;
+}
+
+type Body = Record<string, unknown>;
+const CMD_ONLY = ['cmd', 'deps', 'outs', 'code', 'params', 'env', 'shell', 'timeout'] as const;
+
+/** Loads, validates and resolves a pipeline file. Throws PipelineValidationError listing every problem. */
+export async function loadPipeline(file: string, options: LoadOptions = {}): Promise<Pipeline> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read pipeline file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
+      cause: err,
+      hint: 'pass the path of a pipeline YAML file, or create one with `mlc-pipe init`',
+    });
+  }
+  const source = new YamlSource(file, text);
+  const syntax = source.syntaxDiagnostics();
+  if (syntax.length) throw new PipelineValidationError(syntax, text);
+
+  const diags: Diagnostic[] = [];
+  const raw = source.toJS() as Body | null;
+  const validate = validatePipelineSchema();
+  if (!validate(raw)) diags.push(...ajvDiagnostics(validate.errors ?? [], raw, source, []));
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw) || typeof raw.stages !== 'object' || raw.stages === null) {
+    throw new PipelineValidationError(diags.length ? diags : [source.at([], 'expected a map with a "stages" key')], text);
+  }
+
+  const overrides = parseOverrides(options.overrides ?? [], diags);
+  const vars: Body = raw.vars !== null && typeof raw.vars === 'object' && !Array.isArray(raw.vars) ? structuredClone(raw.vars as Body) : {};
+  let name = typeof raw.name === 'string' ? raw.name : path.basename(file).replace(/\.[^.]+$/, '');
+  for (const o of overrides) {
+    if (o.path[0] === 'vars') setPath(vars, o.path.slice(1), o.value);
+    if (o.path[0] === 'name') name = String(o.value);
+  }
+
+  const dir = path.dirname(path.resolve(file));
+  const templates = Object.entries(raw.stages as Record<string, unknown>).filter(
+    (e): e is [string, Body] => e[1] !== null && typeof e[1] === 'object' && !Array.isArray(e[1]),
+  );
+  const byTemplate = new Map<string, string[]>();
+  const usedOverrides = new Set<Override>();
+  type Pending = { tid: string; id: string; body: Body };
+  const pending: Pending[] = [];
+
+  for (const [tid, tbody] of templates) {
+    const base = ['stages', tid];
+    const { foreach: _f, matrix: _m, ...template } = tbody;
+    let instances;
+    try {
+      instances = expandStage(tid, tbody);
+    } catch (err) {
+      diags.push(source.at(base, `cannot expand: ${(err as Error).message}`));
+      continue;
+    }
+    byTemplate.set(tid, instances.map((i) => i.id));
+    for (const inst of instances) {
+      const ctx: Body = { ...vars, vars, ...inst.ctx };
+      const body = interpolateDeep(template, ctx, (p, message) => {
+        diags.push(source.at([...base, ...p], message));
+      }) as Body;
+      for (const o of overrides) {
+        if (o.path[0] === 'stages' && (o.path[1] === inst.id || o.path[1] === tid)) {
+          setPath(body, o.path.slice(2), o.value);
+          usedOverrides.add(o);
+        }
+      }
+      pending.push({ tid, id: inst.id, body });
+    }
+  }
+  for (const o of overrides) {
+    if (o.path[0] === 'stages' && !usedOverrides.has(o)) {
+      const ids = [...byTemplate.keys(), ...[...byTemplate.values()].flat()];
+      diags.push({ file: '-S', path: o.raw, message: `no stage "${o.path[1]}" in ${file}`, hint: didYouMean(o.path[1]!, ids) });
+    }
+  }
+
+  const definitions = new Map<string, StageDefinition>();
+  const nodes = await Promise.all(pending.map((p) => resolveNode(p.tid, p.id, p.body, dir, source, diags, definitions)));
+  const stages = nodes.filter((n): n is StageNode => n !== undefined);
+
+  // needs: template ids expand to all their instances.
+  const allIds = new Set(stages.map((s) => s.id));
+  for (const s of stages) {
+    const expanded: string[] = [];
+    s.needs.forEach((need, i) => {
+      const inst = byTemplate.get(need);
+      if (inst) expanded.push(...inst);
+      else if (allIds.has(need)) expanded.push(need);
+      else {
+        const hint = didYouMean(need, [...byTemplate.keys(), ...allIds]);
+        diags.push(source.at(['stages', s.template, 'needs', i], `unknown stage "${need}" in needs`, { hint: hint ?? `stages: ${[...byTemplate.keys()].join(', ')}` }));
+      }
+    });
+    s.needs = [...new Set(expanded)].filter((n) => n !== s.id);
+  }
+
+  if (diags.length) throw new PipelineValidationError(dedupe(sortDiagnostics(diags)), text);
+  return { file, dir, name, stages, definitions };
+}
+
+type Override = ReturnType<typeof parseOverrides>[number];
+
+function dedupe(ds: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return ds.filter((d) => {
+    const k = `${d.line}:${d.col}:${d.path}:${d.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+function stringList(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
+async function resolveNode(
+  tid: string,
+  id: string,
+  body: Body,
+  dir: string,
+  source: YamlSource,
+  diags: Diagnostic[],
+  definitions: Map<string, StageDefinition>,
+): Promise<StageNode | undefined> {
+  const base = ['stages', tid];
+  const keyPos = source.position(base, true);
+  const pos = keyPos ? { line: keyPos.line, col: keyPos.col } : undefined;
+  const needs = stringList(body.needs);
+  const description = typeof body.description === 'string' ? body.description : undefined;
+  const res = (body.resources ?? {}) as { cpu?: number; gpu?: number };
+  const hasUses = body.uses !== undefined;
+  const hasCmd = body.cmd !== undefined;
+  if (hasUses === hasCmd) {
+    diags.push(source.at(base, hasUses ? 'a stage has either "uses" or "cmd", not both' : 'a stage needs "uses" (a stage module) or "cmd" (a command)', { key: true }));
+    return undefined;
+  }
+  if (hasCmd) {
+    const n: CmdStageNode = {
+      kind: 'cmd', id, template: tid, needs, description, pos,
+      cmd: body.cmd as string | string[],
+      shell: body.shell === true,
+      code: stringList(body.code).map(normalizeStagePath),
+      params: (body.params ?? {}) as Record<string, unknown>,
+      env: (body.env ?? {}) as Record<string, string>,
+      timeout: typeof body.timeout === 'number' ? body.timeout : undefined,
+      inputs: stringList(body.deps).map(normalizeStagePath),
+      outputs: stringList(body.outs).map(normalizeStagePath),
+      resources: { cpu: res.cpu ?? 1, gpu: res.gpu ?? 0 },
+    };
+    if (body.with !== undefined) diags.push(source.at([...base, 'with'], '"with" belongs to "uses" stages; a cmd stage takes "params"', { key: true }));
+    checkOutputs(n, source, diags);
+    return n;
+  }
+  for (const k of CMD_ONLY) {
+    if (body[k] !== undefined) diags.push(source.at([...base, k], `"${k}" belongs to cmd stages; a "uses" stage declares its inputs and outputs itself`, { key: true }));
+  }
+  if (typeof body.uses !== 'string') return undefined;
+  const mod = await resolveStageModule(body.uses, dir);
+  if (!mod.ok) {
+    diags.push(source.at([...base, 'uses'], mod.message, { hint: mod.hint }));
+    return undefined;
+  }
+  const def = mod.definition;
+  definitions.set(mod.path, def);
+  const withBase = [...base, 'with'];
+  const given = body.with === undefined ? {} : body.with;
+  if (given === null || typeof given !== 'object' || Array.isArray(given)) return undefined; // schema error already reported
+  const params = structuredClone(given) as Record<string, unknown>;
+  const schema = def.params as TObject & { additionalProperties?: unknown };
+  const known = Object.keys(schema.properties ?? {});
+  let ok = true;
+  if (schema.additionalProperties === undefined) {
+    for (const k of Object.keys(params)) {
+      if (!known.includes(k)) {
+        ok = false;
+        diags.push(source.at([...withBase, k], `unknown param "${k}" for stage "${def.name}"`, { key: true, hint: didYouMean(k, known) ?? `params: ${known.join(', ')}` }));
+      }
+    }
+  }
+  const validate = paramsValidator(def.params);
+  if (!validate(params)) {
+    ok = false;
+    diags.push(...ajvDiagnostics(validate.errors ?? [], params, source, withBase));
+  }
+  if (!ok) return undefined;
+  let inputs: string[] = [];
+  let outputs: string[] = [];
+  let declared: { cpu?: number; gpu?: number } = {};
+  try {
+    inputs = def.inputs(params).map(normalizeStagePath);
+    outputs = def.outputs(params).map(normalizeStagePath);
+    declared = (typeof def.resources === 'function' ? def.resources(params) : def.resources) ?? {};
+  } catch (err) {
+    diags.push(source.at(withBase, `stage "${def.name}" cannot derive its inputs/outputs from these params: ${(err as Error).message}`));
+    return undefined;
+  }
+  const n: ModuleStageNode = {
+    kind: 'module', id, template: tid, needs, description, pos,
+    uses: body.uses, modulePath: mod.path, version: def.version, params,
+    inputs, outputs,
+    resources: { cpu: res.cpu ?? declared.cpu ?? 1, gpu: res.gpu ?? declared.gpu ?? 0 },
+  };
+  checkOutputs(n, source, diags);
+  return n;
+}
+
+function checkOutputs(n: StageNode, source: YamlSource, diags: Diagnostic[]): void {
+  for (const o of n.outputs) {
+    if (o === '.' || o === '..' || o.startsWith('../')) {
+      diags.push(source.at(['stages', n.template], `stage "${n.id}" declares output "${o}" outside the pipeline folder`, { key: true, hint: 'outputs must be inside the pipeline folder' }));
+    }
+  }
+}

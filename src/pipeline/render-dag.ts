@@ -1,0 +1,51 @@
+/**
+ * Text renderings of the DAG: an indented ascii listing, Mermaid and Graphviz dot.
+ */
+import type { Graph } from './graph.ts';
+
+export type DagFormat = 'ascii' | 'mermaid' | 'dot';
+
+/** Renders the graph in `format`. */
+export function renderDag(g: Graph, format: DagFormat): string {
+  if (format === 'mermaid') return renderMermaid(g);
+  if (format === 'dot') return renderDot(g);
+  return renderAscii(g);
+}
+
+function label(g: Graph, id: string): string {
+  const s = g.stages.get(id)!;
+  return s.kind === 'cmd' ? `${id} [cmd]` : `${id} [${s.uses}]`;
+}
+
+/** One line per stage in topological order, with its level and what it waits for. */
+function renderAscii(g: Graph): string {
+  const level = new Map<string, number>();
+  for (const id of g.order) {
+    const ups = [...g.upstream.get(id)!.keys()];
+    level.set(id, ups.length ? Math.max(...ups.map((u) => level.get(u)!)) + 1 : 0);
+  }
+  return g.order
+    .map((id) => {
+      const ups = [...g.upstream.get(id)!.entries()].map(([u, why]) => (why.kind === 'path' ? `${u} (${why.path})` : u));
+      const indent = '  '.repeat(level.get(id)!);
+      return `${indent}${level.get(id)! > 0 ? '└─ ' : ''}${label(g, id)}${ups.length ? `  ← ${ups.join(', ')}` : ''}`;
+    })
+    .join('\n');
+}
+
+function renderMermaid(g: Graph): string {
+  const key = new Map(g.order.map((id, i) => [id, `s${i}`]));
+  const lines = ['flowchart TD'];
+  for (const id of g.order) lines.push(`  ${key.get(id)}["${label(g, id).replace(/"/g, '#quot;')}"]`);
+  for (const id of g.order) for (const u of g.upstream.get(id)!.keys()) lines.push(`  ${key.get(u)} --> ${key.get(id)}`);
+  return lines.join('\n');
+}
+
+function renderDot(g: Graph): string {
+  const q = (s: string) => JSON.stringify(s);
+  const lines = ['digraph mlc {', '  rankdir=TB;', '  node [shape=box];'];
+  for (const id of g.order) lines.push(`  ${q(id)} [label=${q(label(g, id))}];`);
+  for (const id of g.order) for (const u of g.upstream.get(id)!.keys()) lines.push(`  ${q(u)} -> ${q(id)};`);
+  lines.push('}');
+  return lines.join('\n');
+}

@@ -1,0 +1,61 @@
+/**
+ * Resolves and imports the module behind `uses:`: a built-in name or a path to a .ts/.js file.
+ * The CLI runs under tsx, so TypeScript modules load without a build step.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { builtinStageNames, builtinStagePath } from '../../stages/registry.ts';
+import { isStageDefinition, type StageDefinition } from '../stage/define.ts';
+import { didYouMean } from './suggest.ts';
+
+export type ResolvedModule = { ok: true; path: string; definition: StageDefinition } | { ok: false; message: string; hint?: string };
+
+/** Whether a `uses` value names a file rather than a built-in. */
+export function isPathSpecifier(uses: string): boolean {
+  return uses.startsWith('./') || uses.startsWith('../') || path.isAbsolute(uses) || /\.(m?[jt]s)$/.test(uses);
+}
+
+const cache = new Map<string, Promise<ResolvedModule>>();
+
+async function importDefinition(abs: string, label: string): Promise<ResolvedModule> {
+  let mod: { default?: unknown };
+  try {
+    mod = (await import(pathToFileURL(abs).href)) as { default?: unknown };
+  } catch (err) {
+    const msg = (err as Error).message.split('\n')[0];
+    return { ok: false, message: `cannot load stage module ${label}: ${msg}`, hint: 'fix the module so that it imports cleanly' };
+  }
+  if (!isStageDefinition(mod.default)) {
+    return { ok: false, message: `${label} does not default-export a stage`, hint: 'end the module with `export default defineStage({ ... })`' };
+  }
+  return { ok: true, path: abs, definition: mod.default };
+}
+
+/** Resolves `uses` (relative to `dir`) and imports its definition; never throws. */
+export function resolveStageModule(uses: string, dir: string): Promise<ResolvedModule> {
+  const key = `${dir}\0${uses}`;
+  let p = cache.get(key);
+  if (!p) {
+    p = resolveUncached(uses, dir);
+    cache.set(key, p);
+  }
+  return p;
+}
+
+async function resolveUncached(uses: string, dir: string): Promise<ResolvedModule> {
+  if (isPathSpecifier(uses)) {
+    const abs = path.resolve(dir, uses);
+    if (!existsSync(abs)) return { ok: false, message: `stage module not found: ${abs}`, hint: 'paths in uses are relative to the pipeline file' };
+    return importDefinition(abs, uses);
+  }
+  const abs = builtinStagePath(uses);
+  if (abs === undefined) {
+    const hint = didYouMean(uses, builtinStageNames());
+    return { ok: false, message: `unknown stage "${uses}" (built-ins: ${builtinStageNames().join(', ')})`, hint: hint ?? 'a custom stage is a path such as ./my-stage.ts' };
+  }
+  if (!existsSync(abs)) {
+    return { ok: false, message: `built-in stage "${uses}" is listed but its module ${path.basename(abs)} is not installed`, hint: 'update mlc-pipe or use a custom stage' };
+  }
+  return importDefinition(abs, `built-in stage "${uses}"`);
+}

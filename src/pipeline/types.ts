@@ -1,0 +1,68 @@
+/**
+ * The resolved form of a pipeline: what the DAG, the planner and the executors work with.
+ */
+import type { StageDefinition } from '../stage/define.ts';
+
+export interface StagePosition {
+  line: number;
+  col: number;
+}
+
+interface StageNodeBase {
+  /** Concrete id (`train`, `train@resnet`). */
+  id: string;
+  /** Id in the YAML before foreach/matrix expansion. */
+  template: string;
+  /** Explicit `needs`, expanded to concrete ids. */
+  needs: string[];
+  /** Normalized relative paths (posix, no trailing slash) read by the stage. */
+  inputs: string[];
+  /** Normalized relative paths written by the stage. */
+  outputs: string[];
+  /** Resources held while the stage runs. */
+  resources: { cpu: number; gpu: number };
+  /** Where the stage is declared in the pipeline file. */
+  pos?: StagePosition;
+  description?: string;
+}
+
+/** A stage backed by a `defineStage` module (built-in or `uses: ./x.ts`). */
+export interface ModuleStageNode extends StageNodeBase {
+  kind: 'module';
+  /** The `uses` value as written. */
+  uses: string;
+  /** Absolute path of the module file. */
+  modulePath: string;
+  /** The stage's `version`. */
+  version: string;
+  /** Params after interpolation, overrides and schema defaults. */
+  params: Record<string, unknown>;
+}
+
+/** A `cmd` stage run through execa. */
+export interface CmdStageNode extends StageNodeBase {
+  kind: 'cmd';
+  cmd: string | string[];
+  shell: boolean;
+  /** Files (relative) hashed into the code identity. */
+  code: string[];
+  params: Record<string, unknown>;
+  env: Record<string, string>;
+  /** Seconds, or undefined for no limit. */
+  timeout?: number;
+}
+
+export type StageNode = ModuleStageNode | CmdStageNode;
+
+export interface Pipeline {
+  /** Path of the YAML file as given. */
+  file: string;
+  /** Absolute folder of the pipeline file: relative paths resolve here. */
+  dir: string;
+  /** Pipeline name (`name:` or the file's stem). */
+  name: string;
+  /** Stages in declaration order (after expansion). */
+  stages: StageNode[];
+  /** Loaded stage modules by absolute path (not serialisable; for planning only). */
+  definitions: Map<string, StageDefinition>;
+}

@@ -1,0 +1,70 @@
+/**
+ * Listr2 task view for terminals: one task per planned stage, running stages show their
+ * progress line, skipped ones their reason.
+ */
+import type { PlannedStage } from '../plan.ts';
+import type { RunReporter, StageEnd } from './reporter.ts';
+
+interface Deferred {
+  promise: Promise<StageEnd>;
+  resolve(end: StageEnd): void;
+  started: Promise<string>;
+  start(reason: string): void;
+  output?: (message: string) => void;
+}
+
+function deferred(): Deferred {
+  let resolve!: (e: StageEnd) => void;
+  let start!: (r: string) => void;
+  const promise = new Promise<StageEnd>((r) => (resolve = r));
+  const started = new Promise<string>((r) => (start = r));
+  return { promise, resolve, started, start };
+}
+
+export class ListrReporter implements RunReporter {
+  private readonly tasks = new Map<string, Deferred>();
+  private running?: Promise<unknown>;
+
+  begin(plan: readonly PlannedStage[]): void {
+    for (const p of plan) this.tasks.set(p.id, deferred());
+    this.running = import('listr2').then(({ Listr }) => {
+      const list = new Listr(
+        plan.map((p) => ({
+          title: p.id,
+          task: async (_ctx: unknown, task: { title: string; output: string; skip(m?: string): void }) => {
+            const d = this.tasks.get(p.id)!;
+            const first = await Promise.race([d.started.then((r) => ({ r })), d.promise.then((e) => ({ e }))]);
+            if ('r' in first) {
+              task.title = `${p.id} (${first.r})`;
+              d.output = (m) => (task.output = m);
+            }
+            const end = await d.promise;
+            const time = end.seconds !== undefined ? ` ${end.seconds.toFixed(1)}s` : '';
+            if (end.status === 'ok') task.title = `${p.id}${time}`;
+            else if (end.status === 'restored') task.title = `${p.id} (restored from run-cache)`;
+            else if (end.status === 'skipped' || end.status === 'not-run') task.skip(`${p.id}: ${end.detail ?? 'skipped'}`);
+            else throw new Error(end.detail ?? 'failed');
+          },
+        })),
+        { concurrent: true, exitOnError: false, rendererOptions: { collapseErrors: false, showErrorMessage: true } },
+      );
+      return list.run().catch(() => undefined);
+    });
+  }
+
+  stageStart(id: string, reason: string): void {
+    this.tasks.get(id)?.start(reason);
+  }
+
+  stageProgress(id: string, message: string): void {
+    this.tasks.get(id)?.output?.(message);
+  }
+
+  stageEnd(id: string, end: StageEnd): void {
+    this.tasks.get(id)?.resolve(end);
+  }
+
+  async end(): Promise<void> {
+    await this.running;
+  }
+}
