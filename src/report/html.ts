@@ -1,0 +1,158 @@
+/**
+ * The run's report: one self-contained HTML file (inline CSS, drawings and thumbnails as data:
+ * URIs, no network). A tiny inline script reports any image that fails to decode on the console,
+ * which the browser test treats as a failure.
+ */
+import { escapeXml as esc } from './draw/svg.ts';
+import type { BinaryHeadMetrics, Metrics, SoftmaxHeadMetrics, WrongSample } from './metrics/evaluate.ts';
+import type { PrfScores } from './metrics/multilabel.ts';
+
+/** A drawing shown in the report. */
+export interface ReportFigure {
+  /** Section: training curves, confusion matrices or PR curves. */
+  section: 'curves' | 'confusion' | 'pr';
+  caption: string;
+  /** data: URI of the PNG. */
+  src: string;
+}
+
+export interface ReportInput {
+  /** Run name shown as the title. */
+  title: string;
+  /** Key → value lines shown under the title (model folder, label file, engine, …). */
+  meta: Record<string, string>;
+  metrics: Metrics;
+  /** Worst mistakes to show (already cut to the wanted number). */
+  mistakes: WrongSample[];
+  /** Thumbnail data: URI per sample index; missing = path only. */
+  thumbnails: Map<number, string>;
+  figures: ReportFigure[];
+}
+
+const CSS = `
+body{font-family:'DejaVu Sans','Noto Sans CJK SC','WenQuanYi Zen Hei','Droid Sans Fallback',system-ui,sans-serif;margin:24px auto;max-width:1280px;color:#222;padding:0 16px}
+h1{font-size:24px;margin:0 0 4px}h2{font-size:19px;margin:28px 0 10px;border-bottom:1px solid #ddd;padding-bottom:4px}
+.meta{color:#555;font-size:13px}.meta b{color:#333}
+.cards{display:flex;flex-wrap:wrap;gap:12px;margin:16px 0}
+.card{border:1px solid #ddd;border-radius:6px;padding:10px 14px;min-width:130px;background:#fafafa}
+.card .v{font-size:22px;font-weight:bold}.card .k{font-size:12px;color:#666}
+table{border-collapse:collapse;font-size:13px;margin:6px 0}th,td{border:1px solid #ddd;padding:4px 8px;text-align:right}
+th{background:#f3f3f3}td.l,th.l{text-align:left}
+figure{margin:10px 0;display:inline-block;vertical-align:top}figure img{max-width:100%;border:1px solid #eee}
+figcaption{font-size:12px;color:#666}
+.grid{display:flex;flex-wrap:wrap;gap:10px}
+.mistake{border:1px solid #e5e5e5;border-radius:6px;padding:6px;width:220px;font-size:12px}
+.mistake img{display:block;margin:0 auto 4px;max-width:112px;max-height:112px}
+.mistake .p{word-break:break-all;color:#555}.bad{color:#c62828;font-weight:bold}.ok{color:#2e7d32}
+.none{color:#777;font-style:italic}
+`;
+
+const CHECK_IMAGES = `window.addEventListener('load',function(){for(var i=0;i<document.images.length;i++){var m=document.images[i];if(!m.complete||m.naturalWidth===0)console.error('report: image did not load: '+m.alt);}});`;
+
+/** Formats a metric: 4 decimals, "–" for null. */
+export function fmt(v: number | null | undefined, digits = 4): string {
+  return v === null || v === undefined || Number.isNaN(v) ? '–' : Number.isInteger(v) ? String(v) : v.toFixed(digits);
+}
+
+function pct(v: number | null): string {
+  return v === null ? '–' : `${(v * 100).toFixed(2)}%`;
+}
+
+function card(value: string, key: string): string {
+  return `<div class="card"><div class="v">${esc(value)}</div><div class="k">${esc(key)}</div></div>`;
+}
+
+function prfRow(name: string, s: PrfScores): string {
+  return `<tr><td class="l">${esc(name)}</td>${(['CP', 'CR', 'CF1', 'OP', 'OR', 'OF1'] as const).map((k) => `<td>${fmt(s[k])}</td>`).join('')}</tr>`;
+}
+
+function headsSection(m: Metrics): string {
+  const entries = Object.entries(m.heads);
+  const soft = entries.filter((e): e is [string, SoftmaxHeadMetrics] => e[1].kind === 'softmax');
+  const bin = entries.filter((e): e is [string, BinaryHeadMetrics] => e[1].kind === 'sigmoid');
+  let html = '';
+  if (soft.length) {
+    html += '<h2>Categorical heads</h2><table><tr><th class="l">head</th><th>classes</th><th>labelled</th><th>correct</th><th>accuracy</th></tr>';
+    html += soft.map(([n, h]) => `<tr><td class="l">${esc(n)}</td><td>${h.classes.length}</td><td>${h.count}</td><td>${h.correct}</td><td>${pct(h.accuracy)}</td></tr>`).join('');
+    html += '</table>';
+  }
+  if (bin.length && m.multilabel) {
+    const ml = m.multilabel;
+    html += `<h2>Binary heads (multi-label)</h2><p>mAP <b>${fmt(ml.mAP)}</b> over ${ml.classes} class(es) with positives.</p>`;
+    html += '<table><tr><th class="l">variant</th><th>CP</th><th>CR</th><th>CF1</th><th>OP</th><th>OR</th><th>OF1</th></tr>';
+    html += prfRow('p ≥ 0.5', ml.threshold) + prfRow(`top-${ml.topk.k}`, ml.topk) + (ml.tuned ? prfRow('tuned thresholds', ml.tuned) : '');
+    html += '</table><table><tr><th class="l">head</th><th>labelled</th><th>positives</th><th>AP</th><th>TP</th><th>FP</th><th>FN</th><th>TN</th>';
+    html += `${ml.tuned ? '<th>tuned t</th><th>TP</th><th>FP</th><th>FN</th>' : ''}</tr>`;
+    html += bin
+      .map(([n, h]) => {
+        const c = h.counts;
+        const t = h.tuned ? `<td>${fmt(h.tuned.threshold, 3)}</td><td>${h.tuned.counts.tp}</td><td>${h.tuned.counts.fp}</td><td>${h.tuned.counts.fn}</td>` : '';
+        return `<tr><td class="l">${esc(n)}</td><td>${h.count}</td><td>${h.positives}</td><td>${fmt(h.ap)}</td><td>${c.tp}</td><td>${c.fp}</td><td>${c.fn}</td><td>${c.tn}</td>${t}</tr>`;
+      })
+      .join('');
+    html += '</table>';
+  }
+  return html;
+}
+
+function figures(list: ReportFigure[], section: ReportFigure['section'], title: string): string {
+  const f = list.filter((x) => x.section === section);
+  if (!f.length) return '';
+  return `<h2>${esc(title)}</h2>${f.map((x) => `<figure><img src="${x.src}" alt="${esc(x.caption)}"><figcaption>${esc(x.caption)}</figcaption></figure>`).join('')}`;
+}
+
+function verdicts(w: WrongSample): string {
+  return w.heads
+    .map((h) => `<div class="${h.ok ? 'ok' : 'bad'}">${esc(h.head)}: ${esc(h.pred)} (${(h.prob * 100).toFixed(1)}%)${h.ok ? '' : ` ≠ ${esc(h.true)}`}</div>`)
+    .join('');
+}
+
+function mistakesSection(input: ReportInput): string {
+  let html = `<h2>Worst mistakes</h2>`;
+  if (!input.mistakes.length) return `${html}<p class="none">No mistakes.</p>`;
+  html += '<p>Most confident wrong decisions first.</p><div class="grid">';
+  html += input.mistakes
+    .map((w) => {
+      const src = input.thumbnails.get(w.index);
+      const img = src ? `<img src="${src}" alt="${esc(w.path)}">` : '';
+      return `<div class="mistake">${img}<div class="p">${esc(w.path)}</div>${verdicts(w)}</div>`;
+    })
+    .join('');
+  return `${html}</div>`;
+}
+
+function confidentSection(m: Metrics): string {
+  const c = m.confidence;
+  let html = `<h2>Confidence analysis (base_confidence ${c.threshold})</h2>`;
+  html += `<p>${c.count} sample(s) have every known head at probability ≥ ${c.threshold} (${pct(c.fraction)} of the labelled samples); `;
+  html += `${c.wrong} of them are wrong (error rate ${pct(c.errorRate)}).</p>`;
+  if (!m.confidentWrong.length) return html;
+  html += '<table><tr><th class="l">image</th><th class="l">heads (predicted ≠ true)</th></tr>';
+  html += m.confidentWrong.map((w) => `<tr><td class="l">${esc(w.path)}</td><td class="l">${verdicts(w)}</td></tr>`).join('');
+  return `${html}</table>`;
+}
+
+/** The report as one HTML string. */
+export function renderReport(input: ReportInput): string {
+  const m = input.metrics;
+  const cards = [card(String(m.samples), 'samples'), card(pct(m.allHeads.accuracy), 'all-heads accuracy')];
+  cards.push(card(`${m.confidence.count} · ${pct(m.confidence.errorRate)}`, `confident (≥ ${m.confidence.threshold}) · error rate`));
+  if (m.multilabel) cards.push(card(fmt(m.multilabel.mAP), 'mAP'), card(fmt(m.multilabel.threshold.CF1), 'CF1'), card(fmt(m.multilabel.threshold.OF1), 'OF1'));
+  const meta = Object.entries(input.meta)
+    .map(([k, v]) => `<b>${esc(k)}</b> ${esc(v)}`)
+    .join(' · ');
+  return [
+    '<!doctype html><html lang="en"><head><meta charset="utf-8">',
+    `<meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(input.title)} · mlc-pipe report</title>`,
+    `<style>${CSS}</style></head><body>`,
+    `<h1>${esc(input.title)}</h1><div class="meta">${meta}</div>`,
+    `<div class="cards">${cards.join('')}</div>`,
+    headsSection(m),
+    confidentSection(m),
+    figures(input.figures, 'curves', 'Training curves'),
+    figures(input.figures, 'confusion', 'Confusion matrices'),
+    figures(input.figures, 'pr', 'Precision–recall curves'),
+    mistakesSection(input),
+    `<script>${CHECK_IMAGES}</script></body></html>\n`,
+  ].join('\n');
+}

@@ -1,0 +1,129 @@
+/**
+ * Writes a run's report folder from its predictions: `metrics.json`, `confusion_<head>.png`
+ * (categorical heads), `pr_<head>.png` (binary heads), `curves.png` (when a history is given),
+ * `wrong.csv` and the self-contained `report.html`. Used by the evaluate stage; free of tf.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import { drawConfusion } from './draw/confusion.ts';
+import { drawCurves, parseHistory } from './draw/curves.ts';
+import { cjkFontAvailable } from './draw/fonts.ts';
+import { drawPr } from './draw/pr.ts';
+import { hasCjk } from './draw/svg.ts';
+import { renderReport, type ReportFigure } from './html.ts';
+import { precisionRecallCurve } from './metrics/average-precision.ts';
+import { labelColumn } from './metrics/categorical.ts';
+import { evaluatePredictions, keyMetrics, type Evaluation, type EvaluationInput, type EvaluationOptions, type WrongSample } from './metrics/evaluate.ts';
+import { pngDataUri, thumbnailDataUri } from './thumbnails.ts';
+
+export interface WriteReportOptions extends EvaluationOptions {
+  /** Folder to write into (created). */
+  out: string;
+  /** Title of the report, e.g. the run name. */
+  title: string;
+  /** Lines shown under the title. Defaults to none. */
+  meta?: Record<string, string>;
+  /** Folder that relative image paths resolve against (thumbnails). Defaults to the process cwd. */
+  imageRoot?: string;
+  /** The run's `history.jsonl`; no curves when absent or missing. Defaults to none. */
+  history?: string;
+  /** How many mistakes get thumbnails in the report. Defaults to 24. */
+  worst?: number;
+  /** Progress and warnings. Defaults to silent. */
+  log?: (message: string) => void;
+}
+
+export interface WrittenReport {
+  evaluation: Evaluation;
+  /** File names written into `out`. */
+  files: string[];
+}
+
+/** A head name as a file-name part: letters, digits, `_`, `.`, `-` kept, the rest `_`. */
+export function fileSafe(name: string): string {
+  return name.replace(/[^\p{L}\p{N}_.-]/gu, '_') || '_';
+}
+
+function csvField(v: string | number): string {
+  const s = String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** `wrong.csv`: one row per wrong sample (most confident first), pred/true/prob per head. */
+export function wrongCsv(heads: string[], mistakes: WrongSample[]): string {
+  const header = ['path', 'score', 'confident', ...heads.flatMap((h) => [`${h}_pred`, `${h}_true`, `${h}_prob`])];
+  const rows = mistakes.map((w) => {
+    const by = new Map(w.heads.map((v) => [v.head, v]));
+    return [w.path, w.score.toFixed(6), w.confident ? 1 : 0, ...heads.flatMap((h) => {
+      const v = by.get(h);
+      return v ? [v.pred, v.true, v.prob.toFixed(6)] : ['', '', ''];
+    })];
+  });
+  return [header, ...rows].map((r) => r.map(csvField).join(',')).join('\n') + '\n';
+}
+
+export async function writeReport(input: EvaluationInput, options: WriteReportOptions): Promise<WrittenReport> {
+  const log = options.log ?? (() => {});
+  const evaluation = evaluatePredictions(input, options);
+  const { metrics, mistakes } = evaluation;
+  const files: string[] = [];
+  await mkdir(options.out, { recursive: true });
+  const put = async (name: string, data: string | Buffer) => {
+    await writeFile(join(options.out, name), data);
+    files.push(name);
+  };
+  await put('metrics.json', `${JSON.stringify({ summary: keyMetrics(metrics), ...metrics }, null, 2)}\n`);
+  await put('wrong.csv', wrongCsv(input.heads.map((h) => h.name), mistakes));
+
+  const names = input.heads.flatMap((h) => [h.name, ...h.classes]);
+  if (names.some(hasCjk) && !(await cjkFontAvailable())) {
+    log('warning: class names contain CJK text but no CJK font is installed (drawings show boxes); install fonts-noto-cjk or fonts-wqy-zenhei');
+  }
+
+  const figures: ReportFigure[] = [];
+  if (options.history) {
+    let text: string | undefined;
+    try {
+      text = await readFile(options.history, 'utf8');
+    } catch {
+      log(`no training history at ${options.history}: curves.png skipped`);
+    }
+    if (text !== undefined) {
+      const rows = parseHistory(text, options.history);
+      if (rows.length) {
+        const png = await drawCurves(rows, `${options.title}: training curves`);
+        await put('curves.png', png);
+        figures.push({ section: 'curves', caption: 'training curves (history.jsonl)', src: pngDataUri(png) });
+      }
+    }
+  }
+  const H = input.heads.length;
+  const usedNames = new Set<string>();
+  for (const [i, head] of input.heads.entries()) {
+    let base = fileSafe(head.name);
+    while (usedNames.has(base)) base += '_';
+    usedNames.add(base);
+    const hm = metrics.heads[head.name]!;
+    if (hm.kind === 'softmax') {
+      const png = await drawConfusion(hm.confusion, head.classes, `${head.name}: accuracy ${hm.accuracy === null ? '–' : (hm.accuracy * 100).toFixed(2) + '%'} (${hm.count} labelled)`);
+      await put(`confusion_${base}.png`, png);
+      figures.push({ section: 'confusion', caption: `confusion matrix of ${head.name}`, src: pngDataUri(png) });
+    } else {
+      const png = await drawPr(head.name, precisionRecallCurve(input.probs[i]!, labelColumn(input.labels, H, i)), hm.ap);
+      await put(`pr_${base}.png`, png);
+      figures.push({ section: 'pr', caption: `PR curve of ${head.name}`, src: pngDataUri(png) });
+    }
+    log(`drew ${head.name}`);
+  }
+
+  const worst = mistakes.slice(0, options.worst ?? 24);
+  const thumbnails = new Map<number, string>();
+  const root = options.imageRoot ?? process.cwd();
+  for (const w of worst) {
+    const uri = await thumbnailDataUri(isAbsolute(w.path) ? w.path : resolve(root, w.path));
+    if (uri) thumbnails.set(w.index, uri);
+  }
+  if (worst.length && thumbnails.size === 0) log(`warning: no thumbnail could be read (image root ${root})`);
+  await put('report.html', renderReport({ title: options.title, meta: options.meta ?? {}, metrics, mistakes: worst, thumbnails, figures }));
+  return { evaluation, files };
+}

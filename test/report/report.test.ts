@@ -1,0 +1,112 @@
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { confusionLayout } from '../../src/report/draw/confusion.ts';
+import { CURVES_SIZE } from '../../src/report/draw/curves.ts';
+import { PR_SIZE } from '../../src/report/draw/pr.ts';
+import { wrongCsv, writeReport } from '../../src/report/write.ts';
+import { chromiumMissing, screenshot } from './chromium.ts';
+
+let dir: string;
+const heads = [
+  { name: 'province', classes: ['京', '沪', '粤'] },
+  { name: 'dress', classes: ['dress'] },
+];
+// 6 samples; rows: province label, dress label
+const labels = new Int32Array([0, 1, 1, 0, 2, 1, 0, -1, 0, 1, 2, 0]);
+const province = new Float32Array([0.9, 0.05, 0.05, 0.1, 0.8, 0.1, 0.2, 0.2, 0.6, 0.95, 0.03, 0.02, 0.3, 0.6, 0.1, 0.1, 0.1, 0.8]);
+const dress = new Float32Array([0.8, 0.3, 0.9, 0.2, 0.7, 0.4]);
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'mlc-report-'));
+  for (let i = 0; i < 6; i++) {
+    await sharp({ create: { width: 40, height: 24, channels: 3, background: { r: 40 * i, g: 120, b: 200 - 30 * i } } })
+      .jpeg()
+      .toFile(join(dir, `img${i}.jpg`));
+  }
+  await writeFile(join(dir, 'history.jsonl'), '{"epoch":1,"loss":1.0,"val_loss":1.1,"val_acc":0.4}\n{"epoch":2,"loss":0.6,"val_loss":0.8,"val_acc":0.6}\n');
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('writeReport', () => {
+  it('writes metrics, drawings, wrong.csv and a self-contained report', async () => {
+    const out = join(dir, 'report');
+    const logs: string[] = [];
+    const { files, evaluation } = await writeReport(
+      { heads, probs: [province, dress], labels, paths: [0, 1, 2, 3, 4, 5].map((i) => `img${i}.jpg`) },
+      { out, title: 'run <1>', meta: { model: 'models/x' }, imageRoot: dir, history: join(dir, 'history.jsonl'), log: (m) => logs.push(m) },
+    );
+    expect(files.sort()).toEqual(['confusion_province.png', 'curves.png', 'metrics.json', 'pr_dress.png', 'report.html', 'wrong.csv']);
+    expect((await readdir(out)).sort()).toEqual(files);
+
+    const json = JSON.parse(await readFile(join(out, 'metrics.json'), 'utf8'));
+    // province: pred 0,1,2,0,1,2 vs labels 0,1,2,0,0,2 → 5/6
+    expect(json.heads.province.accuracy).toBeCloseTo(5 / 6, 12);
+    expect(json.summary['acc/province']).toBeCloseTo(5 / 6, 12);
+    expect(json.summary.mAP).toBe(evaluation.metrics.multilabel!.mAP);
+
+    const meta = async (f: string) => {
+      const m = await sharp(join(out, f)).metadata();
+      return [m.format, m.width, m.height];
+    };
+    const L = confusionLayout(3);
+    expect(await meta('confusion_province.png')).toEqual(['png', L.width, L.height]);
+    expect(await meta('pr_dress.png')).toEqual(['png', PR_SIZE.width, PR_SIZE.height]);
+    expect(await meta('curves.png')).toEqual(['png', CURVES_SIZE.width, CURVES_SIZE.height]);
+
+    const html = await readFile(join(out, 'report.html'), 'utf8');
+    expect(html).toContain('<title>run &lt;1&gt; · mlc-pipe report</title>');
+    expect(html).not.toMatch(/(src|href)="(https?:|\/\/|file:)/); // nothing outside the file
+    expect(html.match(/data:image\/png;base64,/g)?.length).toBe(3);
+    expect(html).toContain('data:image/jpeg;base64,'); // mistake thumbnails
+    expect(html).toContain('img4.jpg'); // the one mistake: province 沪 predicted for 京
+
+    const csv = (await readFile(join(out, 'wrong.csv'), 'utf8')).trim().split('\n');
+    expect(csv[0]).toBe('path,score,confident,province_pred,province_true,province_prob,dress_pred,dress_true,dress_prob');
+    expect(csv.length - 1).toBe(evaluation.mistakes.length);
+  });
+
+  it('wrong.csv quotes fields and leaves unknown heads empty', () => {
+    const csv = wrongCsv(['a', 'b'], [{ index: 0, path: 'x,"y".jpg', score: 0.5, confident: false, heads: [{ head: 'a', pred: '1', true: '0', prob: 0.5, ok: false }] }]);
+    expect(csv).toBe('path,score,confident,a_pred,a_true,a_prob,b_pred,b_true,b_prob\n"x,""y"".jpg",0.500000,0,1,0,0.500000,,,\n');
+  });
+});
+
+describe.skipIf(chromiumMissing)('report in headless Chromium', () => {
+  it('renders without console errors and screenshots', async () => {
+    const out = join(dir, 'browser');
+    await writeReport(
+      { heads, probs: [province, dress], labels, paths: [0, 1, 2, 3, 4, 5].map((i) => `img${i}.jpg`) },
+      { out, title: 'browser run', imageRoot: dir, history: join(dir, 'history.jsonl') },
+    );
+    const shot = join(dir, 'report.png');
+    const run = await screenshot(join(out, 'report.html'), shot);
+    expect(run.console).toEqual([]);
+    const m = await sharp(shot).metadata();
+    expect([m.format, m.width, m.height]).toEqual(['png', 1280, 2400]);
+    const { channels } = await sharp(shot).stats();
+    expect(channels[0]!.min).toBeLessThan(100); // something dark (text) was painted
+  });
+
+  it('the check sees a broken image and a script error (so the test above can fail)', async () => {
+    const page = join(dir, 'broken.html');
+    const html = (await readFile(join(dir, 'browser', 'report.html'), 'utf8')).replace(
+      '<h1>',
+      '<img src="data:image/png;base64,AAAA" alt="broken one"><script>throw new Error("boom")</script><h1>',
+    );
+    await writeFile(page, html);
+    const run = await screenshot(page, join(dir, 'broken.png'), '800,600');
+    expect(run.console.some((l) => l.includes('Uncaught Error: boom'))).toBe(true);
+    expect(run.console.some((l) => l.includes('report: image did not load: broken one'))).toBe(true);
+  });
+});
+
+if (chromiumMissing) {
+  describe('report in headless Chromium', () => {
+    it.skip('skipped: /usr/bin/chromium is not installed (apt-get install chromium, or set CHROMIUM)', () => {});
+  });
+}
