@@ -1,0 +1,2 @@
+/** Model export: ONNX (./to-onnx.ts) and the tfjs folder + metadata.json a consumer needs (./folder.ts). */
+export { toOnnx, type OnnxExport, type OnnxExportOptions } from './to-onnx.ts';

@@ -1,0 +1,178 @@
+/**
+ * tfjs layers model → ONNX ModelProto bytes.
+ *
+ * Layout: the graph input stays NHWC (`[batch, H, W, C]`, what tfjs takes and what metadata.json
+ * describes); one Transpose turns it into NCHW and every conv/pool then runs in ONNX's native NCHW
+ * with kernels transposed HWIO → OIHW at export (no per-layer transposes at run time).
+ * BatchNormalization right after a conv (its only consumer, linear activation) is folded into the
+ * conv's weights and bias; other BNs become BatchNormalization nodes.
+ * Outputs: one per head, named after the head, with softmax (K ≥ 2 classes) or sigmoid (1 class)
+ * applied when `probabilities` is true (the default), raw logits (`<head>_logits`) otherwise.
+ */
+import { tf } from '../engine/tf.ts';
+import { ConfigError } from '../errors.ts';
+import { headKind, type HeadSpec } from '../model/heads.ts';
+import { readLayerGraph, isModelOutput, type LayerGraph } from '../prune/layer-graph.ts';
+import { OnnxGraph } from './onnx-graph.ts';
+import { CONVERTERS, FOLDABLE, batchNormToAffine, type Value } from './onnx-layers.ts';
+import { encodeModel, valueInfo, type ModelMsg } from './onnx-proto.ts';
+import type { ChannelAffine, Weight } from './weights.ts';
+
+export interface OnnxExportOptions {
+  /** Heads in output order; output names and activations come from them. Defaults to one logits output per model output named `output<i>`. */
+  heads?: HeadSpec[];
+  /** Emit softmax/sigmoid probabilities per head (needs `heads`); false emits logits. Defaults to true. */
+  probabilities?: boolean;
+  /** ONNX opset (default domain), 13 to 21. Defaults to 13. */
+  opset?: number;
+  /** Fold BatchNormalization into the conv before it. Defaults to true. */
+  foldBatchNorm?: boolean;
+  /** Free-form key/values stored as ModelProto.metadata_props. Defaults to none. */
+  metadata?: Record<string, string>;
+  /** Producer version stored in the model. Defaults to '0.1.0'. */
+  producerVersion?: string;
+}
+
+export interface OnnxExport {
+  bytes: Uint8Array;
+  /** Graph input name and NHWC shape (batch = 'batch'). */
+  input: { name: string; shape: (number | string)[] };
+  /** Graph output names, in head order. */
+  outputs: string[];
+  /** Names of the BN layers folded into convs. */
+  folded: string[];
+  /** ONNX node count by op type. */
+  ops: Record<string, number>;
+}
+
+/** ONNX IR version that goes with an opset (ONNX release table). */
+function irVersionFor(opset: number): number {
+  if (opset <= 13) return 7;
+  if (opset <= 18) return 8;
+  if (opset <= 20) return 9;
+  return 10;
+}
+
+function shapeOf(shape: unknown): (number | null)[] {
+  return (Array.isArray((shape as unknown[])[0]) ? (shape as unknown[][])[0] : shape) as (number | null)[];
+}
+
+/** The BN layers to fold: each maps to the conv-like layer it follows. */
+function foldPlan(graph: LayerGraph): Map<string, string> {
+  const plan = new Map<string, string>(); // bn → producer
+  for (const layer of graph.layers) {
+    if (!FOLDABLE.has(layer.className) || isModelOutput(graph, layer.name)) continue;
+    const act = layer.config.activation;
+    if (act !== undefined && act !== 'linear') continue;
+    const next = graph.consumers.get(layer.name) ?? [];
+    if (next.length !== 1) continue;
+    const bn = graph.byName.get(next[0]!)!;
+    const axis = Array.isArray(bn.config.axis) ? bn.config.axis[0] : (bn.config.axis ?? -1);
+    if (bn.className === 'BatchNormalization' && (axis === -1 || axis === 3)) plan.set(bn.name, layer.name);
+  }
+  return plan;
+}
+
+function readWeights(model: tf.LayersModel, name: string): Weight[] {
+  return model.getLayer(name).getWeights().map((w) => ({ shape: w.shape, data: w.dataSync() as Float32Array }));
+}
+
+/** Converts `model` to ONNX. The model is only read. */
+export function toOnnx(model: tf.LayersModel, options: OnnxExportOptions = {}): OnnxExport {
+  const opset = options.opset ?? 13;
+  if (!Number.isInteger(opset) || opset < 13 || opset > 21) {
+    throw new ConfigError(`opset must be an integer from 13 to 21, received ${JSON.stringify(opset)}`);
+  }
+  const heads = options.heads;
+  const probabilities = options.probabilities ?? true;
+  if (heads && heads.length !== model.outputs.length) {
+    throw new ConfigError(`model has ${model.outputs.length} outputs but ${heads.length} heads were given`);
+  }
+  const graph = readLayerGraph(model.getConfig());
+  if (graph.inputs.length !== 1) throw new ConfigError(`ONNX export expects one image input, the model has ${graph.inputs.length}`);
+  const g = new OnnxGraph();
+  const fold = options.foldBatchNorm === false ? new Map<string, string>() : foldPlan(graph);
+  const foldInto = new Map<string, ChannelAffine>(); // producer → affine
+  for (const [bn, producer] of fold) foldInto.set(producer, batchNormToAffine(graph.byName.get(bn)!, readWeights(model, bn)));
+
+  const outputNames = graph.outputs.map((o, i) => {
+    const head = heads?.[i];
+    const base = head ? head.name.replace(/[^A-Za-z0-9_]/g, '_') : `output${i}`;
+    return g.reserve(probabilities && head ? base : `${base}_logits`);
+  });
+
+  const values = new Map<string, Value>();
+  const inputLayer = graph.byName.get(graph.inputs[0]!)!;
+  const inputShape = shapeOf(inputLayer.config.batchInputShape);
+  const inputName = g.reserve(inputLayer.name);
+  if (inputShape.length === 4) {
+    values.set(inputLayer.name, { name: g.op('Transpose', [inputName], { perm: { ints: [0, 3, 1, 2] } }, `${inputLayer.name}_nchw`), shape: inputShape });
+  } else {
+    values.set(inputLayer.name, { name: inputName, shape: inputShape });
+  }
+
+  for (const layer of graph.layers) {
+    if (layer.className === 'InputLayer') continue;
+    const outputShape = shapeOf(model.getLayer(layer.name).outputShape);
+    const producer = fold.get(layer.name);
+    if (producer !== undefined) {
+      values.set(layer.name, { name: values.get(producer)!.name, shape: outputShape });
+      continue;
+    }
+    const convert = CONVERTERS.get(layer.className);
+    if (!convert) {
+      throw new ConfigError(`layer ${layer.name}: class ${layer.className} has no ONNX export`, {
+        hint: `supported: ${[...CONVERTERS.keys()].join(', ')}`,
+      });
+    }
+    const inputs = layer.inputs.map((r) => {
+      if (r.index !== 0) throw new ConfigError(`layer ${layer.name} reads output ${r.index} of ${r.layer}; multi-output layers have no ONNX export`);
+      return values.get(r.layer)!;
+    });
+    const name = convert({ g, layer, weights: readWeights(model, layer.name), inputs, outputShape, fold: foldInto.get(layer.name) });
+    values.set(layer.name, { name, shape: outputShape });
+  }
+
+  const outputs = graph.outputs.map((o, i) => {
+    const v = values.get(o.layer)!;
+    const rank = v.shape.length;
+    let y = v.name;
+    if (rank === 4) y = g.op('Transpose', [y], { perm: { ints: [0, 2, 3, 1] } }, `${o.layer}_nhwc`);
+    const head = heads?.[i];
+    const name = outputNames[i]!;
+    if (probabilities && head) {
+      if (headKind(head) === 'sigmoid') return g.opInto('Sigmoid', [y], name);
+      if (rank !== 2) throw new ConfigError(`head ${head.name}: softmax export needs a rank-2 output, received rank ${rank}`);
+      return g.opInto('Softmax', [y], name, { axis: { int: 1 } });
+    }
+    return g.opInto('Identity', [y], name);
+  });
+
+  const modelMsg: ModelMsg = {
+    irVersion: irVersionFor(opset),
+    producerName: 'mlc-pipe',
+    producerVersion: options.producerVersion ?? '0.1.0',
+    docString: `Exported from tfjs layers model "${model.name}". Input: NHWC float32, preprocessed as in metadata.json.`,
+    graph: {
+      name: model.name,
+      node: g.nodes,
+      initializer: g.initializers,
+      input: [valueInfo(inputName, ['batch', ...inputShape.slice(1).map((d, k) => d ?? `dim${k + 1}`)])],
+      output: graph.outputs.map((o, i) => {
+        const shape = values.get(o.layer)!.shape;
+        return valueInfo(outputNames[i]!, ['batch', ...shape.slice(1).map((d, k) => d ?? `out${i}_dim${k + 1}`)]);
+      }),
+    },
+    opsetImport: [{ domain: '', version: opset }],
+    metadataProps: Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value })),
+  };
+  const ops: Record<string, number> = {};
+  for (const n of g.nodes) ops[n.opType] = (ops[n.opType] ?? 0) + 1;
+  return {
+    bytes: encodeModel(modelMsg),
+    input: { name: inputName, shape: ['batch', ...inputShape.slice(1).map((d) => d ?? '?')] },
+    outputs,
+    folded: [...fold.keys()],
+    ops,
+  };
+}
