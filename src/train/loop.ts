@@ -1,0 +1,141 @@
+/**
+ * The training loop: epochs × batches from a `Loader`, validation every `validationFreq` epochs,
+ * callbacks (history, checkpoints, early stopping, TensorBoard, progress), and resume from a
+ * checkpoint. Deterministic for a seed on one engine: the model's initializers are seeded, the
+ * loader reseeds shuffle/augment from (seed, epoch), and a checkpoint restores model, BN
+ * statistics, optimizer slots and iteration count, loss state (GHM), schedule and callback state.
+ */
+import { tf } from '../engine/tf.ts';
+import type { Batch, Loader } from '../data/loader.ts';
+import type { HeadSpec } from '../model/heads.ts';
+import { regularizedVariables, type L2Options } from '../model/regularization.ts';
+import type { Logs, LoopHandle, TrainCallback } from './callbacks/base.ts';
+import { readCheckpoint, writeCheckpoint } from './checkpoint.ts';
+import type { HeadLoss } from './losses/base.ts';
+import { headInfos, type MultiHeadLossOptions } from './losses/multihead.ts';
+import type { TrainOptimizer } from './optimizers/base.ts';
+import type { LrSchedule } from './schedules/index.ts';
+import { evaluateBatches, trainStep, type InputShape, type Objective } from './step.ts';
+
+export interface TrainLoopOptions {
+  model: tf.LayersModel;
+  heads: HeadSpec[];
+  loss: HeadLoss;
+  optimizer: TrainOptimizer;
+  schedule: LrSchedule;
+  train: Pick<Loader, 'count' | 'epoch'>;
+  val?: Pick<Loader, 'count' | 'epoch'>;
+  /** [height, width, channels] of the batches. */
+  inputShape: InputShape;
+  epochs: number;
+  /** Cap on batches per epoch. Defaults to the whole epoch. */
+  stepsPerEpoch?: number;
+  /** Batch size of `train`, to know the steps per epoch up front (warmup within epoch 0). Defaults to learning it after epoch 1. */
+  batchSize?: number;
+  /** Validate every N epochs (and after the last). Defaults to 1. */
+  validationFreq?: number;
+  /** Per-head loss weights and class weights. */
+  lossOptions?: Omit<MultiHeadLossOptions, 'classWeights'> & { classWeights?: Array<number[] | null> };
+  /** Split L2. Defaults to l2Conv 5e-4, l2Gamma 1e-5. */
+  l2?: L2Options;
+  callbacks?: TrainCallback[];
+  /** Checkpoint folder to resume from (model + state); the `model` option is then replaced. */
+  resumeFrom?: string;
+  /** Stops between batches when aborted. */
+  signal?: AbortSignal;
+}
+
+export interface TrainResult {
+  /** The trained model (the caller disposes it). */
+  model: tf.LayersModel;
+  /** Epochs completed in total (including those before a resume). */
+  epochs: number;
+  /** Last epoch's logs. */
+  logs: Logs;
+}
+
+export async function trainLoop(options: TrainLoopOptions): Promise<TrainResult> {
+  const callbacks = options.callbacks ?? [];
+  let model = options.model;
+  let initialEpoch = 0;
+  if (options.resumeFrom) {
+    const ck = await readCheckpoint(options.resumeFrom);
+    model.dispose();
+    model = ck.model;
+    initialEpoch = ck.state.epoch;
+    options.optimizer.setState(ck.state.optimizer);
+    if (ck.state.loss !== undefined) options.loss.setState?.(ck.state.loss);
+    if (ck.state.schedule !== undefined) options.schedule.setState(ck.state.schedule);
+    for (const cb of callbacks) if (cb.stateKey && ck.state.callbacks?.[cb.stateKey] !== undefined) cb.setState?.(ck.state.callbacks[cb.stateKey]);
+  }
+  const obj: Objective = {
+    loss: options.loss,
+    heads: options.heads,
+    infos: headInfos(options.heads, options.lossOptions?.classWeights),
+    lossOptions: options.lossOptions ?? {},
+    reg: regularizedVariables(model),
+    l2: options.l2 ?? {},
+  };
+  const freq = options.validationFreq ?? 1;
+  let stepsPerEpoch = options.stepsPerEpoch ?? Number.POSITIVE_INFINITY;
+  const handle: LoopHandle = {
+    stopTraining: false,
+    epochs: options.epochs,
+    get stepsPerEpoch() {
+      return Number.isFinite(stepsPerEpoch) ? stepsPerEpoch : 0;
+    },
+    saveCheckpoint: async (dir, epochsDone) => {
+      const cbState: Record<string, unknown> = {};
+      for (const cb of callbacks) if (cb.stateKey && cb.getState) cbState[cb.stateKey] = cb.getState();
+      await writeCheckpoint(dir, model, {
+        epoch: epochsDone,
+        optimizer: options.optimizer.getState(),
+        loss: options.loss.getState?.(),
+        schedule: options.schedule.getState(),
+        callbacks: cbState,
+      });
+    },
+  };
+  if (options.batchSize && options.train.count > 0) stepsPerEpoch = Math.min(stepsPerEpoch, Math.ceil(options.train.count / options.batchSize));
+
+  for (const cb of callbacks) await cb.onTrainBegin?.(handle, initialEpoch);
+  let logs: Logs = {};
+  let epoch = initialEpoch;
+  for (; epoch < options.epochs && !handle.stopTraining; epoch++) {
+    for (const cb of callbacks) await cb.onEpochBegin?.(epoch);
+    const sums: Record<string, number> = {};
+    let seen = 0;
+    let step = 0;
+    const cap = options.stepsPerEpoch ?? Number.POSITIVE_INFINITY;
+    const iterator = options.train.epoch(epoch)[Symbol.asyncIterator]();
+    try {
+      while (step < cap) {
+        if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
+        const next = await iterator.next();
+        if (next.done) break;
+        const batch = next.value as Batch;
+        const frac = Number.isFinite(stepsPerEpoch) ? step / stepsPerEpoch : 0;
+        options.optimizer.learningRate = options.schedule.at(epoch + frac);
+        const stepLogs = trainStep(model, options.optimizer, obj, batch, options.inputShape);
+        stepLogs.lr = options.optimizer.learningRate;
+        for (const [k, v] of Object.entries(stepLogs)) sums[k] = (sums[k] ?? 0) + v * batch.size;
+        seen += batch.size;
+        step++;
+        for (const cb of callbacks) await cb.onBatchEnd?.(step, stepLogs);
+      }
+    } finally {
+      await iterator.return?.();
+    }
+    if (!Number.isFinite(stepsPerEpoch)) stepsPerEpoch = step;
+    logs = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / Math.max(1, seen)]));
+    logs.lr = options.optimizer.learningRate;
+    const last = epoch + 1 === options.epochs;
+    if (options.val && ((epoch + 1) % freq === 0 || last)) {
+      Object.assign(logs, await evaluateBatches(model, obj, options.val.epoch(0), options.inputShape));
+    }
+    options.schedule.onEpochEnd(logs);
+    for (const cb of callbacks) await cb.onEpochEnd?.(epoch, logs);
+  }
+  for (const cb of callbacks) await cb.onTrainEnd?.(logs);
+  return { model, epochs: epoch, logs };
+}

@@ -1,0 +1,91 @@
+/**
+ * One training step and one evaluation pass over plain typed-array batches.
+ * Loss = Σ_h w_h·loss_h (masked, class-weighted) + l2_conv·Σ‖conv kernels‖² + l2_gamma·Σ‖BN γ‖².
+ */
+import { tf } from '../engine/tf.ts';
+import type { HeadSpec } from '../model/heads.ts';
+import { predictProbs } from '../model/predict.ts';
+import { l2Penalty, type L2Options, type RegularizedVariables } from '../model/regularization.ts';
+import type { HeadInfo, HeadLoss } from './losses/base.ts';
+import { labelColumn, multiHeadLoss, type MultiHeadLossOptions } from './losses/multihead.ts';
+import { AccuracyMeter } from './metrics.ts';
+import type { TrainOptimizer } from './optimizers/base.ts';
+
+export interface StepBatch {
+  images: Float32Array;
+  labels: Int32Array;
+  size: number;
+}
+
+export interface Objective {
+  loss: HeadLoss;
+  infos: HeadInfo[];
+  heads: HeadSpec[];
+  lossOptions: MultiHeadLossOptions;
+  reg: RegularizedVariables;
+  l2: L2Options;
+}
+
+export type InputShape = [number, number, number];
+
+function asArray(out: tf.Tensor | tf.Tensor[]): tf.Tensor2D[] {
+  return (Array.isArray(out) ? out : [out]) as tf.Tensor2D[];
+}
+
+function labelTensors(batch: StepBatch, heads: number): tf.Tensor1D[] {
+  return Array.from({ length: heads }, (_, h) => tf.tensor1d(labelColumn(batch.labels, heads, h), 'int32'));
+}
+
+/** Forward + backward + update. Returns `{ loss, <head>_loss, l2 }` as numbers. */
+export function trainStep(model: tf.LayersModel, opt: TrainOptimizer, obj: Objective, batch: StepBatch, shape: InputShape): Record<string, number> {
+  const weights = model.trainableWeights;
+  const vars = weights.map((w) => w.read() as tf.Variable);
+  const keys = weights.map((w) => w.originalName);
+  const kept: tf.Scalar[] = [];
+  const loss = tf.tidy(() => {
+    const x = tf.tensor4d(batch.images, [batch.size, ...shape]);
+    const ys = labelTensors(batch, obj.heads.length);
+    const { value, grads } = tf.variableGrads(() => {
+      const logits = asArray(model.apply(x, { training: true }) as tf.Tensor | tf.Tensor[]);
+      const { total, perHead } = multiHeadLoss(obj.loss, logits, ys, obj.infos, obj.lossOptions);
+      const l2 = l2Penalty(obj.reg, obj.l2);
+      kept.push(...perHead.map((t) => tf.keep(t)), tf.keep(l2));
+      return total.add(l2) as tf.Scalar;
+    }, vars);
+    opt.applyGradients(
+      vars.map((v) => grads[v.name]!),
+      vars,
+      keys,
+    );
+    return value;
+  });
+  const out: Record<string, number> = { loss: loss.dataSync()[0]! };
+  obj.heads.forEach((h, i) => (out[`${h.name}_loss`] = kept[i]!.dataSync()[0]!));
+  out.l2 = kept[kept.length - 1]!.dataSync()[0]!;
+  tf.dispose([loss, ...kept]);
+  return out;
+}
+
+/** Loss (without L2) and accuracies over `batches`, in inference mode. Keys prefixed by `prefix`. */
+export async function evaluateBatches(model: tf.LayersModel, obj: Objective, batches: AsyncIterable<StepBatch>, shape: InputShape, prefix = 'val_'): Promise<Record<string, number>> {
+  const meter = new AccuracyMeter(obj.heads);
+  let lossSum = 0;
+  let n = 0;
+  for await (const batch of batches) {
+    const x = tf.tensor4d(batch.images, [batch.size, ...shape]);
+    try {
+      const probs = predictProbs(model, obj.heads, x);
+      meter.add(probs, batch.labels, batch.size);
+      const l = tf.tidy(() => {
+        const logits = asArray(model.predict(x) as tf.Tensor | tf.Tensor[]);
+        return multiHeadLoss(obj.loss, logits, labelTensors(batch, obj.heads.length), obj.infos, obj.lossOptions).total;
+      });
+      lossSum += l.dataSync()[0]! * batch.size;
+      l.dispose();
+      n += batch.size;
+    } finally {
+      x.dispose();
+    }
+  }
+  return { [`${prefix}loss`]: n ? lossSum / n : NaN, ...meter.result(prefix) };
+}
