@@ -1,0 +1,123 @@
+/**
+ * evaluate: runs a trained model over a labelled split and writes the run's report folder —
+ * metrics.json (seed metrics + multi-label family), confusion_<head>.png, pr_<head>.png,
+ * curves.png, wrong.csv and a self-contained report.html. See src/report/.
+ */
+import { Type } from '@sinclair/typebox';
+import { defineStage } from '../src/stage/define.ts';
+
+const params = Type.Object(
+  {
+    model: Type.String({ description: 'Model folder written by train (model.json, classes.json, config.json, history.jsonl). Defaults to models/run.', default: 'models/run' }),
+    labels: Type.String({ description: 'Label file of the split to evaluate; ignored when `tfrecords` is set. Defaults to data/demo/test.txt.', default: 'data/demo/test.txt' }),
+    root: Type.String({ description: "Image root for relative paths in `labels`; empty = the label file's folder. Defaults to ''.", default: '' }),
+    tfrecords: Type.Array(Type.String(), { description: 'TFRecord shards to evaluate instead of `labels` (no thumbnails then). Defaults to [].', default: [] }),
+    tune_labels: Type.String({
+      description: "Validation label file on which each binary head's threshold is tuned to maximise F1; the report then adds metrics at those thresholds. Empty = no tuning. Defaults to ''.",
+      default: '',
+    }),
+    batch_size: Type.Integer({ minimum: 1, description: 'Images per inference batch. Defaults to 32.', default: 32 }),
+    engine: Type.Union([Type.Literal('auto'), Type.Literal('tensorflow'), Type.Literal('webgpu'), Type.Literal('wasm'), Type.Literal('cpu')], {
+      description: 'TensorFlow.js engine. Defaults to auto.',
+      default: 'auto',
+    }),
+    base_confidence: Type.Number({
+      minimum: 0,
+      maximum: 1,
+      description: "The seed's confidence analysis: samples whose every known head has probability ≥ this count as confident, and their error rate is reported. Defaults to 0.9.",
+      default: 0.9,
+    }),
+    top_k: Type.Integer({ minimum: 1, description: 'k of the top-k multi-label metrics (CP/CR/CF1/OP/OR/OF1 over the k best classes per image). Defaults to 3.', default: 3 }),
+    worst: Type.Integer({ minimum: 0, description: 'How many of the most confident mistakes the report shows as thumbnails. Defaults to 24.', default: 24 }),
+    out: Type.String({ description: 'Report folder. Defaults to reports/run.', default: 'reports/run' }),
+  },
+  { additionalProperties: false },
+);
+
+export default defineStage({
+  name: 'evaluate',
+  version: '1',
+  description: 'Evaluate a trained model: metrics.json, confusion/PR/curve PNGs, wrong.csv and an HTML report',
+  params,
+  inputs: (p) => [p.model, ...(p.tfrecords.length ? p.tfrecords : [p.labels]), ...(p.root && !p.tfrecords.length ? [p.root] : []), ...(p.tune_labels ? [p.tune_labels] : [])],
+  outputs: (p) => [p.out],
+  resources: { cpu: 2 },
+  async run(ctx) {
+    const p = ctx.params;
+    const { basename, dirname, join } = await import('node:path');
+    const { initEngine } = await import('../src/engine/index.ts');
+    const { loadTrainedModel } = await import('../src/model/io.ts');
+    const { createLoader } = await import('../src/data/loader.ts');
+    const { inferAll } = await import('../src/report/infer.ts');
+    const { writeReport } = await import('../src/report/write.ts');
+    const { tuneThresholds } = await import('../src/report/metrics/multilabel.ts');
+    const { labelColumn } = await import('../src/report/metrics/categorical.ts');
+    const { keyMetrics } = await import('../src/report/metrics/evaluate.ts');
+
+    const engine = await initEngine({ engine: p.engine, log: (m) => ctx.log(m) });
+    const modelDir = ctx.path(p.model);
+    const { model, heads, config } = await loadTrainedModel(modelDir);
+    const input = config.input;
+    const channels = input.channels ?? 3;
+    const loaderFor = (labels: string | undefined, tfrecords: string[] | undefined, root: string | undefined) =>
+      createLoader({
+        labels,
+        tfrecords,
+        root,
+        heads: heads.length,
+        height: input.height,
+        width: input.width,
+        channels,
+        channelOrder: input.channelOrder,
+        whiten: input.whiten,
+        batchSize: p.batch_size,
+        shuffle: false,
+        augment: false,
+      });
+    const infer = async (which: string, loader: Awaited<ReturnType<typeof createLoader>>) => {
+      try {
+        return await inferAll(model, heads, loader, {
+          height: input.height,
+          width: input.width,
+          channels,
+          signal: ctx.signal,
+          progress: (done, total) => ctx.progress(`${which}: ${done}/${total} images`),
+        });
+      } finally {
+        await loader.close();
+      }
+    };
+    try {
+      let thresholds: number[] | undefined;
+      if (p.tune_labels) {
+        const val = await infer('tuning', await loaderFor(ctx.path(p.tune_labels), undefined, undefined));
+        const binary = heads.map((h, i) => ({ h, i })).filter(({ h }) => h.classes.length === 1);
+        thresholds = tuneThresholds(binary.map(({ i }) => val.probs[i]!), binary.map(({ i }) => labelColumn(val.labels, heads.length, i)));
+        ctx.log(`tuned thresholds on ${p.tune_labels}: ${binary.map(({ h }, b) => `${h.name}=${thresholds![b]!.toFixed(3)}`).join(', ') || 'no binary heads'}`);
+      }
+      const useRecords = p.tfrecords.length > 0;
+      const labelFile = useRecords ? undefined : ctx.path(p.labels);
+      const root = useRecords ? undefined : p.root ? ctx.path(p.root) : dirname(labelFile!);
+      const data = await infer('evaluate', await loaderFor(labelFile, useRecords ? p.tfrecords.map((f) => ctx.path(f)) : undefined, root));
+      ctx.log(`predicted ${data.paths.length} images with ${engine.backend}`);
+      const { evaluation, files } = await writeReport({ ...data, heads }, {
+        out: ctx.out(p.out),
+        title: basename(modelDir),
+        meta: { model: p.model, data: useRecords ? p.tfrecords.join(', ') : p.labels, engine: engine.backend, date: new Date().toISOString() },
+        imageRoot: root,
+        history: join(modelDir, 'history.jsonl'),
+        baseConfidence: p.base_confidence,
+        topK: p.top_k,
+        thresholds,
+        worst: p.worst,
+        log: (m) => ctx.log(m),
+      });
+      const key = keyMetrics(evaluation.metrics);
+      ctx.log(`wrote ${files.join(', ')} to ${p.out}`);
+      ctx.log(Object.entries(key).map(([k, v]) => `${k} ${v === null ? '–' : Number.isInteger(v) ? v : v.toFixed(4)}`).join(' · '));
+      return { metrics: key };
+    } finally {
+      model.dispose();
+    }
+  },
+});
