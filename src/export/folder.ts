@@ -1,0 +1,149 @@
+/**
+ * Writes an export folder from a model folder (train/prune format):
+ *
+ *   <out>/model.onnx      (format onnx) the ONNX graph, see ./to-onnx.ts
+ *   <out>/model.json      the tfjs layers model as trained (always; copied byte for byte
+ *   <out>/weights.bin       with every weight file the manifest names)
+ *   <out>/classes.json    heads, as in the model folder
+ *   <out>/metadata.json   what a consumer needs to preprocess and read outputs (ExportMetadata)
+ */
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DataError } from '../errors.ts';
+import { headKind, type HeadSpec } from '../model/heads.ts';
+import type { InputConfig } from '../model/io.ts';
+import { toOnnx } from './to-onnx.ts';
+
+export type ExportFormat = 'onnx' | 'tfjs';
+
+export interface ExportOptions {
+  /** What to produce besides the tfjs copy. Defaults to 'onnx'. */
+  format?: ExportFormat;
+  /** ONNX outputs are probabilities (softmax/sigmoid per head) rather than logits. Defaults to true. */
+  probabilities?: boolean;
+  /** ONNX opset, 13 to 21. Defaults to 13. */
+  opset?: number;
+  /** Fold BatchNormalization into the preceding conv in ONNX. Defaults to true. */
+  foldBatchNorm?: boolean;
+}
+
+/** metadata.json. */
+export interface ExportMetadata {
+  format: ExportFormat;
+  files: { onnx?: string; tfjs: string; classes: string };
+  input: {
+    /** ONNX graph input name (tfjs: the model's input layer). */
+    name: string;
+    layout: 'NHWC';
+    dtype: 'float32';
+    /** [batch, height, width, channels]. */
+    shape: (number | string)[];
+    height: number;
+    width: number;
+    channels: 1 | 3;
+    channelOrder: 'rgb' | 'bgr';
+    whiten: boolean;
+    /** The preprocessing, in words, in the order the training loader applies it. */
+    preprocessing: string[];
+  };
+  outputs: Array<{
+    /** ONNX output name. */
+    name: string;
+    head: string;
+    classes: string[];
+    /** `softmax` / `sigmoid` when the ONNX output holds probabilities, `none` for logits. */
+    activation: 'softmax' | 'sigmoid' | 'none';
+  }>;
+  /** tfjs model outputs are always logits, one per head in this order. */
+  tfjsOutputs: 'logits';
+  onnx?: { opset: number; foldedBatchNorm: string[]; ops: Record<string, number> };
+}
+
+/** Preprocessing steps matching src/data/image (decode → resize → [0,1] → standardize → channel order). */
+export function preprocessingSteps(input: InputConfig): string[] {
+  const steps = [
+    `decode, apply EXIF orientation, convert to ${input.channels === 1 ? 'grayscale' : 'sRGB'}`,
+    `resize to exactly ${input.height}×${input.width} (height×width, aspect not kept)`,
+    'scale to float32 in [0, 1] (x / 255)',
+  ];
+  if (input.whiten) steps.push('per-image standardization: (x − mean) / max(std, 1/√(H·W·C)) over all pixels and channels');
+  if (input.channelOrder === 'bgr' && input.channels === 3) steps.push('swap channels to BGR');
+  steps.push('layout NHWC, batch first');
+  return steps;
+}
+
+async function copyTfjs(modelDir: string, out: string): Promise<void> {
+  const file = join(modelDir, 'model.json');
+  let json: { weightsManifest?: Array<{ paths: string[] }> };
+  try {
+    json = JSON.parse(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw new DataError(`cannot read model: ${(err as Error).message}`, { file }, { cause: err });
+  }
+  await copyFile(file, join(out, 'model.json'));
+  for (const group of json.weightsManifest ?? []) for (const p of group.paths) await copyFile(join(modelDir, p), join(out, p));
+}
+
+/**
+ * Exports the model folder `modelDir` into `out` (created). Returns the metadata written.
+ * tf must have a backend (initEngine) before calling.
+ */
+export async function exportModelFolder(modelDir: string, out: string, options: ExportOptions = {}): Promise<ExportMetadata> {
+  const { loadTrainedModel } = await import('../model/io.ts');
+  const format = options.format ?? 'onnx';
+  const probabilities = options.probabilities ?? true;
+  const opset = options.opset ?? 13;
+  const { model, heads, config } = await loadTrainedModel(modelDir);
+  try {
+    await mkdir(out, { recursive: true });
+    await copyTfjs(modelDir, out);
+    await writeFile(join(out, 'classes.json'), JSON.stringify({ heads }, null, 2) + '\n');
+    const input = config.input;
+    const inputName = model.inputs[0]!.name.replace(/:\d+$/, '');
+    const meta: ExportMetadata = {
+      format,
+      files: { tfjs: 'model.json', classes: 'classes.json' },
+      input: {
+        name: inputName,
+        layout: 'NHWC',
+        dtype: 'float32',
+        shape: ['batch', input.height, input.width, input.channels],
+        height: input.height,
+        width: input.width,
+        channels: input.channels,
+        channelOrder: input.channelOrder,
+        whiten: input.whiten,
+        preprocessing: preprocessingSteps(input),
+      },
+      outputs: outputsMeta(heads, format === 'onnx' && probabilities),
+      tfjsOutputs: 'logits',
+    };
+    if (format === 'onnx') {
+      const exp = toOnnx(model, {
+        heads,
+        probabilities,
+        opset,
+        foldBatchNorm: options.foldBatchNorm,
+        metadata: { heads: JSON.stringify(heads), input: JSON.stringify(meta.input) },
+      });
+      await writeFile(join(out, 'model.onnx'), exp.bytes);
+      meta.files.onnx = 'model.onnx';
+      meta.input.name = exp.input.name;
+      meta.outputs.forEach((o, i) => (o.name = exp.outputs[i]!));
+      meta.onnx = { opset, foldedBatchNorm: exp.folded, ops: exp.ops };
+    }
+    await writeFile(join(out, 'metadata.json'), JSON.stringify(meta, null, 2) + '\n');
+    return meta;
+  } finally {
+    model.dispose();
+  }
+}
+
+function outputsMeta(heads: HeadSpec[], probabilities: boolean): ExportMetadata['outputs'] {
+  return heads.map((h, i) => ({
+    name: probabilities ? h.name.replace(/[^A-Za-z0-9_]/g, '_') : `${h.name.replace(/[^A-Za-z0-9_]/g, '_')}_logits`,
+    head: h.name,
+    classes: h.classes,
+    activation: probabilities ? headKind(h) : 'none',
+  }));
+}

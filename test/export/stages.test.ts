@@ -1,0 +1,115 @@
+/**
+ * prune → convert end to end on a tiny zoo ResNet-18 model folder, through the stage modules with a
+ * minimal context (the runner's own context is tested by the runner).
+ */
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Value } from '@sinclair/typebox/value';
+import { initEngine, tf } from '../../src/engine/index.ts';
+import { buildModel } from '../../src/model/build.ts';
+import { saveTrainedModel, loadTrainedModel } from '../../src/model/io.ts';
+import type { HeadSpec } from '../../src/model/heads.ts';
+import type { StageDefinition } from '../../src/stage/define.ts';
+import pruneStage from '../../stages/prune.ts';
+import convertStage from '../../stages/convert.ts';
+import { randomizeBatchNorm } from '../prune/fixture.ts';
+
+const HEADS: HeadSpec[] = [
+  { name: 'digit', classes: ['0', '1', '2'] },
+  { name: 'inverted', classes: ['inverted'] },
+];
+
+let dir: string;
+
+beforeAll(async () => {
+  await initEngine({ engine: 'cpu' });
+  dir = await mkdtemp(join(tmpdir(), 'mlc-prune-convert-'));
+  const model = buildModel('resnet18', { inputShape: [16, 24, 3], heads: HEADS, width: 0.0625, seed: 4 });
+  randomizeBatchNorm(model, 4);
+  await saveTrainedModel(join(dir, 'models/run'), {
+    model,
+    heads: HEADS,
+    config: { input: { height: 16, width: 24, channels: 3, channelOrder: 'bgr', whiten: true } },
+  });
+  model.dispose();
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function runStage(stage: StageDefinition, params: Record<string, unknown>): Promise<{ logs: string[]; metrics: Record<string, unknown> }> {
+  const resolved = Value.Default(stage.params, structuredClone(params)) as Record<string, unknown>;
+  expect(Value.Check(stage.params, resolved)).toBe(true);
+  const logs: string[] = [];
+  const result = await stage.run({
+    id: stage.name,
+    params: resolved,
+    cwd: dir,
+    out: (p) => join(dir, p),
+    path: (p) => join(dir, p),
+    log: (m) => logs.push(m),
+    progress: () => {},
+    signal: new AbortController().signal,
+  });
+  return { logs, metrics: result?.metrics ?? {} };
+}
+
+describe('prune and convert stages', () => {
+  it('declares its paths from params with the documented defaults', () => {
+    const p = Value.Default(pruneStage.params, { model: 'models/run' }) as never;
+    expect(pruneStage.outputs(p)).toEqual(['models/run-pruned']);
+    const c = Value.Default(convertStage.params, { model: 'models/run-pruned' }) as never;
+    expect(convertStage.outputs(c)).toEqual(['exports/run-pruned']);
+    for (const s of [pruneStage, convertStage]) {
+      for (const [key, field] of Object.entries(s.params.properties)) {
+        expect((field as { description: string }).description, `${s.name}.${key}`).toMatch(/Defaults to .+\.$/);
+      }
+    }
+  });
+
+  it('prunes a model folder: smaller model, same format, prune.json', async () => {
+    const { metrics, logs } = await runStage(pruneStage as unknown as StageDefinition, { model: 'models/run', ratio: 0.5, min_channels: 2 });
+    const files = (await readdir(join(dir, 'models/run-pruned'))).sort();
+    expect(files).toEqual(['classes.json', 'config.json', 'model.json', 'prune.json', 'weights.bin']);
+    const report = JSON.parse(await readFile(join(dir, 'models/run-pruned/prune.json'), 'utf8'));
+    // ResNet-18 (every stage's first block projects its shortcut): the stem (its channels reach only
+    // s1b1's two convs through pad + max pool) and each block's first conv; the rest meet an Add.
+    expect(report.layers.map((l: { layer: string }) => l.layer)).toEqual([
+      'stem_conv', 's1b1_a_conv', 's1b2_a_conv', 's2b1_a_conv', 's2b2_a_conv', 's3b1_a_conv', 's3b2_a_conv', 's4b1_a_conv', 's4b2_a_conv',
+    ]);
+    expect(report.params.after).toBeLessThan(report.params.before);
+    expect(report.flops.after).toBeLessThan(report.flops.before);
+    expect(metrics.params_after).toBe(report.params.after);
+    expect(logs.join('\n')).toContain('9 prunable layers');
+    const { model, config } = await loadTrainedModel(join(dir, 'models/run-pruned'));
+    try {
+      expect(model.countParams()).toBe(report.params.after);
+      expect(config.input.channelOrder).toBe('bgr');
+      expect(config.prunedFrom).toBe(join(dir, 'models/run'));
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it('converts the pruned folder to ONNX + tfjs + metadata.json and verifies it with onnxruntime', async () => {
+    const { metrics } = await runStage(convertStage as unknown as StageDefinition, { model: 'models/run-pruned' });
+    const out = join(dir, 'exports/run-pruned');
+    expect((await readdir(out)).sort()).toEqual(['classes.json', 'metadata.json', 'model.json', 'model.onnx', 'weights.bin']);
+    const meta = JSON.parse(await readFile(join(out, 'metadata.json'), 'utf8'));
+    expect(meta.input).toMatchObject({ name: 'image', layout: 'NHWC', shape: ['batch', 16, 24, 3], channelOrder: 'bgr', whiten: true });
+    expect(meta.outputs).toEqual([
+      { name: 'digit', head: 'digit', classes: ['0', '1', '2'], activation: 'softmax' },
+      { name: 'inverted', head: 'inverted', classes: ['inverted'], activation: 'sigmoid' },
+    ]);
+    expect(metrics.onnx_max_abs_diff as number).toBeLessThan(1e-4);
+    expect(await readFile(join(out, 'weights.bin'))).toEqual(await readFile(join(dir, 'models/run-pruned/weights.bin')));
+  });
+
+  it('exports tfjs only when asked', async () => {
+    await runStage(convertStage as unknown as StageDefinition, { model: 'models/run', format: 'tfjs', out: 'exports/tfjs-only' });
+    expect((await readdir(join(dir, 'exports/tfjs-only'))).sort()).toEqual(['classes.json', 'metadata.json', 'model.json', 'weights.bin']);
+  });
+});
