@@ -26,7 +26,9 @@ message Features { map<string, Feature> feature = 1; }
 message Example { Features features = 1; }
 `;
 
-const ExampleType = protobuf.parse(PROTO, { keepCase: true }).root.lookupType('tensorflow.Example');
+// resolveAll() is needed for `packed` to take effect: without it protobufjs 7.6 writes unpacked
+// repeated int64s (tag 0x08 per value) rather than TensorFlow's packed form (0x0a len values).
+const ExampleType = protobuf.parse(PROTO, { keepCase: true }).root.resolveAll().lookupType('tensorflow.Example');
 
 /** One feature value, as in tf.train.Feature. */
 export type FeatureValue = { bytesList: Uint8Array[] } | { floatList: number[] } | { int64List: number[] };
@@ -49,7 +51,7 @@ export function decodeExample(bytes: Uint8Array): Record<string, FeatureValue> {
   };
   const out: Record<string, FeatureValue> = {};
   for (const [key, f] of Object.entries(obj.features?.feature ?? {})) {
-    if (f.bytes_list) out[key] = { bytesList: f.bytes_list.value ?? [] };
+    if (f.bytes_list) out[key] = { bytesList: (f.bytes_list.value ?? []).map((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength)) };
     else if (f.float_list) out[key] = { floatList: f.float_list.value ?? [] };
     else if (f.int64_list) out[key] = { int64List: f.int64_list.value ?? [] };
   }

@@ -1,0 +1,165 @@
+/**
+ * The tolerant label-file checker behind the check-labels stage. Every line ends up in exactly one
+ * of clean.txt or rejects.txt (blank lines excepted): nothing is dropped silently.
+ *
+ * Checks, in order: the line parses (path + integer labels; CRLF, BOM, non-ASCII and TAB-separated
+ * paths with spaces are fine), the label count equals the head count, each label is in
+ * [-1, maxLabel(head)], the path is not a duplicate of an earlier accepted line, and the image
+ * passes `inspectImage` (exists, non-empty, decodes).
+ *
+ * Outputs (in `outDir`):
+ * - clean.txt: accepted lines, paths rewritten relative to `finalDir` (where clean.txt will live) so
+ *   the default image root (the label file's folder) keeps working; a path with whitespace is
+ *   written TAB-separated;
+ * - rejects.txt: `<line number>\t<reason>\t<original line>` (the original line last, since it may
+ *   itself contain TABs);
+ * - summary.json: counts, reject rate, reasons by kind, formats, channels, size range, notes;
+ * - images.tsv: per accepted image `line, path, format, width, height, channels, bits, notes`.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { maxLabel, type HeadSpec } from '../../model/heads.ts';
+import { parseLabelLine, splitLines } from '../labels.ts';
+import { inspectImage, type ImageInfo } from './inspect.ts';
+
+export interface CheckOptions {
+  /** Label file to check. */
+  labels: string;
+  /** Image root for relative paths. Defaults to the label file's folder. */
+  root?: string;
+  heads: HeadSpec[];
+  /** Where to write the outputs now. */
+  outDir: string;
+  /** Where outDir will finally live (paths in clean.txt are relative to it). Defaults to outDir. */
+  finalDir?: string;
+  /** Images probed at once. Defaults to 8. */
+  concurrency?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface Reject {
+  line: number;
+  /** Short class of the problem, e.g. `file not found`, `label out of range` (summary.json counts these). */
+  kind: string;
+  reason: string;
+  original: string;
+}
+
+export interface CheckSummary {
+  total: number;
+  accepted: number;
+  rejected: number;
+  reject_rate: number;
+  /** Reject count per kind. */
+  reasons: Record<string, number>;
+  formats: Record<string, number>;
+  channels: Record<string, number>;
+  notes: Record<string, number>;
+  width: { min: number; max: number } | null;
+  height: { min: number; max: number } | null;
+}
+
+export interface CheckResult {
+  summary: CheckSummary;
+  rejects: Reject[];
+}
+
+interface Pending {
+  line: number;
+  original: string;
+  path: string;
+  abs: string;
+  labels: number[];
+}
+
+function validateLabels(labels: number[], heads: HeadSpec[]): { kind: string; reason: string } | undefined {
+  if (labels.length !== heads.length) {
+    return { kind: 'column count', reason: `expected ${heads.length} labels (one per head), found ${labels.length}` };
+  }
+  for (let i = 0; i < labels.length; i++) {
+    const v = labels[i]!;
+    const max = maxLabel(heads[i]!);
+    if (v < -1 || v > max) {
+      return { kind: 'label out of range', reason: `label ${v} in column ${i + 1} (head ${heads[i]!.name}) is outside [-1, ${max}]` };
+    }
+  }
+  return undefined;
+}
+
+export async function checkLabelFile(opts: CheckOptions): Promise<CheckResult> {
+  const root = opts.root ?? resolve(opts.labels, '..');
+  const finalDir = opts.finalDir ?? opts.outDir;
+  const lines = splitLines(await readFile(opts.labels, 'utf8'));
+  const rejects: Reject[] = [];
+  const pending: Pending[] = [];
+  const firstLineOf = new Map<string, number>();
+  let total = 0;
+  lines.forEach((raw, i) => {
+    const original = raw.replace(/\r$/, '');
+    const parsed = parseLabelLine(original);
+    if (parsed.ok === 'blank') return;
+    total++;
+    const line = i + 1;
+    if (parsed.ok === false) return void rejects.push({ line, kind: 'unparseable line', reason: parsed.reason, original });
+    const bad = validateLabels(parsed.labels, opts.heads);
+    if (bad) return void rejects.push({ line, ...bad, original });
+    const abs = isAbsolute(parsed.path) ? parsed.path : resolve(root, parsed.path);
+    const first = firstLineOf.get(abs);
+    if (first !== undefined) return void rejects.push({ line, kind: 'duplicate path', reason: `duplicate path: same image as line ${first}`, original });
+    firstLineOf.set(abs, line);
+    pending.push({ line, original, path: parsed.path, abs, labels: parsed.labels });
+  });
+
+  const infos: (ImageInfo | undefined)[] = new Array(pending.length);
+  let next = 0;
+  let done = 0;
+  const worker = async (): Promise<void> => {
+    while (next < pending.length) {
+      const k = next++;
+      const p = pending[k]!;
+      const r = await inspectImage(p.abs);
+      if (r.ok) infos[k] = r.info;
+      else rejects.push({ line: p.line, kind: r.kind, reason: r.reason, original: p.original });
+      opts.onProgress?.(++done, pending.length);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 8) }, worker));
+  rejects.sort((a, b) => a.line - b.line);
+
+  const clean: string[] = [];
+  const tsv: string[] = ['line\tpath\tformat\twidth\theight\tchannels\tbits\tnotes'];
+  const summary: CheckSummary = {
+    total,
+    accepted: 0,
+    rejected: rejects.length,
+    reject_rate: total === 0 ? 0 : rejects.length / total,
+    reasons: {},
+    formats: {},
+    channels: {},
+    notes: {},
+    width: null,
+    height: null,
+  };
+  const bump = (m: Record<string, number>, k: string): void => void (m[k] = (m[k] ?? 0) + 1);
+  pending.forEach((p, k) => {
+    const info = infos[k];
+    if (!info) return;
+    summary.accepted++;
+    const path = isAbsolute(p.path) ? p.path : relative(finalDir, p.abs).split('\\').join('/');
+    clean.push(/\s/.test(path) ? `${path}\t${p.labels.join(' ')}` : `${path} ${p.labels.join(' ')}`);
+    tsv.push([p.line, path, info.format, info.width, info.height, info.channels, info.bits, info.notes.join(',')].join('\t'));
+    bump(summary.formats, info.format);
+    bump(summary.channels, String(info.channels));
+    for (const n of info.notes) bump(summary.notes, n.replace(/\d+ applied$/, 'applied'));
+    summary.width = { min: Math.min(summary.width?.min ?? Infinity, info.width), max: Math.max(summary.width?.max ?? 0, info.width) };
+    summary.height = { min: Math.min(summary.height?.min ?? Infinity, info.height), max: Math.max(summary.height?.max ?? 0, info.height) };
+  });
+  for (const r of rejects) bump(summary.reasons, r.kind);
+
+  const text = (rows: string[]): string => rows.join('\n') + (rows.length ? '\n' : '');
+  await writeFile(join(opts.outDir, 'clean.txt'), text(clean));
+  await writeFile(join(opts.outDir, 'rejects.txt'), text(rejects.map((r) => `${r.line}\t${r.reason}\t${r.original}`)));
+  await writeFile(join(opts.outDir, 'images.tsv'), text(tsv));
+  await writeFile(join(opts.outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+  return { summary, rejects };
+}
