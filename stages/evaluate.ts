@@ -56,6 +56,11 @@ export default defineStage({
 
     const engine = await initEngine({ engine: p.engine, log: (m) => ctx.log(m) });
     const modelDir = ctx.path(p.model);
+    const { existsSync } = await import('node:fs');
+    if (!existsSync(join(modelDir, 'model.json'))) {
+      const { DataError } = await import('../src/errors.ts');
+      throw new DataError(`no trained model here (model.json missing)`, { file: modelDir }, { hint: 'run the train stage first, or point `model` at a folder train wrote' });
+    }
     const { model, heads, config } = await loadTrainedModel(modelDir);
     const input = config.input;
     const channels = input.channels ?? 3;

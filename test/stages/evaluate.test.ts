@@ -1,0 +1,97 @@
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import evaluate from '../../stages/evaluate.ts';
+import { initEngine } from '../../src/engine/index.ts';
+import { tf } from '../../src/engine/tf.ts';
+import { evaluatePredictions } from '../../src/report/metrics/evaluate.ts';
+import { Value } from '@sinclair/typebox/value';
+import { HEADS, SAMPLES, expectedProbs, writeDataset, writeModel } from '../report/fixture.ts';
+
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'mlc-eval-'));
+  await initEngine({ engine: 'cpu' });
+  await writeDataset(join(dir, 'data'));
+  await writeModel(join(dir, 'models', 'tiny'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function context(params: Record<string, unknown>) {
+  const logs: string[] = [];
+  const p = Value.Default(evaluate.params, structuredClone(params)) as never;
+  return {
+    logs,
+    ctx: {
+      id: 'evaluate',
+      params: p,
+      cwd: dir,
+      out: (declared: string) => join(dir, '.tmp', declared),
+      path: (rel: string) => resolve(dir, rel),
+      log: (m: string) => logs.push(m),
+      progress: () => {},
+      signal: new AbortController().signal,
+    },
+  };
+}
+
+describe('evaluate stage end to end (tiny hand-weighted model, cpu engine)', () => {
+  it('declares params with defaults, inputs and outputs', () => {
+    const p = Value.Default(evaluate.params, {}) as Record<string, unknown>;
+    expect(p).toMatchObject({ model: 'models/run', base_confidence: 0.9, top_k: 3, out: 'reports/run', engine: 'auto' });
+    expect(evaluate.inputs({ ...p, tune_labels: 'data/val.txt' } as never)).toEqual(['models/run', 'data/demo/test.txt', 'data/val.txt']);
+    expect(evaluate.outputs(p as never)).toEqual(['reports/run']);
+  });
+
+  it('writes the report folder with metrics matching an independent computation', async () => {
+    const before = tf.memory().numTensors;
+    const { ctx, logs } = context({ model: 'models/tiny', labels: 'data/test.txt', out: 'reports/tiny', engine: 'cpu', batch_size: 3, tune_labels: 'data/test.txt' });
+    const result = await evaluate.run(ctx as never);
+    expect(tf.memory().numTensors).toBe(before);
+
+    const out = join(dir, '.tmp', 'reports/tiny');
+    expect((await readdir(out)).sort()).toEqual(['confusion_color.png', 'curves.png', 'metrics.json', 'pr_bright.png', 'report.html', 'wrong.csv']);
+    const metrics = JSON.parse(await readFile(join(out, 'metrics.json'), 'utf8'));
+
+    // by hand: color preds r,g,b,r,b,r vs labels r,g,b,r,g,g → 4/6; bright all right (7 known);
+    // all heads: 5 of 7 (4 and 5 wrong); confident (≥ .9 on every known head): 0,1,2,5 → 1 wrong
+    expect(metrics.heads.color).toMatchObject({ correct: 4, count: 6 });
+    expect(metrics.heads.bright).toMatchObject({ correct: 7, count: 7, ap: 1, positives: 3 });
+    expect(metrics.allHeads).toEqual({ correct: 5, count: 7, accuracy: 5 / 7 });
+    expect(metrics.confidence).toMatchObject({ count: 4, wrong: 1, errorRate: 0.25 });
+    expect(metrics.confidentWrong.map((w: { path: string }) => w.path)).toEqual(['images/s5.png']);
+    expect(metrics.heads.color.confusion).toEqual([
+      [2, 0, 0],
+      [1, 1, 1],
+      [0, 0, 1],
+    ]);
+    // tuned on the same file: the best-F1 cut is sample 6's probability σ(10·384/255 − 15)
+    expect(metrics.multilabel.tuned.thresholds.bright).toBeCloseTo(1 / (1 + Math.exp(-((10 * 384) / 255 - 15))), 5);
+
+    // every number equals the metrics of the hand-computed probabilities
+    const labels = Int32Array.from(SAMPLES.flatMap(([, c, b]) => [c, b]));
+    const indep = evaluatePredictions({ heads: HEADS, probs: expectedProbs(), labels, paths: SAMPLES.map((_, i) => `images/s${i}.png`) });
+    expect(metrics.multilabel.mAP).toBeCloseTo(indep.metrics.multilabel!.mAP!, 6);
+    expect(metrics.summary).toEqual(expect.objectContaining({ all_heads_acc: 5 / 7, 'acc/color': 4 / 6, confident_count: 4, confident_error_rate: 0.25 }));
+    expect(result?.metrics).toEqual(metrics.summary);
+    expect(logs.some((l) => l.startsWith('predicted 8 images with cpu'))).toBe(true);
+
+    const png = await sharp(join(out, 'confusion_color.png')).metadata();
+    expect([png.format, png.width]).toEqual(['png', 560]);
+    const html = await readFile(join(out, 'report.html'), 'utf8');
+    expect(html).toContain('images/s5.png');
+    expect(html).toContain('data:image/jpeg;base64,');
+    const csv = (await readFile(join(out, 'wrong.csv'), 'utf8')).trim().split('\n');
+    expect(csv.slice(1).map((l) => l.split(',')[0])).toEqual(['images/s5.png', 'images/s4.png']);
+  });
+
+  it('fails with a clear error when the model folder is missing', async () => {
+    const { ctx } = context({ model: 'models/none', labels: 'data/test.txt', engine: 'cpu' });
+    await expect(evaluate.run(ctx as never)).rejects.toThrow(`${join(dir, 'models/none')}: no trained model here (model.json missing)`);
+  });
+});
