@@ -23,8 +23,15 @@ async function importDefinition(abs: string, label: string): Promise<ResolvedMod
   try {
     mod = (await import(pathToFileURL(abs).href)) as { default?: unknown };
   } catch (err) {
-    const msg = (err as Error).message.split('\n')[0];
-    return { ok: false, message: `cannot load stage module ${label}: ${msg}`, hint: 'fix the module so that it imports cleanly' };
+    const msg = (err as Error).message.split('\n')[0] ?? '';
+    const cjs = /require\(\)|ERR_REQUIRE_ESM|Cannot use import statement/.test(msg);
+    return {
+      ok: false,
+      message: `cannot load stage module ${label}: ${msg}`,
+      hint: cjs
+        ? 'stage modules are ES modules: name the file .mts, or put {"type": "module"} in the nearest package.json'
+        : 'fix the module so that it imports cleanly',
+    };
   }
   if (!isStageDefinition(mod.default)) {
     return { ok: false, message: `${label} does not default-export a stage`, hint: 'end the module with `export default defineStage({ ... })`' };

@@ -1,0 +1,61 @@
+/**
+ * Commands that hand off to other parts of mlc-pipe, imported lazily:
+ * `data make`, `predict`, `metrics diff`.
+ */
+import { Argument, type Command } from 'commander';
+import { MlcPipeError } from '../../errors.ts';
+import type { CliIO } from '../io.ts';
+import { nonNegativeInt, positiveInt } from '../options.ts';
+
+export function registerExtras(program: Command, io: CliIO): void {
+  const data = program.command('data').description('datasets');
+  data
+    .command('make')
+    .description('write a demo dataset (JPEGs + train/val/test.txt + classes.json)')
+    .addArgument(new Argument('<name>', 'dataset').choices(['plates', 'fashion-multilabel']))
+    .requiredOption('--out <dir>', 'output folder')
+    .option('--n <count>', 'number of images (default: 2400)', positiveInt('--n'), 2400)
+    .option('--seed <seed>', 'random seed (default: 0)', nonNegativeInt('--seed'), 0)
+    .option('--val-fraction <f>', 'fraction in val, and again in test (default: 0.1)', parseFloat)
+    .action(async (name: 'plates' | 'fashion-multilabel', flags: { out: string; n: number; seed: number; valFraction?: number }) => {
+      const { makeDemoDataset } = await import('../../data/demo/index.ts');
+      const r = (await makeDemoDataset(name, { out: flags.out, n: flags.n, seed: flags.seed, valFraction: flags.valFraction })) as unknown;
+      io.out(`${name}: ${flags.n} images in ${flags.out}${r && typeof r === 'object' && 'counts' in r ? ` ${JSON.stringify((r as { counts: unknown }).counts)}` : ''}`);
+    });
+
+  program
+    .command('predict')
+    .description('predict labels for images with a trained model')
+    .requiredOption('--model <dir>', 'trained model folder (models/<run>/)')
+    .argument('<paths...>', 'image files or folders')
+    .option('--out <file>', 'write predictions here (JSON/CSV by extension) instead of stdout')
+    .option('--top-k <k>', 'classes per head to show (default: 1)', positiveInt('--top-k'))
+    .action(async (paths: string[], flags: { model: string; out?: string; topK?: number }) => {
+      const mod = await lazy<{ predict(opts: Record<string, unknown>): Promise<unknown> }>('../../report/predict.ts', 'predict');
+      const r = await mod.predict({ model: flags.model, paths, out: flags.out, topK: flags.topK, log: (l: string) => io.out(l) });
+      if (typeof r === 'string') io.out(r);
+    });
+
+  const metrics = program.command('metrics').description('metrics of evaluated runs');
+  metrics
+    .command('diff')
+    .description('compare the metrics of two runs (report folders or metrics.json files)')
+    .argument('<runA>')
+    .argument('<runB>')
+    .action(async (a: string, b: string) => {
+      const mod = await lazy<{ metricsDiff(a: string, b: string): string | Promise<string> }>('../../report/diff.ts', 'metrics diff');
+      io.out(await mod.metricsDiff(a, b));
+    });
+}
+
+/** Imports a module another part of mlc-pipe provides; a clear error when it is not there. */
+async function lazy<T>(spec: string, command: string): Promise<T> {
+  try {
+    return (await import(new URL(spec, import.meta.url).href)) as T;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes(spec.replace(/^(\.\.\/)+/, ''))) {
+      throw new MlcPipeError(`\`${command}\` is not available in this build (${spec.replace(/^(\.\.\/)+/, 'src/')} is missing)`, { cause: err, hint: 'update mlc-pipe' });
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * `status`, `dag`, `validate`: look at a pipeline without running it.
+ */
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import type { CliIO } from '../io.ts';
+import { collect } from '../options.ts';
+import { formatPlan } from '../print-plan.ts';
+
+export function registerInspect(program: Command, io: CliIO): void {
+  program
+    .command('status')
+    .description('what would run and why (param changed: old→new, input changed: path, code changed, output missing)')
+    .argument('<file>', 'pipeline YAML file')
+    .option('-S, --set <key=value>', 'override, as for run; repeatable', collect)
+    .action(async (file: string, flags: { set?: string[] }) => {
+      const { planPipeline } = await import('../../runner/run.ts');
+      const { plan } = await planPipeline(file, { overrides: flags.set ?? [] });
+      io.out(formatPlan(plan, true));
+    });
+
+  program
+    .command('dag')
+    .description('print the stage graph')
+    .argument('<file>', 'pipeline YAML file')
+    .addOption(new Option('--format <format>', 'output format').choices(['ascii', 'mermaid', 'dot']).default('ascii'))
+    .option('-S, --set <key=value>', 'override, as for run; repeatable', collect)
+    .action(async (file: string, flags: { format: 'ascii' | 'mermaid' | 'dot'; set?: string[] }) => {
+      const { loadPipeline } = await import('../../pipeline/load.ts');
+      const { buildGraph } = await import('../../pipeline/graph.ts');
+      const { renderDag } = await import('../../pipeline/render-dag.ts');
+      const p = await loadPipeline(file, { overrides: flags.set ?? [] });
+      io.out(renderDag(buildGraph(p.stages), flags.format));
+    });
+
+  program
+    .command('validate')
+    .description('check the pipeline (schema, stage params, needs, DAG) and report every problem')
+    .argument('<file>', 'pipeline YAML file')
+    .option('-S, --set <key=value>', 'override, as for run; repeatable', collect)
+    .action(async (file: string, flags: { set?: string[] }) => {
+      const { loadPipeline } = await import('../../pipeline/load.ts');
+      const { buildGraph } = await import('../../pipeline/graph.ts');
+      const p = await loadPipeline(file, { overrides: flags.set ?? [] });
+      buildGraph(p.stages);
+      io.out(`${file}: ok (${p.stages.length} stage${p.stages.length === 1 ? '' : 's'})`);
+    });
+}

@@ -1,0 +1,82 @@
+/**
+ * `mlc-pipe run <file>`: run what is out of date.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import type { Command } from 'commander';
+import type { CliIO } from '../io.ts';
+import { collect, nonNegativeInt, positiveInt } from '../options.ts';
+import { formatPlan } from '../print-plan.ts';
+
+interface RunFlags {
+  stage?: string[];
+  downstream?: boolean;
+  force?: boolean;
+  dryRun?: boolean;
+  jobs?: number;
+  gpus?: number;
+  set?: string[];
+  keepGoing?: boolean;
+  plain?: boolean;
+}
+
+export function registerRun(program: Command, io: CliIO, setExit: (code: number) => void): void {
+  program
+    .command('run')
+    .description('run the stages that are out of date (unchanged stages are skipped)')
+    .argument('<file>', 'pipeline YAML file')
+    .option('--stage <id>', 'run this stage (and its out-of-date upstream); repeatable; a template id selects all its foreach/matrix instances', collect)
+    .option('--downstream', 'with --stage: also run everything downstream of it')
+    .option('--force', 'run the selected stages (all without --stage) even when up to date')
+    .option('--dry-run', 'print what would run and why, run nothing')
+    .option('-j, --jobs <n>', `concurrent CPU slots (default: CPU count, ${os.availableParallelism()} here)`, positiveInt('--jobs'))
+    .option('--gpus <n>', 'GPUs available to stages declaring resources.gpu; 0 = not enforced (default: 0)', nonNegativeInt('--gpus'))
+    .option('-S, --set <key=value>', 'override: vars.<name>=v or stages.<id>.<field>=v (e.g. stages.train.with.epochs=3); repeatable', collect)
+    .option('--keep-going', 'after a failure, keep running stages that do not depend on it')
+    .option('--plain', 'plain line output even on a terminal')
+    .action(async (file: string, flags: RunFlags) => {
+      const { runPipeline } = await import('../../runner/run.ts');
+      const opts = {
+        overrides: flags.set ?? [],
+        targets: flags.stage ?? [],
+        downstream: flags.downstream,
+        force: flags.force,
+        dryRun: flags.dryRun,
+        jobs: flags.jobs,
+        gpus: flags.gpus,
+        keepGoing: flags.keepGoing,
+      };
+      if (flags.dryRun) {
+        const summary = await runPipeline(file, opts);
+        io.out(formatPlan(summary.plan));
+        return;
+      }
+      const reporter = io.isTTY && !flags.plain
+        ? new (await import('../../runner/render/listr.ts')).ListrReporter()
+        : new (await import('../../runner/render/plain.ts')).PlainReporter((l) => io.out(l));
+      const controller = new AbortController();
+      let interrupts = 0;
+      const onSigint = () => {
+        interrupts++;
+        if (interrupts === 1) {
+          io.err('interrupted: stopping running stages (Ctrl-C again to quit at once)');
+          controller.abort();
+        } else process.exit(130);
+      };
+      process.on('SIGINT', onSigint);
+      try {
+        const summary = await runPipeline(file, { ...opts, reporter, signal: controller.signal });
+        const ran = [...summary.results.values()];
+        const count = (s: string) => ran.filter((r) => r.status === s).length;
+        io.out(`done: ${count('ok')} ran, ${count('restored')} restored, ${count('skipped')} up to date, ${summary.failed.length} failed, ${count('not-run')} not run`);
+        for (const id of summary.failed) {
+          const e = summary.errors.get(id) as { message: string; hint?: string };
+          io.err(`✖ ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}\n  log: ${path.join('logs', path.basename(file).replace(/\.[^.]+$/, ''), `${id}.log`)}`);
+        }
+        if (summary.interrupted) setExit(130);
+        else if (summary.failed.length) setExit(1);
+      } finally {
+        process.off('SIGINT', onSigint);
+      }
+    });
+}

@@ -1,0 +1,59 @@
+/**
+ * The `mlc-pipe` command line. Exit codes: 0 ok, 1 a stage failed, 2 usage or validation error
+ * (130 after Ctrl-C). Heavy modules are imported inside each command's action.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { MlcPipeError } from '../errors.ts';
+import { registerExtras } from './commands/extras.ts';
+import { registerInit } from './commands/init.ts';
+import { registerInspect } from './commands/inspect.ts';
+import { registerRun } from './commands/run.ts';
+import { registerStages } from './commands/stages.ts';
+import { processIO, type CliIO } from './io.ts';
+
+function version(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** Builds the commander program; `setExit` receives a command's non-zero exit code. */
+export function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
+  const program = new Command('mlc-pipe')
+    .description('YAML pipelines from a folder of images to a trained, evaluated, pruned, exported multi-label CNN (TensorFlow.js)')
+    .version(version())
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, '')), writeErr: (s) => io.err(s.replace(/\n$/, '')) })
+    .showHelpAfterError('(run with --help for usage)');
+  registerRun(program, io, setExit);
+  registerInspect(program, io);
+  registerStages(program, io);
+  registerInit(program, io);
+  registerExtras(program, io);
+  return program;
+}
+
+/** Runs the CLI with `argv` (as process.argv: node, script, args…) and returns the exit code. */
+export async function main(argv: readonly string[], io: CliIO = processIO): Promise<number> {
+  let code = 0;
+  const program = buildProgram(io, (c) => (code = c));
+  try {
+    await program.parseAsync([...argv]);
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      if (err.code === 'commander.executeSubCommandAsync') return err.exitCode;
+      return 2;
+    }
+    if (err instanceof MlcPipeError) {
+      io.err(`${err.name}: ${err.message}${err.hint ? `\n  hint: ${err.hint}` : ''}`);
+      return err.exitCode;
+    }
+    io.err(`internal error: ${(err as Error).stack ?? String(err)}`);
+    return 1;
+  }
+}

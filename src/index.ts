@@ -1,0 +1,27 @@
+/**
+ * mlc-pipe's public API. Everything not exported here may change.
+ */
+export { Type } from '@sinclair/typebox';
+export type { Static, TObject } from '@sinclair/typebox';
+export { defineStage, isStageDefinition } from './stage/define.ts';
+export type { StageContext, StageDefinition, StageResources, StageResult, StageSpec } from './stage/define.ts';
+export { ConfigError, DagError, DataError, MlcPipeError, StageError } from './errors.ts';
+export { loadPipeline } from './pipeline/load.ts';
+export type { LoadOptions } from './pipeline/load.ts';
+export { PipelineValidationError, formatDiagnostic } from './pipeline/diagnostics.ts';
+export type { Diagnostic } from './pipeline/diagnostics.ts';
+export type { CmdStageNode, ModuleStageNode, Pipeline, StageNode } from './pipeline/types.ts';
+export { buildGraph } from './pipeline/graph.ts';
+export type { Graph } from './pipeline/graph.ts';
+export { renderDag } from './pipeline/render-dag.ts';
+export type { DagFormat } from './pipeline/render-dag.ts';
+export { planRun, decideStage } from './runner/plan.ts';
+export type { Plan, PlanFlags, PlannedStage, StageAction, StageState } from './runner/plan.ts';
+export { planPipeline, runPipeline } from './runner/run.ts';
+export type { RunOptions, RunSummary } from './runner/run.ts';
+export { LocalProcessExecutor } from './runner/executor.ts';
+export type { Executor, StageJob } from './runner/executor.ts';
+export type { RunReporter, StageEnd } from './runner/render/reporter.ts';
+export { lockPathFor, readLock } from './runner/lock.ts';
+export type { LockEntry, LockFile } from './runner/lock.ts';
+export { main } from './cli/main.ts';

@@ -1,0 +1,215 @@
+/**
+ * `runPipeline(file, options)`: load, plan, then run the plan through an executor and the
+ * scheduler. Every finished stage is recorded in the lock file at once (atomically), so an
+ * interrupted run keeps what finished; a failed or killed stage is never recorded.
+ */
+import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { MlcPipeError, StageError } from '../errors.ts';
+import type { StageNode } from '../pipeline/types.ts';
+import { moveIntoPlace, tempOutputPath } from './atomic.ts';
+import { LocalProcessExecutor, type Executor } from './executor.ts';
+import { writeLock, type LockEntry } from './lock.ts';
+import { decideStage, planRun, selectStages, type PlannedStage } from './plan.ts';
+import { silentReporter, type RunReporter, type StageEnd } from './render/reporter.ts';
+import { schedule } from './scheduler.ts';
+import { checkTargets, openWorkspace, stageState, stageStates, type Workspace } from './state.ts';
+
+export interface RunOptions {
+  /** `-S key=value` overrides. Defaults to []. */
+  overrides?: readonly string[];
+  /** Stage ids to run (plus their out-of-date upstream). Defaults to all. */
+  targets?: readonly string[];
+  /** Also run everything downstream of the targets. Defaults to false. */
+  downstream?: boolean;
+  /** Run selected stages even when up to date. Defaults to false. */
+  force?: boolean;
+  /** Plan only. Defaults to false. */
+  dryRun?: boolean;
+  /** Concurrent CPU slots. Defaults to the CPU count. */
+  jobs?: number;
+  /** GPUs available; 0 does not enforce GPU requests. Defaults to 0. */
+  gpus?: number;
+  /** After a failure, run what does not depend on it. Defaults to false. */
+  keepGoing?: boolean;
+  /** Where progress goes. Defaults to silent. */
+  reporter?: RunReporter;
+  /** How stages run. Defaults to a LocalProcessExecutor. */
+  executor?: Executor;
+  /** Abort to stop (Ctrl-C). */
+  signal?: AbortSignal;
+}
+
+export interface RunSummary {
+  plan: PlannedStage[];
+  /** Final status of each planned stage (empty for a dry run). */
+  results: Map<string, StageEnd>;
+  failed: string[];
+  /** The first failure's error per failed stage. */
+  errors: Map<string, unknown>;
+  interrupted: boolean;
+  lockFile: string;
+}
+
+/** Plans the pipeline (what `status` and `--dry-run` print). */
+export async function planPipeline(file: string, options: RunOptions = {}): Promise<{ ws: Workspace; plan: PlannedStage[] }> {
+  const ws = await openWorkspace(file, { overrides: options.overrides });
+  const targets = checkTargets(ws, options.targets ?? []);
+  const flags = { targets, downstream: options.downstream, force: options.force };
+  const { selected } = selectStages(ws.graph, flags);
+  const states = await stageStates(ws, ws.graph.order.filter((id) => selected.has(id)));
+  const plan = planRun(ws.graph, ws.lock, states, flags).stages;
+  ws.hashes.save();
+  ws.code.save();
+  return { ws, plan };
+}
+
+function openLog(ws: Workspace, id: string): { write(line: string): void; close(): void } {
+  const file = path.join(ws.pipeline.dir, 'logs', ws.pipeline.name, `${id}.log`);
+  mkdirSync(path.dirname(file), { recursive: true });
+  const fd = openSync(file, 'w');
+  return {
+    write: (line) => writeSync(fd, `${line}\n`),
+    close: () => closeSync(fd),
+  };
+}
+
+/** Runs the pipeline. */
+export async function runPipeline(file: string, options: RunOptions = {}): Promise<RunSummary> {
+  const { ws, plan } = await planPipeline(file, options);
+  const reporter = options.reporter ?? silentReporter;
+  const summary: RunSummary = { plan, results: new Map(), failed: [], errors: new Map(), interrupted: false, lockFile: ws.lockFile };
+  if (options.dryRun) return summary;
+
+  const executor = options.executor ?? new LocalProcessExecutor();
+  const targets = checkTargets(ws, options.targets ?? []);
+  const { forced } = selectStages(ws.graph, { targets, downstream: options.downstream, force: options.force });
+  const planned = new Map(plan.map((p) => [p.id, p]));
+  const signal = options.signal ?? new AbortController().signal;
+  const end = (id: string, e: StageEnd) => {
+    summary.results.set(id, e);
+    reporter.stageEnd(id, e);
+  };
+  const record = (id: string, entry: LockEntry) => {
+    ws.lock.stages[id] = entry;
+    writeLock(ws.lockFile, ws.lock);
+    ws.hashes.save();
+  };
+
+  const runOne = async (id: string): Promise<void> => {
+    const node = ws.graph.stages.get(id)!;
+    const state = await stageState(ws, node);
+    const d = decideStage(ws.lock.stages[id], state, forced.has(id));
+    if (d.action === 'skip') {
+      end(id, { status: 'skipped', detail: planned.get(id)!.action === 'skip' ? 'up to date' : 'up to date after upstream ran' });
+      return;
+    }
+    if (d.action === 'restore') {
+      const rec = ws.runCache.restore(state.key);
+      if (rec) {
+        record(id, { code: state.code, params: node.params, inputs: state.inputs, outputs: rec.outputs, metrics: rec.metrics, at: new Date().toISOString() });
+        end(id, { status: 'restored', detail: 'restored from run-cache' });
+        return;
+      }
+    }
+    const reason = d.action === 'restore' ? d.reasons[1] ?? 'never run' : d.reason;
+    reporter.stageStart(id, reason);
+    const log = openLog(ws, id);
+    const t0 = performance.now();
+    log.write(`# ${new Date().toISOString()} ${id}: ${reason}`);
+    const temps = prepareOutputs(ws, node);
+    try {
+      const result = await executor.run({
+        node,
+        dir: ws.pipeline.dir,
+        tempOutputs: temps,
+        log: (line) => log.write(line),
+        progress: (m) => reporter.stageProgress(id, m),
+        signal,
+      });
+      const outputs = finishOutputs(ws, node, temps, log.write);
+      const entry: LockEntry = { code: state.code, params: node.params, inputs: state.inputs, outputs, at: new Date().toISOString() };
+      if (result.metrics) entry.metrics = result.metrics;
+      ws.runCache.save(state.key, { outputs, metrics: result.metrics }, ws.hashes);
+      record(id, entry);
+      const seconds = (performance.now() - t0) / 1000;
+      log.write(`# done in ${seconds.toFixed(2)}s`);
+      end(id, { status: 'ok', seconds });
+    } catch (err) {
+      discardOutputs(ws, node, temps);
+      const e = err instanceof MlcPipeError ? err : new StageError(id, (err as Error).message ?? String(err), { cause: err });
+      log.write(`# failed: ${e.message}`);
+      summary.failed.push(id);
+      summary.errors.set(id, e);
+      end(id, { status: 'failed', detail: e.message, seconds: (performance.now() - t0) / 1000 });
+      throw e;
+    } finally {
+      log.close();
+    }
+  };
+
+  reporter.begin(plan);
+  const jobs = options.jobs ?? os.availableParallelism();
+  await schedule(
+    plan.map((p) => {
+      const n = ws.graph.stages.get(p.id)!;
+      return { id: p.id, upstream: [...ws.graph.upstream.get(p.id)!.keys()], cpu: n.resources.cpu, gpu: n.resources.gpu };
+    }),
+    {
+      jobs,
+      gpus: options.gpus ?? 0,
+      keepGoing: options.keepGoing,
+      signal,
+      start: runOne,
+      onSkip: (id, reason) => end(id, { status: 'not-run', detail: reason }),
+    },
+  );
+  summary.interrupted = signal.aborted;
+  ws.hashes.save();
+  ws.code.save();
+  await reporter.end();
+  return summary;
+}
+
+/** Clears what a killed run may have left and returns the temp path of each module-stage output. */
+function prepareOutputs(ws: Workspace, node: StageNode): Record<string, string> {
+  const temps: Record<string, string> = {};
+  for (const o of node.outputs) {
+    const abs = path.resolve(ws.pipeline.dir, o);
+    mkdirSync(path.dirname(abs), { recursive: true });
+    if (node.kind === 'module') {
+      const tmp = tempOutputPath(abs);
+      rmSync(tmp, { recursive: true, force: true });
+      temps[o] = tmp;
+    } else {
+      rmSync(abs, { recursive: true, force: true }); // a cmd stage writes in place: never leave stale outputs
+    }
+  }
+  return temps;
+}
+
+/** Moves temp outputs into place and hashes every output. */
+function finishOutputs(ws: Workspace, node: StageNode, temps: Record<string, string>, log: (l: string) => void): Record<string, string> {
+  const outputs: Record<string, string> = {};
+  for (const o of node.outputs) {
+    const abs = path.resolve(ws.pipeline.dir, o);
+    const tmp = temps[o];
+    if (tmp !== undefined && existsSync(tmp)) moveIntoPlace(tmp, abs);
+    else if (tmp !== undefined && existsSync(abs)) log(`# warning: ${o} was written in place, not through ctx.out("${o}"); it is not atomic`);
+    const h = ws.hashes.hash(o);
+    if (h === null) {
+      throw new StageError(node.id, `finished without writing its declared output "${o}"`, {
+        hint: node.kind === 'module' ? `write it to ctx.out(${JSON.stringify(o)})` : 'make the command write it, or remove it from outs',
+      });
+    }
+    outputs[o] = h;
+  }
+  return outputs;
+}
+
+/** After a failure: temp outputs go away, and a cmd stage's partial outputs too. */
+function discardOutputs(ws: Workspace, node: StageNode, temps: Record<string, string>): void {
+  for (const t of Object.values(temps)) rmSync(t, { recursive: true, force: true });
+  if (node.kind === 'cmd') for (const o of node.outputs) rmSync(path.resolve(ws.pipeline.dir, o), { recursive: true, force: true });
+}

@@ -1,0 +1,97 @@
+/**
+ * The project state a run works against: pipeline, DAG, lock, hash index, code identities,
+ * run-cache; and each stage's current fingerprint (StageState).
+ */
+import path from 'node:path';
+import { ConfigError } from '../errors.ts';
+import { buildGraph, type Graph } from '../pipeline/graph.ts';
+import { loadPipeline } from '../pipeline/load.ts';
+import { didYouMean } from '../pipeline/suggest.ts';
+import type { Pipeline, StageNode } from '../pipeline/types.ts';
+import { CodeIdentity } from './code-identity.ts';
+import { HashIndex, sha256 } from './hash-index.ts';
+import { lockPathFor, readLock, type LockFile } from './lock.ts';
+import type { StageState } from './plan.ts';
+import { RunCache, runCacheKey } from './run-cache.ts';
+import { stableStringify } from './stable-json.ts';
+
+export interface Workspace {
+  pipeline: Pipeline;
+  graph: Graph;
+  lockFile: string;
+  lock: LockFile;
+  hashes: HashIndex;
+  code: CodeIdentity;
+  runCache: RunCache;
+  /** `<dir>/.mlc` */
+  stateDir: string;
+}
+
+export interface OpenOptions {
+  /** `-S key=value` overrides. Defaults to []. */
+  overrides?: readonly string[];
+}
+
+/** Loads and validates the pipeline, builds the DAG and opens the caches. */
+export async function openWorkspace(file: string, options: OpenOptions = {}): Promise<Workspace> {
+  const pipeline = await loadPipeline(file, { overrides: options.overrides });
+  const graph = buildGraph(pipeline.stages);
+  const stateDir = path.join(pipeline.dir, '.mlc');
+  const lockFile = lockPathFor(file);
+  return {
+    pipeline,
+    graph,
+    lockFile,
+    lock: readLock(lockFile),
+    hashes: new HashIndex(pipeline.dir),
+    code: new CodeIdentity(stateDir),
+    runCache: new RunCache(pipeline.dir),
+    stateDir,
+  };
+}
+
+/** Throws a ConfigError naming unknown `--stage` values (with a suggestion). */
+export function checkTargets(ws: Workspace, targets: readonly string[]): string[] {
+  const ids = [...ws.graph.stages.keys()];
+  const out: string[] = [];
+  for (const t of targets) {
+    if (ws.graph.stages.has(t)) out.push(t);
+    else {
+      const inst = ids.filter((id) => id.startsWith(`${t}@`));
+      if (inst.length) out.push(...inst);
+      else {
+        throw new ConfigError(`--stage ${t}: no such stage in ${ws.pipeline.file}`, {
+          hint: didYouMean(t, ids) ?? `stages: ${ids.join(', ')}`,
+        });
+      }
+    }
+  }
+  return out;
+}
+
+/** Code identity of a stage. */
+export async function codeHash(ws: Workspace, node: StageNode): Promise<string> {
+  if (node.kind === 'module') return ws.code.moduleHash(node.modulePath, node.version);
+  const code: Record<string, string | null> = {};
+  for (const c of node.code) code[c] = ws.hashes.hash(c);
+  return sha256(stableStringify({ cmd: node.cmd, shell: node.shell, env: node.env, code }));
+}
+
+/** The current fingerprint of a stage (hashes its inputs and outputs). */
+export async function stageState(ws: Workspace, node: StageNode): Promise<StageState & { key: string }> {
+  const code = await codeHash(ws, node);
+  const inputs: Record<string, string | null> = {};
+  for (const p of node.inputs) inputs[p] = ws.hashes.hash(p);
+  const outputs: Record<string, string | null> = {};
+  for (const p of node.outputs) outputs[p] = ws.hashes.hash(p);
+  const key = runCacheKey(code, node.params, inputs);
+  const runCached = Object.values(inputs).every((h) => h !== null) && ws.runCache.has(key);
+  return { code, params: node.params, inputs, outputs, runCached, key };
+}
+
+/** Fingerprints of the given stages. */
+export async function stageStates(ws: Workspace, ids: Iterable<string>): Promise<Map<string, StageState & { key: string }>> {
+  const out = new Map<string, StageState & { key: string }>();
+  for (const id of ids) out.set(id, await stageState(ws, ws.graph.stages.get(id)!));
+  return out;
+}
