@@ -36,6 +36,27 @@ function sliceWeights(cls: string, weights: tf.Tensor[], s: Slices): tf.Tensor[]
   });
 }
 
+interface MixPart {
+  channels: number;
+  kernel: number;
+  groups: number;
+}
+
+/**
+ * The depthwise parts of a MixedConv2D after keeping channels `kept` (global, ascending): each part
+ * keeps its own channels (local indices), parts left empty are dropped.
+ */
+function shrinkParts(parts: MixPart[], kept: number[]): Array<{ index: number; local: number[]; part: MixPart }> {
+  const out: Array<{ index: number; local: number[]; part: MixPart }> = [];
+  let start = 0;
+  parts.forEach((p, index) => {
+    const local = kept.filter((c) => c >= start && c < start + p.channels).map((c) => c - start);
+    if (local.length > 0) out.push({ index, local, part: { ...p, channels: local.length, groups: local.length } });
+    start += p.channels;
+  });
+  return out;
+}
+
 /**
  * Returns a new model with the channels outside `keep[g]` removed from each group `g`.
  * The caller owns (and disposes) the returned model; `model` is left untouched.
@@ -55,6 +76,10 @@ export function applyPruning(model: LayersModel, groups: PruneGroup[], keep: num
     for (const l of g.consumers) at(l).in = kept;
     const layerConfig = config.layers.find((l) => l.name === g.producer)!;
     layerConfig.config.filters = kept.length;
+    for (const l of g.channelLayers) {
+      const lc = config.layers.find((c) => c.name === l)!;
+      if (lc.config.parts) lc.config.parts = shrinkParts(lc.config.parts as MixPart[], kept).map((p) => p.part);
+    }
   });
 
   // Container.fromConfig builds a functional model from a getConfig()-style (camelCase) config.
@@ -70,7 +95,10 @@ export function applyPruning(model: LayersModel, groups: PruneGroup[], keep: num
         target.setWeights(weights);
         continue;
       }
-      const sliced = tf.tidy(() => sliceWeights(layer.getClassName(), weights, s));
+      const sliced =
+        layer.getClassName() === 'MixedConv2D' && s.channel
+          ? tf.tidy(() => shrinkParts((layer.getConfig() as unknown as { parts: MixPart[] }).parts, s.channel!).map((p) => gatherAxis(weights[p.index]!, p.local, 2)))
+          : tf.tidy(() => sliceWeights(layer.getClassName(), weights, s));
       target.setWeights(sliced);
       sliced.forEach((t, i) => t !== weights[i] && t.dispose());
     }

@@ -6,6 +6,10 @@
  * Removing channel c then removes: the producer's output filter c, channel c of every per-channel
  * layer on the way, and input channel c of every consumer.
  *
+ * A MixedConv2D made only of depthwise parts (MixNet) counts as per-channel: pruning shrinks its
+ * parts (a part left without channels is dropped). A grouped MixedConv2D (ResNeXt) ties channels
+ * across its groups and blocks a group, like an Add.
+ *
  * Channels that reach an Add, a Concatenate, a model output or any layer not listed here stay:
  * their index is tied to another branch (a residual sum), so slicing one side would break the other.
  */
@@ -50,8 +54,15 @@ function isPerChannel(layer: GraphLayer): boolean {
   if (layer.className === 'Activation') return layer.config.activation !== 'softmax';
   if (layer.className === 'DepthwiseConv2D') return (layer.config.depthMultiplier ?? 1) === 1;
   if (layer.className === 'BatchNormalization') return isChannelAxis(layer.config.axis);
+  if (layer.className === 'MixedConv2D') return isDepthwiseMix(layer.config);
   if (layer.className === 'PReLU') return false; // its alpha may be shared across axes: keep it simple
   return PER_CHANNEL.has(layer.className);
+}
+
+/** A MixedConv2D whose parts are all depthwise (MixNet) acts per channel; grouped parts (ResNeXt) do not. */
+function isDepthwiseMix(config: Record<string, unknown>): boolean {
+  const parts = config.parts as Array<{ channels: number; groups: number }> | undefined;
+  return Array.isArray(parts) && parts.every((p) => p.groups === p.channels);
 }
 
 function isChannelAxis(axis: unknown): boolean {

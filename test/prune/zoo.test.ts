@@ -1,0 +1,58 @@
+/**
+ * Every zoo backbone: zero two channels of every prunable group (gamma = beta = 0 in its BN, and
+ * beta = mean = 0 in any later BN of the chain so 0 stays 0), prune exactly those, and the pruned
+ * model must give the original's outputs.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initEngine, tf } from '../../src/engine/index.ts';
+import { buildModel, BACKBONES } from '../../src/model/build.ts';
+import { findPruneGroups, pruneModel, readLayerGraph } from '../../src/prune/index.ts';
+import { randomizeBatchNorm, setBnChannels } from './fixture.ts';
+
+beforeAll(async () => {
+  await initEngine({ engine: 'cpu' });
+});
+
+const HEADS = [{ name: 'h', classes: ['p', 'q', 'r'] }, { name: 'k', classes: ['k'] }];
+
+/** Groups each backbone must have (at width 1/16, 20×28 input). */
+const EXPECTED_GROUPS: Record<string, number> = {
+  resnet18: 9, // stem + first conv of each of the 8 blocks
+  'resnet18-v2': 9,
+  resnext18: 1, // only the stem: each block's first conv feeds a grouped MixedConv2D, the second an Add
+  'mobilenet-v2': 18, // expand convs (through the depthwise conv), one project conv, the head conv
+  mixnet18: 9, // stem + each block's expand conv, through the depthwise MixedConv2D
+};
+
+describe('pruning the zoo', () => {
+  for (const name of Object.keys(BACKBONES)) {
+    it(`${name}: pruning zero channels keeps the outputs`, () => {
+      const model = buildModel(name, { inputShape: [20, 28, 3], heads: HEADS, width: 0.0625, seed: 5 });
+      randomizeBatchNorm(model, 5);
+      const x = tf.randomNormal([2, 20, 28, 3], 0, 1, 'float32', 9) as tf.Tensor4D;
+      const groups = findPruneGroups(readLayerGraph(model.getConfig()));
+      expect(groups).toHaveLength(EXPECTED_GROUPS[name]!);
+      if (name === 'mixnet18') expect(groups[1]!.channelLayers.some((l) => l.includes('mixdw'))).toBe(true);
+      for (const g of groups) {
+        setBnChannels(model, g.bn, [0, 2], { gamma: 0, beta: 0 });
+        for (const l of g.channelLayers.slice(1)) {
+          if (model.getLayer(l).getClassName() === 'BatchNormalization') setBnChannels(model, l, [0, 2], { beta: 0, mean: 0 });
+        }
+      }
+      const { model: pruned, report } = pruneModel(model, { threshold: 1e-12, minChannels: 1, minFraction: 0 });
+      try {
+        expect(report.layers.every((l) => l.kept === l.total - 2)).toBe(true);
+        const a = tf.tidy(() => (model.predict(x) as tf.Tensor[]).map((t) => t.dataSync()));
+        const b = tf.tidy(() => (pruned.predict(x) as tf.Tensor[]).map((t) => t.dataSync()));
+        let m = 0;
+        a.forEach((arr, i) => arr.forEach((v, j) => (m = Math.max(m, Math.abs(v - b[i]![j]!)))));
+        expect(m).toBeLessThan(1e-4);
+        if (groups.length > 0) expect(report.params.after).toBeLessThan(report.params.before);
+      } finally {
+        x.dispose();
+        model.dispose();
+        pruned.dispose();
+      }
+    });
+  }
+});
