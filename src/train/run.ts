@@ -1,0 +1,155 @@
+/**
+ * The train stage's body (stages/train.ts imports it lazily): resolves params into a model,
+ * loaders, loss, optimizer, schedule and callbacks, runs `trainLoop`, and writes the model folder.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { StageContext, StageResult } from '../stage/define.ts';
+import type { TrainParams } from '../../stages/train.ts';
+import { initEngine, tf } from '../engine/index.ts';
+import { ConfigError, DataError, StageError } from '../errors.ts';
+import { createLoader, type Loader } from '../data/loader.ts';
+import { readLabelFile } from '../data/labels.ts';
+import { readClassesFile, type HeadSpec } from '../model/heads.ts';
+import { buildModel } from '../model/build.ts';
+import { loadLayersModel, saveTrainedModel, type TrainedModelConfig } from '../model/io.ts';
+import type { TrainCallback } from './callbacks/base.ts';
+import { EarlyStopping } from './callbacks/early-stopping.ts';
+import { History } from './callbacks/history.ts';
+import { ModelCheckpoint } from './callbacks/model-checkpoint.ts';
+import { ProgressLogger } from './callbacks/progress.ts';
+import { TensorBoard } from './callbacks/tensorboard.ts';
+import { getLoss } from './losses/index.ts';
+import { balancedClassWeights } from './losses/multihead.ts';
+import { getOptimizer } from './optimizers/index.ts';
+import { LrSchedule } from './schedules/index.ts';
+import { trainLoop } from './loop.ts';
+import { debugBatch, formatDebugTable } from './debug.ts';
+
+async function classWeightsFor(p: TrainParams, heads: HeadSpec[], trainLabels: string | undefined): Promise<Array<number[] | null> | undefined> {
+  if (p.class_weights === 'none') return undefined;
+  if (Array.isArray(p.class_weights)) {
+    if (p.class_weights.length !== heads.length) throw new ConfigError(`class_weights lists ${p.class_weights.length} heads but classes.json has ${heads.length}`);
+    return p.class_weights;
+  }
+  if (!trainLabels) throw new ConfigError("class_weights 'balanced' needs train_labels (it counts classes in the label file), not TFRecords", { hint: 'give explicit weights instead' });
+  const records = await readLabelFile(trainLabels, heads.length);
+  return heads.map((h, i) => balancedClassWeights(records.map((r) => r.labels[i]!), h));
+}
+
+export async function runTraining(ctx: StageContext<TrainParams>): Promise<StageResult> {
+  const p = ctx.params;
+  if (p.augment && typeof p.augment === 'object' && Number(p.augment.mixup ?? 0) > 0) {
+    throw new ConfigError('train: augment.mixup is not supported by the training loop yet', { hint: 'remove augment.mixup' });
+  }
+  const engine = await initEngine({ engine: p.engine, log: (m) => ctx.log(m) });
+  for (const r of engine.reasons) ctx.log(r);
+  const { heads } = await readClassesFile(ctx.path(p.classes));
+  const out = ctx.out(p.out);
+  await mkdir(out, { recursive: true });
+  const trainLabels = p.train_tfrecords.length ? undefined : ctx.path(p.train_labels);
+  const valLabels = p.val_tfrecords.length ? undefined : p.val_labels ? ctx.path(p.val_labels) : undefined;
+  const input = { height: p.height, width: p.width, channels: p.channels, channelOrder: p.channel_order, whiten: p.whiten } as const;
+  const common = { heads: heads.length, ...input, batchSize: p.batch_size, seed: p.seed };
+  const loaders: Loader[] = [];
+  let model: tf.LayersModel | undefined;
+  try {
+    const train = await createLoader({
+      ...common,
+      labels: trainLabels,
+      tfrecords: p.train_tfrecords.length ? p.train_tfrecords.map((f) => ctx.path(f)) : undefined,
+      root: p.root ? ctx.path(p.root) : undefined,
+      shuffle: p.shuffle,
+      augment: p.augment === false ? false : p.augment,
+      balanced: p.balanced >= 0 ? p.balanced : undefined,
+    });
+    loaders.push(train);
+    let val: Loader | undefined;
+    if (valLabels || p.val_tfrecords.length) {
+      val = await createLoader({ ...common, labels: valLabels, tfrecords: p.val_tfrecords.length ? p.val_tfrecords.map((f) => ctx.path(f)) : undefined, root: p.root ? ctx.path(p.root) : undefined, shuffle: false, augment: false });
+      loaders.push(val);
+    }
+    ctx.log(`train ${train.count} images${val ? `, val ${val.count}` : ''}; heads ${heads.map((h) => `${h.name}(${h.classes.length})`).join(', ')}`);
+
+    const inputShape: [number, number, number] = [p.height, p.width, p.channels];
+    if (p.init_from) {
+      model = await loadLayersModel(ctx.path(p.init_from));
+      const got = model.inputs[0]!.shape.slice(1).join('×');
+      if (got !== inputShape.join('×') || model.outputs.length !== heads.length) {
+        throw new ConfigError(`init_from ${p.init_from}: model takes ${got} with ${model.outputs.length} heads, this run needs ${inputShape.join('×')} with ${heads.length}`);
+      }
+      ctx.log(`fine-tuning from ${p.init_from}`);
+    } else {
+      model = buildModel(p.model, { inputShape, heads, width: p.width_multiplier, seed: p.seed, bnMomentum: p.bn_momentum, bnEpsilon: p.bn_epsilon });
+    }
+    ctx.log(`${p.model}: ${model.countParams().toLocaleString('en')} parameters, engine ${engine.backend}`);
+
+    const classWeights = await classWeightsFor(p, heads, trainLabels);
+    const loss = getLoss({ name: p.loss, ...p.loss_options });
+    const optimizer = getOptimizer({ ...p.optimizer_options, name: p.optimizer, learningRate: p.lr, weightDecay: p.weight_decay });
+    const schedule = new LrSchedule(
+      {
+        type: p.schedule,
+        lr: p.lr,
+        warmupEpochs: p.warmup_epochs,
+        steps: Object.keys(p.lr_steps).length ? p.lr_steps : undefined,
+        minLr: p.min_lr,
+        factor: p.plateau_factor,
+        plateau: { monitor: p.monitor, patience: p.plateau_patience, minDelta: p.min_delta },
+        baseBatchSize: p.base_batch_size || undefined,
+      },
+      { epochs: p.epochs, batchSize: p.batch_size },
+    );
+    const lossOptions = { lossWeights: p.loss_weights.length ? p.loss_weights : undefined, classWeights };
+    const l2 = { l2Conv: p.l2_conv, l2Gamma: p.l2_gamma };
+
+    if (p.debug) {
+      const { writeFile } = await import('node:fs/promises');
+      const first = train.epoch(0)[Symbol.asyncIterator]();
+      const batch = (await first.next()).value;
+      await first.return?.();
+      if (!batch) throw new DataError('debug: the training set is empty', { file: trainLabels });
+      const report = debugBatch(model, heads, batch, inputShape, { loss, lossOptions, l2, checkNumerics: p.check_numerics });
+      await writeFile(join(out, 'debug.json'), JSON.stringify(report, null, 1));
+      for (const line of formatDebugTable(report).split('\n')) ctx.log(line);
+    }
+
+    const callbacks: TrainCallback[] = [new History(out), new ProgressLogger({ progress: (m) => ctx.progress(m), log: (m) => ctx.log(m) }), new TensorBoard({ dir: join(out, 'tb'), batchFreq: p.tensorboard_batch_freq })];
+    if (p.early_stopping > 0) callbacks.push(new EarlyStopping({ monitor: p.monitor, patience: p.early_stopping, minDelta: p.min_delta, log: (m) => ctx.log(m) }));
+    callbacks.push(new ModelCheckpoint({ dir: join(out, 'checkpoints'), every: p.checkpoint_every, best: val ? { monitor: p.monitor, minDelta: p.min_delta } : null }));
+
+    const abort = () => ctx.signal.aborted;
+    const result = await trainLoop({
+      model,
+      heads,
+      loss,
+      optimizer,
+      schedule,
+      train,
+      val,
+      batchSize: p.batch_size,
+      inputShape,
+      epochs: p.epochs,
+      stepsPerEpoch: p.steps_per_epoch || undefined,
+      validationFreq: p.validation_freq,
+      lossOptions,
+      l2,
+      callbacks,
+      resumeFrom: p.resume ? ctx.path(p.resume) : undefined,
+      signal: ctx.signal,
+    });
+    model = result.model;
+    optimizer.dispose();
+    if (abort()) throw new StageError(ctx.id, 'training was cancelled');
+    const config: TrainedModelConfig = { input, ...p, epochs_done: result.epochs, engine: engine.backend };
+    await saveTrainedModel(out, { model, heads, config });
+    ctx.log(`saved ${p.out} (${result.epochs} epochs)`);
+    const metrics: Record<string, number | null> = {};
+    for (const [k, v] of Object.entries(result.logs)) metrics[k] = Number.isFinite(v) ? v : null;
+    return { metrics };
+  } finally {
+    model?.dispose();
+    for (const l of loaders) await l.close();
+  }
+}
+

@@ -1,0 +1,74 @@
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import trainStage from '../../stages/train.ts';
+import { makeDemoDataset } from '../../src/data/demo/index.ts';
+import { tf } from '../../src/engine/index.ts';
+import { loadTrainedModel } from '../../src/model/io.ts';
+import { predictProbs } from '../../src/model/predict.ts';
+import { stageContext } from './data-context.ts';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'mlc-train-stage-'));
+  await makeDemoDataset('plates', { out: join(dir, 'data'), n: 30, seed: 1, valFraction: 0.2 });
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const tiny = {
+  train_labels: 'data/train.txt',
+  val_labels: 'data/val.txt',
+  classes: 'data/classes.json',
+  width_multiplier: 1 / 16,
+  height: 16,
+  width: 48,
+  epochs: 2,
+  batch_size: 8,
+  engine: 'cpu',
+};
+
+describe('train stage', () => {
+  it('trains 2 epochs end to end and writes a loadable model folder', async () => {
+    const ctx = stageContext(trainStage, dir, { ...tiny, out: 'models/tiny', loss: 'ghm', optimizer: 'radam', schedule: 'cosine', warmup_epochs: 0.5, debug: true, check_numerics: true });
+    const res = await trainStage.run(ctx);
+    const out = join(dir, 'models/tiny');
+    expect((await readdir(out)).sort()).toEqual(['checkpoints', 'classes.json', 'config.json', 'debug.json', 'history.csv', 'history.jsonl', 'model.json', 'tb', 'weights.bin']);
+    const history = (await readFile(join(out, 'history.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(history.map((h) => h.epoch)).toEqual([1, 2]);
+    expect(Number.isFinite(history[1].val_loss)).toBe(true);
+    expect(res?.metrics?.val_all_heads_acc).toBeGreaterThanOrEqual(0);
+    expect(ctx.logs.some((l) => l.startsWith('epoch 2/2'))).toBe(true);
+    const debug = JSON.parse(await readFile(join(out, 'debug.json'), 'utf8'));
+    expect(debug.layers.find((l: any) => l.name === 'stem_conv').gradients[0].weight).toBe('stem_conv/kernel');
+    const { model, heads, config } = await loadTrainedModel(out);
+    try {
+      expect(config.input).toEqual({ height: 16, width: 48, channels: 3, channelOrder: 'rgb', whiten: true });
+      const x = tf.zeros([2, 16, 48, 3]) as tf.Tensor4D;
+      const probs = predictProbs(model, heads, x);
+      x.dispose();
+      probs.forEach((p, i) => {
+        const k = heads[i]!.classes.length === 1 ? 1 : heads[i]!.classes.length;
+        expect(p.length).toBe(2 * k);
+        if (k > 1) expect(p.slice(0, k).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+      });
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it('fine-tunes from init_from and rejects a model of another input size', async () => {
+    const ctx = stageContext(trainStage, dir, { ...tiny, epochs: 1, out: 'models/ft', init_from: 'models/tiny' });
+    await trainStage.run(ctx);
+    expect(ctx.logs).toContain('fine-tuning from models/tiny');
+    const bad = stageContext(trainStage, dir, { ...tiny, height: 24, epochs: 1, out: 'models/bad', init_from: 'models/tiny' });
+    await expect(trainStage.run(bad)).rejects.toThrow('init_from models/tiny: model takes 16×48×3 with');
+  });
+
+  it('unknown model names list the valid ones', async () => {
+    const ctx = stageContext(trainStage, dir, { ...tiny, model: 'resnet81', out: 'models/x' });
+    await expect(trainStage.run(ctx)).rejects.toThrow('unknown model "resnet81"; valid: resnet18, resnet18-v2, resnext18, mobilenet-v2, mixnet18');
+  });
+});
