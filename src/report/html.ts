@@ -14,6 +14,8 @@ export interface ReportFigure {
   caption: string;
   /** data: URI of the PNG. */
   src: string;
+  /** Pixel width of the PNG; figures wider than 1000 px get a row of their own. Defaults to 640. */
+  width?: number;
 }
 
 export interface ReportInput {
@@ -38,7 +40,8 @@ h1{font-size:24px;margin:0 0 4px}h2{font-size:19px;margin:28px 0 10px;border-bot
 .card .v{font-size:22px;font-weight:bold}.card .k{font-size:12px;color:#666}
 table{border-collapse:collapse;font-size:13px;margin:6px 0}th,td{border:1px solid #ddd;padding:4px 8px;text-align:right}
 th{background:#f3f3f3}td.l,th.l{text-align:left}
-figure{margin:10px 0;display:inline-block;vertical-align:top}figure img{max-width:100%;border:1px solid #eee}
+.figs{display:grid;grid-template-columns:repeat(auto-fill,minmax(600px,1fr));gap:12px}
+figure{margin:0}figure.wide{grid-column:1/-1}figure img{max-width:100%;height:auto;border:1px solid #eee}
 figcaption{font-size:12px;color:#666}
 .grid{display:flex;flex-wrap:wrap;gap:10px}
 .mistake{border:1px solid #e5e5e5;border-radius:6px;padding:6px;width:220px;font-size:12px}
@@ -98,14 +101,24 @@ function headsSection(m: Metrics): string {
 function figures(list: ReportFigure[], section: ReportFigure['section'], title: string): string {
   const f = list.filter((x) => x.section === section);
   if (!f.length) return '';
-  return `<h2>${esc(title)}</h2>${f.map((x) => `<figure><img src="${x.src}" alt="${esc(x.caption)}"><figcaption>${esc(x.caption)}</figcaption></figure>`).join('')}`;
+  const fig = (x: ReportFigure) =>
+    `<figure${(x.width ?? 640) > 1000 ? ' class="wide"' : ''}><img src="${x.src}" alt="${esc(x.caption)}"${x.width ? ` style="width:${x.width}px"` : ''}><figcaption>${esc(x.caption)}</figcaption></figure>`;
+  return `<h2>${esc(title)}</h2><div class="figs">${f.map(fig).join('')}</div>`;
 }
 
+/** The wrong heads of a sample (predicted, its probability, true), then how many known heads were right. */
 function verdicts(w: WrongSample): string {
-  return w.heads
-    .map((h) => `<div class="${h.ok ? 'ok' : 'bad'}">${esc(h.head)}: ${esc(h.pred)} (${(h.prob * 100).toFixed(1)}%)${h.ok ? '' : ` ≠ ${esc(h.true)}`}</div>`)
-    .join('');
+  const right = w.heads.filter((h) => h.ok).length;
+  return (
+    w.heads
+      .filter((h) => !h.ok)
+      .map((h) => `<div class="bad">${esc(h.head)}: ${esc(h.pred)} (${(h.prob * 100).toFixed(1)}%) ≠ ${esc(h.true)}</div>`)
+      .join('') + (right ? `<div class="ok">${right} other head${right > 1 ? 's' : ''} right</div>` : '')
+  );
 }
+
+/** Rows of the confident-mistake table shown in the report (metrics.json has them all). */
+export const CONFIDENT_ROWS = 100;
 
 function mistakesSection(input: ReportInput): string {
   let html = `<h2>Worst mistakes</h2>`;
@@ -128,8 +141,13 @@ function confidentSection(m: Metrics): string {
   html += `${c.wrong} of them are wrong (error rate ${pct(c.errorRate)}).</p>`;
   if (!m.confidentWrong.length) return html;
   html += '<table><tr><th class="l">image</th><th class="l">heads (predicted ≠ true)</th></tr>';
-  html += m.confidentWrong.map((w) => `<tr><td class="l">${esc(w.path)}</td><td class="l">${verdicts(w)}</td></tr>`).join('');
-  return `${html}</table>`;
+  html += m.confidentWrong
+    .slice(0, CONFIDENT_ROWS)
+    .map((w) => `<tr><td class="l">${esc(w.path)}</td><td class="l">${verdicts(w)}</td></tr>`)
+    .join('');
+  html += '</table>';
+  const more = m.confidentWrong.length - CONFIDENT_ROWS;
+  return more > 0 ? `${html}<p class="none">… and ${more} more in metrics.json (confidentWrong).</p>` : html;
 }
 
 /** The report as one HTML string. */

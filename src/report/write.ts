@@ -5,10 +5,10 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import { drawConfusion } from './draw/confusion.ts';
-import { drawCurves, parseHistory } from './draw/curves.ts';
+import { confusionLayout, drawConfusion } from './draw/confusion.ts';
+import { CURVES_SIZE, drawCurves, parseHistory } from './draw/curves.ts';
 import { cjkFontAvailable } from './draw/fonts.ts';
-import { drawPr } from './draw/pr.ts';
+import { PR_SIZE, drawPr } from './draw/pr.ts';
 import { hasCjk } from './draw/svg.ts';
 import { renderReport, type ReportFigure } from './html.ts';
 import { precisionRecallCurve } from './metrics/average-precision.ts';
@@ -93,7 +93,7 @@ export async function writeReport(input: EvaluationInput, options: WriteReportOp
       if (rows.length) {
         const png = await drawCurves(rows, `${options.title}: training curves`);
         await put('curves.png', png);
-        figures.push({ section: 'curves', caption: 'training curves (history.jsonl)', src: pngDataUri(png) });
+        figures.push({ section: 'curves', caption: 'training curves (history.jsonl)', src: pngDataUri(png), width: CURVES_SIZE.width });
       }
     }
   }
@@ -107,11 +107,11 @@ export async function writeReport(input: EvaluationInput, options: WriteReportOp
     if (hm.kind === 'softmax') {
       const png = await drawConfusion(hm.confusion, head.classes, `${head.name}: accuracy ${hm.accuracy === null ? '–' : (hm.accuracy * 100).toFixed(2) + '%'} (${hm.count} labelled)`);
       await put(`confusion_${base}.png`, png);
-      figures.push({ section: 'confusion', caption: `confusion matrix of ${head.name}`, src: pngDataUri(png) });
+      figures.push({ section: 'confusion', caption: `confusion matrix of ${head.name}`, src: pngDataUri(png), width: confusionLayout(head.classes).width });
     } else {
       const png = await drawPr(head.name, precisionRecallCurve(input.probs[i]!, labelColumn(input.labels, H, i)), hm.ap);
       await put(`pr_${base}.png`, png);
-      figures.push({ section: 'pr', caption: `PR curve of ${head.name}`, src: pngDataUri(png) });
+      figures.push({ section: 'pr', caption: `PR curve of ${head.name}`, src: pngDataUri(png), width: PR_SIZE.width });
     }
     log(`drew ${head.name}`);
   }

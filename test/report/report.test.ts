@@ -53,7 +53,7 @@ describe('writeReport', () => {
       const m = await sharp(join(out, f)).metadata();
       return [m.format, m.width, m.height];
     };
-    const L = confusionLayout(3);
+    const L = confusionLayout(heads[0]!.classes);
     expect(await meta('confusion_province.png')).toEqual(['png', L.width, L.height]);
     expect(await meta('pr_dress.png')).toEqual(['png', PR_SIZE.width, PR_SIZE.height]);
     expect(await meta('curves.png')).toEqual(['png', CURVES_SIZE.width, CURVES_SIZE.height]);

@@ -3,13 +3,17 @@
  * predicted one; each cell shows its count and its share of the column (of everything predicted
  * as that class), shaded by that share. Sized so that the seed's 64-class head stays readable.
  */
-import { r, svgDocument, svgToPng, text, truncate } from './svg.ts';
+import { hasCjk, r, svgDocument, svgToPng, text, truncate } from './svg.ts';
 
 /** Pixel geometry of a K-class confusion drawing. */
 export interface ConfusionLayout {
   /** Side of one cell: 64 px up to 12 classes, 44 px up to 32, 36 px above. */
   cell: number;
-  /** Left edge of the grid (room for the row names). */
+  /** Font size of the class names: 13 px up to 12 classes, else 11. */
+  nameSize: number;
+  /** Class names are cut to this many characters: 22 up to 12 classes, else 20. */
+  nameChars: number;
+  /** Left edge of the grid: 40 px for the axis title + the widest name + 10. */
   left: number;
   /** Top edge of the grid (room for the title). */
   top: number;
@@ -17,12 +21,26 @@ export interface ConfusionLayout {
   height: number;
 }
 
-/** Geometry of the drawing: width = max(560, 200 + K·cell + 20), height = 60 + K·cell + 190. */
-export function confusionLayout(K: number): ConfusionLayout {
+/** Estimated rendered width of `s`: 1 em per CJK character, 0.62 em per other character. */
+export function textWidth(s: string, size: number): number {
+  return Array.from(s).reduce((a, ch) => a + (hasCjk(ch) ? 1 : 0.62), 0) * size;
+}
+
+/**
+ * Geometry of the drawing. With `w` the widest (cut) class name in pixels:
+ * left = 40 + w + 10, bottom band = w·sin 60° + 50 (rotated column names, axis title),
+ * width = max(560, left + K·cell + 20), height = 60 + K·cell + bottom band.
+ */
+export function confusionLayout(classes: string[]): ConfusionLayout {
+  const K = classes.length;
   const cell = K <= 12 ? 64 : K <= 32 ? 44 : 36;
-  const left = 200;
+  const nameSize = K <= 12 ? 13 : 11;
+  const nameChars = K <= 12 ? 22 : 20;
+  const w = Math.ceil(Math.max(0, ...classes.map((c) => textWidth(truncate(c, nameChars), nameSize))));
+  const left = 40 + w + 10;
   const top = 60;
-  return { cell, left, top, width: Math.max(560, left + K * cell + 20), height: top + K * cell + 190 };
+  const band = Math.ceil(w * Math.sin(Math.PI / 3)) + 50;
+  return { cell, nameSize, nameChars, left, top, width: Math.max(560, left + K * cell + 20), height: top + K * cell + band };
 }
 
 function blue(share: number): string {
@@ -38,12 +56,10 @@ export function confusionSvg(matrix: number[][], classes: string[], title: strin
   if (matrix.length !== K || matrix.some((row) => row.length !== K)) {
     throw new RangeError(`confusion matrix must be ${K}×${K} for ${K} classes`);
   }
-  const { cell, left, top, width, height } = confusionLayout(K);
+  const { cell, left, top, width, height, nameSize, nameChars } = confusionLayout(classes);
   const colSum = classes.map((_, j) => matrix.reduce((a, row) => a + row[j]!, 0));
   const countSize = cell >= 64 ? 15 : cell >= 44 ? 12 : 11;
   const pctSize = cell >= 64 ? 12 : 9;
-  const nameSize = K <= 12 ? 13 : 11;
-  const nameChars = K <= 12 ? 22 : 20;
   const parts: string[] = [];
   parts.push(text(width / 2, 26, title, 17, 'text-anchor="middle" font-weight="bold"'));
   parts.push(text(left + (K * cell) / 2, 48, 'columns: predicted · cell: count and % of its column', 12, 'text-anchor="middle" fill="#555"'));

@@ -15,15 +15,18 @@ async function size(png: Buffer) {
 describe('drawings decode as PNGs of the documented size', () => {
   it('confusion matrix, 3 classes: cell 64, min width 560', async () => {
     const png = await drawConfusion([[5, 1, 0], [0, 3, 1], [2, 0, 4]], ['a', 'b', 'c'], 'head');
-    expect(await size(png)).toEqual({ format: 'png', width: 560, height: 60 + 3 * 64 + 190 });
+    // names 1 char at 13 px: w = ceil(.62·13) = 9; band = ceil(9·sin 60°) + 50 = 58
+    expect(await size(png)).toEqual({ format: 'png', width: 560, height: 60 + 3 * 64 + 58 });
   });
 
   it('confusion matrix, 64 CJK classes: cell 36', async () => {
     const names = Array.from({ length: 64 }, (_, i) => String.fromCodePoint(0x4e00 + i * 7));
     const m = names.map((_, i) => names.map((_, j) => (i === j ? 10 : (i + j) % 9 === 0 ? 1 : 0)));
     const png = await drawConfusion(m, names, '省份');
-    expect(await size(png)).toEqual({ format: 'png', width: 200 + 64 * 36 + 20, height: 60 + 64 * 36 + 190 });
-    expect(confusionLayout(20).cell).toBe(44);
+    // CJK names at 11 px: w = 11, left = 61, band = ceil(11·sin 60°) + 50 = 60
+    expect(await size(png)).toEqual({ format: 'png', width: 61 + 64 * 36 + 20, height: 60 + 64 * 36 + 60 });
+    const twenty = confusionLayout(Array.from({ length: 20 }, (_, i) => `class number ${i} with a long name`));
+    expect([twenty.cell, twenty.left]).toEqual([44, 40 + Math.ceil(20 * 0.62 * 11) + 10]); // cut to 20 chars
   });
 
   it('confusion text: counts, column percentages, escaped names', () => {
