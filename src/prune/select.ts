@@ -20,7 +20,7 @@ export interface SelectOptions {
 export interface Selection {
   /** Indices of the kept channels per group, ascending. */
   keep: number[][];
-  /** The |gamma| cut actually used (channels below it were pruned before the per-layer floor). */
+  /** With `threshold`: that value. With `ratio`: |gamma| of the weakest channel that survived the global cut. */
   threshold: number;
 }
 
@@ -33,23 +33,31 @@ export function selectChannels(scores: Float32Array[], options: SelectOptions = 
   if (!(Number.isInteger(minChannels) && minChannels >= 1)) throw new ConfigError(`min_channels must be an integer ≥ 1, received ${minChannels}`);
   if (!(minFraction >= 0 && minFraction <= 1)) throw new ConfigError(`min_fraction must be in [0, 1], received ${minFraction}`);
 
+  const floorOf = (n: number) => Math.min(n, Math.max(minChannels, Math.ceil(minFraction * n)));
+  const pruned = scores.map((s) => new Uint8Array(s.length));
   let threshold: number;
   if (options.threshold !== undefined) {
     threshold = options.threshold;
+    scores.forEach((s, g) => s.forEach((v, c) => (pruned[g]![c] = Math.abs(v) < threshold ? 1 : 0)));
   } else {
-    const all = scores.flatMap((s) => Array.from(s, Math.abs)).sort((a, b) => a - b);
+    // Exactly floor(ratio·N) channels go, smallest |gamma| first. Ties (an untrained net has every
+    // gamma = 1, where a cut "below the k-th value" would prune nothing) go from the end of each
+    // layer in proportion to its width (highest c/n first), then by layer and channel order.
+    const all: Array<[number, number, number, number]> = [];
+    scores.forEach((s, g) => s.forEach((v, c) => all.push([Math.abs(v), (c + 1) / s.length, g, c])));
+    all.sort((a, b) => a[0] - b[0] || b[1] - a[1] || a[2] - b[2] || a[3] - b[3]);
     const k = Math.floor(ratio * all.length);
-    // The k-th smallest score is the first one kept; every score strictly below it goes.
-    threshold = k === 0 ? -Infinity : k >= all.length ? Infinity : all[k]!;
-    // Ties at the cut: keep them all (pruning fewer than asked rather than an arbitrary subset).
+    for (let i = 0; i < k; i++) pruned[all[i]![2]]![all[i]![3]] = 1;
+    threshold = k === 0 ? -Infinity : k >= all.length ? Infinity : all[k]![0];
   }
-  const keep = scores.map((s) => {
-    const n = s.length;
-    const floor = Math.min(n, Math.max(minChannels, Math.ceil(minFraction * n)));
-    const idx = Array.from({ length: n }, (_, i) => i);
-    let kept = idx.filter((i) => Math.abs(s[i]!) >= threshold);
+  const keep = scores.map((s, g) => {
+    const idx = Array.from({ length: s.length }, (_, i) => i);
+    let kept = idx.filter((i) => pruned[g]![i] === 0);
+    const floor = floorOf(s.length);
     if (kept.length < floor) {
-      kept = idx.sort((a, b) => Math.abs(s[b]!) - Math.abs(s[a]!) || a - b).slice(0, floor).sort((a, b) => a - b);
+      // Bring back the strongest pruned channels (ties: lower index first).
+      const back = idx.filter((i) => pruned[g]![i] === 1).sort((a, b) => Math.abs(s[b]!) - Math.abs(s[a]!) || a - b);
+      kept = [...kept, ...back.slice(0, floor - kept.length)].sort((a, b) => a - b);
     }
     return kept;
   });

@@ -125,3 +125,11 @@ describe('pruneModel', () => {
     model.dispose();
   });
 });
+
+describe('selectChannels with ties', () => {
+  it("prunes exactly floor(ratio·N) channels when every |gamma| is equal (untrained net), evenly from each layer's end", () => {
+    const ones = [new Float32Array(4).fill(1), new Float32Array(6).fill(1)];
+    // 5 of 10 go; by (c+1)/n descending: L1c5 (1), L0c3 (1), L1c4 (.83), L0c2 (.75), L1c3 (.67).
+    expect(selectChannels(ones, { ratio: 0.5, minChannels: 1, minFraction: 0 }).keep).toEqual([[0, 1], [0, 1, 2]]);
+  });
+});
