@@ -21,13 +21,6 @@ export class OnnxGraph {
     return name;
   }
 
-  /** Reserves an exact name (graph inputs/outputs); throws if taken. */
-  reserve(name: string): string {
-    if (this.used.has(name)) throw new Error(`internal: ONNX value name ${name} used twice`);
-    this.used.add(name);
-    return name;
-  }
-
   /** Adds a float32 initializer and returns its name. */
   float(base: string, dims: number[], data: Float32Array | number[]): string {
     const arr = data instanceof Float32Array ? data : Float32Array.from(data);
@@ -56,7 +49,7 @@ export class OnnxGraph {
     return out;
   }
 
-  /** Adds a node writing to an exact, previously reserved output name (graph outputs). */
+  /** Adds a node writing to an exact, output name taken with `unique` (graph outputs). */
   opInto(opType: string, inputs: string[], output: string, attrs: Record<string, Attr> = {}): string {
     this.nodes.push({ input: inputs, output: [output], name: this.unique(`${output}/${opType}`), opType, attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)) });
     return output;

@@ -95,16 +95,16 @@ export function toOnnx(model: tf.LayersModel, options: OnnxExportOptions = {}): 
   const foldInto = new Map<string, ChannelAffine>(); // producer → affine
   for (const [bn, producer] of fold) foldInto.set(producer, batchNormToAffine(graph.byName.get(bn)!, readWeights(model, bn)));
 
-  const outputNames = graph.outputs.map((o, i) => {
-    const head = heads?.[i];
-    const base = head ? head.name.replace(/[^A-Za-z0-9_]/g, '_') : `output${i}`;
-    return g.reserve(probabilities && head ? base : `${base}_logits`);
-  });
-
   const values = new Map<string, Value>();
   const inputLayer = graph.byName.get(graph.inputs[0]!)!;
   const inputShape = shapeOf(inputLayer.config.batchInputShape);
-  const inputName = g.reserve(inputLayer.name);
+  const inputName = g.unique(inputLayer.name);
+  const outputNames = graph.outputs.map((o, i) => {
+    const head = heads?.[i];
+    const base = head ? head.name.replace(/[^A-Za-z0-9_]/g, '_') : `output${i}`;
+    return g.unique(probabilities && head ? base : `${base}_logits`);
+  });
+
   if (inputShape.length === 4) {
     values.set(inputLayer.name, { name: g.op('Transpose', [inputName], { perm: { ints: [0, 3, 1, 2] } }, `${inputLayer.name}_nchw`), shape: inputShape });
   } else {
