@@ -1,0 +1,168 @@
+/**
+ * Execution through the CLI: parallel stages, failures, interrupted and killed runs.
+ */
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { cli, parseResult, STAGE_API, startCli, tempProject } from './project.ts';
+
+/** A stage that records when it started and ended in its output, sleeping `ms` in between. */
+const SLEEP_STAGE = `import { writeFileSync } from 'node:fs';
+import { defineStage, Type } from ${JSON.stringify(STAGE_API)};
+export default defineStage({
+  name: 'sleep', version: '1', description: 'sleeps',
+  params: Type.Object({ ms: Type.Integer({ default: 800, description: 'Sleep. Defaults to 800.' }), out: Type.String({ description: 'Output.' }) }),
+  inputs: () => [],
+  outputs: (p) => [p.out],
+  async run(ctx) {
+    const start = Date.now();
+    await new Promise((r) => setTimeout(r, ctx.params.ms));
+    writeFileSync(ctx.out(ctx.params.out), JSON.stringify({ start, end: Date.now() }));
+  },
+});
+`;
+
+/**
+ * Writes half its output, drops a marker outside its outputs, then waits until a "go" file
+ * appears (never, unless the test creates it) before finishing the output.
+ */
+const HANG_STAGE = `import { existsSync, writeFileSync, openSync, writeSync } from 'node:fs';
+import { defineStage, Type } from ${JSON.stringify(STAGE_API)};
+export default defineStage({
+  name: 'hang', version: '1', description: 'hangs mid-write',
+  params: Type.Object({ out: Type.String({ description: 'Output.' }) }),
+  inputs: () => [],
+  outputs: (p) => [p.out],
+  async run(ctx) {
+    const fd = openSync(ctx.out(ctx.params.out), 'w');
+    writeSync(fd, 'first half;');
+    if (!existsSync(ctx.path('go'))) {
+      writeFileSync(ctx.path('started'), String(process.pid));
+      while (!existsSync(ctx.path('go'))) await new Promise((r) => setTimeout(r, 50));
+    }
+    writeSync(fd, 'second half');
+  },
+});
+`;
+
+const FAIL_STAGE = `import { defineStage, Type } from ${JSON.stringify(STAGE_API)};
+export default defineStage({
+  name: 'fail', version: '1', description: 'fails',
+  params: Type.Object({ out: Type.String({ description: 'Output.' }) }),
+  inputs: () => [],
+  outputs: (p) => [p.out],
+  async run() { throw new Error('boom: the stage failed on purpose'); },
+});
+`;
+
+async function waitFor(file: string, ms = 60_000): Promise<void> {
+  const t0 = Date.now();
+  while (!existsSync(file)) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${file}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('execution', () => {
+  it('--jobs 2 runs two independent stages at the same time; --jobs 1 one after the other', async () => {
+    const dir = tempProject({
+      'stages/sleep.ts': SLEEP_STAGE,
+      'p.yaml': 'stages:\n  a: { uses: ./stages/sleep.ts, with: { out: a.json } }\n  b: { uses: ./stages/sleep.ts, with: { out: b.json } }\n',
+    });
+    const interval = (f: string) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as { start: number; end: number };
+    const r = await cli(['run', 'p.yaml', '--jobs', '2'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    const [a, b] = [interval('a.json'), interval('b.json')];
+    expect(Math.max(a.start, b.start)).toBeLessThan(Math.min(a.end, b.end)); // overlap
+
+    const r1 = await cli(['run', 'p.yaml', '--jobs', '1', '--force'], dir);
+    expect(r1.code).toBe(0);
+    const [a1, b1] = [interval('a.json'), interval('b.json')];
+    expect(Math.max(a1.start, b1.start)).toBeGreaterThanOrEqual(Math.min(a1.end, b1.end)); // no overlap
+  });
+
+  it('resources.cpu larger than the free slots serialises stages', async () => {
+    const dir = tempProject({
+      'stages/sleep.ts': SLEEP_STAGE,
+      'p.yaml': 'stages:\n  a: { uses: ./stages/sleep.ts, with: { out: a.json }, resources: { cpu: 2 } }\n  b: { uses: ./stages/sleep.ts, with: { out: b.json }, resources: { cpu: 1 } }\n',
+    });
+    const r = await cli(['run', 'p.yaml', '--jobs', '2'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    const a = JSON.parse(readFileSync(path.join(dir, 'a.json'), 'utf8')) as { start: number; end: number };
+    const b = JSON.parse(readFileSync(path.join(dir, 'b.json'), 'utf8')) as { start: number; end: number };
+    expect(Math.max(a.start, b.start)).toBeGreaterThanOrEqual(Math.min(a.end, b.end));
+  });
+
+  it('a failing stage: exit 1, its dependents are not run, --keep-going still runs independent stages', async () => {
+    const dir = tempProject({
+      'stages/fail.ts': FAIL_STAGE,
+      'stages/sleep.ts': SLEEP_STAGE,
+      'p.yaml': `stages:
+  bad: { uses: ./stages/fail.ts, with: { out: bad.txt } }
+  after: { uses: ./stages/sleep.ts, with: { out: after.json, ms: 1 }, needs: [bad] }
+  other: { uses: ./stages/sleep.ts, with: { out: other.json, ms: 1 }, needs: [slow] }
+  slow: { uses: ./stages/sleep.ts, with: { out: slow.json, ms: 1500 } }
+`,
+    });
+    const r = await cli(['run', 'p.yaml', '--jobs', '2', '--keep-going'], dir);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('✖ bad: stage bad: boom: the stage failed on purpose');
+    expect(r.stdout).toContain('⊘ after: upstream failed: bad');
+    expect([...r.ran].sort()).toEqual(['other', 'slow']);
+    expect(r.stderr).toContain('log: logs/p/bad.log');
+    expect(readFileSync(path.join(dir, 'logs/p/bad.log'), 'utf8')).toContain('Error: boom: the stage failed on purpose');
+    const lock = parse(readFileSync(path.join(dir, 'p.mlc.lock'), 'utf8')) as { stages: Record<string, unknown> };
+    expect(Object.keys(lock.stages).sort()).toEqual(['other', 'slow']);
+
+    const noKeep = await cli(['run', 'p.yaml', '--jobs', '1'], dir);
+    expect(noKeep.code).toBe(1);
+    expect(noKeep.stdout).toContain('⊘ after: upstream failed: bad');
+  });
+
+  it('a stage killed mid-write leaves no output, no lock entry and no run-cache entry; the next run redoes it', async () => {
+    const dir = tempProject({
+      'stages/hang.ts': HANG_STAGE,
+      'stages/sleep.ts': SLEEP_STAGE,
+      'p.yaml': 'stages:\n  quick: { uses: ./stages/sleep.ts, with: { out: quick.json, ms: 1 } }\n  hang: { uses: ./stages/hang.ts, with: { out: out/result.txt }, needs: [quick] }\n',
+    });
+    const proc = startCli(['run', 'p.yaml'], dir);
+    await waitFor(path.join(dir, 'started'));
+    proc.kill('SIGKILL'); // the runner dies without any chance to clean up
+    await proc;
+    await new Promise((r) => setTimeout(r, 500)); // the orphaned worker notices and exits
+    expect(existsSync(path.join(dir, 'out/result.txt'))).toBe(false);
+    const lock = parse(readFileSync(path.join(dir, 'p.mlc.lock'), 'utf8')) as { stages: Record<string, unknown> };
+    expect(Object.keys(lock.stages)).toEqual(['quick']);
+    expect(readdirSync(path.join(dir, '.mlc/cache/runs'))).toHaveLength(1); // quick only
+
+    writeFileSync(path.join(dir, 'go'), '');
+    const r = await cli(['run', 'p.yaml'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('▶ hang: never run');
+    expect(r.ran).toEqual(['hang']);
+    expect(readFileSync(path.join(dir, 'out/result.txt'), 'utf8')).toBe('first half;second half');
+    expect(readdirSync(path.join(dir, 'out'))).toEqual(['result.txt']); // the stale temp was cleaned
+  });
+
+  it('Ctrl-C stops running stages, exits 130 and keeps the stages that finished in the lock', async () => {
+    const dir = tempProject({
+      'stages/hang.ts': HANG_STAGE,
+      'stages/sleep.ts': SLEEP_STAGE,
+      'p.yaml': 'stages:\n  quick: { uses: ./stages/sleep.ts, with: { out: quick.json, ms: 1 } }\n  hang: { uses: ./stages/hang.ts, with: { out: result.txt }, needs: [quick] }\n  later: { uses: ./stages/sleep.ts, with: { out: later.json, ms: 1 }, needs: [hang] }\n',
+    });
+    const proc = startCli(['run', 'p.yaml'], dir);
+    await waitFor(path.join(dir, 'started'));
+    proc.kill('SIGINT');
+    const res = await proc;
+    const r = parseResult(res.exitCode ?? -1, String(res.stdout), String(res.stderr));
+    expect(r.code).toBe(130);
+    expect(r.stderr).toContain('interrupted: stopping running stages');
+    expect(r.stdout).toContain('✖ hang: stage hang: stopped (interrupted)');
+    expect(r.stdout).toContain('⊘ later: upstream failed: hang');
+    expect(existsSync(path.join(dir, 'result.txt'))).toBe(false);
+    expect(existsSync(path.join(dir, '.result.txt.mlc-tmp'))).toBe(false);
+    const lock = parse(readFileSync(path.join(dir, 'p.mlc.lock'), 'utf8')) as { stages: Record<string, unknown> };
+    expect(Object.keys(lock.stages)).toEqual(['quick']);
+  });
+});
