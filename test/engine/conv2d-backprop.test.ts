@@ -2,7 +2,7 @@
  * Custom wasm Conv2DBackpropFilter / Conv2DBackpropInput against the cpu backend's kernels (full
  * grid) and against finite differences of the forward conv (a subset).
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { tf } from '../../src/engine/tf.ts';
 import { closeness, finiteDifferences, randomValues, runOn, setupBackends, size } from './helpers.ts';
 
@@ -38,8 +38,11 @@ const filterAttrs = (c: Case) => ({ strides: c.s, pad: c.pad, dataFormat: 'NHWC'
 const inputAttrs = (c: Case) => ({ strides: c.s, pad: c.pad, dataFormat: 'NHWC', inputShape: [c.n, c.h, c.w, c.cin] });
 
 beforeAll(setupBackends);
+afterAll(() => { delete process.env.MLC_PIPE_CONV_GRAD; });
 
-describe('wasm Conv2DBackpropFilter', () => {
+// Both formulations are checked on the whole grid (the automatic choice picks per layer size).
+describe.each(['conv', 'matmul'])('wasm Conv2DBackpropFilter (%s formulation)', (method) => {
+  beforeEach(() => { process.env.MLC_PIPE_CONV_GRAD = method; });
   it.each(grid.map((c) => [label(c), c] as const))('matches cpu: %s', (_, c) => {
     const { x, dy } = makeCase(c, 11);
     const cpu = runOn('cpu', 'Conv2DBackpropFilter', { x, dy }, filterAttrs(c));
@@ -49,7 +52,8 @@ describe('wasm Conv2DBackpropFilter', () => {
   });
 });
 
-describe('wasm Conv2DBackpropInput', () => {
+describe.each(['conv', 'matmul'])('wasm Conv2DBackpropInput (%s formulation)', (method) => {
+  beforeEach(() => { process.env.MLC_PIPE_CONV_GRAD = method; });
   it.each(grid.map((c) => [label(c), c] as const))('matches cpu: %s', (_, c) => {
     const { f, dy } = makeCase(c, 23);
     const cpu = runOn('cpu', 'Conv2DBackpropInput', { dy, filter: f }, inputAttrs(c));
@@ -59,7 +63,11 @@ describe('wasm Conv2DBackpropInput', () => {
   });
 });
 
-describe('wasm conv2d gradients vs finite differences', () => {
+describe.each(['conv', 'matmul', 'auto'])('wasm conv2d gradients vs finite differences (%s)', (method) => {
+  beforeEach(() => {
+    if (method === 'auto') delete process.env.MLC_PIPE_CONV_GRAD;
+    else process.env.MLC_PIPE_CONV_GRAD = method;
+  });
   const subset = grid.filter((_, i) => i % 5 === i % 4 || i >= grid.length - 3);
   it.each(subset.map((c) => [label(c), c] as const))('%s', (_, c) => {
     const { x, f, dy } = makeCase(c, 37);

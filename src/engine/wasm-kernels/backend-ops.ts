@@ -61,6 +61,12 @@ export class Scratch {
     return info;
   }
 
+  /** Stops tracking `info` (it becomes the kernel's output). */
+  untrack(info: TensorInfo): void {
+    const i = this.held.indexOf(info);
+    if (i >= 0) this.held.splice(i, 1);
+  }
+
   /** Allocates a zero-filled float32 tensor of `shape` and tracks it. */
   zeros(shape: number[]): TensorInfo {
     const info = this.track(this.backend.makeOutput(shape, 'float32'));

@@ -11,6 +11,8 @@
 import { tf } from '../tf.ts';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import { callKernel, explicitPad, Scratch, view, type KernelArgs, type WasmBackendLike } from './backend-ops.ts';
+import { filterGradMatmul } from './conv2d-grad-matmul.ts';
+import { gradMethod } from './grad-method.ts';
 
 /** Attributes the Conv2DBackpropFilter op passes. */
 interface Attrs {
@@ -34,6 +36,9 @@ export function conv2dBackpropFilter(args: KernelArgs): TensorInfo {
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow, outChannels: cout } = info;
   const pt = info.padInfo.top;
   const pl = info.padInfo.left;
+  if (gradMethod('filter', info) === 'matmul') {
+    return filterGradMatmul(backend, x, dy, { n, h, w, c: cin, kh, kw, sh, sw, dh: 1, dw: 1, pt, pl, oh, ow });
+  }
   const scratch = new Scratch(backend);
   try {
     if (kh === 1 && kw === 1 && sh === 1 && sw === 1 && pt === 0 && pl === 0 && oh === h && ow === w) {

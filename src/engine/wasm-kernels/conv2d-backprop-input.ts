@@ -8,6 +8,8 @@ import { tf } from '../tf.ts';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import { callKernel, explicitPad, Scratch, type KernelArgs, type WasmBackendLike } from './backend-ops.ts';
 import { flipFilter, spreadPad } from './layout.ts';
+import { inputGradMatmul } from './conv2d-grad-matmul.ts';
+import { gradMethod } from './grad-method.ts';
 
 /** Attributes the Conv2DBackpropInput op passes. */
 interface Attrs {
@@ -27,12 +29,16 @@ export function conv2dBackpropInput(args: KernelArgs): TensorInfo {
   const info = tf.backend_util.computeConv2DInfo(
     attrs.inputShape, filter.shape as [number, number, number, number], attrs.strides, 1,
     attrs.pad as 'same', attrs.dimRoundingMode, false, 'channelsLast');
-  const [, h, w] = attrs.inputShape;
+  const [n, h, w, c] = attrs.inputShape;
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
   const top = kh - 1 - info.padInfo.top;
   const left = kw - 1 - info.padInfo.left;
   const bottom = h - ((oh - 1) * sh + 1) + info.padInfo.top;
   const right = w - ((ow - 1) * sw + 1) + info.padInfo.left;
+  if (gradMethod('input', info) === 'matmul') {
+    return inputGradMatmul(backend, dy, filter,
+      { n, h, w, c, kh, kw, sh, sw, dh: 1, dw: 1, pt: info.padInfo.top, pl: info.padInfo.left, oh, ow });
+  }
   const scratch = new Scratch(backend);
   try {
     const flipped = flipFilter(backend, scratch, filter);

@@ -4,6 +4,7 @@
  * own file; see their headers for the formulation.
  */
 import { registerWasmKernel } from './register.ts';
+import { registerFusedBatchNormGrad } from '../gradients/fused-batch-norm.ts';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.ts';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.ts';
 import { depthwiseBackpropFilterConfig } from './depthwise-backprop-filter.ts';
@@ -19,3 +20,5 @@ export const customWasmKernels: readonly string[] = [
   registerWasmKernel(config);
   return config.kernelName;
 });
+
+registerFusedBatchNormGrad();
