@@ -70,7 +70,7 @@ export function confusionSvg(matrix: number[][], classes: string[], title: strin
       const x = left + j * cell;
       const y = top + i * cell;
       parts.push(`<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${blue(share)}" stroke="${i === j ? '#d62728' : '#ccc'}" stroke-width="${i === j ? 1.5 : 0.5}"/>`);
-      if (n === 0 && K > 12) continue;
+      if (n === 0 && K > 6) continue;
       const fill = share > 0.5 ? 'fill="#fff"' : 'fill="#111"';
       parts.push(text(x + cell / 2, y + cell / 2 - 1, String(n), countSize, `text-anchor="middle" ${fill}`));
       const pct = share * 100;
