@@ -164,8 +164,9 @@ function dedupe(ds: Diagnostic[]): Diagnostic[] {
   });
 }
 
+/** Strings of a list; interpolated numbers/booleans become text (`outs: ["\${item}"]`). */
 function stringList(v: unknown): string[] {
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  return Array.isArray(v) ? v.filter((x) => ['string', 'number', 'boolean'].includes(typeof x)).map(String) : [];
 }
 
 async function resolveNode(
@@ -192,7 +193,7 @@ async function resolveNode(
   if (hasCmd) {
     const n: CmdStageNode = {
       kind: 'cmd', id, template: tid, needs, description, pos,
-      cmd: body.cmd as string | string[],
+      cmd: Array.isArray(body.cmd) ? stringList(body.cmd) : String(body.cmd),
       shell: body.shell === true,
       code: stringList(body.code).map(normalizeStagePath),
       params: (body.params ?? {}) as Record<string, unknown>,

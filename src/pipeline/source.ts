@@ -22,8 +22,8 @@ export class YamlSource {
   /** YAML syntax errors as diagnostics. */
   syntaxDiagnostics(): Diagnostic[] {
     return this.doc.errors.map((e) => {
-      const at = e.linePos?.[0];
-      return { file: this.file, line: at?.line, col: at?.col, path: '', message: e.message.split('\n')[0]! };
+      const at = this.posOf(e.pos[0]);
+      return { file: this.file, line: at.line, col: at.col, path: '', message: `YAML syntax: ${e.message.split('\n')[0]!}` };
     });
   }
 
