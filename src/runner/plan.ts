@@ -123,12 +123,10 @@ export function planRun(g: Graph, lock: LockFile, states: ReadonlyMap<string, St
       const p = planned.get(u);
       return p !== undefined && p.action !== 'skip';
     });
-    if (pending.length && d.action !== 'run') {
-      const why = `upstream changed: ${pending.join(', ')}`;
-      planned.set(id, { id, action: 'run', reason: why, reasons: d.action === 'skip' ? [why] : [...d.reasons.slice(1), why] });
-    } else {
-      planned.set(id, d);
-    }
+    const why = `upstream changed: ${pending.join(', ')}`;
+    if (!pending.length || d.reason === 'forced') planned.set(id, d);
+    else if (d.action === 'run') planned.set(id, { ...d, reasons: [...d.reasons, why] });
+    else planned.set(id, { id, action: 'run', reason: why, reasons: d.action === 'skip' ? [why] : [...d.reasons.slice(1), why] });
   }
   return { stages: [...planned.values()] };
 }
