@@ -13,17 +13,21 @@ export interface PredictOptions {
   /** Model folder written by train. */
   model: string;
   /** Image files and/or folders (searched recursively for image files). */
-  inputs: string[];
-  /** CSV file to write. Defaults to none. */
+  inputs?: string[];
+  /** Alias of `inputs` (what the CLI passes). */
+  paths?: string[];
+  /** File to write: JSON when it ends in `.json`, CSV otherwise. Defaults to none. */
   out?: string;
-  /** Classes per categorical head, most probable first (capped at the head's class count). Defaults to 3. */
+  /** Classes per categorical head, most probable first (capped at the head's class count). Defaults to 1. */
   topK?: number;
   /** Images per batch. Defaults to 32. */
   batchSize?: number;
   /** TensorFlow.js engine. Defaults to auto. */
   engine?: EngineName;
-  /** Progress lines. Defaults to silent. */
+  /** Summary lines (engine, file written). Defaults to silent. */
   log?: (message: string) => void;
+  /** Called after each batch with images done and the total. Defaults to none. */
+  progress?: (done: number, total: number) => void;
 }
 
 export interface ClassProb {
@@ -92,12 +96,23 @@ export function predictionsCsv(heads: Array<{ name: string; classes: string[] }>
   return [header.join(','), ...lines].join('\n') + '\n';
 }
 
+/** Rows as aligned text for a terminal: path, then `head: class 97.1% · class 2.0%` per head. */
+export function formatPredictions(rows: PredictionRow[]): string {
+  const width = Math.max(4, ...rows.map((r) => r.path.length));
+  return (
+    rows
+      .map((r) => `${r.path.padEnd(width)}  ${Object.entries(r.heads).map(([h, list]) => `${h}: ${list.map((c) => `${c.class} ${(c.prob * 100).toFixed(1)}%`).join(' · ')}`).join('  ')}`)
+      .join('\n') + '\n'
+  );
+}
+
 /** Predicts every image; see the module comment. */
 export async function predict(options: PredictOptions): Promise<PredictionRow[]> {
-  const topK = options.topK ?? 3;
+  const topK = options.topK ?? 1;
+  const inputs = options.inputs ?? options.paths ?? [];
   if (!Number.isInteger(topK) || topK < 1) throw new DataError(`topK must be a positive integer, received ${JSON.stringify(options.topK)}`);
-  const images = await listImages(options.inputs);
-  if (images.length === 0) throw new DataError(`no image files (${IMAGE_EXTENSIONS.join(' ')}) in ${options.inputs.join(', ')}`);
+  const images = await listImages(inputs);
+  if (images.length === 0) throw new DataError(`no image files (${IMAGE_EXTENSIONS.join(' ')}) in ${inputs.join(', ') || 'the given inputs (none)'}`);
   const { initEngine } = await import('../engine/index.ts');
   const { loadTrainedModel } = await import('../model/io.ts');
   const { createLoader } = await import('../data/loader.ts');
@@ -124,7 +139,7 @@ export async function predict(options: PredictOptions): Promise<PredictionRow[]>
     });
     let result;
     try {
-      result = await inferAll(model, heads, loader, { height: input.height, width: input.width, channels, progress: (d, n) => options.log?.(`predicted ${d}/${n}`) });
+      result = await inferAll(model, heads, loader, { height: input.height, width: input.width, channels, progress: options.progress });
     } finally {
       await loader.close();
     }
@@ -145,7 +160,7 @@ export async function predict(options: PredictOptions): Promise<PredictionRow[]>
     });
     if (options.out) {
       await mkdir(dirname(resolve(options.out)), { recursive: true });
-      await writeFile(options.out, predictionsCsv(heads, rows, topK));
+      await writeFile(options.out, options.out.toLowerCase().endsWith('.json') ? `${JSON.stringify(rows, null, 2)}\n` : predictionsCsv(heads, rows, topK));
       options.log?.(`wrote ${rows.length} rows to ${options.out}`);
     }
     return rows;

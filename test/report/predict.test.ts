@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initEngine } from '../../src/engine/index.ts';
 import { tf } from '../../src/engine/tf.ts';
-import { predict, predictionsCsv } from '../../src/report/predict.ts';
+import { formatPredictions, predict, predictionsCsv } from '../../src/report/predict.ts';
 import { HEADS, SAMPLES, expectedProbs, writeDataset, writeModel } from './fixture.ts';
 
 let dir: string;
@@ -39,6 +39,15 @@ describe('predict', () => {
     expect(csv[0]).toBe('path,color_top1,color_p1,color_top2,color_p2,bright_p');
     expect(csv).toHaveLength(10);
     expect(csv[1]!.split(',').slice(1, 2)).toEqual(['red']);
+  });
+
+  it('paths alias, JSON output, default top-1, terminal format', async () => {
+    const out = join(dir, 'preds.json');
+    const rows = await predict({ model: join(dir, 'model'), paths: [join(dir, 'one image.png')], out, engine: 'cpu' });
+    expect(rows[0]!.heads.color!.map((c) => c.class)).toEqual(['red']);
+    expect(JSON.parse(await readFile(out, 'utf8'))).toEqual(JSON.parse(JSON.stringify(rows)));
+    const p = rows[0]!.heads.bright![0]!.prob;
+    expect(formatPredictions(rows)).toBe(`${join(dir, 'one image.png')}  color: red ${(rows[0]!.heads.color![0]!.prob * 100).toFixed(1)}%  bright: bright ${(p * 100).toFixed(1)}%\n`);
   });
 
   it('CSV quoting and binary columns', () => {
