@@ -60,7 +60,8 @@ export async function metricsDiffRows(pathA: string, pathB: string, options: Met
   const digits = options.precision ?? 5;
   const [a, b] = await Promise.all([load(pathA), load(pathB)]);
   const keys = [...new Set([...a.metrics.keys(), ...b.metrics.keys()])];
-  const shownPath = relative(process.cwd(), b.file) || b.file;
+  const rel = relative(process.cwd(), b.file);
+  const shownPath = rel && !rel.startsWith('..') ? rel : b.file;
   const rows: string[][] = [];
   for (const k of keys) {
     const va = a.metrics.get(k);

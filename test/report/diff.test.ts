@@ -21,7 +21,8 @@ describe('metricsDiff', () => {
 
   it('lists changed, added and removed metrics with the change B − A', async () => {
     const rows = await metricsDiffRows(join(dir, 'a'), join(dir, 'b', 'metrics.json'));
-    const p = relative(process.cwd(), join(dir, 'b', 'metrics.json'));
+    const rel = relative(process.cwd(), join(dir, 'b', 'metrics.json'));
+    const p = rel.startsWith('..') ? join(dir, 'b', 'metrics.json') : rel; // outside the cwd: absolute
     expect(rows).toEqual([
       [p, 'summary.mAP', '0.5', '0.625', '0.125'],
       [p, 'heads.d.ap', '0.25', 'null', '-'],
