@@ -68,6 +68,17 @@ describe('toOnnx', () => {
     });
   }
 
+  it('leaves no tensors behind', () => {
+    const model = buildExportFixture();
+    try {
+      const before = tf.memory().numTensors;
+      toOnnx(model, { heads: EXPORT_HEADS });
+      expect(tf.memory().numTensors).toBe(before);
+    } finally {
+      model.dispose();
+    }
+  });
+
   it('writes the ONNX header fields the spec requires', () => {
     const model = buildExportFixture();
     try {
