@@ -9,7 +9,7 @@ import { defineStage } from '../src/stage/define.ts';
 
 const params = Type.Object(
   {
-    model: Type.String({ description: 'Model folder to export (model.json, weights.bin, classes.json, config.json). Defaults to models/main.', default: 'models/main' }),
+    model: Type.String({ description: 'Model folder to export (model.json, weights.bin, classes.json, config.json). Defaults to models/run.', default: 'models/run' }),
     format: Type.Union([Type.Literal('onnx'), Type.Literal('tfjs')], { description: '`onnx` (model.onnx + the tfjs copy) or `tfjs` (the tfjs copy only). Defaults to onnx.', default: 'onnx' }),
     probabilities: Type.Boolean({ description: 'ONNX outputs are softmax/sigmoid probabilities per head; false exports logits. Defaults to true.', default: true }),
     opset: Type.Integer({ minimum: 13, maximum: 21, description: 'ONNX opset version. Defaults to 13.', default: 13 }),

@@ -11,7 +11,7 @@ import { defineStage } from '../src/stage/define.ts';
 
 const params = Type.Object(
   {
-    model: Type.String({ description: 'Model folder to prune (model.json, weights.bin, classes.json, config.json). Defaults to models/main.', default: 'models/main' }),
+    model: Type.String({ description: 'Model folder to prune (model.json, weights.bin, classes.json, config.json). Defaults to models/run.', default: 'models/run' }),
     ratio: Type.Number({ minimum: 0, exclusiveMaximum: 1, description: 'Fraction of all prunable channels to remove, smallest |gamma| first, across layers. Defaults to 0.3.', default: 0.3 }),
     threshold: Type.Optional(Type.Number({ minimum: 0, description: 'Remove every prunable channel with |gamma| below this instead of using `ratio`. Defaults to unset (use ratio).' })),
     min_channels: Type.Integer({ minimum: 1, description: 'Channels each pruned layer keeps at least. Defaults to 4.', default: 4 }),
