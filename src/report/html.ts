@@ -47,7 +47,7 @@ figcaption{font-size:12px;color:#666}
 .mistake{border:1px solid #e5e5e5;border-radius:6px;padding:6px;width:220px;font-size:12px}
 .mistake img{display:block;margin:0 auto 4px;max-width:112px;max-height:112px}
 .mistake .p{word-break:break-all;color:#555}.bad{color:#c62828;font-weight:bold}.ok{color:#2e7d32}
-.none{color:#777;font-style:italic}
+.none{color:#777;font-style:italic}summary{cursor:pointer;color:#1565c0;margin:4px 0}
 `;
 
 const CHECK_IMAGES = `window.addEventListener('load',function(){for(var i=0;i<document.images.length;i++){var m=document.images[i];if(!m.complete||m.naturalWidth===0)console.error('report: image did not load: '+m.alt);}});`;
@@ -140,12 +140,12 @@ function confidentSection(m: Metrics): string {
   html += `<p>${c.count} sample(s) have every known head at probability ≥ ${c.threshold} (${pct(c.fraction)} of the labelled samples); `;
   html += `${c.wrong} of them are wrong (error rate ${pct(c.errorRate)}).</p>`;
   if (!m.confidentWrong.length) return html;
-  html += '<table><tr><th class="l">image</th><th class="l">heads (predicted ≠ true)</th></tr>';
+  html += `<details${m.confidentWrong.length <= 10 ? ' open' : ''}><summary>the ${m.confidentWrong.length} confident mistake(s)</summary><table><tr><th class="l">image</th><th class="l">heads (predicted ≠ true)</th></tr>`;
   html += m.confidentWrong
     .slice(0, CONFIDENT_ROWS)
     .map((w) => `<tr><td class="l">${esc(w.path)}</td><td class="l">${verdicts(w)}</td></tr>`)
     .join('');
-  html += '</table>';
+  html += '</table></details>';
   const more = m.confidentWrong.length - CONFIDENT_ROWS;
   return more > 0 ? `${html}<p class="none">… and ${more} more in metrics.json (confidentWrong).</p>` : html;
 }
@@ -166,11 +166,11 @@ export function renderReport(input: ReportInput): string {
     `<h1>${esc(input.title)}</h1><div class="meta">${meta}</div>`,
     `<div class="cards">${cards.join('')}</div>`,
     headsSection(m),
-    confidentSection(m),
     figures(input.figures, 'curves', 'Training curves'),
     figures(input.figures, 'confusion', 'Confusion matrices'),
     figures(input.figures, 'pr', 'Precision–recall curves'),
     mistakesSection(input),
+    confidentSection(m),
     `<script>${CHECK_IMAGES}</script></body></html>\n`,
   ].join('\n');
 }
