@@ -2,9 +2,22 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createLoader, type Batch, type LoaderOptions } from '../../src/data/loader.ts';
 import { writeTfRecordShards } from '../../src/data/tfrecord/writer.ts';
+
+/** Counts inline decodes (workers: 0) to check the loader streams instead of decoding ahead. */
+const decodeCalls = vi.hoisted(() => ({ count: 0 }));
+vi.mock('../../src/data/image/pipeline.ts', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../src/data/image/pipeline.ts')>();
+  return {
+    ...real,
+    processImage: (...args: Parameters<typeof real.processImage>) => {
+      decodeCalls.count++;
+      return real.processImage(...args);
+    },
+  };
+});
 
 const H = 4;
 const W = 6;
@@ -122,6 +135,26 @@ describe('createLoader', () => {
         expect(mixed.images[i * per + k]).toBeCloseTo(lam * plain.images[i * per + k]! + (1 - lam) * plain.images[partner! * per + k]!, 5);
       }
     }
+  });
+
+  it('streams: decodes at most batchSize + prefetch images ahead of the consumer', async () => {
+    const rows = Array.from({ length: 200 }, (_, i) => `im${i % N}.png 0 0`);
+    await writeFile(join(dir, 'long.txt'), rows.join('\n') + '\n');
+    const loader = await createLoader({ labels: join(dir, 'long.txt'), heads: 2, height: H, width: W, batchSize: 4, prefetch: 8, workers: 0 });
+    decodeCalls.count = 0;
+    const seenAt: number[] = [];
+    try {
+      for await (const b of loader.epoch(0)) {
+        seenAt.push(decodeCalls.count);
+        expect(b.size).toBe(4);
+        if (seenAt.length === 5) break;
+      }
+    } finally {
+      await loader.close();
+    }
+    // when batch k (1-based) is handed out, 4k images were consumed and at most 8 more requested
+    seenAt.forEach((calls, k) => expect(calls).toBeLessThanOrEqual(4 * (k + 1) + 8));
+    expect(decodeCalls.count).toBeLessThan(40);
   });
 
   it('reports bad options and undecodable images with file and line', async () => {
