@@ -1,0 +1,69 @@
+/**
+ * `MaxPoolGrad` for the wasm backend (the stock kernel took 30 ms of a ResNet-18 step for one
+ * 3×3/2 pool). dx[argmax of each window] += dy, where the argmax is the first maximum in row-major
+ * window order over in-image positions (TensorFlow's tie rule, as in the cpu backend). One pass,
+ * channels innermost, with per-channel running maxima.
+ */
+import { tf } from '../tf.ts';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
+import { heapF32, type KernelArgs, type WasmBackendLike } from './backend-ops.ts';
+
+interface Attrs {
+  filterSize: number | [number, number];
+  strides: number | [number, number];
+  pad: 'same' | 'valid' | number;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+export function maxPoolGrad(args: KernelArgs): TensorInfo {
+  const backend = args.backend as WasmBackendLike;
+  const dy = args.inputs.dy as TensorInfo;
+  const x = args.inputs.input as TensorInfo;
+  const attrs = args.attrs as unknown as Attrs;
+  const info = tf.backend_util.computePool2DInfo(
+    x.shape as [number, number, number, number], attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+  const [n, h, w, c] = x.shape;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
+  const pt = info.padInfo.top;
+  const pl = info.padInfo.left;
+  const out = backend.makeOutput([n, h, w, c], 'float32');
+  const dx = heapF32(backend, out);
+  const xv = heapF32(backend, x);
+  const dyv = heapF32(backend, dy);
+  dx.fill(0);
+  const best = new Float32Array(c);
+  const where = new Int32Array(c);
+  for (let b = 0; b < n; b++) {
+    for (let y = 0; y < oh; y++) {
+      const r0 = Math.max(0, y * sh - pt);
+      const r1 = Math.min(h, y * sh - pt + kh);
+      for (let xo = 0; xo < ow; xo++) {
+        const c0 = Math.max(0, xo * sw - pl);
+        const c1 = Math.min(w, xo * sw - pl + kw);
+        best.fill(-Infinity);
+        where.fill(-1);
+        for (let r = r0; r < r1; r++) {
+          for (let col = c0; col < c1; col++) {
+            const base = ((b * h + r) * w + col) * c;
+            for (let k = 0; k < c; k++) {
+              const v = xv[base + k];
+              if (where[k] < 0 || v > best[k]) {
+                best[k] = v;
+                where[k] = base + k;
+              }
+            }
+          }
+        }
+        const g = ((b * oh + y) * ow + xo) * c;
+        for (let k = 0; k < c; k++) if (where[k] >= 0) dx[where[k]] += dyv[g + k];
+      }
+    }
+  }
+  return out;
+}
+
+export const maxPoolGradConfig: KernelConfig = {
+  kernelName: 'MaxPoolGrad',
+  backendName: 'wasm',
+  kernelFunc: maxPoolGrad as unknown as KernelConfig['kernelFunc'],
+};
