@@ -23,11 +23,14 @@ export function modelCost(model: LayersModel): ModelCost {
   let macs = 0;
   for (const layer of model.layers) {
     const cls = layer.getClassName();
-    if (cls !== 'Conv2D' && cls !== 'DepthwiseConv2D' && cls !== 'Dense') continue;
+    if (cls !== 'Conv2D' && cls !== 'DepthwiseConv2D' && cls !== 'Dense' && cls !== 'MixedConv2D') continue;
     const out = dims(layer.outputShape);
-    const kernel = layer.getWeights()[0]!.shape; // Conv2D [kh,kw,in,out], Depthwise [kh,kw,in,mult], Dense [in,out]
     const positions = out.slice(1, -1).reduce((a, b) => a * b, 1);
-    macs += positions * kernel.reduce((a, b) => a * b, 1);
+    // Each output position costs one MAC per kernel entry: Conv2D [kh,kw,in,out], Depthwise
+    // [kh,kw,in,mult], Dense [in,out]; MixedConv2D has one kernel per part (depthwise
+    // [k,k,c,1] or grouped [k,k,c/g,c]) and no bias.
+    const kernels = cls === 'MixedConv2D' ? layer.getWeights() : [layer.getWeights()[0]!];
+    for (const k of kernels) macs += positions * k.shape.reduce((a, b) => a * b, 1);
   }
   const params = model.countParams();
   return { params, macs, flops: 2 * macs };

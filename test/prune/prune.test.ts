@@ -133,3 +133,19 @@ describe('selectChannels with ties', () => {
     expect(selectChannels(ones, { ratio: 0.5, minChannels: 1, minFraction: 0 }).keep).toEqual([[0, 1], [0, 1, 2]]);
   });
 });
+
+describe('modelCost', () => {
+  it('counts MixedConv2D parts: depthwise k·k·c and grouped k·k·(c/g)·c MACs per position', async () => {
+    const { MixedConv2D } = await import('../../src/model/layers/register.ts');
+    const input = tf.input({ shape: [6, 4, 8] });
+    const y = new MixedConv2D({ parts: [{ channels: 4, kernel: 3, groups: 4 }, { channels: 4, kernel: 5, groups: 2 }], strides: 2 }).apply(input) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: y });
+    try {
+      // stride 2 'same' on 6×4 → 3×2 positions; part 0: 9·4, part 1: 25·2·4.
+      expect(modelCost(model).macs).toBe(6 * (9 * 4 + 25 * 2 * 4));
+      expect(modelCost(model).params).toBe(9 * 4 + 25 * 2 * 4);
+    } finally {
+      model.dispose();
+    }
+  });
+});
