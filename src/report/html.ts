@@ -41,7 +41,7 @@ h1{font-size:24px;margin:0 0 4px}h2{font-size:19px;margin:28px 0 10px;border-bot
 table{border-collapse:collapse;font-size:13px;margin:6px 0}th,td{border:1px solid #ddd;padding:4px 8px;text-align:right}
 th{background:#f3f3f3}td.l,th.l{text-align:left}
 .figs{display:grid;grid-template-columns:repeat(auto-fill,minmax(600px,1fr));gap:12px}
-figure{margin:0}figure.wide{grid-column:1/-1}figure img{max-width:100%;height:auto;border:1px solid #eee}
+figure{margin:0}figure.wide{grid-column:1/-1;overflow-x:auto}figure img{max-width:100%;height:auto;border:1px solid #eee}figure.wide img{max-width:none}
 figcaption{font-size:12px;color:#666}
 .grid{display:flex;flex-wrap:wrap;gap:10px}
 .mistake{border:1px solid #e5e5e5;border-radius:6px;padding:6px;width:220px;font-size:12px}

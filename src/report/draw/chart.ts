@@ -24,6 +24,8 @@ export interface ChartOptions {
   xDomain?: [number, number];
   yDomain?: [number, number];
   series: Series[];
+  /** Only whole-number ticks on the x axis (epochs). Defaults to false. */
+  xInteger?: boolean;
   /** Corner of the legend box. Defaults to `top-right`. */
   legend?: 'top-right' | 'bottom-right' | 'bottom-left';
 }
@@ -63,7 +65,12 @@ export function lineChart(o: ChartOptions): string {
   const sy = (v: number) => oy + m.top + ph - ((v - y0) / (y1 - y0)) * ph;
   const parts: string[] = [];
   parts.push(text(ox + o.width / 2, oy + 22, o.title, 15, 'text-anchor="middle" font-weight="bold"'));
-  for (const t of niceTicks(x0, x1)) {
+  let xTicks = niceTicks(x0, x1);
+  if (o.xInteger) {
+    xTicks = xTicks.filter(Number.isInteger);
+    if (xTicks.length < 2) xTicks = Array.from({ length: Math.floor(x1) - Math.ceil(x0) + 1 }, (_, i) => Math.ceil(x0) + i);
+  }
+  for (const t of xTicks) {
     parts.push(`<line x1="${r(sx(t))}" y1="${r(oy + m.top)}" x2="${r(sx(t))}" y2="${r(oy + m.top + ph)}" stroke="#e5e5e5"/>`);
     parts.push(text(sx(t), oy + m.top + ph + 16, label(t), 11, 'text-anchor="middle"'));
   }

@@ -1,6 +1,6 @@
 /**
- * Training curves from a run's `history.jsonl` (one JSON object per epoch): losses in the left
- * panel, every other numeric field (accuracies, mAP, …) in the right one; the x axis is the
+ * Training curves from a run's `history.jsonl` (one JSON object per epoch): losses (and the `l2`
+ * regularisation term) in the left panel, every other numeric field (accuracies, mAP, …) in the right one; the x axis is the
  * `epoch` field, or the line number when there is none. Learning rate and timing fields are left
  * out.
  */
@@ -36,7 +36,7 @@ export function historySeries(rows: Record<string, unknown>[]): { losses: Series
   const metrics: Series[] = [];
   for (const k of keys) {
     const points = rows.map((row, i): [number, number] => [typeof row.epoch === 'number' ? row.epoch : i + 1, typeof row[k] === 'number' ? (row[k] as number) : NaN]);
-    (/loss/i.test(k) ? losses : metrics).push({ name: k, points });
+    (/loss|^l2$|regulari/i.test(k) ? losses : metrics).push({ name: k, points });
   }
   return { losses, metrics };
 }
@@ -47,7 +47,7 @@ export function curvesSvg(rows: Record<string, unknown>[], title = 'training cur
   const h = CURVES_SIZE.height - 30;
   const panel = (x: number, name: string, series: Series[]) =>
     series.length
-      ? lineChart({ x, y: 30, width: half, height: h, title: name, xLabel: 'epoch', yLabel: name, series, legend: name === 'loss' ? 'top-right' : 'bottom-right' })
+      ? lineChart({ x, y: 30, width: half, height: h, title: name, xLabel: 'epoch', yLabel: name, series, xInteger: true, legend: name === 'loss' ? 'top-right' : 'bottom-right' })
       : text(x + half / 2, h / 2, `no ${name} in the history`, 14, 'text-anchor="middle" fill="#777"');
   const body = text(CURVES_SIZE.width / 2, 20, title, 16, 'text-anchor="middle" font-weight="bold"') + panel(0, 'loss', losses) + panel(half, 'metrics', metrics);
   return svgDocument(CURVES_SIZE.width, CURVES_SIZE.height, body);

@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { confusionLayout, confusionSvg, drawConfusion } from '../../../src/report/draw/confusion.ts';
 import { CURVES_SIZE, drawCurves, historySeries, parseHistory } from '../../../src/report/draw/curves.ts';
-import { niceTicks } from '../../../src/report/draw/chart.ts';
+import { lineChart, niceTicks } from '../../../src/report/draw/chart.ts';
 import { PR_SIZE, drawPr, prStepPoints } from '../../../src/report/draw/pr.ts';
 import { escapeXml, hasCjk, truncate } from '../../../src/report/draw/svg.ts';
 import { precisionRecallCurve } from '../../../src/report/metrics/average-precision.ts';
@@ -46,18 +46,27 @@ describe('drawings decode as PNGs of the documented size', () => {
   });
 
   it('training curves split losses from metrics and skip lr', async () => {
-    const rows = parseHistory('{"epoch":1,"loss":1,"val_loss":1.2,"acc":0.5,"lr":0.1}\n\n{"epoch":2,"loss":0.5,"acc":0.7,"lr":0.1}\n');
+    const rows = parseHistory('{"epoch":1,"loss":1,"val_loss":1.2,"acc":0.5,"lr":0.1,"l2":0.3}\n\n{"epoch":2,"loss":0.5,"acc":0.7,"lr":0.1}\n');
     const { losses, metrics } = historySeries(rows);
-    expect(losses.map((s) => s.name)).toEqual(['loss', 'val_loss']);
+    expect(losses.map((s) => s.name)).toEqual(['loss', 'val_loss', 'l2']);
     expect(metrics.map((s) => s.name)).toEqual(['acc']);
     expect(losses[1]!.points[1]![1]).toBeNaN();
     expect(await size(await drawCurves(rows))).toEqual({ format: 'png', ...CURVES_SIZE });
     expect(() => parseHistory('{"loss":1}\n{oops', 'h.jsonl')).toThrow(/^h\.jsonl:2: not a JSON object/);
   });
 
+  it('epoch axis: whole-number ticks only', () => {
+    const chart = (xInteger: boolean) =>
+      lineChart({ width: 400, height: 300, title: 't', xLabel: 'epoch', yLabel: 'y', xInteger, yDomain: [0, 10], series: [{ name: 's', points: [[1, 5], [2, 7]] }] });
+    expect(chart(false)).toContain('>1.2<');
+    expect(chart(true)).not.toContain('>1.2<');
+    expect(chart(true)).toMatch(/text-anchor="middle">2<\/text>/);
+  });
+
   it('helpers', () => {
     expect(niceTicks(0, 1)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
     expect(niceTicks(1, 12)).toEqual([2, 4, 6, 8, 10, 12]);
+    expect(niceTicks(1, 2)).toEqual([1, 1.2, 1.4, 1.6, 1.8, 2]);
     expect(truncate('abcdef', 4)).toBe('abc…');
     expect(escapeXml(`a&"'`)).toBe('a&amp;&quot;&#39;');
     expect([hasCjk('京A'), hasCjk('plate')]).toEqual([true, false]);
