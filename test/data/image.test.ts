@@ -5,7 +5,7 @@ import { createRng, mixSeed, type Rng } from '../../src/data/rng.ts';
 
 /** An Rng whose next() always returns `v` (for forcing branches). */
 function constRng(v: number): Rng {
-  return { next: () => v, int: (n) => Math.floor(v * n), uniform: (lo, hi) => lo + (hi - lo) * v, normal: () => 0 };
+  return { next: () => v, int: (n) => Math.floor(v * n), uniform: (lo, hi) => lo + (hi - lo) * v, normal: () => 0, addNormal: () => {} };
 }
 
 describe('perImageStandardize', () => {

@@ -113,7 +113,7 @@ export function adjustContrast(px: Float32Array, channels: number, factor: numbe
 }
 
 function addGaussian(px: Float32Array, std: number, rng: Rng): void {
-  for (let i = 0; i < px.length; i++) px[i] = px[i]! + std * rng.normal();
+  rng.addNormal(px, std);
 }
 
 function saltAndPepper(px: Float32Array, shape: ImageShape, amount: number, rng: Rng): void {
