@@ -56,15 +56,19 @@ export class CodeIdentity {
     }
   }
 
+  /** Whether the cached import closure of `abs` exists and none of its files changed (by stat). */
+  isFresh(abs: string): boolean {
+    const cached = this.index[abs];
+    return cached !== undefined && Object.entries(cached.files).every(([f, k]) => {
+      const now = statKey(f);
+      return now !== null && now[0] === k[0] && now[1] === k[1] && now[2] === k[2];
+    });
+  }
+
   /** Code hash of the stage module at `abs` with its `version`. */
   async moduleHash(abs: string, version: string): Promise<string> {
     const cached = this.index[abs];
-    if (cached && Object.entries(cached.files).every(([f, k]) => {
-      const now = statKey(f);
-      return now !== null && now[0] === k[0] && now[1] === k[1] && now[2] === k[2];
-    })) {
-      return sha256(`${version}\0${cached.hash}`);
-    }
+    if (cached && this.isFresh(abs)) return sha256(`${version}\0${cached.hash}`);
     const files = await importClosure(abs);
     const base = path.dirname(abs);
     const parts: string[] = [];

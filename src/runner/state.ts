@@ -5,13 +5,14 @@
 import path from 'node:path';
 import { ConfigError } from '../errors.ts';
 import { buildGraph, type Graph } from '../pipeline/graph.ts';
-import { loadPipeline } from '../pipeline/load.ts';
+import { readFileSync } from 'node:fs';
 import { didYouMean } from '../pipeline/suggest.ts';
 import type { Pipeline, StageNode } from '../pipeline/types.ts';
 import { CodeIdentity } from './code-identity.ts';
 import { HashIndex, sha256 } from './hash-index.ts';
 import { lockPathFor, readLock, type LockFile } from './lock.ts';
 import type { StageState } from './plan.ts';
+import { readResolved, resolveKey, writeResolved } from './resolve-cache.ts';
 import { RunCache, runCacheKey } from './run-cache.ts';
 import { stableStringify } from './stable-json.ts';
 
@@ -32,22 +33,46 @@ export interface OpenOptions {
   overrides?: readonly string[];
 }
 
-/** Loads and validates the pipeline, builds the DAG and opens the caches. */
+/**
+ * Loads and validates the pipeline (or takes it from the resolved-pipeline cache), builds the
+ * DAG and opens the caches.
+ */
 export async function openWorkspace(file: string, options: OpenOptions = {}): Promise<Workspace> {
-  const pipeline = await loadPipeline(file, { overrides: options.overrides });
+  const dir = path.dirname(path.resolve(file));
+  const stateDir = path.join(dir, '.mlc');
+  const code = new CodeIdentity(stateDir);
+  let text: string | undefined;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    text = undefined; // loadPipeline reports it
+  }
+  const key = text === undefined ? undefined : resolveKey(file, text, options.overrides ?? []);
+  let pipeline = key === undefined ? undefined : readResolved(stateDir, file, key, code);
+  let fresh = false;
+  if (!pipeline) {
+    const { loadPipeline } = await import('../pipeline/load.ts');
+    pipeline = await loadPipeline(file, { overrides: options.overrides });
+    fresh = true;
+  }
   const graph = buildGraph(pipeline.stages);
-  const stateDir = path.join(pipeline.dir, '.mlc');
   const lockFile = lockPathFor(file);
-  return {
+  const ws: Workspace = {
     pipeline,
     graph,
     lockFile,
     lock: readLock(lockFile),
     hashes: new HashIndex(pipeline.dir),
-    code: new CodeIdentity(stateDir),
+    code,
     runCache: new RunCache(pipeline.dir),
     stateDir,
   };
+  if (fresh && key !== undefined) {
+    for (const s of pipeline.stages) if (s.kind === 'module') await code.moduleHash(s.modulePath, s.version);
+    code.save();
+    writeResolved(stateDir, pipeline, key);
+  }
+  return ws;
 }
 
 /** Throws a ConfigError naming unknown `--stage` values (with a suggestion). */
