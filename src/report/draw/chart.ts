@@ -90,6 +90,8 @@ export function lineChart(o: ChartOptions): string {
   if (shown) legend.push(`<rect x="${r(lx)}" y="${r(ly0)}" width="152" height="${shown * 16 + 4}" fill="#fff" fill-opacity="0.85" stroke="#ddd"/>`);
   o.series.forEach((s, i) => {
     const color = s.color ?? PALETTE[i % PALETTE.length]!;
+    // past the palette, colours repeat: dashes tell the series apart
+    const dash = i >= PALETTE.length ? ' stroke-dasharray="6 3"' : '';
     const segs: string[][] = [[]];
     for (const [x, y] of s.points) {
       if (!Number.isFinite(x) || !Number.isFinite(y)) segs.push([]);
@@ -100,12 +102,12 @@ export function lineChart(o: ChartOptions): string {
       parts.push(
         seg.length === 1
           ? `<circle cx="${cx}" cy="${cy}" r="3" fill="${color}"/>`
-          : `<polyline points="${seg.join(' ')}" fill="none" stroke="${color}" stroke-width="2" clip-path="url(#clip${r(ox)}_${r(oy)})"/>`,
+          : `<polyline points="${seg.join(' ')}" fill="none" stroke="${color}" stroke-width="2"${dash} clip-path="url(#clip${r(ox)}_${r(oy)})"/>`,
       );
     }
     if (i < shown) {
       const ly = ly0 + 14 + i * 16;
-      legend.push(`<line x1="${r(lx + 6)}" y1="${r(ly - 4)}" x2="${r(lx + 24)}" y2="${r(ly - 4)}" stroke="${color}" stroke-width="3"/>`);
+      legend.push(`<line x1="${r(lx + 6)}" y1="${r(ly - 4)}" x2="${r(lx + 24)}" y2="${r(ly - 4)}" stroke="${color}" stroke-width="3"${dash}/>`);
       legend.push(text(lx + 30, ly, truncate(s.name, 20), 11));
     }
   });
