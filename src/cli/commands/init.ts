@@ -19,12 +19,12 @@ vars:
 stages:
   dataset:
     uses: make-dataset
-    with: { name: plates, out: \${data}, n: 600, seed: 0 }
+    with: { name: plates, out: "\${data}", n: 600, seed: 0 }
 
   # A command stage: argv list, no shell. Inputs/outputs make it part of the DAG and the cache.
   count:
     cmd: [node, -e, "const fs=require('fs');fs.writeFileSync('reports/count.txt', String(fs.readFileSync('\${data}/train.txt','utf8').split('\\\\n').filter(Boolean).length))"]
-    deps: [\${data}]
+    deps: ["\${data}"]
     outs: [reports/count.txt]
 
   # Custom TypeScript stage (no build step): see stages/hello.ts.
