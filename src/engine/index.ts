@@ -1,48 +1,89 @@
 /**
- * Engine selection. Minimal first cut (wasm, then cpu); the engine work (issue 4) replaces it
- * with the full `auto | tensorflow | webgpu | wasm | cpu` chain and the custom wasm kernels.
+ * Engine selection: which TensorFlow.js backend runs the tensors.
+ *
+ * `auto` tries, in order, `tensorflow` (@tensorflow/tfjs-node-gpu, then @tensorflow/tfjs-node,
+ * when the user installed one), `webgpu` (Dawn for Node, when a GPU adapter exists), `wasm`
+ * (with this project's training kernels) and `cpu`, and reports why each engine before the chosen
+ * one was not used. Naming an engine starts only that one and fails with its reason.
  */
 import { tf } from './tf.ts';
+import { ConfigError, MlcPipeError } from '../errors.ts';
+import { startTensorflow } from './backends/tensorflow.ts';
+import { startWebgpu, stopWebgpu } from './backends/webgpu.ts';
+import { startWasm } from './backends/wasm.ts';
+import { EngineUnavailable } from './backends/unavailable.ts';
 
-export type EngineName = 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+/** Engine names accepted in config and on the CLI. */
+export const ENGINE_NAMES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+export type EngineName = (typeof ENGINE_NAMES)[number];
 
 export interface EngineOptions {
   /** Which engine to use. Defaults to `auto`. */
   engine?: EngineName;
-  /** Threads for the wasm backend. Defaults to 1. */
+  /** Threads for the wasm backend (not applied in Node, see backends/wasm.ts). Defaults to 1. */
   threads?: number;
-  /** Where to report the choice and why the others were not used. */
+  /** Where to report the choice and why the others were not used. Defaults to no logging. */
   log?: (message: string) => void;
 }
 
 export interface EngineInfo {
-  /** The tfjs backend name now active. */
+  /** The tfjs backend name now active (`tensorflow`, `webgpu`, `wasm` or `cpu`). */
   backend: string;
-  /** One line per engine tried, e.g. `tensorflow: @tensorflow/tfjs-node is not installed`. */
+  /** One line per engine tried and not used, e.g. `tensorflow: @tensorflow/tfjs-node is not installed`. */
   reasons: string[];
+  /** Details of the chosen engine (package, adapter, SIMD/threads, custom kernels). */
+  notes: string[];
 }
 
+const AUTO_ORDER = ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+type ConcreteEngine = (typeof AUTO_ORDER)[number];
+
+async function start(name: ConcreteEngine, options: EngineOptions, auto: boolean): Promise<string[]> {
+  switch (name) {
+    case 'tensorflow':
+      return [`package: ${await startTensorflow()}`];
+    case 'webgpu':
+      return [`adapter: ${await startWebgpu({ allowFallback: !auto, requireVulkan: auto })}`];
+    case 'wasm':
+      return startWasm(options.threads ?? 1);
+    case 'cpu':
+      if (!(await tf.setBackend('cpu'))) throw new EngineUnavailable('the cpu backend failed to initialise');
+      await tf.ready();
+      return [];
+  }
+}
+
+/**
+ * Starts an engine and makes it tfjs' active backend. Safe to call again (e.g. to switch engines).
+ * Throws ConfigError for an unknown name and MlcPipeError when no requested engine can start.
+ */
 export async function initEngine(options: EngineOptions = {}): Promise<EngineInfo> {
   const want = options.engine ?? 'auto';
+  if (!(ENGINE_NAMES as readonly string[]).includes(want)) {
+    throw new ConfigError(`unknown engine "${String(want)}"; valid: ${ENGINE_NAMES.join(', ')}`, { hint: 'set engine: auto to pick the fastest available' });
+  }
+  const auto = want === 'auto';
+  const order: readonly ConcreteEngine[] = auto ? AUTO_ORDER : [want as ConcreteEngine];
   const reasons: string[] = [];
-  const order = want === 'auto' ? ['wasm', 'cpu'] : [want];
   for (const name of order) {
     try {
-      if (name === 'wasm') {
-        await import('@tensorflow/tfjs-backend-wasm');
-        await import('./wasm-kernels/index.ts');
-      }
-      if (await tf.setBackend(name)) {
-        await tf.ready();
-        options.log?.(`engine: ${name}`);
-        return { backend: name, reasons };
-      }
-      reasons.push(`${name}: setBackend returned false`);
+      const notes = await start(name, options, auto);
+      options.log?.(`engine: ${name}${notes.length ? ` (${notes.join('; ')})` : ''}`);
+      for (const reason of reasons) options.log?.(`  not ${reason}`);
+      return { backend: tf.getBackend(), reasons, notes };
     } catch (err) {
-      reasons.push(`${name}: ${(err as Error).message}`);
+      const message = err instanceof EngineUnavailable ? err.message : `failed: ${(err as Error).message}`;
+      reasons.push(`${name}: ${message}`);
     }
   }
-  throw new Error(`no engine could start: ${reasons.join('; ')}`);
+  throw new MlcPipeError(`engine ${want}: no engine could start (${reasons.join('; ')})`, {
+    hint: auto ? 'reinstall @tensorflow/tfjs-backend-wasm' : 'use engine: auto to fall back to another engine',
+  });
+}
+
+/** Releases engine resources that keep Node alive (Dawn's GPU object). Call once at exit. */
+export function shutdownEngine(): void {
+  stopWebgpu();
 }
 
 export { tf };

@@ -1,0 +1,58 @@
+/**
+ * initEngine: the auto chain falls back cleanly on a machine without tfjs-node and without a GPU
+ * (this one) and explains why; named engines start or fail with their own reason; bad names fail
+ * with the list of valid ones.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { ENGINE_NAMES, initEngine, shutdownEngine, tf } from '../../src/engine/index.ts';
+import { hasVulkanLoader } from '../../src/engine/backends/webgpu.ts';
+import { ConfigError, MlcPipeError } from '../../src/errors.ts';
+
+const hasTfjsNode = await import('@tensorflow/tfjs-node' as string).then(() => true, () => false);
+
+afterAll(shutdownEngine);
+
+describe('initEngine', () => {
+  it.skipIf(hasTfjsNode || hasVulkanLoader())('auto: falls back to wasm and says why tensorflow and webgpu were not used', async () => {
+    const lines: string[] = [];
+    const info = await initEngine({ engine: 'auto', log: (m) => lines.push(m) });
+    expect(info.backend).toBe('wasm');
+    expect(tf.getBackend()).toBe('wasm');
+    expect(info.reasons).toEqual([
+      'tensorflow: @tensorflow/tfjs-node-gpu is not installed; @tensorflow/tfjs-node is not installed',
+      'webgpu: no Vulkan loader (libvulkan.so.1) on this machine, so no GPU adapter for Dawn',
+    ]);
+    expect(info.notes.join(' ')).toContain('Conv2DBackpropFilter');
+    expect(lines[0]).toMatch(/^engine: wasm \(/);
+    expect(lines.slice(1)).toEqual(info.reasons.map((r) => `  not ${r}`));
+  });
+
+  it('cpu by name', async () => {
+    const info = await initEngine({ engine: 'cpu' });
+    expect(info).toMatchObject({ backend: 'cpu', reasons: [] });
+    await initEngine({ engine: 'wasm' });
+    expect(tf.getBackend()).toBe('wasm');
+  });
+
+  it.skipIf(hasTfjsNode)('tensorflow by name fails with the reason and a hint', async () => {
+    const err = await initEngine({ engine: 'tensorflow' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MlcPipeError);
+    expect((err as Error).message).toBe('engine tensorflow: no engine could start (tensorflow: ' +
+      '@tensorflow/tfjs-node-gpu is not installed; @tensorflow/tfjs-node is not installed)');
+    expect((err as MlcPipeError).hint).toBe('use engine: auto to fall back to another engine');
+    expect(tf.getBackend()).toBe('wasm');
+  });
+
+  it.skipIf(hasVulkanLoader())('webgpu by name asks Dawn and reports that there is no adapter', async () => {
+    const err = await initEngine({ engine: 'webgpu' }).catch((e: unknown) => e);
+    expect((err as Error).message).toBe('engine webgpu: no engine could start (webgpu: no WebGPU adapter ' +
+      '(Dawn found no Vulkan, Metal or D3D12 GPU device))');
+    expect((globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu).toBeUndefined();
+  });
+
+  it('rejects an unknown engine name with the valid ones', async () => {
+    const err = await initEngine({ engine: 'tpu' as never }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).message).toBe(`unknown engine "tpu"; valid: ${ENGINE_NAMES.join(', ')}`);
+  });
+});
