@@ -43,7 +43,7 @@ export default defineStage({
       threshold: p.threshold,
       minChannels: p.min_channels,
       minFraction: p.min_fraction,
-    });
+    }, p.model);
     const pct = (a: number, b: number) => (b === 0 ? '0' : ((100 * (b - a)) / b).toFixed(1));
     ctx.log(`${report.layers.length} prunable layers; channels ${report.channels.before} → ${report.channels.after}`);
     ctx.log(`params ${report.params.before} → ${report.params.after} (−${pct(report.params.after, report.params.before)}%), FLOPs ${report.flops.before} → ${report.flops.after} (−${pct(report.flops.after, report.flops.before)}%)`);

@@ -8,13 +8,17 @@ import { join } from 'node:path';
 import { pruneModel, type PruneReport } from './index.ts';
 import type { SelectOptions } from './select.ts';
 
-export async function pruneModelFolder(modelDir: string, out: string, options: SelectOptions = {}): Promise<PruneReport> {
+/**
+ * `source` is how config.json's `prunedFrom` names the original (e.g. the pipeline-relative path).
+ * Defaults to `modelDir`.
+ */
+export async function pruneModelFolder(modelDir: string, out: string, options: SelectOptions = {}, source = modelDir): Promise<PruneReport> {
   const { loadTrainedModel, saveTrainedModel } = await import('../model/io.ts');
   const { model, heads, config } = await loadTrainedModel(modelDir);
   try {
     const { model: pruned, report } = pruneModel(model, options);
     try {
-      await saveTrainedModel(out, { model: pruned, heads, config: { ...config, prunedFrom: modelDir, prune: options } });
+      await saveTrainedModel(out, { model: pruned, heads, config: { ...config, prunedFrom: source, prune: options } });
       await writeFile(join(out, 'prune.json'), JSON.stringify(report, null, 2) + '\n');
       return report;
     } finally {
