@@ -109,7 +109,7 @@ export default defineStage({
         out: ctx.out(p.out),
         title: basename(modelDir),
         meta: { model: p.model, data: useRecords ? p.tfrecords.join(', ') : p.labels, engine: engine.backend, date: new Date().toISOString() },
-        imageRoot: root,
+        imageRoot: useRecords ? null : root, // TFRecords hold the pixels, not files to thumbnail
         history: join(modelDir, 'history.jsonl'),
         baseConfidence: p.base_confidence,
         topK: p.top_k,

@@ -23,8 +23,8 @@ export interface WriteReportOptions extends EvaluationOptions {
   title: string;
   /** Lines shown under the title. Defaults to none. */
   meta?: Record<string, string>;
-  /** Folder that relative image paths resolve against (thumbnails). Defaults to the process cwd. */
-  imageRoot?: string;
+  /** Folder that relative image paths resolve against (thumbnails); null = no thumbnails. Defaults to the process cwd. */
+  imageRoot?: string | null;
   /** The run's `history.jsonl`; no curves when absent or missing. Defaults to none. */
   history?: string;
   /** How many mistakes get thumbnails in the report. Defaults to 24. */
@@ -118,12 +118,12 @@ export async function writeReport(input: EvaluationInput, options: WriteReportOp
 
   const worst = mistakes.slice(0, options.worst ?? 24);
   const thumbnails = new Map<number, string>();
-  const root = options.imageRoot ?? process.cwd();
-  for (const w of worst) {
+  const root = options.imageRoot === undefined ? process.cwd() : options.imageRoot;
+  for (const w of root === null ? [] : worst) {
     const uri = await thumbnailDataUri(isAbsolute(w.path) ? w.path : resolve(root, w.path));
     if (uri) thumbnails.set(w.index, uri);
   }
-  if (worst.length && thumbnails.size === 0) log(`warning: no thumbnail could be read (image root ${root})`);
+  if (root !== null && worst.length && thumbnails.size === 0) log(`warning: no thumbnail could be read (image root ${root})`);
   await put('report.html', renderReport({ title: options.title, meta: options.meta ?? {}, metrics, mistakes: worst, thumbnails, figures }));
   return { evaluation, files };
 }

@@ -90,6 +90,23 @@ describe('evaluate stage end to end (tiny hand-weighted model, cpu engine)', () 
     expect(csv.slice(1).map((l) => l.split(',')[0])).toEqual(['images/s5.png', 'images/s4.png']);
   });
 
+  it('evaluates TFRecord shards to the same metrics (no thumbnails then)', async () => {
+    const { writeTfRecordShards } = await import('../../src/data/tfrecord/writer.ts');
+    const items = SAMPLES.map(([, c, b], i) => ({ path: join(dir, 'data', 'images', `s${i}.png`), filename: `images/s${i}.png`, labels: [c, b] }));
+    const { files } = await writeTfRecordShards(items, { outDir: join(dir, 'records'), split: 'test', shardSize: 3 });
+    expect(files).toHaveLength(3);
+    const { ctx } = context({ model: 'models/tiny', tfrecords: files.map((f) => f.slice(dir.length + 1)), out: 'reports/rec', engine: 'cpu' });
+    expect(evaluate.inputs(ctx.params)).toEqual(['models/tiny', 'records/test-00000-of-00003.tfrecord', 'records/test-00001-of-00003.tfrecord', 'records/test-00002-of-00003.tfrecord']);
+    await evaluate.run(ctx as never);
+    const out = join(dir, '.tmp', 'reports/rec');
+    const rec = JSON.parse(await readFile(join(out, 'metrics.json'), 'utf8'));
+    const txt = JSON.parse(await readFile(join(dir, '.tmp', 'reports/tiny', 'metrics.json'), 'utf8'));
+    expect(rec.heads.color).toEqual(txt.heads.color);
+    expect(rec.allHeads).toEqual(txt.allHeads);
+    expect(rec.confidentWrong.map((w: { path: string }) => w.path)).toEqual(['images/s5.png']);
+    expect(await readFile(join(out, 'report.html'), 'utf8')).not.toContain('data:image/jpeg');
+  });
+
   it('fails with a clear error when the model folder is missing', async () => {
     const { ctx } = context({ model: 'models/none', labels: 'data/test.txt', engine: 'cpu' });
     await expect(evaluate.run(ctx as never)).rejects.toThrow(`${join(dir, 'models/none')}: no trained model here (model.json missing)`);
