@@ -23,7 +23,7 @@ describe('data stages chained with their default paths', () => {
     const shards = (await readdir(join(dir, 'data/tfrecord'))).sort();
     expect(shards).toEqual(['train-00000-of-00003.tfrecord', 'train-00001-of-00003.tfrecord', 'train-00002-of-00003.tfrecord']);
 
-    const common = { heads: 5, height: 48, width: 144, batchSize: 8, workers: 1 };
+    const common = { heads: 5, height: 48, width: 144, batchSize: 8, workers: 0 };
     const a = await createLoader({ ...common, labels: join(dir, 'data/clean/clean.txt') });
     const b = await createLoader({ ...common, tfrecords: shards.map((s) => join(dir, 'data/tfrecord', s)) });
     try {
