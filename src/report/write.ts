@@ -119,11 +119,13 @@ export async function writeReport(input: EvaluationInput, options: WriteReportOp
   const worst = mistakes.slice(0, options.worst ?? 24);
   const thumbnails = new Map<number, string>();
   const root = options.imageRoot === undefined ? process.cwd() : options.imageRoot;
-  for (const w of root === null ? [] : worst) {
-    const uri = await thumbnailDataUri(isAbsolute(w.path) ? w.path : resolve(root, w.path));
-    if (uri) thumbnails.set(w.index, uri);
+  if (root !== null) {
+    for (const w of worst) {
+      const uri = await thumbnailDataUri(isAbsolute(w.path) ? w.path : resolve(root, w.path));
+      if (uri) thumbnails.set(w.index, uri);
+    }
+    if (worst.length && thumbnails.size === 0) log(`warning: no thumbnail could be read (image root ${root})`);
   }
-  if (root !== null && worst.length && thumbnails.size === 0) log(`warning: no thumbnail could be read (image root ${root})`);
   await put('report.html', renderReport({ title: options.title, meta: options.meta ?? {}, metrics, mistakes: worst, thumbnails, figures }));
   return { evaluation, files };
 }
