@@ -47,6 +47,9 @@ export default defineStage({
     const pct = (a: number, b: number) => (b === 0 ? '0' : ((100 * (b - a)) / b).toFixed(1));
     ctx.log(`${report.layers.length} prunable layers; channels ${report.channels.before} → ${report.channels.after}`);
     ctx.log(`params ${report.params.before} → ${report.params.after} (−${pct(report.params.after, report.params.before)}%), FLOPs ${report.flops.before} → ${report.flops.after} (−${pct(report.flops.after, report.flops.before)}%)`);
+    if (report.skipped.length > 0) {
+      ctx.log(`${report.skipped.length} conv layers kept whole, e.g. ${report.skipped.slice(0, 3).map((s) => `${s.layer}: ${s.reason}`).join('; ')} (all in prune.json)`);
+    }
     if (report.layers.length === 0) ctx.log('no prunable conv→BN group found (all channels meet residual adds or grouped convs): the model is unchanged');
     return {
       metrics: {

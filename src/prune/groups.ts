@@ -75,43 +75,69 @@ function isConsumer(layer: GraphLayer): boolean {
   return layer.className === 'Conv2D' || layer.className === 'Dense';
 }
 
+/** A Conv2D that is not pruned, and why. */
+export interface SkippedLayer {
+  layer: string;
+  reason: string;
+}
+
+type Reach = { channelLayers: string[]; consumers: string[] } | { blocked: string };
+
 /**
  * Walks every path from `start` and returns the per-channel layers and consumers it reaches, or
- * `null` when a path ends anywhere else (Add, Concatenate, an output, an unknown layer).
+ * why not when a path ends anywhere else (Add, Concatenate, an output, an unknown layer).
  */
-function walk(graph: LayerGraph, start: string): { channelLayers: string[]; consumers: string[] } | null {
+function walk(graph: LayerGraph, start: string): Reach {
   const channelLayers: string[] = [];
   const consumers: string[] = [];
   const stack = [start];
   while (stack.length > 0) {
     const name = stack.pop()!;
-    if (isModelOutput(graph, name)) return null;
+    if (isModelOutput(graph, name)) return { blocked: `channels reach the model output ${name}` };
     const next = graph.consumers.get(name) ?? [];
-    if (next.length === 0) return null;
+    if (next.length === 0) return { blocked: `channels end at ${name}, which feeds nothing` };
     for (const n of next) {
       const layer = graph.byName.get(n)!;
       if (isConsumer(layer)) consumers.push(n);
       else if (isPerChannel(layer)) {
         channelLayers.push(n);
         stack.push(n);
-      } else return null;
+      } else {
+        const what = layer.className === 'MixedConv2D' ? 'a grouped MixedConv2D' : `${layer.className}`;
+        return { blocked: `channels reach ${what} ${n}` };
+      }
     }
   }
   return { channelLayers, consumers };
 }
 
-/** All prunable groups of the graph, in the model's layer order. */
-export function findPruneGroups(graph: LayerGraph): PruneGroup[] {
+/** All prunable groups of the graph, in the model's layer order, and the Conv2D layers left out with the reason. */
+export function analysePruning(graph: LayerGraph): { groups: PruneGroup[]; skipped: SkippedLayer[] } {
   const groups: PruneGroup[] = [];
+  const skipped: SkippedLayer[] = [];
   const order = new Map(graph.layers.map((l, i) => [l.name, i]));
   for (const layer of graph.layers) {
-    if (layer.className !== 'Conv2D' || isModelOutput(graph, layer.name)) continue;
+    if (layer.className !== 'Conv2D') continue;
+    const skip = (reason: string) => skipped.push({ layer: layer.name, reason });
+    if (isModelOutput(graph, layer.name)) {
+      skip('is a model output');
+      continue;
+    }
     const next = graph.consumers.get(layer.name) ?? [];
-    if (next.length !== 1) continue;
-    const bn = graph.byName.get(next[0]!)!;
-    if (bn.className !== 'BatchNormalization' || !isPerChannel(bn) || bn.config.scale === false) continue;
+    const bn = next.length === 1 ? graph.byName.get(next[0]!)! : undefined;
+    if (bn?.className !== 'BatchNormalization') {
+      skip('is not followed by a BatchNormalization only');
+      continue;
+    }
+    if (!isPerChannel(bn) || bn.config.scale === false) {
+      skip(`${bn.name} has no per-channel gamma`);
+      continue;
+    }
     const reach = walk(graph, bn.name);
-    if (reach === null || reach.consumers.length === 0) continue;
+    if ('blocked' in reach) {
+      skip(reach.blocked);
+      continue;
+    }
     const byOrder = (a: string, b: string) => order.get(a)! - order.get(b)!;
     groups.push({
       producer: layer.name,
@@ -121,5 +147,10 @@ export function findPruneGroups(graph: LayerGraph): PruneGroup[] {
       channels: layer.config.filters as number,
     });
   }
-  return groups;
+  return { groups, skipped };
+}
+
+/** All prunable groups of the graph, in the model's layer order. */
+export function findPruneGroups(graph: LayerGraph): PruneGroup[] {
+  return analysePruning(graph).groups;
 }

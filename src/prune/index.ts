@@ -6,13 +6,13 @@
  */
 import type { LayersModel } from '../engine/tf.ts';
 import { readLayerGraph } from './layer-graph.ts';
-import { findPruneGroups, type PruneGroup } from './groups.ts';
+import { analysePruning, findPruneGroups, type PruneGroup, type SkippedLayer } from './groups.ts';
 import { selectChannels, type SelectOptions } from './select.ts';
 import { applyPruning } from './apply.ts';
 import { modelCost, type ModelCost } from './cost.ts';
 
-export { readLayerGraph, findPruneGroups, selectChannels, applyPruning, modelCost };
-export type { PruneGroup, SelectOptions, ModelCost };
+export { readLayerGraph, analysePruning, findPruneGroups, selectChannels, applyPruning, modelCost };
+export type { PruneGroup, SkippedLayer, SelectOptions, ModelCost };
 export type { LayerGraph, GraphLayer, TensorRef } from './layer-graph.ts';
 
 /** One pruned layer in `prune.json`. */
@@ -34,6 +34,8 @@ export interface PruneReport {
   minChannels: number;
   minFraction: number;
   layers: PrunedLayerReport[];
+  /** Conv2D layers that were not candidates, with the reason (e.g. `channels reach Add s1b1_add`). */
+  skipped: SkippedLayer[];
   /** Channels of all prunable layers before/after. */
   channels: { before: number; after: number };
   params: { before: number; after: number };
@@ -44,7 +46,7 @@ export interface PruneReport {
 /** Prunes `model` (left untouched) and returns the new model (caller disposes it) with a report. */
 export function pruneModel(model: LayersModel, options: SelectOptions = {}): { model: LayersModel; report: PruneReport } {
   const graph = readLayerGraph(model.getConfig());
-  const groups = findPruneGroups(graph);
+  const { groups, skipped } = analysePruning(graph);
   const scores = groups.map((g) => model.getLayer(g.bn).getWeights()[0]!.dataSync() as Float32Array);
   const { keep, threshold } = selectChannels(scores, options);
   const pruned = applyPruning(model, groups, keep);
@@ -60,6 +62,7 @@ export function pruneModel(model: LayersModel, options: SelectOptions = {}): { m
       minChannels: options.minChannels ?? 4,
       minFraction: options.minFraction ?? 0.1,
       layers,
+      skipped,
       channels: { before: layers.reduce((a, l) => a + l.total, 0), after: layers.reduce((a, l) => a + l.kept, 0) },
       params: { before: before.params, after: after.params },
       macs: { before: before.macs, after: after.macs },

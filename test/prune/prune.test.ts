@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initEngine, tf } from '../../src/engine/index.ts';
-import { findPruneGroups, modelCost, pruneModel, readLayerGraph, selectChannels } from '../../src/prune/index.ts';
+import { analysePruning, findPruneGroups, modelCost, pruneModel, readLayerGraph, selectChannels } from '../../src/prune/index.ts';
 import { buildFixture, randomImages, setBnChannels } from './fixture.ts';
 
 beforeAll(async () => {
@@ -27,6 +27,20 @@ describe('findPruneGroups', () => {
         ['c4', 'bn4', ['bn4', 'r4', 'dw', 'bn5', 'r5'], ['c5'], 16],
         ['c5', 'bn6', ['bn6', 'r6'], ['c6'], 8],
         ['c6', 'bn7', ['bn7', 'r7', 'pool', 'gap'], ['digit', 'dress'], 10],
+      ]);
+    } finally {
+      model.dispose();
+    }
+  });
+});
+
+describe('analysePruning', () => {
+  it('says why each other conv is kept whole', () => {
+    const model = buildFixture();
+    try {
+      expect(analysePruning(readLayerGraph(model.getConfig())).skipped).toEqual([
+        { layer: 'c1', reason: 'channels reach Add add' },
+        { layer: 'c3', reason: 'channels reach Add add' },
       ]);
     } finally {
       model.dispose();

@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initEngine, tf } from '../../src/engine/index.ts';
 import { buildModel, BACKBONES } from '../../src/model/build.ts';
-import { findPruneGroups, pruneModel, readLayerGraph } from '../../src/prune/index.ts';
+import { analysePruning, findPruneGroups, pruneModel, readLayerGraph } from '../../src/prune/index.ts';
 import { randomizeBatchNorm, setBnChannels } from './fixture.ts';
 
 beforeAll(async () => {
@@ -33,6 +33,9 @@ describe('pruning the zoo', () => {
       const groups = findPruneGroups(readLayerGraph(model.getConfig()));
       expect(groups).toHaveLength(EXPECTED_GROUPS[name]!);
       if (name === 'mixnet18') expect(groups[1]!.channelLayers.some((l) => l.includes('mixdw'))).toBe(true);
+      if (name === 'resnext18') {
+        expect(analysePruning(readLayerGraph(model.getConfig())).skipped).toContainEqual({ layer: 's1b1_a_conv', reason: 'channels reach a grouped MixedConv2D s1b1_b_mixconv' });
+      }
       for (const g of groups) {
         setBnChannels(model, g.bn, [0, 2], { gamma: 0, beta: 0 });
         for (const l of g.channelLayers.slice(1)) {
