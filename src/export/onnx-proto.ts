@@ -199,5 +199,6 @@ export function encodeModel(model: ModelMsg): Uint8Array {
 /** Parses ONNX bytes back (for tests and inspection). */
 export function decodeModel(bytes: Uint8Array): ModelMsg {
   const type = schema().lookupType('onnx.ModelProto');
-  return type.toObject(type.decode(bytes), { longs: Number, bytes: Uint8Array as unknown as typeof String, defaults: false }) as unknown as ModelMsg;
+  // Without a `bytes` conversion, bytes fields stay Uint8Array (Buffer in Node).
+  return type.toObject(type.decode(bytes), { longs: Number, defaults: false }) as unknown as ModelMsg;
 }
