@@ -1,0 +1,38 @@
+/**
+ * What a user looks at after training: metrics (src/report/metrics), drawings (src/report/draw),
+ * the HTML report, `predict` and `metrics diff`. Named exports only; heavy modules (sharp, tf)
+ * load lazily inside the functions that need them.
+ */
+export { averagePrecision, precisionRecallCurve, type PrPoint } from './metrics/average-precision.ts';
+export {
+  accuracy,
+  allHeadsAccuracy,
+  confidenceAnalysis,
+  confusionMatrix,
+  headPrediction,
+  type AccuracyResult,
+  type ConfidenceResult,
+  type HeadPrediction,
+} from './metrics/categorical.ts';
+export {
+  classCounts,
+  multilabelScores,
+  thresholdPredictions,
+  topKPredictions,
+  tuneThresholds,
+  type ClassCounts,
+  type PrfScores,
+} from './metrics/multilabel.ts';
+export {
+  evaluatePredictions,
+  keyMetrics,
+  type Evaluation,
+  type EvaluationInput,
+  type EvaluationOptions,
+  type Metrics,
+  type WrongSample,
+} from './metrics/evaluate.ts';
+export { writeReport, type WriteReportOptions, type WrittenReport } from './write.ts';
+export { renderReport, type ReportInput, type ReportFigure } from './html.ts';
+export { predict, formatPredictions, predictionsCsv, type PredictOptions, type PredictionRow } from './predict.ts';
+export { metricsDiff, metricsDiffRows, type MetricsDiffOptions } from './diff.ts';
