@@ -17,7 +17,10 @@ export class DecodePool {
   private nextId = 0;
   private closed = false;
 
+  private readonly started: number;
+
   constructor(size: number) {
+    this.started = size;
     const boot = new URL('./worker-boot.mjs', import.meta.url);
     const entry = new URL(`./worker.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url).href;
     for (let i = 0; i < size; i++) {
@@ -31,15 +34,14 @@ export class DecodePool {
         if ('error' in reply) task.reject(new Error(reply.error));
         else task.resolve(reply.pixels);
       });
-      worker.on('error', (err) => this.failAll(slot, err));
-      worker.on('exit', (code) => {
-        if (!this.closed) this.failAll(slot, new Error(`decode worker exited with code ${code}`));
-      });
+      worker.on('error', (err) => this.retire(slot, err));
+      worker.on('exit', (code) => this.retire(slot, new Error(`decode worker exited with code ${code}`)));
       worker.unref();
       this.slots.push(slot);
     }
   }
 
+  /** Live decode threads (0 = inline decoding). */
   get size(): number {
     return this.slots.length;
   }
@@ -47,7 +49,8 @@ export class DecodePool {
   /** Decodes + transforms one image (bytes are copied to the worker, never detached). */
   run(input: Uint8Array | string, spec: PixelSpec, seed: number): Promise<Float32Array> {
     if (this.closed) return Promise.reject(new Error('decode pool is closed'));
-    if (this.slots.length === 0) return processImage(input, spec, seed);
+    if (this.started === 0) return processImage(input, spec, seed);
+    if (this.slots.length === 0) return Promise.reject(new Error(`all ${this.started} decode worker(s) exited; see the earlier error`));
     let slot = this.slots[0]!;
     for (const s of this.slots) if (s.pending.size < slot.pending.size) slot = s;
     const id = this.nextId++;
@@ -63,6 +66,13 @@ export class DecodePool {
     this.closed = true;
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
     for (const s of this.slots) this.failAll(s, new Error('decode pool closed'));
+  }
+
+  /** A dead worker: fail its tasks and stop sending it new ones. */
+  private retire(slot: Slot, err: Error): void {
+    const i = this.slots.indexOf(slot);
+    if (i >= 0 && !this.closed) this.slots.splice(i, 1);
+    this.failAll(slot, err);
   }
 
   private failAll(slot: Slot, err: Error): void {
