@@ -60,14 +60,17 @@ export class HashIndex {
   /** The files of a folder with their hashes, sorted by relative path. */
   listDir(absDir: string): DirEntryHash[] {
     const out: DirEntryHash[] = [];
+    const base = path.relative(this.root, absDir);
+    const keyPrefix = base === '' ? '' : `${base.split(path.sep).join('/')}/`;
+    // Plain string joins: this loop runs once per input file on every run.
     const walk = (dir: string, prefix: string) => {
       for (const d of readdirSync(dir, { withFileTypes: true })) {
         const rel = prefix ? `${prefix}/${d.name}` : d.name;
-        const abs = path.join(dir, d.name);
+        const abs = `${dir}/${d.name}`;
         if (d.isDirectory()) walk(abs, rel);
         else if (d.isFile() || d.isSymbolicLink()) {
           const st = statSync(abs, { throwIfNoEntry: false });
-          if (st?.isFile()) out.push({ rel, hash: this.fileHash(abs, st) });
+          if (st?.isFile()) out.push({ rel, hash: this.hashWithKey(abs, st, keyPrefix + rel) });
           else if (st?.isDirectory()) walk(abs, rel);
         }
       }
@@ -78,9 +81,12 @@ export class HashIndex {
 
   /** Hash of one file, from the index when inode, mtime and size match. */
   fileHash(abs: string, st: Stats = statSync(abs)): string {
-    const key = path.relative(this.root, abs);
+    return this.hashWithKey(abs, st, path.relative(this.root, abs).split(path.sep).join('/'));
+  }
+
+  private hashWithKey(abs: string, st: Stats, key: string): string {
     const e = this.entries[key];
-    if (e && e[0] === st.ino && e[1] === st.mtimeMs && e[2] === st.size) return e[3];
+    if (e !== undefined && e[0] === st.ino && e[1] === st.mtimeMs && e[2] === st.size) return e[3];
     const hash = sha256(readFileSync(abs));
     if (Date.now() - st.mtimeMs > RACY_MS) {
       this.entries[key] = [st.ino, st.mtimeMs, st.size, hash];

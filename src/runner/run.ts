@@ -98,11 +98,16 @@ export async function runPipeline(file: string, options: RunOptions = {}): Promi
   };
 
   const runOne = async (id: string): Promise<void> => {
+    if (planned.get(id)!.action === 'skip') {
+      // Up to date at planning time and every upstream was skipped too: nothing changed since.
+      end(id, { status: 'skipped', detail: 'up to date' });
+      return;
+    }
     const node = ws.graph.stages.get(id)!;
     const state = await stageState(ws, node);
     const d = decideStage(ws.lock.stages[id], state, forced.has(id));
     if (d.action === 'skip') {
-      end(id, { status: 'skipped', detail: planned.get(id)!.action === 'skip' ? 'up to date' : 'up to date after upstream ran' });
+      end(id, { status: 'skipped', detail: 'up to date after upstream ran' });
       return;
     }
     if (d.action === 'restore') {
