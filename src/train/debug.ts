@@ -2,8 +2,8 @@
  * Debug mode (the seed's `debug`): for one batch, in training mode, the statistics of every
  * layer's output and of the loss gradient of every layer's weights — mean, std, min, max and
  * NaN/Inf counts — as JSON and as a text table. With `checkNumerics`, the first layer (in
- * topological order) whose output or weight gradient holds a NaN/Inf stops the run with an error
- * naming it. The model's weights (BN moving statistics included) are restored afterwards.
+ * topological order) whose output holds a NaN/Inf, else the first weight gradient met going backward
+ * from the loss, stops the run with an error naming the layer. The model's weights (BN moving statistics included) are restored afterwards.
  */
 import { tf } from '../engine/tf.ts';
 import { MlcPipeError } from '../errors.ts';
@@ -70,6 +70,10 @@ export interface DebugOptions {
 export class NumericsError extends MlcPipeError {}
 
 export function debugBatch(model: tf.LayersModel, heads: HeadSpec[], batch: StepBatch, shape: [number, number, number], options: DebugOptions): DebugReport {
+  if (options.checkNumerics) {
+    const s = tensorStats(batch.images);
+    if (s.nan + s.inf > 0) throw new NumericsError(`check_numerics: the input batch holds ${s.nan} NaN and ${s.inf} Inf values`, { hint: 'check the images and the preprocessing (whiten on a constant image?)' });
+  }
   const saved = model.getWeights().map((w) => w.clone());
   const layers = model.layers.filter((l) => l.getClassName() !== 'InputLayer' && !Array.isArray(l.output));
   const probe = tf.model({ inputs: model.inputs, outputs: layers.map((l) => l.output as tf.SymbolicTensor) });
@@ -95,13 +99,16 @@ export function debugBatch(model: tf.LayersModel, heads: HeadSpec[], batch: Step
       });
     });
     if (options.checkNumerics) {
-      for (const l of report.layers) {
-        const bad = [l.output && l.output.nan + l.output.inf > 0 ? `output has ${l.output.nan} NaN and ${l.output.inf} Inf values` : '', ...l.gradients.filter((g) => g.stats.nan + g.stats.inf > 0).map((g) => `gradient of ${g.weight} has ${g.stats.nan} NaN and ${g.stats.inf} Inf values`)].filter(Boolean);
-        if (bad.length) {
-          throw new NumericsError(`check_numerics: layer ${l.name} (${l.className}) is the first with non-finite values: ${bad.join('; ')}`, {
-            hint: 'lower the learning rate, check the input data for NaN pixels, or inspect debug.json',
-          });
-        }
+      const fail = (l: LayerDebug, what: string) => {
+        throw new NumericsError(`check_numerics: layer ${l.name} (${l.className}) is the first with non-finite values: ${what}`, {
+          hint: 'lower the learning rate, check the input data for NaN pixels, or inspect debug.json',
+        });
+      };
+      // forward pass in topological order, then the backward pass from the loss toward the input
+      for (const l of report.layers) if (l.output && l.output.nan + l.output.inf > 0) fail(l, `output has ${l.output.nan} NaN and ${l.output.inf} Inf values`);
+      for (const l of [...report.layers].reverse()) {
+        const g = l.gradients.find((x) => x.stats.nan + x.stats.inf > 0);
+        if (g) fail(l, `gradient of ${g.weight} has ${g.stats.nan} NaN and ${g.stats.inf} Inf values`);
       }
     }
     return report;

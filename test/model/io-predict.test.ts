@@ -95,7 +95,7 @@ describe('split L2', () => {
           // d/dw λ·Σw² = 2λw
           const gv = g!.dataSync();
           wv.forEach((v, j) => expect(gv[j]).toBeCloseTo(2 * lam * v, 5));
-          expected += lam * wv.reduce((s, v) => s + v * v, 0);
+          expected += lam * Array.from(wv as Float32Array).reduce((s, v) => s + v * v, 0);
         } else if (g) {
           expect(Math.max(...Array.from(g.dataSync(), Math.abs))).toBe(0);
         }
