@@ -102,6 +102,10 @@ export default defineStage({
     await writeFile(join(outDir, 'skipped.txt'), skipped.map((s) => `${s.path}\t${s.reason}`).join('\n') + (skipped.length ? '\n' : ''));
     ctx.log(`${items.length} images: train ${counts.splits.train}, val ${counts.splits.val}, test ${counts.splits.test}; ${heads.length} head(s)`);
     for (const line of formatCounts(counts)) ctx.log(`  ${line}`);
+    const tagMode = p.source === 'manifest' && p.tags_column !== undefined;
+    for (const h of tagMode ? [] : heads.filter((x) => x.classes.length === 1)) {
+      ctx.log(`warning: head ${h.name} has a single class "${h.classes[0]}", so it is a binary head whose label is 1 wherever the value is present; add the other classes to \`heads\` or check the data`);
+    }
     if (skipped.length) {
       ctx.log(`${skipped.length} file(s) skipped (listed in ${p.out}/skipped.txt), e.g. ${skipped[0]!.path}: ${skipped[0]!.reason}`);
     }

@@ -115,6 +115,15 @@ describe('generate-txt stage', () => {
     expect((await lines('data/tags/train.txt')).sort()).toEqual(['../../man/img/a b.jpg\t0 1 1', '../../man/img/c.jpg 0 0 0', '../../man/img/d.jpg 1 0 0']);
   });
 
+  it('a head left with one class becomes binary: its class is label 1, with a warning', async () => {
+    const ctx = stageContext(generateTxt, dir, { source: 'pattern', root: 'shapes', out: 'data/one', pattern: '^(?<kind>red)_', val_fraction: 0, test_fraction: 0 });
+    await generateTxt.run(ctx);
+    expect(JSON.parse(await read('data/one/classes.json')).heads).toEqual([{ name: 'kind', classes: ['red'] }]);
+    expect((await lines('data/one/train.txt')).sort()).toEqual(['../../shapes/red__3.png 1', '../../shapes/red_circle_1.png 1']);
+    expect(JSON.parse(await read('data/one/counts.json')).heads[0].classes).toEqual({ red: { train: 2, val: 0, test: 0 } });
+    expect(ctx.logs.some((l) => l.startsWith('warning: head kind has a single class "red"'))).toBe(true);
+  });
+
   it('explains bad configuration', async () => {
     await expect(generateTxt.run(stageContext(generateTxt, dir, { source: 'pattern', root: 'shapes', pattern: '^(\\w+)_' }))).rejects.toThrow(
       'generate-txt: pattern "^(\\\\w+)_" has no named groups',

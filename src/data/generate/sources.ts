@@ -9,7 +9,8 @@
  * - `manifest`: a CSV (header row) or JSONL file with a path column and either a column per head
  *   or a tag-list column that becomes one binary head per tag (multi-hot).
  * Class lists come from `heads` when given (fixing order and rejecting unknown values), otherwise
- * from the values seen, in natural order. Files that cannot be labelled are returned in
+ * from the values seen, in natural order. A head left with a single class is, by the heads.ts
+ * convention, a binary head: its class is encoded as 1 (the stage warns about it). Files that cannot be labelled are returned in
  * `skipped` with the reason (never dropped silently).
  */
 import { readFile } from 'node:fs/promises';
@@ -53,7 +54,8 @@ function encode(names: string[], raw: { path: string; values: (string | undefine
     for (const r of raw) if (r.values[k] !== undefined) seen.add(r.values[k]!);
     return [...seen].sort(naturalCompare);
   });
-  const index = classes.map((cs) => new Map(cs.map((c, i) => [c, i])));
+  // A head with one class is binary (heads.ts): its class is label 1, not 0 (0 would mean "absent").
+  const index = classes.map((cs) => new Map(cs.map((c, i) => [c, cs.length === 1 ? 1 : i])));
   const items: LabelledItem[] = [];
   const skipped: Skipped[] = [];
   for (const r of raw) {
