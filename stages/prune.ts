@@ -2,7 +2,7 @@
  * prune: network slimming (Liu et al. 2017) of a trained model folder. Channels are ranked by |BN
  * gamma| across the whole net and the weakest `ratio` (or every one under `threshold`) are removed
  * where that is structurally possible (conv → BN → per-channel layers → conv/dense; channels that
- * meet a residual Add stay). Writes the same model-folder format plus prune.json (per-layer
+ * meet a residual Add stay unless `residual: true`). Writes the same model-folder format plus prune.json (per-layer
  * kept/total, params and FLOPs before/after). No fine-tuning here: follow with a `train` stage whose
  * `init_from` is this stage's `out` to recover accuracy, as the paper does.
  */
@@ -16,6 +16,10 @@ const params = Type.Object(
     threshold: Type.Optional(Type.Number({ minimum: 0, description: 'Remove every prunable channel with |gamma| below this instead of using `ratio`. Defaults to unset (use ratio).' })),
     min_channels: Type.Integer({ minimum: 1, description: 'Channels each pruned layer keeps at least. Defaults to 4.', default: 4 }),
     min_fraction: Type.Number({ minimum: 0, maximum: 1, description: "Fraction of each layer's channels it keeps at least. Defaults to 0.1.", default: 0.1 }),
+    residual: Type.Boolean({
+      description: 'Also prune residual streams: convs whose BN outputs meet at an Add are pruned together at the same channels, ranked by their mean |gamma| (false = the paper\'s rule: channels that meet an Add stay). Defaults to false.',
+      default: false,
+    }),
     out: Type.Optional(Type.String({ description: 'Output model folder. Defaults to `<model>-pruned`.' })),
     engine: Type.Union([Type.Literal('auto'), Type.Literal('wasm'), Type.Literal('cpu')], { description: 'tfjs engine used to slice the weights. Defaults to cpu.', default: 'cpu' }),
   },
@@ -43,6 +47,7 @@ export default defineStage({
       threshold: p.threshold,
       minChannels: p.min_channels,
       minFraction: p.min_fraction,
+      residual: p.residual,
     }, p.model);
     const pct = (a: number, b: number) => (b === 0 ? '0' : ((100 * (b - a)) / b).toFixed(1));
     ctx.log(`${report.layers.length} prunable layers; channels ${report.channels.before} → ${report.channels.after}`);

@@ -71,11 +71,12 @@ export function applyPruning(model: LayersModel, groups: PruneGroup[], keep: num
   groups.forEach((g, gi) => {
     const kept = keep[gi]!;
     if (kept.length === g.channels) return;
-    at(g.producer).out = kept;
+    for (const p of g.producers) {
+      at(p).out = kept;
+      config.layers.find((l) => l.name === p)!.config.filters = kept.length;
+    }
     for (const l of g.channelLayers) at(l).channel = kept;
     for (const l of g.consumers) at(l).in = kept;
-    const layerConfig = config.layers.find((l) => l.name === g.producer)!;
-    layerConfig.config.filters = kept.length;
     for (const l of g.channelLayers) {
       const lc = config.layers.find((c) => c.name === l)!;
       if (lc.config.parts) lc.config.parts = shrinkParts(lc.config.parts as MixPart[], kept).map((p) => p.part);

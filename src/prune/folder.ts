@@ -6,13 +6,13 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pruneModel, type PruneReport } from './index.ts';
-import type { SelectOptions } from './select.ts';
+import type { PruneOptions } from './index.ts';
 
 /**
  * `source` is how config.json's `prunedFrom` names the original (e.g. the pipeline-relative path).
  * Defaults to `modelDir`.
  */
-export async function pruneModelFolder(modelDir: string, out: string, options: SelectOptions = {}, source = modelDir): Promise<PruneReport> {
+export async function pruneModelFolder(modelDir: string, out: string, options: PruneOptions = {}, source = modelDir): Promise<PruneReport> {
   const { loadTrainedModel, saveTrainedModel } = await import('../model/io.ts');
   const { model, heads, config } = await loadTrainedModel(modelDir);
   try {

@@ -1,32 +1,45 @@
 /**
  * Finds the channel groups network slimming may prune (Liu et al. 2017, "Learning Efficient
- * Convolutional Networks through Network Slimming", ICCV): a Conv2D whose output feeds only a
- * BatchNormalization, whose channels then flow through per-channel layers (activations, padding,
- * pooling, a depthwise conv with multiplier 1 and its BN, …) into convolutions or dense layers only.
- * Removing channel c then removes: the producer's output filter c, channel c of every per-channel
- * layer on the way, and input channel c of every consumer.
+ * Convolutional Networks through Network Slimming", ICCV).
  *
- * A MixedConv2D made only of depthwise parts (MixNet) counts as per-channel: pruning shrinks its
- * parts (a part left without channels is dropped). A grouped MixedConv2D (ResNeXt) ties channels
- * across its groups and blocks a group, like an Add.
+ * Every layer output is a channel space; spaces are merged (union-find) where channel c of one is
+ * channel c of the other: through per-channel layers (BN, activations, padding, pooling, GAP, a
+ * depthwise conv with multiplier 1, a MixedConv2D made only of depthwise parts) and, in `residual`
+ * mode, across Add/Multiply/Maximum/…. A group is one merged space whose origins are Conv2D layers,
+ * each followed only by a BatchNormalization, and whose readers are Conv2D/Dense layers. Removing
+ * channel c removes: output filter c of every producer conv, channel c of every per-channel layer in
+ * the space, and input channel c of every consumer.
  *
- * Channels that reach an Add, a Concatenate, a model output or any layer not listed here stay:
- * their index is tied to another branch (a residual sum), so slicing one side would break the other.
+ * Default (strict) mode is the paper's: one producer and no merge layer, so channels that meet a
+ * residual Add stay. `residual: true` also prunes residual streams, every conv and BN that feeds one
+ * Add chain at the same indices, ranked by the mean |gamma| over those BNs.
+ *
+ * A space that reaches a Concatenate, Flatten, a grouped MixedConv2D (ResNeXt: channels tied across
+ * groups), a model output or the model input, or any layer not listed here, is kept whole.
  */
 import type { LayerGraph, GraphLayer } from './layer-graph.ts';
 import { isModelOutput } from './layer-graph.ts';
 
 export interface PruneGroup {
-  /** The Conv2D whose output filters are pruned. */
+  /** The first Conv2D whose output filters are pruned (see `producers`). */
   producer: string;
-  /** The BatchNormalization right after it; its |gamma| ranks the channels. */
+  /** The BatchNormalization right after `producer`. */
   bn: string;
-  /** Per-channel layers between the BN and the consumers (the BN included), in graph order. */
+  /** Every Conv2D whose output filters are pruned (several when they meet at an Add). */
+  producers: string[];
+  /** The BN right after each producer; the mean of their |gamma| ranks the channels. */
+  bns: string[];
+  /** Every other layer carrying these channels (BNs, activations, pools, Adds, …), in graph order. */
   channelLayers: string[];
   /** Conv2D / Dense layers whose input channels are pruned. */
   consumers: string[];
-  /** Output channels of the producer. */
+  /** Output channels of the producers. */
   channels: number;
+}
+
+export interface AnalyseOptions {
+  /** Also prune channels tied together by residual Adds. Defaults to false (the paper's rule). */
+  residual?: boolean;
 }
 
 /** Layers that act on each channel separately (output channel c depends only on input channel c). */
@@ -70,10 +83,6 @@ function isChannelAxis(axis: unknown): boolean {
   return a.length === 1 && (a[0] === -1 || a[0] === 3);
 }
 
-function isConsumer(layer: GraphLayer): boolean {
-  if (layer.inputs.length !== 1) return false;
-  return layer.className === 'Conv2D' || layer.className === 'Dense';
-}
 
 /** A Conv2D that is not pruned, and why. */
 export interface SkippedLayer {
@@ -81,76 +90,121 @@ export interface SkippedLayer {
   reason: string;
 }
 
-type Reach = { channelLayers: string[]; consumers: string[] } | { blocked: string };
+/** Layers whose inputs and output share channel indices (elementwise merges). */
+const MERGE = new Set(['Add', 'Multiply', 'Subtract', 'Maximum', 'Minimum', 'Average']);
 
-/**
- * Walks every path from `start` and returns the per-channel layers and consumers it reaches, or
- * why not when a path ends anywhere else (Add, Concatenate, an output, an unknown layer).
- */
-function walk(graph: LayerGraph, start: string): Reach {
-  const channelLayers: string[] = [];
-  const consumers: string[] = [];
-  const stack = [start];
-  while (stack.length > 0) {
-    const name = stack.pop()!;
-    if (isModelOutput(graph, name)) return { blocked: `channels reach the model output ${name}` };
-    const next = graph.consumers.get(name) ?? [];
-    if (next.length === 0) return { blocked: `channels end at ${name}, which feeds nothing` };
-    for (const n of next) {
-      const layer = graph.byName.get(n)!;
-      if (isConsumer(layer)) consumers.push(n);
-      else if (isPerChannel(layer)) {
-        channelLayers.push(n);
-        stack.push(n);
-      } else {
-        const what = layer.className === 'MixedConv2D' ? 'a grouped MixedConv2D' : `${layer.className}`;
-        return { blocked: `channels reach ${what} ${n}` };
-      }
-    }
+function isConsumer(layer: GraphLayer): boolean {
+  return layer.inputs.length === 1 && (layer.className === 'Conv2D' || layer.className === 'Dense');
+}
+
+class Spaces {
+  private parent = new Map<string, string>();
+  find(x: string): string {
+    let r = x;
+    while (this.parent.has(r)) r = this.parent.get(r)!;
+    if (r !== x) this.parent.set(x, r);
+    return r;
   }
-  return { channelLayers, consumers };
+  union(a: string, b: string): void {
+    const ra = this.find(a), rb = this.find(b);
+    if (ra !== rb) this.parent.set(rb, ra);
+  }
+}
+
+function describe(layer: GraphLayer): string {
+  return layer.className === 'MixedConv2D' ? `a grouped MixedConv2D ${layer.name}` : `${layer.className} ${layer.name}`;
 }
 
 /** All prunable groups of the graph, in the model's layer order, and the Conv2D layers left out with the reason. */
-export function analysePruning(graph: LayerGraph): { groups: PruneGroup[]; skipped: SkippedLayer[] } {
+export function analysePruning(graph: LayerGraph, options: AnalyseOptions = {}): { groups: PruneGroup[]; skipped: SkippedLayer[] } {
+  const spaces = new Spaces();
+  const order = new Map(graph.layers.map((l, i) => [l.name, i]));
+  const byOrder = (a: string, b: string) => order.get(a)! - order.get(b)!;
+  for (const layer of graph.layers) {
+    if (isPerChannel(layer) || MERGE.has(layer.className)) for (const r of layer.inputs) spaces.union(r.layer, layer.name);
+  }
+  // Why a space cannot be pruned (first reason wins), and who reads it.
+  const frozen = new Map<string, string>();
+  const freeze = (layer: string, reason: string) => {
+    const root = spaces.find(layer);
+    if (!frozen.has(root)) frozen.set(root, reason);
+  };
+  const consumers = new Map<string, string[]>();
+  const members = new Map<string, string[]>();
+  for (const layer of graph.layers) {
+    const root = spaces.find(layer.name);
+    if (!members.has(root)) members.set(root, []);
+    members.get(root)!.push(layer.name);
+    if (layer.className === 'InputLayer') freeze(layer.name, `channels reach the model input ${layer.name}`);
+    if (isModelOutput(graph, layer.name)) freeze(layer.name, `channels reach the model output ${layer.name}`);
+    if (isPerChannel(layer) || MERGE.has(layer.className)) continue;
+    for (const r of layer.inputs) {
+      if (isConsumer(layer)) {
+        const rr = spaces.find(r.layer);
+        if (!consumers.has(rr)) consumers.set(rr, []);
+        consumers.get(rr)!.push(layer.name);
+      } else freeze(r.layer, `channels reach ${describe(layer)}`);
+    }
+  }
+
   const groups: PruneGroup[] = [];
   const skipped: SkippedLayer[] = [];
-  const order = new Map(graph.layers.map((l, i) => [l.name, i]));
+  const done = new Set<string>();
   for (const layer of graph.layers) {
     if (layer.className !== 'Conv2D') continue;
-    const skip = (reason: string) => skipped.push({ layer: layer.name, reason });
-    if (isModelOutput(graph, layer.name)) {
-      skip('is a model output');
+    const root = spaces.find(layer.name);
+    if (done.has(root)) continue;
+    done.add(root);
+    const inSpace = members.get(root)!;
+    const producers = inSpace.filter((n) => !isPerChannel(graph.byName.get(n)!) && !MERGE.has(graph.byName.get(n)!.className));
+    const skipAll = (reason: string) => producers.filter((p) => graph.byName.get(p)!.className === 'Conv2D').forEach((p) => skipped.push({ layer: p, reason }));
+    const merges = inSpace.filter((n) => MERGE.has(graph.byName.get(n)!.className));
+    if (!options.residual && merges.length > 0) {
+      skipAll(`channels reach ${describe(graph.byName.get(merges[0]!)!)}`);
       continue;
     }
-    const next = graph.consumers.get(layer.name) ?? [];
-    const bn = next.length === 1 ? graph.byName.get(next[0]!)! : undefined;
-    if (bn?.className !== 'BatchNormalization') {
-      skip('is not followed by a BatchNormalization only');
+    if (frozen.has(root)) {
+      skipAll(frozen.get(root)!);
       continue;
     }
-    if (!isPerChannel(bn) || bn.config.scale === false) {
-      skip(`${bn.name} has no per-channel gamma`);
+    const other = producers.find((p) => graph.byName.get(p)!.className !== 'Conv2D');
+    if (other) {
+      skipAll(`channels also come from ${describe(graph.byName.get(other)!)}`);
       continue;
     }
-    const reach = walk(graph, bn.name);
-    if ('blocked' in reach) {
-      skip(reach.blocked);
+    const bns: string[] = [];
+    let bad: string | undefined;
+    for (const p of producers) {
+      const next = graph.consumers.get(p) ?? [];
+      const bn = next.length === 1 ? graph.byName.get(next[0]!)! : undefined;
+      if (bn?.className !== 'BatchNormalization') bad ??= `${p} is not followed by a BatchNormalization only`;
+      else if (bn.config.scale === false) bad ??= `${bn.name} has no gamma (scale: false)`;
+      else bns.push(bn.name);
+    }
+    if (bad) {
+      skipAll(bad);
       continue;
     }
-    const byOrder = (a: string, b: string) => order.get(a)! - order.get(b)!;
+    const readers = consumers.get(root) ?? [];
+    if (readers.length === 0) {
+      skipAll('channels are read by no conv or dense layer');
+      continue;
+    }
     groups.push({
-      producer: layer.name,
-      bn: bn.name,
-      channelLayers: [bn.name, ...reach.channelLayers].sort(byOrder),
-      consumers: [...new Set(reach.consumers)].sort(byOrder),
-      channels: layer.config.filters as number,
+      producer: producers[0]!,
+      bn: bns[0]!,
+      producers,
+      bns,
+      channelLayers: inSpace.filter((n) => !producers.includes(n)).sort(byOrder),
+      consumers: [...new Set(readers)].sort(byOrder),
+      channels: graph.byName.get(producers[0]!)!.config.filters as number,
     });
   }
+  skipped.sort((a, b) => byOrder(a.layer, b.layer));
   return { groups, skipped };
 }
 
 /** All prunable groups of the graph, in the model's layer order. */
-export function findPruneGroups(graph: LayerGraph): PruneGroup[] {
-  return analysePruning(graph).groups;
+export function findPruneGroups(graph: LayerGraph, options: AnalyseOptions = {}): PruneGroup[] {
+  return analysePruning(graph, options).groups;
 }

@@ -6,21 +6,23 @@
  */
 import type { LayersModel } from '../engine/tf.ts';
 import { readLayerGraph } from './layer-graph.ts';
-import { analysePruning, findPruneGroups, type PruneGroup, type SkippedLayer } from './groups.ts';
+import { analysePruning, findPruneGroups, type AnalyseOptions, type PruneGroup, type SkippedLayer } from './groups.ts';
 import { selectChannels, type SelectOptions } from './select.ts';
 import { applyPruning } from './apply.ts';
 import { modelCost, type ModelCost } from './cost.ts';
 
 export { readLayerGraph, analysePruning, findPruneGroups, selectChannels, applyPruning, modelCost };
-export type { PruneGroup, SkippedLayer, SelectOptions, ModelCost };
+export type { AnalyseOptions, PruneGroup, SkippedLayer, SelectOptions, ModelCost };
 export type { LayerGraph, GraphLayer, TensorRef } from './layer-graph.ts';
 
 /** One pruned layer in `prune.json`. */
 export interface PrunedLayerReport {
-  /** The conv whose filters were pruned. */
+  /** The (first) conv whose filters were pruned. */
   layer: string;
-  /** The BN whose |gamma| ranked them. */
+  /** The BN after it, whose |gamma| ranked them. */
   bn: string;
+  /** Residual mode: every conv pruned at the same indices (they meet at an Add); absent otherwise. */
+  coupled?: string[];
   kept: number;
   total: number;
 }
@@ -28,6 +30,8 @@ export interface PrunedLayerReport {
 /** The content of `prune.json`. */
 export interface PruneReport {
   method: 'network-slimming';
+  /** Residual streams pruned too (`residual: true`). */
+  residual: boolean;
   ratio: number | null;
   /** |gamma| cut used globally (before the per-layer floor). */
   threshold: number | null;
@@ -43,20 +47,40 @@ export interface PruneReport {
   flops: { before: number; after: number };
 }
 
+/** Options of `pruneModel`. */
+export type PruneOptions = SelectOptions & AnalyseOptions;
+
+/** Mean |gamma| per channel over the group's BNs (one BN: its |gamma|). */
+function groupScores(model: LayersModel, group: PruneGroup): Float32Array {
+  const out = new Float32Array(group.channels);
+  for (const bn of group.bns) {
+    const gamma = model.getLayer(bn).getWeights()[0]!.dataSync();
+    for (let c = 0; c < out.length; c++) out[c] = out[c]! + Math.abs(gamma[c]!) / group.bns.length;
+  }
+  return out;
+}
+
 /** Prunes `model` (left untouched) and returns the new model (caller disposes it) with a report. */
-export function pruneModel(model: LayersModel, options: SelectOptions = {}): { model: LayersModel; report: PruneReport } {
+export function pruneModel(model: LayersModel, options: PruneOptions = {}): { model: LayersModel; report: PruneReport } {
   const graph = readLayerGraph(model.getConfig());
-  const { groups, skipped } = analysePruning(graph);
-  const scores = groups.map((g) => model.getLayer(g.bn).getWeights()[0]!.dataSync() as Float32Array);
+  const { groups, skipped } = analysePruning(graph, { residual: options.residual });
+  const scores = groups.map((g) => groupScores(model, g));
   const { keep, threshold } = selectChannels(scores, options);
   const pruned = applyPruning(model, groups, keep);
   const before: ModelCost = modelCost(model);
   const after: ModelCost = modelCost(pruned);
-  const layers = groups.map((g, i) => ({ layer: g.producer, bn: g.bn, kept: keep[i]!.length, total: g.channels }));
+  const layers = groups.map((g, i) => ({
+    layer: g.producer,
+    bn: g.bn,
+    ...(g.producers.length > 1 ? { coupled: g.producers } : {}),
+    kept: keep[i]!.length,
+    total: g.channels,
+  }));
   return {
     model: pruned,
     report: {
       method: 'network-slimming',
+      residual: options.residual ?? false,
       ratio: options.threshold === undefined ? (options.ratio ?? 0.3) : null,
       threshold: Number.isFinite(threshold) ? threshold : null,
       minChannels: options.minChannels ?? 4,

@@ -94,6 +94,15 @@ describe('prune and convert stages', () => {
     }
   });
 
+  it('prunes residual streams too when asked', async () => {
+    await runStage(pruneStage as unknown as StageDefinition, { model: 'models/run', ratio: 0.5, min_channels: 2, residual: true, out: 'models/run-pruned-res' });
+    const report = JSON.parse(await readFile(join(dir, 'models/run-pruned-res/prune.json'), 'utf8'));
+    const strict = JSON.parse(await readFile(join(dir, 'models/run-pruned/prune.json'), 'utf8'));
+    expect(report.residual).toBe(true);
+    expect(report.layers.filter((l: { coupled?: string[] }) => l.coupled)).toHaveLength(4);
+    expect(report.params.after).toBeLessThan(strict.params.after);
+  });
+
   it('converts the pruned folder to ONNX + tfjs + metadata.json and verifies it with onnxruntime', async () => {
     const { metrics } = await runStage(convertStage as unknown as StageDefinition, { model: 'models/run-pruned' });
     const out = join(dir, 'exports/run-pruned');

@@ -48,6 +48,44 @@ describe('analysePruning', () => {
   });
 });
 
+describe('residual mode', () => {
+  it('prunes the convs that meet at an Add together, exactly when their channels are zero', () => {
+    const model = buildFixture();
+    const groups = findPruneGroups(readLayerGraph(model.getConfig()), { residual: true });
+    expect(groups[0]).toEqual({
+      producer: 'c1',
+      bn: 'bn1',
+      producers: ['c1', 'c3'],
+      bns: ['bn1', 'bn3'],
+      channelLayers: ['bn1', 'r1', 'bn3', 'add', 'r3'],
+      consumers: ['c2', 'c4'],
+      channels: 8,
+    });
+    expect(groups.map((g) => g.producer)).toEqual(['c1', 'c2', 'c4', 'c5', 'c6']);
+    setBnChannels(model, 'bn1', [3, 5], { gamma: 0, beta: 0 });
+    setBnChannels(model, 'bn3', [3, 5], { gamma: 0, beta: 0 });
+    const x = randomImages(2);
+    const { model: pruned, report } = pruneModel(model, { threshold: 1e-12, minChannels: 1, minFraction: 0, residual: true });
+    try {
+      expect(report.residual).toBe(true);
+      expect(report.layers[0]).toEqual({ layer: 'c1', bn: 'bn1', coupled: ['c1', 'c3'], kept: 6, total: 8 });
+      expect(pruned.getLayer('c3').getWeights()[0]!.shape).toEqual([3, 3, 12, 6]);
+      expect(pruned.getLayer('c4').getWeights()[0]!.shape).toEqual([1, 1, 6, 16]);
+      expect(maxAbsDiff(outputs(model, x), outputs(pruned, x))).toBeLessThan(1e-5);
+      // Ranking: mean |gamma| over bn1 and bn3.
+      setBnChannels(model, 'bn1', [0], { gamma: 0.01 });
+      setBnChannels(model, 'bn3', [0], { gamma: -0.01 });
+      const again = pruneModel(model, { threshold: 0.02, minChannels: 1, minFraction: 0, residual: true });
+      expect(again.report.layers[0]!.kept).toBe(5);
+      again.model.dispose();
+    } finally {
+      x.dispose();
+      model.dispose();
+      pruned.dispose();
+    }
+  });
+});
+
 describe('selectChannels', () => {
   it('prunes the globally smallest |gamma| by ratio and keeps the per-layer floor', () => {
     const scores = [new Float32Array([0.9, -0.01, 0.5, 0.02]), new Float32Array([0.03, 0.8, -0.7, 0.6, 0.04, 0.3])];

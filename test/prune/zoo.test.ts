@@ -24,25 +24,34 @@ const EXPECTED_GROUPS: Record<string, number> = {
   mixnet18: 9, // stem + each block's expand conv, through the depthwise MixedConv2D
 };
 
+/** Groups in residual mode (residual streams pruned as one group each). */
+const EXPECTED_RESIDUAL_GROUPS: Record<string, number> = {
+  resnet18: 13, // + one stream per stage: its projection conv and both blocks' second convs
+  'resnet18-v2': 9, // pre-activation: the convs feeding an Add have no BN after them to rank by
+  resnext18: 1, // streams pass through grouped MixedConv2D outputs
+  'mobilenet-v2': 24, // + the project convs of each stage (and the stem with ir1's project)
+  mixnet18: 13, // + one stream per stage
+};
+
 describe('pruning the zoo', () => {
-  for (const name of Object.keys(BACKBONES)) {
-    it(`${name}: pruning zero channels keeps the outputs`, () => {
+  for (const [name, residual] of Object.keys(BACKBONES).flatMap((n) => [[n, false], [n, true]] as const)) {
+    it(`${name}${residual ? ' (residual)' : ''}: pruning zero channels keeps the outputs`, () => {
       const model = buildModel(name, { inputShape: [20, 28, 3], heads: HEADS, width: 0.0625, seed: 5 });
       randomizeBatchNorm(model, 5);
       const x = tf.randomNormal([2, 20, 28, 3], 0, 1, 'float32', 9) as tf.Tensor4D;
-      const groups = findPruneGroups(readLayerGraph(model.getConfig()));
-      expect(groups).toHaveLength(EXPECTED_GROUPS[name]!);
+      const groups = findPruneGroups(readLayerGraph(model.getConfig()), { residual });
+      expect(groups).toHaveLength((residual ? EXPECTED_RESIDUAL_GROUPS : EXPECTED_GROUPS)[name]!);
       if (name === 'mixnet18') expect(groups[1]!.channelLayers.some((l) => l.includes('mixdw'))).toBe(true);
-      if (name === 'resnext18') {
+      if (name === 'resnext18' && !residual) {
         expect(analysePruning(readLayerGraph(model.getConfig())).skipped).toContainEqual({ layer: 's1b1_a_conv', reason: 'channels reach a grouped MixedConv2D s1b1_b_mixconv' });
       }
       for (const g of groups) {
-        setBnChannels(model, g.bn, [0, 2], { gamma: 0, beta: 0 });
-        for (const l of g.channelLayers.slice(1)) {
-          if (model.getLayer(l).getClassName() === 'BatchNormalization') setBnChannels(model, l, [0, 2], { beta: 0, mean: 0 });
+        for (const bn of g.bns) setBnChannels(model, bn, [0, 2], { gamma: 0, beta: 0 });
+        for (const l of g.channelLayers) {
+          if (!g.bns.includes(l) && model.getLayer(l).getClassName() === 'BatchNormalization') setBnChannels(model, l, [0, 2], { beta: 0, mean: 0 });
         }
       }
-      const { model: pruned, report } = pruneModel(model, { threshold: 1e-12, minChannels: 1, minFraction: 0 });
+      const { model: pruned, report } = pruneModel(model, { threshold: 1e-12, minChannels: 1, minFraction: 0, residual });
       try {
         expect(report.layers.every((l) => l.kept === l.total - 2)).toBe(true);
         const a = tf.tidy(() => (model.predict(x) as tf.Tensor[]).map((t) => t.dataSync()));
