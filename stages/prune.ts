@@ -2,9 +2,10 @@
  * prune: network slimming (Liu et al. 2017) of a trained model folder. Channels are ranked by |BN
  * gamma| across the whole net and the weakest `ratio` (or every one under `threshold`) are removed
  * where that is structurally possible (conv → BN → per-channel layers → conv/dense; channels that
- * meet a residual Add stay unless `residual: true`). Writes the same model-folder format plus prune.json (per-layer
- * kept/total, params and FLOPs before/after). No fine-tuning here: follow with a `train` stage whose
- * `init_from` is this stage's `out` to recover accuracy, as the paper does.
+ * meet a residual Add stay unless `residual: true`). Writes the same model-folder format plus
+ * prune.json (per-layer kept/total, skipped convs with the reason, params and FLOPs before/after).
+ * No fine-tuning here: follow with a `train` stage whose `init_from` is this stage's `out` to
+ * recover accuracy, as the paper does.
  */
 import { Type } from '@sinclair/typebox';
 import { defineStage } from '../src/stage/define.ts';
