@@ -93,6 +93,7 @@ export async function runPipeline(file: string, options: RunOptions = {}): Promi
   };
   const record = (id: string, entry: LockEntry) => {
     ws.lock.stages[id] = entry;
+    for (const old of Object.keys(ws.lock.stages)) if (!ws.graph.stages.has(old)) delete ws.lock.stages[old]; // stages no longer in the pipeline
     writeLock(ws.lockFile, ws.lock);
     ws.hashes.save();
   };

@@ -84,6 +84,19 @@ describe('code identity', () => {
   });
 });
 
+describe('code identity of the built-in stages', () => {
+  it('train depends on the loss functions, generate-txt does not', async () => {
+    const closure = async (name: string) => [...(await importClosure(path.resolve('stages', `${name}.ts`)))].map((f) => path.relative(process.cwd(), f));
+    const train = await closure('train');
+    expect(train).toContain('stages/train.ts');
+    expect(train.some((f) => f.startsWith('src/train/losses/'))).toBe(true);
+    expect(train).toContain('node_modules/@tensorflow/tfjs/package.json');
+    const gen = await closure('generate-txt');
+    expect(gen).toContain('stages/generate-txt.ts');
+    expect(gen.some((f) => f.startsWith('src/train/'))).toBe(false);
+  });
+});
+
 describe('RunCache', () => {
   it('stores file and folder outputs by content and restores them after deletion', () => {
     const dir = tempProject({ 'out/m/w.bin': 'weights', 'out/m/sub/c.json': '{}', 'out/r.txt': 'report' });
