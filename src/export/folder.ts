@@ -5,6 +5,7 @@
  *   <out>/model.json      the tfjs layers model as trained (always; copied byte for byte
  *   <out>/weights.bin       with every weight file the manifest names)
  *   <out>/classes.json    heads, as in the model folder
+ *   <out>/config.json     the model folder's config (so the folder is itself a loadable model folder)
  *   <out>/metadata.json   what a consumer needs to preprocess and read outputs (ExportMetadata)
  */
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -30,7 +31,7 @@ export interface ExportOptions {
 /** metadata.json. */
 export interface ExportMetadata {
   format: ExportFormat;
-  files: { onnx?: string; tfjs: string; classes: string };
+  files: { onnx?: string; tfjs: string; classes: string; config: string };
   input: {
     /** ONNX graph input name (tfjs: the model's input layer). */
     name: string;
@@ -98,11 +99,12 @@ export async function exportModelFolder(modelDir: string, out: string, options: 
     await mkdir(out, { recursive: true });
     await copyTfjs(modelDir, out);
     await writeFile(join(out, 'classes.json'), JSON.stringify({ heads }, null, 2) + '\n');
+    await copyFile(join(modelDir, 'config.json'), join(out, 'config.json'));
     const input = config.input;
     const inputName = model.inputs[0]!.name.replace(/:\d+$/, '');
     const meta: ExportMetadata = {
       format,
-      files: { tfjs: 'model.json', classes: 'classes.json' },
+      files: { tfjs: 'model.json', classes: 'classes.json', config: 'config.json' },
       input: {
         name: inputName,
         layout: 'NHWC',

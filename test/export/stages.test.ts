@@ -106,7 +106,7 @@ describe('prune and convert stages', () => {
   it('converts the pruned folder to ONNX + tfjs + metadata.json and verifies it with onnxruntime', async () => {
     const { metrics } = await runStage(convertStage as unknown as StageDefinition, { model: 'models/run-pruned' });
     const out = join(dir, 'exports/run-pruned');
-    expect((await readdir(out)).sort()).toEqual(['classes.json', 'metadata.json', 'model.json', 'model.onnx', 'weights.bin']);
+    expect((await readdir(out)).sort()).toEqual(['classes.json', 'config.json', 'metadata.json', 'model.json', 'model.onnx', 'weights.bin']);
     const meta = JSON.parse(await readFile(join(out, 'metadata.json'), 'utf8'));
     expect(meta.input).toMatchObject({ name: 'image', layout: 'NHWC', shape: ['batch', 16, 24, 3], channelOrder: 'bgr', whiten: true });
     expect(meta.outputs).toEqual([
@@ -119,6 +119,10 @@ describe('prune and convert stages', () => {
 
   it('exports tfjs only when asked', async () => {
     await runStage(convertStage as unknown as StageDefinition, { model: 'models/run', format: 'tfjs', out: 'exports/tfjs-only' });
-    expect((await readdir(join(dir, 'exports/tfjs-only'))).sort()).toEqual(['classes.json', 'metadata.json', 'model.json', 'weights.bin']);
+    expect((await readdir(join(dir, 'exports/tfjs-only'))).sort()).toEqual(['classes.json', 'config.json', 'metadata.json', 'model.json', 'weights.bin']);
+    // The export folder is itself a model folder.
+    const { model, heads } = await loadTrainedModel(join(dir, 'exports/tfjs-only'));
+    expect(heads).toEqual(HEADS);
+    model.dispose();
   });
 });
