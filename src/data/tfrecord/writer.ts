@@ -1,10 +1,15 @@
 /**
  * Writes image records as sharded TFRecord files `<split>-00000-of-0000N.tfrecord`. Reading the file
- * bytes and probing format/size (sharp metadata, header only) runs in parallel through a bounded
- * promise pool; records are written in input order, so output bytes are deterministic.
+ * bytes and probing format/size run in parallel through a bounded promise pool; records are
+ * written in input order (so output bytes are deterministic), in chunks of about 1 MiB.
+ *
+ * Format and size come from the file header via `image-size` (pure JS, no decode); formats it
+ * does not know fall back to sharp's metadata. Height/width are as stored (EXIF not applied), as
+ * TensorFlow's own converters record them.
  */
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { imageSize } from 'image-size';
 import sharp from 'sharp';
 import { DataError } from '../../errors.ts';
 import { encodeImageExample } from './example.ts';
@@ -56,10 +61,10 @@ export async function writeTfRecordShards(items: TfRecordInput[], options: Write
 
   const encode = async (item: TfRecordInput): Promise<Uint8Array> => {
     let bytes: Buffer;
-    let meta: sharp.Metadata;
+    let meta: { format?: string; width?: number; height?: number };
     try {
       bytes = await readFile(item.path);
-      meta = await sharp(bytes).metadata();
+      meta = probe(bytes) ?? (await sharp(bytes).metadata());
     } catch (err) {
       throw new DataError(`cannot read image ${item.path}: ${(err as Error).message}`, { file: options.source, line: item.line }, {
         cause: err,
@@ -94,17 +99,43 @@ export async function writeTfRecordShards(items: TfRecordInput[], options: Write
     const fh = await open(files[s]!, 'w');
     try {
       const end = Math.min(items.length, (s + 1) * shardSize);
+      let chunk: Uint8Array[] = [];
+      let chunkBytes = 0;
+      const flush = async (): Promise<void> => {
+        if (chunk.length) await fh.writev(chunk);
+        chunk = [];
+        chunkBytes = 0;
+      };
       while (done < end) {
         pump();
         const rec = await inflight.shift()!;
-        await fh.write(rec);
+        chunk.push(rec);
+        chunkBytes += rec.length;
         bytes += rec.length;
         done++;
+        if (chunkBytes >= WRITE_CHUNK) await flush();
         options.onProgress?.(done, items.length);
       }
+      await flush();
     } finally {
       await fh.close();
     }
   }
   return { files, records: items.length, bytes };
+}
+
+const WRITE_CHUNK = 1 << 20;
+
+/** image-size type names → sharp/TensorFlow format names. */
+const FORMAT_NAMES: Record<string, string> = { jpg: 'jpeg', tiff: 'tiff', png: 'png', gif: 'gif', bmp: 'bmp', webp: 'webp' };
+
+/** Header-only probe; undefined when image-size does not know the format. */
+function probe(bytes: Uint8Array): { format: string; width: number; height: number } | undefined {
+  try {
+    const r = imageSize(bytes);
+    if (!r.type || !r.width || !r.height) return undefined;
+    return { format: FORMAT_NAMES[r.type] ?? r.type, width: r.width, height: r.height };
+  } catch {
+    return undefined;
+  }
 }
