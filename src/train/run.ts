@@ -39,9 +39,6 @@ async function classWeightsFor(p: TrainParams, heads: HeadSpec[], trainLabels: s
 
 export async function runTraining(ctx: StageContext<TrainParams>): Promise<StageResult> {
   const p = ctx.params;
-  if (p.augment && typeof p.augment === 'object' && Number(p.augment.mixup ?? 0) > 0) {
-    throw new ConfigError('train: augment.mixup is not supported by the training loop yet', { hint: 'remove augment.mixup' });
-  }
   const engine = await initEngine({ engine: p.engine, log: (m) => ctx.log(m) });
   for (const r of engine.reasons) ctx.log(r);
   const { heads } = await readClassesFile(ctx.path(p.classes));

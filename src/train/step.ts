@@ -15,6 +15,8 @@ export interface StepBatch {
   images: Float32Array;
   labels: Int32Array;
   size: number;
+  /** Mixup partner labels and λ (from the loader). */
+  mix?: { lambda: Float32Array; labels: Int32Array };
 }
 
 export interface Objective {
@@ -45,9 +47,10 @@ export function trainStep(model: tf.LayersModel, opt: TrainOptimizer, obj: Objec
   const loss = tf.tidy(() => {
     const x = tf.tensor4d(batch.images, [batch.size, ...shape]);
     const ys = labelTensors(batch, obj.heads.length);
+    const mix = batch.mix ? { lambda: tf.tensor1d(batch.mix.lambda), labels: labelTensors({ ...batch, labels: batch.mix.labels }, obj.heads.length) } : undefined;
     const { value, grads } = tf.variableGrads(() => {
       const logits = asArray(model.apply(x, { training: true }) as tf.Tensor | tf.Tensor[]);
-      const { total, perHead } = multiHeadLoss(obj.loss, logits, ys, obj.infos, obj.lossOptions);
+      const { total, perHead } = multiHeadLoss(obj.loss, logits, ys, obj.infos, obj.lossOptions, mix);
       const l2 = l2Penalty(obj.reg, obj.l2);
       kept.push(...perHead.map((t) => tf.keep(t)), tf.keep(l2));
       return total.add(l2) as tf.Scalar;

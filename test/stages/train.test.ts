@@ -59,8 +59,8 @@ describe('train stage', () => {
     }
   });
 
-  it('fine-tunes from init_from and rejects a model of another input size', async () => {
-    const ctx = stageContext(trainStage, dir, { ...tiny, epochs: 1, out: 'models/ft', init_from: 'models/tiny' });
+  it('fine-tunes from init_from (with mixup and balanced class weights) and rejects a model of another input size', async () => {
+    const ctx = stageContext(trainStage, dir, { ...tiny, epochs: 1, out: 'models/ft', init_from: 'models/tiny', augment: { mixup: 0.4, hflip: true }, class_weights: 'balanced' });
     await trainStage.run(ctx);
     expect(ctx.logs).toContain('fine-tuning from models/tiny');
     const bad = stageContext(trainStage, dir, { ...tiny, height: 24, epochs: 1, out: 'models/bad', init_from: 'models/tiny' });

@@ -228,3 +228,18 @@ describe('balancedClassWeights', () => {
     expect(balancedClassWeights([1, 0, 0, 0], { name: 'h', classes: ['x'] })).toEqual([4 / 6, 2]);
   });
 });
+
+describe('mixup targets', () => {
+  it('λ·L(y) + (1 − λ)·L(partner) per sample, each term masked on its own labels', async () => {
+    const { multiHeadLoss } = await import('../../src/train/losses/multihead.ts');
+    const lam = [0.7, 0.9, 0.6, 0.5];
+    const partner = [0, 2, -1, 1];
+    const got = tf.tidy(() =>
+      multiHeadLoss(getLoss('ce'), [tf.tensor2d(Zs)], [tf.tensor1d(Ls, 'int32')], [SM], {}, { lambda: tf.tensor1d(lam), labels: [tf.tensor1d(partner, 'int32')] }).total.dataSync()[0]!,
+    );
+    const ceOf = (z: number[], y: number) => -Math.log(softmax(z)[y]!);
+    const a = Zs.reduce((s, z, i) => (Ls[i]! < 0 ? s : s + lam[i]! * ceOf(z, Ls[i]!)), 0) / 3;
+    const b = Zs.reduce((s, z, i) => (partner[i]! < 0 ? s : s + (1 - lam[i]!) * ceOf(z, partner[i]!)), 0) / 3;
+    expect(got).toBeCloseTo(a + b, 5);
+  });
+});

@@ -31,7 +31,7 @@ export class AsymmetricLoss implements HeadLoss {
     this.clip = checkRange(this.name, 'clip', args.clip ?? 0.05, 0, 0.999);
     this.labelSmoothing = checkRange(this.name, 'labelSmoothing', args.labelSmoothing ?? 0, 0, 0.999);
   }
-  call(logits: tf.Tensor2D, labels: tf.Tensor1D, head: HeadInfo): tf.Scalar {
+  call(logits: tf.Tensor2D, labels: tf.Tensor1D, head: HeadInfo, sampleWeights?: tf.Tensor1D): tf.Scalar {
     return tf.tidy(() => {
       const y = targets(labels, head, this.labelSmoothing);
       const p = probabilities(logits, head);
@@ -41,7 +41,7 @@ export class AsymmetricLoss implements HeadLoss {
       const log1mPm = this.clip > 0 ? tf.log(tf.maximum(tf.sub(1, pm), 1e-12)) : log1mP;
       const pos = y.mul(focusing(tf.sub(1, p), this.gammaPos)).mul(logP);
       const neg = tf.sub(1, y).mul(focusing(pm, this.gammaNeg)).mul(log1mPm);
-      return reduceMasked(tf.neg(tf.sum(pos.add(neg), -1)) as tf.Tensor1D, labels, head);
+      return reduceMasked(tf.neg(tf.sum(pos.add(neg), -1)) as tf.Tensor1D, labels, head, sampleWeights);
     });
   }
   getConfig(): Record<string, unknown> {

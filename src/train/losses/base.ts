@@ -23,8 +23,11 @@ export interface HeadInfo {
 
 export interface HeadLoss {
   readonly name: string;
-  /** Scalar loss of one head; call inside a tidy/gradient function. */
-  call(logits: tf.Tensor2D, labels: tf.Tensor1D, head: HeadInfo): tf.Scalar;
+  /**
+   * Scalar loss of one head; call inside a tidy/gradient function. `sampleWeights` (constants,
+   * [N]) scale each sample's term, e.g. mixup's λ; the divisor stays the number of valid samples.
+   */
+  call(logits: tf.Tensor2D, labels: tf.Tensor1D, head: HeadInfo, sampleWeights?: tf.Tensor1D): tf.Scalar;
   /** Running state to checkpoint (e.g. GHM's EMA), keyed by head index. */
   getState?(): unknown;
   setState?(state: unknown): void;

@@ -16,8 +16,8 @@ export class CrossEntropy implements HeadLoss {
   constructor(args: CrossEntropyArgs = {}) {
     this.labelSmoothing = checkRange(this.name, 'labelSmoothing', args.labelSmoothing ?? 0, 0, 0.999);
   }
-  call(logits: tf.Tensor2D, labels: tf.Tensor1D, head: HeadInfo): tf.Scalar {
-    return tf.tidy(() => reduceMasked(crossEntropyPerSample(logits, labels, head, this.labelSmoothing), labels, head));
+  call(logits: tf.Tensor2D, labels: tf.Tensor1D, head: HeadInfo, sampleWeights?: tf.Tensor1D): tf.Scalar {
+    return tf.tidy(() => reduceMasked(crossEntropyPerSample(logits, labels, head, this.labelSmoothing), labels, head, sampleWeights));
   }
   getConfig(): Record<string, unknown> {
     return { name: this.name, labelSmoothing: this.labelSmoothing };

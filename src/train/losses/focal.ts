@@ -26,7 +26,7 @@ export class FocalLoss implements HeadLoss {
     this.alpha = checkRange(this.name, 'alpha', args.alpha ?? 0.25, 0, 1);
     this.labelSmoothing = checkRange(this.name, 'labelSmoothing', args.labelSmoothing ?? 0, 0, 0.999);
   }
-  call(logits: tf.Tensor2D, labels: tf.Tensor1D, head: HeadInfo): tf.Scalar {
+  call(logits: tf.Tensor2D, labels: tf.Tensor1D, head: HeadInfo, sampleWeights?: tf.Tensor1D): tf.Scalar {
     return tf.tidy(() => {
       const y = targets(labels, head, this.labelSmoothing);
       const p = probabilities(logits, head);
@@ -35,7 +35,7 @@ export class FocalLoss implements HeadLoss {
       let el: tf.Tensor;
       if (head.kind === 'softmax') el = pos;
       else el = pos.mul(this.alpha).add(tf.sub(1, y).mul(focusing(p, this.gamma)).mul(log1mP).mul(1 - this.alpha));
-      return reduceMasked(tf.neg(tf.sum(el, -1)) as tf.Tensor1D, labels, head);
+      return reduceMasked(tf.neg(tf.sum(el, -1)) as tf.Tensor1D, labels, head, sampleWeights);
     });
   }
   getConfig(): Record<string, unknown> {

@@ -64,7 +64,7 @@ export class GhmLoss implements HeadLoss {
     return w;
   }
 
-  call(logits: tf.Tensor2D, labels: tf.Tensor1D, head: HeadInfo): tf.Scalar {
+  call(logits: tf.Tensor2D, labels: tf.Tensor1D, head: HeadInfo, sampleWeights?: tf.Tensor1D): tf.Scalar {
     return tf.tidy(() => {
       const y = targets(labels, head, this.labelSmoothing);
       const gT = tf.tidy(() => {
@@ -72,7 +72,8 @@ export class GhmLoss implements HeadLoss {
         return head.kind === 'softmax' ? tf.sum(d, -1).mul(0.5) : d.reshape([-1]);
       });
       const w = this.weights(gT.dataSync() as Float32Array, validMask(labels).dataSync() as Float32Array, head.index ?? 0);
-      return reduceMasked(crossEntropyPerSample(logits, labels, head, this.labelSmoothing), labels, head, tf.tensor1d(w));
+      const weights = sampleWeights ? tf.mul(tf.tensor1d(w), sampleWeights) as tf.Tensor1D : tf.tensor1d(w);
+      return reduceMasked(crossEntropyPerSample(logits, labels, head, this.labelSmoothing), labels, head, weights);
     });
   }
 

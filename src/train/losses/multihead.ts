@@ -25,14 +25,25 @@ export function labelColumn(labels: Int32Array, heads: number, h: number): Int32
   return out;
 }
 
+/** Mixup partner labels (per head) and λ per image: the loss becomes λ·L(labels) + (1 − λ)·L(partner). */
+export interface MixTargets {
+  lambda: tf.Tensor1D;
+  labels: tf.Tensor1D[];
+}
+
 export function multiHeadLoss(
   loss: HeadLoss,
   logits: tf.Tensor2D[],
   labels: tf.Tensor1D[],
   infos: HeadInfo[],
   options: MultiHeadLossOptions = {},
+  mix?: MixTargets,
 ): { total: tf.Scalar; perHead: tf.Scalar[] } {
-  const perHead = infos.map((info, h) => loss.call(logits[h]!, labels[h]!, info));
+  const perHead = infos.map((info, h) =>
+    mix
+      ? tf.add(loss.call(logits[h]!, labels[h]!, info, mix.lambda), loss.call(logits[h]!, mix.labels[h]!, info, tf.sub(1, mix.lambda) as tf.Tensor1D)) as tf.Scalar
+      : loss.call(logits[h]!, labels[h]!, info),
+  );
   let total: tf.Scalar = tf.scalar(0);
   perHead.forEach((l, h) => {
     total = tf.add(total, l.mul(options.lossWeights?.[h] ?? 1));
