@@ -61,17 +61,18 @@ process.on('disconnect', () => {
   if (!finished) process.exit(1);
 });
 process.once('message', (job: WorkerJob) => {
+  // Exit explicitly once reported: a stage may leave handles open (thread pools, timers), and the
+  // runner waits for this process to close. (stdout/stderr are pipes: writes are synchronous on Linux.)
   runJob(job).then(
     () => {
       finished = true;
-      process.disconnect();
+      process.exit(0);
     },
     async (err: unknown) => {
       const e = err instanceof Error ? err : new Error(String(err));
       await send({ type: 'error', message: e.message, stack: e.stack });
-      process.exitCode = 1;
       finished = true;
-      process.disconnect();
+      process.exit(1);
     },
   );
 });

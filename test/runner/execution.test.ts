@@ -64,7 +64,32 @@ async function waitFor(file: string, ms = 60_000): Promise<void> {
   }
 }
 
+/** Finishes but leaves a timer running (as thread pools and engines do). */
+const LINGER_STAGE = `import { writeFileSync } from 'node:fs';
+import { defineStage, Type } from ${JSON.stringify(STAGE_API)};
+export default defineStage({
+  name: 'linger', version: '1', description: 'leaves a handle open',
+  params: Type.Object({ out: Type.String({ description: 'Output.' }) }),
+  inputs: () => [],
+  outputs: (p) => [p.out],
+  async run(ctx) {
+    setInterval(() => {}, 1000);
+    writeFileSync(ctx.out(ctx.params.out), 'ok');
+    return { metrics: { answer: 42 } };
+  },
+});
+`;
+
 describe('execution', () => {
+  it('a stage that leaves handles open still completes, and its metrics reach the lock', async () => {
+    const dir = tempProject({ 'stages/linger.ts': LINGER_STAGE, 'p.yaml': 'stages:\n  l: { uses: ./stages/linger.ts, with: { out: l.txt } }\n' });
+    const r = await cli(['run', 'p.yaml'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.ran).toEqual(['l']);
+    const lock = parse(readFileSync(path.join(dir, 'p.mlc.lock'), 'utf8')) as { stages: Record<string, { metrics?: unknown }> };
+    expect(lock.stages.l!.metrics).toEqual({ answer: 42 });
+  });
+
   it('--jobs 2 runs two independent stages at the same time; --jobs 1 one after the other', async () => {
     const dir = tempProject({
       'stages/sleep.ts': SLEEP_STAGE,
