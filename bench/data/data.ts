@@ -6,7 +6,8 @@
  *    PyTorch reference's training images/s on the same files (torch_reference.py train, 1 epoch,
  *    --threads 1 and 2). Target: ratio ≥ 5, so data loading never starves training.
  * 2. TFRecord write MB/s (image bytes per second through write-tfrecord's writer) as a ratio to
- *    `cp -r` of the same image files (after one warm-up read, so both read from page cache).
+ *    `cp -r` of the same image files (after one warm-up read, so both read from page cache;
+ *    the two alternate, median of 5 runs each, because a shared machine's disk is noisy).
  *
  * Ratios only: absolute numbers depend on the machine and its load. Results: bench/out/data.json.
  */
@@ -85,22 +86,24 @@ try {
   let bytes = 0;
   for (const p of paths) bytes += (await readFile(p)).length; // warm the page cache
   const items = records.map((r, i) => ({ path: paths[i]!, filename: r.path, labels: r.labels }));
-  const runs = 3;
-  let tfrBest = Infinity;
+  // Alternate the two so both see the same machine load; report medians of 5 runs.
+  const runs = 5;
+  const tfrTimes: number[] = [];
+  const cpTimes: number[] = [];
   for (let k = 0; k < runs; k++) {
     await rm(join(dir, 'tfr'), { recursive: true, force: true });
-    const t = performance.now();
+    let t = performance.now();
     await writeTfRecordShards(items, { outDir: join(dir, 'tfr'), split: 'all', shardSize: 512 });
-    tfrBest = Math.min(tfrBest, (performance.now() - t) / 1000);
-  }
-  let cpBest = Infinity;
-  for (let k = 0; k < runs; k++) {
+    tfrTimes.push((performance.now() - t) / 1000);
     await rm(join(dir, 'cp'), { recursive: true, force: true });
     await mkdir(join(dir, 'cp'));
-    const t = performance.now();
+    t = performance.now();
     await execa('cp', ['-r', join(dir, 'plates', 'images'), join(dir, 'cp', 'images')]);
-    cpBest = Math.min(cpBest, (performance.now() - t) / 1000);
+    cpTimes.push((performance.now() - t) / 1000);
   }
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const tfrBest = median(tfrTimes);
+  const cpBest = median(cpTimes);
   const mb = bytes / 1e6;
   result.tfrecord = {
     images: items.length,
@@ -109,7 +112,9 @@ try {
     write_mb_s: mb / tfrBest,
     cp_mb_s: mb / cpBest,
     ratio_to_cp: cpBest / tfrBest,
-    note: 'image MB per second; best of 3 runs each; page cache warm',
+    note: 'image MB per second; median of 5 alternating runs each; page cache warm',
+    tfrecord_s: tfrTimes,
+    cp_s: cpTimes,
   };
   console.log(`TFRecord write: ${(mb / tfrBest).toFixed(1)} MB/s, cp: ${(mb / cpBest).toFixed(1)} MB/s, ratio ${(cpBest / tfrBest).toFixed(2)}`);
 
