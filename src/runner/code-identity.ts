@@ -45,6 +45,8 @@ export class CodeIdentity {
   private readonly file: string;
   private index: Record<string, CachedGraph>;
   private dirty = false;
+  /** Problems found while following imports (the identity then covers fewer files). */
+  readonly warnings: string[] = [];
 
   /** @param stateDir the `.mlc` folder; the cache is `code-index.json` in it. */
   constructor(stateDir: string) {
@@ -69,7 +71,7 @@ export class CodeIdentity {
   async moduleHash(abs: string, version: string): Promise<string> {
     const cached = this.index[abs];
     if (cached && this.isFresh(abs)) return sha256(`${version}\0${cached.hash}`);
-    const files = await importClosure(abs);
+    const files = await importClosure(abs, (m) => this.warnings.push(m));
     const base = path.dirname(abs);
     const parts: string[] = [];
     const stats: Record<string, [number, number, number]> = {};
@@ -97,7 +99,7 @@ export class CodeIdentity {
  * The project files `entry` imports transitively (including itself) plus the package.json of
  * each package it imports. If esbuild cannot follow the imports, falls back to the entry alone.
  */
-export async function importClosure(entry: string): Promise<Set<string>> {
+export async function importClosure(entry: string, warn: (message: string) => void = () => {}): Promise<Set<string>> {
   const esbuild = await import('esbuild');
   const files = new Set<string>([entry]);
   let result;
@@ -114,7 +116,10 @@ export async function importClosure(entry: string): Promise<Set<string>> {
       absWorkingDir: path.dirname(entry),
       outdir: path.join(path.dirname(entry), '.mlc-esbuild-out'),
     });
-  } catch {
+  } catch (err) {
+    const first = (err as { errors?: { text: string; location?: { file: string; line: number } | null }[] }).errors?.[0];
+    const where = first?.location ? ` (${first.location.file}:${first.location.line})` : '';
+    warn(`code identity of ${entry} covers only that file: cannot follow its imports: ${first?.text ?? (err as Error).message}${where}`);
     return files;
   }
   const wd = path.dirname(entry);

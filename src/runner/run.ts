@@ -50,6 +50,8 @@ export interface RunSummary {
   errors: Map<string, unknown>;
   interrupted: boolean;
   lockFile: string;
+  /** Non-fatal problems (e.g. imports the code identity could not follow). */
+  warnings: string[];
 }
 
 /** Plans the pipeline (what `status` and `--dry-run` print). */
@@ -79,7 +81,7 @@ function openLog(ws: Workspace, id: string): { write(line: string): void; close(
 export async function runPipeline(file: string, options: RunOptions = {}): Promise<RunSummary> {
   const { ws, plan } = await planPipeline(file, options);
   const reporter = options.reporter ?? silentReporter;
-  const summary: RunSummary = { plan, results: new Map(), failed: [], errors: new Map(), interrupted: false, lockFile: ws.lockFile };
+  const summary: RunSummary = { plan, results: new Map(), failed: [], errors: new Map(), interrupted: false, lockFile: ws.lockFile, warnings: ws.code.warnings };
   if (options.dryRun) return summary;
 
   const executor = options.executor ?? new LocalProcessExecutor();

@@ -84,6 +84,16 @@ describe('code identity', () => {
   });
 });
 
+describe('code identity when imports cannot be followed', () => {
+  it('falls back to the module alone and says why', async () => {
+    const dir = tempProject({ 'stage.ts': "export default async () => import('./missing.ts');\n" });
+    const warnings: string[] = [];
+    const files = await importClosure(path.join(dir, 'stage.ts'), (m) => warnings.push(m));
+    expect([...files]).toEqual([path.join(dir, 'stage.ts')]);
+    expect(warnings).toEqual([`code identity of ${path.join(dir, 'stage.ts')} covers only that file: cannot follow its imports: Could not resolve "./missing.ts" (stage.ts:1)`]);
+  });
+});
+
 describe('code identity of the built-in stages', () => {
   it('train depends on the loss functions, generate-txt does not', async () => {
     const closure = async (name: string) => [...(await importClosure(path.resolve('stages', `${name}.ts`)))].map((f) => path.relative(process.cwd(), f));

@@ -15,7 +15,8 @@ export function registerInspect(program: Command, io: CliIO): void {
     .option('-S, --set <key=value>', 'override, as for run; repeatable', collect)
     .action(async (file: string, flags: { set?: string[] }) => {
       const { planPipeline } = await import('../../runner/run.ts');
-      const { plan } = await planPipeline(file, { overrides: flags.set ?? [] });
+      const { ws, plan } = await planPipeline(file, { overrides: flags.set ?? [] });
+      for (const w of ws.code.warnings) io.err(`warning: ${w}`);
       io.out(formatPlan(plan, true));
     });
 

@@ -48,6 +48,7 @@ export function registerRun(program: Command, io: CliIO, setExit: (code: number)
       };
       if (flags.dryRun) {
         const summary = await runPipeline(file, opts);
+        for (const w of summary.warnings) io.err(`warning: ${w}`);
         io.out(formatPlan(summary.plan));
         return;
       }
@@ -66,6 +67,7 @@ export function registerRun(program: Command, io: CliIO, setExit: (code: number)
       process.on('SIGINT', onSigint);
       try {
         const summary = await runPipeline(file, { ...opts, reporter, signal: controller.signal });
+        for (const w of summary.warnings) io.err(`warning: ${w}`);
         const ran = [...summary.results.values()];
         const count = (s: string) => ran.filter((r) => r.status === s).length;
         io.out(`done: ${count('ok')} ran, ${count('restored')} restored, ${count('skipped')} up to date, ${summary.failed.length} failed, ${count('not-run')} not run`);
