@@ -40,10 +40,13 @@ export function describeAdapter(adapter: Adapter): string {
   return [i.vendor, i.architecture].filter(Boolean).join(' ') + (i.description ? ` (${i.description})` : '') || 'unnamed adapter';
 }
 
-async function importOptional<T>(name: string): Promise<T> {
-  const specifier: string = name;
+/**
+ * Imports an optional dependency through `load` (a literal `import()`, so bundlers can include the
+ * tfjs backend lazily, after navigator.gpu exists); a missing package becomes EngineUnavailable.
+ */
+async function importOptional<T>(name: string, load: () => Promise<unknown>): Promise<T> {
   try {
-    return (await import(/* @vite-ignore */ specifier)) as T;
+    return (await load()) as T;
   } catch (err) {
     throw new EngineUnavailable(isNotInstalled(err, name)
       ? `${name} is not installed (npm install ${name})`
@@ -70,7 +73,7 @@ export async function startWebgpu(options: { allowFallback?: boolean; flags?: st
   if (options.requireVulkan && !hasVulkanLoader()) {
     throw new EngineUnavailable('no Vulkan loader (libvulkan.so.1) on this machine, so no GPU adapter for Dawn');
   }
-  const dawn = await importOptional<DawnModule>('webgpu');
+  const dawn = await importOptional<DawnModule>('webgpu', () => import('webgpu'));
   const flags = options.flags ?? (process.env.DAWN_FLAGS ? process.env.DAWN_FLAGS.split(',') : []);
   const gpu = dawn.create(flags);
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
@@ -82,7 +85,7 @@ export async function startWebgpu(options: { allowFallback?: boolean; flags?: st
   exposeGpu(gpu);
   state.gpu = gpu;
   try {
-    await importOptional('@tensorflow/tfjs-backend-webgpu');
+    await importOptional('@tensorflow/tfjs-backend-webgpu', () => import('@tensorflow/tfjs-backend-webgpu'));
     if (tf.findBackendFactory('webgpu') == null) {
       throw new EngineUnavailable('@tensorflow/tfjs-backend-webgpu did not register its backend (another @tensorflow/tfjs-core copy?)');
     }

@@ -1,0 +1,190 @@
+/**
+ * Engine benchmark (issue 4): the seed ResNet-18 (./resnet18.ts) trained with Adam and run for
+ * inference on each requested engine, and the PyTorch peer (shared/reference/torch_reference.py
+ * speed) at the same size, batch and thread count, in one run; prints img/s and ratios.
+ *
+ *   npx tsx bench/engine/engine.ts [--engines wasm,webgpu,tensorflow] [--sizes 64x64x16,48x144x32]
+ *        [--steps 5] [--warmup 2] [--threads 1] [--torch auto|off] [--out bench/out/engine.json]
+ *   npx tsx bench/engine/engine.ts --verify webgpu [--reference cpu.json]
+ *       correctness vs cpu on ResNet-18 64x64 b4 (logits, two Adam steps), then exit; with
+ *       `--verify cpu --reference cpu.json` the cpu trace is only computed and saved.
+ *
+ * Timings are wall clock over `steps` steps after `warmup` steps (each step ends by reading the
+ * loss, so queued GPU work is included). On a shared machine only the ratios measured in one run
+ * mean anything.
+ */
+import { parseArgs } from 'node:util';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { initEngine, shutdownEngine, tf, type EngineName } from '../../src/engine/index.ts';
+import { headsLoss, resnet18 } from './resnet18.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const { values: args } = parseArgs({
+  options: {
+    engines: { type: 'string', default: 'tensorflow,webgpu,wasm' },
+    sizes: { type: 'string', default: '64x64x16,48x144x32' },
+    steps: { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '2' },
+    threads: { type: 'string', default: '1' },
+    torch: { type: 'string', default: 'auto' },
+    'torch-script': { type: 'string', default: resolve(here, '../../../shared/reference/torch_reference.py') },
+    python: { type: 'string', default: '/usr/bin/python3' },
+    out: { type: 'string', default: resolve(here, '../out/engine.json') },
+    verify: { type: 'string' },
+    reference: { type: 'string' },
+  },
+});
+
+interface Speed { train: number; infer: number }
+interface Row { engine: string; size: string; speed?: Speed; error?: string; torch?: Speed }
+
+const steps = Number(args.steps);
+const warmup = Number(args.warmup);
+const threads = Number(args.threads);
+const sizes = args.sizes!.split(',').map((s) => {
+  const [h, w, b] = s.split('x').map(Number);
+  return { h, w, b, label: `${h}x${w} b${b}` };
+});
+const heads = Array.from({ length: 20 }, () => 1);
+
+/** Times `steps` Adam steps and `steps` forward passes of ResNet-18 on the active backend. */
+function measure(h: number, w: number, b: number): Speed {
+  const model = resnet18({ height: h, width: w, heads });
+  const optimizer = tf.train.adam(1e-3);
+  const x = tf.randomNormal([b, h, w, 3]);
+  const y = tf.tidy(() => tf.cast(tf.greater(tf.randomUniform([b, heads.length]), 0.5), 'float32')) as tf.Tensor2D;
+  try {
+    const step = () => {
+      const loss = optimizer.minimize(() => headsLoss(model.apply(x, { training: true }) as tf.Tensor[], y, heads), true)!;
+      loss.dataSync();
+      loss.dispose();
+    };
+    const infer = () => tf.tidy(() => { (model.predict(x) as tf.Tensor[])[0].dataSync(); });
+    for (let i = 0; i < warmup; i++) step();
+    let t = performance.now();
+    for (let i = 0; i < steps; i++) step();
+    const train = (b * steps) / ((performance.now() - t) / 1000);
+    infer();
+    t = performance.now();
+    for (let i = 0; i < steps; i++) infer();
+    return { train, infer: (b * steps) / ((performance.now() - t) / 1000) };
+  } finally {
+    model.dispose();
+    optimizer.dispose();
+    tf.dispose([x, y]);
+  }
+}
+
+/**
+ * Logits of a fixed batch and the losses of two Adam steps, for the same seeded ResNet-18.
+ * 64×64 batch 4 keeps ≥ 16 values per channel in the last batch norms: at 32×32 batch 2 they
+ * normalise 2 values and the gradients are cancellation noise (≈1e3, backend-dependent).
+ */
+function trace(): { logits: Float32Array; losses: number[] } {
+  const model = resnet18({ height: 64, width: 64, heads: [1, 3], seed: 7 });
+  const optimizer = tf.train.adam(1e-3);
+  const x = tf.randomNormal([4, 64, 64, 3], 0, 1, 'float32', 11);
+  const y = tf.tensor2d([[1, 2], [0, 0], [1, 1], [0, 2]]);
+  try {
+    const logits = tf.tidy(() => tf.concat((model.predict(x) as tf.Tensor[]).map((t) => t.flatten())).dataSync() as Float32Array);
+    const losses: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      const loss = optimizer.minimize(() => headsLoss(model.apply(x, { training: true }) as tf.Tensor[], y, [1, 3]), true)!;
+      losses.push(loss.dataSync()[0]);
+      loss.dispose();
+    }
+    return { logits, losses };
+  } finally {
+    model.dispose();
+    optimizer.dispose();
+    tf.dispose([x, y]);
+  }
+}
+
+if (args.verify) {
+  // The cpu trace takes minutes: `--verify cpu --reference F` writes it once, `--verify E --reference F` reuses it.
+  let want: { logits: Float32Array; losses: number[] };
+  if (args.reference && existsSync(args.reference) && args.verify !== 'cpu') {
+    const saved = JSON.parse(readFileSync(args.reference, 'utf8')) as { logits: number[]; losses: number[] };
+    want = { logits: Float32Array.from(saved.logits), losses: saved.losses };
+  } else {
+    await initEngine({ engine: 'cpu' });
+    want = trace();
+    if (args.reference) writeFileSync(args.reference, JSON.stringify({ logits: [...want.logits], losses: want.losses }));
+    if (args.verify === 'cpu') process.exit(0);
+  }
+  const info = await initEngine({ engine: args.verify as EngineName, threads });
+  console.log(`${args.verify}: ${info.notes.join('; ')}`);
+  const got = trace();
+  const scale = Math.max(...want.logits.map(Math.abs), 1e-6);
+  const logitErr = Math.max(...want.logits.map((v, i) => Math.abs(v - got.logits[i]))) / scale;
+  const lossErr = Math.max(...want.losses.map((v, i) => Math.abs(v - got.losses[i]) / Math.max(Math.abs(v), 1e-6)));
+  console.log(`cpu losses ${want.losses.map((v) => v.toFixed(5)).join(', ')}; ${args.verify} ${got.losses.map((v) => v.toFixed(5)).join(', ')}`);
+  console.log(`max logit error ${logitErr.toExponential(2)} (relative to max |logit|), max loss error ${lossErr.toExponential(2)}`);
+  shutdownEngine();
+  const ok = logitErr < 1e-2 && lossErr < 1e-2;
+  console.log(ok ? 'VERIFY OK' : 'VERIFY MISMATCH');
+  process.exit(ok ? 0 : 1);
+}
+
+function torchAvailable(): boolean {
+  if (args.torch === 'off' || !existsSync(args['torch-script']!)) return false;
+  try {
+    execFileSync(args.python!, ['-c', 'import torch'], { stdio: 'ignore', timeout: 60_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function torchSpeed(h: number, w: number, b: number): Speed {
+  const out = execFileSync(args.python!, [args['torch-script']!, 'speed', '--size', String(h), String(w),
+    '--batch', String(b), '--threads', String(threads), '--steps', String(steps)], { encoding: 'utf8', timeout: 600_000 });
+  const json = JSON.parse(out.trim().split('\n').pop()!) as { train_img_s: number; infer_img_s: number };
+  return { train: json.train_img_s, infer: json.infer_img_s };
+}
+
+const fmt = (v?: number) => (v == null ? '-' : v.toFixed(1));
+const ratio = (a?: number, b?: number) => (a == null || b == null ? '-' : `${(a / b).toFixed(2)}x`);
+
+const rows: Row[] = [];
+const withTorch = torchAvailable();
+const torchBySize = new Map<string, Speed>();
+for (const engine of args.engines!.split(',') as EngineName[]) {
+  let info;
+  try {
+    info = await initEngine({ engine, threads });
+  } catch (err) {
+    for (const s of sizes) rows.push({ engine, size: s.label, error: (err as Error).message });
+    console.log(`${engine}: unavailable: ${(err as Error).message}`);
+    continue;
+  }
+  console.log(`${engine}: ${info.notes.join('; ')}`);
+  for (const s of sizes) {
+    if (withTorch && !torchBySize.has(s.label)) torchBySize.set(s.label, torchSpeed(s.h, s.w, s.b));
+    try {
+      rows.push({ engine, size: s.label, speed: measure(s.h, s.w, s.b), torch: torchBySize.get(s.label) });
+    } catch (err) {
+      rows.push({ engine, size: s.label, error: (err as Error).message });
+    }
+    const r = rows[rows.length - 1];
+    console.log(`  ${s.label}: train ${fmt(r.speed?.train)} img/s, infer ${fmt(r.speed?.infer)} img/s` +
+      (r.torch ? ` | torch train ${fmt(r.torch.train)}, infer ${fmt(r.torch.infer)} | ratio train ` +
+        `${ratio(r.speed?.train, r.torch.train)}, infer ${ratio(r.speed?.infer, r.torch.infer)}` : '') +
+      (r.error ? ` | error: ${r.error}` : ''));
+  }
+}
+shutdownEngine();
+
+console.log('\nengine      size          train img/s  infer img/s  torch train  torch infer  train ratio  infer ratio');
+for (const r of rows) {
+  console.log([r.engine.padEnd(11), r.size.padEnd(13), fmt(r.speed?.train).padStart(11), fmt(r.speed?.infer).padStart(12),
+    fmt(r.torch?.train).padStart(12), fmt(r.torch?.infer).padStart(12), ratio(r.speed?.train, r.torch?.train).padStart(12),
+    ratio(r.speed?.infer, r.torch?.infer).padStart(12)].join(' '));
+}
+mkdirSync(dirname(args.out!), { recursive: true });
+writeFileSync(args.out!, JSON.stringify({ date: new Date().toISOString(), steps, warmup, threads, rows }, null, 2));
+console.log(`\nwritten ${args.out}`);
