@@ -1,7 +1,88 @@
 #!/usr/bin/env node
-// mlc-pipe runs from source: register tsx so .ts modules (ours and the user's stages) load directly.
-import { register } from 'tsx/esm/api';
+// mlc-pipe runs from its TypeScript sources, no build step. For a fast start the CLI's own
+// modules (src/cli, src/pipeline, src/runner, src/stage, stages/registry.ts, src/errors.ts) are
+// bundled by esbuild into node_modules/.cache/mlc-pipe/ on first use and rebuilt whenever one of
+// them changes (checked by mtime); everything else (stage modules, other parts of mlc-pipe, user
+// code) loads through tsx, registered on demand. MLC_PIPE_FROM_SOURCE=1, or any problem with the
+// cache, runs everything through tsx instead.
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-register();
-const { main } = await import('../src/cli/main.ts');
-process.exitCode = await main(process.argv);
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const entry = path.join(root, 'src', 'cli', 'main.ts');
+const cacheDir = path.join(root, 'node_modules', '.cache', 'mlc-pipe');
+const manifestFile = path.join(cacheDir, 'cli.json');
+const BUNDLED = ['src/cli/', 'src/pipeline/', 'src/runner/', 'src/stage/', 'stages/registry.ts', 'src/errors.ts'].map((p) => path.join(root, p));
+
+function fresh() {
+  try {
+    const m = JSON.parse(readFileSync(manifestFile, 'utf8'));
+    for (const [file, mtimeMs] of Object.entries(m.inputs)) if (statSync(file).mtimeMs !== mtimeMs) return undefined;
+    return path.join(cacheDir, m.bundle);
+  } catch {
+    return undefined;
+  }
+}
+
+async function build() {
+  const esbuild = await import('esbuild');
+  const keepOutside = {
+    name: 'mlc-pipe-cli-only',
+    setup(b) {
+      b.onResolve({ filter: /^\.{1,2}\// }, (args) => {
+        const abs = path.resolve(args.resolveDir, args.path);
+        if (BUNDLED.some((p) => abs === p || abs.startsWith(p))) return undefined;
+        return { path: pathToFileURL(abs).href, external: true };
+      });
+    },
+  };
+  const bundle = `cli-${process.pid}-${Date.now()}.mjs`;
+  const result = await esbuild.build({
+    entryPoints: [entry],
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    metafile: true,
+    logLevel: 'silent',
+    absWorkingDir: root,
+    outfile: path.join(cacheDir, bundle),
+    plugins: [keepOutside],
+  });
+  const inputs = {};
+  for (const rel of Object.keys(result.metafile.inputs)) {
+    const abs = path.resolve(root, rel);
+    inputs[abs] = statSync(abs).mtimeMs;
+  }
+  mkdirSync(cacheDir, { recursive: true });
+  const tmp = `${manifestFile}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify({ bundle, inputs }));
+  renameSync(tmp, manifestFile);
+  for (const old of readdirSync(cacheDir)) {
+    // earlier bundles; one a concurrent process is about to import may vanish: it then runs from source
+    if (old.startsWith('cli-') && old !== bundle) rmSync(path.join(cacheDir, old), { force: true });
+  }
+  return path.join(cacheDir, bundle);
+}
+
+async function fromBundle() {
+  if (process.env.MLC_PIPE_FROM_SOURCE) return undefined;
+  try {
+    const file = fresh() ?? (await build());
+    return await import(pathToFileURL(file).href);
+  } catch {
+    return undefined;
+  }
+}
+
+async function fromSource() {
+  const { register } = await import('tsx/esm/api');
+  register();
+  globalThis[Symbol.for('mlc-pipe.tsx-registered')] = true;
+  return import('../src/cli/main.ts');
+}
+
+const cli = (await fromBundle()) ?? (await fromSource());
+process.exitCode = await cli.main(process.argv);

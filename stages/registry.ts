@@ -3,7 +3,7 @@
  * when a pipeline uses them (or `mlc-pipe stages` lists them), so this file stays cheap.
  */
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fromPackageRoot } from '../src/stage/package-root.ts';
 
 export const BUILTIN_STAGES: Readonly<Record<string, string>> = Object.freeze({
   'make-dataset': './make-dataset.ts',
@@ -24,7 +24,7 @@ export function builtinStageNames(): string[] {
 /** Absolute path of a built-in stage module, or undefined for an unknown name. */
 export function builtinStagePath(name: string): string | undefined {
   const rel = BUILTIN_STAGES[name];
-  return rel === undefined ? undefined : fileURLToPath(new URL(rel, import.meta.url));
+  return rel === undefined ? undefined : fromPackageRoot('stages', rel);
 }
 
 /** Whether the module file of a listed built-in exists (others may still be in development). */

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { MlcPipeError } from '../errors.ts';
+import { fromPackageRoot } from '../stage/package-root.ts';
 import { registerExtras } from './commands/extras.ts';
 import { registerInit } from './commands/init.ts';
 import { registerInspect } from './commands/inspect.ts';
@@ -14,7 +14,7 @@ import { processIO, type CliIO } from './io.ts';
 
 function version(): string {
   try {
-    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    return (JSON.parse(readFileSync(fromPackageRoot('package.json'), 'utf8')) as { version: string }).version;
   } catch {
     return '0.0.0';
   }
@@ -36,6 +36,14 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   return program;
 }
 
+/**
+ * An MlcPipeError from any copy of src/errors.ts (the CLI may run from its bundle while other
+ * modules load from source), recognised by shape rather than `instanceof`.
+ */
+function isMlcPipeError(err: unknown): err is Error & { exitCode: number; hint?: string } {
+  return err instanceof Error && typeof (err as { exitCode?: unknown }).exitCode === 'number';
+}
+
 /** Runs the CLI with `argv` (as process.argv: node, script, args…) and returns the exit code. */
 export async function main(argv: readonly string[], io: CliIO = processIO): Promise<number> {
   let code = 0;
@@ -49,7 +57,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
       if (err.code === 'commander.executeSubCommandAsync') return err.exitCode;
       return 2;
     }
-    if (err instanceof MlcPipeError) {
+    if (isMlcPipeError(err)) {
       io.err(`${err.name}: ${err.message}${err.hint ? `\n  hint: ${err.hint}` : ''}`);
       return err.exitCode;
     }

@@ -11,6 +11,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { TObject } from '@sinclair/typebox';
 import { ConfigError } from '../errors.ts';
 import type { StageDefinition } from '../stage/define.ts';
+import { fromPackageRoot } from '../stage/package-root.ts';
 import { ajvDiagnostics } from './ajv-errors.ts';
 import { PipelineValidationError, sortDiagnostics, type Diagnostic } from './diagnostics.ts';
 import { expandStage } from './expand.ts';
@@ -26,7 +27,7 @@ export interface LoadOptions {
   overrides?: readonly string[];
 }
 
-const SCHEMA_PATH = new URL('../../schemas/pipeline.schema.json', import.meta.url);
+const SCHEMA_PATH = fromPackageRoot('schemas', 'pipeline.schema.json');
 let pipelineValidator: ValidateFunction | undefined;
 function validatePipelineSchema(): ValidateFunction {
   if (!pipelineValidator) {

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { builtinStageNames, builtinStagePath } from '../../stages/registry.ts';
 import { isStageDefinition, type StageDefinition } from '../stage/define.ts';
+import { ensureTsx } from '../stage/tsx.ts';
 import { didYouMean } from './suggest.ts';
 
 export type ResolvedModule = { ok: true; path: string; definition: StageDefinition } | { ok: false; message: string; hint?: string };
@@ -21,6 +22,7 @@ const cache = new Map<string, Promise<ResolvedModule>>();
 async function importDefinition(abs: string, label: string): Promise<ResolvedModule> {
   let mod: { default?: unknown };
   try {
+    await ensureTsx();
     mod = (await import(pathToFileURL(abs).href)) as { default?: unknown };
   } catch (err) {
     const msg = (err as Error).message.split('\n')[0] ?? '';

@@ -5,10 +5,10 @@
  * interface.
  */
 import { fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { StageError } from '../errors.ts';
 import type { StageNode } from '../pipeline/types.ts';
 import type { StageResult } from '../stage/define.ts';
+import { fromPackageRoot } from '../stage/package-root.ts';
 import type { WorkerJob, WorkerMessage } from './worker-protocol.ts';
 
 export interface StageJob {
@@ -35,7 +35,7 @@ export interface LocalProcessExecutorOptions {
   killGraceSeconds?: number;
 }
 
-const WORKER = fileURLToPath(new URL('../../bin/stage-worker.js', import.meta.url));
+const WORKER = fromPackageRoot('bin', 'stage-worker.js');
 
 /** Splits a stream into lines and hands each to `emit`. */
 function lineSplitter(emit: (line: string) => void): { push(chunk: Buffer | string): void; end(): void } {

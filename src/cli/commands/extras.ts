@@ -2,8 +2,12 @@
  * Commands that hand off to other parts of mlc-pipe, imported lazily:
  * `data make`, `predict`, `metrics diff`.
  */
+import { existsSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { Argument, type Command } from 'commander';
 import { MlcPipeError } from '../../errors.ts';
+import { fromPackageRoot } from '../../stage/package-root.ts';
+import { ensureTsx } from '../../stage/tsx.ts';
 import type { CliIO } from '../io.ts';
 import { nonNegativeInt, positiveInt } from '../options.ts';
 
@@ -18,7 +22,7 @@ export function registerExtras(program: Command, io: CliIO): void {
     .option('--seed <seed>', 'random seed (default: 0)', nonNegativeInt('--seed'), 0)
     .option('--val-fraction <f>', 'fraction in val, and again in test (default: 0.1)', parseFloat)
     .action(async (name: 'plates' | 'fashion-multilabel', flags: { out: string; n: number; seed: number; valFraction?: number }) => {
-      const { makeDemoDataset } = await import('../../data/demo/index.ts');
+      const { makeDemoDataset } = await lazy<{ makeDemoDataset(name: string, o: Record<string, unknown>): Promise<unknown> }>('src/data/demo/index.ts', 'data make');
       const r = (await makeDemoDataset(name, { out: flags.out, n: flags.n, seed: flags.seed, valFraction: flags.valFraction })) as unknown;
       io.out(`${name}: ${flags.n} images in ${flags.out}${r && typeof r === 'object' && 'counts' in r ? ` ${JSON.stringify((r as { counts: unknown }).counts)}` : ''}`);
     });
@@ -31,7 +35,7 @@ export function registerExtras(program: Command, io: CliIO): void {
     .option('--out <file>', 'write predictions here (JSON/CSV by extension) instead of stdout')
     .option('--top-k <k>', 'classes per head to show (default: 1)', positiveInt('--top-k'))
     .action(async (paths: string[], flags: { model: string; out?: string; topK?: number }) => {
-      const mod = await lazy<{ predict(opts: Record<string, unknown>): Promise<unknown> }>('../../report/predict.ts', 'predict');
+      const mod = await lazy<{ predict(opts: Record<string, unknown>): Promise<unknown> }>('src/report/predict.ts', 'predict');
       const r = await mod.predict({ model: flags.model, paths, out: flags.out, topK: flags.topK, log: (l: string) => io.out(l) });
       if (typeof r === 'string') io.out(r);
     });
@@ -43,19 +47,15 @@ export function registerExtras(program: Command, io: CliIO): void {
     .argument('<runA>')
     .argument('<runB>')
     .action(async (a: string, b: string) => {
-      const mod = await lazy<{ metricsDiff(a: string, b: string): string | Promise<string> }>('../../report/diff.ts', 'metrics diff');
+      const mod = await lazy<{ metricsDiff(a: string, b: string): string | Promise<string> }>('src/report/diff.ts', 'metrics diff');
       io.out(await mod.metricsDiff(a, b));
     });
 }
 
-/** Imports a module another part of mlc-pipe provides; a clear error when it is not there. */
-async function lazy<T>(spec: string, command: string): Promise<T> {
-  try {
-    return (await import(new URL(spec, import.meta.url).href)) as T;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((err as Error).message).includes(spec.replace(/^(\.\.\/)+/, ''))) {
-      throw new MlcPipeError(`\`${command}\` is not available in this build (${spec.replace(/^(\.\.\/)+/, 'src/')} is missing)`, { cause: err, hint: 'update mlc-pipe' });
-    }
-    throw err;
-  }
+/** Imports a module another part of mlc-pipe provides (path from the package root); a clear error when it is not there. */
+async function lazy<T>(rel: string, command: string): Promise<T> {
+  const abs = fromPackageRoot(rel);
+  if (!existsSync(abs)) throw new MlcPipeError(`\`${command}\` is not available in this build (${rel} is missing)`, { hint: 'update mlc-pipe' });
+  await ensureTsx();
+  return (await import(pathToFileURL(abs).href)) as T;
 }
