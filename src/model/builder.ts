@@ -12,7 +12,7 @@ import { tf } from '../engine/tf.ts';
 type SymbolicTensor = tf.SymbolicTensor;
 
 export interface BuilderOptions {
-  /** Seed of the first initializer; each layer gets `seed + its index`. Defaults to 0. */
+  /** Seed of the initializers (layer i gets seed·100003 + 1 + i; never 0, which tfjs reads as unseeded). Defaults to 0. */
   seed?: number;
   /** BatchNormalization momentum (Keras convention: moving = m·moving + (1−m)·batch). Defaults to 0.9 (= PyTorch 0.1). */
   bnMomentum?: number;
@@ -28,7 +28,8 @@ export class Builder {
   private counts = new Map<string, number>();
 
   constructor(options: BuilderOptions = {}) {
-    this.seed = options.seed ?? 0;
+    // tfjs treats a seed of 0 as "no seed" (random): start at 1, and space runs apart by seed.
+    this.seed = Math.abs(options.seed ?? 0) * 100_003 + 1;
     this.bnMomentum = options.bnMomentum ?? 0.9;
     this.bnEpsilon = options.bnEpsilon ?? 1e-5;
   }

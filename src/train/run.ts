@@ -2,6 +2,7 @@
  * The train stage's body (stages/train.ts imports it lazily): resolves params into a model,
  * loaders, loss, optimizer, schedule and callbacks, runs `trainLoop`, and writes the model folder.
  */
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StageContext, StageResult } from '../stage/define.ts';
@@ -113,7 +114,13 @@ export async function runTraining(ctx: StageContext<TrainParams>): Promise<Stage
 
     const callbacks: TrainCallback[] = [new History(out), new ProgressLogger({ progress: (m) => ctx.progress(m), log: (m) => ctx.log(m) }), new TensorBoard({ dir: join(out, 'tb'), batchFreq: p.tensorboard_batch_freq })];
     if (p.early_stopping > 0) callbacks.push(new EarlyStopping({ monitor: p.monitor, patience: p.early_stopping, minDelta: p.min_delta, log: (m) => ctx.log(m) }));
-    callbacks.push(new ModelCheckpoint({ dir: join(out, 'checkpoints'), every: p.checkpoint_every, best: val ? { monitor: p.monitor, minDelta: p.min_delta } : null }));
+    const ckptDir = p.checkpoint_dir ? ctx.path(p.checkpoint_dir) : join(out, 'checkpoints');
+    let resumeFrom: string | undefined;
+    if (p.resume === 'auto') {
+      if (existsSync(join(ckptDir, 'last', 'state.json'))) resumeFrom = join(ckptDir, 'last');
+    } else if (p.resume) resumeFrom = ctx.path(p.resume);
+    if (resumeFrom) ctx.log(`resuming from ${resumeFrom}`);
+    callbacks.push(new ModelCheckpoint({ dir: ckptDir, every: p.checkpoint_every, best: val ? { monitor: p.monitor, minDelta: p.min_delta } : null }));
 
     const abort = () => ctx.signal.aborted;
     const result = await trainLoop({
@@ -132,7 +139,7 @@ export async function runTraining(ctx: StageContext<TrainParams>): Promise<Stage
       lossOptions,
       l2,
       callbacks,
-      resumeFrom: p.resume ? ctx.path(p.resume) : undefined,
+      resumeFrom,
       signal: ctx.signal,
     });
     model = result.model;

@@ -46,15 +46,19 @@ describe('resnet18', () => {
     }
   });
 
-  it('is deterministic for a seed', () => {
-    const a = buildModel('resnet18', { inputShape: [16, 16, 3], heads, width: 1 / 8, seed: 5 });
-    const b = buildModel('resnet18', { inputShape: [16, 16, 3], heads, width: 1 / 8, seed: 5 });
-    const c = buildModel('resnet18', { inputShape: [16, 16, 3], heads, width: 1 / 8, seed: 6 });
-    const wa = a.getWeights().map((w) => Array.from(w.dataSync()));
-    expect(b.getWeights().map((w) => Array.from(w.dataSync()))).toEqual(wa);
-    expect(Array.from(c.getWeights()[0]!.dataSync())).not.toEqual(wa[0]);
-    [a, b, c].forEach((m) => m.dispose());
-  });
+  for (const name of ['resnet18', 'resnext18']) {
+    it(`${name} is deterministic for a seed, including seed 0 (tfjs reads an initializer seed of 0 as unseeded)`, () => {
+      for (const seed of [0, 5]) {
+        const a = buildModel(name, { inputShape: [16, 16, 3], heads, width: 1 / 8, seed });
+        const b = buildModel(name, { inputShape: [16, 16, 3], heads, width: 1 / 8, seed });
+        const c = buildModel(name, { inputShape: [16, 16, 3], heads, width: 1 / 8, seed: seed + 1 });
+        const wa = a.getWeights().map((w) => Array.from(w.dataSync()));
+        expect(b.getWeights().map((w) => Array.from(w.dataSync()))).toEqual(wa);
+        expect(Array.from(c.getWeights()[0]!.dataSync())).not.toEqual(wa[0]);
+        [a, b, c].forEach((m) => m.dispose());
+      }
+    });
+  }
 });
 
 describe('every backbone', () => {

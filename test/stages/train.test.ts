@@ -67,6 +67,29 @@ describe('train stage', () => {
     await expect(trainStage.run(bad)).rejects.toThrow('init_from models/tiny: model takes 16×48×3 with');
   });
 
+  it('resume: auto continues a crashed run from checkpoint_dir and ends where a straight run ends', async () => {
+    const base = { ...tiny, val_labels: '', checkpoint_dir: 'ckpt/run', optimizer: 'adam' };
+    const straight = stageContext(trainStage, dir, { ...base, checkpoint_dir: 'ckpt/straight', out: 'models/straight' });
+    await trainStage.run(straight);
+    // crash: abort once epoch 1 is logged (its checkpoint is written before epoch 2 starts)
+    const ac = new AbortController();
+    const crashing = stageContext(trainStage, dir, { ...base, out: 'models/crashed' });
+    const crashCtx = { ...crashing, signal: ac.signal, log: (m: string) => (m.startsWith('epoch 1/2') ? ac.abort(new Error('simulated crash')) : undefined) };
+    await expect(trainStage.run(crashCtx)).rejects.toThrow('simulated crash');
+    const resumed = stageContext(trainStage, dir, { ...base, resume: 'auto', out: 'models/resumed' });
+    await trainStage.run(resumed);
+    expect(resumed.logs).toContain(`resuming from ${join(dir, 'ckpt/run/last')}`);
+    const a = await loadTrainedModel(join(dir, 'models/straight'));
+    const b = await loadTrainedModel(join(dir, 'models/resumed'));
+    try {
+      const wa = a.model.getWeights().map((w) => Array.from(w.dataSync()));
+      expect(b.model.getWeights().map((w) => Array.from(w.dataSync()))).toEqual(wa);
+    } finally {
+      a.model.dispose();
+      b.model.dispose();
+    }
+  });
+
   it('unknown model names list the valid ones', async () => {
     const ctx = stageContext(trainStage, dir, { ...tiny, model: 'resnet81', out: 'models/x' });
     await expect(trainStage.run(ctx)).rejects.toThrow('unknown model "resnet81"; valid: resnet18, resnet18-v2, resnext18, mobilenet-v2, mixnet18');

@@ -21,7 +21,7 @@ export interface MixedConv2DArgs {
   parts: MixedConvPart[];
   /** Stride of every part. Defaults to 1. */
   strides?: number;
-  /** Seed of the he-normal initializer of part i is `seed + i`. Defaults to 0. */
+  /** Seed of the he-normal initializer of part i is `seed + i + 1` (never 0: tfjs reads 0 as unseeded). Defaults to 0. */
   seed?: number;
   name?: string;
   trainable?: boolean;
@@ -52,7 +52,7 @@ export class MixedConv2D extends tf.layers.Layer {
     this.kernels = this.parts.map((p, i) => {
       const depthwise = p.groups === p.channels;
       const kshape = depthwise ? [p.kernel, p.kernel, p.channels, 1] : [p.kernel, p.kernel, p.channels / p.groups, p.channels];
-      return this.addWeight(`kernel_${i}`, kshape, 'float32', tf.initializers.heNormal({ seed: this.seed + i }));
+      return this.addWeight(`kernel_${i}`, kshape, 'float32', tf.initializers.heNormal({ seed: this.seed + i + 1 }));
     });
     this.built = true;
   }
