@@ -55,6 +55,10 @@ async function runJob(job: WorkerJob): Promise<void> {
   await send({ type: 'done', metrics: result?.metrics });
 }
 
+// Ctrl-C in a terminal reaches the whole process group; the runner answers it by sending SIGTERM,
+// which aborts ctx.signal, so the stage gets the same orderly stop either way.
+process.on('SIGINT', () => {});
+
 let finished = false;
 // The runner is gone (killed): stop at once, never finish an output nobody will move into place.
 process.on('disconnect', () => {

@@ -170,15 +170,17 @@ describe('execution', () => {
     expect(readdirSync(path.join(dir, 'out'))).toEqual(['result.txt']); // the stale temp was cleaned
   });
 
-  it('Ctrl-C stops running stages, exits 130 and keeps the stages that finished in the lock', async () => {
+  it.each(['the runner', 'the whole process group (a terminal Ctrl-C)'])('Ctrl-C sent to %s stops running stages, exits 130 and keeps the finished stages in the lock', async (target) => {
+    const group = target !== 'the runner';
     const dir = tempProject({
       'stages/hang.ts': HANG_STAGE,
       'stages/sleep.ts': SLEEP_STAGE,
       'p.yaml': 'stages:\n  quick: { uses: ./stages/sleep.ts, with: { out: quick.json, ms: 1 } }\n  hang: { uses: ./stages/hang.ts, with: { out: result.txt }, needs: [quick] }\n  later: { uses: ./stages/sleep.ts, with: { out: later.json, ms: 1 }, needs: [hang] }\n',
     });
-    const proc = startCli(['run', 'p.yaml'], dir);
+    const proc = startCli(['run', 'p.yaml'], dir, group);
     await waitFor(path.join(dir, 'started'));
-    proc.kill('SIGINT');
+    if (group) process.kill(-proc.pid!, 'SIGINT');
+    else proc.kill('SIGINT');
     const res = await proc;
     const r = parseResult(res.exitCode ?? -1, String(res.stdout), String(res.stderr));
     expect(r.code).toBe(130);

@@ -99,6 +99,17 @@ describe('incremental runs', () => {
     expect(read('data/upper.txt')).toBe('SEED-HELLO!');
   });
 
+  it('a deleted output is restored from the run-cache without running the stage', async () => {
+    const { rmSync } = await import('node:fs');
+    rmSync(path.join(dir, 'data/side.txt'));
+    const st = await cli(['status', 'p.yaml'], dir);
+    expect(flat(st.stdout)).toContain('restore side restored from run-cache; output missing: data/side.txt');
+    const r = await run();
+    expect(r.ran).toEqual([]);
+    expect(r.restored).toEqual(['side']);
+    expect(read('data/side.txt')).toBe('sidf-');
+  });
+
   it('--dry-run prints the plan and runs nothing', async () => {
     writeFileSync(path.join(dir, 'seed.txt'), 'SEED+');
     const before = read('p.mlc.lock');

@@ -51,8 +51,8 @@ export async function cli(args: string[], cwd: string = REPO): Promise<CliResult
 }
 
 /** Starts the CLI without waiting (for kill tests). */
-export function startCli(args: string[], cwd: string = REPO): ResultPromise<{ reject: false; env: Record<string, string> }> {
-  return execa('node', [CLI, ...args], { cwd, reject: false, env: { CI: '1' } });
+export function startCli(args: string[], cwd: string = REPO, detached = false): ResultPromise<{ reject: false; env: Record<string, string>; detached: boolean }> {
+  return execa('node', [CLI, ...args], { cwd, reject: false, env: { CI: '1' }, detached });
 }
 
 export function parseResult(code: number, stdout: string, stderr: string): CliResult {
