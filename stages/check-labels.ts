@@ -46,6 +46,7 @@ export default defineStage({
       outDir,
       finalDir: ctx.path(p.out),
       concurrency: p.concurrency,
+      signal: ctx.signal,
       onProgress: (done, total) => {
         if (done % 200 === 0 || done === total) ctx.progress(`${done}/${total} images checked`);
       },

@@ -47,6 +47,7 @@ export default defineStage({
       shardSize: p.shard_size,
       concurrency: p.concurrency,
       source: labelFile,
+      signal: ctx.signal,
       onProgress: (done, total) => {
         if (done % 256 === 0 || done === total) ctx.progress(`${done}/${total} records`);
       },

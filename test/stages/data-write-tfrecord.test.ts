@@ -41,6 +41,11 @@ describe('write-tfrecord stage', () => {
     expect(ctx.logs[0]).toMatch(/^7 records in 3 shard\(s\)/);
   });
 
+  it('stops when the run is cancelled', async () => {
+    const ctx = { ...stageContext(writeTfrecord, dir, { labels: 'clean.txt', out: 'tfr3' }), signal: AbortSignal.abort() };
+    await expect(writeTfrecord.run(ctx)).rejects.toThrow(/aborted/);
+  });
+
   it('names the label file and line of an unreadable image', async () => {
     await writeFile(join(dir, 'bad.txt'), 'p 0.png\t0 0\nnope.png 1 1\n');
     const ctx = stageContext(writeTfrecord, dir, { labels: 'bad.txt', out: 'tfr2' });

@@ -35,6 +35,8 @@ export interface CheckOptions {
   /** Images probed at once. Defaults to 8. */
   concurrency?: number;
   onProgress?: (done: number, total: number) => void;
+  /** Stops checking between images when aborted. Defaults to none. */
+  signal?: AbortSignal;
 }
 
 export interface Reject {
@@ -115,6 +117,7 @@ export async function checkLabelFile(opts: CheckOptions): Promise<CheckResult> {
   let done = 0;
   const worker = async (): Promise<void> => {
     while (next < pending.length) {
+      opts.signal?.throwIfAborted();
       const k = next++;
       const p = pending[k]!;
       const r = await inspectImage(p.abs);

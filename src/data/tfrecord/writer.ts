@@ -38,6 +38,8 @@ export interface WriteShardsOptions {
   onProgress?: (done: number, total: number) => void;
   /** Label file the records came from, for error messages. */
   source?: string;
+  /** Stops the write between records when aborted. Defaults to none. */
+  signal?: AbortSignal;
 }
 
 export interface WriteShardsResult {
@@ -107,6 +109,7 @@ export async function writeTfRecordShards(items: TfRecordInput[], options: Write
         chunkBytes = 0;
       };
       while (done < end) {
+        options.signal?.throwIfAborted();
         pump();
         const rec = await inflight.shift()!;
         chunk.push(rec);
