@@ -29,7 +29,7 @@ function product(matrix: Record<string, unknown[]>): Record<string, unknown>[] {
  * foreach list of scalars → `id@value`; list of maps → `id@index`; map → `id@key`.
  * matrix → `id@v1-v2-…` with `item` = the combination.
  */
-export function expandStage(id: string, body: Record<string, unknown>): Expansion[] {
+export function expandStage(id: string, body: { foreach?: unknown; matrix?: unknown }): Expansion[] {
   const { foreach, matrix } = body;
   if (Array.isArray(foreach)) {
     const scalars = foreach.every((v) => v === null || typeof v !== 'object');

@@ -100,13 +100,18 @@ export async function loadPipeline(file: string, options: LoadOptions = {}): Pro
   for (const [tid, tbody] of templates) {
     const base = ['stages', tid];
     const { foreach: _f, matrix: _m, ...template } = tbody;
-    let instances;
-    try {
-      instances = expandStage(tid, tbody);
-    } catch (err) {
-      diags.push(source.at(base, `cannot expand: ${(err as Error).message}`));
+    // foreach/matrix may themselves come from vars: `foreach: ${models}`.
+    const varCtx: Body = { ...vars, vars };
+    const loops: Body = {};
+    for (const k of ['foreach', 'matrix'] as const) {
+      if (tbody[k] !== undefined) loops[k] = interpolateDeep(tbody[k], varCtx, (p, message) => diags.push(source.at([...base, k, ...p], message)));
+    }
+    const notCollection = (v: unknown) => v === null || typeof v !== 'object';
+    if ((loops.foreach !== undefined && notCollection(loops.foreach)) || (loops.matrix !== undefined && (typeof loops.matrix !== 'object' || loops.matrix === null || Object.values(loops.matrix).some((v) => !Array.isArray(v))))) {
+      diags.push(source.at([...base, loops.foreach !== undefined ? 'foreach' : 'matrix'], 'foreach takes a list or a map, matrix a map of lists (directly or from ${…})'));
       continue;
     }
+    const instances = expandStage(tid, loops);
     byTemplate.set(tid, instances.map((i) => i.id));
     for (const inst of instances) {
       const ctx: Body = { ...vars, vars, ...inst.ctx };

@@ -128,6 +128,19 @@ stages:
     expect(sh.outputs).toEqual(['sh/big']);
   });
 
+  it('takes foreach and matrix lists from vars, so -S can change them', async () => {
+    const dir = tempProject({
+      's.ts': concatStage({ name: 's' }),
+      'p.yaml': 'vars:\n  models: [a, b]\n  ks: [1, 2]\nstages:\n  t:\n    foreach: ${models}\n    uses: ./s.ts\n    with: { out: "${item}.txt" }\n  g:\n    matrix: { k: "${ks}" }\n    uses: ./s.ts\n    with: { out: "g${item.k}.txt" }\n',
+    });
+    const p = await loadPipeline(path.join(dir, 'p.yaml'), { overrides: ['vars.models=[x, y, z]'] });
+    expect(p.stages.map((s) => s.id)).toEqual(['t@x', 't@y', 't@z', 'g@1', 'g@2']);
+    const err = await diagnose('vars:\n  m: 3\nstages:\n  t:\n    foreach: ${m}\n    uses: ./s.ts\n    with: { out: a }\n');
+    expect(err.diagnostics.map((d) => `${d.line}:${d.col} ${d.path}: ${d.message}`)).toEqual([
+      '5:14 stages.t.foreach: foreach takes a list or a map, matrix a map of lists (directly or from ${…})',
+    ]);
+  });
+
   it('validates params after -S overrides (reported at the with block the value would be in)', async () => {
     const err = await diagnose('stages:\n  a:\n    uses: ./s.ts\n    with: { out: a.txt }\n', ['stages.a.with.epochs=0']);
     expect(err.diagnostics.map((d) => `${d.line}:${d.col} ${d.path}: ${d.message}`)).toEqual(['4:11 stages.a.with.epochs: must be >= 1, received 0']);
