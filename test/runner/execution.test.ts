@@ -7,18 +7,33 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { cli, parseResult, STAGE_API, startCli, tempProject } from './project.ts';
 
-/** A stage that records when it started and ended in its output, sleeping `ms` in between. */
-const SLEEP_STAGE = `import { writeFileSync } from 'node:fs';
+/**
+ * A stage that records when it started and ended in its output, sleeping `ms` in between. With
+ * `marker` it drops that file when it starts; with `wait_for` it then waits (up to 60 s) for that
+ * file, so two stages waiting for each other finish only if they run at the same time.
+ */
+const SLEEP_STAGE = `import { existsSync, writeFileSync } from 'node:fs';
 import { defineStage, Type } from ${JSON.stringify(STAGE_API)};
 export default defineStage({
   name: 'sleep', version: '1', description: 'sleeps',
-  params: Type.Object({ ms: Type.Integer({ default: 800, description: 'Sleep. Defaults to 800.' }), out: Type.String({ description: 'Output.' }) }),
+  params: Type.Object({
+    ms: Type.Integer({ default: 800, description: 'Sleep. Defaults to 800.' }),
+    out: Type.String({ description: 'Output.' }),
+    marker: Type.String({ default: '', description: 'Written at start. Defaults to none.' }),
+    wait_for: Type.String({ default: '', description: 'Waited for. Defaults to none.' }),
+  }),
   inputs: () => [],
   outputs: (p) => [p.out],
   async run(ctx) {
     const start = Date.now();
+    if (ctx.params.marker) writeFileSync(ctx.path(ctx.params.marker), '');
+    let sawOther = false;
+    if (ctx.params.wait_for) {
+      while (!existsSync(ctx.path(ctx.params.wait_for)) && Date.now() - start < 60000) await new Promise((r) => setTimeout(r, 20));
+      sawOther = existsSync(ctx.path(ctx.params.wait_for));
+    }
     await new Promise((r) => setTimeout(r, ctx.params.ms));
-    writeFileSync(ctx.out(ctx.params.out), JSON.stringify({ start, end: Date.now() }));
+    writeFileSync(ctx.out(ctx.params.out), JSON.stringify({ start, end: Date.now(), sawOther }));
   },
 });
 `;
@@ -93,17 +108,23 @@ describe('execution', () => {
   it('--jobs 2 runs two independent stages at the same time; --jobs 1 one after the other', async () => {
     const dir = tempProject({
       'stages/sleep.ts': SLEEP_STAGE,
-      'p.yaml': 'stages:\n  a: { uses: ./stages/sleep.ts, with: { out: a.json } }\n  b: { uses: ./stages/sleep.ts, with: { out: b.json } }\n',
+      // each waits until the other has started: both finish only if they overlap
+      'p.yaml': `stages:
+  a: { uses: ./stages/sleep.ts, with: { out: a.json, ms: 100, marker: a.started, wait_for: b.started } }
+  b: { uses: ./stages/sleep.ts, with: { out: b.json, ms: 100, marker: b.started, wait_for: a.started } }
+`,
+      'serial.yaml': 'stages:\n  a: { uses: ./stages/sleep.ts, with: { out: sa.json, ms: 300 } }\n  b: { uses: ./stages/sleep.ts, with: { out: sb.json, ms: 300 } }\n',
     });
-    const interval = (f: string) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as { start: number; end: number };
+    const interval = (f: string) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as { start: number; end: number; sawOther: boolean };
     const r = await cli(['run', 'p.yaml', '--jobs', '2'], dir);
     expect(r.code, r.stderr).toBe(0);
     const [a, b] = [interval('a.json'), interval('b.json')];
+    expect(a.sawOther && b.sawOther).toBe(true);
     expect(Math.max(a.start, b.start)).toBeLessThan(Math.min(a.end, b.end)); // overlap
 
-    const r1 = await cli(['run', 'p.yaml', '--jobs', '1', '--force'], dir);
+    const r1 = await cli(['run', 'serial.yaml', '--jobs', '1'], dir);
     expect(r1.code).toBe(0);
-    const [a1, b1] = [interval('a.json'), interval('b.json')];
+    const [a1, b1] = [interval('sa.json'), interval('sb.json')];
     expect(Math.max(a1.start, b1.start)).toBeGreaterThanOrEqual(Math.min(a1.end, b1.end)); // no overlap
   });
 
