@@ -128,6 +128,21 @@ describe('execution', () => {
     expect(Math.max(a1.start, b1.start)).toBeGreaterThanOrEqual(Math.min(a1.end, b1.end)); // no overlap
   });
 
+  it('cmd stages: a string is split into argv without a shell, shell: true is explicit, timeout kills', async () => {
+    const dir = tempProject({
+      'p.yaml': `stages:
+  argv: { cmd: "node -e process.stdout.write(process.argv.slice(1).join('|')) x y z", outs: [] }
+  sh: { cmd: "echo $((6*7)) > sh.txt", shell: true, outs: [sh.txt] }
+  slow: { cmd: [sleep, "5"], timeout: 0.5, outs: [] }
+`,
+    });
+    const r = await cli(['run', 'p.yaml', '--keep-going', '--jobs', '1'], dir);
+    expect(r.code).toBe(1);
+    expect(readFileSync(path.join(dir, 'logs/p/argv.log'), 'utf8')).toContain('\nx|y|z\n'); // split on spaces, no shell: the quotes-free script arrives whole
+    expect(readFileSync(path.join(dir, 'sh.txt'), 'utf8')).toBe('42\n');
+    expect(r.stdout).toContain('✖ slow: stage slow: timed out after 0.5s: sleep 5');
+  });
+
   it('resources.cpu larger than the free slots serialises stages', async () => {
     const dir = tempProject({
       'stages/sleep.ts': SLEEP_STAGE,
