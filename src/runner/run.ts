@@ -11,6 +11,7 @@ import type { StageNode } from '../pipeline/types.ts';
 import { moveIntoPlace, tempOutputPath } from './atomic.ts';
 import { LocalProcessExecutor, type Executor } from './executor.ts';
 import { writeLock, type LockEntry } from './lock.ts';
+import { acquireRunLock } from './run-lock.ts';
 import { decideStage, planRun, selectStages, type PlannedStage } from './plan.ts';
 import { silentReporter, type RunReporter, type StageEnd } from './render/reporter.ts';
 import { schedule } from './scheduler.ts';
@@ -77,13 +78,21 @@ function openLog(ws: Workspace, id: string): { write(line: string): void; close(
   };
 }
 
-/** Runs the pipeline. */
+/** Runs the pipeline (one run per pipeline file at a time). */
 export async function runPipeline(file: string, options: RunOptions = {}): Promise<RunSummary> {
-  const { ws, plan } = await planPipeline(file, options);
-  const reporter = options.reporter ?? silentReporter;
-  const summary: RunSummary = { plan, results: new Map(), failed: [], errors: new Map(), interrupted: false, lockFile: ws.lockFile, warnings: ws.code.warnings };
-  if (options.dryRun) return summary;
+  const release = options.dryRun ? () => {} : acquireRunLock(path.join(path.dirname(path.resolve(file)), '.mlc'), file);
+  try {
+    const { ws, plan } = await planPipeline(file, options);
+    const summary: RunSummary = { plan, results: new Map(), failed: [], errors: new Map(), interrupted: false, lockFile: ws.lockFile, warnings: ws.code.warnings };
+    if (options.dryRun) return summary;
+    return await execute(ws, plan, summary, options);
+  } finally {
+    release();
+  }
+}
 
+async function execute(ws: Workspace, plan: PlannedStage[], summary: RunSummary, options: RunOptions): Promise<RunSummary> {
+  const reporter = options.reporter ?? silentReporter;
   const executor = options.executor ?? new LocalProcessExecutor();
   const targets = checkTargets(ws, options.targets ?? []);
   const { forced } = selectStages(ws.graph, { targets, downstream: options.downstream, force: options.force });

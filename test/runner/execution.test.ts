@@ -181,6 +181,20 @@ describe('execution', () => {
     expect(noKeep.stdout).toContain('⊘ after: upstream failed: bad');
   });
 
+  it('a second run of the same pipeline is refused while one is in progress', async () => {
+    const dir = tempProject({ 'stages/hang.ts': HANG_STAGE, 'p.yaml': 'stages:\n  hang: { uses: ./stages/hang.ts, with: { out: r.txt } }\n' });
+    const first = startCli(['run', 'p.yaml'], dir);
+    await waitFor(path.join(dir, 'started'));
+    const second = await cli(['run', 'p.yaml'], dir);
+    expect(second.code).toBe(2);
+    expect(second.stderr).toContain(`p.yaml is already being run by process ${first.pid}`);
+    const dry = await cli(['run', 'p.yaml', '--dry-run'], dir);
+    expect(dry.code).toBe(0);
+    writeFileSync(path.join(dir, 'go'), '');
+    expect((await first).exitCode).toBe(0);
+    expect(existsSync(path.join(dir, '.mlc/p.yaml.run.pid'))).toBe(false);
+  });
+
   it('a stage killed mid-write leaves no output, no lock entry and no run-cache entry; the next run redoes it', async () => {
     const dir = tempProject({
       'stages/hang.ts': HANG_STAGE,
