@@ -1,6 +1,7 @@
 /**
  * Debug mode (the seed's `debug`): for one batch, in training mode, the statistics of every
- * layer's output and of the loss gradient of every layer's weights — mean, std, min, max and
+ * layer's output, of the loss gradient with respect to that output, and of the loss gradient of
+ * every layer's weights — mean, std, min, max and
  * NaN/Inf counts — as JSON and as a text table. With `checkNumerics`, the first layer (in
  * topological order) whose output holds a NaN/Inf, else the first weight gradient met going backward
  * from the loss, stops the run with an error naming the layer. The model's weights (BN moving statistics included) are restored afterwards.
@@ -27,6 +28,9 @@ export interface LayerDebug {
   name: string;
   className: string;
   output: TensorStats | null;
+  /** Statistics of ∂loss/∂output. */
+  outputGradient: TensorStats | null;
+  /** Statistics of ∂loss/∂weight per trainable weight of the layer. */
   gradients: Array<{ weight: string; stats: TensorStats }>;
 }
 
@@ -75,27 +79,33 @@ export function debugBatch(model: tf.LayersModel, heads: HeadSpec[], batch: Step
     if (s.nan + s.inf > 0) throw new NumericsError(`check_numerics: the input batch holds ${s.nan} NaN and ${s.inf} Inf values`, { hint: 'check the images and the preprocessing (whiten on a constant image?)' });
   }
   const saved = model.getWeights().map((w) => w.clone());
-  const layers = model.layers.filter((l) => l.getClassName() !== 'InputLayer' && !Array.isArray(l.output));
-  const probe = tf.model({ inputs: model.inputs, outputs: layers.map((l) => l.output as tf.SymbolicTensor) });
+  let probes: tf.Variable[] = [];
   try {
     const report: DebugReport = { loss: NaN, layers: [] };
     tf.tidy(() => {
       const x = tf.tensor4d(batch.images, [batch.size, ...shape]);
-      const outs = probe.apply(x, { training: true }) as tf.Tensor[];
-      layers.forEach((l, i) => report.layers.push({ name: l.name, className: l.getClassName(), output: tensorStats(outs[i]!.dataSync()), gradients: [] }));
       const ys = heads.map((_, h) => tf.tensor1d(labelColumn(batch.labels, heads.length, h), 'int32'));
-      const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+      const infos = headInfos(heads, options.lossOptions?.classWeights);
+      // pass 1: every layer's output (training mode, like a training step)
+      runGraph(model, x, (layer, out) => {
+        report.layers.push({ name: layer.name, className: layer.getClassName(), output: tensorStats(out.dataSync()), gradients: [], outputGradient: null });
+        probes.push(tf.keep(tf.variable(tf.zerosLike(out), true, `debug_probe_${layer.name}_${Math.random().toString(36).slice(2)}`)));
+        return out;
+      });
+      // pass 2: the same graph with a zero probe added to each output; ∂loss/∂probe = ∂loss/∂output
+      const weights = model.trainableWeights.map((w) => w.read() as tf.Variable);
       const { value, grads } = tf.variableGrads(() => {
-        const logits = model.apply(x, { training: true }) as tf.Tensor | tf.Tensor[];
-        const arr = (Array.isArray(logits) ? logits : [logits]) as tf.Tensor2D[];
-        const { total } = multiHeadLoss(options.loss, arr, ys, headInfos(heads, options.lossOptions?.classWeights), options.lossOptions);
+        let i = 0;
+        const logits = runGraph(model, x, (_layer, out) => out.add(probes[i++]!)) as tf.Tensor2D[];
+        const { total } = multiHeadLoss(options.loss, logits, ys, infos, options.lossOptions);
         return total.add(l2Penalty(regularizedVariables(model), options.l2)) as tf.Scalar;
-      }, vars);
+      }, [...weights, ...probes]);
       report.loss = value.dataSync()[0]!;
+      report.layers.forEach((r, i) => (r.outputGradient = tensorStats(grads[probes[i]!.name]!.dataSync())));
       const byLayer = new Map(report.layers.map((r) => [r.name, r]));
       model.trainableWeights.forEach((w, i) => {
         const layerName = w.originalName.split('/')[0]!;
-        byLayer.get(layerName)?.gradients.push({ weight: w.originalName, stats: tensorStats(grads[vars[i]!.name]!.dataSync()) });
+        byLayer.get(layerName)?.gradients.push({ weight: w.originalName, stats: tensorStats(grads[weights[i]!.name]!.dataSync()) });
       });
     });
     if (options.checkNumerics) {
@@ -107,6 +117,8 @@ export function debugBatch(model: tf.LayersModel, heads: HeadSpec[], batch: Step
       // forward pass in topological order, then the backward pass from the loss toward the input
       for (const l of report.layers) if (l.output && l.output.nan + l.output.inf > 0) fail(l, `output has ${l.output.nan} NaN and ${l.output.inf} Inf values`);
       for (const l of [...report.layers].reverse()) {
+        const og = l.outputGradient;
+        if (og && og.nan + og.inf > 0) fail(l, `gradient of its output has ${og.nan} NaN and ${og.inf} Inf values`);
         const g = l.gradients.find((x) => x.stats.nan + x.stats.inf > 0);
         if (g) fail(l, `gradient of ${g.weight} has ${g.stats.nan} NaN and ${g.stats.inf} Inf values`);
       }
@@ -114,18 +126,37 @@ export function debugBatch(model: tf.LayersModel, heads: HeadSpec[], batch: Step
     return report;
   } finally {
     model.setWeights(saved);
-    tf.dispose(saved);
+    tf.dispose([...saved, ...probes]);
+    probes = [];
   }
+}
+
+/**
+ * Runs the functional graph of `model` layer by layer (training mode), passing each layer's
+ * output through `hook`; returns the model outputs. Layers are visited in `model.layers` order,
+ * which is topological for a functional model.
+ */
+function runGraph(model: tf.LayersModel, x: tf.Tensor, hook: (layer: tf.layers.Layer, out: tf.Tensor) => tf.Tensor): tf.Tensor[] {
+  const values = new Map<number, tf.Tensor>([[model.inputs[0]!.id, x]]);
+  for (const layer of model.layers) {
+    if (layer.getClassName() === 'InputLayer') continue;
+    const node = layer.inboundNodes[0]!;
+    const ins = node.inputTensors.map((t) => values.get(t.id)!);
+    const out = layer.apply(ins.length === 1 ? ins[0]! : ins, { training: true }) as tf.Tensor;
+    values.set((layer.output as tf.SymbolicTensor).id, hook(layer, out));
+  }
+  return model.outputs.map((o) => values.get(o.id)!);
 }
 
 /** The report as an aligned text table, one row per layer. */
 export function formatDebugTable(report: DebugReport): string {
   const f = (v: number) => (Number.isFinite(v) ? v.toExponential(2) : String(v));
-  const rows = [['layer', 'class', 'out mean', 'out std', 'out min', 'out max', 'out nan/inf', 'grad mean', 'grad std', 'grad nan/inf']];
+  const rows = [['layer', 'class', 'out mean', 'out std', 'out min', 'out max', 'out nan/inf', 'dL/dout std', 'dL/dout nan/inf', 'dL/dw mean', 'dL/dw std', 'dL/dw nan/inf']];
   for (const l of report.layers) {
     const o = l.output;
     const g = l.gradients.length ? tensorStatsMerge(l.gradients.map((x) => x.stats)) : null;
-    rows.push([l.name, l.className, ...(o ? [f(o.mean), f(o.std), f(o.min), f(o.max), `${o.nan}/${o.inf}`] : ['', '', '', '', '']), ...(g ? [f(g.mean), f(g.std), `${g.nan}/${g.inf}`] : ['', '', ''])]);
+    const og = l.outputGradient;
+    rows.push([l.name, l.className, ...(o ? [f(o.mean), f(o.std), f(o.min), f(o.max), `${o.nan}/${o.inf}`] : ['', '', '', '', '']), ...(og ? [f(og.std), `${og.nan}/${og.inf}`] : ['', '']), ...(g ? [f(g.mean), f(g.std), `${g.nan}/${g.inf}`] : ['', '', ''])]);
   }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   return [`debug: loss ${report.loss}`, ...rows.map((r) => r.map((v, c) => v.padEnd(widths[c]!)).join('  ').trimEnd())].join('\n');

@@ -26,11 +26,19 @@ describe('debugBatch', () => {
     const r = debugBatch(m, heads, batchOf((i) => Math.sin(i)), [8, 8, 3], { loss: getLoss('ce') });
     expect(tf.memory().numTensors).toBe(n0);
     expect(r.layers.length).toBe(m.layers.length - 1);
+    expect(r.layers.map((l) => l.name).slice(0, 3)).toEqual(['stem_conv_pad', 'stem_conv', 'stem_bn']);
     const stem = r.layers.find((l) => l.name === 'stem_conv')!;
     expect(stem.gradients.map((g) => g.weight)).toEqual(['stem_conv/kernel']);
     expect(stem.output!.size).toBe(2 * 4 * 4 * 4);
     expect(r.layers.find((l) => l.name === 'stem_bn')!.gradients.map((g) => g.weight)).toEqual(['stem_bn/gamma', 'stem_bn/beta']);
     expect(Number.isFinite(r.loss)).toBe(true);
+    // ∂CE/∂logits = (softmax − onehot)/N: each row sums to 0, so the mean is 0; the first layer's
+    // output gradient is finite and non-zero
+    const head = r.layers.find((l) => l.name === 'head0_c')!;
+    expect(head.outputGradient!.size).toBe(2 * 2);
+    expect(head.outputGradient!.mean).toBeCloseTo(0, 6);
+    expect(head.outputGradient!.max).toBeLessThanOrEqual(0.5);
+    expect(stem.outputGradient!.std).toBeGreaterThan(0);
     expect(m.getWeights().map((w) => Array.from(w.dataSync()))).toEqual(before);
     expect(formatDebugTable(r).split('\n')[1]).toMatch(/^layer\s+class\s+out mean/);
     m.dispose();
