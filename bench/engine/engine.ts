@@ -4,14 +4,15 @@
  * speed) at the same size, batch and thread count, in one run; prints img/s and ratios.
  *
  *   npx tsx bench/engine/engine.ts [--engines wasm,webgpu,tensorflow] [--sizes 64x64x16,48x144x32]
- *        [--steps 5] [--warmup 2] [--threads 1] [--torch auto|off] [--out bench/out/engine.json]
+ *        [--steps 5] [--warmup 2] [--threads 1] [--rounds 2] [--torch auto|off] [--out bench/out/engine.json]
  *   npx tsx bench/engine/engine.ts --verify webgpu [--reference cpu.json]
  *       correctness vs cpu on ResNet-18 64x64 b4 (logits, two Adam steps), then exit; with
  *       `--verify cpu --reference cpu.json` the cpu trace is only computed and saved.
  *
  * Timings are wall clock over `steps` steps after `warmup` steps (each step ends by reading the
- * loss, so queued GPU work is included). On a shared machine only the ratios measured in one run
- * mean anything.
+ * loss, so queued GPU work is included). Each size is measured `rounds` times, alternating the
+ * engine and PyTorch, and the best round of each is kept, so that a burst of load from other
+ * processes on a shared machine hits both sides alike. Only ratios from one run mean anything.
  */
 import { parseArgs } from 'node:util';
 import { execFileSync } from 'node:child_process';
@@ -29,6 +30,7 @@ const { values: args } = parseArgs({
     steps: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '2' },
     threads: { type: 'string', default: '1' },
+    rounds: { type: 'string', default: '2' },
     torch: { type: 'string', default: 'auto' },
     'torch-script': { type: 'string', default: resolve(here, '../../../shared/reference/torch_reference.py') },
     python: { type: 'string', default: '/usr/bin/python3' },
@@ -150,6 +152,9 @@ function torchSpeed(h: number, w: number, b: number): Speed {
 const fmt = (v?: number) => (v == null ? '-' : v.toFixed(1));
 const ratio = (a?: number, b?: number) => (a == null || b == null ? '-' : `${(a / b).toFixed(2)}x`);
 
+const rounds = Number(args.rounds);
+const best = (a: Speed | undefined, b: Speed): Speed => (a == null ? b : { train: Math.max(a.train, b.train), infer: Math.max(a.infer, b.infer) });
+
 const rows: Row[] = [];
 const withTorch = torchAvailable();
 const torchBySize = new Map<string, Speed>();
@@ -164,9 +169,13 @@ for (const engine of args.engines!.split(',') as EngineName[]) {
   }
   console.log(`${engine}: ${info.notes.join('; ')}`);
   for (const s of sizes) {
-    if (withTorch && !torchBySize.has(s.label)) torchBySize.set(s.label, torchSpeed(s.h, s.w, s.b));
+    let speed: Speed | undefined;
     try {
-      rows.push({ engine, size: s.label, speed: measure(s.h, s.w, s.b), torch: torchBySize.get(s.label) });
+      for (let r = 0; r < rounds; r++) {
+        if (withTorch) torchBySize.set(s.label, best(torchBySize.get(s.label), torchSpeed(s.h, s.w, s.b)));
+        speed = best(speed, measure(s.h, s.w, s.b));
+      }
+      rows.push({ engine, size: s.label, speed, torch: torchBySize.get(s.label) });
     } catch (err) {
       rows.push({ engine, size: s.label, error: (err as Error).message });
     }
@@ -186,5 +195,5 @@ for (const r of rows) {
     ratio(r.speed?.infer, r.torch?.infer).padStart(12)].join(' '));
 }
 mkdirSync(dirname(args.out!), { recursive: true });
-writeFileSync(args.out!, JSON.stringify({ date: new Date().toISOString(), steps, warmup, threads, rows }, null, 2));
+writeFileSync(args.out!, JSON.stringify({ date: new Date().toISOString(), steps, warmup, threads, rounds, rows }, null, 2));
 console.log(`\nwritten ${args.out}`);
