@@ -79,6 +79,8 @@ describe('train stage', () => {
     const resumed = stageContext(trainStage, dir, { ...base, resume: 'auto', out: 'models/resumed' });
     await trainStage.run(resumed);
     expect(resumed.logs).toContain(`resuming from ${join(dir, 'ckpt/run/last')}`);
+    // the history (carried in the checkpoint) is whole in the fresh output folder
+    expect(await readFile(join(dir, 'models/resumed/history.jsonl'), 'utf8')).toBe(await readFile(join(dir, 'models/straight/history.jsonl'), 'utf8'));
     const a = await loadTrainedModel(join(dir, 'models/straight'));
     const b = await loadTrainedModel(join(dir, 'models/resumed'));
     try {
