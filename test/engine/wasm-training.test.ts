@@ -1,7 +1,8 @@
 /**
  * End-to-end checks of the custom kernels inside real training: a tiny conv net (strided conv,
  * batch norm, depthwise conv, relu6, max pool, 1×1 conv, GAP, dense) follows the same loss
- * trajectory on wasm as on cpu, and repeated gradient calls leak neither tensors nor wasm buffers.
+ * trajectory on wasm as on cpu, repeated gradient calls leak neither tensors nor wasm buffers, and
+ * the copy-free Identity keeps shared buffers alive exactly as long as needed.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../src/engine/tf.ts';
@@ -82,4 +83,18 @@ describe('training on wasm with the custom kernels', () => {
     expect(backend.numDataIds()).toBe(buffers);
     tf.dispose([x, f, d]);
   });
+
+  it('Identity (tf.clone) shares the buffer on wasm and keeps it alive until the last reference goes', () => {
+    tf.setBackend('wasm');
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    const before = backend.numDataIds();
+    const a = tf.tensor1d([1, 2, 3]);
+    const b = tf.clone(a);
+    expect(backend.numDataIds()).toBe(before + 1);
+    a.dispose();
+    expect(Array.from(b.dataSync())).toEqual([1, 2, 3]);
+    b.dispose();
+    expect(backend.numDataIds()).toBe(before);
+  });
 });
+

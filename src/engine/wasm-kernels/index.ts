@@ -13,6 +13,7 @@ import { conv2dBackpropInputConfig } from './conv2d-backprop-input.ts';
 import { depthwiseBackpropFilterConfig } from './depthwise-backprop-filter.ts';
 import { depthwiseBackpropInputConfig } from './depthwise-backprop-input.ts';
 import { maxPoolGradConfig } from './max-pool-grad.ts';
+import { identityConfig } from './identity.ts';
 
 /** Names of the kernels this module registers for the wasm backend. */
 export const customWasmKernels: readonly string[] = [
@@ -21,6 +22,7 @@ export const customWasmKernels: readonly string[] = [
   depthwiseBackpropFilterConfig,
   depthwiseBackpropInputConfig,
   maxPoolGradConfig,
+  identityConfig,
 ].map((config) => {
   registerWasmKernel(config);
   return config.kernelName;
