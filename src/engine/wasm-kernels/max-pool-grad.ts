@@ -40,22 +40,32 @@ export function maxPoolGrad(args: KernelArgs): TensorInfo {
       for (let xo = 0; xo < ow; xo++) {
         const c0 = Math.max(0, xo * sw - pl);
         const c1 = Math.min(w, xo * sw - pl + kw);
-        best.fill(-Infinity);
-        where.fill(-1);
+        // The first in-image tap seeds the running maxima; later taps replace them only when
+        // strictly greater, so ties keep the first position.
+        let first = true;
         for (let r = r0; r < r1; r++) {
           for (let col = c0; col < c1; col++) {
             const base = ((b * h + r) * w + col) * c;
+            if (first) {
+              for (let k = 0; k < c; k++) {
+                best[k] = xv[base + k];
+                where[k] = base + k;
+              }
+              first = false;
+              continue;
+            }
             for (let k = 0; k < c; k++) {
               const v = xv[base + k];
-              if (where[k] < 0 || v > best[k]) {
+              if (v > best[k]) {
                 best[k] = v;
                 where[k] = base + k;
               }
             }
           }
         }
+        if (first) continue;
         const g = ((b * oh + y) * ow + xo) * c;
-        for (let k = 0; k < c; k++) if (where[k] >= 0) dx[where[k]] += dyv[g + k];
+        for (let k = 0; k < c; k++) dx[where[k]] += dyv[g + k];
       }
     }
   }
