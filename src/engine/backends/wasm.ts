@@ -5,7 +5,10 @@
  * Threads: the threaded-SIMD binary cannot run in Node — tfjs-backend-wasm 4.22 reports no
  * multithread support under Node (tfjs issue 3830), and forcing the flag fails because its pthread
  * workers are started from `blob:` URLs, which Node's worker_threads reject (ERR_WORKER_PATH,
- * checked here). So Node always runs one thread; `threads` > 1 is reported, not applied.
+ * checked here). Also tried: serving both blobs as files (a temp worker .cjs that maps the posted
+ * main-script Blob to a file) does start the threaded-SIMD binary under Node, but its thread pool
+ * still reports 1 thread and runs at ≤ 1 core, so it is not used. Node therefore runs one thread;
+ * `threads` > 1 is reported, not applied.
  */
 import { tf } from '../tf.ts';
 import { EngineUnavailable } from './unavailable.ts';
