@@ -22,7 +22,25 @@ export interface DemoSummary {
   heads: HeadSpec[];
 }
 
-/** Writes `count` images produced by `make(i)` plus train/val/test.txt and classes.json into `out`. */
+/**
+ * A CSV manifest of every image, the kind of file a real dataset comes with (for generate-txt's
+ * `manifest` source): `path`, one column per categorical head holding the class name (empty =
+ * unknown), and for binary heads a `tags` column listing the heads that are on, `;`-separated.
+ */
+export function manifestCsv(heads: HeadSpec[], images: { path: string; labels: number[] }[]): string {
+  const softmax = heads.map((h, k) => ({ h, k })).filter(({ h }) => h.classes.length > 1);
+  const binary = heads.map((h, k) => ({ h, k })).filter(({ h }) => h.classes.length === 1);
+  const quote = (v: string): string => (/[",\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
+  const header = ['path', ...softmax.map(({ h }) => h.name), ...(binary.length ? ['tags'] : [])];
+  const rows = images.map((img) => [
+    img.path,
+    ...softmax.map(({ h, k }) => (img.labels[k]! >= 0 ? h.classes[img.labels[k]!]! : '')),
+    ...(binary.length ? [binary.filter(({ k }) => img.labels[k] === 1).map(({ h }) => h.name).join(';')] : []),
+  ]);
+  return [header, ...rows].map((r) => r.map(quote).join(',')).join('\n') + '\n';
+}
+
+/** Writes `count` images produced by `make(i)` plus train/val/test.txt, classes.json and manifest.csv into `out`. */
 export async function writeDemo(
   out: string,
   count: number,
@@ -32,10 +50,12 @@ export async function writeDemo(
 ): Promise<DemoSummary> {
   await mkdir(join(out, 'images'), { recursive: true });
   const lines: Record<Split, string[]> = { train: [], val: [], test: [] };
+  const all: { path: string; labels: number[] }[] = [];
   const inflight: Promise<void>[] = [];
   for (let i = 0; i < count; i++) {
     const img = make(i);
     lines[img.split].push(`${img.path} ${img.labels.join(' ')}`);
+    all.push({ path: img.path, labels: img.labels });
     const p = sharp(img.rgb, { raw: { width: img.width, height: img.height, channels: 3 } })
       .jpeg({ quality: 92 })
       .toFile(join(out, img.path))
@@ -48,6 +68,7 @@ export async function writeDemo(
     await writeFile(join(out, `${split}.txt`), lines[split].join('\n') + (lines[split].length ? '\n' : ''));
   }
   await writeFile(join(out, 'classes.json'), JSON.stringify({ heads }, null, 2) + '\n');
+  await writeFile(join(out, 'manifest.csv'), manifestCsv(heads, all));
   return { out, heads, counts: { train: lines.train.length, val: lines.val.length, test: lines.test.length } };
 }
 
