@@ -11,7 +11,7 @@ const params = Type.Object(
     model: Type.String({ description: 'Model folder written by train (model.json, classes.json, config.json, history.jsonl). Defaults to models/run.', default: 'models/run' }),
     labels: Type.String({ description: 'Label file of the split to evaluate; ignored when `tfrecords` is set. Defaults to data/demo/test.txt.', default: 'data/demo/test.txt' }),
     root: Type.String({ description: "Image root for relative paths in `labels`; empty = the label file's folder. Defaults to ''.", default: '' }),
-    tfrecords: Type.Array(Type.String(), { description: 'TFRecord shards to evaluate instead of `labels` (no thumbnails then). Defaults to [].', default: [] }),
+    tfrecords: Type.Array(Type.String(), { description: 'TFRecord shards (or folders of shards) to evaluate instead of `labels` (no thumbnails then). Defaults to [].', default: [] }),
     tune_labels: Type.String({
       description: "Validation label file on which each binary head's threshold is tuned to maximise F1; the report then adds metrics at those thresholds. Empty = no tuning. Defaults to ''.",
       default: '',

@@ -14,8 +14,8 @@ const params = Type.Object(
   {
     train_labels: Type.String({ description: 'Training label file. Defaults to data/demo/train.txt.', default: 'data/demo/train.txt' }),
     val_labels: Type.String({ description: "Validation label file; '' = no validation. Defaults to data/demo/val.txt.", default: 'data/demo/val.txt' }),
-    train_tfrecords: Type.Array(Type.String(), { description: 'TFRecord shards to train on instead of `train_labels`. Defaults to [].', default: [] }),
-    val_tfrecords: Type.Array(Type.String(), { description: 'TFRecord shards to validate on instead of `val_labels`. Defaults to [].', default: [] }),
+    train_tfrecords: Type.Array(Type.String(), { description: 'TFRecord shards (or write-tfrecord output folders) to train on instead of `train_labels`. Defaults to [].', default: [] }),
+    val_tfrecords: Type.Array(Type.String(), { description: 'TFRecord shards (or folders of shards) to validate on instead of `val_labels`. Defaults to [].', default: [] }),
     root: Type.String({ description: "Image root for relative paths in the label files; '' = each label file's folder. Defaults to ''.", default: '' }),
     classes: Type.String({ description: 'classes.json with the heads. Defaults to data/demo/classes.json.', default: 'data/demo/classes.json' }),
     model: Type.String({ description: 'Backbone: resnet18, resnet18-v2, resnext18, mobilenet-v2 or mixnet18. Defaults to resnet18.', default: 'resnet18' }),

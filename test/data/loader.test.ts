@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -106,6 +106,11 @@ describe('createLoader', () => {
       expect(Array.from(b.labels)).toEqual(Array.from(fromTxt[i]!.labels));
       expect(Array.from(b.images)).toEqual(Array.from(fromTxt[i]!.images));
     });
+    // The shard folder stands for its shards in name order.
+    const fromDir = await collect({ labels: undefined, tfrecords: [join(dir, 'tfr')] });
+    expect(fromDir.map((b) => b.paths)).toEqual(fromTxt.map((b) => b.paths));
+    await mkdir(join(dir, 'empty-tfr'), { recursive: true });
+    await expect(collect({ labels: undefined, tfrecords: [join(dir, 'empty-tfr')] })).rejects.toThrow(/empty-tfr: folder holds no \*\.tfrecord shards/);
   });
 
   it('balanced re-sampling makes every class of the head about equally frequent', async () => {

@@ -2,7 +2,8 @@
  * Where the loader's records come from, as a per-epoch stream of `SourceItem`s (path or encoded
  * bytes + labels). Only labels and paths are held in memory; pixels are decoded later, batch by batch.
  */
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { readdir, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { DataError } from '../../errors.ts';
 import { readLabelFile, type LabelRecord } from '../labels.ts';
 import { decodeImageExample } from '../tfrecord/example.ts';
@@ -67,7 +68,26 @@ export async function labelFileSource(file: string, root: string | undefined, he
 }
 
 /** TFRecord shards (read sequentially, one at a time; shard order shuffled per epoch when asked). */
-export async function tfRecordSource(files: string[], heads: number): Promise<RecordSource> {
+/**
+ * Shard list with folders expanded: a folder stands for its `*.tfrecord` files in name order (what
+ * write-tfrecord produces), so a pipeline can name the folder without knowing the shard count.
+ */
+export async function expandShards(paths: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of paths) {
+    if (!(await stat(p)).isDirectory()) {
+      out.push(p);
+      continue;
+    }
+    const shards = (await readdir(p)).filter((n) => n.endsWith('.tfrecord')).sort();
+    if (shards.length === 0) throw new DataError('folder holds no *.tfrecord shards', { file: p }, { hint: 'point at the write-tfrecord output folder or list the shard files' });
+    out.push(...shards.map((n) => join(p, n)));
+  }
+  return out;
+}
+
+export async function tfRecordSource(paths: string[], heads: number): Promise<RecordSource> {
+  const files = await expandShards(paths);
   let count = 0;
   for (const f of files) count += await countRecords(f);
   return {
