@@ -4,7 +4,7 @@
  * load each stage module and validate its params (filling defaults). Every problem is collected
  * and thrown at once as a PipelineValidationError.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -20,6 +20,7 @@ import { parseOverrides, setPath } from './overrides.ts';
 import { YamlSource } from './source.ts';
 import { resolveStageModule } from './stage-module.ts';
 import { didYouMean } from './suggest.ts';
+import { pipelineFileDir, resolveWdir } from './wdir.ts';
 import type { CmdStageNode, ModuleStageNode, Pipeline, StageNode } from './types.ts';
 
 export interface LoadOptions {
@@ -88,7 +89,17 @@ export async function loadPipeline(file: string, options: LoadOptions = {}): Pro
     if (o.path[0] === 'name') name = String(o.value);
   }
 
-  const dir = path.dirname(path.resolve(file));
+  const fileDir = pipelineFileDir(file);
+  const dir = resolveWdir(file, raw.wdir);
+  if (typeof raw.wdir === 'string') {
+    let isDir = false;
+    try {
+      isDir = statSync(dir).isDirectory();
+    } catch {
+      isDir = false;
+    }
+    if (!isDir) diags.push(source.at(['wdir'], `wdir "${raw.wdir}" is not a folder (${dir})`, { hint: 'wdir is relative to the folder of the pipeline file; create the folder or fix the path' }));
+  }
   const templates = Object.entries(raw.stages as Record<string, unknown>).filter(
     (e): e is [string, Body] => e[1] !== null && typeof e[1] === 'object' && !Array.isArray(e[1]),
   );
@@ -135,7 +146,7 @@ export async function loadPipeline(file: string, options: LoadOptions = {}): Pro
   }
 
   const definitions = new Map<string, StageDefinition>();
-  const nodes = await Promise.all(pending.map((p) => resolveNode(p.tid, p.id, p.body, dir, source, diags, definitions)));
+  const nodes = await Promise.all(pending.map((p) => resolveNode(p.tid, p.id, p.body, fileDir, source, diags, definitions)));
   const stages = nodes.filter((n): n is StageNode => n !== undefined);
 
   // needs: template ids expand to all their instances.
@@ -155,7 +166,7 @@ export async function loadPipeline(file: string, options: LoadOptions = {}): Pro
   }
 
   if (diags.length) throw new PipelineValidationError(dedupe(sortDiagnostics(diags)), text);
-  return { file, dir, name, stages, definitions };
+  return { file, dir, fileDir, name, stages, definitions };
 }
 
 type Override = ReturnType<typeof parseOverrides>[number];
@@ -179,7 +190,7 @@ async function resolveNode(
   tid: string,
   id: string,
   body: Body,
-  dir: string,
+  fileDir: string,
   source: YamlSource,
   diags: Diagnostic[],
   definitions: Map<string, StageDefinition>,
@@ -217,7 +228,7 @@ async function resolveNode(
     if (body[k] !== undefined) diags.push(source.at([...base, k], `"${k}" belongs to cmd stages; a "uses" stage declares its inputs and outputs itself`, { key: true }));
   }
   if (typeof body.uses !== 'string') return undefined;
-  const mod = await resolveStageModule(body.uses, dir);
+  const mod = await resolveStageModule(body.uses, fileDir);
   if (!mod.ok) {
     diags.push(source.at([...base, 'uses'], mod.message, { hint: mod.hint }));
     return undefined;
@@ -269,7 +280,7 @@ async function resolveNode(
 function checkOutputs(n: StageNode, source: YamlSource, diags: Diagnostic[]): void {
   for (const o of n.outputs) {
     if (o === '.' || o === '..' || o.startsWith('../')) {
-      diags.push(source.at(['stages', n.template], `stage "${n.id}" declares output "${o}" outside the pipeline folder`, { key: true, hint: 'outputs must be inside the pipeline folder' }));
+      diags.push(source.at(['stages', n.template], `stage "${n.id}" declares output "${o}" outside the working folder`, { key: true, hint: 'outputs must be inside the working folder (wdir, by default the pipeline file\'s folder)' }));
     }
   }
 }

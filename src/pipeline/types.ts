@@ -57,8 +57,13 @@ export type StageNode = ModuleStageNode | CmdStageNode;
 export interface Pipeline {
   /** Path of the YAML file as given. */
   file: string;
-  /** Absolute folder of the pipeline file: relative paths resolve here. */
+  /**
+   * Absolute working folder (`wdir:`, relative to the pipeline file's folder; defaults to it):
+   * stage paths, `.mlc/` and `logs/` resolve here.
+   */
   dir: string;
+  /** Absolute folder of the pipeline file: the lock file and `uses: ./x.ts` resolve here. */
+  fileDir: string;
   /** Pipeline name (`name:` or the file's stem). */
   name: string;
   /** Stages in declaration order (after expansion). */

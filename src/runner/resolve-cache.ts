@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { BUILTIN_STAGES } from '../../stages/registry.ts';
 import type { Pipeline, StageNode } from '../pipeline/types.ts';
+import { pipelineFileDir } from '../pipeline/wdir.ts';
 import { writeFileAtomic } from './atomic.ts';
 import type { CodeIdentity } from './code-identity.ts';
 import { sha256 } from './hash-index.ts';
@@ -17,6 +18,8 @@ import { stableStringify } from './stable-json.ts';
 interface Entry {
   key: string;
   name: string;
+  /** Absolute working folder. */
+  dir: string;
   stages: StageNode[];
 }
 
@@ -26,7 +29,7 @@ function cacheFile(stateDir: string, file: string): string {
 
 /** Key of a pipeline text with its overrides. */
 export function resolveKey(file: string, text: string, overrides: readonly string[]): string {
-  return sha256(stableStringify({ v: 1, file: path.resolve(file), text, overrides, registry: BUILTIN_STAGES }));
+  return sha256(stableStringify({ v: 2, file: path.resolve(file), text, overrides, registry: BUILTIN_STAGES }));
 }
 
 /** The cached resolved pipeline, or undefined when stale or absent. */
@@ -39,11 +42,11 @@ export function readResolved(stateDir: string, file: string, key: string, code: 
   }
   if (e.key !== key) return undefined;
   for (const s of e.stages) if (s.kind === 'module' && !code.isFresh(s.modulePath)) return undefined;
-  return { file, dir: path.dirname(path.resolve(file)), name: e.name, stages: e.stages, definitions: new Map() };
+  return { file, dir: e.dir, fileDir: pipelineFileDir(file), name: e.name, stages: e.stages, definitions: new Map() };
 }
 
 /** Stores a freshly resolved pipeline (call after the code index knows its modules). */
 export function writeResolved(stateDir: string, p: Pipeline, key: string): void {
-  const entry: Entry = { key, name: p.name, stages: p.stages };
+  const entry: Entry = { key, name: p.name, dir: p.dir, stages: p.stages };
   writeFileAtomic(cacheFile(stateDir, p.file), JSON.stringify(entry));
 }

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { MlcPipeError, StageError } from '../errors.ts';
 import type { StageNode } from '../pipeline/types.ts';
+import { workingDir } from '../pipeline/wdir.ts';
 import { moveIntoPlace, tempOutputPath } from './atomic.ts';
 import { LocalProcessExecutor, type Executor } from './executor.ts';
 import { writeLock, type LockEntry } from './lock.ts';
@@ -80,7 +81,7 @@ function openLog(ws: Workspace, id: string): { write(line: string): void; close(
 
 /** Runs the pipeline (one run per pipeline file at a time). */
 export async function runPipeline(file: string, options: RunOptions = {}): Promise<RunSummary> {
-  const release = options.dryRun ? () => {} : acquireRunLock(path.join(path.dirname(path.resolve(file)), '.mlc'), file);
+  const release = options.dryRun ? () => {} : acquireRunLock(path.join(workingDir(file), '.mlc'), file);
   try {
     const { ws, plan } = await planPipeline(file, options);
     const summary: RunSummary = { plan, results: new Map(), failed: [], errors: new Map(), interrupted: false, lockFile: ws.lockFile, warnings: ws.code.warnings };

@@ -8,6 +8,7 @@ import { buildGraph, type Graph } from '../pipeline/graph.ts';
 import { readFileSync } from 'node:fs';
 import { didYouMean } from '../pipeline/suggest.ts';
 import type { Pipeline, StageNode } from '../pipeline/types.ts';
+import { pipelineFileDir, workingDir } from '../pipeline/wdir.ts';
 import { CodeIdentity } from './code-identity.ts';
 import { HashIndex, sha256 } from './hash-index.ts';
 import { lockPathFor, readLock, type LockFile } from './lock.ts';
@@ -24,7 +25,7 @@ export interface Workspace {
   hashes: HashIndex;
   code: CodeIdentity;
   runCache: RunCache;
-  /** `<dir>/.mlc` */
+  /** `<working folder>/.mlc` */
   stateDir: string;
 }
 
@@ -38,15 +39,14 @@ export interface OpenOptions {
  * DAG and opens the caches.
  */
 export async function openWorkspace(file: string, options: OpenOptions = {}): Promise<Workspace> {
-  const dir = path.dirname(path.resolve(file));
-  const stateDir = path.join(dir, '.mlc');
-  const code = new CodeIdentity(stateDir);
   let text: string | undefined;
   try {
     text = readFileSync(file, 'utf8');
   } catch {
     text = undefined; // loadPipeline reports it
   }
+  const stateDir = path.join(text === undefined ? pipelineFileDir(file) : workingDir(file, text), '.mlc');
+  const code = new CodeIdentity(stateDir);
   const key = text === undefined ? undefined : resolveKey(file, text, options.overrides ?? []);
   let pipeline = key === undefined ? undefined : readResolved(stateDir, file, key, code);
   let fresh = false;
