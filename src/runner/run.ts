@@ -1,9 +1,10 @@
 /**
  * `runPipeline(file, options)`: load, plan, then run the plan through an executor and the
  * scheduler. Every finished stage is recorded in the lock file at once (atomically), so an
- * interrupted run keeps what finished; a failed or killed stage is never recorded.
+ * interrupted run keeps what finished; a failed or killed stage is never recorded (its partial
+ * outputs are kept in `.mlc/failed/<id>/` for a look).
  */
-import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, cpSync, existsSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { MlcPipeError, StageError } from '../errors.ts';
@@ -147,6 +148,7 @@ async function execute(ws: Workspace, plan: PlannedStage[], summary: RunSummary,
         signal,
       });
       const outputs = finishOutputs(ws, node, temps, log.write);
+      rmSync(failedDir(ws, id), { recursive: true, force: true }); // what an earlier failure kept is stale now
       const entry: LockEntry = { code: state.code, params: node.params, inputs: state.inputs, outputs, at: new Date().toISOString() };
       if (result.metrics) entry.metrics = result.metrics;
       ws.runCache.save(state.key, { outputs, metrics: result.metrics }, ws.hashes);
@@ -155,8 +157,9 @@ async function execute(ws: Workspace, plan: PlannedStage[], summary: RunSummary,
       log.write(`# done in ${seconds.toFixed(2)}s`);
       end(id, { status: 'ok', seconds });
     } catch (err) {
-      discardOutputs(ws, node, temps);
       const e = err instanceof MlcPipeError ? err : new StageError(id, (err as Error).message ?? String(err), { cause: err });
+      const kept = keepFailedOutputs(ws, node, temps);
+      if (kept.length) e.message += ` (partial outputs kept in ${shownPath(failedDir(ws, id))}: ${kept.join(', ')})`;
       log.write(`# failed: ${e.message}`);
       summary.failed.push(id);
       summary.errors.set(id, e);
@@ -226,8 +229,43 @@ function finishOutputs(ws: Workspace, node: StageNode, temps: Record<string, str
   return outputs;
 }
 
-/** After a failure: temp outputs go away, and a cmd stage's partial outputs too. */
-function discardOutputs(ws: Workspace, node: StageNode, temps: Record<string, string>): void {
-  for (const t of Object.values(temps)) rmSync(t, { recursive: true, force: true });
-  if (node.kind === 'cmd') for (const o of node.outputs) rmSync(path.resolve(ws.pipeline.dir, o), { recursive: true, force: true });
+/** `.mlc/failed/<stage id>`: where a failed stage's partial outputs are kept. */
+export function failedDir(ws: Workspace, id: string): string {
+  return path.join(ws.stateDir, 'failed', id);
+}
+
+/** A path as the user can type it: relative to the current folder when inside it, else absolute. */
+function shownPath(abs: string): string {
+  const rel = path.relative(process.cwd(), abs);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : abs;
+}
+
+/**
+ * After a failure nothing is lost: the temp outputs of a module stage, and the in-place outputs of
+ * a cmd stage, move to `.mlc/failed/<id>/<output path>` (replacing what an earlier failure kept),
+ * never into place, the lock or the run-cache. Returns the output paths kept.
+ */
+function keepFailedOutputs(ws: Workspace, node: StageNode, temps: Record<string, string>): string[] {
+  const dir = failedDir(ws, node.id);
+  const kept: string[] = [];
+  let cleared = false;
+  for (const o of node.outputs) {
+    const from = node.kind === 'module' ? temps[o] : path.resolve(ws.pipeline.dir, o);
+    if (from === undefined || !existsSync(from)) continue;
+    if (!cleared) {
+      rmSync(dir, { recursive: true, force: true });
+      cleared = true;
+    }
+    const to = path.join(dir, o);
+    mkdirSync(path.dirname(to), { recursive: true });
+    try {
+      renameSync(from, to);
+      kept.push(o);
+    } catch {
+      cpSync(from, to, { recursive: true }); // another filesystem
+      rmSync(from, { recursive: true, force: true });
+      kept.push(o);
+    }
+  }
+  return kept;
 }
