@@ -1,0 +1,166 @@
+/**
+ * Fused Adam / AMSGrad update: one pass over the typed arrays computes, per element,
+ *   w ← w·(1 − lr·wd)                                   (decoupled weight decay, when wd > 0)
+ *   m ← β1·m + (1−β1)·g;   v ← β2·v + (1−β2)·g²;   AMSGrad: v̂ ← max(v̂, v), v̂ replaces v below
+ *   w ← w − lr·(m / (1−β1^t)) / (√(v / (1−β2^t)) + ε)
+ * (the PyTorch convention; the same formula as src/train/optimizers/adam.ts). The unfused tfjs
+ * formula costs ~12 elementwise kernels per variable, each a full pass with a fresh buffer; this
+ * is one kernel, registered as `MlcPipeFusedAdam` for the wasm and cpu backends. It returns new
+ * buffers [w, m, v(, v̂)] (no in-place writes, so tensors that share a variable's data are safe)
+ * and `fusedAdamUpdate` assigns them to the variables. Other backends use the unfused formula.
+ */
+import { tf } from './tf.ts';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
+import type { WasmBackendLike } from './wasm-kernels/backend-ops.ts';
+
+export const FUSED_ADAM = 'MlcPipeFusedAdam';
+
+/** Hyper-parameters of one step. */
+export interface AdamStep {
+  learningRate: number;
+  /** β1. Defaults to 0.9. */
+  beta1?: number;
+  /** β2. Defaults to 0.999. */
+  beta2?: number;
+  /** ε. Defaults to 1e-8. */
+  epsilon?: number;
+  /** Step number t ≥ 1 of the bias corrections (after incrementing). */
+  t: number;
+  /** Decoupled weight decay applied to w before the step. Defaults to 0. */
+  weightDecay?: number;
+}
+
+/** The optimizer state of one variable; `vmax` present = AMSGrad. */
+export interface AdamSlots {
+  m: tf.Variable;
+  v: tf.Variable;
+  vmax?: tf.Variable;
+}
+
+interface Attrs { lr: number; beta1: number; beta2: number; epsilon: number; t: number; weightDecay: number; amsgrad: boolean }
+
+/** The elementwise loop shared by both backends; `out*` may not alias the inputs. */
+function adamLoop(a: Attrs, w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, vmax: Float32Array | null,
+  ow: Float32Array, om: Float32Array, ov: Float32Array, ovmax: Float32Array | null): void {
+  const { beta1: b1, beta2: b2, epsilon: eps } = a;
+  const c1 = 1 - b1;
+  const c2 = 1 - b2;
+  const decay = 1 - a.lr * a.weightDecay;
+  const step = a.lr / (1 - b1 ** a.t); // lr / bias correction 1
+  const rbc2 = 1 / Math.sqrt(1 - b2 ** a.t); // 1 / √(bias correction 2)
+  const n = w.length;
+  if (vmax && ovmax) {
+    for (let i = 0; i < n; i++) {
+      const gi = g[i]!;
+      const mi = b1 * m[i]! + c1 * gi;
+      const vi = b2 * v[i]! + c2 * gi * gi;
+      const hi = vmax[i]! > vi ? vmax[i]! : vi;
+      om[i] = mi;
+      ov[i] = vi;
+      ovmax[i] = hi;
+      ow[i] = w[i]! * decay - (step * mi) / (Math.sqrt(hi) * rbc2 + eps);
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const gi = g[i]!;
+      const mi = b1 * m[i]! + c1 * gi;
+      const vi = b2 * v[i]! + c2 * gi * gi;
+      om[i] = mi;
+      ov[i] = vi;
+      ow[i] = w[i]! * decay - (step * mi) / (Math.sqrt(vi) * rbc2 + eps);
+    }
+  }
+}
+
+const inputNames = (amsgrad: boolean) => ['w', 'g', 'm', 'v', ...(amsgrad ? ['vmax'] : [])];
+
+const wasmConfig: KernelConfig = {
+  kernelName: FUSED_ADAM,
+  backendName: 'wasm',
+  kernelFunc: ({ inputs, backend, attrs }) => {
+    const a = attrs as unknown as Attrs;
+    const be = backend as WasmBackendLike;
+    const ins = inputNames(a.amsgrad).map((k) => inputs[k] as TensorInfo);
+    const outs = ins.filter((_, i) => i !== 1).map((t) => be.makeOutput(t.shape, 'float32'));
+    // Views after the last allocation (heap growth detaches earlier ones).
+    const [w, g, m, v, vmax] = ins.map((t) => be.typedArrayFromHeap(t) as Float32Array);
+    const [ow, om, ov, ovmax] = outs.map((t) => be.typedArrayFromHeap(t) as Float32Array);
+    adamLoop(a, w!, g!, m!, v!, vmax ?? null, ow!, om!, ov!, ovmax ?? null);
+    return outs;
+  },
+};
+
+interface CpuBackendLike {
+  readSync(dataId: object): Float32Array;
+  makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): TensorInfo;
+}
+
+const cpuConfig: KernelConfig = {
+  kernelName: FUSED_ADAM,
+  backendName: 'cpu',
+  kernelFunc: ({ inputs, backend, attrs }) => {
+    const a = attrs as unknown as Attrs;
+    const be = backend as unknown as CpuBackendLike;
+    const ins = inputNames(a.amsgrad).map((k) => inputs[k] as TensorInfo);
+    const [w, g, m, v, vmax] = ins.map((t) => be.readSync(t.dataId));
+    const n = w!.length;
+    const [ow, om, ov, ovmax] = ins.filter((_, i) => i !== 1).map(() => new Float32Array(n));
+    adamLoop(a, w!, g!, m!, v!, vmax ?? null, ow!, om!, ov!, ovmax ?? null);
+    return [ow!, om!, ov!, ...(ovmax ? [ovmax] : [])].map((arr) => be.makeTensorInfo(ins[0]!.shape, 'float32', arr));
+  },
+};
+
+for (const config of [wasmConfig, cpuConfig]) {
+  if (tf.getKernel(config.kernelName, config.backendName) == null) tf.registerKernel(config);
+}
+
+/** True when the active backend has the fused kernel (wasm, cpu). */
+export function fusedAdamAvailable(): boolean {
+  return tf.getKernel(FUSED_ADAM, tf.getBackend()) != null;
+}
+
+function attrsOf(step: AdamStep, amsgrad: boolean): Attrs {
+  if (!(step.t >= 1)) throw new Error(`fusedAdamUpdate: step t must be ≥ 1, got ${step.t}`);
+  return {
+    lr: step.learningRate, beta1: step.beta1 ?? 0.9, beta2: step.beta2 ?? 0.999, epsilon: step.epsilon ?? 1e-8,
+    t: step.t, weightDecay: step.weightDecay ?? 0, amsgrad,
+  };
+}
+
+/**
+ * One Adam/AMSGrad step of variable `w` with gradient `g`: updates `w` and the slots (assign).
+ * Uses the fused kernel when the active backend has it, else the same formula in tfjs ops.
+ * No tensors are left behind; call it inside or outside tf.tidy.
+ */
+export function fusedAdamUpdate(w: tf.Variable, g: tf.Tensor, slots: AdamSlots, step: AdamStep): void {
+  const amsgrad = slots.vmax != null;
+  const a = attrsOf(step, amsgrad);
+  if (g.size !== w.size) throw new Error(`fusedAdamUpdate: gradient has ${g.size} values, variable ${w.name} has ${w.size}`);
+  const out = tf.tidy(() => {
+    if (fusedAdamAvailable()) {
+      const inputs: Record<string, tf.Tensor> = { w, g: g.dtype === 'float32' ? g : g.toFloat(), m: slots.m, v: slots.v };
+      if (slots.vmax) inputs.vmax = slots.vmax;
+      return tf.engine().runKernel(FUSED_ADAM, inputs, a as never) as unknown as tf.Tensor[];
+    }
+    return unfusedAdam(w, g, slots, a);
+  });
+  try {
+    w.assign(out[0]!);
+    slots.m.assign(out[1]!);
+    slots.v.assign(out[2]!);
+    if (slots.vmax) slots.vmax.assign(out[3]!);
+  } finally {
+    tf.dispose(out);
+  }
+}
+
+/** The same step in plain tfjs ops: [w, m, v(, v̂)] (for backends without the fused kernel). */
+function unfusedAdam(w: tf.Tensor, g: tf.Tensor, slots: AdamSlots, a: Attrs): tf.Tensor[] {
+  const m = tf.add(tf.mul(slots.m, a.beta1), tf.mul(g, 1 - a.beta1));
+  const v = tf.add(tf.mul(slots.v, a.beta2), tf.mul(tf.square(g), 1 - a.beta2));
+  const h = slots.vmax ? tf.maximum(slots.vmax, v) : v;
+  const w0 = a.weightDecay > 0 ? tf.mul(w, 1 - a.lr * a.weightDecay) : w;
+  const denom = tf.add(tf.sqrt(tf.div(h, 1 - a.beta2 ** a.t)), a.epsilon);
+  const w1 = tf.sub(w0, tf.mul(tf.div(tf.div(m, 1 - a.beta1 ** a.t), denom), a.lr));
+  return [w1, m, v, ...(slots.vmax ? [h] : [])];
+}
