@@ -64,17 +64,35 @@ let finished = false;
 process.on('disconnect', () => {
   if (!finished) process.exit(1);
 });
+/**
+ * Releases what the TensorFlow.js engine holds (Dawn's GPU object under WebGPU) before the exit,
+ * so no native teardown races process.exit. Only when the stage loaded TensorFlow.js (tfjs-core
+ * keeps its engine in `globalThis._tfengine`): then src/engine/index.ts is loaded or cheap to load;
+ * a stage that never touched tf pays nothing.
+ */
+async function releaseEngine(): Promise<void> {
+  if ((globalThis as { _tfengine?: unknown })._tfengine == null) return;
+  try {
+    const { shutdownEngine } = await import('../engine/index.ts');
+    shutdownEngine();
+  } catch {
+    // exiting anyway
+  }
+}
+
 process.once('message', (job: WorkerJob) => {
   // Exit explicitly once reported: a stage may leave handles open (thread pools, timers), and the
   // runner waits for this process to close. (stdout/stderr are pipes: writes are synchronous on Linux.)
   runJob(job).then(
-    () => {
+    async () => {
+      await releaseEngine();
       finished = true;
       process.exit(0);
     },
     async (err: unknown) => {
       const e = err instanceof Error ? err : new Error(String(err));
       await send({ type: 'error', message: e.message, stack: e.stack });
+      await releaseEngine();
       finished = true;
       process.exit(1);
     },
