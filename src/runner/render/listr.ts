@@ -21,9 +21,28 @@ function deferred(): Deferred {
   return { promise, resolve, started, start };
 }
 
+/** How the task view renders. */
+export interface ListrReporterOptions {
+  /**
+   * Listr2 renderer: `default` (the live tree; Listr2 falls back to `simple` off a TTY), `simple`
+   * (one line per change), `verbose`. Defaults to 'default'.
+   */
+  renderer?: 'default' | 'simple' | 'verbose';
+  /**
+   * Extra renderer options, merged over mlc-pipe's (errors shown, not collapsed); e.g. a `logger`
+   * writing somewhere else than the process streams. Defaults to {}.
+   */
+  rendererOptions?: Record<string, unknown>;
+}
+
 export class ListrReporter implements RunReporter {
   private readonly tasks = new Map<string, Deferred>();
   private running?: Promise<unknown>;
+  private readonly options: ListrReporterOptions;
+
+  constructor(options: ListrReporterOptions = {}) {
+    this.options = options;
+  }
 
   begin(plan: readonly PlannedStage[]): void {
     for (const p of plan) this.tasks.set(p.id, deferred());
@@ -43,10 +62,18 @@ export class ListrReporter implements RunReporter {
             if (end.status === 'ok') task.title = `${p.id}${time}`;
             else if (end.status === 'restored') task.title = `${p.id} (restored from run-cache)`;
             else if (end.status === 'skipped' || end.status === 'not-run') task.skip(`${p.id}: ${end.detail ?? 'skipped'}`);
-            else throw new Error(end.detail ?? 'failed');
+            else {
+              task.title = `${p.id}${time}`; // the reason it started is history now; the error says what happened
+              throw new Error(end.detail ?? 'failed');
+            }
           },
         })),
-        { concurrent: true, exitOnError: false, rendererOptions: { collapseErrors: false, showErrorMessage: true } },
+        {
+          concurrent: true,
+          exitOnError: false,
+          renderer: this.options.renderer ?? 'default',
+          rendererOptions: { collapseErrors: false, showErrorMessage: true, ...this.options.rendererOptions },
+        },
       );
       return list.run().catch(() => undefined);
     });
