@@ -5,6 +5,8 @@
  *
  *   npx tsx bench/engine/engine.ts [--engines wasm,webgpu,tensorflow] [--sizes 64x64x16,48x144x32]
  *        [--steps 5] [--warmup 2] [--threads 1] [--rounds 2] [--torch auto|off] [--out bench/out/engine.json]
+ *        [--optimizer fused|tfjs]   (train step's Adam: fused kernel (default) or tf.train.adam)
+ *   Inference is timed twice: model.predict and compileInference (src/engine/inference.ts).
  *   npx tsx bench/engine/engine.ts --verify webgpu [--reference cpu.json]
  *       correctness vs cpu on ResNet-18 64x64 b4 (logits, two Adam steps), then exit; with
  *       `--verify cpu --reference cpu.json` the cpu trace is only computed and saved.
@@ -22,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { initEngine, shutdownEngine, tf, type EngineName } from '../../src/engine/index.ts';
 import { headsLoss, resnet18 } from './resnet18.ts';
 import { compileInference } from '../../src/engine/inference.ts';
+import { fusedAdamUpdate } from '../../src/engine/fused-adam.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { values: args } = parseArgs({
@@ -38,6 +41,7 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: resolve(here, '../out/engine.json') },
     verify: { type: 'string' },
     reference: { type: 'string' },
+    optimizer: { type: 'string', default: 'fused' },
   },
 });
 
@@ -60,9 +64,23 @@ function measure(h: number, w: number, b: number): Speed {
   const optimizer = tf.train.adam(1e-3);
   const x = tf.randomNormal([b, h, w, 3]);
   const y = tf.tidy(() => tf.cast(tf.greater(tf.randomUniform([b, heads.length]), 0.5), 'float32')) as tf.Tensor2D;
+  // --optimizer fused: the project's Adam as one fused kernel per variable (src/engine/fused-adam.ts);
+  // --optimizer tfjs: tf.train.adam (what the earlier numbers used).
+  const vars = model.trainableWeights.map((v) => v.read() as tf.Variable);
+  const slots = args.optimizer === 'fused' ? vars.map((v) => tf.tidy(() => ({ m: tf.variable(tf.zerosLike(v)), v: tf.variable(tf.zerosLike(v)) }))) : [];
+  let t = 0;
   try {
+    const lossFn = () => headsLoss(model.apply(x, { training: true }) as tf.Tensor[], y, heads);
     const step = () => {
-      const loss = optimizer.minimize(() => headsLoss(model.apply(x, { training: true }) as tf.Tensor[], y, heads), true)!;
+      if (args.optimizer === 'fused') {
+        const { value, grads } = tf.variableGrads(lossFn, vars);
+        t++;
+        vars.forEach((v, i) => fusedAdamUpdate(v, grads[v.name]!, slots[i]!, { learningRate: 1e-3, t }));
+        value.dataSync();
+        tf.dispose([value, ...Object.values(grads)]);
+        return;
+      }
+      const loss = optimizer.minimize(lossFn, true)!;
       loss.dataSync();
       loss.dispose();
     };
@@ -85,7 +103,7 @@ function measure(h: number, w: number, b: number): Speed {
   } finally {
     model.dispose();
     optimizer.dispose();
-    tf.dispose([x, y]);
+    tf.dispose([x, y, ...slots.flatMap((sl) => [sl.m, sl.v])]);
   }
 }
 
@@ -206,5 +224,5 @@ for (const r of rows) {
     ratio(r.speed?.fused, r.torch?.infer).padStart(12)].join(' '));
 }
 mkdirSync(dirname(args.out!), { recursive: true });
-writeFileSync(args.out!, JSON.stringify({ date: new Date().toISOString(), steps, warmup, threads, rounds, rows }, null, 2));
+writeFileSync(args.out!, JSON.stringify({ date: new Date().toISOString(), steps, warmup, threads, rounds, optimizer: args.optimizer, rows }, null, 2));
 console.log(`\nwritten ${args.out}`);

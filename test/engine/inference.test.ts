@@ -15,10 +15,11 @@ import { randomValues } from './helpers.ts';
 function randomizeBatchNorms(model: tf.LayersModel, seed: number): void {
   for (const layer of model.layers) {
     if (layer.getClassName() !== 'BatchNormalization') continue;
-    const values = layer.getWeights().map((w, i) => {
-      const r = randomValues(w.size, seed++ * 7 + i);
-      const v = w.name.includes('variance') ? r.map((u) => 1 + 0.5 * u) : r.map((u) => 0.5 * u);
-      return tf.tensor(v, w.shape);
+    const values = layer.weights.map((w, i) => {
+      const size = w.shape.reduce((a: number, b) => a * (b ?? 1), 1);
+      const r = randomValues(size, seed++ * 7 + i);
+      const v = w.originalName.includes('variance') ? r.map((u) => 1 + 0.5 * u) : r.map((u) => 0.5 * u);
+      return tf.tensor(v, w.shape as number[]);
     });
     layer.setWeights(values);
     tf.dispose(values);
@@ -41,7 +42,7 @@ function relativeError(got: tf.Tensor[], want: tf.Tensor[]): number {
 }
 
 /** Compiles `model`, checks outputs vs model.predict and that nothing leaks; returns the summary. */
-function check(model: tf.LayersModel, input: number[]): string[] {
+function check(model: tf.LayersModel, input: [number, number, number, number]): string[] {
   const start = tf.memory().numTensors;
   const x = tf.tensor(randomValues(input.reduce((a, b) => a * b, 1), 5), input) as tf.Tensor4D;
   const compiled = compileInference(model);

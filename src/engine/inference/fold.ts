@@ -60,14 +60,11 @@ export interface Folded {
  * Without an affine map the kernel is kept as is (a clone, so the plan owns every tensor).
  */
 export function foldConv(kernel: tf.Tensor4D, bias: tf.Tensor1D | null, affine: Affine | null, depthwise: boolean): Folded {
-  return tf.tidy(() => {
-    if (!affine) return { filter: tf.keep(kernel.clone()), bias: bias ? tf.keep(bias.clone()) : null };
-    const [, , cin, last] = kernel.shape;
-    const scale = depthwise ? affine.scale.reshape([cin, last]) : affine.scale;
-    const filter = tf.mul(kernel, scale) as tf.Tensor4D;
-    const b = bias ? tf.add(tf.mul(bias, affine.scale), affine.shift) : affine.shift.clone();
-    return { filter: tf.keep(filter), bias: tf.keep(b as tf.Tensor1D) };
-  });
+  if (!affine) return { filter: kernel.clone(), bias: bias ? bias.clone() : null };
+  const [, , cin, last] = kernel.shape;
+  const filter = tf.tidy(() => tf.mul(kernel, depthwise ? affine.scale.reshape([cin, last]) : affine.scale) as tf.Tensor4D);
+  const b = tf.tidy(() => (bias ? tf.add(tf.mul(bias, affine.scale), affine.shift) : affine.shift.clone()) as tf.Tensor1D);
+  return { filter, bias: b };
 }
 
 /** Channels [c0, c0 + n) of an affine map (owned by the caller), or null. */
