@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { fromPackageRoot } from '../stage/package-root.ts';
 import { registerExtras } from './commands/extras.ts';
+import { registerGc } from './commands/gc.ts';
 import { registerInit } from './commands/init.ts';
 import { registerInspect } from './commands/inspect.ts';
 import { registerRun } from './commands/run.ts';
@@ -33,6 +34,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   registerStages(program, io);
   registerInit(program, io);
   registerExtras(program, io);
+  registerGc(program, io);
   return program;
 }
 
