@@ -53,6 +53,8 @@ export interface RunSummary {
   errors: Map<string, unknown>;
   interrupted: boolean;
   lockFile: string;
+  /** Absolute folder of the stage logs (`<working folder>/logs/<pipeline name>`). */
+  logDir: string;
   /** Non-fatal problems (e.g. imports the code identity could not follow). */
   warnings: string[];
 }
@@ -70,8 +72,12 @@ export async function planPipeline(file: string, options: RunOptions = {}): Prom
   return { ws, plan };
 }
 
+function logDir(ws: Workspace): string {
+  return path.join(ws.pipeline.dir, 'logs', ws.pipeline.name);
+}
+
 function openLog(ws: Workspace, id: string): { write(line: string): void; close(): void } {
-  const file = path.join(ws.pipeline.dir, 'logs', ws.pipeline.name, `${id}.log`);
+  const file = path.join(logDir(ws), `${id}.log`);
   mkdirSync(path.dirname(file), { recursive: true });
   const fd = openSync(file, 'w');
   return {
@@ -85,7 +91,7 @@ export async function runPipeline(file: string, options: RunOptions = {}): Promi
   const release = options.dryRun ? () => {} : acquireRunLock(path.join(workingDir(file), '.mlc'), file);
   try {
     const { ws, plan } = await planPipeline(file, options);
-    const summary: RunSummary = { plan, results: new Map(), failed: [], errors: new Map(), interrupted: false, lockFile: ws.lockFile, warnings: ws.code.warnings };
+    const summary: RunSummary = { plan, results: new Map(), failed: [], errors: new Map(), interrupted: false, lockFile: ws.lockFile, logDir: logDir(ws), warnings: ws.code.warnings };
     if (options.dryRun) return summary;
     return await execute(ws, plan, summary, options);
   } finally {

@@ -60,6 +60,14 @@ describe('wdir', () => {
     const edited = await cli(['run', 'pipelines/p.yaml'], dir);
     expect(edited.ran).toEqual(['gen', 'copy']);
     expect(readFileSync(path.join(dir, 'models/copy.txt'), 'utf8')).toBe('RAW-gen!');
+
+    // A failure points at its log in the working folder, under the pipeline's name.
+    writeFileSync(path.join(dir, 'pipelines/f.yaml'), 'wdir: ..\nname: fancy\nstages:\n  x: { cmd: "echo partial > x.txt; exit 2", shell: true, outs: [x.txt] }\n');
+    const failed = await cli(['run', 'pipelines/f.yaml'], dir);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain('log: logs/fancy/x.log');
+    expect(readFileSync(path.join(dir, 'logs/fancy/x.log'), 'utf8')).toContain('# failed: stage x: command exited with code 2');
+    expect(readFileSync(path.join(dir, '.mlc/failed/x/x.txt'), 'utf8')).toBe('partial\n');
   });
 
   it('defaults to the pipeline file folder; a wdir that is not a folder is a positioned error', async () => {

@@ -20,6 +20,12 @@ interface RunFlags {
   plain?: boolean;
 }
 
+/** A path relative to the current folder when inside it, else absolute. */
+function shown(abs: string): string {
+  const rel = path.relative(process.cwd(), abs);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : abs;
+}
+
 export function registerRun(program: Command, io: CliIO, setExit: (code: number) => void): void {
   program
     .command('run')
@@ -73,7 +79,7 @@ export function registerRun(program: Command, io: CliIO, setExit: (code: number)
         io.out(`done: ${count('ok')} ran, ${count('restored')} restored, ${count('skipped')} up to date, ${summary.failed.length} failed, ${count('not-run')} not run`);
         for (const id of summary.failed) {
           const e = summary.errors.get(id) as { message: string; hint?: string };
-          io.err(`✖ ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}\n  log: ${path.join('logs', path.basename(file).replace(/\.[^.]+$/, ''), `${id}.log`)}`);
+          io.err(`✖ ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}\n  log: ${shown(path.join(summary.logDir, `${id}.log`))}`);
         }
         if (summary.interrupted) setExit(130);
         else if (summary.failed.length) setExit(1);
