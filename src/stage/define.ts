@@ -8,7 +8,8 @@
  * - `params` is a TypeBox schema: the single source of truth for validation, defaults (ajv
  *   `useDefaults`), the TS type (`Static<typeof params>`), `mlc-pipe stages` and the README.
  *   Every field has a `description` ending "Defaults to …".
- * - `inputs`/`outputs` are paths relative to the pipeline file's folder (files or folders).
+ * - `inputs`/`outputs` are paths relative to the pipeline's working folder (`wdir:`, by default
+ *   the pipeline file's folder), files or folders.
  *   The runner hashes inputs for the cache and edges of the DAG; a stage writes each output
  *   through `ctx.out(path)`, a temporary path the runner renames into place only on success.
  * - `run` may execute in another process (the executor decides), so it must only use `ctx`.
@@ -27,11 +28,11 @@ export interface StageContext<P> {
   readonly id: string;
   /** Params after defaults and `${var}` interpolation, validated against the schema. */
   readonly params: P;
-  /** Absolute folder of the pipeline file; relative paths resolve against it. */
+  /** Absolute working folder of the pipeline (`wdir:`, by default the pipeline file's folder); relative paths resolve against it. */
   readonly cwd: string;
   /** Absolute temp path to write the declared output `declared` to (renamed into place on success). */
   out(declared: string): string;
-  /** Absolute path of an input or any path relative to the pipeline folder. */
+  /** Absolute path of an input or any path relative to the working folder. */
   path(relative: string): string;
   /** A line for the stage log (`logs/<pipeline>/<stage>.log`) and the task view. */
   log(message: string): void;
@@ -55,9 +56,9 @@ export interface StageSpec<S extends TObject> {
   description: string;
   /** TypeBox object schema of the `with:` block. */
   params: S;
-  /** Paths read (relative to the pipeline folder). */
+  /** Paths read (relative to the working folder). */
   inputs(params: Static<S>): string[];
-  /** Paths written (relative to the pipeline folder). */
+  /** Paths written (relative to the working folder). */
   outputs(params: Static<S>): string[];
   /** Resources the scheduler reserves while the stage runs. Defaults to `{ cpu: 1 }`. */
   resources?: StageResources | ((params: Static<S>) => StageResources);
