@@ -68,14 +68,14 @@ function measure(h: number, w: number, b: number): Speed {
   // --optimizer tfjs: tf.train.adam (what the earlier numbers used).
   const vars = model.trainableWeights.map((v) => v.read() as tf.Variable);
   const slots = args.optimizer === 'fused' ? vars.map((v) => tf.tidy(() => ({ m: tf.variable(tf.zerosLike(v)), v: tf.variable(tf.zerosLike(v)) }))) : [];
-  let t = 0;
+  let adamStep = 0;
   try {
     const lossFn = () => headsLoss(model.apply(x, { training: true }) as tf.Tensor[], y, heads);
     const step = () => {
       if (args.optimizer === 'fused') {
         const { value, grads } = tf.variableGrads(lossFn, vars);
-        t++;
-        vars.forEach((v, i) => fusedAdamUpdate(v, grads[v.name]!, slots[i]!, { learningRate: 1e-3, t }));
+        adamStep++;
+        vars.forEach((v, i) => fusedAdamUpdate(v, grads[v.name]!, slots[i]!, { learningRate: 1e-3, t: adamStep }));
         value.dataSync();
         tf.dispose([value, ...Object.values(grads)]);
         return;
