@@ -20,6 +20,10 @@ const params = Type.Object(
     classes: Type.String({ description: 'classes.json with the heads. Defaults to data/demo/classes.json.', default: 'data/demo/classes.json' }),
     model: Type.String({ description: 'Backbone: resnet18, resnet18-v2, resnext18, mobilenet-v2 or mixnet18. Defaults to resnet18.', default: 'resnet18' }),
     width_multiplier: Num('Channel width multiplier of the backbone (e.g. 0.125 for a tiny model). Defaults to 1.', 1, { exclusiveMinimum: 0 }),
+    kernel_init: Type.Union([Type.Literal('he_normal'), Type.Literal('torch')], {
+      description: "Kernel initialisation: he_normal (the seed's recipe) or torch (PyTorch's defaults, U(±1/√fan_in) for conv/dense kernels and dense biases). Defaults to he_normal.",
+      default: 'he_normal',
+    }),
     bn_momentum: Num('BatchNormalization momentum (Keras convention; PyTorch 0.1 = 0.9 here). Defaults to 0.9.', 0.9, { minimum: 0, maximum: 1 }),
     bn_epsilon: Num('BatchNormalization epsilon. Defaults to 1e-5.', 1e-5, { exclusiveMinimum: 0 }),
     height: Int('Input height in pixels. Defaults to 48.', 48, { minimum: 8 }),

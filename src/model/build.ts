@@ -6,7 +6,7 @@
 import { tf } from '../engine/tf.ts';
 import { ConfigError } from '../errors.ts';
 import { headUnits, type HeadSpec } from './heads.ts';
-import { Builder, type BuilderOptions } from './builder.ts';
+import { Builder, kernelInitializer, type BuilderOptions } from './builder.ts';
 import { resnet18 } from './backbones/resnet18.ts';
 import { resnet18v2 } from './backbones/resnet18-v2.ts';
 import { resnext18 } from './backbones/resnext18.ts';
@@ -47,10 +47,17 @@ export function buildModel(name: string, options: BuildModelOptions): tf.LayersM
   const input = tf.input({ shape: options.inputShape, name: 'image' });
   const features = backbone(b, input, { width: options.width });
   const pooled = tf.layers.globalAveragePooling2d({ name: 'gap' }).apply(features) as tf.SymbolicTensor;
+  const fanIn = pooled.shape[1] as number;
+  const torch = b.kernelInit === 'torch';
   const outputs = options.heads.map(
     (h, i) =>
       tf.layers
-        .dense({ units: headUnits(h), kernelInitializer: tf.initializers.glorotUniform({ seed: b.nextSeed() }), name: headLayerName(h, i) })
+        .dense({
+          units: headUnits(h),
+          kernelInitializer: torch ? kernelInitializer('torch', b.nextSeed()) : tf.initializers.glorotUniform({ seed: b.nextSeed() }),
+          biasInitializer: torch ? tf.initializers.randomUniform({ minval: -1 / Math.sqrt(fanIn), maxval: 1 / Math.sqrt(fanIn), seed: b.nextSeed() }) : 'zeros',
+          name: headLayerName(h, i),
+        })
         .apply(pooled) as tf.SymbolicTensor,
   );
   return tf.model({ inputs: input, outputs, name });

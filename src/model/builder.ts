@@ -18,12 +18,26 @@ export interface BuilderOptions {
   bnMomentum?: number;
   /** BatchNormalization epsilon. Defaults to 1e-5. */
   bnEpsilon?: number;
+  /**
+   * Kernel initialisation: `he_normal` (the seed's recipe) or `torch` (PyTorch's defaults:
+   * U(±1/√fan_in) for conv and dense kernels and dense biases). Defaults to he_normal.
+   */
+  kernelInit?: KernelInit;
+}
+
+export type KernelInit = 'he_normal' | 'torch';
+
+/** The kernel initializer for `init` with `seed` (never 0: tfjs reads 0 as unseeded). */
+export function kernelInitializer(init: KernelInit, seed: number): ReturnType<typeof tf.initializers.heNormal> {
+  // VarianceScaling uniform: limit = √(3·scale/fan_in); scale 1/3 gives PyTorch's U(±1/√fan_in).
+  return init === 'torch' ? tf.initializers.varianceScaling({ scale: 1 / 3, mode: 'fanIn', distribution: 'uniform', seed }) : tf.initializers.heNormal({ seed });
 }
 
 /** Hands out unique layer names and per-layer initializer seeds, in build order. */
 export class Builder {
   readonly bnMomentum: number;
   readonly bnEpsilon: number;
+  readonly kernelInit: KernelInit;
   private seed: number;
   private counts = new Map<string, number>();
 
@@ -32,6 +46,7 @@ export class Builder {
     this.seed = Math.abs(options.seed ?? 0) * 100_003 + 1;
     this.bnMomentum = options.bnMomentum ?? 0.9;
     this.bnEpsilon = options.bnEpsilon ?? 1e-5;
+    this.kernelInit = options.kernelInit ?? 'he_normal';
   }
 
   /** A fresh seed for the next initializer. */
@@ -46,8 +61,9 @@ export class Builder {
     return n === 0 ? prefix : `${prefix}_${n}`;
   }
 
+  /** The next conv kernel initializer (he-normal or PyTorch's, see `kernelInit`). */
   heNormal(): ReturnType<typeof tf.initializers.heNormal> {
-    return tf.initializers.heNormal({ seed: this.nextSeed() });
+    return kernelInitializer(this.kernelInit, this.nextSeed());
   }
 
   /** 2-D convolution without bias. Strided convs pad explicitly like PyTorch (k//2 each side). */

@@ -78,7 +78,7 @@ export async function runTraining(ctx: StageContext<TrainParams>): Promise<Stage
       }
       ctx.log(`fine-tuning from ${p.init_from}`);
     } else {
-      model = buildModel(p.model, { inputShape, heads, width: p.width_multiplier, seed: p.seed, bnMomentum: p.bn_momentum, bnEpsilon: p.bn_epsilon });
+      model = buildModel(p.model, { inputShape, heads, width: p.width_multiplier, seed: p.seed, bnMomentum: p.bn_momentum, bnEpsilon: p.bn_epsilon, kernelInit: p.kernel_init });
     }
     ctx.log(`${p.model}: ${model.countParams().toLocaleString('en')} parameters, engine ${engine.backend}`);
 

@@ -61,6 +61,37 @@ describe('resnet18', () => {
   }
 });
 
+describe('kernel_init', () => {
+  it("torch: conv and dense kernels U(±1/√fan_in) (std 1/√(3·fan_in)), dense bias too; he_normal: std ≈ √(2/fan_in)·0.88 (truncated)", () => {
+    const t = buildModel('resnext18', { inputShape: [16, 16, 3], heads, kernelInit: 'torch', seed: 1 });
+    const h = buildModel('resnext18', { inputShape: [16, 16, 3], heads, seed: 1 });
+    const stats = (w: tf.Tensor) => {
+      const v = Array.from(w.dataSync());
+      const mean = v.reduce((a, b) => a + b, 0) / v.length;
+      return { max: v.reduce((a, b) => Math.max(a, Math.abs(b)), 0), std: Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length) };
+    };
+    // s4b1_a_conv: 3×3×256 fan-in, 256·512·9 weights
+    const fanIn = 9 * 256;
+    const kt = stats(t.getLayer('s4b1_a_conv').getWeights()[0]!);
+    expect(kt.max).toBeLessThanOrEqual(1 / Math.sqrt(fanIn));
+    expect(kt.std).toBeCloseTo(1 / Math.sqrt(3 * fanIn), 3);
+    const kh = stats(h.getLayer('s4b1_a_conv').getWeights()[0]!);
+    expect(kh.std / Math.sqrt(2 / fanIn)).toBeGreaterThan(0.85);
+    expect(kh.std / Math.sqrt(2 / fanIn)).toBeLessThan(0.9);
+    // mixed grouped conv, part 0 (512 channels in 32 groups of 16; kernel 3 → fan-in 9·16)
+    const km = stats(t.getLayer('s4b1_b_mixconv').getWeights()[0]!);
+    expect(km.max).toBeLessThanOrEqual(1 / Math.sqrt(9 * 16));
+    expect(km.max).toBeGreaterThan(0.9 / Math.sqrt(9 * 16));
+    const [dk, db] = t.getLayer('head0_digit').getWeights();
+    expect(stats(dk!).max).toBeLessThanOrEqual(1 / Math.sqrt(512));
+    expect(stats(db!).max).toBeGreaterThan(0);
+    expect(stats(h.getLayer('head0_digit').getWeights()[1]!).max).toBe(0);
+    expect(t.getLayer('s4b1_b_mixconv').getConfig().kernelInit).toBe('torch');
+    t.dispose();
+    h.dispose();
+  });
+});
+
 describe('every backbone', () => {
   for (const name of Object.keys(BACKBONES)) {
     it(`${name} builds for 48×144 and 20×36 and outputs logits per head`, () => {

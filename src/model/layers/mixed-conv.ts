@@ -6,6 +6,7 @@
  * inside `call` (gradients flow through slice/concat).
  */
 import { tf } from '../../engine/tf.ts';
+import { kernelInitializer } from '../builder.ts';
 
 export interface MixedConvPart {
   /** Channels of the input (and output) this part covers. */
@@ -21,6 +22,8 @@ export interface MixedConv2DArgs {
   parts: MixedConvPart[];
   /** Stride of every part. Defaults to 1. */
   strides?: number;
+  /** Kernel initialisation, see BuilderOptions.kernelInit. Defaults to he_normal. */
+  kernelInit?: 'he_normal' | 'torch';
   /** Seed of the he-normal initializer of part i is `seed + i + 1` (never 0: tfjs reads 0 as unseeded). Defaults to 0. */
   seed?: number;
   name?: string;
@@ -32,6 +35,7 @@ export class MixedConv2D extends tf.layers.Layer {
   readonly parts: MixedConvPart[];
   readonly strides: number;
   readonly seed: number;
+  readonly kernelInit: 'he_normal' | 'torch';
   private kernels: tf.LayerVariable[] = [];
 
   constructor(args: MixedConv2DArgs) {
@@ -42,6 +46,7 @@ export class MixedConv2D extends tf.layers.Layer {
     this.parts = args.parts.map((p) => ({ ...p }));
     this.strides = args.strides ?? 1;
     this.seed = args.seed ?? 0;
+    this.kernelInit = args.kernelInit ?? 'he_normal';
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
@@ -52,7 +57,7 @@ export class MixedConv2D extends tf.layers.Layer {
     this.kernels = this.parts.map((p, i) => {
       const depthwise = p.groups === p.channels;
       const kshape = depthwise ? [p.kernel, p.kernel, p.channels, 1] : [p.kernel, p.kernel, p.channels / p.groups, p.channels];
-      return this.addWeight(`kernel_${i}`, kshape, 'float32', tf.initializers.heNormal({ seed: this.seed + i + 1 }));
+      return this.addWeight(`kernel_${i}`, kshape, 'float32', kernelInitializer(this.kernelInit, this.seed + i + 1));
     });
     this.built = true;
   }
@@ -90,6 +95,6 @@ export class MixedConv2D extends tf.layers.Layer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), parts: this.parts.map((p) => ({ ...p })), strides: this.strides, seed: this.seed };
+    return { ...super.getConfig(), parts: this.parts.map((p) => ({ ...p })), strides: this.strides, seed: this.seed, kernelInit: this.kernelInit };
   }
 }
