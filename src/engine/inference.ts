@@ -54,16 +54,39 @@ function channelsLast(layer: LayerNode): boolean {
   return f == null || f === 'channelsLast';
 }
 
-/** Compiles `model` (a functional LayersModel with one 4-D input) into a fused inference plan. */
+/** Why the plan cannot walk `model`'s graph (then model.predict runs it whole), or null. */
+function unsupportedGraph(model: tf.LayersModel): string | null {
+  if (model.inputs.length !== 1) return `${model.inputs.length} inputs`;
+  for (const l of model.layers as unknown as LayerNode[]) {
+    if (l.inboundNodes.length !== 1) return `layer ${l.name} is used ${l.inboundNodes.length} times (shared layer)`;
+  }
+  const multi = model.outputs.find((o) => (o.outputTensorIndex ?? 0) !== 0 || (o.nodeIndex ?? 0) !== 0);
+  return multi ? `output ${multi.name} is not a single-output layer's first node` : null;
+}
+
+/**
+ * Compiles `model` (a functional LayersModel with one 4-D input) into a fused inference plan.
+ * Graphs it cannot walk (several inputs, shared layers) run through model.predict unchanged;
+ * `summary` then says why.
+ */
 export function compileInference(model: tf.LayersModel): CompiledInference {
+  const why = unsupportedGraph(model);
+  if (why) {
+    return {
+      summary: [`model.predict: ${why}`],
+      predict: (x) => tf.tidy(() => {
+        const out = model.predict(x);
+        return (Array.isArray(out) ? out : [out]).map((t) => t.clone());
+      }),
+      dispose: () => {},
+    };
+  }
   const layers = model.layers as unknown as LayerNode[];
-  if (model.inputs.length !== 1) throw new Error(`compileInference: model ${model.name} has ${model.inputs.length} inputs; only one is supported`);
   const inputName = (model.inputs[0]!.sourceLayer as unknown as LayerNode).name;
   const outputNames = model.outputs.map((o) => (o.sourceLayer as unknown as LayerNode).name);
   const inNames = new Map<string, string[]>();
   const consumers = new Map<string, string[]>();
   for (const l of layers) {
-    if (l.inboundNodes.length !== 1) throw new Error(`compileInference: layer ${l.name} is used ${l.inboundNodes.length} times; shared layers are not supported`);
     const ins = l.inboundNodes[0]!.inboundLayers.map((p) => p.name);
     inNames.set(l.name, ins);
     for (const p of ins) consumers.set(p, [...(consumers.get(p) ?? []), l.name]);

@@ -110,5 +110,17 @@ for (const backend of ['wasm', 'cpu'] as const) {
         model.dispose();
       }
     });
+
+    it('runs graphs it cannot walk (a shared layer) through model.predict', () => {
+      const input = tf.input({ shape: [6, 6, 2] });
+      const shared = tf.layers.conv2d({ filters: 2, kernelSize: 3, padding: 'same', kernelInitializer: tf.initializers.heNormal({ seed: 5 }) });
+      const y = shared.apply(shared.apply(input)) as tf.SymbolicTensor;
+      const model = tf.model({ inputs: input, outputs: y });
+      try {
+        expect(check(model, [1, 6, 6, 2])).toEqual([expect.stringMatching(/^model.predict: layer .* is used 2 times/)]);
+      } finally {
+        model.dispose();
+      }
+    });
   });
 }
