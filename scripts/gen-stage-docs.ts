@@ -1,28 +1,38 @@
 /**
- * Writes docs/stages.md from the built-in stages' params schemas (the same text as
+ * Writes docs/stages.md and the README's stage reference (between `<!-- stages:start -->` and
+ * `<!-- stages:end -->`) from the built-in stages' params schemas (the same text as
  * `mlc-pipe stages --markdown`).
  *
- *   npx tsx scripts/gen-stage-docs.ts          # write docs/stages.md
- *   npx tsx scripts/gen-stage-docs.ts --check  # exit 1 if docs/stages.md is out of date
+ *   npx tsx scripts/gen-stage-docs.ts          # write both
+ *   npx tsx scripts/gen-stage-docs.ts --check  # exit 1 if either is out of date
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { formatStageDocsMarkdown, stageDocs } from '../src/cli/stage-docs.ts';
+import { formatReadmeStageSection, formatStageDocsMarkdown, spliceReadmeStageSection, stageDocs } from '../src/cli/stage-docs.ts';
 
-const target = fileURLToPath(new URL('../docs/stages.md', import.meta.url));
-const text = formatStageDocsMarkdown(await stageDocs());
-if (process.argv.includes('--check')) {
-  let current = '';
+const docsFile = fileURLToPath(new URL('../docs/stages.md', import.meta.url));
+const readmeFile = fileURLToPath(new URL('../README.md', import.meta.url));
+const docs = await stageDocs();
+const read = (f: string): string => {
   try {
-    current = readFileSync(target, 'utf8');
+    return readFileSync(f, 'utf8');
   } catch {
-    // missing counts as out of date
+    return ''; // missing counts as out of date
   }
-  if (current !== text) {
-    process.stderr.write('docs/stages.md is out of date: run npx tsx scripts/gen-stage-docs.ts\n');
+};
+const targets: [string, string][] = [
+  [docsFile, formatStageDocsMarkdown(docs)],
+  [readmeFile, spliceReadmeStageSection(read(readmeFile), formatReadmeStageSection(docs))],
+];
+if (process.argv.includes('--check')) {
+  const stale = targets.filter(([f, text]) => read(f) !== text).map(([f]) => f);
+  if (stale.length) {
+    process.stderr.write(`out of date: ${stale.join(', ')}: run npx tsx scripts/gen-stage-docs.ts\n`);
     process.exit(1);
   }
 } else {
-  writeFileSync(target, text);
-  process.stdout.write(`wrote ${target}\n`);
+  for (const [f, text] of targets) {
+    writeFileSync(f, text);
+    process.stdout.write(`wrote ${f}\n`);
+  }
 }

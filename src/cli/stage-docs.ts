@@ -106,3 +106,27 @@ export function formatStageDocsMarkdown(docs: readonly StageDoc[]): string {
   }
   return `${parts.join('\n')}\n`;
 }
+
+export const README_STAGES_START = '<!-- stages:start -->';
+export const README_STAGES_END = '<!-- stages:end -->';
+
+/**
+ * The README's "Stage reference" section body: the same text as docs/stages.md without its title,
+ * headings one level down.
+ */
+export function formatReadmeStageSection(docs: readonly StageDoc[]): string {
+  return formatStageDocsMarkdown(docs)
+    .split('\n')
+    .filter((l) => !l.startsWith('# '))
+    .map((l) => (l.startsWith('## ') ? `#${l}` : l))
+    .join('\n')
+    .trim();
+}
+
+/** README text with the section between the stage markers replaced; throws when a marker is missing. */
+export function spliceReadmeStageSection(readme: string, section: string): string {
+  const a = readme.indexOf(README_STAGES_START);
+  const b = readme.indexOf(README_STAGES_END);
+  if (a < 0 || b < a) throw new Error(`README.md needs the markers ${README_STAGES_START} and ${README_STAGES_END}, in that order`);
+  return `${readme.slice(0, a + README_STAGES_START.length)}\n${section}\n${readme.slice(b)}`;
+}
