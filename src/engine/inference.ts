@@ -49,6 +49,13 @@ function ownActivation(layer: LayerNode): FusedActivation | null {
 
 const CONVS = new Set(['Conv2D', 'DepthwiseConv2D', 'MixedConv2D']);
 
+/** A MixedConv2D whose structure matches what mixedConvStep expects (one kernel per part, numeric stride). */
+function knownMixedConv(layer: LayerNode): boolean {
+  const m = layer as unknown as { parts?: Array<{ channels: number; kernel: number; groups: number }>; strides?: unknown };
+  return Array.isArray(m.parts) && typeof m.strides === 'number' && layer.weights.length === m.parts.length &&
+    m.parts.every((p, i) => layer.weights[i]!.read().shape[0] === p.kernel);
+}
+
 function channelsLast(layer: LayerNode): boolean {
   const f = layer.getConfig().dataFormat;
   return f == null || f === 'channelsLast';
@@ -115,7 +122,7 @@ export function compileInference(model: tf.LayersModel): CompiledInference {
       let ins = inNames.get(layer.name)!;
       let step: Step | null = null;
       let kind = '';
-      if (CONVS.has(cls) && channelsLast(layer) && ownActivation(layer)) {
+      if (CONVS.has(cls) && channelsLast(layer) && ownActivation(layer) && (cls !== 'MixedConv2D' || knownMixedConv(layer))) {
         const group = [layer.name];
         // A ZeroPadding2D feeding only this 'valid' conv becomes the conv's explicit padding.
         let extraPad: number[][] | null = null;
