@@ -39,22 +39,29 @@ function concat(parts: ArrayLike<number>[], Ctor: Float32ArrayConstructor | Int3
 export async function inferAll(model: TF.LayersModel, heads: HeadSpec[], loader: Loader, options: InferOptions): Promise<Inference> {
   const { tf } = await import('../engine/tf.ts');
   const { predictProbs } = await import('../model/predict.ts');
+  const { compileInference } = await import('../engine/inference.ts');
   const perHead: Float32Array[][] = heads.map(() => []);
   const labels: Int32Array[] = [];
   const paths: string[] = [];
   let done = 0;
-  for await (const batch of loader.epoch(0)) {
-    if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
-    const x = tf.tensor4d(batch.images, [batch.size, options.height, options.width, options.channels]);
-    try {
-      predictProbs(model, heads, x).forEach((p, h) => perHead[h]!.push(Float32Array.from(p)));
-    } finally {
-      x.dispose();
+  // BN folded into fused conv kernels once; the weights do not change during a pass.
+  const compiled = compileInference(model);
+  try {
+    for await (const batch of loader.epoch(0)) {
+      if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
+      const x = tf.tensor4d(batch.images, [batch.size, options.height, options.width, options.channels]);
+      try {
+        predictProbs(model, heads, x, compiled).forEach((p, h) => perHead[h]!.push(Float32Array.from(p)));
+      } finally {
+        x.dispose();
+      }
+      labels.push(batch.labels);
+      paths.push(...batch.paths);
+      done += batch.size;
+      options.progress?.(done, loader.count);
     }
-    labels.push(batch.labels);
-    paths.push(...batch.paths);
-    done += batch.size;
-    options.progress?.(done, loader.count);
+  } finally {
+    compiled.dispose();
   }
   return {
     probs: perHead.map((parts) => concat(parts, Float32Array) as Float32Array),

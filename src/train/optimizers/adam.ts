@@ -3,6 +3,7 @@
  *   m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  AMSGrad: v̄ ← max(v̄, v) and v̄ replaces v below;
  *   w ← w − lr · (m / (1−β1^t)) / (√(v / (1−β2^t)) + ε).
  */
+import { fusedAdamUpdate } from '../../engine/fused-adam.ts';
 import { tf } from '../../engine/tf.ts';
 import { TrainOptimizer, type OptimizerArgs } from './base.ts';
 
@@ -45,11 +46,10 @@ export class Adam extends TrainOptimizer {
     }
     return { m, v: vv };
   }
+  /** One fused pass over w, g, m, v (and v̄) per variable (src/engine/fused-adam.ts); RAdam keeps `moments`. */
   protected update(w: tf.Variable, g: tf.Tensor, t: number): void {
-    const { m, v } = this.moments(w, g);
-    const mHat = m.div(1 - this.beta1 ** t);
-    const vHat = v.div(1 - this.beta2 ** t);
-    w.assign(w.sub(mHat.div(vHat.sqrt().add(this.epsilon)).mul(this.learningRate)));
+    const slots = { m: this.slot(w, 'm'), v: this.slot(w, 'v'), ...(this.amsgrad ? { vmax: this.slot(w, 'vmax') } : {}) };
+    fusedAdamUpdate(w, g, slots, { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, t });
   }
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, amsgrad: this.amsgrad };
