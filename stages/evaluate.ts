@@ -46,7 +46,7 @@ export default defineStage({
     const p = ctx.params;
     const { basename, dirname, join } = await import('node:path');
     const { initEngine } = await import('../src/engine/index.ts');
-    const { loadTrainedModel } = await import('../src/model/io.ts');
+    const { loadTrainedModel, loaderInputOptions } = await import('../src/model/io.ts');
     const { createLoader } = await import('../src/data/loader.ts');
     const { inferAll } = await import('../src/report/infer.ts');
     const { writeReport } = await import('../src/report/write.ts');
@@ -70,11 +70,7 @@ export default defineStage({
         tfrecords,
         root,
         heads: heads.length,
-        height: input.height,
-        width: input.width,
-        channels,
-        channelOrder: input.channelOrder,
-        whiten: input.whiten,
+        ...loaderInputOptions(input),
         batchSize: p.batch_size,
         shuffle: false,
         augment: false,

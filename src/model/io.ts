@@ -25,6 +25,11 @@ export interface InputConfig {
   whiten: boolean;
 }
 
+/** The loader settings (`createLoader` options) that feed a model its expected input. */
+export function loaderInputOptions(input: InputConfig): InputConfig {
+  return { height: input.height, width: input.width, channels: input.channels ?? 3, channelOrder: input.channelOrder, whiten: input.whiten };
+}
+
 /** The resolved training config stored as config.json; `input` is required, the rest is free-form. */
 export interface TrainedModelConfig {
   input: InputConfig;

@@ -114,7 +114,7 @@ export async function predict(options: PredictOptions): Promise<PredictionRow[]>
   const images = await listImages(inputs);
   if (images.length === 0) throw new DataError(`no image files (${IMAGE_EXTENSIONS.join(' ')}) in ${inputs.join(', ') || 'the given inputs (none)'}`);
   const { initEngine } = await import('../engine/index.ts');
-  const { loadTrainedModel } = await import('../model/io.ts');
+  const { loadTrainedModel, loaderInputOptions } = await import('../model/io.ts');
   const { createLoader } = await import('../data/loader.ts');
   const { inferAll } = await import('./infer.ts');
   await initEngine({ engine: options.engine ?? 'auto', log: options.log });
@@ -130,11 +130,7 @@ export async function predict(options: PredictOptions): Promise<PredictionRow[]>
       labels: list,
       root: tmp,
       heads: heads.length,
-      height: input.height,
-      width: input.width,
-      channels,
-      channelOrder: input.channelOrder,
-      whiten: input.whiten,
+      ...loaderInputOptions(input),
       batchSize: options.batchSize ?? 32,
     });
     let result;

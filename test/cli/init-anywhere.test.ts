@@ -21,7 +21,7 @@ describe('mlc-pipe init outside the package', () => {
       Object.assign(process.env, env);
       try {
         const r = await cli(['run', 'pipeline.yaml', '--stage', 'hello'], dir);
-        expect(r.code, r.out + r.err).toBe(0);
+        expect(r.code, r.stdout + r.stderr).toBe(0);
       } finally {
         process.env = prev;
       }
