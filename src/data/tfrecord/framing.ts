@@ -65,17 +65,21 @@ function corrupt(file: string, offset: number, what: string): DataError {
   });
 }
 
+/** Opens a shard for reading; a failure is a DataError naming the shard. */
+async function openShard(file: string): Promise<FileHandle> {
+  try {
+    return await open(file, 'r');
+  } catch (err) {
+    throw new DataError(`cannot open TFRecord shard: ${(err as Error).message}`, { file }, { cause: err });
+  }
+}
+
 /**
  * Reads every record of a shard, verifying both CRCs. Throws a DataError naming the shard and the
  * byte offset of the first bad record.
  */
 export async function* readRecords(file: string): AsyncGenerator<RawRecord> {
-  let fh: FileHandle;
-  try {
-    fh = await open(file, 'r');
-  } catch (err) {
-    throw new DataError(`cannot open TFRecord shard: ${(err as Error).message}`, { file }, { cause: err });
-  }
+  const fh = await openShard(file);
   try {
     const r = new ChunkReader(fh);
     for (;;) {
@@ -111,12 +115,7 @@ export async function* readRecords(file: string): AsyncGenerator<RawRecord> {
  * verified when the records are read.
  */
 export async function countRecords(file: string): Promise<number> {
-  let fh: FileHandle;
-  try {
-    fh = await open(file, 'r');
-  } catch (err) {
-    throw new DataError(`cannot open TFRecord shard: ${(err as Error).message}`, { file }, { cause: err });
-  }
+  const fh = await openShard(file);
   try {
     const size = (await fh.stat()).size;
     const head = new Uint8Array(12);
