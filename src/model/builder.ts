@@ -66,15 +66,20 @@ export class Builder {
     return kernelInitializer(this.kernelInit, this.nextSeed());
   }
 
+  /**
+   * PyTorch-style padding for a strided k×k conv: k//2 zeros each side, then a `valid` conv (TF's
+   * `same` would pad asymmetrically). Unstrided or 1×1 convs use `same` and no pad layer.
+   */
+  private stridedPad(x: SymbolicTensor, kernel: number, stride: number, name: string): { y: SymbolicTensor; padding: 'same' | 'valid' } {
+    if (stride <= 1 || kernel <= 1) return { y: x, padding: 'same' };
+    const p = Math.floor(kernel / 2);
+    const y = tf.layers.zeroPadding2d({ padding: [[p, p], [p, p]], name: this.name(`${name}_pad`) }).apply(x) as SymbolicTensor;
+    return { y, padding: 'valid' };
+  }
+
   /** 2-D convolution without bias. Strided convs pad explicitly like PyTorch (k//2 each side). */
   conv(x: SymbolicTensor, filters: number, kernel: number, stride: number, name: string): SymbolicTensor {
-    let y = x;
-    let padding: 'same' | 'valid' = 'same';
-    if (stride > 1 && kernel > 1) {
-      const p = Math.floor(kernel / 2);
-      y = tf.layers.zeroPadding2d({ padding: [[p, p], [p, p]], name: this.name(`${name}_pad`) }).apply(y) as SymbolicTensor;
-      padding = 'valid';
-    }
+    const { y, padding } = this.stridedPad(x, kernel, stride, name);
     return tf.layers
       .conv2d({ filters, kernelSize: kernel, strides: stride, padding, useBias: false, kernelInitializer: this.heNormal(), name: this.name(name) })
       .apply(y) as SymbolicTensor;
@@ -82,13 +87,7 @@ export class Builder {
 
   /** Depthwise 3-D convolution without bias (PyTorch-style padding when strided). */
   depthwise(x: SymbolicTensor, kernel: number, stride: number, name: string): SymbolicTensor {
-    let y = x;
-    let padding: 'same' | 'valid' = 'same';
-    if (stride > 1 && kernel > 1) {
-      const p = Math.floor(kernel / 2);
-      y = tf.layers.zeroPadding2d({ padding: [[p, p], [p, p]], name: this.name(`${name}_pad`) }).apply(y) as SymbolicTensor;
-      padding = 'valid';
-    }
+    const { y, padding } = this.stridedPad(x, kernel, stride, name);
     return tf.layers
       .depthwiseConv2d({ kernelSize: kernel, strides: stride, padding, useBias: false, depthwiseInitializer: this.heNormal(), name: this.name(name) })
       .apply(y) as SymbolicTensor;
