@@ -12,6 +12,8 @@ export interface WasmBackendLike {
   makeOutput(shape: number[], dtype: 'float32' | 'int32' | 'bool'): TensorInfo;
   typedArrayFromHeap(info: TensorInfo): Float32Array | Int32Array | Uint8Array;
   disposeData(dataId: object, force?: boolean): boolean;
+  /** Heap byte address of a tensor's data. */
+  getMemoryOffset(dataId: object): number;
 }
 
 /** Arguments every kernelFunc receives. */

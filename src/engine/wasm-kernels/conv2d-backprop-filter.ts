@@ -12,7 +12,8 @@ import { tf } from '../tf.ts';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import { callKernel, explicitPad, Scratch, view, type KernelArgs, type WasmBackendLike } from './backend-ops.ts';
 import { filterGradMatmul } from './conv2d-grad-matmul.ts';
-import { gradMethod } from './grad-method.ts';
+import { gradMethod, winogradGradTile } from './grad-method.ts';
+import { winogradFilterGrad, winogradGeometry } from './winograd.ts';
 
 /** Attributes the Conv2DBackpropFilter op passes. */
 interface Attrs {
@@ -36,7 +37,9 @@ export function conv2dBackpropFilter(args: KernelArgs): TensorInfo {
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow, outChannels: cout } = info;
   const pt = info.padInfo.top;
   const pl = info.padInfo.left;
-  if (gradMethod('filter', info) === 'matmul') {
+  const method = gradMethod('filter', info);
+  if (method === 'winograd') return winogradFilterGrad(backend, x, dy, winogradGeometry(info), winogradGradTile('filter', info, true)!);
+  if (method === 'matmul') {
     return filterGradMatmul(backend, x, dy, { n, h, w, c: cin, kh, kw, sh, sw, dh: 1, dw: 1, pt, pl, oh, ow });
   }
   const scratch = new Scratch(backend);

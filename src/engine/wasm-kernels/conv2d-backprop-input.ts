@@ -9,7 +9,8 @@ import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import { callKernel, explicitPad, Scratch, type KernelArgs, type WasmBackendLike } from './backend-ops.ts';
 import { flipFilter, spreadPad } from './layout.ts';
 import { inputGradMatmul } from './conv2d-grad-matmul.ts';
-import { gradMethod } from './grad-method.ts';
+import { gradMethod, winogradGradTile } from './grad-method.ts';
+import { disposeFilter, inputGradGeometry, transformFilter, winogradConv, winogradGeometry } from './winograd.ts';
 
 /** Attributes the Conv2DBackpropInput op passes. */
 interface Attrs {
@@ -35,7 +36,16 @@ export function conv2dBackpropInput(args: KernelArgs): TensorInfo {
   const left = kw - 1 - info.padInfo.left;
   const bottom = h - ((oh - 1) * sh + 1) + info.padInfo.top;
   const right = w - ((ow - 1) * sw + 1) + info.padInfo.left;
-  if (gradMethod('input', info) === 'matmul') {
+  const method = gradMethod('input', info);
+  if (method === 'winograd') {
+    const u = transformFilter(backend, filter, winogradGradTile('input', info, true)!, true);
+    try {
+      return winogradConv(backend, dy, u, inputGradGeometry(winogradGeometry(info)), null, 'linear');
+    } finally {
+      disposeFilter(backend, u);
+    }
+  }
+  if (method === 'matmul') {
     return inputGradMatmul(backend, dy, filter,
       { n, h, w, c, kh, kw, sh, sw, dh: 1, dw: 1, pt: info.padInfo.top, pl: info.padInfo.left, oh, ow });
   }

@@ -1,7 +1,8 @@
 /**
  * Chooses how a Conv2D gradient is computed on wasm: `matmul` (patch gather/scatter around a plain
  * XNNPACK matmul, ./conv2d-grad-matmul.ts) or `conv` (transposed-tensor / transposed-conv
- * formulations on the XNNPACK conv). `MLC_PIPE_CONV_GRAD=conv|matmul` forces one (profiling, tests).
+ * formulations on the XNNPACK conv) or, for 3×3 stride-1 convs, `winograd` (./winograd.ts).
+ * `MLC_PIPE_CONV_GRAD=conv|matmul|winograd` forces one where it applies (profiling, tests).
  *
  * Measured per ResNet-18 layer (64×64, batch 16, CPU ms, one thread): the conv path wins only for
  * stride-1 k×k convs whose patch matrix (M·K) is much larger than the filter, where the gathers of
@@ -10,8 +11,9 @@
  * matmul 2–5× faster (no zero insertion, no repacking).
  */
 import type { backend_util } from '@tensorflow/tfjs';
+import { winogradTile } from './winograd.ts';
 
-export type GradMethod = 'matmul' | 'conv';
+export type GradMethod = 'matmul' | 'conv' | 'winograd';
 
 /** Patch-matrix size over filter size above which the conv formulation wins, per gradient. */
 const CONV_RATIO = { input: 4, filter: 32 } as const;
@@ -19,10 +21,27 @@ const CONV_RATIO = { input: 4, filter: 32 } as const;
 export function gradMethod(which: 'filter' | 'input', info: backend_util.Conv2DInfo): GradMethod {
   const forced = process.env.MLC_PIPE_CONV_GRAD;
   if (forced === 'conv' || forced === 'matmul') return forced;
+  if (winogradGradTile(which, info, forced === 'winograd') !== null) return 'winograd';
   if (info.strideHeight !== 1 || info.strideWidth !== 1) return 'matmul';
   const taps = info.filterHeight * info.filterWidth;
   if (taps === 1) return 'matmul';
   const patches = info.batchSize * info.outHeight * info.outWidth * taps * info.inChannels;
   const filter = taps * info.inChannels * info.outChannels;
   return patches >= CONV_RATIO[which] * filter ? 'conv' : 'matmul';
+}
+
+/**
+ * The Winograd tile for a gradient of a 3×3 stride-1 conv (./winograd.ts), or null. dW always pays
+ * (measured 1.3–2.8× faster than the better of conv/matmul on every ResNet-18 3×3 stride-1 layer
+ * at 64×64 b16 and 48×144 b32, bench/engine/winograd.ts); dX packs its C·K·α² transformed filter
+ * on every call, which pays off once the GEMM has ≥ C/2 rows (won 1.6–2.2× on the stage 1–2
+ * layers, lost up to 3.6× on 2×2×512). `force`: wherever it applies.
+ */
+export function winogradGradTile(which: 'filter' | 'input', info: backend_util.Conv2DInfo, force = false): ReturnType<typeof winogradTile> {
+  if (force) {
+    const old = process.env.MLC_PIPE_WINOGRAD;
+    process.env.MLC_PIPE_WINOGRAD = old === 'off' ? 'off' : 'force';
+    try { return winogradTile(info, null); } finally { if (old === undefined) delete process.env.MLC_PIPE_WINOGRAD; else process.env.MLC_PIPE_WINOGRAD = old; }
+  }
+  return winogradTile(info, which === 'filter' ? null : info.inChannels);
 }

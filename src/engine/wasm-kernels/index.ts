@@ -14,6 +14,7 @@ import { depthwiseBackpropFilterConfig } from './depthwise-backprop-filter.ts';
 import { depthwiseBackpropInputConfig } from './depthwise-backprop-input.ts';
 import { maxPoolGradConfig } from './max-pool-grad.ts';
 import { identityConfig } from './identity.ts';
+import { conv2dWinogradConfigs } from './conv2d-winograd.ts';
 
 /** Names of the kernels this module registers for the wasm backend. */
 export const customWasmKernels: readonly string[] = [
@@ -23,6 +24,7 @@ export const customWasmKernels: readonly string[] = [
   depthwiseBackpropInputConfig,
   maxPoolGradConfig,
   identityConfig,
+  ...conv2dWinogradConfigs(),
 ].map((config) => {
   registerWasmKernel(config);
   return config.kernelName;

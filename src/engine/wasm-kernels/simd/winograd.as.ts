@@ -1,0 +1,322 @@
+// AssemblyScript source of the Winograd transforms (../winograd.ts), compiled to 128-bit wasm SIMD
+// by `npm run build:wasm` into ./winograd.wasm.ts (base64). The module imports the wasm backend's
+// own memory, so every pointer below is a byte offset into the tfjs heap; it has no data segments
+// and allocates nothing (scratch space is passed in). Lanes run over 4 consecutive channels, so
+// every channel count here is a multiple of 4.
+//
+// Transform matrices, F(m×m, 3×3) with α = m + 2 (Lavin & Gray 2016):
+//   F(4,3): points 0, ±1, ±2, ∞.   F(2,3): points 0, ±1, ∞.
+// A 2-D transform X → P X Qᵀ is done as a column pass then a row pass through `tmp`.
+
+// ---- 1-D transforms over v128 values: read n values at src + i·ss, write to dst + i·ds --------
+
+@inline function ld(p: usize): v128 { return v128.load(p); }
+@inline function st(p: usize, v: v128): void { v128.store(p, v); }
+@inline function k4(x: f32): v128 { return f32x4.splat(x); }
+
+// Bᵀ (input): α → α
+@inline function bt(m: i32, s: usize, ss: usize, d: usize, ds: usize): void {
+  if (m == 4) {
+    const d0 = ld(s), d1 = ld(s + ss), d2 = ld(s + 2 * ss), d3 = ld(s + 3 * ss), d4 = ld(s + 4 * ss), d5 = ld(s + 5 * ss);
+    const four = k4(4), five = k4(5), two = k4(2);
+    const a = f32x4.sub(d4, f32x4.mul(four, d2));
+    const b = f32x4.sub(d3, f32x4.mul(four, d1));
+    const e = f32x4.sub(d4, d2);
+    const f = f32x4.mul(two, f32x4.sub(d3, d1));
+    st(d, f32x4.add(f32x4.sub(f32x4.mul(four, d0), f32x4.mul(five, d2)), d4));
+    st(d + ds, f32x4.add(a, b));
+    st(d + 2 * ds, f32x4.sub(a, b));
+    st(d + 3 * ds, f32x4.add(e, f));
+    st(d + 4 * ds, f32x4.sub(e, f));
+    st(d + 5 * ds, f32x4.add(f32x4.sub(f32x4.mul(four, d1), f32x4.mul(five, d3)), d5));
+  } else {
+    const d0 = ld(s), d1 = ld(s + ss), d2 = ld(s + 2 * ss), d3 = ld(s + 3 * ss);
+    st(d, f32x4.sub(d0, d2));
+    st(d + ds, f32x4.add(d1, d2));
+    st(d + 2 * ds, f32x4.sub(d2, d1));
+    st(d + 3 * ds, f32x4.sub(d1, d3));
+  }
+}
+
+// Aᵀ (output): α → m
+@inline function at(m: i32, s: usize, ss: usize, d: usize, ds: usize): void {
+  if (m == 4) {
+    const m0 = ld(s), m1 = ld(s + ss), m2 = ld(s + 2 * ss), m3 = ld(s + 3 * ss), m4 = ld(s + 4 * ss), m5 = ld(s + 5 * ss);
+    const a = f32x4.add(m1, m2), b = f32x4.sub(m1, m2), c = f32x4.add(m3, m4), e = f32x4.sub(m3, m4);
+    st(d, f32x4.add(f32x4.add(m0, a), c));
+    st(d + ds, f32x4.add(b, f32x4.mul(k4(2), e)));
+    st(d + 2 * ds, f32x4.add(a, f32x4.mul(k4(4), c)));
+    st(d + 3 * ds, f32x4.add(f32x4.add(b, f32x4.mul(k4(8), e)), m5));
+  } else {
+    const m1 = ld(s + ss), m2 = ld(s + 2 * ss);
+    st(d, f32x4.add(f32x4.add(ld(s), m1), m2));
+    st(d + ds, f32x4.sub(f32x4.sub(m1, m2), ld(s + 3 * ss)));
+  }
+}
+
+// A (adjoint of Aᵀ, for dW): m → α
+@inline function aa(m: i32, s: usize, ss: usize, d: usize, ds: usize): void {
+  if (m == 4) {
+    const y0 = ld(s), y1 = ld(s + ss), y2 = ld(s + 2 * ss), y3 = ld(s + 3 * ss);
+    const p = f32x4.add(y0, y2), q = f32x4.add(y1, y3);
+    const r = f32x4.add(y0, f32x4.mul(k4(4), y2)), t = f32x4.add(f32x4.mul(k4(2), y1), f32x4.mul(k4(8), y3));
+    st(d, y0);
+    st(d + ds, f32x4.add(p, q));
+    st(d + 2 * ds, f32x4.sub(p, q));
+    st(d + 3 * ds, f32x4.add(r, t));
+    st(d + 4 * ds, f32x4.sub(r, t));
+    st(d + 5 * ds, y3);
+  } else {
+    const y0 = ld(s), y1 = ld(s + ss);
+    st(d, y0);
+    st(d + ds, f32x4.add(y0, y1));
+    st(d + 2 * ds, f32x4.sub(y0, y1));
+    st(d + 3 * ds, f32x4.neg(y1));
+  }
+}
+
+// G (filter): 3 → α
+@inline function gg(m: i32, s: usize, ss: usize, d: usize, ds: usize): void {
+  const g0 = ld(s), g1 = ld(s + ss), g2 = ld(s + 2 * ss);
+  if (m == 4) {
+    const a = f32x4.add(g0, g2);
+    const sixth = k4(<f32>(1.0 / 6.0));
+    st(d, f32x4.mul(k4(0.25), g0));
+    st(d + ds, f32x4.neg(f32x4.mul(sixth, f32x4.add(a, g1))));
+    st(d + 2 * ds, f32x4.neg(f32x4.mul(sixth, f32x4.sub(a, g1))));
+    const e = f32x4.add(f32x4.mul(k4(<f32>(1.0 / 24.0)), g0), f32x4.mul(sixth, g2));
+    const f = f32x4.mul(k4(<f32>(1.0 / 12.0)), g1);
+    st(d + 3 * ds, f32x4.add(e, f));
+    st(d + 4 * ds, f32x4.sub(e, f));
+    st(d + 5 * ds, g2);
+  } else {
+    const a = f32x4.add(g0, g2);
+    const half = k4(0.5);
+    st(d, g0);
+    st(d + ds, f32x4.mul(half, f32x4.add(a, g1)));
+    st(d + 2 * ds, f32x4.mul(half, f32x4.sub(a, g1)));
+    st(d + 3 * ds, g2);
+  }
+}
+
+// Gᵀ (adjoint of G, for dW): α → 3
+@inline function gt(m: i32, s: usize, ss: usize, d: usize, ds: usize): void {
+  if (m == 4) {
+    const u0 = ld(s), u1 = ld(s + ss), u2 = ld(s + 2 * ss), u3 = ld(s + 3 * ss), u4 = ld(s + 4 * ss), u5 = ld(s + 5 * ss);
+    const sixth = k4(<f32>(1.0 / 6.0));
+    const p = f32x4.add(u1, u2), q = f32x4.add(u3, u4);
+    st(d, f32x4.add(f32x4.sub(f32x4.mul(k4(0.25), u0), f32x4.mul(sixth, p)), f32x4.mul(k4(<f32>(1.0 / 24.0)), q)));
+    st(d + ds, f32x4.add(f32x4.mul(sixth, f32x4.sub(u2, u1)), f32x4.mul(k4(<f32>(1.0 / 12.0)), f32x4.sub(u3, u4))));
+    st(d + 2 * ds, f32x4.add(f32x4.mul(sixth, f32x4.sub(q, p)), u5));
+  } else {
+    const u0 = ld(s), u1 = ld(s + ss), u2 = ld(s + 2 * ss), u3 = ld(s + 3 * ss);
+    const half = k4(0.5);
+    st(d, f32x4.add(u0, f32x4.mul(half, f32x4.add(u1, u2))));
+    st(d + ds, f32x4.mul(half, f32x4.sub(u1, u2)));
+    st(d + 2 * ds, f32x4.add(f32x4.mul(half, f32x4.add(u1, u2)), u3));
+  }
+}
+
+// ---- helpers ----------------------------------------------------------------------------------
+
+/** Address of plane q (a u32 table at `ptrs`). */
+@inline function plane(ptrs: usize, q: i32): usize { return <usize>load<u32>(ptrs + (<usize>q << 2)); }
+
+/**
+ * Fills the u32 table `offs` (α² entries) with the byte address of every pixel of the α×α window
+ * whose top-left is (y0, x0) in image `img` of x [·, h, w, c], or `zero` outside the image.
+ * Returns the addresses for channel 0; add ci·4 for channel ci.
+ */
+@inline function window(offs: usize, a: i32, x: usize, img: i32, h: i32, w: i32, c: i32, y0: i32, x0: i32, zero: usize): void {
+  for (let i = 0; i < a; i++) {
+    const y = y0 + i;
+    for (let j = 0; j < a; j++) {
+      const xx = x0 + j;
+      const inside = y >= 0 && y < h && xx >= 0 && xx < w;
+      const p = inside ? x + (<usize>(((img * h + y) * w + xx) * c) << 2) : zero;
+      store<u32>(offs + (<usize>(i * a + j) << 2), <u32>p);
+    }
+  }
+}
+
+// ---- passes -----------------------------------------------------------------------------------
+
+/**
+ * V_ξ[tile, ci] = (Bᵀ d B)_ξ for x [n, h, w, c] and tiles (ty, tx) of the m×m output grid th × tw,
+ * reading x[ty·m + i − pt, tx·m + j − pl]. `ptrs`: α² plane addresses ([tiles, c] each);
+ * `zero`: c zero floats; `tmp`: 2·α²·16 + α²·4 bytes.
+ */
+export function inputTransform(m: i32, x: usize, n: i32, h: i32, w: i32, c: i32, pt: i32, pl: i32,
+  th: i32, tw: i32, ptrs: usize, zero: usize, tmp: usize): void {
+  const a = m + 2;
+  const a2 = a * a;
+  const t0 = tmp, t1 = tmp + (<usize>a2 << 4), offs = tmp + (<usize>a2 << 5);
+  const row = <usize>a << 4;
+  let tile = 0;
+  for (let img = 0; img < n; img++) {
+    for (let ty = 0; ty < th; ty++) {
+      for (let tx = 0; tx < tw; tx++, tile++) {
+        window(offs, a, x, img, h, w, c, ty * m - pt, tx * m - pl, zero);
+        const base = <usize>(tile * c) << 2;
+        for (let ci = 0; ci < c; ci += 4) {
+          const cb = <usize>ci << 2;
+          for (let q = 0; q < a2; q++) st(t0 + (<usize>q << 4), ld(<usize>load<u32>(offs + (<usize>q << 2)) + cb));
+          for (let j = 0; j < a; j++) bt(m, t0 + (<usize>j << 4), row, t1 + (<usize>j << 4), row);
+          for (let i = 0; i < a; i++) bt(m, t1 + <usize>i * row, 16, t0 + <usize>i * row, 16);
+          for (let q = 0; q < a2; q++) st(plane(ptrs, q) + base + cb, ld(t0 + (<usize>q << 4)));
+        }
+      }
+    }
+  }
+}
+
+/**
+ * y[img, ty·m + i, tx·m + j, co] = clamp((Aᵀ M A)_{ij} + bias[co], lo, hi), cropping edge tiles.
+ * `ptrs`: α² plane addresses ([tiles, k] each); `bias`: k floats or 0; `tmp`: 2·α²·16 bytes.
+ */
+export function outputTransform(m: i32, ptrs: usize, y: usize, n: i32, oh: i32, ow: i32, k: i32,
+  th: i32, tw: i32, bias: usize, lo: f32, hi: f32, tmp: usize): void {
+  const a = m + 2;
+  const a2 = a * a;
+  const t0 = tmp, t1 = tmp + (<usize>a2 << 4);
+  const row = <usize>a << 4;
+  const vlo = f32x4.splat(lo), vhi = f32x4.splat(hi);
+  let tile = 0;
+  for (let img = 0; img < n; img++) {
+    for (let ty = 0; ty < th; ty++) {
+      const rows = min(m, oh - ty * m);
+      for (let tx = 0; tx < tw; tx++, tile++) {
+        const cols = min(m, ow - tx * m);
+        const base = <usize>(tile * k) << 2;
+        const out0 = y + (<usize>(((img * oh + ty * m) * ow + tx * m) * k) << 2);
+        for (let co = 0; co < k; co += 4) {
+          const cb = <usize>co << 2;
+          for (let q = 0; q < a2; q++) st(t0 + (<usize>q << 4), ld(plane(ptrs, q) + base + cb));
+          for (let j = 0; j < a; j++) at(m, t0 + (<usize>j << 4), row, t1 + (<usize>j << 4), row); // t1[i][j], i < m
+          for (let i = 0; i < m; i++) at(m, t1 + <usize>i * row, 16, t0 + <usize>i * row, 16); // t0[i][j], j < m
+          const b = bias == 0 ? f32x4.splat(0) : ld(bias + cb);
+          for (let i = 0; i < rows; i++) {
+            const r = out0 + (<usize>(i * ow * k) << 2) + cb;
+            for (let j = 0; j < cols; j++) {
+              const v = f32x4.add(ld(t0 + <usize>i * row + (<usize>j << 4)), b);
+              st(r + (<usize>(j * k) << 2), f32x4.pmax(f32x4.pmin(v, vhi), vlo));
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Ŷ_ξ[tile, co] = (A dY Aᵀ)_ξ for dy [n, oh, ow, k] (the adjoint of the output transform; zero
+ * beyond the output edge). `ptrs`: α² plane addresses ([tiles, k] each); `zero`: k zero floats;
+ * `tmp`: 2·α²·16 + m²·4 bytes.
+ */
+export function outputAdjoint(m: i32, dy: usize, n: i32, oh: i32, ow: i32, k: i32,
+  th: i32, tw: i32, ptrs: usize, zero: usize, tmp: usize): void {
+  const a = m + 2;
+  const a2 = a * a;
+  const t0 = tmp, t1 = tmp + (<usize>a2 << 4), offs = tmp + (<usize>a2 << 5);
+  const row = <usize>a << 4;
+  let tile = 0;
+  for (let img = 0; img < n; img++) {
+    for (let ty = 0; ty < th; ty++) {
+      for (let tx = 0; tx < tw; tx++, tile++) {
+        window(offs, m, dy, img, oh, ow, k, ty * m, tx * m, zero);
+        const base = <usize>(tile * k) << 2;
+        for (let co = 0; co < k; co += 4) {
+          const cb = <usize>co << 2;
+          // t0[i][j] (i, j < m) = dy tile, stored with row stride α
+          for (let i = 0; i < m; i++) {
+            for (let j = 0; j < m; j++) st(t0 + <usize>i * row + (<usize>j << 4), ld(<usize>load<u32>(offs + (<usize>(i * m + j) << 2)) + cb));
+          }
+          for (let j = 0; j < m; j++) aa(m, t0 + (<usize>j << 4), row, t1 + (<usize>j << 4), row); // t1[i][j], i < α, j < m
+          for (let i = 0; i < a; i++) aa(m, t1 + <usize>i * row, 16, t0 + <usize>i * row, 16);
+          for (let q = 0; q < a2; q++) st(plane(ptrs, q) + base + cb, ld(t0 + (<usize>q << 4)));
+        }
+      }
+    }
+  }
+}
+
+/**
+ * U_ξ[ci, co] = (G g Gᵀ)_ξ for w [3, 3, c, k]; with `swap`, the dX filter
+ * W′[a, b, co, ci] = W[2−a, 2−b, ci, co], written as U′_ξ[co, ci] (lanes then run over ci, so c is
+ * the multiple of 4 and the taps are gathered lane by lane). `tmp`: 2·α²·16 bytes.
+ */
+export function filterTransform(m: i32, w: usize, c: i32, k: i32, swap: bool, ptrs: usize, tmp: usize): void {
+  const a = m + 2;
+  const a2 = a * a;
+  const t0 = tmp, t1 = tmp + (<usize>a2 << 4);
+  const tap = <usize>(c * k) << 2;
+  if (!swap) {
+    for (let ci = 0; ci < c; ci++) {
+      for (let co = 0; co < k; co += 4) {
+        const src = w + (<usize>(ci * k + co) << 2);
+        for (let j = 0; j < 3; j++) gg(m, src + <usize>j * tap, 3 * tap, t0 + (<usize>j << 4), 48); // t0[i][j]: α × 3
+        for (let i = 0; i < a; i++) gg(m, t0 + <usize>i * 48, 16, t1 + (<usize>(i * a) << 4), 16);
+        const dst = <usize>(ci * k + co) << 2;
+        for (let q = 0; q < a2; q++) st(plane(ptrs, q) + dst, ld(t1 + (<usize>q << 4)));
+      }
+    }
+    return;
+  }
+  // swap: gather flipped taps for 4 consecutive ci into t1[0..8], then as above
+  const row4 = <usize>k << 2;
+  for (let co = 0; co < k; co++) {
+    for (let ci = 0; ci < c; ci += 4) {
+      for (let t = 0; t < 9; t++) {
+        const src = w + <usize>(8 - t) * tap + (<usize>(ci * k + co) << 2);
+        let v = f32x4.splat(load<f32>(src));
+        v = f32x4.replace_lane(v, 1, load<f32>(src + row4));
+        v = f32x4.replace_lane(v, 2, load<f32>(src + 2 * row4));
+        v = f32x4.replace_lane(v, 3, load<f32>(src + 3 * row4));
+        st(t1 + (<usize>t << 4), v);
+      }
+      for (let j = 0; j < 3; j++) gg(m, t1 + (<usize>j << 4), 48, t0 + (<usize>j << 4), 48);
+      for (let i = 0; i < a; i++) gg(m, t0 + <usize>i * 48, 16, t1 + (<usize>(i * a) << 4), 16);
+      const dst = <usize>(co * c + ci) << 2;
+      for (let q = 0; q < a2; q++) st(plane(ptrs, q) + dst, ld(t1 + (<usize>q << 4)));
+    }
+  }
+}
+
+/**
+ * dw[a, b, ci, co] = (Gᵀ M G)_{ab} for M_ξ [c, k] (the adjoint of the filter transform).
+ * `ptrs`: α² plane addresses; `tmp`: 2·α²·16 bytes.
+ */
+export function filterAdjoint(m: i32, ptrs: usize, dw: usize, c: i32, k: i32, tmp: usize): void {
+  const a = m + 2;
+  const a2 = a * a;
+  const t0 = tmp, t1 = tmp + (<usize>a2 << 4);
+  const row = <usize>a << 4;
+  const tap = <usize>(c * k) << 2;
+  for (let ci = 0; ci < c; ci++) {
+    for (let co = 0; co < k; co += 4) {
+      const off = <usize>(ci * k + co) << 2;
+      for (let q = 0; q < a2; q++) st(t0 + (<usize>q << 4), ld(plane(ptrs, q) + off));
+      for (let j = 0; j < a; j++) gt(m, t0 + (<usize>j << 4), row, t1 + (<usize>j << 4), row); // t1[i][j], i < 3
+      for (let i = 0; i < 3; i++) gt(m, t1 + <usize>i * row, 16, t0 + (<usize>(i * 3) << 4), 16); // t0[i·3 + j]
+      for (let t = 0; t < 9; t++) st(dw + <usize>t * tap + off, ld(t0 + (<usize>t << 4)));
+    }
+  }
+}
+
+/** dst[cols, rows] = src[rows, cols]ᵀ, both multiples of 4, in 4×4 SIMD blocks. */
+export function transpose(src: usize, rows: i32, cols: i32, dst: usize): void {
+  const rs = <usize>cols << 2, ds = <usize>rows << 2;
+  for (let r = 0; r < rows; r += 4) {
+    for (let c = 0; c < cols; c += 4) {
+      const s = src + <usize>r * rs + (<usize>c << 2);
+      const r0 = ld(s), r1 = ld(s + rs), r2 = ld(s + 2 * rs), r3 = ld(s + 3 * rs);
+      const l01 = i32x4.shuffle(r0, r1, 0, 4, 1, 5), h01 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
+      const l23 = i32x4.shuffle(r2, r3, 0, 4, 1, 5), h23 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+      const d = dst + <usize>c * ds + (<usize>r << 2);
+      st(d, i64x2.shuffle(l01, l23, 0, 2));
+      st(d + ds, i64x2.shuffle(l01, l23, 1, 3));
+      st(d + 2 * ds, i64x2.shuffle(h01, h23, 0, 2));
+      st(d + 3 * ds, i64x2.shuffle(h01, h23, 1, 3));
+    }
+  }
+}
