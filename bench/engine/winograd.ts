@@ -1,7 +1,8 @@
 /**
  * Per-layer timing of ResNet-18's 3×3 stride-1 convs on wasm (one thread), best of --reps:
  * forward as XNNPACK Conv2D vs Winograd (src/engine/wasm-kernels/winograd.ts) with U cached
- * ("infer") and with the filter transform paid per call ("train"); dX and dW as the other
+ * ("infer") and with the filter transform and packing paid per call in the GEMM orientation the
+ * kernels pick ("train"); dX and dW as the other
  * formulations (grad-method.ts: conv / matmul) vs Winograd. Errors are max |Δ| / max |ref|.
  *   npx tsx bench/engine/winograd.ts [--reps 5]
  */
@@ -9,7 +10,7 @@ import { parseArgs } from 'node:util';
 import type { TensorInfo } from '@tensorflow/tfjs';
 import { initEngine, tf } from '../../src/engine/index.ts';
 import {
-  bestTile, disposeFilter, inputGradGeometry, transformFilter, winogradConv, winogradFilterGrad,
+  bestTile, disposeFilter, inputGradGeometry, transformFilter, transposedGemm, winogradConv, winogradFilterGrad,
 } from '../../src/engine/wasm-kernels/winograd.ts';
 import type { WasmBackendLike } from '../../src/engine/wasm-kernels/backend-ops.ts';
 
@@ -35,6 +36,11 @@ function withMethod<T>(method: string, fn: () => T): T {
   process.env.MLC_PIPE_CONV_GRAD = method;
   try { return fn(); } finally { if (old === undefined) delete process.env.MLC_PIPE_CONV_GRAD; else process.env.MLC_PIPE_CONV_GRAD = old; }
 }
+/** Runs `fn` with Winograd off: the stock XNNPACK kernels and the earlier gradient formulations. */
+function stock<T>(fn: () => T): T {
+  process.env.MLC_PIPE_WINOGRAD = 'off';
+  try { return fn(); } finally { delete process.env.MLC_PIPE_WINOGRAD; }
+}
 const relErr = (a: tf.Tensor, ref: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, ref))).div(tf.max(tf.abs(ref))).dataSync()[0]);
 
 const layers: [string, number, number, number, number][] = [
@@ -49,34 +55,35 @@ for (const [name, n, h, w, c] of layers) {
   const dy = tf.randomNormal([n, h, w, c]) as tf.Tensor4D;
   const g = { n, h, w, c, k: c, pt: 1, pl: 1, oh: h, ow: w };
   const m = bestTile(g);
-  const ref = tf.conv2d(x, f, 1, 'same');
-  const fwdX = best(() => tf.conv2d(x, f, 1, 'same').dispose());
-  const u = transformFilter(backend, info(f), m, false);
+  const ref = stock(() => tf.conv2d(x, f, 1, 'same'));
+  const fwdX = stock(() => best(() => tf.conv2d(x, f, 1, 'same').dispose()));
+  const u = transformFilter(backend, info(f), m, false, false);
   const fwdI = best(() => backend.disposeData(winogradConv(backend, info(x), u, g, null, 'linear').dataId));
+  const convInfo = tf.backend_util.computeConv2DInfo([n, h, w, c], [3, 3, c, c], 1, 1, 'same');
   const fwdT = best(() => {
-    const u2 = transformFilter(backend, info(f), m, false);
+    const u2 = transformFilter(backend, info(f), m, false, transposedGemm(convInfo, m, c));
     backend.disposeData(winogradConv(backend, info(x), u2, g, null, 'linear').dataId);
     disposeFilter(backend, u2);
   });
   const yW = wrap(winogradConv(backend, info(x), u, g, null, 'linear'));
   const eF = relErr(yW, ref);
-  const dxRef = withMethod('conv', () => tf.conv2dTranspose(dy, f, [n, h, w, c], 1, 'same'));
-  const dxConv = withMethod('conv', () => best(() => tf.conv2dTranspose(dy, f, [n, h, w, c], 1, 'same').dispose()));
-  const dxMat = withMethod('matmul', () => best(() => tf.conv2dTranspose(dy, f, [n, h, w, c], 1, 'same').dispose()));
+  const dxRef = stock(() => withMethod('conv', () => tf.conv2dTranspose(dy, f, [n, h, w, c], 1, 'same')));
+  const dxConv = stock(() => withMethod('conv', () => best(() => tf.conv2dTranspose(dy, f, [n, h, w, c], 1, 'same').dispose())));
+  const dxMat = stock(() => withMethod('matmul', () => best(() => tf.conv2dTranspose(dy, f, [n, h, w, c], 1, 'same').dispose())));
   const gx = inputGradGeometry(g);
   const dxWino = best(() => {
-    const u2 = transformFilter(backend, info(f), m, true);
+    const u2 = transformFilter(backend, info(f), m, true, transposedGemm(convInfo, m, c));
     backend.disposeData(winogradConv(backend, info(dy), u2, gx, null, 'linear').dataId);
     disposeFilter(backend, u2);
   });
-  const uS = transformFilter(backend, info(f), m, true);
+  const uS = transformFilter(backend, info(f), m, true, transposedGemm(convInfo, m, c));
   const dxW = wrap(winogradConv(backend, info(dy), uS, gx, null, 'linear'));
   const eX = relErr(dxW, dxRef);
-  const dwRef = withMethod('conv', () => tf.conv2d(x, f, 1, 'same') && tf.grad((ff: tf.Tensor) => tf.conv2d(x, ff as tf.Tensor4D, 1, 'same').mul(dy).sum())(f));
-  const dwOf = (method: string) => withMethod(method, () => best(() => {
+ const dwRef = stock(() => withMethod('conv', () => tf.conv2d(x, f, 1, 'same') && tf.grad((ff: tf.Tensor) => tf.conv2d(x, ff as tf.Tensor4D, 1, 'same').mul(dy).sum())(f)));
+  const dwOf = (method: string) => stock(() => withMethod(method, () => best(() => {
     const r = (tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, c, c] }) as tf.Tensor);
     r.dispose();
-  }));
+  })));
   const dwConv = dwOf('conv');
   const dwMat = dwOf('matmul');
   const dwWino = best(() => backend.disposeData(winogradFilterGrad(backend, info(x), info(dy), g, m).dataId));

@@ -11,7 +11,7 @@ import { tf } from '../../src/engine/tf.ts';
 import { closeness, finiteDifferences, randomValues, runOn, setupBackends, size } from './helpers.ts';
 import { clearWinogradCache, winogradCacheSize } from '../../src/engine/wasm-kernels/conv2d-winograd.ts';
 import { gradMethod } from '../../src/engine/wasm-kernels/grad-method.ts';
-import { winogradTile } from '../../src/engine/wasm-kernels/winograd.ts';
+import { transposedGemm, winogradTile } from '../../src/engine/wasm-kernels/winograd.ts';
 import { sourceSha256, wasmBase64 } from '../../src/engine/wasm-kernels/simd/winograd.wasm.ts';
 import { compile } from '../../scripts/build-wasm.ts';
 import type { WasmBackendLike } from '../../src/engine/wasm-kernels/backend-ops.ts';
@@ -30,7 +30,9 @@ const grid: Case[] = [
   { n: 1, h: 8, w: 8, cin: 16, cout: 8, pad: [[0, 0], [0, 2], [1, 1], [0, 0]] },
 ];
 const label = (c: Case) => `n${c.n} ${c.h}x${c.w} ${c.cin}->${c.cout} ${typeof c.pad === 'string' ? c.pad : JSON.stringify(c.pad.slice(1, 3))}`;
-const cases = [2, 4].flatMap((m) => grid.map((c) => [`F${m} ${label(c)}`, m, c] as const));
+// Every shape with both tile sizes and both GEMM orientations (V·U packing U, Uᵀ·Vᵀ packing Vᵀ).
+const cases = [2, 4].flatMap((m) => ['vu', 'uv'].flatMap((gemm) =>
+  grid.map((c) => [`F${m} ${gemm} ${label(c)}`, m, gemm, c] as const)));
 
 function tensors(c: Case, seed: number) {
   const xShape = [c.n, c.h, c.w, c.cin];
@@ -50,7 +52,7 @@ const convAttrs = (c: Case) => ({ strides: 1, pad: c.pad, dataFormat: 'NHWC', di
 function env(vars: Record<string, string>): void {
   Object.assign(process.env, vars);
 }
-const ENV = ['MLC_PIPE_WINOGRAD', 'MLC_PIPE_WINOGRAD_TILE', 'MLC_PIPE_CONV_GRAD'];
+const ENV = ['MLC_PIPE_WINOGRAD', 'MLC_PIPE_WINOGRAD_TILE', 'MLC_PIPE_WINOGRAD_GEMM', 'MLC_PIPE_CONV_GRAD'];
 beforeAll(setupBackends);
 afterEach(() => { for (const k of ENV) delete process.env[k]; });
 afterAll(() => clearWinogradCache(tf.findBackend('wasm') as unknown as WasmBackendLike));
@@ -60,10 +62,10 @@ afterAll(() => clearWinogradCache(tf.findBackend('wasm') as unknown as WasmBacke
 const TOL: Record<number, number> = { 2: 1e-4, 4: 3e-4 };
 
 describe('Winograd forward vs cpu', () => {
-  it.each(cases)('Conv2D %s', (_, m, c) => {
-    env({ MLC_PIPE_WINOGRAD: 'force', MLC_PIPE_WINOGRAD_TILE: String(m) });
+  it.each(cases)('Conv2D %s', (_, m, gemm, c) => {
+    env({ MLC_PIPE_WINOGRAD: 'force', MLC_PIPE_WINOGRAD_TILE: String(m), MLC_PIPE_WINOGRAD_GEMM: gemm });
     const { info, x, f } = tensors(c, 5);
-    expect(winogradTile(info, null)).toBe(m);
+    expect(winogradTile(info)).toBe(m);
     const cpu = runOn('cpu', 'Conv2D', { x, filter: f }, convAttrs(c));
     const wasm = runOn('wasm', 'Conv2D', { x, filter: f }, convAttrs(c));
     expect(wasm.shape).toEqual(cpu.shape);
@@ -88,7 +90,7 @@ describe('Winograd forward vs cpu', () => {
     env({ MLC_PIPE_WINOGRAD: 'force' });
     const c: Case = { n: 2, h: 6, w: 6, cin: 3, cout: 5, pad: 'same' };
     const { info, x, f } = tensors(c, 13);
-    expect(winogradTile(info, null)).toBeNull();
+    expect(winogradTile(info)).toBeNull();
     const cpu = runOn('cpu', 'Conv2D', { x, filter: f }, convAttrs(c));
     const wasm = runOn('wasm', 'Conv2D', { x, filter: f }, convAttrs(c));
     expect(closeness(wasm.values, cpu.values)).toBeLessThan(1);
@@ -96,7 +98,7 @@ describe('Winograd forward vs cpu', () => {
 });
 
 describe('Winograd gradients vs cpu', () => {
-  it.each(cases)('Conv2DBackpropFilter %s', (_, m, c) => {
+  it.each(cases.filter(([, , gemm]) => gemm === 'vu'))('Conv2DBackpropFilter %s', (_, m, _gemm, c) => {
     env({ MLC_PIPE_CONV_GRAD: 'winograd', MLC_PIPE_WINOGRAD_TILE: String(m) });
     const { info, x, dy } = tensors(c, 17);
     expect(gradMethod('filter', info)).toBe('winograd');
@@ -107,8 +109,8 @@ describe('Winograd gradients vs cpu', () => {
     expect(closeness(wasm.values, cpu.values, TOL[m], TOL[m])).toBeLessThan(1);
   });
 
-  it.each(cases)('Conv2DBackpropInput %s', (_, m, c) => {
-    env({ MLC_PIPE_CONV_GRAD: 'winograd', MLC_PIPE_WINOGRAD_TILE: String(m) });
+  it.each(cases)('Conv2DBackpropInput %s', (_, m, gemm, c) => {
+    env({ MLC_PIPE_CONV_GRAD: 'winograd', MLC_PIPE_WINOGRAD_TILE: String(m), MLC_PIPE_WINOGRAD_GEMM: gemm });
     const { info, f, dy } = tensors(c, 29);
     expect(gradMethod('input', info)).toBe('winograd');
     const attrs = { strides: 1, pad: c.pad, dataFormat: 'NHWC', inputShape: [c.n, c.h, c.w, c.cin] };
@@ -118,16 +120,14 @@ describe('Winograd gradients vs cpu', () => {
     expect(closeness(wasm.values, cpu.values, TOL[m], TOL[m])).toBeLessThan(1);
   });
 
-  it.each(cases.filter((_, i) => i % 3 === 0))('dX and dW vs finite differences: %s', (_, m, c) => {
-    env({ MLC_PIPE_CONV_GRAD: 'winograd', MLC_PIPE_WINOGRAD_TILE: String(m), MLC_PIPE_WINOGRAD: 'off' });
+  it.each(cases.filter((_, i) => i % 5 === 0))('dX and dW vs finite differences: %s', (_, m, gemm, c) => {
+    env({ MLC_PIPE_CONV_GRAD: 'winograd', MLC_PIPE_WINOGRAD_TILE: String(m), MLC_PIPE_WINOGRAD_GEMM: gemm });
     const { x, f, dy } = tensors(c, 41);
-    // The forward used by the finite differences is XNNPACK's (Winograd off), the gradients Winograd's.
-    delete process.env.MLC_PIPE_WINOGRAD;
     const dx = runOn('wasm', 'Conv2DBackpropInput', { dy, filter: f },
       { strides: 1, pad: c.pad, dataFormat: 'NHWC', inputShape: [c.n, c.h, c.w, c.cin] }).values;
     const dw = runOn('wasm', 'Conv2DBackpropFilter', { x, dy },
       { strides: 1, pad: c.pad, dataFormat: 'NHWC', filterShape: [3, 3, c.cin, c.cout] }).values;
-    process.env.MLC_PIPE_WINOGRAD = 'off';
+    process.env.MLC_PIPE_WINOGRAD = 'off'; // the forward of the finite differences is XNNPACK's direct conv
     const forward = (a: tf.Tensor4D, b: tf.Tensor4D) => tf.conv2d(a, b, 1, c.pad as 'same');
     for (const [wrt, grad] of [['x', dx], ['f', dw]] as const) {
       const fd = finiteDifferences(forward, x, f, dy.values, wrt, 4, 7);
@@ -137,15 +137,16 @@ describe('Winograd gradients vs cpu', () => {
 });
 
 describe('Winograd choice and filter cache', () => {
-  it('uses Winograd for training-sized layers only when the GEMM has enough rows, and always once U is cached', () => {
-    const info = (n: number, hw: number, c: number) =>
-      tf.backend_util.computeConv2DInfo([n, hw, hw, c], [3, 3, c, c], 1, 1, 'same');
-    expect(winogradTile(info(16, 16, 64), 64)).toBe(4); // 256 tiles ≥ 32
-    expect(winogradTile(info(16, 2, 512), 512)).toBeNull(); // 16 tiles < 256: the per-call packing would dominate
-    expect(winogradTile(info(16, 2, 512), null)).toBe(2); // cached U: F(2,3), 2.25× fewer multiplies
-    expect(winogradTile(tf.backend_util.computeConv2DInfo([1, 8, 8, 8], [3, 3, 8, 8], 2, 1, 'same'), null)).toBeNull();
+  it('picks the tile with fewer multiplies and the GEMM orientation that packs less', () => {
+    const info = (n: number, hw: number, c: number, stride = 1) =>
+      tf.backend_util.computeConv2DInfo([n, hw, hw, c], [3, 3, c, c], stride, 1, 'same');
+    expect(winogradTile(info(16, 16, 64))).toBe(4); // 36 products per 16 outputs
+    expect(winogradTile(info(16, 2, 512))).toBe(2); // a 2×2 map: one F(2,3) tile, 16 per 4
+    expect(winogradTile(info(1, 8, 8, 2))).toBeNull(); // stride 2
+    expect(transposedGemm(info(16, 16, 64), 4, 64)).toBe(false); // 256 tiles: pack U [64, 64]
+    expect(transposedGemm(info(16, 2, 512), 2, 512)).toBe(true); // 16 tiles: pack Vᵀ [512, 16], not U [512, 512]
     env({ MLC_PIPE_WINOGRAD: 'off' });
-    expect(winogradTile(info(16, 16, 64), null)).toBeNull();
+    expect(winogradTile(info(16, 16, 64))).toBeNull();
   });
 
   it('caches U for a filter used twice, frees it with the filter, and leaks no tensors', () => {

@@ -10,7 +10,7 @@ import { callKernel, explicitPad, Scratch, type KernelArgs, type WasmBackendLike
 import { flipFilter, spreadPad } from './layout.ts';
 import { inputGradMatmul } from './conv2d-grad-matmul.ts';
 import { gradMethod, winogradGradTile } from './grad-method.ts';
-import { disposeFilter, inputGradGeometry, transformFilter, winogradConv, winogradGeometry } from './winograd.ts';
+import { disposeFilter, inputGradGeometry, transformFilter, transposedGemm, winogradConv, winogradGeometry } from './winograd.ts';
 
 /** Attributes the Conv2DBackpropInput op passes. */
 interface Attrs {
@@ -38,7 +38,8 @@ export function conv2dBackpropInput(args: KernelArgs): TensorInfo {
   const right = w - ((ow - 1) * sw + 1) + info.padInfo.left;
   const method = gradMethod('input', info);
   if (method === 'winograd') {
-    const u = transformFilter(backend, filter, winogradGradTile('input', info, true)!, true);
+    const m = winogradGradTile(info, true)!;
+    const u = transformFilter(backend, filter, m, true, transposedGemm(info, m, info.inChannels));
     try {
       return winogradConv(backend, dy, u, inputGradGeometry(winogradGeometry(info)), null, 'linear');
     } finally {

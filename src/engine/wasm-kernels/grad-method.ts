@@ -11,7 +11,7 @@
  * matmul 2–5× faster (no zero insertion, no repacking).
  */
 import type { backend_util } from '@tensorflow/tfjs';
-import { winogradTile } from './winograd.ts';
+import { winogradTile, type WinoTile } from './winograd.ts';
 
 export type GradMethod = 'matmul' | 'conv' | 'winograd';
 
@@ -21,7 +21,7 @@ const CONV_RATIO = { input: 4, filter: 32 } as const;
 export function gradMethod(which: 'filter' | 'input', info: backend_util.Conv2DInfo): GradMethod {
   const forced = process.env.MLC_PIPE_CONV_GRAD;
   if (forced === 'conv' || forced === 'matmul') return forced;
-  if (winogradGradTile(which, info, forced === 'winograd') !== null) return 'winograd';
+  if (winogradGradTile(info, forced === 'winograd') !== null) return 'winograd';
   if (info.strideHeight !== 1 || info.strideWidth !== 1) return 'matmul';
   const taps = info.filterHeight * info.filterWidth;
   if (taps === 1) return 'matmul';
@@ -31,17 +31,19 @@ export function gradMethod(which: 'filter' | 'input', info: backend_util.Conv2DI
 }
 
 /**
- * The Winograd tile for a gradient of a 3×3 stride-1 conv (./winograd.ts), or null. dW always pays
- * (measured 1.3–2.8× faster than the better of conv/matmul on every ResNet-18 3×3 stride-1 layer
- * at 64×64 b16 and 48×144 b32, bench/engine/winograd.ts); dX packs its C·K·α² transformed filter
- * on every call, which pays off once the GEMM has ≥ C/2 rows (won 1.6–2.2× on the stage 1–2
- * layers, lost up to 3.6× on 2×2×512). `force`: wherever it applies.
+ * The Winograd tile for a gradient of a 3×3 stride-1 conv (./winograd.ts), or null: measured
+ * 1.3–2.8× faster than the better of conv/matmul for dW on every ResNet-18 3×3 stride-1 layer at
+ * 64×64 b16 and 48×144 b32, and for dX once its GEMMs pack the smaller operand
+ * (bench/engine/winograd.ts). `force`: wherever it applies, regardless of cost.
  */
-export function winogradGradTile(which: 'filter' | 'input', info: backend_util.Conv2DInfo, force = false): ReturnType<typeof winogradTile> {
-  if (force) {
-    const old = process.env.MLC_PIPE_WINOGRAD;
-    process.env.MLC_PIPE_WINOGRAD = old === 'off' ? 'off' : 'force';
-    try { return winogradTile(info, null); } finally { if (old === undefined) delete process.env.MLC_PIPE_WINOGRAD; else process.env.MLC_PIPE_WINOGRAD = old; }
+export function winogradGradTile(info: backend_util.Conv2DInfo, force = false): WinoTile | null {
+  if (!force) return winogradTile(info);
+  const old = process.env.MLC_PIPE_WINOGRAD;
+  process.env.MLC_PIPE_WINOGRAD = old === 'off' ? 'off' : 'force';
+  try {
+    return winogradTile(info);
+  } finally {
+    if (old === undefined) delete process.env.MLC_PIPE_WINOGRAD;
+    else process.env.MLC_PIPE_WINOGRAD = old;
   }
-  return winogradTile(info, which === 'filter' ? null : info.inChannels);
 }

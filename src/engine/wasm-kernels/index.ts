@@ -3,8 +3,9 @@
  * module registers them; `initEngine` imports it when it selects wasm. Each kernel lives in its
  * own file; see their headers for the formulation and the measurements behind it.
  *
- * Measured and dropped (no gain over the stock kernels): a per-channel Sum/Mean pass and a
- * channel-broadcast Multiply/Add (stock 2.2 ms / 3.8 ms vs ours 2.3 / 5.3 ms on 32×12×36×64).
+ * Measured and dropped (no gain over the stock kernels): a per-channel Sum/Mean pass in plain JS
+ * and a channel-broadcast Multiply/Add (stock 2.2 ms / 3.8 ms vs ours 2.3 / 5.3 ms on
+ * 32×12×36×64); the per-channel Sum/Mean now runs in wasm SIMD (./channel-reduce.ts).
  */
 import { registerWasmKernel } from './register.ts';
 import { registerFusedBatchNormGrad } from '../gradients/fused-batch-norm.ts';
@@ -15,6 +16,7 @@ import { depthwiseBackpropInputConfig } from './depthwise-backprop-input.ts';
 import { maxPoolGradConfig } from './max-pool-grad.ts';
 import { identityConfig } from './identity.ts';
 import { conv2dWinogradConfigs } from './conv2d-winograd.ts';
+import { channelReduceConfigs } from './channel-reduce.ts';
 
 /** Names of the kernels this module registers for the wasm backend. */
 export const customWasmKernels: readonly string[] = [
@@ -25,6 +27,7 @@ export const customWasmKernels: readonly string[] = [
   maxPoolGradConfig,
   identityConfig,
   ...conv2dWinogradConfigs(),
+  ...channelReduceConfigs(),
 ].map((config) => {
   registerWasmKernel(config);
   return config.kernelName;

@@ -60,13 +60,11 @@ const MAX_COST = 0.75;
 
 /**
  * The tile size for a conv (or one of its gradients), or null when Winograd does not apply (not 3×3
- * stride 1 undilated NHWC, channels not multiples of 4) or does not pay. `packedChannels`: null when
- * the GEMMs' right operand is reused or small (cached U, dW), else the channel count c whose C·K·α²
- * transformed filter is packed on every call, which pays off once the GEMM has ≥ c/2 rows (tiles):
- * measured per ResNet-18 layer, bench/engine/winograd.ts. `MLC_PIPE_WINOGRAD=off` disables,
- * `=force` uses Winograd wherever it applies; `MLC_PIPE_WINOGRAD_TILE=2|4` fixes the tile (tests).
+ * stride 1 undilated NHWC, channels not multiples of 4) or saves too little (output tiles hanging
+ * far over the edge). `MLC_PIPE_WINOGRAD=off` disables, `=force` skips the cost check;
+ * `MLC_PIPE_WINOGRAD_TILE=2|4` fixes the tile (tests).
  */
-export function winogradTile(info: backend_util.Conv2DInfo, packedChannels: number | null): WinoTile | null {
+export function winogradTile(info: backend_util.Conv2DInfo): WinoTile | null {
   const mode = process.env.MLC_PIPE_WINOGRAD;
   if (mode === 'off') return null;
   if (info.filterHeight !== 3 || info.filterWidth !== 3 || info.strideHeight !== 1 || info.strideWidth !== 1) return null;
@@ -76,8 +74,20 @@ export function winogradTile(info: backend_util.Conv2DInfo, packedChannels: numb
   const m = tile === '2' || tile === '4' ? (Number(tile) as WinoTile) : bestTile({ oh: info.outHeight, ow: info.outWidth });
   if (mode === 'force') return m;
   if (winogradCost({ oh: info.outHeight, ow: info.outWidth }, m) > MAX_COST) return null;
-  if (packedChannels === null) return m;
-  return tiles({ n: info.batchSize, oh: info.outHeight, ow: info.outWidth }, m).count * 2 >= packedChannels ? m : null;
+  return m;
+}
+
+/**
+ * Whether the GEMMs of a conv with this tile should run transposed (Uᵀ·Vᵀ, packing the transformed
+ * input) rather than V·U (packing U): when U is not cached and the tiles are fewer than half the
+ * output channels, packing Vᵀ [Cin, tiles] is the smaller job. Packing costs ≈5 ns per element here
+ * (XNNPACK packs with a transpose), the GEMM ≈0.07 ns per multiply-add. `MLC_PIPE_WINOGRAD_GEMM=vu|uv`
+ * fixes the orientation (tests).
+ */
+export function transposedGemm(info: backend_util.Conv2DInfo, m: WinoTile, convOutChannels: number): boolean {
+  const forced = process.env.MLC_PIPE_WINOGRAD_GEMM; // `vu` | `uv`: fix the orientation (tests)
+  if (forced === 'vu' || forced === 'uv') return forced === 'uv';
+  return tiles({ n: info.batchSize, oh: info.outHeight, ow: info.outWidth }, m).count * 2 < convOutChannels;
 }
 
 /** Winograd geometry of a conv. */
@@ -105,7 +115,7 @@ class Pass {
   constructor(private readonly backend: WasmBackendLike, scratch: Scratch, zeros: number) {
     this.simd = simdKernels(backend);
     this.table = scratch.track(backend.makeOutput([36], 'int32'));
-    const tmp = scratch.track(backend.makeOutput([2 * 36 * 4 + 36], 'float32'));
+    const tmp = scratch.track(backend.makeOutput([2 * 36 * 4 + 4 * 9 * 4], 'float32')); // ≥ every pass's tmp
     const zero = scratch.zeros([zeros]);
     this.tmp = addr(backend, tmp);
     this.zero = addr(backend, zero);
@@ -117,28 +127,39 @@ class Pass {
   }
 }
 
-/** Transformed filter of one conv (U, or U′ of the dX conv). */
-export interface WinoFilter { m: WinoTile; planes: TensorInfo[] }
+/** `count` tensors [1, rows, cols], tracked in `scratch`. */
+function planeTensors(backend: WasmBackendLike, scratch: Scratch, count: number, rows: number, cols: number): TensorInfo[] {
+  return Array.from({ length: count }, () => scratch.track(backend.makeOutput([1, rows, cols], 'float32')));
+}
 
 /**
- * U_ξ = G g Gᵀ as α² tensors [1, C, K] owned by the caller; with `swap`, the dX filter's U′ as
- * [1, K, C]. Needs K (or, with `swap`, C) a multiple of 4.
+ * Transformed filter of one conv, laid out for its GEMMs: `transposed` false = U_ξ [Cin, Cout] (the
+ * right operand of V·U), true = U_ξ [Cout, Cin] (the left operand of Uᵀ·Vᵀ), where Cin/Cout are
+ * those of the conv it feeds (for dX: Cin = K, Cout = C of the forward conv).
  */
-export function transformFilter(backend: WasmBackendLike, filter: TensorInfo, m: WinoTile, swap: boolean): WinoFilter {
+export interface WinoFilter { m: WinoTile; transposed: boolean; planes: TensorInfo[] }
+
+/**
+ * U_ξ = G g Gᵀ as α² tensors owned by the caller, for the forward conv of `filter` [3, 3, C, K]
+ * (`dx` false) or for its dX conv (`dx` true: the 180°-rotated, in/out-swapped filter), laid out
+ * for the `transposed` GEMM orientation or not. Needs C and K multiples of 4.
+ */
+export function transformFilter(backend: WasmBackendLike, filter: TensorInfo, m: WinoTile, dx: boolean, transposed: boolean): WinoFilter {
   const [, , c, k] = filter.shape;
   const a = m + 2;
-  const planes = Array.from({ length: a * a }, () => backend.makeOutput(swap ? [1, k, c] : [1, c, k], 'float32'));
+  const layoutKC = dx !== transposed; // planes [K, C] rather than [C, K]
+  const planes = Array.from({ length: a * a }, () => backend.makeOutput(layoutKC ? [1, k, c] : [1, c, k], 'float32'));
   const scratch = new Scratch(backend);
   try {
     const pass = new Pass(backend, scratch, 4);
-    pass.simd.filterTransform(m, addr(backend, filter), c, k, swap ? 1 : 0, pass.planes(planes), pass.tmp);
+    pass.simd.filterTransform(m, addr(backend, filter), c, k, dx ? 1 : 0, layoutKC ? 1 : 0, pass.planes(planes), pass.tmp);
   } catch (err) {
     for (const p of planes) backend.disposeData(p.dataId);
     throw err;
   } finally {
     scratch.free();
   }
-  return { m, planes };
+  return { m, transposed, planes };
 }
 
 /** Frees a transformed filter. */
@@ -157,13 +178,27 @@ export function winogradConv(
   const { m } = u;
   const a2 = (m + 2) * (m + 2);
   const { th, tw, count } = tiles(g, m);
+  const rows = u.transposed ? Math.ceil(count / 4) * 4 : count; // the SIMD transpose works on 4×4 blocks
   const scratch = new Scratch(backend);
   try {
     const pass = new Pass(backend, scratch, g.c);
-    const v = Array.from({ length: a2 }, () => scratch.track(backend.makeOutput([1, count, g.c], 'float32')));
+    const v = planeTensors(backend, scratch, a2, rows, g.c);
     pass.simd.inputTransform(m, addr(backend, x), g.n, g.h, g.w, g.c, g.pt, g.pl, th, tw, pass.planes(v), pass.zero, pass.tmp);
-    const prods = v.map((vq, q) => scratch.track(callKernel(backend, 'BatchMatMul',
-      { a: vq, b: u.planes[q] }, { transposeA: false, transposeB: false })));
+    let prods: TensorInfo[];
+    if (!u.transposed) {
+      // M_ξ [tiles, K] = V_ξ [tiles, C] · U_ξ [C, K]: packs U (free when U is cached)
+      prods = v.map((vq, q) => scratch.track(callKernel(backend, 'BatchMatMul',
+        { a: vq, b: u.planes[q] }, { transposeA: false, transposeB: false })));
+    } else {
+      // M_ξᵀ [K, tiles] = U_ξ [K, C] · V_ξᵀ [C, tiles]: packs Vᵀ, which is smaller when tiles < K
+      for (const p of v) heapF32(backend, p).fill(0, count * g.c);
+      const vt = planeTensors(backend, scratch, a2, g.c, rows);
+      for (let q = 0; q < a2; q++) pass.simd.transpose(addr(backend, v[q]), rows, g.c, addr(backend, vt[q]));
+      const pt = vt.map((p, q) => scratch.track(callKernel(backend, 'BatchMatMul',
+        { a: u.planes[q], b: p }, { transposeA: false, transposeB: false })));
+      prods = planeTensors(backend, scratch, a2, rows, g.k);
+      for (let q = 0; q < a2; q++) pass.simd.transpose(addr(backend, pt[q]), g.k, rows, addr(backend, prods[q]));
+    }
     const y = backend.makeOutput([g.n, g.oh, g.ow, g.k], 'float32');
     const lo = activation === 'linear' ? -Infinity : 0;
     const hi = activation === 'relu6' ? 6 : Infinity;
@@ -191,9 +226,9 @@ export function winogradFilterGrad(backend: WasmBackendLike, x: TensorInfo, dy: 
   const scratch = new Scratch(backend);
   try {
     const pass = new Pass(backend, scratch, Math.max(g.c, g.k));
-    const v = Array.from({ length: a2 }, () => scratch.track(backend.makeOutput([1, rows, g.c], 'float32')));
-    const yh = Array.from({ length: a2 }, () => scratch.track(backend.makeOutput([1, rows, g.k], 'float32')));
-    const vt = Array.from({ length: a2 }, () => scratch.track(backend.makeOutput([1, g.c, rows], 'float32')));
+    const v = planeTensors(backend, scratch, a2, rows, g.c);
+    const yh = planeTensors(backend, scratch, a2, rows, g.k);
+    const vt = planeTensors(backend, scratch, a2, g.c, rows);
     if (rows > count) {
       for (const p of v) heapF32(backend, p).fill(0, count * g.c);
       for (const p of yh) heapF32(backend, p).fill(0, count * g.k);

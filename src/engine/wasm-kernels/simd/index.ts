@@ -1,10 +1,11 @@
 /**
- * The wasm-SIMD helper module (./winograd.as.ts, AssemblyScript, generated into ./winograd.wasm.ts
- * by `npx tsx scripts/build-wasm.ts`), instantiated once per wasm backend on that backend's own
- * memory: its functions take heap byte addresses and work in place, with no copies in or out.
+ * The wasm-SIMD helper modules (./*.as.ts, AssemblyScript, generated into ./*.wasm.ts by
+ * `npx tsx scripts/build-wasm.ts`), each instantiated once per wasm backend on that backend's own
+ * memory: their functions take heap byte addresses and work in place, with no copies in or out.
  */
 import type { WasmBackendLike } from '../backend-ops.ts';
-import { wasmBase64 } from './winograd.wasm.ts';
+import { wasmBase64 as winogradWasm } from './winograd.wasm.ts';
+import { wasmBase64 as reduceWasm } from './reduce.wasm.ts';
 
 /** Exports of winograd.as.ts (pointers are heap byte addresses; see the source for each). */
 export interface SimdKernels {
@@ -14,9 +15,14 @@ export interface SimdKernels {
     th: number, tw: number, bias: number, lo: number, hi: number, tmp: number): void;
   outputAdjoint(m: number, dy: number, n: number, oh: number, ow: number, k: number,
     th: number, tw: number, ptrs: number, zero: number, tmp: number): void;
-  filterTransform(m: number, w: number, c: number, k: number, swap: number, ptrs: number, tmp: number): void;
+  filterTransform(m: number, w: number, c: number, k: number, flip: number, transposed: number, ptrs: number, tmp: number): void;
   filterAdjoint(m: number, ptrs: number, dw: number, c: number, k: number, tmp: number): void;
   transpose(src: number, rows: number, cols: number, dst: number): void;
+}
+
+/** Exports of reduce.as.ts. */
+export interface ReduceKernels {
+  channelSum(x: number, rows: number, c: number, scale: number, out: number, tmp: number): void;
 }
 
 /** The part of the global WebAssembly API used here (the project's lib settings do not declare it). */
@@ -27,8 +33,8 @@ interface WasmApi {
 }
 const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
-let compiled: object | null = null;
-const instances = new WeakMap<object, SimdKernels>();
+const compiled = new Map<string, object>();
+const instances = new WeakMap<object, Map<string, unknown>>();
 
 /** The backend's WebAssembly.Memory (Emscripten exports it as `asm.memory` in the non-threaded build). */
 function backendMemory(backend: WasmBackendLike): object {
@@ -39,14 +45,27 @@ function backendMemory(backend: WasmBackendLike): object {
   return memory;
 }
 
-/** The SIMD kernels bound to `backend`'s heap. */
-export function simdKernels(backend: WasmBackendLike): SimdKernels {
+/** Module `base64` instantiated on `backend`'s heap (once per heap). */
+function instantiate<T>(backend: WasmBackendLike, base64: string): T {
   const memory = backendMemory(backend);
-  let inst = instances.get(memory);
+  let perHeap = instances.get(memory);
+  if (!perHeap) instances.set(memory, (perHeap = new Map()));
+  let inst = perHeap.get(base64) as T | undefined;
   if (!inst) {
-    compiled ??= new WA.Module(Buffer.from(wasmBase64, 'base64'));
-    inst = new WA.Instance(compiled, { env: { memory } }).exports as unknown as SimdKernels;
-    instances.set(memory, inst);
+    let mod = compiled.get(base64);
+    if (!mod) compiled.set(base64, (mod = new WA.Module(Buffer.from(base64, 'base64'))));
+    inst = new WA.Instance(mod, { env: { memory } }).exports as T;
+    perHeap.set(base64, inst);
   }
   return inst;
+}
+
+/** The Winograd transforms bound to `backend`'s heap. */
+export function simdKernels(backend: WasmBackendLike): SimdKernels {
+  return instantiate<SimdKernels>(backend, winogradWasm);
+}
+
+/** The per-channel reductions bound to `backend`'s heap. */
+export function reduceKernels(backend: WasmBackendLike): ReduceKernels {
+  return instantiate<ReduceKernels>(backend, reduceWasm);
 }

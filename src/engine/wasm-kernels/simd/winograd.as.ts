@@ -240,44 +240,62 @@ export function outputAdjoint(m: i32, dy: usize, n: i32, oh: i32, ow: i32, k: i3
   }
 }
 
+/** One filter transform: 9 tap vectors at t1 (t1 + t·16) → α² vectors at t1; t0 is scratch. */
+@inline function filterTile(m: i32, a: i32, t0: usize, t1: usize): void {
+  for (let j = 0; j < 3; j++) gg(m, t1 + (<usize>j << 4), 48, t0 + (<usize>j << 4), 48); // t0[i][j]: α × 3
+  for (let i = 0; i < a; i++) gg(m, t0 + <usize>i * 48, 16, t1 + (<usize>(i * a) << 4), 16);
+}
+
 /**
- * U_ξ[ci, co] = (G g Gᵀ)_ξ for w [3, 3, c, k]; with `swap`, the dX filter
- * W′[a, b, co, ci] = W[2−a, 2−b, ci, co], written as U′_ξ[co, ci] (lanes then run over ci, so c is
- * the multiple of 4 and the taps are gathered lane by lane). `tmp`: 2·α²·16 bytes.
+ * U_ξ = (G g Gᵀ)_ξ for w [3, 3, c, k] (c, k multiples of 4): with `flip` the taps are read rotated
+ * by 180° (g[a][b] = w[2−a][2−b], the dX filter); with `transposed` the planes are [k, c]
+ * (U_ξ[co, ci]), else [c, k]. The transposed layout loads 4×4 (ci, co) blocks of each tap and
+ * transposes them in registers, so both layouts read and write contiguous vectors.
+ * `tmp`: 2·α²·16 + 4·9·16 bytes.
  */
-export function filterTransform(m: i32, w: usize, c: i32, k: i32, swap: bool, ptrs: usize, tmp: usize): void {
+export function filterTransform(m: i32, w: usize, c: i32, k: i32, flip: bool, transposed: bool, ptrs: usize, tmp: usize): void {
   const a = m + 2;
   const a2 = a * a;
-  const t0 = tmp, t1 = tmp + (<usize>a2 << 4);
+  const t0 = tmp, t1 = tmp + (<usize>a2 << 4), blk = tmp + (<usize>a2 << 5);
   const tap = <usize>(c * k) << 2;
-  if (!swap) {
+  const rs = <usize>k << 2;
+  if (!transposed) {
     for (let ci = 0; ci < c; ci++) {
       for (let co = 0; co < k; co += 4) {
         const src = w + (<usize>(ci * k + co) << 2);
-        for (let j = 0; j < 3; j++) gg(m, src + <usize>j * tap, 3 * tap, t0 + (<usize>j << 4), 48); // t0[i][j]: α × 3
-        for (let i = 0; i < a; i++) gg(m, t0 + <usize>i * 48, 16, t1 + (<usize>(i * a) << 4), 16);
+        for (let t = 0; t < 9; t++) st(t1 + (<usize>t << 4), ld(src + <usize>(flip ? 8 - t : t) * tap));
+        filterTile(m, a, t0, t1);
         const dst = <usize>(ci * k + co) << 2;
         for (let q = 0; q < a2; q++) st(plane(ptrs, q) + dst, ld(t1 + (<usize>q << 4)));
       }
     }
     return;
   }
-  // swap: gather flipped taps for 4 consecutive ci into t1[0..8], then as above
-  const row4 = <usize>k << 2;
-  for (let co = 0; co < k; co++) {
+  // Panels of 16 output channels (a cache line of each tap row): the reads use whole lines and
+  // the 16·α² write streams advance together along ci.
+  for (let co0 = 0; co0 < k; co0 += 16) {
+    const co1 = min(co0 + 16, k);
     for (let ci = 0; ci < c; ci += 4) {
-      for (let t = 0; t < 9; t++) {
-        const src = w + <usize>(8 - t) * tap + (<usize>(ci * k + co) << 2);
-        let v = f32x4.splat(load<f32>(src));
-        v = f32x4.replace_lane(v, 1, load<f32>(src + row4));
-        v = f32x4.replace_lane(v, 2, load<f32>(src + 2 * row4));
-        v = f32x4.replace_lane(v, 3, load<f32>(src + 3 * row4));
-        st(t1 + (<usize>t << 4), v);
+      for (let co = co0; co < co1; co += 4) {
+        // blk[j][t] = tap t of output channel co + j, lanes over ci … ci + 3
+        for (let t = 0; t < 9; t++) {
+          const s = w + <usize>(flip ? 8 - t : t) * tap + (<usize>(ci * k + co) << 2);
+          const r0 = ld(s), r1 = ld(s + rs), r2 = ld(s + 2 * rs), r3 = ld(s + 3 * rs);
+          const l01 = i32x4.shuffle(r0, r1, 0, 4, 1, 5), h01 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
+          const l23 = i32x4.shuffle(r2, r3, 0, 4, 1, 5), h23 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+          const d = blk + (<usize>t << 4);
+          st(d, i64x2.shuffle(l01, l23, 0, 2));
+          st(d + 144, i64x2.shuffle(l01, l23, 1, 3));
+          st(d + 288, i64x2.shuffle(h01, h23, 0, 2));
+          st(d + 432, i64x2.shuffle(h01, h23, 1, 3));
+        }
+        for (let j = 0; j < 4; j++) {
+          for (let t = 0; t < 9; t++) st(t1 + (<usize>t << 4), ld(blk + <usize>j * 144 + (<usize>t << 4)));
+          filterTile(m, a, t0, t1);
+          const dst = <usize>((co + j) * c + ci) << 2;
+          for (let q = 0; q < a2; q++) st(plane(ptrs, q) + dst, ld(t1 + (<usize>q << 4)));
+        }
       }
-      for (let j = 0; j < 3; j++) gg(m, t1 + (<usize>j << 4), 48, t0 + (<usize>j << 4), 48);
-      for (let i = 0; i < a; i++) gg(m, t0 + <usize>i * 48, 16, t1 + (<usize>(i * a) << 4), 16);
-      const dst = <usize>(co * c + ci) << 2;
-      for (let q = 0; q < a2; q++) st(plane(ptrs, q) + dst, ld(t1 + (<usize>q << 4)));
     }
   }
 }
