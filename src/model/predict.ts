@@ -15,13 +15,17 @@ import { headKind, type HeadSpec } from './heads.ts';
 export function predictProbs(model: tf.LayersModel, heads: HeadSpec[], x: tf.Tensor4D, compiled?: CompiledInference): Float32Array[] {
   const probs = tf.tidy(() => {
     const out = compiled ? compiled.predict(x) : model.predict(x);
-    const logits = Array.isArray(out) ? out : [out];
-    if (logits.length !== heads.length) throw new Error(`predictProbs: model has ${logits.length} outputs but ${heads.length} heads were given`);
-    return logits.map((l, i) => (headKind(heads[i]!) === 'softmax' ? tf.softmax(l as tf.Tensor2D, -1) : tf.sigmoid(l)));
+    return probsFromLogits(heads, Array.isArray(out) ? out : [out]);
   });
   try {
     return probs.map((p) => p.dataSync() as Float32Array);
   } finally {
     tf.dispose(probs);
   }
+}
+
+/** Softmax (K ≥ 2 classes) or sigmoid (binary head) of each head's logits; call inside tf.tidy. */
+export function probsFromLogits(heads: HeadSpec[], logits: tf.Tensor[]): tf.Tensor[] {
+  if (logits.length !== heads.length) throw new Error(`predictProbs: model has ${logits.length} outputs but ${heads.length} heads were given`);
+  return logits.map((l, i) => (headKind(heads[i]!) === 'softmax' ? tf.softmax(l as tf.Tensor2D, -1) : tf.sigmoid(l)));
 }

@@ -4,7 +4,8 @@
  */
 import { tf } from '../engine/tf.ts';
 import type { HeadSpec } from '../model/heads.ts';
-import { predictProbs } from '../model/predict.ts';
+import { probsFromLogits } from '../model/predict.ts';
+import { compileInference } from '../engine/inference.ts';
 import { l2Penalty, type L2Options, type RegularizedVariables } from '../model/regularization.ts';
 import type { HeadInfo, HeadLoss } from './losses/base.ts';
 import { labelColumn, multiHeadLoss, type MultiHeadLossOptions } from './losses/multihead.ts';
@@ -74,21 +75,31 @@ export async function evaluateBatches(model: tf.LayersModel, obj: Objective, bat
   const meter = new AccuracyMeter(obj.heads);
   let lossSum = 0;
   let n = 0;
-  for await (const batch of batches) {
-    const x = tf.tensor4d(batch.images, [batch.size, ...shape]);
-    try {
-      const probs = predictProbs(model, obj.heads, x);
-      meter.add(probs, batch.labels, batch.size);
-      const l = tf.tidy(() => {
-        const logits = asArray(model.predict(x) as tf.Tensor | tf.Tensor[]);
-        return multiHeadLoss(obj.loss, logits, labelTensors(batch, obj.heads.length), obj.infos, obj.lossOptions).total;
-      });
-      lossSum += l.dataSync()[0]! * batch.size;
-      l.dispose();
-      n += batch.size;
-    } finally {
-      x.dispose();
+  // One forward per batch through the compiled graph (batch norms folded into the convs, fused
+  // conv+ReLU kernels): the weights are fixed for the whole pass.
+  const compiled = compileInference(model);
+  try {
+    for await (const batch of batches) {
+      const x = tf.tensor4d(batch.images, [batch.size, ...shape]);
+      try {
+        const [loss, ...probs] = tf.tidy(() => {
+          const logits = compiled.predict(x) as tf.Tensor2D[];
+          const total = multiHeadLoss(obj.loss, logits, labelTensors(batch, obj.heads.length), obj.infos, obj.lossOptions).total;
+          return [total, ...probsFromLogits(obj.heads, logits)];
+        });
+        try {
+          meter.add(probs.map((p) => p.dataSync() as Float32Array), batch.labels, batch.size);
+          lossSum += loss!.dataSync()[0]! * batch.size;
+        } finally {
+          tf.dispose([loss!, ...probs]);
+        }
+        n += batch.size;
+      } finally {
+        x.dispose();
+      }
     }
+  } finally {
+    compiled.dispose();
   }
   return { [`${prefix}loss`]: n ? lossSum / n : NaN, ...meter.result(prefix) };
 }
