@@ -31,7 +31,7 @@ const grid: Case[] = [
 ];
 const label = (c: Case) => `n${c.n} ${c.h}x${c.w} ${c.cin}->${c.cout} ${typeof c.pad === 'string' ? c.pad : JSON.stringify(c.pad.slice(1, 3))}`;
 // Every shape with both tile sizes and both GEMM orientations (V·U packing U, Uᵀ·Vᵀ packing Vᵀ).
-const cases = [2, 4].flatMap((m) => ['vu', 'uv'].flatMap((gemm) =>
+const cases = [2, 4, 6].flatMap((m) => ['vu', 'uv'].flatMap((gemm) =>
   grid.map((c) => [`F${m} ${gemm} ${label(c)}`, m, gemm, c] as const)));
 
 function tensors(c: Case, seed: number) {
@@ -57,9 +57,9 @@ beforeAll(setupBackends);
 afterEach(() => { for (const k of ENV) delete process.env[k]; });
 afterAll(() => clearWinogradCache(tf.findBackend('wasm') as unknown as WasmBackendLike));
 
-// F(4,3) amplifies rounding a little more than F(2,3) (transform entries up to 8); both stay
-// within 3e-4 absolute + relative of the cpu backend's direct sums at these sizes.
-const TOL: Record<number, number> = { 2: 1e-4, 4: 3e-4 };
+// Larger tiles amplify rounding more (transform entries up to 8 for F(4,3), 32 and 21/4 for
+// F(6,3)); each stays within this absolute + relative distance of the cpu backend's direct sums.
+const TOL: Record<number, number> = { 2: 1e-4, 4: 3e-4, 6: 1e-3 };
 
 describe('Winograd forward vs cpu', () => {
   it.each(cases)('Conv2D %s', (_, m, gemm, c) => {

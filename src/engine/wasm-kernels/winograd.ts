@@ -22,8 +22,8 @@ import type { backend_util, TensorInfo } from '@tensorflow/tfjs';
 import { callKernel, heapF32, Scratch, type WasmBackendLike } from './backend-ops.ts';
 import { simdKernels, type SimdKernels } from './simd/index.ts';
 
-/** Output tile edge: F(2×2, 3×3) or F(4×4, 3×3). */
-export type WinoTile = 2 | 4;
+/** Output tile edge: F(2×2, 3×3), F(4×4, 3×3) or F(6×6, 3×3). */
+export type WinoTile = 2 | 4 | 6;
 
 /** One 3×3 stride-1 conv: x [n, h, w, c] → y [n, oh, ow, k], y[i] reads x[i − pt + a], a = 0..2. */
 export interface WinoGeometry {
@@ -50,9 +50,14 @@ export function winogradCost(g: Pick<WinoGeometry, 'oh' | 'ow'>, m: WinoTile): n
   return (Math.ceil(g.oh / m) * Math.ceil(g.ow / m) * a * a) / (9 * g.oh * g.ow);
 }
 
-/** The tile size with the fewest multiplies for this output size. */
+/**
+ * The tile size with the fewest multiplies for this output size; on a tie the smaller tile (its
+ * transforms have smaller coefficients, so less rounding error).
+ */
 export function bestTile(g: Pick<WinoGeometry, 'oh' | 'ow'>): WinoTile {
-  return winogradCost(g, 4) <= winogradCost(g, 2) ? 4 : 2;
+  let best: WinoTile = 2;
+  for (const m of [4, 6] as const) if (winogradCost(g, m) < winogradCost(g, best)) best = m;
+  return best;
 }
 
 /** Above this many multiplies relative to the direct conv (tiles hanging over the edge), skip Winograd. */
@@ -62,7 +67,7 @@ const MAX_COST = 0.75;
  * The tile size for a conv (or one of its gradients), or null when Winograd does not apply (not 3×3
  * stride 1 undilated NHWC, channels not multiples of 4) or saves too little (output tiles hanging
  * far over the edge). `MLC_PIPE_WINOGRAD=off` disables, `=force` skips the cost check;
- * `MLC_PIPE_WINOGRAD_TILE=2|4` fixes the tile (tests).
+ * `MLC_PIPE_WINOGRAD_TILE=2|4|6` fixes the tile (tests).
  */
 export function winogradTile(info: backend_util.Conv2DInfo): WinoTile | null {
   const mode = process.env.MLC_PIPE_WINOGRAD;
@@ -71,7 +76,7 @@ export function winogradTile(info: backend_util.Conv2DInfo): WinoTile | null {
   if (info.dilationHeight !== 1 || info.dilationWidth !== 1 || info.dataFormat !== 'channelsLast') return null;
   if (info.inChannels % 4 !== 0 || info.outChannels % 4 !== 0) return null;
   const tile = process.env.MLC_PIPE_WINOGRAD_TILE;
-  const m = tile === '2' || tile === '4' ? (Number(tile) as WinoTile) : bestTile({ oh: info.outHeight, ow: info.outWidth });
+  const m = tile === '2' || tile === '4' || tile === '6' ? (Number(tile) as WinoTile) : bestTile({ oh: info.outHeight, ow: info.outWidth });
   if (mode === 'force') return m;
   if (winogradCost({ oh: info.outHeight, ow: info.outWidth }, m) > MAX_COST) return null;
   return m;
@@ -114,8 +119,8 @@ class Pass {
   readonly zero: number;
   constructor(private readonly backend: WasmBackendLike, scratch: Scratch, zeros: number) {
     this.simd = simdKernels(backend);
-    this.table = scratch.track(backend.makeOutput([36], 'int32'));
-    const tmp = scratch.track(backend.makeOutput([2 * 36 * 4 + 4 * 9 * 4], 'float32')); // ≥ every pass's tmp
+    this.table = scratch.track(backend.makeOutput([64], 'int32')); // α² ≤ 64
+    const tmp = scratch.track(backend.makeOutput([2 * 64 * 4 + 4 * 9 * 4], 'float32')); // ≥ every pass's tmp
     const zero = scratch.zeros([zeros]);
     this.tmp = addr(backend, tmp);
     this.zero = addr(backend, zero);

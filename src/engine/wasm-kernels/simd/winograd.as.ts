@@ -5,7 +5,7 @@
 // every channel count here is a multiple of 4.
 //
 // Transform matrices, F(m×m, 3×3) with α = m + 2 (Lavin & Gray 2016):
-//   F(4,3): points 0, ±1, ±2, ∞.   F(2,3): points 0, ±1, ∞.
+//   F(6,3): points 0, ±1, ±2, ±1/2, ∞.   F(4,3): points 0, ±1, ±2, ∞.   F(2,3): points 0, ±1, ∞.
 // A 2-D transform X → P X Qᵀ is done as a column pass then a row pass through `tmp`.
 
 // ---- 1-D transforms over v128 values: read n values at src + i·ss, write to dst + i·ds --------
@@ -16,7 +16,25 @@
 
 // Bᵀ (input): α → α
 @inline function bt(m: i32, s: usize, ss: usize, d: usize, ds: usize): void {
-  if (m == 4) {
+  if (m == 6) {
+    const d0 = ld(s), d1 = ld(s + ss), d2 = ld(s + 2 * ss), d3 = ld(s + 3 * ss);
+    const d4 = ld(s + 4 * ss), d5 = ld(s + 5 * ss), d6 = ld(s + 6 * ss), d7 = ld(s + 7 * ss);
+    const k525 = k4(5.25), k425 = k4(4.25);
+    st(d, f32x4.add(f32x4.sub(d0, d6), f32x4.mul(k525, f32x4.sub(d4, d2))));
+    st(d + 7 * ds, f32x4.add(f32x4.sub(d7, d1), f32x4.mul(k525, f32x4.sub(d3, d5))));
+    const a = f32x4.sub(f32x4.add(d2, d6), f32x4.mul(k425, d4));
+    const b = f32x4.sub(f32x4.add(d1, d5), f32x4.mul(k425, d3));
+    st(d + ds, f32x4.add(a, b));
+    st(d + 2 * ds, f32x4.sub(a, b));
+    const c = f32x4.add(f32x4.sub(f32x4.mul(k4(0.25), d2), f32x4.mul(k4(1.25), d4)), d6);
+    const e = f32x4.add(f32x4.sub(f32x4.mul(k4(0.5), d1), f32x4.mul(k4(2.5), d3)), f32x4.mul(k4(2), d5));
+    st(d + 3 * ds, f32x4.add(c, e));
+    st(d + 4 * ds, f32x4.sub(c, e));
+    const f = f32x4.add(f32x4.sub(f32x4.mul(k4(4), d2), f32x4.mul(k4(5), d4)), d6);
+    const h = f32x4.add(f32x4.sub(f32x4.mul(k4(2), d1), f32x4.mul(k4(2.5), d3)), f32x4.mul(k4(0.5), d5));
+    st(d + 5 * ds, f32x4.add(f, h));
+    st(d + 6 * ds, f32x4.sub(f, h));
+  } else if (m == 4) {
     const d0 = ld(s), d1 = ld(s + ss), d2 = ld(s + 2 * ss), d3 = ld(s + 3 * ss), d4 = ld(s + 4 * ss), d5 = ld(s + 5 * ss);
     const four = k4(4), five = k4(5), two = k4(2);
     const a = f32x4.sub(d4, f32x4.mul(four, d2));
@@ -40,7 +58,18 @@
 
 // Aᵀ (output): α → m
 @inline function at(m: i32, s: usize, ss: usize, d: usize, ds: usize): void {
-  if (m == 4) {
+  if (m == 6) {
+    const m1 = ld(s + ss), m2 = ld(s + 2 * ss), m3 = ld(s + 3 * ss), m4 = ld(s + 4 * ss), m5 = ld(s + 5 * ss), m6 = ld(s + 6 * ss);
+    const p1 = f32x4.add(m1, m2), q1 = f32x4.sub(m1, m2);
+    const p2 = f32x4.add(m3, m4), q2 = f32x4.sub(m3, m4);
+    const p3 = f32x4.add(m5, m6), q3 = f32x4.sub(m5, m6);
+    st(d, f32x4.add(f32x4.add(ld(s), p1), f32x4.add(p2, p3)));
+    st(d + ds, f32x4.add(f32x4.add(q1, f32x4.mul(k4(2), q2)), f32x4.mul(k4(0.5), q3)));
+    st(d + 2 * ds, f32x4.add(f32x4.add(p1, f32x4.mul(k4(4), p2)), f32x4.mul(k4(0.25), p3)));
+    st(d + 3 * ds, f32x4.add(f32x4.add(q1, f32x4.mul(k4(8), q2)), f32x4.mul(k4(0.125), q3)));
+    st(d + 4 * ds, f32x4.add(f32x4.add(p1, f32x4.mul(k4(16), p2)), f32x4.mul(k4(0.0625), p3)));
+    st(d + 5 * ds, f32x4.add(f32x4.add(f32x4.add(q1, f32x4.mul(k4(32), q2)), f32x4.mul(k4(0.03125), q3)), ld(s + 7 * ss)));
+  } else if (m == 4) {
     const m0 = ld(s), m1 = ld(s + ss), m2 = ld(s + 2 * ss), m3 = ld(s + 3 * ss), m4 = ld(s + 4 * ss), m5 = ld(s + 5 * ss);
     const a = f32x4.add(m1, m2), b = f32x4.sub(m1, m2), c = f32x4.add(m3, m4), e = f32x4.sub(m3, m4);
     st(d, f32x4.add(f32x4.add(m0, a), c));
@@ -56,7 +85,22 @@
 
 // A (adjoint of Aᵀ, for dW): m → α
 @inline function aa(m: i32, s: usize, ss: usize, d: usize, ds: usize): void {
-  if (m == 4) {
+  if (m == 6) {
+    const y0 = ld(s), y1 = ld(s + ss), y2 = ld(s + 2 * ss), y3 = ld(s + 3 * ss), y4 = ld(s + 4 * ss), y5 = ld(s + 5 * ss);
+    const e1 = f32x4.add(f32x4.add(y0, y2), y4), o1 = f32x4.add(f32x4.add(y1, y3), y5);
+    const e2 = f32x4.add(f32x4.add(y0, f32x4.mul(k4(4), y2)), f32x4.mul(k4(16), y4));
+    const o2 = f32x4.add(f32x4.add(f32x4.mul(k4(2), y1), f32x4.mul(k4(8), y3)), f32x4.mul(k4(32), y5));
+    const e3 = f32x4.add(f32x4.add(y0, f32x4.mul(k4(0.25), y2)), f32x4.mul(k4(0.0625), y4));
+    const o3 = f32x4.add(f32x4.add(f32x4.mul(k4(0.5), y1), f32x4.mul(k4(0.125), y3)), f32x4.mul(k4(0.03125), y5));
+    st(d, y0);
+    st(d + ds, f32x4.add(e1, o1));
+    st(d + 2 * ds, f32x4.sub(e1, o1));
+    st(d + 3 * ds, f32x4.add(e2, o2));
+    st(d + 4 * ds, f32x4.sub(e2, o2));
+    st(d + 5 * ds, f32x4.add(e3, o3));
+    st(d + 6 * ds, f32x4.sub(e3, o3));
+    st(d + 7 * ds, y5);
+  } else if (m == 4) {
     const y0 = ld(s), y1 = ld(s + ss), y2 = ld(s + 2 * ss), y3 = ld(s + 3 * ss);
     const p = f32x4.add(y0, y2), q = f32x4.add(y1, y3);
     const r = f32x4.add(y0, f32x4.mul(k4(4), y2)), t = f32x4.add(f32x4.mul(k4(2), y1), f32x4.mul(k4(8), y3));
@@ -78,7 +122,22 @@
 // G (filter): 3 → α
 @inline function gg(m: i32, s: usize, ss: usize, d: usize, ds: usize): void {
   const g0 = ld(s), g1 = ld(s + ss), g2 = ld(s + 2 * ss);
-  if (m == 4) {
+  if (m == 6) {
+    const a = f32x4.add(g0, g2);
+    const n29 = k4(<f32>(-2.0 / 9.0));
+    st(d, g0);
+    st(d + ds, f32x4.mul(n29, f32x4.add(a, g1)));
+    st(d + 2 * ds, f32x4.mul(n29, f32x4.sub(a, g1)));
+    const b = f32x4.add(f32x4.mul(k4(<f32>(1.0 / 90.0)), g0), f32x4.mul(k4(<f32>(2.0 / 45.0)), g2));
+    const c = f32x4.mul(k4(<f32>(1.0 / 45.0)), g1);
+    st(d + 3 * ds, f32x4.add(b, c));
+    st(d + 4 * ds, f32x4.sub(b, c));
+    const e = f32x4.add(f32x4.mul(k4(<f32>(32.0 / 45.0)), g0), f32x4.mul(k4(<f32>(8.0 / 45.0)), g2));
+    const f = f32x4.mul(k4(<f32>(16.0 / 45.0)), g1);
+    st(d + 5 * ds, f32x4.add(e, f));
+    st(d + 6 * ds, f32x4.sub(e, f));
+    st(d + 7 * ds, g2);
+  } else if (m == 4) {
     const a = f32x4.add(g0, g2);
     const sixth = k4(<f32>(1.0 / 6.0));
     st(d, f32x4.mul(k4(0.25), g0));
@@ -101,7 +160,17 @@
 
 // Gᵀ (adjoint of G, for dW): α → 3
 @inline function gt(m: i32, s: usize, ss: usize, d: usize, ds: usize): void {
-  if (m == 4) {
+  if (m == 6) {
+    const u1 = ld(s + ss), u2 = ld(s + 2 * ss), u3 = ld(s + 3 * ss), u4 = ld(s + 4 * ss), u5 = ld(s + 5 * ss), u6 = ld(s + 6 * ss);
+    const n29 = k4(<f32>(-2.0 / 9.0));
+    const p1 = f32x4.add(u1, u2), p2 = f32x4.add(u3, u4), p3 = f32x4.add(u5, u6);
+    st(d, f32x4.add(f32x4.add(ld(s), f32x4.mul(n29, p1)),
+      f32x4.add(f32x4.mul(k4(<f32>(1.0 / 90.0)), p2), f32x4.mul(k4(<f32>(32.0 / 45.0)), p3))));
+    st(d + ds, f32x4.add(f32x4.mul(n29, f32x4.sub(u1, u2)),
+      f32x4.add(f32x4.mul(k4(<f32>(1.0 / 45.0)), f32x4.sub(u3, u4)), f32x4.mul(k4(<f32>(16.0 / 45.0)), f32x4.sub(u5, u6)))));
+    st(d + 2 * ds, f32x4.add(f32x4.add(f32x4.mul(n29, p1), ld(s + 7 * ss)),
+      f32x4.add(f32x4.mul(k4(<f32>(2.0 / 45.0)), p2), f32x4.mul(k4(<f32>(8.0 / 45.0)), p3))));
+  } else if (m == 4) {
     const u0 = ld(s), u1 = ld(s + ss), u2 = ld(s + 2 * ss), u3 = ld(s + 3 * ss), u4 = ld(s + 4 * ss), u5 = ld(s + 5 * ss);
     const sixth = k4(<f32>(1.0 / 6.0));
     const p = f32x4.add(u1, u2), q = f32x4.add(u3, u4);
