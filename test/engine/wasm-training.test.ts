@@ -108,7 +108,7 @@ describe('training on wasm with the custom kernels', () => {
     const labels = tf.oneHot(tf.tensor1d([0, 2], 'int32'), 3);
     try {
       const step = () => {
-        tf.dispose(optimizer.minimize(() => tf.losses.softmaxCrossEntropy(labels, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true));
+        tf.dispose(optimizer.minimize(() => tf.losses.softmaxCrossEntropy(labels, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true)!);
         tf.tidy(() => { (model.predict(x) as tf.Tensor).dataSync(); }); // a second use of the weights: cached transforms
       };
       step();
