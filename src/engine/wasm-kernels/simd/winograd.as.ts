@@ -188,6 +188,20 @@
 
 // ---- helpers ----------------------------------------------------------------------------------
 
+/**
+ * Transposes the 4×4 block of rows s, s + rs, s + 2·rs, s + 3·rs into rows d, d + ds, d + 2·ds,
+ * d + 3·ds (32-bit lanes).
+ */
+@inline function transpose4(s: usize, rs: usize, d: usize, ds: usize): void {
+  const r0 = ld(s), r1 = ld(s + rs), r2 = ld(s + 2 * rs), r3 = ld(s + 3 * rs);
+  const l01 = i32x4.shuffle(r0, r1, 0, 4, 1, 5), h01 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
+  const l23 = i32x4.shuffle(r2, r3, 0, 4, 1, 5), h23 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+  st(d, i64x2.shuffle(l01, l23, 0, 2));
+  st(d + ds, i64x2.shuffle(l01, l23, 1, 3));
+  st(d + 2 * ds, i64x2.shuffle(h01, h23, 0, 2));
+  st(d + 3 * ds, i64x2.shuffle(h01, h23, 1, 3));
+}
+
 /** Address of plane q (a u32 table at `ptrs`). */
 @inline function plane(ptrs: usize, q: i32): usize { return <usize>load<u32>(ptrs + (<usize>q << 2)); }
 
@@ -211,32 +225,64 @@
 // ---- passes -----------------------------------------------------------------------------------
 
 /**
- * V_ξ[tile, ci] = (Bᵀ d B)_ξ for x [n, h, w, c] and tiles (ty, tx) of the m×m output grid th × tw,
- * reading x[ty·m + i − pt, tx·m + j − pl]. `ptrs`: α² plane addresses ([tiles, c] each);
- * `zero`: c zero floats; `tmp`: 2·α²·16 + α²·4 bytes.
+ * For every tile of the output grid th × tw: gathers a window of `src` [n, h, w, c] whose top-left
+ * is (ty·m − pt, tx·m − pl) — α×α for the input transform Bᵀ d B, or m×m for the output adjoint
+ * A dY Aᵀ (`adjoint`) — transforms it to α×α and writes element ξ to plane ξ at [tile, channel].
+ * `ptrs`: α² plane addresses ([tiles, c] each); `zero`: c zero floats (the window outside `src`);
+ * `tmp`: 2·α²·16 + α²·4 bytes.
  */
-export function inputTransform(m: i32, x: usize, n: i32, h: i32, w: i32, c: i32, pt: i32, pl: i32,
+function tilesToPlanes(m: i32, adjoint: bool, src: usize, n: i32, h: i32, w: i32, c: i32, pt: i32, pl: i32,
   th: i32, tw: i32, ptrs: usize, zero: usize, tmp: usize): void {
   const a = m + 2;
   const a2 = a * a;
+  const win = adjoint ? m : a;
   const t0 = tmp, t1 = tmp + (<usize>a2 << 4), offs = tmp + (<usize>a2 << 5);
   const row = <usize>a << 4;
   let tile = 0;
   for (let img = 0; img < n; img++) {
     for (let ty = 0; ty < th; ty++) {
       for (let tx = 0; tx < tw; tx++, tile++) {
-        window(offs, a, x, img, h, w, c, ty * m - pt, tx * m - pl, zero);
+        window(offs, win, src, img, h, w, c, ty * m - pt, tx * m - pl, zero);
         const base = <usize>(tile * c) << 2;
         for (let ci = 0; ci < c; ci += 4) {
           const cb = <usize>ci << 2;
-          for (let q = 0; q < a2; q++) st(t0 + (<usize>q << 4), ld(<usize>load<u32>(offs + (<usize>q << 2)) + cb));
-          for (let j = 0; j < a; j++) bt(m, t0 + (<usize>j << 4), row, t1 + (<usize>j << 4), row);
-          for (let i = 0; i < a; i++) bt(m, t1 + <usize>i * row, 16, t0 + <usize>i * row, 16);
+          // t0[i][j] (i, j < win) = the window, row stride α
+          for (let i = 0; i < win; i++) {
+            for (let j = 0; j < win; j++) st(t0 + <usize>i * row + (<usize>j << 4), ld(<usize>load<u32>(offs + (<usize>(i * win + j) << 2)) + cb));
+          }
+          for (let j = 0; j < win; j++) { // columns: t1[i][j], i < α
+            if (adjoint) aa(m, t0 + (<usize>j << 4), row, t1 + (<usize>j << 4), row);
+            else bt(m, t0 + (<usize>j << 4), row, t1 + (<usize>j << 4), row);
+          }
+          for (let i = 0; i < a; i++) { // rows: t0[i][j], j < α
+            if (adjoint) aa(m, t1 + <usize>i * row, 16, t0 + <usize>i * row, 16);
+            else bt(m, t1 + <usize>i * row, 16, t0 + <usize>i * row, 16);
+          }
           for (let q = 0; q < a2; q++) st(plane(ptrs, q) + base + cb, ld(t0 + (<usize>q << 4)));
         }
       }
     }
   }
+}
+
+/**
+ * V_ξ[tile, ci] = (Bᵀ d B)_ξ for x [n, h, w, c] and tiles (ty, tx) of the m×m output grid th × tw,
+ * reading x[ty·m + i − pt, tx·m + j − pl]. `ptrs`: α² plane addresses ([tiles, c] each);
+ * `zero`: c zero floats; `tmp`: 2·α²·16 + α²·4 bytes.
+ */
+export function inputTransform(m: i32, x: usize, n: i32, h: i32, w: i32, c: i32, pt: i32, pl: i32,
+  th: i32, tw: i32, ptrs: usize, zero: usize, tmp: usize): void {
+  tilesToPlanes(m, false, x, n, h, w, c, pt, pl, th, tw, ptrs, zero, tmp);
+}
+
+/**
+ * Ŷ_ξ[tile, co] = (A dY Aᵀ)_ξ for dy [n, oh, ow, k] (the adjoint of the output transform; zero
+ * beyond the output edge). `ptrs`: α² plane addresses ([tiles, k] each); `zero`: k zero floats;
+ * `tmp`: 2·α²·16 + α²·4 bytes.
+ */
+export function outputAdjoint(m: i32, dy: usize, n: i32, oh: i32, ow: i32, k: i32,
+  th: i32, tw: i32, ptrs: usize, zero: usize, tmp: usize): void {
+  tilesToPlanes(m, true, dy, n, oh, ow, k, 0, 0, th, tw, ptrs, zero, tmp);
 }
 
 /**
@@ -271,38 +317,6 @@ export function outputTransform(m: i32, ptrs: usize, y: usize, n: i32, oh: i32, 
               st(r + (<usize>(j * k) << 2), f32x4.pmax(f32x4.pmin(v, vhi), vlo));
             }
           }
-        }
-      }
-    }
-  }
-}
-
-/**
- * Ŷ_ξ[tile, co] = (A dY Aᵀ)_ξ for dy [n, oh, ow, k] (the adjoint of the output transform; zero
- * beyond the output edge). `ptrs`: α² plane addresses ([tiles, k] each); `zero`: k zero floats;
- * `tmp`: 2·α²·16 + m²·4 bytes.
- */
-export function outputAdjoint(m: i32, dy: usize, n: i32, oh: i32, ow: i32, k: i32,
-  th: i32, tw: i32, ptrs: usize, zero: usize, tmp: usize): void {
-  const a = m + 2;
-  const a2 = a * a;
-  const t0 = tmp, t1 = tmp + (<usize>a2 << 4), offs = tmp + (<usize>a2 << 5);
-  const row = <usize>a << 4;
-  let tile = 0;
-  for (let img = 0; img < n; img++) {
-    for (let ty = 0; ty < th; ty++) {
-      for (let tx = 0; tx < tw; tx++, tile++) {
-        window(offs, m, dy, img, oh, ow, k, ty * m, tx * m, zero);
-        const base = <usize>(tile * k) << 2;
-        for (let co = 0; co < k; co += 4) {
-          const cb = <usize>co << 2;
-          // t0[i][j] (i, j < m) = dy tile, stored with row stride α
-          for (let i = 0; i < m; i++) {
-            for (let j = 0; j < m; j++) st(t0 + <usize>i * row + (<usize>j << 4), ld(<usize>load<u32>(offs + (<usize>(i * m + j) << 2)) + cb));
-          }
-          for (let j = 0; j < m; j++) aa(m, t0 + (<usize>j << 4), row, t1 + (<usize>j << 4), row); // t1[i][j], i < α, j < m
-          for (let i = 0; i < a; i++) aa(m, t1 + <usize>i * row, 16, t0 + <usize>i * row, 16);
-          for (let q = 0; q < a2; q++) st(plane(ptrs, q) + base + cb, ld(t0 + (<usize>q << 4)));
         }
       }
     }
@@ -348,15 +362,7 @@ export function filterTransform(m: i32, w: usize, c: i32, k: i32, flip: bool, tr
       for (let co = co0; co < co1; co += 4) {
         // blk[j][t] = tap t of output channel co + j, lanes over ci … ci + 3
         for (let t = 0; t < 9; t++) {
-          const s = w + <usize>(flip ? 8 - t : t) * tap + (<usize>(ci * k + co) << 2);
-          const r0 = ld(s), r1 = ld(s + rs), r2 = ld(s + 2 * rs), r3 = ld(s + 3 * rs);
-          const l01 = i32x4.shuffle(r0, r1, 0, 4, 1, 5), h01 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
-          const l23 = i32x4.shuffle(r2, r3, 0, 4, 1, 5), h23 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
-          const d = blk + (<usize>t << 4);
-          st(d, i64x2.shuffle(l01, l23, 0, 2));
-          st(d + 144, i64x2.shuffle(l01, l23, 1, 3));
-          st(d + 288, i64x2.shuffle(h01, h23, 0, 2));
-          st(d + 432, i64x2.shuffle(h01, h23, 1, 3));
+          transpose4(w + <usize>(flip ? 8 - t : t) * tap + (<usize>(ci * k + co) << 2), rs, blk + (<usize>t << 4), 144);
         }
         for (let j = 0; j < 4; j++) {
           for (let t = 0; t < 9; t++) st(t1 + (<usize>t << 4), ld(blk + <usize>j * 144 + (<usize>t << 4)));
@@ -394,16 +400,6 @@ export function filterAdjoint(m: i32, ptrs: usize, dw: usize, c: i32, k: i32, tm
 export function transpose(src: usize, rows: i32, cols: i32, dst: usize): void {
   const rs = <usize>cols << 2, ds = <usize>rows << 2;
   for (let r = 0; r < rows; r += 4) {
-    for (let c = 0; c < cols; c += 4) {
-      const s = src + <usize>r * rs + (<usize>c << 2);
-      const r0 = ld(s), r1 = ld(s + rs), r2 = ld(s + 2 * rs), r3 = ld(s + 3 * rs);
-      const l01 = i32x4.shuffle(r0, r1, 0, 4, 1, 5), h01 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
-      const l23 = i32x4.shuffle(r2, r3, 0, 4, 1, 5), h23 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
-      const d = dst + <usize>c * ds + (<usize>r << 2);
-      st(d, i64x2.shuffle(l01, l23, 0, 2));
-      st(d + ds, i64x2.shuffle(l01, l23, 1, 3));
-      st(d + 2 * ds, i64x2.shuffle(h01, h23, 0, 2));
-      st(d + 3 * ds, i64x2.shuffle(h01, h23, 1, 3));
-    }
+    for (let c = 0; c < cols; c += 4) transpose4(src + <usize>r * rs + (<usize>c << 2), rs, dst + <usize>c * ds + (<usize>r << 2), ds);
   }
 }
