@@ -1,5 +1,6 @@
 /**
- * Custom wasm MaxPoolGrad against the cpu backend, including tied maxima (ReLU-clipped inputs).
+ * Custom wasm MaxPoolGrad against the cpu backend, including tied maxima (ReLU-clipped inputs):
+ * channel counts that are multiples of 4 take the SIMD pass, the others the JS pass.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { closeness, randomValues, runOn, setupBackends, size } from './helpers.ts';
@@ -12,6 +13,9 @@ const pools = [
   { shape: [1, 8, 8, 3], k: 2, s: 2, pad: 'valid' },
   { shape: [2, 7, 10, 6], k: 3, s: 1, pad: 'same' },
   { shape: [3, 11, 9, 4], k: 3, s: 2, pad: 'valid' },
+  { shape: [2, 9, 13, 8], k: 3, s: 2, pad: 'same' },
+  { shape: [1, 6, 6, 12], k: 2, s: 2, pad: 'valid' },
+  { shape: [3, 5, 7, 16], k: 3, s: 1, pad: 'same' },
 ] as const;
 
 describe('wasm MaxPoolGrad', () => {

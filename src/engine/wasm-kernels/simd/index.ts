@@ -6,6 +6,7 @@
 import type { WasmBackendLike } from '../backend-ops.ts';
 import { wasmBase64 as winogradWasm } from './winograd.wasm.ts';
 import { wasmBase64 as reduceWasm } from './reduce.wasm.ts';
+import { wasmBase64 as poolWasm } from './pool.wasm.ts';
 
 /** Exports of winograd.as.ts (pointers are heap byte addresses; see the source for each). */
 export interface SimdKernels {
@@ -18,6 +19,12 @@ export interface SimdKernels {
   filterTransform(m: number, w: number, c: number, k: number, flip: number, transposed: number, ptrs: number, tmp: number): void;
   filterAdjoint(m: number, ptrs: number, dw: number, c: number, k: number, tmp: number): void;
   transpose(src: number, rows: number, cols: number, dst: number): void;
+}
+
+/** Exports of pool.as.ts. */
+export interface PoolKernels {
+  maxPoolGrad(x: number, dy: number, dx: number, n: number, h: number, w: number, c: number,
+    oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number): void;
 }
 
 /** Exports of reduce.as.ts. */
@@ -68,4 +75,9 @@ export function simdKernels(backend: WasmBackendLike): SimdKernels {
 /** The per-channel reductions bound to `backend`'s heap. */
 export function reduceKernels(backend: WasmBackendLike): ReduceKernels {
   return instantiate<ReduceKernels>(backend, reduceWasm);
+}
+
+/** The max-pool gradient bound to `backend`'s heap. */
+export function poolKernels(backend: WasmBackendLike): PoolKernels {
+  return instantiate<PoolKernels>(backend, poolWasm);
 }
