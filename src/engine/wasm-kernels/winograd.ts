@@ -75,6 +75,7 @@ export function winogradTile(info: backend_util.Conv2DInfo): WinoTile | null {
   if (info.filterHeight !== 3 || info.filterWidth !== 3 || info.strideHeight !== 1 || info.strideWidth !== 1) return null;
   if (info.dilationHeight !== 1 || info.dilationWidth !== 1 || info.dataFormat !== 'channelsLast') return null;
   if (info.inChannels % 4 !== 0 || info.outChannels % 4 !== 0) return null;
+  if (info.batchSize * info.outHeight * info.outWidth * info.inChannels === 0) return null; // empty: the stock kernel
   const tile = process.env.MLC_PIPE_WINOGRAD_TILE;
   const m = tile === '2' || tile === '4' || tile === '6' ? (Number(tile) as WinoTile) : bestTile({ oh: info.outHeight, ow: info.outWidth });
   if (mode === 'force') return m;
