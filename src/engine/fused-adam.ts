@@ -12,6 +12,7 @@
 import { tf } from './tf.ts';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import type { WasmBackendLike } from './wasm-kernels/backend-ops.ts';
+import { adamKernels } from './wasm-kernels/simd/index.ts';
 
 export const FUSED_ADAM = 'MlcPipeFusedAdam';
 
@@ -39,15 +40,18 @@ export interface AdamSlots {
 
 interface Attrs { lr: number; beta1: number; beta2: number; epsilon: number; t: number; weightDecay: number; amsgrad: boolean }
 
-/** The elementwise loop shared by both backends; `out*` may not alias the inputs. */
+/** The per-step constants of the update: decay = 1 − lr·wd, step = lr/(1−β1ᵗ), rbc2 = 1/√(1−β2ᵗ). */
+function constants(a: Attrs): { decay: number; step: number; rbc2: number } {
+  return { decay: 1 - a.lr * a.weightDecay, step: a.lr / (1 - a.beta1 ** a.t), rbc2: 1 / Math.sqrt(1 - a.beta2 ** a.t) };
+}
+
+/** The elementwise loop of the cpu backend (wasm: the same update in SIMD, ./wasm-kernels/simd/adam.as.ts); `out*` may not alias the inputs. */
 function adamLoop(a: Attrs, w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, vmax: Float32Array | null,
   ow: Float32Array, om: Float32Array, ov: Float32Array, ovmax: Float32Array | null): void {
   const { beta1: b1, beta2: b2, epsilon: eps } = a;
   const c1 = 1 - b1;
   const c2 = 1 - b2;
-  const decay = 1 - a.lr * a.weightDecay;
-  const step = a.lr / (1 - b1 ** a.t); // lr / bias correction 1
-  const rbc2 = 1 / Math.sqrt(1 - b2 ** a.t); // 1 / √(bias correction 2)
+  const { decay, step, rbc2 } = constants(a);
   const n = w.length;
   if (vmax && ovmax) {
     for (let i = 0; i < n; i++) {
@@ -82,10 +86,11 @@ const wasmConfig: KernelConfig = {
     const be = backend as WasmBackendLike;
     const ins = inputNames(a.amsgrad).map((k) => inputs[k] as TensorInfo);
     const outs = ins.filter((_, i) => i !== 1).map((t) => be.makeOutput(t.shape, 'float32'));
-    // Views after the last allocation (heap growth detaches earlier ones).
-    const [w, g, m, v, vmax] = ins.map((t) => be.typedArrayFromHeap(t) as Float32Array);
-    const [ow, om, ov, ovmax] = outs.map((t) => be.typedArrayFromHeap(t) as Float32Array);
-    adamLoop(a, w!, g!, m!, v!, vmax ?? null, ow!, om!, ov!, ovmax ?? null);
+    const [w, g, m, v, vmax] = ins.map((t) => be.getMemoryOffset(t.dataId));
+    const [ow, om, ov, ovmax] = outs.map((t) => be.getMemoryOffset(t.dataId));
+    const { decay, step, rbc2 } = constants(a);
+    adamKernels(be).adam(w!, g!, m!, v!, vmax ?? 0, ow!, om!, ov!, ovmax ?? 0, tf.util.sizeFromShape(ins[0]!.shape),
+      a.beta1, a.beta2, a.epsilon, decay, step, rbc2);
     return outs;
   },
 };

@@ -7,6 +7,7 @@ import type { WasmBackendLike } from '../backend-ops.ts';
 import { wasmBase64 as winogradWasm } from './winograd.wasm.ts';
 import { wasmBase64 as reduceWasm } from './reduce.wasm.ts';
 import { wasmBase64 as poolWasm } from './pool.wasm.ts';
+import { wasmBase64 as adamWasm } from './adam.wasm.ts';
 
 /** Exports of winograd.as.ts (pointers are heap byte addresses; see the source for each). */
 export interface SimdKernels {
@@ -19,6 +20,12 @@ export interface SimdKernels {
   filterTransform(m: number, w: number, c: number, k: number, flip: number, transposed: number, ptrs: number, tmp: number): void;
   filterAdjoint(m: number, ptrs: number, dw: number, c: number, k: number, tmp: number): void;
   transpose(src: number, rows: number, cols: number, dst: number): void;
+}
+
+/** Exports of adam.as.ts (vmax = 0: plain Adam). */
+export interface AdamKernels {
+  adam(w: number, g: number, m: number, v: number, vmax: number, ow: number, om: number, ov: number, ovmax: number, n: number,
+    b1: number, b2: number, eps: number, decay: number, step: number, rbc2: number): void;
 }
 
 /** Exports of pool.as.ts. */
@@ -80,4 +87,9 @@ export function reduceKernels(backend: WasmBackendLike): ReduceKernels {
 /** The max-pool gradient bound to `backend`'s heap. */
 export function poolKernels(backend: WasmBackendLike): PoolKernels {
   return instantiate<PoolKernels>(backend, poolWasm);
+}
+
+/** The fused Adam update bound to `backend`'s heap. */
+export function adamKernels(backend: WasmBackendLike): AdamKernels {
+  return instantiate<AdamKernels>(backend, adamWasm);
 }
