@@ -8,6 +8,19 @@
 import type { TensorInfo } from '@tensorflow/tfjs';
 import { callKernel, heapF32, Scratch, view, type WasmBackendLike } from './backend-ops.ts';
 import { col2im, col2imTransposed, im2colTransposed, transpose2d, type PatchGeometry } from './im2col.ts';
+import { winogradKernels } from './simd/index.ts';
+
+/**
+ * dst [cols, rows] = src [rows, cols]ᵀ: the SIMD 4×4-block transpose (./simd/winograd.as.ts) when
+ * both sides are multiples of 4, else the blocked JS one.
+ */
+function transposeInto(backend: WasmBackendLike, src: TensorInfo, rows: number, cols: number, dst: TensorInfo): void {
+  if (rows % 4 === 0 && cols % 4 === 0) {
+    winogradKernels(backend).transpose(backend.getMemoryOffset(src.dataId), rows, cols, backend.getMemoryOffset(dst.dataId));
+  } else {
+    transpose2d(heapF32(backend, src), rows, cols, heapF32(backend, dst));
+  }
+}
 
 const isPointwise = (g: PatchGeometry): boolean =>
   g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.pt === 0 && g.pl === 0 && g.oh === g.h && g.ow === g.w;
@@ -20,7 +33,7 @@ export function filterGradMatmul(backend: WasmBackendLike, x: TensorInfo, dy: Te
   const scratch = new Scratch(backend);
   try {
     const colsT = scratch.track(backend.makeOutput([1, k, m], 'float32'));
-    if (isPointwise(g)) transpose2d(heapF32(backend, x), m, k, heapF32(backend, colsT));
+    if (isPointwise(g)) transposeInto(backend, x, m, k, colsT);
     else im2colTransposed(heapF32(backend, x), g, heapF32(backend, colsT));
     const dw = callKernel(backend, 'BatchMatMul', { a: colsT, b: view(dy, [1, m, cout]) }, { transposeA: false, transposeB: false });
     return view(dw, [g.kh, g.kw, g.c, cout]);
@@ -38,7 +51,7 @@ export function inputGradMatmul(backend: WasmBackendLike, dy: TensorInfo, filter
   try {
     if (m <= k && !isPointwise(g)) {
       const dyT = scratch.track(backend.makeOutput([1, cout, m], 'float32'));
-      transpose2d(heapF32(backend, dy), m, cout, heapF32(backend, dyT));
+      transposeInto(backend, dy, m, cout, dyT);
       const colsT = scratch.track(callKernel(backend, 'BatchMatMul',
         { a: view(filter, [1, k, cout]), b: dyT }, { transposeA: false, transposeB: false }));
       const dx = scratch.zeros([g.n, g.h, g.w, g.c]);
@@ -46,7 +59,7 @@ export function inputGradMatmul(backend: WasmBackendLike, dy: TensorInfo, filter
       return keep(scratch, dx);
     }
     const wT = scratch.track(backend.makeOutput([1, cout, k], 'float32'));
-    transpose2d(heapF32(backend, filter), k, cout, heapF32(backend, wT));
+    transposeInto(backend, filter, k, cout, wT);
     const cols = callKernel(backend, 'BatchMatMul', { a: view(dy, [1, m, cout]), b: wT }, { transposeA: false, transposeB: false });
     if (isPointwise(g)) return view(cols, [g.n, g.h, g.w, g.c]);
     scratch.track(cols);
