@@ -26,6 +26,6 @@ export function predictProbs(model: tf.LayersModel, heads: HeadSpec[], x: tf.Ten
 
 /** Softmax (K ≥ 2 classes) or sigmoid (binary head) of each head's logits; call inside tf.tidy. */
 export function probsFromLogits(heads: HeadSpec[], logits: tf.Tensor[]): tf.Tensor[] {
-  if (logits.length !== heads.length) throw new Error(`predictProbs: model has ${logits.length} outputs but ${heads.length} heads were given`);
+  if (logits.length !== heads.length) throw new Error(`probsFromLogits: model has ${logits.length} outputs but ${heads.length} heads were given`);
   return logits.map((l, i) => (headKind(heads[i]!) === 'softmax' ? tf.softmax(l as tf.Tensor2D, -1) : tf.sigmoid(l)));
 }

@@ -38,7 +38,7 @@ export function conv2dBackpropFilter(args: KernelArgs): TensorInfo {
   const pt = info.padInfo.top;
   const pl = info.padInfo.left;
   const method = gradMethod('filter', info);
-  if (method === 'winograd') return winogradFilterGrad(backend, x, dy, winogradGeometry(info), winogradGradTile(info, true)!);
+  if (method === 'winograd') return winogradFilterGrad(backend, x, dy, winogradGeometry(info), winogradGradTile(info)!);
   if (method === 'matmul') {
     return filterGradMatmul(backend, x, dy, { n, h, w, c: cin, kh, kw, sh, sw, dh: 1, dw: 1, pt, pl, oh, ow });
   }

@@ -38,7 +38,7 @@ export function conv2dBackpropInput(args: KernelArgs): TensorInfo {
   const right = w - ((ow - 1) * sw + 1) + info.padInfo.left;
   const method = gradMethod('input', info);
   if (method === 'winograd') {
-    const m = winogradGradTile(info, true)!;
+    const m = winogradGradTile(info)!;
     const u = transformFilter(backend, filter, m, true, transposedGemm(info, m, info.inChannels));
     try {
       return winogradConv(backend, dy, u, inputGradGeometry(winogradGeometry(info)), null, 'linear');

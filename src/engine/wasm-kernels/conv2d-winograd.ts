@@ -78,7 +78,7 @@ function winogradKernel(args: KernelArgs): TensorInfo | null {
   sweep(backend);
   const id = filter!.dataId;
   const m = winogradTile(info);
-  const keep = seen.has(id) || cached.has(id);
+  const keep = seen.has(id); // every cached filter was seen first
   seen.add(id);
   if (m === null) return null;
   // A filter seen before (inference) gets its U cached in the V·U orientation; a new one

@@ -21,7 +21,7 @@ const CONV_RATIO = { input: 4, filter: 32 } as const;
 export function gradMethod(which: 'filter' | 'input', info: backend_util.Conv2DInfo): GradMethod {
   const forced = process.env.MLC_PIPE_CONV_GRAD;
   if (forced === 'conv' || forced === 'matmul') return forced;
-  if (winogradGradTile(info, forced === 'winograd') !== null) return 'winograd';
+  if (winogradGradTile(info) !== null) return 'winograd';
   if (info.strideHeight !== 1 || info.strideWidth !== 1) return 'matmul';
   const taps = info.filterHeight * info.filterWidth;
   if (taps === 1) return 'matmul';
@@ -34,16 +34,9 @@ export function gradMethod(which: 'filter' | 'input', info: backend_util.Conv2DI
  * The Winograd tile for a gradient of a 3×3 stride-1 conv (./winograd.ts), or null: measured
  * 1.3–2.8× faster than the better of conv/matmul for dW on every ResNet-18 3×3 stride-1 layer at
  * 64×64 b16 and 48×144 b32, and for dX once its GEMMs pack the smaller operand
- * (bench/engine/winograd.ts). `force`: wherever it applies, regardless of cost.
+ * (bench/engine/winograd.ts). `MLC_PIPE_CONV_GRAD=winograd` takes it wherever it applies,
+ * regardless of cost.
  */
-export function winogradGradTile(info: backend_util.Conv2DInfo, force = false): WinoTile | null {
-  if (!force) return winogradTile(info);
-  const old = process.env.MLC_PIPE_WINOGRAD;
-  process.env.MLC_PIPE_WINOGRAD = old === 'off' ? 'off' : 'force';
-  try {
-    return winogradTile(info);
-  } finally {
-    if (old === undefined) delete process.env.MLC_PIPE_WINOGRAD;
-    else process.env.MLC_PIPE_WINOGRAD = old;
-  }
+export function winogradGradTile(info: backend_util.Conv2DInfo): WinoTile | null {
+  return winogradTile(info, process.env.MLC_PIPE_CONV_GRAD === 'winograd');
 }

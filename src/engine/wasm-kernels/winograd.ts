@@ -20,7 +20,7 @@
  */
 import type { backend_util, TensorInfo } from '@tensorflow/tfjs';
 import { callKernel, heapF32, Scratch, type WasmBackendLike } from './backend-ops.ts';
-import { simdKernels, type SimdKernels } from './simd/index.ts';
+import { winogradKernels, type WinogradKernels } from './simd/index.ts';
 
 /** Output tile edge: F(2×2, 3×3), F(4×4, 3×3) or F(6×6, 3×3). */
 export type WinoTile = 2 | 4 | 6;
@@ -66,10 +66,10 @@ const MAX_COST = 0.75;
 /**
  * The tile size for a conv (or one of its gradients), or null when Winograd does not apply (not 3×3
  * stride 1 undilated NHWC, channels not multiples of 4) or saves too little (output tiles hanging
- * far over the edge). `MLC_PIPE_WINOGRAD=off` disables, `=force` skips the cost check;
- * `MLC_PIPE_WINOGRAD_TILE=2|4|6` fixes the tile (tests).
+ * far over the edge). `MLC_PIPE_WINOGRAD=off` disables, `=force` (or `force`) skips the cost
+ * check; `MLC_PIPE_WINOGRAD_TILE=2|4|6` fixes the tile (tests).
  */
-export function winogradTile(info: backend_util.Conv2DInfo): WinoTile | null {
+export function winogradTile(info: backend_util.Conv2DInfo, force = false): WinoTile | null {
   const mode = process.env.MLC_PIPE_WINOGRAD;
   if (mode === 'off') return null;
   if (info.filterHeight !== 3 || info.filterWidth !== 3 || info.strideHeight !== 1 || info.strideWidth !== 1) return null;
@@ -78,7 +78,7 @@ export function winogradTile(info: backend_util.Conv2DInfo): WinoTile | null {
   if (info.batchSize * info.outHeight * info.outWidth * info.inChannels === 0) return null; // empty: the stock kernel
   const tile = process.env.MLC_PIPE_WINOGRAD_TILE;
   const m = tile === '2' || tile === '4' || tile === '6' ? (Number(tile) as WinoTile) : bestTile({ oh: info.outHeight, ow: info.outWidth });
-  if (mode === 'force') return m;
+  if (force || mode === 'force') return m;
   if (winogradCost({ oh: info.outHeight, ow: info.outWidth }, m) > MAX_COST) return null;
   return m;
 }
@@ -114,12 +114,12 @@ function addr(backend: WasmBackendLike, info: TensorInfo): number {
  * zero row (the window of a pixel outside the image points there).
  */
 class Pass {
-  readonly simd: SimdKernels;
+  readonly simd: WinogradKernels;
   private readonly table: TensorInfo;
   readonly tmp: number;
   readonly zero: number;
   constructor(private readonly backend: WasmBackendLike, scratch: Scratch, zeros: number) {
-    this.simd = simdKernels(backend);
+    this.simd = winogradKernels(backend);
     this.table = scratch.track(backend.makeOutput([64], 'int32')); // α² ≤ 64
     const tmp = scratch.track(backend.makeOutput([2 * 64 * 4 + 4 * 9 * 4], 'float32')); // ≥ every pass's tmp
     const zero = scratch.zeros([zeros]);

@@ -10,7 +10,7 @@ import { wasmBase64 as poolWasm } from './pool.wasm.ts';
 import { wasmBase64 as adamWasm } from './adam.wasm.ts';
 
 /** Exports of winograd.as.ts (pointers are heap byte addresses; see the source for each). */
-export interface SimdKernels {
+export interface WinogradKernels {
   inputTransform(m: number, x: number, n: number, h: number, w: number, c: number, pt: number, pl: number,
     th: number, tw: number, ptrs: number, zero: number, tmp: number): void;
   outputTransform(m: number, ptrs: number, y: number, n: number, oh: number, ow: number, k: number,
@@ -54,7 +54,7 @@ const instances = new WeakMap<object, Map<string, unknown>>();
 function backendMemory(backend: WasmBackendLike): object {
   const memory = (backend as unknown as { wasm?: { asm?: { memory?: unknown } } }).wasm?.asm?.memory;
   if (!(memory instanceof WA.Memory)) {
-    throw new Error('the wasm backend does not expose its WebAssembly.Memory (asm.memory); the Winograd kernels need tfjs-backend-wasm 4.x');
+    throw new Error('the wasm backend does not expose its WebAssembly.Memory (asm.memory); the SIMD kernels in src/engine/wasm-kernels/simd need tfjs-backend-wasm 4.x');
   }
   return memory;
 }
@@ -75,8 +75,8 @@ function instantiate<T>(backend: WasmBackendLike, base64: string): T {
 }
 
 /** The Winograd transforms bound to `backend`'s heap. */
-export function simdKernels(backend: WasmBackendLike): SimdKernels {
-  return instantiate<SimdKernels>(backend, winogradWasm);
+export function winogradKernels(backend: WasmBackendLike): WinogradKernels {
+  return instantiate<WinogradKernels>(backend, winogradWasm);
 }
 
 /** The per-channel reductions bound to `backend`'s heap. */
