@@ -1,10 +1,13 @@
 #!/usr/bin/env node
-// Child process entry for module stages: TypeScript via tsx (plus the `mlc-pipe` self-resolution
-// for user stages), then the worker loop.
+// Child process entry of LocalProcessExecutor: TypeScript via tsx (plus the `mlc-pipe`
+// self-resolution for user stages), then one job through the stage host. This entry is where the
+// transport and the engine meet: the runner never imports the engine, so the release is passed in.
 import { register } from 'tsx/esm/api';
 
 register();
 globalThis[Symbol.for('mlc-pipe.tsx-registered')] = true;
 const { ensureSelfResolve } = await import('../src/stage/tsx.ts');
 await ensureSelfResolve();
-await import('../src/runner/worker.ts');
+const { serveOneJob } = await import('../src/runner/process-worker.ts');
+const { releaseEngineIfLoaded } = await import('../src/engine/release.ts');
+serveOneJob({ beforeExit: releaseEngineIfLoaded });

@@ -1,33 +1,38 @@
 /**
- * Executors run one stage. `LocalProcessExecutor` runs module stages in a child Node process
- * (bin/stage-worker.js: tsx + src/runner/worker.ts, messages over IPC) and cmd stages through
- * execa, so no stage shares the runner's process. A distributed executor implements the same
- * interface.
+ * Executors are transports to the stage host (src/host): each carries a `StageJob` to where it
+ * runs, has `runStage(job, io)` run it there, and carries `io` and the result back.
+ *
+ * `LocalProcessExecutor` runs module stages in a child Node process (bin/stage-worker.js →
+ * src/runner/process-worker.ts, messages over IPC) and cmd stages through the host in this
+ * process (execa gives the command its own process), so no stage shares the runner's process.
+ * A queue executor implements the same interface with a queue as the transport.
  */
 import { fork } from 'node:child_process';
+import path from 'node:path';
 import { StageError } from '../errors.ts';
+import type { HostedResult, StageIO, StageJob } from '../host/job.ts';
+import { runStage } from '../host/run-stage.ts';
 import type { StageNode } from '../pipeline/types.ts';
-import type { StageResult } from '../stage/define.ts';
 import { fromPackageRoot } from '../stage/package-root.ts';
-import type { WorkerJob, WorkerMessage } from './worker-protocol.ts';
-
-export interface StageJob {
-  node: StageNode;
-  /** Absolute pipeline folder (the stage's cwd). */
-  dir: string;
-  /** Declared output → absolute temp path to write it to (module stages). */
-  tempOutputs: Record<string, string>;
-  /** A line for the stage log. */
-  log(line: string): void;
-  /** A transient status line. */
-  progress(message: string): void;
-  /** Aborted on Ctrl-C / cancel: the executor stops the stage. */
-  signal: AbortSignal;
-}
+import type { ChildMessage, ErrorPayload, RunMessage } from './process-protocol.ts';
+import { lineSplitter } from '../host/lines.ts';
 
 export interface Executor {
-  /** Runs the stage; resolves with its result or rejects with a StageError. */
-  run(job: StageJob): Promise<StageResult>;
+  /** Runs the job; resolves with its result or rejects with a StageError. Honours `io.signal`. */
+  run(job: StageJob, io: StageIO): Promise<HostedResult>;
+}
+
+/**
+ * The job for one planned stage: `dir` is the working folder, `tempOutputs` the temp path of each
+ * output of a module stage (a cmd stage writes in place), `code` the code identity hash.
+ */
+export function jobFor(node: StageNode, dir: string, tempOutputs: Record<string, string>, code: string): StageJob {
+  const base = { id: node.id, params: node.params, cwd: dir, inputs: [...node.inputs] };
+  if (node.kind === 'module') {
+    return { ...base, kind: 'module', module: { uses: node.uses, path: node.modulePath }, outputs: { ...tempOutputs }, code: { hash: code, version: node.version } };
+  }
+  const outputs = Object.fromEntries(node.outputs.map((o) => [o, path.resolve(dir, o)]));
+  return { ...base, kind: 'cmd', cmd: node.cmd, shell: node.shell, env: { ...node.env }, timeout: node.timeout, outputs, code: { hash: code } };
 }
 
 export interface LocalProcessExecutorOptions {
@@ -37,23 +42,6 @@ export interface LocalProcessExecutorOptions {
 
 const WORKER = fromPackageRoot('bin', 'stage-worker.js');
 
-/** Splits a stream into lines and hands each to `emit`. */
-function lineSplitter(emit: (line: string) => void): { push(chunk: Buffer | string): void; end(): void } {
-  let rest = '';
-  return {
-    push(chunk) {
-      const text = rest + chunk.toString();
-      const lines = text.split(/\r?\n/);
-      rest = lines.pop() ?? '';
-      for (const l of lines) emit(l);
-    },
-    end() {
-      if (rest) emit(rest);
-      rest = '';
-    },
-  };
-}
-
 export class LocalProcessExecutor implements Executor {
   private readonly graceMs: number;
 
@@ -61,29 +49,27 @@ export class LocalProcessExecutor implements Executor {
     this.graceMs = (options.killGraceSeconds ?? 3) * 1000;
   }
 
-  run(job: StageJob): Promise<StageResult> {
-    return job.node.kind === 'cmd' ? this.runCmd(job) : this.runModule(job);
+  run(job: StageJob, io: StageIO): Promise<HostedResult> {
+    return job.kind === 'cmd' ? runStage(job, io, { killGraceMs: this.graceMs }) : this.runInChild(job, io);
   }
 
-  private runModule(job: StageJob): Promise<StageResult> {
-    const node = job.node;
-    if (node.kind !== 'module') throw new Error('unreachable');
-    return new Promise<StageResult>((resolve, reject) => {
-      if (job.signal.aborted) {
-        reject(new StageError(node.id, 'cancelled before it started'));
+  private runInChild(job: StageJob, io: StageIO): Promise<HostedResult> {
+    return new Promise<HostedResult>((resolve, reject) => {
+      if (io.signal.aborted) {
+        reject(new StageError(job.id, 'cancelled before it started'));
         return;
       }
       const child = fork(WORKER, [], {
-        cwd: job.dir,
+        cwd: job.cwd,
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
         execArgv: [],
         serialization: 'advanced',
-        env: { ...process.env, MLC_STAGE_ID: node.id },
+        env: { ...process.env, MLC_STAGE_ID: job.id },
       });
-      let result: StageResult | undefined;
-      let failure: { message: string; stack?: string } | undefined;
-      const out = lineSplitter(job.log);
-      const err = lineSplitter(job.log);
+      let result: HostedResult | undefined;
+      let failure: ErrorPayload | undefined;
+      const out = lineSplitter(io.log);
+      const err = lineSplitter(io.log);
       child.stdout!.on('data', (c: Buffer) => out.push(c));
       child.stderr!.on('data', (c: Buffer) => err.push(c));
       let killTimer: NodeJS.Timeout | undefined;
@@ -92,12 +78,13 @@ export class LocalProcessExecutor implements Executor {
         killTimer = setTimeout(() => child.kill('SIGKILL'), this.graceMs);
         killTimer.unref();
       };
-      job.signal.addEventListener('abort', onAbort, { once: true });
-      child.on('message', (m: WorkerMessage) => {
-        if (m.type === 'log') job.log(m.line);
-        else if (m.type === 'progress') job.progress(m.message);
-        else if (m.type === 'done') result = { metrics: m.metrics };
-        else if (m.type === 'error') failure = { message: m.message, stack: m.stack };
+      io.signal.addEventListener('abort', onAbort, { once: true });
+      child.on('message', (m: ChildMessage) => {
+        if (m.type === 'log') io.log(m.line);
+        else if (m.type === 'progress') io.progress(m.message);
+        else if (m.type === 'output') io.output?.(m.declared, m.path);
+        else if (m.type === 'done') result = m.result;
+        else if (m.type === 'error') failure = m.error;
       });
       child.on('error', (e) => {
         failure ??= { message: `cannot start the stage worker: ${e.message}` };
@@ -105,58 +92,19 @@ export class LocalProcessExecutor implements Executor {
       child.on('close', (code, signal) => {
         out.end();
         err.end();
-        job.signal.removeEventListener('abort', onAbort);
+        io.signal.removeEventListener('abort', onAbort);
         if (killTimer) clearTimeout(killTimer);
         if (result && code === 0) return resolve(result);
-        if (job.signal.aborted) return reject(new StageError(node.id, 'stopped (interrupted)'));
+        if (io.signal.aborted) return reject(new StageError(job.id, 'stopped (interrupted)'));
         if (failure) {
-          if (failure.stack) job.log(failure.stack);
+          if (failure.stack) io.log(failure.stack);
           const cause = Object.assign(new Error(failure.message), { stack: failure.stack });
-          return reject(new StageError(node.id, failure.message, { cause, hint: 'see the stage log for the stack trace' }));
+          return reject(new StageError(job.id, failure.message, { cause, hint: failure.hint ?? 'see the stage log for the stack trace' }));
         }
-        reject(new StageError(node.id, `worker exited ${signal ? `on ${signal}` : `with code ${code}`} before finishing`, { hint: 'see the stage log' }));
+        reject(new StageError(job.id, `worker exited ${signal ? `on ${signal}` : `with code ${code}`} before finishing`, { hint: 'see the stage log' }));
       });
-      const msg: WorkerJob = { type: 'run', id: node.id, modulePath: node.modulePath, params: node.params, cwd: job.dir, outputs: job.tempOutputs };
+      const msg: RunMessage = { type: 'run', job };
       child.send(msg);
     });
-  }
-
-  private async runCmd(job: StageJob): Promise<StageResult> {
-    const node = job.node;
-    if (node.kind !== 'cmd') throw new Error('unreachable');
-    const { execa, parseCommandString } = await import('execa');
-    const argv = Array.isArray(node.cmd) ? node.cmd : node.shell ? [node.cmd] : parseCommandString(node.cmd);
-    const env: Record<string, string> = { ...node.env, MLC_STAGE_ID: node.id, MLC_PARAMS: JSON.stringify(node.params) };
-    for (const [k, v] of Object.entries(node.params)) {
-      env[`MLC_PARAM_${k.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`] = typeof v === 'string' ? v : JSON.stringify(v);
-    }
-    job.log(`$ ${argv.join(' ')}`);
-    const sub = execa(argv[0]!, argv.slice(1), {
-      cwd: job.dir,
-      shell: node.shell,
-      env,
-      timeout: node.timeout !== undefined ? node.timeout * 1000 : undefined,
-      cancelSignal: job.signal,
-      forceKillAfterDelay: this.graceMs,
-      reject: false,
-      stdin: 'ignore',
-      buffer: false,
-    });
-    const out = lineSplitter(job.log);
-    const err = lineSplitter(job.log);
-    sub.stdout?.on('data', (c: Buffer) => out.push(c));
-    sub.stderr?.on('data', (c: Buffer) => err.push(c));
-    const r = await sub;
-    out.end();
-    err.end();
-    if (!r.failed) return {};
-    const why = r.timedOut
-      ? `timed out after ${node.timeout}s`
-      : r.isCanceled
-        ? 'stopped (interrupted)'
-        : r.exitCode !== undefined
-          ? `command exited with code ${r.exitCode}`
-          : `command failed: ${r.shortMessage}`;
-    throw new StageError(node.id, `${why}: ${argv.join(' ')}`, { cause: r, hint: 'see the stage log for its output' });
   }
 }

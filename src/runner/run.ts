@@ -11,7 +11,7 @@ import { MlcPipeError, StageError } from '../errors.ts';
 import type { StageNode } from '../pipeline/types.ts';
 import { workingDir } from '../pipeline/wdir.ts';
 import { moveIntoPlace, tempOutputPath } from './atomic.ts';
-import { LocalProcessExecutor, type Executor } from './executor.ts';
+import { jobFor, LocalProcessExecutor, type Executor } from './executor.ts';
 import { writeLock, type LockEntry } from './lock.ts';
 import { acquireRunLock } from './run-lock.ts';
 import { decideStage, planRun, selectStages, type PlannedStage } from './plan.ts';
@@ -145,10 +145,7 @@ async function execute(ws: Workspace, plan: PlannedStage[], summary: RunSummary,
     log.write(`# ${new Date().toISOString()} ${id}: ${reason}`);
     const temps = prepareOutputs(ws, node);
     try {
-      const result = await executor.run({
-        node,
-        dir: ws.pipeline.dir,
-        tempOutputs: temps,
+      const result = await executor.run(jobFor(node, ws.pipeline.dir, temps, state.code), {
         log: (line) => log.write(line),
         progress: (m) => reporter.stageProgress(id, m),
         signal,
