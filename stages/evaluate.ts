@@ -1,9 +1,11 @@
 /**
  * evaluate: runs a trained model over a labelled split and writes the run's report folder —
- * metrics.json (seed metrics + multi-label family), confusion_<head>.png, pr_<head>.png,
+ * metrics.json (seed metrics, classification report, one-vs-rest AP/AUC, calibration,
+ * multi-label family), run.json (header), confusion/PR/ROC/reliability PNGs per head,
  * curves.png, wrong.csv and a self-contained report.html. See src/report/.
  */
 import { Type } from '@sinclair/typebox';
+import { CONFUSION_NORMALIZE } from '../src/report/draw/confusion.ts';
 import { defineStage } from '../src/stage/define.ts';
 
 const params = Type.Object(
@@ -29,6 +31,15 @@ const params = Type.Object(
     }),
     top_k: Type.Integer({ minimum: 1, description: 'k of the top-k multi-label metrics (CP/CR/CF1/OP/OR/OF1 over the k best classes per image). Defaults to 3.', default: 3 }),
     worst: Type.Integer({ minimum: 0, description: 'How many of the most confident mistakes the report shows as thumbnails. Defaults to 24.', default: 24 }),
+    confusion_normalize: Type.Union(CONFUSION_NORMALIZE.map((v) => Type.Literal(v)), {
+      description: "What the confusion drawings' percentages are relative to, as sklearn's `normalize`: `true` = the row (true class; recall on the diagonal), `pred` = the column (precision on the diagonal), `all` = every sample. Defaults to true.",
+      default: 'true',
+    }),
+    calibration_bins: Type.Integer({ minimum: 1, maximum: 100, description: 'Equal-width confidence bins of the expected calibration error and the reliability diagrams. Defaults to 15.', default: 15 }),
+    compare_to: Type.String({
+      description: "Report folder of another evaluated run (e.g. the unpruned model's) shown side by side: key metrics and per-class F1 with the change. Empty = none. Defaults to ''.",
+      default: '',
+    }),
     out: Type.String({ description: 'Report folder. Defaults to reports/run.', default: 'reports/run' }),
   },
   { additionalProperties: false },
@@ -39,7 +50,13 @@ export default defineStage({
   version: '1',
   description: 'Evaluate a trained model: metrics.json, confusion/PR/curve PNGs, wrong.csv and an HTML report',
   params,
-  inputs: (p) => [p.model, ...(p.tfrecords.length ? p.tfrecords : [p.labels]), ...(p.root && !p.tfrecords.length ? [p.root] : []), ...(p.tune_labels ? [p.tune_labels] : [])],
+  inputs: (p) => [
+    p.model,
+    ...(p.tfrecords.length ? p.tfrecords : [p.labels]),
+    ...(p.root && !p.tfrecords.length ? [p.root] : []),
+    ...(p.tune_labels ? [p.tune_labels] : []),
+    ...(p.compare_to ? [p.compare_to] : []),
+  ],
   outputs: (p) => [p.out],
   resources: { cpu: 2 },
   async run(ctx) {
@@ -53,6 +70,9 @@ export default defineStage({
     const { tuneThresholds } = await import('../src/report/metrics/multilabel.ts');
     const { labelColumn } = await import('../src/report/metrics/categorical.ts');
     const { keyMetrics } = await import('../src/report/metrics/evaluate.ts');
+    const { codeVersion, filesHash } = await import('../src/report/provenance.ts');
+    const { fromPackageRoot } = await import('../src/stage/package-root.ts');
+    const { readdir, stat } = await import('node:fs/promises');
 
     const engine = await initEngine({ engine: p.engine, log: (m) => ctx.log(m) });
     const modelDir = ctx.path(p.model);
@@ -101,10 +121,31 @@ export default defineStage({
       const root = useRecords ? undefined : p.root ? ctx.path(p.root) : dirname(labelFile!);
       const data = await infer('evaluate', await loaderFor(labelFile, useRecords ? p.tfrecords.map((f) => ctx.path(f)) : undefined, root));
       ctx.log(`predicted ${data.paths.length} images with ${engine.backend}`);
+      // The data hash covers what was evaluated: the label file and every image it lists, or the TFRecord shards.
+      const shardFiles = async (f: string): Promise<string[]> => {
+        const abs = ctx.path(f);
+        if (!(await stat(abs)).isDirectory()) return [abs];
+        return (await readdir(abs, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)).sort();
+      };
+      const hashed = useRecords ? (await Promise.all(p.tfrecords.map(shardFiles))).flat() : [labelFile!, ...data.paths.map((f) => (f.startsWith('/') ? f : join(root!, f)))];
+      const trainedAt = await stat(join(modelDir, 'config.json')).then((s) => s.mtime.toISOString(), () => 'unknown');
+      const { input: _input, ...trainParams } = config;
       const { evaluation, files } = await writeReport({ ...data, heads }, {
         out: ctx.out(p.out),
         title: basename(modelDir),
-        meta: { model: p.model, data: useRecords ? p.tfrecords.join(', ') : p.labels, engine: engine.backend, date: new Date().toISOString() },
+        meta: {
+          model: p.model,
+          data: useRecords ? p.tfrecords.join(', ') : p.labels,
+          'data sha256': (await filesHash(hashed)).slice(0, 16),
+          engine: `${engine.backend} (evaluate)${typeof config.engine === 'string' ? `, ${config.engine} (train)` : ''}`,
+          code: await codeVersion(fromPackageRoot()),
+          trained: trainedAt,
+          evaluated: new Date().toISOString(),
+        },
+        params: { train: trainParams, evaluate: { ...p } },
+        confusionNormalize: p.confusion_normalize,
+        calibrationBins: p.calibration_bins,
+        compareTo: p.compare_to ? ctx.path(p.compare_to) : undefined,
         imageRoot: useRecords ? null : root, // TFRecords hold the pixels, not files to thumbnail
         history: join(modelDir, 'history.jsonl'),
         baseConfidence: p.base_confidence,

@@ -4,13 +4,15 @@
  * which the browser test treats as a failure.
  */
 import { escapeXml as esc } from './draw/svg.ts';
-import type { BinaryHeadMetrics, Metrics, SoftmaxHeadMetrics, WrongSample } from './metrics/evaluate.ts';
+import type { Comparison } from './compare.ts';
+import type { ClassificationReport } from './metrics/classification-report.ts';
+import { keyMetrics, type BinaryHeadMetrics, type Metrics, type SoftmaxHeadMetrics, type WrongSample } from './metrics/evaluate.ts';
 import type { PrfScores } from './metrics/multilabel.ts';
 
 /** A drawing shown in the report. */
 export interface ReportFigure {
-  /** Section: training curves, confusion matrices or PR curves. */
-  section: 'curves' | 'confusion' | 'pr';
+  /** Section: training curves, confusion matrices, PR curves, ROC curves or reliability diagrams. */
+  section: 'curves' | 'confusion' | 'pr' | 'roc' | 'calibration';
   caption: string;
   /** data: URI of the PNG. */
   src: string;
@@ -23,6 +25,10 @@ export interface ReportInput {
   title: string;
   /** Key → value lines shown under the title (model folder, label file, engine, …). */
   meta: Record<string, string>;
+  /** Param sections of the header (e.g. train, evaluate). Defaults to none. */
+  params?: Record<string, Record<string, unknown>>;
+  /** A second run shown side by side. Defaults to none. */
+  comparison?: Comparison;
   metrics: Metrics;
   /** Worst mistakes to show (already cut to the wanted number). */
   mistakes: WrongSample[];
@@ -39,7 +45,7 @@ h1{font-size:24px;margin:0 0 4px}h2{font-size:19px;margin:28px 0 10px;border-bot
 .card{border:1px solid #ddd;border-radius:6px;padding:10px 14px;min-width:130px;background:#fafafa}
 .card .v{font-size:22px;font-weight:bold}.card .k{font-size:12px;color:#666}
 table{border-collapse:collapse;font-size:13px;margin:6px 0}th,td{border:1px solid #ddd;padding:4px 8px;text-align:right}
-th{background:#f3f3f3}td.l,th.l{text-align:left}
+th{background:#f3f3f3}td.l,th.l{text-align:left}tr.sum td{background:#fafafa;font-weight:bold}
 .figs{display:grid;grid-template-columns:repeat(auto-fill,minmax(600px,1fr));gap:12px}
 figure{margin:0}figure.wide{grid-column:1/-1;overflow-x:auto}figure img{max-width:100%;height:auto;border:1px solid #eee}figure.wide img{max-width:none}
 figcaption{font-size:12px;color:#666}
@@ -75,8 +81,10 @@ function headsSection(m: Metrics): string {
   const bin = entries.filter((e): e is [string, BinaryHeadMetrics] => e[1].kind === 'sigmoid');
   let html = '';
   if (soft.length) {
-    html += '<h2>Categorical heads</h2><table><tr><th class="l">head</th><th>classes</th><th>labelled</th><th>correct</th><th>accuracy</th></tr>';
-    html += soft.map(([n, h]) => `<tr><td class="l">${esc(n)}</td><td>${h.classes.length}</td><td>${h.count}</td><td>${h.correct}</td><td>${pct(h.accuracy)}</td></tr>`).join('');
+    html += '<h2>Categorical heads</h2><table><tr><th class="l">head</th><th>classes</th><th>labelled</th><th>correct</th><th>accuracy</th><th>macro F1</th><th>weighted F1</th><th>macro AP (OvR)</th><th>macro AUC (OvR)</th><th>ECE</th></tr>';
+    html += soft
+      .map(([n, h]) => `<tr><td class="l">${esc(n)}</td><td>${h.classes.length}</td><td>${h.count}</td><td>${h.correct}</td><td>${pct(h.accuracy)}</td><td>${fmt(h.count ? h.report['macro avg'].f1 : null)}</td><td>${fmt(h.count ? h.report['weighted avg'].f1 : null)}</td><td>${fmt(h.ovr.macroAP)}</td><td>${fmt(h.ovr.macroAUC)}</td><td>${fmt(h.calibration.ece)}</td></tr>`)
+      .join('');
     html += '</table>';
   }
   if (bin.length && m.multilabel) {
@@ -84,16 +92,90 @@ function headsSection(m: Metrics): string {
     html += `<h2>Binary heads (multi-label)</h2><p>mAP <b>${fmt(ml.mAP)}</b> over ${ml.classes} class(es) with positives.</p>`;
     html += '<table><tr><th class="l">variant</th><th>CP</th><th>CR</th><th>CF1</th><th>OP</th><th>OR</th><th>OF1</th></tr>';
     html += prfRow('p ≥ 0.5', ml.threshold) + prfRow(`top-${ml.topk.k}`, ml.topk) + (ml.tuned ? prfRow('tuned thresholds', ml.tuned) : '');
-    html += '</table><table><tr><th class="l">head</th><th>labelled</th><th>positives</th><th>AP</th><th>TP</th><th>FP</th><th>FN</th><th>TN</th>';
+    html += '</table><table><tr><th class="l">head</th><th>labelled</th><th>positives</th><th>AP</th><th>AUC</th><th>ECE</th><th>TP</th><th>FP</th><th>FN</th><th>TN</th>';
     html += `${ml.tuned ? '<th>tuned t</th><th>TP</th><th>FP</th><th>FN</th>' : ''}</tr>`;
     html += bin
       .map(([n, h]) => {
         const c = h.counts;
         const t = h.tuned ? `<td>${fmt(h.tuned.threshold, 3)}</td><td>${h.tuned.counts.tp}</td><td>${h.tuned.counts.fp}</td><td>${h.tuned.counts.fn}</td>` : '';
-        return `<tr><td class="l">${esc(n)}</td><td>${h.count}</td><td>${h.positives}</td><td>${fmt(h.ap)}</td><td>${c.tp}</td><td>${c.fp}</td><td>${c.fn}</td><td>${c.tn}</td>${t}</tr>`;
+        return `<tr><td class="l">${esc(n)}</td><td>${h.count}</td><td>${h.positives}</td><td>${fmt(h.ap)}</td><td>${fmt(h.auc)}</td><td>${fmt(h.calibration.ece)}</td><td>${c.tp}</td><td>${c.fp}</td><td>${c.fn}</td><td>${c.tn}</td>${t}</tr>`;
       })
       .join('');
     html += '</table>';
+  }
+  return html;
+}
+
+/** sklearn's classification_report as a table: one row per class, then accuracy, macro and weighted averages. */
+export function reportTable(r: ClassificationReport): string {
+  const row = (name: string, v: { precision: number; recall: number; f1: number; support: number }, cls = '') =>
+    `<tr${cls}><td class="l">${esc(name)}</td><td>${fmt(v.precision)}</td><td>${fmt(v.recall)}</td><td>${fmt(v.f1)}</td><td>${v.support}</td></tr>`;
+  const n = r['macro avg'].support;
+  return (
+    '<table><tr><th class="l">class</th><th>precision</th><th>recall</th><th>f1-score</th><th>support</th></tr>' +
+    Object.entries(r.classes).map(([c, v]) => row(c, v)).join('') +
+    `<tr class="sum"><td class="l">accuracy</td><td></td><td></td><td>${fmt(r.accuracy)}</td><td>${n}</td></tr>` +
+    row('macro avg', r['macro avg'], ' class="sum"') +
+    row('weighted avg', r['weighted avg'], ' class="sum"') +
+    '</table>'
+  );
+}
+
+function classificationSection(m: Metrics): string {
+  const entries = Object.entries(m.heads);
+  if (!entries.length) return '';
+  let html = '<h2>Classification report</h2><p>Per class precision, recall, F1 and support (scikit-learn\'s <code>classification_report</code>; binary heads at p ≥ 0.5). Averages run over the classes present in the labels or predictions.</p>';
+  html += entries
+    .map(([n, h]) => `<details${h.report && Object.keys(h.report.classes).length <= 12 ? ' open' : ''}><summary>${esc(n)}</summary>${reportTable(h.report)}</details>`)
+    .join('');
+  return html;
+}
+
+function headerSection(input: ReportInput): string {
+  const sections = Object.entries(input.params ?? {}).filter(([, v]) => Object.keys(v).length);
+  if (!sections.length) return '';
+  const value = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+  return sections
+    .map(
+      ([name, p]) =>
+        `<details><summary>${esc(name)} params</summary><table>${Object.entries(p)
+          .map(([k, v]) => `<tr><td class="l">${esc(k)}</td><td class="l">${esc(value(v))}</td></tr>`)
+          .join('')}</table></details>`,
+    )
+    .join('');
+}
+
+function delta(a: number | null | undefined, b: number | null | undefined): string {
+  if (typeof a !== 'number' || typeof b !== 'number') return '–';
+  const d = a - b;
+  return `${d > 0 ? '+' : ''}${fmt(d)}`;
+}
+
+function comparisonSection(input: ReportInput): string {
+  const c = input.comparison;
+  if (!c) return '';
+  const mine = keyMetrics(input.metrics);
+  const keys = [...new Set([...Object.keys(mine), ...Object.keys(c.summary)])];
+  const th = `<th>${esc(input.title)}</th><th>${esc(c.title)}</th><th>change</th>`;
+  let html = `<h2>Compared with ${esc(c.title)}</h2>`;
+  const meta = Object.entries(c.meta).map(([k, v]) => `<b>${esc(k)}</b> ${esc(v)}`).join(' · ');
+  if (meta) html += `<div class="meta">${meta}</div>`;
+  html += `<table><tr><th class="l">metric</th>${th}</tr>`;
+  html += keys.map((k) => `<tr><td class="l">${esc(k)}</td><td>${fmt(mine[k])}</td><td>${fmt(c.summary[k])}</td><td>${delta(mine[k], c.summary[k])}</td></tr>`).join('');
+  html += '</table>';
+  for (const [name, h] of Object.entries(input.metrics.heads)) {
+    const other = c.metrics.heads?.[name];
+    if (!other?.report || !h.report) continue;
+    html += `<details><summary>${esc(name)}: F1 per class</summary><table><tr><th class="l">class</th>${th}</tr>`;
+    const rows = [...Object.keys(h.report.classes), 'macro avg', 'weighted avg'];
+    html += rows
+      .map((k) => {
+        const a = k in h.report.classes ? h.report.classes[k]!.f1 : (h.report[k as 'macro avg'] as { f1: number }).f1;
+        const o = other.report.classes[k]?.f1 ?? (other.report as unknown as Record<string, { f1: number } | undefined>)[k]?.f1;
+        return `<tr><td class="l">${esc(k)}</td><td>${fmt(a)}</td><td>${fmt(o)}</td><td>${delta(a, o)}</td></tr>`;
+      })
+      .join('');
+    html += '</table></details>';
   }
   return html;
 }
@@ -164,11 +246,16 @@ export function renderReport(input: ReportInput): string {
     `<meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(input.title)} · mlc-pipe report</title>`,
     `<style>${CSS}</style></head><body>`,
     `<h1>${esc(input.title)}</h1><div class="meta">${meta}</div>`,
+    headerSection(input),
     `<div class="cards">${cards.join('')}</div>`,
+    comparisonSection(input),
     headsSection(m),
+    classificationSection(m),
     figures(input.figures, 'curves', 'Training curves'),
     figures(input.figures, 'confusion', 'Confusion matrices'),
     figures(input.figures, 'pr', 'Precision–recall curves'),
+    figures(input.figures, 'roc', 'ROC curves'),
+    figures(input.figures, 'calibration', 'Calibration (reliability diagrams)'),
     mistakesSection(input),
     confidentSection(m),
     `<script>${CHECK_IMAGES}</script></body></html>\n`,

@@ -23,6 +23,11 @@ export {
   type ClassCounts,
   type PrfScores,
 } from './metrics/multilabel.ts';
+export { classificationReport, type ClassificationReport, type ClassScores } from './metrics/classification-report.ts';
+export { oneVsRest, rocAuc, rocCurve, type OneVsRest, type RocPoint } from './metrics/roc.ts';
+export { calibration, type Calibration, type CalibrationBin } from './metrics/calibration.ts';
+export { CONFUSION_NORMALIZE, normalizeConfusion, type ConfusionNormalize } from './draw/confusion.ts';
+export { loadComparison, type Comparison } from './compare.ts';
 export {
   evaluatePredictions,
   keyMetrics,
@@ -32,7 +37,7 @@ export {
   type Metrics,
   type WrongSample,
 } from './metrics/evaluate.ts';
-export { writeReport, type WriteReportOptions, type WrittenReport } from './write.ts';
+export { writeReport, type RunHeader, type WriteReportOptions, type WrittenReport } from './write.ts';
 export { renderReport, type ReportInput, type ReportFigure } from './html.ts';
 export { predict, formatPredictions, predictionsCsv, type PredictOptions, type PredictionRow } from './predict.ts';
 export { metricsDiff, metricsDiffRows, type MetricsDiffOptions } from './diff.ts';

@@ -1,20 +1,31 @@
 /**
- * Writes a run's report folder from its predictions: `metrics.json`, `confusion_<head>.png`
- * (categorical heads), `pr_<head>.png` (binary heads), `curves.png` (when a history is given),
+ * Writes a run's report folder from its predictions: `metrics.json`, `run.json` (the header:
+ * meta lines and params), per head `confusion_<head>.png` (categorical heads), `pr_<head>.png`,
+ * `roc_<head>.png` and `calibration_<head>.png`, `curves.png` (when a history is given),
  * `wrong.csv` and the self-contained `report.html`. Used by the evaluate stage; free of tf.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import { confusionLayout, drawConfusion } from './draw/confusion.ts';
+import { loadComparison, type Comparison } from './compare.ts';
+import { confusionLayout, drawConfusion, type ConfusionNormalize } from './draw/confusion.ts';
 import { CURVES_SIZE, drawCurves, parseHistory } from './draw/curves.ts';
 import { cjkFontAvailable } from './draw/fonts.ts';
-import { PR_SIZE, drawPr } from './draw/pr.ts';
+import { PR_SIZE, areaTitle, drawPr } from './draw/pr.ts';
+import { drawReliability } from './draw/reliability.ts';
+import { drawRoc } from './draw/roc.ts';
 import { hasCjk } from './draw/svg.ts';
 import { renderReport, type ReportFigure } from './html.ts';
-import { precisionRecallCurve } from './metrics/average-precision.ts';
-import { labelColumn } from './metrics/categorical.ts';
 import { evaluatePredictions, keyMetrics, type Evaluation, type EvaluationInput, type EvaluationOptions, type WrongSample } from './metrics/evaluate.ts';
 import { pngDataUri, thumbnailDataUri } from './thumbnails.ts';
+
+/** What `run.json` holds: the report's header. */
+export interface RunHeader {
+  title: string;
+  /** Key → value lines (model, data hash, engine, code version, timestamps, …). */
+  meta: Record<string, string>;
+  /** Param sections, e.g. `{ train: {...}, evaluate: {...} }`. */
+  params: Record<string, Record<string, unknown>>;
+}
 
 export interface WriteReportOptions extends EvaluationOptions {
   /** Folder to write into (created). */
@@ -23,6 +34,12 @@ export interface WriteReportOptions extends EvaluationOptions {
   title: string;
   /** Lines shown under the title. Defaults to none. */
   meta?: Record<string, string>;
+  /** Param sections shown in the header, e.g. the training and evaluation params. Defaults to none. */
+  params?: Record<string, Record<string, unknown>>;
+  /** What the confusion drawings' percentages are relative to (sklearn's `normalize`). Defaults to `true` (rows). */
+  confusionNormalize?: ConfusionNormalize;
+  /** Another run's report folder (or its metrics.json) shown side by side. Defaults to none. */
+  compareTo?: string;
   /** Folder that relative image paths resolve against (thumbnails); null = no thumbnails. Defaults to the process cwd. */
   imageRoot?: string | null;
   /** The run's `history.jsonl`; no curves when absent or missing. Defaults to none. */
@@ -72,7 +89,10 @@ export async function writeReport(input: EvaluationInput, options: WriteReportOp
     await writeFile(join(options.out, name), data);
     files.push(name);
   };
+  const comparison: Comparison | undefined = options.compareTo ? await loadComparison(options.compareTo) : undefined;
+  const header: RunHeader = { title: options.title, meta: options.meta ?? {}, params: options.params ?? {} };
   await put('metrics.json', `${JSON.stringify({ summary: keyMetrics(metrics), ...metrics }, null, 2)}\n`);
+  await put('run.json', `${JSON.stringify(header, null, 2)}\n`);
   await put('wrong.csv', wrongCsv(input.heads.map((h) => h.name), mistakes));
 
   const names = input.heads.flatMap((h) => [h.name, ...h.classes]);
@@ -97,22 +117,31 @@ export async function writeReport(input: EvaluationInput, options: WriteReportOp
       }
     }
   }
-  const H = input.heads.length;
   const usedNames = new Set<string>();
-  for (const [i, head] of input.heads.entries()) {
+  for (const head of input.heads) {
     let base = fileSafe(head.name);
     while (usedNames.has(base)) base += '_';
     usedNames.add(base);
     const hm = metrics.heads[head.name]!;
+    const c = evaluation.curves[head.name]!;
     if (hm.kind === 'softmax') {
-      const png = await drawConfusion(hm.confusion, head.classes, `${head.name}: accuracy ${hm.accuracy === null ? '–' : (hm.accuracy * 100).toFixed(2) + '%'} (${hm.count} labelled)`);
+      const title = `${head.name}: accuracy ${hm.accuracy === null ? '–' : (hm.accuracy * 100).toFixed(2) + '%'} (${hm.count} labelled)`;
+      const png = await drawConfusion(hm.confusion, head.classes, title, options.confusionNormalize ?? 'true');
       await put(`confusion_${base}.png`, png);
       figures.push({ section: 'confusion', caption: `confusion matrix of ${head.name}`, src: pngDataUri(png), width: confusionLayout(head.classes).width });
-    } else {
-      const png = await drawPr(head.name, precisionRecallCurve(input.probs[i]!, labelColumn(input.labels, H, i)), hm.ap);
-      await put(`pr_${base}.png`, png);
-      figures.push({ section: 'pr', caption: `PR curve of ${head.name}`, src: pngDataUri(png), width: PR_SIZE.width });
     }
+    const softmax = hm.kind === 'softmax';
+    const aps = softmax ? head.classes.map((n) => hm.ovr.classes[n]!.ap) : [hm.ap];
+    const aucs = softmax ? head.classes.map((n) => hm.ovr.classes[n]!.auc) : [hm.auc];
+    const pr = await drawPr(areaTitle(head.name, 'AP', softmax ? hm.ovr.macroAP : hm.ap, c.names.length), c.names.map((name, k) => ({ name, points: c.pr[k]!, area: aps[k]! })));
+    await put(`pr_${base}.png`, pr);
+    figures.push({ section: 'pr', caption: `PR curve${softmax ? 's (one-vs-rest)' : ''} of ${head.name}`, src: pngDataUri(pr), width: PR_SIZE.width });
+    const roc = await drawRoc(areaTitle(head.name, 'AUC', softmax ? hm.ovr.macroAUC : hm.auc, c.names.length), c.names.map((name, k) => ({ name, points: c.roc[k]!, area: aucs[k]! })));
+    await put(`roc_${base}.png`, roc);
+    figures.push({ section: 'roc', caption: `ROC curve${softmax ? 's (one-vs-rest)' : ''} of ${head.name}`, src: pngDataUri(roc), width: PR_SIZE.width });
+    const rel = await drawReliability(head.name, hm.calibration);
+    await put(`calibration_${base}.png`, rel);
+    figures.push({ section: 'calibration', caption: `reliability diagram of ${head.name}`, src: pngDataUri(rel), width: PR_SIZE.width });
     log(`drew ${head.name}`);
   }
 
@@ -126,6 +155,6 @@ export async function writeReport(input: EvaluationInput, options: WriteReportOp
     }
     if (worst.length && thumbnails.size === 0) log(`warning: no thumbnail could be read (image root ${root})`);
   }
-  await put('report.html', renderReport({ title: options.title, meta: options.meta ?? {}, metrics, mistakes: worst, thumbnails, figures }));
+  await put('report.html', renderReport({ title: options.title, meta: header.meta, params: header.params, metrics, mistakes: worst, thumbnails, figures, comparison }));
   return { evaluation, files };
 }

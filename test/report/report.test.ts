@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { confusionLayout } from '../../src/report/draw/confusion.ts';
 import { CURVES_SIZE } from '../../src/report/draw/curves.ts';
 import { PR_SIZE } from '../../src/report/draw/pr.ts';
+import { fmt } from '../../src/report/html.ts';
 import { wrongCsv, writeReport } from '../../src/report/write.ts';
 import { chromiumMissing, screenshot } from './chromium.ts';
 
@@ -40,7 +41,20 @@ describe('writeReport', () => {
       { heads, probs: [province, dress], labels, paths: [0, 1, 2, 3, 4, 5].map((i) => `img${i}.jpg`) },
       { out, title: 'run <1>', meta: { model: 'models/x' }, imageRoot: dir, history: join(dir, 'history.jsonl'), log: (m) => logs.push(m) },
     );
-    expect(files.sort()).toEqual(['confusion_province.png', 'curves.png', 'metrics.json', 'pr_dress.png', 'report.html', 'wrong.csv']);
+    expect(files.sort()).toEqual([
+      'calibration_dress.png',
+      'calibration_province.png',
+      'confusion_province.png',
+      'curves.png',
+      'metrics.json',
+      'pr_dress.png',
+      'pr_province.png',
+      'report.html',
+      'roc_dress.png',
+      'roc_province.png',
+      'run.json',
+      'wrong.csv',
+    ]);
     expect((await readdir(out)).sort()).toEqual(files);
 
     const json = JSON.parse(await readFile(join(out, 'metrics.json'), 'utf8'));
@@ -61,13 +75,39 @@ describe('writeReport', () => {
     const html = await readFile(join(out, 'report.html'), 'utf8');
     expect(html).toContain('<title>run &lt;1&gt; · mlc-pipe report</title>');
     expect(html).not.toMatch(/(src|href)="(https?:|\/\/|file:)/); // nothing outside the file
-    expect(html.match(/data:image\/png;base64,/g)?.length).toBe(3);
+    expect(html.match(/data:image\/png;base64,/g)?.length).toBe(8);
+    expect(html).toContain('<h2>Classification report</h2>');
+    expect(html).toContain('<td class="l">macro avg</td>');
+    expect(html).toContain('ROC curves (one-vs-rest) of province');
+    expect(html).toContain('reliability diagram of dress');
     expect(html).toContain('data:image/jpeg;base64,'); // mistake thumbnails
     expect(html).toContain('img4.jpg'); // the one mistake: province 沪 predicted for 京
 
     const csv = (await readFile(join(out, 'wrong.csv'), 'utf8')).trim().split('\n');
     expect(csv[0]).toBe('path,score,confident,province_pred,province_true,province_prob,dress_pred,dress_true,dress_prob');
     expect(csv.length - 1).toBe(evaluation.mistakes.length);
+  });
+
+  it('header params in run.json and the report; compare_to lays a second run beside this one', async () => {
+    const run = (out: string, dressProbs: Float32Array, extra = {}) =>
+      writeReport(
+        { heads, probs: [province, dressProbs], labels, paths: [0, 1, 2, 3, 4, 5].map((i) => `img${i}.jpg`) },
+        { out, title: out.endsWith('base') ? 'base' : 'pruned', meta: { engine: 'cpu', 'data sha256': 'abc123' }, params: { train: { epochs: 3 } }, imageRoot: null, ...extra },
+      );
+    await run(join(dir, 'base'), dress);
+    const worse = new Float32Array([0.8, 0.3, 0.9, 0.2, 0.4, 0.6]); // sample 4 and 5 flip
+    await run(join(dir, 'pruned'), worse, { compareTo: join(dir, 'base') });
+    expect(JSON.parse(await readFile(join(dir, 'pruned', 'run.json'), 'utf8'))).toEqual({ title: 'pruned', meta: { engine: 'cpu', 'data sha256': 'abc123' }, params: { train: { epochs: 3 } } });
+    const html = await readFile(join(dir, 'pruned', 'report.html'), 'utf8');
+    expect(html).toContain('<summary>train params</summary><table><tr><td class="l">epochs</td><td class="l">3</td></tr>');
+    expect(html).toContain('<h2>Compared with base</h2>');
+    const mine = JSON.parse(await readFile(join(dir, 'pruned', 'metrics.json'), 'utf8')).summary;
+    const base = JSON.parse(await readFile(join(dir, 'base', 'metrics.json'), 'utf8')).summary;
+    expect(mine.all_heads_acc).toBeLessThan(base.all_heads_acc);
+    const d = mine.all_heads_acc - base.all_heads_acc;
+    expect(html).toContain(`<td class="l">all_heads_acc</td><td>${fmt(mine.all_heads_acc)}</td><td>${fmt(base.all_heads_acc)}</td><td>${fmt(d)}</td>`);
+    expect(html).toContain('<summary>dress: F1 per class</summary>');
+    await expect(run(join(dir, 'x'), dress, { compareTo: join(dir, 'nope') })).rejects.toThrow('no such run folder or metrics file');
   });
 
   it('wrong.csv quotes fields and leaves unknown heads empty', () => {

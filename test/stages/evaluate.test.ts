@@ -55,7 +55,9 @@ describe('evaluate stage end to end (tiny hand-weighted model, cpu engine)', () 
     expect(tf.memory().numTensors).toBe(before);
 
     const out = join(dir, '.tmp', 'reports/tiny');
-    expect((await readdir(out)).sort()).toEqual(['confusion_color.png', 'curves.png', 'metrics.json', 'pr_bright.png', 'report.html', 'wrong.csv']);
+    expect((await readdir(out)).sort()).toEqual(
+      ['calibration_bright', 'calibration_color', 'confusion_color', 'curves', 'pr_bright', 'pr_color', 'roc_bright', 'roc_color'].map((f) => `${f}.png`).concat(['metrics.json', 'report.html', 'run.json', 'wrong.csv']).sort(),
+    );
     const metrics = JSON.parse(await readFile(join(out, 'metrics.json'), 'utf8'));
 
     // by hand: color preds r,g,b,r,b,r vs labels r,g,b,r,g,g → 4/6; bright all right (7 known);
@@ -80,6 +82,19 @@ describe('evaluate stage end to end (tiny hand-weighted model, cpu engine)', () 
     expect(metrics.summary).toEqual(expect.objectContaining({ all_heads_acc: 5 / 7, 'acc/color': 4 / 6, confident_count: 4, confident_error_rate: 0.25 }));
     expect(result?.metrics).toEqual(metrics.summary);
     expect(logs.some((l) => l.startsWith('predicted 8 images with cpu'))).toBe(true);
+    for (const h of ['color', 'bright']) {
+      expect(metrics.heads[h].calibration.ece).toBeCloseTo(indep.metrics.heads[h]!.calibration.ece!, 6);
+      expect(metrics.heads[h].report).toEqual(indep.metrics.heads[h]!.report);
+    }
+    expect(metrics.heads.color.ovr.macroAUC).toBeCloseTo((indep.metrics.heads.color as { ovr: { macroAUC: number } }).ovr.macroAUC, 6);
+
+    // header: params of both stages, data hash over the label file and its images, engine, code, timestamps
+    const header = JSON.parse(await readFile(join(out, 'run.json'), 'utf8'));
+    expect(Object.keys(header.meta)).toEqual(['model', 'data', 'data sha256', 'engine', 'code', 'trained', 'evaluated']);
+    expect(header.meta['data sha256']).toMatch(/^[0-9a-f]{16}$/);
+    expect(header.meta.code).toMatch(/^mlc-pipe \d+\.\d+\.\d+/);
+    expect(header.params.evaluate).toMatchObject({ model: 'models/tiny', confusion_normalize: 'true', calibration_bins: 15 });
+    expect(Date.parse(header.meta.evaluated)).toBeGreaterThan(Date.parse(header.meta.trained) - 1);
 
     const png = await sharp(join(out, 'confusion_color.png')).metadata();
     expect([png.format, png.width]).toEqual(['png', 560]);

@@ -1,7 +1,9 @@
 /**
  * Confusion-matrix drawing of one categorical head: rows are the true class, columns the
- * predicted one; each cell shows its count and its share of the column (of everything predicted
- * as that class), shaded by that share. Sized so that the seed's 64-class head stays readable.
+ * predicted one; each cell shows its count and its share, shaded by that share. The share is
+ * sklearn's `confusion_matrix(normalize=...)`: `true` (default) divides by the row (of all
+ * samples of that true class: the diagonal is per-class recall), `pred` by the column (the
+ * diagonal is precision), `all` by the total. Sized so that the seed's 64-class head stays readable.
  */
 import { hasCjk, r, svgDocument, svgToPng, text, truncate } from './svg.ts';
 
@@ -50,23 +52,49 @@ function blue(share: number): string {
   return `rgb(${c(247, 8)},${c(251, 48)},${c(255, 107)})`;
 }
 
-/** The drawing as an SVG document. `matrix[true][pred]` counts. */
-export function confusionSvg(matrix: number[][], classes: string[], title: string): string {
+/** How cells are normalised (sklearn's `normalize` values). */
+export const CONFUSION_NORMALIZE = ['true', 'pred', 'all'] as const;
+export type ConfusionNormalize = (typeof CONFUSION_NORMALIZE)[number];
+
+const NORMALIZE_CAPTION: Record<ConfusionNormalize, string> = {
+  true: 'cell: count and % of its row (the true class)',
+  pred: 'cell: count and % of its column (the predicted class)',
+  all: 'cell: count and % of all samples',
+};
+
+/** Each cell's share under `normalize` (0 where its row/column/total is empty). */
+export function normalizeConfusion(matrix: number[][], normalize: ConfusionNormalize): number[][] {
+  const rowSum = matrix.map((row) => row.reduce((a, b) => a + b, 0));
+  const colSum = matrix[0]?.map((_, j) => matrix.reduce((a, row) => a + row[j]!, 0)) ?? [];
+  const total = rowSum.reduce((a, b) => a + b, 0);
+  return matrix.map((row, i) =>
+    row.map((n, j) => {
+      const d = normalize === 'true' ? rowSum[i]! : normalize === 'pred' ? colSum[j]! : total;
+      return d ? n / d : 0;
+    }),
+  );
+}
+
+/**
+ * The drawing as an SVG document. `matrix[true][pred]` counts.
+ * @param normalize what each cell's percentage is relative to. Defaults to `true` (rows).
+ */
+export function confusionSvg(matrix: number[][], classes: string[], title: string, normalize: ConfusionNormalize = 'true'): string {
   const K = classes.length;
   if (matrix.length !== K || matrix.some((row) => row.length !== K)) {
     throw new RangeError(`confusion matrix must be ${K}×${K} for ${K} classes`);
   }
   const { cell, left, top, width, height, nameSize, nameChars } = confusionLayout(classes);
-  const colSum = classes.map((_, j) => matrix.reduce((a, row) => a + row[j]!, 0));
+  const shares = normalizeConfusion(matrix, normalize);
   const countSize = cell >= 64 ? 15 : cell >= 44 ? 12 : 11;
   const pctSize = cell >= 64 ? 12 : 9;
   const parts: string[] = [];
   parts.push(text(width / 2, 26, title, 17, 'text-anchor="middle" font-weight="bold"'));
-  parts.push(text(left + (K * cell) / 2, 48, 'columns: predicted · cell: count and % of its column', 12, 'text-anchor="middle" fill="#555"'));
+  parts.push(text(width / 2, 48, NORMALIZE_CAPTION[normalize], 12, 'text-anchor="middle" fill="#555"'));
   for (let i = 0; i < K; i++) {
     for (let j = 0; j < K; j++) {
       const n = matrix[i]![j]!;
-      const share = colSum[j] ? n / colSum[j]! : 0;
+      const share = shares[i]![j]!;
       const x = left + j * cell;
       const y = top + i * cell;
       parts.push(`<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${blue(share)}" stroke="${i === j ? '#d62728' : '#ccc'}" stroke-width="${i === j ? 1.5 : 0.5}"/>`);
@@ -90,6 +118,6 @@ export function confusionSvg(matrix: number[][], classes: string[], title: strin
 }
 
 /** PNG of `confusionSvg`. */
-export function drawConfusion(matrix: number[][], classes: string[], title: string): Promise<Buffer> {
-  return svgToPng(confusionSvg(matrix, classes, title));
+export function drawConfusion(matrix: number[][], classes: string[], title: string, normalize: ConfusionNormalize = 'true'): Promise<Buffer> {
+  return svgToPng(confusionSvg(matrix, classes, title, normalize));
 }

@@ -1,12 +1,13 @@
 /**
- * Precision–recall curve of one binary head, drawn as the step function whose area is the
- * sklearn average precision: from recall R_{n−1} to R_n at precision P_n.
+ * Precision–recall curves of one head, drawn as the step function whose area is the sklearn
+ * average precision: from recall R_{n−1} to R_n at precision P_n. A binary head has one curve;
+ * a softmax head one per class (one-vs-rest), its legend naming each class's AP.
  */
 import type { PrPoint } from '../metrics/average-precision.ts';
 import { lineChart } from './chart.ts';
 import { svgDocument, svgToPng } from './svg.ts';
 
-/** Size of a PR drawing. */
+/** Size of a PR (and ROC, reliability) drawing. */
 export const PR_SIZE = { width: 640, height: 480 } as const;
 
 /** Polyline points of the AP step curve. */
@@ -21,8 +22,20 @@ export function prStepPoints(curve: PrPoint[]): Array<[number, number]> {
   return pts;
 }
 
-export function prSvg(head: string, curve: PrPoint[], ap: number | null): string {
-  const title = `${head}: AP ${ap === null ? 'n/a (no positives)' : ap.toFixed(4)}`;
+/** One curve of a PR or ROC drawing: its name and area. */
+export interface NamedCurve<P> {
+  name: string;
+  points: P[];
+  /** AP or AUC; null when undefined for this class. */
+  area: number | null;
+}
+
+const area = (v: number | null) => (v === null ? 'n/a' : v.toFixed(3));
+
+/**
+ * @param title head name (and what the area is: "AP 0.91" or "macro AP 0.88") shown on top.
+ */
+export function prSvg(title: string, curves: NamedCurve<PrPoint>[]): string {
   const body = lineChart({
     width: PR_SIZE.width,
     height: PR_SIZE.height,
@@ -32,11 +45,17 @@ export function prSvg(head: string, curve: PrPoint[], ap: number | null): string
     xDomain: [0, 1],
     yDomain: [0, 1],
     legend: 'bottom-left',
-    series: [{ name: head, points: prStepPoints(curve) }],
+    series: curves.map((c) => ({ name: curves.length > 1 ? `${c.name} (${area(c.area)})` : c.name, points: prStepPoints(c.points) })),
   });
   return svgDocument(PR_SIZE.width, PR_SIZE.height, body);
 }
 
-export function drawPr(head: string, curve: PrPoint[], ap: number | null): Promise<Buffer> {
-  return svgToPng(prSvg(head, curve, ap));
+export function drawPr(title: string, curves: NamedCurve<PrPoint>[]): Promise<Buffer> {
+  return svgToPng(prSvg(title, curves));
+}
+
+/** Title of a head's PR or ROC drawing: `<head>: AP 0.9123`, or `macro AP` over a softmax head's classes. */
+export function areaTitle(head: string, what: 'AP' | 'AUC', value: number | null, classes: number): string {
+  const v = value === null ? `n/a (${what === 'AP' ? 'no positives' : 'one class only'})` : value.toFixed(4);
+  return `${head}: ${classes > 1 ? 'macro ' : ''}${what} ${v}`;
 }

@@ -4,7 +4,9 @@
  * is what `metrics.json` holds; `mistakes` feeds `wrong.csv` and the report's thumbnails.
  */
 import type { HeadSpec } from '../../model/heads.ts';
-import { averagePrecision } from './average-precision.ts';
+import { averagePrecision, precisionRecallCurve, type PrPoint } from './average-precision.ts';
+import { calibration, type Calibration } from './calibration.ts';
+import { classificationReport, type ClassificationReport } from './classification-report.ts';
 import {
   accuracy,
   allHeadsAccuracy,
@@ -23,6 +25,7 @@ import {
   type ClassCounts,
   type PrfScores,
 } from './multilabel.ts';
+import { oneVsRest, rocAuc, rocCurve, type RocPoint } from './roc.ts';
 
 /** Predictions of a run, as `predictProbs` returns them, with the labels they are judged against. */
 export interface EvaluationInput {
@@ -42,6 +45,17 @@ export interface EvaluationOptions {
   topK?: number;
   /** Tuned thresholds, one per binary head in head order (see `tuneThresholds`). Defaults to none. */
   thresholds?: number[];
+  /** Equal-width confidence bins of the calibration error and reliability diagram. Defaults to 15. */
+  calibrationBins?: number;
+}
+
+/** One class's one-vs-rest areas (a softmax head's `ovr.classes`). */
+export interface OvrClassMetrics {
+  positives: number;
+  /** Average precision of "this class vs the rest"; null without positives. */
+  ap: number | null;
+  /** ROC AUC of "this class vs the rest"; null unless both sides occur. */
+  auc: number | null;
 }
 
 export interface SoftmaxHeadMetrics extends AccuracyResult {
@@ -49,6 +63,12 @@ export interface SoftmaxHeadMetrics extends AccuracyResult {
   classes: string[];
   /** `confusion[true][pred]` counts. */
   confusion: number[][];
+  /** Per-class precision/recall/F1/support with macro and weighted averages (sklearn's classification_report). */
+  report: ClassificationReport;
+  /** One-vs-rest PR/ROC areas per class and their macro means. */
+  ovr: { macroAP: number | null; macroAUC: number | null; classes: Record<string, OvrClassMetrics> };
+  /** Top-label calibration (ECE, MCE, reliability bins). */
+  calibration: Calibration;
 }
 
 export interface BinaryHeadMetrics extends AccuracyResult {
@@ -60,6 +80,12 @@ export interface BinaryHeadMetrics extends AccuracyResult {
   counts: ClassCounts;
   /** Present when thresholds were tuned. */
   tuned?: { threshold: number; counts: ClassCounts };
+  /** ROC AUC; null unless both positives and negatives are labelled. */
+  auc: number | null;
+  /** classification_report over the two classes `not <name>` and `<name>` at p ≥ 0.5. */
+  report: ClassificationReport;
+  /** Calibration of the decision at p ≥ 0.5 (confidence p or 1 − p). */
+  calibration: Calibration;
 }
 
 export interface MultilabelMetrics {
@@ -104,8 +130,19 @@ export interface Metrics {
   confidentWrong: WrongSample[];
 }
 
+/** The curves behind a head's areas (kept out of metrics.json; the report draws them). */
+export interface HeadCurves {
+  /** One entry per class for a softmax head (one-vs-rest), one for a binary head. */
+  pr: PrPoint[][];
+  roc: RocPoint[][];
+  /** Names of the curves: class names, or the head name for a binary head. */
+  names: string[];
+}
+
 export interface Evaluation {
   metrics: Metrics;
+  /** PR and ROC curves per head name. */
+  curves: Record<string, HeadCurves>;
   /** Every sample with a wrong known head, most confident mistake first. */
   mistakes: WrongSample[];
 }
@@ -132,6 +169,14 @@ export function evaluatePredictions(input: EvaluationInput, options: EvaluationO
   });
   const cols = heads.map((_, h) => labelColumn(labels, H, h));
   const preds: HeadPrediction[] = heads.map((h, i) => headPrediction(probs[i]!, h.classes.length === 1 ? 1 : h.classes.length));
+  const bins = options.calibrationBins ?? 15;
+  const curves: Record<string, HeadCurves> = {};
+  const calibrationOf = (i: number) => {
+    const y = cols[i]!;
+    const p = preds[i]!;
+    const correct = Int8Array.from(y, (v, n) => (v < 0 ? -1 : p.pred[n] === v ? 1 : 0));
+    return calibration(p.conf, correct, bins);
+  };
 
   const headMetrics: Record<string, SoftmaxHeadMetrics | BinaryHeadMetrics> = {};
   const binary = heads.map((h, i) => ({ h, i })).filter(({ h }) => h.classes.length === 1);
@@ -146,10 +191,25 @@ export function evaluatePredictions(input: EvaluationInput, options: EvaluationO
   heads.forEach((h, i) => {
     const acc = accuracy(preds[i]!.pred, cols[i]!);
     if (h.classes.length > 1) {
-      headMetrics[h.name] = { kind: 'softmax', ...acc, classes: h.classes, confusion: confusionMatrix(preds[i]!.pred, cols[i]!, h.classes.length) };
+      const ovr = oneVsRest(probs[i]!, cols[i]!, h.classes.length);
+      curves[h.name] = { pr: ovr.classes.map((c) => c.pr), roc: ovr.classes.map((c) => c.roc), names: h.classes };
+      headMetrics[h.name] = {
+        kind: 'softmax',
+        ...acc,
+        classes: h.classes,
+        confusion: confusionMatrix(preds[i]!.pred, cols[i]!, h.classes.length),
+        report: classificationReport(preds[i]!.pred, cols[i]!, h.classes),
+        ovr: {
+          macroAP: ovr.macroAP,
+          macroAUC: ovr.macroAUC,
+          classes: Object.fromEntries(h.classes.map((name, c) => [name, { positives: ovr.classes[c]!.positives, ap: ovr.classes[c]!.ap, auc: ovr.classes[c]!.auc }])),
+        },
+        calibration: calibrationOf(i),
+      };
       return;
     }
     const b = binary.findIndex((x) => x.i === i);
+    curves[h.name] = { pr: [precisionRecallCurve(probs[i]!, cols[i]!)], roc: [rocCurve(probs[i]!, cols[i]!)], names: [h.name] };
     const c = counts05[b]!;
     headMetrics[h.name] = {
       kind: 'sigmoid',
@@ -157,6 +217,9 @@ export function evaluatePredictions(input: EvaluationInput, options: EvaluationO
       ap: averagePrecision(probs[i]!, cols[i]!),
       positives: c.tp + c.fn,
       counts: c,
+      auc: rocAuc(probs[i]!, cols[i]!),
+      report: classificationReport(preds[i]!.pred, cols[i]!, [className(h, 0), className(h, 1)]),
+      calibration: calibrationOf(i),
       ...(tunedCounts ? { tuned: { threshold: options.thresholds![b]!, counts: tunedCounts[b]! } } : {}),
     };
   });
@@ -207,18 +270,28 @@ export function evaluatePredictions(input: EvaluationInput, options: EvaluationO
       ...(multilabel ? { multilabel } : {}),
       confidentWrong,
     },
+    curves,
     mistakes,
   };
 }
 
 /**
  * The key numbers as flat `name → value` pairs (what the stage returns to the runner's lock file):
- * `all_heads_acc`, `acc/<head>` (softmax heads), `confident_count`, `confident_error_rate`, and with
- * binary heads `mAP`, `CP`, `CR`, `CF1`, `OP`, `OR`, `OF1`, `CF1_top<k>`, `OF1_top<k>`.
+ * `all_heads_acc`, per softmax head `acc/<head>`, `f1/<head>` (macro F1) and `auc/<head>` (macro
+ * one-vs-rest AUC), per binary head `auc/<head>`, per head `ece/<head>`, then `confident_count`,
+ * `confident_error_rate`, and with binary heads `mAP`, `CP`, `CR`, `CF1`, `OP`, `OR`, `OF1`,
+ * `CF1_top<k>`, `OF1_top<k>`.
  */
 export function keyMetrics(m: Metrics): Record<string, number | null> {
   const out: Record<string, number | null> = { all_heads_acc: m.allHeads.accuracy };
-  for (const [name, h] of Object.entries(m.heads)) if (h.kind === 'softmax') out[`acc/${name}`] = h.accuracy;
+  for (const [name, h] of Object.entries(m.heads)) {
+    if (h.kind === 'softmax') {
+      out[`acc/${name}`] = h.accuracy;
+      out[`f1/${name}`] = h.count ? h.report['macro avg'].f1 : null;
+      out[`auc/${name}`] = h.ovr.macroAUC;
+    } else out[`auc/${name}`] = h.auc;
+    out[`ece/${name}`] = h.calibration.ece;
+  }
   out.confident_count = m.confidence.count;
   out.confident_error_rate = m.confidence.errorRate;
   if (m.multilabel) {

@@ -1,9 +1,13 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { confusionLayout, confusionSvg, drawConfusion } from '../../../src/report/draw/confusion.ts';
+import { confusionLayout, confusionSvg, drawConfusion, normalizeConfusion } from '../../../src/report/draw/confusion.ts';
 import { CURVES_SIZE, drawCurves, historySeries, parseHistory } from '../../../src/report/draw/curves.ts';
 import { lineChart, niceTicks } from '../../../src/report/draw/chart.ts';
 import { PR_SIZE, drawPr, prStepPoints } from '../../../src/report/draw/pr.ts';
+import { drawReliability, reliabilitySvg } from '../../../src/report/draw/reliability.ts';
+import { drawRoc, rocSvg } from '../../../src/report/draw/roc.ts';
+import { calibration } from '../../../src/report/metrics/calibration.ts';
+import { rocCurve } from '../../../src/report/metrics/roc.ts';
 import { escapeXml, hasCjk, truncate } from '../../../src/report/draw/svg.ts';
 import { precisionRecallCurve } from '../../../src/report/metrics/average-precision.ts';
 
@@ -29,9 +33,9 @@ describe('drawings decode as PNGs of the documented size', () => {
     expect([twenty.cell, twenty.left]).toEqual([44, 40 + Math.ceil(20 * 0.62 * 11) + 10]); // cut to 20 chars
   });
 
-  it('confusion text: counts, column percentages, escaped names', () => {
+  it('confusion text: counts, row percentages (the default), escaped names', () => {
     const svg = confusionSvg([[3, 1], [1, 0]], ['<x>', 'y'], 't');
-    // column 0 holds 3 + 1 → 75.0% and 25.0%; column 1 holds 1 + 0 → 100% and 0%
+    // row 0 holds 3 + 1 → 75.0% and 25.0%; row 1 holds 1 + 0 → 100% and 0%
     expect(svg).toContain('>75.0%<');
     expect(svg).toContain('>25.0%<');
     expect(svg).toContain('>100%<');
@@ -42,7 +46,31 @@ describe('drawings decode as PNGs of the documented size', () => {
   it('PR curve', async () => {
     const curve = precisionRecallCurve([0.9, 0.8, 0.7, 0.6], [1, 0, 1, 0]);
     expect(prStepPoints(curve)).toEqual([[0, 1], [0.5, 1], [0.5, 0.5], [0.5, 0.5], [0.5, 2 / 3], [1, 2 / 3], [1, 0.5], [1, 0.5]]);
-    expect(await size(await drawPr('dress', curve, 5 / 6))).toEqual({ format: 'png', ...PR_SIZE });
+    expect(await size(await drawPr('dress: AP 0.8333', [{ name: 'dress', points: curve, area: 5 / 6 }]))).toEqual({ format: 'png', ...PR_SIZE });
+  });
+
+  it('ROC and reliability drawings; softmax legends name each class with its area', async () => {
+    const roc = rocCurve([0.9, 0.8, 0.7, 0.6], [1, 0, 1, 0]);
+    const svg = rocSvg('h: macro AUC 0.7500', [{ name: 'a', points: roc, area: 0.75 }, { name: 'b', points: roc, area: null }]);
+    expect(svg).toContain('a (0.750)');
+    expect(svg).toContain('b (n/a)');
+    expect(svg).toContain('false positive rate');
+    expect(await size(await drawRoc('h', [{ name: 'h', points: roc, area: 0.75 }]))).toEqual({ format: 'png', ...PR_SIZE });
+    const cal = calibration([0.95, 0.9, 0.6, 0.55], [1, 0, 1, -1], 10);
+    const rel = reliabilitySvg('h', cal);
+    expect(rel).toContain(`h: ECE ${cal.ece!.toFixed(4)}`);
+    expect(await size(await drawReliability('h', cal))).toEqual({ format: 'png', ...PR_SIZE });
+  });
+
+  it('confusion shares follow sklearn normalize= true (rows, default), pred (columns) or all', () => {
+    const m = [[3, 1], [2, 2]];
+    expect(normalizeConfusion(m, 'true')).toEqual([[0.75, 0.25], [0.5, 0.5]]);
+    expect(normalizeConfusion(m, 'pred')).toEqual([[0.6, 1 / 3], [0.4, 2 / 3]]);
+    expect(normalizeConfusion(m, 'all')).toEqual([[0.375, 0.125], [0.25, 0.25]]);
+    expect(normalizeConfusion([[0, 0], [1, 0]], 'true')).toEqual([[0, 0], [1, 0]]);
+    expect(confusionSvg(m, ['a', 'b'], 't')).toContain('>75.0%<');
+    expect(confusionSvg(m, ['a', 'b'], 't')).toContain('% of its row');
+    expect(confusionSvg(m, ['a', 'b'], 't', 'pred')).toContain('>60.0%<');
   });
 
   it('training curves split losses from metrics and skip lr', async () => {
