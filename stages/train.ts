@@ -44,6 +44,11 @@ const params = Type.Object(
     balanced: Int('Head index to class-balance re-sample the training set on (the fine-tune-on-a-balanced-set recipe); -1 = off. Defaults to -1.', -1, { minimum: -1 }),
     l2_conv: Num('L2 weight on conv kernels (added to the loss). Defaults to 5e-4.', 5e-4, { minimum: 0 }),
     l2_gamma: Num('L2 weight on BatchNormalization gammas (added to the loss). Defaults to 1e-5.', 1e-5, { minimum: 0 }),
+    l1_gamma: Num(
+      "Network slimming's sparsity: L1 weight on BatchNormalization gammas, subgradient sign(γ) (Liu et al. 2017; the paper uses 1e-5 to 1e-4), so a later prune stage finds channels that no longer matter. Defaults to 0.",
+      0,
+      { minimum: 0 },
+    ),
     optimizer: Type.Union([Type.Literal('sgd'), Type.Literal('adam'), Type.Literal('amsgrad'), Type.Literal('radam')], { description: 'Optimizer. Defaults to adam.', default: 'adam' }),
     optimizer_options: Type.Record(Type.String(), Type.Unknown(), { description: 'Optimizer options, e.g. {momentum: 0.9, nesterov: true} or {beta1: 0.9, beta2: 0.999}. Defaults to {}.', default: {} }),
     weight_decay: Num('Decoupled weight decay on kernels (AdamW-style; 0 = off). Defaults to 0.', 0, { minimum: 0 }),
@@ -64,6 +69,10 @@ const params = Type.Object(
     seed: Int('Seed of initialisation, shuffling and augmentation. Defaults to 0.', 0),
     engine: Type.Union([Type.Literal('auto'), Type.Literal('tensorflow'), Type.Literal('webgpu'), Type.Literal('wasm'), Type.Literal('cpu')], { description: 'TensorFlow.js engine. Defaults to auto.', default: 'auto' }),
     monitor: Type.String({ description: 'Metric for best checkpoint, early stopping and plateau (val_loss, val_all_heads_acc, …). Defaults to val_loss.', default: 'val_loss' }),
+    restore_best: Type.Boolean({
+      description: 'When validation runs, the model folder holds the best epoch by `monitor` (config.json records it as best_epoch) instead of the last; false keeps the last epoch. Defaults to true.',
+      default: true,
+    }),
     checkpoint_every: Int('Keep a numbered checkpoint every N epochs (0 = only last and best). Defaults to 0.', 0, { minimum: 0 }),
     early_stopping: Int('Early-stopping patience in epochs (0 = off). Defaults to 0.', 0, { minimum: 0 }),
     min_delta: Num('Smallest change of `monitor` that counts as an improvement. Defaults to 0.', 0, { minimum: 0 }),

@@ -27,6 +27,8 @@ import { LrSchedule } from './schedules/index.ts';
 import { trainLoop } from './loop.ts';
 import { debugBatch, formatDebugTable } from './debug.ts';
 
+const fmt = (v: number | undefined) => (v === undefined ? 'n/a' : v.toFixed(4));
+
 async function classWeightsFor(p: TrainParams, heads: HeadSpec[], trainLabels: string | undefined): Promise<Array<number[] | null> | undefined> {
   if (p.class_weights === 'none') return undefined;
   if (Array.isArray(p.class_weights)) {
@@ -99,7 +101,7 @@ export async function runTraining(ctx: StageContext<TrainParams>): Promise<Stage
       { epochs: p.epochs, batchSize: p.batch_size },
     );
     const lossOptions = { lossWeights: p.loss_weights.length ? p.loss_weights : undefined, classWeights };
-    const l2 = { l2Conv: p.l2_conv, l2Gamma: p.l2_gamma };
+    const l2 = { l2Conv: p.l2_conv, l2Gamma: p.l2_gamma, l1Gamma: p.l1_gamma };
 
     if (p.debug) {
       const { writeFile } = await import('node:fs/promises');
@@ -120,7 +122,8 @@ export async function runTraining(ctx: StageContext<TrainParams>): Promise<Stage
       if (existsSync(join(ckptDir, 'last', 'state.json'))) resumeFrom = join(ckptDir, 'last');
     } else if (p.resume) resumeFrom = ctx.path(p.resume);
     if (resumeFrom) ctx.log(`resuming from ${resumeFrom}`);
-    callbacks.push(new ModelCheckpoint({ dir: ckptDir, every: p.checkpoint_every, best: val ? { monitor: p.monitor, minDelta: p.min_delta } : null }));
+    const checkpoint = new ModelCheckpoint({ dir: ckptDir, every: p.checkpoint_every, best: val ? { monitor: p.monitor, minDelta: p.min_delta } : null });
+    callbacks.push(checkpoint);
 
     const abort = () => ctx.signal.aborted;
     const result = await trainLoop({
@@ -145,11 +148,22 @@ export async function runTraining(ctx: StageContext<TrainParams>): Promise<Stage
     model = result.model;
     optimizer.dispose();
     if (abort()) throw new StageError(ctx.id, 'training was cancelled');
-    const config: TrainedModelConfig = { input, ...p, epochs_done: result.epochs, engine: engine.backend };
+    let logs = result.logs;
+    let bestEpoch: number | null = null;
+    if (p.restore_best && val && checkpoint.bestEpoch > 0 && checkpoint.bestEpoch !== result.epochs) {
+      model.dispose();
+      model = undefined;
+      model = await loadLayersModel(join(ckptDir, 'best'));
+      bestEpoch = checkpoint.bestEpoch;
+      logs = checkpoint.bestLogs;
+      ctx.log(`restored the best epoch by ${p.monitor}: ${bestEpoch} of ${result.epochs} (${p.monitor} ${fmt(logs[p.monitor])} vs last ${fmt(result.logs[p.monitor])})`);
+    } else if (val && checkpoint.bestEpoch > 0) bestEpoch = checkpoint.bestEpoch;
+    const config: TrainedModelConfig = { input, ...p, epochs_done: result.epochs, best_epoch: p.restore_best ? bestEpoch : null, engine: engine.backend };
     await saveTrainedModel(out, { model, heads, config });
-    ctx.log(`saved ${p.out} (${result.epochs} epochs)`);
+    ctx.log(`saved ${p.out} (${result.epochs} epochs${bestEpoch !== null && p.restore_best ? `, weights of epoch ${bestEpoch}` : ''})`);
     const metrics: Record<string, number | null> = {};
-    for (const [k, v] of Object.entries(result.logs)) metrics[k] = Number.isFinite(v) ? v : null;
+    for (const [k, v] of Object.entries(logs)) metrics[k] = Number.isFinite(v) ? v : null;
+    if (p.restore_best && bestEpoch !== null) metrics.best_epoch = bestEpoch;
     return { metrics };
   } finally {
     model?.dispose();

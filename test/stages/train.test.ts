@@ -92,6 +92,36 @@ describe('train stage', () => {
     }
   });
 
+  it('restore_best: the model folder holds the best epoch by monitor and config.json names it', async () => {
+    // monitor `lr` (mode min) with a rising step table: epoch 1 is the best by construction.
+    const base = { ...tiny, epochs: 3, schedule: 'step', lr_steps: { '0': 1e-3, '1': 2e-3, '2': 3e-3 }, monitor: 'lr', checkpoint_every: 1 };
+    const ctx = stageContext(trainStage, dir, { ...base, out: 'models/best' });
+    const res = await trainStage.run(ctx);
+    const out = join(dir, 'models/best');
+    const config = JSON.parse(await readFile(join(out, 'config.json'), 'utf8'));
+    expect(config.best_epoch).toBe(1);
+    expect(config.epochs_done).toBe(3);
+    expect(res?.metrics?.best_epoch).toBe(1);
+    expect(res?.metrics?.lr).toBeCloseTo(1e-3, 9);
+    expect(ctx.logs.some((l) => l.startsWith('restored the best epoch by lr: 1 of 3'))).toBe(true);
+    const weightsOf = async (d: string) => {
+      const { model } = await loadTrainedModel(d).catch(async () => ({ model: await (await import('../../src/model/io.ts')).loadLayersModel(d) }));
+      try {
+        return model.getWeights().map((w) => Array.from(w.dataSync()));
+      } finally {
+        model.dispose();
+      }
+    };
+    const saved = await weightsOf(out);
+    expect(saved).toEqual(await weightsOf(join(out, 'checkpoints/epoch-0001')));
+    expect(saved).not.toEqual(await weightsOf(join(out, 'checkpoints/epoch-0003')));
+    // restore_best: false keeps the last epoch
+    const last = stageContext(trainStage, dir, { ...base, restore_best: false, out: 'models/last' });
+    await trainStage.run(last);
+    expect(JSON.parse(await readFile(join(dir, 'models/last/config.json'), 'utf8')).best_epoch).toBe(null);
+    expect(await weightsOf(join(dir, 'models/last'))).toEqual(await weightsOf(join(dir, 'models/last/checkpoints/epoch-0003')));
+  });
+
   it('unknown model names list the valid ones', async () => {
     const ctx = stageContext(trainStage, dir, { ...tiny, model: 'resnet81', out: 'models/x' });
     await expect(trainStage.run(ctx)).rejects.toThrow('unknown model "resnet81"; valid: resnet18, resnet18-v2, resnext18, mobilenet-v2, mixnet18');

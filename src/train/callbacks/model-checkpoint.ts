@@ -21,6 +21,9 @@ export interface ModelCheckpointArgs {
 export class ModelCheckpoint implements TrainCallback {
   readonly stateKey = 'modelCheckpoint';
   readonly monitor: MonitorState | null;
+  /** Epochs done when `best/` was last written (0 = never), and that epoch's logs. */
+  bestEpoch = 0;
+  bestLogs: Logs = {};
   private loop?: LoopHandle;
   constructor(readonly args: ModelCheckpointArgs) {
     this.monitor = args.best === null ? null : new MonitorState(args.best ?? { monitor: 'val_loss' });
@@ -31,15 +34,23 @@ export class ModelCheckpoint implements TrainCallback {
   async onEpochEnd(epoch: number, logs: Logs): Promise<void> {
     if (!this.loop) return;
     const done = epoch + 1;
-    if (this.monitor && this.monitor.update(logs) === 'improved') await this.loop.saveCheckpoint(join(this.args.dir, 'best'), done);
+    if (this.monitor && this.monitor.update(logs) === 'improved') {
+      this.bestEpoch = done;
+      this.bestLogs = { ...logs };
+      await this.loop.saveCheckpoint(join(this.args.dir, 'best'), done);
+    }
     const every = this.args.every ?? 0;
     if (every > 0 && done % every === 0) await this.loop.saveCheckpoint(join(this.args.dir, `epoch-${String(done).padStart(4, '0')}`), done);
     if (this.args.last ?? true) await this.loop.saveCheckpoint(join(this.args.dir, 'last'), done);
   }
   getState(): unknown {
-    return this.monitor?.getState() ?? null;
+    return this.monitor ? { ...this.monitor.getState(), bestEpoch: this.bestEpoch, bestLogs: this.bestLogs } : null;
   }
   setState(state: unknown): void {
-    if (state) this.monitor?.setState(state);
+    if (!state) return;
+    this.monitor?.setState(state);
+    const s = state as { bestEpoch?: number; bestLogs?: Logs };
+    this.bestEpoch = s.bestEpoch ?? 0;
+    this.bestLogs = s.bestLogs ?? {};
   }
 }
