@@ -124,7 +124,7 @@ function depthwiseConv2d(ctx: LayerContext): string {
 
 /** The model zoo's MixedConv2D: Split on channels → one grouped Conv per part → Concat. */
 function mixedConv2d(ctx: LayerContext): string {
-  const c = ctx.layer.config as { parts: Array<{ channels: number; kernel: number; groups: number }>; strides?: number };
+  const c = ctx.layer.config as { parts: Array<{ channels: number; kernel: number; groups: number; inChannels?: number }>; strides?: number };
   const { g } = ctx;
   const [input] = ctx.inputs;
   const strides = pair(c.strides ?? 1);
@@ -132,7 +132,7 @@ function mixedConv2d(ctx: LayerContext): string {
   const pieces =
     c.parts.length === 1
       ? [input!.name]
-      : g.node('Split', [input!.name, g.int64(`${base}/split`, c.parts.map((p) => p.channels))], { axis: { int: 1 } }, `${base}_part`, c.parts.length);
+      : g.node('Split', [input!.name, g.int64(`${base}/split`, c.parts.map((p) => p.inChannels ?? p.channels))], { axis: { int: 1 } }, `${base}_part`, c.parts.length);
   let offset = 0;
   const outs = c.parts.map((p, i) => {
     const w = ctx.weights[i]!;

@@ -40,6 +40,47 @@ interface MixPart {
   channels: number;
   kernel: number;
   groups: number;
+  inChannels?: number;
+}
+
+/**
+ * A grouped MixedConv2D reading group-consistently pruned channels `kept` (global input indices,
+ * ascending): each part's new inChannels and, per part, the kernel sliced group by group (group
+ * g's outputs keep the input rows of its own kept channels).
+ */
+function shrinkGroupedInputs(parts: MixPart[], kept: number[]): { parts: MixPart[]; slice: (kernels: tf.Tensor[]) => tf.Tensor[] } {
+  const plan: Array<{ local: number[][] | null }> = [];
+  let start = 0;
+  const out = parts.map((p) => {
+    const cin = p.inChannels ?? p.channels;
+    const inPart = kept.filter((c) => c >= start && c < start + cin).map((c) => c - start);
+    if (p.groups === p.channels) {
+      // depthwise part: its channels are carried through, never pruned from the input side
+      if (inPart.length !== cin) throw new Error(`prune: depthwise part of a grouped MixedConv2D cannot lose input channels`);
+      plan.push({ local: null });
+      start += cin;
+      return { ...p };
+    }
+    const size = cin / p.groups;
+    const local = Array.from({ length: p.groups }, (_, g) => inPart.filter((c) => c >= g * size && c < (g + 1) * size).map((c) => c - g * size));
+    if (new Set(local.map((l) => l.length)).size !== 1 || local[0]!.length === 0) {
+      throw new Error(`prune: kept channels are not group-consistent for a part of ${p.groups} groups (${local.map((l) => l.length).join('/')})`);
+    }
+    plan.push({ local });
+    start += cin;
+    const np: MixPart = { ...p, inChannels: local[0]!.length * p.groups };
+    if (np.inChannels === p.channels) delete np.inChannels;
+    return np;
+  });
+  const slice = (kernels: tf.Tensor[]) =>
+    kernels.map((k, i) => {
+      const local = plan[i]!.local;
+      if (!local) return k;
+      const cg = parts[i]!.channels / parts[i]!.groups;
+      const pieces = local.map((l, g) => gatherAxis(k.slice([0, 0, 0, g * cg], [-1, -1, -1, cg]), l, 2));
+      return pieces.length === 1 ? pieces[0]! : tf.concat(pieces, 3);
+    });
+  return { parts: out, slice };
 }
 
 /**
@@ -76,7 +117,11 @@ export function applyPruning(model: LayersModel, groups: PruneGroup[], keep: num
       config.layers.find((l) => l.name === p)!.config.filters = kept.length;
     }
     for (const l of g.channelLayers) at(l).channel = kept;
-    for (const l of g.consumers) at(l).in = kept;
+    for (const l of g.consumers) {
+      at(l).in = kept;
+      const lc = config.layers.find((c) => c.name === l)!;
+      if (lc.config.parts) lc.config.parts = shrinkGroupedInputs(lc.config.parts as MixPart[], kept).parts;
+    }
     for (const l of g.channelLayers) {
       const lc = config.layers.find((c) => c.name === l)!;
       if (lc.config.parts) lc.config.parts = shrinkParts(lc.config.parts as MixPart[], kept).map((p) => p.part);
@@ -96,10 +141,13 @@ export function applyPruning(model: LayersModel, groups: PruneGroup[], keep: num
         target.setWeights(weights);
         continue;
       }
+      const mixParts = layer.getClassName() === 'MixedConv2D' ? (layer.getConfig() as unknown as { parts: MixPart[] }).parts : null;
       const sliced =
-        layer.getClassName() === 'MixedConv2D' && s.channel
-          ? tf.tidy(() => shrinkParts((layer.getConfig() as unknown as { parts: MixPart[] }).parts, s.channel!).map((p) => gatherAxis(weights[p.index]!, p.local, 2)))
-          : tf.tidy(() => sliceWeights(layer.getClassName(), weights, s));
+        mixParts && s.channel
+          ? tf.tidy(() => shrinkParts(mixParts, s.channel!).map((p) => gatherAxis(weights[p.index]!, p.local, 2)))
+          : mixParts && s.in
+            ? tf.tidy(() => shrinkGroupedInputs(mixParts, s.in!).slice(weights))
+            : tf.tidy(() => sliceWeights(layer.getClassName(), weights, s));
       target.setWeights(sliced);
       sliced.forEach((t, i) => t !== weights[i] && t.dispose());
     }

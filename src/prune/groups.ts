@@ -14,8 +14,12 @@
  * residual Add stay. `residual: true` also prunes residual streams, every conv and BN that feeds one
  * Add chain at the same indices, ranked by the mean |gamma| over those BNs.
  *
- * A space that reaches a Concatenate, Flatten, a grouped MixedConv2D (ResNeXt: channels tied across
- * groups), a model output or the model input, or any layer not listed here, is kept whole.
+ * A grouped MixedConv2D (the seed's ResNeXt-18) may read a group: its input channels are pruned
+ * group-consistently, every group of a part keeping the same number of its own channels (the
+ * part's kernel [k, k, in/groups, out] then loses the same input rows in each group, see
+ * `GroupBlocks`); its output channels stay. A space that reaches a Concatenate, Flatten, the output
+ * side of a grouped MixedConv2D, a model output or the model input, or any layer not listed here,
+ * is kept whole.
  */
 import type { LayerGraph, GraphLayer } from './layer-graph.ts';
 import { isModelOutput } from './layer-graph.ts';
@@ -35,6 +39,32 @@ export interface PruneGroup {
   consumers: string[];
   /** Output channels of the producers. */
   channels: number;
+  /**
+   * Group-consistency constraints from grouped MixedConv2D readers: each entry is one part's input
+   * range, split into `groups` equal blocks that must keep equally many channels. Absent when
+   * every reader is a plain conv/dense layer.
+   */
+  blocks?: GroupBlocks[];
+}
+
+/** `groups` consecutive blocks of `size` channels from `start`; each block keeps the same count. */
+export interface GroupBlocks {
+  start: number;
+  size: number;
+  groups: number;
+}
+
+/** The input blocks of a grouped MixedConv2D, one entry per grouped part (groups = 1 included, so a part never loses all its inputs). */
+export function mixedConvBlocks(config: Record<string, unknown>): GroupBlocks[] {
+  const parts = config.parts as Array<{ channels: number; groups: number; inChannels?: number }>;
+  const out: GroupBlocks[] = [];
+  let start = 0;
+  for (const p of parts) {
+    const cin = p.inChannels ?? p.channels;
+    if (p.groups !== p.channels) out.push({ start, size: cin / p.groups, groups: p.groups });
+    start += cin;
+  }
+  return out;
 }
 
 export interface AnalyseOptions {
@@ -94,7 +124,13 @@ export interface SkippedLayer {
 const MERGE = new Set(['Add', 'Multiply', 'Subtract', 'Maximum', 'Minimum', 'Average']);
 
 function isConsumer(layer: GraphLayer): boolean {
-  return layer.inputs.length === 1 && (layer.className === 'Conv2D' || layer.className === 'Dense');
+  return layer.inputs.length === 1 && (layer.className === 'Conv2D' || layer.className === 'Dense' || isGroupedMix(layer));
+}
+
+/** A MixedConv2D with at least one grouped (not depthwise) part: reads its input like a conv. */
+function isGroupedMix(layer: GraphLayer): boolean {
+  const parts = layer.config.parts as Array<{ channels: number; groups: number }> | undefined;
+  return layer.className === 'MixedConv2D' && Array.isArray(parts) && parts.every((p) => p.groups !== p.channels);
 }
 
 class Spaces {
@@ -190,6 +226,16 @@ export function analysePruning(graph: LayerGraph, options: AnalyseOptions = {}):
       skipAll('channels are read by no conv or dense layer');
       continue;
     }
+    const mixReaders = [...new Set(readers)].filter((r) => isGroupedMix(graph.byName.get(r)!));
+    let blocks: GroupBlocks[] | undefined;
+    if (mixReaders.length > 0) {
+      const layouts = mixReaders.map((r) => JSON.stringify(mixedConvBlocks(graph.byName.get(r)!.config)));
+      if (new Set(layouts).size > 1) {
+        skipAll(`channels reach grouped MixedConv2D layers of different group layouts (${mixReaders.join(', ')})`);
+        continue;
+      }
+      blocks = JSON.parse(layouts[0]!) as GroupBlocks[];
+    }
     groups.push({
       producer: producers[0]!,
       bn: bns[0]!,
@@ -198,6 +244,7 @@ export function analysePruning(graph: LayerGraph, options: AnalyseOptions = {}):
       channelLayers: inSpace.filter((n) => !producers.includes(n)).sort(byOrder),
       consumers: [...new Set(readers)].sort(byOrder),
       channels: graph.byName.get(producers[0]!)!.config.filters as number,
+      ...(blocks ? { blocks } : {}),
     });
   }
   skipped.sort((a, b) => byOrder(a.layer, b.layer));

@@ -65,7 +65,7 @@ export function pruneModel(model: LayersModel, options: PruneOptions = {}): { mo
   const graph = readLayerGraph(model.getConfig());
   const { groups, skipped } = analysePruning(graph, { residual: options.residual });
   const scores = groups.map((g) => groupScores(model, g));
-  const { keep, threshold } = selectChannels(scores, options);
+  const { keep, threshold } = selectChannels(scores, options, groups.map((g) => g.blocks));
   const pruned = applyPruning(model, groups, keep);
   const before: ModelCost = modelCost(model);
   const after: ModelCost = modelCost(pruned);

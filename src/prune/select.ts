@@ -3,8 +3,13 @@
  * scored by |gamma| of its BatchNormalization; channels are pruned across all layers at once, either
  * the `ratio` fraction with the smallest scores or every channel below `threshold`. A floor keeps at
  * least `minChannels` (and `minFraction` of each layer) so no layer disappears.
+ *
+ * Group consistency (a grouped conv reads the channels, see GroupBlocks): within each constrained
+ * part every block keeps k channels, k = the mean of what the global cut kept per block, rounded
+ * (at least 1), the strongest k of each block; the per-layer floor is then met by raising k.
  */
 import { ConfigError } from '../errors.ts';
+import type { GroupBlocks } from './groups.ts';
 
 export interface SelectOptions {
   /** Fraction of all candidate channels to prune, 0 ≤ ratio < 1. Defaults to 0.3 (ignored when `threshold` is set). */
@@ -24,8 +29,44 @@ export interface Selection {
   threshold: number;
 }
 
-/** Chooses the channels to keep for each group from its |gamma| scores. */
-export function selectChannels(scores: Float32Array[], options: SelectOptions = {}): Selection {
+/** Makes `kept` (ascending) group-consistent for `blocks`, keeping at least `floor` channels in all. */
+export function equalizeBlocks(kept: number[], score: Float32Array, blocks: GroupBlocks[], floor: number): number[] {
+  const keep = new Uint8Array(score.length);
+  for (const c of kept) keep[c] = 1;
+  const strongest = (from: number, size: number, k: number) =>
+    Array.from({ length: size }, (_, i) => from + i)
+      .sort((a, b) => Math.abs(score[b]!) - Math.abs(score[a]!) || a - b)
+      .slice(0, k);
+  const ks = blocks.map((b) => {
+    let sum = 0;
+    for (let g = 0; g < b.groups; g++) for (let i = 0; i < b.size; i++) sum += keep[b.start + g * b.size + i]!;
+    return Math.min(b.size, Math.max(1, Math.round(sum / b.groups)));
+  });
+  const inBlock = (c: number) => blocks.some((b) => c >= b.start && c < b.start + b.groups * b.size);
+  const outside = kept.filter((c) => !inBlock(c)).length;
+  const total = () => outside + blocks.reduce((n, b, j) => n + b.groups * ks[j]!, 0);
+  // Raise the smallest k first until the floor holds.
+  while (total() < floor) {
+    let j = -1;
+    ks.forEach((k, i) => k < blocks[i]!.size && (j < 0 || k < ks[j]!) && (j = i));
+    if (j < 0) break;
+    ks[j]!++;
+  }
+  blocks.forEach((b, j) => {
+    for (let g = 0; g < b.groups; g++) {
+      const from = b.start + g * b.size;
+      for (let i = 0; i < b.size; i++) keep[from + i] = 0;
+      for (const c of strongest(from, b.size, ks[j]!)) keep[c] = 1;
+    }
+  });
+  return Array.from({ length: score.length }, (_, i) => i).filter((i) => keep[i] === 1);
+}
+
+/**
+ * Chooses the channels to keep for each group from its |gamma| scores. `blocks[g]` (optional) are
+ * the group-consistency constraints of group g.
+ */
+export function selectChannels(scores: Float32Array[], options: SelectOptions = {}, blocks: Array<GroupBlocks[] | undefined> = []): Selection {
   const ratio = options.ratio ?? 0.3;
   const minChannels = options.minChannels ?? 4;
   const minFraction = options.minFraction ?? 0.1;
@@ -59,7 +100,8 @@ export function selectChannels(scores: Float32Array[], options: SelectOptions = 
       const back = idx.filter((i) => pruned[g]![i] === 1).sort((a, b) => Math.abs(s[b]!) - Math.abs(s[a]!) || a - b);
       kept = [...kept, ...back.slice(0, floor - kept.length)].sort((a, b) => a - b);
     }
-    return kept;
+    const b = blocks[g];
+    return b && b.length > 0 ? equalizeBlocks(kept, s, b, floor) : kept;
   });
   return { keep, threshold };
 }

@@ -1,6 +1,7 @@
 /**
  * Every zoo backbone: zero two channels of every prunable group (gamma = beta = 0 in its BN, and
- * beta = mean = 0 in any later BN of the chain so 0 stays 0), prune exactly those, and the pruned
+ * beta = mean = 0 in any later BN of the chain so 0 stays 0) — for a group a grouped MixedConv2D
+ * reads, the first channel of every one of its groups instead — prune exactly those, and the pruned
  * model must give the original's outputs.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +20,7 @@ const HEADS = [{ name: 'h', classes: ['p', 'q', 'r'] }, { name: 'k', classes: ['
 const EXPECTED_GROUPS: Record<string, number> = {
   resnet18: 9, // stem + first conv of each of the 8 blocks
   'resnet18-v2': 9,
-  resnext18: 1, // only the stem: each block's first conv feeds a grouped MixedConv2D, the second an Add
+  resnext18: 9, // stem + each block's first conv, group-consistently through its grouped MixedConv2D
   'mobilenet-v2': 18, // expand convs (through the depthwise conv), one project conv, the head conv
   mixnet18: 9, // stem + each block's expand conv, through the depthwise MixedConv2D
 };
@@ -28,7 +29,7 @@ const EXPECTED_GROUPS: Record<string, number> = {
 const EXPECTED_RESIDUAL_GROUPS: Record<string, number> = {
   resnet18: 13, // + one stream per stage: its projection conv and both blocks' second convs
   'resnet18-v2': 9, // pre-activation: the convs feeding an Add have no BN after them to rank by
-  resnext18: 1, // streams pass through grouped MixedConv2D outputs
+  resnext18: 9, // streams pass through grouped MixedConv2D outputs, which stay
   'mobilenet-v2': 24, // + the project convs of each stage (and the stem with ir1's project)
   mixnet18: 13, // + one stream per stage
 };
@@ -42,18 +43,24 @@ describe('pruning the zoo', () => {
       const groups = findPruneGroups(readLayerGraph(model.getConfig()), { residual });
       expect(groups).toHaveLength((residual ? EXPECTED_RESIDUAL_GROUPS : EXPECTED_GROUPS)[name]!);
       if (name === 'mixnet18') expect(groups[1]!.channelLayers.some((l) => l.includes('mixdw'))).toBe(true);
-      if (name === 'resnext18' && !residual) {
-        expect(analysePruning(readLayerGraph(model.getConfig())).skipped).toContainEqual({ layer: 's1b1_a_conv', reason: 'channels reach a grouped MixedConv2D s1b1_b_mixconv' });
+      if (name === 'resnext18') {
+        const mixed = groups.filter((g) => g.blocks);
+        expect(mixed.map((g) => g.producer)).toEqual(groups.slice(1).map((g) => g.producer));
+        expect(mixed.every((g) => g.consumers.length === 1 && g.consumers[0]!.endsWith('_b_mixconv'))).toBe(true);
+        expect(analysePruning(readLayerGraph(model.getConfig()), { residual }).skipped).toContainEqual(
+          residual ? { layer: 's1b1_short_conv', reason: 'channels also come from a grouped MixedConv2D s1b1_b_mixconv' } : { layer: 's1b1_short_conv', reason: 'channels reach Add s1b1_add' },
+        );
       }
-      for (const g of groups) {
-        for (const bn of g.bns) setBnChannels(model, bn, [0, 2], { gamma: 0, beta: 0 });
+      const zeroed = groups.map((g) => (g.blocks ? g.blocks.flatMap((b) => Array.from({ length: b.groups }, (_, i) => b.start + i * b.size)) : [0, 2]));
+      groups.forEach((g, gi) => {
+        for (const bn of g.bns) setBnChannels(model, bn, zeroed[gi]!, { gamma: 0, beta: 0 });
         for (const l of g.channelLayers) {
-          if (!g.bns.includes(l) && model.getLayer(l).getClassName() === 'BatchNormalization') setBnChannels(model, l, [0, 2], { beta: 0, mean: 0 });
+          if (!g.bns.includes(l) && model.getLayer(l).getClassName() === 'BatchNormalization') setBnChannels(model, l, zeroed[gi]!, { beta: 0, mean: 0 });
         }
-      }
+      });
       const { model: pruned, report } = pruneModel(model, { threshold: 1e-12, minChannels: 1, minFraction: 0, residual });
       try {
-        expect(report.layers.every((l) => l.kept === l.total - 2)).toBe(true);
+        expect(report.layers.map((l) => l.total - l.kept)).toEqual(zeroed.map((z) => z.length));
         const a = tf.tidy(() => (model.predict(x) as tf.Tensor[]).map((t) => t.dataSync()));
         const b = tf.tidy(() => (pruned.predict(x) as tf.Tensor[]).map((t) => t.dataSync()));
         let m = 0;

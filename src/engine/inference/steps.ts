@@ -51,16 +51,18 @@ export function convStep(conv: LayerLike, affine: Affine | null, activation: Fus
 }
 
 interface MixPart { c0: number; channels: number; depthwise: boolean; groups: Folded[] }
+// c0 and channels are the part's input range; a group reads channels / groups.length of them.
 
 /**
  * The project's MixedConv2D (duck-typed: `parts`, `strides`, one kernel per part): per part and
  * group a fused conv with the BN slice folded in, then one concat.
  */
-export function mixedConvStep(layer: LayerLike & { parts: Array<{ channels: number; kernel: number; groups: number }>; strides: number },
+export function mixedConvStep(layer: LayerLike & { parts: Array<{ channels: number; kernel: number; groups: number; inChannels?: number }>; strides: number },
   affine: Affine | null, activation: FusedActivation, inputs: string[], output: string, layers: string[]): Step {
   const kernels = layer.weights.map((v) => v.read() as tf.Tensor4D);
   const parts: MixPart[] = [];
   let c0 = 0;
+  let cin0 = 0;
   layer.parts.forEach((p, i) => {
     const kernel = kernels[i]!;
     const depthwise = p.groups === p.channels;
@@ -79,11 +81,13 @@ export function mixedConvStep(layer: LayerLike & { parts: Array<{ channels: numb
       }
     }
     disposeAffine(partAffine);
-    parts.push({ c0, channels: p.channels, depthwise, groups });
+    const cin = p.inChannels ?? p.channels;
+    parts.push({ c0: cin0, channels: cin, depthwise, groups });
+    cin0 += cin;
     c0 += p.channels;
   });
   const strides = layer.strides;
-  const total = c0;
+  const total = cin0;
   return {
     inputs, output, layers,
     run: ([input]) => {
