@@ -33,7 +33,7 @@ export default defineStage({
   async run(ctx) {
     const p = ctx.params;
     const { initEngine } = await import('../src/engine/index.ts');
-    const { exportModelFolder } = await import('../src/export/folder.ts');
+    const { exportModelFolder } = await import('../src/export/export-folder.ts');
     await initEngine({ engine: 'cpu', log: ctx.log });
     const out = ctx.out(outOf(p));
     ctx.progress(`exporting ${p.model} as ${p.format}`);

@@ -64,8 +64,8 @@ export default defineStage({
     const { basename, dirname, join } = await import('node:path');
     const { initEngine } = await import('../src/engine/index.ts');
     const { loadTrainedModel, loaderInputOptions } = await import('../src/model/io.ts');
-    const { createLoader } = await import('../src/data/loader.ts');
-    const { inferAll } = await import('../src/report/infer.ts');
+    const { createLoader } = await import('../src/data/loader/create-loader.ts');
+    const { inferAll } = await import('../src/predict/loader-inference.ts');
     const { writeReport } = await import('../src/report/write.ts');
     const { tuneThresholds } = await import('../src/report/metrics/multilabel.ts');
     const { labelColumn } = await import('../src/report/metrics/categorical.ts');

@@ -40,7 +40,7 @@ export default defineStage({
   async run(ctx) {
     const p = ctx.params;
     const { initEngine } = await import('../src/engine/index.ts');
-    const { pruneModelFolder } = await import('../src/prune/folder.ts');
+    const { pruneModelFolder } = await import('../src/prune/model-folder.ts');
     await initEngine({ engine: p.engine, log: ctx.log });
     ctx.progress(`pruning ${p.model}`);
     const report = await pruneModelFolder(ctx.path(p.model), ctx.out(outOf(p)), {

@@ -17,7 +17,7 @@ import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { makeDemoDataset } from '../../src/data/demo/index.ts';
 import { readLabelFile } from '../../src/data/labels.ts';
-import { createLoader } from '../../src/data/loader.ts';
+import { createLoader } from '../../src/data/loader/create-loader.ts';
 import { writeTfRecordShards } from '../../src/data/tfrecord/writer.ts';
 
 const arg = (name: string, dflt: number): number => {

@@ -6,7 +6,7 @@
  *   npx tsx bench/engine/engine.ts [--engines wasm,webgpu,tensorflow] [--sizes 64x64x16,48x144x32]
  *        [--steps 5] [--warmup 2] [--threads 1] [--rounds 2] [--torch auto|off] [--out bench/out/engine.json]
  *        [--optimizer fused|tfjs]   (train step's Adam: fused kernel (default) or tf.train.adam)
- *   Inference is timed twice: model.predict and compileInference (src/engine/inference.ts).
+ *   Inference is timed twice: model.predict and compileInference (src/engine/inference/compile.ts).
  *   npx tsx bench/engine/engine.ts --verify webgpu [--reference cpu.json]
  *       correctness vs cpu on ResNet-18 64x64 b4 (logits, two Adam steps), then exit; with
  *       `--verify cpu --reference cpu.json` the cpu trace is only computed and saved.
@@ -23,7 +23,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initEngine, shutdownEngine, tf, type EngineName } from '../../src/engine/index.ts';
 import { headsLoss, resnet18 } from './resnet18.ts';
-import { compileInference } from '../../src/engine/inference.ts';
+import { compileInference } from '../../src/engine/inference/compile.ts';
 import { fusedAdamUpdate } from '../../src/engine/fused-adam.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -2,7 +2,7 @@
  * Public surface of src/data: the loader, demo datasets, TFRecord I/O, label checking and
  * dataset generation. Everything else under src/data may change.
  */
-export { createLoader, type Batch, type Loader, type LoaderOptions, type MixInfo } from './loader.ts';
+export { createLoader, type Batch, type Loader, type LoaderOptions, type MixInfo } from './loader/create-loader.ts';
 export { resolveAugment, type AugmentOptions } from './image/augment.ts';
 export { decodeResized, type DecodeSize } from './image/decode.ts';
 export { perImageStandardize } from './image/whiten.ts';

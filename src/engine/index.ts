@@ -87,5 +87,5 @@ export function shutdownEngine(): void {
 }
 
 export { tf };
-export { compileInference, type CompiledInference } from './inference.ts';
+export { compileInference, type CompiledInference } from './inference/compile.ts';
 export { fusedAdamUpdate, fusedAdamAvailable, type AdamSlots, type AdamStep } from './fused-adam.ts';

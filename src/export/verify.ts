@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tf } from '../engine/tf.ts';
 import { MlcPipeError } from '../errors.ts';
-import type { ExportMetadata } from './folder.ts';
+import type { ExportMetadata } from './export-folder.ts';
 
 export interface VerifyOptions {
   /** Random images to compare on. Defaults to 2. */

@@ -1,7 +1,7 @@
 /**
  * What a user looks at after training: metrics (src/report/metrics), drawings (src/report/draw),
- * the HTML report, `predict` and `metrics diff`. Named exports only; heavy modules (sharp, tf)
- * load lazily inside the functions that need them.
+ * the HTML report and `metrics diff` (running a model is src/predict). Named exports only; heavy
+ * modules (sharp, tf) load lazily inside the functions that need them.
  */
 export { averagePrecision, precisionRecallCurve, type PrPoint } from './metrics/average-precision.ts';
 export {
@@ -39,5 +39,4 @@ export {
 } from './metrics/evaluate.ts';
 export { writeReport, type RunHeader, type WriteReportOptions, type WrittenReport } from './write.ts';
 export { renderReport, type ReportInput, type ReportFigure } from './html.ts';
-export { predict, formatPredictions, predictionsCsv, type PredictOptions, type PredictionRow } from './predict.ts';
 export { metricsDiff, metricsDiffRows, type MetricsDiffOptions } from './diff.ts';

@@ -6,7 +6,7 @@
  * statistics, optimizer slots and iteration count, loss state (GHM), schedule and callback state.
  */
 import { tf } from '../engine/tf.ts';
-import type { Batch, Loader } from '../data/loader.ts';
+import type { Batch, Loader } from '../data/loader/create-loader.ts';
 import type { HeadSpec } from '../model/heads.ts';
 import { regularizedVariables, type L2Options } from '../model/regularization.ts';
 import type { Logs, LoopHandle, TrainCallback } from './callbacks/base.ts';

@@ -4,8 +4,8 @@
  */
 import { tf } from '../engine/tf.ts';
 import type { HeadSpec } from '../model/heads.ts';
-import { probsFromLogits } from '../model/predict.ts';
-import { compileInference } from '../engine/inference.ts';
+import { probsFromLogits } from '../model/probabilities.ts';
+import { compileInference } from '../engine/inference/compile.ts';
 import { l2Penalty, type L2Options, type RegularizedVariables } from '../model/regularization.ts';
 import type { HeadInfo, HeadLoss } from './losses/base.ts';
 import { labelColumn, multiHeadLoss, type MultiHeadLossOptions } from './losses/multihead.ts';

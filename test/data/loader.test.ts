@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createLoader, type Batch, type LoaderOptions } from '../../src/data/loader.ts';
+import { createLoader, type Batch, type LoaderOptions } from '../../src/data/loader/create-loader.ts';
 import { writeTfRecordShards } from '../../src/data/tfrecord/writer.ts';
 
 /** Counts inline decodes (workers: 0) to check the loader streams instead of decoding ahead. */

@@ -1,5 +1,5 @@
 /**
- * compileInference (src/engine/inference.ts) against model.predict: every zoo backbone at a tiny
+ * compileInference (src/engine/inference/compile.ts) against model.predict: every zoo backbone at a tiny
  * width, with random BN statistics (so folding is not the identity), on wasm and cpu; a hand-built
  * model covering conv bias, a conv's own activation, standalone BN + ReLU6, Dense activation and a
  * fallback layer; no tensor leaks.
@@ -7,7 +7,7 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import { tf } from '../../src/engine/tf.ts';
 import { initEngine } from '../../src/engine/index.ts';
-import { compileInference } from '../../src/engine/inference.ts';
+import { compileInference } from '../../src/engine/inference/compile.ts';
 import { buildModel, BACKBONES } from '../../src/model/index.ts';
 import { randomValues } from './helpers.ts';
 

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../src/engine/tf.ts';
-import { BACKBONES, buildModel } from '../../src/model/build.ts';
+import { BACKBONES, buildModel } from '../../src/model/zoo.ts';
 import type { HeadSpec } from '../../src/model/heads.ts';
 import { randomValues, setupBackends } from './helpers.ts';
 

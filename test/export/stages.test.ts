@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Value } from '@sinclair/typebox/value';
 import { initEngine, tf } from '../../src/engine/index.ts';
-import { buildModel } from '../../src/model/build.ts';
+import { buildModel } from '../../src/model/zoo.ts';
 import { saveTrainedModel, loadTrainedModel } from '../../src/model/io.ts';
 import type { HeadSpec } from '../../src/model/heads.ts';
 import type { StageDefinition } from '../../src/stage/define.ts';

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initEngine, tf } from '../../src/engine/index.ts';
-import { buildModel } from '../../src/model/build.ts';
+import { buildModel } from '../../src/model/zoo.ts';
 import type { HeadSpec } from '../../src/model/heads.ts';
 import { loadTrainedModel, saveTrainedModel } from '../../src/model/io.ts';
-import { predictProbs } from '../../src/model/predict.ts';
+import { predictProbs } from '../../src/model/probabilities.ts';
 import { l2Penalty, regularizedVariables } from '../../src/model/regularization.ts';
 
 const heads: HeadSpec[] = [

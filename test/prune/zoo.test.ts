@@ -6,7 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initEngine, tf } from '../../src/engine/index.ts';
-import { buildModel, BACKBONES } from '../../src/model/build.ts';
+import { buildModel, BACKBONES } from '../../src/model/zoo.ts';
 import { analysePruning, findPruneGroups, pruneModel, readLayerGraph } from '../../src/prune/index.ts';
 import { randomizeBatchNorm, setBnChannels } from './fixture.ts';
 

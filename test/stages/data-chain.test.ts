@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLoader } from '../../src/data/loader.ts';
+import { createLoader } from '../../src/data/loader/create-loader.ts';
 import checkLabels from '../../stages/check-labels.ts';
 import makeDataset from '../../stages/make-dataset.ts';
 import writeTfrecord from '../../stages/write-tfrecord.ts';

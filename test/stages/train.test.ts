@@ -6,7 +6,7 @@ import trainStage from '../../stages/train.ts';
 import { makeDemoDataset } from '../../src/data/demo/index.ts';
 import { tf } from '../../src/engine/index.ts';
 import { loadTrainedModel } from '../../src/model/io.ts';
-import { predictProbs } from '../../src/model/predict.ts';
+import { predictProbs } from '../../src/model/probabilities.ts';
 import { stageContext } from './data-context.ts';
 
 let dir: string;

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initEngine, tf } from '../../src/engine/index.ts';
-import { buildModel } from '../../src/model/build.ts';
+import { buildModel } from '../../src/model/zoo.ts';
 import type { HeadSpec } from '../../src/model/heads.ts';
 import { debugBatch, formatDebugTable, tensorStats } from '../../src/train/debug.ts';
 import { getLoss } from '../../src/train/losses/index.ts';

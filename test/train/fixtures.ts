@@ -1,5 +1,5 @@
 /** Tiny in-memory data behind the Loader interface, for loop tests. */
-import type { Batch } from '../../src/data/loader.ts';
+import type { Batch } from '../../src/data/loader/create-loader.ts';
 
 export function memoryLoader(opts: { n: number; h: number; w: number; c: number; heads: number[]; batchSize: number; seed?: number }) {
   let s = opts.seed ?? 1;

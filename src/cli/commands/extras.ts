@@ -35,8 +35,8 @@ export function registerExtras(program: Command, io: CliIO): void {
     .option('--out <file>', 'write predictions here (JSON/CSV by extension) instead of stdout')
     .option('--top-k <k>', 'classes per head to show (default: 1)', positiveInt('--top-k'))
     .action(async (paths: string[], flags: { model: string; out?: string; topK?: number }) => {
-      type Predict = typeof import('../../report/predict.ts');
-      const mod = await lazy<Pick<Predict, 'predict' | 'formatPredictions'>>('src/report/predict.ts', 'predict');
+      type Predict = typeof import('../../predict/predict-files.ts');
+      const mod = await lazy<Pick<Predict, 'predict' | 'formatPredictions'>>('src/predict/predict-files.ts', 'predict');
       // Without --out the predictions are stdout; summary lines (engine, …) then go to stderr.
       const log = flags.out ? (l: string) => io.out(l) : (l: string) => io.err(l);
       const rows = await mod.predict({ model: flags.model, paths, out: flags.out, topK: flags.topK, log });

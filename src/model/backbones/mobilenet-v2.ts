@@ -5,7 +5,7 @@
  * `width`.
  */
 import type { tf } from '../../engine/tf.ts';
-import { scaled, type Builder } from '../builder.ts';
+import { scaled, type Builder } from '../layer-builder.ts';
 
 const CONFIG: ReadonlyArray<[t: number, c: number, n: number, s: number]> = [
   [1, 16, 1, 1],

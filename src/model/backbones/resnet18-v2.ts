@@ -5,7 +5,7 @@
  * with a final BN → ReLU after the last stage.
  */
 import type { tf } from '../../engine/tf.ts';
-import { scaled, type Builder } from '../builder.ts';
+import { scaled, type Builder } from '../layer-builder.ts';
 import { resnetStem, STAGES, type ResNetOptions } from './resnet18.ts';
 
 function preactBlock(b: Builder, x: tf.SymbolicTensor, filters: number, stride: number, project: boolean, name: string): tf.SymbolicTensor {

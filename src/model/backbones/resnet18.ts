@@ -8,7 +8,7 @@
  * ReLU first lets zero padding stand in for PyTorch's −∞ pool padding.
  */
 import type { tf } from '../../engine/tf.ts';
-import { Builder, scaled } from '../builder.ts';
+import { Builder, scaled } from '../layer-builder.ts';
 
 export interface ResNetOptions {
   /** Channel multiplier (1 = 64/128/256/512). Defaults to 1. */

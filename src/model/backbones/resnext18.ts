@@ -6,7 +6,7 @@
  * channels divide evenly.
  */
 import type { tf } from '../../engine/tf.ts';
-import { scaled, type Builder } from '../builder.ts';
+import { scaled, type Builder } from '../layer-builder.ts';
 import { MixedConv2D, type MixedConvPart } from '../layers/mixed-conv.ts';
 import { resnetStem, STAGES, type ResNetOptions } from './resnet18.ts';
 

@@ -7,7 +7,7 @@
  * inside `call` (gradients flow through slice/concat).
  */
 import { tf } from '../../engine/tf.ts';
-import { kernelInitializer } from '../builder.ts';
+import { kernelInitializer } from '../layer-builder.ts';
 
 export interface MixedConvPart {
   /** Output channels of this part (and input channels unless `inChannels` is set). */

@@ -8,7 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initEngine, tf } from '../../../src/engine/index.ts';
-import { buildModel } from '../../../src/model/build.ts';
+import { buildModel } from '../../../src/model/zoo.ts';
 import { saveLayersModel } from '../../../src/model/io.ts';
 
 async function main(): Promise<void> {

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initEngine } from '../../src/engine/index.ts';
 import { tf } from '../../src/engine/tf.ts';
-import { formatPredictions, predict, predictionsCsv } from '../../src/report/predict.ts';
-import { HEADS, SAMPLES, expectedProbs, writeDataset, writeModel } from './fixture.ts';
+import { formatPredictions, predict, predictionsCsv } from '../../src/predict/predict-files.ts';
+import { HEADS, SAMPLES, expectedProbs, writeDataset, writeModel } from '../report/fixture.ts';
 
 let dir: string;
 beforeAll(async () => {

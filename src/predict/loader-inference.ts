@@ -2,7 +2,7 @@
  * Runs a trained model over every batch of a loader and gathers per-head probabilities, labels
  * and paths in loader order. Shared by the evaluate stage and `predict`.
  */
-import type { Loader } from '../data/loader.ts';
+import type { Loader } from '../data/loader/create-loader.ts';
 import type { HeadSpec } from '../model/heads.ts';
 import type { tf as TF } from '../engine/tf.ts';
 
@@ -38,8 +38,8 @@ function concat(parts: ArrayLike<number>[], Ctor: Float32ArrayConstructor | Int3
 /** One pass over `loader` (epoch 0) through `model`; no tensor outlives a batch. */
 export async function inferAll(model: TF.LayersModel, heads: HeadSpec[], loader: Loader, options: InferOptions): Promise<Inference> {
   const { tf } = await import('../engine/tf.ts');
-  const { predictProbs } = await import('../model/predict.ts');
-  const { compileInference } = await import('../engine/inference.ts');
+  const { predictProbs } = await import('../model/probabilities.ts');
+  const { compileInference } = await import('../engine/inference/compile.ts');
   const perHead: Float32Array[][] = heads.map(() => []);
   const labels: Int32Array[] = [];
   const paths: string[] = [];

@@ -9,9 +9,9 @@
  * The folded weights are computed at compile time: recompile after the model's weights change.
  * Intermediates are freed as soon as their last consumer ran, so peak memory is below model.predict's.
  */
-import { tf } from './tf.ts';
-import { bnAffine, type LayerLike } from './inference/fold.ts';
-import { activate, affineStep, convStep, denseStep, mixedConvStep, opStep, type FusedActivation, type Step } from './inference/steps.ts';
+import { tf } from '../tf.ts';
+import { bnAffine, type LayerLike } from './fold.ts';
+import { activate, affineStep, convStep, denseStep, mixedConvStep, opStep, type FusedActivation, type Step } from './steps.ts';
 
 /** A compiled model: `predict` returns one tensor per model output (caller disposes them). */
 export interface CompiledInference {

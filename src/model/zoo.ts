@@ -1,12 +1,12 @@
 /**
  * Model zoo entry point: `buildModel(name, options)` → a multi-output LayersModel whose outputs are
  * LOGITS, one per head in classes.json order (shape [N, headUnits(head)]). Head: global average
- * pool → one Dense per head. Probabilities come from `predictProbs` (./predict.ts).
+ * pool → one Dense per head. Probabilities come from `predictProbs` (./probabilities.ts).
  */
 import { tf } from '../engine/tf.ts';
 import { ConfigError } from '../errors.ts';
 import { headUnits, type HeadSpec } from './heads.ts';
-import { Builder, kernelInitializer, type BuilderOptions } from './builder.ts';
+import { Builder, kernelInitializer, type BuilderOptions } from './layer-builder.ts';
 import { resnet18 } from './backbones/resnet18.ts';
 import { resnet18v2 } from './backbones/resnet18-v2.ts';
 import { resnext18 } from './backbones/resnext18.ts';

@@ -115,8 +115,8 @@ export async function predict(options: PredictOptions): Promise<PredictionRow[]>
   if (images.length === 0) throw new DataError(`no image files (${IMAGE_EXTENSIONS.join(' ')}) in ${inputs.join(', ') || 'the given inputs (none)'}`);
   const { initEngine } = await import('../engine/index.ts');
   const { loadTrainedModel, loaderInputOptions } = await import('../model/io.ts');
-  const { createLoader } = await import('../data/loader.ts');
-  const { inferAll } = await import('./infer.ts');
+  const { createLoader } = await import('../data/loader/create-loader.ts');
+  const { inferAll } = await import('./loader-inference.ts');
   await initEngine({ engine: options.engine ?? 'auto', log: options.log });
   const { model, heads, config } = await loadTrainedModel(options.model);
   const tmp = await mkdtemp(join(tmpdir(), 'mlc-predict-'));

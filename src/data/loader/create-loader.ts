@@ -9,16 +9,16 @@
  * (seed, epoch, position), so a resumed run sees identical batches whatever the worker timing.
  */
 import { availableParallelism } from 'node:os';
-import { ConfigError, DataError } from '../errors.ts';
-import { resolveAugment, type AugmentOptions } from './image/augment.ts';
-import type { PixelSpec } from './image/pipeline.ts';
-import { mixBatch, type MixInfo } from './loader/mixup.ts';
-import { DecodePool } from './loader/pool.ts';
-import { labelFileSource, shuffleBuffer, tfRecordSource, type RecordSource, type SourceItem } from './loader/sources.ts';
-import { createRng, mixSeed } from './rng.ts';
+import { ConfigError, DataError } from '../../errors.ts';
+import { resolveAugment, type AugmentOptions } from '../image/augment.ts';
+import type { PixelSpec } from '../image/pipeline.ts';
+import { mixBatch, type MixInfo } from './mixup.ts';
+import { DecodePool } from './pool.ts';
+import { labelFileSource, shuffleBuffer, tfRecordSource, type RecordSource, type SourceItem } from './sources.ts';
+import { createRng, mixSeed } from '../rng.ts';
 
-export type { AugmentOptions } from './image/augment.ts';
-export type { MixInfo } from './loader/mixup.ts';
+export type { AugmentOptions } from '../image/augment.ts';
+export type { MixInfo } from './mixup.ts';
 
 export interface LoaderOptions {
   /** Label file (`<path> <l0> … <lK-1>` lines). One of `labels` or `tfrecords` is required. */
