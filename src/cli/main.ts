@@ -5,10 +5,12 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { fromPackageRoot } from '../stage/package-root.ts';
-import { registerExtras } from './commands/extras.ts';
+import { registerData } from './commands/data.ts';
 import { registerGc } from './commands/gc.ts';
 import { registerInit } from './commands/init.ts';
 import { registerInspect } from './commands/inspect.ts';
+import { registerMetrics } from './commands/metrics.ts';
+import { registerPredict } from './commands/predict.ts';
 import { registerRun } from './commands/run.ts';
 import { registerStages } from './commands/stages.ts';
 import { processIO, type CliIO } from './io.ts';
@@ -33,7 +35,9 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   registerInspect(program, io);
   registerStages(program, io);
   registerInit(program, io);
-  registerExtras(program, io);
+  registerData(program, io);
+  registerPredict(program, io);
+  registerMetrics(program, io);
   registerGc(program, io);
   return program;
 }
