@@ -1,19 +1,22 @@
 #!/usr/bin/env node
 // mlc-pipe runs from its TypeScript sources, no build step. For a fast start the CLI's own
-// modules (src/cli, src/pipeline, src/runner, src/stage, stages/registry.ts, src/errors.ts) are
-// bundled by esbuild into node_modules/.cache/mlc-pipe/ on first use and rebuilt whenever one of
+// modules (src/cli, src/pipeline, src/runner, src/host, src/stage, stages/registry.ts, src/errors.ts) are
+// bundled by esbuild into node_modules/.cache/mlc-pipe/<hash of this folder>/ on first use and rebuilt whenever one of
 // them changes (checked by mtime); everything else (stage modules, other parts of mlc-pipe, user
 // code) loads through tsx, registered on demand. MLC_PIPE_FROM_SOURCE=1, or any problem with the
 // cache, runs everything through tsx instead.
+import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const entry = path.join(root, 'src', 'cli', 'main.ts');
-const cacheDir = path.join(root, 'node_modules', '.cache', 'mlc-pipe');
+// One cache per package folder: checkouts that share a node_modules (a symlink, a workspace) must
+// never run each other's bundle.
+const cacheDir = path.join(root, 'node_modules', '.cache', 'mlc-pipe', createHash('sha256').update(root).digest('hex').slice(0, 12));
 const manifestFile = path.join(cacheDir, 'cli.json');
-const BUNDLED = ['src/cli/', 'src/pipeline/', 'src/runner/', 'src/stage/', 'stages/registry.ts', 'src/errors.ts'].map((p) => path.join(root, p));
+const BUNDLED = ['src/cli/', 'src/pipeline/', 'src/runner/', 'src/host/', 'src/stage/', 'stages/registry.ts', 'src/errors.ts'].map((p) => path.join(root, p));
 
 function fresh() {
   try {
