@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+globalThis[Symbol.for('mlc-pipe.package-root')] = root; // src/stage/package-root.ts: the bundle's own path may be another checkout's
 const entry = path.join(root, 'src', 'cli', 'main.ts');
 // One cache per package folder: checkouts that share a node_modules (a symlink, a workspace) must
 // never run each other's bundle.

@@ -9,9 +9,18 @@ import { fileURLToPath } from 'node:url';
 
 let root: string | undefined;
 
-/** Absolute path of the mlc-pipe package folder. */
+/** Where bin/mlc-pipe.js records the package folder it runs from (see packageRoot). */
+const ROOT_KEY = Symbol.for('mlc-pipe.package-root');
+
+/**
+ * Absolute path of the mlc-pipe package folder. The CLI's entry records it first: its bundle lives
+ * in node_modules/.cache, and when node_modules is a symlink shared by several checkouts, walking
+ * up from the bundle's real path would find another checkout.
+ */
 export function packageRoot(): string {
   if (root !== undefined) return root;
+  const recorded = (globalThis as Record<symbol, unknown>)[ROOT_KEY];
+  if (typeof recorded === 'string') return (root = recorded);
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (;;) {
     try {
