@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initEngine, tf } from '../../src/engine/index.ts';
-import { buildModel } from '../../src/model/build.ts';
+import { buildModel } from '../../src/model/zoo.ts';
 import { l2Penalty, regularizedVariables } from '../../src/model/regularization.ts';
 
 beforeAll(async () => {

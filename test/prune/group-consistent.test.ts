@@ -6,8 +6,8 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initEngine, tf } from '../../src/engine/index.ts';
-import { compileInference } from '../../src/engine/inference.ts';
-import { buildModel } from '../../src/model/build.ts';
+import { compileInference } from '../../src/engine/inference/compile.ts';
+import { buildModel } from '../../src/model/zoo.ts';
 import type { MixedConvPart } from '../../src/model/layers/mixed-conv.ts';
 import { pruneModel } from '../../src/prune/index.ts';
 import { randomizeBatchNorm } from './fixture.ts';
