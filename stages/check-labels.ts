@@ -31,7 +31,7 @@ export default defineStage({
   async run(ctx) {
     const { dirname, join } = await import('node:path');
     const { mkdir } = await import('node:fs/promises');
-    const { readClassesFile } = await import('../src/model/heads.ts');
+    const { readClassesFile } = await import('../src/data/heads.ts');
     const { checkLabelFile } = await import('../src/data/check/check-labels.ts');
     const p = ctx.params;
     const labels = ctx.path(p.labels);

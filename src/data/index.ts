@@ -13,3 +13,4 @@ export { encodeImageExample, decodeImageExample, type ImageExample } from './tfr
 export { checkLabelFile, type CheckOptions, type CheckResult, type CheckSummary, type Reject } from './check/check-labels.ts';
 export { inspectImage, type ImageInfo } from './check/inspect.ts';
 export { createRng, mixSeed, type Rng } from './rng.ts';
+export { headKind, headUnits, maxLabel, readClassesFile, type ClassesFile, type HeadKind, type HeadSpec } from './heads.ts';

@@ -11,7 +11,7 @@
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataError } from '../errors.ts';
-import { headKind, type HeadSpec } from '../model/heads.ts';
+import { headKind, type HeadSpec } from '../data/heads.ts';
 import type { InputConfig } from '../model/io.ts';
 import { toOnnx } from './to-onnx.ts';
 

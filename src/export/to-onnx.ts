@@ -11,7 +11,7 @@
  */
 import { tf } from '../engine/tf.ts';
 import { ConfigError } from '../errors.ts';
-import { headKind, type HeadSpec } from '../model/heads.ts';
+import { headKind, type HeadSpec } from '../data/heads.ts';
 import { readLayerGraph, isModelOutput, type LayerGraph } from '../prune/layer-graph.ts';
 import { OnnxGraph } from './onnx-graph.ts';
 import { CONVERTERS, FOLDABLE, batchNormToAffine, type Value } from './onnx-layers.ts';

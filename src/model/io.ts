@@ -3,7 +3,7 @@
  *
  *   <dir>/model.json     { format: "layers-model", modelTopology, weightsManifest: [{ paths: ["weights.bin"], weights }] }
  *   <dir>/weights.bin    all weights, concatenated in manifest order
- *   <dir>/classes.json   { heads: [...] }  (src/model/heads.ts)
+ *   <dir>/classes.json   { heads: [...] }  (src/data/heads.ts)
  *   <dir>/config.json    the resolved training config (incl. `input: {height,width,channels,channelOrder,whiten}`)
  *
  * Written through `tf.io.withSaveHandler` and read back through `tf.io.fromMemory`, so no
@@ -13,7 +13,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tf } from '../engine/tf.ts';
 import { DataError } from '../errors.ts';
-import { readClassesFile, type HeadSpec } from './heads.ts';
+import { readClassesFile, type HeadSpec } from '../data/heads.ts';
 import './layers/register.ts';
 
 /** Input preprocessing a model expects; stored in config.json under `input`. */

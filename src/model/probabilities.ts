@@ -4,7 +4,7 @@
  */
 import type { CompiledInference } from '../engine/inference/compile.ts';
 import { tf } from '../engine/tf.ts';
-import { headKind, type HeadSpec } from './heads.ts';
+import { headKind, type HeadSpec } from '../data/heads.ts';
 
 /**
  * Per head, the probabilities as a flattened N×units Float32Array (row-major).

@@ -5,7 +5,7 @@
  */
 import { tf } from '../engine/tf.ts';
 import { ConfigError } from '../errors.ts';
-import { headUnits, type HeadSpec } from './heads.ts';
+import { headUnits, type HeadSpec } from '../data/heads.ts';
 import { Builder, kernelInitializer, type BuilderOptions } from './layer-builder.ts';
 import { resnet18 } from './backbones/resnet18.ts';
 import { resnet18v2 } from './backbones/resnet18-v2.ts';

@@ -3,7 +3,7 @@
  * and paths in loader order. Shared by the evaluate stage and `predict`.
  */
 import type { Loader } from '../data/loader/create-loader.ts';
-import type { HeadSpec } from '../model/heads.ts';
+import type { HeadSpec } from '../data/heads.ts';
 import type { tf as TF } from '../engine/tf.ts';
 
 export interface Inference {

@@ -8,7 +8,7 @@
  */
 import { tf } from '../engine/tf.ts';
 import { MlcPipeError } from '../errors.ts';
-import type { HeadSpec } from '../model/heads.ts';
+import type { HeadSpec } from '../data/heads.ts';
 import { regularizedVariables, l2Penalty, type L2Options } from '../model/regularization.ts';
 import type { HeadLoss } from './losses/base.ts';
 import { headInfos, labelColumn, multiHeadLoss, type MultiHeadLossOptions } from './losses/multihead.ts';

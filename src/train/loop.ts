@@ -7,7 +7,7 @@
  */
 import { tf } from '../engine/tf.ts';
 import type { Batch, Loader } from '../data/loader/create-loader.ts';
-import type { HeadSpec } from '../model/heads.ts';
+import type { HeadSpec } from '../data/heads.ts';
 import { regularizedVariables, type L2Options } from '../model/regularization.ts';
 import type { Logs, LoopHandle, TrainCallback } from './callbacks/base.ts';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.ts';

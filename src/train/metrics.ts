@@ -4,7 +4,7 @@
  * the fraction of samples whose every known head is right (unknown heads count as right), as in
  * `shared/reference/torch_reference.py`.
  */
-import { headKind, headUnits, type HeadSpec } from '../model/heads.ts';
+import { headKind, headUnits, type HeadSpec } from '../data/heads.ts';
 
 export class AccuracyMeter {
   private correct: number[];

@@ -11,7 +11,7 @@ import { initEngine, tf } from '../engine/index.ts';
 import { ConfigError, DataError, StageError } from '../errors.ts';
 import { createLoader, type Loader } from '../data/loader/create-loader.ts';
 import { readLabelFile } from '../data/labels.ts';
-import { readClassesFile, type HeadSpec } from '../model/heads.ts';
+import { readClassesFile, type HeadSpec } from '../data/heads.ts';
 import { buildModel } from '../model/zoo.ts';
 import { loadLayersModel, saveTrainedModel, type TrainedModelConfig } from '../model/io.ts';
 import type { TrainCallback } from './callbacks/base.ts';

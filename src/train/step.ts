@@ -3,7 +3,7 @@
  * Loss = Σ_h w_h·loss_h (masked, class-weighted) + l2_conv·Σ‖conv kernels‖² + l2_gamma·Σ‖BN γ‖².
  */
 import { tf } from '../engine/tf.ts';
-import type { HeadSpec } from '../model/heads.ts';
+import type { HeadSpec } from '../data/heads.ts';
 import { probsFromLogits } from '../model/probabilities.ts';
 import { compileInference } from '../engine/inference/compile.ts';
 import { l2Penalty, type L2Options, type RegularizedVariables } from '../model/regularization.ts';

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { makeDemoDataset } from '../../src/data/demo/index.ts';
 import { fromManifest } from '../../src/data/generate/sources.ts';
 import { readLabelFile } from '../../src/data/labels.ts';
-import { readClassesFile } from '../../src/model/heads.ts';
+import { readClassesFile } from '../../src/data/heads.ts';
 
 const dirs: string[] = [];
 afterAll(async () => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));

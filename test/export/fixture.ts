@@ -8,7 +8,7 @@
 import { tf } from '../../src/engine/tf.ts';
 import { MixedConv2D } from '../../src/model/layers/register.ts';
 import { randomizeBatchNorm } from '../prune/fixture.ts';
-import type { HeadSpec } from '../../src/model/heads.ts';
+import type { HeadSpec } from '../../src/data/heads.ts';
 
 type ST = tf.SymbolicTensor;
 

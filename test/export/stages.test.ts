@@ -10,7 +10,7 @@ import { Value } from '@sinclair/typebox/value';
 import { initEngine, tf } from '../../src/engine/index.ts';
 import { buildModel } from '../../src/model/zoo.ts';
 import { saveTrainedModel, loadTrainedModel } from '../../src/model/io.ts';
-import type { HeadSpec } from '../../src/model/heads.ts';
+import type { HeadSpec } from '../../src/data/heads.ts';
 import type { StageDefinition } from '../../src/stage/define.ts';
 import pruneStage from '../../stages/prune.ts';
 import convertStage from '../../stages/convert.ts';

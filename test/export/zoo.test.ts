@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { initEngine, tf } from '../../src/engine/index.ts';
 import { buildModel, BACKBONES } from '../../src/model/zoo.ts';
-import type { HeadSpec } from '../../src/model/heads.ts';
+import type { HeadSpec } from '../../src/data/heads.ts';
 import { toOnnx } from '../../src/export/index.ts';
 import { pruneModel } from '../../src/prune/index.ts';
 import { randomizeBatchNorm } from '../prune/fixture.ts';

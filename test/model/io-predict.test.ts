@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initEngine, tf } from '../../src/engine/index.ts';
 import { buildModel } from '../../src/model/zoo.ts';
-import type { HeadSpec } from '../../src/model/heads.ts';
+import type { HeadSpec } from '../../src/data/heads.ts';
 import { loadTrainedModel, saveTrainedModel } from '../../src/model/io.ts';
 import { predictProbs } from '../../src/model/probabilities.ts';
 import { l2Penalty, regularizedVariables } from '../../src/model/regularization.ts';

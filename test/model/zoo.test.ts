@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initEngine, tf } from '../../src/engine/index.ts';
 import { BACKBONES, buildModel } from '../../src/model/zoo.ts';
-import type { HeadSpec } from '../../src/model/heads.ts';
+import type { HeadSpec } from '../../src/data/heads.ts';
 import { resnextParts } from '../../src/model/backbones/resnext18.ts';
 import { MixedConv2D } from '../../src/model/layers/mixed-conv.ts';
 

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initEngine, tf } from '../../src/engine/index.ts';
 import { buildModel } from '../../src/model/zoo.ts';
-import type { HeadSpec } from '../../src/model/heads.ts';
+import type { HeadSpec } from '../../src/data/heads.ts';
 import { debugBatch, formatDebugTable, tensorStats } from '../../src/train/debug.ts';
 import { getLoss } from '../../src/train/losses/index.ts';
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initEngine, tf } from '../../src/engine/index.ts';
 import { readRecords } from '../../src/data/tfrecord/framing.ts';
 import { buildModel } from '../../src/model/zoo.ts';
-import type { HeadSpec } from '../../src/model/heads.ts';
+import type { HeadSpec } from '../../src/data/heads.ts';
 import type { TrainCallback } from '../../src/train/callbacks/base.ts';
 import { EarlyStopping } from '../../src/train/callbacks/early-stopping.ts';
 import { History } from '../../src/train/callbacks/history.ts';

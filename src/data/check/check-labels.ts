@@ -18,7 +18,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { maxLabel, type HeadSpec } from '../../model/heads.ts';
+import { maxLabel, type HeadSpec } from '../heads.ts';
 import { parseLabelLine, splitLines } from '../labels.ts';
 import { inspectImage, type ImageInfo } from './inspect.ts';
 

@@ -4,7 +4,7 @@
  * noise → 10 binary heads (multi-hot), one per garment class. Train images use the first 80% of
  * each class's samples, val/test the rest.
  */
-import type { HeadSpec } from '../../model/heads.ts';
+import type { HeadSpec } from '../heads.ts';
 import { createRng, mixSeed, shuffleInPlace } from '../rng.ts';
 import { colourise, createCanvas, stampGlyph } from './canvas.ts';
 import { glyph, loadGlyphs } from './glyphs.ts';

@@ -5,7 +5,7 @@
  * Train images use the first 80% of each digit's MNIST samples, val/test the rest, so evaluation
  * sees unseen handwriting.
  */
-import type { HeadSpec } from '../../model/heads.ts';
+import type { HeadSpec } from '../heads.ts';
 import { createRng, mixSeed, shuffleInPlace } from '../rng.ts';
 import { colourise, createCanvas, stampGlyph } from './canvas.ts';
 import { glyph, loadGlyphs } from './glyphs.ts';

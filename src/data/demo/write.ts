@@ -2,7 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import type { HeadSpec } from '../../model/heads.ts';
+import type { HeadSpec } from '../heads.ts';
 
 export type Split = 'train' | 'val' | 'test';
 

@@ -17,7 +17,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { ConfigError, DataError } from '../../errors.ts';
-import type { HeadSpec } from '../../model/heads.ts';
+import type { HeadSpec } from '../heads.ts';
 import { listImages, naturalCompare } from './scan.ts';
 
 export interface HeadHint {

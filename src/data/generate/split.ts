@@ -6,7 +6,7 @@
  * `n·testFraction`, so every class keeps its share in every split. Groups are processed in label
  * order and the final split lists are shuffled, so file order carries no class information.
  */
-import type { HeadSpec } from '../../model/heads.ts';
+import type { HeadSpec } from '../heads.ts';
 import { createRng, mixSeed, shuffleInPlace } from '../rng.ts';
 import type { LabelledItem } from './sources.ts';
 

@@ -1,7 +1,7 @@
 /** Writing generate-txt's outputs: train/val/test.txt, classes.json, counts.json. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import type { HeadSpec } from '../../model/heads.ts';
+import type { HeadSpec } from '../heads.ts';
 import { SPLITS, type Counts, type SplitName } from './split.ts';
 import type { LabelledItem } from './sources.ts';
 

@@ -3,7 +3,7 @@
  * (binary heads decide at p ≥ 0.5), and the multi-label family over the binary heads. The result
  * is what `metrics.json` holds; `mistakes` feeds `wrong.csv` and the report's thumbnails.
  */
-import type { HeadSpec } from '../../model/heads.ts';
+import type { HeadSpec } from '../../data/heads.ts';
 import { averagePrecision, precisionRecallCurve, type PrPoint } from './average-precision.ts';
 import { calibration, type Calibration } from './calibration.ts';
 import { classificationReport, type ClassificationReport } from './classification-report.ts';

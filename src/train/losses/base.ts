@@ -8,7 +8,7 @@
  * column; label smoothing ε moves them toward 1/K (softmax) or 1/2 (sigmoid), Szegedy et al. 2016.
  */
 import { tf } from '../../engine/tf.ts';
-import type { HeadKind } from '../../model/heads.ts';
+import type { HeadKind } from '../../data/heads.ts';
 
 export interface HeadInfo {
   /** softmax (K ≥ 2 classes) or sigmoid (binary, 1 unit). */

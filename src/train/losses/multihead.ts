@@ -3,7 +3,7 @@
  * loss masked and class-weighted (./base.ts). Returns the total and the per-head terms.
  */
 import { tf } from '../../engine/tf.ts';
-import { headKind, headUnits, type HeadSpec } from '../../model/heads.ts';
+import { headKind, headUnits, type HeadSpec } from '../../data/heads.ts';
 import type { HeadInfo, HeadLoss } from './base.ts';
 
 export interface MultiHeadLossOptions {
