@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { fromPackageRoot } from '../stage/package-root.ts';
+import { registerCache } from './commands/cache.ts';
 import { registerData } from './commands/data.ts';
 import { registerGc } from './commands/gc.ts';
 import { registerInit } from './commands/init.ts';
@@ -39,6 +40,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   registerPredict(program, io);
   registerMetrics(program, io);
   registerGc(program, io);
+  registerCache(program, io, setExit);
   return program;
 }
 

@@ -34,6 +34,8 @@ interface StageJobBase {
   outputs: Record<string, string>;
   /** The code identity the runner computed for this job. */
   code: CodeIdentityRef;
+  /** The run-cache key of this job (code identity, params, input hashes); see `StageContext.runKey`. */
+  runKey?: string;
 }
 
 /** A `defineStage` module. */

@@ -37,6 +37,7 @@ export async function runModuleStage(job: ModuleStageJob, io: StageIO): Promise<
     id: job.id,
     params: job.params,
     cwd: job.cwd,
+    runKey: job.runKey,
     out: (declared) => {
       const o = outputPath(job, declared);
       if (io.output && !announced.has(o.declared)) {

@@ -8,8 +8,13 @@ import path from 'node:path';
 export function writeFileAtomic(file: string, data: string | Buffer): void {
   mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, file);
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true }); // never leave a half-written temp (ENOSPC) behind
+    throw err;
+  }
 }
 
 /**
@@ -18,6 +23,11 @@ export function writeFileAtomic(file: string, data: string | Buffer): void {
  */
 export function tempOutputPath(abs: string): string {
   return path.join(path.dirname(abs), `.${path.basename(abs)}.mlc-tmp`);
+}
+
+/** Where the previous version of output `abs` waits while a new one is recorded (a hidden sibling). */
+export function previousOutputPath(abs: string): string {
+  return path.join(path.dirname(abs), `.${path.basename(abs)}.mlc-prev`);
 }
 
 /** Replaces `target` (file or folder) by `tmp`. */

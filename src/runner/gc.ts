@@ -2,13 +2,17 @@
  * `mlc-pipe gc`: removes run-cache entries (`.mlc/cache/runs/<key>.json`) that no lock file
  * refers to, then every stored object (file, folder manifest) no remaining run or lock output
  * refers to. Pipelines sharing a working folder share its cache, so their locks are read together.
+ *
+ * A store that no lock file refers to (`gcOrphans`; the lock files were deleted, or a recording
+ * failed before any lock was written) keeps every run record, since nothing says which runs are
+ * still wanted, and loses only what no run record refers to: orphan objects and temp leftovers.
  */
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { workingDir } from '../pipeline/wdir.ts';
 import type { DirEntryHash } from './hash-index.ts';
 import { lockPathFor, readLock } from './lock.ts';
-import { acquireRunLock } from './run-lock.ts';
+import { acquireRunLock, holderAlive, parseHolder } from './run-lock.ts';
 import { runCacheKey, type RunRecord } from './run-cache.ts';
 
 export interface GcOptions {
@@ -96,10 +100,62 @@ function gcOne(cacheDir: string, files: string[], options: GcOptions): GcResult 
   return result;
 }
 
-function collect(cacheDir: string, files: string[], options: GcOptions, result: GcResult): void {
+/**
+ * Stores (`.mlc/cache`) under `root` found recursively (skipping node_modules and .git), for
+ * `gcOrphans` when no pipeline has a lock file.
+ */
+export function findCaches(root: string): string[] {
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      if (!e.isDirectory() || e.name === 'node_modules' || e.name === '.git') continue;
+      if (e.name === '.mlc') {
+        const cache = path.join(dir, e.name, 'cache');
+        if (existsSync(cache)) found.push(cache);
+      } else walk(path.join(dir, e.name));
+    }
+  };
+  walk(path.resolve(root));
+  return found;
+}
+
+/**
+ * Removes the objects no run record of the store refers to, and temp leftovers; keeps every run.
+ * Skipped (`skipped` set) while a pipeline of that working folder is running.
+ */
+export function gcOrphans(cacheDir: string, options: GcOptions = {}): GcResult & { skipped?: string } {
+  const result: GcResult & { skipped?: string } = { cacheDir, pipelines: [], keptRuns: 0, removedRuns: 0, removedObjects: 0, freedBytes: 0 };
+  const stateDir = path.dirname(cacheDir);
+  for (const name of existsSync(stateDir) ? readdirSync(stateDir) : []) {
+    if (!name.endsWith('.run.pid')) continue;
+    const text = (() => {
+      try {
+        return readFileSync(path.join(stateDir, name), 'utf8');
+      } catch {
+        return '';
+      }
+    })();
+    const holder = parseHolder(text);
+    if (holder && holderAlive(holder)) {
+      result.skipped = `${name.slice(0, -'.run.pid'.length)} is being run by process ${holder.pid}`;
+      return result;
+    }
+  }
+  collect(cacheDir, undefined, options, result);
+  return result;
+}
+
+/** `files` undefined: keep every run record (orphan collection). */
+function collect(cacheDir: string, files: string[] | undefined, options: GcOptions, result: GcResult): void {
   const keepKeys = new Set<string>();
   const keepHashes = new Set<string>();
-  for (const f of files) {
+  for (const f of files ?? []) {
     for (const e of Object.values(readLock(lockPathFor(f)).stages)) {
       keepKeys.add(runCacheKey(e.code, e.params, e.inputs));
       for (const h of Object.values(e.outputs)) keepHashes.add(h);
@@ -114,7 +170,7 @@ function collect(cacheDir: string, files: string[], options: GcOptions, result: 
   const runsDir = path.join(cacheDir, 'runs');
   for (const name of existsSync(runsDir) ? readdirSync(runsDir) : []) {
     const file = path.join(runsDir, name);
-    if (name.endsWith('.json') && keepKeys.has(name.slice(0, -'.json'.length))) {
+    if (name.endsWith('.json') && (files === undefined || keepKeys.has(name.slice(0, -'.json'.length)))) {
       result.keptRuns++;
       try {
         for (const h of Object.values((JSON.parse(readFileSync(file, 'utf8')) as RunRecord).outputs)) keepHashes.add(h);

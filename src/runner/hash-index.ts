@@ -4,9 +4,22 @@
  * A folder's hash is the hash of its sorted `(relative path, file hash)` list.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
+import { DataError } from '../errors.ts';
 import { writeFileAtomic } from './atomic.ts';
+
+/** A DataError for a path that cannot be read (keeps the errno error as cause). */
+function unreadable(abs: string, err: unknown): DataError {
+  if (err instanceof DataError) return err;
+  const code = (err as NodeJS.ErrnoException).code;
+  const what =
+    code === 'ELOOP' ? 'a symlink loop (too many levels of symbolic links)' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code ?? (err as Error).message;
+  return new DataError(`cannot read ${abs}: ${what}`, { file: abs }, {
+    cause: err,
+    hint: code === 'ELOOP' ? 'remove or fix the symbolic link' : 'check that the path exists and is readable',
+  });
+}
 
 type Entry = [ino: number, mtimeMs: number, size: number, hash: string];
 
@@ -16,6 +29,25 @@ const RACY_MS = 2000;
 /** sha256 of a buffer or string, hex. */
 export function sha256(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
+}
+
+/** sha256 of a file's content, hex, read in 1 MiB chunks (no whole-file buffer). */
+const chunk = Buffer.allocUnsafe(1 << 20);
+export function hashFile(abs: string): string {
+  const h = createHash('sha256');
+  const buf = chunk; // synchronous use only, so one buffer serves every call
+  const fd = openSync(abs, 'r');
+  try {
+    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) h.update(buf.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return h.digest('hex');
+}
+
+/** Hash of a folder: of its sorted `(relative path, file hash)` list. */
+export function listingHash(entries: readonly DirEntryHash[]): string {
+  return sha256(entries.map((e) => `${e.rel}\0${e.hash}\n`).join(''));
 }
 
 export interface DirEntryHash {
@@ -44,39 +76,85 @@ export class HashIndex {
     }
   }
 
-  /** Hash of a file or folder (relative to root or absolute); null when it does not exist. */
+  /**
+   * Hash of a file or folder (relative to root or absolute); null when it does not exist.
+   * Throws a DataError naming the path for what cannot be read (a symlink loop, no permission).
+   */
   hash(rel: string): string | null {
     const abs = path.resolve(this.root, rel);
     let st: Stats;
     try {
       st = statSync(abs);
-    } catch {
-      return null;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
+      throw unreadable(abs, err);
     }
-    if (st.isDirectory()) return sha256(this.listDir(abs).map((e) => `${e.rel}\0${e.hash}\n`).join(''));
-    return this.fileHash(abs, st);
+    if (st.isDirectory()) return listingHash(this.listDir(abs));
+    try {
+      return this.fileHash(abs, st);
+    } catch (err) {
+      throw unreadable(abs, err);
+    }
   }
 
-  /** The files of a folder with their hashes, sorted by relative path. */
+  /**
+   * The files of a folder with their hashes, sorted by relative path. Symlinks are followed; one
+   * that leads back into a folder being walked is a DataError (the walk would never end).
+   */
   listDir(absDir: string): DirEntryHash[] {
     const out: DirEntryHash[] = [];
     const base = path.relative(this.root, absDir);
     const keyPrefix = base === '' ? '' : `${base.split(path.sep).join('/')}/`;
+    const open = new Map<string, string>(); // dev:ino of the folders on the walk's path → their path
     // Plain string joins: this loop runs once per input file on every run.
-    const walk = (dir: string, prefix: string) => {
-      for (const d of readdirSync(dir, { withFileTypes: true })) {
+    const walk = (dir: string, prefix: string, st: Stats) => {
+      const id = `${st.dev}:${st.ino}`;
+      const ancestor = open.get(id);
+      if (ancestor !== undefined) {
+        throw new DataError(`symlink loop: ${dir} leads back to ${ancestor}`, { file: dir }, { hint: 'remove or fix the symbolic link; a folder must not contain a link to itself or to a folder above it' });
+      }
+      open.set(id, dir);
+      let entries;
+      try {
+        entries = readdirSync(dir, { withFileTypes: true });
+      } catch (err) {
+        throw unreadable(dir, err);
+      }
+      for (const d of entries) {
         const rel = prefix ? `${prefix}/${d.name}` : d.name;
         const abs = `${dir}/${d.name}`;
-        if (d.isDirectory()) walk(abs, rel);
-        else if (d.isFile() || d.isSymbolicLink()) {
-          const st = statSync(abs, { throwIfNoEntry: false });
-          if (st?.isFile()) out.push({ rel, hash: this.hashWithKey(abs, st, keyPrefix + rel) });
-          else if (st?.isDirectory()) walk(abs, rel);
+        if (d.isFile() && !d.isSymbolicLink()) {
+          out.push({ rel, hash: this.hashChecked(abs, keyPrefix + rel) });
+          continue;
         }
+        if (!d.isDirectory() && !d.isSymbolicLink()) continue; // sockets, fifos, devices
+        let sub: Stats | undefined;
+        try {
+          sub = statSync(abs, { throwIfNoEntry: false });
+        } catch (err) {
+          throw unreadable(abs, err);
+        }
+        if (sub?.isFile()) out.push({ rel, hash: this.hashChecked(abs, keyPrefix + rel, sub) });
+        else if (sub?.isDirectory()) walk(abs, rel, sub);
       }
+      open.delete(id);
     };
-    walk(absDir, '');
+    let top: Stats;
+    try {
+      top = statSync(absDir);
+    } catch (err) {
+      throw unreadable(absDir, err);
+    }
+    walk(absDir, '', top);
     return out.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+  }
+
+  private hashChecked(abs: string, key: string, st?: Stats): string {
+    try {
+      return this.hashWithKey(abs, st ?? statSync(abs), key);
+    } catch (err) {
+      throw unreadable(abs, err);
+    }
   }
 
   /** Hash of one file, from the index when inode, mtime and size match. */
@@ -87,7 +165,7 @@ export class HashIndex {
   private hashWithKey(abs: string, st: Stats, key: string): string {
     const e = this.entries[key];
     if (e !== undefined && e[0] === st.ino && e[1] === st.mtimeMs && e[2] === st.size) return e[3];
-    const hash = sha256(readFileSync(abs));
+    const hash = hashFile(abs);
     if (Date.now() - st.mtimeMs > RACY_MS) {
       this.entries[key] = [st.ino, st.mtimeMs, st.size, hash];
       this.dirty = true;

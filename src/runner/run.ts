@@ -4,15 +4,14 @@
  * interrupted run keeps what finished; a failed or killed stage is never recorded (its partial
  * outputs are kept in `.mlc/failed/<id>/` for a look).
  */
-import { closeSync, cpSync, existsSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { MlcPipeError, StageError } from '../errors.ts';
-import type { StageNode } from '../pipeline/types.ts';
 import { workingDir } from '../pipeline/wdir.ts';
-import { moveIntoPlace, tempOutputPath } from './atomic.ts';
 import { jobFor, LocalProcessExecutor, type Executor } from './executor.ts';
 import { writeLock, type LockEntry } from './lock.ts';
+import { failedDir, keepFailedOutputs, prepareOutputs, shownPath, swapIntoPlace, writtenOutputs } from './outputs.ts';
 import { acquireRunLock } from './run-lock.ts';
 import { decideStage, planRun, selectStages, type PlannedStage } from './plan.ts';
 import { silentReporter, type RunReporter, type StageEnd } from './render/reporter.ts';
@@ -110,10 +109,21 @@ async function execute(ws: Workspace, plan: PlannedStage[], summary: RunSummary,
     summary.results.set(id, e);
     reporter.stageEnd(id, e);
   };
+  /** Writes the lock with `entry` for `id`; on failure the lock (in memory too) is left as it was. */
   const record = (id: string, entry: LockEntry) => {
+    const before = ws.lock.stages[id];
     ws.lock.stages[id] = entry;
-    for (const old of Object.keys(ws.lock.stages)) if (!ws.graph.stages.has(old)) delete ws.lock.stages[old]; // stages no longer in the pipeline
-    writeLock(ws.lockFile, ws.lock);
+    try {
+      for (const old of Object.keys(ws.lock.stages)) if (!ws.graph.stages.has(old)) delete ws.lock.stages[old]; // stages no longer in the pipeline
+      writeLock(ws.lockFile, ws.lock);
+    } catch (err) {
+      if (before === undefined) delete ws.lock.stages[id];
+      else ws.lock.stages[id] = before;
+      throw new StageError(id, `cannot write the lock file ${shownPath(ws.lockFile)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; nothing was recorded and the previous outputs are back in place`, {
+        cause: err,
+        hint: 'make the folder of the lock file writable (and free some space), then run again',
+      });
+    }
     ws.hashes.save();
   };
 
@@ -130,32 +140,69 @@ async function execute(ws: Workspace, plan: PlannedStage[], summary: RunSummary,
       end(id, { status: 'skipped', detail: 'up to date after upstream ran' });
       return;
     }
+    let restoreProblem: string | undefined;
     if (d.action === 'restore') {
-      const rec = ws.runCache.restore(state.key);
-      if (rec) {
-        record(id, { code: state.code, params: node.params, inputs: state.inputs, outputs: rec.outputs, metrics: rec.metrics, at: new Date().toISOString() });
+      const r = ws.runCache.checkout(state.key);
+      if (r.status === 'checked-out') {
+        const swap = swapIntoPlace(r.staged);
+        try {
+          record(id, { code: state.code, params: node.params, inputs: state.inputs, outputs: r.record.outputs, metrics: r.record.metrics, at: new Date().toISOString() });
+        } catch (err) {
+          swap.undo();
+          for (const s of r.staged) rmSync(s.from, { recursive: true, force: true });
+          summary.failed.push(id);
+          summary.errors.set(id, err);
+          end(id, { status: 'failed', detail: (err as Error).message });
+          throw err;
+        }
+        swap.keep();
         end(id, { status: 'restored', detail: 'restored from run-cache' });
         return;
+      }
+      if (r.status === 'corrupt') {
+        restoreProblem = `${id}: ${r.problem}; running the stage instead`;
+        summary.warnings.push(restoreProblem);
       }
     }
     const reason = d.action === 'restore' ? d.reasons[1] ?? 'never run' : d.reason;
     reporter.stageStart(id, reason);
     const log = openLog(ws, id);
     const t0 = performance.now();
+    const startedMs = Date.now();
     log.write(`# ${new Date().toISOString()} ${id}: ${reason}`);
+    if (restoreProblem) log.write(`# warning: ${restoreProblem}`);
     const temps = prepareOutputs(ws, node);
     try {
-      const result = await executor.run(jobFor(node, ws.pipeline.dir, temps, state.code), {
+      const result = await executor.run(jobFor(node, ws.pipeline.dir, temps, state.code, state.key), {
         log: (line) => log.write(line),
         progress: (m) => reporter.stageProgress(id, m),
         signal,
       });
-      const outputs = finishOutputs(ws, node, temps, log.write);
-      rmSync(failedDir(ws, id), { recursive: true, force: true }); // what an earlier failure kept is stale now
+      // Hash where the stage wrote, store in the run-cache, move into place, write the lock: a
+      // failure at any step puts the previous outputs back and records nothing.
+      const where = writtenOutputs(ws, node, temps, startedMs, log.write);
+      const outputs: Record<string, string> = {};
+      for (const [o, abs] of Object.entries(where)) outputs[o] = ws.hashes.hash(abs)!;
       const entry: LockEntry = { code: state.code, params: node.params, inputs: state.inputs, outputs, at: new Date().toISOString() };
       if (result.metrics) entry.metrics = result.metrics;
-      ws.runCache.save(state.key, { outputs, metrics: result.metrics }, ws.hashes);
-      record(id, entry);
+      const stored = ws.runCache.store(outputs, ws.hashes, where);
+      let newRun = false;
+      try {
+        newRun = ws.runCache.record(state.key, { outputs, metrics: result.metrics });
+        const moves = Object.entries(where).map(([o, from]) => ({ from, target: path.resolve(ws.pipeline.dir, o) }));
+        const swap = swapIntoPlace(moves, node.kind === 'cmd' ? moves.map((m) => m.target) : []);
+        try {
+          record(id, entry);
+        } catch (err) {
+          swap.undo();
+          throw err;
+        }
+        swap.keep();
+      } catch (err) {
+        ws.runCache.discard(stored, newRun ? state.key : undefined);
+        throw err;
+      }
+      rmSync(failedDir(ws, id), { recursive: true, force: true }); // what an earlier failure kept is stale now
       const seconds = (performance.now() - t0) / 1000;
       log.write(`# done in ${seconds.toFixed(2)}s`);
       end(id, { status: 'ok', seconds });
@@ -194,81 +241,4 @@ async function execute(ws: Workspace, plan: PlannedStage[], summary: RunSummary,
   ws.code.save();
   await reporter.end();
   return summary;
-}
-
-/** Clears what a killed run may have left and returns the temp path of each module-stage output. */
-function prepareOutputs(ws: Workspace, node: StageNode): Record<string, string> {
-  const temps: Record<string, string> = {};
-  for (const o of node.outputs) {
-    const abs = path.resolve(ws.pipeline.dir, o);
-    mkdirSync(path.dirname(abs), { recursive: true });
-    if (node.kind === 'module') {
-      const tmp = tempOutputPath(abs);
-      rmSync(tmp, { recursive: true, force: true });
-      temps[o] = tmp;
-    } else {
-      rmSync(abs, { recursive: true, force: true }); // a cmd stage writes in place: never leave stale outputs
-    }
-  }
-  return temps;
-}
-
-/** Moves temp outputs into place and hashes every output. */
-function finishOutputs(ws: Workspace, node: StageNode, temps: Record<string, string>, log: (l: string) => void): Record<string, string> {
-  const outputs: Record<string, string> = {};
-  for (const o of node.outputs) {
-    const abs = path.resolve(ws.pipeline.dir, o);
-    const tmp = temps[o];
-    if (tmp !== undefined && existsSync(tmp)) moveIntoPlace(tmp, abs);
-    else if (tmp !== undefined && existsSync(abs)) log(`# warning: ${o} was written in place, not through ctx.out("${o}"); it is not atomic`);
-    const h = ws.hashes.hash(o);
-    if (h === null) {
-      throw new StageError(node.id, `finished without writing its declared output "${o}"`, {
-        hint: node.kind === 'module' ? `write it to ctx.out(${JSON.stringify(o)})` : 'make the command write it, or remove it from outs',
-      });
-    }
-    outputs[o] = h;
-  }
-  return outputs;
-}
-
-/** `.mlc/failed/<stage id>`: where a failed stage's partial outputs are kept. */
-export function failedDir(ws: Workspace, id: string): string {
-  return path.join(ws.stateDir, 'failed', id);
-}
-
-/** A path as the user can type it: relative to the current folder when inside it, else absolute. */
-function shownPath(abs: string): string {
-  const rel = path.relative(process.cwd(), abs);
-  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : abs;
-}
-
-/**
- * After a failure nothing is lost: the temp outputs of a module stage, and the in-place outputs of
- * a cmd stage, move to `.mlc/failed/<id>/<output path>` (replacing what an earlier failure kept),
- * never into place, the lock or the run-cache. Returns the output paths kept.
- */
-function keepFailedOutputs(ws: Workspace, node: StageNode, temps: Record<string, string>): string[] {
-  const dir = failedDir(ws, node.id);
-  const kept: string[] = [];
-  let cleared = false;
-  for (const o of node.outputs) {
-    const from = node.kind === 'module' ? temps[o] : path.resolve(ws.pipeline.dir, o);
-    if (from === undefined || !existsSync(from)) continue;
-    if (!cleared) {
-      rmSync(dir, { recursive: true, force: true });
-      cleared = true;
-    }
-    const to = path.join(dir, o);
-    mkdirSync(path.dirname(to), { recursive: true });
-    try {
-      renameSync(from, to);
-      kept.push(o);
-    } catch {
-      cpSync(from, to, { recursive: true }); // another filesystem
-      rmSync(from, { recursive: true, force: true });
-      kept.push(o);
-    }
-  }
-  return kept;
 }

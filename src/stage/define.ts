@@ -30,6 +30,13 @@ export interface StageContext<P> {
   readonly params: P;
   /** Absolute working folder of the pipeline (`wdir:`, by default the pipeline file's folder); relative paths resolve against it. */
   readonly cwd: string;
+  /**
+   * Identifies this run: a hash of the stage's code identity, its params and the content hashes of
+   * its inputs (the run-cache key). State a stage keeps across runs (a training checkpoint) records
+   * it, and is reused only by a run with the same key. Undefined when the stage is run outside the
+   * runner.
+   */
+  readonly runKey?: string;
   /** Absolute temp path to write the declared output `declared` to (renamed into place on success). */
   out(declared: string): string;
   /** Absolute path of an input or any path relative to the working folder. */

@@ -119,8 +119,8 @@ describe('RunCache', () => {
     expect(cache.has(key)).toBe(true);
     expect(readFileSync(path.join(dir, '.mlc/cache', sha('report').slice(0, 2), sha('report').slice(2)), 'utf8')).toBe('report');
     rmSync(path.join(dir, 'out'), { recursive: true });
-    const rec = cache.restore(key)!;
-    expect(rec.metrics).toEqual({ acc: 0.5 });
+    const rec = cache.restore(key);
+    expect(rec.status === 'restored' && rec.record.metrics).toEqual({ acc: 0.5 });
     expect(readFileSync(path.join(dir, 'out/m/sub/c.json'), 'utf8')).toBe('{}');
     expect(readFileSync(path.join(dir, 'out/r.txt'), 'utf8')).toBe('report');
     expect(new HashIndex(dir).hash('out/m')).toBe(outputs['out/m']);

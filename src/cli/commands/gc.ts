@@ -13,17 +13,30 @@ export function registerGc(program: Command, io: CliIO): void {
     .argument('[files...]', 'pipeline YAML files whose locks to keep (default: every pipeline with a lock file under the current folder)')
     .option('--dry-run', 'report what would be removed, remove nothing')
     .action(async (files: string[], flags: { dryRun?: boolean }) => {
-      const { findLockedPipelines, formatBytes, gcRunCache } = await import('../../runner/gc.ts');
+      const { findCaches, findLockedPipelines, formatBytes, gcOrphans, gcRunCache } = await import('../../runner/gc.ts');
       const { existsSync } = await import('node:fs');
       for (const f of files) {
         if (!existsSync(f)) throw new ConfigError(`gc: no pipeline file ${f}`, { hint: 'pass pipeline YAML files, or nothing to use every pipeline with a lock file under the current folder' });
       }
       const pipelines = files.length ? files : findLockedPipelines(process.cwd());
+      const verb = flags.dryRun ? 'would remove' : 'removed';
       if (!pipelines.length) {
-        io.out(`gc: no pipelines with a lock file under ${process.cwd()}; nothing to do`);
+        // No lock refers to any run: keep the runs, remove only what no run refers to.
+        const caches = findCaches(process.cwd());
+        if (!caches.length) io.out(`gc: no pipelines with a lock file and no run-cache under ${process.cwd()}; nothing to do`);
+        for (const c of caches) {
+          const r = gcOrphans(c, { dryRun: flags.dryRun });
+          const shown = path.relative(process.cwd(), r.cacheDir) || '.';
+          if (r.skipped) io.out(`${shown}: skipped, ${r.skipped}`);
+          else {
+            io.out(
+              `${shown}: no lock file refers to this run-cache; kept its ${r.keptRuns} run${r.keptRuns === 1 ? '' : 's'}, ${verb} ${r.removedObjects} orphan object${r.removedObjects === 1 ? '' : 's'}, ` +
+                `${flags.dryRun ? 'would free' : 'freed'} ${r.freedBytes} bytes (${formatBytes(r.freedBytes)})`,
+            );
+          }
+        }
         return;
       }
-      const verb = flags.dryRun ? 'would remove' : 'removed';
       for (const r of gcRunCache(pipelines, { dryRun: flags.dryRun })) {
         const shown = path.relative(process.cwd(), r.cacheDir) || '.';
         io.out(
