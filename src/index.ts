@@ -3,11 +3,14 @@
  */
 export { Type } from '@sinclair/typebox';
 export type { Static, TObject } from '@sinclair/typebox';
+import { loadPipeline as loadWith, type LoadOptions } from './pipeline/load.ts';
+import type { Pipeline } from './pipeline/types.ts';
+import { builtinStages } from '../stages/registry.ts';
 export { defineStage, isStageDefinition } from './stage/define.ts';
-export type { StageContext, StageDefinition, StageResources, StageResult, StageSpec } from './stage/define.ts';
+export type { StageContext, StageDefinition, StageRegistry, StageResources, StageResult, StageSpec } from './stage/define.ts';
 export { ConfigError, DagError, DataError, MlcPipeError, StageError } from './errors.ts';
-export { loadPipeline } from './pipeline/load.ts';
 export type { LoadOptions } from './pipeline/load.ts';
+export { builtinStages } from '../stages/registry.ts';
 export { PipelineValidationError, formatDiagnostic } from './pipeline/diagnostics.ts';
 export type { Diagnostic } from './pipeline/diagnostics.ts';
 export type { CmdStageNode, ModuleStageNode, Pipeline, StageNode } from './pipeline/types.ts';
@@ -27,3 +30,11 @@ export type { RunReporter, StageEnd } from './runner/render/reporter.ts';
 export { lockPathFor, readLock } from './runner/lock.ts';
 export type { LockEntry, LockFile } from './runner/lock.ts';
 export { main } from './cli/main.ts';
+
+/**
+ * Loads, validates and resolves a pipeline file, with `uses: <name>` resolving to the built-in
+ * stages unless `options.stages` says otherwise. Throws PipelineValidationError listing every problem.
+ */
+export function loadPipeline(file: string, options: LoadOptions = {}): Promise<Pipeline> {
+  return loadWith(file, { stages: builtinStages, ...options });
+}

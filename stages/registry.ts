@@ -3,6 +3,7 @@
  * when a pipeline uses them (or `mlc-pipe stages` lists them), so this file stays cheap.
  */
 import { existsSync } from 'node:fs';
+import type { StageRegistry } from '../src/stage/define.ts';
 import { fromPackageRoot } from '../src/stage/package-root.ts';
 
 export const BUILTIN_STAGES: Readonly<Record<string, string>> = Object.freeze({
@@ -26,6 +27,9 @@ export function builtinStagePath(name: string): string | undefined {
   const rel = BUILTIN_STAGES[name];
   return rel === undefined ? undefined : fromPackageRoot('stages', rel);
 }
+
+/** The built-ins as the registry the pipeline loader is given. */
+export const builtinStages: StageRegistry = Object.freeze({ names: builtinStageNames, path: builtinStagePath });
 
 /** Whether the module file of a listed built-in exists (others may still be in development). */
 export function builtinStageInstalled(name: string): boolean {

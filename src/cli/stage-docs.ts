@@ -3,7 +3,7 @@
  * prints and what scripts/gen-stage-docs.ts writes to docs/stages.md.
  */
 import path from 'node:path';
-import { builtinStageNames, builtinStagePath } from '../../stages/registry.ts';
+import { builtinStageNames, builtinStagePath, builtinStages } from '../../stages/registry.ts';
 import { resolveStageModule } from '../pipeline/stage-module.ts';
 
 export interface ParamDoc {
@@ -43,7 +43,7 @@ export async function stageDocs(only?: string): Promise<StageDoc[]> {
   for (const name of names) {
     const abs = builtinStagePath(name);
     if (!abs) continue;
-    const mod = await resolveStageModule(name, path.dirname(abs));
+    const mod = await resolveStageModule(name, path.dirname(abs), builtinStages);
     if (!mod.ok) {
       out.push({ name, description: '', params: [], error: mod.message });
       continue;

@@ -10,7 +10,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { TObject } from '@sinclair/typebox';
 import { ConfigError } from '../errors.ts';
-import type { StageDefinition } from '../stage/define.ts';
+import type { StageDefinition, StageRegistry } from '../stage/define.ts';
 import { fromPackageRoot } from '../stage/package-root.ts';
 import { ajvDiagnostics } from './ajv-errors.ts';
 import { PipelineValidationError, sortDiagnostics, type Diagnostic } from './diagnostics.ts';
@@ -18,7 +18,7 @@ import { expandStage } from './expand.ts';
 import { interpolateDeep } from './interpolate.ts';
 import { parseOverrides, setPath } from './overrides.ts';
 import { YamlSource } from './source.ts';
-import { resolveStageModule } from './stage-module.ts';
+import { NO_STAGES, resolveStageModule } from './stage-module.ts';
 import { didYouMean } from './suggest.ts';
 import { pipelineFileDir, resolveWdir } from './wdir.ts';
 import type { CmdStageNode, ModuleStageNode, Pipeline, StageNode } from './types.ts';
@@ -26,6 +26,8 @@ import type { CmdStageNode, ModuleStageNode, Pipeline, StageNode } from './types
 export interface LoadOptions {
   /** `-S key=value` overrides. Defaults to []. */
   overrides?: readonly string[];
+  /** What `uses: <name>` resolves to. Defaults to no names (only paths); callers pass `builtinStages`. */
+  stages?: StageRegistry;
 }
 
 const SCHEMA_PATH = fromPackageRoot('schemas', 'pipeline.schema.json');
@@ -146,7 +148,8 @@ export async function loadPipeline(file: string, options: LoadOptions = {}): Pro
   }
 
   const definitions = new Map<string, StageDefinition>();
-  const nodes = await Promise.all(pending.map((p) => resolveNode(p.tid, p.id, p.body, fileDir, source, diags, definitions)));
+  const registry = options.stages ?? NO_STAGES;
+  const nodes = await Promise.all(pending.map((p) => resolveNode(p.tid, p.id, p.body, fileDir, registry, source, diags, definitions)));
   const stages = nodes.filter((n): n is StageNode => n !== undefined);
 
   // needs: template ids expand to all their instances.
@@ -191,6 +194,7 @@ async function resolveNode(
   id: string,
   body: Body,
   fileDir: string,
+  registry: StageRegistry,
   source: YamlSource,
   diags: Diagnostic[],
   definitions: Map<string, StageDefinition>,
@@ -228,7 +232,7 @@ async function resolveNode(
     if (body[k] !== undefined) diags.push(source.at([...base, k], `"${k}" belongs to cmd stages; a "uses" stage declares its inputs and outputs itself`, { key: true }));
   }
   if (typeof body.uses !== 'string') return undefined;
-  const mod = await resolveStageModule(body.uses, fileDir);
+  const mod = await resolveStageModule(body.uses, fileDir, registry);
   if (!mod.ok) {
     diags.push(source.at([...base, 'uses'], mod.message, { hint: mod.hint }));
     return undefined;

@@ -1,12 +1,12 @@
 /**
- * Resolves and imports the module behind `uses:`: a built-in name or a path to a .ts/.js file.
- * The CLI runs under tsx, so TypeScript modules load without a build step.
+ * Resolves and imports the module behind `uses:`: a name in the registry the caller gives (the
+ * built-ins) or a path to a .ts/.js file. The CLI runs under tsx, so TypeScript modules load
+ * without a build step.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { builtinStageNames, builtinStagePath } from '../../stages/registry.ts';
-import { isStageDefinition, type StageDefinition } from '../stage/define.ts';
+import { isStageDefinition, type StageDefinition, type StageRegistry } from '../stage/define.ts';
 import { ensureTsx } from '../stage/tsx.ts';
 import { didYouMean } from './suggest.ts';
 
@@ -17,7 +17,10 @@ export function isPathSpecifier(uses: string): boolean {
   return uses.startsWith('./') || uses.startsWith('../') || path.isAbsolute(uses) || /\.(m?[jt]s)$/.test(uses);
 }
 
-const cache = new Map<string, Promise<ResolvedModule>>();
+const caches = new WeakMap<StageRegistry, Map<string, Promise<ResolvedModule>>>();
+
+/** A registry without names (only `uses: ./path.ts` resolves). */
+export const NO_STAGES: StageRegistry = Object.freeze({ names: () => [], path: () => undefined });
 
 async function importDefinition(abs: string, label: string): Promise<ResolvedModule> {
   let mod: { default?: unknown };
@@ -41,27 +44,30 @@ async function importDefinition(abs: string, label: string): Promise<ResolvedMod
   return { ok: true, path: abs, definition: mod.default };
 }
 
-/** Resolves `uses` (relative to `dir`) and imports its definition; never throws. */
-export function resolveStageModule(uses: string, dir: string): Promise<ResolvedModule> {
+/** Resolves `uses` (a path relative to `dir`, or a name in `registry`) and imports its definition; never throws. */
+export function resolveStageModule(uses: string, dir: string, registry: StageRegistry): Promise<ResolvedModule> {
+  let cache = caches.get(registry);
+  if (!cache) caches.set(registry, (cache = new Map()));
   const key = `${dir}\0${uses}`;
   let p = cache.get(key);
   if (!p) {
-    p = resolveUncached(uses, dir);
+    p = resolveUncached(uses, dir, registry);
     cache.set(key, p);
   }
   return p;
 }
 
-async function resolveUncached(uses: string, dir: string): Promise<ResolvedModule> {
+async function resolveUncached(uses: string, dir: string, registry: StageRegistry): Promise<ResolvedModule> {
   if (isPathSpecifier(uses)) {
     const abs = path.resolve(dir, uses);
     if (!existsSync(abs)) return { ok: false, message: `stage module not found: ${abs}`, hint: 'paths in uses are relative to the pipeline file' };
     return importDefinition(abs, uses);
   }
-  const abs = builtinStagePath(uses);
+  const abs = registry.path(uses);
   if (abs === undefined) {
-    const hint = didYouMean(uses, builtinStageNames());
-    return { ok: false, message: `unknown stage "${uses}" (built-ins: ${builtinStageNames().join(', ')})`, hint: hint ?? 'a custom stage is a path such as ./my-stage.ts' };
+    const names = registry.names();
+    const hint = didYouMean(uses, names);
+    return { ok: false, message: `unknown stage "${uses}" (built-ins: ${names.join(', ') || 'none'})`, hint: hint ?? 'a custom stage is a path such as ./my-stage.ts' };
   }
   if (!existsSync(abs)) {
     return { ok: false, message: `built-in stage "${uses}" is listed but its module ${path.basename(abs)} is not installed`, hint: 'update mlc-pipe or use a custom stage' };

@@ -8,6 +8,7 @@ import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { MlcPipeError, StageError } from '../errors.ts';
+import type { StageRegistry } from '../stage/define.ts';
 import { workingDir } from '../pipeline/wdir.ts';
 import { jobFor, LocalProcessExecutor, type Executor } from './executor.ts';
 import { writeLock, type LockEntry } from './lock.ts';
@@ -37,6 +38,8 @@ export interface RunOptions {
   keepGoing?: boolean;
   /** Where progress goes. Defaults to silent. */
   reporter?: RunReporter;
+  /** What `uses: <name>` resolves to. Defaults to the built-in stages. */
+  stages?: StageRegistry;
   /** How stages run. Defaults to a LocalProcessExecutor. */
   executor?: Executor;
   /** Abort to stop (Ctrl-C). */
@@ -60,7 +63,7 @@ export interface RunSummary {
 
 /** Plans the pipeline (what `status` and `--dry-run` print). */
 export async function planPipeline(file: string, options: RunOptions = {}): Promise<{ ws: Workspace; plan: PlannedStage[] }> {
-  const ws = await openWorkspace(file, { overrides: options.overrides });
+  const ws = await openWorkspace(file, { overrides: options.overrides, stages: options.stages });
   const targets = checkTargets(ws, options.targets ?? []);
   const flags = { targets, downstream: options.downstream, force: options.force };
   const { selected } = selectStages(ws.graph, flags);

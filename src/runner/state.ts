@@ -8,6 +8,7 @@ import { buildGraph, type Graph } from '../pipeline/graph.ts';
 import { readFileSync } from 'node:fs';
 import { didYouMean } from '../pipeline/suggest.ts';
 import type { Pipeline, StageNode } from '../pipeline/types.ts';
+import type { StageRegistry } from '../stage/define.ts';
 import { pipelineFileDir, workingDir } from '../pipeline/wdir.ts';
 import { CodeIdentity } from './code-identity.ts';
 import { HashIndex, sha256 } from './hash-index.ts';
@@ -32,6 +33,8 @@ export interface Workspace {
 export interface OpenOptions {
   /** `-S key=value` overrides. Defaults to []. */
   overrides?: readonly string[];
+  /** What `uses: <name>` resolves to. Defaults to the built-in stages. */
+  stages?: StageRegistry;
 }
 
 /**
@@ -52,7 +55,8 @@ export async function openWorkspace(file: string, options: OpenOptions = {}): Pr
   let fresh = false;
   if (!pipeline) {
     const { loadPipeline } = await import('../pipeline/load.ts');
-    pipeline = await loadPipeline(file, { overrides: options.overrides });
+    const { builtinStages } = await import('../../stages/registry.ts');
+    pipeline = await loadPipeline(file, { overrides: options.overrides, stages: options.stages ?? builtinStages });
     fresh = true;
   }
   const graph = buildGraph(pipeline.stages);

@@ -74,6 +74,17 @@ export interface StageSpec<S extends TObject> {
 
 export type StageDefinition = StageSpec<TObject> & { readonly kind: 'mlc-pipe-stage' };
 
+/**
+ * Stages known by name: what `uses: <name>` resolves to. The pipeline loader is given one
+ * (mlc-pipe's built-ins are `builtinStages` in stages/registry.ts); it never imports stages itself.
+ */
+export interface StageRegistry {
+  /** Every name, in pipeline order. */
+  names(): string[];
+  /** Absolute path of the module behind `name`, or undefined for an unknown name. */
+  path(name: string): string | undefined;
+}
+
 /** Declares a stage. Identity function plus a brand the loader checks. */
 export function defineStage<S extends TObject>(spec: StageSpec<S>): StageSpec<S> & { readonly kind: 'mlc-pipe-stage' } {
   return Object.freeze({ ...spec, kind: 'mlc-pipe-stage' as const });

@@ -5,4 +5,4 @@
 export { Type } from '@sinclair/typebox';
 export type { Static, TObject } from '@sinclair/typebox';
 export { defineStage, isStageDefinition } from './define.ts';
-export type { StageContext, StageDefinition, StageResources, StageResult, StageSpec } from './define.ts';
+export type { StageContext, StageDefinition, StageRegistry, StageResources, StageResult, StageSpec } from './define.ts';

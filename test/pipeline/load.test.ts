@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PipelineValidationError } from '../../src/pipeline/diagnostics.ts';
-import { loadPipeline } from '../../src/pipeline/load.ts';
+import { loadPipeline } from '../../src/index.ts';
 import { concatStage, tempProject } from '../runner/project.ts';
 
 const BAD = `name: demo

@@ -6,7 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { loadPipeline } from '../../src/pipeline/load.ts';
+import { loadPipeline } from '../../src/index.ts';
 import { PipelineValidationError } from '../../src/pipeline/diagnostics.ts';
 import { workingDir } from '../../src/pipeline/wdir.ts';
 import { cli, concatStage, tempProject } from './project.ts';

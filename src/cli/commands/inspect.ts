@@ -30,7 +30,8 @@ export function registerInspect(program: Command, io: CliIO): void {
       const { loadPipeline } = await import('../../pipeline/load.ts');
       const { buildGraph } = await import('../../pipeline/graph.ts');
       const { renderDag } = await import('../../pipeline/render-dag.ts');
-      const p = await loadPipeline(file, { overrides: flags.set ?? [] });
+      const { builtinStages } = await import('../../../stages/registry.ts');
+      const p = await loadPipeline(file, { overrides: flags.set ?? [], stages: builtinStages });
       io.out(renderDag(buildGraph(p.stages), flags.format));
     });
 
@@ -42,7 +43,8 @@ export function registerInspect(program: Command, io: CliIO): void {
     .action(async (file: string, flags: { set?: string[] }) => {
       const { loadPipeline } = await import('../../pipeline/load.ts');
       const { buildGraph } = await import('../../pipeline/graph.ts');
-      const p = await loadPipeline(file, { overrides: flags.set ?? [] });
+      const { builtinStages } = await import('../../../stages/registry.ts');
+      const p = await loadPipeline(file, { overrides: flags.set ?? [], stages: builtinStages });
       buildGraph(p.stages);
       io.out(`${file}: ok (${p.stages.length} stage${p.stages.length === 1 ? '' : 's'})`);
     });
