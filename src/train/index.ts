@@ -1,4 +1,6 @@
-/** Public training API: the loop, its parts, and the stage body. */
+/** Public training API: the entry point `train(options, io)`, the loop and its parts. */
+export { train, type TrainIO, type TrainOutcome } from './train.ts';
+export { trainOptionsSchema, type TrainOptions } from './options.ts';
 export { trainLoop, type TrainLoopOptions, type TrainResult } from './loop.ts';
 export { trainStep, evaluateBatches, type StepBatch, type Objective } from './step.ts';
 export { getLoss, LOSS_NAMES, CrossEntropy, FocalLoss, GhmLoss, AsymmetricLoss, type HeadLoss, type HeadInfo, type LossIdentifier } from './losses/index.ts';

@@ -6,6 +6,12 @@ import type { CliIO } from '../io.ts';
 import { lazyImport } from '../lazy-import.ts';
 import { positiveInt } from '../options.ts';
 
+/** What this command uses of src/predict/predict-files.ts (the CLI never imports an ML area). */
+interface PredictModule {
+  predict(options: { model: string; paths: string[]; out?: string; topK?: number; log(line: string): void }): Promise<unknown[]>;
+  formatPredictions(rows: unknown[]): string;
+}
+
 export function registerPredict(program: Command, io: CliIO): void {
   program
     .command('predict')
@@ -15,8 +21,7 @@ export function registerPredict(program: Command, io: CliIO): void {
     .option('--out <file>', 'write predictions here (JSON/CSV by extension) instead of stdout')
     .option('--top-k <k>', 'classes per head to show (default: 1)', positiveInt('--top-k'))
     .action(async (paths: string[], flags: { model: string; out?: string; topK?: number }) => {
-      type Predict = typeof import('../../predict/predict-files.ts');
-      const mod = await lazyImport<Pick<Predict, 'predict' | 'formatPredictions'>>('src/predict/predict-files.ts', 'predict');
+      const mod = await lazyImport<PredictModule>('src/predict/predict-files.ts', 'predict');
       // Without --out the predictions are stdout; summary lines (engine, …) then go to stderr.
       const log = flags.out ? (l: string) => io.out(l) : (l: string) => io.err(l);
       const rows = await mod.predict({ model: flags.model, paths, out: flags.out, topK: flags.topK, log });

@@ -1,12 +1,12 @@
 /**
- * The train stage's body (stages/train.ts imports it lazily): resolves params into a model,
- * loaders, loss, optimizer, schedule and callbacks, runs `trainLoop`, and writes the model folder.
+ * `train(options, io)`: the training entry point. Resolves the options into a model, loaders, loss,
+ * optimizer, schedule and callbacks, runs `trainLoop`, and writes the model folder. The train stage
+ * (stages/train.ts) passes its params and its context as they are.
  */
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { StageContext, StageResult } from '../stage/define.ts';
-import type { TrainParams } from '../../stages/train.ts';
+import type { TrainOptions } from './options.ts';
 import { initEngine, tf } from '../engine/index.ts';
 import { ConfigError, DataError, StageError } from '../errors.ts';
 import { createLoader, type Loader } from '../data/loader/create-loader.ts';
@@ -29,7 +29,7 @@ import { debugBatch, formatDebugTable } from './debug.ts';
 
 const fmt = (v: number | undefined) => (v === undefined ? 'n/a' : v.toFixed(4));
 
-async function classWeightsFor(p: TrainParams, heads: HeadSpec[], trainLabels: string | undefined): Promise<Array<number[] | null> | undefined> {
+async function classWeightsFor(p: TrainOptions, heads: HeadSpec[], trainLabels: string | undefined): Promise<Array<number[] | null> | undefined> {
   if (p.class_weights === 'none') return undefined;
   if (Array.isArray(p.class_weights)) {
     if (p.class_weights.length !== heads.length) throw new ConfigError(`class_weights lists ${p.class_weights.length} heads but classes.json has ${heads.length}`);
@@ -40,8 +40,29 @@ async function classWeightsFor(p: TrainParams, heads: HeadSpec[], trainLabels: s
   return heads.map((h, i) => balancedClassWeights(records.map((r) => r.labels[i]!), h));
 }
 
-export async function runTraining(ctx: StageContext<TrainParams>): Promise<StageResult> {
-  const p = ctx.params;
+/** Where training reads, writes and reports (a stage's `ctx` is one). */
+export interface TrainIO {
+  /** Stage id, for error messages. */
+  readonly id: string;
+  /** Absolute path of a path in the options (relative to the working folder). */
+  path(relative: string): string;
+  /** Absolute path to write the output `declared` (options.out) to. */
+  out(declared: string): string;
+  /** A line for the log. */
+  log(message: string): void;
+  /** A transient status line. */
+  progress(message: string): void;
+  /** Aborted to stop training. */
+  readonly signal: AbortSignal;
+}
+
+/** What training returns: the final (or best) epoch's logs as metrics. */
+export interface TrainOutcome {
+  metrics: Record<string, number | null>;
+}
+
+/** Trains a model as `options` say and writes it to `io.out(options.out)`. */
+export async function train(p: TrainOptions, ctx: TrainIO): Promise<TrainOutcome> {
   const engine = await initEngine({ engine: p.engine, log: (m) => ctx.log(m) });
   for (const r of engine.reasons) ctx.log(r);
   const { heads } = await readClassesFile(ctx.path(p.classes));

@@ -1,0 +1,97 @@
+/**
+ * The options of `train(options, io)` as one TypeBox schema: the single source of the train
+ * stage's params (validation, defaults, docs) and of the `TrainOptions` type. Keys are the YAML's
+ * snake_case, so config.json records them as the user wrote them. Cheap to import (no tf): the
+ * pipeline loader reads it while planning.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+
+const Num = (description: string, def: number, extra: object = {}) => Type.Number({ description, default: def, ...extra });
+const Int = (description: string, def: number, extra: object = {}) => Type.Integer({ description, default: def, ...extra });
+
+export const trainOptionsSchema = Type.Object(
+  {
+    train_labels: Type.String({ description: 'Training label file. Defaults to data/demo/train.txt.', default: 'data/demo/train.txt' }),
+    val_labels: Type.String({ description: "Validation label file; '' = no validation. Defaults to data/demo/val.txt.", default: 'data/demo/val.txt' }),
+    train_tfrecords: Type.Array(Type.String(), { description: 'TFRecord shards (or write-tfrecord output folders) to train on instead of `train_labels`. Defaults to [].', default: [] }),
+    val_tfrecords: Type.Array(Type.String(), { description: 'TFRecord shards (or folders of shards) to validate on instead of `val_labels`. Defaults to [].', default: [] }),
+    root: Type.String({ description: "Image root for relative paths in the label files; '' = each label file's folder. Defaults to ''.", default: '' }),
+    classes: Type.String({ description: 'classes.json with the heads. Defaults to data/demo/classes.json.', default: 'data/demo/classes.json' }),
+    model: Type.String({ description: 'Backbone: resnet18, resnet18-v2, resnext18, mobilenet-v2 or mixnet18. Defaults to resnet18.', default: 'resnet18' }),
+    width_multiplier: Num('Channel width multiplier of the backbone (e.g. 0.125 for a tiny model). Defaults to 1.', 1, { exclusiveMinimum: 0 }),
+    kernel_init: Type.Union([Type.Literal('he_normal'), Type.Literal('torch')], {
+      description: "Kernel initialisation: he_normal (the seed's recipe) or torch (PyTorch's defaults, U(±1/√fan_in) for conv/dense kernels and dense biases). Defaults to he_normal.",
+      default: 'he_normal',
+    }),
+    bn_momentum: Num('BatchNormalization momentum (Keras convention; PyTorch 0.1 = 0.9 here). Defaults to 0.9.', 0.9, { minimum: 0, maximum: 1 }),
+    bn_epsilon: Num('BatchNormalization epsilon. Defaults to 1e-5.', 1e-5, { exclusiveMinimum: 0 }),
+    height: Int('Input height in pixels. Defaults to 48.', 48, { minimum: 8 }),
+    width: Int('Input width in pixels. Defaults to 144.', 144, { minimum: 8 }),
+    channels: Type.Union([Type.Literal(1), Type.Literal(3)], { description: 'Input channels (1 grey, 3 colour). Defaults to 3.', default: 3 }),
+    channel_order: Type.Union([Type.Literal('rgb'), Type.Literal('bgr')], { description: 'Channel order fed to the model. Defaults to rgb.', default: 'rgb' }),
+    whiten: Type.Boolean({ description: 'Per-image standardization (else x/255). Defaults to true.', default: true }),
+    loss: Type.String({ description: 'Loss: crossentropy (ce, bce), focal, ghm or asl. Defaults to crossentropy.', default: 'crossentropy' }),
+    loss_options: Type.Record(Type.String(), Type.Unknown(), {
+      description: 'Options of the loss, e.g. {labelSmoothing: 0.1}, {gamma: 2, alpha: 0.25}, {bins: 10, momentum: 0.75}, {gammaPos: 0, gammaNeg: 4, clip: 0.05}. Defaults to {}.',
+      default: {},
+    }),
+    loss_weights: Type.Array(Type.Number(), { description: 'Per-head loss weights ([] = 1 each). Defaults to [].', default: [] }),
+    class_weights: Type.Union([Type.Literal('none'), Type.Literal('balanced'), Type.Array(Type.Union([Type.Array(Type.Number()), Type.Null()]))], {
+      description: "Per-head class weights: 'balanced' (n / (k·count) from the training labels), explicit [[w…] | null per head], or 'none'. Defaults to none.",
+      default: 'none',
+    }),
+    balanced: Int('Head index to class-balance re-sample the training set on (the fine-tune-on-a-balanced-set recipe); -1 = off. Defaults to -1.', -1, { minimum: -1 }),
+    l2_conv: Num('L2 weight on conv kernels (added to the loss). Defaults to 5e-4.', 5e-4, { minimum: 0 }),
+    l2_gamma: Num('L2 weight on BatchNormalization gammas (added to the loss). Defaults to 1e-5.', 1e-5, { minimum: 0 }),
+    l1_gamma: Num(
+      "Network slimming's sparsity: L1 weight on BatchNormalization gammas, subgradient sign(γ) (Liu et al. 2017; the paper uses 1e-5 to 1e-4), so a later prune stage finds channels that no longer matter. Defaults to 0.",
+      0,
+      { minimum: 0 },
+    ),
+    optimizer: Type.Union([Type.Literal('sgd'), Type.Literal('adam'), Type.Literal('amsgrad'), Type.Literal('radam')], { description: 'Optimizer. Defaults to adam.', default: 'adam' }),
+    optimizer_options: Type.Record(Type.String(), Type.Unknown(), { description: 'Optimizer options, e.g. {momentum: 0.9, nesterov: true} or {beta1: 0.9, beta2: 0.999}. Defaults to {}.', default: {} }),
+    weight_decay: Num('Decoupled weight decay on kernels (AdamW-style; 0 = off). Defaults to 0.', 0, { minimum: 0 }),
+    lr: Num('Base learning rate. Defaults to 1e-3.', 1e-3, { exclusiveMinimum: 0 }),
+    schedule: Type.Union([Type.Literal('constant'), Type.Literal('step'), Type.Literal('cosine'), Type.Literal('plateau')], { description: 'Learning-rate schedule. Defaults to constant.', default: 'constant' }),
+    lr_steps: Type.Record(Type.String(), Type.Number(), { description: "step schedule: epoch → lr table, e.g. {'0': 1e-3, '30': 1e-4}. Defaults to {}.", default: {} }),
+    warmup_epochs: Num('Linear warmup epochs (fractional allowed). Defaults to 0.', 0, { minimum: 0 }),
+    min_lr: Num('cosine: final learning rate. Defaults to 0.', 0, { minimum: 0 }),
+    plateau_factor: Num('plateau: lr multiplier on a plateau. Defaults to 0.1.', 0.1, { exclusiveMinimum: 0, maximum: 1 }),
+    plateau_patience: Int('plateau: epochs without improvement of `monitor` before reducing. Defaults to 3.', 3, { minimum: 0 }),
+    base_batch_size: Int('Linear scaling rule: lr × batch_size / base_batch_size (0 = off). Defaults to 0.', 0, { minimum: 0 }),
+    epochs: Int('Epochs. Defaults to 5.', 5, { minimum: 1 }),
+    batch_size: Int('Images per batch. Defaults to 16.', 16, { minimum: 1 }),
+    steps_per_epoch: Int('Cap on batches per epoch (0 = whole epoch). Defaults to 0.', 0, { minimum: 0 }),
+    validation_freq: Int('Validate every N epochs (and after the last). Defaults to 1.', 1, { minimum: 1 }),
+    shuffle: Int('Shuffle buffer size (0 = file order). Defaults to 1024.', 1024, { minimum: 0 }),
+    augment: Type.Union([Type.Literal(false), Type.Record(Type.String(), Type.Unknown())], { description: 'Augmentation options passed to the loader (see AugmentOptions), or false. Defaults to false.', default: false }),
+    seed: Int('Seed of initialisation, shuffling and augmentation. Defaults to 0.', 0),
+    engine: Type.Union([Type.Literal('auto'), Type.Literal('tensorflow'), Type.Literal('webgpu'), Type.Literal('wasm'), Type.Literal('cpu')], { description: 'TensorFlow.js engine. Defaults to auto.', default: 'auto' }),
+    monitor: Type.String({ description: 'Metric for best checkpoint, early stopping and plateau (val_loss, val_all_heads_acc, …). Defaults to val_loss.', default: 'val_loss' }),
+    restore_best: Type.Boolean({
+      description: 'When validation runs, the model folder holds the best epoch by `monitor` (config.json records it as best_epoch) instead of the last; false keeps the last epoch. Defaults to true.',
+      default: true,
+    }),
+    checkpoint_every: Int('Keep a numbered checkpoint every N epochs (0 = only last and best). Defaults to 0.', 0, { minimum: 0 }),
+    early_stopping: Int('Early-stopping patience in epochs (0 = off). Defaults to 0.', 0, { minimum: 0 }),
+    min_delta: Num('Smallest change of `monitor` that counts as an improvement. Defaults to 0.', 0, { minimum: 0 }),
+    checkpoint_dir: Type.String({
+      description: "Checkpoint folder; '' = <out>/checkpoints (inside the output, so it moves with the model). Set a stable scratch path such as .mlc/checkpoints/train to let `resume: auto` pick up a crashed run. Defaults to ''.",
+      default: '',
+    }),
+    resume: Type.String({
+      description: "Resume after a crash: a checkpoint folder (e.g. .mlc/checkpoints/train/last), 'auto' = <checkpoint_dir>/last when it exists, '' = fresh start. Defaults to ''.",
+      default: '',
+    }),
+    init_from: Type.String({ description: "Model folder (or checkpoint) to fine-tune from instead of a fresh init; '' = none. Defaults to ''.", default: '' }),
+    debug: Type.Boolean({ description: 'Write debug.json: per-layer output and gradient stats for the first batch. Defaults to false.', default: false }),
+    check_numerics: Type.Boolean({ description: 'With debug: stop at the first NaN/Inf and name the layer. Defaults to false.', default: false }),
+    tensorboard_batch_freq: Int('Also write batch scalars to TensorBoard every N steps (0 = per epoch only). Defaults to 0.', 0, { minimum: 0 }),
+    out: Type.String({ description: 'Model folder. Defaults to models/run.', default: 'models/run' }),
+  },
+  { additionalProperties: false },
+);
+
+/** Options of `train(options, io)`: the train stage's params after defaults. */
+export type TrainOptions = Static<typeof trainOptionsSchema>;
+
