@@ -19,6 +19,16 @@ import { stableStringify } from './stable-json.ts';
 export interface RunRecord {
   outputs: Record<string, string>;
   metrics?: Record<string, number | string | null>;
+  /** Which run this was, for `mlc-pipe exp show --all` (absent in records written before). */
+  stage?: string;
+  /** Stage id before foreach/matrix expansion. */
+  template?: string;
+  /** Pipeline name (`name:` or the file's stem). */
+  pipeline?: string;
+  /** Resolved params. */
+  params?: Record<string, unknown>;
+  /** ISO time the run finished. */
+  at?: string;
 }
 
 /** Key of a run: hash of code identity, params and input hashes. */
@@ -115,6 +125,21 @@ export class RunCache {
 
   private runPath(key: string): string {
     return path.join(this.dir, 'runs', `${key}.json`);
+  }
+
+  /** Every readable run record with its key (unreadable ones are skipped). */
+  records(): Array<{ key: string; record: RunRecord }> {
+    const dir = path.join(this.dir, 'runs');
+    const out: Array<{ key: string; record: RunRecord }> = [];
+    for (const name of existsSync(dir) ? readdirSync(dir).sort() : []) {
+      if (!name.endsWith('.json')) continue;
+      try {
+        out.push({ key: name.slice(0, -5), record: JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as RunRecord });
+      } catch {
+        // a half-written or foreign file: not a run
+      }
+    }
+    return out;
   }
 
   /** Whether a run with this key was recorded. */

@@ -191,7 +191,7 @@ async function execute(ws: Workspace, plan: PlannedStage[], summary: RunSummary,
       const stored = ws.runCache.store(outputs, ws.hashes, where);
       let newRun = false;
       try {
-        newRun = ws.runCache.record(state.key, { outputs, metrics: result.metrics });
+        newRun = ws.runCache.record(state.key, { outputs, metrics: result.metrics, stage: id, template: node.template, pipeline: ws.pipeline.name, params: node.params, at: entry.at });
         const moves = Object.entries(where).map(([o, from]) => ({ from, target: path.resolve(ws.pipeline.dir, o) }));
         const swap = swapIntoPlace(moves, node.kind === 'cmd' ? moves.map((m) => m.target) : []);
         try {
