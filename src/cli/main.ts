@@ -14,6 +14,7 @@ import { registerInspect } from './commands/inspect.ts';
 import { registerMetrics } from './commands/metrics.ts';
 import { registerParams } from './commands/params.ts';
 import { registerPredict } from './commands/predict.ts';
+import { registerRemote } from './commands/remote.ts';
 import { registerRun } from './commands/run.ts';
 import { registerStages } from './commands/stages.ts';
 import { processIO, type CliIO } from './io.ts';
@@ -45,6 +46,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   registerParams(program, io);
   registerGc(program, io);
   registerCache(program, io, setExit);
+  registerRemote(program, io);
   return program;
 }
 

@@ -21,7 +21,7 @@ import { YamlSource } from './source.ts';
 import { NO_STAGES, resolveStageModule } from './stage-module.ts';
 import { didYouMean } from './suggest.ts';
 import { pipelineFileDir, resolveWdir } from './wdir.ts';
-import type { CmdStageNode, ModuleStageNode, Pipeline, StageNode } from './types.ts';
+import type { CmdStageNode, ModuleStageNode, Pipeline, PipelineExecution, StageNode } from './types.ts';
 
 export interface LoadOptions {
   /** `-S key=value` overrides. Defaults to []. */
@@ -58,7 +58,7 @@ export function normalizeStagePath(p: string): string {
 }
 
 type Body = Record<string, unknown>;
-const CMD_ONLY = ['cmd', 'deps', 'outs', 'code', 'params', 'env', 'shell', 'timeout'] as const;
+const CMD_ONLY = ['cmd', 'deps', 'outs', 'code', 'params', 'env', 'shell'] as const;
 
 /** Loads, validates and resolves a pipeline file. Throws PipelineValidationError listing every problem. */
 export async function loadPipeline(file: string, options: LoadOptions = {}): Promise<Pipeline> {
@@ -169,7 +169,13 @@ export async function loadPipeline(file: string, options: LoadOptions = {}): Pro
   }
 
   if (diags.length) throw new PipelineValidationError(dedupe(sortDiagnostics(diags)), text);
-  return { file, dir, fileDir, name, stages, definitions };
+  const execution: PipelineExecution = {
+    executor: raw.executor === 'local' || raw.executor === 'bullmq' ? raw.executor : undefined,
+    redis: typeof raw.redis === 'string' ? raw.redis : undefined,
+    queue: typeof raw.queue === 'string' ? raw.queue : undefined,
+    store: typeof raw.store === 'string' ? path.resolve(fileDir, raw.store) : undefined,
+  };
+  return { file, dir, fileDir, name, stages, definitions, execution };
 }
 
 type Override = ReturnType<typeof parseOverrides>[number];
@@ -205,6 +211,11 @@ async function resolveNode(
   const needs = stringList(body.needs);
   const description = typeof body.description === 'string' ? body.description : undefined;
   const res = (body.resources ?? {}) as { cpu?: number; gpu?: number };
+  const faults = {
+    timeout: typeof body.timeout === 'number' ? body.timeout : undefined,
+    retries: typeof body.retries === 'number' ? body.retries : 0,
+    retryDelay: typeof body.retry_delay === 'number' ? body.retry_delay : 1,
+  };
   const hasUses = body.uses !== undefined;
   const hasCmd = body.cmd !== undefined;
   if (hasUses === hasCmd) {
@@ -213,13 +224,12 @@ async function resolveNode(
   }
   if (hasCmd) {
     const n: CmdStageNode = {
-      kind: 'cmd', id, template: tid, needs, description, pos,
+      kind: 'cmd', id, template: tid, needs, description, pos, ...faults,
       cmd: Array.isArray(body.cmd) ? stringList(body.cmd) : String(body.cmd),
       shell: body.shell === true,
       code: stringList(body.code).map(normalizeStagePath),
       params: (body.params ?? {}) as Record<string, unknown>,
       env: (body.env ?? {}) as Record<string, string>,
-      timeout: typeof body.timeout === 'number' ? body.timeout : undefined,
       inputs: stringList(body.deps).map(normalizeStagePath),
       outputs: stringList(body.outs).map(normalizeStagePath),
       resources: { cpu: res.cpu ?? 1, gpu: res.gpu ?? 0 },
@@ -272,7 +282,7 @@ async function resolveNode(
     return undefined;
   }
   const n: ModuleStageNode = {
-    kind: 'module', id, template: tid, needs, description, pos,
+    kind: 'module', id, template: tid, needs, description, pos, ...faults,
     uses: body.uses, modulePath: mod.path, version: def.version, params,
     inputs, outputs,
     resources: { cpu: res.cpu ?? declared.cpu ?? 1, gpu: res.gpu ?? declared.gpu ?? 0 },

@@ -21,6 +21,12 @@ interface StageNodeBase {
   outputs: string[];
   /** Resources held while the stage runs. */
   resources: { cpu: number; gpu: number };
+  /** Seconds before the stage is stopped and fails, or undefined for no limit. */
+  timeout?: number;
+  /** Failed attempts tried again. Defaults to 0. */
+  retries?: number;
+  /** Seconds before the first retry, doubled for each next one. Defaults to 1. */
+  retryDelay?: number;
   /** Where the stage is declared in the pipeline file. */
   pos?: StagePosition;
   description?: string;
@@ -48,11 +54,18 @@ export interface CmdStageNode extends StageNodeBase {
   code: string[];
   params: Record<string, unknown>;
   env: Record<string, string>;
-  /** Seconds, or undefined for no limit. */
-  timeout?: number;
 }
 
 export type StageNode = ModuleStageNode | CmdStageNode;
+
+/** The pipeline's `executor`, `redis`, `queue` and `store` keys, each undefined when absent. */
+export interface PipelineExecution {
+  executor?: 'local' | 'bullmq';
+  redis?: string;
+  queue?: string;
+  /** Absolute folder (`store:` resolved against the pipeline file's folder). */
+  store?: string;
+}
 
 export interface Pipeline {
   /** Path of the YAML file as given. */
@@ -68,6 +81,8 @@ export interface Pipeline {
   name: string;
   /** Stages in declaration order (after expansion). */
   stages: StageNode[];
+  /** How the stages run, as the pipeline declares it (CLI flags and environment override it). */
+  execution: PipelineExecution;
   /** Loaded stage modules by absolute path (not serialisable; for planning only). */
   definitions: Map<string, StageDefinition>;
 }

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { BUILTIN_STAGES } from '../../stages/registry.ts';
-import type { Pipeline, StageNode } from '../pipeline/types.ts';
+import type { Pipeline, PipelineExecution, StageNode } from '../pipeline/types.ts';
 import { pipelineFileDir } from '../pipeline/wdir.ts';
 import { writeFileAtomic } from './atomic.ts';
 import type { CodeIdentity } from './code-identity.ts';
@@ -21,6 +21,7 @@ interface Entry {
   /** Absolute working folder. */
   dir: string;
   stages: StageNode[];
+  execution: PipelineExecution;
 }
 
 function cacheFile(stateDir: string, file: string): string {
@@ -29,7 +30,7 @@ function cacheFile(stateDir: string, file: string): string {
 
 /** Key of a pipeline text with its overrides. */
 export function resolveKey(file: string, text: string, overrides: readonly string[]): string {
-  return sha256(stableStringify({ v: 2, file: path.resolve(file), text, overrides, registry: BUILTIN_STAGES }));
+  return sha256(stableStringify({ v: 3, file: path.resolve(file), text, overrides, registry: BUILTIN_STAGES }));
 }
 
 /** The cached resolved pipeline, or undefined when stale or absent. */
@@ -42,11 +43,11 @@ export function readResolved(stateDir: string, file: string, key: string, code: 
   }
   if (e.key !== key) return undefined;
   for (const s of e.stages) if (s.kind === 'module' && !code.isFresh(s.modulePath)) return undefined;
-  return { file, dir: e.dir, fileDir: pipelineFileDir(file), name: e.name, stages: e.stages, definitions: new Map() };
+  return { file, dir: e.dir, fileDir: pipelineFileDir(file), name: e.name, stages: e.stages, execution: e.execution ?? {}, definitions: new Map() };
 }
 
 /** Stores a freshly resolved pipeline (call after the code index knows its modules). */
 export function writeResolved(stateDir: string, p: Pipeline, key: string): void {
-  const entry: Entry = { key, name: p.name, dir: p.dir, stages: p.stages };
+  const entry: Entry = { key, name: p.name, dir: p.dir, stages: p.stages, execution: p.execution };
   writeFileAtomic(cacheFile(stateDir, p.file), JSON.stringify(entry));
 }

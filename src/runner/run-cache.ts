@@ -9,12 +9,15 @@
  * name and a rename after their content is checked against the hash they are stored under, so a
  * killed or short copy never leaves a valid-looking object.
  */
+import { randomBytes } from 'node:crypto';
 import { constants, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { MlcPipeError } from '../errors.ts';
 import { moveIntoPlace, tempOutputPath, writeFileAtomic } from './atomic.ts';
 import { hashFile, listingHash, sha256, type DirEntryHash, type HashIndex } from './hash-index.ts';
 import { stableStringify } from './stable-json.ts';
+import type { Store } from './store.ts';
 
 export interface RunRecord {
   outputs: Record<string, string>;
@@ -106,7 +109,15 @@ export function parseManifest(text: string): DirEntryHash[] | undefined {
   }
 }
 
-export class RunCache {
+/** A stored object whose bytes do not match its hash (it has been removed from the store). */
+export class StoreIntegrityError extends MlcPipeError {}
+
+/** A temp name beside `file`, unique across the processes and machines that share its folder. */
+function tempBeside(file: string): string {
+  return `${file}.${os.hostname()}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+}
+
+export class RunCache implements Store {
   readonly dir: string;
   private readonly root: string;
 
@@ -152,7 +163,7 @@ export class RunCache {
     const dst = this.objectPath(hash);
     if (existsSync(dst)) return false;
     mkdirSync(path.dirname(dst), { recursive: true });
-    const tmp = `${dst}.${process.pid}.tmp`;
+    const tmp = tempBeside(dst); // other machines may store the same object at the same moment
     try {
       copyFileSync(abs, tmp, constants.COPYFILE_FICLONE);
       const got = hashFile(tmp);
@@ -194,6 +205,84 @@ export class RunCache {
       throw err;
     }
     return { created };
+  }
+
+  /** Run record `key`, or undefined when absent or unreadable. */
+  getRecord(key: string): RunRecord | undefined {
+    try {
+      const r = JSON.parse(readFileSync(this.runPath(key), 'utf8')) as RunRecord;
+      return r && typeof r.outputs === 'object' && r.outputs !== null ? r : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Keys of every recorded run, sorted. */
+  runKeys(): string[] {
+    return listStore(this.dir).runs.map((f) => path.basename(f, '.json'));
+  }
+
+  /** The manifest of folder `hash`; undefined when absent, StoreIntegrityError (and removed) when it does not match. */
+  private manifest(hash: string): DirEntryHash[] | undefined {
+    const file = this.objectPath(hash, '.dir');
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      return undefined;
+    }
+    const m = parseManifest(text);
+    if (m && listingHash(m) === hash) return m;
+    rmSync(file, { force: true });
+    throw new StoreIntegrityError(`stored folder manifest ${file} does not match its hash; removed it`, { hint: 'the stage that produced it runs again' });
+  }
+
+  /** Whether content `hash` is wholly stored: a file, or a folder manifest and every file it lists. */
+  hasObject(hash: string): boolean {
+    if (existsSync(this.objectPath(hash))) return true;
+    try {
+      const m = this.manifest(hash);
+      return m !== undefined && m.every((e) => existsSync(this.objectPath(e.hash)));
+    } catch (err) {
+      if (err instanceof StoreIntegrityError) return false;
+      throw err;
+    }
+  }
+
+  /** Copies file object `hash` to `dest` through a checked temp copy; a corrupt object is removed. */
+  private fetchFile(hash: string, dest: string): void {
+    mkdirSync(path.dirname(dest), { recursive: true });
+    const tmp = tempBeside(dest);
+    try {
+      copyFileSync(this.objectPath(hash), tmp, constants.COPYFILE_FICLONE);
+      if (hashFile(tmp) !== hash) {
+        rmSync(this.objectPath(hash), { force: true });
+        throw new StoreIntegrityError(`stored object ${this.objectPath(hash)} does not match its sha256; removed it`, { hint: 'the stage that produced it runs again' });
+      }
+      rmSync(dest, { recursive: true, force: true });
+      renameSync(tmp, dest);
+    } finally {
+      rmSync(tmp, { force: true });
+    }
+  }
+
+  /**
+   * Copies content `hash` (a file, or a folder built from its manifest) to `dest`, replacing it, each
+   * file hash-checked. A corrupt object is removed and a StoreIntegrityError thrown.
+   */
+  fetchObject(hash: string, dest: string): void {
+    if (existsSync(this.objectPath(hash))) return this.fetchFile(hash, dest);
+    const m = this.manifest(hash);
+    if (!m) throw new MlcPipeError(`content ${hash.slice(0, 12)}… is not in the store ${this.dir}`, { hint: 'run the stage that produces it (or push it) first' });
+    const tmp = tempBeside(dest);
+    try {
+      mkdirSync(tmp, { recursive: true });
+      for (const e of m) this.fetchFile(e.hash, path.join(tmp, e.rel));
+      rmSync(dest, { recursive: true, force: true });
+      renameSync(tmp, dest);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   }
 
   /** Records run `key` (its outputs already stored). Returns whether the record is new. */

@@ -35,6 +35,8 @@ export interface OpenOptions {
   overrides?: readonly string[];
   /** What `uses: <name>` resolves to. Defaults to the built-in stages. */
   stages?: StageRegistry;
+  /** Absolute folder of the run-cache store. Defaults to `<working folder>/.mlc/cache`. */
+  store?: string;
 }
 
 /**
@@ -68,7 +70,7 @@ export async function openWorkspace(file: string, options: OpenOptions = {}): Pr
     lock: readLock(lockFile),
     hashes: new HashIndex(pipeline.dir),
     code,
-    runCache: new RunCache(pipeline.dir),
+    runCache: new RunCache(pipeline.dir, options.store),
     stateDir,
   };
   if (fresh && key !== undefined) {

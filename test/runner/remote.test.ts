@@ -1,0 +1,57 @@
+/**
+ * `mlc-pipe push` / `pull`: a teammate's fresh clone (the pipeline, its code and lock, no outputs,
+ * no .mlc) pulls from the store and its first run restores every stage.
+ */
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli, concatStage, tempProject } from './project.ts';
+
+describe('push / pull', () => {
+  it('push to a store, pull into a fresh clone: the full run there is all restored, outputs byte-identical', async () => {
+    const dir = tempProject({
+      'concat.ts': concatStage({ name: 'concat' }),
+      'data/raw.txt': 'raw;',
+      'p.yaml': `stages:
+  a: { uses: ./concat.ts, with: { inputs: [data/raw.txt], text: A, out: out/a.txt } }
+  b: { uses: ./concat.ts, with: { inputs: [out/a.txt], text: B, out: out/b.txt } }
+  d: { cmd: "mkdir -p out/d && cp out/b.txt out/d/x && echo y > out/d/y", shell: true, deps: [out/b.txt], outs: [out/d] }
+`,
+    });
+    expect((await cli(['run', 'p.yaml'], dir)).ran.sort()).toEqual(['a', 'b', 'd']);
+    const store = mkdtempSync(path.join(os.tmpdir(), 'mlc-remote-'));
+    const push = await cli(['push', 'p.yaml', '--store', store], dir);
+    expect(push.code, push.stderr).toBe(0);
+    // a.txt, b.txt, out/d/y and out/d's manifest (out/d/x has b.txt's bytes: one object)
+    expect(push.stdout).toContain('3 runs (4 objects), 0 already there, 1 source input');
+    expect((await cli(['push', 'p.yaml', '--store', store], dir)).stdout).toContain('0 runs (0 objects), 3 already there, 0 source inputs');
+
+    // The clone: code and lock only (source data too is fetched from the store).
+    const clone = mkdtempSync(path.join(os.tmpdir(), 'mlc-clone-'));
+    for (const f of ['package.json', 'concat.ts', 'p.yaml', 'p.mlc.lock']) cpSync(path.join(dir, f), path.join(clone, f));
+    const pull = await cli(['pull', 'p.yaml'], clone);
+    expect(pull.code).toBe(2);
+    expect(pull.stderr).toContain('pull: no store given');
+    const pulled = await cli(['pull', 'p.yaml', '--store', store], clone);
+    expect(pulled.code, pulled.stderr).toBe(0);
+    expect(pulled.stdout).toContain('3 runs (4 objects), 0 already there, 1 source input');
+    expect(readFileSync(path.join(clone, 'data/raw.txt'), 'utf8')).toBe('raw;');
+
+    const r = await cli(['run', 'p.yaml'], clone);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.ran).toEqual([]);
+    expect(r.restored.sort()).toEqual(['a', 'b', 'd']);
+    for (const f of ['out/a.txt', 'out/b.txt', 'out/d/x', 'out/d/y']) expect(readFileSync(path.join(clone, f), 'utf8')).toBe(readFileSync(path.join(dir, f), 'utf8'));
+    expect(readFileSync(path.join(clone, 'out/b.txt'), 'utf8')).toBe('raw;AB');
+
+    // A store missing a run: pull says which stage.
+    rmSync(path.join(store, 'runs'), { recursive: true });
+    const clone2 = mkdtempSync(path.join(os.tmpdir(), 'mlc-clone-'));
+    for (const f of ['package.json', 'concat.ts', 'p.yaml', 'p.mlc.lock']) cpSync(path.join(dir, f), path.join(clone2, f));
+    const partial = await cli(['pull', 'p.yaml', '--store', store], clone2);
+    expect(partial.code).toBe(0);
+    expect(partial.stderr).toContain(`warning: not in ${path.relative(clone2, store)}: a, b, d`);
+    expect(existsSync(path.join(clone2, '.mlc/cache/runs'))).toBe(false);
+  });
+});
