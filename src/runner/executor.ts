@@ -16,10 +16,16 @@ import type { StageNode } from '../pipeline/types.ts';
 import { fromPackageRoot } from '../stage/package-root.ts';
 import type { ChildMessage, ErrorPayload, RunMessage } from './process-protocol.ts';
 import { lineSplitter } from '../host/lines.ts';
+import type { StageLimits } from './stage-limits.ts';
 
 export interface Executor {
-  /** Runs the job; resolves with its result or rejects with a StageError. Honours `io.signal`. */
-  run(job: StageJob, io: StageIO): Promise<HostedResult>;
+  /**
+   * Runs the job; resolves with its result or rejects with a StageError. Honours `io.signal`.
+   * `limits` (resources, timeout, retries) is what a scheduling transport needs to place the job.
+   */
+  run(job: StageJob, io: StageIO, limits?: StageLimits): Promise<HostedResult>;
+  /** The executor itself retries failed jobs (`limits.retries`) and enforces `limits.timeout`. Defaults to false. */
+  readonly retriesNatively?: boolean;
 }
 
 /**

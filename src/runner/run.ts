@@ -11,6 +11,7 @@ import { MlcPipeError, StageError } from '../errors.ts';
 import type { StageRegistry } from '../stage/define.ts';
 import { workingDir } from '../pipeline/wdir.ts';
 import { jobFor, LocalProcessExecutor, type Executor } from './executor.ts';
+import { limitsOf, runWithRetries, runWithTimeout } from './stage-limits.ts';
 import { writeLock, type LockEntry } from './lock.ts';
 import { failedDir, keepFailedOutputs, prepareOutputs, shownPath, swapIntoPlace, writtenOutputs } from './outputs.ts';
 import { acquireRunLock } from './run-lock.ts';
@@ -103,7 +104,7 @@ export async function runPipeline(file: string, options: RunOptions = {}): Promi
 
 async function execute(ws: Workspace, plan: PlannedStage[], summary: RunSummary, options: RunOptions): Promise<RunSummary> {
   const reporter = options.reporter ?? silentReporter;
-  const executor = options.executor ?? new LocalProcessExecutor();
+  const executor: Executor = options.executor ?? new LocalProcessExecutor();
   const targets = checkTargets(ws, options.targets ?? []);
   const { forced } = selectStages(ws.graph, { targets, downstream: options.downstream, force: options.force });
   const planned = new Map(plan.map((p) => [p.id, p]));
@@ -176,11 +177,12 @@ async function execute(ws: Workspace, plan: PlannedStage[], summary: RunSummary,
     if (restoreProblem) log.write(`# warning: ${restoreProblem}`);
     const temps = prepareOutputs(ws, node);
     try {
-      const result = await executor.run(jobFor(node, ws.pipeline.dir, temps, state.code, state.key), {
-        log: (line) => log.write(line),
-        progress: (m) => reporter.stageProgress(id, m),
-        signal,
-      });
+      const job = jobFor(node, ws.pipeline.dir, temps, state.code, state.key);
+      const io = { log: (line: string) => log.write(line), progress: (m: string) => reporter.stageProgress(id, m), signal };
+      const limits = limitsOf(node);
+      const result = executor.retriesNatively
+        ? await executor.run(job, io, limits)
+        : await runWithRetries((j, o) => runWithTimeout((jj, oo) => executor.run(jj, oo, limits), j, o, limits.timeout), job, io, limits.retries ?? 0, limits.retryDelay ?? 1);
       // Hash where the stage wrote, store in the run-cache, move into place, write the lock: a
       // failure at any step puts the previous outputs back and records nothing.
       const where = writtenOutputs(ws, node, temps, startedMs, log.write);
