@@ -5,6 +5,7 @@
  * has a 1×1 conv + BN projection), global average pool, one Dense per head (logits).
  */
 import { tf } from '../../src/engine/tf.ts';
+import { BatchNormalization } from '../../src/model/layers/batch-norm.ts';
 
 type Sym = tf.SymbolicTensor;
 
@@ -27,7 +28,7 @@ export function resnet18(options: ResNet18Options): tf.LayersModel {
       filters, kernelSize: k, strides: s, padding: 'same', useBias: false,
       kernelInitializer: tf.initializers.heNormal({ seed: seed++ }),
     }).apply(x) as Sym;
-    return tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5 }).apply(c) as Sym;
+    return new BatchNormalization({ momentum: 0.9, epsilon: 1e-5 }).apply(c) as Sym;
   };
   const relu = (x: Sym): Sym => tf.layers.reLU().apply(x) as Sym;
   const block = (x: Sym, filters: number, stride: number, project: boolean): Sym => {

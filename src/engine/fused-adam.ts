@@ -13,8 +13,10 @@ import { tf } from './tf.ts';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import type { WasmBackendLike } from './wasm-kernels/backend-ops.ts';
 import { adamKernels } from './wasm-kernels/simd/index.ts';
+import { adamInPlace } from './native/kernels/optim.ts';
+import { FUSED_ADAM } from './kernel-names.ts';
 
-export const FUSED_ADAM = 'MlcPipeFusedAdam';
+export { FUSED_ADAM };
 
 /** Hyper-parameters of one step. */
 export interface AdamStep {
@@ -119,7 +121,7 @@ for (const config of [wasmConfig, cpuConfig]) {
   if (tf.getKernel(config.kernelName, config.backendName) == null) tf.registerKernel(config);
 }
 
-/** True when the active backend has the fused kernel (wasm, cpu). */
+/** True when the active backend has the fused kernel (native, wasm, cpu). */
 export function fusedAdamAvailable(): boolean {
   return tf.getKernel(FUSED_ADAM, tf.getBackend()) != null;
 }
@@ -141,6 +143,7 @@ export function fusedAdamUpdate(w: tf.Variable, g: tf.Tensor, slots: AdamSlots, 
   const amsgrad = slots.vmax != null;
   const a = attrsOf(step, amsgrad);
   if (g.size !== w.size) throw new Error(`fusedAdamUpdate: gradient has ${g.size} values, variable ${w.name} has ${w.size}`);
+  if (adamInPlace(w, g, slots, a)) return;
   const out = tf.tidy(() => {
     if (fusedAdamAvailable()) {
       const inputs: Record<string, tf.Tensor> = { w, g: g.dtype === 'float32' ? g : g.toFloat(), m: slots.m, v: slots.v };

@@ -1,7 +1,7 @@
 /**
  * Engine selection: which TensorFlow.js backend runs the tensors.
  *
- * `auto` tries, in order, `tensorflow` (@tensorflow/tfjs-node-gpu, then @tensorflow/tfjs-node,
+ * `auto` tries, in order, `native` (libtorch through this project's addon, ./native), `tensorflow` (@tensorflow/tfjs-node-gpu, then @tensorflow/tfjs-node,
  * when the user installed one), `webgpu` (Dawn for Node, when a GPU adapter exists), `wasm`
  * (with this project's training kernels) and `cpu`, and reports why each engine before the chosen
  * one was not used. Naming an engine starts only that one and fails with its reason.
@@ -11,16 +11,17 @@ import { ConfigError, MlcPipeError } from '../errors.ts';
 import { startTensorflow } from './backends/tensorflow.ts';
 import { startWebgpu, stopWebgpu } from './backends/webgpu.ts';
 import { startWasm } from './backends/wasm.ts';
+import { startNative } from './backends/native.ts';
 import { EngineUnavailable } from './backends/unavailable.ts';
 
 /** Engine names accepted in config and on the CLI. */
-export const ENGINE_NAMES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+export const ENGINE_NAMES = ['auto', 'native', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type EngineName = (typeof ENGINE_NAMES)[number];
 
 export interface EngineOptions {
   /** Which engine to use. Defaults to `auto`. */
   engine?: EngineName;
-  /** Threads for the wasm backend (not applied in Node, see backends/wasm.ts). Defaults to 1. */
+  /** Intra-op threads: native uses them (defaults to MLC_PIPE_THREADS, else every core); wasm cannot in Node (backends/wasm.ts). */
   threads?: number;
   /** Where to report the choice and why the others were not used. Defaults to no logging. */
   log?: (message: string) => void;
@@ -35,11 +36,13 @@ export interface EngineInfo {
   notes: string[];
 }
 
-const AUTO_ORDER = ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+const AUTO_ORDER = ['native', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 type ConcreteEngine = (typeof AUTO_ORDER)[number];
 
 async function start(name: ConcreteEngine, options: EngineOptions, auto: boolean): Promise<string[]> {
   switch (name) {
+    case 'native':
+      return startNative(options.threads);
     case 'tensorflow':
       return [`package: ${await startTensorflow()}`];
     case 'webgpu':

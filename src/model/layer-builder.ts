@@ -8,6 +8,7 @@
  * separate weights (`l2_conv`, `l2_gamma`).
  */
 import { tf } from '../engine/tf.ts';
+import { BatchNormalization } from './layers/batch-norm.ts';
 
 type SymbolicTensor = tf.SymbolicTensor;
 
@@ -94,7 +95,7 @@ export class Builder {
   }
 
   bn(x: SymbolicTensor, name: string): SymbolicTensor {
-    return tf.layers.batchNormalization({ axis: -1, momentum: this.bnMomentum, epsilon: this.bnEpsilon, name: this.name(name) }).apply(x) as SymbolicTensor;
+    return new BatchNormalization({ axis: -1, momentum: this.bnMomentum, epsilon: this.bnEpsilon, name: this.name(name) }).apply(x) as SymbolicTensor;
   }
 
   relu(x: SymbolicTensor, name: string): SymbolicTensor {

@@ -1,0 +1,108 @@
+// Convolutions: Conv2D, FusedConv2D, DepthwiseConv2dNative, FusedDepthwiseConv2D and their input
+// and filter gradients, on ATen's convolution / convolution_backward (oneDNN on CPU), with NHWC
+// activations viewed as channels-last NCHW.
+//
+// Attribute layout shared by every op here (src/engine/native/kernels/conv.ts writes it):
+//   [strideH, strideW, dilationH, dilationW, padTop, padBottom, padLeft, padRight, groupsMode, ...]
+// groupsMode 0 = regular conv (filter HWIO), 1 = depthwise (filter [kh, kw, C, multiplier]).
+// Asymmetric ('same' with an even total) padding pads the input explicitly and convolves 'valid'.
+#include "registry.h"
+
+namespace mlc {
+namespace {
+
+struct Geometry {
+  std::vector<int64_t> stride, dilation;
+  int64_t top, bottom, left, right;
+  bool depthwise;
+  bool symmetric() const { return top == bottom && left == right; }
+  std::vector<int64_t> padding() const { return symmetric() ? std::vector<int64_t>{top, left} : std::vector<int64_t>{0, 0}; }
+};
+
+Geometry geometry(const OpArgs& a) {
+  return {a.ints(0, 2), a.ints(2, 2), a.i64(4), a.i64(5), a.i64(6), a.i64(7), a.flag(8)};
+}
+
+// Filter as OIHW: HWIO -> [O, I, kh, kw]; depthwise [kh, kw, C, m] -> [C*m, 1, kh, kw].
+at::Tensor oihw(const at::Tensor& f, bool depthwise) {
+  if (!depthwise) return f.permute({3, 2, 0, 1});
+  return f.permute({2, 3, 0, 1}).reshape({f.size(2) * f.size(3), 1, f.size(0), f.size(1)});
+}
+
+// Back from OIHW to the tfjs filter layout of `like`.
+at::Tensor tfjsFilter(const at::Tensor& w, const std::vector<int64_t>& shape, bool depthwise) {
+  if (!depthwise) return w.permute({2, 3, 1, 0}).contiguous();
+  return w.reshape({shape[2], shape[3], shape[0], shape[1]}).permute({2, 3, 0, 1}).contiguous();
+}
+
+int64_t groupsOf(const Geometry& g, int64_t inChannels) { return g.depthwise ? inChannels : 1; }
+
+// NCHW (channels-last) view of x, padded explicitly when the padding is asymmetric.
+at::Tensor paddedInput(const at::Tensor& x, const Geometry& g) {
+  auto v = nchw(x);
+  if (g.symmetric()) return v;
+  return at::constant_pad_nd(v, {g.left, g.right, g.top, g.bottom}, 0).contiguous(at::MemoryFormat::ChannelsLast);
+}
+
+at::Tensor forward(const at::Tensor& x, const at::Tensor& f, const Geometry& g, const c10::optional<at::Tensor>& bias) {
+  auto w = oihw(f, g.depthwise).contiguous(at::MemoryFormat::ChannelsLast);
+  auto y = at::convolution(paddedInput(x, g), w, bias, g.stride, g.padding(), g.dilation, false, {0, 0}, groupsOf(g, x.size(3)));
+  return y.permute({0, 2, 3, 1});
+}
+
+// Conv2D / DepthwiseConv2dNative: in [x, filter].
+std::vector<at::Tensor> conv(const OpArgs& a) {
+  return {forward(a.x(0), a.x(1), geometry(a), c10::nullopt)};
+}
+
+// FusedConv2D / FusedDepthwiseConv2D: in [x, filter, bias?, preluWeights?];
+// attr [...geometry, hasBias, activation, leakyAlpha].
+std::vector<at::Tensor> fusedConv(const OpArgs& a) {
+  auto g = geometry(a);
+  bool hasBias = a.flag(9);
+  c10::optional<at::Tensor> bias;
+  if (hasBias) bias = a.x(2);
+  auto y = forward(a.x(0), a.x(1), g, bias).contiguous();
+  int act = static_cast<int>(a.i64(10));
+  at::Tensor prelu = act == 5 ? a.x(hasBias ? 3 : 2) : at::Tensor();
+  return {activate(y, act, a.num(11), prelu)};
+}
+
+// Conv2DBackpropInput / DepthwiseConv2dNativeBackpropInput: in [dy, filter];
+// attr [...geometry, N, H, W, C] (the input shape).
+std::vector<at::Tensor> backpropInput(const OpArgs& a) {
+  auto g = geometry(a);
+  auto shape = a.ints(9, 4);
+  const auto& dy = a.x(0);
+  auto w = oihw(a.x(1), g.depthwise).contiguous(at::MemoryFormat::ChannelsLast);
+  int64_t ph = shape[1] + (g.symmetric() ? 0 : g.top + g.bottom), pw = shape[2] + (g.symmetric() ? 0 : g.left + g.right);
+  auto input = at::empty({shape[0], shape[3], ph, pw}, dy.options().memory_format(at::MemoryFormat::ChannelsLast));
+  auto grads = at::convolution_backward(nchw(dy), input, w, c10::nullopt, g.stride, g.padding(), g.dilation, false, {0, 0},
+                                        groupsOf(g, shape[3]), {true, false, false});
+  auto dx = std::get<0>(grads);
+  if (!g.symmetric()) dx = dx.narrow(2, g.top, shape[1]).narrow(3, g.left, shape[2]);
+  return {dx.permute({0, 2, 3, 1})};
+}
+
+// Conv2DBackpropFilter / DepthwiseConv2dNativeBackpropFilter: in [x, dy];
+// attr [...geometry, kh, kw, inC, outC or multiplier] (the tfjs filter shape).
+std::vector<at::Tensor> backpropFilter(const OpArgs& a) {
+  auto g = geometry(a);
+  auto fshape = a.ints(9, 4);
+  const auto& x = a.x(0);
+  const auto& dy = a.x(1);
+  std::vector<int64_t> wshape = g.depthwise ? std::vector<int64_t>{fshape[2] * fshape[3], 1, fshape[0], fshape[1]}
+                                            : std::vector<int64_t>{fshape[3], fshape[2], fshape[0], fshape[1]};
+  auto weight = at::empty(wshape, x.options().memory_format(at::MemoryFormat::ChannelsLast));
+  auto grads = at::convolution_backward(nchw(dy), paddedInput(x, g), weight, c10::nullopt, g.stride, g.padding(), g.dilation, false,
+                                        {0, 0}, groupsOf(g, x.size(3)), {false, true, false});
+  return {tfjsFilter(std::get<1>(grads), fshape, g.depthwise)};
+}
+
+Register r1("Conv2D", conv);
+Register r2("FusedConv2D", fusedConv);
+Register r3("Conv2DBackpropInput", backpropInput);
+Register r4("Conv2DBackpropFilter", backpropFilter);
+
+}  // namespace
+}  // namespace mlc

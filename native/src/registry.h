@@ -1,0 +1,73 @@
+// The op registry shared by every kernel family of the addon: each family file registers its ops
+// by name at load time; addon.cc looks them up and calls them with the input tensors and a flat
+// list of numeric attributes whose layout each op documents (the JS side in
+// src/engine/native/kernels/ writes the same layout).
+//
+// Layout contract: every tensor handed to or returned by an op is contiguous in the row-major
+// layout of its tfjs shape (NHWC for images, HWIO for conv filters). Ops that call ATen's NCHW
+// kernels view NHWC data as NCHW with permute(), which ATen treats as channels-last memory, so
+// no data is transposed by copying.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mlc {
+
+struct OpArgs {
+  std::vector<at::Tensor> in;
+  std::vector<double> attr;
+
+  const at::Tensor& x(size_t i) const { return in.at(i); }
+  double num(size_t i) const { return attr.at(i); }
+  int64_t i64(size_t i) const { return static_cast<int64_t>(attr.at(i)); }
+  bool flag(size_t i) const { return attr.at(i) != 0; }
+  // `count` integers starting at attribute `from`.
+  std::vector<int64_t> ints(size_t from, size_t count) const {
+    std::vector<int64_t> out;
+    out.reserve(count);
+    for (size_t k = 0; k < count; k++) out.push_back(static_cast<int64_t>(attr.at(from + k)));
+    return out;
+  }
+  // A length-prefixed integer list at `from` (attr[from] = n, then n values); `next` is set to
+  // the index after it.
+  std::vector<int64_t> list(size_t from, size_t* next = nullptr) const {
+    auto n = static_cast<size_t>(attr.at(from));
+    if (next) *next = from + 1 + n;
+    return ints(from + 1, n);
+  }
+};
+
+// An op returns its outputs; an in-place op (the optimizer updates) returns none.
+using OpFn = std::vector<at::Tensor> (*)(const OpArgs&);
+
+struct OpEntry {
+  std::string name;
+  OpFn fn;
+};
+
+std::vector<OpEntry>& registry();
+
+struct Register {
+  Register(const char* name, OpFn fn) { registry().push_back({name, fn}); }
+};
+
+// The device new tensors are created on (CPU unless a CUDA build selected a GPU).
+at::Device& currentDevice();
+
+// tfjs dtype codes shared with the JS side: 0 float32, 1 int32, 2 bool.
+at::ScalarType scalarTypeOf(int code);
+int dtypeCodeOf(at::ScalarType type);
+
+// NHWC <-> NCHW views (no copy) and HWIO filters as OIHW.
+inline at::Tensor nchw(const at::Tensor& nhwc) { return nhwc.permute({0, 3, 1, 2}); }
+inline at::Tensor nhwc(const at::Tensor& nchw) { return nchw.permute({0, 2, 3, 1}).contiguous(); }
+
+// tfjs fused activations (src/engine/native/kernels/activation.ts uses the same codes):
+// 0 linear, 1 relu, 2 relu6, 3 elu, 4 leakyrelu (alpha), 5 prelu (weights), 6 sigmoid.
+at::Tensor activate(at::Tensor y, int code, double alpha, const at::Tensor& prelu);
+
+}  // namespace mlc

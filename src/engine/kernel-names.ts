@@ -1,0 +1,4 @@
+/** Names of this project's own tfjs kernels, shared by the backends that implement them. */
+
+/** One Adam/AMSGrad step of one variable (src/engine/fused-adam.ts). */
+export const FUSED_ADAM = 'MlcPipeFusedAdam';

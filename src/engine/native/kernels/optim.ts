@@ -1,0 +1,50 @@
+/**
+ * Optimizer updates on the addon (native/src/optim.cc): `MlcPipeFusedAdam` as a kernel (new
+ * tensors, the tfjs contract), and {@link adamInPlace}, which writes the update into the
+ * variable and slot buffers when nothing else holds them — no allocation per step.
+ */
+import { tf } from '../../tf.ts';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
+import { FUSED_ADAM } from '../../kernel-names.ts';
+import { NATIVE, type NativeBackend } from '../backend.ts';
+import { nativeKernel } from './kernel.ts';
+
+interface AdamAttrs { lr: number; beta1: number; beta2: number; epsilon: number; t: number; weightDecay: number; amsgrad: boolean }
+
+function adamAttrs(a: AdamAttrs, inPlace: boolean): number[] {
+  return [a.lr, a.beta1, a.beta2, a.epsilon, a.t, a.weightDecay, a.amsgrad ? 1 : 0, inPlace ? 1 : 0];
+}
+
+export const optimKernels: KernelConfig[] = [
+  nativeKernel(FUSED_ADAM, (inputs, be, attrs) => {
+    const a = attrs as unknown as AdamAttrs;
+    const names = ['w', 'g', 'm', 'v', ...(a.amsgrad ? ['vmax'] : [])];
+    return be.run(FUSED_ADAM, names.map((k) => inputs[k]!), adamAttrs(a, false));
+  }),
+];
+
+type EngineState = { state: { tensorInfo: WeakMap<object, { refCount: number }> } };
+
+/** True when `t`'s buffer belongs to `t` alone (one tensor object, one dataId reference). */
+function sole(be: NativeBackend, t: tf.Tensor): boolean {
+  const info = (tf.engine() as unknown as EngineState).state.tensorInfo.get(t.dataId);
+  return be.refCount(t.dataId) === 1 && (info?.refCount ?? 0) === 1;
+}
+
+/**
+ * One Adam/AMSGrad step written in place, when the active backend is native and w and its slots
+ * own their buffers; returns false (nothing done) otherwise.
+ */
+export function adamInPlace(w: tf.Variable, g: tf.Tensor, slots: { m: tf.Variable; v: tf.Variable; vmax?: tf.Variable }, a: AdamAttrs): boolean {
+  if (tf.getBackend() !== NATIVE) return false;
+  const be = tf.backend() as unknown as NativeBackend;
+  const owned = [w, slots.m, slots.v, ...(slots.vmax ? [slots.vmax] : [])];
+  if (!owned.every((t) => sole(be, t)) || g.dtype !== 'float32') return false;
+  const outs: TensorInfo[] = be.run(FUSED_ADAM, [w, g, slots.m, slots.v, ...(slots.vmax ? [slots.vmax] : [])], adamAttrs(a, true));
+  if (outs.length === 0) return true;
+  // The addon found a buffer shared after all (a view): it returned new tensors instead.
+  const tensors = outs.map((o) => tf.engine().makeTensorFromTensorInfo(o));
+  owned.forEach((v, i) => v.assign(tensors[i]!));
+  tf.dispose(tensors);
+  return true;
+}
