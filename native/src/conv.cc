@@ -61,7 +61,7 @@ std::vector<at::Tensor> fusedConv(const OpArgs& a) {
   auto g = geometry(a);
   bool hasBias = a.flag(9);
   c10::optional<at::Tensor> bias;
-  if (hasBias) bias = a.x(2);
+  if (hasBias) bias = a.x(2).reshape({-1});
   auto y = forward(a.x(0), a.x(1), g, bias).contiguous();
   int act = static_cast<int>(a.i64(10));
   at::Tensor prelu = act == 5 ? a.x(hasBias ? 3 : 2) : at::Tensor();

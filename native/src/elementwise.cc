@@ -86,6 +86,18 @@ BINARY(b18, "LogicalOr", x.logical_or(y));
 BINARY(b19, "Prelu", at::where(x > 0, x, x * y));
 BINARY(b20, "Atan2", at::atan2(floating(x), y));
 
+// Gradients that tfjs composes from several full-size ops, as one pass each:
+// ReluGrad in [dy, x]: dy where x > 0;  Relu6Grad in [dy, x]: dy where 0 ≤ x ≤ 6 (tfjs' bounds).
+BINARY(g1, "MlcPipeReluGrad", at::threshold_backward(x, y, 0));
+BINARY(g2, "MlcPipeRelu6Grad", at::where((y >= 0).logical_and_(y <= 6), x, at::zeros({}, x.options())));
+
+// AddN: the sum of all inputs (gradient accumulation).
+Register n1("AddN", [](const OpArgs& a) -> Out {
+  auto out = a.x(0) + a.x(1);
+  for (size_t i = 2; i < a.in.size(); i++) out.add_(a.x(i));
+  return {out};
+});
+
 // Select(condition, a, b): a rank-1 condition picks whole rows of a higher-rank a/b (tfjs' rule).
 Register s1("Select", [](const OpArgs& a) -> Out {
   auto cond = a.x(0);

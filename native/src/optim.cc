@@ -50,22 +50,36 @@ Out adam(const OpArgs& a) {
     const float* ph = amsgrad ? vmax.data_ptr<float>() : nullptr;
     float *qw = ow.data_ptr<float>(), *qm = om.data_ptr<float>(), *qv = ov.data_ptr<float>();
     float* qh = amsgrad ? oh.data_ptr<float>() : nullptr;
+    // Three branch-free loops (one per mode) so that the compiler vectorises each.
     at::parallel_for(0, w.numel(), kGrain, [&](int64_t begin, int64_t end) {
-      for (int64_t i = begin; i < end; i++) {
-        float gi = pg[i];
-        float mi = fb1 * pm[i] + c1 * gi;
-        float vi = fb2 * pv[i] + c2 * gi * gi;
-        qm[i] = mi;
-        qv[i] = vi;
-        if (sgdStep) {
+      if (sgdStep) {
+        for (int64_t i = begin; i < end; i++) {
+          float gi = pg[i];
+          float mi = fb1 * pm[i] + c1 * gi;
+          qm[i] = mi;
+          qv[i] = fb2 * pv[i] + c2 * gi * gi;
           qw[i] = pw[i] * decay - step * mi;
-          continue;
         }
-        if (ph) {
-          vi = ph[i] > vi ? ph[i] : vi;
-          qh[i] = vi;
+      } else if (ph) {
+        for (int64_t i = begin; i < end; i++) {
+          float gi = pg[i];
+          float mi = fb1 * pm[i] + c1 * gi;
+          float vi = fb2 * pv[i] + c2 * gi * gi;
+          float hi = ph[i] > vi ? ph[i] : vi;
+          qm[i] = mi;
+          qv[i] = vi;
+          qh[i] = hi;
+          qw[i] = pw[i] * decay - step * mi / (std::sqrt(hi) * rbc2 + feps);
         }
-        qw[i] = pw[i] * decay - step * mi / (std::sqrt(vi) * rbc2 + feps);
+      } else {
+        for (int64_t i = begin; i < end; i++) {
+          float gi = pg[i];
+          float mi = fb1 * pm[i] + c1 * gi;
+          float vi = fb2 * pv[i] + c2 * gi * gi;
+          qm[i] = mi;
+          qv[i] = vi;
+          qw[i] = pw[i] * decay - step * mi / (std::sqrt(vi) * rbc2 + feps);
+        }
       }
     });
   } else {

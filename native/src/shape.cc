@@ -1,4 +1,4 @@
-// Shape and data-movement ops: Concat, Slice, PadV2, Transpose, Tile, SplitV, Pack, Unpack,
+// Shape and data-movement ops: Reshape, Concat, Slice, PadV2, Transpose, Tile, SplitV, Pack, Unpack,
 // Reverse, GatherV2, OneHot, Fill, Range. Outputs are fresh contiguous tensors.
 //   Concat [axis] · Slice [rank, begin..., size...] · PadV2 [value, n, pads...] (ATen order: last
 //   axis first) · Transpose [n, perm...] · Tile [n, reps...] · SplitV [axis, n, sizes...] ·
@@ -11,6 +11,10 @@ namespace mlc {
 namespace {
 
 using Out = std::vector<at::Tensor>;
+
+// Reshape [n, shape...]: a view of the same buffer (tfjs tensors are immutable; in-place optimizer
+// updates check that no view shares their buffer).
+Out reshape(const OpArgs& a) { return {a.x(0).view(a.list(0))}; }
 
 Out concat(const OpArgs& a) { return {at::cat(a.in, a.i64(0))}; }
 
@@ -80,6 +84,7 @@ Out range(const OpArgs& a) {
   return {(at::arange(count, opts) * a.num(1) + a.num(0)).to(type)};
 }
 
+Register r0("Reshape", reshape);
 Register r1("Concat", concat);
 Register r2("Slice", slice);
 Register r3("PadV2", pad);

@@ -84,7 +84,13 @@ export class NativeBackend extends tf.KernelBackend {
   run(name: string, inputs: TensorInfo[], attrs: number[] = []): TensorInfo[] {
     const index = this.ops.get(name);
     if (index === undefined) throw new Error(`native: the addon has no op ${name} (rebuild it with \`npm run build:native\`)`);
-    const result = this.addon.run(index, inputs.map((t) => this.handle(t)), attrs, this.shapes);
+    let result: ReturnType<Addon['run']>;
+    try {
+      result = this.addon.run(index, inputs.map((t) => this.handle(t)), attrs, this.shapes);
+    } catch (err) {
+      const shapes = inputs.map((t) => `${t.dtype}[${t.shape.join(',')}]`).join(', ');
+      throw new Error(`native ${name}(${shapes}) [${attrs.join(',')}]: ${(err as Error).message.split('\n')[0]}`, { cause: err });
+    }
     if (result === undefined) return [];
     const handles = Array.isArray(result) ? result : [result];
     const s = this.shapes;
@@ -103,10 +109,10 @@ export class NativeBackend extends tf.KernelBackend {
     return this.run(name, inputs, attrs)[0]!;
   }
 
-  /** A TensorInfo sharing `t`'s data under another shape (reshape, identity). */
-  share(t: TensorInfo, shape = t.shape, dtype = t.dtype): TensorInfo {
+  /** A TensorInfo sharing `t`'s data (same shape: native ops read shapes from the handles). */
+  share(t: TensorInfo): TensorInfo {
     this.incRef(t.dataId);
-    return { dataId: t.dataId, shape, dtype };
+    return { dataId: t.dataId, shape: t.shape, dtype: t.dtype };
   }
 
   override refCount(dataId: DataId): number {

@@ -15,6 +15,7 @@ import { reduceKernels } from './kernels/reduce.ts';
 import { shapeKernels } from './kernels/shape.ts';
 import { optimKernels } from './kernels/optim.ts';
 import { fallbackConfigs } from './kernels/fallback.ts';
+import { registerNativeGradients } from './gradients.ts';
 
 /** Kernels that run in libtorch (the rest fall back to the cpu implementation). */
 export const nativeKernelNames: string[] = [];
@@ -34,6 +35,7 @@ export function registerNative(addon: Addon, device: string): void {
     }
   }
   for (const config of fallbackConfigs()) tf.registerKernel(config);
+  registerNativeGradients();
 }
 
 export { NATIVE, NativeBackend, nativeMemory } from './backend.ts';

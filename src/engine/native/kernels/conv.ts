@@ -42,14 +42,9 @@ function fused(name: string, depthwise: boolean): KernelConfig {
     const c = convInfo(x!.shape, filter!.shape, attrs, depthwise);
     if (bias && tf.util.sizeFromShape(bias.shape) !== c.outChannels) return null;
     const inputs: TensorInfo[] = [x!, filter!];
-    let flatBias: TensorInfo | undefined;
-    if (bias) inputs.push(flatBias = be.share(bias, [c.outChannels]));
+    if (bias) inputs.push(bias);
     if (act === 5) inputs.push(preluActivationWeights!);
-    try {
-      return be.run1('FusedConv2D', inputs, [...geometry(c, depthwise), bias ? 1 : 0, act, (attrs.leakyreluAlpha as number | undefined) ?? 0.2]);
-    } finally {
-      if (flatBias) be.disposeData(flatBias.dataId);
-    }
+    return be.run1('FusedConv2D', inputs, [...geometry(c, depthwise), bias ? 1 : 0, act, (attrs.leakyreluAlpha as number | undefined) ?? 0.2]);
   });
 }
 

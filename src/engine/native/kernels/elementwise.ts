@@ -1,9 +1,9 @@
 /**
  * Elementwise kernels on the addon (native/src/elementwise.cc), plus the ones that only relabel
- * data (Identity, Reshape, a Cast to the same dtype), which share the input's handle.
+ * data: Identity and a Cast to the same dtype share the input's handle, Reshape views it.
  */
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
-import { nativeKernel } from './kernel.ts';
+import { list, nativeKernel } from './kernel.ts';
 
 const DTYPE_CODES: Record<string, number> = { float32: 0, int32: 1, bool: 2 };
 
@@ -18,6 +18,12 @@ const numeric = (t: TensorInfo) => t.dtype === 'float32' || t.dtype === 'int32' 
 export const elementwiseKernels: KernelConfig[] = [
   ...UNARY.map((name) => nativeKernel(name, ({ x }, be) => (numeric(x!) ? be.run1(name, [x!]) : null))),
   ...BINARY.map((name) => nativeKernel(name, ({ a, b }, be) => (numeric(a!) && numeric(b!) ? be.run1(name, [a!, b!]) : null))),
+  nativeKernel('MlcPipeReluGrad', ({ dy, x }, be) => be.run1('MlcPipeReluGrad', [dy!, x!])),
+  nativeKernel('MlcPipeRelu6Grad', ({ dy, x }, be) => be.run1('MlcPipeRelu6Grad', [dy!, x!])),
+  nativeKernel('AddN', (inputs, be) => {
+    const ts = Object.values(inputs) as TensorInfo[];
+    return ts.length === 1 ? be.share(ts[0]!) : be.run1('AddN', ts);
+  }),
   nativeKernel('Prelu', ({ x, alpha }, be) => be.run1('Prelu', [x!, alpha!])),
   nativeKernel('Select', ({ condition, t, e }, be) => (numeric(t!) ? be.run1('Select', [condition!, t!, e!]) : null)),
   nativeKernel('ClipByValue', ({ x }, be, attrs) => be.run1('ClipByValue', [x!], [attrs.clipValueMin as number, attrs.clipValueMax as number])),
@@ -38,6 +44,7 @@ export const elementwiseKernels: KernelConfig[] = [
     const shape = attrs.shape as number[];
     const size = x!.shape.reduce((p, d) => p * d, 1);
     const known = shape.reduce((p, d) => (d === -1 ? p : p * d), 1);
-    return be.share(x!, shape.map((d) => (d === -1 ? size / known : d)));
+    // A new handle viewing the same buffer: ops read shapes from the handles, not from tfjs.
+    return be.run1('Reshape', [x!], list(shape.map((d) => (d === -1 ? size / known : d))));
   }),
 ];
