@@ -7,6 +7,7 @@
 import { Type } from '@sinclair/typebox';
 import { CONFUSION_NORMALIZE } from '../src/report/draw/confusion.ts';
 import { defineStage } from '../src/stage/define.ts';
+import { engineParam, modelStageCpus, resolveThreads, threadsParam } from '../src/engine/names.ts';
 
 const params = Type.Object(
   {
@@ -19,10 +20,8 @@ const params = Type.Object(
       default: '',
     }),
     batch_size: Type.Integer({ minimum: 1, description: 'Images per inference batch. Defaults to 32.', default: 32 }),
-    engine: Type.Union([Type.Literal('auto'), Type.Literal('tensorflow'), Type.Literal('webgpu'), Type.Literal('wasm'), Type.Literal('cpu')], {
-      description: 'TensorFlow.js engine. Defaults to auto.',
-      default: 'auto',
-    }),
+    engine: engineParam(),
+    threads: threadsParam(),
     base_confidence: Type.Number({
       minimum: 0,
       maximum: 1,
@@ -58,7 +57,7 @@ export default defineStage({
     ...(p.compare_to ? [p.compare_to] : []),
   ],
   outputs: (p) => [p.out],
-  resources: { cpu: 2 },
+  resources: (p) => ({ cpu: modelStageCpus(p.threads) }),
   async run(ctx) {
     const p = ctx.params;
     const { basename, dirname, join } = await import('node:path');
@@ -74,7 +73,7 @@ export default defineStage({
     const { fromPackageRoot } = await import('../src/stage/package-root.ts');
     const { readdir, stat } = await import('node:fs/promises');
 
-    const engine = await initEngine({ engine: p.engine, log: (m) => ctx.log(m) });
+    const engine = await initEngine({ engine: p.engine, threads: resolveThreads(p.threads, ctx.cpus), log: (m) => ctx.log(m) });
     const modelDir = ctx.path(p.model);
     const { existsSync } = await import('node:fs');
     if (!existsSync(join(modelDir, 'model.json'))) {

@@ -6,6 +6,7 @@
  */
 import { defineStage } from '../src/stage/define.ts';
 import { trainOptionsSchema } from '../src/train/options.ts';
+import { modelStageCpus } from '../src/engine/names.ts';
 
 export default defineStage({
   name: 'train',
@@ -21,7 +22,7 @@ export default defineStage({
     ...(p.resume && p.resume !== 'auto' ? [p.resume] : []),
   ],
   outputs: (p) => [p.out],
-  resources: { cpu: 2 },
+  resources: (p) => ({ cpu: modelStageCpus(p.threads) }),
   async run(ctx) {
     const { train } = await import('../src/train/train.ts');
     return train(ctx.params, ctx);

@@ -14,9 +14,9 @@ import { startWasm } from './backends/wasm.ts';
 import { startNative } from './backends/native.ts';
 import { EngineUnavailable } from './backends/unavailable.ts';
 
-/** Engine names accepted in config and on the CLI. */
-export const ENGINE_NAMES = ['auto', 'native', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
-export type EngineName = (typeof ENGINE_NAMES)[number];
+import { ENGINE_NAMES, type EngineName } from './names.ts';
+
+export { ENGINE_NAMES, type EngineName };
 
 export interface EngineOptions {
   /** Which engine to use. Defaults to `auto`. */

@@ -36,6 +36,8 @@ interface StageJobBase {
   code: CodeIdentityRef;
   /** The run-cache key of this job (code identity, params, input hashes); see `StageContext.runKey`. */
   runKey?: string;
+  /** CPU slots the scheduler granted the job (its resources.cpu, at most --jobs); see `StageContext.cpus`. */
+  cpus?: number;
 }
 
 /** A `defineStage` module. */

@@ -38,6 +38,7 @@ export async function runModuleStage(job: ModuleStageJob, io: StageIO): Promise<
     params: job.params,
     cwd: job.cwd,
     runKey: job.runKey,
+    cpus: job.cpus,
     out: (declared) => {
       const o = outputPath(job, declared);
       if (io.output && !announced.has(o.declared)) {

@@ -37,6 +37,12 @@ export interface StageContext<P> {
    * runner.
    */
   readonly runKey?: string;
+  /**
+   * CPU slots the scheduler granted this run (the stage's resources.cpu, at most `--jobs`): the
+   * thread count to use, so that stages running side by side don't oversubscribe the cores.
+   * Undefined outside the runner.
+   */
+  readonly cpus?: number;
   /** Absolute temp path to write the declared output `declared` to (renamed into place on success). */
   out(declared: string): string;
   /** Absolute path of an input or any path relative to the working folder. */

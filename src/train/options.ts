@@ -5,6 +5,7 @@
  * pipeline loader reads it while planning.
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { engineParam, threadsParam } from '../engine/names.ts';
 
 const Num = (description: string, def: number, extra: object = {}) => Type.Number({ description, default: def, ...extra });
 const Int = (description: string, def: number, extra: object = {}) => Type.Integer({ description, default: def, ...extra });
@@ -66,7 +67,8 @@ export const trainOptionsSchema = Type.Object(
     shuffle: Int('Shuffle buffer size (0 = file order). Defaults to 1024.', 1024, { minimum: 0 }),
     augment: Type.Union([Type.Literal(false), Type.Record(Type.String(), Type.Unknown())], { description: 'Augmentation options passed to the loader (see AugmentOptions), or false. Defaults to false.', default: false }),
     seed: Int('Seed of initialisation, shuffling and augmentation. Defaults to 0.', 0),
-    engine: Type.Union([Type.Literal('auto'), Type.Literal('tensorflow'), Type.Literal('webgpu'), Type.Literal('wasm'), Type.Literal('cpu')], { description: 'TensorFlow.js engine. Defaults to auto.', default: 'auto' }),
+    engine: engineParam(),
+    threads: threadsParam(),
     monitor: Type.String({ description: 'Metric for best checkpoint, early stopping and plateau (val_loss, val_all_heads_acc, …). Defaults to val_loss.', default: 'val_loss' }),
     restore_best: Type.Boolean({
       description: 'When validation runs, the model folder holds the best epoch by `monitor` (config.json records it as best_epoch) instead of the last; false keeps the last epoch. Defaults to true.',

@@ -8,6 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TrainOptions } from './options.ts';
 import { initEngine, tf } from '../engine/index.ts';
+import { resolveThreads } from '../engine/names.ts';
 import { ConfigError, DataError, StageError } from '../errors.ts';
 import { createLoader, type Loader } from '../data/loader/create-loader.ts';
 import { readLabelFile } from '../data/labels.ts';
@@ -54,6 +55,8 @@ export interface TrainIO {
   progress(message: string): void;
   /** Aborted to stop training. */
   readonly signal: AbortSignal;
+  /** CPU slots granted to this run (the scheduler's resources.cpu); the engine's default thread count. */
+  readonly cpus?: number;
 }
 
 /** What training returns: the final (or best) epoch's logs as metrics. */
@@ -63,7 +66,7 @@ export interface TrainOutcome {
 
 /** Trains a model as `options` say and writes it to `io.out(options.out)`. */
 export async function train(p: TrainOptions, ctx: TrainIO): Promise<TrainOutcome> {
-  const engine = await initEngine({ engine: p.engine, log: (m) => ctx.log(m) });
+  const engine = await initEngine({ engine: p.engine, threads: resolveThreads(p.threads, ctx.cpus), log: (m) => ctx.log(m) });
   for (const r of engine.reasons) ctx.log(r);
   const { heads } = await readClassesFile(ctx.path(p.classes));
   const out = ctx.out(p.out);

@@ -1,0 +1,44 @@
+/**
+ * The engine names and the engine/threads params of the stages that run models, in a module that
+ * does not load TensorFlow.js (stage schemas are read when a pipeline is planned).
+ */
+import { availableParallelism } from 'node:os';
+import { Type } from '@sinclair/typebox';
+
+/** Engine names accepted in config and on the CLI; `auto` tries the others in this order. */
+export const ENGINE_NAMES = ['auto', 'native', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+export type EngineName = (typeof ENGINE_NAMES)[number];
+
+/** The `engine` param of train/evaluate/predict. */
+export function engineParam() {
+  return Type.Union(ENGINE_NAMES.map((n) => Type.Literal(n)), {
+    description: 'Engine: auto (native → tensorflow → webgpu → wasm → cpu, the first that starts), native (libtorch), tensorflow (tfjs-node), webgpu, wasm or cpu. Defaults to auto.',
+    default: 'auto',
+  });
+}
+
+/** The `threads` param of train/evaluate/predict. */
+export function threadsParam() {
+  return Type.Integer({
+    minimum: 0,
+    default: 0,
+    description: "Intra-op threads of the native engine; 0 = MLC_PIPE_THREADS if set, else the stage's CPU slots (resources.cpu, at most --jobs). Defaults to 0.",
+  });
+}
+
+/**
+ * The thread count a stage's engine gets: the `threads` param when > 0, else `MLC_PIPE_THREADS`,
+ * else the CPU slots the scheduler granted the stage, else every core.
+ */
+export function resolveThreads(requested: number | undefined, slots: number | undefined): number {
+  if (requested && requested > 0) return requested;
+  const env = Number(process.env.MLC_PIPE_THREADS);
+  if (Number.isInteger(env) && env > 0) return env;
+  if (slots && slots > 0) return slots;
+  return availableParallelism();
+}
+
+/** CPU slots a stage that runs a model asks the scheduler for: its `threads`, else every core. */
+export function modelStageCpus(threads: number): number {
+  return threads > 0 ? threads : availableParallelism();
+}
