@@ -15,6 +15,7 @@ import type { WasmBackendLike } from './wasm-kernels/backend-ops.ts';
 import { adamKernels } from './wasm-kernels/simd/index.ts';
 import { adamInPlace } from './native/kernels/optim.ts';
 import { FUSED_ADAM } from './kernel-names.ts';
+import { NATIVE } from './native/backend.ts';
 
 export { FUSED_ADAM };
 
@@ -31,6 +32,12 @@ export interface AdamStep {
   t: number;
   /** Decoupled weight decay applied to w before the step. Defaults to 0. */
   weightDecay?: number;
+  /**
+   * RAdam (src/train/optimizers/radam.ts): the rectification factor r scaling the step, or null
+   * for an un-rectified step w ← w − lr·m̂. Defaults to plain Adam. The fused kernel of the native
+   * backend takes it; on other backends a rectified step runs in tfjs ops.
+   */
+  rectification?: number | null;
 }
 
 /** The optimizer state of one variable; `vmax` present = AMSGrad. */
@@ -40,7 +47,7 @@ export interface AdamSlots {
   vmax?: tf.Variable;
 }
 
-interface Attrs { lr: number; beta1: number; beta2: number; epsilon: number; t: number; weightDecay: number; amsgrad: boolean }
+interface Attrs { lr: number; beta1: number; beta2: number; epsilon: number; t: number; weightDecay: number; amsgrad: boolean; rectification?: number | null }
 
 /** The per-step constants of the update: decay = 1 − lr·wd, step = lr/(1−β1ᵗ), rbc2 = 1/√(1−β2ᵗ). */
 function constants(a: Attrs): { decay: number; step: number; rbc2: number } {
@@ -130,7 +137,7 @@ function attrsOf(step: AdamStep, amsgrad: boolean): Attrs {
   if (!(step.t >= 1)) throw new Error(`fusedAdamUpdate: step t must be ≥ 1, got ${step.t}`);
   return {
     lr: step.learningRate, beta1: step.beta1 ?? 0.9, beta2: step.beta2 ?? 0.999, epsilon: step.epsilon ?? 1e-8,
-    t: step.t, weightDecay: step.weightDecay ?? 0, amsgrad,
+    t: step.t, weightDecay: step.weightDecay ?? 0, amsgrad, ...(step.rectification !== undefined ? { rectification: step.rectification } : {}),
   };
 }
 
@@ -145,7 +152,7 @@ export function fusedAdamUpdate(w: tf.Variable, g: tf.Tensor, slots: AdamSlots, 
   if (g.size !== w.size) throw new Error(`fusedAdamUpdate: gradient has ${g.size} values, variable ${w.name} has ${w.size}`);
   if (adamInPlace(w, g, slots, a)) return;
   const out = tf.tidy(() => {
-    if (fusedAdamAvailable()) {
+    if (fusedAdamAvailable() && (a.rectification === undefined || tf.getBackend() === NATIVE)) {
       const inputs: Record<string, tf.Tensor> = { w, g: g.dtype === 'float32' ? g : g.toFloat(), m: slots.m, v: slots.v };
       if (slots.vmax) inputs.vmax = slots.vmax;
       return tf.engine().runKernel(FUSED_ADAM, inputs, a as never) as unknown as tf.Tensor[];
@@ -168,7 +175,10 @@ function unfusedAdam(w: tf.Tensor, g: tf.Tensor, slots: AdamSlots, a: Attrs): tf
   const v = tf.add(tf.mul(slots.v, a.beta2), tf.mul(tf.square(g), 1 - a.beta2));
   const h = slots.vmax ? tf.maximum(slots.vmax, v) : v;
   const w0 = a.weightDecay > 0 ? tf.mul(w, 1 - a.lr * a.weightDecay) : w;
+  const mHat = tf.div(m, 1 - a.beta1 ** a.t);
   const denom = tf.add(tf.sqrt(tf.div(h, 1 - a.beta2 ** a.t)), a.epsilon);
-  const w1 = tf.sub(w0, tf.mul(tf.div(tf.div(m, 1 - a.beta1 ** a.t), denom), a.lr));
+  const w1 = a.rectification === null
+    ? tf.sub(w0, tf.mul(mHat, a.lr))
+    : tf.sub(w0, tf.mul(tf.div(mHat, denom), a.lr * (a.rectification ?? 1)));
   return [w1, m, v, ...(slots.vmax ? [h] : [])];
 }

@@ -2,3 +2,6 @@
 
 /** One Adam/AMSGrad step of one variable (src/engine/fused-adam.ts). */
 export const FUSED_ADAM = 'MlcPipeFusedAdam';
+
+/** One SGD (momentum, Nesterov) step of one variable (src/engine/fused-sgd.ts). */
+export const FUSED_SGD = 'MlcPipeFusedSgd';

@@ -10,6 +10,7 @@
  */
 import type { tf } from '../../engine/tf.ts';
 import { Adam, type AdamArgs } from './adam.ts';
+import { fusedAdamUpdate } from '../../engine/fused-adam.ts';
 
 /** The rectification threshold on ρt. */
 export const RADAM_THRESHOLD = 4;
@@ -27,15 +28,11 @@ export class RAdam extends Adam {
     if (rho <= RADAM_THRESHOLD) return { rho, r: null };
     return { rho, r: Math.sqrt(((rho - 4) * (rho - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rho)) };
   }
+  /** The moment updates and the (un)rectified step as one fused update (src/engine/fused-adam.ts). */
   protected override update(w: tf.Variable, g: tf.Tensor, t: number): void {
-    const { m, v } = this.moments(w, g);
-    const mHat = m.div(1 - this.beta1 ** t);
-    const { r } = this.rectification(t);
-    if (r === null) {
-      w.assign(w.sub(mHat.mul(this.learningRate)));
-      return;
-    }
-    const vHat = v.div(1 - this.beta2 ** t).sqrt().add(this.epsilon);
-    w.assign(w.sub(mHat.div(vHat).mul(this.learningRate * r)));
+    const slots = { m: this.slot(w, 'm'), v: this.slot(w, 'v') };
+    fusedAdamUpdate(w, g, slots, {
+      learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, t, rectification: this.rectification(t).r,
+    });
   }
 }

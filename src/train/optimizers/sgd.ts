@@ -4,6 +4,7 @@
  */
 import type { tf } from '../../engine/tf.ts';
 import { TrainOptimizer, type OptimizerArgs } from './base.ts';
+import { fusedSgdUpdate } from '../../engine/fused-sgd.ts';
 
 export interface SgdArgs extends OptimizerArgs {
   /** Momentum μ in [0, 1). Defaults to 0.9. */
@@ -21,16 +22,10 @@ export class Sgd extends TrainOptimizer {
     this.momentum = args.momentum ?? 0.9;
     this.nesterov = args.nesterov ?? false;
   }
+  /** One fused update per variable (src/engine/fused-sgd.ts: in place on the native engine). */
   protected update(v: tf.Variable, g: tf.Tensor): void {
-    if (this.momentum === 0) {
-      v.assign(v.sub(g.mul(this.learningRate)));
-      return;
-    }
-    const buf = this.slot(v, 'momentum');
-    const nb = buf.mul(this.momentum).add(g);
-    buf.assign(nb);
-    const step = this.nesterov ? g.add(nb.mul(this.momentum)) : nb;
-    v.assign(v.sub(step.mul(this.learningRate)));
+    const buf = this.momentum === 0 ? undefined : this.slot(v, 'momentum');
+    fusedSgdUpdate(v, g, buf, { learningRate: this.learningRate, momentum: this.momentum, nesterov: this.nesterov });
   }
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), momentum: this.momentum, nesterov: this.nesterov };

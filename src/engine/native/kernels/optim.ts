@@ -9,10 +9,12 @@ import { FUSED_ADAM } from '../../kernel-names.ts';
 import { NATIVE, type NativeBackend } from '../backend.ts';
 import { nativeKernel } from './kernel.ts';
 
-interface AdamAttrs { lr: number; beta1: number; beta2: number; epsilon: number; t: number; weightDecay: number; amsgrad: boolean }
+interface AdamAttrs { lr: number; beta1: number; beta2: number; epsilon: number; t: number; weightDecay: number; amsgrad: boolean; rectification?: number | null }
 
 function adamAttrs(a: AdamAttrs, inPlace: boolean): number[] {
-  return [a.lr, a.beta1, a.beta2, a.epsilon, a.t, a.weightDecay, a.amsgrad ? 1 : 0, inPlace ? 1 : 0];
+  // [.., rect, sgdStep]: RAdam's rectification r, or an un-rectified step (native/src/optim.cc).
+  const rect = a.rectification === undefined ? 1 : a.rectification ?? 1;
+  return [a.lr, a.beta1, a.beta2, a.epsilon, a.t, a.weightDecay, a.amsgrad ? 1 : 0, inPlace ? 1 : 0, rect, a.rectification === null ? 1 : 0];
 }
 
 export const optimKernels: KernelConfig[] = [
@@ -23,12 +25,13 @@ export const optimKernels: KernelConfig[] = [
   }),
 ];
 
-type EngineState = { state: { tensorInfo: WeakMap<object, { refCount: number }> } };
-
-/** True when `t`'s buffer belongs to `t` alone (one tensor object, one dataId reference). */
+/**
+ * True when `t`'s buffer belongs to `t` alone: tfjs counts every tensor object on a dataId in the
+ * backend's refCount (clones, variables made from a tensor), and the addon checks that no view
+ * shares the storage.
+ */
 function sole(be: NativeBackend, t: tf.Tensor): boolean {
-  const info = (tf.engine() as unknown as EngineState).state.tensorInfo.get(t.dataId);
-  return be.refCount(t.dataId) === 1 && (info?.refCount ?? 0) === 1;
+  return be.refCount(t.dataId) === 1;
 }
 
 /**
