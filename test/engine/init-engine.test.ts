@@ -1,24 +1,45 @@
 /**
- * initEngine: the auto chain falls back cleanly on a machine without tfjs-node and without a GPU
- * (this one) and explains why; named engines start or fail with their own reason; bad names fail
+ * initEngine: auto starts native (libtorch) when the addon is built; without it (hidden by the
+ * MLC_PIPE_NATIVE=off test switch) the chain falls back cleanly on a machine without tfjs-node and
+ * without a GPU (this one) and explains why; named engines start or fail with their own reason; bad names fail
  * with the list of valid ones.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { ENGINE_NAMES, initEngine, shutdownEngine, tf } from '../../src/engine/index.ts';
 import { hasVulkanLoader } from '../../src/engine/backends/webgpu.ts';
 import { ConfigError, MlcPipeError } from '../../src/errors.ts';
+import { loadAddon } from '../../src/engine/native/addon.ts';
 
 const hasTfjsNode = await import('@tensorflow/tfjs-node' as string).then(() => true, () => false);
+
+const hasNative = loadAddon().addon != null;
 
 afterAll(shutdownEngine);
 
 describe('initEngine', () => {
-  it.skipIf(hasTfjsNode || hasVulkanLoader())('auto: falls back to wasm and says why tensorflow and webgpu were not used', async () => {
+  it.runIf(hasNative)('auto: starts native first, on every core, and says which libtorch', async () => {
     const lines: string[] = [];
     const info = await initEngine({ engine: 'auto', log: (m) => lines.push(m) });
+    expect(info.backend).toBe('native');
+    expect(info.reasons).toEqual([]);
+    expect(lines[0]).toMatch(/^engine: native \(libtorch 1\.\d+\.\d+; device=cpu; threads=\d+; oneDNN=on\)$/);
+    expect(lines[0]).toContain(`threads=${(await import('node:os')).availableParallelism()}`);
+    expect(lines).toHaveLength(1);
+  });
+
+  it.skipIf(hasTfjsNode || hasVulkanLoader())('auto: falls back to wasm and says why native, tensorflow and webgpu were not used', async () => {
+    const lines: string[] = [];
+    process.env.MLC_PIPE_NATIVE = 'off';
+    let info;
+    try {
+      info = await initEngine({ engine: 'auto', log: (m) => lines.push(m) });
+    } finally {
+      delete process.env.MLC_PIPE_NATIVE;
+    }
     expect(info.backend).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');
     expect(info.reasons).toEqual([
+      'native: hidden by MLC_PIPE_NATIVE=off',
       'tensorflow: @tensorflow/tfjs-node-gpu is not installed; @tensorflow/tfjs-node is not installed',
       'webgpu: no Vulkan loader (libvulkan.so.1) on this machine, so no GPU adapter for Dawn',
     ]);

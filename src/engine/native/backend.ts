@@ -33,6 +33,8 @@ export class NativeBackend extends tf.KernelBackend {
   readonly ops: OpIndex;
   /** Scratch the addon writes output dtypes and shapes into: [dtype, rank, dims…] per output. */
   private readonly shapes = new Int32Array(1024);
+  /** When set, wall time and calls of each addon op are added up here ({@link profileNative}). */
+  profile: Map<string, { ms: number; calls: number }> | null = null;
 
   constructor(readonly addon: Addon, readonly device: string) {
     super();
@@ -85,8 +87,15 @@ export class NativeBackend extends tf.KernelBackend {
     const index = this.ops.get(name);
     if (index === undefined) throw new Error(`native: the addon has no op ${name} (rebuild it with \`npm run build:native\`)`);
     let result: ReturnType<Addon['run']>;
+    const t0 = this.profile ? performance.now() : 0;
     try {
       result = this.addon.run(index, inputs.map((t) => this.handle(t)), attrs, this.shapes);
+      if (this.profile) {
+        const p = this.profile.get(name) ?? { ms: 0, calls: 0 };
+        p.ms += performance.now() - t0;
+        p.calls++;
+        this.profile.set(name, p);
+      }
     } catch (err) {
       const shapes = inputs.map((t) => `${t.dtype}[${t.shape.join(',')}]`).join(', ');
       throw new Error(`native ${name}(${shapes}) [${attrs.join(',')}]: ${(err as Error).message.split('\n')[0]}`, { cause: err });

@@ -42,3 +42,4 @@ export { NATIVE, NativeBackend, nativeMemory } from './backend.ts';
 export { fallbackCounts, resetFallbackCounts } from './kernels/fallback.ts';
 export { adamInPlace } from './kernels/optim.ts';
 export { loadAddon } from './addon.ts';
+export { profileNative, formatNativeProfile, type NativeProfile } from './profile.ts';
