@@ -69,7 +69,7 @@ export default defineStage({
     const { tuneThresholds } = await import('../src/report/metrics/multilabel.ts');
     const { labelColumn } = await import('../src/report/metrics/categorical.ts');
     const { keyMetrics } = await import('../src/report/metrics/evaluate.ts');
-    const { codeVersion, filesHash } = await import('../src/report/provenance.ts');
+    const { codeVersion, filesHash, modelFilesHash } = await import('../src/report/provenance.ts');
     const { fromPackageRoot } = await import('../src/stage/package-root.ts');
     const { readdir, stat } = await import('node:fs/promises');
 
@@ -134,6 +134,8 @@ export default defineStage({
         title: basename(modelDir),
         meta: {
           model: p.model,
+          // convert checks this to know the export has an evaluation behind it
+          'model sha256': await modelFilesHash(modelDir),
           data: useRecords ? p.tfrecords.join(', ') : p.labels,
           'data sha256': (await filesHash(hashed)).slice(0, 16),
           engine: `${engine.backend} (evaluate)${typeof config.engine === 'string' ? `, ${config.engine} (train)` : ''}`,

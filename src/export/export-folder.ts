@@ -3,7 +3,8 @@
  *
  *   <out>/model.onnx      (format onnx) the ONNX graph, see ./to-onnx.ts
  *   <out>/model.json      the tfjs layers model as trained (always; copied byte for byte
- *   <out>/weights.bin       with every weight file the manifest names)
+ *   <out>/weights.bin       with every weight file the manifest names, or with `quantize` its
+ *                           kernels quantized in tfjs' own manifest format, see ./quantize.ts)
  *   <out>/classes.json    heads, as in the model folder
  *   <out>/config.json     the model folder's config (so the folder is itself a loadable model folder)
  *   <out>/metadata.json   what a consumer needs to preprocess and read outputs (ExportMetadata)
@@ -14,6 +15,7 @@ import { DataError } from '../errors.ts';
 import { headKind, type HeadSpec } from '../data/heads.ts';
 import type { InputConfig } from '../model/io.ts';
 import { toOnnx } from './to-onnx.ts';
+import { quantizeWeights, type ManifestWeight, type QuantizeDtype } from './quantize.ts';
 
 export type ExportFormat = 'onnx' | 'tfjs';
 
@@ -26,6 +28,8 @@ export interface ExportOptions {
   opset?: number;
   /** Fold BatchNormalization into the preceding conv in ONNX. Defaults to true. */
   foldBatchNorm?: boolean;
+  /** Quantize the tfjs copy's kernels (the ONNX model stays float32). Defaults to 'none'. */
+  quantize?: QuantizeDtype | 'none';
 }
 
 /** metadata.json. */
@@ -58,6 +62,30 @@ export interface ExportMetadata {
   /** tfjs model outputs are always logits, one per head in this order. */
   tfjsOutputs: 'logits';
   onnx?: { opset: number; foldedBatchNorm: string[]; ops: Record<string, number> };
+  /** The tfjs copy: weight quantization and the bytes of its weight files (float32 source vs written). */
+  tfjs: { quantization: QuantizeDtype | 'none'; quantizedWeights: number; weightBytes: { float32: number; written: number } };
+  /** Parameters of the model (all weights, BN statistics included). */
+  params: number;
+  /** Filled in by the convert stage: what the model card reports. */
+  card?: ModelCardFacts;
+}
+
+/** The facts of a model card beyond the export itself (see ./model-card.ts). */
+export interface ModelCardFacts {
+  /** The model folder exported, as the pipeline names it. */
+  source: string;
+  /** The train run: epochs done, the epoch kept (restore_best), model name, seed, engine. */
+  run: Record<string, unknown>;
+  /** Training data: label file or shards, image count, content hash. */
+  training?: { data: string; images: number | null; sha256: string | null; initFrom?: string };
+  /** The evaluation behind the export: its report folder, data, data hash, metrics per head. */
+  evaluation?: { report: string; data: string; dataSha256: string; samples: number | null; allHeads: number | null; heads: Record<string, number | null> };
+  /** Pruning in this model's history (network slimming), when any. */
+  pruning?: { from: string; ratio: number | null; params: { before: number; after: number }; flops: { before: number; after: number } };
+  /** What the quantized tfjs copy scores vs the float32 model on the check split, when quantized. */
+  quantization?: { split: string; float32: { allHeads: number | null; heads: Record<string, number | null> }; quantized: { allHeads: number | null; heads: Record<string, number | null> } };
+  /** ONNX parity: input kind, images, max abs diff, decisions that differ. */
+  onnxParity?: { input: 'real' | 'random'; split?: string; images: number; maxAbsDiff: number; argmaxMismatches: number };
 }
 
 /** Preprocessing steps matching src/data/image (decode → resize → [0,1] → standardize → channel order). */
@@ -73,16 +101,28 @@ export function preprocessingSteps(input: InputConfig): string[] {
   return steps;
 }
 
-async function copyTfjs(modelDir: string, out: string): Promise<void> {
+/** Copies (or quantizes) the tfjs model; returns the quantized entry count and the weight bytes before/after. */
+async function copyTfjs(modelDir: string, out: string, quantize: QuantizeDtype | 'none'): Promise<{ quantized: number; float32: number; written: number }> {
   const file = join(modelDir, 'model.json');
-  let json: { weightsManifest?: Array<{ paths: string[] }> };
+  let json: { weightsManifest?: Array<{ paths: string[]; weights: ManifestWeight[] }>; [k: string]: unknown };
   try {
     json = JSON.parse(await readFile(file, 'utf8'));
   } catch (err) {
     throw new DataError(`cannot read model: ${(err as Error).message}`, { file }, { cause: err });
   }
-  await copyFile(file, join(out, 'model.json'));
-  for (const group of json.weightsManifest ?? []) for (const p of group.paths) await copyFile(join(modelDir, p), join(out, p));
+  const groups = json.weightsManifest ?? [];
+  const buffers: Buffer[] = [];
+  for (const group of groups) for (const p of group.paths) buffers.push(await readFile(join(modelDir, p)));
+  const float32 = buffers.reduce((n, b) => n + b.length, 0);
+  if (quantize === 'none') {
+    await copyFile(file, join(out, 'model.json'));
+    for (const group of groups) for (const p of group.paths) await copyFile(join(modelDir, p), join(out, p));
+    return { quantized: 0, float32, written: float32 };
+  }
+  const q = quantizeWeights(groups.flatMap((g) => g.weights), new Uint8Array(Buffer.concat(buffers)), quantize);
+  await writeFile(join(out, 'weights.bin'), q.data);
+  await writeFile(join(out, 'model.json'), JSON.stringify({ ...json, weightsManifest: [{ paths: ['weights.bin'], weights: q.weights }] }));
+  return { quantized: q.quantized, float32, written: q.data.length };
 }
 
 /**
@@ -97,7 +137,7 @@ export async function exportModelFolder(modelDir: string, out: string, options: 
   const { model, heads, config } = await loadTrainedModel(modelDir);
   try {
     await mkdir(out, { recursive: true });
-    await copyTfjs(modelDir, out);
+    const tfjs = await copyTfjs(modelDir, out, options.quantize ?? 'none');
     await writeFile(join(out, 'classes.json'), JSON.stringify({ heads }, null, 2) + '\n');
     await copyFile(join(modelDir, 'config.json'), join(out, 'config.json'));
     const input = config.input;
@@ -119,6 +159,8 @@ export async function exportModelFolder(modelDir: string, out: string, options: 
       },
       outputs: outputsMeta(heads, format === 'onnx' && probabilities),
       tfjsOutputs: 'logits',
+      tfjs: { quantization: options.quantize ?? 'none', quantizedWeights: tfjs.quantized, weightBytes: { float32: tfjs.float32, written: tfjs.written } },
+      params: model.countParams(),
     };
     if (format === 'onnx') {
       const exp = toOnnx(model, {

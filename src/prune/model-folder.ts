@@ -1,26 +1,68 @@
 /**
  * Prunes a model folder (train format) into a new one: model.json + weights.bin (smaller),
  * classes.json, config.json (the original's, with `prunedFrom` and the prune options added) and
- * prune.json (PruneReport). tf must have a backend (initEngine) before calling.
+ * prune.json (PruneReport, plus `measured` before → after: inference latency and, given a split,
+ * accuracy). tf must have a backend (initEngine) before calling.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pruneModel, type PruneReport } from './index.ts';
 import type { PruneOptions } from './index.ts';
+import type { HeadAccuracies, SplitOptions } from '../report/split-accuracy.ts';
+
+/** What `pruneModelFolder` measures on the original and the pruned model. */
+export interface MeasureOptions {
+  /** A labelled split (e.g. the validation label file) to score both models on. Defaults to none (latency only). */
+  split?: SplitOptions;
+  /** Timed batch-of-1 forward passes per model. Defaults to 10. */
+  latencyRuns?: number;
+}
+
+/** `prune.json`'s `measured`. */
+export interface PruneMeasurements {
+  /** Median ms of a batch-of-1 forward pass (compiled inference graph, this process's backend). */
+  latencyMs: { before: number; after: number; runs: number; backend: string };
+  /** Present when a split was given. */
+  accuracy?: { split: string; before: HeadAccuracies; after: HeadAccuracies };
+}
+
+export type PruneFolderReport = PruneReport & { measured: PruneMeasurements };
 
 /**
  * `source` is how config.json's `prunedFrom` names the original (e.g. the pipeline-relative path).
  * Defaults to `modelDir`.
  */
-export async function pruneModelFolder(modelDir: string, out: string, options: PruneOptions = {}, source = modelDir): Promise<PruneReport> {
+export async function pruneModelFolder(modelDir: string, out: string, options: PruneOptions = {}, source = modelDir, measure: MeasureOptions = {}): Promise<PruneFolderReport> {
   const { loadTrainedModel, saveTrainedModel } = await import('../model/io.ts');
+  const { measureLatency } = await import('../report/latency.ts');
+  const { accuracyOnSplit } = await import('../report/split-accuracy.ts');
+  const { tf } = await import('../engine/tf.ts');
   const { model, heads, config } = await loadTrainedModel(modelDir);
   try {
     const { model: pruned, report } = pruneModel(model, options);
     try {
-      await saveTrainedModel(out, { model: pruned, heads, config: { ...config, prunedFrom: source, prune: options } });
-      await writeFile(join(out, 'prune.json'), JSON.stringify(report, null, 2) + '\n');
-      return report;
+      const runs = measure.latencyRuns ?? 10;
+      const latency = async (m: typeof model) => (await measureLatency(m, { runs })).medianMs;
+      const measured: PruneMeasurements = { latencyMs: { before: await latency(model), after: await latency(pruned), runs, backend: tf.getBackend() } };
+      if (measure.split) {
+        const score = async (m: typeof model) => {
+          const { inference: _, ...acc } = await accuracyOnSplit(m, heads, config.input, measure.split!);
+          return acc;
+        };
+        const split = measure.split.tfrecords?.length ? measure.split.tfrecords.join(', ') : measure.split.labels ?? '';
+        measured.accuracy = { split, before: await score(model), after: await score(pruned) };
+      }
+      const full: PruneFolderReport = { ...report, measured };
+      await saveTrainedModel(out, { model: pruned, heads, config: {
+          ...config,
+          prunedFrom: source,
+          prune: options,
+          // what the model card reports; a fine-tune (train with init_from) carries it forward
+          pruning: { from: source, ratio: report.ratio, params: report.params, flops: report.flops },
+        },
+      });
+      await writeFile(join(out, 'prune.json'), JSON.stringify(full, null, 2) + '\n');
+      return full;
     } finally {
       pruned.dispose();
     }

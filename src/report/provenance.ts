@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
 /**
@@ -22,6 +22,36 @@ export async function filesHash(files: string[]): Promise<string> {
     }
   }
   return h.digest('hex');
+}
+
+/** `paths` with every folder replaced by the files under it (recursively, sorted); files stay as given. */
+export async function expandFiles(paths: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of paths) {
+    const st = await stat(p).catch(() => null);
+    if (!st?.isDirectory()) {
+      out.push(p);
+      continue;
+    }
+    const entries = await readdir(p, { recursive: true, withFileTypes: true });
+    out.push(...entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)).sort());
+  }
+  return out;
+}
+
+/**
+ * sha256 (16 hex digits) of a model folder's weights as a model: model.json and every weight file
+ * it names, by name relative to the folder, so a copy of the folder elsewhere hashes the same and
+ * any change to the topology or a weight changes it.
+ */
+export async function modelFilesHash(dir: string): Promise<string> {
+  const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as { weightsManifest?: Array<{ paths: string[] }> };
+  const h = createHash('sha256');
+  for (const name of ['model.json', ...(json.weightsManifest ?? []).flatMap((g) => g.paths)]) {
+    h.update(`${name}\0`);
+    h.update(await readFile(join(dir, name)));
+  }
+  return h.digest('hex').slice(0, 16);
 }
 
 /** The commit `HEAD` points at in the git checkout `dir` (a worktree's `.git` file followed), or undefined. */

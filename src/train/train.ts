@@ -182,7 +182,24 @@ export async function train(p: TrainOptions, ctx: TrainIO): Promise<TrainOutcome
       logs = checkpoint.bestLogs;
       ctx.log(`restored the best epoch by ${p.monitor}: ${bestEpoch} of ${result.epochs} (${p.monitor} ${fmt(logs[p.monitor])} vs last ${fmt(result.logs[p.monitor])})`);
     } else if (val && checkpoint.bestEpoch > 0) bestEpoch = checkpoint.bestEpoch;
-    const config: TrainedModelConfig = { input, ...p, epochs_done: result.epochs, best_epoch: p.restore_best ? bestEpoch : null, engine: engine.backend };
+    const { expandFiles, filesHash } = await import('../report/provenance.ts');
+    const trainFiles = p.train_tfrecords.length ? p.train_tfrecords : [p.train_labels];
+    const train_data = { data: trainFiles.join(', '), images: train.count, sha256: (await filesHash(await expandFiles(trainFiles.map((f) => ctx.path(f))))).slice(0, 16) };
+    // A fine-tune of a pruned model keeps the pruning facts (for the model card).
+    let pruning: unknown;
+    if (p.init_from) {
+      const { readFile } = await import('node:fs/promises');
+      pruning = await readFile(join(ctx.path(p.init_from), 'config.json'), 'utf8').then((t) => (JSON.parse(t) as { pruning?: unknown }).pruning, () => undefined);
+    }
+    const config: TrainedModelConfig = {
+      input,
+      ...p,
+      epochs_done: result.epochs,
+      best_epoch: p.restore_best ? bestEpoch : null,
+      engine: engine.backend,
+      train_data,
+      ...(pruning ? { pruning } : {}),
+    };
     await saveTrainedModel(out, { model, heads, config });
     ctx.log(`saved ${p.out} (${result.epochs} epochs${bestEpoch !== null && p.restore_best ? `, weights of epoch ${bestEpoch}` : ''})`);
     const metrics: Record<string, number | null> = {};

@@ -103,10 +103,20 @@ describe('prune and convert stages', () => {
     expect(report.params.after).toBeLessThan(strict.params.after);
   });
 
-  it('converts the pruned folder to ONNX + tfjs + metadata.json and verifies it with onnxruntime', async () => {
-    const { metrics } = await runStage(convertStage as unknown as StageDefinition, { model: 'models/run-pruned' });
+  it('refuses to export a model folder nothing evaluated', async () => {
+    await expect(runStage(convertStage as unknown as StageDefinition, { model: 'models/run-pruned' })).rejects.toThrow(
+      'models/run-pruned has no evaluation behind it: convert exports only a model an evaluate stage has scored',
+    );
+  });
+
+  it('with allow_unevaluated: converts the pruned folder to ONNX + tfjs + metadata.json + MODEL_CARD.md, loudly, and verifies it with onnxruntime', async () => {
+    const { metrics, logs } = await runStage(convertStage as unknown as StageDefinition, { model: 'models/run-pruned', allow_unevaluated: true });
+    expect(logs).toContain('WARNING: exporting models/run-pruned with no evaluation behind it (allow_unevaluated: true); its accuracy is unknown');
     const out = join(dir, 'exports/run-pruned');
-    expect((await readdir(out)).sort()).toEqual(['classes.json', 'config.json', 'metadata.json', 'model.json', 'model.onnx', 'weights.bin']);
+    expect((await readdir(out)).sort()).toEqual(['MODEL_CARD.md', 'classes.json', 'config.json', 'metadata.json', 'model.json', 'model.onnx', 'weights.bin']);
+    const card = await readFile(join(out, 'MODEL_CARD.md'), 'utf8');
+    expect(card).toContain('**Warning: no evaluation stands behind this export**');
+    expect(card).toContain('- pruned (network slimming, ratio 0.5) from `models/run`');
     const meta = JSON.parse(await readFile(join(out, 'metadata.json'), 'utf8'));
     expect(meta.input).toMatchObject({ name: 'image', layout: 'NHWC', shape: ['batch', 16, 24, 3], channelOrder: 'bgr', whiten: true });
     expect(meta.outputs).toEqual([
@@ -118,8 +128,8 @@ describe('prune and convert stages', () => {
   });
 
   it('exports tfjs only when asked', async () => {
-    await runStage(convertStage as unknown as StageDefinition, { model: 'models/run', format: 'tfjs', out: 'exports/tfjs-only' });
-    expect((await readdir(join(dir, 'exports/tfjs-only'))).sort()).toEqual(['classes.json', 'config.json', 'metadata.json', 'model.json', 'weights.bin']);
+    await runStage(convertStage as unknown as StageDefinition, { model: 'models/run', format: 'tfjs', out: 'exports/tfjs-only', allow_unevaluated: true });
+    expect((await readdir(join(dir, 'exports/tfjs-only'))).sort()).toEqual(['MODEL_CARD.md', 'classes.json', 'config.json', 'metadata.json', 'model.json', 'weights.bin']);
     // The export folder is itself a model folder.
     const { model, heads } = await loadTrainedModel(join(dir, 'exports/tfjs-only'));
     expect(heads).toEqual(HEADS);

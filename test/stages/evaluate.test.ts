@@ -90,7 +90,12 @@ describe('evaluate stage end to end (tiny hand-weighted model, cpu engine)', () 
 
     // header: params of both stages, data hash over the label file and its images, engine, code, timestamps
     const header = JSON.parse(await readFile(join(out, 'run.json'), 'utf8'));
-    expect(Object.keys(header.meta)).toEqual(['model', 'data', 'data sha256', 'engine', 'code', 'trained', 'evaluated']);
+    expect(Object.keys(header.meta)).toEqual(['model', 'model sha256', 'data', 'data sha256', 'engine', 'code', 'trained', 'evaluated']);
+    // the evaluated model's weights hash (what convert checks): model.json and weights.bin by name
+    const { createHash } = await import('node:crypto');
+    const h = createHash('sha256');
+    for (const f of ['model.json', 'weights.bin']) h.update(`${f}\0`).update(await readFile(join(dir, 'models/tiny', f)));
+    expect(header.meta['model sha256']).toBe(h.digest('hex').slice(0, 16));
     expect(header.meta['data sha256']).toMatch(/^[0-9a-f]{16}$/);
     expect(header.meta.code).toMatch(/^mlc-pipe \d+\.\d+\.\d+/);
     expect(header.params.evaluate).toMatchObject({ model: 'models/tiny', confusion_normalize: 'true', calibration_bins: 15 });
