@@ -78,13 +78,15 @@ export async function evaluateBatches(model: tf.LayersModel, obj: Objective, bat
   // One forward per batch through the compiled graph (batch norms folded into the convs, fused
   // conv+ReLU kernels): the weights are fixed for the whole pass.
   const compiled = compileInference(model);
+  // Validation reads a stateful loss's statistics (GHM's EMA) but must not move them.
+  const valLoss = obj.loss.frozen?.() ?? obj.loss;
   try {
     for await (const batch of batches) {
       const x = tf.tensor4d(batch.images, [batch.size, ...shape]);
       try {
         const [loss, ...probs] = tf.tidy(() => {
           const logits = compiled.predict(x) as tf.Tensor2D[];
-          const total = multiHeadLoss(obj.loss, logits, labelTensors(batch, obj.heads.length), obj.infos, obj.lossOptions).total;
+          const total = multiHeadLoss(valLoss, logits, labelTensors(batch, obj.heads.length), obj.infos, obj.lossOptions).total;
           return [total, ...probsFromLogits(obj.heads, logits)];
         });
         try {

@@ -175,8 +175,25 @@ describe('GHM-C', () => {
     const expected = w.reduce((s, wi, i) => s + wi * bceI(i), 0) / 5;
     expect(tfLoss(new GhmLoss({ bins: 10, momentum: 0 }), Z, L, SG)).toBeCloseTo(expected, 5);
   });
-  it('EMA of bin counts across calls (momentum 0.75), non-empty bins only', () => {
+  it('EMA of bin counts across calls (momentum 0.75), non-empty bins only, bias-corrected by 1 − α^k', () => {
     const ghm = new GhmLoss({ bins: 2, momentum: 0.75 });
+    const mask = Float32Array.from([1, 1, 1]);
+    // call 1: counts [2, 1]; acc = 0.25·[2, 1]; k = [1, 1] → unbiased [2, 1] (the counts); w = 3/[2, 1]/2
+    let w = ghm.weights(Float32Array.from([0.1, 0.2, 0.9]), mask);
+    expect([...w].map((v) => +v.toFixed(5))).toEqual([0.75, 0.75, 1.5]);
+    // call 2: counts [3, 0]; acc0 = .75·.5 + .25·3 = 1.125, k0 = 2 → 1.125 / (1 − .75²) = 2.5714…; w = 3/2.5714/1
+    w = ghm.weights(Float32Array.from([0.1, 0.3, 0.4]), mask);
+    [...w].forEach((v) => expect(v).toBeCloseTo(3 / (1.125 / (1 - 0.75 ** 2)), 5));
+    expect(ghm.getState()).toEqual({ 0: { acc: [1.125, 0.25], updates: [2, 1] } });
+    // a frozen view (validation) reads the EMA and leaves it as it was
+    const view = ghm.frozen();
+    const wv = view.weights(Float32Array.from([0.1, 0.9, 0.9]), mask);
+    expect(wv[0]).toBeCloseTo(3 / (1.125 / (1 - 0.75 ** 2)) / 2, 5);
+    expect(wv[1]).toBeCloseTo(3 / (0.25 / 0.25) / 2, 5);
+    expect(ghm.getState()).toEqual({ 0: { acc: [1.125, 0.25], updates: [2, 1] } });
+  });
+  it('biasCorrection: false is the paper/mmdetection EMA started at 0', () => {
+    const ghm = new GhmLoss({ bins: 2, momentum: 0.75, biasCorrection: false });
     const mask = Float32Array.from([1, 1, 1]);
     // call 1: g = [0.1, 0.2, 0.9] → counts [2, 1]; acc = 0.25·[2, 1] = [0.5, 0.25]; w = 3/acc/2
     let w = ghm.weights(Float32Array.from([0.1, 0.2, 0.9]), mask);
@@ -184,7 +201,7 @@ describe('GHM-C', () => {
     // call 2: g all in bin 0 → counts [3, 0]; acc0 = .75·.5 + .25·3 = 1.125, acc1 unchanged; w = 3/1.125/1
     w = ghm.weights(Float32Array.from([0.1, 0.3, 0.4]), mask);
     [...w].forEach((v) => expect(v).toBeCloseTo(3 / 1.125, 5));
-    expect(ghm.getState()).toEqual({ 0: [1.125, 0.25] });
+    expect(ghm.getState()).toEqual({ 0: { acc: [1.125, 0.25], updates: [2, 1] } });
   });
   it('gradient = Σ w_i ∂CE_i/∂z / tot with the weights held constant (finite differences)', () => {
     const ghm = new GhmLoss({ bins: 10, momentum: 0 });

@@ -28,6 +28,8 @@ export interface HeadLoss {
    * [N]) scale each sample's term, e.g. mixup's λ; the divisor stays the number of valid samples.
    */
   call(logits: tf.Tensor2D, labels: tf.Tensor1D, head: HeadInfo, sampleWeights?: tf.Tensor1D): tf.Scalar;
+  /** A view for validation that reads but never updates the running state (GHM). Defaults to the loss itself. */
+  frozen?(): HeadLoss;
   /** Running state to checkpoint (e.g. GHM's EMA), keyed by head index. */
   getState?(): unknown;
   setState?(state: unknown): void;
