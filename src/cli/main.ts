@@ -17,6 +17,7 @@ import { registerPredict } from './commands/predict.ts';
 import { registerRemote } from './commands/remote.ts';
 import { registerRun } from './commands/run.ts';
 import { registerStages } from './commands/stages.ts';
+import { registerWorker } from './commands/worker.ts';
 import { processIO, type CliIO } from './io.ts';
 
 function version(): string {
@@ -47,6 +48,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   registerGc(program, io);
   registerCache(program, io, setExit);
   registerRemote(program, io);
+  registerWorker(program, io);
   return program;
 }
 

@@ -3,6 +3,7 @@
  * else the environment (MLC_REDIS_URL, MLC_QUEUE, MLC_STORE), else the pipeline's keys, else the
  * defaults here.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../errors.ts';
 import type { PipelineExecution } from '../pipeline/types.ts';
@@ -55,4 +56,17 @@ export function resolveExecution(declared: PipelineExecution, flags: ExecutionFl
     }
   }
   return out;
+}
+
+/**
+ * The project root above `dir`: the nearest folder with a package.json or .git (else `dir`). Each
+ * worker's `--project` is its checkout of this folder; job paths are relative to it.
+ */
+export function projectRoot(dir: string): string {
+  for (let d = path.resolve(dir); ; ) {
+    if (existsSync(path.join(d, 'package.json')) || existsSync(path.join(d, '.git'))) return d;
+    const up = path.dirname(d);
+    if (up === d) return path.resolve(dir);
+    d = up;
+  }
 }

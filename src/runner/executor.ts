@@ -26,6 +26,8 @@ export interface Executor {
   run(job: StageJob, io: StageIO, limits?: StageLimits): Promise<HostedResult>;
   /** The executor itself retries failed jobs (`limits.retries`) and enforces `limits.timeout`. Defaults to false. */
   readonly retriesNatively?: boolean;
+  /** Releases connections; the runner calls it after the run of an executor it made. */
+  close?(): Promise<void>;
 }
 
 /**

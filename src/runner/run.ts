@@ -11,6 +11,8 @@ import { MlcPipeError, StageError } from '../errors.ts';
 import type { StageRegistry } from '../stage/define.ts';
 import { workingDir } from '../pipeline/wdir.ts';
 import { jobFor, LocalProcessExecutor, type Executor } from './executor.ts';
+import { projectRoot, resolveExecution, type Execution, type ExecutionFlags } from './execution.ts';
+import { RunCache } from './run-cache.ts';
 import { limitsOf, runWithRetries, runWithTimeout } from './stage-limits.ts';
 import { writeLock, type LockEntry } from './lock.ts';
 import { failedDir, keepFailedOutputs, prepareOutputs, shownPath, swapIntoPlace, writtenOutputs } from './outputs.ts';
@@ -41,8 +43,10 @@ export interface RunOptions {
   reporter?: RunReporter;
   /** What `uses: <name>` resolves to. Defaults to the built-in stages. */
   stages?: StageRegistry;
-  /** How stages run. Defaults to a LocalProcessExecutor. */
+  /** How stages run. Defaults to what `execution` selects: a LocalProcessExecutor, or a BullmqExecutor. */
   executor?: Executor;
+  /** `--executor`, `--redis`, `--queue`, `--store` (over MLC_* variables, over the pipeline's keys). Defaults to {}. */
+  execution?: ExecutionFlags;
   /** Abort to stop (Ctrl-C). */
   signal?: AbortSignal;
 }
@@ -63,8 +67,11 @@ export interface RunSummary {
 }
 
 /** Plans the pipeline (what `status` and `--dry-run` print). */
-export async function planPipeline(file: string, options: RunOptions = {}): Promise<{ ws: Workspace; plan: PlannedStage[] }> {
+export async function planPipeline(file: string, options: RunOptions = {}): Promise<{ ws: Workspace; plan: PlannedStage[]; execution: Execution }> {
   const ws = await openWorkspace(file, { overrides: options.overrides, stages: options.stages });
+  const execution = resolveExecution(ws.pipeline.execution, options.execution);
+  // Queued stages are stored where every worker reads: the shared store is then the run-cache.
+  if (execution.executor === 'bullmq') ws.runCache = new RunCache(ws.pipeline.dir, execution.store);
   const targets = checkTargets(ws, options.targets ?? []);
   const flags = { targets, downstream: options.downstream, force: options.force };
   const { selected } = selectStages(ws.graph, flags);
@@ -72,7 +79,7 @@ export async function planPipeline(file: string, options: RunOptions = {}): Prom
   const plan = planRun(ws.graph, ws.lock, states, flags).stages;
   ws.hashes.save();
   ws.code.save();
-  return { ws, plan };
+  return { ws, plan, execution };
 }
 
 function logDir(ws: Workspace): string {
@@ -93,16 +100,40 @@ function openLog(ws: Workspace, id: string): { write(line: string): void; close(
 export async function runPipeline(file: string, options: RunOptions = {}): Promise<RunSummary> {
   const release = options.dryRun ? () => {} : acquireRunLock(path.join(workingDir(file), '.mlc'), file);
   try {
-    const { ws, plan } = await planPipeline(file, options);
+    const { ws, plan, execution } = await planPipeline(file, options);
     const summary: RunSummary = { plan, results: new Map(), failed: [], errors: new Map(), interrupted: false, lockFile: ws.lockFile, logDir: logDir(ws), warnings: ws.code.warnings };
     if (options.dryRun) return summary;
-    return await execute(ws, plan, summary, options);
+    const executor: Executor = options.executor ?? (execution.executor === 'bullmq' ? await queueExecutor(ws, execution) : new LocalProcessExecutor());
+    try {
+      return await execute(ws, plan, summary, { ...options, executor }, execution.executor === 'bullmq');
+    } finally {
+      if (!options.executor) await executor.close?.();
+    }
   } finally {
     release();
   }
 }
 
-async function execute(ws: Workspace, plan: PlannedStage[], summary: RunSummary, options: RunOptions): Promise<RunSummary> {
+/** The bullmq executor of a run: the shared store, the working folder's hashes and the project root. */
+async function queueExecutor(ws: Workspace, execution: Execution): Promise<Executor> {
+  const { BullmqExecutor } = await import('./queue/executor.ts');
+  const codeFiles = new Map<string, string[]>();
+  for (const n of ws.graph.stages.values()) if (n.kind === 'cmd') codeFiles.set(n.id, n.code);
+  return new BullmqExecutor({
+    redis: execution.redis!,
+    queue: execution.queue,
+    store: ws.runCache,
+    hashes: ws.hashes,
+    workingDir: ws.pipeline.dir,
+    projectRoot: projectRoot(ws.pipeline.fileDir),
+    codeFiles,
+  });
+}
+
+/** Default cap on stages in flight with a queue executor (the workers' own limits apply too). */
+const QUEUE_JOBS = 256;
+
+async function execute(ws: Workspace, plan: PlannedStage[], summary: RunSummary, options: RunOptions, queued: boolean): Promise<RunSummary> {
   const reporter = options.reporter ?? silentReporter;
   const executor: Executor = options.executor ?? new LocalProcessExecutor();
   const targets = checkTargets(ws, options.targets ?? []);
@@ -226,15 +257,17 @@ async function execute(ws: Workspace, plan: PlannedStage[], summary: RunSummary,
   };
 
   reporter.begin(plan);
-  const jobs = options.jobs ?? os.availableParallelism();
+  // Queued stages run on the workers' resources: here only `--jobs` stages are in flight at once.
+  const jobs = options.jobs ?? (queued ? QUEUE_JOBS : os.availableParallelism());
   await schedule(
     plan.map((p) => {
       const n = ws.graph.stages.get(p.id)!;
-      return { id: p.id, upstream: [...ws.graph.upstream.get(p.id)!.keys()], cpu: n.resources.cpu, gpu: n.resources.gpu };
+      const upstream = [...ws.graph.upstream.get(p.id)!.keys()];
+      return queued ? { id: p.id, upstream, cpu: 1, gpu: 0 } : { id: p.id, upstream, cpu: n.resources.cpu, gpu: n.resources.gpu };
     }),
     {
       jobs,
-      gpus: options.gpus ?? 0,
+      gpus: queued ? 0 : options.gpus ?? 0,
       keepGoing: options.keepGoing,
       signal,
       start: runOne,

@@ -101,7 +101,7 @@ export function checkTargets(ws: Workspace, targets: readonly string[]): string[
 }
 
 /** Code identity of a stage. */
-export async function codeHash(ws: Workspace, node: StageNode): Promise<string> {
+export async function codeHash(ws: Pick<Workspace, 'code' | 'hashes'>, node: StageNode): Promise<string> {
   if (node.kind === 'module') return ws.code.moduleHash(node.modulePath, node.version);
   const code: Record<string, string | null> = {};
   for (const c of node.code) code[c] = ws.hashes.hash(c);

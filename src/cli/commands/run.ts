@@ -18,6 +18,10 @@ interface RunFlags {
   set?: string[];
   keepGoing?: boolean;
   plain?: boolean;
+  executor?: string;
+  redis?: string;
+  queue?: string;
+  store?: string;
 }
 
 /** A path relative to the current folder when inside it, else absolute. */
@@ -40,6 +44,10 @@ export function registerRun(program: Command, io: CliIO, setExit: (code: number)
     .option('-S, --set <key=value>', 'override: vars.<name>=v or stages.<id>.<field>=v (e.g. stages.train.with.epochs=3); repeatable', collect)
     .option('--keep-going', 'after a failure, keep running stages that do not depend on it')
     .option('--plain', 'plain line output even on a terminal')
+    .option('--executor <name>', 'local (this machine) or bullmq (jobs on Redis for `mlc-pipe worker`s; --jobs then caps stages in flight, default 256) (default: the pipeline\'s `executor:`, else local)')
+    .option('--redis <url>', 'Redis URL of the bullmq executor (default: MLC_REDIS_URL, else the pipeline\'s `redis:`)')
+    .option('--queue <name>', 'queue name prefix shared with the workers (default: MLC_QUEUE, else the pipeline\'s `queue:`, else mlc-pipe)')
+    .option('--store <dir>', 'shared store folder every worker mounts (default: MLC_STORE, else the pipeline\'s `store:`)')
     .action(async (file: string, flags: RunFlags) => {
       const { runPipeline } = await import('../../runner/run.ts');
       const opts = {
@@ -51,6 +59,7 @@ export function registerRun(program: Command, io: CliIO, setExit: (code: number)
         jobs: flags.jobs,
         gpus: flags.gpus,
         keepGoing: flags.keepGoing,
+        execution: { executor: flags.executor, redis: flags.redis, queue: flags.queue, store: flags.store },
       };
       if (flags.dryRun) {
         const summary = await runPipeline(file, opts);
