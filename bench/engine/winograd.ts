@@ -7,7 +7,7 @@
  *   npx tsx bench/engine/winograd.ts [--reps 5]
  */
 import { parseArgs } from 'node:util';
-import type { TensorInfo } from '@tensorflow/tfjs';
+import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { initEngine, tf } from '../../src/engine/index.ts';
 import {
   bestTile, disposeFilter, inputGradGeometry, transformFilter, transposedGemm, winogradConv, winogradFilterGrad,

@@ -10,7 +10,7 @@
  * and `fusedAdamUpdate` assigns them to the variables. Other backends use the unfused formula.
  */
 import { tf } from './tf.ts';
-import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import type { WasmBackendLike } from './wasm-kernels/backend-ops.ts';
 import { adamKernels } from './wasm-kernels/simd/index.ts';
 import { adamInPlace } from './native/kernels/optim.ts';

@@ -67,7 +67,6 @@ export interface TrainOutcome {
 /** Trains a model as `options` say and writes it to `io.out(options.out)`. */
 export async function train(p: TrainOptions, ctx: TrainIO): Promise<TrainOutcome> {
   const engine = await initEngine({ engine: p.engine, threads: resolveThreads(p.threads, ctx.cpus), log: (m) => ctx.log(m) });
-  for (const r of engine.reasons) ctx.log(r);
   const { heads } = await readClassesFile(ctx.path(p.classes));
   const out = ctx.out(p.out);
   await mkdir(out, { recursive: true });

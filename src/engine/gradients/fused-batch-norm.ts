@@ -9,7 +9,7 @@
  * dependence on x flows through the ops that computed them). Other ranks use the stock gradient.
  */
 import { tf } from '../tf.ts';
-import type { GradConfig, NamedAttrMap, Tensor } from '@tensorflow/tfjs';
+import type { GradConfig, NamedAttrMap, Tensor } from '@tensorflow/tfjs-core';
 
 let stock: GradConfig | undefined;
 

@@ -5,7 +5,7 @@
  * (Conv2D, DepthwiseConv2dNative, Transpose, Slice, Sum) through these helpers.
  */
 import { tf } from '../tf.ts';
-import type { NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
+import type { NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 
 /** The parts of `BackendWasm` the custom kernels use (the class is not exported as a type we can import cheaply). */
 export interface WasmBackendLike {

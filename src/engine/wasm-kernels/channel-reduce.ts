@@ -9,7 +9,7 @@
  * 176 ms per step.
  */
 import { tf } from '../tf.ts';
-import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { Scratch, type KernelArgs, type WasmBackendLike } from './backend-ops.ts';
 import { wrapWasmKernel } from './register.ts';
 import { reduceKernels } from './simd/index.ts';

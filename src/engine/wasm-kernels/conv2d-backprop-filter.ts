@@ -9,7 +9,7 @@
  * matrix product instead.
  */
 import { tf } from '../tf.ts';
-import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { callKernel, explicitPad, Scratch, view, type KernelArgs, type WasmBackendLike } from './backend-ops.ts';
 import { filterGradMatmul } from './conv2d-grad-matmul.ts';
 import { gradMethod, winogradGradTile } from './grad-method.ts';

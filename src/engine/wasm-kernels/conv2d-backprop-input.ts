@@ -5,7 +5,7 @@
  * dX[h] = Σ_kh dy'[h + pt − kh] · W[kh]  where dy'[i·s] = dy[i] and zero elsewhere.
  */
 import { tf } from '../tf.ts';
-import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { callKernel, explicitPad, Scratch, type KernelArgs, type WasmBackendLike } from './backend-ops.ts';
 import { flipFilter, spreadPad } from './layout.ts';
 import { inputGradMatmul } from './conv2d-grad-matmul.ts';

@@ -5,7 +5,7 @@
  * Strides, padding and leftover rows are handled by the gathers, so there is no zero insertion and
  * no filter flip. The smaller of Wᵀ and dyᵀ is formed for dX.
  */
-import type { TensorInfo } from '@tensorflow/tfjs';
+import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { callKernel, heapF32, Scratch, view, type WasmBackendLike } from './backend-ops.ts';
 import { col2im, col2imTransposed, im2colTransposed, transpose2d, type PatchGeometry } from './im2col.ts';
 import { winogradKernels } from './simd/index.ts';

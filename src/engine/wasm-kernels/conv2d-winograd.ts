@@ -12,8 +12,8 @@
  * wherever it applies (tests, profiling).
  */
 import { tf } from '../tf.ts';
-import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
-import type { backend_util } from '@tensorflow/tfjs';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
+import type { backend_util } from '@tensorflow/tfjs-core';
 import type { KernelArgs, WasmBackendLike } from './backend-ops.ts';
 import { wrapWasmKernel } from './register.ts';
 import {

@@ -7,7 +7,7 @@
  * stride = forward dilation and dilation = forward stride gives [1, KH, KW, N·C·M], summed over N.
  */
 import { tf } from '../tf.ts';
-import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { callKernel, explicitPad, Scratch, view, type KernelArgs, type WasmBackendLike } from './backend-ops.ts';
 
 /** Attributes the DepthwiseConv2dNativeBackpropFilter op passes. */

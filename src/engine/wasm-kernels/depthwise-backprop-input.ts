@@ -5,7 +5,7 @@
  * channel multiplier M > 1 the C·M results are summed over M.
  */
 import { tf } from '../tf.ts';
-import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { callKernel, explicitPad, Scratch, view, type KernelArgs, type WasmBackendLike } from './backend-ops.ts';
 import { flipFilter, spreadPad } from './layout.ts';
 

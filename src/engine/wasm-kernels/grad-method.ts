@@ -10,7 +10,7 @@
  * dX 11 vs 18, dW 17 vs 20; 2×2×512 3×3: dX 32 vs 13, dW 24 vs 19; every stride-2 and 1×1 layer:
  * matmul 2–5× faster (no zero insertion, no repacking).
  */
-import type { backend_util } from '@tensorflow/tfjs';
+import type { backend_util } from '@tensorflow/tfjs-core';
 import { winogradTile, type WinoTile } from './winograd.ts';
 
 export type GradMethod = 'matmul' | 'conv' | 'winograd';

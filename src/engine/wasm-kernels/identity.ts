@@ -5,7 +5,7 @@
  * Identity copies, and tfjs-core clones every tensor it saves for the backward pass through it:
  * 72 activation-sized copies per ResNet-18 training step (≈50 ms at 48×144, batch 32).
  */
-import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import type { KernelArgs } from './backend-ops.ts';
 
 export function identity(args: KernelArgs): TensorInfo {

@@ -3,7 +3,7 @@
  * stock kernel does in one go: the spatially flipped, in/out-swapped filter of a transposed conv,
  * and the stride-dilated, padded gradient ("zero insertion").
  */
-import type { TensorInfo } from '@tensorflow/tfjs';
+import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { heapF32, type Scratch, type WasmBackendLike } from './backend-ops.ts';
 
 /**

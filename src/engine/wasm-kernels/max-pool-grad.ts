@@ -7,7 +7,7 @@
  * 27 → 1.2 ms (tf.profile) for the 3×3/2 pool of the quickstart model's 48×144 b32 training step.
  */
 import { tf } from '../tf.ts';
-import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { heapF32, type KernelArgs, type WasmBackendLike } from './backend-ops.ts';
 import { poolKernels } from './simd/index.ts';
 

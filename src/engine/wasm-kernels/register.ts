@@ -3,7 +3,7 @@
  * the "already registered" warning.
  */
 import { tf } from '../tf.ts';
-import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import type { KernelArgs } from './backend-ops.ts';
 
 export function registerWasmKernel(config: KernelConfig): void {

@@ -18,7 +18,7 @@
  * [1, rows, cols] tensors, because the wasm BatchMatMul runs XNNPACK only for batch 1 and caches the
  * packed right operand by tensor id (so a cached U keeps its packed copy between calls).
  */
-import type { backend_util, TensorInfo } from '@tensorflow/tfjs';
+import type { backend_util, TensorInfo } from '@tensorflow/tfjs-core';
 import { callKernel, heapF32, Scratch, type WasmBackendLike } from './backend-ops.ts';
 import { winogradKernels, type WinogradKernels } from './simd/index.ts';
 

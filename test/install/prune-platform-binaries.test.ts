@@ -1,0 +1,43 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+// @ts-expect-error plain .mjs script without types
+import { foreignBinaryDirs } from '../../scripts/prune-platform-binaries.mjs';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'mlc-prune-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('postinstall: other platforms\' binaries of onnxruntime-node and webgpu', () => {
+  const ort = path.join(dir, 'onnxruntime-node');
+  const webgpu = path.join(dir, 'webgpu');
+  for (const p of ['darwin/arm64', 'linux/arm64', 'linux/x64', 'win32/arm64', 'win32/x64']) {
+    mkdirSync(path.join(ort, 'bin', 'napi-v6', p), { recursive: true });
+  }
+  for (const p of ['darwin-universal', 'linux-arm64', 'linux-x64', 'win32-x64']) mkdirSync(path.join(webgpu, 'dist', p), { recursive: true });
+  writeFileSync(path.join(webgpu, 'dist', 'README.txt'), 'a file, not a platform');
+
+  it('lists every folder but the running platform\'s', () => {
+    const rel = (ps: string[]) => ps.map((p) => path.relative(dir, p)).sort();
+    expect(rel(foreignBinaryDirs('linux', 'x64', { ort, webgpu }))).toEqual([
+      'onnxruntime-node/bin/napi-v6/darwin/arm64',
+      'onnxruntime-node/bin/napi-v6/linux/arm64',
+      'onnxruntime-node/bin/napi-v6/win32/arm64',
+      'onnxruntime-node/bin/napi-v6/win32/x64',
+      'webgpu/dist/darwin-universal',
+      'webgpu/dist/linux-arm64',
+      'webgpu/dist/win32-x64',
+    ]);
+    // macOS: webgpu's one universal build stays
+    expect(rel(foreignBinaryDirs('darwin', 'arm64', { ort, webgpu })).filter((p) => p.startsWith('webgpu'))).toEqual(['webgpu/dist/linux-arm64', 'webgpu/dist/linux-x64', 'webgpu/dist/win32-x64']);
+    expect(foreignBinaryDirs('linux', 'x64', { ort: undefined, webgpu: undefined })).toEqual([]);
+  });
+
+  it('the installed onnxruntime-node and webgpu load from the folder kept for this platform', async () => {
+    const ortDir = path.dirname(import.meta.resolve ? new URL(import.meta.resolve('onnxruntime-node/package.json')).pathname : '');
+    const kept = path.join(ortDir, 'bin', 'napi-v6', process.platform, process.arch);
+    expect(foreignBinaryDirs(process.platform, process.arch)).not.toContain(kept);
+    const ort = await import('onnxruntime-node');
+    expect(typeof (ort.InferenceSession ?? (ort as unknown as { default: typeof ort }).default.InferenceSession).create).toBe('function');
+  });
+});
