@@ -84,6 +84,7 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainResult>
     get stepsPerEpoch() {
       return Number.isFinite(stepsPerEpoch) ? stepsPerEpoch : 0;
     },
+    weights: () => model.trainableWeights.map((w) => ({ name: w.originalName, values: w.read().dataSync() as Float32Array })),
     saveCheckpoint: async (dir, epochsDone) => {
       const cbState: Record<string, unknown> = {};
       for (const cb of callbacks) if (cb.stateKey && cb.getState) cbState[cb.stateKey] = cb.getState();

@@ -137,7 +137,7 @@ export async function train(p: TrainOptions, ctx: TrainIO): Promise<TrainOutcome
       for (const line of formatDebugTable(report).split('\n')) ctx.log(line);
     }
 
-    const callbacks: TrainCallback[] = [new History(out), new ProgressLogger({ progress: (m) => ctx.progress(m), log: (m) => ctx.log(m) }), new TensorBoard({ dir: join(out, 'tb'), batchFreq: p.tensorboard_batch_freq })];
+    const callbacks: TrainCallback[] = [new History(out), new ProgressLogger({ progress: (m) => ctx.progress(m), log: (m) => ctx.log(m) }), new TensorBoard({ dir: join(out, 'tb'), batchFreq: p.tensorboard_batch_freq, histogramFreq: p.tensorboard_histograms })];
     if (p.early_stopping > 0) callbacks.push(new EarlyStopping({ monitor: p.monitor, patience: p.early_stopping, minDelta: p.min_delta, log: (m) => ctx.log(m) }));
     const ckptDir = p.checkpoint_dir ? ctx.path(p.checkpoint_dir) : join(out, 'checkpoints');
     let resumeFrom: string | undefined;

@@ -70,3 +70,19 @@ describe('History', () => {
     }
   });
 });
+
+describe('TensorBoard helpers', () => {
+  it('splits epoch logs into Keras train/validation runs with the same tags', async () => {
+    const { epochScalars } = await import('../../src/train/callbacks/tensorboard.ts');
+    expect(epochScalars({ loss: 1, color_loss: 0.5, lr: 0.01, val_loss: 2, val_color_acc: 0.3 })).toEqual({
+      train: { epoch_loss: 1, epoch_color_loss: 0.5, epoch_learning_rate: 0.01 },
+      validation: { epoch_loss: 2, epoch_color_acc: 0.3 },
+    });
+  });
+
+  it('histograms: equal-width buckets over [min, max], the last closed at max (TF2 tf.summary.histogram)', async () => {
+    const { histogramOf } = await import('../../src/train/tensorboard/event-writer.ts');
+    expect(histogramOf([0, 1, 2, 3, 3], 2)).toEqual({ min: 0, max: 3, num: 5, sum: 9, sum_squares: 23, bucket_limit: [1.5, 3], bucket: [2, 3] });
+    expect(histogramOf([2, 2, NaN], 30)).toEqual({ min: 2, max: 2, num: 2, sum: 4, sum_squares: 8, bucket_limit: [2], bucket: [2] });
+  });
+});

@@ -6,7 +6,7 @@ import { initEngine, tf } from '../../src/engine/index.ts';
 import { readRecords } from '../../src/data/tfrecord/framing.ts';
 import { buildModel } from '../../src/model/zoo.ts';
 import type { HeadSpec } from '../../src/data/heads.ts';
-import type { TrainCallback } from '../../src/train/callbacks/base.ts';
+import type { LoopHandle, TrainCallback } from '../../src/train/callbacks/base.ts';
 import { EarlyStopping } from '../../src/train/callbacks/early-stopping.ts';
 import { History } from '../../src/train/callbacks/history.ts';
 import { ModelCheckpoint } from '../../src/train/callbacks/model-checkpoint.ts';
@@ -90,30 +90,67 @@ describe('trainLoop', () => {
     resumed.model.dispose();
   });
 
-  it('keeps tf.memory().numTensors flat across epochs and writes TensorBoard scalars', async () => {
+  it('keeps tf.memory().numTensors flat across epochs and writes TensorBoard scalars (train/ and validation/ runs) and weight histograms', async () => {
     const out = join(dir, 'mem');
     const { mkdir } = await import('node:fs/promises');
     await mkdir(out, { recursive: true });
     const counts: number[] = [];
-    const probe: TrainCallback = { onEpochEnd: () => void counts.push(tf.memory().numTensors) };
-    const opts = setup(out, 3, [probe, new TensorBoard({ dir: join(out, 'tb') })]);
+    let weightsAt2: Array<{ name: string; values: Float32Array }> = [];
+    let handle: LoopHandle | undefined;
+    const probe: TrainCallback = {
+      onTrainBegin: (loop) => void (handle = loop),
+      onEpochEnd: (epoch) => {
+        counts.push(tf.memory().numTensors);
+        if (epoch === 1) weightsAt2 = handle!.weights!();
+      },
+    };
+    const opts = setup(out, 3, [probe, new TensorBoard({ dir: join(out, 'tb'), histogramFreq: 2 })]);
     const r = await trainLoop(opts);
     expect(counts.length).toBe(3);
     expect(counts[2]).toBe(counts[1]);
     expect(counts[1]).toBe(counts[0]);
     r.model.dispose();
     opts.optimizer.dispose();
-    const files = await readdir(join(out, 'tb'));
-    expect(files.length).toBe(1);
-    expect(files[0]).toMatch(/^events\.out\.tfevents\.\d+\./);
+    // Keras' layout: a train and a validation run with the same tags, so TensorBoard overlays them
+    expect((await readdir(join(out, 'tb'))).sort()).toEqual(['train', 'validation']);
     const Event = eventProtos.lookupType('tensorflow.Event');
-    const events: any[] = [];
-    for await (const rec of readRecords(join(out, 'tb', files[0]!))) events.push(Event.toObject(Event.decode(rec.data!), { longs: Number }));
-    expect(events[0].file_version).toBe('brain.Event:2');
-    expect(events.length).toBe(4);
-    expect(events[3].step).toBe(3);
-    const tags = events[1].summary.value.map((v: any) => v.tag);
-    expect(tags).toEqual(expect.arrayContaining(['train/loss', 'train/color_loss', 'train/flag_loss', 'lr', 'val/loss', 'val/all_heads_acc', 'val/color_acc']));
+    const read = async (run: string) => {
+      const files = await readdir(join(out, 'tb', run));
+      expect(files.length).toBe(1);
+      expect(files[0]).toMatch(/^events\.out\.tfevents\.\d+\./);
+      const events: any[] = [];
+      for await (const rec of readRecords(join(out, 'tb', run, files[0]!))) events.push(Event.toObject(Event.decode(rec.data!), { longs: Number }));
+      expect(events[0].file_version).toBe('brain.Event:2');
+      return events.slice(1);
+    };
+    const train = await read('train');
+    const val = await read('validation');
+    // 3 epochs of scalars, plus histograms after epochs 2 (histogramFreq 2)
+    const scalarEvents = train.filter((e) => e.summary.value.some((v: any) => v.simple_value !== undefined));
+    expect(scalarEvents.map((e) => e.step)).toEqual([1, 2, 3]);
+    expect(val.map((e) => e.step)).toEqual([1, 2, 3]);
+    const tags = (e: any) => e.summary.value.map((v: any) => v.tag);
+    expect(tags(scalarEvents[0])).toEqual(expect.arrayContaining(['epoch_loss', 'epoch_color_loss', 'epoch_flag_loss', 'epoch_learning_rate']));
+    expect(tags(val[0])).toEqual(expect.arrayContaining(['epoch_loss', 'epoch_all_heads_acc', 'epoch_color_acc']));
+    expect(tags(val[0]).some((t: string) => t.startsWith('val'))).toBe(false);
+    // the scalars are the loop's logs
+    const lastLoss = val[2].summary.value.find((v: any) => v.tag === 'epoch_loss').simple_value;
+    expect(lastLoss).toBeCloseTo(r.logs.val_loss!, 5);
+
+    // histograms: one per trainable weight at epoch 2, read back against the weights the loop had then
+    const histEvents = train.filter((e) => e.summary.value.some((v: any) => v.histo));
+    expect(histEvents.map((e) => e.step)).toEqual([2]);
+    const hist = histEvents[0].summary.value;
+    expect(hist.map((v: any) => v.tag)).toEqual(weightsAt2.map((w) => w.name));
+    for (const [i, v] of hist.entries()) {
+      const values = weightsAt2[i]!.values;
+      expect(v.histo.num).toBe(values.length);
+      expect(v.histo.bucket.reduce((a: number, b: number) => a + b, 0)).toBe(values.length);
+      expect(v.histo.min).toBe(Math.min(...values));
+      expect(v.histo.max).toBe(Math.max(...values));
+      expect(v.histo.sum).toBeCloseTo(values.reduce((a, b) => a + b, 0), 6);
+      expect(v.histo.bucket_limit.at(-1)).toBe(v.histo.max);
+    }
   });
 
   it('early stopping stops when the monitor does not improve', async () => {

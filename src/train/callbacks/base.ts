@@ -12,6 +12,8 @@ export interface LoopHandle {
   readonly epochs: number;
   /** Batches per epoch (known after the first epoch when the loader cannot tell). */
   readonly stepsPerEpoch: number;
+  /** Trainable weights of the model being trained, by variable name (read-only use, e.g. histograms). */
+  weights?(): Array<{ name: string; values: Float32Array }>;
   /** Saves a checkpoint of everything needed to resume into `dir` (see ../checkpoint.ts). */
   saveCheckpoint(dir: string, epochsDone: number): Promise<void>;
 }
