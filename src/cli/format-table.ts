@@ -43,5 +43,5 @@ export function tableOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--json', 'print JSON').conflicts('csv'))
     .addOption(new Option('--csv', 'print CSV').conflicts('json'))
-    .option('--precision <n>', 'decimals of numbers in the table (default: 5)', nonNegativeInt('--precision'), 5);
+    .option('--precision <n>', 'decimals of numbers in the table', nonNegativeInt('--precision'), 5);
 }

@@ -30,10 +30,28 @@ function typeOf(s: Record<string, unknown>): string {
   }
   if (s.const !== undefined) return JSON.stringify(s.const);
   if (Array.isArray(s.enum)) return s.enum.map((e) => JSON.stringify(e)).join(' | ');
+  if (s.type === 'array' && Array.isArray(s.items)) return `[${(s.items as Record<string, unknown>[]).map(typeOf).join(', ')}]`;
   if (s.type === 'array') return `${typeOf((s.items ?? {}) as Record<string, unknown>)}[]`;
   if (typeof s.type === 'string') return s.type;
   if (Array.isArray(s.type)) return s.type.join(' | ');
   return 'any';
+}
+
+/**
+ * The keys of an object-valued param (also inside `false | {…}`), as `parent.key` rows: e.g. the
+ * train stage's `augment.brightness`.
+ */
+function nestedParams(parent: string, s: Record<string, unknown>): ParamDoc[] {
+  const objects = [s, ...((s.anyOf as Record<string, unknown>[] | undefined) ?? [])].filter((o) => o.type === 'object' && o.properties);
+  return objects.flatMap((o) =>
+    Object.entries(o.properties as Record<string, Record<string, unknown>>).map(([k, sub]) => ({
+      name: `${parent}.${k}`,
+      type: typeOf(sub),
+      default: sub.default,
+      required: ((o.required as string[] | undefined) ?? []).includes(k) && sub.default === undefined,
+      description: String(sub.description ?? ''),
+    })),
+  );
 }
 
 /** Docs of every built-in stage (or just `only`). */
@@ -50,13 +68,16 @@ export async function stageDocs(only?: string): Promise<StageDoc[]> {
     }
     const def = mod.definition;
     const schema = def.params as unknown as { properties?: Record<string, Record<string, unknown>>; required?: string[] };
-    const params = Object.entries(schema.properties ?? {}).map(([pname, s]) => ({
-      name: pname,
-      type: typeOf(s),
-      default: s.default,
-      required: (schema.required ?? []).includes(pname) && s.default === undefined,
-      description: String(s.description ?? ''),
-    }));
+    const params = Object.entries(schema.properties ?? {}).flatMap(([pname, s]) => [
+      {
+        name: pname,
+        type: typeOf(s),
+        default: s.default,
+        required: (schema.required ?? []).includes(pname) && s.default === undefined,
+        description: String(s.description ?? ''),
+      },
+      ...nestedParams(pname, s),
+    ]);
     out.push({ name, description: def.description, version: def.version, params });
   }
   return out;

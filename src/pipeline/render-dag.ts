@@ -17,20 +17,37 @@ function label(g: Graph, id: string): string {
   return s.kind === 'cmd' ? `${id} [cmd]` : `${id} [${s.uses}]`;
 }
 
-/** One line per stage in topological order, with its level and what it waits for. */
+/**
+ * An indented tree: each stage is drawn under one of its upstream stages (the one that finishes
+ * last: the deepest, then the latest in topological order), depth-first, so a child line always
+ * follows its parent's subtree; `← a, b (path)` lists every upstream with the path that links it.
+ */
 function renderAscii(g: Graph): string {
   const level = new Map<string, number>();
+  const rank = new Map(g.order.map((id, i) => [id, i]));
   for (const id of g.order) {
     const ups = [...g.upstream.get(id)!.keys()];
     level.set(id, ups.length ? Math.max(...ups.map((u) => level.get(u)!)) + 1 : 0);
   }
-  return g.order
-    .map((id) => {
-      const ups = [...g.upstream.get(id)!.entries()].map(([u, why]) => (why.kind === 'path' ? `${u} (${why.path})` : u));
-      const indent = '  '.repeat(level.get(id)!);
-      return `${indent}${level.get(id)! > 0 ? '└─ ' : ''}${label(g, id)}${ups.length ? `  ← ${ups.join(', ')}` : ''}`;
-    })
-    .join('\n');
+  const children = new Map<string, string[]>(g.order.map((id) => [id, []]));
+  const roots: string[] = [];
+  for (const id of g.order) {
+    const ups = [...g.upstream.get(id)!.keys()];
+    if (!ups.length) {
+      roots.push(id);
+      continue;
+    }
+    const parent = ups.reduce((a, b) => (level.get(b)! > level.get(a)! || (level.get(b) === level.get(a) && rank.get(b)! > rank.get(a)!) ? b : a));
+    children.get(parent)!.push(id);
+  }
+  const lines: string[] = [];
+  const visit = (id: string, depth: number) => {
+    const ups = [...g.upstream.get(id)!.entries()].map(([u, why]) => (why.kind === 'path' ? `${u} (${why.path})` : u));
+    lines.push(`${'  '.repeat(depth)}${depth > 0 ? '└─ ' : ''}${label(g, id)}${ups.length ? `  ← ${ups.join(', ')}` : ''}`);
+    for (const c of children.get(id)!) visit(c, depth + 1);
+  };
+  for (const r of roots) visit(r, 0);
+  return lines.join('\n');
 }
 
 function renderMermaid(g: Graph): string {

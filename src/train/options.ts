@@ -6,6 +6,27 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { engineParam, threadsParam } from '../engine/names.ts';
+import { resolveAugment } from '../data/image/augment.ts';
+
+const AUG = resolveAugment();
+const range = (r: [number, number]) => `[${r[0]}, ${r[1]}]`;
+
+/** The `augment:` object: the keys of the loader's AugmentOptions (src/data/image/augment.ts), defaults from there. */
+export const augmentSchema = Type.Object(
+  {
+    noise: Type.Optional(Type.Boolean({ description: `Pick gaussian noise, salt-and-pepper noise or none with equal probability. Defaults to ${AUG.noise}.`, default: AUG.noise })),
+    gaussianStd: Type.Optional(Type.Number({ minimum: 0, description: `Standard deviation of the gaussian noise on [0,1] pixels. Defaults to ${AUG.gaussianStd}.`, default: AUG.gaussianStd })),
+    saltPepper: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: `Fraction of pixels set to 0 or 1 by salt-and-pepper noise. Defaults to ${AUG.saltPepper}.`, default: AUG.saltPepper })),
+    brightness: Type.Optional(Type.Number({ minimum: 0, description: `Largest brightness delta on [0,1] pixels (uniform in ±brightness); 0 = off. Defaults to ${AUG.brightness}.`, default: AUG.brightness })),
+    saturation: Type.Optional(Type.Tuple([Type.Number({ minimum: 0 }), Type.Number({ minimum: 0 })], { description: `Saturation factor range [lo, hi] (blend with the grey image); [1, 1] = off. Defaults to ${range(AUG.saturation)}.`, default: AUG.saturation })),
+    contrast: Type.Optional(Type.Tuple([Type.Number({ minimum: 0 }), Type.Number({ minimum: 0 })], { description: `Contrast factor range [lo, hi] per channel; [1, 1] = off. Defaults to ${range(AUG.contrast)}.`, default: AUG.contrast })),
+    hflip: Type.Optional(Type.Boolean({ description: `Flip left-right with probability 0.5 (off for text such as plates). Defaults to ${AUG.hflip}.`, default: AUG.hflip })),
+    crop: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: `Random crop: the crop side is a fraction in [1 − crop, 1] of the image side, scaled back; 0 = off. Defaults to ${AUG.crop}.`, default: AUG.crop })),
+    rotate: Type.Optional(Type.Number({ minimum: 0, description: `Largest rotation in degrees (uniform in ±rotate); 0 = off. Defaults to ${AUG.rotate}.`, default: AUG.rotate })),
+    mixup: Type.Optional(Type.Number({ minimum: 0, description: `Mixup Beta(α, α) parameter, applied per batch; 0 = off. Defaults to ${AUG.mixup}.`, default: AUG.mixup })),
+  },
+  { additionalProperties: false },
+);
 
 const Num = (description: string, def: number, extra: object = {}) => Type.Number({ description, default: def, ...extra });
 const Int = (description: string, def: number, extra: object = {}) => Type.Integer({ description, default: def, ...extra });
@@ -65,7 +86,10 @@ export const trainOptionsSchema = Type.Object(
     steps_per_epoch: Int('Cap on batches per epoch (0 = whole epoch). Defaults to 0.', 0, { minimum: 0 }),
     validation_freq: Int('Validate every N epochs (and after the last). Defaults to 1.', 1, { minimum: 1 }),
     shuffle: Int('Shuffle buffer size (0 = file order). Defaults to 1024.', 1024, { minimum: 0 }),
-    augment: Type.Union([Type.Literal(false), Type.Record(Type.String(), Type.Unknown())], { description: 'Augmentation options passed to the loader (see AugmentOptions), or false. Defaults to false.', default: false }),
+    augment: Type.Union([Type.Literal(false), augmentSchema], {
+      description: 'Training-time augmentation: false, or an object with the keys below (each optional; `{}` = the defaults). Defaults to false.',
+      default: false,
+    }),
     seed: Int('Seed of initialisation, shuffling and augmentation. Defaults to 0.', 0),
     engine: engineParam(),
     threads: threadsParam(),
@@ -89,6 +113,7 @@ export const trainOptionsSchema = Type.Object(
     debug: Type.Boolean({ description: 'Write debug.json: per-layer output and gradient stats for the first batch. Defaults to false.', default: false }),
     check_numerics: Type.Boolean({ description: 'With debug: stop at the first NaN/Inf and name the layer. Defaults to false.', default: false }),
     tensorboard_batch_freq: Int('Also write batch scalars to TensorBoard every N steps (0 = per epoch only). Defaults to 0.', 0, { minimum: 0 }),
+    tensorboard_histograms: Int('Write a TensorBoard histogram of every trainable weight every N epochs (0 = never). Defaults to 0.', 0, { minimum: 0 }),
     out: Type.String({ description: 'Model folder. Defaults to models/run.', default: 'models/run' }),
   },
   { additionalProperties: false },

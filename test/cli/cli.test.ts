@@ -25,6 +25,7 @@ describe('mlc-pipe CLI', () => {
       const r = await run(...cmd, '--help');
       expect(r.code, cmd.join(' ')).toBe(0);
       expect(r.out, cmd.join(' ')).toContain(`Usage: mlc-pipe ${cmd.join(' ')}`);
+      expect(r.out, cmd.join(' ')).not.toMatch(/\(default: [^)]*\).*\(default: /); // commander adds the default itself
     }
     const r = await run('run', '--help');
     for (const opt of ['--stage <id>', '--downstream', '--force', '--dry-run', '--jobs <n>', '--set <key=value>', '--keep-going', '--gpus <n>']) expect(r.out).toContain(opt);

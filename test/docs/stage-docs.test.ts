@@ -6,6 +6,7 @@ import {
   spliceReadmeStageSection,
   stageDocs,
 } from '../../src/cli/stage-docs.ts';
+import { resolveAugment } from '../../src/data/image/augment.ts';
 
 const read = (rel: string): string => readFileSync(new URL(`../../${rel}`, import.meta.url), 'utf8');
 
@@ -16,6 +17,12 @@ describe('generated stage reference', () => {
     expect(read('docs/stages.md')).toBe(formatStageDocsMarkdown(docs));
     const readme = read('README.md');
     expect(readme).toBe(spliceReadmeStageSection(readme, formatReadmeStageSection(docs)));
+    // the keys of object params are documented too: every AugmentOptions key of the train stage
+    const train = docs.find((d) => d.name === 'train')!;
+    expect(train.params.filter((p) => p.name.startsWith('augment.')).map((p) => p.name)).toEqual(
+      Object.keys(resolveAugment()).map((k) => `augment.${k}`), // the loader's options, none left out
+    );
+    expect(readme).toContain('| `augment.brightness` | number | `0.2` |');
     // Every built-in stage has a section and every param a "Defaults to …" description.
     for (const d of docs) {
       expect(readme).toContain(`### ${d.name}\n`);

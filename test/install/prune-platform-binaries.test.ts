@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -34,7 +35,7 @@ describe('postinstall: other platforms\' binaries of onnxruntime-node and webgpu
   });
 
   it('the installed onnxruntime-node and webgpu load from the folder kept for this platform', async () => {
-    const ortDir = path.dirname(import.meta.resolve ? new URL(import.meta.resolve('onnxruntime-node/package.json')).pathname : '');
+    const ortDir = path.dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'));
     const kept = path.join(ortDir, 'bin', 'napi-v6', process.platform, process.arch);
     expect(foreignBinaryDirs(process.platform, process.arch)).not.toContain(kept);
     const ort = await import('onnxruntime-node');

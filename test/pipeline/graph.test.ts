@@ -51,6 +51,11 @@ describe('buildGraph', () => {
   it('renders ascii, mermaid and dot', () => {
     const g = buildGraph([cmd('gen', [], ['d.txt']), cmd('use@x', ['d.txt'], ['e.txt'])]);
     expect(renderDag(g, 'ascii')).toBe('gen [cmd]\n  └─ use@x [cmd]  ← gen (d.txt)');
+    // a stage is drawn under its own upstream, not under whatever was listed before it
+    const tree = buildGraph([cmd('data', [], ['d']), cmd('sweep@a', [], ['a.txt']), cmd('sweep@b', [], ['b.txt']), cmd('stats', ['d/x'], ['s.txt']), cmd('both', ['a.txt', 's.txt'], ['z'])]);
+    expect(renderDag(tree, 'ascii')).toBe(
+      ['data [cmd]', '  └─ stats [cmd]  ← data (d/x)', '    └─ both [cmd]  ← sweep@a (a.txt), stats (s.txt)', 'sweep@a [cmd]', 'sweep@b [cmd]'].join('\n'),
+    );
     expect(renderDag(g, 'mermaid')).toBe('flowchart TD\n  s0["gen [cmd]"]\n  s1["use@x [cmd]"]\n  s0 --> s1');
     expect(renderDag(g, 'dot')).toBe(
       'digraph mlc {\n  rankdir=TB;\n  node [shape=box];\n  "gen" [label="gen [cmd]"];\n  "use@x" [label="use@x [cmd]"];\n  "gen" -> "use@x";\n}',

@@ -13,8 +13,8 @@ export function registerData(program: Command, io: CliIO): void {
     .description('write a demo dataset (JPEGs + train/val/test.txt + classes.json)')
     .addArgument(new Argument('<name>', 'dataset').choices(['plates', 'fashion-multilabel']))
     .requiredOption('--out <dir>', 'output folder')
-    .option('--n <count>', 'number of images (default: 2400)', positiveInt('--n'), 2400)
-    .option('--seed <seed>', 'random seed (default: 0)', nonNegativeInt('--seed'), 0)
+    .option('--n <count>', 'number of images', positiveInt('--n'), 2400)
+    .option('--seed <seed>', 'random seed', nonNegativeInt('--seed'), 0)
     .option('--val-fraction <f>', 'fraction in val, and again in test (default: 0.1)', parseFloat)
     .action(async (name: 'plates' | 'fashion-multilabel', flags: { out: string; n: number; seed: number; valFraction?: number }) => {
       const { makeDemoDataset } = await lazyImport<{ makeDemoDataset(name: string, o: Record<string, unknown>): Promise<unknown> }>('src/data/demo/index.ts', 'data make');
