@@ -9,7 +9,7 @@
  *   dβ = Σ dy,  dγ = Σ dy·x̂,  dx = γ·s/N · (N·dy − dβ − x̂·dγ)
  */
 import { tf } from './tf.ts';
-import type { GradConfig, NamedAttrMap, Tensor } from '@tensorflow/tfjs';
+import type { GradConfig, NamedAttrMap, Tensor } from '@tensorflow/tfjs-core';
 
 export const BATCH_NORM_TRAIN = 'MlcPipeBatchNormTrain';
 export const BATCH_NORM_TRAIN_GRAD = 'MlcPipeBatchNormTrainGrad';

@@ -9,7 +9,7 @@
  * Prior art: tfjs-node's NodeJSKernelBackend keeps TF_Tensor handles the same way.
  */
 import { tf } from '../tf.ts';
-import type { BackendValues, DataId, DataType, TensorInfo } from '@tensorflow/tfjs';
+import type { BackendValues, DataId, DataType, TensorInfo } from '@tensorflow/tfjs-core';
 import type { Addon, Handle } from './addon.ts';
 
 export const NATIVE = 'native';

@@ -6,7 +6,7 @@
  * tfjs registers gradients per kernel for all backends, so the replacement checks the backend.
  */
 import { tf } from '../tf.ts';
-import type { GradConfig, NamedAttrMap, Tensor } from '@tensorflow/tfjs';
+import type { GradConfig, NamedAttrMap, Tensor } from '@tensorflow/tfjs-core';
 import { NATIVE } from './backend.ts';
 
 const REPLACED: Record<string, string> = { Relu: 'MlcPipeReluGrad', Relu6: 'MlcPipeRelu6Grad' };

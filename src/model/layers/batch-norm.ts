@@ -7,7 +7,7 @@
  * biased batch variance.
  */
 import { tf } from '../../engine/tf.ts';
-import type { Tensor } from '@tensorflow/tfjs';
+import type { Tensor } from '@tensorflow/tfjs-core';
 import { batchNormTraining, batchNormTrainingAvailable } from '../../engine/batch-norm-training.ts';
 
 type Kwargs = Record<string, unknown>;

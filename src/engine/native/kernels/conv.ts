@@ -4,7 +4,7 @@
  * output sizes are tfjs' ('same' may pad asymmetrically; the addon pads explicitly then).
  */
 import { tf } from '../../tf.ts';
-import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { activationCode, nativeKernel } from './kernel.ts';
 
 type ConvInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;

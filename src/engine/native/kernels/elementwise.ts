@@ -2,7 +2,7 @@
  * Elementwise kernels on the addon (native/src/elementwise.cc), plus the ones that only relabel
  * data: Identity and a Cast to the same dtype share the input's handle, Reshape views it.
  */
-import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { list, nativeKernel } from './kernel.ts';
 
 const DTYPE_CODES: Record<string, number> = { float32: 0, int32: 1, bool: 2 };

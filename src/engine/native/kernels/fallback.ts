@@ -5,7 +5,7 @@
  * list what still leaves native code.
  */
 import { tf } from '../../tf.ts';
-import type { KernelConfig, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
+import type { KernelConfig, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { NATIVE, type NativeBackend } from '../backend.ts';
 
 const counts = new Map<string, number>();

@@ -3,7 +3,7 @@
  * `native` backend. A kernel returns null for a case it does not take (NCHW data, exotic
  * broadcasting…), which then runs the cpu backend's implementation through ./fallback.ts.
  */
-import type { KernelConfig, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
+import type { KernelConfig, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { NATIVE, type NativeBackend } from '../backend.ts';
 import { runOnCpu } from './fallback.ts';
 

@@ -1,5 +1,5 @@
 /** BatchMatMul and _FusedMatMul on the addon (native/src/matmul.cc). */
-import type { KernelConfig } from '@tensorflow/tfjs';
+import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { activationCode, nativeKernel } from './kernel.ts';
 
 export const matmulKernels: KernelConfig[] = [

@@ -3,7 +3,7 @@
  * statistics), and the training form `MlcPipeBatchNormTrain` (batch statistics, y, and the saved
  * inverse std) whose gradient is one native call (../../batch-norm-training.ts registers it).
  */
-import type { KernelConfig } from '@tensorflow/tfjs';
+import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { nativeKernel } from './kernel.ts';
 import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD } from '../../batch-norm-training.ts';
 

@@ -4,7 +4,7 @@
  * variable and slot buffers when nothing else holds them — no allocation per step.
  */
 import { tf } from '../../tf.ts';
-import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { FUSED_ADAM } from '../../kernel-names.ts';
 import { NATIVE, type NativeBackend } from '../backend.ts';
 import { nativeKernel } from './kernel.ts';

@@ -1,6 +1,6 @@
 /** MaxPool, AvgPool and their gradients on the addon (native/src/pool.cc), NHWC only. */
 import { tf } from '../../tf.ts';
-import type { KernelConfig, NamedAttrMap } from '@tensorflow/tfjs';
+import type { KernelConfig, NamedAttrMap } from '@tensorflow/tfjs-core';
 import { nativeKernel } from './kernel.ts';
 
 /** [filterH, filterW, strideH, strideW, top, bottom, left, right], or null for NCHW data. */

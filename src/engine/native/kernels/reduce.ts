@@ -1,6 +1,6 @@
 /** Reductions on the addon (native/src/reduce.cc). */
 import { tf } from '../../tf.ts';
-import type { KernelConfig } from '@tensorflow/tfjs';
+import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { list, nativeKernel } from './kernel.ts';
 
 function reduction(name: string, axisAttr: 'axis' | 'reductionIndices'): KernelConfig {

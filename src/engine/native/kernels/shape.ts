@@ -1,6 +1,6 @@
 /** Shape and data-movement kernels on the addon (native/src/shape.cc). */
 import { tf } from '../../tf.ts';
-import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { list, nativeKernel } from './kernel.ts';
 
 const DTYPE_CODES: Record<string, number> = { float32: 0, int32: 1, bool: 2 };
