@@ -47,7 +47,7 @@ const params = Type.Object(
 export default defineStage({
   name: 'evaluate',
   version: '1',
-  description: 'Evaluate a trained model: metrics.json, confusion/PR/curve PNGs, wrong.csv and an HTML report',
+  description: 'Evaluate a trained model: metrics.json (classification report, AP/AUC, calibration), confusion/PR/ROC/reliability/curve PNGs, wrong.csv and an HTML report',
   params,
   inputs: (p) => [
     p.model,
