@@ -5,17 +5,10 @@
 import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.ts';
-import type { CliIO } from '../../src/cli/io.ts';
+import { runMain } from './run-main.ts';
 import { cli, concatStage, REPO, tempProject } from '../runner/project.ts';
 
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIO = { out: (t) => (out += t.endsWith('\n') ? t : `${t}\n`), err: (t) => (err += t.endsWith('\n') ? t : `${t}\n`), isTTY: false };
-  const code = await main(['node', 'mlc-pipe', ...args], io);
-  return { code, out, err };
-}
+const run = runMain;
 
 const GOOD = 'stages:\n  gen:\n    uses: ./s.ts\n    with: { out: a.txt }\n  use:\n    cmd: [cp, a.txt, b.txt]\n    deps: [a.txt]\n    outs: [b.txt]\n';
 

@@ -5,17 +5,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CliIO } from '../../src/cli/io.ts';
-import { main } from '../../src/cli/main.ts';
+import { runMain } from './run-main.ts';
 import { STAGE_API, tempProject } from '../runner/project.ts';
 
-async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIO = { out: (t) => (out += t.endsWith('\n') ? t : `${t}\n`), err: (t) => (err += t.endsWith('\n') ? t : `${t}\n`), isTTY: false };
-  const code = await main(['node', 'mlc-pipe', ...args], io);
-  return { code, out, err };
-}
+const run = runMain;
 
 // score = lr * bs, loss = 1 / (lr * bs): known for every instance
 const STAGE = `import { writeFileSync } from 'node:fs';

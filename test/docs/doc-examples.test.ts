@@ -8,8 +8,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync,
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CliIO } from '../../src/cli/io.ts';
-import { main } from '../../src/cli/main.ts';
+import { runMain } from '../cli/run-main.ts';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const DOCS = ['README.md', ...readdirSync(path.join(REPO, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
@@ -22,12 +21,7 @@ export function yamlBlocks(markdown: string): Array<{ line: number; text: string
   return out;
 }
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIO = { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`), isTTY: false };
-  return { code: await main(['node', 'mlc-pipe', ...args], io), out, err };
-}
+const cli = runMain;
 
 function project(): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mlc-doc-'));

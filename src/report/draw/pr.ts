@@ -4,7 +4,7 @@
  * a softmax head one per class (one-vs-rest), its legend naming each class's AP.
  */
 import type { PrPoint } from '../metrics/average-precision.ts';
-import { lineChart } from './chart.ts';
+import { lineChart, type Series } from './chart.ts';
 import { svgDocument, svgToPng } from './svg.ts';
 
 /** Size of a PR (and ROC, reliability) drawing. */
@@ -35,19 +35,31 @@ const area = (v: number | null) => (v === null ? 'n/a' : v.toFixed(3));
 /**
  * @param title head name (and what the area is: "AP 0.91" or "macro AP 0.88") shown on top.
  */
-export function prSvg(title: string, curves: NamedCurve<PrPoint>[]): string {
+/** A PR or ROC drawing: unit axes, one series per curve (named with its area when there are several), extra series after. */
+export function areaChartSvg<P>(
+  title: string,
+  curves: NamedCurve<P>[],
+  axes: { xLabel: string; yLabel: string; legend: 'bottom-left' | 'bottom-right' },
+  points: (curve: P[]) => Array<[number, number]>,
+  extra: Series[] = [],
+): string {
   const body = lineChart({
     width: PR_SIZE.width,
     height: PR_SIZE.height,
     title,
-    xLabel: 'recall',
-    yLabel: 'precision',
+    ...axes,
     xDomain: [0, 1],
     yDomain: [0, 1],
-    legend: 'bottom-left',
-    series: curves.map((c) => ({ name: curves.length > 1 ? `${c.name} (${area(c.area)})` : c.name, points: prStepPoints(c.points) })),
+    series: [...curves.map((c) => ({ name: curves.length > 1 ? `${c.name} (${area(c.area)})` : c.name, points: points(c.points) })), ...extra],
   });
   return svgDocument(PR_SIZE.width, PR_SIZE.height, body);
+}
+
+/**
+ * @param title head name (and what the area is: "AP 0.91" or "macro AP 0.88") shown on top.
+ */
+export function prSvg(title: string, curves: NamedCurve<PrPoint>[]): string {
+  return areaChartSvg(title, curves, { xLabel: 'recall', yLabel: 'precision', legend: 'bottom-left' }, prStepPoints);
 }
 
 export function drawPr(title: string, curves: NamedCurve<PrPoint>[]): Promise<Buffer> {

@@ -36,15 +36,22 @@ export function knownPairs(scores: ArrayLike<number>, labels: ArrayLike<number>)
   return { s, y };
 }
 
+/** Counts of "score ≥ threshold" at one distinct score. */
+export interface ThresholdCounts {
+  threshold: number;
+  tp: number;
+  fp: number;
+}
+
 /**
- * The precision–recall curve at every distinct score, highest threshold first. Empty when no label
- * is known; recall is NaN when there is no positive.
+ * True and false positives of "score ≥ t" at every distinct known score t, highest first (tied
+ * scores form one cut), with the totals of positives and negatives: what PR and ROC curves share.
  */
-export function precisionRecallCurve(scores: ArrayLike<number>, labels: ArrayLike<number>): PrPoint[] {
+export function thresholdCounts(scores: ArrayLike<number>, labels: ArrayLike<number>): { cuts: ThresholdCounts[]; positives: number; negatives: number } {
   const { s, y } = knownPairs(scores, labels);
   const order = s.map((_, i) => i).sort((a, b) => s[b]! - s[a]!);
   const positives = y.reduce((a, b) => a + b, 0);
-  const points: PrPoint[] = [];
+  const cuts: ThresholdCounts[] = [];
   let tp = 0;
   let fp = 0;
   for (let k = 0; k < order.length; k++) {
@@ -53,9 +60,18 @@ export function precisionRecallCurve(scores: ArrayLike<number>, labels: ArrayLik
     else fp++;
     const next = order[k + 1];
     if (next !== undefined && s[next] === s[i]) continue; // ties: one threshold for all of them
-    points.push({ threshold: s[i]!, precision: tp / (tp + fp), recall: positives ? tp / positives : NaN, tp, fp });
+    cuts.push({ threshold: s[i]!, tp, fp });
   }
-  return points;
+  return { cuts, positives, negatives: y.length - positives };
+}
+
+/**
+ * The precision–recall curve at every distinct score, highest threshold first. Empty when no label
+ * is known; recall is NaN when there is no positive.
+ */
+export function precisionRecallCurve(scores: ArrayLike<number>, labels: ArrayLike<number>): PrPoint[] {
+  const { cuts, positives } = thresholdCounts(scores, labels);
+  return cuts.map(({ threshold, tp, fp }) => ({ threshold, precision: tp / (tp + fp), recall: positives ? tp / positives : NaN, tp, fp }));
 }
 
 /**

@@ -6,7 +6,7 @@
  * statistic). Labels -1 are left out. One-vs-rest for a softmax head: class c's scores against
  * "label = c" (see `oneVsRest`).
  */
-import { averagePrecision, knownPairs, precisionRecallCurve, type PrPoint } from './average-precision.ts';
+import { averagePrecision, precisionRecallCurve, thresholdCounts, type PrPoint } from './average-precision.ts';
 
 export interface RocPoint {
   /** Samples with score ≥ threshold count as positive (Infinity for the (0, 0) start). */
@@ -17,23 +17,9 @@ export interface RocPoint {
 
 /** The ROC points; empty unless both a positive and a negative label are known. */
 export function rocCurve(scores: ArrayLike<number>, labels: ArrayLike<number>): RocPoint[] {
-  const { s, y } = knownPairs(scores, labels);
-  const P = y.reduce((a, b) => a + b, 0);
-  const N = y.length - P;
+  const { cuts, positives: P, negatives: N } = thresholdCounts(scores, labels);
   if (P === 0 || N === 0) return [];
-  const order = s.map((_, i) => i).sort((a, b) => s[b]! - s[a]!);
-  const points: RocPoint[] = [{ threshold: Infinity, fpr: 0, tpr: 0 }];
-  let tp = 0;
-  let fp = 0;
-  for (let k = 0; k < order.length; k++) {
-    const i = order[k]!;
-    if (y[i]) tp++;
-    else fp++;
-    const next = order[k + 1];
-    if (next !== undefined && s[next] === s[i]) continue;
-    points.push({ threshold: s[i]!, fpr: fp / N, tpr: tp / P });
-  }
-  return points;
+  return [{ threshold: Infinity, fpr: 0, tpr: 0 }, ...cuts.map(({ threshold, tp, fp }) => ({ threshold, fpr: fp / N, tpr: tp / P }))];
 }
 
 /** Trapezoidal area under ROC points; null when the curve is empty (one class only). */
