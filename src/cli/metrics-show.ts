@@ -27,7 +27,10 @@ export async function metricsShowRows(targets: string[]): Promise<MetricsShowRow
       }
       continue;
     }
-    const { metricsFile, flattenMetrics } = await lazyImport<typeof import('../report/diff.ts')>('src/report/diff.ts', 'metrics show');
+    const { metricsFile, flattenMetrics } = await lazyImport<{
+      metricsFile(path: string): Promise<string>;
+      flattenMetrics(value: unknown): Map<string, number | null>;
+    }>('src/report/diff.ts', 'metrics show');
     const file = await metricsFile(t);
     let json: { summary?: Record<string, number | null> } & Record<string, unknown>;
     try {
