@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -40,5 +40,18 @@ describe('postinstall: other platforms\' binaries of onnxruntime-node and webgpu
     expect(foreignBinaryDirs(process.platform, process.arch)).not.toContain(kept);
     const ort = await import('onnxruntime-node');
     expect(typeof (ort.InferenceSession ?? (ort as unknown as { default: typeof ort }).default.InferenceSession).create).toBe('function');
+  });
+
+  it("package.json denies only onnxruntime-node's install script (its CUDA download) and reviews every other", () => {
+    const pkg = JSON.parse(readFileSync(path.join(import.meta.dirname, '..', '..', 'package.json'), 'utf8'));
+    expect(pkg.allowScripts['onnxruntime-node']).toBe(false);
+    expect(Object.entries(pkg.allowScripts).filter(([, v]) => v === false).map(([k]) => k)).toEqual(['onnxruntime-node']);
+    // every installed dependency with an install script has an entry (npm warns about the others)
+    const require = createRequire(import.meta.url);
+    for (const name of ['esbuild', 'sharp', 'protobufjs', 'onnxruntime-node']) {
+      const scripts = JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')).scripts ?? {};
+      expect(['preinstall', 'install', 'postinstall'].some((k) => k in scripts), name).toBe(true);
+      expect(name in pkg.allowScripts, name).toBe(true);
+    }
   });
 });
