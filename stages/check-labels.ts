@@ -16,6 +16,12 @@ const params = Type.Object(
     out: Type.String({ description: 'Output folder for clean.txt, rejects.txt, summary.json, images.tsv. Defaults to data/clean.', default: 'data/clean' }),
     max_reject_rate: Type.Number({ minimum: 0, maximum: 1, description: 'Largest tolerated fraction of rejected lines before the stage fails. Defaults to 0.05.', default: 0.05 }),
     concurrency: Type.Integer({ minimum: 1, description: 'Images decoded at once. Defaults to 8.', default: 8 }),
+    unsupported_format: Type.Union([Type.Literal('reencode'), Type.Literal('reject')], {
+      description: "An image in a format TensorFlow cannot decode (TIFF, SVG, HEIF, …; it decodes JPEG, PNG, GIF, BMP, WebP): 'reencode' writes a PNG copy under <out>/reencoded/ and lists that in clean.txt, 'reject' rejects the line. Defaults to reencode.",
+      default: 'reencode',
+    }),
+    allow_outside_root: Type.Boolean({ description: 'Accept image paths outside the image root (`../`, absolute paths elsewhere, symlinks leading out). Defaults to false.', default: false }),
+    max_pixels: Type.Integer({ minimum: 1, description: 'Largest width × height accepted, read from the header before decoding (a small file can decode to gigabytes). Defaults to 50000000.', default: 50_000_000 }),
   },
   { additionalProperties: false },
 );
@@ -32,7 +38,7 @@ export default defineStage({
     const { dirname, join } = await import('node:path');
     const { mkdir } = await import('node:fs/promises');
     const { readClassesFile } = await import('../src/data/heads.ts');
-    const { checkLabelFile } = await import('../src/data/check/check-labels.ts');
+    const { checkLabelFile, escapeControl } = await import('../src/data/check/check-labels.ts');
     const p = ctx.params;
     const labels = ctx.path(p.labels);
     const classesFile = p.classes ? ctx.path(p.classes) : join(dirname(labels), 'classes.json');
@@ -46,6 +52,9 @@ export default defineStage({
       outDir,
       finalDir: ctx.path(p.out),
       concurrency: p.concurrency,
+      allowOutsideRoot: p.allow_outside_root,
+      maxPixels: p.max_pixels,
+      unsupportedFormat: p.unsupported_format,
       signal: ctx.signal,
       onProgress: (done, total) => {
         if (done % 200 === 0 || done === total) ctx.progress(`${done}/${total} images checked`);
@@ -53,10 +62,12 @@ export default defineStage({
     });
     const kinds = Object.entries(summary.reasons).map(([k, n]) => `${k} ${n}`).join(', ');
     ctx.log(`${summary.accepted}/${summary.total} lines accepted, ${summary.rejected} rejected${kinds ? ` (${kinds})` : ''} → ${p.out}/clean.txt`);
-    for (const r of rejects.slice(0, 20)) ctx.log(`  ${p.labels}:${r.line}: ${r.reason}`);
+    for (const r of rejects.slice(0, 20)) ctx.log(`  ${p.labels}:${r.line}: ${escapeControl(r.reason)}`);
+    const multi = summary.notes['multi-page: first page used'] ?? 0;
+    if (multi) ctx.log(`note: ${multi} multi-page image${multi === 1 ? '' : 's'} (TIFF pages, GIF/WebP frames): only the first page is used (images.tsv lists them)`);
     if (rejects.length > 20) ctx.log(`  … ${rejects.length - 20} more in ${p.out}/rejects.txt`);
     if (summary.reject_rate > p.max_reject_rate) {
-      const first = rejects.slice(0, 3).map((r) => `${p.labels}:${r.line}: ${r.reason}`).join('; ');
+      const first = rejects.slice(0, 3).map((r) => `${p.labels}:${r.line}: ${escapeControl(r.reason)}`).join('; ');
       throw new StageError(
         ctx.id,
         `${summary.rejected} of ${summary.total} lines rejected (${(summary.reject_rate * 100).toFixed(1)}% > max_reject_rate ${(p.max_reject_rate * 100).toFixed(1)}%): ${first}`,

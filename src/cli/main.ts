@@ -35,7 +35,8 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .version(version())
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, '')), writeErr: (s) => io.err(s.replace(/\n$/, '')) })
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    .option('--verbose', 'print stack traces with errors');
   registerRun(program, io, setExit);
   registerInspect(program, io);
   registerStages(program, io);
@@ -60,9 +61,19 @@ function isMlcPipeError(err: unknown): err is Error & { exitCode: number; hint?:
   return err instanceof Error && typeof (err as { exitCode?: unknown }).exitCode === 'number';
 }
 
+/** Text of an error's stack and the stacks of its causes (for --verbose). */
+function stacks(err: unknown): string {
+  const out: string[] = [];
+  for (let e = err, depth = 0; e !== undefined && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    out.push(depth === 0 ? String((e as Error).stack ?? e) : `caused by: ${String((e as Error).stack ?? e)}`);
+  }
+  return out.join('\n');
+}
+
 /** Runs the CLI with `argv` (as process.argv: node, script, args…) and returns the exit code. */
 export async function main(argv: readonly string[], io: CliIO = processIO): Promise<number> {
   let code = 0;
+  const verbose = argv.includes('--verbose');
   const program = buildProgram(io, (c) => (code = c));
   try {
     await program.parseAsync([...argv]);
@@ -75,9 +86,14 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
     }
     if (isMlcPipeError(err)) {
       io.err(`${err.name}: ${err.message}${err.hint ? `\n  hint: ${err.hint}` : ''}`);
+      if (verbose) io.err(stacks(err));
       return err.exitCode;
     }
-    io.err(`internal error: ${(err as Error).stack ?? String(err)}`);
+    // Not one of ours: still one clear line; the stack only with --verbose.
+    const e = err as NodeJS.ErrnoException;
+    const first = String(e?.message ?? err).split('\n')[0];
+    io.err(`internal error: ${first}`);
+    io.err(verbose ? stacks(err) : '  hint: this is a bug in mlc-pipe; run again with --verbose and report the stack trace it prints');
     return 1;
   }
 }

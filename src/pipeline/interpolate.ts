@@ -1,19 +1,31 @@
 /**
  * `${a.b}` interpolation. A string that is exactly one `${…}` keeps the value's type
  * (`epochs: ${vars.epochs}` stays a number); otherwise values are spliced in as text.
- * `$${` escapes a literal `${`.
+ * `$${` escapes a literal `${`. `${raw:a.b}` is the same as `${a.b}` here; it matters in commands run
+ * through a shell, where values are quoted unless raw (./shell-quote.ts).
  */
 
 const REF = /\$\$\{|\$\{([^}]*)\}/g;
 
 export class InterpolationError extends Error {}
 
+/** The value of `a.b.c` (or `raw:a.b.c`) in `ctx`; InterpolationError naming what is known when absent. */
+export function lookupVar(ctx: Record<string, unknown>, expr: string): unknown {
+  return lookup(ctx, expr);
+}
+
 function lookup(ctx: Record<string, unknown>, expr: string): unknown {
-  const parts = expr.trim().split('.');
+  expr = expr.trim().replace(/^raw:/, '');
+  const parts = expr.split('.');
   let cur: unknown = ctx;
   for (const p of parts) {
     if (cur === null || typeof cur !== 'object' || !(p in (cur as Record<string, unknown>))) {
-      const known = cur !== null && typeof cur === 'object' ? Object.keys(cur as object) : [];
+      const known: string[] = [];
+      if (cur !== null && typeof cur === 'object') {
+        // A scope's vars live on its prototype (load.ts): list them first, as `{ ...vars, ...own }` would.
+        for (const k in cur as object) if (!Object.hasOwn(cur, k) && known.push(k) >= 8) break;
+        known.push(...Object.keys(cur));
+      }
       throw new InterpolationError(
         `unknown variable "\${${expr.trim()}}"${known.length ? ` (known here: ${known.slice(0, 8).join(', ')})` : ''}`,
       );

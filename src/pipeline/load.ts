@@ -15,7 +15,8 @@ import { fromPackageRoot } from '../stage/package-root.ts';
 import { ajvDiagnostics } from './ajv-errors.ts';
 import { PipelineValidationError, sortDiagnostics, type Diagnostic } from './diagnostics.ts';
 import { expandStage } from './expand.ts';
-import { interpolateDeep } from './interpolate.ts';
+import { interpolateDeep, InterpolationError } from './interpolate.ts';
+import { interpolateShell } from './shell-quote.ts';
 import { parseOverrides, setPath } from './overrides.ts';
 import { YamlSource } from './source.ts';
 import { NO_STAGES, resolveStageModule } from './stage-module.ts';
@@ -114,7 +115,7 @@ export async function loadPipeline(file: string, options: LoadOptions = {}): Pro
     const base = ['stages', tid];
     const { foreach: _f, matrix: _m, ...template } = tbody;
     // foreach/matrix may themselves come from vars: `foreach: ${models}`.
-    const varCtx: Body = { ...vars, vars };
+    const varCtx = scope(vars, { vars });
     const loops: Body = {};
     for (const k of ['foreach', 'matrix'] as const) {
       if (tbody[k] !== undefined) loops[k] = interpolateDeep(tbody[k], varCtx, (p, message) => diags.push(source.at([...base, k, ...p], message)));
@@ -127,10 +128,11 @@ export async function loadPipeline(file: string, options: LoadOptions = {}): Pro
     const instances = expandStage(tid, loops);
     byTemplate.set(tid, instances.map((i) => i.id));
     for (const inst of instances) {
-      const ctx: Body = { ...vars, vars, ...inst.ctx };
+      const ctx = scope(vars, { vars, ...inst.ctx });
       const body = interpolateDeep(template, ctx, (p, message) => {
         diags.push(source.at([...base, ...p], message));
       }) as Body;
+      if (body.shell === true) shellQuoteCmd(template.cmd, body, ctx, (p, message) => diags.push(source.at([...base, ...p], message)));
       for (const o of overrides) {
         if (o.path[0] === 'stages' && (o.path[1] === inst.id || o.path[1] === tid)) {
           setPath(body, o.path.slice(2), o.value);
@@ -179,6 +181,30 @@ export async function loadPipeline(file: string, options: LoadOptions = {}): Pro
 }
 
 type Override = ReturnType<typeof parseOverrides>[number];
+
+/**
+ * The interpolation context `{ ...vars, ...own }` without copying vars (a pipeline may have tens of
+ * thousands): `own` on top of a prototype chain to `vars`; lookups use `in`, which follows it.
+ */
+function scope(vars: Body, own: Body): Body {
+  return Object.assign(Object.create(vars) as Body, own);
+}
+
+/** With `shell: true` the command is interpolated again, each value quoted for the shell (`${raw:x}` unquoted). */
+function shellQuoteCmd(cmd: unknown, body: Body, ctx: Body, onError: (path: (string | number)[], message: string) => void): void {
+  const one = (s: unknown, p: (string | number)[]): unknown => {
+    if (typeof s !== 'string' || !s.includes('${')) return s;
+    try {
+      return interpolateShell(s, ctx);
+    } catch (err) {
+      if (!(err instanceof InterpolationError)) throw err;
+      onError(p, err.message);
+      return s;
+    }
+  };
+  if (typeof cmd === 'string') body.cmd = one(cmd, ['cmd']);
+  else if (Array.isArray(cmd)) body.cmd = cmd.map((c, i) => one(c, ['cmd', i]));
+}
 
 function dedupe(ds: Diagnostic[]): Diagnostic[] {
   const seen = new Set<string>();

@@ -1,8 +1,14 @@
 /**
  * A parsed YAML pipeline that remembers where every key and value came from.
  */
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-import type { Diagnostic } from './diagnostics.ts';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import { PipelineValidationError, type Diagnostic } from './diagnostics.ts';
+
+/**
+ * Most alias expansions `toJS` performs (the yaml library's count, which weighs each alias by the
+ * size of what it repeats): far above what a pipeline needs, far below a "billion laughs" bomb.
+ */
+export const MAX_ALIAS_COUNT = 1000;
 
 export type KeyPath = readonly (string | number)[];
 
@@ -16,20 +22,70 @@ export class YamlSource {
     this.file = file;
     this.text = text;
     this.lines = new LineCounter();
-    this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
+    // The library's own duplicate-key check compares each key with every earlier one (quadratic: a
+    // 5 MB file with 56k vars took 31.7 s); duplicateKeys() does it in one pass.
+    this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: false });
   }
 
-  /** YAML syntax errors as diagnostics. */
+  /** YAML syntax errors and duplicate keys as diagnostics, in file order. */
   syntaxDiagnostics(): Diagnostic[] {
-    return this.doc.errors.map((e) => {
+    const syntax = this.doc.errors.map((e) => {
       const at = this.posOf(e.pos[0]);
       return { file: this.file, line: at.line, col: at.col, path: '', message: `YAML syntax: ${e.message.split('\n')[0]!}` };
     });
+    const all = [...syntax, ...this.duplicateKeys()];
+    return all.sort((a, b) => a.line! - b.line! || a.col! - b.col!);
   }
 
-  /** Plain JS value of the document. */
+  /** A diagnostic for each key that repeats an earlier key of the same map (one linear pass). */
+  duplicateKeys(): Diagnostic[] {
+    const out: Diagnostic[] = [];
+    visit(this.doc, {
+      Map: (_, map) => {
+        const first = new Map<string, Node>();
+        for (const pair of map.items) {
+          const k = pair.key;
+          if (!isScalar(k) || k.value === '<<') continue;
+          const id = `${typeof k.value}:${String(k.value)}`;
+          const earlier = first.get(id);
+          if (earlier === undefined) {
+            first.set(id, k);
+            continue;
+          }
+          const at = this.posOf(k.range?.[0] ?? 0);
+          const was = this.posOf(earlier.range?.[0] ?? 0);
+          out.push({
+            file: this.file, line: at.line, col: at.col, path: '',
+            message: `YAML syntax: Map keys must be unique: "${String(k.value)}" is already defined at line ${was.line}:${was.col}`,
+            hint: 'remove or rename one of them',
+          });
+        }
+      },
+    });
+    return out;
+  }
+
+  /**
+   * Plain JS value of the document. A document whose aliases expand past MAX_ALIAS_COUNT is a
+   * PipelineValidationError at its first alias.
+   */
   toJS(): unknown {
-    return this.doc.toJS({ maxAliasCount: 1000 });
+    try {
+      return this.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (err) {
+      if (!/alias/i.test((err as Error).message)) throw err;
+      let pos: { line: number; col: number } = { line: 1, col: 1 };
+      visit(this.doc, {
+        Alias: (_, node) => {
+          pos = this.posOf(node.range?.[0] ?? 0);
+          return visit.BREAK;
+        },
+      });
+      throw new PipelineValidationError(
+        [{ file: this.file, ...pos, path: '', message: `YAML aliases expand too much (over ${MAX_ALIAS_COUNT} expansions): ${(err as Error).message}`, hint: 'use fewer aliases (*name), or write the repeated values out' }],
+        this.text,
+      );
+    }
   }
 
   private posOf(offset: number): { line: number; col: number } {

@@ -4,23 +4,27 @@
  *
  * Checks, in order: the line parses (path + integer labels; CRLF, BOM, non-ASCII and TAB-separated
  * paths with spaces are fine), the label count equals the head count, each label is in
- * [-1, maxLabel(head)], the path is not a duplicate of an earlier accepted line, and the image
- * passes `inspectImage` (exists, non-empty, decodes).
+ * [-1, maxLabel(head)], the path has no control characters, stays inside the image root (also
+ * through symlinks; unless `allowOutsideRoot`), is not a duplicate of an earlier accepted line, and
+ * the image passes `inspectImage` (exists, non-empty, within `maxPixels`, decodes). An image in a
+ * format TensorFlow cannot decode is converted to PNG in `<out>/reencoded/` (clean.txt points
+ * there) or rejected, per `unsupportedFormat`.
  *
  * Outputs (in `outDir`):
  * - clean.txt: accepted lines, paths rewritten relative to `finalDir` (where clean.txt will live) so
  *   the default image root (the label file's folder) keeps working; a path with whitespace is
  *   written TAB-separated;
  * - rejects.txt: `<line number>\t<reason>\t<original line>` (the original line last, since it may
- *   itself contain TABs);
+ *   itself contain TABs; control characters other than TAB written as `\xNN`);
  * - summary.json: counts, reject rate, reasons by kind, formats, channels, size range, notes;
  * - images.tsv: per accepted image `line, path, format, width, height, channels, bits, notes`.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { maxLabel, type HeadSpec } from '../heads.ts';
 import { parseLabelLine, splitLines } from '../labels.ts';
-import { inspectImage, type ImageInfo } from './inspect.ts';
+import sharp from 'sharp';
+import { inspectImage, TF_DECODABLE_FORMATS, type ImageInfo } from './inspect.ts';
 
 export interface CheckOptions {
   /** Label file to check. */
@@ -37,6 +41,26 @@ export interface CheckOptions {
   onProgress?: (done: number, total: number) => void;
   /** Stops checking between images when aborted. Defaults to none. */
   signal?: AbortSignal;
+  /** Accept paths that lead outside `root`. Defaults to false. */
+  allowOutsideRoot?: boolean;
+  /** Largest width × height accepted, checked before decoding. Defaults to 50 000 000. */
+  maxPixels?: number;
+  /** An image TensorFlow cannot decode (TIFF, SVG, HEIF, …): `reencode` to PNG or `reject`. Defaults to reencode. */
+  unsupportedFormat?: 'reencode' | 'reject';
+}
+
+/** C0 controls but TAB (a separator), DEL and C1 controls. */
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/;
+const CONTROL_ALL = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/g;
+
+/** `s` with each control character (TAB kept) written as `\xNN`, so a reject line stays one line of text. */
+export function escapeControl(s: string): string {
+  return s.replace(CONTROL_ALL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+function outside(root: string, abs: string): boolean {
+  const rel = relative(root, abs);
+  return rel === '..' || rel.startsWith('../') || isAbsolute(rel);
 }
 
 export interface Reject {
@@ -89,7 +113,8 @@ function validateLabels(labels: number[], heads: HeadSpec[]): { kind: string; re
 }
 
 export async function checkLabelFile(opts: CheckOptions): Promise<CheckResult> {
-  const root = opts.root ?? resolve(opts.labels, '..');
+  const root = resolve(opts.root ?? resolve(opts.labels, '..'));
+  const realRoot = await realpath(root).catch(() => root);
   const finalDir = opts.finalDir ?? opts.outDir;
   const lines = splitLines(await readFile(opts.labels, 'utf8'));
   const rejects: Reject[] = [];
@@ -105,7 +130,13 @@ export async function checkLabelFile(opts: CheckOptions): Promise<CheckResult> {
     if (parsed.ok === false) return void rejects.push({ line, kind: 'unparseable line', reason: parsed.reason, original });
     const bad = validateLabels(parsed.labels, opts.heads);
     if (bad) return void rejects.push({ line, ...bad, original });
+    if (CONTROL.test(parsed.path)) {
+      return void rejects.push({ line, kind: 'control character', reason: `the path holds a control character (${escapeControl(parsed.path.match(CONTROL)![0])}); rename the file`, original });
+    }
     const abs = isAbsolute(parsed.path) ? parsed.path : resolve(root, parsed.path);
+    if (!opts.allowOutsideRoot && outside(root, abs)) {
+      return void rejects.push({ line, kind: 'outside root', reason: `${parsed.path} is outside the image root ${root} (set allow_outside_root: true to allow it)`, original });
+    }
     const first = firstLineOf.get(abs);
     if (first !== undefined) return void rejects.push({ line, kind: 'duplicate path', reason: `duplicate path: same image as line ${first}`, original });
     firstLineOf.set(abs, line);
@@ -113,6 +144,8 @@ export async function checkLabelFile(opts: CheckOptions): Promise<CheckResult> {
   });
 
   const infos: (ImageInfo | undefined)[] = new Array(pending.length);
+  /** pending index → the re-encoded copy, relative to outDir. */
+  const reencoded = new Map<number, string>();
   let next = 0;
   let done = 0;
   const worker = async (): Promise<void> => {
@@ -120,8 +153,30 @@ export async function checkLabelFile(opts: CheckOptions): Promise<CheckResult> {
       opts.signal?.throwIfAborted();
       const k = next++;
       const p = pending[k]!;
-      const r = await inspectImage(p.abs);
-      if (r.ok) infos[k] = r.info;
+      if (!opts.allowOutsideRoot) {
+        const real = await realpath(p.abs).catch(() => undefined);
+        if (real !== undefined && outside(realRoot, real)) {
+          rejects.push({ line: p.line, kind: 'outside root', reason: `${p.path} leads (through a symlink) to ${real}, outside the image root ${root} (set allow_outside_root: true to allow it)`, original: p.original });
+          opts.onProgress?.(++done, pending.length);
+          continue;
+        }
+      }
+      const r = await inspectImage(p.abs, { maxPixels: opts.maxPixels });
+      if (r.ok && r.info.reencode && (opts.unsupportedFormat ?? 'reencode') === 'reject') {
+        rejects.push({ line: p.line, kind: 'unsupported format', reason: `${r.info.format} is not a format TensorFlow decodes (${TF_DECODABLE_FORMATS.join(', ')}); set unsupported_format: reencode to convert it to PNG`, original: p.original });
+      } else if (r.ok && r.info.reencode) {
+        const rel = `reencoded/${String(p.line).padStart(6, '0')}.png`;
+        try {
+          await mkdir(join(opts.outDir, 'reencoded'), { recursive: true });
+          // First page, EXIF orientation applied (the PNG carries no EXIF), limits as for the check.
+          await sharp(p.abs, { failOn: 'error', limitInputPixels: opts.maxPixels ?? 50_000_000 }).rotate().png().toFile(join(opts.outDir, rel));
+          r.info.notes.push(`${r.info.format}→png`);
+          reencoded.set(k, rel);
+          infos[k] = r.info;
+        } catch (err) {
+          rejects.push({ line: p.line, kind: 'does not decode', reason: `cannot re-encode ${r.info.format} to PNG: ${(err as Error).message.split('\n')[0]}`, original: p.original });
+        }
+      } else if (r.ok) infos[k] = r.info;
       else rejects.push({ line: p.line, kind: r.kind, reason: r.reason, original: p.original });
       opts.onProgress?.(++done, pending.length);
     }
@@ -148,12 +203,13 @@ export async function checkLabelFile(opts: CheckOptions): Promise<CheckResult> {
     const info = infos[k];
     if (!info) return;
     summary.accepted++;
-    const path = isAbsolute(p.path) ? p.path : relative(finalDir, p.abs).split('\\').join('/');
+    const copy = reencoded.get(k);
+    const path = copy ?? (isAbsolute(p.path) ? p.path : relative(finalDir, p.abs).split('\\').join('/'));
     clean.push(/\s/.test(path) ? `${path}\t${p.labels.join(' ')}` : `${path} ${p.labels.join(' ')}`);
     tsv.push([p.line, path, info.format, info.width, info.height, info.channels, info.bits, info.notes.join(',')].join('\t'));
     bump(summary.formats, info.format);
     bump(summary.channels, String(info.channels));
-    for (const n of info.notes) bump(summary.notes, n.replace(/\d+ applied$/, 'applied'));
+    for (const n of info.notes) bump(summary.notes, n.replace(/\d+ applied$/, 'applied').replace(/^multi-page \(\d+\)/, 'multi-page'));
     summary.width = { min: Math.min(summary.width?.min ?? Infinity, info.width), max: Math.max(summary.width?.max ?? 0, info.width) };
     summary.height = { min: Math.min(summary.height?.min ?? Infinity, info.height), max: Math.max(summary.height?.max ?? 0, info.height) };
   });
@@ -161,7 +217,7 @@ export async function checkLabelFile(opts: CheckOptions): Promise<CheckResult> {
 
   const text = (rows: string[]): string => rows.join('\n') + (rows.length ? '\n' : '');
   await writeFile(join(opts.outDir, 'clean.txt'), text(clean));
-  await writeFile(join(opts.outDir, 'rejects.txt'), text(rejects.map((r) => `${r.line}\t${r.reason}\t${r.original}`)));
+  await writeFile(join(opts.outDir, 'rejects.txt'), text(rejects.map((r) => `${r.line}\t${escapeControl(r.reason)}\t${escapeControl(r.original)}`)));
   await writeFile(join(opts.outDir, 'images.tsv'), text(tsv));
   await writeFile(join(opts.outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   return { summary, rejects };

@@ -9,10 +9,23 @@
  * - CMYK JPEG → accepted, converted to sRGB on load; noted;
  * - 16-bit PNG/TIFF → accepted, reduced to 8 bits on load; noted;
  * - EXIF orientation ≠ 1 → accepted, the rotation is applied on load (sharp `.rotate()`), and the
- *   recorded width/height are those after rotation; noted.
+ *   recorded width/height are those after rotation; noted;
+ * - more pixels than `maxPixels` (read from the header, before anything is decoded) → rejected;
+ * - a format TensorFlow's decode_image cannot read (anything but JPEG, PNG, GIF, BMP, WebP: TIFF,
+ *   SVG, HEIF, …) → `reencode: true` in the info (check-labels converts it to PNG or rejects it,
+ *   per its `unsupported_format` param);
+ * - several pages or frames (TIFF, animated GIF/WebP) → only the first is used; noted.
  */
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import sharp from 'sharp';
+
+/** Formats TensorFlow's `tf.io.decode_image` reads (sharp's names; BMP has no sharp decoder). */
+export const TF_DECODABLE_FORMATS = ['jpeg', 'png', 'gif', 'bmp', 'webp'] as const;
+
+export interface InspectOptions {
+  /** Largest width × height accepted (checked from the header, before decoding). Defaults to 50 000 000. */
+  maxPixels?: number;
+}
 
 export interface ImageInfo {
   format: string;
@@ -27,11 +40,31 @@ export interface ImageInfo {
   space: string;
   /** Conversions the loader will apply, e.g. `cmyk→srgb`. */
   notes: string[];
+  /** Pages or frames in the file (only the first is used). */
+  pages: number;
+  /** The format is not one TensorFlow decodes: the image must be re-encoded (or rejected). */
+  reencode: boolean;
 }
 
 export type Inspection = { ok: true; info: ImageInfo } | { ok: false; kind: string; reason: string };
 
-export async function inspectImage(file: string): Promise<Inspection> {
+async function startsWithBM(file: string): Promise<boolean> {
+  const fh = await open(file, 'r');
+  try {
+    const b = Buffer.alloc(2);
+    await fh.read(b, 0, 2, 0);
+    return b.toString('latin1') === 'BM';
+  } finally {
+    await fh.close();
+  }
+}
+
+function pixels(n: number): string {
+  return n >= 1e6 ? `${(n / 1e6).toFixed(1)} M` : String(n);
+}
+
+export async function inspectImage(file: string, options: InspectOptions = {}): Promise<Inspection> {
+  const maxPixels = options.maxPixels ?? 50_000_000;
   let size: number;
   try {
     const s = await stat(file);
@@ -42,27 +75,45 @@ export async function inspectImage(file: string): Promise<Inspection> {
   }
   if (size === 0) return { ok: false, kind: 'empty file', reason: 'empty file (0 bytes)' };
   try {
-    const img = sharp(file, { failOn: 'error' });
-    const meta = await img.metadata();
+    // The header first (no pixel limit: it decodes nothing), then the decode under the limit.
+    const img = sharp(file, { failOn: 'error', limitInputPixels: false });
+    let meta: sharp.Metadata;
+    try {
+      meta = await img.metadata();
+    } catch (err) {
+      if (await startsWithBM(file)) {
+        return { ok: false, kind: 'does not decode', reason: 'BMP: TensorFlow reads it but mlc-pipe\'s image decoder (libvips) cannot; convert it to PNG' };
+      }
+      throw err;
+    }
+    const w = meta.width ?? 0;
+    const h = meta.pageHeight ?? meta.height ?? 0;
+    if (w * h > maxPixels) {
+      return { ok: false, kind: 'too many pixels', reason: `${w}×${h} = ${pixels(w * h)} pixels is over max_pixels ${pixels(maxPixels)} (checked before decoding)` };
+    }
     // A full decode (not just the header) so truncated / corrupt data is caught.
-    await img.clone().raw().toBuffer();
+    await sharp(file, { failOn: 'error', limitInputPixels: Math.max(1, Math.min(maxPixels, 2 ** 31 - 1)) }).raw().toBuffer();
     const orientation = meta.orientation ?? 1;
     const swap = orientation >= 5 && orientation <= 8;
-    const w = meta.width ?? 0;
-    const h = meta.height ?? 0;
     const bits = meta.depth === 'ushort' ? 16 : meta.depth === 'uchar' || meta.depth === undefined ? 8 : 32;
     const channels = meta.channels ?? 0;
+    const format = meta.format ?? 'unknown';
+    const pages = meta.pages ?? 1;
+    const reencode = !(TF_DECODABLE_FORMATS as readonly string[]).includes(format);
     const notes: string[] = [];
     if (meta.space === 'cmyk') notes.push('cmyk→srgb');
     else if (channels <= 2) notes.push('grey');
     if (meta.hasAlpha) notes.push('alpha dropped');
     if (bits !== 8) notes.push(`${bits}-bit→8-bit`);
     if (orientation !== 1) notes.push(`exif orientation ${orientation} applied`);
+    if (pages > 1) notes.push(`multi-page (${pages}): first page used`);
     return {
       ok: true,
-      info: { format: meta.format ?? 'unknown', width: swap ? h : w, height: swap ? w : h, channels, bits, space: meta.space ?? 'unknown', notes },
+      info: { format, width: swap ? h : w, height: swap ? w : h, channels, bits, space: meta.space ?? 'unknown', notes, pages, reencode },
     };
   } catch (err) {
-    return { ok: false, kind: 'does not decode', reason: `does not decode: ${((err as Error).message ?? String(err)).split('\n')[0]}` };
+    const msg = ((err as Error).message ?? String(err)).split('\n')[0]!;
+    if (/pixel limit/i.test(msg)) return { ok: false, kind: 'too many pixels', reason: `over max_pixels ${pixels(maxPixels)}: ${msg}` };
+    return { ok: false, kind: 'does not decode', reason: `does not decode: ${msg}` };
   }
 }

@@ -65,6 +65,13 @@ function corrupt(file: string, offset: number, what: string): DataError {
   });
 }
 
+/** A shard of 0 bytes: never written by write-tfrecord (it refuses an empty dataset), so a truncated copy or a stray file. */
+function emptyShard(file: string): DataError {
+  return new DataError('empty TFRecord shard (0 bytes): it holds no records', { file }, {
+    hint: 'the shard was truncated or is not a TFRecord file; rewrite it with the write-tfrecord stage, or remove it from the list',
+  });
+}
+
 /** Opens a shard for reading; a failure is a DataError naming the shard. */
 async function openShard(file: string): Promise<FileHandle> {
   try {
@@ -85,6 +92,7 @@ export async function* readRecords(file: string): AsyncGenerator<RawRecord> {
     for (;;) {
       const offset = r.position;
       const head = await r.take(12);
+      if (head.length === 0 && offset === 0) throw emptyShard(file);
       if (head.length === 0) return;
       if (head.length < 12) throw corrupt(file, offset, `truncated header (${head.length} of 12 bytes)`);
       const view = new DataView(head.buffer, head.byteOffset, 12);
@@ -118,6 +126,7 @@ export async function countRecords(file: string): Promise<number> {
   const fh = await openShard(file);
   try {
     const size = (await fh.stat()).size;
+    if (size === 0) throw emptyShard(file);
     const head = new Uint8Array(12);
     const view = new DataView(head.buffer);
     let offset = 0;

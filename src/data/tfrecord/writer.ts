@@ -57,8 +57,12 @@ export async function writeTfRecordShards(items: TfRecordInput[], options: Write
   const shardSize = options.shardSize ?? 1024;
   const concurrency = Math.max(1, options.concurrency ?? 8);
   if (!Number.isInteger(shardSize) || shardSize < 1) throw new RangeError(`shardSize must be a positive integer, received ${shardSize}`);
+  if (items.length === 0) {
+    // An empty shard would be read back as "no data" at train time: say so here, where the cause is.
+    throw new DataError('no records to write: the label file lists no images', { file: options.source }, { hint: 'check that the label file (e.g. check-labels\' clean.txt) has lines' });
+  }
   await mkdir(options.outDir, { recursive: true });
-  const shards = Math.max(1, Math.ceil(items.length / shardSize));
+  const shards = Math.ceil(items.length / shardSize);
   const files = Array.from({ length: shards }, (_, i) => join(options.outDir, shardName(options.split, i, shards)));
 
   const encode = async (item: TfRecordInput): Promise<Uint8Array> => {
