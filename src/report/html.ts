@@ -151,6 +151,11 @@ function delta(a: number | null | undefined, b: number | null | undefined): stri
   return `${d > 0 ? '+' : ''}${fmt(d)}`;
 }
 
+/** F1 per class, then of the macro and weighted averages, as [name, F1] rows. */
+function f1Rows(r: ClassificationReport): Array<[string, number]> {
+  return [...Object.entries(r.classes).map(([k, v]): [string, number] => [k, v.f1]), ['macro avg', r['macro avg'].f1], ['weighted avg', r['weighted avg'].f1]];
+}
+
 function comparisonSection(input: ReportInput): string {
   const c = input.comparison;
   if (!c) return '';
@@ -167,13 +172,9 @@ function comparisonSection(input: ReportInput): string {
     const other = c.metrics.heads?.[name];
     if (!other?.report || !h.report) continue;
     html += `<details><summary>${esc(name)}: F1 per class</summary><table><tr><th class="l">class</th>${th}</tr>`;
-    const rows = [...Object.keys(h.report.classes), 'macro avg', 'weighted avg'];
-    html += rows
-      .map((k) => {
-        const a = k in h.report.classes ? h.report.classes[k]!.f1 : (h.report[k as 'macro avg'] as { f1: number }).f1;
-        const o = other.report.classes[k]?.f1 ?? (other.report as unknown as Record<string, { f1: number } | undefined>)[k]?.f1;
-        return `<tr><td class="l">${esc(k)}</td><td>${fmt(a)}</td><td>${fmt(o)}</td><td>${delta(a, o)}</td></tr>`;
-      })
+    const theirs = new Map(f1Rows(other.report));
+    html += f1Rows(h.report)
+      .map(([k, a]) => `<tr><td class="l">${esc(k)}</td><td>${fmt(a)}</td><td>${fmt(theirs.get(k))}</td><td>${delta(a, theirs.get(k))}</td></tr>`)
       .join('');
     html += '</table></details>';
   }

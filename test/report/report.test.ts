@@ -107,6 +107,10 @@ describe('writeReport', () => {
     const d = mine.all_heads_acc - base.all_heads_acc;
     expect(html).toContain(`<td class="l">all_heads_acc</td><td>${fmt(mine.all_heads_acc)}</td><td>${fmt(base.all_heads_acc)}</td><td>${fmt(d)}</td>`);
     expect(html).toContain('<summary>dress: F1 per class</summary>');
+    const f1 = async (run: string) => JSON.parse(await readFile(join(dir, run, 'metrics.json'), 'utf8')).heads.dress.report['macro avg'].f1 as number;
+    const [a, b] = [await f1('pruned'), await f1('base')];
+    expect(a).not.toBe(b);
+    expect(html).toContain(`<td class="l">macro avg</td><td>${fmt(a)}</td><td>${fmt(b)}</td><td>${fmt(a - b)}</td>`);
     await expect(run(join(dir, 'x'), dress, { compareTo: join(dir, 'nope') })).rejects.toThrow('no such run folder or metrics file');
   });
 
