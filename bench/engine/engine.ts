@@ -3,9 +3,11 @@
  * inference on each requested engine, and the PyTorch peer (shared/reference/torch_reference.py
  * speed) at the same size, batch and thread count, in one run; prints img/s and ratios.
  *
- *   npx tsx bench/engine/engine.ts [--engines wasm,webgpu,tensorflow] [--sizes 64x64x16,48x144x32]
- *        [--steps 5] [--warmup 2] [--threads 1] [--rounds 2] [--torch auto|off] [--out bench/out/engine.json]
+ *   npx tsx bench/engine/engine.ts [--engines native,wasm,webgpu,tensorflow] [--sizes 64x64x16,48x144x32]
+ *        [--steps 5] [--warmup 2] [--threads 1,all] [--rounds 2] [--torch auto|off] [--out bench/out/engine.json]
  *        [--optimizer fused|tfjs]   (train step's Adam: fused kernel (default) or tf.train.adam)
+ *        [--profile]   (native: the per-kernel profile of one training step at each size)
+ *   --threads takes a list; `all` = every core. Each engine and PyTorch run at each thread count.
  *   Inference is timed twice: model.predict and compileInference (src/engine/inference/compile.ts).
  *   npx tsx bench/engine/engine.ts --verify webgpu [--reference cpu.json]
  *       correctness vs cpu on ResNet-18 64x64 b4 (logits, two Adam steps), then exit; with
@@ -17,6 +19,8 @@
  * processes on a shared machine hits both sides alike. Only ratios from one run mean anything.
  */
 import { parseArgs } from 'node:util';
+import { availableParallelism } from 'node:os';
+import { formatNativeProfile, profileNative } from '../../src/engine/native/index.ts';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -29,7 +33,7 @@ import { fusedAdamUpdate } from '../../src/engine/fused-adam.ts';
 const here = dirname(fileURLToPath(import.meta.url));
 const { values: args } = parseArgs({
   options: {
-    engines: { type: 'string', default: 'tensorflow,webgpu,wasm' },
+    engines: { type: 'string', default: 'native,wasm' },
     sizes: { type: 'string', default: '64x64x16,48x144x32' },
     steps: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '2' },
@@ -42,16 +46,18 @@ const { values: args } = parseArgs({
     verify: { type: 'string' },
     reference: { type: 'string' },
     optimizer: { type: 'string', default: 'fused' },
+    profile: { type: 'boolean', default: false },
   },
 });
 
 /** img/s: train step, model.predict, compileInference (fused conv+BN+ReLU) predict. */
 interface Speed { train: number; infer: number; fused?: number }
-interface Row { engine: string; size: string; speed?: Speed; error?: string; torch?: Speed }
+interface Row { engine: string; threads: number; size: string; speed?: Speed; error?: string; torch?: Speed }
 
 const steps = Number(args.steps);
 const warmup = Number(args.warmup);
-const threads = Number(args.threads);
+const threadCounts = args.threads!.split(',').map((t) => (t === 'all' ? availableParallelism() : Number(t)));
+let threads = threadCounts[0]!;
 const sizes = args.sizes!.split(',').map((s) => {
   const [h, w, b] = s.split('x').map(Number);
   return { h, w, b, label: `${h}x${w} b${b}` };
@@ -89,6 +95,9 @@ function measure(h: number, w: number, b: number): Speed {
     let t = performance.now();
     for (let i = 0; i < steps; i++) step();
     const train = (b * steps) / ((performance.now() - t) / 1000);
+    if (args.profile && tf.getBackend() === 'native') {
+      console.log(formatNativeProfile(profileNative(step), 25).map((l) => `    ${l}`).join('\n'));
+    }
     const compiled = compileInference(model);
     const fusedInfer = () => { const out = compiled.predict(x as tf.Tensor4D); out[0].dataSync(); tf.dispose(out); };
     const timeIt = (f: () => void) => { f(); const t0 = performance.now(); for (let i = 0; i < steps; i++) f(); return (b * steps) / ((performance.now() - t0) / 1000); };
@@ -185,44 +194,47 @@ const best = (a: Speed | undefined, b: Speed): Speed => (a == null ? b : { train
 
 const rows: Row[] = [];
 const withTorch = torchAvailable();
-const torchBySize = new Map<string, Speed>();
-for (const engine of args.engines!.split(',') as EngineName[]) {
-  let info;
-  try {
-    info = await initEngine({ engine, threads });
-  } catch (err) {
-    for (const s of sizes) rows.push({ engine, size: s.label, error: (err as Error).message });
-    console.log(`${engine}: unavailable: ${(err as Error).message}`);
-    continue;
-  }
-  console.log(`${engine}: ${info.notes.join('; ')}`);
-  for (const s of sizes) {
-    let speed: Speed | undefined;
+for (const count of threadCounts) {
+  threads = count;
+  const torchBySize = new Map<string, Speed>();
+  for (const engine of args.engines!.split(',') as EngineName[]) {
+    let info;
     try {
-      for (let r = 0; r < rounds; r++) {
-        if (withTorch) torchBySize.set(s.label, best(torchBySize.get(s.label), torchSpeed(s.h, s.w, s.b)));
-        speed = best(speed, measure(s.h, s.w, s.b));
-      }
-      rows.push({ engine, size: s.label, speed, torch: torchBySize.get(s.label) });
+      info = await initEngine({ engine, threads });
     } catch (err) {
-      rows.push({ engine, size: s.label, error: (err as Error).message });
+      for (const s of sizes) rows.push({ engine, threads, size: s.label, error: (err as Error).message });
+      console.log(`${engine}: unavailable: ${(err as Error).message}`);
+      continue;
     }
-    const r = rows[rows.length - 1];
-    console.log(`  ${s.label}: train ${fmt(r.speed?.train)} img/s, infer ${fmt(r.speed?.infer)} img/s, fused infer ${fmt(r.speed?.fused)} img/s` +
-      (r.torch ? ` | torch train ${fmt(r.torch.train)}, infer ${fmt(r.torch.infer)} | ratio train ` +
-        `${ratio(r.speed?.train, r.torch.train)}, infer ${ratio(r.speed?.infer, r.torch.infer)}, fused infer ${ratio(r.speed?.fused, r.torch.infer)}` : '') +
-      (r.error ? ` | error: ${r.error}` : ''));
+    console.log(`${engine} (${threads} thread${threads > 1 ? 's' : ''}): ${info.notes.join('; ')}`);
+    for (const s of sizes) {
+      let speed: Speed | undefined;
+      try {
+        for (let r = 0; r < rounds; r++) {
+          if (withTorch) torchBySize.set(s.label, best(torchBySize.get(s.label), torchSpeed(s.h, s.w, s.b)));
+          speed = best(speed, measure(s.h, s.w, s.b));
+        }
+        rows.push({ engine, threads, size: s.label, speed, torch: torchBySize.get(s.label) });
+      } catch (err) {
+        rows.push({ engine, threads, size: s.label, error: (err as Error).message });
+      }
+      const r = rows[rows.length - 1]!;
+      console.log(`  ${s.label}: train ${fmt(r.speed?.train)} img/s, infer ${fmt(r.speed?.infer)} img/s, fused infer ${fmt(r.speed?.fused)} img/s` +
+        (r.torch ? ` | torch train ${fmt(r.torch.train)}, infer ${fmt(r.torch.infer)} | ratio train ` +
+          `${ratio(r.speed?.train, r.torch.train)}, infer ${ratio(r.speed?.infer, r.torch.infer)}, fused infer ${ratio(r.speed?.fused, r.torch.infer)}` : '') +
+        (r.error ? ` | error: ${r.error}` : ''));
+    }
   }
 }
 shutdownEngine();
 
-console.log('\nengine      size          train img/s  infer img/s  fused infer  torch train  torch infer  train ratio  infer ratio  fused ratio');
+console.log('\nengine      thr  size          train img/s  infer img/s  fused infer  torch train  torch infer  train ratio  infer ratio  fused ratio');
 for (const r of rows) {
-  console.log([r.engine.padEnd(11), r.size.padEnd(13), fmt(r.speed?.train).padStart(11), fmt(r.speed?.infer).padStart(12),
+  console.log([r.engine.padEnd(11), String(r.threads).padStart(3), r.size.padEnd(13), fmt(r.speed?.train).padStart(11), fmt(r.speed?.infer).padStart(12),
     fmt(r.speed?.fused).padStart(12), fmt(r.torch?.train).padStart(12), fmt(r.torch?.infer).padStart(12),
     ratio(r.speed?.train, r.torch?.train).padStart(12), ratio(r.speed?.infer, r.torch?.infer).padStart(12),
     ratio(r.speed?.fused, r.torch?.infer).padStart(12)].join(' '));
 }
 mkdirSync(dirname(args.out!), { recursive: true });
-writeFileSync(args.out!, JSON.stringify({ date: new Date().toISOString(), steps, warmup, threads, rounds, optimizer: args.optimizer, rows }, null, 2));
+writeFileSync(args.out!, JSON.stringify({ date: new Date().toISOString(), steps, warmup, threads: threadCounts, rounds, optimizer: args.optimizer, rows }, null, 2));
 console.log(`\nwritten ${args.out}`);

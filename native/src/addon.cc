@@ -10,6 +10,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <unordered_map>
 
 #include "registry.h"
 
@@ -57,6 +58,28 @@ at::Tensor activate(at::Tensor y, int code, double alpha, const at::Tensor& prel
 }
 
 namespace {
+struct Derived {
+  int kind;
+  at::Tensor tensor;
+};
+std::unordered_map<const c10::TensorImpl*, Derived>& derivedCache() {
+  static std::unordered_map<const c10::TensorImpl*, Derived> cache;
+  return cache;
+}
+}  // namespace
+
+at::Tensor cachedDerived(const at::Tensor& source, int kind, at::Tensor (*make)(const at::Tensor&)) {
+  auto& cache = derivedCache();
+  auto it = cache.find(source.unsafeGetTensorImpl());
+  if (it != cache.end() && it->second.kind == kind) return it->second.tensor;
+  auto t = make(source);
+  cache[source.unsafeGetTensorImpl()] = {kind, t};
+  return t;
+}
+
+void forgetDerived(const at::Tensor& source) { derivedCache().erase(source.unsafeGetTensorImpl()); }
+
+namespace {
 
 struct Handle {
   at::Tensor tensor;
@@ -69,6 +92,7 @@ int64_t bytesOf(const at::Tensor& t) { return t.defined() ? static_cast<int64_t>
 
 void release(Handle* h) {
   if (h->tensor.defined()) {
+    forgetDerived(h->tensor);
     liveHandles--;
     liveBytes -= bytesOf(h->tensor);
     h->tensor.reset();

@@ -29,6 +29,15 @@ at::Tensor oihw(const at::Tensor& f, bool depthwise) {
   return f.permute({2, 3, 0, 1}).reshape({f.size(2) * f.size(3), 1, f.size(0), f.size(1)});
 }
 
+at::Tensor packRegular(const at::Tensor& f) { return oihw(f, false).contiguous(at::MemoryFormat::ChannelsLast); }
+at::Tensor packDepthwise(const at::Tensor& f) { return oihw(f, true).contiguous(at::MemoryFormat::ChannelsLast); }
+
+// The filter in the layout ATen's conv wants, made once per filter tensor: the forward pass and the
+// input gradient of a training step (and every batch of an inference pass) share it.
+at::Tensor packedFilter(const at::Tensor& f, bool depthwise) {
+  return cachedDerived(f, depthwise ? 2 : 1, depthwise ? packDepthwise : packRegular);
+}
+
 // Back from OIHW to the tfjs filter layout of `like`.
 at::Tensor tfjsFilter(const at::Tensor& w, const std::vector<int64_t>& shape, bool depthwise) {
   if (!depthwise) return w.permute({2, 3, 1, 0}).contiguous();
@@ -45,7 +54,7 @@ at::Tensor paddedInput(const at::Tensor& x, const Geometry& g) {
 }
 
 at::Tensor forward(const at::Tensor& x, const at::Tensor& f, const Geometry& g, const c10::optional<at::Tensor>& bias) {
-  auto w = oihw(f, g.depthwise).contiguous(at::MemoryFormat::ChannelsLast);
+  auto w = packedFilter(f, g.depthwise);
   auto y = at::convolution(paddedInput(x, g), w, bias, g.stride, g.padding(), g.dilation, false, {0, 0}, groupsOf(g, x.size(3)));
   return y.permute({0, 2, 3, 1});
 }
@@ -74,7 +83,7 @@ std::vector<at::Tensor> backpropInput(const OpArgs& a) {
   auto g = geometry(a);
   auto shape = a.ints(9, 4);
   const auto& dy = a.x(0);
-  auto w = oihw(a.x(1), g.depthwise).contiguous(at::MemoryFormat::ChannelsLast);
+  auto w = packedFilter(a.x(1), g.depthwise);
   int64_t ph = shape[1] + (g.symmetric() ? 0 : g.top + g.bottom), pw = shape[2] + (g.symmetric() ? 0 : g.left + g.right);
   auto input = at::empty({shape[0], shape[3], ph, pw}, dy.options().memory_format(at::MemoryFormat::ChannelsLast));
   auto grads = at::convolution_backward(nchw(dy), input, w, c10::nullopt, g.stride, g.padding(), g.dilation, false, {0, 0},

@@ -73,7 +73,8 @@ BINARY(b5, "Maximum", at::maximum(x, y));
 BINARY(b6, "Minimum", at::minimum(x, y));
 BINARY(b7, "Pow", at::pow(x, y));
 BINARY(b8, "SquaredDifference", (x - y).square());
-BINARY(b9, "FloorDiv", at::div(x, y, "floor"));
+// tfjs gives FloorDiv an int32 result whatever the input dtype.
+BINARY(b9, "FloorDiv", at::div(x, y, "floor").to(at::kInt));
 BINARY(b10, "Mod", at::remainder(x, y));
 BINARY(b11, "Greater", x > y);
 BINARY(b12, "GreaterEqual", x >= y);
@@ -87,9 +88,11 @@ BINARY(b19, "Prelu", at::where(x > 0, x, x * y));
 BINARY(b20, "Atan2", at::atan2(floating(x), y));
 
 // Gradients that tfjs composes from several full-size ops, as one pass each:
-// ReluGrad in [dy, x]: dy where x > 0;  Relu6Grad in [dy, x]: dy where 0 ≤ x ≤ 6 (tfjs' bounds).
+// ReluGrad in [dy, x]: dy where x > 0;  Relu6Grad in [dy, x]: dy where 0 < x ≤ 6 (tfjs: dy·(x ≤ 6)·step(x));
+// EluGrad in [dy, y] (y = elu(x)): dy where y ≥ 0, else dy·(y + 1) (tfjs' kernel).
 BINARY(g1, "MlcPipeReluGrad", at::threshold_backward(x, y, 0));
-BINARY(g2, "MlcPipeRelu6Grad", at::where((y >= 0).logical_and_(y <= 6), x, at::zeros({}, x.options())));
+BINARY(g2, "MlcPipeRelu6Grad", at::where((y > 0).logical_and_(y <= 6), x, at::zeros({}, x.options())));
+BINARY(g3, "EluGrad", at::where(y >= 0, x, x * (y + 1)));
 
 // AddN: the sum of all inputs (gradient accumulation).
 Register n1("AddN", [](const OpArgs& a) -> Out {

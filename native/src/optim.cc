@@ -93,7 +93,10 @@ Out adam(const OpArgs& a) {
     ov.copy_(nv);
     if (amsgrad) oh.copy_(h);
   }
-  if (direct) return {};
+  if (direct) {
+    forgetDerived(w);  // written in place: derived copies (a packed filter) are stale
+    return {};
+  }
   Out out{ow, om, ov};
   if (amsgrad) out.push_back(oh);
   return out;
@@ -133,7 +136,10 @@ Out sgd(const OpArgs& a) {
     ow.copy_(w * decay - s * lr);
     if (hasBuf) ob.copy_(nb);
   }
-  if (direct) return {};
+  if (direct) {
+    forgetDerived(w);
+    return {};
+  }
   Out out{ow};
   if (hasBuf) out.push_back(ob);
   return out;

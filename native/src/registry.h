@@ -66,6 +66,11 @@ int dtypeCodeOf(at::ScalarType type);
 inline at::Tensor nchw(const at::Tensor& nhwc) { return nhwc.permute({0, 3, 1, 2}); }
 inline at::Tensor nhwc(const at::Tensor& nchw) { return nchw.permute({0, 2, 3, 1}).contiguous(); }
 
+// Derived tensors cached per source tensor (a filter's OIHW copy, reused by the forward conv and
+// the input gradient of one step). An entry lives until its source is freed or written in place.
+at::Tensor cachedDerived(const at::Tensor& source, int kind, at::Tensor (*make)(const at::Tensor&));
+void forgetDerived(const at::Tensor& source);
+
 // tfjs fused activations (src/engine/native/kernels/activation.ts uses the same codes):
 // 0 linear, 1 relu, 2 relu6, 3 elu, 4 leakyrelu (alpha), 5 prelu (weights), 6 sigmoid.
 at::Tensor activate(at::Tensor y, int code, double alpha, const at::Tensor& prelu);

@@ -6,6 +6,8 @@
  * statistics, optimizer slots and iteration count, loss state (GHM), schedule and callback state.
  */
 import { tf } from '../engine/tf.ts';
+import { NATIVE } from '../engine/native/backend.ts';
+import { formatNativeProfile, profileNative } from '../engine/native/profile.ts';
 import type { Batch, Loader } from '../data/loader/create-loader.ts';
 import type { HeadSpec } from '../data/heads.ts';
 import { regularizedVariables, type L2Options } from '../model/regularization.ts';
@@ -43,6 +45,11 @@ export interface TrainLoopOptions {
   resumeFrom?: string;
   /** Stops between batches when aborted. */
   signal?: AbortSignal;
+  /**
+   * Receives the per-kernel profile of the second training step as log lines (native engine:
+   * time in libtorch ops vs tfjs/JS and the kernels that ran on the cpu fallback). Defaults to none.
+   */
+  profile?: (lines: string[]) => void;
 }
 
 export interface TrainResult {
@@ -52,6 +59,17 @@ export interface TrainResult {
   epochs: number;
   /** Last epoch's logs. */
   logs: Logs;
+}
+
+/** Runs one step under {@link profileNative} and reports it (other engines: says they are not profiled). */
+function profiledStep(run: () => Record<string, number>, report: (lines: string[]) => void): Record<string, number> {
+  if (tf.getBackend() !== NATIVE) {
+    report([`profile: only the native engine is profiled (this run uses ${tf.getBackend()})`]);
+    return run();
+  }
+  let logs: Record<string, number> = {};
+  report(formatNativeProfile(profileNative(() => { logs = run(); })));
+  return logs;
 }
 
 export async function trainLoop(options: TrainLoopOptions): Promise<TrainResult> {
@@ -117,7 +135,8 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainResult>
         const batch = next.value as Batch;
         const frac = Number.isFinite(stepsPerEpoch) ? step / stepsPerEpoch : 0;
         options.optimizer.learningRate = options.schedule.at(epoch + frac);
-        const stepLogs = trainStep(model, options.optimizer, obj, batch, options.inputShape);
+        const run = () => trainStep(model, options.optimizer, obj, batch, options.inputShape);
+        const stepLogs = options.profile && epoch === initialEpoch && step === 1 ? profiledStep(run, options.profile) : run();
         stepLogs.lr = options.optimizer.learningRate;
         for (const [k, v] of Object.entries(stepLogs)) sums[k] = (sums[k] ?? 0) + v * batch.size;
         seen += batch.size;

@@ -111,6 +111,10 @@ export const trainOptionsSchema = Type.Object(
     }),
     init_from: Type.String({ description: "Model folder (or checkpoint) to fine-tune from instead of a fresh init; '' = none. Defaults to ''.", default: '' }),
     debug: Type.Boolean({ description: 'Write debug.json: per-layer output and gradient stats for the first batch. Defaults to false.', default: false }),
+    profile: Type.Boolean({
+      description: 'Log a per-kernel profile of the second training step (native engine: time in libtorch ops vs tfjs/JS, and every kernel that ran on the cpu fallback). Defaults to false.',
+      default: false,
+    }),
     check_numerics: Type.Boolean({ description: 'With debug: stop at the first NaN/Inf and name the layer. Defaults to false.', default: false }),
     tensorboard_batch_freq: Int('Also write batch scalars to TensorBoard every N steps (0 = per epoch only). Defaults to 0.', 0, { minimum: 0 }),
     tensorboard_histograms: Int('Write a TensorBoard histogram of every trainable weight every N epochs (0 = never). Defaults to 0.', 0, { minimum: 0 }),

@@ -167,6 +167,7 @@ export async function train(p: TrainOptions, ctx: TrainIO): Promise<TrainOutcome
       callbacks,
       resumeFrom,
       signal: ctx.signal,
+      profile: p.profile ? (lines) => lines.forEach((l) => ctx.log(l)) : undefined,
     });
     model = result.model;
     optimizer.dispose();

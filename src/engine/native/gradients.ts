@@ -2,7 +2,7 @@
  * Gradients that tfjs composes from several full-size kernels, as one native kernel each while
  * the native backend is active (and tfjs' own gradient on every other backend):
  *   Relu:  dx = dy where x > 0          (tfjs: dy · cast(step(x)))
- *   Relu6: dx = dy where 0 ≤ x ≤ 6      (tfjs: dy · cast(x ≥ 0 ∧ x ≤ 6))
+ *   Relu6: dx = dy where 0 < x ≤ 6      (tfjs: dy · (x ≤ 6) · step(x))
  * tfjs registers gradients per kernel for all backends, so the replacement checks the backend.
  */
 import { tf } from '../tf.ts';

@@ -40,7 +40,16 @@ export const elementwiseKernels: KernelConfig[] = [
     return be.run1('Cast', [x!], [DTYPE_CODES[dtype]!]);
   }),
   nativeKernel('Identity', ({ x }, be) => be.share(x!)),
+  nativeKernel('EluGrad', ({ dy, y }, be) => be.run1('EluGrad', [dy!, y!])),
+  nativeKernel('ExpandDims', ({ input }, be, attrs) => {
+    if (!numeric(input!)) return null;
+    const shape = input!.shape.slice();
+    const dim = attrs.dim as number;
+    shape.splice(dim < 0 ? shape.length + 1 + dim : dim, 0, 1);
+    return be.run1('Reshape', [input!], list(shape));
+  }),
   nativeKernel('Reshape', ({ x }, be, attrs) => {
+    if (!numeric(x!)) return null;
     const shape = attrs.shape as number[];
     const size = x!.shape.reduce((p, d) => p * d, 1);
     const known = shape.reduce((p, d) => (d === -1 ? p : p * d), 1);
