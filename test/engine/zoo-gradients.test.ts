@@ -1,15 +1,22 @@
 /**
- * Every backbone in the zoo trains on wasm: the gradients of a multi-head loss with respect to
- * every trainable weight match the cpu backend's (whose kernels are tfjs' reference
- * implementations) for the same weights and batch, with the custom wasm kernels and Winograd
- * forced wherever it applies. Widths are chosen so that the channel counts are multiples of 4
- * (Winograd runs) and, in the mixed/grouped convs, also other counts (the stock paths run).
+ * Every backbone in the zoo trains on wasm and on native (libtorch; skipped when the addon is not
+ * built): the gradients of a multi-head loss with respect to every trainable weight match the cpu
+ * backend's (whose kernels are tfjs' reference implementations) for the same weights and batch,
+ * on wasm with the custom kernels and Winograd forced wherever it applies, on native with every
+ * kernel native (no cpu fallback). Widths are chosen so that the channel counts are multiples of
+ * 4 (Winograd runs) and, in the mixed/grouped convs, also other counts (the stock paths run).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../src/engine/tf.ts';
 import { BACKBONES, buildModel } from '../../src/model/zoo.ts';
 import type { HeadSpec } from '../../src/data/heads.ts';
+import { initEngine } from '../../src/engine/index.ts';
+import { loadAddon } from '../../src/engine/native/addon.ts';
+import { fallbackCounts, resetFallbackCounts } from '../../src/engine/native/kernels/fallback.ts';
 import { randomValues, setupBackends } from './helpers.ts';
+
+type Backend = 'cpu' | 'wasm' | 'native';
+const nativeAvailable = loadAddon().addon != null;
 
 const heads: HeadSpec[] = [
   { name: 'digit', classes: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] },
@@ -18,11 +25,17 @@ const heads: HeadSpec[] = [
 const N = 4;
 const SHAPE = [32, 48, 3] as const;
 
-beforeAll(setupBackends);
+beforeAll(async () => {
+  await setupBackends();
+  if (nativeAvailable) {
+    await initEngine({ engine: 'native', threads: 1 });
+    tf.setBackend('wasm');
+  }
+});
 afterAll(() => { delete process.env.MLC_PIPE_WINOGRAD; });
 
 /** Loss gradients per trainable weight name on `backend`, for the given weight values. */
-function gradients(backend: 'cpu' | 'wasm', name: string, weights: Float32Array[]): [string, Float32Array][] {
+function gradients(backend: Backend, name: string, weights: Float32Array[]): [string, Float32Array][] {
   tf.setBackend(backend);
   const model = buildModel(name, { inputShape: [...SHAPE], heads, width: 1 / 4, seed: 3 });
   try {
@@ -47,34 +60,45 @@ function gradients(backend: 'cpu' | 'wasm', name: string, weights: Float32Array[
 
 const norm = (a: Float32Array) => Math.sqrt(a.reduce((s, v) => s + v * v, 0));
 
+/** `backend`'s gradients of every weight of backbone `name` against cpu's. */
+function expectGradientsMatchCpu(backend: 'wasm' | 'native', name: string, mode: 'auto' | 'force'): void {
+  if (mode === 'force') process.env.MLC_PIPE_WINOGRAD = 'force';
+  else delete process.env.MLC_PIPE_WINOGRAD;
+  tf.setBackend('cpu');
+  const probe = buildModel(name, { inputShape: [...SHAPE], heads, width: 1 / 4, seed: 3 });
+  const weights = probe.getWeights().map((w) => w.dataSync() as Float32Array);
+  // Batch-norm moving statistics do not take part in the training forward; keep them as built.
+  probe.dispose();
+  const cpu = gradients('cpu', name, weights);
+  resetFallbackCounts();
+  const other = gradients(backend, name, weights);
+  if (backend === 'native') expect(Object.fromEntries(fallbackCounts()), 'kernels that ran on the cpu fallback').toEqual({});
+  expect(other.map(([v]) => v)).toEqual(cpu.map(([v]) => v));
+  // Relative to each gradient's own size, with a floor relative to the model's largest gradient:
+  // float32 rounding grows along the backward chain (mixnet18's early mixed depthwise kernels
+  // differ from cpu by 4e-3 relative with or without Winograd, resnet18's by < 1e-4), and a
+  // batch-norm γ/β gradient that is a near-cancelling sum (|g| ~1e-7 of the largest) differs
+  // between any two summation orders. A wrong kernel is off by O(1).
+  const largest = Math.max(...cpu.map(([, g]) => norm(g)));
+  let checked = 0;
+  for (const [i, [v, g]] of cpu.entries()) {
+    const w = other[i]![1];
+    const diff = norm(w.map((val, j) => val - g[j]!));
+    expect(diff, v).toBeLessThan(1e-2 * norm(g) + 1e-4 * largest);
+    checked++;
+  }
+  expect(checked).toBeGreaterThan(20);
+}
+
 // `auto`: the kernels users get; `force`: Winograd on every 3×3 stride-1 conv it can take.
 const cases = Object.keys(BACKBONES).flatMap((name) => (['auto', 'force'] as const).map((mode) => [name, mode] as const));
 
 describe('every backbone trains on wasm', () => {
-  it.each(cases)('%s (Winograd %s): wasm gradients match cpu for every weight', (name, mode) => {
-    if (mode === 'force') process.env.MLC_PIPE_WINOGRAD = 'force';
-    else delete process.env.MLC_PIPE_WINOGRAD;
-    tf.setBackend('cpu');
-    const probe = buildModel(name, { inputShape: [...SHAPE], heads, width: 1 / 4, seed: 3 });
-    const weights = probe.getWeights().map((w) => w.dataSync() as Float32Array);
-    // Batch-norm moving statistics do not take part in the training forward; keep them as built.
-    probe.dispose();
-    const cpu = gradients('cpu', name, weights);
-    const wasm = gradients('wasm', name, weights);
-    expect(wasm.map(([v]) => v)).toEqual(cpu.map(([v]) => v));
-    // Relative to each gradient's own size, with a floor relative to the model's largest gradient:
-    // float32 rounding grows along the backward chain (mixnet18's early mixed depthwise kernels
-    // differ from cpu by 4e-3 relative with or without Winograd, resnet18's by < 1e-4), and a
-    // batch-norm γ/β gradient that is a near-cancelling sum (|g| ~1e-7 of the largest) differs
-    // between any two summation orders. A wrong kernel is off by O(1).
-    const largest = Math.max(...cpu.map(([, g]) => norm(g)));
-    let checked = 0;
-    for (const [i, [v, g]] of cpu.entries()) {
-      const w = wasm[i]![1];
-      const diff = norm(w.map((val, j) => val - g[j]!));
-      expect(diff, v).toBeLessThan(1e-2 * norm(g) + 1e-4 * largest);
-      checked++;
-    }
-    expect(checked).toBeGreaterThan(20);
-  });
+  it.each(cases)('%s (Winograd %s): wasm gradients match cpu for every weight', (name, mode) => expectGradientsMatchCpu('wasm', name, mode));
+});
+
+// The same tolerance: native's convolutions (oneDNN) and reductions sum in yet another order.
+describe.skipIf(!nativeAvailable)('every backbone trains on native', () => {
+  it.each(Object.keys(BACKBONES))('%s: native gradients match cpu for every weight, every kernel native', (name) =>
+    expectGradientsMatchCpu('native', name, 'auto'));
 });
