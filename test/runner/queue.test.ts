@@ -237,4 +237,26 @@ describe('bullmq executor', () => {
     expect(again.stdout).toContain('3 to run');
     worker.proc.kill('SIGTERM');
   });
+
+  it('a worker listening on two resource classes runs only --concurrency jobs at once: the extra one goes back to the queue', async () => {
+    const dir = tempProject({
+      'slow.ts': SLOW,
+      'p.yaml': `stages:
+  cpu: { uses: ./slow.ts, with: { seconds: 1.5, text: "c", out: c.txt } }
+  gpu: { uses: ./slow.ts, resources: { gpu: 1 }, with: { seconds: 1.5, text: "g", out: g.txt } }
+`,
+    });
+    const store = mkdtempSync(path.join(os.tmpdir(), 'mlc-shared-'));
+    const worker = await startWorker(checkout(dir, ['package.json', 'slow.ts', 'p.yaml']), 'budget', ['--resources', 'cpu=1,gpu=1', '--concurrency', '1']);
+    const r = await cli(['run', 'p.yaml', ...queueArgs('budget', store)], dir);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const events = [...worker.out().matchAll(/^([▶✔]) (\S+)/gm)].map((m) => `${m[1]}${m[2]}`);
+    expect(events).toHaveLength(4);
+    expect(worker.out()).toMatch(/^↩ (cpu|gpu): busy here \(1 running\), back to the queue$/m);
+    expect(events[0]!.slice(1)).toBe(events[1]!.slice(1)); // one finished before the other started
+    expect(events[0]![0]).toBe('▶');
+    expect(events[1]![0]).toBe('✔');
+    expect(readFileSync(path.join(dir, 'g.txt'), 'utf8') + readFileSync(path.join(dir, 'c.txt'), 'utf8')).toBe('gc');
+    worker.proc.kill('SIGTERM');
+  });
 });

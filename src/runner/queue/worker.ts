@@ -71,14 +71,18 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<void>
   const executor = new LocalProcessExecutor();
   const workers = new Map<string, Worker>();
   const used = { cpu: 0, gpu: 0, jobs: 0 };
+  const handedBack = new Set<string>();
 
   const process1 = async (job: Job<QueueJobData, QueueJobResult>, token: string | undefined, signal: AbortSignal | undefined): Promise<QueueJobResult> => {
     const d = job.data;
     const need = d.resources;
     if (used.jobs >= concurrency || !fits(need, { cpu: capacity.cpu - used.cpu, gpu: capacity.gpu - used.gpu })) {
+      if (!handedBack.has(job.id!)) say(`↩ ${d.job.id}: busy here (${used.jobs} running), back to the queue`);
+      handedBack.add(job.id!);
       await job.moveToDelayed(Date.now() + 100, token); // busy here: leave it to another worker
       throw new DelayedError();
     }
+    handedBack.delete(job.id!);
     used.jobs++;
     used.cpu += need.cpu;
     used.gpu += need.gpu;
