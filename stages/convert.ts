@@ -43,7 +43,7 @@ const outOf = (p: { model: string; out?: string }) => p.out ?? `exports/${p.mode
 export default defineStage({
   name: 'convert',
   version: '1',
-  description: 'Export a model folder to ONNX (verified with onnxruntime) and/or tfjs, with metadata.json',
+  description: 'Export an evaluated model folder to ONNX (checked on real images with onnxruntime) and/or tfjs (optionally quantized), with metadata.json and MODEL_CARD.md',
   params,
   inputs: (p) => [p.model, ...(p.evaluation ? [p.evaluation] : []), ...(p.val_labels ? [p.val_labels] : []), ...(p.root ? [p.root] : [])],
   outputs: (p) => [outOf(p)],
