@@ -100,7 +100,8 @@ describe('code identity of the built-in stages', () => {
     const train = await closure('train');
     expect(train).toContain('stages/train.ts');
     expect(train.some((f) => f.startsWith('src/train/losses/'))).toBe(true);
-    expect(train).toContain('node_modules/@tensorflow/tfjs/package.json');
+    expect(train).toContain('node_modules/@tensorflow/tfjs-core/package.json');
+    expect(train).toContain('node_modules/@tensorflow/tfjs-layers/package.json');
     const gen = await closure('generate-txt');
     expect(gen).toContain('stages/generate-txt.ts');
     expect(gen.some((f) => f.startsWith('src/train/'))).toBe(false);
