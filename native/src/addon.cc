@@ -79,6 +79,16 @@ at::Tensor cachedDerived(const at::Tensor& source, int kind, at::Tensor (*make)(
 
 void forgetDerived(const at::Tensor& source) { derivedCache().erase(source.unsafeGetTensorImpl()); }
 
+void storeDerived(const at::Tensor& source, int kind, at::Tensor derived) {
+  derivedCache()[source.unsafeGetTensorImpl()] = {kind, std::move(derived)};
+}
+
+at::Tensor findDerived(const at::Tensor& source, int kind) {
+  auto& cache = derivedCache();
+  auto it = cache.find(source.unsafeGetTensorImpl());
+  return it != cache.end() && it->second.kind == kind ? it->second.tensor : at::Tensor();
+}
+
 namespace {
 
 struct Handle {

@@ -25,19 +25,28 @@ at::Tensor padMax(const at::Tensor& v, const Window& w) {
 
 std::vector<int64_t> padding(const Window& w) { return w.symmetric() ? std::vector<int64_t>{w.top, w.left} : std::vector<int64_t>{0, 0}; }
 
+constexpr int kArgmax = 3;  // derived-cache kind of a max pool output's indices
+
+// The forward keeps the argmax indices with its output (the gradient's `output` input is the same
+// tensor), so the gradient does not pool again.
 std::vector<at::Tensor> maxPool(const OpArgs& a) {
   auto w = window(a);
   auto v = nchw(a.x(0));
   if (!w.symmetric()) v = padMax(v, w);
-  return {at::max_pool2d(v, w.kernel, w.stride, padding(w), {1, 1}, false).permute({0, 2, 3, 1})};
+  auto pooled = at::max_pool2d_with_indices(v, w.kernel, w.stride, padding(w), {1, 1}, false);
+  auto y = std::get<0>(pooled).permute({0, 2, 3, 1}).contiguous();
+  storeDerived(y, kArgmax, std::get<1>(pooled));
+  return {y};
 }
 
+// in [dy, input, output?]
 std::vector<at::Tensor> maxPoolGrad(const OpArgs& a) {
   auto w = window(a);
   auto v = nchw(a.x(1));
   if (!w.symmetric()) v = padMax(v, w);
-  auto pooled = at::max_pool2d_with_indices(v, w.kernel, w.stride, padding(w), {1, 1}, false);
-  auto dx = at::max_pool2d_with_indices_backward(nchw(a.x(0)), v, w.kernel, w.stride, padding(w), {1, 1}, false, std::get<1>(pooled));
+  at::Tensor indices = a.in.size() > 2 ? findDerived(a.x(2), kArgmax) : at::Tensor();
+  if (!indices.defined()) indices = std::get<1>(at::max_pool2d_with_indices(v, w.kernel, w.stride, padding(w), {1, 1}, false));
+  auto dx = at::max_pool2d_with_indices_backward(nchw(a.x(0)), v, w.kernel, w.stride, padding(w), {1, 1}, false, indices);
   if (!w.symmetric()) dx = dx.narrow(2, w.top, a.x(1).size(1)).narrow(3, w.left, a.x(1).size(2));
   return {dx.permute({0, 2, 3, 1})};
 }

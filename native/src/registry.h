@@ -70,6 +70,10 @@ inline at::Tensor nhwc(const at::Tensor& nchw) { return nchw.permute({0, 2, 3, 1
 // the input gradient of one step). An entry lives until its source is freed or written in place.
 at::Tensor cachedDerived(const at::Tensor& source, int kind, at::Tensor (*make)(const at::Tensor&));
 void forgetDerived(const at::Tensor& source);
+// The same cache filled by the op that made `source` (max pooling keeps its argmax indices with
+// its output for the gradient); findDerived gives an undefined tensor when there is none.
+void storeDerived(const at::Tensor& source, int kind, at::Tensor derived);
+at::Tensor findDerived(const at::Tensor& source, int kind);
 
 // tfjs fused activations (src/engine/native/kernels/activation.ts uses the same codes):
 // 0 linear, 1 relu, 2 relu6, 3 elu, 4 leakyrelu (alpha), 5 prelu (weights), 6 sigmoid.

@@ -12,21 +12,18 @@ function window(xShape: number[], attrs: NamedAttrMap): number[] | null {
   return [c.filterHeight, c.filterWidth, c.strideHeight, c.strideWidth, p.top, p.bottom, p.left, p.right];
 }
 
+/** Kernel `name` with inputs `names` (names[shapeOf] is the pooled input, whose shape sets the window). */
+function pool(name: string, names: string[], shapeOf = names.length - 1): KernelConfig {
+  return nativeKernel(name, (inputs, be, attrs) => {
+    const ts = names.map((n) => inputs[n]!);
+    const w = window(ts[shapeOf]!.shape, attrs);
+    return w && be.run1(name, ts, w);
+  });
+}
+
 export const poolKernels: KernelConfig[] = [
-  nativeKernel('MaxPool', ({ x }, be, attrs) => {
-    const w = window(x!.shape, attrs);
-    return w && be.run1('MaxPool', [x!], w);
-  }),
-  nativeKernel('MaxPoolGrad', ({ dy, input }, be, attrs) => {
-    const w = window(input!.shape, attrs);
-    return w && be.run1('MaxPoolGrad', [dy!, input!], w);
-  }),
-  nativeKernel('AvgPool', ({ x }, be, attrs) => {
-    const w = window(x!.shape, attrs);
-    return w && be.run1('AvgPool', [x!], w);
-  }),
-  nativeKernel('AvgPoolGrad', ({ dy, input }, be, attrs) => {
-    const w = window(input!.shape, attrs);
-    return w && be.run1('AvgPoolGrad', [dy!, input!], w);
-  }),
+  pool('MaxPool', ['x']),
+  pool('MaxPoolGrad', ['dy', 'input', 'output'], 1),
+  pool('AvgPool', ['x']),
+  pool('AvgPoolGrad', ['dy', 'input']),
 ];
