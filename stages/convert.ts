@@ -10,6 +10,7 @@
 import { Type } from '@sinclair/typebox';
 import { defineStage } from '../src/stage/define.ts';
 import { QUANTIZE_DTYPES } from '../src/export/quantize.ts';
+import { NUMERICS_ENVIRONMENT } from '../src/engine/names.ts';
 
 const params = Type.Object(
   {
@@ -48,6 +49,7 @@ export default defineStage({
   inputs: (p) => [p.model, ...(p.evaluation ? [p.evaluation] : []), ...(p.val_labels ? [p.val_labels] : []), ...(p.root ? [p.root] : [])],
   outputs: (p) => [outOf(p)],
   resources: { cpu: 1 },
+  environment: NUMERICS_ENVIRONMENT,
   async run(ctx) {
     const p = ctx.params;
     const { initEngine } = await import('../src/engine/index.ts');

@@ -7,7 +7,7 @@
 import { Type } from '@sinclair/typebox';
 import { CONFUSION_NORMALIZE } from '../src/report/draw/confusion.ts';
 import { defineStage } from '../src/stage/define.ts';
-import { engineParam, modelStageCpus, resolveThreads, threadsParam } from '../src/engine/names.ts';
+import { engineParam, modelStageCpus, resolveThreads, threadsParam, NUMERICS_ENVIRONMENT } from '../src/engine/names.ts';
 
 const params = Type.Object(
   {
@@ -58,6 +58,7 @@ export default defineStage({
   ],
   outputs: (p) => [p.out],
   resources: (p) => ({ cpu: modelStageCpus(p.threads) }),
+  environment: NUMERICS_ENVIRONMENT,
   async run(ctx) {
     const p = ctx.params;
     const { basename, dirname, join } = await import('node:path');

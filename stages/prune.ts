@@ -10,6 +10,8 @@
  */
 import { Type } from '@sinclair/typebox';
 import { defineStage } from '../src/stage/define.ts';
+import { Choice } from '../src/choice.ts';
+import { ENGINE_NAMES, NUMERICS_ENVIRONMENT, resolveThreads, threadsParam } from '../src/engine/names.ts';
 
 const params = Type.Object(
   {
@@ -30,7 +32,8 @@ const params = Type.Object(
     root: Type.String({ description: "Image root for relative paths in `val_labels`; '' = the label file's folder. Defaults to ''.", default: '' }),
     latency_runs: Type.Integer({ minimum: 1, description: 'Timed batch-of-1 forward passes per model for the latency measurement (median reported). Defaults to 10.', default: 10 }),
     out: Type.Optional(Type.String({ description: 'Output model folder. Defaults to `<model>-pruned`.' })),
-    engine: Type.Union([Type.Literal('auto'), Type.Literal('wasm'), Type.Literal('cpu')], { description: 'tfjs engine used to slice the weights. Defaults to cpu.', default: 'cpu' }),
+    engine: Choice(ENGINE_NAMES, { description: 'Engine used to slice the weights. Defaults to cpu.', default: 'cpu' }),
+    threads: threadsParam(),
   },
   { additionalProperties: false },
 );
@@ -45,11 +48,12 @@ export default defineStage({
   inputs: (p) => [p.model, ...(p.val_tfrecords.length ? p.val_tfrecords : p.val_labels ? [p.val_labels] : []), ...(p.root ? [p.root] : [])],
   outputs: (p) => [outOf(p)],
   resources: { cpu: 1 },
+  environment: NUMERICS_ENVIRONMENT,
   async run(ctx) {
     const p = ctx.params;
     const { initEngine } = await import('../src/engine/index.ts');
     const { pruneModelFolder } = await import('../src/prune/model-folder.ts');
-    await initEngine({ engine: p.engine, log: ctx.log });
+    await initEngine({ engine: p.engine, threads: resolveThreads(p.threads, ctx.cpus), log: ctx.log });
     ctx.progress(`pruning ${p.model}`);
     const report = await pruneModelFolder(ctx.path(p.model), ctx.out(outOf(p)), {
       ratio: p.ratio,

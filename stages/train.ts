@@ -6,7 +6,7 @@
  */
 import { defineStage } from '../src/stage/define.ts';
 import { trainOptionsSchema } from '../src/train/options.ts';
-import { modelStageCpus } from '../src/engine/names.ts';
+import { modelStageCpus, NUMERICS_ENVIRONMENT } from '../src/engine/names.ts';
 
 export default defineStage({
   name: 'train',
@@ -23,6 +23,7 @@ export default defineStage({
   ],
   outputs: (p) => [p.out],
   resources: (p) => ({ cpu: modelStageCpus(p.threads) }),
+  environment: NUMERICS_ENVIRONMENT,
   async run(ctx) {
     const { train } = await import('../src/train/train.ts');
     return train(ctx.params, ctx);

@@ -84,7 +84,7 @@ describe('layering', () => {
       { rel: 'src/train/train.ts', text: "import type { TrainParams } from '../../stages/train.ts';" },
       { rel: 'src/runner/process-worker.ts', text: "const { shutdownEngine } = await import('../engine/index.ts');" },
       { rel: 'src/host/run-stage.ts', text: "export { x } from '../runner/run.ts';" },
-      { rel: 'src/model/zoo.ts', text: "import { didYouMean } from '../pipeline/suggest.ts';" },
+      { rel: 'src/model/zoo.ts', text: "import { loadPipeline } from '../pipeline/load.ts';" },
     ];
     expect(violations(bad)).toEqual([
       "src/data/labels.ts imports ../model/heads.ts: src/data is the bottom ML layer: heads and labels live there",
@@ -92,7 +92,7 @@ describe('layering', () => {
       "src/train/train.ts imports ../../stages/train.ts: ML code never imports orchestration or stages/ (stages/ is the only adapter)",
       "src/runner/process-worker.ts imports ../engine/index.ts: orchestration never imports an ML area (stages/ import them, lazily)",
       "src/host/run-stage.ts imports ../runner/run.ts: the stage host and contract stand alone, so any transport can use them",
-      "src/model/zoo.ts imports ../pipeline/suggest.ts: ML code never imports orchestration or stages/ (stages/ is the only adapter)",
+      "src/model/zoo.ts imports ../pipeline/load.ts: ML code never imports orchestration or stages/ (stages/ is the only adapter)",
     ]);
   });
 });

@@ -42,3 +42,10 @@ export function resolveThreads(requested: number | undefined, slots: number | un
 export function modelStageCpus(threads: number): number {
   return threads > 0 ? threads : availableParallelism();
 }
+
+/**
+ * Environment switches that change what the engine computes (kernel choice, Winograd tiles,
+ * GEMM orientation): a stage that runs the engine lists them in its `environment`, so their
+ * values are part of its cache key.
+ */
+export const NUMERICS_ENVIRONMENT = ['MLC_PIPE_CONV_GRAD', 'MLC_PIPE_WINOGRAD', 'MLC_PIPE_WINOGRAD_TILE', 'MLC_PIPE_WINOGRAD_GEMM'] as const;

@@ -12,13 +12,14 @@ import { resnet18v2 } from './backbones/resnet18-v2.ts';
 import { resnext18 } from './backbones/resnext18.ts';
 import { mobilenetV2 } from './backbones/mobilenet-v2.ts';
 import { mixnet18 } from './backbones/mixnet18.ts';
-import { nearest } from './nearest.ts';
+import { didYouMean } from '../suggest.ts';
+import { MODEL_NAMES, type ModelName } from './names.ts';
 import './layers/register.ts';
 
 export type Backbone = (b: Builder, input: tf.SymbolicTensor, options: { width?: number }) => tf.SymbolicTensor;
 
-/** Every backbone by name. */
-export const BACKBONES: Readonly<Record<string, Backbone>> = {
+/** Every backbone by name (MODEL_NAMES, ./names.ts). */
+export const BACKBONES: Readonly<Record<ModelName, Backbone>> = {
   resnet18,
   'resnet18-v2': resnet18v2,
   resnext18,
@@ -37,10 +38,9 @@ export interface BuildModelOptions extends BuilderOptions {
 
 /** Builds `name` (see BACKBONES) with a GAP + Dense-per-head top. Outputs are logits. */
 export function buildModel(name: string, options: BuildModelOptions): tf.LayersModel {
-  const backbone = BACKBONES[name];
+  const backbone = (MODEL_NAMES as readonly string[]).includes(name) ? BACKBONES[name as ModelName] : undefined;
   if (!backbone) {
-    const valid = Object.keys(BACKBONES);
-    throw new ConfigError(`unknown model "${name}"; valid: ${valid.join(', ')}`, { hint: `did you mean "${nearest(name, valid)}"?` });
+    throw new ConfigError(`unknown model "${name}"; valid: ${MODEL_NAMES.join(', ')}`, { hint: didYouMean(name, MODEL_NAMES) });
   }
   if (options.heads.length === 0) throw new ConfigError('buildModel: at least one head is needed (classes.json "heads" is empty)');
   const b = new Builder(options);

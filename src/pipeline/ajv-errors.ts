@@ -4,7 +4,7 @@
 import type { ErrorObject } from 'ajv';
 import type { Diagnostic } from './diagnostics.ts';
 import type { KeyPath, YamlSource } from './source.ts';
-import { didYouMean } from './suggest.ts';
+import { didYouMean } from '../suggest.ts';
 
 /** Short printable form of a received value. */
 export function describeValue(v: unknown): string {

@@ -20,7 +20,7 @@ import { interpolateShell } from './shell-quote.ts';
 import { parseOverrides, setPath } from './overrides.ts';
 import { YamlSource } from './source.ts';
 import { NO_STAGES, resolveStageModule } from './stage-module.ts';
-import { didYouMean } from './suggest.ts';
+import { didYouMean } from '../suggest.ts';
 import { pipelineFileDir, resolveWdir } from './wdir.ts';
 import type { CmdStageNode, ModuleStageNode, Pipeline, PipelineExecution, StageNode } from './types.ts';
 
@@ -309,7 +309,7 @@ async function resolveNode(
   }
   const n: ModuleStageNode = {
     kind: 'module', id, template: tid, needs, description, pos, ...faults,
-    uses: body.uses, modulePath: mod.path, version: def.version, params,
+    uses: body.uses, modulePath: mod.path, version: def.version, environment: [...(def.environment ?? [])], params,
     inputs, outputs,
     resources: { cpu: res.cpu ?? declared.cpu ?? 1, gpu: res.gpu ?? declared.gpu ?? 0 },
   };

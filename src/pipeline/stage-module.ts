@@ -8,7 +8,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isStageDefinition, type StageDefinition, type StageRegistry } from '../stage/define.ts';
 import { ensureTsx } from '../stage/tsx.ts';
-import { didYouMean } from './suggest.ts';
+import { didYouMean } from '../suggest.ts';
 
 export type ResolvedModule = { ok: true; path: string; definition: StageDefinition } | { ok: false; message: string; hint?: string };
 

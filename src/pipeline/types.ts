@@ -41,6 +41,8 @@ export interface ModuleStageNode extends StageNodeBase {
   modulePath: string;
   /** The stage's `version`. */
   version: string;
+  /** Environment variables whose values are part of the cache key (the stage's `environment`). */
+  environment?: string[];
   /** Params after interpolation, overrides and schema defaults. */
   params: Record<string, unknown>;
 }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { ConfigError } from '../errors.ts';
 import { buildGraph, type Graph } from '../pipeline/graph.ts';
 import { readFileSync } from 'node:fs';
-import { didYouMean } from '../pipeline/suggest.ts';
+import { didYouMean } from '../suggest.ts';
 import type { Pipeline, StageNode } from '../pipeline/types.ts';
 import type { StageRegistry } from '../stage/define.ts';
 import { pipelineFileDir, workingDir } from '../pipeline/wdir.ts';
@@ -100,9 +100,17 @@ export function checkTargets(ws: Workspace, targets: readonly string[]): string[
   return out;
 }
 
-/** Code identity of a stage. */
+/**
+ * Code identity of a stage. For a module stage: its import closure, plus the values of the
+ * environment variables it declares (`environment`) when any is set, so that e.g.
+ * MLC_PIPE_WINOGRAD=off reruns the stages whose numerics it changes.
+ */
 export async function codeHash(ws: Pick<Workspace, 'code' | 'hashes'>, node: StageNode): Promise<string> {
-  if (node.kind === 'module') return ws.code.moduleHash(node.modulePath, node.version);
+  if (node.kind === 'module') {
+    const hash = await ws.code.moduleHash(node.modulePath, node.version);
+    const env = Object.fromEntries((node.environment ?? []).filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]));
+    return Object.keys(env).length ? sha256(stableStringify({ code: hash, env })) : hash;
+  }
   const code: Record<string, string | null> = {};
   for (const c of node.code) code[c] = ws.hashes.hash(c);
   return sha256(stableStringify({ cmd: node.cmd, shell: node.shell, env: node.env, code }));

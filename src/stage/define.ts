@@ -73,6 +73,11 @@ export interface StageSpec<S extends TObject> {
   inputs(params: Static<S>): string[];
   /** Paths written (relative to the working folder). */
   outputs(params: Static<S>): string[];
+  /**
+   * Environment variables that change the stage's results (e.g. an engine's kernel switches): their
+   * values are part of the stage's cache key, so setting one reruns the stage. Defaults to [].
+   */
+  environment?: readonly string[];
   /** Resources the scheduler reserves while the stage runs. Defaults to `{ cpu: 1 }`. */
   resources?: StageResources | ((params: Static<S>) => StageResources);
   run(ctx: StageContext<Static<S>>): Promise<StageResult | void>;

@@ -4,10 +4,26 @@
  * snake_case, so config.json records them as the user wrote them. Cheap to import (no tf): the
  * pipeline loader reads it while planning.
  */
-import { Type, type Static } from '@sinclair/typebox';
-import { engineParam, threadsParam } from '../engine/names.ts';
+import { Type, type Static, type TObject } from '@sinclair/typebox';
+import { Choice } from '../choice.ts';
 import { resolveAugment } from '../data/image/augment.ts';
+import { engineParam, threadsParam } from '../engine/names.ts';
+import { MODEL_NAMES } from '../model/names.ts';
+import { LOSS_NAMES, LOSS_OPTIONS } from './losses/options.ts';
+import { OPTIMIZER_NAMES, OPTIMIZER_OPTIONS } from './optimizers/options.ts';
+import { SCHEDULE_NAMES } from './schedules/names.ts';
 
+/**
+ * JSON Schema `if`/`then` per choice: when `choice` is `name`, `options` must match that name's
+ * schema. The `title` names the choice in the error ("unknown key "gama" in loss_options of loss
+ * "focal"").
+ */
+function optionsPerChoice(choice: string, options: string, schemas: Record<string, TObject>): object[] {
+  return Object.entries(schemas).map(([name, schema]) => ({
+    if: { properties: { [choice]: { const: name } } },
+    then: { properties: { [options]: { ...schema, title: `${options} of ${choice} "${name}"` } } },
+  }));
+}
 const AUG = resolveAugment();
 const range = (r: [number, number]) => `[${r[0]}, ${r[1]}]`;
 
@@ -39,9 +55,9 @@ export const trainOptionsSchema = Type.Object(
     val_tfrecords: Type.Array(Type.String(), { description: 'TFRecord shards (or folders of shards) to validate on instead of `val_labels`. Defaults to [].', default: [] }),
     root: Type.String({ description: "Image root for relative paths in the label files; '' = each label file's folder. Defaults to ''.", default: '' }),
     classes: Type.String({ description: 'classes.json with the heads. Defaults to data/demo/classes.json.', default: 'data/demo/classes.json' }),
-    model: Type.String({ description: 'Backbone: resnet18, resnet18-v2, resnext18, mobilenet-v2 or mixnet18. Defaults to resnet18.', default: 'resnet18' }),
+    model: Choice(MODEL_NAMES, { description: `Backbone: ${MODEL_NAMES.join(', ')}. Defaults to resnet18.`, default: 'resnet18' }),
     width_multiplier: Num('Channel width multiplier of the backbone (e.g. 0.125 for a tiny model). Defaults to 1.', 1, { exclusiveMinimum: 0 }),
-    kernel_init: Type.Union([Type.Literal('he_normal'), Type.Literal('torch')], {
+    kernel_init: Choice(['he_normal', 'torch'], {
       description: "Kernel initialisation: he_normal (the seed's recipe) or torch (PyTorch's defaults, U(±1/√fan_in) for conv/dense kernels and dense biases). Defaults to he_normal.",
       default: 'he_normal',
     }),
@@ -50,9 +66,9 @@ export const trainOptionsSchema = Type.Object(
     height: Int('Input height in pixels. Defaults to 48.', 48, { minimum: 8 }),
     width: Int('Input width in pixels. Defaults to 144.', 144, { minimum: 8 }),
     channels: Type.Union([Type.Literal(1), Type.Literal(3)], { description: 'Input channels (1 grey, 3 colour). Defaults to 3.', default: 3 }),
-    channel_order: Type.Union([Type.Literal('rgb'), Type.Literal('bgr')], { description: 'Channel order fed to the model. Defaults to rgb.', default: 'rgb' }),
+    channel_order: Choice(['rgb', 'bgr'], { description: 'Channel order fed to the model. Defaults to rgb.', default: 'rgb' }),
     whiten: Type.Boolean({ description: 'Per-image standardization (else x/255). Defaults to true.', default: true }),
-    loss: Type.String({ description: 'Loss: crossentropy (ce, bce), focal, ghm or asl. Defaults to crossentropy.', default: 'crossentropy' }),
+    loss: Choice(LOSS_NAMES, { description: 'Loss: crossentropy (ce, bce), focal, ghm or asl. Defaults to crossentropy.', default: 'crossentropy' }),
     loss_options: Type.Record(Type.String(), Type.Unknown(), {
       description: 'Options of the loss, e.g. {labelSmoothing: 0.1}, {gamma: 2, alpha: 0.25}, {bins: 10, momentum: 0.75}, {gammaPos: 0, gammaNeg: 4, clip: 0.05}. Defaults to {}.',
       default: {},
@@ -70,11 +86,11 @@ export const trainOptionsSchema = Type.Object(
       0,
       { minimum: 0 },
     ),
-    optimizer: Type.Union([Type.Literal('sgd'), Type.Literal('adam'), Type.Literal('amsgrad'), Type.Literal('radam')], { description: 'Optimizer. Defaults to adam.', default: 'adam' }),
+    optimizer: Choice(OPTIMIZER_NAMES, { description: 'Optimizer. Defaults to adam.', default: 'adam' }),
     optimizer_options: Type.Record(Type.String(), Type.Unknown(), { description: 'Optimizer options, e.g. {momentum: 0.9, nesterov: true} or {beta1: 0.9, beta2: 0.999}. Defaults to {}.', default: {} }),
     weight_decay: Num('Decoupled weight decay on kernels (AdamW-style; 0 = off). Defaults to 0.', 0, { minimum: 0 }),
     lr: Num('Base learning rate. Defaults to 1e-3.', 1e-3, { exclusiveMinimum: 0 }),
-    schedule: Type.Union([Type.Literal('constant'), Type.Literal('step'), Type.Literal('cosine'), Type.Literal('plateau')], { description: 'Learning-rate schedule. Defaults to constant.', default: 'constant' }),
+    schedule: Choice(SCHEDULE_NAMES, { description: 'Learning-rate schedule. Defaults to constant.', default: 'constant' }),
     lr_steps: Type.Record(Type.String(), Type.Number(), { description: "step schedule: epoch → lr table, e.g. {'0': 1e-3, '30': 1e-4}. Defaults to {}.", default: {} }),
     warmup_epochs: Num('Linear warmup epochs (fractional allowed). Defaults to 0.', 0, { minimum: 0 }),
     min_lr: Num('cosine: final learning rate. Defaults to 0.', 0, { minimum: 0 }),
@@ -120,7 +136,13 @@ export const trainOptionsSchema = Type.Object(
     tensorboard_histograms: Int('Write a TensorBoard histogram of every trainable weight every N epochs (0 = never). Defaults to 0.', 0, { minimum: 0 }),
     out: Type.String({ description: 'Model folder. Defaults to models/run.', default: 'models/run' }),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    allOf: [
+      ...optionsPerChoice('loss', 'loss_options', LOSS_OPTIONS),
+      ...optionsPerChoice('optimizer', 'optimizer_options', OPTIMIZER_OPTIONS),
+    ],
+  },
 );
 
 /** Options of `train(options, io)`: the train stage's params after defaults. */

@@ -31,7 +31,7 @@ export function registerExp(program: Command, io: CliIO): void {
     const ws = await openWorkspace(file, { overrides: flags.set ?? [] });
     const rows = experimentRows(ws, { all: flags.all });
     if (flags.sortBy && !knownColumns(rows).includes(flags.sortBy)) {
-      const { didYouMean } = await import('../../pipeline/suggest.ts');
+      const { didYouMean } = await import('../../suggest.ts');
       const known = knownColumns(rows);
       throw new ConfigError(`--sort-by ${flags.sortBy}: no such metric or param in ${file}`, { hint: didYouMean(flags.sortBy, known) ?? `metrics and params: ${known.slice(0, 20).join(', ')}` });
     }

@@ -15,7 +15,7 @@ export function registerStages(program: Command, io: CliIO): void {
     .action(async (name: string | undefined, flags: { markdown?: boolean; json?: boolean }) => {
       const { builtinStageNames } = await import('../../../stages/registry.ts');
       if (name !== undefined && !builtinStageNames().includes(name)) {
-        const { didYouMean } = await import('../../pipeline/suggest.ts');
+        const { didYouMean } = await import('../../suggest.ts');
         throw new ConfigError(`unknown stage "${name}"`, { hint: didYouMean(name, builtinStageNames()) ?? `built-ins: ${builtinStageNames().join(', ')}` });
       }
       const { stageDocs, formatStageDocsMarkdown, formatStageDocsText } = await import('../stage-docs.ts');

@@ -5,19 +5,11 @@
  * For softmax heads p is the softmax probability of each class (the paper's single-label variant
  * uses the same asymmetric focusing on softmax outputs).
  */
+import type { AslArgs } from './options.ts';
 import { tf } from '../../engine/tf.ts';
 import { checkRange, focusing, logProbs, probabilities, reduceMasked, targets, type HeadInfo, type HeadLoss } from './base.ts';
 
-export interface AslArgs {
-  /** Focusing on positives γ+. Defaults to 0. */
-  gammaPos?: number;
-  /** Focusing on negatives γ−. Defaults to 4. */
-  gammaNeg?: number;
-  /** Probability margin (shift) for negatives, in [0, 1). Defaults to 0.05. */
-  clip?: number;
-  /** Label smoothing ε. Defaults to 0. */
-  labelSmoothing?: number;
-}
+export type { AslArgs } from './options.ts';
 
 export class AsymmetricLoss implements HeadLoss {
   readonly name = 'asl';

@@ -2,13 +2,11 @@
  * Cross-entropy: categorical for softmax heads (−Σ_k y_k log p_k), binary for sigmoid heads
  * (−y log σ(z) − (1−y) log(1−σ(z))), with optional label smoothing ε (see ./base.ts).
  */
+import type { CrossEntropyArgs } from './options.ts';
 import { tf } from '../../engine/tf.ts';
 import { checkRange, logProbs, reduceMasked, targets, type HeadInfo, type HeadLoss } from './base.ts';
 
-export interface CrossEntropyArgs {
-  /** Label smoothing ε in [0, 1). Defaults to 0. */
-  labelSmoothing?: number;
-}
+export type { CrossEntropyArgs } from './options.ts';
 
 export class CrossEntropy implements HeadLoss {
   readonly name = 'crossentropy';

@@ -4,17 +4,11 @@
  *   softmax head: −Σ_k y_k (1−p_k)^γ log p_k   (α is not used: there is no negative class)
  * γ = 0 and α = 0.5 give ½·BCE. Targets may be label-smoothed.
  */
+import type { FocalArgs } from './options.ts';
 import { tf } from '../../engine/tf.ts';
 import { checkRange, focusing, logProbs, probabilities, reduceMasked, targets, type HeadInfo, type HeadLoss } from './base.ts';
 
-export interface FocalArgs {
-  /** Focusing parameter γ ≥ 0. Defaults to 2. */
-  gamma?: number;
-  /** Positive-class weight α in [0, 1] for sigmoid heads. Defaults to 0.25. */
-  alpha?: number;
-  /** Label smoothing ε. Defaults to 0. */
-  labelSmoothing?: number;
-}
+export type { FocalArgs } from './options.ts';
 
 export class FocalLoss implements HeadLoss {
   readonly name = 'focal';

@@ -18,20 +18,12 @@
  * `frozen()` gives a view for validation that reads the EMA without updating it, so evaluating
  * does not move the training statistics.
  */
+import type { GhmArgs } from './options.ts';
 import { tf } from '../../engine/tf.ts';
 import { checkRange, probabilities, reduceMasked, targets, validMask, type HeadInfo, type HeadLoss } from './base.ts';
 import { crossEntropyPerSample } from './crossentropy.ts';
 
-export interface GhmArgs {
-  /** Number of gradient-norm bins. Defaults to 10. */
-  bins?: number;
-  /** EMA momentum of the bin counts (0 = use this batch's counts). Defaults to 0.75. */
-  momentum?: number;
-  /** Label smoothing ε. Defaults to 0. */
-  labelSmoothing?: number;
-  /** Divide the EMA of each bin by 1 − momentum^k (k = its updates), see the porting note. Defaults to true. */
-  biasCorrection?: boolean;
-}
+export type { GhmArgs } from './options.ts';
 
 export class GhmLoss implements HeadLoss {
   readonly name = 'ghm';

@@ -4,7 +4,8 @@
  * Ported in spirit from Keras' `losses.get`.
  */
 import { ConfigError } from '../../errors.ts';
-import { nearest } from '../../model/nearest.ts';
+import { didYouMean } from '../../suggest.ts';
+import { LOSS_NAMES, type LossName } from './options.ts';
 import type { HeadLoss } from './base.ts';
 import { CrossEntropy } from './crossentropy.ts';
 import { FocalLoss } from './focal.ts';
@@ -16,7 +17,7 @@ export { CrossEntropy, FocalLoss, GhmLoss, AsymmetricLoss };
 
 type Factory = (options: Record<string, unknown>) => HeadLoss;
 
-const LOSSES: Record<string, Factory> = {
+const LOSSES: Record<LossName, Factory> = {
   crossentropy: (o) => new CrossEntropy(o),
   ce: (o) => new CrossEntropy(o),
   bce: (o) => new CrossEntropy(o),
@@ -25,17 +26,17 @@ const LOSSES: Record<string, Factory> = {
   asl: (o) => new AsymmetricLoss(o),
 };
 
-/** Valid loss names. */
-export const LOSS_NAMES = Object.keys(LOSSES);
+export { LOSS_NAMES, LOSS_OPTIONS, type LossName } from './options.ts';
 
 export type LossIdentifier = string | ({ name: string } & Record<string, unknown>) | HeadLoss;
 
 export function getLoss(identifier: LossIdentifier): HeadLoss {
   if (typeof identifier === 'object' && identifier !== null && typeof (identifier as HeadLoss).call === 'function') return identifier as HeadLoss;
   const { name, ...options } = typeof identifier === 'string' ? { name: identifier } : (identifier as { name: string });
-  const factory = typeof name === 'string' ? LOSSES[name.toLowerCase()] : undefined;
+  const key = typeof name === 'string' ? name.toLowerCase() : '';
+  const factory = (LOSS_NAMES as string[]).includes(key) ? LOSSES[key as LossName] : undefined;
   if (!factory) {
-    throw new ConfigError(`unknown loss ${JSON.stringify(name)}; valid: ${LOSS_NAMES.join(', ')}`, { hint: `did you mean "${nearest(String(name), LOSS_NAMES)}"?` });
+    throw new ConfigError(`unknown loss ${JSON.stringify(name)}; valid: ${LOSS_NAMES.join(', ')}`, { hint: didYouMean(String(name), LOSS_NAMES) });
   }
   try {
     return factory(options);

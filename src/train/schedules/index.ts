@@ -10,11 +10,15 @@
  * Linear scaling rule: lr × batchSize / baseBatchSize when `baseBatchSize` is set.
  */
 import { ConfigError } from '../../errors.ts';
+import { didYouMean } from '../../suggest.ts';
+import { SCHEDULE_NAMES, type ScheduleName } from './names.ts';
+
+export { SCHEDULE_NAMES, type ScheduleName };
 import { MonitorState, type MonitorOptions } from '../callbacks/monitor.ts';
 
 export interface ScheduleOptions {
   /** `constant` | `step` | `cosine` | `plateau`. Defaults to `constant`. */
-  type?: 'constant' | 'step' | 'cosine' | 'plateau';
+  type?: ScheduleName;
   /** Base learning rate. Defaults to 1e-3. */
   lr?: number;
   /** Epochs of linear warmup (may be fractional). Defaults to 0. */
@@ -44,8 +48,8 @@ export class LrSchedule {
 
   constructor(options: ScheduleOptions, ctx: { epochs: number; batchSize: number }) {
     const type = options.type ?? 'constant';
-    if (!['constant', 'step', 'cosine', 'plateau'].includes(type)) {
-      throw new ConfigError(`unknown lr schedule "${type}"; valid: constant, step, cosine, plateau`);
+    if (!(SCHEDULE_NAMES as readonly string[]).includes(type)) {
+      throw new ConfigError(`unknown lr schedule "${type}"; valid: ${SCHEDULE_NAMES.join(', ')}`, { hint: didYouMean(type, SCHEDULE_NAMES) });
     }
     const lr = options.lr ?? 1e-3;
     this.options = { ...options, type, lr, warmupEpochs: options.warmupEpochs ?? 0, warmupStart: options.warmupStart ?? 0, minLr: options.minLr ?? 0, factor: options.factor ?? 0.1 };
