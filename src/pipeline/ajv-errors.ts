@@ -27,6 +27,19 @@ function dataAt(root: unknown, path: readonly string[]): unknown {
   return cur;
 }
 
+function jsonType(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  return typeof v === 'number' ? 'number' : typeof v;
+}
+
+/** The JSON type a schema branch accepts, when it names one (`type`, or the type of its `const`). */
+function typeOfSchema(s: { type?: string; const?: unknown }): string | undefined {
+  if (s.const !== undefined) return jsonType(s.const);
+  if (s.type === 'integer') return 'number';
+  return typeof s.type === 'string' ? s.type : undefined;
+}
+
 /**
  * @param errors ajv errors (validator run with `allErrors`, `verbose` for parentSchema).
  * @param data the validated value.
@@ -34,8 +47,29 @@ function dataAt(root: unknown, path: readonly string[]): unknown {
  */
 export function ajvDiagnostics(errors: readonly ErrorObject[], data: unknown, source: YamlSource, base: KeyPath): Diagnostic[] {
   const oneOfPaths = errors.filter((e) => e.keyword === 'oneOf').map((e) => e.instancePath);
+  // A union of literals (TypeBox's Type.Union of Type.Literal) is one choice: one message, not one per alternative.
+  const choices = errors.filter((e) => e.keyword === 'anyOf' && Array.isArray(e.schema) && (e.schema as { const?: unknown }[]).every((s) => s.const !== undefined));
+  // A union whose value has the JSON type of exactly one branch (`false | {…}` given a map): only that branch's errors count.
+  const branches = new Map<string, string>(); // anyOf schemaPath → the branch's schemaPath
+  for (const e of errors) {
+    if (e.keyword !== 'anyOf' || choices.includes(e) || !Array.isArray(e.schema)) continue;
+    const value = dataAt(data, pointerToPath(e.instancePath));
+    const matching = (e.schema as { type?: string; const?: unknown }[]).map((alt, i) => (typeOfSchema(alt) === jsonType(value) ? i : -1)).filter((i) => i >= 0);
+    if (matching.length === 1) branches.set(e.schemaPath, `${e.schemaPath}/${matching[0]}/`);
+  }
   const out: Diagnostic[] = [];
   for (const e of errors) {
+    if (e.keyword !== 'anyOf' && choices.some((c) => e.schemaPath.startsWith(`${c.schemaPath}/`))) continue;
+    if (branches.has(e.schemaPath)) continue;
+    if ([...branches].some(([any, keep]) => e.schemaPath.startsWith(`${any}/`) && !e.schemaPath.startsWith(keep))) continue;
+    if (choices.includes(e)) {
+      const rel = pointerToPath(e.instancePath);
+      const value = dataAt(data, rel);
+      const allowed = (e.schema as { const: unknown }[]).map((s) => s.const);
+      const names = allowed.map((v) => String(v));
+      out.push(source.at([...base, ...rel], `expected one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}, received ${describeValue(value)}`, { hint: typeof value === 'string' ? didYouMean(value, names) : undefined }));
+      continue;
+    }
     if (e.keyword !== 'oneOf' && e.schemaPath.includes('/oneOf/') && oneOfPaths.some((p) => e.instancePath.startsWith(p))) continue;
     if (e.keyword === 'if') continue;
     if ((e as { propertyName?: string }).propertyName !== undefined && e.keyword !== 'propertyNames') continue;
@@ -45,8 +79,11 @@ export function ajvDiagnostics(errors: readonly ErrorObject[], data: unknown, so
     switch (e.keyword) {
       case 'additionalProperties': {
         const prop = String(e.params.additionalProperty);
-        const props = Object.keys(((e.parentSchema as { properties?: object } | undefined)?.properties ?? {}) as object);
-        out.push(source.at([...path, prop], `unknown key "${prop}"`, { key: true, hint: didYouMean(prop, props) ?? (props.length ? `allowed keys: ${props.join(', ')}` : undefined) }));
+        // `x-context` (a schema annotation) names the map in the message, e.g. `loss_options of loss "focal"`.
+        const parent = e.parentSchema as { properties?: object; 'x-context'?: string } | undefined;
+        const props = Object.keys((parent?.properties ?? {}) as object);
+        const context = parent?.['x-context'];
+        out.push(source.at([...path, prop], `unknown key "${prop}"${context ? ` in ${context}` : ''}`, { key: true, hint: didYouMean(prop, props) ?? (props.length ? `allowed keys: ${props.join(', ')}` : `${context ?? 'this map'} takes no keys`) }));
         break;
       }
       case 'required':

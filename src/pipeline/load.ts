@@ -4,7 +4,7 @@
  * load each stage module and validate its params (filling defaults). Every problem is collected
  * and thrown at once as a PipelineValidationError.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -18,8 +18,8 @@ import { expandStage } from './expand.ts';
 import { interpolateDeep, InterpolationError } from './interpolate.ts';
 import { interpolateShell } from './shell-quote.ts';
 import { parseOverrides, setPath } from './overrides.ts';
-import { YamlSource } from './source.ts';
-import { NO_STAGES, resolveStageModule } from './stage-module.ts';
+import { YamlSource, type KeyPath } from './source.ts';
+import { isPathSpecifier, NO_STAGES, resolveStageModule } from './stage-module.ts';
 import { didYouMean } from '../suggest.ts';
 import { pipelineFileDir, resolveWdir } from './wdir.ts';
 import type { CmdStageNode, ModuleStageNode, Pipeline, PipelineExecution, StageNode } from './types.ts';
@@ -149,6 +149,8 @@ export async function loadPipeline(file: string, options: LoadOptions = {}): Pro
     }
   }
 
+  checkVarOverrides(overrides, raw.stages, raw.vars, diags);
+
   const definitions = new Map<string, StageDefinition>();
   const registry = options.stages ?? NO_STAGES;
   const nodes = await Promise.all(pending.map((p) => resolveNode(p.tid, p.id, p.body, fileDir, registry, source, diags, definitions)));
@@ -170,6 +172,8 @@ export async function loadPipeline(file: string, options: LoadOptions = {}): Pro
     s.needs = [...new Set(expanded)].filter((n) => n !== s.id);
   }
 
+  // Missing inputs only when every stage resolved: an unresolved stage's outputs are unknown.
+  if (stages.length === pending.length) diags.push(...missingInputs(stages, dir, pending, source));
   if (diags.length) throw new PipelineValidationError(dedupe(sortDiagnostics(diags)), text);
   const execution: PipelineExecution = {
     executor: raw.executor === 'local' || raw.executor === 'bullmq' ? raw.executor : undefined,
@@ -178,6 +182,75 @@ export async function loadPipeline(file: string, options: LoadOptions = {}): Pro
     store: typeof raw.store === 'string' ? path.resolve(fileDir, raw.store) : undefined,
   };
   return { file, dir, fileDir, name, stages, definitions, execution };
+}
+
+/** The hint for an unknown param with no close match: where to read the params, not all of them. */
+function paramsHint(uses: string, known: string[]): string {
+  const list = known.length <= 8 ? `: ${known.join(', ')}` : '';
+  return isPathSpecifier(uses) ? `the stage takes ${known.length} params${list}` : `\`mlc-pipe stages ${uses}\` lists its ${known.length} params${list}`;
+}
+
+/** Names of the variables the stages refer to (`\${name}`, `\${vars.name}`, `\${name.field}`). */
+function referencedVars(value: unknown, out = new Set<string>()): Set<string> {
+  if (typeof value === 'string') {
+    for (const m of value.matchAll(/\$\$\{|\$\{([^}]*)\}/g)) {
+      if (m[1] === undefined) continue;
+      const parts = m[1].trim().split('.');
+      const name = parts[0] === 'vars' ? parts[1] : parts[0];
+      if (name) out.add(name);
+    }
+  } else if (Array.isArray(value)) for (const v of value) referencedVars(v, out);
+  else if (value !== null && typeof value === 'object') for (const v of Object.values(value)) referencedVars(v, out);
+  return out;
+}
+
+/** `-S vars.x=…` where nothing uses `\${x}` changes nothing: a typo, reported. */
+function checkVarOverrides(overrides: readonly Override[], stages: unknown, vars: unknown, diags: Diagnostic[]): void {
+  const used = referencedVars(stages);
+  const declared = vars !== null && typeof vars === 'object' ? Object.keys(vars) : [];
+  for (const o of overrides) {
+    if (o.path[0] !== 'vars') continue;
+    const name = o.path[1]!;
+    if (used.has(name)) continue;
+    const hint = didYouMean(name, [...used]) ?? (used.size ? `variables the stages use: ${[...used].join(', ')}` : 'no stage uses a ${…} variable');
+    diags.push({ file: '-S', path: o.raw, message: `nothing in the pipeline uses \${${name}}${declared.includes(name) ? '' : ` (vars has no "${name}")`}, so this override changes nothing`, hint });
+  }
+}
+
+/**
+ * Inputs that do not exist and that no stage writes (an output, or a path inside an output
+ * folder): the run would fail on them. Reported at the param whose value names the input, else
+ * at the stage.
+ */
+function missingInputs(stages: StageNode[], dir: string, pending: Array<{ id: string; tid: string; body: Body }>, source: YamlSource): Diagnostic[] {
+  const outputs = stages.flatMap((s) => s.outputs);
+  const produced = (p: string) => outputs.some((o) => p === o || p.startsWith(`${o}/`) || o.startsWith(`${p}/`));
+  const out: Diagnostic[] = [];
+  for (const s of stages) {
+    const body = pending.find((p) => p.id === s.id)?.body ?? {};
+    for (const input of s.inputs) {
+      if (produced(input) || existsSync(path.resolve(dir, input))) continue;
+      const where = inputPosition(s, body, input);
+      const hint = didYouMean(input, outputs) ?? `create it, fix the path, or add the stage that writes it${outputs.length ? ` (stages write: ${outputs.slice(0, 6).join(', ')}${outputs.length > 6 ? ', …' : ''})` : ''}`;
+      out.push(source.at(where, `input "${input}" of stage "${s.template}" does not exist and no stage writes it`, { hint }));
+    }
+  }
+  return out;
+}
+
+/** The YAML path of the param (or cmd dep) whose value is `input`, else the stage itself. */
+function inputPosition(s: StageNode, body: Body, input: string): KeyPath {
+  const base: KeyPath = ['stages', s.template];
+  const holder = s.kind === 'cmd' ? { deps: body.deps } : ((body.with ?? {}) as Body);
+  const prefix: KeyPath = s.kind === 'cmd' ? base : [...base, 'with'];
+  for (const [k, v] of Object.entries(holder)) {
+    if (typeof v === 'string' && normalizeStagePath(v) === input) return [...prefix, k];
+    if (Array.isArray(v)) {
+      const i = v.findIndex((x) => typeof x === 'string' && normalizeStagePath(x) === input);
+      if (i >= 0) return [...prefix, k, i];
+    }
+  }
+  return base;
 }
 
 type Override = ReturnType<typeof parseOverrides>[number];
@@ -282,18 +355,21 @@ async function resolveNode(
   const schema = def.params as TObject & { additionalProperties?: unknown };
   const known = Object.keys(schema.properties ?? {});
   let ok = true;
-  if (schema.additionalProperties === undefined) {
+  const closed = schema.additionalProperties === undefined || schema.additionalProperties === false;
+  if (closed) {
     for (const k of Object.keys(params)) {
       if (!known.includes(k)) {
         ok = false;
-        diags.push(source.at([...withBase, k], `unknown param "${k}" for stage "${def.name}"`, { key: true, hint: didYouMean(k, known) ?? `params: ${known.join(', ')}` }));
+        diags.push(source.at([...withBase, k], `unknown param "${k}" for stage "${def.name}"`, { key: true, hint: didYouMean(k, known) ?? paramsHint(body.uses, known) }));
       }
     }
   }
   const validate = paramsValidator(def.params);
   if (!validate(params)) {
     ok = false;
-    diags.push(...ajvDiagnostics(validate.errors ?? [], params, source, withBase));
+    // Unknown params are reported above, once each with a did-you-mean (not ajv's list of every key).
+    const errors = (validate.errors ?? []).filter((e) => !(closed && e.keyword === 'additionalProperties' && e.instancePath === ''));
+    diags.push(...ajvDiagnostics(errors, params, source, withBase));
   }
   if (!ok) return undefined;
   let inputs: string[] = [];

@@ -15,13 +15,13 @@ import { SCHEDULE_NAMES } from './schedules/names.ts';
 
 /**
  * JSON Schema `if`/`then` per choice: when `choice` is `name`, `options` must match that name's
- * schema. The `title` names the choice in the error ("unknown key "gama" in loss_options of loss
+ * schema. The `x-context` annotation names the choice in the error ("unknown key "gama" in loss_options of loss
  * "focal"").
  */
 function optionsPerChoice(choice: string, options: string, schemas: Record<string, TObject>): object[] {
   return Object.entries(schemas).map(([name, schema]) => ({
     if: { properties: { [choice]: { const: name } } },
-    then: { properties: { [options]: { ...schema, title: `${options} of ${choice} "${name}"` } } },
+    then: { properties: { [options]: { ...schema, 'x-context': `${options} of ${choice} "${name}"` } } },
   }));
 }
 const AUG = resolveAugment();
@@ -41,7 +41,7 @@ export const augmentSchema = Type.Object(
     rotate: Type.Optional(Type.Number({ minimum: 0, description: `Largest rotation in degrees (uniform in ±rotate); 0 = off. Defaults to ${AUG.rotate}.`, default: AUG.rotate })),
     mixup: Type.Optional(Type.Number({ minimum: 0, description: `Mixup Beta(α, α) parameter, applied per batch; 0 = off. Defaults to ${AUG.mixup}.`, default: AUG.mixup })),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, 'x-context': 'augment' },
 );
 
 const Num = (description: string, def: number, extra: object = {}) => Type.Number({ description, default: def, ...extra });

@@ -91,6 +91,7 @@ describe('loadPipeline resolution', () => {
   it('interpolates vars (typed when whole), expands foreach and matrix, applies -S overrides and schema defaults', async () => {
     const dir = tempProject({
       's.ts': concatStage({ name: 's' }),
+      'x.txt': 'an input the -S override names',
       'p.yaml': `vars:
   e: 3
   names: { a: x }

@@ -122,8 +122,16 @@ describe('train stage', () => {
     expect(await weightsOf(join(dir, 'models/last'))).toEqual(await weightsOf(join(dir, 'models/last/checkpoints/epoch-0003')));
   });
 
-  it('unknown model names list the valid ones', async () => {
-    const ctx = stageContext(trainStage, dir, { ...tiny, model: 'resnet81', out: 'models/x' });
-    await expect(trainStage.run(ctx)).rejects.toThrow('unknown model "resnet81"; valid: resnet18, resnet18-v2, resnext18, mobilenet-v2, mixnet18');
+  it('unknown model names: the params schema rejects them; buildModel lists the valid ones and the nearest', async () => {
+    expect(() => stageContext(trainStage, dir, { ...tiny, model: 'resnet81', out: 'models/x' })).toThrow(/^bad params: .*model/);
+    const { buildModel } = await import('../../src/model/zoo.ts');
+    let err: { message?: string; hint?: string } = {};
+    try {
+      buildModel('resnet81', { inputShape: [8, 8, 1], heads: [{ name: 'h', classes: ['a', 'b'] }] });
+    } catch (e) {
+      err = e as typeof err;
+    }
+    expect(err.message).toBe('unknown model "resnet81"; valid: resnet18, resnet18-v2, resnext18, mobilenet-v2, mixnet18');
+    expect(err.hint).toBe('did you mean "resnet18"?');
   });
 });

@@ -1,0 +1,84 @@
+/**
+ * What `validate` (loadPipeline) catches before anything runs, on the built-in stages: each
+ * problem once, at file:line:col, with a hint; all of them in one report.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadPipeline } from '../../src/index.ts';
+import { PipelineValidationError } from '../../src/pipeline/diagnostics.ts';
+import { cli, tempProject } from '../runner/project.ts';
+
+const PIPELINE = `vars:
+  epochs: 2
+stages:
+  train:
+    uses: train
+    with:
+      classes: data/classes.json
+      train_labels: data/train.txt
+      val_labels: data/val.txt
+      epochs: \${epochs}
+      optimizer: adamw
+      loss: focal
+      loss_options: { gama: 2 }
+      augment: { flipp: true }
+      optimizr_options: {}
+  report:
+    uses: evaluate
+    with:
+      model: models/run
+      labels: data/tst.txt
+`;
+
+function project(yaml = PIPELINE): string {
+  const dir = tempProject({ 'p.yaml': yaml });
+  mkdirSync(path.join(dir, 'data'));
+  for (const f of ['classes.json', 'train.txt', 'val.txt', 'test.txt']) writeFileSync(path.join(dir, 'data', f), '');
+  return dir;
+}
+
+async function problems(dir: string, overrides: string[] = []): Promise<string[]> {
+  try {
+    await loadPipeline(path.join(dir, 'p.yaml'), { overrides });
+  } catch (err) {
+    if (!(err instanceof PipelineValidationError)) throw err;
+    return err.diagnostics.map((d) => `${d.line !== undefined ? `${d.line}:${d.col}` : d.file} ${d.path}: ${d.message}${d.hint ? ` [${d.hint}]` : ''}`);
+  }
+  return [];
+}
+
+describe('validate', () => {
+  it('reports an enum typo once with a suggestion, nested option typos, an unknown param, a missing input and an unused -S var, all at once', async () => {
+    expect(await problems(project(), ['vars.epoch=10'])).toEqual([
+      '11:18 stages.train.with.optimizer: expected one of "sgd", "adam", "amsgrad", "radam", received "adamw" [did you mean "adam"?]',
+      '13:23 stages.train.with.loss_options.gama: unknown key "gama" in loss_options of loss "focal" [did you mean "gamma"?]',
+      '14:18 stages.train.with.augment.flipp: unknown key "flipp" in augment [did you mean "hflip"?]',
+      '15:7 stages.train.with.optimizr_options: unknown param "optimizr_options" for stage "train" [did you mean "optimizer_options"?]',
+      '-S vars.epoch=10: nothing in the pipeline uses ${epoch} (vars has no "epoch"), so this override changes nothing [did you mean "epochs"?]',
+    ]);
+  });
+
+  it('reports an input that exists nowhere and that no stage writes, at the param naming it', async () => {
+    const fixed = PIPELINE.replace('      optimizer: adamw\n', '').replace('{ gama: 2 }', '{ gamma: 2 }').replace('{ flipp: true }', '{ hflip: true }').replace('      optimizr_options: {}\n', '');
+    expect(await problems(project(fixed))).toEqual([
+      '18:15 stages.report.with.labels: input "data/tst.txt" of stage "report" does not exist and no stage writes it [create it, fix the path, or add the stage that writes it (stages write: models/run, reports/run)]',
+    ]);
+    const dir = project(fixed.replace('data/tst.txt', 'data/test.txt'));
+    expect(await problems(dir)).toEqual([]);
+  });
+
+  it('an unknown param with nothing close points at the stage reference instead of listing every param', async () => {
+    const dir = project('stages:\n  train:\n    uses: train\n    with: { classes: data/classes.json, train_labels: data/train.txt, val_labels: "", colour: red }\n');
+    const [p] = await problems(dir);
+    expect(p).toMatch(/^4:87 stages\.train\.with\.colour: unknown param "colour" for stage "train" \[`mlc-pipe stages train` lists its \d+ params\]$/);
+  });
+
+  it('mlc-pipe validate prints them with code frames and exits 2', async () => {
+    const dir = project();
+    const r = await cli(['validate', 'p.yaml', '-S', 'vars.epoch=10'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('p.yaml:11:18 stages.train.with.optimizer: expected one of "sgd", "adam", "amsgrad", "radam", received "adamw"\n' + '  10 |       epochs: ${epochs}\n' + '> 11 |       optimizer: adamw\n' + '     |                  ^\n' + '  12 |       loss: focal\n' + '  hint: did you mean "adam"?');
+    expect(r.stderr).toContain('5 problems in the pipeline; fix them and run again.');
+  });
+});
