@@ -139,7 +139,7 @@ export default defineStage({
           'model sha256': await modelFilesHash(modelDir),
           data: useRecords ? p.tfrecords.join(', ') : p.labels,
           'data sha256': (await filesHash(hashed)).slice(0, 16),
-          engine: `${engine.backend} (evaluate)${typeof config.engine === 'string' ? `, ${config.engine} (train)` : ''}`,
+          engine: `${engine.backend} (evaluate)${typeof (config.engine_used ?? config.engine) === 'string' ? `, ${String(config.engine_used ?? config.engine)} (train)` : ''}`,
           code: await codeVersion(fromPackageRoot()),
           trained: trainedAt,
           evaluated: new Date().toISOString(),

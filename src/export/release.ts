@@ -128,7 +128,7 @@ export async function exportRelease(options: ReleaseOptions): Promise<Release> {
       'epoch kept (best by monitor)': config.best_epoch ?? undefined,
       monitor: config.monitor,
       seed: config.seed,
-      'train engine': config.engine,
+      'train engine': config.engine_used ?? config.engine,
       ...(config.init_from ? { 'fine-tuned from': config.init_from } : {}),
     },
     ...(evaluation ? { evaluation: evaluation.facts } : {}),

@@ -12,7 +12,7 @@ import type { TObject } from '@sinclair/typebox';
 import { ConfigError } from '../errors.ts';
 import type { StageDefinition, StageRegistry } from '../stage/define.ts';
 import { fromPackageRoot } from '../stage/package-root.ts';
-import { ajvDiagnostics } from './ajv-errors.ts';
+import { ajvDiagnostics, describeValue } from './ajv-errors.ts';
 import { PipelineValidationError, sortDiagnostics, type Diagnostic } from './diagnostics.ts';
 import { expandStage } from './expand.ts';
 import { interpolateDeep, InterpolationError } from './interpolate.ts';
@@ -29,6 +29,18 @@ export interface LoadOptions {
   overrides?: readonly string[];
   /** What `uses: <name>` resolves to. Defaults to no names (only paths); callers pass `builtinStages`. */
   stages?: StageRegistry;
+  /**
+   * Params set on every module stage whose schema has them, after `-S` (the CLI's `--engine` and
+   * `--threads`). `flag` names the option in diagnostics. Defaults to [].
+   */
+  paramOverrides?: readonly ParamOverride[];
+}
+
+/** One param for every stage that has it, e.g. `{ flag: '--engine', param: 'engine', value: 'cpu' }`. */
+export interface ParamOverride {
+  flag: string;
+  param: string;
+  value: unknown;
 }
 
 const SCHEMA_PATH = fromPackageRoot('schemas', 'pipeline.schema.json');
@@ -153,7 +165,8 @@ export async function loadPipeline(file: string, options: LoadOptions = {}): Pro
 
   const definitions = new Map<string, StageDefinition>();
   const registry = options.stages ?? NO_STAGES;
-  const nodes = await Promise.all(pending.map((p) => resolveNode(p.tid, p.id, p.body, fileDir, registry, source, diags, definitions)));
+  const paramOverrides = options.paramOverrides ?? [];
+  const nodes = await Promise.all(pending.map((p) => resolveNode(p.tid, p.id, p.body, fileDir, registry, source, diags, definitions, paramOverrides)));
   const stages = nodes.filter((n): n is StageNode => n !== undefined);
 
   // needs: template ids expand to all their instances.
@@ -303,6 +316,7 @@ async function resolveNode(
   source: YamlSource,
   diags: Diagnostic[],
   definitions: Map<string, StageDefinition>,
+  paramOverrides: readonly ParamOverride[] = [],
 ): Promise<StageNode | undefined> {
   const base = ['stages', tid];
   const keyPos = source.position(base, true);
@@ -355,6 +369,13 @@ async function resolveNode(
   const schema = def.params as TObject & { additionalProperties?: unknown };
   const known = Object.keys(schema.properties ?? {});
   let ok = true;
+  for (const o of paramOverrides) {
+    const prop = (schema.properties as Record<string, unknown> | undefined)?.[o.param];
+    if (prop === undefined) continue;
+    const check = paramsAjv.compile(prop as object);
+    if (check(structuredClone(o.value))) params[o.param] = o.value;
+    else diags.push(...ajvDiagnostics(check.errors ?? [], o.value, source, []).map((d) => ({ ...d, file: o.flag, path: describeValue(o.value), line: undefined, col: undefined })));
+  }
   const closed = schema.additionalProperties === undefined || schema.additionalProperties === false;
   if (closed) {
     for (const k of Object.keys(params)) {

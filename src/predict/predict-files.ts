@@ -24,6 +24,8 @@ export interface PredictOptions {
   batchSize?: number;
   /** TensorFlow.js engine. Defaults to auto. */
   engine?: EngineName;
+  /** Engine threads (0 = MLC_PIPE_THREADS, else every core). Defaults to 0. */
+  threads?: number;
   /** Summary lines (engine, file written). Defaults to silent. */
   log?: (message: string) => void;
   /** Called after each batch with images done and the total. Defaults to none. */
@@ -117,7 +119,8 @@ export async function predict(options: PredictOptions): Promise<PredictionRow[]>
   const { loadTrainedModel, loaderInputOptions } = await import('../model/io.ts');
   const { createLoader } = await import('../data/loader/create-loader.ts');
   const { inferAll } = await import('./loader-inference.ts');
-  await initEngine({ engine: options.engine ?? 'auto', log: options.log });
+  const { resolveThreads } = await import('../engine/names.ts');
+  await initEngine({ engine: options.engine ?? 'auto', threads: resolveThreads(options.threads, undefined), log: options.log });
   const { model, heads, config } = await loadTrainedModel(options.model);
   const tmp = await mkdtemp(join(tmpdir(), 'mlc-predict-'));
   try {

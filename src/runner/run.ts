@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { MlcPipeError, StageError } from '../errors.ts';
 import type { StageRegistry } from '../stage/define.ts';
+import type { ParamOverride } from '../pipeline/load.ts';
 import { workingDir } from '../pipeline/wdir.ts';
 import { jobFor, LocalProcessExecutor, type Executor } from './executor.ts';
 import { projectRoot, resolveExecution, type Execution, type ExecutionFlags } from './execution.ts';
@@ -25,6 +26,8 @@ import { checkTargets, openWorkspace, stageState, stageStates, type Workspace } 
 export interface RunOptions {
   /** `-S key=value` overrides. Defaults to []. */
   overrides?: readonly string[];
+  /** Params for every stage that has them (the CLI's `--engine`, `--threads`). Defaults to []. */
+  paramOverrides?: readonly ParamOverride[];
   /** Stage ids to run (plus their out-of-date upstream). Defaults to all. */
   targets?: readonly string[];
   /** Also run everything downstream of the targets. Defaults to false. */
@@ -68,7 +71,7 @@ export interface RunSummary {
 
 /** Plans the pipeline (what `status` and `--dry-run` print). */
 export async function planPipeline(file: string, options: RunOptions = {}): Promise<{ ws: Workspace; plan: PlannedStage[]; execution: Execution }> {
-  const ws = await openWorkspace(file, { overrides: options.overrides, stages: options.stages });
+  const ws = await openWorkspace(file, { overrides: options.overrides, stages: options.stages, paramOverrides: options.paramOverrides });
   const execution = resolveExecution(ws.pipeline.execution, options.execution);
   // Queued stages are stored where every worker reads: the shared store is then the run-cache.
   if (execution.executor === 'bullmq') ws.runCache = new RunCache(ws.pipeline.dir, execution.store);

@@ -7,6 +7,7 @@ import { ConfigError } from '../errors.ts';
 import { buildGraph, type Graph } from '../pipeline/graph.ts';
 import { readFileSync } from 'node:fs';
 import { didYouMean } from '../suggest.ts';
+import type { ParamOverride } from '../pipeline/load.ts';
 import type { Pipeline, StageNode } from '../pipeline/types.ts';
 import type { StageRegistry } from '../stage/define.ts';
 import { pipelineFileDir, workingDir } from '../pipeline/wdir.ts';
@@ -35,6 +36,8 @@ export interface OpenOptions {
   overrides?: readonly string[];
   /** What `uses: <name>` resolves to. Defaults to the built-in stages. */
   stages?: StageRegistry;
+  /** Params for every stage that has them (`--engine`, `--threads`). Defaults to []. */
+  paramOverrides?: readonly ParamOverride[];
   /** Absolute folder of the run-cache store. Defaults to `<working folder>/.mlc/cache`. */
   store?: string;
 }
@@ -52,13 +55,13 @@ export async function openWorkspace(file: string, options: OpenOptions = {}): Pr
   }
   const stateDir = path.join(text === undefined ? pipelineFileDir(file) : workingDir(file, text), '.mlc');
   const code = new CodeIdentity(stateDir);
-  const key = text === undefined ? undefined : resolveKey(file, text, options.overrides ?? []);
+  const key = text === undefined ? undefined : resolveKey(file, text, [...(options.overrides ?? []), ...(options.paramOverrides ?? []).map((o) => `${o.flag}=${JSON.stringify(o.value)}`)]);
   let pipeline = key === undefined ? undefined : readResolved(stateDir, file, key, code);
   let fresh = false;
   if (!pipeline) {
     const { loadPipeline } = await import('../pipeline/load.ts');
     const { builtinStages } = await import('../../stages/registry.ts');
-    pipeline = await loadPipeline(file, { overrides: options.overrides, stages: options.stages ?? builtinStages });
+    pipeline = await loadPipeline(file, { overrides: options.overrides, stages: options.stages ?? builtinStages, paramOverrides: options.paramOverrides });
     fresh = true;
   }
   const graph = buildGraph(pipeline.stages);

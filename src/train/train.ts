@@ -196,7 +196,8 @@ export async function train(p: TrainOptions, ctx: TrainIO): Promise<TrainOutcome
       ...p,
       epochs_done: result.epochs,
       best_epoch: p.restore_best ? bestEpoch : null,
-      engine: engine.backend,
+      // `engine` (from the options) is what was asked for, e.g. auto; `engine_used` the backend that ran.
+      engine_used: engine.backend,
       train_data,
       ...(pruning ? { pruning } : {}),
     };

@@ -82,3 +82,27 @@ describe('validate', () => {
     expect(r.stderr).toContain('5 problems in the pipeline; fix them and run again.');
   });
 });
+
+describe('--engine and --threads', () => {
+  const fixed = PIPELINE.replace('      optimizer: adamw\n', '').replace('{ gama: 2 }', '{ gamma: 2 }').replace('{ flipp: true }', '{ hflip: true }').replace('      optimizr_options: {}\n', '').replace('data/tst.txt', 'data/test.txt');
+  const withGen = `${fixed}  list:\n    uses: generate-txt\n    with: { root: data, out: data/lists }\n`;
+
+  it('set engine and threads on every stage that has them, and nothing else', async () => {
+    const dir = project(withGen);
+    const p = await loadPipeline(path.join(dir, 'p.yaml'), { paramOverrides: [{ flag: '--engine', param: 'engine', value: 'wasm' }, { flag: '--threads', param: 'threads', value: 3 }] });
+    const byId = new Map(p.stages.map((s) => [s.id, s.params]));
+    expect([byId.get('train')!.engine, byId.get('train')!.threads]).toEqual(['wasm', 3]);
+    expect([byId.get('report')!.engine, byId.get('report')!.threads]).toEqual(['wasm', 3]);
+    expect('engine' in byId.get('list')!).toBe(false);
+    const plain = await loadPipeline(path.join(dir, 'p.yaml'));
+    expect(plain.stages.find((s) => s.id === 'train')!.params.engine).toBe('auto');
+  });
+
+  it('a bad --engine is one problem with a suggestion, reported before anything runs', async () => {
+    const dir = project(fixed);
+    const r = await cli(['run', 'p.yaml', '--engine', 'wsam'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--engine "wsam": expected one of "auto", ');
+    expect(r.stderr).toContain('  hint: did you mean "wasm"?\n\n1 problem in the pipeline; fix it and run again.');
+  });
+});

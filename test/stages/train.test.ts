@@ -46,6 +46,7 @@ describe('train stage', () => {
     const { model, heads, config } = await loadTrainedModel(out);
     try {
       expect(config.input).toEqual({ height: 16, width: 48, channels: 3, channelOrder: 'rgb', whiten: true });
+      expect([config.engine, config.engine_used]).toEqual(['cpu', 'cpu']); // requested, and the backend that ran
       const x = tf.zeros([2, 16, 48, 3]) as tf.Tensor4D;
       const probs = predictProbs(model, heads, x);
       x.dispose();

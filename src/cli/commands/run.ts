@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import type { CliIO } from '../io.ts';
 import { collect, nonNegativeInt, positiveInt } from '../options.ts';
 import { formatPlan } from '../print-plan.ts';
+import type { ParamOverride } from '../../pipeline/load.ts';
 
 interface RunFlags {
   stage?: string[];
@@ -22,6 +23,16 @@ interface RunFlags {
   redis?: string;
   queue?: string;
   store?: string;
+  engine?: string;
+  threads?: number;
+}
+
+/** `--engine`/`--threads` as params for every stage that has them (the loader checks the values against each schema). */
+export function engineOverrides(flags: { engine?: string; threads?: number }): ParamOverride[] {
+  const out: ParamOverride[] = [];
+  if (flags.engine !== undefined) out.push({ flag: '--engine', param: 'engine', value: flags.engine });
+  if (flags.threads !== undefined) out.push({ flag: '--threads', param: 'threads', value: flags.threads });
+  return out;
 }
 
 /** A path relative to the current folder when inside it, else absolute. */
@@ -43,6 +54,8 @@ export function registerRun(program: Command, io: CliIO, setExit: (code: number)
     .option('--gpus <n>', 'GPUs available to stages declaring resources.gpu; 0 = not enforced (default: 0)', nonNegativeInt('--gpus'))
     .option('-S, --set <key=value>', 'override: vars.<name>=v or stages.<id>.<field>=v (e.g. stages.train.with.epochs=3); repeatable', collect)
     .option('--keep-going', 'after a failure, keep running stages that do not depend on it')
+    .option('--engine <name>', 'engine for every stage that has an `engine` param (overrides the pipeline and -S)')
+    .option('--threads <n>', 'threads for every stage that has a `threads` param (0 = the stage\'s CPU slots)', nonNegativeInt('--threads'))
     .option('--plain', 'plain line output even on a terminal')
     .option('--executor <name>', 'local (this machine) or bullmq (jobs on Redis for `mlc-pipe worker`s; --jobs then caps stages in flight, default 256) (default: the pipeline\'s `executor:`, else local)')
     .option('--redis <url>', 'Redis URL of the bullmq executor (default: MLC_REDIS_URL, else the pipeline\'s `redis:`)')
@@ -52,6 +65,7 @@ export function registerRun(program: Command, io: CliIO, setExit: (code: number)
       const { runPipeline } = await import('../../runner/run.ts');
       const opts = {
         overrides: flags.set ?? [],
+        paramOverrides: engineOverrides(flags),
         targets: flags.stage ?? [],
         downstream: flags.downstream,
         force: flags.force,
