@@ -97,7 +97,9 @@ export async function loadPipeline(file: string, options: LoadOptions = {}): Pro
   }
 
   const overrides = parseOverrides(options.overrides ?? [], diags);
-  const vars: Body = raw.vars !== null && typeof raw.vars === 'object' && !Array.isArray(raw.vars) ? structuredClone(raw.vars as Body) : {};
+  const rawVars: Body = raw.vars !== null && typeof raw.vars === 'object' && !Array.isArray(raw.vars) ? (raw.vars as Body) : {};
+  // A copy only when -S changes vars (raw is this call's own value; a big vars map is costly to clone).
+  const vars: Body = overrides.some((o) => o.path[0] === 'vars') ? structuredClone(rawVars) : rawVars;
   let name = typeof raw.name === 'string' ? raw.name : path.basename(file).replace(/\.[^.]+$/, '');
   for (const o of overrides) {
     if (o.path[0] === 'vars') setPath(vars, o.path.slice(1), o.value);
