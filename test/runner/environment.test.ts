@@ -1,0 +1,43 @@
+/**
+ * A stage's declared `environment` (e.g. the engine's MLC_PIPE_WINOGRAD) is part of its cache
+ * key: setting or changing one of those variables makes the stage out of date; others do not.
+ */
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { planPipeline, runPipeline } from '../../src/index.ts';
+import { STAGE_API, tempProject } from './project.ts';
+
+const STAGE = `import { writeFileSync } from 'node:fs';
+import { defineStage, Type } from ${JSON.stringify(STAGE_API)};
+export default defineStage({
+  name: 'env', version: '1', description: 'writes its switch',
+  params: Type.Object({ out: Type.String({ description: 'Output.' }) }),
+  environment: ['MLC_TEST_NUMERICS'],
+  inputs: () => [],
+  outputs: (p) => [p.out],
+  async run(ctx) { writeFileSync(ctx.out(ctx.params.out), process.env.MLC_TEST_NUMERICS ?? 'unset'); },
+});
+`;
+
+afterEach(() => {
+  delete process.env.MLC_TEST_NUMERICS;
+  delete process.env.MLC_TEST_OTHER;
+});
+
+describe('stage environment in the cache key', () => {
+  it('reruns a stage when a variable it declares changes, not for others', async () => {
+    const dir = tempProject({ 'e.ts': STAGE, 'p.yaml': 'stages:\n  a: { uses: ./e.ts, with: { out: a.txt } }\n' });
+    const file = path.join(dir, 'p.yaml');
+    const actions = async () => (await planPipeline(file)).plan.map((s) => s.action);
+    await runPipeline(file);
+    expect(await actions()).toEqual(['skip']);
+    process.env.MLC_TEST_OTHER = '1';
+    expect(await actions()).toEqual(['skip']);
+    process.env.MLC_TEST_NUMERICS = 'off';
+    expect(await actions()).toEqual(['run']);
+    await runPipeline(file);
+    expect(await actions()).toEqual(['skip']);
+    delete process.env.MLC_TEST_NUMERICS;
+    expect(await actions()).not.toEqual(['skip']); // back to unset: the first run's result, from the run-cache
+  });
+});
