@@ -34,8 +34,8 @@ interface StageJobBase {
   outputs: Record<string, string>;
   /** The code identity the runner computed for this job. */
   code: CodeIdentityRef;
-  /** The run-cache key of this job (code identity, params, input hashes); see `StageContext.runKey`. */
-  runKey?: string;
+  /** Input path → content hash, as the runner keyed its cache by (see `StageContext.runKey`). */
+  inputHashes?: Record<string, string | null>;
   /** CPU slots the scheduler granted the job (its resources.cpu, at most --jobs); see `StageContext.cpus`. */
   cpus?: number;
 }

@@ -32,11 +32,11 @@ export interface Executor {
 
 /**
  * The job for one planned stage: `dir` is the working folder, `tempOutputs` the temp path of each
- * output of a module stage (a cmd stage writes in place), `code` the code identity hash, `runKey`
- * the run-cache key (code, params and input hashes), `cpus` the CPU slots granted.
+ * output of a module stage (a cmd stage writes in place), `code` the code identity hash, `inputHashes`
+ * the content hash of each input (with code and params: the run-cache key), `cpus` the CPU slots granted.
  */
-export function jobFor(node: StageNode, dir: string, tempOutputs: Record<string, string>, code: string, runKey: string, cpus?: number): StageJob {
-  const base = { id: node.id, params: node.params, cwd: dir, inputs: [...node.inputs], runKey, cpus };
+export function jobFor(node: StageNode, dir: string, tempOutputs: Record<string, string>, code: string, inputHashes: Record<string, string | null>, cpus?: number): StageJob {
+  const base = { id: node.id, params: node.params, cwd: dir, inputs: [...node.inputs], inputHashes: { ...inputHashes }, cpus };
   if (node.kind === 'module') {
     return { ...base, kind: 'module', module: { uses: node.uses, path: node.modulePath }, outputs: { ...tempOutputs }, code: { hash: code, version: node.version } };
   }

@@ -211,7 +211,7 @@ async function execute(ws: Workspace, plan: PlannedStage[], summary: RunSummary,
     if (restoreProblem) log.write(`# warning: ${restoreProblem}`);
     const temps = prepareOutputs(ws, node);
     try {
-      const job = jobFor(node, ws.pipeline.dir, temps, state.code, state.key, Math.min(node.resources.cpu, options.jobs ?? os.availableParallelism()));
+      const job = jobFor(node, ws.pipeline.dir, temps, state.code, state.inputs, Math.min(node.resources.cpu, options.jobs ?? os.availableParallelism()));
       const io = { log: (line: string) => log.write(line), progress: (m: string) => reporter.stageProgress(id, m), signal };
       const limits = limitsOf(node);
       const result = executor.retriesNatively

@@ -31,12 +31,12 @@ export interface StageContext<P> {
   /** Absolute working folder of the pipeline (`wdir:`, by default the pipeline file's folder); relative paths resolve against it. */
   readonly cwd: string;
   /**
-   * Identifies this run: a hash of the stage's code identity, its params and the content hashes of
-   * its inputs (the run-cache key). State a stage keeps across runs (a training checkpoint) records
-   * it, and is reused only by a run with the same key. Undefined when the stage is run outside the
-   * runner.
+   * Identifies this run: a hash of the stage's code identity, its params (less the `exclude`d
+   * ones) and the content hashes of its inputs; with nothing excluded, the run-cache key. State a
+   * stage keeps across runs (a training checkpoint) records it and is reused only by a run with
+   * the same key. Undefined when the stage runs outside the runner.
    */
-  readonly runKey?: string;
+  readonly runKey?: (exclude?: readonly string[]) => string;
   /**
    * CPU slots the scheduler granted this run (the stage's resources.cpu, at most `--jobs`): the
    * thread count to use, so that stages running side by side don't oversubscribe the cores.

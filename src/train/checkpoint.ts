@@ -3,7 +3,7 @@
  *
  *   <dir>/model.json, weights.bin   the model (tfjs layers format, incl. BN moving statistics)
  *   <dir>/optimizer.bin             optimizer slots, concatenated float32 in `state.json` order
- *   <dir>/state.json                { epoch (epochs done), optimizer {name, iterations, slots: [{name, shape}]},
+ *   <dir>/state.json                { epoch (epochs done), runKey (the run that wrote it), optimizer {name, iterations, slots: [{name, shape}]},
  *                                     loss, schedule, callbacks } (the data loader is reseeded from
  *                                     (seed, epoch), so the epoch is its whole state)
  * Written to `<dir>.tmp` and renamed, so a crash mid-write leaves the previous checkpoint intact.
@@ -18,6 +18,8 @@ import type { OptimizerState } from './optimizers/base.ts';
 export interface CheckpointState {
   /** Epochs completed. */
   epoch: number;
+  /** Identity of the run that wrote it (code, params, data hashes); `resume: auto` resumes only the same. */
+  runKey?: string;
   optimizer: OptimizerState;
   loss?: unknown;
   schedule?: unknown;
@@ -41,6 +43,16 @@ export async function writeCheckpoint(dir: string, model: tf.LayersModel, state:
   await writeFile(join(tmp, 'state.json'), JSON.stringify(json, null, 1));
   await rm(dir, { recursive: true, force: true });
   await rename(tmp, dir);
+}
+
+/** The run key recorded in checkpoint `dir`, or undefined when it records none (or is unreadable). */
+export async function checkpointRunKey(dir: string): Promise<string | undefined> {
+  try {
+    const key = (JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as { runKey?: unknown }).runKey;
+    return typeof key === 'string' ? key : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export async function readCheckpoint(dir: string): Promise<{ model: tf.LayersModel; state: CheckpointState }> {

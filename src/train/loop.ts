@@ -43,6 +43,8 @@ export interface TrainLoopOptions {
   callbacks?: TrainCallback[];
   /** Checkpoint folder to resume from (model + state); the `model` option is then replaced. */
   resumeFrom?: string;
+  /** Recorded in every checkpoint written: the identity of this run (see TrainIO.runKey). Defaults to none. */
+  runKey?: string;
   /** Stops between batches when aborted. */
   signal?: AbortSignal;
   /**
@@ -108,6 +110,7 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainResult>
       for (const cb of callbacks) if (cb.stateKey && cb.getState) cbState[cb.stateKey] = cb.getState();
       await writeCheckpoint(dir, model, {
         epoch: epochsDone,
+        ...(options.runKey !== undefined ? { runKey: options.runKey } : {}),
         optimizer: options.optimizer.getState(),
         loss: options.loss.getState?.(),
         schedule: options.schedule.getState(),

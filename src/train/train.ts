@@ -3,9 +3,11 @@
  * optimizer, schedule and callbacks, runs `trainLoop`, and writes the model folder. The train stage
  * (stages/train.ts) passes its params and its context as they are.
  */
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { checkpointRunKey } from './checkpoint.ts';
 import type { TrainOptions } from './options.ts';
 import { initEngine, tf } from '../engine/index.ts';
 import { resolveThreads } from '../engine/names.ts';
@@ -57,11 +59,44 @@ export interface TrainIO {
   readonly signal: AbortSignal;
   /** CPU slots granted to this run (the scheduler's resources.cpu); the engine's default thread count. */
   readonly cpus?: number;
+  /**
+   * Identity of this run (the runner's cache key: code, params less `exclude`, input hashes).
+   * Checkpoints record it, and `resume: auto` resumes only a checkpoint with the same key.
+   * Defaults to a hash of the options alone (outside the runner).
+   */
+  readonly runKey?: (exclude?: readonly string[]) => string;
 }
 
 /** What training returns: the final (or best) epoch's logs as metrics. */
 export interface TrainOutcome {
   metrics: Record<string, number | null>;
+}
+
+/** Options left out of the run key a checkpoint records: a crashed run resumes after `resume: auto` is set. */
+const RESUME_NEUTRAL: readonly string[] = ['resume', 'out'];
+
+/** A stand-in run key when no runner gave one: the hash of the options (sorted keys). */
+function optionsKey(p: Record<string, unknown>): string {
+  const sorted = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(sorted) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])])) : v;
+  return createHash('sha256').update(JSON.stringify(sorted(p))).digest('hex');
+}
+
+/**
+ * `resume: auto`: `<dir>/last` when it was written by this very run (same run key), so a crashed
+ * run continues. A checkpoint of another run (params, code or data changed since) is never resumed:
+ * the whole folder moves aside to `<dir>.stale-<its key>` and training starts fresh, said in one line.
+ */
+async function resumableCheckpoint(dir: string, runKey: string, log: (m: string) => void): Promise<string | undefined> {
+  const last = join(dir, 'last');
+  if (!existsSync(join(last, 'state.json'))) return undefined;
+  const written = await checkpointRunKey(last);
+  if (written === runKey) return last;
+  const aside = `${dir}.stale-${(written ?? 'unkeyed').slice(0, 12)}`;
+  await rm(aside, { recursive: true, force: true });
+  await rename(dir, aside);
+  log(`resume: auto: ${last} was written by another run (${written ? 'params, code or data changed' : 'it records no run key'}); starting fresh, the old checkpoints are kept in ${aside}`);
+  return undefined;
 }
 
 /** Trains a model as `options` say and writes it to `io.out(options.out)`. */
@@ -140,10 +175,15 @@ export async function train(p: TrainOptions, ctx: TrainIO): Promise<TrainOutcome
     const callbacks: TrainCallback[] = [new History(out), new ProgressLogger({ progress: (m) => ctx.progress(m), log: (m) => ctx.log(m) }), new TensorBoard({ dir: join(out, 'tb'), batchFreq: p.tensorboard_batch_freq, histogramFreq: p.tensorboard_histograms })];
     if (p.early_stopping > 0) callbacks.push(new EarlyStopping({ monitor: p.monitor, patience: p.early_stopping, minDelta: p.min_delta, log: (m) => ctx.log(m) }));
     const ckptDir = p.checkpoint_dir ? ctx.path(p.checkpoint_dir) : join(out, 'checkpoints');
+    // How to start (resume) and where the model goes (out) do not change what is trained.
+    const runKey = ctx.runKey?.(RESUME_NEUTRAL) ?? optionsKey(Object.fromEntries(Object.entries(p).filter(([k]) => !RESUME_NEUTRAL.includes(k))));
     let resumeFrom: string | undefined;
-    if (p.resume === 'auto') {
-      if (existsSync(join(ckptDir, 'last', 'state.json'))) resumeFrom = join(ckptDir, 'last');
-    } else if (p.resume) resumeFrom = ctx.path(p.resume);
+    if (p.resume === 'auto') resumeFrom = await resumableCheckpoint(ckptDir, runKey, (m) => ctx.log(m));
+    else if (p.resume) {
+      resumeFrom = ctx.path(p.resume);
+      const written = await checkpointRunKey(resumeFrom);
+      if (written !== runKey) ctx.log(`note: ${p.resume} was written by a run with other params, code or data (resuming it anyway: resume names it explicitly)`);
+    }
     if (resumeFrom) ctx.log(`resuming from ${resumeFrom}`);
     const checkpoint = new ModelCheckpoint({ dir: ckptDir, every: p.checkpoint_every, best: val ? { monitor: p.monitor, minDelta: p.min_delta } : null });
     callbacks.push(checkpoint);
@@ -166,6 +206,7 @@ export async function train(p: TrainOptions, ctx: TrainIO): Promise<TrainOutcome
       l2,
       callbacks,
       resumeFrom,
+      runKey,
       signal: ctx.signal,
       profile: p.profile ? (lines) => lines.forEach((l) => ctx.log(l)) : undefined,
     });

@@ -93,6 +93,26 @@ describe('train stage', () => {
     }
   });
 
+  it('resume: auto never resumes a checkpoint of other params: one log line, a fresh start, the old checkpoints kept aside', async () => {
+    // ckpt/run/last now holds the finished 2-epoch run of the test above (width 1/16).
+    const base = { ...tiny, val_labels: '', checkpoint_dir: 'ckpt/run', optimizer: 'adam' };
+    const wider = stageContext(trainStage, dir, { ...base, width_multiplier: 1 / 8, lr: 0.01, resume: 'auto', out: 'models/wider' });
+    await trainStage.run(wider);
+    const notes = wider.logs.filter((l) => l.startsWith('resume: auto') || l.startsWith('resuming'));
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toMatch(new RegExp(`^resume: auto: ${join(dir, 'ckpt/run/last')} was written by another run \\(params, code or data changed\\); starting fresh, the old checkpoints are kept in ${join(dir, 'ckpt/run.stale-')}[0-9a-f]{12}$`));
+    const aside = notes[0]!.slice(notes[0]!.lastIndexOf(' ') + 1);
+    expect(JSON.parse(await readFile(join(aside, 'last', 'state.json'), 'utf8')).epoch).toBe(2);
+    // trained from scratch at the new width: 2 epochs, and the stem has twice the filters of the 1/16 run
+    expect((await readFile(join(dir, 'models/wider/history.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l).lr)).toEqual([0.01, 0.01]);
+    const stem = async (m: string) => (JSON.parse(await readFile(join(dir, m, 'model.json'), 'utf8')).weightsManifest[0].weights as { name: string; shape: number[] }[]).find((w) => w.name.startsWith('stem_conv'))!.shape;
+    expect((await stem('models/wider'))[3]).toBe(2 * (await stem('models/straight'))[3]!);
+    // and the new checkpoint resumes the new run (same key) again
+    const again = stageContext(trainStage, dir, { ...base, width_multiplier: 1 / 8, lr: 0.01, resume: 'auto', out: 'models/wider2' });
+    await trainStage.run(again);
+    expect(again.logs).toContain(`resuming from ${join(dir, 'ckpt/run/last')}`);
+  });
+
   it('restore_best: the model folder holds the best epoch by monitor and config.json names it', async () => {
     // monitor `lr` (mode min) with a rising step table: epoch 1 is the best by construction.
     const base = { ...tiny, epochs: 3, schedule: 'step', lr_steps: { '0': 1e-3, '1': 2e-3, '2': 3e-3 }, monitor: 'lr', checkpoint_every: 1 };
