@@ -10,7 +10,8 @@
 import { Type } from '@sinclair/typebox';
 import { defineStage } from '../src/stage/define.ts';
 import { QUANTIZE_DTYPES } from '../src/export/quantize.ts';
-import { NUMERICS_ENVIRONMENT } from '../src/engine/names.ts';
+import { Choice } from '../src/choice.ts';
+import { ENGINE_NAMES, NUMERICS_ENVIRONMENT, resolveThreads, threadsParam } from '../src/engine/names.ts';
 
 const params = Type.Object(
   {
@@ -32,6 +33,8 @@ const params = Type.Object(
       default: '',
     }),
     allow_unevaluated: Type.Boolean({ description: 'Export a model that no evaluation stands behind (logged as a warning, and the model card says so). Defaults to false.', default: false }),
+    engine: Choice(ENGINE_NAMES, { description: 'Engine that reads the weights and runs the tfjs side of the parity and quantization checks. Defaults to cpu.', default: 'cpu' }),
+    threads: threadsParam(),
     val_labels: Type.String({ description: "Label file whose images the ONNX parity and quantization checks use; '' = the evaluation's label file. Defaults to ''.", default: '' }),
     root: Type.String({ description: "Image root for relative paths in `val_labels`; '' = the label file's folder. Defaults to ''.", default: '' }),
     out: Type.Optional(Type.String({ description: 'Export folder. Defaults to `exports/<model folder name>`.' })),
@@ -55,7 +58,7 @@ export default defineStage({
     const { initEngine } = await import('../src/engine/index.ts');
     const { exportRelease } = await import('../src/export/release.ts');
     const { dirname } = await import('node:path');
-    await initEngine({ engine: 'cpu', log: ctx.log });
+    const engine = await initEngine({ engine: p.engine, threads: resolveThreads(p.threads, ctx.cpus), log: ctx.log });
     const out = ctx.out(outOf(p));
     ctx.progress(`exporting ${p.model} as ${p.format}${p.quantize !== 'none' ? ` (tfjs ${p.quantize})` : ''}`);
     const { meta } = await exportRelease({
@@ -81,7 +84,7 @@ export default defineStage({
     if (meta.onnx) ctx.log(`ONNX opset ${meta.onnx.opset}: ${Object.entries(meta.onnx.ops).map(([k, v]) => `${k}×${v}`).join(' ')}; folded ${meta.onnx.foldedBatchNorm.length} BN`);
     if (card.onnxParity) {
       const o = card.onnxParity;
-      ctx.log(`onnxruntime vs tfjs (cpu) on ${o.images} ${o.input === 'real' ? `real images of ${o.split}` : 'random inputs'}: max abs diff ${o.maxAbsDiff.toExponential(2)}, ${o.argmaxMismatches} differing decisions`);
+      ctx.log(`onnxruntime vs tfjs (${engine.backend}) on ${o.images} ${o.input === 'real' ? `real images of ${o.split}` : 'random inputs'}: max abs diff ${o.maxAbsDiff.toExponential(2)}, ${o.argmaxMismatches} differing decisions`);
       metrics.onnx_max_abs_diff = o.maxAbsDiff;
       metrics.onnx_parity_images = o.images;
     }
