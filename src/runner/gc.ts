@@ -7,7 +7,7 @@
  * failed before any lock was written) keeps every run record, since nothing says which runs are
  * still wanted, and loses only what no run record refers to: orphan objects and temp leftovers.
  */
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import { workingDir } from '../pipeline/wdir.ts';
 import type { DirEntryHash } from './hash-index.ts';
@@ -37,34 +37,37 @@ const LOCK_SUFFIX = '.mlc.lock';
 const SKIP_DIRS = new Set(['node_modules', '.git', '.mlc']);
 
 /**
- * Pipeline files under `root` that have a lock file beside them (`x.yaml` + `x.mlc.lock`), found
- * recursively, skipping node_modules, .git and .mlc.
+ * Calls `visit(folder, entry)` for every entry of every folder under `root`, in name order,
+ * descending into folders except node_modules, .git and .mlc.
  */
-export function findLockedPipelines(root: string): string[] {
-  const found: string[] = [];
+function walkTree(root: string, visit: (dir: string, e: Dirent) => void): void {
   const walk = (dir: string) => {
-    let entries;
+    let entries: Dirent[];
     try {
       entries = readdirSync(dir, { withFileTypes: true });
     } catch {
       return;
     }
     for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-      if (e.isDirectory()) {
-        if (!SKIP_DIRS.has(e.name)) walk(path.join(dir, e.name));
-      } else if (e.isFile() && e.name.endsWith(LOCK_SUFFIX)) {
-        const stem = e.name.slice(0, -LOCK_SUFFIX.length);
-        for (const ext of ['.yaml', '.yml']) {
-          const file = path.join(dir, stem + ext);
-          if (existsSync(file)) {
-            found.push(file);
-            break;
-          }
-        }
-      }
+      visit(dir, e);
+      if (e.isDirectory() && !SKIP_DIRS.has(e.name)) walk(path.join(dir, e.name));
     }
   };
   walk(path.resolve(root));
+}
+
+/**
+ * Pipeline files under `root` that have a lock file beside them (`x.yaml` + `x.mlc.lock`), found
+ * recursively, skipping node_modules, .git and .mlc.
+ */
+export function findLockedPipelines(root: string): string[] {
+  const found: string[] = [];
+  walkTree(root, (dir, e) => {
+    if (!e.isFile() || !e.name.endsWith(LOCK_SUFFIX)) return;
+    const stem = e.name.slice(0, -LOCK_SUFFIX.length);
+    const file = ['.yaml', '.yml'].map((ext) => path.join(dir, stem + ext)).find((f) => existsSync(f));
+    if (file) found.push(file);
+  });
   return found;
 }
 
@@ -106,22 +109,10 @@ function gcOne(cacheDir: string, files: string[], options: GcOptions): GcResult 
  */
 export function findCaches(root: string): string[] {
   const found: string[] = [];
-  const walk = (dir: string) => {
-    let entries;
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-      if (!e.isDirectory() || e.name === 'node_modules' || e.name === '.git') continue;
-      if (e.name === '.mlc') {
-        const cache = path.join(dir, e.name, 'cache');
-        if (existsSync(cache)) found.push(cache);
-      } else walk(path.join(dir, e.name));
-    }
-  };
-  walk(path.resolve(root));
+  walkTree(root, (dir, e) => {
+    const cache = path.join(dir, e.name, 'cache');
+    if (e.isDirectory() && e.name === '.mlc' && existsSync(cache)) found.push(cache);
+  });
   return found;
 }
 
