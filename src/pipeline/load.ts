@@ -34,6 +34,11 @@ export interface LoadOptions {
    * `--threads`). `flag` names the option in diagnostics. Defaults to [].
    */
   paramOverrides?: readonly ParamOverride[];
+  /**
+   * Accept stage inputs that neither exist nor are written by a stage (`mlc-pipe pull` into a fresh
+   * clone, which is about to fetch them). Defaults to false.
+   */
+  sourcesMayBeMissing?: boolean;
 }
 
 /** One param for every stage that has it, e.g. `{ flag: '--engine', param: 'engine', value: 'cpu' }`. */
@@ -188,7 +193,7 @@ export async function loadPipeline(file: string, options: LoadOptions = {}): Pro
   }
 
   // Missing inputs only when every stage resolved: an unresolved stage's outputs are unknown.
-  if (stages.length === pending.length) diags.push(...missingInputs(stages, dir, pending, source));
+  if (stages.length === pending.length && !options.sourcesMayBeMissing) diags.push(...missingInputs(stages, dir, pending, source));
   if (diags.length) throw new PipelineValidationError(dedupe(sortDiagnostics(diags)), text);
   const execution: PipelineExecution = {
     executor: raw.executor === 'local' || raw.executor === 'bullmq' ? raw.executor : undefined,

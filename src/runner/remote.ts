@@ -49,7 +49,7 @@ function sourceInputs(ws: Workspace): Map<string, string> {
 }
 
 async function prepare(file: string, options: RemoteOptions, verb: 'push' | 'pull'): Promise<{ ws: Workspace; remote: Store; root: string }> {
-  const ws = await openWorkspace(file, { overrides: options.overrides });
+  const ws = await openWorkspace(file, { overrides: options.overrides, sourcesMayBeMissing: verb === 'pull' });
   const root = path.resolve(options.store);
   if (verb === 'pull' && !existsSync(root)) {
     throw new ConfigError(`pull: store ${root} does not exist`, { hint: 'pass the folder that `mlc-pipe push` wrote to (--store DIR)' });

@@ -40,6 +40,8 @@ export interface OpenOptions {
   paramOverrides?: readonly ParamOverride[];
   /** Absolute folder of the run-cache store. Defaults to `<working folder>/.mlc/cache`. */
   store?: string;
+  /** Accept inputs that are missing and that no stage writes (pull); nothing is then cached as resolved. Defaults to false. */
+  sourcesMayBeMissing?: boolean;
 }
 
 /**
@@ -61,7 +63,7 @@ export async function openWorkspace(file: string, options: OpenOptions = {}): Pr
   if (!pipeline) {
     const { loadPipeline } = await import('../pipeline/load.ts');
     const { builtinStages } = await import('../../stages/registry.ts');
-    pipeline = await loadPipeline(file, { overrides: options.overrides, stages: options.stages ?? builtinStages, paramOverrides: options.paramOverrides });
+    pipeline = await loadPipeline(file, { overrides: options.overrides, stages: options.stages ?? builtinStages, paramOverrides: options.paramOverrides, sourcesMayBeMissing: options.sourcesMayBeMissing });
     fresh = true;
   }
   const graph = buildGraph(pipeline.stages);
@@ -76,7 +78,7 @@ export async function openWorkspace(file: string, options: OpenOptions = {}): Pr
     runCache: new RunCache(pipeline.dir, options.store),
     stateDir,
   };
-  if (fresh && key !== undefined) {
+  if (fresh && key !== undefined && !options.sourcesMayBeMissing) {
     for (const s of pipeline.stages) if (s.kind === 'module') await code.moduleHash(s.modulePath, s.version);
     code.save();
     writeResolved(stateDir, pipeline, key);

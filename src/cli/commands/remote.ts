@@ -30,7 +30,7 @@ export function registerRemote(program: Command, io: CliIO): void {
       .action(async (file: string, flags: RemoteFlags) => {
         const { openWorkspace } = await import('../../runner/state.ts');
         const { resolveExecution } = await import('../../runner/execution.ts');
-        const declared = (await openWorkspace(file, { overrides: flags.set })).pipeline.execution;
+        const declared = (await openWorkspace(file, { overrides: flags.set, sourcesMayBeMissing: verb === 'pull' })).pipeline.execution;
         const store = resolveExecution({ ...declared, executor: 'local' }, { store: flags.store }).store;
         if (!store) throw new ConfigError(`${verb}: no store given`, { hint: 'pass --store DIR, set MLC_STORE, or add `store: DIR` to the pipeline' });
         const remote = await import('../../runner/remote.ts');
