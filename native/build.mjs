@@ -9,7 +9,7 @@
 //   MLC_PIPE_LIBTORCH_CXX11_ABI=0 for libtorch builds made with the old C++ ABI
 //   MLC_PIPE_NATIVE_BUILD=skip    do not build
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,12 +20,32 @@ const strict = process.env.MLC_PIPE_NATIVE_BUILD === 'strict';
 
 function finish(ok, reason, detail) {
   mkdirSync(dirname(statusPath), { recursive: true });
-  writeFileSync(statusPath, JSON.stringify({ ok, reason, detail, at: new Date().toISOString() }, null, 2) + '\n');
+  writeFileSync(statusPath, JSON.stringify({ ok, reason, detail, libtorch: process.env.MLC_PIPE_LIBTORCH ?? '', at: new Date().toISOString() }, null, 2) + '\n');
   console.log(ok ? 'mlc-pipe: native engine built (libtorch addon)' : `mlc-pipe: native engine not built: ${reason}`);
   process.exit(ok || !strict ? 0 : 1);
 }
 
 if (process.env.MLC_PIPE_NATIVE_BUILD === 'skip') finish(false, 'the build was skipped (MLC_PIPE_NATIVE_BUILD=skip)');
+
+// Already built from these sources against this libtorch (e.g. `npx mlc-pipe` installing the
+// project into npm's cache, which runs this script again): nothing to do.
+function upToDate() {
+  const addon = join(here, 'build', 'Release', 'mlc_torch.node');
+  if (!existsSync(addon) || !existsSync(statusPath)) return false;
+  try {
+    const status = JSON.parse(readFileSync(statusPath, 'utf8'));
+    if (!status.ok || (status.libtorch ?? '') !== (process.env.MLC_PIPE_LIBTORCH ?? '')) return false;
+  } catch {
+    return false;
+  }
+  const built = statSync(addon).mtimeMs;
+  const sources = [join(here, 'binding.gyp'), ...readdirSync(join(here, 'src')).map((f) => join(here, 'src', f))];
+  return sources.every((f) => statSync(f).mtimeMs <= built);
+}
+if (process.env.MLC_PIPE_NATIVE_BUILD !== 'strict' && upToDate()) {
+  console.log('mlc-pipe: native engine already built (libtorch addon)');
+  process.exit(0);
+}
 
 const libtorch = process.env.MLC_PIPE_LIBTORCH;
 const header = libtorch ? join(libtorch, 'include', 'ATen', 'ATen.h') : '/usr/include/ATen/ATen.h';
