@@ -5,6 +5,7 @@
  * outputs are kept in `.mlc/failed/<id>/` for a look).
  */
 import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
+import { setMaxListeners } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
 import { MlcPipeError, StageError } from '../errors.ts';
@@ -262,6 +263,8 @@ async function execute(ws: Workspace, plan: PlannedStage[], summary: RunSummary,
   reporter.begin(plan);
   // Queued stages run on the workers' resources: here only `--jobs` stages are in flight at once.
   const jobs = options.jobs ?? (queued ? QUEUE_JOBS : os.availableParallelism());
+  // Each stage in flight listens for Ctrl-C on the one signal: with a queue that is up to `jobs`.
+  if (queued) setMaxListeners(jobs + 10, signal);
   await schedule(
     plan.map((p) => {
       const n = ws.graph.stages.get(p.id)!;
