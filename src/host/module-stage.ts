@@ -6,7 +6,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { StageError } from '../errors.ts';
 import { isStageDefinition, type StageContext, type StageResult } from '../stage/define.ts';
-import { runCacheKey } from '../runner/run-cache.ts';
+import { runCacheKey } from './run-key.ts';
 import type { ModuleStageJob, StageIO } from './job.ts';
 
 function omit(params: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {

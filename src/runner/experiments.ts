@@ -5,7 +5,7 @@
  * run of the same stages still in the run-cache, with when it ran. Pure reads; nothing runs.
  */
 import { runCacheKey } from './run-cache.ts';
-import { stableStringify } from './stable-json.ts';
+import { stableStringify } from '../host/stable-json.ts';
 import type { Workspace } from './state.ts';
 
 /** One experiment row. */

@@ -13,7 +13,7 @@ import { pipelineFileDir } from '../pipeline/wdir.ts';
 import { writeFileAtomic } from './atomic.ts';
 import type { CodeIdentity } from './code-identity.ts';
 import { sha256 } from './hash-index.ts';
-import { stableStringify } from './stable-json.ts';
+import { stableStringify } from '../host/stable-json.ts';
 
 interface Entry {
   key: string;

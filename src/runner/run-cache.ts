@@ -16,7 +16,7 @@ import path from 'node:path';
 import { MlcPipeError } from '../errors.ts';
 import { moveIntoPlace, tempOutputPath, writeFileAtomic } from './atomic.ts';
 import { hashFile, listingHash, sha256, type DirEntryHash, type HashIndex } from './hash-index.ts';
-import { stableStringify } from './stable-json.ts';
+import { stableStringify } from '../host/stable-json.ts';
 import type { Store } from './store.ts';
 
 export interface RunRecord {
@@ -34,10 +34,7 @@ export interface RunRecord {
   at?: string;
 }
 
-/** Key of a run: hash of code identity, params and input hashes. */
-export function runCacheKey(code: string, params: Record<string, unknown>, inputs: Record<string, string | null>): string {
-  return sha256(stableStringify({ code, params, inputs }));
-}
+export { runCacheKey } from '../host/run-key.ts';
 
 /** What `restore` found. */
 export type RestoreResult =

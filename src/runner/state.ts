@@ -17,7 +17,7 @@ import { lockPathFor, readLock, type LockFile } from './lock.ts';
 import type { StageState } from './plan.ts';
 import { readResolved, resolveKey, writeResolved } from './resolve-cache.ts';
 import { RunCache, runCacheKey } from './run-cache.ts';
-import { stableStringify } from './stable-json.ts';
+import { stableStringify } from '../host/stable-json.ts';
 
 export interface Workspace {
   pipeline: Pipeline;

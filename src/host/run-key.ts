@@ -1,0 +1,12 @@
+/**
+ * The key of a run: a hash of the code identity, params and input hashes. Here, in the host, so a
+ * stage (`ctx.runKey`) and the runner's cache compute the same key without the host importing the
+ * runner.
+ */
+import { createHash } from 'node:crypto';
+import { stableStringify } from './stable-json.ts';
+
+/** Key of a run: hash of code identity, params and input hashes. */
+export function runCacheKey(code: string, params: Record<string, unknown>, inputs: Record<string, string | null>): string {
+  return createHash('sha256').update(stableStringify({ code, params, inputs })).digest('hex');
+}
