@@ -6,7 +6,12 @@
 #include <ATen/Parallel.h>
 #include <torch/version.h>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <atomic>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -388,7 +393,22 @@ napi_value Info(napi_env env, napi_callback_info) {
   });
 }
 
+// A training step frees and re-allocates the same large activation buffers every step. glibc
+// serves blocks over its mmap threshold with fresh mmaps (page faults and zeroing each time) and
+// returns freed heap tops to the kernel; keeping blocks up to 32 MiB on the heap and not trimming
+// below 1 GiB makes later steps reuse warm memory (measured: ResNet-18 training 1.1-1.4x faster).
+// MLC_PIPE_NATIVE_MALLOC=default keeps glibc's defaults.
+void tuneMalloc() {
+#if defined(__GLIBC__)
+  const char* v = std::getenv("MLC_PIPE_NATIVE_MALLOC");
+  if (v != nullptr && std::strcmp(v, "default") == 0) return;
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
+}
+
 napi_value Init(napi_env env, napi_value exports) {
+  tuneMalloc();
   napi_property_descriptor props[] = {
       {"fromArray", nullptr, FromArray, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"toArray", nullptr, ToArray, nullptr, nullptr, nullptr, napi_default, nullptr},
