@@ -19,7 +19,15 @@ afterAll(shutdownEngine);
 describe('initEngine', () => {
   it.runIf(hasNative)('auto: starts native first, on every core, and says which libtorch', async () => {
     const lines: string[] = [];
-    const info = await initEngine({ engine: 'auto', log: (m) => lines.push(m) });
+    // The test config pins one thread per fork (MLC_PIPE_THREADS=1); the default is every core.
+    const pinned = process.env.MLC_PIPE_THREADS;
+    delete process.env.MLC_PIPE_THREADS;
+    let info;
+    try {
+      info = await initEngine({ engine: 'auto', log: (m) => lines.push(m) });
+    } finally {
+      if (pinned !== undefined) process.env.MLC_PIPE_THREADS = pinned;
+    }
     expect(info.backend).toBe('native');
     expect(info.reasons).toEqual([]);
     expect(lines[0]).toMatch(/^engine: native \(libtorch 1\.\d+\.\d+; device=cpu; threads=\d+; oneDNN=on\)$/);
