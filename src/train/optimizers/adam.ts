@@ -31,22 +31,7 @@ export class Adam extends TrainOptimizer {
     this.epsilon = args.epsilon ?? 1e-8;
     this.amsgrad = args.amsgrad ?? false;
   }
-  /** Updates m and v; returns them (v already max-ed for AMSGrad). */
-  protected moments(v: tf.Variable, g: tf.Tensor): { m: tf.Tensor; v: tf.Tensor } {
-    const ms = this.slot(v, 'm');
-    const vs = this.slot(v, 'v');
-    const m = ms.mul(this.beta1).add(g.mul(1 - this.beta1));
-    let vv = vs.mul(this.beta2).add(g.square().mul(1 - this.beta2));
-    ms.assign(m);
-    vs.assign(vv);
-    if (this.amsgrad) {
-      const vmax = this.slot(v, 'vmax');
-      vv = tf.maximum(vmax, vv);
-      vmax.assign(vv);
-    }
-    return { m, v: vv };
-  }
-  /** One fused pass over w, g, m, v (and v̄) per variable (src/engine/fused-adam.ts); RAdam keeps `moments`. */
+  /** One fused pass over w, g, m, v (and v̄) per variable (src/engine/fused-adam.ts); RAdam passes its rectification. */
   protected update(w: tf.Variable, g: tf.Tensor, t: number): void {
     const slots = { m: this.slot(w, 'm'), v: this.slot(w, 'v'), ...(this.amsgrad ? { vmax: this.slot(w, 'vmax') } : {}) };
     fusedAdamUpdate(w, g, slots, { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, t });
