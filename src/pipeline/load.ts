@@ -4,7 +4,7 @@
  * load each stage module and validate its params (filling defaults). Every problem is collected
  * and thrown at once as a PipelineValidationError.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -22,6 +22,7 @@ import { YamlSource, type KeyPath } from './source.ts';
 import { isPathSpecifier, NO_STAGES, resolveStageModule } from './stage-module.ts';
 import { didYouMean } from '../suggest.ts';
 import { pipelineFileDir, resolveWdir } from './wdir.ts';
+import { unproducedMissingInputs } from './missing-inputs.ts';
 import type { CmdStageNode, ModuleStageNode, Pipeline, PipelineExecution, StageNode } from './types.ts';
 
 export interface LoadOptions {
@@ -244,18 +245,11 @@ function checkVarOverrides(overrides: readonly Override[], stages: unknown, vars
  */
 function missingInputs(stages: StageNode[], dir: string, pending: Array<{ id: string; tid: string; body: Body }>, source: YamlSource): Diagnostic[] {
   const outputs = stages.flatMap((s) => s.outputs);
-  const produced = (p: string) => outputs.some((o) => p === o || p.startsWith(`${o}/`) || o.startsWith(`${p}/`));
-  const out: Diagnostic[] = [];
-  for (const s of stages) {
+  return unproducedMissingInputs(stages, dir).map(({ stage: s, input }) => {
     const body = pending.find((p) => p.id === s.id)?.body ?? {};
-    for (const input of s.inputs) {
-      if (produced(input) || existsSync(path.resolve(dir, input))) continue;
-      const where = inputPosition(s, body, input);
-      const hint = didYouMean(input, outputs) ?? `create it, fix the path, or add the stage that writes it${outputs.length ? ` (stages write: ${outputs.slice(0, 6).join(', ')}${outputs.length > 6 ? ', …' : ''})` : ''}`;
-      out.push(source.at(where, `input "${input}" of stage "${s.template}" does not exist and no stage writes it`, { hint }));
-    }
-  }
-  return out;
+    const hint = didYouMean(input, outputs) ?? `create it, fix the path, or add the stage that writes it${outputs.length ? ` (stages write: ${outputs.slice(0, 6).join(', ')}${outputs.length > 6 ? ', …' : ''})` : ''}`;
+    return source.at(inputPosition(s, body, input), `input "${input}" of stage "${s.template}" does not exist and no stage writes it`, { hint });
+  });
 }
 
 /** The YAML path of the param (or cmd dep) whose value is `input`, else the stage itself. */

@@ -11,6 +11,7 @@ import type { ParamOverride } from '../pipeline/load.ts';
 import type { Pipeline, StageNode } from '../pipeline/types.ts';
 import type { StageRegistry } from '../stage/define.ts';
 import { pipelineFileDir, workingDir } from '../pipeline/wdir.ts';
+import { unproducedMissingInputs } from '../pipeline/missing-inputs.ts';
 import { CodeIdentity } from './code-identity.ts';
 import { HashIndex, sha256 } from './hash-index.ts';
 import { lockPathFor, readLock, type LockFile } from './lock.ts';
@@ -59,6 +60,8 @@ export async function openWorkspace(file: string, options: OpenOptions = {}): Pr
   const code = new CodeIdentity(stateDir);
   const key = text === undefined ? undefined : resolveKey(file, text, [...(options.overrides ?? []), ...(options.paramOverrides ?? []).map((o) => `${o.flag}=${JSON.stringify(o.value)}`)]);
   let pipeline = key === undefined ? undefined : readResolved(stateDir, file, key, code);
+  // A cached resolution skips validation; an input deleted since is reported by a full load, at file:line:col.
+  if (pipeline && !options.sourcesMayBeMissing && unproducedMissingInputs(pipeline.stages, pipeline.dir).length) pipeline = undefined;
   let fresh = false;
   if (!pipeline) {
     const { loadPipeline } = await import('../pipeline/load.ts');

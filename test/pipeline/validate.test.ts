@@ -2,7 +2,7 @@
  * What `validate` (loadPipeline) catches before anything runs, on the built-in stages: each
  * problem once, at file:line:col, with a hint; all of them in one report.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadPipeline } from '../../src/index.ts';
@@ -66,6 +66,22 @@ describe('validate', () => {
     ]);
     const dir = project(fixed.replace('data/tst.txt', 'data/test.txt'));
     expect(await problems(dir)).toEqual([]);
+  });
+
+  it('an input deleted after the pipeline resolved (and was cached as resolved) is reported by validate, status and run before anything runs', async () => {
+    const fixed = PIPELINE.replace('      optimizer: adamw\n', '').replace('{ gama: 2 }', '{ gamma: 2 }').replace('{ flipp: true }', '{ hflip: true }').replace('      optimizr_options: {}\n', '').replace('data/tst.txt', 'data/test.txt');
+    const dir = project(fixed);
+    const first = await cli(['status', 'p.yaml'], dir);
+    expect(first.code).toBe(0);
+    expect(readdirSync(path.join(dir, '.mlc', 'resolved'))).toEqual(['p.yaml.json']);
+    rmSync(path.join(dir, 'data', 'val.txt'));
+    for (const verb of ['validate', 'status', 'run']) {
+      const r = await cli([verb, 'p.yaml'], dir);
+      expect([verb, r.code]).toEqual([verb, 2]);
+      expect(r.stderr).toContain('p.yaml:9:19 stages.train.with.val_labels: input "data/val.txt" of stage "train" does not exist and no stage writes it');
+      expect(r.stderr).toContain('1 problem in the pipeline; fix it and run again.');
+    }
+    expect(existsSync(path.join(dir, 'models'))).toBe(false); // nothing ran
   });
 
   it('an unknown param with nothing close points at the stage reference instead of listing every param', async () => {
