@@ -6,6 +6,14 @@
 import { createHash } from 'node:crypto';
 import { stableStringify } from './stable-json.ts';
 
+/**
+ * A module stage's code identity: its module hash, combined with the values of the environment
+ * variables it declares (`environment`) that are set. None set: the module hash itself.
+ */
+export function codeWithEnvironment(moduleHash: string, environment: Readonly<Record<string, string>>): string {
+  return Object.keys(environment).length ? createHash('sha256').update(stableStringify({ code: moduleHash, env: environment })).digest('hex') : moduleHash;
+}
+
 /** Key of a run: hash of code identity, params and input hashes. */
 export function runCacheKey(code: string, params: Record<string, unknown>, inputs: Record<string, string | null>): string {
   return createHash('sha256').update(stableStringify({ code, params, inputs })).digest('hex');

@@ -11,6 +11,8 @@ import { writeFileAtomic } from './atomic.ts';
 export interface LockEntry {
   /** Code identity hash. */
   code: string;
+  /** The values of the stage's declared environment variables that were set (part of `code`); absent when none was. */
+  environment?: Record<string, string>;
   /** Resolved params (after defaults). */
   params: Record<string, unknown>;
   /** Input path → content hash. */

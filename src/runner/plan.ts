@@ -6,10 +6,15 @@
 import { ancestors, descendants, type Graph } from '../pipeline/graph.ts';
 import type { LockEntry, LockFile } from './lock.ts';
 import { stableStringify } from '../host/stable-json.ts';
+import { codeWithEnvironment } from '../host/run-key.ts';
 
 export interface StageState {
-  /** Current code identity. */
+  /** Current code identity (for a module stage: `moduleCode` with `environment`). */
   code: string;
+  /** A module stage's code identity before its environment. */
+  moduleCode?: string;
+  /** A module stage's declared environment variables that are set, with their values. */
+  environment?: Record<string, string>;
   /** Resolved params. */
   params: Record<string, unknown>;
   /** Input path → current hash (null: missing). */
@@ -66,11 +71,23 @@ export function paramChanges(before: Record<string, unknown>, after: Record<stri
   return out;
 }
 
+/** `environment changed: MLC_PIPE_WINOGRAD (unset)→off` lines for each differing variable. */
+export function environmentChanges(before: Readonly<Record<string, string>>, after: Readonly<Record<string, string>>): string[] {
+  const names = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+  return names.filter((k) => before[k] !== after[k]).map((k) => `environment changed: ${k} ${before[k] ?? '(unset)'}→${after[k] ?? '(unset)'}`);
+}
+
 /** Why a stage is out of date relative to its lock entry, or [] when it is up to date. */
 export function staleReasons(entry: LockEntry | undefined, state: StageState): string[] {
   if (!entry) return ['never run'];
   const reasons: string[] = [];
-  if (entry.code !== state.code) reasons.push('code changed');
+  if (entry.code !== state.code) {
+    const env = environmentChanges(entry.environment ?? {}, state.environment ?? {});
+    // The environment alone changed when the current code with the recorded environment is what ran.
+    const onlyEnvironment = env.length > 0 && state.moduleCode !== undefined && codeWithEnvironment(state.moduleCode, entry.environment ?? {}) === entry.code;
+    if (!onlyEnvironment) reasons.push('code changed');
+    reasons.push(...env);
+  }
   reasons.push(...paramChanges(entry.params ?? {}, state.params));
   for (const [p, h] of Object.entries(state.inputs)) {
     if (h === null) reasons.push(`input missing: ${p}`);

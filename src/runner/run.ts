@@ -19,7 +19,7 @@ import { limitsOf, runWithRetries, runWithTimeout } from './stage-limits.ts';
 import { writeLock, type LockEntry } from './lock.ts';
 import { failedDir, keepFailedOutputs, prepareOutputs, shownPath, swapIntoPlace, writtenOutputs } from './outputs.ts';
 import { acquireRunLock } from './run-lock.ts';
-import { decideStage, planRun, selectStages, type PlannedStage } from './plan.ts';
+import { decideStage, planRun, selectStages, type PlannedStage, type StageState } from './plan.ts';
 import { silentReporter, type RunReporter, type StageEnd } from './render/reporter.ts';
 import { schedule } from './scheduler.ts';
 import { checkTargets, openWorkspace, stageState, stageStates, type Workspace } from './state.ts';
@@ -137,6 +137,11 @@ async function queueExecutor(ws: Workspace, execution: Execution): Promise<Execu
 /** Default cap on stages in flight with a queue executor (the workers' own limits apply too). */
 const QUEUE_JOBS = 256;
 
+/** The lock's `environment` field of a stage state: present when a declared variable is set. */
+function environmentOf(state: StageState): Pick<LockEntry, 'environment'> {
+  return state.environment && Object.keys(state.environment).length ? { environment: state.environment } : {};
+}
+
 async function execute(ws: Workspace, plan: PlannedStage[], summary: RunSummary, options: RunOptions, queued: boolean): Promise<RunSummary> {
   const reporter = options.reporter ?? silentReporter;
   const executor: Executor = options.executor ?? new LocalProcessExecutor();
@@ -185,7 +190,7 @@ async function execute(ws: Workspace, plan: PlannedStage[], summary: RunSummary,
       if (r.status === 'checked-out') {
         const swap = swapIntoPlace(r.staged);
         try {
-          record(id, { code: state.code, params: node.params, inputs: state.inputs, outputs: r.record.outputs, metrics: r.record.metrics, at: new Date().toISOString() });
+          record(id, { code: state.code, ...environmentOf(state), params: node.params, inputs: state.inputs, outputs: r.record.outputs, metrics: r.record.metrics, at: new Date().toISOString() });
         } catch (err) {
           swap.undo();
           for (const s of r.staged) rmSync(s.from, { recursive: true, force: true });
@@ -223,7 +228,7 @@ async function execute(ws: Workspace, plan: PlannedStage[], summary: RunSummary,
       const where = writtenOutputs(ws, node, temps, startedMs, log.write);
       const outputs: Record<string, string> = {};
       for (const [o, abs] of Object.entries(where)) outputs[o] = ws.hashes.hash(abs)!;
-      const entry: LockEntry = { code: state.code, params: node.params, inputs: state.inputs, outputs, at: new Date().toISOString() };
+      const entry: LockEntry = { code: state.code, ...environmentOf(state), params: node.params, inputs: state.inputs, outputs, at: new Date().toISOString() };
       if (result.metrics) entry.metrics = result.metrics;
       const stored = ws.runCache.store(outputs, ws.hashes, where);
       let newRun = false;

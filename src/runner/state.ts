@@ -18,6 +18,7 @@ import { lockPathFor, readLock, type LockFile } from './lock.ts';
 import type { StageState } from './plan.ts';
 import { readResolved, resolveKey, writeResolved } from './resolve-cache.ts';
 import { RunCache, runCacheKey } from './run-cache.ts';
+import { codeWithEnvironment } from '../host/run-key.ts';
 import { stableStringify } from '../host/stable-json.ts';
 
 export interface Workspace {
@@ -114,26 +115,30 @@ export function checkTargets(ws: Workspace, targets: readonly string[]): string[
  * MLC_PIPE_WINOGRAD=off reruns the stages whose numerics it changes.
  */
 export async function codeHash(ws: Pick<Workspace, 'code' | 'hashes'>, node: StageNode): Promise<string> {
-  if (node.kind === 'module') {
-    const hash = await ws.code.moduleHash(node.modulePath, node.version);
-    const env = Object.fromEntries((node.environment ?? []).filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]));
-    return Object.keys(env).length ? sha256(stableStringify({ code: hash, env })) : hash;
-  }
+  if (node.kind === 'module') return codeWithEnvironment(await ws.code.moduleHash(node.modulePath, node.version), declaredEnvironment(node));
   const code: Record<string, string | null> = {};
   for (const c of node.code) code[c] = ws.hashes.hash(c);
   return sha256(stableStringify({ cmd: node.cmd, shell: node.shell, env: node.env, code }));
 }
 
+/** The values of the environment variables a module stage declares that are set now. */
+export function declaredEnvironment(node: StageNode): Record<string, string> {
+  if (node.kind !== 'module') return {};
+  return Object.fromEntries((node.environment ?? []).flatMap((k) => (process.env[k] === undefined ? [] : [[k, process.env[k]!]])));
+}
+
 /** The current fingerprint of a stage (hashes its inputs and outputs). */
 export async function stageState(ws: Workspace, node: StageNode): Promise<StageState & { key: string }> {
-  const code = await codeHash(ws, node);
+  const environment = declaredEnvironment(node);
+  const moduleCode = node.kind === 'module' ? await ws.code.moduleHash(node.modulePath, node.version) : undefined;
+  const code = moduleCode !== undefined ? codeWithEnvironment(moduleCode, environment) : await codeHash(ws, node);
   const inputs: Record<string, string | null> = {};
   for (const p of node.inputs) inputs[p] = ws.hashes.hash(p);
   const outputs: Record<string, string | null> = {};
   for (const p of node.outputs) outputs[p] = ws.hashes.hash(p);
   const key = runCacheKey(code, node.params, inputs);
   const runCached = Object.values(inputs).every((h) => h !== null) && ws.runCache.has(key);
-  return { code, params: node.params, inputs, outputs, runCached, key };
+  return { code, ...(moduleCode !== undefined ? { moduleCode, environment } : {}), params: node.params, inputs, outputs, runCached, key };
 }
 
 /** Fingerprints of the given stages. */

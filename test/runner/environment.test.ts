@@ -2,10 +2,11 @@
  * A stage's declared `environment` (e.g. the engine's MLC_PIPE_WINOGRAD) is part of its cache
  * key: setting or changing one of those variables makes the stage out of date; others do not.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { planPipeline, runPipeline } from '../../src/index.ts';
-import { STAGE_API, tempProject } from './project.ts';
+import { cli, STAGE_API, tempProject } from './project.ts';
 
 const STAGE = `import { writeFileSync } from 'node:fs';
 import { defineStage, Type } from ${JSON.stringify(STAGE_API)};
@@ -39,5 +40,26 @@ describe('stage environment in the cache key', () => {
     expect(await actions()).toEqual(['skip']);
     delete process.env.MLC_TEST_NUMERICS;
     expect(await actions()).not.toEqual(['skip']); // back to unset: the first run's result, from the run-cache
+  });
+
+  it('the plan says which variable changed, and "code changed" only when the code did too', async () => {
+    const dir = tempProject({ 'e.ts': STAGE, 'p.yaml': 'stages:\n  a: { uses: ./e.ts, with: { out: a.txt } }\n' });
+    const file = path.join(dir, 'p.yaml');
+    const reasons = async () => (await planPipeline(file)).plan[0]!.reasons;
+    await runPipeline(file);
+    process.env.MLC_TEST_NUMERICS = 'off';
+    expect(await reasons()).toEqual(['environment changed: MLC_TEST_NUMERICS (unset)→off']);
+    const status = await cli(['status', 'p.yaml'], dir);
+    expect(status.stdout).toContain('environment changed: MLC_TEST_NUMERICS (unset)→off');
+    expect(status.stdout).not.toContain('code changed');
+    await runPipeline(file);
+    expect(readFileSync(path.join(dir, 'a.txt'), 'utf8')).toBe('off');
+    process.env.MLC_TEST_NUMERICS = 'on';
+    expect(await reasons()).toEqual(['environment changed: MLC_TEST_NUMERICS off→on']);
+    delete process.env.MLC_TEST_NUMERICS;
+    expect(await reasons()).toEqual(['restored from run-cache', 'environment changed: MLC_TEST_NUMERICS off→(unset)']);
+    process.env.MLC_TEST_NUMERICS = 'on';
+    writeFileSync(path.join(dir, 'e.ts'), `${STAGE}// edited\n`);
+    expect(await reasons()).toEqual(['code changed', 'environment changed: MLC_TEST_NUMERICS off→on']);
   });
 });
