@@ -1,8 +1,9 @@
 /**
- * Builds the slimmer model: the producer convs get fewer filters in the model config, a new model is
- * built from that config (every other layer infers its shapes), and each weight is copied from the
- * original with the pruned channels sliced out (conv kernel out-channels, BN gamma/beta/mean/var,
- * depthwise channels, next conv/dense in-channels).
+ * Builds the slimmer model: the producer convs get fewer filters in the model config (a grouped
+ * MixedConv2D fewer channels per part), a new model is built from that config (every other layer
+ * infers its shapes), and each weight is copied from the original with the pruned channels sliced
+ * out (conv kernel out-channels, BN gamma/beta/mean/var, depthwise channels, next conv/dense
+ * in-channels, a grouped MixedConv2D's rows and columns group by group).
  */
 import { tf } from '../engine/tf.ts';
 import type { LayersModel } from '../engine/tf.ts';
@@ -43,41 +44,55 @@ interface MixPart {
   inChannels?: number;
 }
 
+/** `kept` (global, ascending) inside [start, start + groups·size), as local indices per group; null when all are kept. */
+function perGroup(kept: number[] | undefined, start: number, size: number, groups: number, what: string): number[][] | null {
+  if (kept === undefined) return null;
+  const local = Array.from({ length: groups }, (_, g) => kept.filter((c) => c >= start + g * size && c < start + (g + 1) * size).map((c) => c - start - g * size));
+  if (local.every((l) => l.length === size)) return null;
+  if (new Set(local.map((l) => l.length)).size !== 1 || local[0]!.length === 0) {
+    throw new Error(`prune: kept ${what} channels are not group-consistent for a part of ${groups} groups (${local.map((l) => l.length).join('/')})`);
+  }
+  return local;
+}
+
 /**
- * A grouped MixedConv2D reading group-consistently pruned channels `kept` (global input indices,
- * ascending): each part's new inChannels and, per part, the kernel sliced group by group (group
- * g's outputs keep the input rows of its own kept channels).
+ * A grouped MixedConv2D whose input channels `keptIn` and/or output channels `keptOut` (global
+ * indices, ascending) were pruned group-consistently: each part's new channels/inChannels and the
+ * kernels sliced group by group (group g keeps the input rows of its own kept inputs and the
+ * columns of its own kept outputs).
  */
-function shrinkGroupedInputs(parts: MixPart[], kept: number[]): { parts: MixPart[]; slice: (kernels: tf.Tensor[]) => tf.Tensor[] } {
-  const plan: Array<{ local: number[][] | null }> = [];
-  let start = 0;
+function shrinkGrouped(parts: MixPart[], keptIn: number[] | undefined, keptOut: number[] | undefined): { parts: MixPart[]; slice: (kernels: tf.Tensor[]) => tf.Tensor[] } {
+  const plan: Array<{ rows: number[][] | null; cols: number[][] | null }> = [];
+  let inStart = 0;
+  let outStart = 0;
   const out = parts.map((p) => {
     const cin = p.inChannels ?? p.channels;
-    const inPart = kept.filter((c) => c >= start && c < start + cin).map((c) => c - start);
     if (p.groups === p.channels) {
-      // depthwise part: its channels are carried through, never pruned from the input side
-      if (inPart.length !== cin) throw new Error(`prune: depthwise part of a grouped MixedConv2D cannot lose input channels`);
-      plan.push({ local: null });
-      start += cin;
+      // depthwise part: its channels are carried through, pruned only as a per-channel layer (shrinkParts)
+      if (keptIn !== undefined && keptIn.filter((c) => c >= inStart && c < inStart + cin).length !== cin) throw new Error(`prune: depthwise part of a grouped MixedConv2D cannot lose input channels`);
+      if (keptOut !== undefined && keptOut.filter((c) => c >= outStart && c < outStart + p.channels).length !== p.channels) throw new Error(`prune: depthwise part of a grouped MixedConv2D cannot lose output channels`);
+      plan.push({ rows: null, cols: null });
+      inStart += cin;
+      outStart += p.channels;
       return { ...p };
     }
-    const size = cin / p.groups;
-    const local = Array.from({ length: p.groups }, (_, g) => inPart.filter((c) => c >= g * size && c < (g + 1) * size).map((c) => c - g * size));
-    if (new Set(local.map((l) => l.length)).size !== 1 || local[0]!.length === 0) {
-      throw new Error(`prune: kept channels are not group-consistent for a part of ${p.groups} groups (${local.map((l) => l.length).join('/')})`);
-    }
-    plan.push({ local });
-    start += cin;
-    const np: MixPart = { ...p, inChannels: local[0]!.length * p.groups };
-    if (np.inChannels === p.channels) delete np.inChannels;
+    const rows = perGroup(keptIn, inStart, cin / p.groups, p.groups, 'input');
+    const cols = perGroup(keptOut, outStart, p.channels / p.groups, p.groups, 'output');
+    if (cols && cols[0]!.length === 1) throw new Error(`prune: a grouped part of ${p.groups} groups cannot keep 1 output channel per group (it would read as depthwise)`);
+    plan.push({ rows, cols });
+    inStart += cin;
+    outStart += p.channels;
+    const np: MixPart = { ...p, channels: cols ? cols[0]!.length * p.groups : p.channels, inChannels: rows ? rows[0]!.length * p.groups : cin };
+    if (np.inChannels === np.channels) delete np.inChannels;
     return np;
   });
   const slice = (kernels: tf.Tensor[]) =>
     kernels.map((k, i) => {
-      const local = plan[i]!.local;
-      if (!local) return k;
-      const cg = parts[i]!.channels / parts[i]!.groups;
-      const pieces = local.map((l, g) => gatherAxis(k.slice([0, 0, 0, g * cg], [-1, -1, -1, cg]), l, 2));
+      const { rows, cols } = plan[i]!;
+      if (!rows && !cols) return k;
+      const groups = parts[i]!.groups;
+      const cg = parts[i]!.channels / groups;
+      const pieces = Array.from({ length: groups }, (_, g) => gatherAxis(gatherAxis(k.slice([0, 0, 0, g * cg], [-1, -1, -1, cg]), rows?.[g], 2), cols?.[g], 3));
       return pieces.length === 1 ? pieces[0]! : tf.concat(pieces, 3);
     });
   return { parts: out, slice };
@@ -114,19 +129,19 @@ export function applyPruning(model: LayersModel, groups: PruneGroup[], keep: num
     if (kept.length === g.channels) return;
     for (const p of g.producers) {
       at(p).out = kept;
-      config.layers.find((l) => l.name === p)!.config.filters = kept.length;
+      const lc = config.layers.find((l) => l.name === p)!;
+      if (!lc.config.parts) lc.config.filters = kept.length;
     }
     for (const l of g.channelLayers) at(l).channel = kept;
-    for (const l of g.consumers) {
-      at(l).in = kept;
-      const lc = config.layers.find((c) => c.name === l)!;
-      if (lc.config.parts) lc.config.parts = shrinkGroupedInputs(lc.config.parts as MixPart[], kept).parts;
-    }
-    for (const l of g.channelLayers) {
-      const lc = config.layers.find((c) => c.name === l)!;
-      if (lc.config.parts) lc.config.parts = shrinkParts(lc.config.parts as MixPart[], kept).map((p) => p.part);
-    }
+    for (const l of g.consumers) at(l).in = kept;
   });
+  // MixedConv2D parts from the original parts and every slice of the layer (a grouped one may lose inputs and outputs).
+  for (const [name, s] of slices) {
+    const lc = config.layers.find((c) => c.name === name)!;
+    if (!lc.config.parts) continue;
+    const parts = lc.config.parts as MixPart[];
+    lc.config.parts = s.channel ? shrinkParts(parts, s.channel).map((p) => p.part) : shrinkGrouped(parts, s.in, s.out).parts;
+  }
 
   // Container.fromConfig builds a functional model from a getConfig()-style (camelCase) config.
   const fromConfig = (tf.LayersModel as unknown as { fromConfig(cls: unknown, cfg: unknown): LayersModel }).fromConfig;
@@ -145,8 +160,8 @@ export function applyPruning(model: LayersModel, groups: PruneGroup[], keep: num
       const sliced =
         mixParts && s.channel
           ? tf.tidy(() => shrinkParts(mixParts, s.channel!).map((p) => gatherAxis(weights[p.index]!, p.local, 2)))
-          : mixParts && s.in
-            ? tf.tidy(() => shrinkGroupedInputs(mixParts, s.in!).slice(weights))
+          : mixParts
+            ? tf.tidy(() => shrinkGrouped(mixParts, s.in, s.out).slice(weights))
             : tf.tidy(() => sliceWeights(layer.getClassName(), weights, s));
       target.setWeights(sliced);
       sliced.forEach((t, i) => t !== weights[i] && t.dispose());

@@ -17,19 +17,23 @@
  * A grouped MixedConv2D (the seed's ResNeXt-18) may read a group: its input channels are pruned
  * group-consistently, every group of a part keeping the same number of its own channels (the
  * part's kernel [k, k, in/groups, out] then loses the same input rows in each group, see
- * `GroupBlocks`); its output channels stay. A space that reaches a Concatenate, Flatten, the output
- * side of a grouped MixedConv2D, a model output or the model input, or any layer not listed here,
- * is kept whole.
+ * `GroupBlocks`). It may also produce one, like a Conv2D followed by a BatchNormalization: its
+ * output channels are then pruned group-consistently too (each group of a part keeps equally many,
+ * at least 2, so a part never turns into a depthwise one), e.g. ResNeXt's residual streams in
+ * `residual` mode, where the grouped conv of each block and the projection conv meet at the Adds.
+ * All grouped layouts a space meets (readers' inputs, producers' outputs) must be the same. A space
+ * that reaches a Concatenate, Flatten, a model output or the model input, or any layer not listed
+ * here, is kept whole.
  */
 import type { LayerGraph, GraphLayer } from './layer-graph.ts';
 import { isModelOutput } from './layer-graph.ts';
 
 export interface PruneGroup {
-  /** The first Conv2D whose output filters are pruned (see `producers`). */
+  /** The first Conv2D (or grouped MixedConv2D) whose output filters are pruned (see `producers`). */
   producer: string;
   /** The BatchNormalization right after `producer`. */
   bn: string;
-  /** Every Conv2D whose output filters are pruned (several when they meet at an Add). */
+  /** Every Conv2D / grouped MixedConv2D whose output filters are pruned (several when they meet at an Add). */
   producers: string[];
   /** The BN right after each producer; the mean of their |gamma| ranks the channels. */
   bns: string[];
@@ -40,9 +44,9 @@ export interface PruneGroup {
   /** Output channels of the producers. */
   channels: number;
   /**
-   * Group-consistency constraints from grouped MixedConv2D readers: each entry is one part's input
-   * range, split into `groups` equal blocks that must keep equally many channels. Absent when
-   * every reader is a plain conv/dense layer.
+   * Group-consistency constraints from grouped MixedConv2D readers (a part's input range) or
+   * producers (a part's output range): each entry is split into `groups` equal blocks that must
+   * keep equally many channels. Absent when no grouped MixedConv2D reads or produces the channels.
    */
   blocks?: GroupBlocks[];
 }
@@ -52,6 +56,8 @@ export interface GroupBlocks {
   start: number;
   size: number;
   groups: number;
+  /** Channels each block keeps at least. Defaults to 1. */
+  min?: number;
 }
 
 /** The input blocks of a grouped MixedConv2D, one entry per grouped part (groups = 1 included, so a part never loses all its inputs). */
@@ -65,6 +71,24 @@ export function mixedConvBlocks(config: Record<string, unknown>): GroupBlocks[] 
     start += cin;
   }
   return out;
+}
+
+/** The output blocks of a grouped MixedConv2D producer: each group of a part keeps equally many outputs, at least 2 (1 per group would read as a depthwise part). */
+export function mixedConvOutputBlocks(config: Record<string, unknown>): GroupBlocks[] {
+  const parts = config.parts as Array<{ channels: number; groups: number }>;
+  const out: GroupBlocks[] = [];
+  let start = 0;
+  for (const p of parts) {
+    out.push({ start, size: p.channels / p.groups, groups: p.groups, min: 2 });
+    start += p.channels;
+  }
+  return out;
+}
+
+/** Output channels of a Conv2D (filters) or a MixedConv2D (its parts' channels). */
+function outputChannels(layer: GraphLayer): number {
+  const parts = layer.config.parts as Array<{ channels: number }> | undefined;
+  return Array.isArray(parts) ? parts.reduce((n, p) => n + p.channels, 0) : (layer.config.filters as number);
 }
 
 export interface AnalyseOptions {
@@ -147,6 +171,11 @@ class Spaces {
   }
 }
 
+/** Conv2D or a grouped MixedConv2D: a layer whose output filters may be pruned. */
+function isProducerConv(layer: GraphLayer): boolean {
+  return layer.className === 'Conv2D' || isGroupedMix(layer);
+}
+
 function describe(layer: GraphLayer): string {
   return layer.className === 'MixedConv2D' ? `a grouped MixedConv2D ${layer.name}` : `${layer.className} ${layer.name}`;
 }
@@ -187,13 +216,14 @@ export function analysePruning(graph: LayerGraph, options: AnalyseOptions = {}):
   const skipped: SkippedLayer[] = [];
   const done = new Set<string>();
   for (const layer of graph.layers) {
-    if (layer.className !== 'Conv2D') continue;
+    if (!isProducerConv(layer)) continue;
     const root = spaces.find(layer.name);
     if (done.has(root)) continue;
     done.add(root);
     const inSpace = members.get(root)!;
     const producers = inSpace.filter((n) => !isPerChannel(graph.byName.get(n)!) && !MERGE.has(graph.byName.get(n)!.className));
     const skipAll = (reason: string) => producers.filter((p) => graph.byName.get(p)!.className === 'Conv2D').forEach((p) => skipped.push({ layer: p, reason }));
+    const producerMixes = producers.filter((p) => graph.byName.get(p)!.className === 'MixedConv2D');
     const merges = inSpace.filter((n) => MERGE.has(graph.byName.get(n)!.className));
     if (!options.residual && merges.length > 0) {
       skipAll(`channels reach ${describe(graph.byName.get(merges[0]!)!)}`);
@@ -203,7 +233,7 @@ export function analysePruning(graph: LayerGraph, options: AnalyseOptions = {}):
       skipAll(frozen.get(root)!);
       continue;
     }
-    const other = producers.find((p) => graph.byName.get(p)!.className !== 'Conv2D');
+    const other = producers.find((p) => !isProducerConv(graph.byName.get(p)!));
     if (other) {
       skipAll(`channels also come from ${describe(graph.byName.get(other)!)}`);
       continue;
@@ -227,14 +257,22 @@ export function analysePruning(graph: LayerGraph, options: AnalyseOptions = {}):
       continue;
     }
     const mixReaders = [...new Set(readers)].filter((r) => isGroupedMix(graph.byName.get(r)!));
+    // Every grouped layout the space meets: readers' input blocks, producers' output blocks.
+    const layouts = [
+      ...mixReaders.map((r) => mixedConvBlocks(graph.byName.get(r)!.config)),
+      ...producerMixes.map((p) => mixedConvOutputBlocks(graph.byName.get(p)!.config)),
+    ];
     let blocks: GroupBlocks[] | undefined;
-    if (mixReaders.length > 0) {
-      const layouts = mixReaders.map((r) => JSON.stringify(mixedConvBlocks(graph.byName.get(r)!.config)));
-      if (new Set(layouts).size > 1) {
-        skipAll(`channels reach grouped MixedConv2D layers of different group layouts (${mixReaders.join(', ')})`);
+    if (layouts.length > 0) {
+      const shape = (l: GroupBlocks[]) => JSON.stringify(l.map((b) => [b.start, b.size, b.groups]));
+      if (new Set(layouts.map(shape)).size > 1) {
+        skipAll(`channels reach grouped MixedConv2D layers of different group layouts (${[...mixReaders, ...producerMixes].join(', ')})`);
         continue;
       }
-      blocks = JSON.parse(layouts[0]!) as GroupBlocks[];
+      blocks = layouts[0]!.map((b, i) => {
+        const min = Math.max(...layouts.map((l) => l[i]!.min ?? 1));
+        return min > 1 ? { start: b.start, size: b.size, groups: b.groups, min } : { start: b.start, size: b.size, groups: b.groups };
+      });
     }
     groups.push({
       producer: producers[0]!,
@@ -243,7 +281,7 @@ export function analysePruning(graph: LayerGraph, options: AnalyseOptions = {}):
       bns,
       channelLayers: inSpace.filter((n) => !producers.includes(n)).sort(byOrder),
       consumers: [...new Set(readers)].sort(byOrder),
-      channels: graph.byName.get(producers[0]!)!.config.filters as number,
+      channels: outputChannels(graph.byName.get(producers[0]!)!),
       ...(blocks ? { blocks } : {}),
     });
   }

@@ -6,7 +6,7 @@
  *
  * Group consistency (a grouped conv reads the channels, see GroupBlocks): within each constrained
  * part every block keeps k channels, k = the mean of what the global cut kept per block, rounded
- * (at least 1), the strongest k of each block; the per-layer floor is then met by raising k.
+ * (at least the blocks' `min`, 1 unless set), the strongest k of each block; the per-layer floor is then met by raising k.
  */
 import { ConfigError } from '../errors.ts';
 import type { GroupBlocks } from './groups.ts';
@@ -40,7 +40,7 @@ export function equalizeBlocks(kept: number[], score: Float32Array, blocks: Grou
   const ks = blocks.map((b) => {
     let sum = 0;
     for (let g = 0; g < b.groups; g++) for (let i = 0; i < b.size; i++) sum += keep[b.start + g * b.size + i]!;
-    return Math.min(b.size, Math.max(1, Math.round(sum / b.groups)));
+    return Math.min(b.size, Math.max(b.min ?? 1, Math.round(sum / b.groups)));
   });
   const inBlock = (c: number) => blocks.some((b) => c >= b.start && c < b.start + b.groups * b.size);
   const outside = kept.filter((c) => !inBlock(c)).length;

@@ -1,6 +1,6 @@
 /**
- * Group-consistent pruning: resnext18's grouped MixedConv2D inputs lose the same number of
- * channels in every group of a part, mobilenet-v2's depthwise convs lose the channels of the
+ * Group-consistent pruning: resnext18's grouped MixedConv2D inputs (and, in residual mode, outputs
+ * with the rest of the stage's residual stream) lose the same number of channels in every group of a part, mobilenet-v2's depthwise convs lose the channels of the
  * expand conv before them; the pruned models build and hold exactly the kept slices of the
  * original weights (found independently from the distinct BN gammas), and ratio 0 changes nothing.
  */
@@ -105,6 +105,68 @@ describe('group-consistent pruning', () => {
     }
   });
 
+  it('resnext18 residual: each stage\'s stream loses the same channels in both grouped MixedConv2D outputs and the projection, as many per group, with the original kernel columns', () => {
+    const model = buildModel('resnext18', { inputShape: SHAPE, heads: HEADS, width: 0.25, seed: 7 });
+    randomizeBatchNorm(model, 7);
+    const { model: pruned, report } = pruneModel(model, { ratio: 0.4, minChannels: 1, minFraction: 0, residual: true });
+    try {
+      const streams = report.layers.filter((l) => l.coupled);
+      expect(streams).toHaveLength(4);
+      expect(streams.every((l) => l.kept < l.total)).toBe(true);
+      for (const stage of ['s1', 's2', 's3', 's4']) {
+        // the stream's kept channels, read off each of its BNs independently: the same everywhere
+        const kept = keptOf(model, pruned, `${stage}b1_b_bn`);
+        expect(keptOf(model, pruned, `${stage}b1_short_bn`)).toEqual(kept);
+        expect(keptOf(model, pruned, `${stage}b2_b_bn`)).toEqual(kept);
+        const sOld = model.getLayer(`${stage}b1_short_conv`).getWeights()[0]!;
+        const sNew = pruned.getLayer(`${stage}b1_short_conv`).getWeights()[0]!;
+        // the projection reads the stem (s1) or the previous stage's stream, itself pruned
+        const prev = { s1: 'stem_bn', s2: 's1b1_b_bn', s3: 's2b1_b_bn', s4: 's3b1_b_bn' }[stage]!;
+        expect(maxDiff(sNew, take(take(sOld, 3, kept), 2, keptOf(model, pruned, prev)))).toBe(0);
+        for (const block of [`${stage}b1`, `${stage}b2`]) {
+          const mix = `${block}_b_mixconv`;
+          const parts = (model.getLayer(mix).getConfig() as unknown as { parts: MixedConvPart[] }).parts;
+          const newParts = (pruned.getLayer(mix).getConfig() as unknown as { parts: MixedConvPart[] }).parts;
+          const inKept = keptOf(model, pruned, `${block}_a_bn`);
+          const kOld = model.getLayer(mix).getWeights();
+          const kNew = pruned.getLayer(mix).getWeights();
+          let start = 0;
+          parts.forEach((p, i) => {
+            const cg = p.channels / p.groups;
+            const cols = Array.from({ length: p.groups }, (_, g) => kept.filter((c) => c >= start + g * cg && c < start + (g + 1) * cg).map((c) => c - start - g * cg));
+            const rows = Array.from({ length: p.groups }, (_, g) => inKept.filter((c) => c >= start + g * cg && c < start + (g + 1) * cg).map((c) => c - start - g * cg));
+            expect(new Set(cols.map((x) => x.length)).size).toBe(1);
+            expect(cols[0]!.length).toBeGreaterThanOrEqual(2);
+            expect(newParts[i]!.channels).toBe(cols[0]!.length * p.groups);
+            expect(newParts[i]!.inChannels ?? newParts[i]!.channels).toBe(rows[0]!.length * p.groups);
+            expect(kNew[i]!.shape).toEqual([p.kernel, p.kernel, rows[0]!.length, cols[0]!.length * p.groups]);
+            const kc = cols[0]!.length;
+            cols.forEach((c, g) => {
+              const want = take(take(kOld[i]!.slice([0, 0, 0, g * cg], [-1, -1, -1, cg]), 2, rows[g]!), 3, c);
+              expect(maxDiff(kNew[i]!.slice([0, 0, 0, g * kc], [-1, -1, -1, kc]), want)).toBe(0);
+            });
+            start += p.channels;
+          });
+        }
+      }
+      // the pruned model builds and runs the same through model.predict and the compiled graph
+      const x = tf.randomNormal([2, ...SHAPE], 0, 1, 'float32', 5) as tf.Tensor4D;
+      const compiled = compileInference(pruned);
+      try {
+        const a = pruned.predict(x) as tf.Tensor[];
+        const b = compiled.predict(x) as tf.Tensor[];
+        expect(maxDiff(a, b)).toBeLessThan(1e-4);
+        tf.dispose([...a, ...b]);
+      } finally {
+        compiled.dispose();
+        x.dispose();
+      }
+    } finally {
+      model.dispose();
+      pruned.dispose();
+    }
+  });
+
   it('mobilenet-v2: a depthwise conv loses the same channels as the expand conv before it and the project conv reads only those', () => {
     const model = buildModel('mobilenet-v2', { inputShape: SHAPE, heads: HEADS, width: 0.25, seed: 6 });
     randomizeBatchNorm(model, 6);
@@ -131,11 +193,11 @@ describe('group-consistent pruning', () => {
     }
   });
 
-  for (const name of ['resnext18', 'mobilenet-v2', 'mixnet18'])
-    it(`${name}: ratio 0 keeps every weight and gives the original's outputs exactly`, () => {
+  for (const [name, residual] of ['resnext18', 'mobilenet-v2', 'mixnet18'].flatMap((n) => [[n, false], [n, true]] as const))
+    it(`${name}${residual ? ' (residual)' : ''}: ratio 0 keeps every weight and gives the original's outputs exactly`, () => {
       const model = buildModel(name, { inputShape: SHAPE, heads: HEADS, width: 0.25, seed: 2 });
       randomizeBatchNorm(model, 2);
-      const { model: pruned, report } = pruneModel(model, { ratio: 0 });
+      const { model: pruned, report } = pruneModel(model, { ratio: 0, residual });
       const x = tf.randomNormal([2, ...SHAPE], 0, 1, 'float32', 8) as tf.Tensor4D;
       try {
         expect(report.params.after).toBe(report.params.before);

@@ -1,7 +1,7 @@
 /**
  * Every zoo backbone: zero two channels of every prunable group (gamma = beta = 0 in its BN, and
  * beta = mean = 0 in any later BN of the chain so 0 stays 0) — for a group a grouped MixedConv2D
- * reads, the first channel of every one of its groups instead — prune exactly those, and the pruned
+ * reads or produces, the first channel of every one of its groups instead — prune exactly those, and the pruned
  * model must give the original's outputs.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -29,7 +29,7 @@ const EXPECTED_GROUPS: Record<string, number> = {
 const EXPECTED_RESIDUAL_GROUPS: Record<string, number> = {
   resnet18: 13, // + one stream per stage: its projection conv and both blocks' second convs
   'resnet18-v2': 9, // pre-activation: the convs feeding an Add have no BN after them to rank by
-  resnext18: 9, // streams pass through grouped MixedConv2D outputs, which stay
+  resnext18: 13, // + one stream per stage: its projection conv and both blocks' grouped MixedConv2D outputs
   'mobilenet-v2': 24, // + the project convs of each stage (and the stem with ir1's project)
   mixnet18: 13, // + one stream per stage
 };
@@ -44,12 +44,20 @@ describe('pruning the zoo', () => {
       expect(groups).toHaveLength((residual ? EXPECTED_RESIDUAL_GROUPS : EXPECTED_GROUPS)[name]!);
       if (name === 'mixnet18') expect(groups[1]!.channelLayers.some((l) => l.includes('mixdw'))).toBe(true);
       if (name === 'resnext18') {
-        const mixed = groups.filter((g) => g.blocks);
-        expect(mixed.map((g) => g.producer)).toEqual(groups.slice(1).map((g) => g.producer));
-        expect(mixed.every((g) => g.consumers.length === 1 && g.consumers[0]!.endsWith('_b_mixconv'))).toBe(true);
-        expect(analysePruning(readLayerGraph(model.getConfig()), { residual }).skipped).toContainEqual(
-          residual ? { layer: 's1b1_short_conv', reason: 'channels also come from a grouped MixedConv2D s1b1_b_mixconv' } : { layer: 's1b1_short_conv', reason: 'channels reach Add s1b1_add' },
-        );
+        // each block's first conv, read group-consistently by the block's grouped MixedConv2D
+        const read = groups.filter((g) => g.consumers.some((c) => c.endsWith('_b_mixconv')));
+        expect(read.map((g) => g.producer)).toEqual(['s1', 's2', 's3', 's4'].flatMap((s) => [`${s}b1_a_conv`, `${s}b2_a_conv`]));
+        expect(read.every((g) => g.blocks && g.consumers.length === 1)).toBe(true);
+        const streams = groups.filter((g) => g.producers.length > 1);
+        if (residual) {
+          // one residual stream per stage: both grouped MixedConv2D outputs and the projection conv, group-consistent (≥ 2 per group)
+          expect(streams.map((g) => [...g.producers].sort())).toEqual(['s1', 's2', 's3', 's4'].map((s) => [`${s}b1_b_mixconv`, `${s}b1_short_conv`, `${s}b2_b_mixconv`]));
+          expect(streams.every((g) => g.blocks && g.blocks.every((b) => b.min === 2))).toBe(true);
+          expect(analysePruning(readLayerGraph(model.getConfig()), { residual }).skipped.map((s) => s.layer)).not.toContain('s1b1_short_conv');
+        } else {
+          expect(streams).toHaveLength(0);
+          expect(analysePruning(readLayerGraph(model.getConfig()), { residual }).skipped).toContainEqual({ layer: 's1b1_short_conv', reason: 'channels reach Add s1b1_add' });
+        }
       }
       const zeroed = groups.map((g) => (g.blocks ? g.blocks.flatMap((b) => Array.from({ length: b.groups }, (_, i) => b.start + i * b.size)) : [0, 2]));
       groups.forEach((g, gi) => {
