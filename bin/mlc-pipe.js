@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // mlc-pipe runs from its TypeScript sources, no build step. For a fast start the CLI's own
-// modules (src/cli, src/pipeline, src/runner, src/host, src/stage, stages/registry.ts, src/errors.ts, src/suggest.ts) are
+// modules (src/cli, src/pipeline, src/runner, src/host, src/stage, stages/registry.ts, src/errors.ts, src/suggest.ts, src/package-root.ts) are
 // bundled by esbuild into node_modules/.cache/mlc-pipe/<hash of this folder>/ on first use and rebuilt whenever one of
 // them changes (checked by mtime); everything else (stage modules, other parts of mlc-pipe, user
 // code) loads through tsx, registered on demand. MLC_PIPE_FROM_SOURCE=1, or any problem with the
@@ -11,13 +11,13 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-globalThis[Symbol.for('mlc-pipe.package-root')] = root; // src/stage/package-root.ts: the bundle's own path may be another checkout's
+globalThis[Symbol.for('mlc-pipe.package-root')] = root; // src/package-root.ts: the bundle's own path may be another checkout's
 const entry = path.join(root, 'src', 'cli', 'main.ts');
 // One cache per package folder: checkouts that share a node_modules (a symlink, a workspace) must
 // never run each other's bundle.
 const cacheDir = path.join(root, 'node_modules', '.cache', 'mlc-pipe', createHash('sha256').update(root).digest('hex').slice(0, 12));
 const manifestFile = path.join(cacheDir, 'cli.json');
-const BUNDLED = ['src/cli/', 'src/pipeline/', 'src/runner/', 'src/host/', 'src/stage/', 'stages/registry.ts', 'src/errors.ts', 'src/suggest.ts'].map((p) => path.join(root, p));
+const BUNDLED = ['src/cli/', 'src/pipeline/', 'src/runner/', 'src/host/', 'src/stage/', 'stages/registry.ts', 'src/errors.ts', 'src/suggest.ts', 'src/package-root.ts'].map((p) => path.join(root, p));
 
 function fresh() {
   try {

@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { StageRegistry } from '../src/stage/define.ts';
-import { fromPackageRoot } from '../src/stage/package-root.ts';
+import { fromPackageRoot } from '../src/package-root.ts';
 
 export const BUILTIN_STAGES: Readonly<Record<string, string>> = Object.freeze({
   'make-dataset': './make-dataset.ts',

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { MlcPipeError } from '../errors.ts';
-import { fromPackageRoot } from '../stage/package-root.ts';
+import { fromPackageRoot } from '../package-root.ts';
 import { ensureTsx } from '../stage/tsx.ts';
 
 /** Imports `rel` (from the package root); a clear error naming `command` when it is not there. */

@@ -4,9 +4,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { fromPackageRoot } from '../stage/package-root.ts';
+import { fromPackageRoot } from '../package-root.ts';
 import { registerCache } from './commands/cache.ts';
 import { registerData } from './commands/data.ts';
+import { registerEvaluate } from './commands/evaluate.ts';
 import { registerExp } from './commands/exp.ts';
 import { registerGc } from './commands/gc.ts';
 import { registerInit } from './commands/init.ts';
@@ -42,6 +43,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   registerStages(program, io);
   registerInit(program, io);
   registerData(program, io);
+  registerEvaluate(program, io);
   registerPredict(program, io);
   registerMetrics(program, io);
   registerExp(program, io);

@@ -8,6 +8,7 @@
  */
 import { tf } from './tf.ts';
 import { ConfigError, MlcPipeError } from '../errors.ts';
+import { didYouMean } from '../suggest.ts';
 import { startTensorflow } from './backends/tensorflow.ts';
 import { startWebgpu, stopWebgpu } from './backends/webgpu.ts';
 import { startWasm } from './backends/wasm.ts';
@@ -63,7 +64,7 @@ async function start(name: ConcreteEngine, options: EngineOptions, auto: boolean
 export async function initEngine(options: EngineOptions = {}): Promise<EngineInfo> {
   const want = options.engine ?? 'auto';
   if (!(ENGINE_NAMES as readonly string[]).includes(want)) {
-    throw new ConfigError(`unknown engine "${String(want)}"; valid: ${ENGINE_NAMES.join(', ')}`, { hint: 'set engine: auto to pick the fastest available' });
+    throw new ConfigError(`unknown engine "${String(want)}"; valid: ${ENGINE_NAMES.join(', ')}`, { hint: didYouMean(String(want), ENGINE_NAMES) ?? 'set engine: auto to pick the fastest available' });
   }
   const auto = want === 'auto';
   const order: readonly ConcreteEngine[] = auto ? AUTO_ORDER : [want as ConcreteEngine];

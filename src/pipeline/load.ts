@@ -11,7 +11,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { TObject } from '@sinclair/typebox';
 import { ConfigError } from '../errors.ts';
 import type { StageDefinition, StageRegistry } from '../stage/define.ts';
-import { fromPackageRoot } from '../stage/package-root.ts';
+import { fromPackageRoot } from '../package-root.ts';
 import { ajvDiagnostics, describeValue } from './ajv-errors.ts';
 import { PipelineValidationError, sortDiagnostics, type Diagnostic } from './diagnostics.ts';
 import { expandStage } from './expand.ts';

@@ -13,7 +13,7 @@ import { StageError } from '../errors.ts';
 import type { HostedResult, StageIO, StageJob } from '../host/job.ts';
 import { runStage } from '../host/run-stage.ts';
 import type { StageNode } from '../pipeline/types.ts';
-import { fromPackageRoot } from '../stage/package-root.ts';
+import { fromPackageRoot } from '../package-root.ts';
 import type { ChildMessage, ErrorPayload, RunMessage } from './process-protocol.ts';
 import { lineSplitter } from '../host/lines.ts';
 import type { StageLimits } from './stage-limits.ts';

@@ -32,7 +32,7 @@ export async function ensureSelfResolve(): Promise<void> {
   if (g[SELF]) return;
   const { register } = await import('node:module');
   const { pathToFileURL } = await import('node:url');
-  const { packageRoot } = await import('./package-root.ts');
+  const { packageRoot } = await import('../package-root.ts');
   const root = pathToFileURL(`${packageRoot()}/`);
   register(new URL('bin/self-resolve-hook.mjs', root), { data: { root: root.href } });
   g[SELF] = true;

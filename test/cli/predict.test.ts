@@ -46,4 +46,10 @@ describe('mlc-pipe predict', () => {
     expect(csv).toHaveLength(2);
     expect(csv[1]!.startsWith('b.png,')).toBe(true);
   });
+
+  it('an unknown --engine is a usage error with a suggestion from the engine list', async () => {
+    const r = await cli(['predict', '--model', 'model', '--engine', 'wsam', 'b.png'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('ConfigError: unknown engine "wsam"; valid: auto, native, tensorflow, webgpu, wasm, cpu\n  hint: did you mean "wasm"?');
+  });
 });

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
 import { StageError } from '../../errors.ts';
 import type { HostedResult, StageIO, StageJob } from '../../host/job.ts';
-import { packageRoot } from '../../stage/package-root.ts';
+import { packageRoot } from '../../package-root.ts';
 import type { Executor } from '../executor.ts';
 import type { HashIndex } from '../hash-index.ts';
 import type { StageLimits } from '../stage-limits.ts';

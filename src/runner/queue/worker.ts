@@ -21,7 +21,7 @@ import path from 'node:path';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { StageJob } from '../../host/job.ts';
 import type { StageNode } from '../../pipeline/types.ts';
-import { fromPackageRoot } from '../../stage/package-root.ts';
+import { fromPackageRoot } from '../../package-root.ts';
 import { moveIntoPlace } from '../atomic.ts';
 import { CodeIdentity } from '../code-identity.ts';
 import { LocalProcessExecutor } from '../executor.ts';

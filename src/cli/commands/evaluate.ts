@@ -1,0 +1,92 @@
+/**
+ * `mlc-pipe evaluate <model> <data>`: the evaluate stage's entry point (src/report/evaluate.ts)
+ * outside a pipeline. Writes the report folder (to a temp folder, renamed into place when
+ * complete) and prints the per-head metrics.
+ */
+import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { DataError } from '../../errors.ts';
+import type { CliIO } from '../io.ts';
+import { lazyImport } from '../lazy-import.ts';
+import { nonNegativeInt, positiveInt } from '../options.ts';
+
+/** What this command uses of src/report (the CLI never imports an ML area). */
+interface EvaluateOptionsModule {
+  evaluateOptions(options: Record<string, unknown>, label: (key: string) => string): Record<string, unknown> & { out: string };
+}
+interface EvaluateModule {
+  evaluate(options: Record<string, unknown>, io: { path(p: string): string; out(p: string): string; log(m: string): void; progress(m: string): void; signal: AbortSignal }): Promise<{ evaluation: unknown }>;
+  formatHeadMetrics(metrics: unknown): string;
+}
+
+interface Flags {
+  out?: string;
+  root?: string;
+  tune?: string;
+  batchSize?: number;
+  engine?: string;
+  threads?: number;
+}
+
+/** Option key → the flag that sets it, for messages. */
+const FLAG: Record<string, string> = { model: '<model>', labels: '<data>', tfrecords: '<data>', out: '--out', root: '--root', tune_labels: '--tune', batch_size: '--batch-size', engine: '--engine', threads: '--threads' };
+
+/** A label file, or TFRecord shards (a folder of them, or one `.tfrecord` file). */
+function dataOption(data: string): { labels: string } | { tfrecords: string[] } {
+  const st = statSync(data, { throwIfNoEntry: false });
+  if (!st) throw new DataError('no such label file or TFRecord folder', { file: data }, { hint: 'pass a label file (`<image path> <l0> … <lK-1>` per line) or a folder of TFRecord shards' });
+  return st.isDirectory() || /\.tfrecords?$/i.test(data) ? { tfrecords: [data] } : { labels: data };
+}
+
+export function registerEvaluate(program: Command, io: CliIO): void {
+  program
+    .command('evaluate')
+    .description('evaluate a trained model on a label file or TFRecord shards: writes the report folder (metrics.json, drawings, report.html) and prints per-head metrics')
+    .argument('<model>', 'trained model folder (models/<run>/)')
+    .argument('<data>', 'label file, or a folder of TFRecord shards')
+    .option('--out <dir>', 'report folder (default: reports/<model folder name>)')
+    .option('--root <dir>', "image root for relative paths in the label file (default: the label file's folder)")
+    .option('--tune <labels>', "validation label file on which each binary head's threshold is tuned for F1")
+    .option('--batch-size <n>', 'images per inference batch (default: 32)', positiveInt('--batch-size'))
+    .option('--engine <name>', 'engine: auto, or one of the names in `mlc-pipe stages evaluate` (default: auto)')
+    .option('--threads <n>', 'engine threads; 0 = MLC_PIPE_THREADS, else every core (default: 0)', nonNegativeInt('--threads'))
+    .action(async (model: string, data: string, flags: Flags) => {
+      const { evaluateOptions } = await lazyImport<EvaluateOptionsModule>('src/report/evaluate-options.ts', 'evaluate');
+      const options = evaluateOptions(
+        {
+          model,
+          ...dataOption(data),
+          out: flags.out ?? path.join('reports', path.basename(path.resolve(model))),
+          ...(flags.root !== undefined ? { root: flags.root } : {}),
+          ...(flags.tune !== undefined ? { tune_labels: flags.tune } : {}),
+          ...(flags.batchSize !== undefined ? { batch_size: flags.batchSize } : {}),
+          ...(flags.engine !== undefined ? { engine: flags.engine } : {}),
+          ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
+        },
+        (k) => FLAG[k] ?? k,
+      );
+      const { evaluate, formatHeadMetrics } = await lazyImport<EvaluateModule>('src/report/evaluate.ts', 'evaluate');
+      const final = path.resolve(options.out);
+      const temp = `${final}.tmp-${process.pid}`;
+      const controller = new AbortController();
+      const abort = () => controller.abort();
+      process.once('SIGINT', abort);
+      try {
+        const { evaluation } = await evaluate(options, {
+          path: (p) => path.resolve(p),
+          out: () => temp,
+          log: (m) => io.err(m),
+          progress: () => {},
+          signal: controller.signal,
+        });
+        if (existsSync(final)) rmSync(final, { recursive: true, force: true });
+        renameSync(temp, final);
+        io.out(formatHeadMetrics(evaluation));
+        io.out(`report: ${path.relative(process.cwd(), final) || '.'}/report.html`);
+      } finally {
+        process.off('SIGINT', abort);
+        rmSync(temp, { recursive: true, force: true });
+      }
+    });
+}

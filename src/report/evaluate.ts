@@ -1,0 +1,174 @@
+/**
+ * `evaluate(options, io)`: the evaluation entry point. Runs a trained model folder over a labelled
+ * split (a label file or TFRecord shards), optionally tunes binary thresholds on another split, and
+ * writes the report folder (metrics.json, run.json, drawings, wrong.csv, report.html; see
+ * write.ts). The evaluate stage (stages/evaluate.ts) passes its params and its context as they
+ * are; `mlc-pipe evaluate` builds the options from its flags.
+ */
+import { existsSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join } from 'node:path';
+import { maxLabel, type HeadSpec } from '../data/heads.ts';
+import { readLabelFile } from '../data/labels.ts';
+import { createLoader } from '../data/loader/create-loader.ts';
+import { initEngine } from '../engine/index.ts';
+import { resolveThreads } from '../engine/names.ts';
+import { DataError } from '../errors.ts';
+import { loadTrainedModel, loaderInputOptions } from '../model/io.ts';
+import { packageRoot } from '../package-root.ts';
+import { inferAll } from '../predict/loader-inference.ts';
+import type { EvaluateOptions } from './evaluate-options.ts';
+import { labelColumn } from './metrics/categorical.ts';
+import { keyMetrics, type Metrics } from './metrics/evaluate.ts';
+import { tuneThresholds } from './metrics/multilabel.ts';
+import { codeVersion, filesHash, modelFilesHash } from './provenance.ts';
+import { writeReport } from './write.ts';
+
+/** Where evaluation reads, writes and reports (a stage's `ctx` is one). */
+export interface EvaluateIO {
+  /** Absolute path of a path in the options (relative to the working folder). */
+  path(relative: string): string;
+  /** Absolute path to write the report folder `declared` (options.out) to. */
+  out(declared: string): string;
+  /** A line for the log. */
+  log(message: string): void;
+  /** A transient status line. */
+  progress(message: string): void;
+  /** Aborted to stop. */
+  readonly signal: AbortSignal;
+  /** CPU slots granted to this run; the engine's default thread count. */
+  readonly cpus?: number;
+}
+
+/** What evaluation returns: the key metrics (the stage's lock metrics) and every metric (metrics.json). */
+export interface EvaluateOutcome {
+  metrics: Record<string, number | null>;
+  evaluation: Metrics;
+  /** Files written into the report folder. */
+  files: string[];
+  /** Images evaluated. */
+  images: number;
+  /** The engine's tfjs backend. */
+  backend: string;
+}
+
+/** The files behind a TFRecord argument: the file itself, or every file under a folder (sorted). */
+async function shardFiles(abs: string): Promise<string[]> {
+  if (!(await stat(abs)).isDirectory()) return [abs];
+  return (await readdir(abs, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)).sort();
+}
+
+/** A label file whose every label fits its head (metrics index by class): else a DataError at the line. */
+async function checkLabelRanges(file: string, heads: HeadSpec[]): Promise<void> {
+  for (const r of await readLabelFile(file, heads.length)) {
+    const i = r.labels.findIndex((v, h) => v < -1 || v > maxLabel(heads[h]!));
+    if (i >= 0) {
+      throw new DataError(`label ${r.labels[i]} in column ${i + 1} (head ${heads[i]!.name}) is outside [-1, ${maxLabel(heads[i]!)}]`, { file, line: r.line }, {
+        hint: "labels index the model's classes.json (-1 = unknown); run check-labels to list every bad line",
+      });
+    }
+  }
+}
+
+/** Evaluates `options.model` and writes the report folder `options.out` (through `io.out`). */
+export async function evaluate(options: EvaluateOptions, io: EvaluateIO): Promise<EvaluateOutcome> {
+  const p = options;
+  const modelDir = io.path(p.model);
+  if (!existsSync(join(modelDir, 'model.json'))) {
+    throw new DataError('no trained model here (model.json missing)', { file: modelDir }, { hint: 'run the train stage first, or point `model` at a folder train wrote' });
+  }
+  const useRecords = p.tfrecords.length > 0;
+  const labelFile = useRecords ? undefined : io.path(p.labels);
+  const records = p.tfrecords.map((f) => io.path(f));
+  for (const f of [...(labelFile ? [labelFile] : []), ...records, ...(p.tune_labels ? [io.path(p.tune_labels)] : [])]) {
+    if (!existsSync(f)) throw new DataError('no such file or folder to evaluate on', { file: f }, { hint: 'fix the path, or run the stage that writes it first' });
+  }
+  const engine = await initEngine({ engine: p.engine, threads: resolveThreads(p.threads, io.cpus), log: (m) => io.log(m) });
+  const { model, heads, config } = await loadTrainedModel(modelDir);
+  const input = config.input;
+  const loaderFor = (labels: string | undefined, tfrecords: string[] | undefined, root: string | undefined) =>
+    createLoader({ labels, tfrecords, root, heads: heads.length, ...loaderInputOptions(input), batchSize: p.batch_size, shuffle: false, augment: false });
+  const infer = async (which: string, loader: Awaited<ReturnType<typeof createLoader>>) => {
+    try {
+      return await inferAll(model, heads, loader, {
+        height: input.height,
+        width: input.width,
+        channels: input.channels ?? 3,
+        signal: io.signal,
+        progress: (done, total) => io.progress(`${which}: ${done}/${total} images`),
+      });
+    } finally {
+      await loader.close();
+    }
+  };
+  try {
+    for (const f of [...(labelFile ? [labelFile] : []), ...(p.tune_labels ? [io.path(p.tune_labels)] : [])]) await checkLabelRanges(f, heads);
+    let thresholds: number[] | undefined;
+    if (p.tune_labels) {
+      const val = await infer('tuning', await loaderFor(io.path(p.tune_labels), undefined, undefined));
+      const binary = heads.map((h, i) => ({ h, i })).filter(({ h }) => h.classes.length === 1);
+      thresholds = tuneThresholds(binary.map(({ i }) => val.probs[i]!), binary.map(({ i }) => labelColumn(val.labels, heads.length, i)));
+      io.log(`tuned thresholds on ${p.tune_labels}: ${binary.map(({ h }, b) => `${h.name}=${thresholds![b]!.toFixed(3)}`).join(', ') || 'no binary heads'}`);
+    }
+    const root = useRecords ? undefined : p.root ? io.path(p.root) : dirname(labelFile!);
+    const data = await infer('evaluate', await loaderFor(labelFile, useRecords ? records : undefined, root));
+    io.log(`predicted ${data.paths.length} images with ${engine.backend}`);
+    // The data hash covers what was evaluated: the label file and every image it lists, or the TFRecord shards.
+    const hashed = useRecords ? (await Promise.all(records.map(shardFiles))).flat() : [labelFile!, ...data.paths.map((f) => (isAbsolute(f) ? f : join(root!, f)))];
+    const trainedAt = await stat(join(modelDir, 'config.json')).then((s) => s.mtime.toISOString(), () => 'unknown');
+    const { input: _input, ...trainParams } = config;
+    const trainEngine = config.engine_used ?? config.engine;
+    const { evaluation, files } = await writeReport({ ...data, heads }, {
+      out: io.out(p.out),
+      title: basename(modelDir),
+      meta: {
+        model: p.model,
+        // convert checks this to know the export has an evaluation behind it
+        'model sha256': await modelFilesHash(modelDir),
+        data: useRecords ? p.tfrecords.join(', ') : p.labels,
+        'data sha256': (await filesHash(hashed)).slice(0, 16),
+        engine: `${engine.backend} (evaluate)${typeof trainEngine === 'string' ? `, ${trainEngine} (train)` : ''}`,
+        code: await codeVersion(packageRoot()),
+        trained: trainedAt,
+        evaluated: new Date().toISOString(),
+      },
+      params: { train: trainParams, evaluate: { ...p } },
+      confusionNormalize: p.confusion_normalize,
+      calibrationBins: p.calibration_bins,
+      compareTo: p.compare_to ? io.path(p.compare_to) : undefined,
+      imageRoot: useRecords ? null : root, // TFRecords hold the pixels, not files to thumbnail
+      history: join(modelDir, 'history.jsonl'),
+      baseConfidence: p.base_confidence,
+      topK: p.top_k,
+      thresholds,
+      worst: p.worst,
+      log: (m) => io.log(m),
+    });
+    const key = keyMetrics(evaluation.metrics);
+    io.log(`wrote ${files.join(', ')} to ${p.out}`);
+    io.log(Object.entries(key).map(([k, v]) => `${k} ${v === null ? '–' : Number.isInteger(v) ? v : v.toFixed(4)}`).join(' · '));
+    return { metrics: key, evaluation: evaluation.metrics, files, images: data.paths.length, backend: engine.backend };
+  } finally {
+    model.dispose();
+  }
+}
+
+/**
+ * The per-head table `mlc-pipe evaluate` prints: head, kind, labelled images, accuracy, macro F1
+ * (a binary head's F1 of the positive class), AP (macro one-vs-rest for softmax), ROC AUC, ECE;
+ * then the all-heads accuracy and, with binary heads, the multi-label mAP. `–` where undefined.
+ */
+export function formatHeadMetrics(m: Metrics): string {
+  const num = (v: number | null | undefined) => (v === null || v === undefined ? '–' : v.toFixed(4));
+  const rows = Object.entries(m.heads).map(([name, h]) =>
+    h.kind === 'softmax'
+      ? [name, `softmax, ${h.classes.length} classes`, String(h.count), num(h.accuracy), num(h.count ? h.report['macro avg'].f1 : null), num(h.ovr.macroAP), num(h.ovr.macroAUC), num(h.calibration.ece)]
+      : [name, 'binary', String(h.count), num(h.accuracy), num(h.report.classes[name]?.f1), num(h.ap), num(h.auc), num(h.calibration.ece)],
+  );
+  const header = ['head', 'kind', 'images', 'accuracy', 'f1', 'ap', 'auc', 'ece'];
+  const widths = header.map((_, c) => Math.max(...[header, ...rows].map((r) => r[c]!.length)));
+  const line = (r: string[]) => r.map((v, c) => (c === 0 || c === 1 ? v.padEnd(widths[c]!) : v.padStart(widths[c]!))).join('  ');
+  const out = [line(header), ...rows.map(line)];
+  out.push(`all heads: ${num(m.allHeads.accuracy)} (${m.allHeads.correct}/${m.allHeads.count} images with every known head right)${m.multilabel ? `; mAP ${num(m.multilabel.mAP)} over ${m.multilabel.classes} binary heads` : ''}`);
+  return out.join('\n');
+}
