@@ -13,6 +13,7 @@ import { readLabelFile } from '../data/labels.ts';
 import { createLoader } from '../data/loader/create-loader.ts';
 import { initEngine } from '../engine/index.ts';
 import { resolveThreads } from '../engine/names.ts';
+import type { EntryIO } from '../entry-io.ts';
 import { DataError } from '../errors.ts';
 import { loadTrainedModel, loaderInputOptions } from '../model/io.ts';
 import { packageRoot } from '../package-root.ts';
@@ -25,20 +26,7 @@ import { codeVersion, filesHash, modelFilesHash } from './provenance.ts';
 import { writeReport } from './write.ts';
 
 /** Where evaluation reads, writes and reports (a stage's `ctx` is one). */
-export interface EvaluateIO {
-  /** Absolute path of a path in the options (relative to the working folder). */
-  path(relative: string): string;
-  /** Absolute path to write the report folder `declared` (options.out) to. */
-  out(declared: string): string;
-  /** A line for the log. */
-  log(message: string): void;
-  /** A transient status line. */
-  progress(message: string): void;
-  /** Aborted to stop. */
-  readonly signal: AbortSignal;
-  /** CPU slots granted to this run; the engine's default thread count. */
-  readonly cpus?: number;
-}
+export type EvaluateIO = EntryIO;
 
 /** What evaluation returns: the key metrics (the stage's lock metrics) and every metric (metrics.json). */
 export interface EvaluateOutcome {

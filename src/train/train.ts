@@ -11,6 +11,7 @@ import { checkpointRunKey } from './checkpoint.ts';
 import type { TrainOptions } from './options.ts';
 import { initEngine, tf } from '../engine/index.ts';
 import { resolveThreads } from '../engine/names.ts';
+import type { EntryIO } from '../entry-io.ts';
 import { ConfigError, DataError, StageError } from '../errors.ts';
 import { createLoader, type Loader } from '../data/loader/create-loader.ts';
 import { readLabelFile } from '../data/labels.ts';
@@ -44,21 +45,9 @@ async function classWeightsFor(p: TrainOptions, heads: HeadSpec[], trainLabels: 
 }
 
 /** Where training reads, writes and reports (a stage's `ctx` is one). */
-export interface TrainIO {
+export interface TrainIO extends EntryIO {
   /** Stage id, for error messages. */
   readonly id: string;
-  /** Absolute path of a path in the options (relative to the working folder). */
-  path(relative: string): string;
-  /** Absolute path to write the output `declared` (options.out) to. */
-  out(declared: string): string;
-  /** A line for the log. */
-  log(message: string): void;
-  /** A transient status line. */
-  progress(message: string): void;
-  /** Aborted to stop training. */
-  readonly signal: AbortSignal;
-  /** CPU slots granted to this run (the scheduler's resources.cpu); the engine's default thread count. */
-  readonly cpus?: number;
   /**
    * Identity of this run (the runner's cache key: code, params less `exclude`, input hashes).
    * Checkpoints record it, and `resume: auto` resumes only a checkpoint with the same key.
