@@ -20,11 +20,14 @@
  * - images.tsv: per accepted image `line, path, format, width, height, channels, bits, notes`.
  */
 import { mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve } from 'node:path';
-import { maxLabel, type HeadSpec } from '../heads.ts';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import type { EntryIO } from '../../entry-io.ts';
+import { StageError } from '../../errors.ts';
+import { maxLabel, readClassesFile, type HeadSpec } from '../heads.ts';
 import { parseLabelLine, splitLines } from '../labels.ts';
 import sharp from 'sharp';
 import { inspectImage, TF_DECODABLE_FORMATS, type ImageInfo } from './inspect.ts';
+import type { CheckLabelsOptions } from './options.ts';
 
 export interface CheckOptions {
   /** Label file to check. */
@@ -221,4 +224,48 @@ export async function checkLabelFile(opts: CheckOptions): Promise<CheckResult> {
   await writeFile(join(opts.outDir, 'images.tsv'), text(tsv));
   await writeFile(join(opts.outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   return { summary, rejects };
+}
+
+/**
+ * `checkLabels(options, io)`: the check-labels entry point (the stage passes its params and context):
+ * `checkLabelFile` on `options.labels` against its classes.json, the first rejects logged, and a
+ * failure only when the reject rate exceeds `max_reject_rate`.
+ */
+export async function checkLabels(options: CheckLabelsOptions, io: EntryIO & { readonly id: string }): Promise<{ metrics: Record<string, number> }> {
+  const p = options;
+  const labels = io.path(p.labels);
+  const classesFile = p.classes ? io.path(p.classes) : join(dirname(labels), 'classes.json');
+  const { heads } = await readClassesFile(classesFile);
+  const outDir = io.out(p.out);
+  await mkdir(outDir, { recursive: true });
+  const { summary, rejects } = await checkLabelFile({
+    labels,
+    root: p.root ? io.path(p.root) : undefined,
+    heads,
+    outDir,
+    finalDir: io.path(p.out),
+    concurrency: p.concurrency,
+    allowOutsideRoot: p.allow_outside_root,
+    maxPixels: p.max_pixels,
+    unsupportedFormat: p.unsupported_format,
+    signal: io.signal,
+    onProgress: (done, total) => {
+      if (done % 200 === 0 || done === total) io.progress(`${done}/${total} images checked`);
+    },
+  });
+  const kinds = Object.entries(summary.reasons).map(([k, n]) => `${k} ${n}`).join(', ');
+  io.log(`${summary.accepted}/${summary.total} lines accepted, ${summary.rejected} rejected${kinds ? ` (${kinds})` : ''} → ${p.out}/clean.txt`);
+  for (const r of rejects.slice(0, 20)) io.log(`  ${p.labels}:${r.line}: ${escapeControl(r.reason)}`);
+  const multi = summary.notes['multi-page: first page used'] ?? 0;
+  if (multi) io.log(`note: ${multi} multi-page image${multi === 1 ? '' : 's'} (TIFF pages, GIF/WebP frames): only the first page is used (images.tsv lists them)`);
+  if (rejects.length > 20) io.log(`  … ${rejects.length - 20} more in ${p.out}/rejects.txt`);
+  if (summary.reject_rate > p.max_reject_rate) {
+    const first = rejects.slice(0, 3).map((r) => `${p.labels}:${r.line}: ${escapeControl(r.reason)}`).join('; ');
+    throw new StageError(
+      io.id,
+      `${summary.rejected} of ${summary.total} lines rejected (${(summary.reject_rate * 100).toFixed(1)}% > max_reject_rate ${(p.max_reject_rate * 100).toFixed(1)}%): ${first}`,
+      { hint: 'fix or remove the listed lines, or raise max_reject_rate' },
+    );
+  }
+  return { metrics: { total: summary.total, accepted: summary.accepted, rejected: summary.rejected, reject_rate: summary.reject_rate } };
 }

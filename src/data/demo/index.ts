@@ -6,13 +6,13 @@ import { ConfigError } from '../../errors.ts';
 import { makeFashionMultilabel } from './fashion.ts';
 import { makePlates } from './plates.ts';
 import type { DemoSummary } from './write.ts';
+import { DEMO_NAMES, type DemoName } from './options.ts';
 
 export type { DemoSummary } from './write.ts';
 export { PLATE_HEADS, PLATE_HEIGHT, PLATE_WIDTH } from './plates.ts';
 export { FASHION_HEADS, FASHION_SIZE } from './fashion.ts';
 
-export type DemoName = 'plates' | 'fashion-multilabel';
-export const DEMO_NAMES: readonly DemoName[] = ['plates', 'fashion-multilabel'];
+export { DEMO_NAMES, type DemoName } from './options.ts';
 
 export interface DemoOptions {
   /** Output folder (created): images/, train.txt, val.txt, test.txt, classes.json. */

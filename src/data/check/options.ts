@@ -1,0 +1,26 @@
+/**
+ * The options of `checkLabels(options, io)` (check-labels.ts): one TypeBox schema, the single source of their
+ * types, defaults and docs; the check-labels stage takes it as its params schema. Keys are the YAML's
+ * (snake_case).
+ */
+import { Type, type Static } from '@sinclair/typebox';
+
+export const checkLabelsOptionsSchema = Type.Object(
+  {
+    labels: Type.String({ description: 'Label file to check. Defaults to data/train.txt.', default: 'data/train.txt' }),
+    classes: Type.Optional(Type.String({ description: 'classes.json giving the heads. Defaults to classes.json beside the label file.' })),
+    root: Type.Optional(Type.String({ description: "Image root for relative paths. Defaults to the label file's folder." })),
+    out: Type.String({ description: 'Output folder for clean.txt, rejects.txt, summary.json, images.tsv. Defaults to data/clean.', default: 'data/clean' }),
+    max_reject_rate: Type.Number({ minimum: 0, maximum: 1, description: 'Largest tolerated fraction of rejected lines before the stage fails. Defaults to 0.05.', default: 0.05 }),
+    concurrency: Type.Integer({ minimum: 1, description: 'Images decoded at once. Defaults to 8.', default: 8 }),
+    unsupported_format: Type.Union([Type.Literal('reencode'), Type.Literal('reject')], {
+      description: "An image in a format TensorFlow cannot decode (TIFF, SVG, HEIF, …; it decodes JPEG, PNG, GIF, BMP, WebP): 'reencode' writes a PNG copy under <out>/reencoded/ and lists that in clean.txt, 'reject' rejects the line. Defaults to reencode.",
+      default: 'reencode',
+    }),
+    allow_outside_root: Type.Boolean({ description: 'Accept image paths outside the image root (`../`, absolute paths elsewhere, symlinks leading out). Defaults to false.', default: false }),
+    max_pixels: Type.Integer({ minimum: 1, description: 'Largest width × height accepted, read from the header before decoding (a small file can decode to gigabytes). Defaults to 50000000.', default: 50_000_000 }),
+  },
+  { additionalProperties: false },
+);
+
+export type CheckLabelsOptions = Static<typeof checkLabelsOptionsSchema>;

@@ -1,0 +1,66 @@
+/**
+ * `generateTxt(options, io)`: the generate-txt entry point. Scans a dataset (class folders, a
+ * file-name regex, per-character file names, or a CSV/JSONL manifest; sources.ts), splits it
+ * (seeded, stratified; split.ts) and writes train.txt / val.txt / test.txt, classes.json,
+ * counts.json and skipped.txt. The stage (stages/generate-txt.ts) passes its params and context.
+ */
+import { writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { EntryIO } from '../../entry-io.ts';
+import { ConfigError } from '../../errors.ts';
+import type { GenerateTxtOptions } from './options.ts';
+import * as src from './sources.ts';
+import { countLabels, formatCounts, stratifiedSplit } from './split.ts';
+import { writeSplits } from './write.ts';
+
+/** Writes the label files of `options.root` (or the manifest) into `options.out` (through `io.out`). */
+export async function generateTxt(options: GenerateTxtOptions, io: EntryIO): Promise<{ metrics: Record<string, number> }> {
+  const p = options;
+  if (p.val_fraction + p.test_fraction >= 1) {
+    throw new ConfigError(`generate-txt: val_fraction + test_fraction must be < 1, received ${p.val_fraction} + ${p.test_fraction}`);
+  }
+  let root: string;
+  let labelled;
+  if (p.source === 'manifest') {
+    if (!p.manifest) throw new ConfigError('generate-txt: source manifest needs `manifest` (a .csv or .jsonl file)');
+    const manifest = io.path(p.manifest);
+    root = p.root ? io.path(p.root) : dirname(manifest);
+    labelled = await src.fromManifest(manifest, {
+      pathColumn: p.path_column,
+      columns: p.columns,
+      tagsColumn: p.tags_column,
+      tagSeparator: p.tag_separator,
+      hints: p.heads,
+    });
+  } else {
+    root = io.path(p.root ?? 'images');
+    if (p.source === 'folders') labelled = await src.fromFolders(root, p.head_name, p.heads, p.extensions);
+    else if (p.source === 'chars') labelled = await src.fromChars(root, p.heads ?? [], p.extensions);
+    else {
+      if (!p.pattern) throw new ConfigError('generate-txt: source pattern needs `pattern` (a regex with named groups, one per head)');
+      labelled = await src.fromPattern(root, p.pattern, p.heads, p.extensions);
+    }
+  }
+  const { heads, items, skipped } = labelled;
+  if (items.length === 0) {
+    throw new ConfigError(`generate-txt: no labelled images found (${skipped.length} skipped) under ${root}`, {
+      hint: skipped[0] ? `first skipped: ${skipped[0].path}: ${skipped[0].reason}` : 'check `root` and `extensions`',
+    });
+  }
+  if (p.stratify >= heads.length) throw new ConfigError(`generate-txt: stratify ${p.stratify} is not a head index (0..${heads.length - 1})`);
+  const splits = stratifiedSplit(items, { valFraction: p.val_fraction, testFraction: p.test_fraction, seed: p.seed, stratify: p.stratify });
+  const counts = countLabels(heads, splits, skipped.length);
+  const outDir = io.out(p.out);
+  await writeSplits(outDir, io.path(p.out), root, heads, splits, counts);
+  await writeFile(join(outDir, 'skipped.txt'), skipped.map((s) => `${s.path}\t${s.reason}`).join('\n') + (skipped.length ? '\n' : ''));
+  io.log(`${items.length} images: train ${counts.splits.train}, val ${counts.splits.val}, test ${counts.splits.test}; ${heads.length} head(s)`);
+  for (const line of formatCounts(counts)) io.log(`  ${line}`);
+  const tagMode = p.source === 'manifest' && p.tags_column !== undefined;
+  for (const h of tagMode ? [] : heads.filter((x) => x.classes.length === 1)) {
+    io.log(`warning: head ${h.name} has a single class "${h.classes[0]}", so it is a binary head whose label is 1 wherever the value is present; add the other classes to \`heads\` or check the data`);
+  }
+  if (skipped.length) {
+    io.log(`${skipped.length} file(s) skipped (listed in ${p.out}/skipped.txt), e.g. ${skipped[0]!.path}: ${skipped[0]!.reason}`);
+  }
+  return { metrics: { images: items.length, train: counts.splits.train, val: counts.splits.val, test: counts.splits.test, skipped: skipped.length } };
+}
