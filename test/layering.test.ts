@@ -95,4 +95,41 @@ describe('layering', () => {
       "src/model/zoo.ts imports ../pipeline/load.ts: ML code never imports orchestration or stages/ (stages/ is the only adapter)",
     ]);
   });
+
+});
+
+/**
+ * A built-in stage only adapts: its `run` lazily imports one ML entry point and calls it with the
+ * params and the context (`return f(ctx.params, ctx)`, or keeping only the metrics). Anything more
+ * is logic that belongs in the ML area. Returns the problems of one stage file.
+ */
+export function stageAdapterProblems(rel: string, text: string): string[] {
+  const run = /async run\(ctx\) \{\n([\s\S]*?)\n  \},\n\}\);\s*$/.exec(text)?.[1];
+  if (run === undefined) return [`${rel}: no \`async run(ctx) { … }\` at the end of defineStage`];
+  const lines = run.split('\n').map((l) => l.trim());
+  const entry = /^const \{ (\w+) \} = await import\('\.\.\/src\/(\w+)\/[\w/.-]+\.ts'\);$/.exec(lines[0] ?? '');
+  if (!entry || !ML.includes(entry[2]!)) return [`${rel}: run must start by importing one entry point from an ML area, found \`${lines[0]}\``];
+  const f = entry[1]!;
+  const body = lines.slice(1).join('\n');
+  if (body === `return ${f}(ctx.params, ctx);` || body === `const { metrics } = await ${f}(ctx.params, ctx);\nreturn { metrics };`) return [];
+  return [`${rel}: run must only call ${f}(ctx.params, ctx), found ${lines.length - 1} more line(s): ${body.split('\n')[0]}`];
+}
+
+describe('built-in stages are adapters', () => {
+  it('every stage in stages/ maps its params to one ML entry point and does nothing else', () => {
+    const files = sources('stages').filter((rel) => !rel.endsWith('registry.ts'));
+    expect(files.length).toBeGreaterThanOrEqual(8);
+    expect(files.flatMap((rel) => stageAdapterProblems(rel, readFileSync(path.join(REPO, rel), 'utf8')))).toEqual([]);
+  });
+
+  it('catches a stage with logic of its own, and one importing from outside the ML areas', () => {
+    const stage = (run: string) => `export default defineStage({\n  name: 'x',\n  async run(ctx) {\n${run}\n  },\n});\n`;
+    expect(stageAdapterProblems('stages/a.ts', stage("    const { evaluate } = await import('../src/report/evaluate.ts');\n    const r = await evaluate(ctx.params, ctx);\n    ctx.log('done');\n    return r;"))).toEqual([
+      'stages/a.ts: run must only call evaluate(ctx.params, ctx), found 3 more line(s): const r = await evaluate(ctx.params, ctx);',
+    ]);
+    expect(stageAdapterProblems('stages/b.ts', stage("    const { run } = await import('../src/runner/run.ts');\n    return run(ctx.params, ctx);"))).toEqual([
+      "stages/b.ts: run must start by importing one entry point from an ML area, found `const { run } = await import('../src/runner/run.ts');`",
+    ]);
+    expect(stageAdapterProblems('stages/c.ts', stage("    const { train } = await import('../src/train/train.ts');\n    return train(ctx.params, ctx);"))).toEqual([]);
+  });
 });
