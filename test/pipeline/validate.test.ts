@@ -120,5 +120,10 @@ describe('--engine and --threads', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--engine "wsam": expected one of "auto", ');
     expect(r.stderr).toContain('  hint: did you mean "wasm"?\n\n1 problem in the pipeline; fix it and run again.');
+    for (const verb of ['validate', 'status']) {
+      const v = await cli([verb, 'p.yaml', '--engine', 'wsam'], dir);
+      expect([verb, v.code, v.stderr.includes('--engine "wsam": expected one of "auto", ')]).toEqual([verb, 2, true]);
+    }
+    expect((await cli(['validate', 'p.yaml', '--engine', 'wasm', '--threads', '2'], dir)).stdout.trim()).toBe('p.yaml: ok (2 stages)');
   });
 });
