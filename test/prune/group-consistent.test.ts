@@ -45,6 +45,22 @@ function maxDiff(a: tf.Tensor | tf.Tensor[], b: tf.Tensor | tf.Tensor[]): number
   return m;
 }
 
+/** Largest difference between `model.predict` and the compiled (BN-folded) graph on a random batch. */
+function compiledDiff(model: tf.LayersModel, seed: number): number {
+  const x = tf.randomNormal([2, ...SHAPE], 0, 1, 'float32', seed) as tf.Tensor4D;
+  const compiled = compileInference(model);
+  try {
+    const a = model.predict(x) as tf.Tensor[];
+    const b = compiled.predict(x) as tf.Tensor[];
+    const m = maxDiff(a, b);
+    tf.dispose([...a, ...b]);
+    return m;
+  } finally {
+    compiled.dispose();
+    x.dispose();
+  }
+}
+
 describe('group-consistent pruning', () => {
   it('resnext18: every group of a grouped MixedConv2D part keeps as many input channels, with the original kernel rows', () => {
     const model = buildModel('resnext18', { inputShape: SHAPE, heads: HEADS, width: 0.25, seed: 4 });
@@ -87,18 +103,7 @@ describe('group-consistent pruning', () => {
         });
       }
       expect(report.flops.after).toBeLessThan(report.flops.before);
-      // the pruned model runs the same through model.predict and the compiled (BN-folded) graph
-      const x = tf.randomNormal([2, ...SHAPE], 0, 1, 'float32', 3) as tf.Tensor4D;
-      const compiled = compileInference(pruned);
-      try {
-        const a = pruned.predict(x) as tf.Tensor[];
-        const b = compiled.predict(x) as tf.Tensor[];
-        expect(maxDiff(a, b)).toBeLessThan(1e-4);
-        tf.dispose([...a, ...b]);
-      } finally {
-        compiled.dispose();
-        x.dispose();
-      }
+      expect(compiledDiff(pruned, 3)).toBeLessThan(1e-4);
     } finally {
       model.dispose();
       pruned.dispose();
@@ -149,18 +154,7 @@ describe('group-consistent pruning', () => {
           });
         }
       }
-      // the pruned model builds and runs the same through model.predict and the compiled graph
-      const x = tf.randomNormal([2, ...SHAPE], 0, 1, 'float32', 5) as tf.Tensor4D;
-      const compiled = compileInference(pruned);
-      try {
-        const a = pruned.predict(x) as tf.Tensor[];
-        const b = compiled.predict(x) as tf.Tensor[];
-        expect(maxDiff(a, b)).toBeLessThan(1e-4);
-        tf.dispose([...a, ...b]);
-      } finally {
-        compiled.dispose();
-        x.dispose();
-      }
+      expect(compiledDiff(pruned, 5)).toBeLessThan(1e-4);
     } finally {
       model.dispose();
       pruned.dispose();
