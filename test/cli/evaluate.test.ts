@@ -43,6 +43,12 @@ describe('mlc-pipe evaluate', () => {
     const run = JSON.parse(await readFile(join(dir, 'reports', 'tiny', 'run.json'), 'utf8'));
     expect(run.params.evaluate).toMatchObject({ model: 'models/tiny', labels: 'data/test.txt', engine: 'cpu', threads: 1, batch_size: 3 });
     expect(readdirSync(join(dir, 'reports'))).toEqual(['tiny']); // no temp folder left
+    // an existing report folder is replaced only with --force
+    const again = await cli(['evaluate', 'models/tiny', 'data/test.txt', '--engine', 'cpu'], dir);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain("ConfigError: reports/tiny exists (a pipeline's evaluate stage may own it)\n  hint: pass --out <dir> to write elsewhere, or --force to replace it");
+    expect((await cli(['evaluate', 'models/tiny', 'data/test.txt', '--engine', 'cpu', '--force'], dir)).code).toBe(0);
+    expect(readdirSync(join(dir, 'reports'))).toEqual(['tiny']);
   });
 
   it('a folder of TFRecord shards gives the same metrics; --out names the report folder', async () => {

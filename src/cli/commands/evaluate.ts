@@ -3,10 +3,10 @@
  * outside a pipeline. Writes the report folder (to a temp folder, renamed into place when
  * complete) and prints the per-head metrics.
  */
-import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { DataError } from '../../errors.ts';
+import { ConfigError, DataError } from '../../errors.ts';
 import type { CliIO } from '../io.ts';
 import { lazyImport } from '../lazy-import.ts';
 import { nonNegativeInt, positiveInt } from '../options.ts';
@@ -27,6 +27,7 @@ interface Flags {
   batchSize?: number;
   engine?: string;
   threads?: number;
+  force?: boolean;
 }
 
 /** Option key → the flag that sets it, for messages. */
@@ -49,6 +50,7 @@ export function registerEvaluate(program: Command, io: CliIO): void {
     .option('--root <dir>', "image root for relative paths in the label file (default: the label file's folder)")
     .option('--tune <labels>', "validation label file on which each binary head's threshold is tuned for F1")
     .option('--batch-size <n>', 'images per inference batch (default: 32)', positiveInt('--batch-size'))
+    .option('--force', 'replace the report folder when it exists')
     .option('--engine <name>', 'engine: auto, or one of the names in `mlc-pipe stages evaluate` (default: auto)')
     .option('--threads <n>', 'engine threads; 0 = MLC_PIPE_THREADS, else every core (default: 0)', nonNegativeInt('--threads'))
     .action(async (model: string, data: string, flags: Flags) => {
@@ -66,8 +68,11 @@ export function registerEvaluate(program: Command, io: CliIO): void {
         },
         (k) => FLAG[k] ?? k,
       );
-      const { evaluate, formatHeadMetrics } = await lazyImport<EvaluateModule>('src/report/evaluate.ts', 'evaluate');
       const final = path.resolve(options.out);
+      if (!flags.force && existsSync(final) && readdirSync(final).length > 0) {
+        throw new ConfigError(`${options.out} exists (a pipeline's evaluate stage may own it)`, { hint: 'pass --out <dir> to write elsewhere, or --force to replace it' });
+      }
+      const { evaluate, formatHeadMetrics } = await lazyImport<EvaluateModule>('src/report/evaluate.ts', 'evaluate');
       const temp = `${final}.tmp-${process.pid}`;
       const controller = new AbortController();
       const abort = () => controller.abort();
