@@ -45,7 +45,16 @@ export function modelStageCpus(threads: number): number {
 
 /**
  * Environment switches that change what the engine computes (kernel choice, Winograd tiles,
- * GEMM orientation): a stage that runs the engine lists them in its `environment`, so their
- * values are part of its cache key.
+ * GEMM orientation; which engine `auto` can start, the libtorch build and its device): a stage
+ * that runs the engine lists them in its `environment`, so their values are part of its cache key.
+ * (MLC_PIPE_THREADS is not: like `--jobs`, it sets how much of the machine a stage uses.)
  */
-export const NUMERICS_ENVIRONMENT = ['MLC_PIPE_CONV_GRAD', 'MLC_PIPE_WINOGRAD', 'MLC_PIPE_WINOGRAD_TILE', 'MLC_PIPE_WINOGRAD_GEMM'] as const;
+export const NUMERICS_ENVIRONMENT = [
+  'MLC_PIPE_CONV_GRAD',
+  'MLC_PIPE_WINOGRAD',
+  'MLC_PIPE_WINOGRAD_TILE',
+  'MLC_PIPE_WINOGRAD_GEMM',
+  'MLC_PIPE_NATIVE',
+  'MLC_PIPE_LIBTORCH',
+  'MLC_PIPE_DEVICE',
+] as const;

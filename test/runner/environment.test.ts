@@ -2,11 +2,12 @@
  * A stage's declared `environment` (e.g. the engine's MLC_PIPE_WINOGRAD) is part of its cache
  * key: setting or changing one of those variables makes the stage out of date; others do not.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { planPipeline, runPipeline } from '../../src/index.ts';
-import { cli, STAGE_API, tempProject } from './project.ts';
+import { NUMERICS_ENVIRONMENT } from '../../src/engine/names.ts';
+import { cli, REPO, STAGE_API, tempProject } from './project.ts';
 
 const STAGE = `import { writeFileSync } from 'node:fs';
 import { defineStage, Type } from ${JSON.stringify(STAGE_API)};
@@ -63,3 +64,23 @@ describe('stage environment in the cache key', () => {
     expect(await reasons()).toEqual(['code changed', 'environment changed: MLC_TEST_NUMERICS off→on']);
   });
 });
+
+describe('the engine switches', () => {
+  /** Variables the engine reads that only set how much of the machine it uses or how it allocates. */
+  const NOT_NUMERICS = ['MLC_PIPE_THREADS', 'MLC_PIPE_NATIVE_MALLOC'];
+
+  it('every MLC_PIPE_* variable the engine reads is in NUMERICS_ENVIRONMENT or known not to change results', () => {
+    const files = (dir: string): string[] => readdirSync(path.join(REPO, dir), { withFileTypes: true, recursive: true }).filter((e) => e.isFile() && /\.(ts|cc|cpp|h)$/.test(e.name)).map((e) => path.join(e.parentPath, e.name));
+    const read = new Set([...files('src/engine'), ...files('native/src')].flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/MLC_PIPE_[A-Z_]+/g)].map((m) => m[0])));
+    expect(read.size).toBeGreaterThan(5);
+    expect([...read].filter((v) => !(NUMERICS_ENVIRONMENT as readonly string[]).includes(v) && !NOT_NUMERICS.includes(v)).sort()).toEqual([]);
+  });
+
+  it('every built-in stage that starts the engine declares them', async () => {
+    for (const name of ['train', 'evaluate', 'prune', 'convert']) {
+      const def = (await import(path.join(REPO, 'stages', `${name}.ts`))).default as { environment?: readonly string[] };
+      expect([name, def.environment]).toEqual([name, NUMERICS_ENVIRONMENT]);
+    }
+  });
+});
+
