@@ -3,13 +3,14 @@
  * outside a pipeline. Writes the report folder (to a temp folder, renamed into place when
  * complete) and prints the per-head metrics.
  */
-import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { ConfigError, DataError } from '../../errors.ts';
+import { DataError } from '../../errors.ts';
 import type { CliIO } from '../io.ts';
 import { lazyImport } from '../lazy-import.ts';
 import { nonNegativeInt, positiveInt } from '../options.ts';
+import { writeFolder } from '../output-folder.ts';
 
 /** What this command uses of src/report (the CLI never imports an ML area). */
 interface EvaluateOptionsModule {
@@ -68,30 +69,18 @@ export function registerEvaluate(program: Command, io: CliIO): void {
         },
         (k) => FLAG[k] ?? k,
       );
-      const final = path.resolve(options.out);
-      if (!flags.force && existsSync(final) && readdirSync(final).length > 0) {
-        throw new ConfigError(`${options.out} exists (a pipeline's evaluate stage may own it)`, { hint: 'pass --out <dir> to write elsewhere, or --force to replace it' });
-      }
       const { evaluate, formatHeadMetrics } = await lazyImport<EvaluateModule>('src/report/evaluate.ts', 'evaluate');
-      const temp = `${final}.tmp-${process.pid}`;
       const controller = new AbortController();
       const abort = () => controller.abort();
       process.once('SIGINT', abort);
       try {
-        const { evaluation } = await evaluate(options, {
-          path: (p) => path.resolve(p),
-          out: () => temp,
-          log: (m) => io.err(m),
-          progress: () => {},
-          signal: controller.signal,
-        });
-        if (existsSync(final)) rmSync(final, { recursive: true, force: true });
-        renameSync(temp, final);
+        const { evaluation } = await writeFolder(options.out, { force: flags.force, owner: "a pipeline's evaluate stage may own it" }, (temp) =>
+          evaluate(options, { path: (p) => path.resolve(p), out: () => temp, log: (m) => io.err(m), progress: () => {}, signal: controller.signal }),
+        );
         io.out(formatHeadMetrics(evaluation));
-        io.out(`report: ${path.relative(process.cwd(), final) || '.'}/report.html`);
+        io.out(`report: ${path.join(options.out, 'report.html')}`);
       } finally {
         process.off('SIGINT', abort);
-        rmSync(temp, { recursive: true, force: true });
       }
     });
 }

@@ -5,6 +5,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { Choice } from '../../choice.ts';
+import { resolveOptions } from '../../check-options.ts';
 
 /** The demo datasets. */
 export const DEMO_NAMES = ['plates', 'fashion-multilabel'] as const;
@@ -25,3 +26,8 @@ export const makeDatasetOptionsSchema = Type.Object(
 );
 
 export type MakeDatasetOptions = Static<typeof makeDatasetOptionsSchema>;
+
+/** Options given outside a pipeline (`mlc-pipe data make`) with the defaults applied and checked; `label` names an option in messages. */
+export function makeDatasetOptions(options: Readonly<Record<string, unknown>>, label?: (key: string) => string): MakeDatasetOptions {
+  return resolveOptions(makeDatasetOptionsSchema, options, { reference: '`mlc-pipe stages make-dataset`', label });
+}
