@@ -3,7 +3,9 @@
  */
 import type { Graph } from './graph.ts';
 
-export type DagFormat = 'ascii' | 'mermaid' | 'dot';
+/** The formats `renderDag` draws (and `mlc-pipe dag --format` offers). */
+export const DAG_FORMATS = ['ascii', 'mermaid', 'dot'] as const;
+export type DagFormat = (typeof DAG_FORMATS)[number];
 
 /** Renders the graph in `format`. */
 export function renderDag(g: Graph, format: DagFormat): string {

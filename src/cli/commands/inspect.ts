@@ -6,6 +6,7 @@ import { Option } from 'commander';
 import type { CliIO } from '../io.ts';
 import { collect, nonNegativeInt } from '../options.ts';
 import { engineOverrides } from './run.ts';
+import { DAG_FORMATS, type DagFormat } from '../../pipeline/render-dag.ts';
 import { formatPlan } from '../print-plan.ts';
 
 export function registerInspect(program: Command, io: CliIO): void {
@@ -27,9 +28,9 @@ export function registerInspect(program: Command, io: CliIO): void {
     .command('dag')
     .description('print the stage graph')
     .argument('<file>', 'pipeline YAML file')
-    .addOption(new Option('--format <format>', 'output format').choices(['ascii', 'mermaid', 'dot']).default('ascii'))
+    .addOption(new Option('--format <format>', 'output format').choices(DAG_FORMATS).default('ascii'))
     .option('-S, --set <key=value>', 'override, as for run; repeatable', collect)
-    .action(async (file: string, flags: { format: 'ascii' | 'mermaid' | 'dot'; set?: string[] }) => {
+    .action(async (file: string, flags: { format: DagFormat; set?: string[] }) => {
       const { loadPipeline } = await import('../../pipeline/load.ts');
       const { buildGraph } = await import('../../pipeline/graph.ts');
       const { renderDag } = await import('../../pipeline/render-dag.ts');
