@@ -3,6 +3,7 @@
  */
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import { PipelineValidationError, type Diagnostic } from './diagnostics.ts';
+import { fastParse, type FastDocument } from './fast-parse.ts';
 
 /**
  * Most alias expansions `toJS` performs (the yaml library's count, which weighs each alias by the
@@ -15,20 +16,38 @@ export type KeyPath = readonly (string | number)[];
 export class YamlSource {
   readonly file: string;
   readonly text: string;
-  readonly doc: Document.Parsed;
-  private readonly lines: LineCounter;
+  /** The document's value from the fast path (src/pipeline/fast-parse.ts), when it could read it. */
+  private readonly fast: FastDocument | undefined;
+  private parsed: { doc: Document.Parsed; lines: LineCounter } | undefined;
+  private lineStarts: number[] | undefined;
 
   constructor(file: string, text: string) {
     this.file = file;
     this.text = text;
-    this.lines = new LineCounter();
-    // The library's own duplicate-key check compares each key with every earlier one (quadratic: a
-    // 5 MB file with 56k vars took 31.7 s); duplicateKeys() does it in one pass.
-    this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: false });
+    this.fast = fastParse(text);
+  }
+
+  /**
+   * The `yaml` library's Document with a source range on every node, parsed on first use: always
+   * for a document the fast path cannot read, else only when a diagnostic needs a position.
+   */
+  get doc(): Document.Parsed {
+    return this.full().doc;
+  }
+
+  private full(): { doc: Document.Parsed; lines: LineCounter } {
+    if (!this.parsed) {
+      const lines = new LineCounter();
+      // The library's own duplicate-key check compares each key with every earlier one (quadratic: a
+      // 5 MB file with 56k vars took 31.7 s); duplicateKeys() does it in one pass.
+      this.parsed = { doc: parseDocument(this.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false }), lines };
+    }
+    return this.parsed;
   }
 
   /** YAML syntax errors and duplicate keys as diagnostics, in file order. */
   syntaxDiagnostics(): Diagnostic[] {
+    if (this.fast) return []; // js-yaml read it with no error, and it rejects every duplicate key
     const syntax = this.doc.errors.map((e) => {
       const at = this.posOf(e.pos[0]);
       return { file: this.file, line: at.line, col: at.col, path: '', message: `YAML syntax: ${e.message.split('\n')[0]!}` };
@@ -70,6 +89,7 @@ export class YamlSource {
    * PipelineValidationError at its first alias.
    */
   toJS(): unknown {
+    if (this.fast) return this.fast.value;
     try {
       return this.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (err) {
@@ -89,7 +109,24 @@ export class YamlSource {
   }
 
   private posOf(offset: number): { line: number; col: number } {
-    return this.lines.linePos(offset);
+    return this.full().lines.linePos(offset);
+  }
+
+  /** Line and column (1-based) of an offset, from the text alone (no `yaml` parse). */
+  private fastPosOf(offset: number): { line: number; col: number } {
+    if (!this.lineStarts) {
+      this.lineStarts = [0];
+      for (let i = this.text.indexOf('\n'); i !== -1; i = this.text.indexOf('\n', i + 1)) this.lineStarts.push(i + 1);
+    }
+    const starts = this.lineStarts;
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, col: offset - starts[lo]! + 1 };
   }
 
   /**
@@ -97,6 +134,8 @@ export class YamlSource {
    * ancestor that exists (e.g. a missing key reports the map that should hold it).
    */
   position(path: KeyPath, key = false): { line: number; col: number } | undefined {
+    const shallow = key && (path.length === 1 || path.length === 2) ? this.fast?.keyOffsets.get(path.join('\0')) : undefined;
+    if (shallow !== undefined) return this.fastPosOf(shallow);
     for (let n = path.length; n >= 0; n--) {
       const sub = path.slice(0, n);
       if (key && n === path.length && n > 0) {

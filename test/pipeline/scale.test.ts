@@ -8,14 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { PipelineValidationError } from '../../src/pipeline/diagnostics.ts';
 import { loadPipeline } from '../../src/pipeline/load.ts';
 import { tempProject } from '../runner/project.ts';
-
-function bigPipeline(vars: number): string {
-  const lines = ['vars:'];
-  for (let i = 0; i < vars; i++) lines.push(`  v${String(i).padStart(5, '0')}: "value ${i} ${'x'.repeat(66)}"`);
-  lines.push('stages:');
-  for (let s = 0; s < 20; s++) lines.push(`  s${s}: { cmd: "echo \${vars.v${String(s * 1000).padStart(5, '0')}} > o${s}.txt", shell: true, outs: [o${s}.txt] }`);
-  return `${lines.join('\n')}\n`;
-}
+import { bigPipeline } from './big-pipeline.ts';
 
 describe('big pipelines', () => {
   it('a 5 MB pipeline with 56k vars validates (the linear duplicate-key pass; this timed out at 30 s before)', { timeout: 30_000 }, async () => {
