@@ -125,12 +125,14 @@ void finalize(napi_env, void* data, void*) {
     if ((call) != napi_ok) throw std::runtime_error("N-API call failed: " #call); \
   } while (0)
 
-// Outputs are normalised to what tfjs expects: contiguous, float32/int32/bool.
+// Outputs are normalised to what tfjs expects, float32/int32/bool, in one of the two layouts of
+// the contract in registry.h (rank-4 tensors in any other layout become channels-second backed).
 at::Tensor normalise(at::Tensor t) {
   auto type = t.scalar_type();
   if (type == at::kLong || type == at::kShort || type == at::kChar || type == at::kByte) t = t.to(at::kInt);
   else if (type == at::kDouble || type == at::kHalf || type == at::kBFloat16) t = t.to(at::kFloat);
-  return t.contiguous();
+  if (t.is_contiguous() || channelsSecond(t)) return t;
+  return t.dim() == 4 ? nhwc(nchw(t).contiguous()) : t.contiguous();
 }
 
 napi_value wrap(napi_env env, at::Tensor t) {

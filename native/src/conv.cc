@@ -1,6 +1,6 @@
 // Convolutions: Conv2D, FusedConv2D, DepthwiseConv2dNative, FusedDepthwiseConv2D and their input
 // and filter gradients, on ATen's convolution / convolution_backward (oneDNN on CPU), with NHWC
-// activations viewed as channels-last NCHW.
+// activations as NCHW (channels-second backed, registry.h).
 //
 // Attribute layout shared by every op here (src/engine/native/kernels/conv.ts writes it):
 //   [strideH, strideW, dilationH, dilationW, padTop, padBottom, padLeft, padRight, groupsMode, ...]
@@ -29,8 +29,8 @@ at::Tensor oihw(const at::Tensor& f, bool depthwise) {
   return f.permute({2, 3, 0, 1}).reshape({f.size(2) * f.size(3), 1, f.size(0), f.size(1)});
 }
 
-at::Tensor packRegular(const at::Tensor& f) { return oihw(f, false).contiguous(at::MemoryFormat::ChannelsLast); }
-at::Tensor packDepthwise(const at::Tensor& f) { return oihw(f, true).contiguous(at::MemoryFormat::ChannelsLast); }
+at::Tensor packRegular(const at::Tensor& f) { return oihw(f, false).contiguous(); }
+at::Tensor packDepthwise(const at::Tensor& f) { return oihw(f, true).contiguous(); }
 
 // The filter in the layout ATen's conv wants, made once per filter tensor: the forward pass and the
 // input gradient of a training step (and every batch of an inference pass) share it.
@@ -46,11 +46,12 @@ at::Tensor tfjsFilter(const at::Tensor& w, const std::vector<int64_t>& shape, bo
 
 int64_t groupsOf(const Geometry& g, int64_t inChannels) { return g.depthwise ? inChannels : 1; }
 
-// NCHW (channels-last) view of x, padded explicitly when the padding is asymmetric.
+// x as plain NCHW, padded explicitly when the padding is asymmetric. (An NCHW input with a
+// channels-last weight or the reverse would make ATen pick its slower channels-last path.)
 at::Tensor paddedInput(const at::Tensor& x, const Geometry& g) {
-  auto v = nchw(x);
+  auto v = nchwContiguous(x);
   if (g.symmetric()) return v;
-  return at::constant_pad_nd(v, {g.left, g.right, g.top, g.bottom}, 0).contiguous(at::MemoryFormat::ChannelsLast);
+  return at::constant_pad_nd(v, {g.left, g.right, g.top, g.bottom}, 0).contiguous();
 }
 
 at::Tensor forward(const at::Tensor& x, const at::Tensor& f, const Geometry& g, const c10::optional<at::Tensor>& bias) {
@@ -71,7 +72,7 @@ std::vector<at::Tensor> fusedConv(const OpArgs& a) {
   bool hasBias = a.flag(9);
   c10::optional<at::Tensor> bias;
   if (hasBias) bias = a.x(2).reshape({-1});
-  auto y = forward(a.x(0), a.x(1), g, bias).contiguous();
+  auto y = forward(a.x(0), a.x(1), g, bias);
   int act = static_cast<int>(a.i64(10));
   at::Tensor prelu = act == 5 ? a.x(hasBias ? 3 : 2) : at::Tensor();
   return {activate(y, act, a.num(11), prelu)};
@@ -85,8 +86,8 @@ std::vector<at::Tensor> backpropInput(const OpArgs& a) {
   const auto& dy = a.x(0);
   auto w = packedFilter(a.x(1), g.depthwise);
   int64_t ph = shape[1] + (g.symmetric() ? 0 : g.top + g.bottom), pw = shape[2] + (g.symmetric() ? 0 : g.left + g.right);
-  auto input = at::empty({shape[0], shape[3], ph, pw}, dy.options().memory_format(at::MemoryFormat::ChannelsLast));
-  auto grads = at::convolution_backward(nchw(dy), input, w, c10::nullopt, g.stride, g.padding(), g.dilation, false, {0, 0},
+  auto input = at::empty({shape[0], shape[3], ph, pw}, dy.options());
+  auto grads = at::convolution_backward(nchwContiguous(dy), input, w, c10::nullopt, g.stride, g.padding(), g.dilation, false, {0, 0},
                                         groupsOf(g, shape[3]), {true, false, false});
   auto dx = std::get<0>(grads);
   if (!g.symmetric()) dx = dx.narrow(2, g.top, shape[1]).narrow(3, g.left, shape[2]);
@@ -102,8 +103,8 @@ std::vector<at::Tensor> backpropFilter(const OpArgs& a) {
   const auto& dy = a.x(1);
   std::vector<int64_t> wshape = g.depthwise ? std::vector<int64_t>{fshape[2] * fshape[3], 1, fshape[0], fshape[1]}
                                             : std::vector<int64_t>{fshape[3], fshape[2], fshape[0], fshape[1]};
-  auto weight = at::empty(wshape, x.options().memory_format(at::MemoryFormat::ChannelsLast));
-  auto grads = at::convolution_backward(nchw(dy), paddedInput(x, g), weight, c10::nullopt, g.stride, g.padding(), g.dilation, false,
+  auto weight = at::empty(wshape, x.options());
+  auto grads = at::convolution_backward(nchwContiguous(dy), paddedInput(x, g), weight, c10::nullopt, g.stride, g.padding(), g.dilation, false,
                                         {0, 0}, groupsOf(g, x.size(3)), {false, true, false});
   return {tfjsFilter(std::get<1>(grads), fshape, g.depthwise)};
 }

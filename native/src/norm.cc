@@ -11,8 +11,8 @@
 namespace mlc {
 namespace {
 
-// x viewed with channels second (what ATen's batch norm expects): NHWC -> channels-last NCHW.
-at::Tensor channelsSecond(const at::Tensor& x) { return x.dim() == 4 ? nchw(x) : x; }
+// x viewed with channels second (what ATen's batch norm expects): NHWC -> NCHW view.
+at::Tensor channelsSecondView(const at::Tensor& x) { return x.dim() == 4 ? nchw(x) : x; }
 at::Tensor channelsLast(const at::Tensor& y) { return y.dim() == 4 ? y.permute({0, 2, 3, 1}) : y; }
 
 std::vector<at::Tensor> fusedBatchNorm(const OpArgs& a) {
@@ -33,7 +33,7 @@ std::vector<at::Tensor> fusedBatchNorm(const OpArgs& a) {
 }
 
 std::vector<at::Tensor> batchNormTrain(const OpArgs& a) {
-  auto v = channelsSecond(a.x(0));
+  auto v = channelsSecondView(a.x(0));
   double eps = a.num(0);
   auto out = at::native_batch_norm(v, a.x(1), a.x(2), c10::nullopt, c10::nullopt, true, 0.0, eps);
   const auto& mean = std::get<1>(out);
@@ -43,8 +43,8 @@ std::vector<at::Tensor> batchNormTrain(const OpArgs& a) {
 }
 
 std::vector<at::Tensor> batchNormTrainGrad(const OpArgs& a) {
-  auto dy = channelsSecond(a.x(0));
-  auto v = channelsSecond(a.x(1));
+  auto dy = channelsSecondView(a.x(0));
+  auto v = channelsSecondView(a.x(1));
   auto out = at::native_batch_norm_backward(dy, v, a.x(2), c10::nullopt, c10::nullopt, a.x(3), a.x(4), true, a.num(0),
                                             {true, true, true});
   return {channelsLast(std::get<0>(out)), std::get<1>(out), std::get<2>(out)};

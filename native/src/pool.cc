@@ -1,4 +1,4 @@
-// 2-D pooling on NHWC (viewed as channels-last NCHW) and its gradients.
+// 2-D pooling on NHWC tensors viewed as NCHW (registry.h's layouts), and its gradients.
 // attr [filterH, filterW, strideH, strideW, padTop, padBottom, padLeft, padRight]
 //   MaxPool: in [x];  MaxPoolGrad: in [dy, x];  AvgPool: in [x];  AvgPoolGrad: in [dy, x]
 // Max pooling pads with -inf, average pooling leaves padded cells out of the count (tfjs' rule);
@@ -20,7 +20,7 @@ Window window(const OpArgs& a) { return {a.ints(0, 2), a.ints(2, 2), a.i64(4), a
 
 at::Tensor padMax(const at::Tensor& v, const Window& w) {
   return at::constant_pad_nd(v, {w.left, w.right, w.top, w.bottom}, -std::numeric_limits<double>::infinity())
-      .contiguous(at::MemoryFormat::ChannelsLast);
+      .contiguous();
 }
 
 std::vector<int64_t> padding(const Window& w) { return w.symmetric() ? std::vector<int64_t>{w.top, w.left} : std::vector<int64_t>{0, 0}; }
@@ -34,7 +34,7 @@ std::vector<at::Tensor> maxPool(const OpArgs& a) {
   auto v = nchw(a.x(0));
   if (!w.symmetric()) v = padMax(v, w);
   auto pooled = at::max_pool2d_with_indices(v, w.kernel, w.stride, padding(w), {1, 1}, false);
-  auto y = std::get<0>(pooled).permute({0, 2, 3, 1}).contiguous();
+  auto y = nhwc(std::get<0>(pooled));
   storeDerived(y, kArgmax, std::get<1>(pooled));
   return {y};
 }
@@ -63,7 +63,7 @@ std::vector<at::Tensor> avgPool(const OpArgs& a) {
   auto w = window(a);
   auto v = nchw(a.x(0));
   if (w.symmetric()) return {at::avg_pool2d(v, w.kernel, w.stride, padding(w), false, false).permute({0, 2, 3, 1})};
-  auto padded = at::constant_pad_nd(v, {w.left, w.right, w.top, w.bottom}, 0).contiguous(at::MemoryFormat::ChannelsLast);
+  auto padded = at::constant_pad_nd(v, {w.left, w.right, w.top, w.bottom}, 0).contiguous();
   auto sums = at::avg_pool2d(padded, w.kernel, w.stride, {0, 0}, false, true) * static_cast<double>(w.kernel[0] * w.kernel[1]);
   return {(sums / paddedCounts(v, w)).permute({0, 2, 3, 1})};
 }
@@ -75,7 +75,7 @@ std::vector<at::Tensor> avgPoolGrad(const OpArgs& a) {
   if (w.symmetric()) {
     return {at::avg_pool2d_backward(dy, v, w.kernel, w.stride, padding(w), false, false, c10::nullopt).permute({0, 2, 3, 1})};
   }
-  auto padded = at::constant_pad_nd(v, {w.left, w.right, w.top, w.bottom}, 0).contiguous(at::MemoryFormat::ChannelsLast);
+  auto padded = at::constant_pad_nd(v, {w.left, w.right, w.top, w.bottom}, 0).contiguous();
   double area = static_cast<double>(w.kernel[0] * w.kernel[1]);
   auto scaled = dy * area / paddedCounts(v, w);
   auto dx = at::avg_pool2d_backward(scaled, padded, w.kernel, w.stride, {0, 0}, false, true, c10::nullopt);

@@ -1,10 +1,14 @@
 // Shape and data-movement ops: Reshape, Concat, Slice, PadV2, Transpose, Tile, SplitV, Pack, Unpack,
-// Reverse, GatherV2, OneHot, Fill, Range. Outputs are fresh contiguous tensors.
+// Reverse, GatherV2, OneHot, Fill, Range. Outputs are fresh tensors (Reshape: a view where one
+// exists), laid out as registry.h's contract says.
 //   Concat [axis] · Slice [rank, begin..., size...] · PadV2 [value, n, pads...] (ATen order: last
 //   axis first) · Transpose [n, perm...] · Tile [n, reps...] · SplitV [axis, n, sizes...] ·
 //   Pack [axis] · Unpack [axis] · Reverse [n, axes...] · GatherV2 in [x, indices] [axis] ·
 //   OneHot in [indices] [depth, on, off, dtype] · Fill [dtype, value, n, shape...] ·
-//   Range [start, step, count, dtype]
+//   Range [start, step, count, dtype] · MlcPipeLayout in [x] -> int32 scalar: bit 0 = row-major
+//   contiguous, bit 1 = channels-second backed (registry.h; for tests and debugging)
+#include <algorithm>
+
 #include "registry.h"
 
 namespace mlc {
@@ -14,9 +18,20 @@ using Out = std::vector<at::Tensor>;
 
 // Reshape [n, shape...]: a view of the same buffer (tfjs tensors are immutable; in-place optimizer
 // updates check that no view shares their buffer).
-Out reshape(const OpArgs& a) { return {a.x(0).view(a.list(0))}; }
+// A channels-second backed input generally has no view of another shape: reshape copies then.
+Out reshape(const OpArgs& a) { return {a.x(0).reshape(a.list(0))}; }
 
-Out concat(const OpArgs& a) { return {at::cat(a.in, a.i64(0))}; }
+// Channels-second backed inputs are joined as NCHW (axis mapped), so the result stays so.
+Out concat(const OpArgs& a) {
+  int64_t axis = a.i64(0);
+  bool second = !a.in.empty() && std::all_of(a.in.begin(), a.in.end(), [](const at::Tensor& t) { return channelsSecond(t); });
+  if (!second) return {at::cat(a.in, axis)};
+  if (axis < 0) axis += 4;
+  static const int64_t toNchw[4] = {0, 2, 3, 1};
+  std::vector<at::Tensor> views;
+  for (const auto& t : a.in) views.push_back(nchw(t));
+  return {nhwc(at::cat(views, toNchw[axis]))};
+}
 
 Out slice(const OpArgs& a) {
   auto rank = static_cast<size_t>(a.i64(0));
@@ -24,7 +39,7 @@ Out slice(const OpArgs& a) {
   auto size = a.ints(1 + rank, rank);
   auto t = a.x(0);
   for (size_t d = 0; d < rank; d++) t = t.narrow(static_cast<int64_t>(d), begin[d], size[d]);
-  return {t.contiguous()};
+  return {compactLike(t, a.x(0))};
 }
 
 Out pad(const OpArgs& a) { return {at::constant_pad_nd(a.x(0), a.list(1), a.num(0))}; }
@@ -36,7 +51,7 @@ Out tile(const OpArgs& a) { return {a.x(0).repeat(a.list(0))}; }
 Out splitV(const OpArgs& a) {
   auto parts = a.x(0).split_with_sizes(a.list(1), a.i64(0));
   Out out;
-  for (auto& p : parts) out.push_back(p.contiguous());
+  for (auto& p : parts) out.push_back(compactLike(p, a.x(0)));
   return out;
 }
 
@@ -98,6 +113,11 @@ Register r10("GatherV2", gather);
 Register r11("OneHot", oneHot);
 Register r12("Fill", fill);
 Register r13("Range", range);
+Register r14("MlcPipeLayout", [](const OpArgs& a) -> Out {
+  const auto& x = a.x(0);
+  int code = (x.is_contiguous() ? 1 : 0) | (channelsSecond(x) ? 2 : 0);
+  return {at::scalar_tensor(code, at::TensorOptions().dtype(at::kInt).device(x.device()))};
+});
 
 }  // namespace
 }  // namespace mlc

@@ -1,0 +1,120 @@
+/**
+ * The addon keeps image tensors *channels-second backed* (NHWC shape, NCHW memory: what ATen's
+ * CPU convolutions and batch norm run fastest on; native/src/registry.h). Every op must give the
+ * same values whichever of the two layouts its inputs have, so these programs feed the output of
+ * a convolution (channels-second on native) and a tensor from JS (row-major NHWC) into the shape,
+ * elementwise, reduction, pooling and normalisation ops, alone and mixed, against the cpu backend.
+ * The first cases check that the layouts are what this file assumes, so the rest cannot pass by
+ * never seeing a channels-second tensor.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tf } from '../../../src/engine/tf.ts';
+import type { NativeBackend } from '../../../src/engine/native/backend.ts';
+import { randomValues, size } from '../helpers.ts';
+import { available, expectNativeMatchesCpu, setupNative } from './compare.ts';
+
+beforeAll(async () => {
+  if (available) await setupNative();
+});
+
+const TOL = { atol: 2e-5, rtol: 2e-5 };
+const N = 2, H = 5, W = 6, C = 7;
+const values = (shape: number[], seed: number) => tf.tensor(randomValues(size(shape), seed), shape);
+/** A channels-second tensor on native: a 1×1 convolution's output, [N, H, W, C]. */
+const convOut = (seed = 1, c = C) => tf.conv2d(values([N, H, W, 3], seed) as tf.Tensor4D, values([1, 1, 3, c], seed + 1) as tf.Tensor4D, 1, 'valid');
+/** A row-major NHWC tensor (from JS) of the same shape. */
+const rowMajor = (seed = 5, c = C) => values([N, H, W, c], seed) as tf.Tensor4D;
+
+/** Layout bits of a native tensor: 1 = row-major contiguous, 2 = channels-second backed. */
+function layoutOf(t: tf.Tensor): number {
+  const be = tf.backend() as unknown as NativeBackend;
+  const info = be.run1('MlcPipeLayout', [t]);
+  try {
+    return be.readSync(info.dataId)[0] as number;
+  } finally {
+    be.disposeData(info.dataId);
+  }
+}
+
+describe.skipIf(!available)('native tensor layouts', () => {
+  it('a convolution gives a channels-second tensor, JS data is row-major, ops keep channels-second', () => {
+    tf.tidy(() => {
+      const y = convOut();
+      expect(layoutOf(y)).toBe(2);
+      expect(layoutOf(rowMajor())).toBe(1);
+      expect(layoutOf(tf.relu(y))).toBe(2);
+      expect(layoutOf(tf.add(y, values([C], 9)))).toBe(2);
+      expect(layoutOf(tf.concat([y, convOut(3, 4)], 3))).toBe(2);
+      expect(layoutOf(tf.split(y, [3, 4], 3)[1]!)).toBe(2);
+      expect(layoutOf(tf.maxPool(y, 2, 2, 'same'))).toBe(2);
+    });
+  });
+
+  const programs: Array<[string, () => tf.Tensor | tf.Tensor[]]> = [
+    ['reshape to 2-D, 3-D and 4-D', () => { const y = convOut(); return [y.reshape([N, H * W * C]), y.reshape([N * H, W, C]), y.reshape([N, W, H, C])]; }],
+    ['slice on every axis', () => { const y = convOut(); return [y.slice([1, 0, 0, 0], [1, H, W, C]), y.slice([0, 1, 2, 0], [N, 3, 3, C]), y.slice([0, 0, 0, 2], [N, H, W, 4])]; }],
+    ['split on the channel and height axes', () => { const y = convOut(); return [...tf.split(y, [2, 5], 3), ...tf.split(y, [2, 3], 1)]; }],
+    ['concat on each axis, channels-second with row-major', () => {
+      const y = convOut(); const r = rowMajor();
+      return [tf.concat([y, r], 3), tf.concat([r, y], 3), tf.concat([y, y], 0), tf.concat([y, r], 1), tf.concat([y, convOut(4)], -1)];
+    }],
+    ['transpose, pad, tile, reverse, gather, stack/unstack', () => {
+      const y = convOut();
+      return [y.transpose([0, 3, 1, 2]), y.pad([[0, 0], [1, 2], [0, 1], [0, 0]], 0.5), tf.tile(y, [1, 2, 1, 1]), tf.reverse(y, [1, 3]),
+        tf.gather(y, tf.tensor1d([3, 0, 6], 'int32'), 3), tf.stack([y, y], 1), ...tf.unstack(y, 3).slice(0, 2)];
+    }],
+    ['elementwise with broadcasting and with a row-major operand', () => {
+      const y = convOut(); const r = rowMajor();
+      return [tf.add(y, r), tf.mul(r, y), tf.sub(y, values([1, 1, W, 1], 7)), tf.relu6(tf.mul(y, 3)), tf.where(tf.greater(y, r), y, r), tf.cast(tf.greater(y, 0), 'int32')];
+    }],
+    ['reductions', () => { const y = convOut(); return [tf.mean(y, [1, 2]), tf.sum(y, 3), tf.max(y, [0, 3], true), tf.argMax(y, 3), tf.min(y)]; }],
+    ['pooling and its gradients', () => {
+      const y = convOut();
+      const [gm, ga] = [tf.grad((x: tf.Tensor) => tf.maxPool(x as tf.Tensor4D, 3, 2, 'same').square().sum()),
+        tf.grad((x: tf.Tensor) => tf.avgPool(x as tf.Tensor4D, 2, 1, 'valid').square().sum())];
+      return [tf.maxPool(y, 3, 2, 'same'), tf.avgPool(y, 2, 2, 'valid'), gm(y), ga(y)];
+    }],
+    ['convolutions of channels-second and row-major inputs, and their gradients', () => {
+      const y = convOut(); const r = rowMajor(); const f = values([3, 3, C, 4], 11) as tf.Tensor4D;
+      const g = tf.grads((x: tf.Tensor, k: tf.Tensor) => tf.conv2d(x as tf.Tensor4D, k as tf.Tensor4D, 2, 'same').square().sum());
+      const dw = tf.grads((x: tf.Tensor, k: tf.Tensor) => tf.depthwiseConv2d(x as tf.Tensor4D, k as tf.Tensor4D, 1, 'same').square().sum());
+      return [tf.conv2d(y, f, 1, 'same'), tf.conv2d(tf.add(y, r), f, 2, 'valid'), ...g([y, f]), ...g([r, f]),
+        ...dw([y, values([3, 3, C, 1], 12)]), tf.depthwiseConv2d(r, values([5, 5, C, 2], 13) as tf.Tensor4D, 1, 'same')];
+    }],
+    ['batch norm (inference form) and moments', () => {
+      const y = convOut();
+      const m = tf.moments(y, [0, 1, 2]);
+      return [tf.batchNorm(y, m.mean, m.variance, values([C], 3), values([C], 4), 1e-3), m.mean, m.variance];
+    }],
+  ];
+
+  it.each(programs)('%s: native matches cpu', (_, program) => {
+    expectNativeMatchesCpu(program, TOL);
+  });
+
+  // tfjs' cpu AvgPoolGrad divides by the whole window even where 'same' padding cut it short, so
+  // it is not the gradient of its own forward pass there; finite differences are the reference.
+  it("average pooling's 'same' gradient (partial windows) equals finite differences, both layouts", () => {
+    for (const channelsSecond of [false, true]) {
+      const x0 = Array.from(randomValues(N * 4 * 5 * 2, 21));
+      const input = (v: number[]) => {
+        const x = tf.tensor4d(v, [N, 4, 5, 2]);
+        return channelsSecond ? tf.conv2d(x, tf.tensor4d([1, 0, 0, 1], [1, 1, 2, 2]), 1, 'valid') : x;
+      };
+      const f = (v: number[]) => tf.tidy(() => tf.avgPool(input(v), 2, 1, 'same').square().sum().dataSync()[0]!);
+      const grad = tf.tidy(() => {
+        const x = input(x0);
+        expect(layoutOf(x)).toBe(channelsSecond ? 2 : 1);
+        return Array.from(tf.grad((t: tf.Tensor) => tf.avgPool(t as tf.Tensor4D, 2, 1, 'same').square().sum())(x).dataSync());
+      });
+      const h = 1e-2;
+      const fd = x0.map((_, i) => {
+        const a = x0.slice(), b = x0.slice();
+        a[i]! += h;
+        b[i]! -= h;
+        return (f(a) - f(b)) / (2 * h);
+      });
+      grad.forEach((g, i) => expect(Math.abs(g - fd[i]!), `element ${i}`).toBeLessThan(2e-3));
+    }
+  });
+});
