@@ -78,7 +78,7 @@ describe.skipIf(!available)('native tensor layouts', () => {
       const y = convOut(); const r = rowMajor(); const f = values([3, 3, C, 4], 11) as tf.Tensor4D;
       const g = tf.grads((x: tf.Tensor, k: tf.Tensor) => tf.conv2d(x as tf.Tensor4D, k as tf.Tensor4D, 2, 'same').square().sum());
       const dw = tf.grads((x: tf.Tensor, k: tf.Tensor) => tf.depthwiseConv2d(x as tf.Tensor4D, k as tf.Tensor4D, 1, 'same').square().sum());
-      return [tf.conv2d(y, f, 1, 'same'), tf.conv2d(tf.add(y, r), f, 2, 'valid'), ...g([y, f]), ...g([r, f]),
+      return [tf.conv2d(y, f, 1, 'same'), tf.conv2d(tf.add(y, r) as tf.Tensor4D, f, 2, 'valid'), ...g([y, f]), ...g([r, f]),
         ...dw([y, values([3, 3, C, 1], 12)]), tf.depthwiseConv2d(r, values([5, 5, C, 2], 13) as tf.Tensor4D, 1, 'same')];
     }],
     ['batch norm (inference form) and moments', () => {
