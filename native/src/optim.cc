@@ -30,12 +30,15 @@ Out adam(const OpArgs& a) {
   double lr = a.num(0), b1 = a.num(1), b2 = a.num(2), eps = a.num(3), t = a.num(4), wd = a.num(5);
   double rect = a.attr.size() > 8 ? a.num(8) : 1.0;
   bool sgdStep = a.attr.size() > 9 && a.flag(9);
-  const auto& w = a.x(0);
+  // The loops below index raw row-major buffers: a variable or slot stored another way
+  // (registry.h's channels-second layout) is read through a contiguous copy and never updated in
+  // place (unshared() is false for it).
+  auto w = a.x(0).contiguous();
   auto g = a.x(1).to(w.scalar_type()).contiguous();
-  const auto& m = a.x(2);
-  const auto& v = a.x(3);
-  at::Tensor vmax = amsgrad ? a.x(4) : at::Tensor();
-  bool direct = inPlace && unshared(w) && unshared(m) && unshared(v) && (!amsgrad || unshared(vmax));
+  auto m = a.x(2).contiguous();
+  auto v = a.x(3).contiguous();
+  at::Tensor vmax = amsgrad ? a.x(4).contiguous() : at::Tensor();
+  bool direct = inPlace && unshared(a.x(0)) && unshared(a.x(2)) && unshared(a.x(3)) && (!amsgrad || unshared(a.x(4)));
   auto ow = direct ? w : at::empty_like(w);
   auto om = direct ? m : at::empty_like(m);
   auto ov = direct ? v : at::empty_like(v);
@@ -105,11 +108,11 @@ Out adam(const OpArgs& a) {
 Out sgd(const OpArgs& a) {
   double lr = a.num(0), mu = a.num(1), wd = a.num(3);
   bool nesterov = a.flag(2), inPlace = a.flag(4);
-  const auto& w = a.x(0);
+  auto w = a.x(0).contiguous();  // raw row-major loops below, as in adam()
   auto g = a.x(1).to(w.scalar_type()).contiguous();
   bool hasBuf = a.in.size() > 2;
-  at::Tensor buf = hasBuf ? a.x(2) : at::Tensor();
-  bool direct = inPlace && unshared(w) && (!hasBuf || unshared(buf));
+  at::Tensor buf = hasBuf ? a.x(2).contiguous() : at::Tensor();
+  bool direct = inPlace && unshared(a.x(0)) && (!hasBuf || unshared(a.x(2)));
   auto ow = direct ? w : at::empty_like(w);
   auto ob = hasBuf ? (direct ? buf : at::empty_like(buf)) : at::Tensor();
   const float decay = static_cast<float>(1 - lr * wd), flr = static_cast<float>(lr), fmu = static_cast<float>(mu);

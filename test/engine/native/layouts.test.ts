@@ -11,7 +11,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../../src/engine/tf.ts';
 import type { NativeBackend } from '../../../src/engine/native/backend.ts';
 import { randomValues, size } from '../helpers.ts';
-import { available, expectNativeMatchesCpu, setupNative } from './compare.ts';
+import { fusedAdamUpdate } from '../../../src/engine/fused-adam.ts';
+import { fusedSgdUpdate } from '../../../src/engine/fused-sgd.ts';
+import { available, expectNativeMatchesCpu, runOn, setupNative } from './compare.ts';
 
 beforeAll(async () => {
   if (available) await setupNative();
@@ -116,5 +118,28 @@ describe.skipIf(!available)('native tensor layouts', () => {
       });
       grad.forEach((g, i) => expect(Math.abs(g - fd[i]!), `element ${i}`).toBeLessThan(2e-3));
     }
+  });
+
+  // Optimizer kernels index raw buffers: a variable, slot or gradient stored channels-second
+  // must be read in logical order (and is then not updated in place).
+  it.each([false, true])('fused Adam and SGD updates of channels-second variables match cpu (amsgrad %s)', (amsgrad) => {
+    const program = () => {
+      const make = (seed: number) => tf.variable(tf.mul(convOut(seed), 0.1));
+      const [w, m, v, vmax, u, buf] = [make(1), make(2), tf.variable(tf.abs(convOut(3))), tf.variable(tf.abs(convOut(4))), make(5), make(6)];
+      const g = tf.sin(convOut(7));
+      for (let t = 1; t <= 2; t++) {
+        fusedAdamUpdate(w, g, { m, v, ...(amsgrad ? { vmax } : {}) }, { learningRate: 0.01, t, weightDecay: 0.1 });
+        fusedSgdUpdate(u, g, buf, { learningRate: 0.01, momentum: 0.9, nesterov: amsgrad });
+      }
+      const out = [w, m, v, vmax, u, buf].map((x) => x.clone());
+      tf.dispose([w, m, v, vmax, u, buf]);
+      return out;
+    };
+    const probe = tf.tidy(() => tf.variable(convOut()));
+    expect(layoutOf(probe)).toBe(2);
+    probe.dispose();
+    const cpu = runOn('cpu', program);
+    const native = runOn('native', program);
+    native.outputs.forEach((o, i) => expect(Array.from(o.values).map((x, k) => Math.abs(x - cpu.outputs[i]!.values[k]!)).reduce((a, b) => Math.max(a, b)), `output ${i}`).toBeLessThan(1e-5));
   });
 });
