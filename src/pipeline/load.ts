@@ -174,7 +174,8 @@ export async function loadPipeline(file: string, options: LoadOptions = {}): Pro
   const definitions = new Map<string, StageDefinition>();
   const registry = options.stages ?? NO_STAGES;
   const paramOverrides = options.paramOverrides ?? [];
-  const nodes = await Promise.all(pending.map((p) => resolveNode(p.tid, p.id, p.body, fileDir, registry, source, diags, definitions, paramOverrides)));
+  const partialOutputs = new Map<string, string[]>(); // stages whose params failed validation: their outputs from the params as given
+  const nodes = await Promise.all(pending.map((p) => resolveNode(p.tid, p.id, p.body, fileDir, registry, source, diags, definitions, paramOverrides, partialOutputs)));
   const stages = nodes.filter((n): n is StageNode => n !== undefined);
 
   // needs: template ids expand to all their instances.
@@ -193,8 +194,9 @@ export async function loadPipeline(file: string, options: LoadOptions = {}): Pro
     s.needs = [...new Set(expanded)].filter((n) => n !== s.id);
   }
 
-  // Missing inputs only when every stage resolved: an unresolved stage's outputs are unknown.
-  if (stages.length === pending.length && !options.sourcesMayBeMissing) diags.push(...missingInputs(stages, dir, pending, source));
+  // Missing inputs only when every stage's outputs are known: resolved, or derived from the params
+  // as given by a stage whose params have problems (reported above).
+  if (stages.length + partialOutputs.size === pending.length && !options.sourcesMayBeMissing) diags.push(...missingInputs(stages, dir, pending, source, partialOutputs));
   if (diags.length) throw new PipelineValidationError(dedupe(sortDiagnostics(diags)), text);
   const execution: PipelineExecution = {
     executor: raw.executor === 'local' || raw.executor === 'bullmq' ? raw.executor : undefined,
@@ -243,9 +245,10 @@ function checkVarOverrides(overrides: readonly Override[], stages: unknown, vars
  * folder): the run would fail on them. Reported at the param whose value names the input, else
  * at the stage.
  */
-function missingInputs(stages: StageNode[], dir: string, pending: Array<{ id: string; tid: string; body: Body }>, source: YamlSource): Diagnostic[] {
-  const outputs = stages.flatMap((s) => s.outputs);
-  return unproducedMissingInputs(stages, dir).map(({ stage: s, input }) => {
+function missingInputs(stages: StageNode[], dir: string, pending: Array<{ id: string; tid: string; body: Body }>, source: YamlSource, partialOutputs: ReadonlyMap<string, string[]>): Diagnostic[] {
+  const byId = new Map(stages.map((s) => [s.id, s.outputs]));
+  const outputs = pending.flatMap((p) => byId.get(p.id) ?? partialOutputs.get(p.id) ?? []); // in pipeline order, for the hint
+  return unproducedMissingInputs(stages, dir, [...partialOutputs.values()].flat()).map(({ stage: s, input }) => {
     const body = pending.find((p) => p.id === s.id)?.body ?? {};
     const hint = didYouMean(input, outputs) ?? `create it, fix the path, or add the stage that writes it${outputs.length ? ` (stages write: ${outputs.slice(0, 6).join(', ')}${outputs.length > 6 ? ', …' : ''})` : ''}`;
     return source.at(inputPosition(s, body, input), `input "${input}" of stage "${s.template}" does not exist and no stage writes it`, { hint });
@@ -318,6 +321,7 @@ async function resolveNode(
   diags: Diagnostic[],
   definitions: Map<string, StageDefinition>,
   paramOverrides: readonly ParamOverride[] = [],
+  partialOutputs?: Map<string, string[]>,
 ): Promise<StageNode | undefined> {
   const base = ['stages', tid];
   const keyPos = source.position(base, true);
@@ -393,7 +397,15 @@ async function resolveNode(
     const errors = (validate.errors ?? []).filter((e) => !(closed && e.keyword === 'additionalProperties' && e.instancePath === ''));
     diags.push(...ajvDiagnostics(errors, params, source, withBase));
   }
-  if (!ok) return undefined;
+  if (!ok) {
+    try {
+      const o = def.outputs(params); // the schema's defaults are filled in (ajv useDefaults), other problems are not
+      if (Array.isArray(o) && o.every((x) => typeof x === 'string')) partialOutputs?.set(id, o.map(normalizeStagePath));
+    } catch {
+      // unknown: the missing-input check waits until the params are fixed
+    }
+    return undefined;
+  }
   let inputs: string[] = [];
   let outputs: string[] = [];
   let declared: { cpu?: number; gpu?: number } = {};

@@ -19,9 +19,12 @@ export function producedBy(outputs: readonly string[]): (p: string) => boolean {
   };
 }
 
-/** `{ stage, input }` for each input of `stages` that is missing under `dir` and written by no stage. */
-export function unproducedMissingInputs(stages: readonly StageNode[], dir: string): Array<{ stage: StageNode; input: string }> {
-  const produced = producedBy(stages.flatMap((s) => s.outputs));
+/**
+ * `{ stage, input }` for each input of `stages` that is missing under `dir` and written by no stage
+ * (nor among `moreOutputs`, the outputs of stages not in `stages`).
+ */
+export function unproducedMissingInputs(stages: readonly StageNode[], dir: string, moreOutputs: readonly string[] = []): Array<{ stage: StageNode; input: string }> {
+  const produced = producedBy([...stages.flatMap((s) => s.outputs), ...moreOutputs]);
   const out: Array<{ stage: StageNode; input: string }> = [];
   for (const stage of stages) for (const input of stage.inputs) if (!produced(input) && !existsSync(path.resolve(dir, input))) out.push({ stage, input });
   return out;

@@ -55,6 +55,8 @@ describe('validate', () => {
       '13:23 stages.train.with.loss_options.gama: unknown key "gama" in loss_options of loss "focal" [did you mean "gamma"?]',
       '14:18 stages.train.with.augment.flipp: unknown key "flipp" in augment [did you mean "hflip"?]',
       '15:7 stages.train.with.optimizr_options: unknown param "optimizr_options" for stage "train" [did you mean "optimizer_options"?]',
+      // train's params have problems, but its outputs follow from them as given, so the missing input is reported in the same pass
+      '20:15 stages.report.with.labels: input "data/tst.txt" of stage "report" does not exist and no stage writes it [create it, fix the path, or add the stage that writes it (stages write: models/run, reports/run)]',
       '-S vars.epoch=10: nothing in the pipeline uses ${epoch} (vars has no "epoch"), so this override changes nothing [did you mean "epochs"?]',
     ]);
   });
@@ -84,6 +86,13 @@ describe('validate', () => {
     expect(existsSync(path.join(dir, 'models'))).toBe(false); // nothing ran
   });
 
+  it('a stage whose outputs cannot be known (unknown uses) holds back the missing-input check: no false "no stage writes it"', async () => {
+    const dir = project('stages:\n  train:\n    uses: trian\n    with: { out: models/run }\n  report:\n    uses: evaluate\n    with: { model: models/run, labels: data/test.txt }\n');
+    const found = await problems(dir);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/^3:11 stages\.train\.uses: .*"trian".* \[did you mean "train"\?\]$/);
+  });
+
   it('an unknown param with nothing close points at the stage reference instead of listing every param', async () => {
     const dir = project('stages:\n  train:\n    uses: train\n    with: { classes: data/classes.json, train_labels: data/train.txt, val_labels: "", colour: red }\n');
     const [p] = await problems(dir);
@@ -95,7 +104,7 @@ describe('validate', () => {
     const r = await cli(['validate', 'p.yaml', '-S', 'vars.epoch=10'], dir);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('p.yaml:11:18 stages.train.with.optimizer: expected one of "sgd", "adam", "amsgrad", "radam", received "adamw"\n' + '  10 |       epochs: ${epochs}\n' + '> 11 |       optimizer: adamw\n' + '     |                  ^\n' + '  12 |       loss: focal\n' + '  hint: did you mean "adam"?');
-    expect(r.stderr).toContain('5 problems in the pipeline; fix them and run again.');
+    expect(r.stderr).toContain('6 problems in the pipeline; fix them and run again.');
   });
 });
 
