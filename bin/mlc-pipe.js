@@ -25,7 +25,7 @@ function fresh() {
     const self = fileURLToPath(import.meta.url);
     if (m.inputs[self] !== statSync(self).mtimeMs) return undefined; // built by another version of this file
     for (const [file, mtimeMs] of Object.entries(m.inputs)) if (statSync(file).mtimeMs !== mtimeMs) return undefined;
-    return path.join(cacheDir, m.bundle);
+    return path.join(cacheDir, m.bundle, 'main.mjs');
   } catch {
     return undefined;
   }
@@ -43,7 +43,10 @@ async function build() {
       });
     },
   };
-  const bundle = `cli-${process.pid}-${Date.now()}.mjs`;
+  // A folder per build: the entry and the chunks of its dynamic imports. Splitting keeps what only
+  // a dynamic import needs (bullmq and ioredis for `executor: bullmq`) out of a local run's start-up:
+  // in one file esbuild hoists every external import to the top.
+  const bundle = `cli-${process.pid}-${Date.now()}`;
   const result = await esbuild.build({
     entryPoints: [entry],
     bundle: true,
@@ -54,7 +57,11 @@ async function build() {
     metafile: true,
     logLevel: 'silent',
     absWorkingDir: root,
-    outfile: path.join(cacheDir, bundle),
+    outdir: path.join(cacheDir, bundle),
+    splitting: true,
+    entryNames: 'main',
+    chunkNames: 'chunk-[hash]',
+    outExtension: { '.js': '.mjs' },
     plugins: [keepOutside],
   });
   // This file too: what it bundles (BUNDLED) decides what the bundle holds.
@@ -70,9 +77,9 @@ async function build() {
   renameSync(tmp, manifestFile);
   for (const old of readdirSync(cacheDir)) {
     // earlier bundles; one a concurrent process is about to import may vanish: it then runs from source
-    if (old.startsWith('cli-') && old !== bundle) rmSync(path.join(cacheDir, old), { force: true });
+    if (old.startsWith('cli-') && old !== bundle) rmSync(path.join(cacheDir, old), { recursive: true, force: true });
   }
-  return path.join(cacheDir, bundle);
+  return path.join(cacheDir, bundle, 'main.mjs');
 }
 
 async function fromBundle() {
