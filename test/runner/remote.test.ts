@@ -2,7 +2,8 @@
  * `mlc-pipe push` / `pull`: a teammate's fresh clone (the pipeline, its code and lock, no outputs,
  * no .mlc) pulls from the store and its first run restores every stage.
  */
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -53,5 +54,45 @@ describe('push / pull', () => {
     expect(partial.code).toBe(0);
     expect(partial.stderr).toContain(`warning: not in ${path.relative(clone2, store)}: a, b, d`);
     expect(existsSync(path.join(clone2, '.mlc/cache/runs'))).toBe(false);
+  });
+
+  it('cache verify --store checks a store folder (given, or the pipeline\'s `store:`): a flipped byte is reported, --remove deletes it, pull then skips that run', async () => {
+    const dir = tempProject({ 'p.yaml': 'store: ../shared-store\nstages:\n  c: { cmd: "echo hello > out.txt", shell: true, outs: [out.txt] }\n' }, 'mlc-verify-remote-');
+    const store = path.resolve(dir, '../shared-store');
+    rmSync(store, { recursive: true, force: true });
+    expect((await cli(['run', 'p.yaml'], dir)).ran).toEqual(['c']);
+    expect((await cli(['push', 'p.yaml'], dir)).code).toBe(0);
+    const hash = createHash('sha256').update('hello\n').digest('hex');
+    const obj = path.join(store, hash.slice(0, 2), hash.slice(2));
+    expect(readFileSync(obj, 'utf8')).toBe('hello\n');
+    const clean = await cli(['cache', 'verify', '--store', store], dir);
+    expect([clean.code, clean.stdout.trim()]).toEqual([0, `${path.relative(dir, store)}: 2 files checked, 0 problems`]);
+
+    writeFileSync(obj, 'hellO\n'); // one byte flipped in the store only
+    const flipped = createHash('sha256').update('hellO\n').digest('hex');
+    for (const args of [['cache', 'verify', '--store', store], ['cache', 'verify', 'p.yaml', '--store']]) {
+      const r = await cli(args, dir);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr).toContain(`${path.relative(dir, obj)}: content hashes to ${flipped.slice(0, 12)}…, not to its name`);
+      expect(r.stderr).toMatch(/shared-store\/runs\/[0-9a-f]{64}\.json: output out\.txt is missing or corrupt in the store/);
+      expect(r.stdout).toContain(`${path.relative(dir, store)}: 2 files checked, 2 problems (run with --remove to delete them)`);
+    }
+    expect((await cli(['cache', 'verify', 'p.yaml'], dir)).code).toBe(0); // the local run-cache is intact
+
+    const removed = await cli(['cache', 'verify', '--store', store, '--remove'], dir);
+    expect(removed.code).toBe(0);
+    expect(removed.stderr).toContain(`${path.relative(dir, obj)}: content hashes to ${flipped.slice(0, 12)}…, not to its name (removed)`);
+    expect(existsSync(obj)).toBe(false);
+    expect((await cli(['cache', 'verify', '--store', store], dir)).stdout.trim()).toBe(`${path.relative(dir, store)}: 0 files checked, 0 problems`);
+
+    const clone = mkdtempSync(path.join(os.tmpdir(), 'mlc-clone-'));
+    for (const f of ['package.json', 'p.yaml', 'p.mlc.lock']) cpSync(path.join(dir, f), path.join(clone, f));
+    const pulled = await cli(['pull', 'p.yaml', '--store', store], clone);
+    expect(pulled.stderr).toContain('warning: not in');
+    expect(existsSync(path.join(clone, 'out.txt'))).toBe(false);
+
+    const none = await cli(['cache', 'verify', '--store', path.join(store, 'nope')], dir);
+    expect([none.code, none.stderr]).toEqual([2, expect.stringContaining(`cache verify: store ${path.join(store, 'nope')} is not a folder`)]);
+    rmSync(store, { recursive: true, force: true });
   });
 });
