@@ -22,7 +22,7 @@ import { YamlSource, type KeyPath } from './source.ts';
 import { isPathSpecifier, NO_STAGES, resolveStageModule } from './stage-module.ts';
 import { didYouMean } from '../suggest.ts';
 import { pipelineFileDir, resolveWdir } from './wdir.ts';
-import { unproducedMissingInputs } from './missing-inputs.ts';
+import { unproducedMissingInputs, type StagePaths } from './missing-inputs.ts';
 import type { CmdStageNode, ModuleStageNode, Pipeline, PipelineExecution, StageNode } from './types.ts';
 
 export interface LoadOptions {
@@ -174,8 +174,8 @@ export async function loadPipeline(file: string, options: LoadOptions = {}): Pro
   const definitions = new Map<string, StageDefinition>();
   const registry = options.stages ?? NO_STAGES;
   const paramOverrides = options.paramOverrides ?? [];
-  const partialOutputs = new Map<string, string[]>(); // stages whose params failed validation: their outputs from the params as given
-  const nodes = await Promise.all(pending.map((p) => resolveNode(p.tid, p.id, p.body, fileDir, registry, source, diags, definitions, paramOverrides, partialOutputs)));
+  const partial = new Map<string, StagePaths>(); // stages whose params have problems: their paths from the params as given
+  const nodes = await Promise.all(pending.map((p) => resolveNode(p.tid, p.id, p.body, fileDir, registry, source, diags, definitions, paramOverrides, partial)));
   const stages = nodes.filter((n): n is StageNode => n !== undefined);
 
   // needs: template ids expand to all their instances.
@@ -196,7 +196,7 @@ export async function loadPipeline(file: string, options: LoadOptions = {}): Pro
 
   // Missing inputs only when every stage's outputs are known: resolved, or derived from the params
   // as given by a stage whose params have problems (reported above).
-  if (stages.length + partialOutputs.size === pending.length && !options.sourcesMayBeMissing) diags.push(...missingInputs(stages, dir, pending, source, partialOutputs));
+  if (stages.length + partial.size === pending.length && !options.sourcesMayBeMissing) diags.push(...missingInputs(stages, dir, pending, source, partial));
   if (diags.length) throw new PipelineValidationError(dedupe(sortDiagnostics(diags)), text);
   const execution: PipelineExecution = {
     executor: raw.executor === 'local' || raw.executor === 'bullmq' ? raw.executor : undefined,
@@ -245,18 +245,22 @@ function checkVarOverrides(overrides: readonly Override[], stages: unknown, vars
  * folder): the run would fail on them. Reported at the param whose value names the input, else
  * at the stage.
  */
-function missingInputs(stages: StageNode[], dir: string, pending: Array<{ id: string; tid: string; body: Body }>, source: YamlSource, partialOutputs: ReadonlyMap<string, string[]>): Diagnostic[] {
-  const byId = new Map(stages.map((s) => [s.id, s.outputs]));
-  const outputs = pending.flatMap((p) => byId.get(p.id) ?? partialOutputs.get(p.id) ?? []); // in pipeline order, for the hint
-  return unproducedMissingInputs(stages, dir, [...partialOutputs.values()].flat()).map(({ stage: s, input }) => {
-    const body = pending.find((p) => p.id === s.id)?.body ?? {};
+function missingInputs(stages: StageNode[], dir: string, pending: Array<{ id: string; tid: string; body: Body }>, source: YamlSource, partial: ReadonlyMap<string, StagePaths>): Diagnostic[] {
+  const byId = new Map(stages.map((s) => [s.id, s]));
+  // In pipeline order (for the hint): resolved stages, and those whose params have problems.
+  const all = pending.flatMap((p) => {
+    const s = byId.get(p.id) ?? (partial.has(p.id) ? { kind: 'module' as const, template: p.tid, ...partial.get(p.id)! } : undefined);
+    return s ? [{ ...s, body: p.body }] : [];
+  });
+  const outputs = all.flatMap((s) => s.outputs);
+  return unproducedMissingInputs(all, dir).map(({ stage: s, input }) => {
     const hint = didYouMean(input, outputs) ?? `create it, fix the path, or add the stage that writes it${outputs.length ? ` (stages write: ${outputs.slice(0, 6).join(', ')}${outputs.length > 6 ? ', …' : ''})` : ''}`;
-    return source.at(inputPosition(s, body, input), `input "${input}" of stage "${s.template}" does not exist and no stage writes it`, { hint });
+    return source.at(inputPosition(s, s.body, input), `input "${input}" of stage "${s.template}" does not exist and no stage writes it`, { hint });
   });
 }
 
 /** The YAML path of the param (or cmd dep) whose value is `input`, else the stage itself. */
-function inputPosition(s: StageNode, body: Body, input: string): KeyPath {
+function inputPosition(s: Pick<StageNode, 'kind' | 'template'>, body: Body, input: string): KeyPath {
   const base: KeyPath = ['stages', s.template];
   const holder = s.kind === 'cmd' ? { deps: body.deps } : ((body.with ?? {}) as Body);
   const prefix: KeyPath = s.kind === 'cmd' ? base : [...base, 'with'];
@@ -321,7 +325,7 @@ async function resolveNode(
   diags: Diagnostic[],
   definitions: Map<string, StageDefinition>,
   paramOverrides: readonly ParamOverride[] = [],
-  partialOutputs?: Map<string, string[]>,
+  partial?: Map<string, StagePaths>,
 ): Promise<StageNode | undefined> {
   const base = ['stages', tid];
   const keyPos = source.position(base, true);
@@ -398,12 +402,17 @@ async function resolveNode(
     diags.push(...ajvDiagnostics(errors, params, source, withBase));
   }
   if (!ok) {
-    try {
-      const o = def.outputs(params); // the schema's defaults are filled in (ajv useDefaults), other problems are not
-      if (Array.isArray(o) && o.every((x) => typeof x === 'string')) partialOutputs?.set(id, o.map(normalizeStagePath));
-    } catch {
-      // unknown: the missing-input check waits until the params are fixed
-    }
+    // The schema's defaults are filled in (ajv useDefaults), other problems are not: paths as given.
+    const paths = (f: (p: never) => string[]) => {
+      try {
+        const v = f(params as never);
+        return Array.isArray(v) && v.every((x) => typeof x === 'string') ? v.map(normalizeStagePath) : undefined;
+      } catch {
+        return undefined;
+      }
+    };
+    const outputs = paths(def.outputs);
+    if (outputs) partial?.set(id, { inputs: paths(def.inputs) ?? [], outputs }); // else unknown: the check waits for the fix
     return undefined;
   }
   let inputs: string[] = [];

@@ -5,7 +5,6 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { StageNode } from './types.ts';
 
 /** Whether `p` is an output of `outputs`, inside one, or a folder that holds one. */
 export function producedBy(outputs: readonly string[]): (p: string) => boolean {
@@ -19,13 +18,16 @@ export function producedBy(outputs: readonly string[]): (p: string) => boolean {
   };
 }
 
-/**
- * `{ stage, input }` for each input of `stages` that is missing under `dir` and written by no stage
- * (nor among `moreOutputs`, the outputs of stages not in `stages`).
- */
-export function unproducedMissingInputs(stages: readonly StageNode[], dir: string, moreOutputs: readonly string[] = []): Array<{ stage: StageNode; input: string }> {
-  const produced = producedBy([...stages.flatMap((s) => s.outputs), ...moreOutputs]);
-  const out: Array<{ stage: StageNode; input: string }> = [];
+/** What the check reads of a stage. */
+export interface StagePaths {
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
+}
+
+/** `{ stage, input }` for each input of `stages` that is missing under `dir` and written by none of them. */
+export function unproducedMissingInputs<S extends StagePaths>(stages: readonly S[], dir: string): Array<{ stage: S; input: string }> {
+  const produced = producedBy(stages.flatMap((s) => s.outputs));
+  const out: Array<{ stage: S; input: string }> = [];
   for (const stage of stages) for (const input of stage.inputs) if (!produced(input) && !existsSync(path.resolve(dir, input))) out.push({ stage, input });
   return out;
 }

@@ -86,6 +86,15 @@ describe('validate', () => {
     expect(existsSync(path.join(dir, 'models'))).toBe(false); // nothing ran
   });
 
+  it("a stage whose params have problems still has its own inputs checked, in the same pass", async () => {
+    const dir = project(PIPELINE.replace('data/val.txt', 'data/vall.txt').replace('data/tst.txt', 'data/test.txt'));
+    const found = await problems(dir);
+    expect(found.filter((p) => p.includes('does not exist'))).toEqual([
+      '9:19 stages.train.with.val_labels: input "data/vall.txt" of stage "train" does not exist and no stage writes it [create it, fix the path, or add the stage that writes it (stages write: models/run, reports/run)]',
+    ]);
+    expect(found).toHaveLength(5); // with the enum, the two nested typos and the unknown param
+  });
+
   it('a stage whose outputs cannot be known (unknown uses) holds back the missing-input check: no false "no stage writes it"', async () => {
     const dir = project('stages:\n  train:\n    uses: trian\n    with: { out: models/run }\n  report:\n    uses: evaluate\n    with: { model: models/run, labels: data/test.txt }\n');
     const found = await problems(dir);
