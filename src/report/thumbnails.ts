@@ -6,9 +6,9 @@
  * @param size longest side in pixels. Defaults to 112.
  */
 export async function thumbnailDataUri(file: string, size = 112): Promise<string | null> {
-  const { default: sharp } = await import('sharp');
+  const { openImage } = await import('../data/image/bmp.ts');
   try {
-    const jpeg = await sharp(file).rotate().resize(size, size, { fit: 'inside' }).flatten({ background: '#fff' }).jpeg({ quality: 75 }).toBuffer();
+    const jpeg = await (await openImage(file)).rotate().resize(size, size, { fit: 'inside' }).flatten({ background: '#fff' }).jpeg({ quality: 75 }).toBuffer();
     return `data:image/jpeg;base64,${jpeg.toString('base64')}`;
   } catch {
     return null;

@@ -25,7 +25,7 @@ import type { EntryIO } from '../../entry-io.ts';
 import { StageError } from '../../errors.ts';
 import { maxLabel, readClassesFile, type HeadSpec } from '../heads.ts';
 import { parseLabelLine, splitLines } from '../labels.ts';
-import sharp from 'sharp';
+import { openImage } from '../image/bmp.ts';
 import { inspectImage, TF_DECODABLE_FORMATS, type ImageInfo } from './inspect.ts';
 import type { CheckLabelsOptions } from './options.ts';
 
@@ -166,13 +166,14 @@ export async function checkLabelFile(opts: CheckOptions): Promise<CheckResult> {
       }
       const r = await inspectImage(p.abs, { maxPixels: opts.maxPixels });
       if (r.ok && r.info.reencode && (opts.unsupportedFormat ?? 'reencode') === 'reject') {
-        rejects.push({ line: p.line, kind: 'unsupported format', reason: `${r.info.format} is not a format TensorFlow decodes (${TF_DECODABLE_FORMATS.join(', ')}); set unsupported_format: reencode to convert it to PNG`, original: p.original });
+        const why = r.info.format === 'bmp' ? r.info.notes[0]! : `${r.info.format} is not a format TensorFlow decodes (${TF_DECODABLE_FORMATS.join(', ')})`;
+        rejects.push({ line: p.line, kind: 'unsupported format', reason: `${why}; set unsupported_format: reencode to convert it to PNG`, original: p.original });
       } else if (r.ok && r.info.reencode) {
         const rel = `reencoded/${String(p.line).padStart(6, '0')}.png`;
         try {
           await mkdir(join(opts.outDir, 'reencoded'), { recursive: true });
           // First page, EXIF orientation applied (the PNG carries no EXIF), limits as for the check.
-          await sharp(p.abs, { failOn: 'error', limitInputPixels: opts.maxPixels ?? 50_000_000 }).rotate().png().toFile(join(opts.outDir, rel));
+          await (await openImage(p.abs, { failOn: 'error', limitInputPixels: opts.maxPixels ?? 50_000_000 })).rotate().png().toFile(join(opts.outDir, rel));
           r.info.notes.push(`${r.info.format}→png`);
           reencoded.set(k, rel);
           infos[k] = r.info;

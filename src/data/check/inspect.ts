@@ -14,12 +14,16 @@
  * - a format TensorFlow's decode_image cannot read (anything but JPEG, PNG, GIF, BMP, WebP: TIFF,
  *   SVG, HEIF, …) → `reencode: true` in the info (check-labels converts it to PNG or rejects it,
  *   per its `unsupported_format` param);
- * - several pages or frames (TIFF, animated GIF/WebP) → only the first is used; noted.
+ * - several pages or frames (TIFF, animated GIF/WebP) → only the first is used; noted;
+ * - BMP (no sharp decoder: header and pixels through image/bmp.ts) → accepted as is when
+ *   uncompressed 24/32-bit; a palette, 16-bit or RLE BMP, which TensorFlow misreads, is re-encoded
+ *   (or rejected) like a format it cannot decode.
  */
-import { open, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import sharp from 'sharp';
+import { decodeBmp, isBmp, readBmpHeader, tensorflowReadsBmp, type BmpHeader } from '../image/bmp.ts';
 
-/** Formats TensorFlow's `tf.io.decode_image` reads (sharp's names; BMP has no sharp decoder). */
+/** Formats TensorFlow's `tf.io.decode_image` reads (sharp's names; BMP is read by image/bmp.ts, uncompressed 24/32-bit only as is). */
 export const TF_DECODABLE_FORMATS = ['jpeg', 'png', 'gif', 'bmp', 'webp'] as const;
 
 export interface InspectOptions {
@@ -53,10 +57,34 @@ async function startsWithBM(file: string): Promise<boolean> {
   try {
     const b = Buffer.alloc(2);
     await fh.read(b, 0, 2, 0);
-    return b.toString('latin1') === 'BM';
+    return isBmp(b);
   } finally {
     await fh.close();
   }
+}
+
+/** A BMP: dimensions from its header, checked against the pixel limit, then a full decode (bmp-ts). */
+async function inspectBmp(file: string, maxPixels: number): Promise<Inspection> {
+  const bytes = await readFile(file);
+  let h: BmpHeader;
+  try {
+    h = readBmpHeader(bytes);
+  } catch (err) {
+    return { ok: false, kind: 'does not decode', reason: `does not decode: ${(err as Error).message}` };
+  }
+  if (h.width * h.height > maxPixels) {
+    return { ok: false, kind: 'too many pixels', reason: `${h.width}×${h.height} = ${pixels(h.width * h.height)} pixels is over max_pixels ${pixels(maxPixels)} (checked before decoding)` };
+  }
+  try {
+    decodeBmp(bytes);
+  } catch (err) {
+    return { ok: false, kind: 'does not decode', reason: `does not decode: BMP: ${((err as Error).message ?? String(err)).split('\n')[0]}` };
+  }
+  const reencode = !tensorflowReadsBmp(h);
+  const depth = h.bitsPerPixel <= 8 ? `${h.bitsPerPixel}-bit palette` : `${h.bitsPerPixel}-bit`;
+  const notes = reencode ? [`bmp ${depth}${h.compression ? `, compression ${h.compression}` : ''}: TensorFlow misreads it`] : [];
+  if (h.bitsPerPixel === 32) notes.push('alpha dropped');
+  return { ok: true, info: { format: 'bmp', width: h.width, height: h.height, channels: h.bitsPerPixel === 32 ? 4 : 3, bits: 8, space: 'srgb', notes, pages: 1, reencode } };
 }
 
 function pixels(n: number): string {
@@ -77,15 +105,8 @@ export async function inspectImage(file: string, options: InspectOptions = {}): 
   try {
     // The header first (no pixel limit: it decodes nothing), then the decode under the limit.
     const img = sharp(file, { failOn: 'error', limitInputPixels: false });
-    let meta: sharp.Metadata;
-    try {
-      meta = await img.metadata();
-    } catch (err) {
-      if (await startsWithBM(file)) {
-        return { ok: false, kind: 'does not decode', reason: 'BMP: TensorFlow reads it but mlc-pipe\'s image decoder (libvips) cannot; convert it to PNG' };
-      }
-      throw err;
-    }
+    if (await startsWithBM(file)) return await inspectBmp(file, maxPixels);
+    const meta = await img.metadata();
     const w = meta.width ?? 0;
     const h = meta.pageHeight ?? meta.height ?? 0;
     if (w * h > maxPixels) {

@@ -14,7 +14,7 @@ export const checkLabelsOptionsSchema = Type.Object(
     max_reject_rate: Type.Number({ minimum: 0, maximum: 1, description: 'Largest tolerated fraction of rejected lines before the stage fails. Defaults to 0.05.', default: 0.05 }),
     concurrency: Type.Integer({ minimum: 1, description: 'Images decoded at once. Defaults to 8.', default: 8 }),
     unsupported_format: Type.Union([Type.Literal('reencode'), Type.Literal('reject')], {
-      description: "An image in a format TensorFlow cannot decode (TIFF, SVG, HEIF, …; it decodes JPEG, PNG, GIF, BMP, WebP): 'reencode' writes a PNG copy under <out>/reencoded/ and lists that in clean.txt, 'reject' rejects the line. Defaults to reencode.",
+      description: "An image in a format TensorFlow cannot decode (TIFF, SVG, HEIF, a palette/16-bit/RLE BMP, …; it decodes JPEG, PNG, GIF, uncompressed 24/32-bit BMP, WebP): 'reencode' writes a PNG copy under <out>/reencoded/ and lists that in clean.txt, 'reject' rejects the line. Defaults to reencode.",
       default: 'reencode',
     }),
     allow_outside_root: Type.Boolean({ description: 'Accept image paths outside the image root (`../`, absolute paths elsewhere, symlinks leading out). Defaults to false.', default: false }),

@@ -2,9 +2,10 @@
  * Decoding one image into raw 8-bit pixels of a fixed size, the way every mlc-pipe stage sees it:
  * EXIF orientation applied (`rotate()`), resized to exactly height×width (fit `fill`, no crop,
  * aspect not kept, like `tf.image.resize`), alpha dropped, converted to sRGB (CMYK, 16-bit and
- * palette inputs included) or to one grey channel, 8 bits per channel.
+ * palette inputs included) or to one grey channel, 8 bits per channel. BMP is decoded by bmp-ts
+ * (image/bmp.ts), everything else by sharp.
  */
-import sharp from 'sharp';
+import { openImage } from './bmp.ts';
 
 export interface DecodeSize {
   height: number;
@@ -16,8 +17,7 @@ export interface DecodeSize {
 /** Decodes `input` (bytes or a file path) to H×W×C uint8 pixels in RGB (or grey) order, NHWC row-major. */
 export async function decodeResized(input: Uint8Array | string, size: DecodeSize): Promise<Uint8Array> {
   const channels = size.channels ?? 3;
-  const source = typeof input === 'string' ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-  let img = sharp(source, { failOn: 'error' })
+  let img = (await openImage(input, { failOn: 'error' }))
     .rotate()
     .resize(size.width, size.height, { fit: 'fill' });
   img = channels === 1 ? img.toColourspace('b-w') : img.toColourspace('srgb');
