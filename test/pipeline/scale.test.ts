@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PipelineValidationError } from '../../src/pipeline/diagnostics.ts';
+import { codeFrame, PipelineValidationError } from '../../src/pipeline/diagnostics.ts';
 import { loadPipeline } from '../../src/pipeline/load.ts';
 import { tempProject } from '../runner/project.ts';
 import { bigPipeline } from './big-pipeline.ts';
@@ -32,5 +32,27 @@ describe('big pipelines', () => {
       '20002:3 YAML syntax: Map keys must be unique: "v19999" is already defined at line 2:3',
       '20024:3 YAML syntax: Map keys must be unique: "s5" is already defined at line 20009:3',
     ]);
+  });
+
+  it('20 000 duplicate keys are all reported, each with its code frame (the frames split the file once: it was once per problem, minutes here)', { timeout: 30_000 }, async () => {
+    const lines = ['vars:', ...Array.from({ length: 40_000 }, (_, i) => `  v${i % 20_000}: x`), 'stages:', '  a: { cmd: "echo > o.txt", outs: [o.txt] }'];
+    const dir = tempProject({ 'p.yaml': `${lines.join('\n')}\n` });
+    const err = (await loadPipeline(path.join(dir, 'p.yaml')).catch((e: unknown) => e)) as PipelineValidationError;
+    expect(err).toBeInstanceOf(PipelineValidationError);
+    expect(err.diagnostics).toHaveLength(20_000);
+    expect(err.diagnostics[19_999]).toMatchObject({ line: 40_001, col: 3, message: 'YAML syntax: Map keys must be unique: "v19999" is already defined at line 20001:3' });
+    expect(err.message).toContain('> 40001 |   v19999: x\n        |   ^');
+    expect(err.message.endsWith('20000 problems in the pipeline; fix them and run again.')).toBe(true);
+  });
+
+  it('a code frame shows a window of a very long line around the column, the caret under it', () => {
+    const line = `a: ${'x'.repeat(500)}Y${'z'.repeat(500)}`;
+    const frame = codeFrame(`first\n${line}\nlast`, 2, 504);
+    expect(frame).toBe([
+      '  1 | first',
+      `> 2 | …${'x'.repeat(80)}Y${'z'.repeat(79)}…`,
+      `    | ${' '.repeat(81)}^`,
+      '  3 | last',
+    ].join('\n'));
   });
 });
