@@ -27,6 +27,8 @@ export interface RemoteResult extends TransferCount {
   sources: number;
   /** Lock stage ids whose run the source side lacks. */
   missingStages: string[];
+  /** Lock stage ids whose run was not copied because one of its objects was corrupt (now removed from the source). */
+  corruptStages: string[];
 }
 
 /** Run key → stage id for every stage of the lock that is still in the pipeline. */
@@ -74,7 +76,7 @@ export async function pushPipeline(file: string, options: RemoteOptions): Promis
     sources++;
   }
   ws.hashes.save();
-  return { ...count, store: root, sources, missingStages: missingStages(runs, count.missing) };
+  return { ...count, store: root, sources, missingStages: missingStages(runs, count.missing), corruptStages: missingStages(runs, count.corrupt) };
 }
 
 /**
@@ -99,5 +101,5 @@ export async function pullPipeline(file: string, options: RemoteOptions): Promis
     moveIntoPlace(tmp, target);
     sources++;
   }
-  return { ...count, store: root, sources, missingStages: missingStages(runs, count.missing) };
+  return { ...count, store: root, sources, missingStages: missingStages(runs, count.missing), corruptStages: missingStages(runs, count.corrupt) };
 }

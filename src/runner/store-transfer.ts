@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { HashIndex } from './hash-index.ts';
+import { StoreIntegrityError } from './run-cache.ts';
 import type { Store } from './store.ts';
 
 export interface TransferCount {
@@ -18,6 +19,8 @@ export interface TransferCount {
   missing: string[];
   /** Objects (files and folder manifests) copied. */
   objects: number;
+  /** Run keys not copied because an object of theirs failed its hash check (removed from the source). */
+  corrupt: string[];
 }
 
 /** Copies content `hash` (a file, or a folder and its files) from `from` to `to`; returns the objects that were new there. */
@@ -35,7 +38,7 @@ export function copyObject(from: Store, to: Store, hash: string): number {
 
 /** Copies the runs `keys` (with their outputs) from `from` to `to`. */
 export function copyRuns(from: Store, to: Store, keys: Iterable<string>): TransferCount {
-  const count: TransferCount = { runs: 0, present: 0, missing: [], objects: 0 };
+  const count: TransferCount = { runs: 0, present: 0, missing: [], objects: 0, corrupt: [] };
   for (const key of keys) {
     const theirs = to.getRecord(key);
     if (theirs && Object.values(theirs.outputs).every((h) => to.hasObject(h))) {
@@ -47,7 +50,14 @@ export function copyRuns(from: Store, to: Store, keys: Iterable<string>): Transf
       count.missing.push(key);
       continue;
     }
-    for (const h of Object.values(record.outputs)) count.objects += copyObject(from, to, h);
+    try {
+      for (const h of Object.values(record.outputs)) count.objects += copyObject(from, to, h);
+    } catch (err) {
+      // A corrupt object (fetchObject removed it): this run is not copied, the others still are.
+      if (!(err instanceof StoreIntegrityError)) throw err;
+      count.corrupt.push(key);
+      continue;
+    }
     to.record(key, record);
     count.runs++;
   }

@@ -79,10 +79,21 @@ describe('push / pull', () => {
     }
     expect((await cli(['cache', 'verify', 'p.yaml'], dir)).code).toBe(0); // the local run-cache is intact
 
+    // pull straight from the corrupt store: that run is not copied (one warning, the object removed
+    // there), and the clone's run reruns the stage instead of restoring bad bytes.
+    const early = mkdtempSync(path.join(os.tmpdir(), 'mlc-clone-'));
+    for (const f of ['package.json', 'p.yaml', 'p.mlc.lock']) cpSync(path.join(dir, f), path.join(early, f));
+    const corruptPull = await cli(['pull', 'p.yaml'], early);
+    expect(corruptPull.code, corruptPull.stderr).toBe(0);
+    expect(corruptPull.stderr).toContain(`warning: corrupt in ${path.relative(early, store)} (removed there, not copied): c (the next run reruns them)`);
+    expect(existsSync(obj)).toBe(false);
+    const rerun = await cli(['run', 'p.yaml'], early);
+    expect([rerun.code, rerun.ran, rerun.restored]).toEqual([0, ['c'], []]);
+    expect(readFileSync(path.join(early, 'out.txt'), 'utf8')).toBe('hello\n');
+
     const removed = await cli(['cache', 'verify', '--store', store, '--remove'], dir);
     expect(removed.code).toBe(0);
-    expect(removed.stderr).toContain(`${path.relative(dir, obj)}: content hashes to ${flipped.slice(0, 12)}…, not to its name (removed)`);
-    expect(existsSync(obj)).toBe(false);
+    expect(removed.stderr).toMatch(/shared-store\/runs\/[0-9a-f]{64}\.json: output out\.txt is missing or corrupt in the store \(removed\)/);
     expect((await cli(['cache', 'verify', '--store', store], dir)).stdout.trim()).toBe(`${path.relative(dir, store)}: 0 files checked, 0 problems`);
 
     const clone = mkdtempSync(path.join(os.tmpdir(), 'mlc-clone-'));

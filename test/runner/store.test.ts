@@ -57,10 +57,10 @@ describe('store', () => {
     const remote = new RunCache(root, path.join(root, 'remote'));
     cache.record('k2', { outputs: { 'out/g.txt': sha('never stored') } });
     const first = copyRuns(cache, remote, ['k1', 'k2', 'k3']);
-    expect(first).toEqual({ runs: 1, present: 0, missing: ['k2', 'k3'], objects: 4 }); // f.txt, a, b and d's manifest
+    expect(first).toEqual({ runs: 1, present: 0, missing: ['k2', 'k3'], objects: 4, corrupt: [] }); // f.txt, a, b and d's manifest
     expect(remote.getRecord('k1')).toEqual({ outputs: cache.getRecord('k1')!.outputs, metrics: { acc: 0.5 } });
     expect(readFileSync(remote.objectPath(file), 'utf8')).toBe('file');
-    expect(copyRuns(cache, remote, ['k1'])).toEqual({ runs: 0, present: 1, missing: [], objects: 0 });
+    expect(copyRuns(cache, remote, ['k1'])).toEqual({ runs: 0, present: 1, missing: [], objects: 0, corrupt: [] });
     expect(remote.runKeys()).toEqual(['k1']);
   });
 });

@@ -40,6 +40,9 @@ export function registerRemote(program: Command, io: CliIO): void {
           `${verb === 'push' ? 'pushed to' : 'pulled from'} ${where}: ${plural(r.runs, 'run')} (${plural(r.objects, 'object')}), ` +
             `${r.present} already there, ${plural(r.sources, 'source input')}`,
         );
+        if (r.corruptStages.length) {
+          io.err(`warning: corrupt ${verb === 'push' ? 'in .mlc/cache' : `in ${where}`} (removed there, not copied): ${r.corruptStages.join(', ')}${verb === 'push' ? ' (run them again to cache them)' : ' (the next run reruns them)'}`);
+        }
         if (r.missingStages.length) {
           io.err(`warning: ${verb === 'push' ? 'not in .mlc/cache' : `not in ${where}`}: ${r.missingStages.join(', ')}${verb === 'push' ? ' (run them to cache them)' : ''}`);
         }
