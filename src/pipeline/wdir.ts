@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { fastParse } from './fast-parse.ts';
 
 /** The absolute folder holding the pipeline file. */
 export function pipelineFileDir(file: string): string {
@@ -19,13 +20,14 @@ export function resolveWdir(file: string, wdir: unknown): string {
 
 /**
  * Absolute working folder of pipeline `file`, read from its text (read from disk when not given).
- * Cheap (one YAML parse, no validation); an unreadable or unparsable file gives the file's folder,
- * and `loadPipeline` reports the problem.
+ * Cheap (one YAML parse, the fast path when it can, no validation); an unreadable or unparsable
+ * file gives the file's folder, and `loadPipeline` reports the problem.
  */
 export function workingDir(file: string, text?: string): string {
   let raw: unknown;
   try {
-    raw = parse(text ?? readFileSync(file, 'utf8'));
+    const source = text ?? readFileSync(file, 'utf8');
+    raw = fastParse(source)?.value ?? parse(source);
   } catch {
     return pipelineFileDir(file);
   }
