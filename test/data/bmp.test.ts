@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeBmp } from '../../src/data/image/bmp.ts';
 import { decodeResized } from '../../src/data/image/decode.ts';
 import { readRecords } from '../../src/data/tfrecord/framing.ts';
 import { decodeImageExample } from '../../src/data/tfrecord/example.ts';
@@ -120,7 +121,7 @@ describe('BMP', () => {
     expect(data.equals(PIXELS)).toBe(true);
     const rejects = (await readFile(join(root, 'clean', 'rejects.txt'), 'utf8')).trimEnd().split('\n').map((l) => l.split('\t').slice(0, 2).join(' | '));
     expect(rejects[0]).toBe('3 | 12000×12000 = 144.0 M pixels is over max_pixels 50.0 M (checked before decoding)');
-    expect(rejects[1]).toMatch(/^4 \| does not decode: BMP: /);
+    expect(rejects[1]).toBe('4 | does not decode: BMP: BMP is truncated: its header says 5×3 at 24 bits (102 bytes), the file has 60');
     expect(rejects).toHaveLength(2);
 
     const strict = stageContext(checkLabels, root, { labels: 'labels.txt', out: 'strict', max_reject_rate: 1, unsupported_format: 'reject' });
@@ -140,5 +141,12 @@ describe('BMP', () => {
     expect(recs.map((e) => [e.format, e.width, e.height])).toEqual([['bmp', W, H]]);
     expect(Buffer.from(recs[0]!.encoded).equals(bmp24())).toBe(true);
     expect(Buffer.from(await decodeResized(recs[0]!.encoded, { width: W, height: H })).equals(PIXELS)).toBe(true);
+  });
+
+  it('a header that claims more pixels than the file holds is an error before anything is allocated for them', () => {
+    const huge = bmp24();
+    huge.writeInt32LE(20_000, 18);
+    huge.writeInt32LE(20_000, 22); // 400 M pixels would be 1.6 GB in bmp-ts
+    expect(() => decodeBmp(huge)).toThrow('BMP is truncated: its header says 20000×20000 at 24 bits (1200000054 bytes), the file has 102');
   });
 });

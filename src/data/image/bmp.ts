@@ -61,8 +61,13 @@ export function decodeBmp(bytes: Uint8Array): BmpPixels {
   const h = readBmpHeader(bytes);
   if (h.width <= 0 || h.height <= 0) throw new Error(`BMP of ${h.width}×${h.height} pixels has no pixels`);
   if (!bmpDecodable(h)) throw new Error(`${h.bitsPerPixel}-bit BMP${h.compression ? ` with compression ${h.compression} (RLE)` : ''} is not supported; convert it to PNG`);
+  // Uncompressed rows have a known size: a file too short for them is truncated, said before
+  // bmp-ts allocates width × height × 4 bytes for what its header claims.
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const needed = b.readUInt32LE(10) + Math.ceil((h.width * h.bitsPerPixel) / 32) * 4 * h.height;
+  if (b.length < needed) throw new Error(`BMP is truncated: its header says ${h.width}×${h.height} at ${h.bitsPerPixel} bits (${needed} bytes), the file has ${b.length}`);
   // bmp-ts's own layout (ABGR per pixel): its toRGBA option is not applied on the palette paths.
-  const img = decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  const img = decode(b);
   const n = img.width * img.height;
   if (img.data.length !== n * 4) throw new Error(`BMP decoded to ${img.data.length} bytes, expected ${n * 4}`);
   const rgb = Buffer.alloc(n * 3);
