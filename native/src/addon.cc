@@ -102,6 +102,8 @@ struct Handle {
 
 std::atomic<int64_t> liveHandles{0};
 std::atomic<int64_t> liveBytes{0};
+std::atomic<int64_t> layoutCopies{0};
+std::atomic<int64_t> layoutCopyBytes{0};
 
 int64_t bytesOf(const at::Tensor& t) { return t.defined() ? static_cast<int64_t>(t.nbytes()) : 0; }
 
@@ -125,15 +127,25 @@ void finalize(napi_env, void* data, void*) {
     if ((call) != napi_ok) throw std::runtime_error("N-API call failed: " #call); \
   } while (0)
 
-// Outputs are normalised to what tfjs expects, float32/int32/bool, in one of the two layouts of
-// the contract in registry.h (rank-4 tensors in any other layout become channels-second backed).
+// Outputs are normalised to what tfjs expects, float32/int32/bool, dense (the contract in
+// registry.h; a non-dense rank-4 result becomes channels-second backed, any other row-major).
 at::Tensor normalise(at::Tensor t) {
   auto type = t.scalar_type();
   if (type == at::kLong || type == at::kShort || type == at::kChar || type == at::kByte) t = t.to(at::kInt);
   else if (type == at::kDouble || type == at::kHalf || type == at::kBFloat16) t = t.to(at::kFloat);
-  if (t.is_contiguous() || channelsSecond(t)) return t;
+  if (dense(t)) return t;
+  countLayoutCopy(t);
   return t.dim() == 4 ? nhwc(nchw(t).contiguous()) : t.contiguous();
 }
+
+}  // namespace
+
+void countLayoutCopy(const at::Tensor& t) {
+  layoutCopies++;
+  layoutCopyBytes += bytesOf(t);
+}
+
+namespace {
 
 napi_value wrap(napi_env env, at::Tensor t) {
   auto* h = new Handle{normalise(std::move(t))};
@@ -391,6 +403,8 @@ napi_value Info(napi_env env, napi_callback_info) {
     setBool("openmp", at::hasOpenMP());
     setNum("liveHandles", static_cast<double>(liveHandles.load()));
     setNum("liveBytes", static_cast<double>(liveBytes.load()));
+    setNum("layoutCopies", static_cast<double>(layoutCopies.load()));
+    setNum("layoutCopyBytes", static_cast<double>(layoutCopyBytes.load()));
     return o;
   });
 }

@@ -32,16 +32,20 @@ at::Tensor oihw(const at::Tensor& f, bool depthwise) {
 at::Tensor packRegular(const at::Tensor& f) { return oihw(f, false).contiguous(); }
 at::Tensor packDepthwise(const at::Tensor& f) { return oihw(f, true).contiguous(); }
 
-// The filter in the layout ATen's conv wants, made once per filter tensor: the forward pass and the
-// input gradient of a training step (and every batch of an inference pass) share it.
+// The filter in the layout ATen's conv wants: a view when the filter is already stored OIHW (a
+// trained filter, registry.h), else a copy made once per filter tensor (the forward pass and the
+// input gradient of a step, and every batch of an inference pass, share it).
 at::Tensor packedFilter(const at::Tensor& f, bool depthwise) {
+  auto view = oihw(f, depthwise);
+  if (view.is_contiguous()) return view;
   return cachedDerived(f, depthwise ? 2 : 1, depthwise ? packDepthwise : packRegular);
 }
 
-// Back from OIHW to the tfjs filter layout of `like`.
+// An OIHW filter gradient as a tfjs-shaped filter (HWIO; depthwise [kh, kw, C, m]), still stored
+// OIHW (registry.h): a view, no copy.
 at::Tensor tfjsFilter(const at::Tensor& w, const std::vector<int64_t>& shape, bool depthwise) {
-  if (!depthwise) return w.permute({2, 3, 1, 0}).contiguous();
-  return w.reshape({shape[2], shape[3], shape[0], shape[1]}).permute({2, 3, 0, 1}).contiguous();
+  if (!depthwise) return w.permute({2, 3, 1, 0});
+  return w.reshape({shape[2], shape[3], shape[0], shape[1]}).permute({2, 3, 0, 1});
 }
 
 int64_t groupsOf(const Geometry& g, int64_t inChannels) { return g.depthwise ? inChannels : 1; }

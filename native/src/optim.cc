@@ -20,7 +20,16 @@ namespace {
 
 using Out = std::vector<at::Tensor>;
 
-bool unshared(const at::Tensor& t) { return t.is_contiguous() && t.storage().use_count() == 1; }
+bool unshared(const at::Tensor& t) { return t.storage().use_count() == 1; }
+
+// The update loops run over raw buffers, so every operand must have the same dense memory order.
+// That order is the gradient's when it is dense (a conv filter's gradient comes OIHW-backed,
+// registry.h), else row-major. An operand stored another way is read through a copy in that order
+// (and the step then writes new tensors instead of updating in place; from the next step on the
+// variable and its slots have the gradient's order and are updated in place).
+at::Tensor updateOrder(const at::Tensor& g) { return dense(g) ? g : g.contiguous(); }
+bool sameOrder(const at::Tensor& t, const at::Tensor& like) { return t.sizes() == like.sizes() && t.strides() == like.strides(); }
+at::Tensor inOrder(const at::Tensor& t, const at::Tensor& like) { return sameOrder(t, like) ? t : at::empty_like(like).copy_(t); }
 
 constexpr int64_t kGrain = 1 << 14;
 
@@ -30,19 +39,17 @@ Out adam(const OpArgs& a) {
   double lr = a.num(0), b1 = a.num(1), b2 = a.num(2), eps = a.num(3), t = a.num(4), wd = a.num(5);
   double rect = a.attr.size() > 8 ? a.num(8) : 1.0;
   bool sgdStep = a.attr.size() > 9 && a.flag(9);
-  // The loops below index raw row-major buffers: a variable or slot stored another way
-  // (registry.h's channels-second layout) is read through a contiguous copy and never updated in
-  // place (unshared() is false for it).
-  auto w = a.x(0).contiguous();
-  auto g = a.x(1).to(w.scalar_type()).contiguous();
-  auto m = a.x(2).contiguous();
-  auto v = a.x(3).contiguous();
-  at::Tensor vmax = amsgrad ? a.x(4).contiguous() : at::Tensor();
-  bool direct = inPlace && unshared(a.x(0)) && unshared(a.x(2)) && unshared(a.x(3)) && (!amsgrad || unshared(a.x(4)));
-  auto ow = direct ? w : at::empty_like(w);
-  auto om = direct ? m : at::empty_like(m);
-  auto ov = direct ? v : at::empty_like(v);
-  auto oh = amsgrad ? (direct ? vmax : at::empty_like(vmax)) : at::Tensor();
+  auto g = updateOrder(a.x(1).to(a.x(0).scalar_type()));
+  auto w = inOrder(a.x(0), g);
+  auto m = inOrder(a.x(2), g);
+  auto v = inOrder(a.x(3), g);
+  at::Tensor vmax = amsgrad ? inOrder(a.x(4), g) : at::Tensor();
+  auto owned = [&](size_t i) { return sameOrder(a.x(i), g) && unshared(a.x(i)); };
+  bool direct = inPlace && owned(0) && owned(2) && owned(3) && (!amsgrad || owned(4));
+  auto ow = direct ? w : at::empty_like(g);
+  auto om = direct ? m : at::empty_like(g);
+  auto ov = direct ? v : at::empty_like(g);
+  auto oh = amsgrad ? (direct ? vmax : at::empty_like(g)) : at::Tensor();
   const float decay = static_cast<float>(1 - lr * wd);
   const float step = static_cast<float>(lr / (1 - std::pow(b1, t)) * rect);
   const float rbc2 = static_cast<float>(1 / std::sqrt(1 - std::pow(b2, t)));
@@ -108,13 +115,14 @@ Out adam(const OpArgs& a) {
 Out sgd(const OpArgs& a) {
   double lr = a.num(0), mu = a.num(1), wd = a.num(3);
   bool nesterov = a.flag(2), inPlace = a.flag(4);
-  auto w = a.x(0).contiguous();  // raw row-major loops below, as in adam()
-  auto g = a.x(1).to(w.scalar_type()).contiguous();
+  auto g = updateOrder(a.x(1).to(a.x(0).scalar_type()));  // one memory order for all, as in adam()
+  auto w = inOrder(a.x(0), g);
   bool hasBuf = a.in.size() > 2;
-  at::Tensor buf = hasBuf ? a.x(2).contiguous() : at::Tensor();
-  bool direct = inPlace && unshared(a.x(0)) && (!hasBuf || unshared(a.x(2)));
-  auto ow = direct ? w : at::empty_like(w);
-  auto ob = hasBuf ? (direct ? buf : at::empty_like(buf)) : at::Tensor();
+  at::Tensor buf = hasBuf ? inOrder(a.x(2), g) : at::Tensor();
+  auto owned = [&](size_t i) { return sameOrder(a.x(i), g) && unshared(a.x(i)); };
+  bool direct = inPlace && owned(0) && (!hasBuf || owned(2));
+  auto ow = direct ? w : at::empty_like(g);
+  auto ob = hasBuf ? (direct ? buf : at::empty_like(g)) : at::Tensor();
   const float decay = static_cast<float>(1 - lr * wd), flr = static_cast<float>(lr), fmu = static_cast<float>(mu);
   if (w.is_cpu() && w.scalar_type() == at::kFloat) {
     const float *pw = w.data_ptr<float>(), *pg = g.data_ptr<float>();

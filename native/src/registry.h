@@ -4,14 +4,20 @@
 // src/engine/native/kernels/ writes the same layout).
 //
 // Layout contract: a tensor handed to or returned by an op has its tfjs shape (NHWC for images,
-// HWIO for conv filters) and is either contiguous in that shape's row-major order or, for rank 4,
-// *channels-second backed*: stored NCHW, i.e. its permute(0, 3, 1, 2) view is contiguous. Ops see
-// logical shapes only (ATen follows the strides), and the addon turns any other layout into one of
-// these two (normalise in addon.cc; rank-4 tensors prefer channels-second). Images are kept
-// channels-second because ATen's CPU convolutions (oneDNN) and batch norm are fastest on plain NCHW:
-// measured with PyTorch itself, ResNet-18 training at 64x64 b16 on one thread is ~25% slower with
-// channels-last tensors than with NCHW ones. The convolutions convert an NHWC-contiguous input
-// (the image batch from JS) once; everything they produce stays NCHW-backed from there on.
+// HWIO for conv filters) and dense memory in some order of its dimensions: row-major (what JS
+// data becomes), or the order ATen's kernels work in. Ops see logical shapes only (ATen follows
+// the strides); the few raw-pointer loops (optim.cc, toArray) handle the order explicitly; the
+// addon turns a non-dense result (a slice) into a dense one (normalise in addon.cc; rank 4 then
+// becomes channels-second). Two orders matter:
+//  - images *channels-second backed*: stored NCHW, i.e. their permute(0, 3, 1, 2) view is
+//    contiguous. ATen's CPU convolutions (oneDNN) and batch norm are fastest on plain NCHW:
+//    measured with PyTorch itself, ResNet-18 training at 64x64 b16 on one thread is ~25% slower
+//    with channels-last tensors than with NCHW ones. Convolutions convert a row-major input (the
+//    image batch from JS) once; everything they produce stays NCHW-backed from there on.
+//  - conv filters *OIHW backed* (permute(3, 2, 0, 1) contiguous): a filter gradient comes out of
+//    ATen OIHW and stays so, the optimizer then writes the filter (and its slots) in that order,
+//    so no step transposes a filter (a 3x3 512->512 filter's transpose alone takes 10 ms on one
+//    thread, ~90 ms a ResNet-18 step both ways).
 #pragma once
 
 #include <ATen/ATen.h>
@@ -72,10 +78,16 @@ inline at::Tensor nchw(const at::Tensor& nhwc) { return nhwc.permute({0, 3, 1, 2
 inline at::Tensor nhwc(const at::Tensor& nchw) { return nchw.permute({0, 2, 3, 1}); }
 // Whether a rank-4 NHWC-shaped tensor is stored NCHW (see the layout contract above).
 inline bool channelsSecond(const at::Tensor& t) { return t.dim() == 4 && nchw(t).is_contiguous(); }
+// Whether `t` occupies its memory densely (any order of dimensions, no gaps or overlaps).
+inline bool dense(const at::Tensor& t) { return t.is_non_overlapping_and_dense(); }
+// Layout conversions made so far (counted for the profile: each is a full copy of a tensor).
+void countLayoutCopy(const at::Tensor& t);
 // x's NCHW view, copied into plain NCHW memory when x is stored another way.
 inline at::Tensor nchwContiguous(const at::Tensor& x) {
   auto v = nchw(x);
-  return v.is_contiguous() ? v : v.contiguous();
+  if (v.is_contiguous()) return v;
+  countLayoutCopy(x);
+  return v.contiguous();
 }
 // `part` (a slice/split of `source`) as a tensor of its own, laid out like its source.
 inline at::Tensor compactLike(const at::Tensor& part, const at::Tensor& source) {

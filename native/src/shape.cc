@@ -6,7 +6,7 @@
 //   Pack [axis] · Unpack [axis] · Reverse [n, axes...] · GatherV2 in [x, indices] [axis] ·
 //   OneHot in [indices] [depth, on, off, dtype] · Fill [dtype, value, n, shape...] ·
 //   Range [start, step, count, dtype] · MlcPipeLayout in [x] -> int32 scalar: bit 0 = row-major
-//   contiguous, bit 1 = channels-second backed (registry.h; for tests and debugging)
+//   contiguous, bit 1 = channels-second backed, bit 2 = OIHW backed (registry.h; tests, debugging)
 #include <algorithm>
 
 #include "registry.h"
@@ -115,7 +115,8 @@ Register r12("Fill", fill);
 Register r13("Range", range);
 Register r14("MlcPipeLayout", [](const OpArgs& a) -> Out {
   const auto& x = a.x(0);
-  int code = (x.is_contiguous() ? 1 : 0) | (channelsSecond(x) ? 2 : 0);
+  bool oihwBacked = x.dim() == 4 && x.permute({3, 2, 0, 1}).is_contiguous();
+  int code = (x.is_contiguous() ? 1 : 0) | (channelsSecond(x) ? 2 : 0) | (oihwBacked ? 4 : 0);
   return {at::scalar_tensor(code, at::TensorOptions().dtype(at::kInt).device(x.device()))};
 });
 

@@ -20,7 +20,7 @@ export interface Addon {
   ops(): string[];
   setThreads(n: number): number;
   setDevice(device: string): string;
-  info(): { torch: string; threads: number; cuda: boolean; mkldnn: boolean; openmp: boolean; liveHandles: number; liveBytes: number };
+  info(): { torch: string; threads: number; cuda: boolean; mkldnn: boolean; openmp: boolean; liveHandles: number; liveBytes: number; layoutCopies: number; layoutCopyBytes: number };
 }
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');

@@ -27,7 +27,7 @@ const convOut = (seed = 1, c = C) => tf.conv2d(values([N, H, W, 3], seed) as tf.
 /** A row-major NHWC tensor (from JS) of the same shape. */
 const rowMajor = (seed = 5, c = C) => values([N, H, W, c], seed) as tf.Tensor4D;
 
-/** Layout bits of a native tensor: 1 = row-major contiguous, 2 = channels-second backed. */
+/** Layout bits of a native tensor: 1 = row-major contiguous, 2 = channels-second backed, 4 = OIHW backed (filters). */
 function layoutOf(t: tf.Tensor): number {
   const be = tf.backend() as unknown as NativeBackend;
   const info = be.run1('MlcPipeLayout', [t]);
@@ -141,5 +141,33 @@ describe.skipIf(!available)('native tensor layouts', () => {
     const cpu = runOn('cpu', program);
     const native = runOn('native', program);
     native.outputs.forEach((o, i) => expect(Array.from(o.values).map((x, k) => Math.abs(x - cpu.outputs[i]!.values[k]!)).reduce((a, b) => Math.max(a, b)), `output ${i}`).toBeLessThan(1e-5));
+  });
+
+  // A conv filter's gradient comes out OIHW-backed; the optimizer moves the filter and its slots
+  // to that order on the first step and updates them in place from then on.
+  it.each(['adam', 'sgd'] as const)('%s on a conv filter with its real gradient: filter turns OIHW-backed, values match cpu', (name) => {
+    const layouts: number[][] = [];
+    const program = () => {
+      const x = values([N, H, W, 3], 31) as tf.Tensor4D;
+      const w = tf.tidy(() => tf.variable(values([3, 3, 3, 5], 32)));
+      const [m, v] = [0, 1].map(() => tf.tidy(() => tf.variable(tf.zerosLike(w)))) as [tf.Variable, tf.Variable];
+      const seen: number[] = [];
+      for (let t = 1; t <= 3; t++) {
+        const g = tf.grad((k: tf.Tensor) => tf.conv2d(x, k as tf.Tensor4D, 2, 'same').square().sum())(w);
+        if (tf.getBackend() === 'native') seen.push(layoutOf(g));
+        if (name === 'adam') fusedAdamUpdate(w, g, { m, v }, { learningRate: 0.01, t });
+        else fusedSgdUpdate(w, g, m, { learningRate: 0.01, momentum: 0.9, nesterov: false });
+        if (tf.getBackend() === 'native') seen.push(layoutOf(w));
+      }
+      layouts.push(seen);
+      const out = [w, m, v].map((t) => t.clone());
+      tf.dispose([w, m, v]);
+      return out;
+    };
+    const cpu = runOn('cpu', program);
+    const native = runOn('native', program);
+    // gradient OIHW-backed at every step, the filter too from the first update on
+    expect(layouts.at(-1)).toEqual([4, 4, 4, 4, 4, 4]);
+    native.outputs.forEach((o, i) => expect(Array.from(o.values).map((x, k) => Math.abs(x - cpu.outputs[i]!.values[k]!)).reduce((a, b) => Math.max(a, b)), `output ${i}`).toBeLessThan(1e-4));
   });
 });
