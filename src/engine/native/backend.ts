@@ -1,7 +1,8 @@
 /**
  * `native`: a TensorFlow.js backend whose tensors live in libtorch. Each dataId owns an
- * at::Tensor handle, contiguous in tfjs' row-major layout (NHWC for images); data crosses into JS
- * only on `readSync`/`read`. Kernels (./kernels/) call ATen through the addon; every other kernel
+ * at::Tensor handle with the tfjs shape (NHWC for images), stored in whatever dense memory order
+ * ATen works fastest in (NCHW activations, OIHW filters: native/src/registry.h); data crosses into
+ * JS only on `readSync`/`read`, in row-major order. Kernels (./kernels/) call ATen through the addon; every other kernel
  * runs the cpu backend's implementation on copies (./kernels/fallback.ts), listed by
  * {@link fallbackCounts}. Strings (and complex numbers) stay JS values: only fallback kernels
  * see them.
