@@ -30,6 +30,8 @@ bool unshared(const at::Tensor& t) { return t.storage().use_count() == 1; }
 at::Tensor updateOrder(const at::Tensor& g) { return dense(g) ? g : g.contiguous(); }
 bool sameOrder(const at::Tensor& t, const at::Tensor& like) { return t.sizes() == like.sizes() && t.strides() == like.strides(); }
 at::Tensor inOrder(const at::Tensor& t, const at::Tensor& like) { return sameOrder(t, like) ? t : at::empty_like(like).copy_(t); }
+// Whether the step may write operand `t` in place: it already has the update's order and nothing shares it.
+bool writable(const at::Tensor& t, const at::Tensor& g) { return sameOrder(t, g) && unshared(t); }
 
 constexpr int64_t kGrain = 1 << 14;
 
@@ -44,8 +46,7 @@ Out adam(const OpArgs& a) {
   auto m = inOrder(a.x(2), g);
   auto v = inOrder(a.x(3), g);
   at::Tensor vmax = amsgrad ? inOrder(a.x(4), g) : at::Tensor();
-  auto owned = [&](size_t i) { return sameOrder(a.x(i), g) && unshared(a.x(i)); };
-  bool direct = inPlace && owned(0) && owned(2) && owned(3) && (!amsgrad || owned(4));
+  bool direct = inPlace && writable(a.x(0), g) && writable(a.x(2), g) && writable(a.x(3), g) && (!amsgrad || writable(a.x(4), g));
   auto ow = direct ? w : at::empty_like(g);
   auto om = direct ? m : at::empty_like(g);
   auto ov = direct ? v : at::empty_like(g);
@@ -119,8 +120,7 @@ Out sgd(const OpArgs& a) {
   auto w = inOrder(a.x(0), g);
   bool hasBuf = a.in.size() > 2;
   at::Tensor buf = hasBuf ? inOrder(a.x(2), g) : at::Tensor();
-  auto owned = [&](size_t i) { return sameOrder(a.x(i), g) && unshared(a.x(i)); };
-  bool direct = inPlace && owned(0) && (!hasBuf || owned(2));
+  bool direct = inPlace && writable(a.x(0), g) && (!hasBuf || writable(a.x(2), g));
   auto ow = direct ? w : at::empty_like(g);
   auto ob = hasBuf ? (direct ? buf : at::empty_like(g)) : at::Tensor();
   const float decay = static_cast<float>(1 - lr * wd), flr = static_cast<float>(lr), fmu = static_cast<float>(mu);
