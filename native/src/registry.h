@@ -89,10 +89,6 @@ inline at::Tensor nchwContiguous(const at::Tensor& x) {
   countLayoutCopy(x);
   return v.contiguous();
 }
-// `part` (a slice/split of `source`) as a tensor of its own, laid out like its source.
-inline at::Tensor compactLike(const at::Tensor& part, const at::Tensor& source) {
-  return channelsSecond(source) && part.dim() == 4 ? nhwc(nchw(part).contiguous()) : part.contiguous();
-}
 
 // Derived tensors cached per source tensor (a filter's OIHW copy, reused by the forward conv and
 // the input gradient of one step). An entry lives until its source is freed or written in place.

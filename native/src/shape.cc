@@ -39,7 +39,7 @@ Out slice(const OpArgs& a) {
   auto size = a.ints(1 + rank, rank);
   auto t = a.x(0);
   for (size_t d = 0; d < rank; d++) t = t.narrow(static_cast<int64_t>(d), begin[d], size[d]);
-  return {compactLike(t, a.x(0))};
+  return {t};  // a view; the addon compacts it (normalise)
 }
 
 Out pad(const OpArgs& a) { return {at::constant_pad_nd(a.x(0), a.list(1), a.num(0))}; }
@@ -51,7 +51,7 @@ Out tile(const OpArgs& a) { return {a.x(0).repeat(a.list(0))}; }
 Out splitV(const OpArgs& a) {
   auto parts = a.x(0).split_with_sizes(a.list(1), a.i64(0));
   Out out;
-  for (auto& p : parts) out.push_back(compactLike(p, a.x(0)));
+  for (auto& p : parts) out.push_back(p);  // views; the addon compacts them (normalise)
   return out;
 }
 
