@@ -6,6 +6,10 @@
 //     [y, batch mean, biased batch variance, inverse std] (at::native_batch_norm).
 //   MlcPipeBatchNormTrainGrad: in [dy, x, scale, mean, invstd]; attr [epsilon] -> [dx, dscale, doffset]
 //     (at::native_batch_norm_backward: the whole gradient, the batch statistics' part included).
+//   MlcPipeMovingAverages: in [movingMean, movingVariance, mean, variance]; attr [momentum, inPlace] ->
+//     moving <- moving - (moving - batch)*(1 - momentum), tfjs-layers' formula in its order of
+//     operations, for both statistics in one call. With inPlace set and neither buffer shared the
+//     update is written into them and the op returns nothing; else it returns the new pair.
 #include "registry.h"
 
 namespace mlc {
@@ -50,9 +54,27 @@ std::vector<at::Tensor> batchNormTrainGrad(const OpArgs& a) {
   return {channelsLast(std::get<0>(out)), std::get<1>(out), std::get<2>(out)};
 }
 
+std::vector<at::Tensor> movingAverages(const OpArgs& a) {
+  const double decay = 1 - a.num(0);
+  auto owned = [](const at::Tensor& t) { return t.storage().use_count() == 1 && t.is_contiguous() && t.scalar_type() == at::kFloat; };
+  bool inPlace = a.flag(1) && owned(a.x(0)) && owned(a.x(1));
+  std::vector<at::Tensor> out;
+  for (size_t k = 0; k < 2; k++) {
+    auto moving = a.x(k);
+    auto step = (moving - a.x(k + 2).reshape(moving.sizes())).mul_(decay);
+    if (inPlace) {
+      moving.sub_(step);
+    } else {
+      out.push_back(moving - step);
+    }
+  }
+  return out;
+}
+
 Register r1("FusedBatchNorm", fusedBatchNorm);
 Register r2("MlcPipeBatchNormTrain", batchNormTrain);
 Register r3("MlcPipeBatchNormTrainGrad", batchNormTrainGrad);
+Register r4("MlcPipeMovingAverages", movingAverages);
 
 }  // namespace
 }  // namespace mlc

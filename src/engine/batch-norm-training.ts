@@ -10,9 +10,10 @@
  */
 import { tf } from './tf.ts';
 import type { GradConfig, NamedAttrMap, Tensor } from '@tensorflow/tfjs-core';
+import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD } from './kernel-names.ts';
+import { movingAveragesInPlace } from './native/kernels/norm.ts';
 
-export const BATCH_NORM_TRAIN = 'MlcPipeBatchNormTrain';
-export const BATCH_NORM_TRAIN_GRAD = 'MlcPipeBatchNormTrainGrad';
+export { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD };
 
 function gradFunc(dy: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap): Record<string, () => Tensor> {
   const [x, scale, mean, invstd] = saved as [Tensor, Tensor, Tensor, Tensor];
@@ -49,4 +50,25 @@ export function batchNormTraining(x: Tensor, gamma: Tensor, beta: Tensor, epsilo
   const [y, mean, variance, invstd] = tf.engine().runKernel(BATCH_NORM_TRAIN, { x, scale: gamma, offset: beta }, { epsilon }) as Tensor[];
   invstd!.dispose();
   return { y: y!, mean: mean!, variance: variance! };
+}
+
+/** A layer's weight as tfjs-layers holds it (LayerVariable). */
+export interface MovingStatistic {
+  read(): Tensor;
+  write(t: Tensor): void;
+}
+
+/**
+ * The moving statistics' update after a training batch, tfjs-layers' rule:
+ * moving ← moving − (moving − batch)·(1 − momentum), for the mean and the (biased) variance.
+ * On the native engine one addon call updates both in place; elsewhere tfjs ops compute it.
+ */
+export function updateMovingStatistics(movingMean: MovingStatistic, movingVariance: MovingStatistic, mean: Tensor, variance: Tensor, momentum: number): void {
+  if (movingAveragesInPlace(movingMean.read(), movingVariance.read(), mean, variance, momentum)) return;
+  for (const [moving, batch] of [[movingMean, mean], [movingVariance, variance]] as const) {
+    tf.tidy(() => {
+      const current = moving.read();
+      moving.write(tf.sub(current, tf.mul(tf.sub(current, batch), 1 - momentum)));
+    });
+  }
 }

@@ -5,3 +5,7 @@ export const FUSED_ADAM = 'MlcPipeFusedAdam';
 
 /** One SGD (momentum, Nesterov) step of one variable (src/engine/fused-sgd.ts). */
 export const FUSED_SGD = 'MlcPipeFusedSgd';
+
+/** Batch norm in training mode and its gradient (src/engine/batch-norm-training.ts). */
+export const BATCH_NORM_TRAIN = 'MlcPipeBatchNormTrain';
+export const BATCH_NORM_TRAIN_GRAD = 'MlcPipeBatchNormTrainGrad';

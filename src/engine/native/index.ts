@@ -16,6 +16,7 @@ import { shapeKernels } from './kernels/shape.ts';
 import { optimKernels } from './kernels/optim.ts';
 import { fallbackConfigs } from './kernels/fallback.ts';
 import { registerNativeGradients } from './gradients.ts';
+import { installNativeClone } from './tape.ts';
 
 /** Kernels that run in libtorch (the rest fall back to the cpu implementation). */
 export const nativeKernelNames: string[] = [];
@@ -36,6 +37,7 @@ export function registerNative(addon: Addon, device: string): void {
   }
   for (const config of fallbackConfigs()) tf.registerKernel(config);
   registerNativeGradients();
+  installNativeClone();
 }
 
 export { NATIVE, NativeBackend, nativeMemory } from './backend.ts';

@@ -8,7 +8,7 @@
  */
 import { tf } from '../../engine/tf.ts';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { batchNormTraining, batchNormTrainingAvailable } from '../../engine/batch-norm-training.ts';
+import { batchNormTraining, batchNormTrainingAvailable, updateMovingStatistics } from '../../engine/batch-norm-training.ts';
 
 type Kwargs = Record<string, unknown>;
 type LayerVariable = { read(): Tensor; write(t: Tensor): void };
@@ -28,13 +28,6 @@ type StockClass = new (args: object) => StockBatchNorm;
 
 const Stock = Object.getPrototypeOf(tf.layers.batchNormalization({})).constructor as StockClass;
 
-function movingAverage(variable: LayerVariable, value: Tensor, momentum: number): void {
-  tf.tidy(() => {
-    const current = variable.read();
-    variable.write(tf.sub(current, tf.mul(tf.sub(current, value), 1 - momentum)));
-  });
-}
-
 export class BatchNormalization extends Stock {
   static className = 'BatchNormalization';
 
@@ -46,8 +39,7 @@ export class BatchNormalization extends Stock {
     if (!fused) return super.call(inputs, kwargs);
     return tf.tidy(() => {
       const { y, mean, variance } = batchNormTraining(x, this.gamma.read(), this.beta.read(), this.epsilon);
-      movingAverage(this.movingMean, mean, this.momentum);
-      movingAverage(this.movingVariance, variance, this.momentum);
+      updateMovingStatistics(this.movingMean, this.movingVariance, mean, variance, this.momentum);
       return y;
     });
   }

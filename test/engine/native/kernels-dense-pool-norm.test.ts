@@ -251,4 +251,28 @@ describe.skipIf(!available)('native BatchNormalization layer against the stock l
     // The statistics moved away from their initial 0 and 1.
     expect(Math.min(...Array.from(native[2]!.values, (v) => Math.abs(v - 1)))).toBeGreaterThan(1e-3);
   });
+
+  // On native the moving statistics are written in place by one addon call (updateMovingStatistics):
+  // the variables keep their buffers. A tensor sharing a variable's buffer (a clone) must keep the
+  // old values: then both statistics are updated by new tensors instead, to the same values.
+  it.each([false, true])('moving statistics update in place, and a clone of them keeps its values (clone held: %s)', (holdClone) => {
+    tf.setBackend('native');
+    const layer = new BatchNormalization({ momentum: 0.7, epsilon: 1e-3 });
+    const x = t([2, 5, 4, 3], 61, 2);
+    layer.apply(x, { training: true });
+    const weights = layer.weights.filter((w) => w.name.includes('moving'));
+    const [mean0, var0] = layer.getWeights().slice(2).map((w) => w.dataSync().slice() as Float32Array);
+    const ids = weights.map((w) => w.read().dataId);
+    const held = holdClone ? layer.getWeights()[2]!.clone() : null;
+    const batch = tf.moments(x, [0, 1, 2]);
+    layer.apply(x, { training: true });
+    const [mean1, var1] = layer.getWeights().slice(2).map((w) => w.dataSync() as Float32Array);
+    const want = (old: Float32Array, b: Float32Array) => old.map((o, i) => o - (o - b[i]!) * 0.3);
+    expect(errorRatio(mean1!, want(mean0!, batch.mean.dataSync() as Float32Array))).toBeLessThanOrEqual(1);
+    expect(errorRatio(var1!, want(var0!, batch.variance.dataSync() as Float32Array), { atol: 1e-5, rtol: 1e-4 })).toBeLessThanOrEqual(1);
+    expect(weights.map((w, i) => w.read().dataId === ids[i])).toEqual(holdClone ? [false, false] : [true, true]);
+    if (held) expect(Array.from(held.dataSync())).toEqual(Array.from(mean0!));
+    tf.dispose([x, batch.mean, batch.variance, ...(held ? [held] : [])]);
+    layer.dispose();
+  });
 });
