@@ -28,6 +28,12 @@ for (const n of [1, 3]) for (const s of [1, 2]) for (const pad of ['same', 'vali
 }
 // An even kernel pads asymmetrically at stride 1 too ('same': top 1, bottom 2).
 grid.push({ n: 3, h: 11, w: 12, cin: 5, cout: 3, k: 4, s: 1, pad: 'same' });
+// Outputs of ≤ 10 positions per image take the filter gradient's GEMM path (native/src/conv.cc):
+// 2x5 and 2x2 outputs, 'same' at stride 1 and (asymmetric) stride 2, batch 1 and odd; the grid's
+// k7/k9 'valid' stride-2 cases reach it too.
+grid.push({ n: 3, h: 2, w: 5, cin: 6, cout: 5, k: 3, s: 1, pad: 'same' });
+grid.push({ n: 1, h: 4, w: 4, cin: 5, cout: 7, k: 3, s: 2, pad: 'same' });
+grid.push({ n: 3, h: 3, w: 9, cin: 7, cout: 3, k: 3, s: 2, pad: 'same' });
 
 // Float32 sums of up to k²·cin = 567 products (forward) or n·h·w = 396 (filter gradient) in a
 // different order than tfjs' loops: ~1e-6 of the largest value in practice, 3e-5 allowed.

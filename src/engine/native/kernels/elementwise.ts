@@ -53,7 +53,10 @@ export const elementwiseKernels: KernelConfig[] = [
     const shape = attrs.shape as number[];
     const size = x!.shape.reduce((p, d) => p * d, 1);
     const known = shape.reduce((p, d) => (d === -1 ? p : p * d), 1);
+    const target = shape.map((d) => (d === -1 ? size / known : d));
+    // tfjs' gradients reshape to the same shape after every broadcasting op: share, no addon call.
+    if (target.length === x!.shape.length && target.every((d, i) => d === x!.shape[i])) return be.share(x!);
     // A new handle viewing the same buffer: ops read shapes from the handles, not from tfjs.
-    return be.run1('Reshape', [x!], list(shape.map((d) => (d === -1 ? size / known : d))));
+    return be.run1('Reshape', [x!], list(target));
   }),
 ];
