@@ -26,7 +26,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initEngine, shutdownEngine, tf, type EngineName } from '../../src/engine/index.ts';
-import { headsLoss, resnet18 } from './resnet18.ts';
+import { headsLoss, labelColumns, resnet18 } from './resnet18.ts';
 import { compileInference } from '../../src/engine/inference/compile.ts';
 import { fusedAdamUpdate } from '../../src/engine/fused-adam.ts';
 
@@ -69,7 +69,8 @@ function measure(h: number, w: number, b: number): Speed {
   const model = resnet18({ height: h, width: w, heads });
   const optimizer = tf.train.adam(1e-3);
   const x = tf.randomNormal([b, h, w, 3]);
-  const y = tf.tidy(() => tf.cast(tf.greater(tf.randomUniform([b, heads.length]), 0.5), 'float32')) as tf.Tensor2D;
+  // Int32 label columns, one per head, made once: the step runs the product's masked loss on them.
+  const y = tf.tidy(() => labelColumns(tf.cast(tf.greater(tf.randomUniform([b, heads.length]), 0.5), 'int32') as tf.Tensor2D));
   // --optimizer fused: the project's Adam as one fused kernel per variable (src/engine/fused-adam.ts);
   // --optimizer tfjs: tf.train.adam (what the earlier numbers used).
   const vars = model.trainableWeights.map((v) => v.read() as tf.Variable);
@@ -112,7 +113,7 @@ function measure(h: number, w: number, b: number): Speed {
   } finally {
     model.dispose();
     optimizer.dispose();
-    tf.dispose([x, y, ...slots.flatMap((sl) => [sl.m, sl.v])]);
+    tf.dispose([x, ...y, ...slots.flatMap((sl) => [sl.m, sl.v])]);
   }
 }
 

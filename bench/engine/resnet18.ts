@@ -6,6 +6,11 @@
  */
 import { tf } from '../../src/engine/tf.ts';
 import { BatchNormalization } from '../../src/model/layers/batch-norm.ts';
+import { CrossEntropy } from '../../src/train/losses/crossentropy.ts';
+import { multiHeadLoss } from '../../src/train/losses/multihead.ts';
+import type { HeadInfo } from '../../src/train/losses/base.ts';
+
+const loss = new CrossEntropy();
 
 type Sym = tf.SymbolicTensor;
 
@@ -51,14 +56,20 @@ export function resnet18(options: ResNet18Options): tf.LayersModel {
   return tf.model({ inputs: input, outputs });
 }
 
-/** Sum over heads of sigmoid (1 unit) or softmax cross-entropy against `labels` [N, heads]. */
-export function headsLoss(outputs: tf.Tensor[], labels: tf.Tensor2D, heads: number[]): tf.Scalar {
+/** Label columns [N] int32, one per head, of float or integer labels [N, heads] (−1 = unknown); the caller disposes them. */
+export function labelColumns(labels: tf.Tensor2D): tf.Tensor1D[] {
+  return tf.tidy(() => tf.split(tf.cast(labels, 'int32'), labels.shape[1], 1).map((c) => c.reshape([-1]) as tf.Tensor1D));
+}
+
+/**
+ * The product's training objective (src/train/step.ts): Σ over heads of the masked cross-entropy
+ * (sigmoid for 1 unit, softmax otherwise), labels −1 masked out. `labels`: int32 columns from
+ * {@link labelColumns}, made once outside the timed step (a [N, heads] tensor is split per call).
+ */
+export function headsLoss(outputs: tf.Tensor[], labels: tf.Tensor1D[] | tf.Tensor2D, heads: number[]): tf.Scalar {
   return tf.tidy(() => {
-    const columns = tf.split(labels, heads.length, 1);
-    const terms = outputs.map((logits, i) =>
-      heads[i] === 1
-        ? tf.losses.sigmoidCrossEntropy(columns[i], logits)
-        : tf.losses.softmaxCrossEntropy(tf.oneHot(columns[i].reshape([-1]).toInt(), heads[i]), logits));
-    return tf.addN(terms) as tf.Scalar;
+    const columns = Array.isArray(labels) ? labels : labelColumns(labels);
+    const infos: HeadInfo[] = heads.map((units, index) => ({ kind: units === 1 ? 'sigmoid' : 'softmax', units, index }));
+    return multiHeadLoss(loss, outputs as tf.Tensor2D[], columns, infos).total;
   });
 }

@@ -246,6 +246,35 @@ describe('balancedClassWeights', () => {
   });
 });
 
+describe('multiHeadLoss', () => {
+  it('total = Σ_h lossWeight_h · loss_h, bit for bit the sum added head by head, and its gradient', async () => {
+    const { multiHeadLoss } = await import('../../src/train/losses/multihead.ts');
+    const weights = [1, 0.5, 2];
+    const heads = [SM, SG, SM];
+    const Z = [Zs, Zb, Zs.map((r) => r.map((v) => -v))];
+    const L = [Ls, Lb, [0, 2, -1, 1]];
+    const loss = getLoss('ce');
+    const [total, perHead, grads] = tf.tidy(() => {
+      const labels = L.map((l) => tf.tensor1d(l, 'int32'));
+      const zs = Z.map((z) => tf.tensor2d(z));
+      const out = multiHeadLoss(loss, zs, labels, heads, { lossWeights: weights });
+      const g = tf.grads((...xs: tf.Tensor[]) => multiHeadLoss(loss, xs as tf.Tensor2D[], labels, heads, { lossWeights: weights }).total)(zs);
+      return [out.total.dataSync()[0]!, out.perHead.map((t) => t.dataSync()[0]!), g.map((t) => t.arraySync() as number[][])];
+    });
+    // float32 accumulation in head order, as the per-head chain tf.add(total, l·w) computed it.
+    const chained = perHead.reduce((acc, l, h) => Math.fround(acc + Math.fround(l * weights[h]!)), 0);
+    expect(total).toBe(chained);
+    perHead.forEach((l, h) => expect(l).toBeCloseTo(tfLoss(loss, Z[h]!, L[h]!, heads[h]!), 6));
+    grads.forEach((g, h) => expectClose(g, tfGrad(loss, Z[h]!, L[h]!, heads[h]!).map((r) => r.map((v) => v * weights[h]!)), 6));
+    // One head of weight 1: the total is the head's loss (a distinct tensor the caller may dispose).
+    const one = tf.tidy(() => {
+      const out = multiHeadLoss(loss, [tf.tensor2d(Zb)], [tf.tensor1d(Lb, 'int32')], [SG]);
+      return [out.total.dataSync()[0]!, out.perHead[0]!.dataSync()[0]!, out.total === out.perHead[0] ? 1 : 0];
+    });
+    expect(one).toEqual([one[1], one[1], 0]);
+  });
+});
+
 describe('mixup targets', () => {
   it('λ·L(y) + (1 − λ)·L(partner) per sample, each term masked on its own labels', async () => {
     const { multiHeadLoss } = await import('../../src/train/losses/multihead.ts');

@@ -14,6 +14,8 @@ import { elementwiseKernels } from './kernels/elementwise.ts';
 import { reduceKernels } from './kernels/reduce.ts';
 import { shapeKernels } from './kernels/shape.ts';
 import { optimKernels } from './kernels/optim.ts';
+import { lossKernels } from './kernels/loss.ts';
+import { CROSS_ENTROPY } from '../kernel-names.ts';
 import { fallbackConfigs } from './kernels/fallback.ts';
 import { registerNativeGradients } from './gradients.ts';
 import { installNativeClone } from './tape.ts';
@@ -29,7 +31,7 @@ export function registerNative(addon: Addon, device: string): void {
   registeredWith = addon;
   tf.registerBackend(NATIVE, () => new NativeBackend(addon, device), 3);
   for (const config of [...convKernels, ...matmulKernels, ...poolKernels, ...normKernels, ...elementwiseKernels, ...reduceKernels,
-    ...shapeKernels, ...optimKernels]) {
+    ...shapeKernels, ...optimKernels, ...(addon.ops().includes(CROSS_ENTROPY) ? lossKernels : [])]) {
     if (tf.getKernel(config.kernelName, NATIVE) == null) {
       tf.registerKernel(config);
       nativeKernelNames.push(config.kernelName);
