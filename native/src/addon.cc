@@ -67,31 +67,57 @@ struct Derived {
   int kind;
   at::Tensor tensor;
 };
-std::unordered_map<const c10::TensorImpl*, Derived>& derivedCache() {
-  static std::unordered_map<const c10::TensorImpl*, Derived> cache;
+// Per source tensor, its derived tensors by kind (a handful at most: a packed filter; an output's
+// argmax; an activation's NCHW copy).
+std::unordered_map<const c10::TensorImpl*, std::vector<Derived>>& derivedCache() {
+  static std::unordered_map<const c10::TensorImpl*, std::vector<Derived>> cache;
   return cache;
 }
 }  // namespace
 
-at::Tensor cachedDerived(const at::Tensor& source, int kind, at::Tensor (*make)(const at::Tensor&)) {
+at::Tensor findDerived(const at::Tensor& source, int kind) {
   auto& cache = derivedCache();
   auto it = cache.find(source.unsafeGetTensorImpl());
-  if (it != cache.end() && it->second.kind == kind) return it->second.tensor;
+  if (it == cache.end()) return at::Tensor();
+  for (const auto& d : it->second) {
+    if (d.kind == kind) return d.tensor;
+  }
+  return at::Tensor();
+}
+
+void storeDerived(const at::Tensor& source, int kind, at::Tensor derived) {
+  auto& entries = derivedCache()[source.unsafeGetTensorImpl()];
+  for (auto& d : entries) {
+    if (d.kind == kind) {
+      d.tensor = std::move(derived);
+      return;
+    }
+  }
+  entries.push_back({kind, std::move(derived)});
+}
+
+at::Tensor cachedDerived(const at::Tensor& source, int kind, at::Tensor (*make)(const at::Tensor&)) {
+  auto found = findDerived(source, kind);
+  if (found.defined()) return found;
   auto t = make(source);
-  cache[source.unsafeGetTensorImpl()] = {kind, t};
+  storeDerived(source, kind, t);
   return t;
 }
 
 void forgetDerived(const at::Tensor& source) { derivedCache().erase(source.unsafeGetTensorImpl()); }
 
-void storeDerived(const at::Tensor& source, int kind, at::Tensor derived) {
-  derivedCache()[source.unsafeGetTensorImpl()] = {kind, std::move(derived)};
+namespace {
+constexpr int kNchwCopy = 5;  // derived-cache kind (1, 2: conv.cc's packed filters; 3: pool.cc's argmax)
+at::Tensor copyToNchw(const at::Tensor& x) {
+  countLayoutCopy(x);
+  return nchw(x).contiguous();
 }
+}  // namespace
 
-at::Tensor findDerived(const at::Tensor& source, int kind) {
-  auto& cache = derivedCache();
-  auto it = cache.find(source.unsafeGetTensorImpl());
-  return it != cache.end() && it->second.kind == kind ? it->second.tensor : at::Tensor();
+at::Tensor nchwContiguous(const at::Tensor& x) {
+  auto v = nchw(x);
+  if (v.is_contiguous()) return v;
+  return cachedDerived(x, kNchwCopy, copyToNchw);
 }
 
 namespace {

@@ -82,13 +82,10 @@ inline bool channelsSecond(const at::Tensor& t) { return t.dim() == 4 && nchw(t)
 inline bool dense(const at::Tensor& t) { return t.is_non_overlapping_and_dense(); }
 // Layout conversions made so far (counted for the profile: each is a full copy of a tensor).
 void countLayoutCopy(const at::Tensor& t);
-// x's NCHW view, copied into plain NCHW memory when x is stored another way.
-inline at::Tensor nchwContiguous(const at::Tensor& x) {
-  auto v = nchw(x);
-  if (v.is_contiguous()) return v;
-  countLayoutCopy(x);
-  return v.contiguous();
-}
+// Op input x's NCHW view, copied into plain NCHW memory when x is stored another way; the copy is
+// kept with x (the derived-tensor cache below), so the convolutions and gradients that read the
+// same activation share one copy. Only for op inputs (tensors that handles own).
+at::Tensor nchwContiguous(const at::Tensor& x);
 
 // Derived tensors cached per source tensor (a filter's OIHW copy, reused by the forward conv and
 // the input gradient of one step). An entry lives until its source is freed or written in place.

@@ -22,8 +22,12 @@ beforeAll(async () => {
 const TOL = { atol: 2e-5, rtol: 2e-5 };
 const N = 2, H = 5, W = 6, C = 7;
 const values = (shape: number[], seed: number) => tf.tensor(randomValues(size(shape), seed), shape);
-/** A channels-second tensor on native: a 1×1 convolution's output, [N, H, W, C]. */
-const convOut = (seed = 1, c = C) => tf.conv2d(values([N, H, W, 3], seed) as tf.Tensor4D, values([1, 1, 3, c], seed + 1) as tf.Tensor4D, 1, 'valid');
+/**
+ * A channels-second tensor on native: a 1×1 convolution's output, [N, H, W, C]. (Its input has 5
+ * channels: a conv of a JS batch with ≤ 4 channels, an image, runs channels-last and its output
+ * stays row-major, native/src/conv.cc.)
+ */
+const convOut = (seed = 1, c = C) => tf.conv2d(values([N, H, W, 5], seed) as tf.Tensor4D, values([1, 1, 5, c], seed + 1) as tf.Tensor4D, 1, 'valid');
 /** A row-major NHWC tensor (from JS) of the same shape. */
 const rowMajor = (seed = 5, c = C) => values([N, H, W, c], seed) as tf.Tensor4D;
 
@@ -49,6 +53,17 @@ describe.skipIf(!available)('native tensor layouts', () => {
       expect(layoutOf(tf.concat([y, convOut(3, 4)], 3))).toBe(2);
       expect(layoutOf(tf.split(y, [3, 4], 3)[1]!)).toBe(2);
       expect(layoutOf(tf.maxPool(y, 2, 2, 'same'))).toBe(2);
+    });
+  });
+
+  it('a conv of an image batch from JS (≤ 4 channels) keeps it channels-last: row-major output, and so do batch norm, pooling and ReLU after it', () => {
+    tf.tidy(() => {
+      for (const c of [1, 3, 4]) {
+        const y = tf.conv2d(values([N, 9, 8, c], 41) as tf.Tensor4D, values([3, 3, c, 6], 42) as tf.Tensor4D, 2, 'same');
+        expect(layoutOf(y), `${c} channels`).toBe(1);
+        expect(layoutOf(tf.relu(tf.maxPool(y, 3, 2, 'same')))).toBe(1);
+      }
+      expect(layoutOf(tf.conv2d(values([N, 9, 8, 5], 43) as tf.Tensor4D, values([3, 3, 5, 6], 44) as tf.Tensor4D, 2, 'same'))).toBe(2);
     });
   });
 
@@ -98,10 +113,10 @@ describe.skipIf(!available)('native tensor layouts', () => {
   // it is not the gradient of its own forward pass there; finite differences are the reference.
   it("average pooling's 'same' gradient (partial windows) equals finite differences, both layouts", () => {
     for (const channelsSecond of [false, true]) {
-      const x0 = Array.from(randomValues(N * 4 * 5 * 2, 21));
+      const x0 = Array.from(randomValues(N * 4 * 5 * 5, 21));
       const input = (v: number[]) => {
-        const x = tf.tensor4d(v, [N, 4, 5, 2]);
-        return channelsSecond ? tf.conv2d(x, tf.tensor4d([1, 0, 0, 1], [1, 1, 2, 2]), 1, 'valid') : x;
+        const x = tf.tensor4d(v, [N, 4, 5, 5]);
+        return channelsSecond ? tf.conv2d(x, tf.eye(5).reshape([1, 1, 5, 5]) as tf.Tensor4D, 1, 'valid') : x;
       };
       const f = (v: number[]) => tf.tidy(() => tf.avgPool(input(v), 2, 1, 'same').square().sum().dataSync()[0]!);
       const grad = tf.tidy(() => {
