@@ -12,6 +12,7 @@ import { tf } from './tf.ts';
 import type { GradConfig, NamedAttrMap, Tensor } from '@tensorflow/tfjs-core';
 import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD } from './kernel-names.ts';
 import { movingAveragesInPlace } from './native/kernels/norm.ts';
+import { thunk } from './thunk.ts';
 
 export { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD };
 
@@ -20,7 +21,7 @@ function gradFunc(dy: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap): 
   const dyY = (Array.isArray(dy) ? dy[0] : dy) ?? tf.zerosLike(x);
   // One kernel gives all three; computed here so the closures share it (the gradient scope owns them).
   const [dx, dScale, dOffset] = tf.engine().runKernel(BATCH_NORM_TRAIN_GRAD, { dy: dyY, x, scale, mean, invstd }, attrs) as Tensor[];
-  return { x: () => dx!, scale: () => dScale!, offset: () => dOffset! };
+  return { x: thunk(dx!), scale: thunk(dScale!), offset: thunk(dOffset!) };
 }
 
 let registered = false;

@@ -8,9 +8,14 @@
 import { tf } from '../tf.ts';
 import type { GradConfig, NamedAttrMap, Tensor } from '@tensorflow/tfjs-core';
 import { NATIVE } from './backend.ts';
+import { lazy } from '../thunk.ts';
 
 const REPLACED: Record<string, string> = { Relu: 'MlcPipeReluGrad', Relu6: 'MlcPipeRelu6Grad' };
 const MARK = Symbol('native gradient');
+
+function runGradKernel(a: { gradKernel: string; dy: Tensor; x: Tensor }): Tensor {
+  return tf.engine().runKernel(a.gradKernel, { dy: a.dy, x: a.x }, {}) as Tensor;
+}
 
 /** Wraps the registered gradients of Relu/Relu6 once (idempotent). */
 export function registerNativeGradients(): void {
@@ -19,8 +24,7 @@ export function registerNativeGradients(): void {
     if (!stock || (stock.gradFunc as { [MARK]?: true })[MARK]) continue;
     const gradFunc = (dy: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap) => {
       if (tf.getBackend() !== NATIVE || Array.isArray(dy)) return stock.gradFunc(dy, saved, attrs);
-      const [x] = saved;
-      return { x: () => tf.engine().runKernel(gradKernel, { dy, x: x! }, {}) as Tensor };
+      return { x: lazy(runGradKernel, { gradKernel, dy, x: saved[0]! }) };
     };
     (gradFunc as { [MARK]?: true })[MARK] = true;
     tf.registerGradient({ ...stock, gradFunc: gradFunc as GradConfig['gradFunc'] });

@@ -11,6 +11,7 @@
 import { tf } from '../tf.ts';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { NATIVE } from './backend.ts';
+import { lazy } from '../thunk.ts';
 
 /** The parts of tfjs' Engine this uses (all public fields of the engine object, untyped in tfjs' API). */
 interface EngineInternals {
@@ -21,10 +22,18 @@ interface EngineInternals {
   nextTensorId(): number;
   incRef(t: Tensor, backend: tf.KernelBackend): void;
   addTapeNode(name: string, inputs: { x: Tensor }, outputs: Tensor[], grad: (dy: Tensor) => { x: () => Tensor }, saved: Tensor[], attrs: object): void;
-  runKernel(name: string, inputs: object, attrs: object): Tensor;
 }
 
 const MARK = Symbol('native clone');
+
+function castToFloat32(dy: Tensor): Tensor {
+  return tf.engine().runKernel('Cast', { x: dy }, { dtype: 'float32' }) as Tensor;
+}
+
+/** The clone's gradient, as tfjs' own clone has it: dy as float32. */
+function cloneGradient(dy: Tensor): { x: () => Tensor } {
+  return { x: lazy(castToFloat32, dy) };
+}
 
 /** Installs the shortcut on tfjs' engine once (idempotent). */
 export function installNativeClone(): void {
@@ -36,8 +45,7 @@ export function installNativeClone(): void {
     if (this.backendName !== NATIVE || this.state.tensorInfo.get(x.dataId)?.backend !== this.backend) return stock.call(this, x);
     const y = new tf.Tensor(x.shape, x.dtype, x.dataId, this.nextTensorId()) as Tensor;
     this.incRef(y, this.backend);
-    const grad = (dy: Tensor) => ({ x: () => this.runKernel('Cast', { x: dy }, { dtype: 'float32' }) });
-    this.addTapeNode(this.state.activeScope.name, { x }, [y], grad, [], {});
+    this.addTapeNode(this.state.activeScope.name, { x }, [y], cloneGradient, [], {});
     return y;
   };
 }
