@@ -57,9 +57,9 @@ int64_t groupsOf(const Geometry& g, int64_t inChannels) { return g.depthwise ? i
 // system BLAS — Debian's reference BLAS here: measured with PyTorch itself, batch 4, 64->128 at
 // 16x16: 6.5 vs 0.4 ms forward, 14.4 vs 0.8 ms for both gradients against oneDNN; batch 15,
 // 256->512 at 4x4: 19.3 vs 0.9 and 28.8 vs 2.1 ms. A 1x1 kernel computes the same at any
-// dilation, and ATen sends every dilated conv to oneDNN: such convs say dilation 2.
-std::vector<int64_t> atenDilation(const Geometry& g, int64_t kh, int64_t kw, int64_t batch) {
-  bool plain1x1 = kh == 1 && kw == 1 && g.stride[0] == 1 && g.stride[1] == 1 && g.dilation[0] == 1 && g.dilation[1] == 1;
+// dilation, and ATen sends every dilated conv to oneDNN: such convs say dilation 2 (on the CPU).
+std::vector<int64_t> atenDilation(const Geometry& g, const at::Tensor& input, int64_t kh, int64_t kw, int64_t batch) {
+  bool plain1x1 = input.is_cpu() && kh == 1 && kw == 1 && g.stride[0] == 1 && g.stride[1] == 1 && g.dilation[0] == 1 && g.dilation[1] == 1;
   if (plain1x1 && batch < 16 && at::get_num_threads() == 1) return {2, 2};
   return g.dilation;
 }
@@ -70,9 +70,9 @@ std::vector<int64_t> atenDilation(const Geometry& g, int64_t kh, int64_t kw, int
 // runs much faster channels-last. Measured with PyTorch 1.13 (conv 3->64 3x3/2, batch norm, 3x3/2
 // max pool, ReLU): 64x64 b16 one thread 19.4 -> 3.3 ms inference, 30.4 -> 17.3 ms training step;
 // 48x144 b32 74 -> 33 and 128 -> 75 ms. The convolutions after it read one NCHW copy
-// (nchwContiguous), where PyTorch's NCHW kernels are faster.
+// (nchwContiguous), where PyTorch's NCHW kernels are faster. CPU only: on a GPU, ATen's own choice.
 bool stemInput(const at::Tensor& x, const Geometry& g) {
-  return !g.depthwise && x.dim() == 4 && x.size(3) <= 4 && x.is_contiguous() && !channelsSecond(x);
+  return !g.depthwise && x.is_cpu() && x.dim() == 4 && x.size(3) <= 4 && x.is_contiguous() && !channelsSecond(x);
 }
 
 // x as ATen's conv reads it: plain NCHW, or channels-last for a stem's input; padded explicitly
@@ -114,7 +114,7 @@ at::Tensor forward(const at::Tensor& x, const at::Tensor& f, const Geometry& g, 
     auto blocked = blockedFilter(f, w, g);
     if (blocked.defined()) return nhwc(at::mkldnn_convolution(input, blocked, bias, g.padding(), g.stride, g.dilation, 1));
   }
-  auto y = at::convolution(input, w, bias, g.stride, g.padding(), atenDilation(g, w.size(2), w.size(3), input.size(0)), false, {0, 0},
+  auto y = at::convolution(input, w, bias, g.stride, g.padding(), atenDilation(g, input, w.size(2), w.size(3), input.size(0)), false, {0, 0},
                            groupsOf(g, x.size(3)));
   return nhwc(y);
 }
@@ -147,7 +147,7 @@ std::vector<at::Tensor> backpropInput(const OpArgs& a) {
   int64_t ph = shape[1] + (g.symmetric() ? 0 : g.top + g.bottom), pw = shape[2] + (g.symmetric() ? 0 : g.left + g.right);
   auto input = at::empty({shape[0], shape[3], ph, pw}, dy.options());
   auto grads = at::convolution_backward(nchwContiguous(dy), input, w, c10::nullopt, g.stride, g.padding(),
-                                        atenDilation(g, w.size(2), w.size(3), shape[0]), false, {0, 0}, groupsOf(g, shape[3]), {true, false, false});
+                                        atenDilation(g, dy, w.size(2), w.size(3), shape[0]), false, {0, 0}, groupsOf(g, shape[3]), {true, false, false});
   auto dx = std::get<0>(grads);
   if (!g.symmetric()) dx = dx.narrow(2, g.top, shape[1]).narrow(3, g.left, shape[2]);
   return {dx.permute({0, 2, 3, 1})};
@@ -192,7 +192,7 @@ std::vector<at::Tensor> backpropFilter(const OpArgs& a) {
   bool stem = stemInput(x, g);
   // A stem's gradient runs channels-last like its forward (ATen converts dy), and comes back OIHW.
   auto grads = at::convolution_backward(stem ? nchw(dy) : nchwContiguous(dy), paddedInput(x, g), weight, c10::nullopt, g.stride, g.padding(),
-                                        atenDilation(g, fshape[0], fshape[1], x.size(0)), false, {0, 0}, groupsOf(g, x.size(3)),
+                                        atenDilation(g, x, fshape[0], fshape[1], x.size(0)), false, {0, 0}, groupsOf(g, x.size(3)),
                                         {false, true, false});
   auto dw = std::get<1>(grads);
   if (stem && !dw.is_contiguous()) dw = dw.contiguous();
