@@ -64,7 +64,7 @@ std::vector<at::Tensor> batchNormTrainGrad(const OpArgs& a) {
 
 std::vector<at::Tensor> movingAverages(const OpArgs& a) {
   const double decay = 1 - a.num(0);
-  auto owned = [](const at::Tensor& t) { return t.storage().use_count() == 1 && t.is_contiguous() && t.scalar_type() == at::kFloat; };
+  auto owned = [](const at::Tensor& t) { return unshared(t) && t.is_contiguous() && t.scalar_type() == at::kFloat; };
   bool inPlace = a.flag(1) && owned(a.x(0)) && owned(a.x(1));
   std::vector<at::Tensor> out;
   for (size_t k = 0; k < 2; k++) {
@@ -72,6 +72,7 @@ std::vector<at::Tensor> movingAverages(const OpArgs& a) {
     auto step = (moving - a.x(k + 2).reshape(moving.sizes())).mul_(decay);
     if (inPlace) {
       moving.sub_(step);
+      forgetDerived(moving);  // written in place: anything derived from it is stale
     } else {
       out.push_back(moving - step);
     }

@@ -20,8 +20,6 @@ namespace {
 
 using Out = std::vector<at::Tensor>;
 
-bool unshared(const at::Tensor& t) { return t.storage().use_count() == 1; }
-
 // The update loops run over raw buffers, so every operand must have the same dense memory order.
 // That order is the gradient's when it is dense (a conv filter's gradient comes OIHW-backed,
 // registry.h), else row-major. An operand stored another way is read through a copy in that order

@@ -12,8 +12,10 @@
 //  - images *channels-second backed*: stored NCHW, i.e. their permute(0, 3, 1, 2) view is
 //    contiguous. ATen's CPU convolutions (oneDNN) and batch norm are fastest on plain NCHW:
 //    measured with PyTorch itself, ResNet-18 training at 64x64 b16 on one thread is ~25% slower
-//    with channels-last tensors than with NCHW ones. Convolutions convert a row-major input (the
-//    image batch from JS) once; everything they produce stays NCHW-backed from there on.
+//    with channels-last tensors than with NCHW ones. Convolutions read a row-major input once
+//    through an NCHW copy kept with it (nchwContiguous), except the image batch from JS, which the
+//    stem conv reads channels-last as it is (conv.cc): the stem's conv, batch norm, max pool and
+//    ReLU stay row-major, the convs after them produce NCHW-backed tensors.
 //  - conv filters *OIHW backed* (permute(3, 2, 0, 1) contiguous): a filter gradient comes out of
 //    ATen OIHW and stays so, the optimizer then writes the filter (and its slots) in that order,
 //    so no step transposes a filter (a 3x3 512->512 filter's transpose alone takes 10 ms on one
@@ -80,6 +82,9 @@ inline at::Tensor nhwc(const at::Tensor& nchw) { return nchw.permute({0, 2, 3, 1
 inline bool channelsSecond(const at::Tensor& t) { return t.dim() == 4 && nchw(t).is_contiguous(); }
 // Whether `t` occupies its memory densely (any order of dimensions, no gaps or overlaps).
 inline bool dense(const at::Tensor& t) { return t.is_non_overlapping_and_dense(); }
+// Whether no other tensor (a view, a handle sharing it) holds t's buffer: an op may then write it
+// in place (the optimizers, the moving statistics), after which it calls forgetDerived.
+inline bool unshared(const at::Tensor& t) { return t.storage().use_count() == 1; }
 // Layout conversions made so far (counted for the profile: each is a full copy of a tensor).
 void countLayoutCopy(const at::Tensor& t);
 // Op input x's NCHW view, copied into plain NCHW memory when x is stored another way; the copy is

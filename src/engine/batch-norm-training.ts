@@ -11,7 +11,7 @@
 import { tf } from './tf.ts';
 import type { GradConfig, NamedAttrMap, Tensor } from '@tensorflow/tfjs-core';
 import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD } from './kernel-names.ts';
-import { movingAveragesInPlace } from './native/kernels/norm.ts';
+import { nativeMovingAverages } from './native/kernels/norm.ts';
 import { thunk } from './thunk.ts';
 
 export { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD };
@@ -65,7 +65,16 @@ export interface MovingStatistic {
  * On the native engine one addon call updates both in place; elsewhere tfjs ops compute it.
  */
 export function updateMovingStatistics(movingMean: MovingStatistic, movingVariance: MovingStatistic, mean: Tensor, variance: Tensor, momentum: number): void {
-  if (movingAveragesInPlace(movingMean.read(), movingVariance.read(), mean, variance, momentum)) return;
+  const native = nativeMovingAverages(movingMean.read(), movingVariance.read(), mean, variance, momentum);
+  if (native) {
+    // [] = written in place; else the new values (a buffer was shared).
+    if (native.length) {
+      movingMean.write(native[0]!);
+      movingVariance.write(native[1]!);
+      tf.dispose(native);
+    }
+    return;
+  }
   for (const [moving, batch] of [[movingMean, mean], [movingVariance, variance]] as const) {
     tf.tidy(() => {
       const current = moving.read();

@@ -275,4 +275,29 @@ describe.skipIf(!available)('native BatchNormalization layer against the stock l
     tf.dispose([x, batch.mean, batch.variance, ...(held ? [held] : [])]);
     layer.dispose();
   });
+
+  // A variable whose buffer a view shares (tfjs counts one reference, the addon sees the shared
+  // storage): the addon returns the new values instead of writing, the layer writes them, and the
+  // tensor the view came from keeps its values.
+  it('a moving statistic viewing another tensor\'s buffer gets new values, and that tensor keeps its own', () => {
+    tf.setBackend('native');
+    const layer = new BatchNormalization({ momentum: 0.7, epsilon: 1e-3 });
+    const x = t([2, 5, 4, 3], 62, 2);
+    layer.apply(x, { training: true });
+    const base = tf.tensor2d([[0.5, -1, 2]]);
+    const view = base.reshape([3]);
+    const [gamma, beta, , movingVariance] = layer.getWeights();
+    layer.setWeights([gamma!, beta!, view, movingVariance!]);
+    view.dispose();
+    const [mean0, var0] = layer.getWeights().slice(2).map((w) => w.dataSync().slice() as Float32Array);
+    const batch = tf.moments(x, [0, 1, 2]);
+    layer.apply(x, { training: true });
+    const [mean1, var1] = layer.getWeights().slice(2).map((w) => w.dataSync() as Float32Array);
+    const want = (old: Float32Array, b: Float32Array) => old.map((o, i) => o - (o - b[i]!) * 0.3);
+    expect(errorRatio(mean1!, want(mean0!, batch.mean.dataSync() as Float32Array))).toBeLessThanOrEqual(1);
+    expect(errorRatio(var1!, want(var0!, batch.variance.dataSync() as Float32Array), { atol: 1e-5, rtol: 1e-4 })).toBeLessThanOrEqual(1);
+    expect(Array.from(base.dataSync())).toEqual([0.5, -1, 2]);
+    tf.dispose([x, base, batch.mean, batch.variance]);
+    layer.dispose();
+  });
 });

@@ -30,7 +30,7 @@ export const optimKernels: KernelConfig[] = [
  * backend's refCount (clones, variables made from a tensor), and the addon checks that no view
  * shares the storage.
  */
-function sole(be: NativeBackend, t: tf.Tensor): boolean {
+export function sole(be: NativeBackend, t: tf.Tensor): boolean {
   return be.refCount(t.dataId) === 1;
 }
 
