@@ -5,7 +5,7 @@
  * src/data/check/inspect.ts.
  */
 import { defineStage } from '../src/stage/define.ts';
-import { checkLabelsOptionsSchema } from '../src/data/check/options.ts';
+import { checkLabelsOptionsSchema, checkedFolder } from '../src/data/check/options.ts';
 
 export default defineStage({
   name: 'check-labels',
@@ -13,7 +13,7 @@ export default defineStage({
   description: 'Check a label file against its images and classes; write clean.txt and rejects.txt',
   params: checkLabelsOptionsSchema,
   inputs: (p) => [p.labels, ...(p.classes ? [p.classes] : []), ...(p.root ? [p.root] : [])],
-  outputs: (p) => [p.out],
+  outputs: (p) => [checkedFolder(p)],
   resources: { cpu: 1 },
   async run(ctx) {
     const { checkLabels } = await import('../src/data/check/check-labels.ts');

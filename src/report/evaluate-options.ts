@@ -12,7 +12,7 @@ import { CONFUSION_NORMALIZE } from './draw/confusion.ts';
 export const evaluateOptionsSchema = Type.Object(
   {
     model: Type.String({ description: 'Model folder written by train (model.json, classes.json, config.json, history.jsonl). Defaults to models/run.', default: 'models/run' }),
-    labels: Type.String({ description: 'Label file of the split to evaluate; ignored when `tfrecords` is set. Defaults to data/demo/test.txt.', default: 'data/demo/test.txt' }),
+    labels: Type.String({ description: 'Label file of the split to evaluate; ignored when `tfrecords` is set. Defaults to data/clean/test/clean.txt (check-labels\' output for data/dataset/test.txt).', default: 'data/clean/test/clean.txt' }),
     root: Type.String({ description: "Image root for relative paths in `labels`; empty = the label file's folder. Defaults to ''.", default: '' }),
     tfrecords: Type.Array(Type.String(), { description: 'TFRecord shards (or folders of shards) to evaluate instead of `labels` (no thumbnails then). Defaults to [].', default: [] }),
     tune_labels: Type.String({

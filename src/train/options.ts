@@ -49,12 +49,12 @@ const Int = (description: string, def: number, extra: object = {}) => Type.Integ
 
 export const trainOptionsSchema = Type.Object(
   {
-    train_labels: Type.String({ description: 'Training label file. Defaults to data/demo/train.txt.', default: 'data/demo/train.txt' }),
-    val_labels: Type.String({ description: "Validation label file; '' = no validation. Defaults to data/demo/val.txt.", default: 'data/demo/val.txt' }),
+    train_labels: Type.String({ description: 'Training label file. Defaults to data/clean/train/clean.txt (check-labels\' output for data/dataset/train.txt).', default: 'data/clean/train/clean.txt' }),
+    val_labels: Type.String({ description: "Validation label file; '' = no validation. Defaults to data/clean/val/clean.txt (check-labels' output for data/dataset/val.txt).", default: 'data/clean/val/clean.txt' }),
     train_tfrecords: Type.Array(Type.String(), { description: 'TFRecord shards (or write-tfrecord output folders) to train on instead of `train_labels`. Defaults to [].', default: [] }),
     val_tfrecords: Type.Array(Type.String(), { description: 'TFRecord shards (or folders of shards) to validate on instead of `val_labels`. Defaults to [].', default: [] }),
     root: Type.String({ description: "Image root for relative paths in the label files; '' = each label file's folder. Defaults to ''.", default: '' }),
-    classes: Type.String({ description: 'classes.json with the heads. Defaults to data/demo/classes.json.', default: 'data/demo/classes.json' }),
+    classes: Type.String({ description: 'classes.json with the heads. Defaults to data/dataset/classes.json (generate-txt\'s).', default: 'data/dataset/classes.json' }),
     model: Choice(MODEL_NAMES, { description: `Backbone: ${MODEL_NAMES.join(', ')}. Defaults to resnet18.`, default: 'resnet18' }),
     width_multiplier: Num('Channel width multiplier of the backbone (e.g. 0.125 for a tiny model). Defaults to 1.', 1, { exclusiveMinimum: 0 }),
     kernel_init: Choice(['he_normal', 'torch'], {

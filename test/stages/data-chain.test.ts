@@ -17,14 +17,14 @@ afterAll(async () => rm(dir, { recursive: true, force: true }));
 describe('data stages chained with their default paths', () => {
   it('make-dataset → check-labels → write-tfrecord → loader gives the same batches as the label file', async () => {
     await makeDataset.run(stageContext(makeDataset, dir, { n: 30, seed: 2 }));
-    const check = await checkLabels.run(stageContext(checkLabels, dir, { labels: 'data/demo/train.txt' }));
+    const check = await checkLabels.run(stageContext(checkLabels, dir, {}));
     expect(check).toMatchObject({ metrics: { total: 24, accepted: 24, rejected: 0 } });
     await writeTfrecord.run(stageContext(writeTfrecord, dir, { shard_size: 10 }));
     const shards = (await readdir(join(dir, 'data/tfrecord'))).sort();
     expect(shards).toEqual(['train-00000-of-00003.tfrecord', 'train-00001-of-00003.tfrecord', 'train-00002-of-00003.tfrecord']);
 
     const common = { heads: 5, height: 48, width: 144, batchSize: 8, workers: 0 };
-    const a = await createLoader({ ...common, labels: join(dir, 'data/clean/clean.txt') });
+    const a = await createLoader({ ...common, labels: join(dir, 'data/clean/train/clean.txt') });
     const b = await createLoader({ ...common, tfrecords: shards.map((s) => join(dir, 'data/tfrecord', s)) });
     try {
       expect(a.count).toBe(24);

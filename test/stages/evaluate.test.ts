@@ -44,7 +44,7 @@ describe('evaluate stage end to end (tiny hand-weighted model, cpu engine)', () 
   it('declares params with defaults, inputs and outputs', () => {
     const p = Value.Default(evaluate.params, {}) as Record<string, unknown>;
     expect(p).toMatchObject({ model: 'models/run', base_confidence: 0.9, top_k: 3, out: 'reports/run', engine: 'auto' });
-    expect(evaluate.inputs({ ...p, tune_labels: 'data/val.txt' } as never)).toEqual(['models/run', 'data/demo/test.txt', 'data/val.txt']);
+    expect(evaluate.inputs({ ...p, tune_labels: 'data/val.txt' } as never)).toEqual(['models/run', 'data/clean/test/clean.txt', 'data/val.txt']);
     expect(evaluate.outputs(p as never)).toEqual(['reports/run']);
   });
 

@@ -27,13 +27,18 @@ import { maxLabel, readClassesFile, type HeadSpec } from '../heads.ts';
 import { parseLabelLine, splitLines } from '../labels.ts';
 import { openImage } from '../image/bmp.ts';
 import { inspectImage, TF_DECODABLE_FORMATS, type ImageInfo } from './inspect.ts';
-import type { CheckLabelsOptions } from './options.ts';
+import { checkedFolder, type CheckLabelsOptions } from './options.ts';
 
 export interface CheckOptions {
   /** Label file to check. */
   labels: string;
-  /** Image root for relative paths. Defaults to the label file's folder. */
+  /** Image root: relative paths resolve against it and no image may lie outside it. Defaults to none (see `within`). */
   root?: string;
+  /**
+   * Without `root`: relative paths resolve against the label file's folder and no image may lie
+   * outside this folder (the working folder, for the stage). Defaults to the label file's folder.
+   */
+  within?: string;
   heads: HeadSpec[];
   /** Where to write the outputs now. */
   outDir: string;
@@ -116,7 +121,10 @@ function validateLabels(labels: number[], heads: HeadSpec[]): { kind: string; re
 }
 
 export async function checkLabelFile(opts: CheckOptions): Promise<CheckResult> {
-  const root = resolve(opts.root ?? resolve(opts.labels, '..'));
+  const base = resolve(opts.root ?? resolve(opts.labels, '..'));
+  // The guard protects the declared image root; without one, the working folder (not the label
+  // file's own folder: generate-txt writes `../../images/a.jpg` relative to data/dataset/).
+  const root = opts.root !== undefined ? base : resolve(opts.within ?? base);
   const realRoot = await realpath(root).catch(() => root);
   const finalDir = opts.finalDir ?? opts.outDir;
   const lines = splitLines(await readFile(opts.labels, 'utf8'));
@@ -136,7 +144,7 @@ export async function checkLabelFile(opts: CheckOptions): Promise<CheckResult> {
     if (CONTROL.test(parsed.path)) {
       return void rejects.push({ line, kind: 'control character', reason: `the path holds a control character (${escapeControl(parsed.path.match(CONTROL)![0])}); rename the file`, original });
     }
-    const abs = isAbsolute(parsed.path) ? parsed.path : resolve(root, parsed.path);
+    const abs = isAbsolute(parsed.path) ? parsed.path : resolve(base, parsed.path);
     if (!opts.allowOutsideRoot && outside(root, abs)) {
       return void rejects.push({ line, kind: 'outside root', reason: `${parsed.path} is outside the image root ${root} (set allow_outside_root: true to allow it)`, original });
     }
@@ -233,7 +241,7 @@ export async function checkLabelFile(opts: CheckOptions): Promise<CheckResult> {
  * failure only when the reject rate exceeds `max_reject_rate`.
  */
 export async function checkLabels(options: CheckLabelsOptions, io: EntryIO & { readonly id: string }): Promise<{ metrics: Record<string, number> }> {
-  const p = options;
+  const p = { ...options, out: checkedFolder(options) };
   const labels = io.path(p.labels);
   const classesFile = p.classes ? io.path(p.classes) : join(dirname(labels), 'classes.json');
   const { heads } = await readClassesFile(classesFile);
@@ -242,6 +250,7 @@ export async function checkLabels(options: CheckLabelsOptions, io: EntryIO & { r
   const { summary, rejects } = await checkLabelFile({
     labels,
     root: p.root ? io.path(p.root) : undefined,
+    within: io.path('.'),
     heads,
     outDir,
     finalDir: io.path(p.out),

@@ -7,10 +7,10 @@ import { Type, type Static } from '@sinclair/typebox';
 
 export const checkLabelsOptionsSchema = Type.Object(
   {
-    labels: Type.String({ description: 'Label file to check. Defaults to data/train.txt.', default: 'data/train.txt' }),
+    labels: Type.String({ description: 'Label file to check. Defaults to data/dataset/train.txt (generate-txt\'s and make-dataset\'s train split).', default: 'data/dataset/train.txt' }),
     classes: Type.Optional(Type.String({ description: 'classes.json giving the heads. Defaults to classes.json beside the label file.' })),
-    root: Type.Optional(Type.String({ description: "Image root for relative paths. Defaults to the label file's folder." })),
-    out: Type.String({ description: 'Output folder for clean.txt, rejects.txt, summary.json, images.tsv. Defaults to data/clean.', default: 'data/clean' }),
+    root: Type.Optional(Type.String({ description: "Image root: relative paths resolve against it, and no image may lie outside it (`../`, absolute paths, symlinks). Defaults to none: paths resolve against the label file's folder and must stay inside the working folder." })),
+    out: Type.Optional(Type.String({ description: 'Output folder for clean.txt, rejects.txt, summary.json, images.tsv. Defaults to data/clean/<label file name without extension>, e.g. data/clean/train.' })),
     max_reject_rate: Type.Number({ minimum: 0, maximum: 1, description: 'Largest tolerated fraction of rejected lines before the stage fails. Defaults to 0.05.', default: 0.05 }),
     concurrency: Type.Integer({ minimum: 1, description: 'Images decoded at once. Defaults to 8.', default: 8 }),
     unsupported_format: Type.Union([Type.Literal('reencode'), Type.Literal('reject')], {
@@ -24,3 +24,10 @@ export const checkLabelsOptionsSchema = Type.Object(
 );
 
 export type CheckLabelsOptions = Static<typeof checkLabelsOptionsSchema>;
+
+/** The output folder: `out`, else `data/clean/<label file name without extension>` (train.txt → data/clean/train). */
+export function checkedFolder(p: { labels: string; out?: string }): string {
+  if (p.out) return p.out;
+  const name = p.labels.replace(/\\/g, '/').replace(/\/+$/, '').split('/').pop() ?? '';
+  return `data/clean/${name.replace(/\.[^.]*$/, '') || 'labels'}`;
+}
