@@ -17,3 +17,10 @@ export interface EntryIO {
   /** CPU slots granted to this run (the scheduler's resources.cpu); the engine's default thread count. Defaults to every core. */
   readonly cpus?: number;
 }
+
+/**
+ * Log lines the runner also shows on the console: `engine used: native, 2 threads` names the
+ * engine on the stage's task line; `warning: …` is printed as it comes and again in the run's
+ * summary. Everything else stays in the stage log.
+ */
+export const CONSOLE_PREFIX = Object.freeze({ engine: 'engine used: ', warning: 'warning: ' });

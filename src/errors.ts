@@ -5,8 +5,11 @@
  *   MlcPipeError
  *   ├── ConfigError   (pipeline YAML / params / CLI usage; exit code 2)
  *   ├── DagError      (cycles, duplicate outputs, unknown stages; exit code 2)
- *   ├── StageError    (a stage failed while running; carries the stage id; exit code 1)
+ *   ├── StageError    (a stage failed while running; carries the stage id; exit code 1, or 2
+ *   │                  when the stage refused to start: `refused`)
  *   └── DataError     (bad input data; carries file and line when known)
+ *       └── PreflightError (data a stage refuses before any compute, e.g. an empty label file
+ *                           or a head with one class; exit code 2)
  */
 export interface MlcPipeErrorOptions {
   cause?: unknown;
@@ -42,9 +45,15 @@ export class DagError extends MlcPipeError {
 
 export class StageError extends MlcPipeError {
   readonly stage: string;
-  constructor(stage: string, message: string, options: MlcPipeErrorOptions = {}) {
+  /** The stage refused to start (its pre-flight checks failed; nothing was computed): exit code 2. */
+  readonly refused: boolean;
+  constructor(stage: string, message: string, options: MlcPipeErrorOptions & { refused?: boolean } = {}) {
     super(`stage ${stage}: ${message}`, options);
     this.stage = stage;
+    this.refused = options.refused ?? false;
+  }
+  override get exitCode(): number {
+    return this.refused ? 2 : 1;
   }
 }
 
@@ -56,5 +65,15 @@ export class DataError extends MlcPipeError {
     super(`${at}${message}`, options);
     this.file = where.file;
     this.line = where.line;
+  }
+}
+
+/**
+ * Data a stage refuses before any compute (an empty label file, a head whose labels are all -1 or
+ * that has one class in train, an empty split): the run exits 2 and records nothing.
+ */
+export class PreflightError extends DataError {
+  override get exitCode(): number {
+    return 2;
   }
 }

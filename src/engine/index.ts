@@ -8,6 +8,7 @@
  */
 import { tf } from './tf.ts';
 import { ConfigError, MlcPipeError } from '../errors.ts';
+import { CONSOLE_PREFIX } from '../entry-io.ts';
 import { didYouMean } from '../suggest.ts';
 import { startTensorflow } from './backends/tensorflow.ts';
 import { startWebgpu, stopWebgpu } from './backends/webgpu.ts';
@@ -35,6 +36,26 @@ export interface EngineInfo {
   reasons: string[];
   /** Details of the chosen engine (package, adapter, SIMD/threads, custom kernels). */
   notes: string[];
+}
+
+/** How to get the native engine on Debian/Ubuntu. */
+export const NATIVE_FIX = 'apt-get install libtorch-dev && npm run build:native';
+
+/**
+ * What the slower engines cost: the quickstart's train stage took 139 s on wasm and 38.5 s on
+ * native on the same 2-core machine and data (issue #21), about 3.6×.
+ */
+const FALLBACK_SLOWDOWN = 'about 3-4x slower';
+
+/** `native, 2 threads`: the engine and its intra-op threads, as the console's task line shows it. */
+function engineLabel(name: string, notes: string[]): string {
+  const threads = name === 'cpu' ? 1 : Number(/threads=(\d+)/.exec(notes.join(' '))?.[1]);
+  return Number.isInteger(threads) && threads > 0 ? `${name}, ${threads} thread${threads === 1 ? '' : 's'}` : name;
+}
+
+/** The one console line when `auto` passed over native. */
+function nativeSkipped(reason: string, used: string): string {
+  return `engine auto: native (libtorch) is not available (${reason}), so this runs on ${used}, ${FALLBACK_SLOWDOWN} for training; fix: ${NATIVE_FIX}`;
 }
 
 const AUTO_ORDER = ['native', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
@@ -72,16 +93,21 @@ export async function initEngine(options: EngineOptions = {}): Promise<EngineInf
   for (const name of order) {
     try {
       const notes = await start(name, options, auto);
+      options.log?.(`${CONSOLE_PREFIX.engine}${engineLabel(name, notes)}`);
       options.log?.(`engine: ${name}${notes.length ? ` (${notes.join('; ')})` : ''}`);
       for (const reason of reasons) options.log?.(`  not ${reason}`);
+      const skipped = reasons.find((r) => r.startsWith('native: '));
+      if (skipped) options.log?.(`${CONSOLE_PREFIX.warning}${nativeSkipped(skipped.slice('native: '.length), name)}`);
       return { backend: tf.getBackend(), reasons, notes };
     } catch (err) {
       const message = err instanceof EngineUnavailable ? err.message : `failed: ${(err as Error).message}`;
       reasons.push(`${name}: ${message}`);
     }
   }
-  throw new MlcPipeError(`engine ${want}: no engine could start (${reasons.join('; ')})`, {
-    hint: auto ? 'reinstall @tensorflow/tfjs-backend-wasm' : 'use engine: auto to fall back to another engine',
+  if (auto) throw new MlcPipeError(`engine ${want}: no engine could start (${reasons.join('; ')})`, { hint: 'reinstall @tensorflow/tfjs-backend-wasm' });
+  // The engine asked for by name cannot run here: refused before any compute (ConfigError, exit 2).
+  throw new ConfigError(`engine ${want}: no engine could start (${reasons.join('; ')})`, {
+    hint: want === 'native' ? `${NATIVE_FIX}, or use engine: auto to fall back to another engine` : 'use engine: auto to fall back to another engine',
   });
 }
 

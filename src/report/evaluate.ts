@@ -6,9 +6,10 @@
  * are; `mlc-pipe evaluate` builds the options from its flags.
  */
 import { existsSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join } from 'node:path';
-import { maxLabel, type HeadSpec } from '../data/heads.ts';
+import { maxLabel, readClassesFile, type HeadSpec } from '../data/heads.ts';
+import { absentFromTrain, refuseEmpty } from '../data/check/preflight.ts';
 import { readLabelFile } from '../data/labels.ts';
 import { createLoader } from '../data/loader/create-loader.ts';
 import { initEngine } from '../engine/index.ts';
@@ -58,6 +59,20 @@ async function checkLabelRanges(file: string, heads: HeadSpec[]): Promise<void> 
   }
 }
 
+/**
+ * Pre-flight, before the engine starts: an empty label file is refused (exit 2); classes of it
+ * that the model's train split (config.json `train_data.data`, when it is one label file still
+ * there) never had are returned as warnings.
+ */
+async function preflightEvaluate(modelDir: string, shown: string, labelFile: string, io: EntryIO): Promise<string[]> {
+  const { heads } = await readClassesFile(join(modelDir, 'classes.json'));
+  const split = { name: 'evaluated', file: shown, records: await readLabelFile(labelFile, heads.length) };
+  refuseEmpty(split, 'if check-labels wrote it, it rejected every line (see rejects.txt beside it); otherwise point `labels` at a split with images');
+  const trainFile = await readFile(join(modelDir, 'config.json'), 'utf8').then((t) => (JSON.parse(t) as { train_data?: { data?: string } }).train_data?.data, () => undefined);
+  if (!trainFile || trainFile.includes(', ') || !/\.txt$/.test(trainFile) || !existsSync(io.path(trainFile))) return [];
+  return absentFromTrain(heads, { name: 'train', file: trainFile, records: await readLabelFile(io.path(trainFile), heads.length) }, split);
+}
+
 /** Evaluates `options.model` and writes the report folder `options.out` (through `io.out`). */
 export async function evaluate(options: EvaluateOptions, io: EvaluateIO): Promise<EvaluateOutcome> {
   const p = options;
@@ -71,6 +86,8 @@ export async function evaluate(options: EvaluateOptions, io: EvaluateIO): Promis
   for (const f of [...(labelFile ? [labelFile] : []), ...records, ...(p.tune_labels ? [io.path(p.tune_labels)] : [])]) {
     if (!existsSync(f)) throw new DataError('no such file or folder to evaluate on', { file: f }, { hint: 'fix the path, or run the stage that writes it first' });
   }
+  const warnings = labelFile ? await preflightEvaluate(modelDir, p.labels, labelFile, io) : [];
+  for (const w of warnings) io.log(`warning: ${w}`);
   const engine = await initEngine({ engine: p.engine, threads: resolveThreads(p.threads, io.cpus), log: (m) => io.log(m) });
   const { model, heads, config } = await loadTrainedModel(modelDir);
   const input = config.input;
@@ -119,6 +136,7 @@ export async function evaluate(options: EvaluateOptions, io: EvaluateIO): Promis
         code: await codeVersion(packageRoot()),
         trained: trainedAt,
         evaluated: new Date().toISOString(),
+        ...(warnings.length ? { 'data warnings': warnings.join(' | ') } : {}),
       },
       params: { train: trainParams, evaluate: { ...p } },
       confusionNormalize: p.confusion_normalize,

@@ -108,7 +108,7 @@ export class LocalProcessExecutor implements Executor {
         if (failure) {
           if (failure.stack) io.log(failure.stack);
           const cause = Object.assign(new Error(failure.message), { stack: failure.stack });
-          return reject(new StageError(job.id, failure.message, { cause, hint: failure.hint ?? 'see the stage log for the stack trace' }));
+          return reject(new StageError(job.id, failure.message, { cause, hint: failure.hint ?? 'see the stage log for the stack trace', refused: failure.refused }));
         }
         if (code === 13) {
           // Node's exit code for a top-level await that never settles: the module never finished loading.

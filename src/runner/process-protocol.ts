@@ -15,6 +15,8 @@ export interface ErrorPayload {
   message: string;
   stack?: string;
   hint?: string;
+  /** The stage refused to start (an error with exit code 2: pre-flight data checks, bad params). */
+  refused?: boolean;
 }
 
 /** Child → runner: one call of the job's `io`, then the result or the error. */

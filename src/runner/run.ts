@@ -21,6 +21,7 @@ import { failedDir, keepFailedOutputs, prepareOutputs, shownPath, swapIntoPlace,
 import { acquireRunLock } from './run-lock.ts';
 import { decideStage, planRun, selectStages, type PlannedStage, type StageState } from './plan.ts';
 import { silentReporter, type RunReporter, type StageEnd } from './render/reporter.ts';
+import { CONSOLE_PREFIX } from '../entry-io.ts';
 import { schedule } from './scheduler.ts';
 import { checkTargets, openWorkspace, stageState, stageStates, type Workspace } from './state.ts';
 
@@ -105,7 +106,7 @@ export async function runPipeline(file: string, options: RunOptions = {}): Promi
   const release = options.dryRun ? () => {} : acquireRunLock(path.join(workingDir(file), '.mlc'), file);
   try {
     const { ws, plan, execution } = await planPipeline(file, options);
-    const summary: RunSummary = { plan, results: new Map(), failed: [], errors: new Map(), interrupted: false, lockFile: ws.lockFile, logDir: logDir(ws), warnings: ws.code.warnings };
+    const summary: RunSummary = { plan, results: new Map(), failed: [], errors: new Map(), interrupted: false, lockFile: ws.lockFile, logDir: logDir(ws), warnings: [...ws.code.warnings] };
     if (options.dryRun) return summary;
     const executor: Executor = options.executor ?? (execution.executor === 'bullmq' ? await queueExecutor(ws, execution) : new LocalProcessExecutor());
     try {
@@ -152,6 +153,14 @@ async function execute(ws: Workspace, plan: PlannedStage[], summary: RunSummary,
   const end = (id: string, e: StageEnd) => {
     summary.results.set(id, e);
     reporter.stageEnd(id, e);
+  };
+  /** Shows the engine and warnings a stage logs (CONSOLE_PREFIX) on the console too. */
+  const toConsole = (id: string, line: string) => {
+    if (line.startsWith(CONSOLE_PREFIX.engine)) reporter.stageEngine?.(id, line.slice(CONSOLE_PREFIX.engine.length));
+    else if (line.startsWith(CONSOLE_PREFIX.warning)) {
+      reporter.stageWarning?.(id, line.slice(CONSOLE_PREFIX.warning.length));
+      summary.warnings.push(`${id}: ${line.slice(CONSOLE_PREFIX.warning.length)}`);
+    }
   };
   /** Writes the lock with `entry` for `id`; on failure the lock (in memory too) is left as it was. */
   const record = (id: string, entry: LockEntry) => {
@@ -218,7 +227,7 @@ async function execute(ws: Workspace, plan: PlannedStage[], summary: RunSummary,
     const temps = prepareOutputs(ws, node);
     try {
       const job = jobFor(node, ws.pipeline.dir, temps, state.code, state.inputs, Math.min(node.resources.cpu, options.jobs ?? os.availableParallelism()));
-      const io = { log: (line: string) => log.write(line), progress: (m: string) => reporter.stageProgress(id, m), signal };
+      const io = { log: (line: string) => (log.write(line), toConsole(id, line)), progress: (m: string) => reporter.stageProgress(id, m), signal };
       const limits = limitsOf(node);
       const result = executor.retriesNatively
         ? await executor.run(job, io, limits)

@@ -16,6 +16,7 @@ import { ConfigError, DataError, StageError } from '../errors.ts';
 import { createLoader, type Loader } from '../data/loader/create-loader.ts';
 import { readLabelFile } from '../data/labels.ts';
 import { readClassesFile, type HeadSpec } from '../data/heads.ts';
+import { preflightSplits } from '../data/check/preflight.ts';
 import { buildModel } from '../model/zoo.ts';
 import { loadLayersModel, saveTrainedModel, type TrainedModelConfig } from '../model/io.ts';
 import type { TrainCallback } from './callbacks/base.ts';
@@ -90,12 +91,18 @@ async function resumableCheckpoint(dir: string, runKey: string, log: (m: string)
 
 /** Trains a model as `options` say and writes it to `io.out(options.out)`. */
 export async function train(p: TrainOptions, ctx: TrainIO): Promise<TrainOutcome> {
-  const engine = await initEngine({ engine: p.engine, threads: resolveThreads(p.threads, ctx.cpus), log: (m) => ctx.log(m) });
   const { heads } = await readClassesFile(ctx.path(p.classes));
-  const out = ctx.out(p.out);
-  await mkdir(out, { recursive: true });
   const trainLabels = p.train_tfrecords.length ? undefined : ctx.path(p.train_labels);
   const valLabels = p.val_tfrecords.length ? undefined : p.val_labels ? ctx.path(p.val_labels) : undefined;
+  if (trainLabels) {
+    // Pre-flight, before the engine starts: data that cannot train is refused (exit 2, nothing recorded).
+    const split = async (name: string, file: string, abs: string) => ({ name, file, records: await readLabelFile(abs, heads.length) });
+    const warnings = preflightSplits(heads, await split('train', p.train_labels, trainLabels), valLabels ? [await split('val', p.val_labels, valLabels)] : []);
+    for (const w of warnings) ctx.log(`warning: ${w}`);
+  }
+  const engine = await initEngine({ engine: p.engine, threads: resolveThreads(p.threads, ctx.cpus), log: (m) => ctx.log(m) });
+  const out = ctx.out(p.out);
+  await mkdir(out, { recursive: true });
   const input = { height: p.height, width: p.width, channels: p.channels, channelOrder: p.channel_order, whiten: p.whiten } as const;
   const common = { heads: heads.length, ...input, batchSize: p.batch_size, seed: p.seed };
   const loaders: Loader[] = [];

@@ -30,9 +30,11 @@ describe('initEngine', () => {
     }
     expect(info.backend).toBe('native');
     expect(info.reasons).toEqual([]);
-    expect(lines[0]).toMatch(/^engine: native \(libtorch 1\.\d+\.\d+; device=cpu; threads=\d+; oneDNN=on\)$/);
-    expect(lines[0]).toContain(`threads=${(await import('node:os')).availableParallelism()}`);
-    expect(lines).toHaveLength(1);
+    const cores = (await import('node:os')).availableParallelism();
+    expect(lines[0]).toBe(`engine used: native, ${cores} thread${cores === 1 ? '' : 's'}`); // the console's task line
+    expect(lines[1]).toMatch(/^engine: native \(libtorch 1\.\d+\.\d+; device=cpu; threads=\d+; oneDNN=on\)$/);
+    expect(lines[1]).toContain(`threads=${cores}`);
+    expect(lines).toHaveLength(2); // no fallback warning
   });
 
   it.skipIf(hasTfjsNode || hasVulkanLoader())('auto: falls back to wasm and says why native, tensorflow and webgpu were not used', async () => {
@@ -52,8 +54,12 @@ describe('initEngine', () => {
       'webgpu: no Vulkan loader (libvulkan.so.1) on this machine, so no GPU adapter for Dawn',
     ]);
     expect(info.notes.join(' ')).toContain('Conv2DBackpropFilter');
-    expect(lines[0]).toMatch(/^engine: wasm \(/);
-    expect(lines.slice(1)).toEqual(info.reasons.map((r) => `  not ${r}`));
+    expect(lines[0]).toBe('engine used: wasm, 1 thread');
+    expect(lines[1]).toMatch(/^engine: wasm \(/);
+    expect(lines.slice(2, -1)).toEqual(info.reasons.map((r) => `  not ${r}`));
+    // One console line: why native was skipped, the fix, the expected slowdown.
+    expect(lines.at(-1)).toBe('warning: engine auto: native (libtorch) is not available (hidden by MLC_PIPE_NATIVE=off), so this runs on wasm, ' +
+      'about 3-4x slower for training; fix: apt-get install libtorch-dev && npm run build:native');
   });
 
   it('cpu by name', async () => {
@@ -65,7 +71,8 @@ describe('initEngine', () => {
 
   it.skipIf(hasTfjsNode)('tensorflow by name fails with the reason and a hint', async () => {
     const err = await initEngine({ engine: 'tensorflow' }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(MlcPipeError);
+    expect(err).toBeInstanceOf(ConfigError); // refused before any compute: exit 2
+    expect((err as ConfigError).exitCode).toBe(2);
     expect((err as Error).message).toBe('engine tensorflow: no engine could start (tensorflow: ' +
       '@tensorflow/tfjs-node-gpu is not installed; @tensorflow/tfjs-node is not installed)');
     expect((err as MlcPipeError).hint).toBe('use engine: auto to fall back to another engine');
@@ -77,6 +84,15 @@ describe('initEngine', () => {
     expect((err as Error).message).toBe('engine webgpu: no engine could start (webgpu: no WebGPU adapter ' +
       '(Dawn found no Vulkan, Metal or D3D12 GPU device))');
     expect((globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu).toBeUndefined();
+  });
+
+  it('native by name, unavailable, is refused (exit 2) with the fix', async () => {
+    process.env.MLC_PIPE_NATIVE = 'off';
+    const err = await initEngine({ engine: 'native' }).catch((e: unknown) => e);
+    delete process.env.MLC_PIPE_NATIVE;
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).message).toBe('engine native: no engine could start (native: hidden by MLC_PIPE_NATIVE=off)');
+    expect((err as MlcPipeError).hint).toBe('apt-get install libtorch-dev && npm run build:native, or use engine: auto to fall back to another engine');
   });
 
   it('rejects an unknown engine name with the valid ones', async () => {

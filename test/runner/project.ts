@@ -45,8 +45,8 @@ function parse(code: number, stdout: string, stderr: string): CliResult {
 }
 
 /** Runs `mlc-pipe <args>` in `cwd` (non-TTY, so the plain renderer). */
-export async function cli(args: string[], cwd: string = REPO): Promise<CliResult> {
-  const r = await execa('node', [CLI, ...args], { cwd, reject: false, env: { CI: '1' } });
+export async function cli(args: string[], cwd: string = REPO, env: Record<string, string> = {}): Promise<CliResult> {
+  const r = await execa('node', [CLI, ...args], { cwd, reject: false, env: { CI: '1', ...env } });
   return parse(r.exitCode ?? -1, String(r.stdout), String(r.stderr));
 }
 

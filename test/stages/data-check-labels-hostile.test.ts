@@ -106,7 +106,8 @@ describe('check-labels against hostile input', () => {
   it('max_pixels counts width × height: a 40×40 PNG is over a 1000-pixel limit', async () => {
     await writeFile(join(root, 'one.txt'), 'img/big.png 0\n');
     const ctx = stageContext(checkLabels, root, { labels: 'one.txt', out: 'one', max_reject_rate: 1, max_pixels: 1000 });
-    await checkLabels.run(ctx);
+    // one line, rejected: nothing left, so refused (exit 2), with rejects.txt written for a look
+    await expect(checkLabels.run(ctx)).rejects.toThrow('one.txt:1: every one of the 1 lines was rejected, so one/clean.txt would be empty');
     expect((await rejectsOf('one'))[0]).toBe('1\t40×40 = 1600 pixels is over max_pixels 1000 (checked before decoding)\timg/big.png 0');
   });
 });

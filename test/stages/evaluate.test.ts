@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
@@ -8,6 +8,7 @@ import { initEngine } from '../../src/engine/index.ts';
 import { tf } from '../../src/engine/tf.ts';
 import { evaluatePredictions } from '../../src/report/metrics/evaluate.ts';
 import { Value } from '@sinclair/typebox/value';
+import { PreflightError } from '../../src/errors.ts';
 import { HEADS, SAMPLES, expectedProbs, writeDataset, writeModel } from '../report/fixture.ts';
 
 let dir: string;
@@ -125,6 +126,27 @@ describe('evaluate stage end to end (tiny hand-weighted model, cpu engine)', () 
     expect(rec.allHeads).toEqual(txt.allHeads);
     expect(rec.confidentWrong.map((w: { path: string }) => w.path)).toEqual(['images/s5.png']);
     expect(await readFile(join(out, 'report.html'), 'utf8')).not.toContain('data:image/jpeg');
+  });
+
+  it('pre-flight: refuses an empty label file (exit 2); warns of classes the train split never had, on the log and in the report', async () => {
+    await writeFile(join(dir, 'data/empty.txt'), '');
+    const empty = context({ model: 'models/tiny', labels: 'data/empty.txt', engine: 'cpu' });
+    const err = await evaluate.run(empty.ctx as never).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PreflightError);
+    expect((err as PreflightError).exitCode).toBe(2);
+    expect((err as Error).message).toBe('data/empty.txt:1: the evaluated label file has no images');
+
+    await writeModel(join(dir, 'models', 'warn'));
+    const config = JSON.parse(await readFile(join(dir, 'models/warn/config.json'), 'utf8'));
+    await writeFile(join(dir, 'models/warn/config.json'), JSON.stringify({ ...config, train_data: { data: 'data/train-rg.txt', images: 2 } }));
+    await writeFile(join(dir, 'data/train-rg.txt'), 'images/s0.png 0 0\nimages/s1.png 1 1\n'); // no blue
+    const { ctx, logs } = context({ model: 'models/warn', labels: 'data/test.txt', out: 'reports/warn', engine: 'cpu' });
+    await evaluate.run(ctx as never);
+    const warning = 'data/test.txt:3: head color: class "blue" appears 1 time in evaluated but never in train (data/train-rg.txt); the model cannot have learnt it';
+    expect(logs).toContain(`warning: ${warning}`);
+    const run = JSON.parse(await readFile(join(dir, '.tmp/reports/warn/run.json'), 'utf8'));
+    expect(run.meta['data warnings']).toBe(warning);
+    expect(await readFile(join(dir, '.tmp/reports/warn/report.html'), 'utf8')).toContain('data warnings');
   });
 
   it('fails with a clear error when the model folder is missing', async () => {

@@ -105,7 +105,8 @@ export function registerRun(program: Command, io: CliIO, setExit: (code: number)
           io.err(`✖ ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}\n  log: ${shown(path.join(summary.logDir, `${id}.log`))}`);
         }
         if (summary.interrupted) setExit(130);
-        else if (summary.failed.length) setExit(1);
+        // 2 when every failed stage refused to start (pre-flight checks), 1 when one failed while running.
+        else if (summary.failed.length) setExit(summary.failed.every((id) => (summary.errors.get(id) as { exitCode?: number }).exitCode === 2) ? 2 : 1);
       } finally {
         process.off('SIGINT', onSigint);
       }

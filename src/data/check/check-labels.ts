@@ -22,7 +22,7 @@
 import { mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { EntryIO } from '../../entry-io.ts';
-import { StageError } from '../../errors.ts';
+import { PreflightError, StageError } from '../../errors.ts';
 import { maxLabel, readClassesFile, type HeadSpec } from '../heads.ts';
 import { parseLabelLine, splitLines } from '../labels.ts';
 import { openImage } from '../image/bmp.ts';
@@ -275,6 +275,14 @@ export async function checkLabels(options: CheckLabelsOptions, io: EntryIO & { r
       io.id,
       `${summary.rejected} of ${summary.total} lines rejected (${(summary.reject_rate * 100).toFixed(1)}% > max_reject_rate ${(p.max_reject_rate * 100).toFixed(1)}%): ${first}`,
       { hint: 'fix or remove the listed lines, or raise max_reject_rate' },
+    );
+  }
+  if (summary.accepted === 0) {
+    // Nothing left to train or score on (an empty file, or everything rejected under max_reject_rate: 1): refused, exit 2.
+    throw new PreflightError(
+      summary.total === 0 ? 'the label file has no image lines' : `every one of the ${summary.total} lines was rejected, so ${p.out}/clean.txt would be empty${rejects[0] ? ` (line ${rejects[0].line}: ${escapeControl(rejects[0].reason)})` : ''}`,
+      { file: p.labels, line: rejects[0]?.line ?? 1 },
+      { hint: summary.total === 0 ? 'write one `<image path> <label> …` line per image (generate-txt writes them from a folder of images)' : `fix the lines listed in ${p.out}/rejects.txt` },
     );
   }
   return { metrics: { total: summary.total, accepted: summary.accepted, rejected: summary.rejected, reject_rate: summary.reject_rate } };

@@ -7,7 +7,7 @@
 import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { EntryIO } from '../../entry-io.ts';
-import { ConfigError } from '../../errors.ts';
+import { ConfigError, PreflightError } from '../../errors.ts';
 import type { GenerateTxtOptions } from './options.ts';
 import * as src from './sources.ts';
 import { countLabels, formatCounts, stratifiedSplit } from './split.ts';
@@ -50,6 +50,14 @@ export async function generateTxt(options: GenerateTxtOptions, io: EntryIO): Pro
   if (p.stratify >= heads.length) throw new ConfigError(`generate-txt: stratify ${p.stratify} is not a head index (0..${heads.length - 1})`);
   const splits = stratifiedSplit(items, { valFraction: p.val_fraction, testFraction: p.test_fraction, seed: p.seed, stratify: p.stratify });
   const counts = countLabels(heads, splits, skipped.length);
+  for (const [name, fraction] of [['val', p.val_fraction], ['test', p.test_fraction]] as const) {
+    if (fraction > 0 && splits[name].length === 0) {
+      // Each class puts round(n · fraction) images in the split: n ≥ 1/(2·fraction) gives one.
+      throw new PreflightError(`the ${name} split is empty although ${name}_fraction is ${fraction}: no class has enough images (${items.length} image${items.length === 1 ? '' : 's'} in all)`, { file: root }, {
+        hint: `add images (a class needs at least ${Math.ceil(0.5 / fraction)} for one to go to ${name}), or set ${name}_fraction: 0`,
+      });
+    }
+  }
   const outDir = io.out(p.out);
   await writeSplits(outDir, io.path(p.out), root, heads, splits, counts);
   await writeFile(join(outDir, 'skipped.txt'), skipped.map((s) => `${s.path}\t${s.reason}`).join('\n') + (skipped.length ? '\n' : ''));

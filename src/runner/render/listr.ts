@@ -11,6 +11,8 @@ interface Deferred {
   started: Promise<string>;
   start(reason: string): void;
   output?: (message: string) => void;
+  /** Redraws the title (the engine became known). */
+  title?: () => void;
 }
 
 function deferred(): Deferred {
@@ -39,6 +41,8 @@ export class ListrReporter implements RunReporter {
   private readonly tasks = new Map<string, Deferred>();
   private running?: Promise<unknown>;
   private readonly options: ListrReporterOptions;
+  /** Stage id → ` [engine, threads]` once the stage names it. */
+  private readonly engines = new Map<string, string>();
 
   constructor(options: ListrReporterOptions = {}) {
     this.options = options;
@@ -52,18 +56,22 @@ export class ListrReporter implements RunReporter {
           title: p.id,
           task: async (_ctx: unknown, task: { title: string; output: string; skip(m?: string): void }) => {
             const d = this.tasks.get(p.id)!;
+            const name = () => `${p.id}${this.engines.get(p.id) ?? ''}`;
+            let suffix = '';
+            d.title = () => (task.title = `${name()}${suffix}`);
             const first = await Promise.race([d.started.then((r) => ({ r })), d.promise.then((e) => ({ e }))]);
             if ('r' in first) {
-              task.title = `${p.id} (${first.r})`;
+              suffix = ` (${first.r})`;
+              task.title = `${name()}${suffix}`;
               d.output = (m) => (task.output = m);
             }
             const end = await d.promise;
             const time = end.seconds !== undefined ? ` ${end.seconds.toFixed(1)}s` : '';
-            if (end.status === 'ok') task.title = `${p.id}${time}`;
+            if (end.status === 'ok') task.title = `${name()}${time}`;
             else if (end.status === 'restored') task.title = `${p.id} (restored from run-cache)`;
             else if (end.status === 'skipped' || end.status === 'not-run') task.skip(`${p.id}: ${end.detail ?? 'skipped'}`);
             else {
-              task.title = `${p.id}${time}`; // the reason it started is history now; the error says what happened
+              task.title = `${name()}${time}`; // the reason it started is history now; the error says what happened
               throw new Error(end.detail ?? 'failed');
             }
           },
@@ -85,6 +93,15 @@ export class ListrReporter implements RunReporter {
 
   stageProgress(id: string, message: string): void {
     this.tasks.get(id)?.output?.(message);
+  }
+
+  stageEngine(id: string, engine: string): void {
+    this.engines.set(id, ` [${engine}]`);
+    this.tasks.get(id)?.title?.();
+  }
+
+  stageWarning(id: string, message: string): void {
+    this.tasks.get(id)?.output?.(`warning: ${message}`);
   }
 
   stageEnd(id: string, end: StageEnd): void {

@@ -10,6 +10,7 @@ export class PlainReporter implements RunReporter {
   private readonly write: (line: string) => void;
   private readonly progressEvery: number;
   private readonly lastProgress = new Map<string, number>();
+  private readonly engines = new Map<string, string>();
 
   /**
    * @param write where lines go. Defaults to stdout.
@@ -38,7 +39,17 @@ export class PlainReporter implements RunReporter {
 
   stageEnd(id: string, end: StageEnd): void {
     const time = end.seconds !== undefined ? ` (${end.seconds.toFixed(1)}s)` : '';
-    this.write(`${MARK[end.status]} ${id}${end.detail ? `: ${end.detail}` : ''}${time}`);
+    const engine = this.engines.get(id);
+    this.write(`${MARK[end.status]} ${id}${engine ? ` [${engine}]` : ''}${end.detail ? `: ${end.detail}` : ''}${time}`);
+  }
+
+  stageEngine(id: string, engine: string): void {
+    this.engines.set(id, engine);
+    this.write(`  ${id} [${engine}]`);
+  }
+
+  stageWarning(id: string, message: string): void {
+    this.write(`  ${id}: warning: ${message}`);
   }
 
   async end(): Promise<void> {}

@@ -21,6 +21,10 @@ export interface RunReporter {
   /** A transient status line (not logged). */
   stageProgress(id: string, message: string): void;
   stageEnd(id: string, end: StageEnd): void;
+  /** The engine a stage runs on, e.g. `native, 2 threads` (shown on its task line). */
+  stageEngine?(id: string, engine: string): void;
+  /** A warning the stage logged (shown on the console as it comes). */
+  stageWarning?(id: string, message: string): void;
   /** Flushes the view; called once at the end. */
   end(): Promise<void>;
 }
