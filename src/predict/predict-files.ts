@@ -1,13 +1,17 @@
 /**
- * `mlc-pipe predict`: runs a trained model on image files and folders (searched recursively),
- * in batches, and returns per-head top-k classes with probabilities, named from the model's
- * classes.json; writes them as CSV when `out` is given.
+ * `mlc-pipe predict`: runs a model (a model folder, an export folder or a model.onnx;
+ * ./model-source.ts) on image files and folders (searched recursively), in batches, and returns
+ * per-head top-k classes with probabilities, named from the model's classes.json. A file that
+ * cannot be read or decoded gives a row with `error` set and never stops the batch; writes the
+ * rows as CSV or JSON when `out` is given.
  */
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { DataError } from '../errors.ts';
+import { ConfigError, DataError } from '../errors.ts';
 import type { EngineName } from '../engine/index.ts';
+import type { HeadSpec } from '../data/heads.ts';
+import type { Inference } from './loader-inference.ts';
 
 export interface PredictOptions {
   /** Model folder written by train. */
@@ -16,8 +20,10 @@ export interface PredictOptions {
   inputs?: string[];
   /** Alias of `inputs` (what the CLI passes). */
   paths?: string[];
-  /** File to write: JSON when it ends in `.json`, CSV otherwise. Defaults to none. */
+  /** File to write. Defaults to none. */
   out?: string;
+  /** Format of `out`: json or csv. Defaults to json when `out` ends in `.json`, else csv. */
+  format?: 'json' | 'csv';
   /** Classes per categorical head, most probable first (capped at the head's class count). Defaults to 1. */
   topK?: number;
   /** Images per batch. Defaults to 32. */
@@ -45,6 +51,8 @@ export interface PredictionRow {
    * head's class with p(positive).
    */
   heads: Record<string, ClassProb[]>;
+  /** Why this file has no prediction (it does not exist, is empty, or does not decode); absent when it has one. */
+  error?: string;
 }
 
 /** File extensions picked up inside folders. */
@@ -67,7 +75,7 @@ export async function listImages(inputs: string[]): Promise<Array<{ abs: string;
     try {
       s = await stat(abs);
     } catch (err) {
-      throw new DataError('no such image file or folder', { file: input }, { cause: err, hint: 'pass image files or folders that exist' });
+      throw new ConfigError(`${input}: no such image file or folder`, { cause: err, hint: 'pass image files or folders that exist' });
     }
     if (s.isDirectory()) await walk(abs, input, out);
     else out.push({ abs, shown: input });
@@ -79,20 +87,27 @@ function csvField(v: string): string {
   return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 }
 
-/** CSV of prediction rows: `path`, then `<head>_top<i>`/`<head>_p<i>` per rank, or `<head>_p` for a binary head. */
+/**
+ * CSV of prediction rows: `path`, then `<head>_top<i>`/`<head>_p<i>` per rank, or `<head>_p` for a
+ * binary head, then `error` (empty, or why the file has no prediction and its other cells are empty).
+ */
 export function predictionsCsv(heads: Array<{ name: string; classes: string[] }>, rows: PredictionRow[], topK: number): string {
   const header = ['path'];
   for (const h of heads) {
     if (h.classes.length === 1) header.push(`${h.name}_p`);
     else for (let i = 1; i <= Math.min(topK, h.classes.length); i++) header.push(`${h.name}_top${i}`, `${h.name}_p${i}`);
   }
+  header.push('error');
   const lines = rows.map((r) => {
     const cells = [r.path];
     for (const h of heads) {
-      const list = r.heads[h.name]!;
-      if (h.classes.length === 1) cells.push(list[0]!.prob.toFixed(6));
+      const list = r.heads[h.name];
+      const n = h.classes.length === 1 ? 1 : 2 * Math.min(topK, h.classes.length);
+      if (!list) cells.push(...Array<string>(n).fill(''));
+      else if (h.classes.length === 1) cells.push(list[0]!.prob.toFixed(6));
       else for (const c of list) cells.push(c.class, c.prob.toFixed(6));
     }
+    cells.push(r.error ?? '');
     return cells.map(csvField).join(',');
   });
   return [header.join(','), ...lines].join('\n') + '\n';
@@ -103,68 +118,171 @@ export function formatPredictions(rows: PredictionRow[]): string {
   const width = Math.max(4, ...rows.map((r) => r.path.length));
   return (
     rows
-      .map((r) => `${r.path.padEnd(width)}  ${Object.entries(r.heads).map(([h, list]) => `${h}: ${list.map((c) => `${c.class} ${(c.prob * 100).toFixed(1)}%`).join(' · ')}`).join('  ')}`)
+      .map((r) => `${r.path.padEnd(width)}  ${r.error !== undefined ? `error: ${r.error}` : Object.entries(r.heads).map(([h, list]) => `${h}: ${list.map((c) => `${c.class} ${(c.prob * 100).toFixed(1)}%`).join(' · ')}`).join('  ')}`)
       .join('\n') + '\n'
   );
+}
+
+/** Rows as JSON (an array; `error` only on rows without a prediction). */
+export function predictionsJson(rows: PredictionRow[]): string {
+  return `${JSON.stringify(rows, null, 2)}\n`;
+}
+
+/** Runs `f` over `items` with at most `n` at once; results in item order. */
+async function mapLimit<T, R>(items: T[], n: number, f: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => {
+    while (next < items.length) {
+      const k = next++;
+      out[k] = await f(items[k]!);
+    }
+  }));
+  return out;
+}
+
+type Image = { abs: string; shown: string };
+
+/**
+ * Runs `infer` over the images through a loader (a label file of unknown labels in a temp folder).
+ * An image the loader cannot read is dropped into `errors` (named by the user's path, never the
+ * temp file) and the rest run again, so one bad file never stops the batch.
+ */
+async function inferReadable(images: Image[], heads: HeadSpec[], errors: Map<string, string>, run: (list: string, root: string) => Promise<Inference>): Promise<Inference | undefined> {
+  let todo = images.filter((im) => !errors.has(im.abs));
+  const tmp = await mkdtemp(join(tmpdir(), 'mlc-predict-'));
+  try {
+    while (todo.length) {
+      const list = join(tmp, 'images.txt');
+      await writeFile(list, todo.map((im) => `${im.abs}\t${heads.map(() => '-1').join(' ')}`).join('\n') + '\n');
+      try {
+        return await run(list, tmp);
+      } catch (err) {
+        const line = err instanceof DataError && err.file === list ? err.line : undefined;
+        const bad = line !== undefined ? todo[line - 1] : undefined;
+        if (!bad) throw err;
+        errors.set(bad.abs, (err as Error).message.slice(`${list}:${line}: `.length).replace(list, bad.shown));
+        todo = todo.filter((im) => im !== bad);
+      }
+    }
+    return undefined;
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
 }
 
 /** Predicts every image; see the module comment. */
 export async function predict(options: PredictOptions): Promise<PredictionRow[]> {
   const topK = options.topK ?? 1;
   const inputs = options.inputs ?? options.paths ?? [];
-  if (!Number.isInteger(topK) || topK < 1) throw new DataError(`topK must be a positive integer, received ${JSON.stringify(options.topK)}`);
+  if (!Number.isInteger(topK) || topK < 1) throw new ConfigError(`topK must be a positive integer, received ${JSON.stringify(options.topK)}`);
+  if (options.format !== undefined && options.format !== 'json' && options.format !== 'csv') {
+    throw new ConfigError(`format must be json or csv, received ${JSON.stringify(options.format)}`);
+  }
+  const { resolveModelSource } = await import('./model-source.ts');
+  const source = resolveModelSource(options.model, resolve(options.model));
   const images = await listImages(inputs);
-  if (images.length === 0) throw new DataError(`no image files (${IMAGE_EXTENSIONS.join(' ')}) in ${inputs.join(', ') || 'the given inputs (none)'}`);
-  const { initEngine } = await import('../engine/index.ts');
-  const { loadTrainedModel, loaderInputOptions } = await import('../model/io.ts');
+  if (images.length === 0) throw new ConfigError(`no image files (${IMAGE_EXTENSIONS.join(' ')}) in ${inputs.join(', ') || 'the given inputs (none)'}`);
+  const { readClassesFile } = await import('../data/heads.ts');
+  const { inspectImage } = await import('../data/check/inspect.ts');
   const { createLoader } = await import('../data/loader/create-loader.ts');
-  const { inferAll } = await import('./loader-inference.ts');
-  const { resolveThreads } = await import('../engine/names.ts');
-  await initEngine({ engine: options.engine ?? 'auto', threads: resolveThreads(options.threads, undefined), log: options.log });
-  const { model, heads, config } = await loadTrainedModel(options.model);
-  const tmp = await mkdtemp(join(tmpdir(), 'mlc-predict-'));
-  try {
-    // the loader reads label files: one line per image (TAB form, so paths may hold spaces), labels unknown
-    const list = join(tmp, 'images.txt');
-    await writeFile(list, images.map((im) => `${im.abs}\t${heads.map(() => '-1').join(' ')}`).join('\n') + '\n');
-    const input = config.input;
-    const channels = input.channels ?? 3;
-    const loader = await createLoader({
-      labels: list,
-      root: tmp,
-      heads: heads.length,
-      ...loaderInputOptions(input),
-      batchSize: options.batchSize ?? 32,
-    });
-    let result;
+  const { loaderInputOptions } = await import('../model/io.ts');
+  // Files that do not exist, are empty or do not decode: an error row each, found before any compute.
+  const errors = new Map<string, string>();
+  const inspected = await mapLimit(images, 8, (im) => inspectImage(im.abs));
+  inspected.forEach((r, k) => {
+    if (!r.ok) errors.set(images[k]!.abs, r.reason);
+  });
+  const { heads } = await readClassesFile(join(source.dir, 'classes.json'));
+  const batchSize = options.batchSize ?? 32;
+  const probsOf = new Map<string, Float32Array[]>();
+  const collect = (result: Inference | undefined) => {
+    result?.paths.forEach((p, n) => probsOf.set(p, heads.map((h, i) => result.probs[i]!.subarray(n * (h.classes.length === 1 ? 1 : h.classes.length), (n + 1) * (h.classes.length === 1 ? 1 : h.classes.length)))));
+  };
+  if (source.kind === 'tfjs') {
+    const { initEngine } = await import('../engine/index.ts');
+    const { loadTrainedModel } = await import('../model/io.ts');
+    const { inferAll } = await import('./loader-inference.ts');
+    const { resolveThreads } = await import('../engine/names.ts');
+    await initEngine({ engine: options.engine ?? 'auto', threads: resolveThreads(options.threads, undefined), log: options.log });
+    const { model, config } = await loadTrainedModel(source.dir);
     try {
-      result = await inferAll(model, heads, loader, { height: input.height, width: input.width, channels, progress: options.progress });
-    } finally {
-      await loader.close();
-    }
-    const shown = new Map(images.map((im) => [im.abs, im.shown]));
-    const rows: PredictionRow[] = result.paths.map((p, n) => {
-      const out: Record<string, ClassProb[]> = {};
-      heads.forEach((h, i) => {
-        const probs = result.probs[i]!;
-        if (h.classes.length === 1) {
-          out[h.name] = [{ class: h.classes[0]!, prob: probs[n]! }];
-          return;
+      const input = config.input;
+      collect(await inferReadable(images, heads, errors, async (list, root) => {
+        const loader = await createLoader({ labels: list, root, heads: heads.length, ...loaderInputOptions(input), batchSize });
+        try {
+          return await inferAll(model, heads, loader, { height: input.height, width: input.width, channels: input.channels ?? 3, progress: options.progress });
+        } finally {
+          await loader.close();
         }
-        const K = h.classes.length;
-        const ranked = h.classes.map((c, k) => ({ class: c, prob: probs[n * K + k]! })).sort((a, b) => b.prob - a.prob);
-        out[h.name] = ranked.slice(0, topK);
-      });
-      return { path: shown.get(p) ?? p, heads: out };
-    });
-    if (options.out) {
-      await mkdir(dirname(resolve(options.out)), { recursive: true });
-      await writeFile(options.out, options.out.toLowerCase().endsWith('.json') ? `${JSON.stringify(rows, null, 2)}\n` : predictionsCsv(heads, rows, topK));
-      options.log?.(`wrote ${rows.length} rows to ${options.out}`);
+      }));
+    } finally {
+      model.dispose();
     }
-    return rows;
-  } finally {
-    model.dispose();
-    await rm(tmp, { recursive: true, force: true });
+  } else {
+    const { openOnnx, inferOnnx, decodePixels } = await import('./onnx-inference.ts');
+    const onnx = await openOnnx(source.file, source.dir, heads);
+    options.log?.(`engine used: onnxruntime-node (${onnx.pixels ? 'uint8 pixels input, preprocessing inside the graph' : 'float input, preprocessed here'})`);
+    try {
+      if (onnx.pixels) {
+        const channels = (await loadInput(source.dir))?.channels ?? 3;
+        let done = 0;
+        for (const im of images) {
+          if (errors.has(im.abs)) continue;
+          try {
+            const px = await decodePixels(im.abs, channels);
+            probsOf.set(im.abs, await onnx.run(px.data, px.shape));
+          } catch (err) {
+            errors.set(im.abs, `does not decode: ${(err as Error).message.split('\n')[0]}`);
+          }
+          options.progress?.(++done, images.length);
+        }
+      } else {
+        const input = await loadInput(source.dir);
+        if (!input) throw new ConfigError(`--model ${options.model}: its input size is unknown (no config.json beside it)`, { hint: 'keep model.onnx in the export folder convert wrote' });
+        collect(await inferReadable(images, heads, errors, async (list, root) => {
+          const loader = await createLoader({ labels: list, root, heads: heads.length, ...loaderInputOptions(input), batchSize });
+          try {
+            return await inferOnnx(onnx, heads, loader, { height: input.height, width: input.width, channels: input.channels ?? 3 }, options.progress);
+          } finally {
+            await loader.close();
+          }
+        }));
+      }
+    } finally {
+      await onnx.release();
+    }
+  }
+  const rows: PredictionRow[] = images.map((im) => {
+    const probs = probsOf.get(im.abs);
+    if (!probs) return { path: im.shown, heads: {}, error: errors.get(im.abs) ?? 'no prediction' };
+    const out: Record<string, ClassProb[]> = {};
+    heads.forEach((h, i) => {
+      const p = probs[i]!;
+      if (h.classes.length === 1) out[h.name] = [{ class: h.classes[0]!, prob: p[0]! }];
+      else out[h.name] = h.classes.map((c, k) => ({ class: c, prob: p[k]! })).sort((a, b) => b.prob - a.prob).slice(0, topK);
+    });
+    return { path: im.shown, heads: out };
+  });
+  if (options.out) {
+    await mkdir(dirname(resolve(options.out)), { recursive: true });
+    const format = options.format ?? (options.out.toLowerCase().endsWith('.json') ? 'json' : 'csv');
+    await writeFile(options.out, format === 'json' ? predictionsJson(rows) : predictionsCsv(heads, rows, topK));
+    options.log?.(`wrote ${rows.length} rows to ${options.out}`);
+  }
+  const failed = rows.filter((r) => r.error !== undefined);
+  if (failed.length) {
+    options.log?.(`warning: ${failed.length} of ${rows.length} file${rows.length === 1 ? '' : 's'} could not be read (rows with an error), e.g. ${failed[0]!.path}: ${failed[0]!.error}`);
+  }
+  return rows;
+}
+
+/** The input geometry in `dir`'s config.json, when there is one. */
+async function loadInput(dir: string): Promise<import('../model/io.ts').InputConfig | undefined> {
+  const { readFile } = await import('node:fs/promises');
+  try {
+    return (JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as { input?: import('../model/io.ts').InputConfig }).input;
+  } catch {
+    return undefined;
   }
 }

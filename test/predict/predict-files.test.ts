@@ -36,7 +36,7 @@ describe('predict', () => {
     expect(rows[8]!.heads).toEqual(rows[3]!.heads); // same pixels, file name with a space
 
     const csv = (await readFile(out, 'utf8')).trim().split('\n');
-    expect(csv[0]).toBe('path,color_top1,color_p1,color_top2,color_p2,bright_p');
+    expect(csv[0]).toBe('path,color_top1,color_p1,color_top2,color_p2,bright_p,error');
     expect(csv).toHaveLength(10);
     expect(csv[1]!.split(',').slice(1, 2)).toEqual(['red']);
   });
@@ -52,7 +52,9 @@ describe('predict', () => {
 
   it('CSV quoting and binary columns', () => {
     const csv = predictionsCsv(HEADS, [{ path: 'a,b.png', heads: { color: [{ class: 'red', prob: 0.5 }], bright: [{ class: 'bright', prob: 0.25 }] } }], 1);
-    expect(csv).toBe('path,color_top1,color_p1,bright_p\n"a,b.png",red,0.500000,0.250000\n');
+    expect(csv).toBe('path,color_top1,color_p1,bright_p,error\n"a,b.png",red,0.500000,0.250000,\n');
+    // a row without a prediction: empty cells, then why
+    expect(predictionsCsv(HEADS, [{ path: 'x.jpg', heads: {}, error: 'does not decode: bad, truncated' }], 2)).toBe('path,color_top1,color_p1,color_top2,color_p2,bright_p,error\nx.jpg,,,,,,"does not decode: bad, truncated"\n');
   });
 
   it('reports missing inputs and empty folders', async () => {

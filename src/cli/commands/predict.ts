@@ -1,32 +1,79 @@
 /**
- * `mlc-pipe predict`: a trained model on image files and folders (src/predict).
+ * `mlc-pipe predict`: a model (model folder, export folder or model.onnx) on image files and
+ * folders (src/predict). Only predictions go to stdout; the engine line, the file written and the
+ * count of unreadable files go to stderr. An unreadable file is a row with an error, never the end
+ * of the batch: exit 0, or 1 with --strict.
  */
 import type { Command } from 'commander';
+import { ConfigError, MlcPipeError } from '../../errors.ts';
 import type { CliIO } from '../io.ts';
 import { lazyImport } from '../lazy-import.ts';
 import { nonNegativeInt, positiveInt } from '../options.ts';
 
+interface Row {
+  path: string;
+  error?: string;
+}
+
 /** What this command uses of src/predict/predict-files.ts (the CLI never imports an ML area). */
 interface PredictModule {
-  predict(options: { model: string; paths: string[]; out?: string; topK?: number; engine?: string; threads?: number; log(line: string): void }): Promise<unknown[]>;
-  formatPredictions(rows: unknown[]): string;
+  predict(options: { model: string; paths: string[]; out?: string; format?: 'json' | 'csv'; topK?: number; engine?: string; threads?: number; log(line: string): void }): Promise<Row[]>;
+  formatPredictions(rows: Row[]): string;
+  predictionsJson(rows: Row[]): string;
+  predictionsCsv(heads: Array<{ name: string; classes: string[] }>, rows: Row[], topK: number): string;
+}
+
+/** The formats of `--format`: what stdout (or `--out`) holds. */
+export const PREDICT_FORMATS = ['table', 'json', 'csv'] as const;
+
+interface Flags {
+  model: string;
+  out?: string;
+  format?: string;
+  topK?: number;
+  engine?: string;
+  threads?: number;
+  strict?: boolean;
 }
 
 export function registerPredict(program: Command, io: CliIO): void {
   program
     .command('predict')
-    .description('predict labels for images with a trained model')
-    .requiredOption('--model <dir>', 'trained model folder (models/<run>/)')
+    .description('predict labels for images with a trained model, an export folder or a model.onnx')
+    .requiredOption('--model <path>', 'model folder (models/<run>/), export folder (exports/<run>/) or model.onnx (classes.json beside it)')
     .argument('<paths...>', 'image files or folders')
-    .option('--out <file>', 'write predictions here (JSON/CSV by extension) instead of stdout')
+    .option('--out <file>', 'write predictions here instead of stdout')
+    .option('--format <format>', `${PREDICT_FORMATS.join(', ')} (default: table on stdout; with --out, json for a .json file, else csv)`)
     .option('--top-k <k>', 'classes per head to show (default: 1)', positiveInt('--top-k'))
-    .option('--engine <name>', 'engine: auto, or one of the names in `mlc-pipe stages train` (default: auto)')
+    .option('--engine <name>', 'engine: auto, or one of the names in `mlc-pipe stages train` (default: auto; a model.onnx runs on onnxruntime-node)')
     .option('--threads <n>', 'engine threads; 0 = MLC_PIPE_THREADS, else every core (default: 0)', nonNegativeInt('--threads'))
-    .action(async (paths: string[], flags: { model: string; out?: string; topK?: number; engine?: string; threads?: number }) => {
+    .option('--strict', 'exit 1 when a file could not be read (default: such files are rows with an error, exit 0)')
+    .action(async (paths: string[], flags: Flags) => {
+      if (flags.format !== undefined && !(PREDICT_FORMATS as readonly string[]).includes(flags.format)) {
+        throw new ConfigError(`--format ${flags.format}: expected one of ${PREDICT_FORMATS.join(', ')}`);
+      }
+      if (flags.out && flags.format === 'table') throw new ConfigError('--format table is for the terminal; with --out use json or csv');
       const mod = await lazyImport<PredictModule>('src/predict/predict-files.ts', 'predict');
-      // Without --out the predictions are stdout; summary lines (engine, …) then go to stderr.
-      const log = flags.out ? (l: string) => io.out(l) : (l: string) => io.err(l);
-      const rows = await mod.predict({ model: flags.model, paths, out: flags.out, topK: flags.topK, engine: flags.engine, threads: flags.threads, log });
-      if (!flags.out) io.out(mod.formatPredictions(rows).replace(/\n$/, ''));
+      const format = flags.format as (typeof PREDICT_FORMATS)[number] | undefined;
+      // stdout is the data only: every other line goes to stderr.
+      const rows = (await mod.predict({
+        model: flags.model,
+        paths,
+        out: flags.out,
+        format: format === 'table' ? undefined : format,
+        topK: flags.topK,
+        engine: flags.engine,
+        threads: flags.threads,
+        log: (l) => io.err(l),
+      })) as Array<Row & { heads: Record<string, Array<{ class: string }>> }>;
+      if (!flags.out) {
+        if (format === 'json') io.out(mod.predictionsJson(rows).replace(/\n$/, ''));
+        else if (format === 'csv') {
+          const { readClassesFor } = await lazyImport<{ readClassesFor(model: string): Promise<Array<{ name: string; classes: string[] }>> }>('src/predict/model-source.ts', 'predict');
+          io.out(mod.predictionsCsv(await readClassesFor(flags.model), rows, flags.topK ?? 1).replace(/\n$/, ''));
+        } else io.out(mod.formatPredictions(rows).replace(/\n$/, ''));
+      }
+      const failed = rows.filter((r) => r.error !== undefined).length;
+      if (failed && flags.strict) throw new MlcPipeError(`${failed} of ${rows.length} files could not be read (--strict)`, { hint: 'the rows with an error say why; drop --strict to exit 0 with them' });
     });
 }
