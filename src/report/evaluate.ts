@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { maxLabel, readClassesFile, type HeadSpec } from '../data/heads.ts';
-import { absentFromTrain, refuseEmpty } from '../data/check/preflight.ts';
+import { absentFromTrain, fewImages, refuseEmpty } from '../data/check/preflight.ts';
 import { readLabelFile } from '../data/labels.ts';
 import { createLoader } from '../data/loader/create-loader.ts';
 import { initEngine } from '../engine/index.ts';
@@ -60,9 +60,9 @@ async function checkLabelRanges(file: string, heads: HeadSpec[]): Promise<void> 
 }
 
 /**
- * Pre-flight, before the engine starts: an empty label file is refused (exit 2); classes of it
- * that the model's train split (config.json `train_data.data`, when it is one label file still
- * there) never had are returned as warnings.
+ * Pre-flight, before the engine starts: an empty label file is refused (exit 2); classes with
+ * fewer than 5 images in the model's train split (config.json `train_data.data`, when it is one
+ * label file still there) and classes of this split that train never had are returned as warnings.
  */
 async function preflightEvaluate(modelDir: string, shown: string, labelFile: string, io: EntryIO): Promise<string[]> {
   const { heads } = await readClassesFile(join(modelDir, 'classes.json'));
@@ -70,7 +70,8 @@ async function preflightEvaluate(modelDir: string, shown: string, labelFile: str
   refuseEmpty(split, 'if check-labels wrote it, it rejected every line (see rejects.txt beside it); otherwise point `labels` at a split with images');
   const trainFile = await readFile(join(modelDir, 'config.json'), 'utf8').then((t) => (JSON.parse(t) as { train_data?: { data?: string } }).train_data?.data, () => undefined);
   if (!trainFile || trainFile.includes(', ') || !/\.txt$/.test(trainFile) || !existsSync(io.path(trainFile))) return [];
-  return absentFromTrain(heads, { name: 'train', file: trainFile, records: await readLabelFile(io.path(trainFile), heads.length) }, split);
+  const train = { name: 'train', file: trainFile, records: await readLabelFile(io.path(trainFile), heads.length) };
+  return [...fewImages(heads, train), ...absentFromTrain(heads, train, split)];
 }
 
 /** Evaluates `options.model` and writes the report folder `options.out` (through `io.out`). */

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { cleanseAnsi, createWritable, ListrLogger, ProcessOutput } from 'listr2';
 import { describe, expect, it } from 'vitest';
 import { ListrReporter } from '../../src/runner/render/listr.ts';
+import { PlainReporter } from '../../src/runner/render/plain.ts';
 import { runPipeline } from '../../src/runner/run.ts';
 import { tempProject } from './project.ts';
 
@@ -44,5 +45,22 @@ describe('task view (listr2)', () => {
       '✔ work N.Ns',
       '✖ broken N.Ns [FAILED: stage broken: command exited with code 3: exit 3]',
     ]);
+  });
+
+  it("shows a stage's engine on its line and its warnings on the console (listr and plain)", async () => {
+    const dir = tempProject({
+      'p.yaml': `stages:
+  work: { cmd: "echo 'engine used: native, 2 threads'; echo 'warning: 3 images of class eel'; echo other > work.txt", shell: true, outs: [work.txt] }
+`,
+    });
+    const file = path.join(dir, 'p.yaml');
+    const view = capturingReporter();
+    const r = await runPipeline(file, { reporter: view.reporter, force: true });
+    expect(r.failed).toEqual([]);
+    expect(r.warnings).toEqual(['work: 3 images of class eel']);
+    expect(view.lines().at(-1)).toBe('✔ work [native, 2 threads] N.Ns');
+    const plain: string[] = [];
+    await runPipeline(file, { reporter: new PlainReporter((l) => plain.push(l.replace(/\d+\.\ds\b/g, 'N.Ns'))), force: true });
+    expect(plain.slice(1)).toEqual(['▶ work: forced', '  work [native, 2 threads]', '  work: warning: 3 images of class eel', '✔ work [native, 2 threads] (N.Ns)']);
   });
 });

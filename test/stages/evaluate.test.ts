@@ -142,10 +142,14 @@ describe('evaluate stage end to end (tiny hand-weighted model, cpu engine)', () 
     await writeFile(join(dir, 'data/train-rg.txt'), 'images/s0.png 0 0\nimages/s1.png 1 1\n'); // no blue
     const { ctx, logs } = context({ model: 'models/warn', labels: 'data/test.txt', out: 'reports/warn', engine: 'cpu' });
     await evaluate.run(ctx as never);
-    const warning = 'data/test.txt:3: head color: class "blue" appears 1 time in evaluated but never in train (data/train-rg.txt); the model cannot have learnt it';
-    expect(logs).toContain(`warning: ${warning}`);
+    const warnings = [
+      ...['red', 'green', 'blue'].map((c, k) => `data/train-rg.txt: head color: class "${c}" has only ${k < 2 ? 1 : 0} train image${k < 2 ? '' : 's'} (fewer than 5); its metrics will be noisy`),
+      ...['not bright', 'bright'].map((c) => `data/train-rg.txt: head bright: class "${c}" has only 1 train image (fewer than 5); its metrics will be noisy`),
+      'data/test.txt:3: head color: class "blue" appears 1 time in evaluated but never in train (data/train-rg.txt); the model cannot have learnt it',
+    ];
+    for (const w of warnings) expect(logs).toContain(`warning: ${w}`);
     const run = JSON.parse(await readFile(join(dir, '.tmp/reports/warn/run.json'), 'utf8'));
-    expect(run.meta['data warnings']).toBe(warning);
+    expect(run.meta['data warnings']).toBe(warnings.join(' | '));
     expect(await readFile(join(dir, '.tmp/reports/warn/report.html'), 'utf8')).toContain('data warnings');
   });
 

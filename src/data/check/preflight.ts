@@ -79,14 +79,21 @@ export function preflightSplits(heads: HeadSpec[], train: LabelledSplit, others:
         { hint: `add train images of ${others.slice(0, 3).map((o) => `"${o}"`).join(', ')}${others.length > 3 ? ', …' : ''}, or remove head ${head.name}` },
       );
     }
-    const values = headKind(head) === 'sigmoid' ? [0, 1] : head.classes.map((_, k) => k);
-    for (const v of values) {
-      const n = counts.get(v)?.n ?? 0;
-      if (n < minPerClass) warnings.push(`${train.file}: head ${head.name}: class "${className(head, v)}" has only ${n} train image${n === 1 ? '' : 's'} (fewer than ${minPerClass}); its metrics will be noisy`);
-    }
   });
+  warnings.push(...fewImages(heads, train, minPerClass));
   for (const s of others) warnings.push(...absentFromTrain(heads, train, s));
   return warnings;
+}
+
+/** Warnings (one per class, with the count) for classes with fewer than `minPerClass` train images. */
+export function fewImages(heads: HeadSpec[], train: LabelledSplit, minPerClass = MIN_IMAGES_PER_CLASS): string[] {
+  const seen = tally(train.records, heads);
+  return heads.flatMap((head, i) =>
+    (headKind(head) === 'sigmoid' ? [0, 1] : head.classes.map((_, k) => k)).flatMap((v) => {
+      const n = seen[i]!.get(v)?.n ?? 0;
+      return n < minPerClass ? [`${train.file}: head ${head.name}: class "${className(head, v)}" has only ${n} train image${n === 1 ? '' : 's'} (fewer than ${minPerClass}); its metrics will be noisy`] : [];
+    }),
+  );
 }
 
 /** Warnings (one per class) for classes present in `split` but absent from `train`. */
