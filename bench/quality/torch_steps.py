@@ -1,0 +1,67 @@
+"""The PyTorch side of the paired step-by-step comparison (see paired-steps.ts, which writes DIR).
+
+  /usr/bin/python3 bench/quality/torch_steps.py DIR [--eps-form torch|keras]
+
+Loads DIR/init through torch_convert.py, checks the logits on batch 0 (eval and train mode), trains
+the same batches with torch.optim.Adam and the reference's loss_fn, and prints JSON: the losses of
+both sides per step, their relative differences, and the largest relative weight difference after
+the last step (against DIR/final, converted).
+"""
+import json, os, sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import torch_convert as C  # noqa: E402
+
+
+def main():
+    d = sys.argv[1]
+    torch.set_num_threads(1)
+    meta = json.load(open(os.path.join(d, "labels.json")))
+    h, w = meta["size"]
+    b, steps, heads = meta["batch"], meta["steps"], meta["heads"]
+    xs = np.fromfile(os.path.join(d, "batches.bin"), np.float32).reshape(steps * b, h, w, 3).transpose(0, 3, 1, 2)
+    xs = torch.from_numpy(np.ascontiguousarray(xs))
+    ys = torch.tensor(meta["labels"], dtype=torch.int64)
+    model = C.reference_model(os.path.join(d, "init"))
+    ours = json.load(open(os.path.join(d, "logits.json")))
+    rel = lambda a, r: float(np.abs(a - r).max() / max(1e-12, np.abs(r).max()))
+    out = {}
+    with torch.no_grad():
+        model.eval()
+        ev = model(xs[:b])
+        model.train()
+        # train-mode forward moves the running statistics: run it on a copy
+        import copy
+        tr = copy.deepcopy(model)(xs[:b])
+    out["logits_eval_rel"] = max(rel(o.numpy().ravel(), np.array(r)) for o, r in zip(ev, ours["eval"]))
+    out["logits_train_rel"] = max(rel(o.numpy().ravel(), np.array(r)) for o, r in zip(tr, ours["train"]))
+    opt = torch.optim.Adam(model.parameters(), meta["lr"], eps=meta.get("epsilon", 1e-8))
+    losses = []
+    for s in range(steps):
+        idx = slice(s * b, (s + 1) * b)
+        opt.zero_grad()
+        loss = C.R.loss_fn(model(xs[idx]), ys[idx], heads)
+        loss.backward()
+        opt.step()
+        losses.append(float(loss))
+    ours_losses = json.load(open(os.path.join(d, "ours.json")))["losses"]
+    out["torch_losses"] = losses
+    out["ours_losses"] = ours_losses
+    out["loss_rel"] = [abs(a - t) / abs(t) for a, t in zip(ours_losses, losses)]
+    _, final = C.load_mlc(os.path.join(d, "final"))
+    sd = model.state_dict()
+    worst = {}
+    for k, v in final.items():
+        r = sd[k].detach().numpy()
+        worst[k] = float(np.abs(v.numpy() - r).max() / max(1e-12, np.abs(r).max()))
+    top = sorted(worst.items(), key=lambda kv: -kv[1])[:6]
+    out["weights_rel_max"] = top[0][1]
+    out["weights_rel_worst"] = top
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
