@@ -8,7 +8,7 @@
  *
  * Writes into DIR: init/ (our model folder before training), final/ (after), batches.bin (float32
  * NHWC images of every step, in order), labels.json, logits.json (init model on batch 0, eval and
- * train mode) and ours.json (loss per step, per head).
+ * train mode), final-logits.json (trained model on batch 0, eval mode) and ours.json (loss per step).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -104,6 +104,10 @@ export async function runPairedSteps(o: PairedStepsOptions): Promise<number[]> {
     losses.push(trainStep(model, opt, obj, { images: img, labels: lab, size: batch }, [h, w, 3]).loss!);
   }
   await saveLayersModel(join(o.dir, 'final'), model);
+  // Eval-mode logits of the trained model on batch 0 (they read the moving statistics).
+  const xe = tf.tensor4d(images.subarray(0, batch * px), [batch, h, w, 3]);
+  writeFileSync(join(o.dir, 'final-logits.json'), JSON.stringify(asList(model.predict(xe) as tf.Tensor[])));
+  xe.dispose();
   writeFileSync(join(o.dir, 'ours.json'), JSON.stringify({ losses }));
   opt.dispose();
   model.dispose();

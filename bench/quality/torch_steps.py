@@ -5,7 +5,9 @@
 Loads DIR/init through torch_convert.py, checks the logits on batch 0 (eval and train mode), trains
 the same batches with torch.optim.Adam and the reference's loss_fn, and prints JSON: the losses of
 both sides per step, their relative differences, and the largest relative weight difference after
-the last step (against DIR/final, converted).
+the last step (against DIR/final, converted), the moving variances' largest relative difference,
+the trained models' eval-mode logits on batch 0, and whether init/ survives a round trip through the
+reference's state dict byte for byte.
 """
 import json, os, sys
 
@@ -47,6 +49,11 @@ def main():
         loss.backward()
         opt.step()
         losses.append(float(loss))
+    model.eval()
+    with torch.no_grad():
+        fe = model(xs[:b])
+    model.train()
+    out["final_logits_eval_rel"] = max(rel(o.numpy().ravel(), np.array(r)) for o, r in zip(fe, json.load(open(os.path.join(d, "final-logits.json")))))
     ours_losses = json.load(open(os.path.join(d, "ours.json")))["losses"]
     out["torch_losses"] = losses
     out["ours_losses"] = ours_losses
@@ -58,6 +65,13 @@ def main():
         r = sd[k].detach().numpy()
         worst[k] = float(np.abs(v.numpy() - r).max() / max(1e-12, np.abs(r).max()))
     top = sorted(worst.items(), key=lambda kv: -kv[1])[:6]
+    # Moving variances: the largest relative difference per BN layer (biased vs unbiased shows as n/(n-1)).
+    out["running_var_rel_max"] = max(float(np.abs(final[k].numpy() / sd[k].numpy() - 1).max()) for k in final if k.endswith("running_var"))
+    # The converter's other direction: the reference's state dict written as our folder is byte-identical.
+    import tempfile
+    with tempfile.TemporaryDirectory() as t:
+        C.save_mlc(C.load_mlc(os.path.join(d, "init"))[1], os.path.join(d, "init"), t)
+        out["roundtrip_exact"] = open(os.path.join(t, "weights.bin"), "rb").read() == open(os.path.join(d, "init", "weights.bin"), "rb").read()
     out["weights_rel_max"] = top[0][1]
     out["weights_rel_worst"] = top
     print(json.dumps(out))

@@ -61,7 +61,8 @@ export interface MovingStatistic {
 
 /**
  * The moving statistics' update after a training batch, tfjs-layers' rule:
- * moving ← moving − (moving − batch)·(1 − momentum), for the mean and the (biased) variance.
+ * moving ← moving − (moving − batch)·(1 − momentum), for the mean and the variance (the caller passes
+ * the unbiased one, src/model/layers/batch-norm.ts).
  * On the native engine one addon call updates both in place; elsewhere tfjs ops compute it.
  */
 export function updateMovingStatistics(movingMean: MovingStatistic, movingVariance: MovingStatistic, mean: Tensor, variance: Tensor, momentum: number): void {

@@ -3,8 +3,11 @@
  * (src/engine/batch-norm-training.ts: the native engine), and exactly the stock layer elsewhere.
  * It keeps the class name `BatchNormalization`, so saved models are plain Keras/tfjs models and
  * load anywhere; registered in place of the stock class, models loaded here get the fast path too.
- * Moving statistics follow tfjs: moving ← moving − (moving − batch)·(1 − momentum), with the
- * biased batch variance.
+ * Moving statistics: moving ← moving − (moving − batch)·(1 − momentum), with the UNBIASED batch
+ * variance (× n/(n−1), n = values per channel) as PyTorch's BatchNorm2d and TF's FusedBatchNorm
+ * (tf.keras's default for 4-D inputs) use; the batch itself is normalised with the biased variance.
+ * Porting note: the stock tfjs layer feeds the biased variance to the moving average, so its
+ * inference-time variance was n/(n−1) too small (6.7 % at 16 values per channel, #29).
  */
 import { tf } from '../../engine/tf.ts';
 import type { Tensor } from '@tensorflow/tfjs-core';
@@ -34,15 +37,24 @@ export class BatchNormalization extends Stock {
   override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor | Tensor[] {
     const x = Array.isArray(inputs) ? inputs[0]! : inputs;
     const axis = this.axis >= 0 ? this.axis : this.axis + x.rank;
-    const fused = kwargs.training === true && this.center && this.scale && axis === x.rank - 1 && (x.rank === 4 || x.rank === 2) &&
-      batchNormTrainingAvailable();
-    if (!fused) return super.call(inputs, kwargs);
+    const channelsLast = kwargs.training === true && this.center && this.scale && axis === x.rank - 1 && (x.rank === 4 || x.rank === 2);
+    if (!channelsLast) return super.call(inputs, kwargs);
     return tf.tidy(() => {
-      const { y, mean, variance } = batchNormTraining(x, this.gamma.read(), this.beta.read(), this.epsilon);
-      updateMovingStatistics(this.movingMean, this.movingVariance, mean, variance, this.momentum);
+      const { y, mean, variance } = batchNormTrainingAvailable()
+        ? batchNormTraining(x, this.gamma.read(), this.beta.read(), this.epsilon)
+        : composedTraining(x, this.gamma.read(), this.beta.read(), this.epsilon);
+      const n = x.size / x.shape[x.rank - 1]!;
+      updateMovingStatistics(this.movingMean, this.movingVariance, mean, n > 1 ? tf.mul(variance, n / (n - 1)) : variance, this.momentum);
       return y;
     });
   }
+}
+
+/** Training-mode batch norm from tfjs ops (backends without the fused kernel): y and the batch mean and biased variance. */
+function composedTraining(x: Tensor, gamma: Tensor, beta: Tensor, epsilon: number): { y: Tensor; mean: Tensor; variance: Tensor } {
+  const axes = Array.from({ length: x.rank - 1 }, (_, i) => i);
+  const { mean, variance } = tf.moments(x, axes);
+  return { y: tf.batchNorm(x, mean, variance, beta, gamma, epsilon), mean, variance };
 }
 
 tf.serialization.registerClass(BatchNormalization as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);

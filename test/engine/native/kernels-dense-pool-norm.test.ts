@@ -269,7 +269,9 @@ describe.skipIf(!available)('native BatchNormalization layer against the stock l
     const [mean1, var1] = layer.getWeights().slice(2).map((w) => w.dataSync() as Float32Array);
     const want = (old: Float32Array, b: Float32Array) => old.map((o, i) => o - (o - b[i]!) * 0.3);
     expect(errorRatio(mean1!, want(mean0!, batch.mean.dataSync() as Float32Array))).toBeLessThanOrEqual(1);
-    expect(errorRatio(var1!, want(var0!, batch.variance.dataSync() as Float32Array), { atol: 1e-5, rtol: 1e-4 })).toBeLessThanOrEqual(1);
+    // The moving variance takes the unbiased batch variance (n = 2·5·4 = 40 values per channel).
+    const unbiased = (batch.variance.dataSync() as Float32Array).map((v) => (v * 40) / 39);
+    expect(errorRatio(var1!, want(var0!, unbiased), { atol: 1e-5, rtol: 1e-4 })).toBeLessThanOrEqual(1);
     expect(weights.map((w, i) => w.read().dataId === ids[i])).toEqual(holdClone ? [false, false] : [true, true]);
     if (held) expect(Array.from(held.dataSync())).toEqual(Array.from(mean0!));
     tf.dispose([x, batch.mean, batch.variance, ...(held ? [held] : [])]);
@@ -295,7 +297,9 @@ describe.skipIf(!available)('native BatchNormalization layer against the stock l
     const [mean1, var1] = layer.getWeights().slice(2).map((w) => w.dataSync() as Float32Array);
     const want = (old: Float32Array, b: Float32Array) => old.map((o, i) => o - (o - b[i]!) * 0.3);
     expect(errorRatio(mean1!, want(mean0!, batch.mean.dataSync() as Float32Array))).toBeLessThanOrEqual(1);
-    expect(errorRatio(var1!, want(var0!, batch.variance.dataSync() as Float32Array), { atol: 1e-5, rtol: 1e-4 })).toBeLessThanOrEqual(1);
+    // The moving variance takes the unbiased batch variance (n = 2·5·4 = 40 values per channel).
+    const unbiased = (batch.variance.dataSync() as Float32Array).map((v) => (v * 40) / 39);
+    expect(errorRatio(var1!, want(var0!, unbiased), { atol: 1e-5, rtol: 1e-4 })).toBeLessThanOrEqual(1);
     expect(Array.from(base.dataSync())).toEqual([0.5, -1, 2]);
     tf.dispose([x, base, batch.mean, batch.variance]);
     layer.dispose();
