@@ -57,6 +57,7 @@ describe('init --from, then run: class folders end to end', () => {
     const yaml = readFileSync(path.join(dir, 'pipeline.yaml'), 'utf8');
     expect(yaml).toContain('# input 32×32 (w×h): median image 28×28');
     expect(yaml).toMatch(/^ {6}height: 32\n {6}width: 32$/m);
+    expect(yaml).not.toContain('allow_outside_root'); // the images are inside the pipeline's folder
 
     // A short run (the written recipe asks for more epochs than a test can afford).
     const run = await cli(['run', 'pipeline.yaml', '-S', 'vars.epochs=3', '-S', 'vars.finetune_epochs=1'], dir);
@@ -127,16 +128,25 @@ describe('init --from: other layouts', () => {
   it('a manifest.csv: its label column is the head, id and constant columns are not', async () => {
     const dir = tempDir('manifest');
     await manifestFolder(path.join(dir, 'scans'), FASHION, 10, { column: 'garment' });
-    const r = await runMain('init', '--from', path.join(dir, 'scans'), '--out', path.join(dir, 'pipeline.yaml'));
+    // The pipeline in a sub-folder: the images lie outside its working folder, which check-labels is told.
+    const file = path.join(dir, 'pipelines', 'pipeline.yaml');
+    const r = await runMain('init', '--from', path.join(dir, 'scans'), '--out', file);
     expect(r.code, r.err).toBe(0);
     expect(r.err).toContain('layout: manifest.csv (40 rows): column garment → 1 head');
     expect(r.err).toContain('column id: 40 different values in 40 rows (an id or a measurement, not a label), ignored');
     expect(r.err).toContain('column source: one value only (scan), not a head');
     expect(r.err).toMatch(/^head garment: 4 classes, 40 readable images$/m);
-    expect((await runMain('validate', path.join(dir, 'pipeline.yaml'))).code).toBe(0);
-    const gen = await cli(['run', 'pipeline.yaml', '--stage', 'generate-txt'], dir);
-    expect(gen.code, gen.stderr).toBe(0);
-    expect(json<{ heads: unknown[] }>(path.join(dir, 'data/scans/labels/classes.json')).heads).toEqual([{ name: 'garment', classes: ['bag', 'sneaker', 'trouser', 'tshirt'] }]);
+    const yaml = readFileSync(file, 'utf8');
+    expect(yaml).toContain('  images: ../scans\n');
+    expect(yaml).toContain("allow_outside_root: true  # the images folder ../scans lies outside this pipeline's folder");
+    expect((await runMain('validate', file)).code).toBe(0);
+    const checked = await cli(['run', 'pipeline.yaml', '--stage', 'check-labels'], path.dirname(file));
+    expect(checked.code, checked.stdout + checked.stderr).toBe(0);
+    const wd = path.dirname(file);
+    expect(json<{ heads: unknown[] }>(path.join(wd, 'data/scans/labels/classes.json')).heads).toEqual([{ name: 'garment', classes: ['bag', 'sneaker', 'trouser', 'tshirt'] }]);
+    // 10 per class, 1 each to val and test: every line accepted
+    const clean = ['train', 'val', 'test'].map((s) => readFileSync(path.join(wd, 'data/scans/clean', s, 'clean.txt'), 'utf8').split('\n').filter(Boolean).length);
+    expect(clean).toEqual([32, 4, 4]);
   });
 
   it('a manifest.jsonl tag list is multi-hot: one binary head per tag, imbalance weighted', async () => {

@@ -137,6 +137,9 @@ describe('YAML scalars', () => {
     expect(yamlScalar('${data}/x')).toBe('"${data}/x"');
     expect(yamlScalar('my photos')).toBe('"my photos"');
     expect(yamlScalar('yes')).toBe('"yes"');
+    expect(yamlScalar('../photos')).toBe('../photos');
+    expect(yamlScalar('.5')).toBe('".5"');
+    expect(yamlScalar('.nan')).toBe('".nan"');
     expect(yamlScalar('^(?<a>[^/]+)/\\d')).toBe('"^(?<a>[^/]+)/\\\\d"');
   });
 });

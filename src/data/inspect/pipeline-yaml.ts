@@ -28,7 +28,8 @@ export interface PipelineSpec {
 export function yamlScalar(v: unknown): string {
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   const s = String(v);
-  return /^[A-Za-z_][A-Za-z0-9_./-]*$/.test(s) && !/^(true|false|null|yes|no|on|off|y|n|~)$/i.test(s) ? s : JSON.stringify(s);
+  const plain = /^[A-Za-z_./][A-Za-z0-9_./-]*$/.test(s) && Number.isNaN(Number(s)) && !/^(true|false|null|yes|no|on|off|y|n|~|\.inf|\.nan)$/i.test(s);
+  return plain ? s : JSON.stringify(s);
 }
 
 const flow = (xs: unknown[]): string => `[${xs.map((x) => (Array.isArray(x) ? flow(x) : x === null ? 'null' : yamlScalar(x))).join(', ')}]`;
@@ -67,9 +68,10 @@ export function renderPipeline(s: PipelineSpec): string {
   L.push(...block(6, [['labels', '${data}/labels/${item}.txt'], ['out', '${data}/clean/${item}']]));
   L.push(`      # ${s.maxRejectRate.reason}`);
   L.push(...block(6, [['max_reject_rate', s.maxRejectRate.value]]));
-  // generate-txt writes paths relative to its label files (../../../<images>/…), which check-labels'
-  // guard, rooted at the label file's folder, refuses (#21 part B moves the guard to the image root).
-  L.push(...block(6, [['allow_outside_root', true, "the images live outside the label file's folder"]]));
+  // check-labels refuses images outside the working folder (this file's folder) unless told.
+  if (s.images === '..' || s.images.startsWith('../') || s.images.startsWith('/')) {
+    L.push(...block(6, [['allow_outside_root', true, `the images folder ${s.images} lies outside this pipeline's folder`]]));
+  }
   L.push('', '  write-tfrecord:', '    uses: write-tfrecord', '    with:');
   L.push(...block(6, [['labels', '${data}/clean/train/clean.txt'], ['out', '${data}/tfrecord'], ['split', 'train'], ['shard_size', 512]]));
   const model = (out: string, init: string | undefined, epochs: string, lr: number): string[] => {
