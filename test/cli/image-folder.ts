@@ -111,8 +111,8 @@ export async function colourFolders(root: string, classes: ClassSource[], perCla
 
 /**
  * `root/images/<n>.<ext>` and a manifest: manifest.csv with columns path, id (unique: not a head),
- * `column` (the class) and source (one value: not a head); or manifest.jsonl with a `tags` list
- * per image, `tagsOf(class)`.
+ * `column` (the class) and source (one value: not a head); or, given `tagsOf`, manifest.jsonl with
+ * a `tags` list per image, `tagsOf(class)` (and the class as `column` when given).
  */
 export async function manifestFolder(root: string, classes: ClassSource[], perClass: number, opts: { column?: string; tagsOf?: (c: ClassSource) => string[] } = {}): Promise<string[]> {
   const rows: { path: string; c: ClassSource }[] = [];
@@ -123,7 +123,8 @@ export async function manifestFolder(root: string, classes: ClassSource[], perCl
     return p;
   });
   if (opts.tagsOf) {
-    write(path.join(root, 'manifest.jsonl'), rows.map((r) => JSON.stringify({ path: r.path, tags: opts.tagsOf!(r.c) })).join('\n') + '\n');
+    const column = (c: ClassSource) => (opts.column ? { [opts.column]: c.name } : {});
+    write(path.join(root, 'manifest.jsonl'), rows.map((r) => JSON.stringify({ path: r.path, ...column(r.c), tags: opts.tagsOf!(r.c) })).join('\n') + '\n');
   } else {
     const col = opts.column ?? 'label';
     write(path.join(root, 'manifest.csv'), `path,id,${col},source\n${rows.map((r, i) => `${r.path},${1000 + i},${r.c.name},scan`).join('\n')}\n`);

@@ -84,12 +84,20 @@ describe('init --from, then run: class folders end to end', () => {
     const testLines = readFileSync(path.join(dir, 'data/photos/clean/test/clean.txt'), 'utf8').split('\n').filter(Boolean);
     const files = testLines.map((l) => path.relative(dir, path.resolve(dir, 'data/photos/clean/test', l.split(' ')[0]!)));
     expect(files.every((f) => images.includes(path.relative('photos', f)))).toBe(true);
+    type Row = { path: string; heads: { class?: { class: string }[] }; error?: string };
+    const agree = (rows: Row[]) => rows.filter((r) => r.heads.class?.[0]?.class === r.path.split('/')[1]).length / rows.length;
     const pred = await cli(['predict', '--model', 'exports/photos', ...files, '--out', 'predictions.json'], dir);
     expect(pred.code, pred.stderr).toBe(0);
-    const rows = json<{ path: string; heads: { class: { class: string }[] } }[]>(path.join(dir, 'predictions.json'));
+    const rows = json<Row[]>(path.join(dir, 'predictions.json'));
     expect(rows.map((r) => r.path).sort()).toEqual([...files].sort());
-    const right = rows.filter((r) => r.heads.class[0]!.class === r.path.split('/')[1]).length;
-    expect(right / rows.length).toBeGreaterThan(0.6);
+    expect(agree(rows)).toBeGreaterThan(0.6);
+    // The export's model.onnx on the whole folder, JSON on stdout: the broken files are rows with an error, the batch goes on.
+    const onnx = await cli(['predict', '--model', 'exports/photos/model.onnx', 'photos', '--format', 'json'], dir);
+    expect(onnx.code, onnx.stderr).toBe(0);
+    const all = JSON.parse(onnx.stdout) as Row[];
+    expect(all).toHaveLength(images.length + broken.length);
+    expect(all.filter((r) => r.error !== undefined).map((r) => path.relative('photos', r.path)).sort()).toEqual([...broken].sort());
+    expect(agree(all.filter((r) => files.includes(r.path)))).toBeGreaterThan(0.6);
   }, 1_200_000);
 });
 
@@ -149,21 +157,39 @@ describe('init --from: other layouts', () => {
     expect(clean).toEqual([32, 4, 4]);
   });
 
-  it('a manifest.jsonl tag list is multi-hot: one binary head per tag, imbalance weighted', async () => {
+  it('a manifest.jsonl with a label column and a tag list: the column is a head, each tag a binary head (multi-hot), imbalance weighted', async () => {
     const dir = tempDir('tags');
     const tags: Record<string, string[]> = { tshirt: ['top'], trouser: ['bottom'], sneaker: ['shoe'], bag: ['bag', 'top'] };
-    await manifestFolder(path.join(dir, 'tagged'), FASHION, 10, { tagsOf: (c) => tags[c.name]! });
+    await manifestFolder(path.join(dir, 'tagged'), FASHION, 10, { column: 'garment', tagsOf: (c) => tags[c.name]! });
     const r = await runMain('init', '--from', path.join(dir, 'tagged'), '--out', path.join(dir, 'pipeline.yaml'));
     expect(r.code, r.err).toBe(0);
-    expect(r.err).toContain('layout: manifest.jsonl (40 rows): tag list "tags" → multi-hot, one binary head per tag');
+    expect(r.err).toContain('layout: manifest.jsonl (40 rows): column garment → 1 head; tag list "tags" → multi-hot, one binary head per tag');
+    expect(r.err).toMatch(/^head garment: 4 classes, 40 readable images$/m);
     expect(r.err).toContain('binary heads (multi-hot, one per tag): 4');
     // top: 20 of 40 (tshirt + bag); each other tag 10 of 40, 3× as many negatives → weighted
     expect(r.err).toMatch(/^ {2}top +20 of 40 \(50 %\)/m);
     expect(r.err).toMatch(/^ {2}shoe +10 of 40 \(25 %\) +imbalance 3\.00/m);
     const yaml = readFileSync(path.join(dir, 'pipeline.yaml'), 'utf8');
-    // heads in natural order: bag, bottom, shoe, top; [w(0), w(1)] = [40/(2·30), 40/(2·10)] for the 1-in-4 tags, null for top
-    expect(yaml).toContain('class_weights: [[0.667, 2], [0.667, 2], [0.667, 2], null]');
+    // heads: garment (balanced: null), then the tags in natural order bag, bottom, shoe, top;
+    // [w(0), w(1)] = [40/(2·30), 40/(2·10)] for the 1-in-4 tags, null for top (2 in 4)
+    expect(yaml).toContain('class_weights: [null, [0.667, 2], [0.667, 2], [0.667, 2], null]');
     expect((await runMain('validate', path.join(dir, 'pipeline.yaml'))).code).toBe(0);
+    const gen = await cli(['run', 'pipeline.yaml', '--stage', 'generate-txt'], dir);
+    expect(gen.code, gen.stderr).toBe(0);
+    const classes = json<{ heads: { name: string; classes: string[] }[] }>(path.join(dir, 'data/tagged/labels/classes.json'));
+    expect(classes.heads).toEqual([
+      { name: 'garment', classes: ['bag', 'sneaker', 'trouser', 'tshirt'] },
+      ...['bag', 'bottom', 'shoe', 'top'].map((t) => ({ name: t, classes: [t] })),
+    ]);
+    // Every line: the garment's index, then 1 for each of its tags.
+    const manifest = readFileSync(path.join(dir, 'tagged/manifest.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { path: string; garment: string; tags: string[] });
+    const lines = ['train', 'val', 'test'].flatMap((s) => readFileSync(path.join(dir, 'data/tagged/labels', `${s}.txt`), 'utf8').split('\n').filter(Boolean));
+    expect(lines).toHaveLength(40);
+    for (const line of lines) {
+      const [p, ...labels] = line.split(' ');
+      const m = manifest.find((x) => p!.endsWith(`/${x.path}`))!;
+      expect(labels.map(Number)).toEqual([classes.heads[0]!.classes.indexOf(m.garment), ...['bag', 'bottom', 'shoe', 'top'].map((t) => (m.tags.includes(t) ? 1 : 0))]);
+    }
   });
 
   it('--pattern: named groups on the relative path are the heads', async () => {

@@ -77,6 +77,9 @@ describe('manifest columns', () => {
     const e = dir();
     writeFileSync(path.join(e, 'manifest.csv'), 'path,labels\na.jpg,x|y\nb.jpg,y\n');
     expect(await manifestLabelling(e, 'manifest.csv')).toMatchObject({ tagsColumn: 'labels', tagSeparator: '|' });
+    const f = dir();
+    writeFileSync(path.join(f, 'manifest.csv'), 'path,kind,tags\na.jpg,cat,x;y\nb.jpg,dog,y\nc.jpg,cat,\nd.jpg,dog,x\n');
+    expect(await manifestLabelling(f, 'manifest.csv')).toMatchObject({ columns: ['kind'], tagsColumn: 'tags', tagSeparator: ';' });
   });
 
   it('no path column, or no head column: refused, naming the file', async () => {

@@ -113,6 +113,22 @@ describe('generate-txt stage', () => {
       { name: 'outdoor', classes: ['outdoor'] },
     ]);
     expect((await lines('data/tags/train.txt')).sort()).toEqual(['../../man/img/a b.jpg\t0 1 1', '../../man/img/c.jpg 0 0 0', '../../man/img/d.jpg 1 0 0']);
+
+    // Both: the column heads, then one binary head per tag; a row with an unknown value is skipped whole.
+    await writeFile(join(dir, 'man', 'both.csv'), 'path,colour,tags\nimg/c.jpg,blue,dog;outdoor\nimg/d.jpg,red,\nimg/e.jpg,green,cat\n');
+    await generateTxt.run(
+      stageContext(generateTxt, dir, {
+        source: 'manifest', manifest: 'man/both.csv', columns: ['colour'], tags_column: 'tags', heads: [{ name: 'colour', classes: ['red', 'blue'] }], out: 'data/both', val_fraction: 0, test_fraction: 0,
+      }),
+    );
+    expect(JSON.parse(await read('data/both/classes.json')).heads).toEqual([
+      { name: 'colour', classes: ['red', 'blue'] },
+      { name: 'cat', classes: ['cat'] },
+      { name: 'dog', classes: ['dog'] },
+      { name: 'outdoor', classes: ['outdoor'] },
+    ]);
+    expect((await lines('data/both/train.txt')).sort()).toEqual(['../../man/img/c.jpg 1 0 1 1', '../../man/img/d.jpg 0 0 0 0']);
+    expect(await read('data/both/skipped.txt')).toBe('img/e.jpg\tvalue "green" is not a class of head colour (red, blue)\n');
   });
 
   it('a head left with one class becomes binary: its class is label 1, with a warning', async () => {

@@ -63,8 +63,9 @@ export async function generateTxt(options: GenerateTxtOptions, io: EntryIO): Pro
   await writeFile(join(outDir, 'skipped.txt'), skipped.map((s) => `${s.path}\t${s.reason}`).join('\n') + (skipped.length ? '\n' : ''));
   io.log(`${items.length} images: train ${counts.splits.train}, val ${counts.splits.val}, test ${counts.splits.test}; ${heads.length} head(s)`);
   for (const line of formatCounts(counts)) io.log(`  ${line}`);
-  const tagMode = p.source === 'manifest' && p.tags_column !== undefined;
-  for (const h of tagMode ? [] : heads.filter((x) => x.classes.length === 1)) {
+  // A tag head is binary by design; a column or folder head left with one class deserves a warning.
+  const tagHead = (name: string) => p.source === 'manifest' && p.tags_column !== undefined && !(p.columns ?? []).includes(name);
+  for (const h of heads.filter((x) => x.classes.length === 1 && !tagHead(x.name))) {
     io.log(`warning: head ${h.name} has a single class "${h.classes[0]}", so it is a binary head whose label is 1 wherever the value is present; add the other classes to \`heads\` or check the data`);
   }
   if (skipped.length) {

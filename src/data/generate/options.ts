@@ -36,7 +36,7 @@ export const generateTxtOptionsSchema = Type.Object(
     manifest: Type.Optional(Type.String({ description: 'CSV (header row) or .jsonl manifest (source manifest). Defaults to none.' })),
     path_column: Type.String({ description: 'Manifest column holding the image path. Defaults to path.', default: 'path' }),
     columns: Type.Optional(Type.Array(Type.String(), { description: 'Manifest columns, one head each. Defaults to none.' })),
-    tags_column: Type.Optional(Type.String({ description: 'Manifest tag-list column → one binary head per tag (multi-hot). Defaults to none.' })),
+    tags_column: Type.Optional(Type.String({ description: 'Manifest tag-list column → one binary head per tag (multi-hot), after the `columns` heads when both are given. Defaults to none.' })),
     tag_separator: Type.String({ description: 'Separator of tags inside a CSV cell. Defaults to ;.', default: ';' }),
     extensions: Type.Array(Type.String(), {
       description: `Image file extensions scanned. Defaults to ${IMAGE_EXTENSIONS.join(' ')}.`,

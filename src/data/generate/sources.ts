@@ -6,8 +6,8 @@
  * - `chars`: character i of the file name (without extension) is looked up in head i's class
  *   list (licence plates such as `鲁BC6T76.jpg`); a name shorter than the head list gives -1 for
  *   the missing positions;
- * - `manifest`: a CSV (header row) or JSONL file with a path column and either a column per head
- *   or a tag-list column that becomes one binary head per tag (multi-hot).
+ * - `manifest`: a CSV (header row) or JSONL file with a path column, a column per head and/or a
+ *   tag-list column that becomes one binary head per tag (multi-hot), after the column heads.
  * Class lists come from `heads` when given (fixing order and rejecting unknown values), otherwise
  * from the values seen, in natural order. A head left with a single class is, by the heads.ts
  * convention, a binary head: its class is encoded as 1 (the stage warns about it). Files that cannot be labelled are returned in
@@ -46,7 +46,7 @@ export interface Labelled {
 const classList = (c: string[] | string | undefined): string[] | undefined => (typeof c === 'string' ? Array.from(c) : c);
 
 /** Turns per-item raw values (undefined = unknown) into labels, deriving or checking class lists. */
-function encode(names: string[], raw: { path: string; values: (string | undefined)[] }[], hints: HeadHint[] = []): Labelled {
+function encode(names: string[], raw: { path: string; values: (string | undefined)[]; extra?: number[] }[], hints: HeadHint[] = []): Labelled {
   const given = names.map((n) => classList(hints.find((h) => h.name === n)?.classes));
   const classes = names.map((_, k) => {
     if (given[k]) return given[k]!;
@@ -68,7 +68,7 @@ function encode(names: string[], raw: { path: string; values: (string | undefine
       labels.push(i ?? -1);
     });
     if (bad) skipped.push({ path: r.path, reason: bad });
-    else items.push({ path: r.path, labels });
+    else items.push({ path: r.path, labels: r.extra ? [...labels, ...r.extra] : labels });
   }
   return { heads: names.map((name, k) => ({ name, classes: classes[k]! })), items, skipped };
 }
@@ -141,8 +141,8 @@ export interface ManifestOptions {
 /** CSV (with a header row) or JSONL (`.jsonl`/`.ndjson`) manifest. */
 export async function fromManifest(file: string, opts: ManifestOptions): Promise<Labelled> {
   const pathColumn = opts.pathColumn ?? 'path';
-  if (!opts.columns?.length === !opts.tagsColumn) {
-    throw new ConfigError('generate-txt: a manifest needs exactly one of `columns` (a column per head) or `tags_column` (multi-hot tags)');
+  if (!opts.columns?.length && !opts.tagsColumn) {
+    throw new ConfigError('generate-txt: a manifest needs `columns` (a column per head), `tags_column` (multi-hot tags), or both');
   }
   const text = await readFile(file, 'utf8');
   let rows: Record<string, unknown>[];
@@ -174,23 +174,31 @@ export async function fromManifest(file: string, opts: ManifestOptions): Promise
     if (!p) skipped.push({ path: `${file}:${lineOf[i]}`, reason: `no "${pathColumn}" value` });
     else withPath.push({ path: p.split('\\').join('/'), row });
   });
-  if (opts.columns?.length) {
-    const missing = opts.columns.filter((c) => rows.length > 0 && !(c in rows[0]!));
-    if (missing.length) throw new DataError(`manifest has no column(s) ${missing.join(', ')}; columns are ${Object.keys(rows[0]!).join(', ')}`, { file });
-    const out = encode(opts.columns, withPath.map((r) => ({ path: r.path, values: opts.columns!.map((c) => str(r.row[c])) })), opts.hints);
-    return { ...out, skipped: [...skipped, ...out.skipped] };
+  const columns = opts.columns ?? [];
+  const missing = columns.filter((c) => rows.length > 0 && !(c in rows[0]!));
+  if (missing.length) throw new DataError(`manifest has no column(s) ${missing.join(', ')}; columns are ${Object.keys(rows[0]!).join(', ')}`, { file });
+  // Tags: one binary head per tag, after the column heads; named by the hints that name no column, else by the tags seen.
+  let tagNames: string[] = [];
+  const tagLabels: (number[] | string)[] = [];
+  if (opts.tagsColumn) {
+    const sep = opts.tagSeparator ?? ';';
+    const tagsOf = (v: unknown): string[] =>
+      Array.isArray(v) ? v.map(String) : typeof v === 'string' ? v.split(sep).map((t) => t.trim()).filter(Boolean) : [];
+    const tagged = withPath.map((r) => new Set(tagsOf(r.row[opts.tagsColumn!])));
+    const hinted = (opts.hints ?? []).map((h) => h.name).filter((n) => !columns.includes(n));
+    tagNames = hinted.length ? hinted : [...new Set(tagged.flatMap((t) => [...t]))].sort(naturalCompare);
+    const known = new Set(tagNames);
+    for (const t of tagged) {
+      const unknown = [...t].filter((x) => !known.has(x));
+      tagLabels.push(unknown.length ? `unknown tag(s) ${unknown.join(', ')}` : tagNames.map((n) => (t.has(n) ? 1 : 0)));
+    }
   }
-  const sep = opts.tagSeparator ?? ';';
-  const tagsOf = (v: unknown): string[] =>
-    Array.isArray(v) ? v.map(String) : typeof v === 'string' ? v.split(sep).map((t) => t.trim()).filter(Boolean) : [];
-  const tagged = withPath.map((r) => ({ path: r.path, tags: new Set(tagsOf(r.row[opts.tagsColumn!])) }));
-  const names = opts.hints?.length ? opts.hints.map((h) => h.name) : [...new Set(tagged.flatMap((t) => [...t.tags]))].sort(naturalCompare);
-  const known = new Set(names);
-  const items: LabelledItem[] = [];
-  for (const t of tagged) {
-    const unknown = [...t.tags].filter((x) => !known.has(x));
-    if (unknown.length) skipped.push({ path: t.path, reason: `unknown tag(s) ${unknown.join(', ')}` });
-    else items.push({ path: t.path, labels: names.map((n) => (t.tags.has(n) ? 1 : 0)) });
-  }
-  return { heads: names.map((n) => ({ name: n, classes: [n] })), items, skipped };
+  const raw: { path: string; values: (string | undefined)[]; extra?: number[] }[] = [];
+  withPath.forEach((r, i) => {
+    const tags = tagLabels[i];
+    if (typeof tags === 'string') skipped.push({ path: r.path, reason: tags });
+    else raw.push({ path: r.path, values: columns.map((c) => str(r.row[c])), extra: tags });
+  });
+  const out = encode(columns, raw, opts.hints);
+  return { heads: [...out.heads, ...tagNames.map((n) => ({ name: n, classes: [n] }))], items: out.items, skipped: [...skipped, ...out.skipped] };
 }

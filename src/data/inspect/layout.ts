@@ -63,13 +63,15 @@ export async function detectLayout(root: string, images: string[], opts: LayoutO
     if (opts.heads !== undefined) throw new ConfigError(`init: --heads names folder levels, but ${manifest} gives the labels`, { hint: 'drop --heads, or move the manifest away to label by folders' });
     const m = await manifestLabelling(root, basename(manifest));
     const generate: Record<string, unknown> = { source: 'manifest', manifest: m.file, path_column: m.pathColumn };
+    if (m.columns.length) generate.columns = m.columns;
     if (m.tagsColumn) Object.assign(generate, { tags_column: m.tagsColumn, ...(m.tagSeparator && m.tagSeparator !== ';' ? { tag_separator: m.tagSeparator } : {}) });
-    else generate.columns = m.columns;
+    const what = [
+      ...(m.columns.length ? [`column${m.columns.length > 1 ? 's' : ''} ${m.columns.join(', ')} → ${m.columns.length} head${m.columns.length > 1 ? 's' : ''}`] : []),
+      ...(m.tagsColumn ? [`tag list "${m.tagsColumn}" → multi-hot, one binary head per tag`] : []),
+    ];
     return {
       kind: 'manifest',
-      description: m.tagsColumn
-        ? `${m.file} (${m.rows} rows): tag list "${m.tagsColumn}" → multi-hot, one binary head per tag`
-        : `${m.file} (${m.rows} rows): column${m.columns.length > 1 ? 's' : ''} ${m.columns.join(', ')} → ${m.columns.length} head${m.columns.length > 1 ? 's' : ''}`,
+      description: `${m.file} (${m.rows} rows): ${what.join('; ')}`,
       generate,
       notes: [`image paths from column "${m.pathColumn}"`, ...m.notes],
     };

@@ -9,8 +9,7 @@
  * - Any other column is a head when it has 2 or more values and repeats them (at most half as
  *   many distinct values as rows, and at most 1000): an id, a file size or a free-text caption is
  *   not a label, and is named in the notes as ignored.
- * generate-txt takes either head columns or one tag column; when a manifest has both, the head
- * columns are used and the notes say so.
+ * Head columns and a tag column may come together: the tag heads follow the column heads.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -32,7 +31,7 @@ export interface ManifestLabelling {
   /** The manifest's file name, relative to the root. */
   file: string;
   pathColumn: string;
-  /** Head columns (one head each), or none when `tagsColumn` is used. */
+  /** Head columns (one head each). */
   columns: string[];
   tagsColumn?: string;
   tagSeparator?: string;
@@ -101,11 +100,6 @@ export async function manifestLabelling(root: string, name: string): Promise<Man
     if (distinct.size < 2) notes.push(`column ${k}: ${distinct.size === 0 ? 'empty' : `one value only (${[...distinct][0]})`}, not a head`);
     else if (distinct.size > Math.min(1000, rows.length / 2)) notes.push(`column ${k}: ${distinct.size} different values in ${rows.length} rows (an id or a measurement, not a label), ignored`);
     else columns.push(k);
-  }
-  if (columns.length > 0 && tagsColumn) {
-    notes.push(`column ${tagsColumn} (a tag list) ignored: generate-txt takes head columns or one tag column, and the head columns ${columns.join(', ')} were chosen`);
-    tagsColumn = undefined;
-    tagSeparator = undefined;
   }
   if (columns.length === 0 && !tagsColumn) {
     throw new ConfigError(`init: ${file}: no column can be a head (each needs 2 or more repeated values)`, { hint: notes.join('; ') || 'add a label column' });
