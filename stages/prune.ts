@@ -3,8 +3,9 @@
  * gamma| across the whole net and the weakest `ratio` (or every one under `threshold`) are removed
  * where that is structurally possible (conv → BN → per-channel layers → conv/dense; channels that
  * meet a residual Add stay unless `residual: true`). Writes the same model-folder format plus
- * prune.json (per-layer kept/total, skipped convs with the reason, params, FLOPs, measured latency
- * and, with `val_labels`, accuracy before/after).
+ * prune.json (per-layer kept/total, skipped convs with the reason, params, FLOPs and, with
+ * `val_labels`, accuracy before/after). The measured latency goes to the stage's metrics and log,
+ * not into the hashed folder (a timing is not a function of the inputs).
  * No fine-tuning here: follow with a `train` stage whose `init_from` is this stage's `out` to
  * recover accuracy, as the paper does.
  */

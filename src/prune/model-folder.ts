@@ -1,8 +1,11 @@
 /**
  * Prunes a model folder (train format) into a new one: model.json + weights.bin (smaller),
  * classes.json, config.json (the original's, with `prunedFrom` and the prune options added) and
- * prune.json (PruneReport, plus `measured` before → after: inference latency and, given a split,
- * accuracy). tf must have a backend (initEngine) before calling.
+ * prune.json (PruneReport, plus `measured` before → after: given a split, accuracy). The measured
+ * latency is returned (the stage records it as metrics in the lock file and logs it) but kept out of
+ * prune.json: the folder is a hashed output, and a timing is not a function of its inputs, so a
+ * forced rerun would otherwise turn everything downstream stale. tf must have a backend
+ * (initEngine) before calling.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -18,9 +21,9 @@ export interface MeasureOptions {
   latencyRuns?: number;
 }
 
-/** `prune.json`'s `measured`. */
+/** What was measured before → after (prune.json's `measured`, less `latencyMs`). */
 export interface PruneMeasurements {
-  /** Median ms of a batch-of-1 forward pass (compiled inference graph, this process's backend). */
+  /** Median ms of a batch-of-1 forward pass (compiled inference graph, this process's backend); not written to prune.json. */
   latencyMs: { before: number; after: number; runs: number; backend: string };
   /** Present when a split was given. */
   accuracy?: { split: string; before: HeadAccuracies; after: HeadAccuracies };
@@ -61,7 +64,8 @@ export async function pruneModelFolder(modelDir: string, out: string, options: P
           pruning: { from: source, ratio: report.ratio, params: report.params, flops: report.flops },
         },
       });
-      await writeFile(join(out, 'prune.json'), JSON.stringify(full, null, 2) + '\n');
+      const { latencyMs: _timing, ...written } = measured;
+      await writeFile(join(out, 'prune.json'), JSON.stringify({ ...report, measured: written }, null, 2) + '\n');
       return full;
     } finally {
       pruned.dispose();

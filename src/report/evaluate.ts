@@ -121,7 +121,6 @@ export async function evaluate(options: EvaluateOptions, io: EvaluateIO): Promis
     io.log(`predicted ${data.paths.length} images with ${engine.backend}`);
     // The data hash covers what was evaluated: the label file and every image it lists, or the TFRecord shards.
     const hashed = useRecords ? (await Promise.all(records.map(shardFiles))).flat() : [labelFile!, ...data.paths.map((f) => (isAbsolute(f) ? f : join(root!, f)))];
-    const trainedAt = await stat(join(modelDir, 'config.json')).then((s) => s.mtime.toISOString(), () => 'unknown');
     const { input: _input, ...trainParams } = config;
     const trainEngine = config.engine_used ?? config.engine;
     const { evaluation, files } = await writeReport({ ...data, heads }, {
@@ -135,8 +134,8 @@ export async function evaluate(options: EvaluateOptions, io: EvaluateIO): Promis
         'data sha256': (await filesHash(hashed)).slice(0, 16),
         engine: `${engine.backend} (evaluate)${typeof trainEngine === 'string' ? `, ${trainEngine} (train)` : ''}`,
         code: await codeVersion(packageRoot()),
-        trained: trainedAt,
-        evaluated: new Date().toISOString(),
+        // no timestamps: the report is a hashed output, a function of model, data, params and code
+        // (when it ran is in the lock file's `at` and the stage log)
         ...(warnings.length ? { 'data warnings': warnings.join(' | ') } : {}),
       },
       params: { train: trainParams, evaluate: { ...p } },

@@ -6,11 +6,15 @@
  * Event{wall_time=1 double, step=2 int64, file_version=3 string, summary=5},
  * Summary{value=1 repeated Value}, Value{tag=1 string, simple_value=2 float, histo=5},
  * HistogramProto{min=1, max=2, num=3, sum=4, sum_squares=5 double, bucket_limit=6, bucket=7
- * packed repeated double}. The first record carries file_version "brain.Event:2". File name:
- * `events.out.tfevents.<secs>.<host>`.
+ * packed repeated double}. The first record carries file_version "brain.Event:2".
+ *
+ * The files live in the model folder, a hashed output, so they are a function of the run's inputs:
+ * the file name is `events.out.tfevents.0.mlc-pipe` (no start time, no host name; a resumed run
+ * appends to it) and an event's
+ * wall_time defaults to its step (TensorBoard's "relative" axis then counts steps). When each
+ * epoch ran is in the stage log (`logs/<pipeline>/<stage>.log`) and the lock file's `at`.
  */
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import protobuf from 'protobufjs';
 import { frameRecord } from '../../data/tfrecord/framing.ts';
@@ -107,11 +111,13 @@ export class EventWriter {
   private ready: Promise<void>;
   private chain: Promise<void> = Promise.resolve();
 
-  constructor(dir: string, options: { now?: () => number } = {}) {
-    const now = options.now ?? Date.now;
-    const secs = Math.floor(now() / 1000);
-    this.file = join(dir, `events.out.tfevents.${secs}.${hostname()}`);
-    this.ready = mkdir(dir, { recursive: true }).then(() => writeFile(this.file, frameRecord(encodeEvent({ wall_time: now() / 1000, file_version: 'brain.Event:2' }))));
+  constructor(dir: string) {
+    this.file = join(dir, 'events.out.tfevents.0.mlc-pipe');
+    // a resumed run appends to the file its first part wrote
+    const header = frameRecord(encodeEvent({ wall_time: 0, file_version: 'brain.Event:2' }));
+    this.ready = mkdir(dir, { recursive: true }).then(() => writeFile(this.file, header, { flag: 'wx' }).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EEXIST') throw e;
+    }));
   }
 
   private append(step: number, value: SummaryValue[], wallTime: number): Promise<void> {
@@ -121,7 +127,7 @@ export class EventWriter {
   }
 
   /** Appends one Event with a scalar per entry of `scalars` (non-finite values are skipped). */
-  scalars(step: number, scalars: Record<string, number>, wallTime = Date.now() / 1000): Promise<void> {
+  scalars(step: number, scalars: Record<string, number>, wallTime = step): Promise<void> {
     const value = Object.entries(scalars)
       .filter(([, v]) => Number.isFinite(v))
       .map(([tag, v]) => ({ tag, simple_value: v }));
@@ -129,7 +135,7 @@ export class EventWriter {
   }
 
   /** Appends one Event with a histogram per entry of `histograms`. */
-  histograms(step: number, histograms: Record<string, Histogram>, wallTime = Date.now() / 1000): Promise<void> {
+  histograms(step: number, histograms: Record<string, Histogram>, wallTime = step): Promise<void> {
     return this.append(step, Object.entries(histograms).map(([tag, histo]) => ({ tag, histo })), wallTime);
   }
 
