@@ -46,3 +46,23 @@ export function didYouMean(word: string, candidates: Iterable<string>): string |
   const n = nearest(word, candidates);
   return n === undefined ? undefined : `did you mean "${n}"?`;
 }
+
+/**
+ * `did you mean …?` for a name made of `_`, `/`, `.` or `-` separated words (metric and param
+ * columns): the candidates holding every word of `word` come first (`val_acc` →
+ * `val_all_heads_acc`, not the closer-by-letters `val`), shortest first, up to three; else the
+ * nearest by edit distance.
+ */
+export function didYouMeanColumn(word: string, candidates: readonly string[]): string | undefined {
+  const words = word.toLowerCase().split(/[_/.\-]+/).filter(Boolean);
+  const holding = candidates
+    .filter((c) => c.toLowerCase() !== word.toLowerCase())
+    .filter((c) => {
+      const parts = c.toLowerCase().split(/[_/.\-]+/);
+      return words.every((w) => parts.includes(w));
+    })
+    .sort((a, b) => a.length - b.length || a.localeCompare(b))
+    .slice(0, 3);
+  if (holding.length) return `did you mean ${holding.map((c) => `"${c}"`).join(' or ')}?`;
+  return didYouMean(word, candidates);
+}

@@ -1,6 +1,6 @@
 /**
  * The `mlc-pipe` command line. Exit codes: 0 ok, 1 a stage failed, 2 usage or validation error
- * (130 after Ctrl-C). Heavy modules are imported inside each command's action.
+ * (no command at all: the help on stderr, 2), 130 after Ctrl-C. Heavy modules are imported inside each command's action.
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
@@ -39,7 +39,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .showHelpAfterError('(run with --help for usage)')
     .option('--verbose', 'print stack traces with errors');
   registerRun(program, io, setExit);
-  registerInspect(program, io);
+  registerInspect(program, io, setExit);
   registerStages(program, io);
   registerInit(program, io);
   registerData(program, io);
@@ -77,6 +77,11 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
   let code = 0;
   const verbose = argv.includes('--verbose');
   const program = buildProgram(io, (c) => (code = c));
+  if (argv.slice(2).filter((a) => a !== '--verbose').length === 0) {
+    // no command: usage, not success (a script calling `mlc-pipe $CMD` with CMD unset must not pass)
+    io.err(program.helpInformation().replace(/\n$/, ''));
+    return 2;
+  }
   try {
     await program.parseAsync([...argv]);
     return code;

@@ -23,8 +23,17 @@ export function pathsOverlap(a: string, b: string): boolean {
   return a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
 }
 
-/** Builds the DAG. Throws DagError on duplicate/overlapping outputs or a cycle (spelled out). */
-export function buildGraph(stages: readonly StageNode[]): Graph {
+/** `file:line:col stages.<template>` of a stage declared at a known position, else `stage "<id>"`. */
+function where(file: string | undefined, s: StageNode | undefined, id: string): string {
+  return file && s?.pos ? `${file}:${s.pos.line}:${s.pos.col} stages.${s.template}` : `stage "${id}"`;
+}
+
+/**
+ * Builds the DAG. Throws DagError on duplicate/overlapping outputs or a cycle (spelled out), each
+ * problem at the `file:line:col` of the stages involved when `file` (the pipeline file, as shown
+ * to the user) is given.
+ */
+export function buildGraph(stages: readonly StageNode[], file?: string): Graph {
   const byId = new Map(stages.map((s) => [s.id, s] as const));
   const problems: string[] = [];
   const outs: { id: string; path: string }[] = stages.flatMap((s) => s.outputs.map((p) => ({ id: s.id, path: p })));
@@ -33,9 +42,11 @@ export function buildGraph(stages: readonly StageNode[]): Graph {
       const a = outs[i]!;
       const b = outs[j]!;
       if (a.id !== b.id && pathsOverlap(a.path, b.path)) {
+        const at = file && byId.get(b.id)?.pos ? `${where(file, byId.get(b.id), b.id)}: ` : '';
+        const also = at && byId.get(a.id)?.pos ? ` (${a.id} is at ${file}:${byId.get(a.id)!.pos!.line})` : '';
         problems.push(a.path === b.path
-          ? `stages "${a.id}" and "${b.id}" both write "${a.path}"`
-          : `stage "${a.id}" writes "${a.path}" and stage "${b.id}" writes "${b.path}", which overlap`);
+          ? `${at}stages "${a.id}" and "${b.id}" both write "${a.path}"${also}`
+          : `${at}stage "${a.id}" writes "${a.path}" and stage "${b.id}" writes "${b.path}", which overlap${also}`);
       }
     }
   }
@@ -65,7 +76,9 @@ export function buildGraph(stages: readonly StageNode[]): Graph {
       const why = upstream.get(id)!.get(cycle[i - 1]!)!;
       return `${why.kind === 'path' ? `(${why.path}) ` : '(needs) '}→ ${id}`;
     });
-    throw new DagError(`dependency cycle: ${steps.join(' ')}`, { hint: 'remove one of these edges: a stage cannot depend on its own outputs' });
+    const at = file && byId.get(cycle[0]!)?.pos ? `${where(file, byId.get(cycle[0]!), cycle[0]!)}: ` : '';
+    const lines = at ? `\n${cycle.slice(0, -1).map((id) => `  ${where(file, byId.get(id), id)}`).join('\n')}` : '';
+    throw new DagError(`${at}dependency cycle: ${steps.join(' ')}${lines}`, { hint: 'remove one of these edges: a stage cannot depend on its own outputs' });
   }
 
   // Kahn's algorithm, picking ready stages in declaration order.

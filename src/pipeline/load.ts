@@ -13,6 +13,7 @@ import { ConfigError } from '../errors.ts';
 import type { StageDefinition, StageRegistry } from '../stage/define.ts';
 import { fromPackageRoot } from '../package-root.ts';
 import { ajvDiagnostics, describeValue } from './ajv-errors.ts';
+import { attributeToOverrides } from './override-diagnostics.ts';
 import { PipelineValidationError, sortDiagnostics, type Diagnostic } from './diagnostics.ts';
 import { expandStage } from './expand.ts';
 import { interpolateDeep, InterpolationError } from './interpolate.ts';
@@ -197,7 +198,10 @@ export async function loadPipeline(file: string, options: LoadOptions = {}): Pro
   // Missing inputs only when every stage's outputs are known: resolved, or derived from the params
   // as given by a stage whose params have problems (reported above).
   if (stages.length + partial.size === pending.length && !options.sourcesMayBeMissing) diags.push(...missingInputs(stages, dir, pending, source, partial));
-  if (diags.length) throw new PipelineValidationError(dedupe(sortDiagnostics(diags)), text);
+  if (diags.length) {
+    const templateOf = (id: string) => [...byTemplate.entries()].find(([, ids]) => ids.includes(id))?.[0] ?? id;
+    throw new PipelineValidationError(dedupe(sortDiagnostics(attributeToOverrides(diags, overrides, templateOf))), text);
+  }
   const execution: PipelineExecution = {
     executor: raw.executor === 'local' || raw.executor === 'bullmq' ? raw.executor : undefined,
     redis: typeof raw.redis === 'string' ? raw.redis : undefined,

@@ -14,6 +14,28 @@ export function renderDag(g: Graph, format: DagFormat): string {
   return renderAscii(g);
 }
 
+/** One stage of `dag --json`. */
+export interface DagJsonStage {
+  id: string;
+  /** The `uses:` value, or `cmd` for a command stage. */
+  uses: string;
+  /** Upstream stage ids, each with the path that links it (absent for a `needs` edge). */
+  upstream: Array<{ id: string; path?: string }>;
+  inputs: string[];
+  outputs: string[];
+}
+
+/** The graph as data (`mlc-pipe dag --json`): the stages in run order. */
+export function dagJson(g: Graph): { stages: DagJsonStage[] } {
+  return {
+    stages: g.order.map((id) => {
+      const s = g.stages.get(id)!;
+      const upstream = [...g.upstream.get(id)!.entries()].map(([u, why]) => (why.kind === 'path' ? { id: u, path: why.path } : { id: u }));
+      return { id, uses: s.kind === 'cmd' ? 'cmd' : s.uses, upstream, inputs: s.inputs, outputs: s.outputs };
+    }),
+  };
+}
+
 function label(g: Graph, id: string): string {
   const s = g.stages.get(id)!;
   return s.kind === 'cmd' ? `${id} [cmd]` : `${id} [${s.uses}]`;

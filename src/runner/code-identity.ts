@@ -87,6 +87,11 @@ export class CodeIdentity {
     return sha256(`${version}\0${hash}`);
   }
 
+  /** The files of the import closure behind the last `moduleHash(abs)` (absolute paths). */
+  closureFiles(abs: string): string[] {
+    return Object.keys(this.index[abs]?.files ?? {}).sort();
+  }
+
   /** Writes the cache when it changed. */
   save(): void {
     if (!this.dirty) return;

@@ -23,6 +23,8 @@ export interface StageState {
   outputs: Record<string, string | null>;
   /** Whether the run-cache has a result for (code, params, inputs). */
   runCached: boolean;
+  /** The files behind a code change since the lock entry (code-manifest.ts), when known. */
+  codeFiles?: string[];
 }
 
 export type StageAction = 'run' | 'restore' | 'skip';
@@ -85,7 +87,7 @@ export function staleReasons(entry: LockEntry | undefined, state: StageState): s
     const env = environmentChanges(entry.environment ?? {}, state.environment ?? {});
     // The environment alone changed when the current code with the recorded environment is what ran.
     const onlyEnvironment = env.length > 0 && state.moduleCode !== undefined && codeWithEnvironment(state.moduleCode, entry.environment ?? {}) === entry.code;
-    if (!onlyEnvironment) reasons.push('code changed');
+    if (!onlyEnvironment) reasons.push(state.codeFiles?.length ? `code changed: ${state.codeFiles.join(', ')}` : 'code changed');
     reasons.push(...env);
   }
   reasons.push(...paramChanges(entry.params ?? {}, state.params));

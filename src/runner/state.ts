@@ -13,6 +13,7 @@ import type { StageRegistry } from '../stage/define.ts';
 import { pipelineFileDir, workingDir } from '../pipeline/wdir.ts';
 import { unproducedMissingInputs } from '../pipeline/missing-inputs.ts';
 import { CodeIdentity } from './code-identity.ts';
+import { changedCodeFiles, recordCodeManifest } from './code-manifest.ts';
 import { HashIndex, sha256 } from './hash-index.ts';
 import { lockPathFor, readLock, type LockFile } from './lock.ts';
 import type { StageState } from './plan.ts';
@@ -70,7 +71,7 @@ export async function openWorkspace(file: string, options: OpenOptions = {}): Pr
     pipeline = await loadPipeline(file, { overrides: options.overrides, stages: options.stages ?? builtinStages, paramOverrides: options.paramOverrides, sourcesMayBeMissing: options.sourcesMayBeMissing });
     fresh = true;
   }
-  const graph = buildGraph(pipeline.stages);
+  const graph = buildGraph(pipeline.stages, file);
   const lockFile = lockPathFor(file);
   const ws: Workspace = {
     pipeline,
@@ -138,7 +139,10 @@ export async function stageState(ws: Workspace, node: StageNode): Promise<StageS
   for (const p of node.outputs) outputs[p] = ws.hashes.hash(p);
   const key = runCacheKey(code, node.params, inputs);
   const runCached = Object.values(inputs).every((h) => h !== null) && ws.runCache.has(key);
-  return { code, ...(moduleCode !== undefined ? { moduleCode, environment } : {}), params: node.params, inputs, outputs, runCached, key };
+  recordCodeManifest(ws, node, code);
+  const recorded = ws.lock.stages[node.id];
+  const codeFiles = recorded !== undefined && recorded.code !== code ? changedCodeFiles(ws.stateDir, recorded.code, code, ws.pipeline.dir) : undefined;
+  return { code, ...(moduleCode !== undefined ? { moduleCode, environment } : {}), ...(codeFiles ? { codeFiles } : {}), params: node.params, inputs, outputs, runCached, key };
 }
 
 /** Fingerprints of the given stages. */

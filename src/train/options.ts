@@ -16,13 +16,18 @@ import { SCHEDULE_NAMES } from './schedules/names.ts';
 /**
  * JSON Schema `if`/`then` per choice: when `choice` is `name`, `options` must match that name's
  * schema. The `x-context` annotation names the choice in the error ("unknown key "gama" in loss_options of loss
- * "focal"").
+ * "focal"). The `if` requires `choice` to be present (an absent property satisfies any
+ * `properties` clause, and these run before ajv fills defaults), except for `defaultName`, which
+ * also applies when `choice` is left out: a typo is checked once, against the loss that will run.
  */
-function optionsPerChoice(choice: string, options: string, schemas: Record<string, TObject>): object[] {
-  return Object.entries(schemas).map(([name, schema]) => ({
-    if: { properties: { [choice]: { const: name } } },
-    then: { properties: { [options]: { ...schema, 'x-context': `${options} of ${choice} "${name}"` } } },
-  }));
+function optionsPerChoice(choice: string, options: string, schemas: Record<string, TObject>, defaultName: string): object[] {
+  return Object.entries(schemas).map(([name, schema]) => {
+    const chosen = { properties: { [choice]: { const: name } }, required: [choice] };
+    return {
+      if: name === defaultName ? { anyOf: [chosen, { not: { required: [choice] } }] } : chosen,
+      then: { properties: { [options]: { ...schema, 'x-context': `${options} of ${choice} "${name}"` } } },
+    };
+  });
 }
 const AUG = resolveAugment();
 const range = (r: [number, number]) => `[${r[0]}, ${r[1]}]`;
@@ -139,8 +144,8 @@ export const trainOptionsSchema = Type.Object(
   {
     additionalProperties: false,
     allOf: [
-      ...optionsPerChoice('loss', 'loss_options', LOSS_OPTIONS),
-      ...optionsPerChoice('optimizer', 'optimizer_options', OPTIMIZER_OPTIONS),
+      ...optionsPerChoice('loss', 'loss_options', LOSS_OPTIONS, 'crossentropy'),
+      ...optionsPerChoice('optimizer', 'optimizer_options', OPTIMIZER_OPTIONS, 'adam'),
     ],
   },
 );

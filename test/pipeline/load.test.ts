@@ -142,8 +142,8 @@ stages:
     ]);
   });
 
-  it('validates params after -S overrides (reported at the with block the value would be in)', async () => {
+  it('validates params after -S overrides (reported at the -S argument that set the value, not at a YAML line)', async () => {
     const err = await diagnose('stages:\n  a:\n    uses: ./s.ts\n    with: { out: a.txt }\n', ['stages.a.with.epochs=0']);
-    expect(err.diagnostics.map((d) => `${d.line}:${d.col} ${d.path}: ${d.message}`)).toEqual(['4:11 stages.a.with.epochs: must be >= 1, received 0']);
+    expect(err.diagnostics.map((d) => `${d.file}${d.line ?? ''} ${d.path}: ${d.message}`)).toEqual(['-S stages.a.with.epochs=0: must be >= 1, received 0']);
   });
 });

@@ -61,6 +61,23 @@ describe('validate', () => {
     ]);
   });
 
+  it('a loss_options typo with the default loss: once, against the loss that will run (not once per loss)', async () => {
+    const yaml = PIPELINE.replace('      loss: focal\n', '').replace('      optimizer: adamw\n', '').replace('{ flipp: true }', '{ hflip: true }').replace('      optimizr_options: {}\n', '').replace('data/tst.txt', 'data/test.txt');
+    expect(await problems(project(yaml))).toEqual(['11:23 stages.train.with.loss_options.gama: unknown key "gama" in loss_options of loss "crossentropy" [allowed keys: labelSmoothing]']);
+    // the default optimizer's options likewise: adam's schema only
+    const opt = yaml.replace('{ gama: 2 }', '{}').replace('      augment:', '      optimizer_options: { beta3: 1 }\n      augment:');
+    expect(await problems(project(opt))).toEqual([expect.stringMatching(/^12:\d+ stages\.train\.with\.optimizer_options\.beta3: unknown key "beta3" in optimizer_options of optimizer "adam" \[did you mean "beta1"\?\]$/)]);
+  });
+
+  it('a problem in a value an -S override set is reported at the -S argument, not at a YAML line', async () => {
+    const fixed = PIPELINE.replace('      optimizer: adamw\n', '').replace('{ gama: 2 }', '{ gamma: 2 }').replace('{ flipp: true }', '{ hflip: true }').replace('      optimizr_options: {}\n', '').replace('data/tst.txt', 'data/test.txt');
+    expect(await problems(project(fixed), ['stages.train.with.epoch=3', 'stages.train.with.loss_options.gama=2', 'stages.train.with.epochs=ten'])).toEqual([
+      '-S stages.train.with.epoch=3: unknown param "epoch" for stage "train" [did you mean "epochs"?]',
+      '-S stages.train.with.loss_options.gama=2: unknown key "gama" in loss_options of loss "focal" [did you mean "gamma"?]',
+      '-S stages.train.with.epochs=ten: expected integer, received "ten"',
+    ]);
+  });
+
   it('reports an input that exists nowhere and that no stage writes, at the param naming it', async () => {
     const fixed = PIPELINE.replace('      optimizer: adamw\n', '').replace('{ gama: 2 }', '{ gamma: 2 }').replace('{ flipp: true }', '{ hflip: true }').replace('      optimizr_options: {}\n', '');
     expect(await problems(project(fixed))).toEqual([

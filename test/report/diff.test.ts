@@ -19,8 +19,8 @@ describe('metricsDiff', () => {
     expect([...flattenMetrics({ a: { b: 1, c: [1, 2], d: null, e: 'x' }, f: true })]).toEqual([['a.b', 1], ['a.d', null], ['f', 1]]);
   });
 
-  it('lists changed, added and removed metrics with the change B − A', async () => {
-    const rows = await metricsDiffRows(join(dir, 'a'), join(dir, 'b', 'metrics.json'));
+  it('lists changed, added and removed metrics with the change B − A (all: every metric, changed or not)', async () => {
+    const rows = (await metricsDiffRows(join(dir, 'a'), join(dir, 'b', 'metrics.json'), { all: true })).filter((r) => r[1] !== 'summary.acc');
     const rel = relative(process.cwd(), join(dir, 'b', 'metrics.json'));
     const p = rel.startsWith('..') ? join(dir, 'b', 'metrics.json') : rel; // outside the cwd: absolute
     expect(rows).toEqual([
@@ -32,11 +32,15 @@ describe('metricsDiff', () => {
     expect((await metricsDiffRows(join(dir, 'a'), join(dir, 'b'), { all: true })).map((r) => r[1])).toContain('summary.acc');
   });
 
+  it('by default: only the summary metrics that changed', async () => {
+    expect((await metricsDiffRows(join(dir, 'a'), join(dir, 'b'))).map((r) => r[1])).toEqual(['summary.mAP']);
+  });
+
   it('prints an aligned table, or "No changes."', async () => {
-    const text = await metricsDiff(join(dir, 'a'), join(dir, 'b'));
+    const text = await metricsDiff(join(dir, 'a'), join(dir, 'b'), { all: true });
     const lines = text.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^Path\s+Metric\s+A\s+B\s+Change$/);
-    expect(lines).toHaveLength(5);
+    expect(lines).toHaveLength(6);
     expect(lines[0]!.indexOf('Metric')).toBe(lines[1]!.indexOf('summary.mAP'));
     expect(await metricsDiff(join(dir, 'a'), join(dir, 'a'))).toBe('No changes.\n');
   });

@@ -61,7 +61,7 @@ describe('stage environment in the cache key', () => {
     expect(await reasons()).toEqual(['restored from run-cache', 'environment changed: MLC_TEST_NUMERICS off→(unset)']);
     process.env.MLC_TEST_NUMERICS = 'on';
     writeFileSync(path.join(dir, 'e.ts'), `${STAGE}// edited\n`);
-    expect(await reasons()).toEqual(['code changed', 'environment changed: MLC_TEST_NUMERICS off→on']);
+    expect(await reasons()).toEqual(['code changed: e.ts', 'environment changed: MLC_TEST_NUMERICS off→on']);
   });
 });
 

@@ -20,20 +20,21 @@ export function registerExp(program: Command, io: CliIO): void {
       .command('show')
       .description('one row per stage instance (foreach/matrix expansions included): the params that differ and the metrics each wrote; one table per stage template')
       .argument('<pipeline>', 'pipeline YAML file')
-      .option('-A, --all', 'also list earlier results still in the run-cache, with when they ran')
+      .option('-a, --all', 'also list earlier results still in the run-cache, with when they ran')
+      .addOption(new Option('-A', 'same as -a (the earlier spelling)').hideHelp())
       .option('--all-params', 'show every param, not only those that differ')
       .option('--sort-by <name>', 'sort the rows of each table by this metric or param')
       .addOption(new Option('--sort-order <order>', 'with --sort-by').choices(['asc', 'desc']).default('asc'))
       .option('-S, --set <key=value>', 'override, as for run; repeatable', collect),
-  ).action(async (file: string, flags: TableFlags & { all?: boolean; allParams?: boolean; sortBy?: string; sortOrder: 'asc' | 'desc'; set?: string[] }) => {
+  ).action(async (file: string, flags: TableFlags & { all?: boolean; A?: boolean; allParams?: boolean; sortBy?: string; sortOrder: 'asc' | 'desc'; set?: string[] }) => {
     const { openWorkspace } = await import('../../runner/state.ts');
     const { experimentRows, experimentTables, knownColumns } = await import('../../runner/experiments.ts');
     const ws = await openWorkspace(file, { overrides: flags.set ?? [] });
-    const rows = experimentRows(ws, { all: flags.all });
+    const rows = experimentRows(ws, { all: flags.all || flags.A });
     if (flags.sortBy && !knownColumns(rows).includes(flags.sortBy)) {
-      const { didYouMean } = await import('../../suggest.ts');
+      const { didYouMeanColumn } = await import('../../suggest.ts');
       const known = knownColumns(rows);
-      throw new ConfigError(`--sort-by ${flags.sortBy}: no such metric or param in ${file}`, { hint: didYouMean(flags.sortBy, known) ?? `metrics and params: ${known.slice(0, 20).join(', ')}` });
+      throw new ConfigError(`--sort-by ${flags.sortBy}: no such metric or param in ${file}`, { hint: didYouMeanColumn(flags.sortBy, known) ?? `metrics and params: ${known.slice(0, 20).join(', ')}` });
     }
     const tables = experimentTables(rows, { sortBy: flags.sortBy, sortOrder: flags.sortOrder, allParams: flags.allParams });
     if (flags.json) {

@@ -8,8 +8,9 @@ import { collect, nonNegativeInt } from '../options.ts';
 import { engineOverrides } from './run.ts';
 import { DAG_FORMATS, type DagFormat } from '../../pipeline/render-dag.ts';
 import { formatPlan } from '../print-plan.ts';
+import { MlcPipeError } from '../../errors.ts';
 
-export function registerInspect(program: Command, io: CliIO): void {
+export function registerInspect(program: Command, io: CliIO, setExit: (code: number) => void): void {
   program
     .command('status')
     .description('what would run and why (param changed: old→new, input changed: path, code changed, output missing)')
@@ -17,11 +18,12 @@ export function registerInspect(program: Command, io: CliIO): void {
     .option('-S, --set <key=value>', 'override, as for run; repeatable', collect)
     .option('--engine <name>', 'engine for every stage that has an `engine` param, as for run')
     .option('--threads <n>', 'threads for every stage that has a `threads` param, as for run', nonNegativeInt('--threads'))
-    .action(async (file: string, flags: { set?: string[]; engine?: string; threads?: number }) => {
+    .option('--json', 'print JSON: [{ id, action, reason, reasons }]')
+    .action(async (file: string, flags: { set?: string[]; engine?: string; threads?: number; json?: boolean }) => {
       const { planPipeline } = await import('../../runner/run.ts');
       const { ws, plan } = await planPipeline(file, { overrides: flags.set ?? [], paramOverrides: engineOverrides(flags) });
       for (const w of ws.code.warnings) io.err(`warning: ${w}`);
-      io.out(formatPlan(plan, true));
+      io.out(flags.json ? JSON.stringify(plan.map(({ id, action, reason, reasons }) => ({ id, action, reason, reasons })), null, 2) : formatPlan(plan, true));
     });
 
   program
@@ -30,13 +32,15 @@ export function registerInspect(program: Command, io: CliIO): void {
     .argument('<file>', 'pipeline YAML file')
     .addOption(new Option('--format <format>', 'output format').choices(DAG_FORMATS).default('ascii'))
     .option('-S, --set <key=value>', 'override, as for run; repeatable', collect)
-    .action(async (file: string, flags: { format: DagFormat; set?: string[] }) => {
+    .option('--json', 'print JSON: the stages in run order with their upstream, inputs and outputs (instead of --format)')
+    .action(async (file: string, flags: { format: DagFormat; set?: string[]; json?: boolean }) => {
       const { loadPipeline } = await import('../../pipeline/load.ts');
       const { buildGraph } = await import('../../pipeline/graph.ts');
-      const { renderDag } = await import('../../pipeline/render-dag.ts');
+      const { renderDag, dagJson } = await import('../../pipeline/render-dag.ts');
       const { builtinStages } = await import('../../../stages/registry.ts');
       const p = await loadPipeline(file, { overrides: flags.set ?? [], stages: builtinStages });
-      io.out(renderDag(buildGraph(p.stages), flags.format));
+      const g = buildGraph(p.stages, file);
+      io.out(flags.json ? JSON.stringify(dagJson(g), null, 2) : renderDag(g, flags.format));
     });
 
   program
@@ -46,12 +50,21 @@ export function registerInspect(program: Command, io: CliIO): void {
     .option('-S, --set <key=value>', 'override, as for run; repeatable', collect)
     .option('--engine <name>', 'check with this engine on every stage that has an `engine` param, as for run')
     .option('--threads <n>', 'check with these threads on every stage that has a `threads` param, as for run', nonNegativeInt('--threads'))
-    .action(async (file: string, flags: { set?: string[]; engine?: string; threads?: number }) => {
+    .option('--json', 'print JSON on stdout: { file, ok, stages } or { file, ok: false, problems: [{ file, line, col, path, message, hint }] } (still exit 2)')
+    .action(async (file: string, flags: { set?: string[]; engine?: string; threads?: number; json?: boolean }) => {
       const { loadPipeline } = await import('../../pipeline/load.ts');
       const { buildGraph } = await import('../../pipeline/graph.ts');
       const { builtinStages } = await import('../../../stages/registry.ts');
-      const p = await loadPipeline(file, { overrides: flags.set ?? [], stages: builtinStages, paramOverrides: engineOverrides(flags) });
-      buildGraph(p.stages);
-      io.out(`${file}: ok (${p.stages.length} stage${p.stages.length === 1 ? '' : 's'})`);
+      try {
+        const p = await loadPipeline(file, { overrides: flags.set ?? [], stages: builtinStages, paramOverrides: engineOverrides(flags) });
+        buildGraph(p.stages, file);
+        io.out(flags.json ? JSON.stringify({ file, ok: true, stages: p.stages.length }, null, 2) : `${file}: ok (${p.stages.length} stage${p.stages.length === 1 ? '' : 's'})`);
+      } catch (err) {
+        if (!flags.json || !(err instanceof MlcPipeError)) throw err;
+        const diagnostics = (err as { diagnostics?: unknown[] }).diagnostics;
+        const problems = diagnostics ?? [{ file, path: '', message: err.message, ...(err.hint ? { hint: err.hint } : {}) }];
+        io.out(JSON.stringify({ file, ok: false, problems }, null, 2));
+        setExit(err.exitCode);
+      }
     });
 }

@@ -8,17 +8,31 @@ import { cell, csvTable, tableOptions, textTable, type TableFlags } from '../for
 import type { CliIO } from '../io.ts';
 import { lazyImport } from '../lazy-import.ts';
 
+/** What this command uses of src/report/diff.ts (loaded lazily: orchestration never imports an ML area). */
+interface MetricsDiffModule {
+  metricsDiff(a: string, b: string, o: { all?: boolean; precision?: number }): Promise<string>;
+  metricsDiffRows(a: string, b: string, o: { all?: boolean; precision?: number }): Promise<string[][]>;
+  metricsDiffEntries(a: string, b: string, o: { all?: boolean; precision?: number }): Promise<Array<{ path: string; metric: string; a?: number | null; b?: number | null; change: number | null }>>;
+}
+
 export function registerMetrics(program: Command, io: CliIO): void {
   const metrics = program.command('metrics').description('metrics of evaluated runs');
-  metrics
-    .command('diff')
-    .description('compare the metrics of two runs (report folders or metrics.json files)')
-    .argument('<runA>')
-    .argument('<runB>')
-    .action(async (a: string, b: string) => {
-      const mod = await lazyImport<{ metricsDiff(a: string, b: string): string | Promise<string> }>('src/report/diff.ts', 'metrics diff');
-      io.out(await mod.metricsDiff(a, b));
-    });
+  tableOptions(
+    metrics
+      .command('diff')
+      .description('compare the metrics of two runs (report folders or metrics.json files): the summary metrics that changed; --all for every metric')
+      .argument('<runA>')
+      .argument('<runB>')
+      .option('-a, --all', 'list every metric (per head and per class too), changed or not'),
+  ).action(async (a: string, b: string, flags: TableFlags & { all?: boolean }) => {
+    const mod = await lazyImport<MetricsDiffModule>('src/report/diff.ts', 'metrics diff');
+    const options = { all: flags.all, precision: flags.precision };
+    if (flags.json) {
+      const entries = await mod.metricsDiffEntries(a, b, options);
+      io.out(JSON.stringify(entries.map((e) => ({ ...e, a: e.a ?? null, b: e.b ?? null })), null, 2));
+    } else if (flags.csv) io.out(csvTable(['Path', 'Metric', 'A', 'B', 'Change'], await mod.metricsDiffRows(a, b, options)));
+    else io.out(await mod.metricsDiff(a, b, options));
+  });
 
   tableOptions(
     metrics
