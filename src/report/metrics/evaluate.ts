@@ -26,6 +26,19 @@ import {
   type PrfScores,
 } from './multilabel.ts';
 import { oneVsRest, rocAuc, rocCurve, type RocPoint } from './roc.ts';
+import { balancedAccuracy, brierScore, logLoss, matthewsCorrcoef, mostConfused, topKAccuracy, type ConfusedPair } from './scores.ts';
+
+/** sklearn-defined scores of a head (scores.ts), over its known samples; null with none. */
+export interface HeadScores {
+  balancedAccuracy: number | null;
+  /** Matthews correlation coefficient. */
+  mcc: number | null;
+  logLoss: number | null;
+  brier: number | null;
+}
+
+/** The k of a softmax head's top-k accuracies: 2, 3 and 5, those below its class count. */
+export const TOP_K = [2, 3, 5] as const;
 
 /** Predictions of a run, as `predictProbs` returns them, with the labels they are judged against. */
 export interface EvaluationInput {
@@ -69,6 +82,9 @@ export interface SoftmaxHeadMetrics extends AccuracyResult {
   ovr: { macroAP: number | null; macroAUC: number | null; classes: Record<string, OvrClassMetrics> };
   /** Top-label calibration (ECE, MCE, reliability bins). */
   calibration: Calibration;
+  scores: HeadScores & { topk: Record<string, number | null> };
+  /** The largest off-diagonal cells of the confusion matrix (up to 5). */
+  mostConfused: ConfusedPair[];
 }
 
 export interface BinaryHeadMetrics extends AccuracyResult {
@@ -86,6 +102,8 @@ export interface BinaryHeadMetrics extends AccuracyResult {
   report: ClassificationReport;
   /** Calibration of the decision at p ≥ 0.5 (confidence p or 1 − p). */
   calibration: Calibration;
+  /** At p ≥ 0.5. */
+  scores: HeadScores;
 }
 
 export interface MultilabelMetrics {
@@ -193,11 +211,21 @@ export function evaluatePredictions(input: EvaluationInput, options: EvaluationO
     if (h.classes.length > 1) {
       const ovr = oneVsRest(probs[i]!, cols[i]!, h.classes.length);
       curves[h.name] = { pr: ovr.classes.map((c) => c.pr), roc: ovr.classes.map((c) => c.roc), names: h.classes };
+      const K = h.classes.length;
+      const confusion = confusionMatrix(preds[i]!.pred, cols[i]!, K);
       headMetrics[h.name] = {
         kind: 'softmax',
         ...acc,
         classes: h.classes,
-        confusion: confusionMatrix(preds[i]!.pred, cols[i]!, h.classes.length),
+        confusion,
+        scores: {
+          balancedAccuracy: balancedAccuracy(confusion),
+          mcc: matthewsCorrcoef(confusion),
+          logLoss: logLoss(probs[i]!, cols[i]!, K),
+          brier: brierScore(probs[i]!, cols[i]!, K),
+          topk: Object.fromEntries(TOP_K.filter((k) => k < K).map((k) => [`top${k}`, topKAccuracy(probs[i]!, cols[i]!, K, k)])),
+        },
+        mostConfused: mostConfused(confusion, h.classes),
         report: classificationReport(preds[i]!.pred, cols[i]!, h.classes),
         ovr: {
           macroAP: ovr.macroAP,
@@ -220,6 +248,10 @@ export function evaluatePredictions(input: EvaluationInput, options: EvaluationO
       auc: rocAuc(probs[i]!, cols[i]!),
       report: classificationReport(preds[i]!.pred, cols[i]!, [className(h, 0), className(h, 1)]),
       calibration: calibrationOf(i),
+      scores: (() => {
+        const confusion = confusionMatrix(preds[i]!.pred, cols[i]!, 2);
+        return { balancedAccuracy: balancedAccuracy(confusion), mcc: matthewsCorrcoef(confusion), logLoss: logLoss(probs[i]!, cols[i]!, 1), brier: brierScore(probs[i]!, cols[i]!, 1) };
+      })(),
       ...(tunedCounts ? { tuned: { threshold: options.thresholds![b]!, counts: tunedCounts[b]! } } : {}),
     };
   });
