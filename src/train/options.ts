@@ -106,7 +106,7 @@ export const trainOptionsSchema = Type.Object(
     batch_size: Int('Images per batch. Defaults to 16.', 16, { minimum: 1 }),
     steps_per_epoch: Int('Cap on batches per epoch (0 = whole epoch). Defaults to 0.', 0, { minimum: 0 }),
     validation_freq: Int('Validate every N epochs (and after the last). Defaults to 1.', 1, { minimum: 1 }),
-    shuffle: Int('Shuffle buffer size (0 = file order). Defaults to 1024.', 1024, { minimum: 0 }),
+    shuffle: Int('Shuffling per epoch: 0 = file order; any other value shuffles a label file completely and TFRecord shards through a buffer of this many records. Defaults to 1024.', 1024, { minimum: 0 }),
     augment: Type.Union([Type.Literal(false), augmentSchema], {
       description: 'Training-time augmentation: false, or an object with the keys below (each optional; `{}` = the defaults). Defaults to false.',
       default: false,

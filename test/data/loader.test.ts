@@ -95,6 +95,20 @@ describe('createLoader', () => {
     expect([...c.flatMap((x) => x.paths)].sort()).toEqual([...a.flatMap((x) => x.paths)].sort());
   });
 
+  // A label file is permuted completely each epoch, whatever the buffer size: with a tf.data-style
+  // window of 4, the first image of an epoch could only be one of the file's first 4 (#29).
+  it('shuffles a label file completely each epoch, even with a buffer smaller than the file', async () => {
+    const firsts = new Set<string>();
+    for (let e = 0; e < 24; e++) {
+      const batches = await collect({ shuffle: 4, seed: 3, whiten: false }, e);
+      const paths = batches.flatMap((b) => b.paths);
+      expect([...paths].sort()).toEqual(Array.from({ length: N }, (_, i) => `im${i}.png`).sort());
+      firsts.add(paths[0]!);
+    }
+    expect([...firsts].some((p) => Number(p.slice(2, -4)) >= 4)).toBe(true);
+    expect(firsts.size).toBeGreaterThanOrEqual(6);
+  });
+
   it('reads the same batches from TFRecord shards as from the label file', async () => {
     const items = Array.from({ length: N }, (_, i) => ({ path: join(dir, `im${i}.png`), filename: `im${i}.png`, labels: [i % 3, i === 4 ? -1 : i % 2] }));
     const { files } = await writeTfRecordShards(items, { outDir: join(dir, 'tfr'), split: 'train', shardSize: 4 });

@@ -39,7 +39,7 @@ export interface LoaderOptions {
   channelOrder?: 'rgb' | 'bgr';
   /** Images per batch. */
   batchSize: number;
-  /** Shuffle buffer: true = 1024 items, a number = that many, false/0 = source order. Defaults to false. */
+  /** Shuffle: false/0 = source order; otherwise a label file is fully permuted each epoch and TFRecord shards go through a buffer of true = 1024 / that many records. Defaults to false. */
   shuffle?: boolean | number;
   /** Seed of shuffling, re-sampling and augmentation. Defaults to 0. */
   seed?: number;
@@ -122,7 +122,10 @@ export async function createLoader(opts: LoaderOptions): Promise<Loader> {
   async function* epoch(e: number): AsyncGenerator<Batch> {
     const rng = createRng(mixSeed(seed, e, 1));
     let items: AsyncIterable<SourceItem> = source.items(rng, shuffleSize > 0);
-    if (shuffleSize > 0) items = shuffleBuffer(items, shuffleSize, rng);
+    // A label file's records are all in memory: shuffle them all (a uniform permutation per epoch, as
+    // PyTorch's randperm), not through a window of `shuffle` items that keeps a sorted file's tail at the
+    // end of every epoch (#29). TFRecord streams keep the bounded buffer.
+    if (shuffleSize > 0) items = shuffleBuffer(items, source.inMemory ? Math.max(shuffleSize, source.count) : shuffleSize, rng);
 
     type Done = { item: SourceItem; pixels: Float32Array };
     const window: Promise<Done>[] = [];

@@ -22,6 +22,8 @@ export interface SourceItem {
 
 export interface RecordSource {
   readonly count: number;
+  /** Every record is known up front (a label file): a shuffle permutes them all, whatever the buffer size. */
+  readonly inMemory?: boolean;
   /** The records of one epoch, in source order (or re-sampled when balanced). */
   items(rng: Rng, shuffleShards: boolean): AsyncIterable<SourceItem>;
 }
@@ -54,6 +56,7 @@ export async function labelFileSource(file: string, root: string | undefined, he
   }
   return {
     count: records.length,
+    inMemory: true,
     async *items(rng: Rng) {
       if (!groups) {
         for (const r of records) yield toItem(r);

@@ -1,0 +1,58 @@
+"""PyTorch side of the epoch-level benchmark (see ours-epochs.ts): the reference ResNet18, Adam 1e-3,
+batch 32, its loss_fn, fp32, one thread; the test logits after every epoch.
+
+  /usr/bin/python3 bench/quality/torch_epochs.py DATA OUT --seed S --epochs E [--init DIR] [--order FILE]
+
+Paired: --init (our folder, through torch_convert.py) and --order (the shared order file).
+Unpaired: torch.manual_seed(S) init and torch.randperm order, as torch_reference.py's train mode.
+"""
+import argparse, json, os, sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import torch_convert as C  # noqa: E402
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("data"), ap.add_argument("out")
+    ap.add_argument("--seed", type=int, default=0), ap.add_argument("--epochs", type=int, default=5)
+    ap.add_argument("--init"), ap.add_argument("--order")
+    a = ap.parse_args()
+    torch.set_num_threads(1)
+    torch.manual_seed(a.seed)
+    os.makedirs(a.out, exist_ok=True)
+    meta = json.load(open(os.path.join(a.data, "meta.json")))
+    h, w = meta["size"]
+    heads = meta["heads"]
+    load = lambda f, n: torch.from_numpy(np.ascontiguousarray(np.fromfile(os.path.join(a.data, f), np.float32).reshape(n, h, w, 3).transpose(0, 3, 1, 2)))
+    xs, ys = load("train.bin", len(meta["train"])), torch.tensor(meta["train"], dtype=torch.int64)
+    vx = load("test.bin", len(meta["test"]))
+    model = C.reference_model(a.init) if a.init else C.R.ResNet18(heads)
+    order = json.load(open(a.order)) if a.order else None
+    g = torch.Generator().manual_seed(a.seed)
+    opt = torch.optim.Adam(model.parameters(), 1e-3)
+    curve = []
+    for e in range(a.epochs):
+        model.train()
+        perm = torch.tensor(order[e]) if order else torch.randperm(len(xs), generator=g)
+        total = 0.0
+        for i in range(0, len(xs), 32):
+            idx = perm[i:i + 32]
+            opt.zero_grad()
+            loss = C.R.loss_fn(model(xs[idx]), ys[idx], heads)
+            loss.backward()
+            opt.step()
+            total += float(loss) * len(idx)
+        model.eval()
+        with torch.no_grad():
+            parts = [torch.cat(model(vx[i:i + 100]), 1) for i in range(0, len(vx), 100)]
+        np.concatenate([p.numpy() for p in parts]).astype(np.float32).tofile(os.path.join(a.out, f"test-logits-{e + 1}.bin"))
+        curve.append({"epoch": e + 1, "loss": total / len(xs)})
+    json.dump(curve, open(os.path.join(a.out, "curve.json"), "w"))
+
+
+if __name__ == "__main__":
+    main()
