@@ -4,7 +4,9 @@
  */
 export { createLoader, type Batch, type Loader, type LoaderOptions, type MixInfo } from './loader/create-loader.ts';
 export { resolveAugment, type AugmentOptions } from './image/augment.ts';
-export { decodeResized, type DecodeSize } from './image/decode.ts';
+export { decodeResized, decodeResizedFloat, decodePixels, type DecodeSize, type DecodedPixels } from './image/decode.ts';
+export { resizeImage, RESIZE_KERNELS, RESIZE_EQUIVALENTS, DEFAULT_RESIZE, type ResizeKernel } from './image/resize.ts';
+export { preprocessingRecord, preprocessingSteps, type Preprocessing, type PreprocessingChoice } from './image/preprocessing.ts';
 export { perImageStandardize } from './image/whiten.ts';
 export { makeDemoDataset, DEMO_NAMES, type DemoName, type DemoOptions, type DemoSummary } from './demo/index.ts';
 export { writeTfRecordShards, shardName, type TfRecordInput, type WriteShardsOptions, type WriteShardsResult } from './tfrecord/writer.ts';

@@ -14,6 +14,11 @@ export const convertOptionsSchema = Type.Object(
     format: Type.Union([Type.Literal('onnx'), Type.Literal('tfjs')], { description: '`onnx` (model.onnx + the tfjs copy) or `tfjs` (the tfjs copy only). Defaults to onnx.', default: 'onnx' }),
     probabilities: Type.Boolean({ description: 'ONNX outputs are softmax/sigmoid probabilities per head; false exports logits. Defaults to true.', default: true }),
     opset: Type.Integer({ minimum: 13, maximum: 21, description: 'ONNX opset version. Defaults to 13.', default: 13 }),
+    onnx_preprocess: Type.Boolean({
+      description:
+        "model.onnx takes `pixels: uint8 [N, H, W, C]` of any H, W (decoded image, EXIF orientation applied) and holds the model's resize, x/255, standardization and channel order (opset ≥ 18); model_float.onnx keeps the float32 input. Checked against predict on images 3× larger and ~⅔ of the model's size. false writes only the float model.onnx. Defaults to true.",
+      default: true,
+    }),
     fold_bn: Type.Boolean({ description: 'Fold BatchNormalization into the preceding conv in the ONNX graph. Defaults to true.', default: true }),
     verify: Type.Boolean({
       description: 'Run the ONNX model with onnxruntime-node on the real images of `val_labels` (else the evaluation\'s label file, else random input) and compare with the float32 tfjs model: fails above a max abs diff of 1e-4 or on any image where a head picks another class. Defaults to true.',

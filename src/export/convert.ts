@@ -34,6 +34,7 @@ export async function convert(options: ConvertOptions, io: EntryIO): Promise<Con
     probabilities: p.probabilities,
     opset: p.opset,
     foldBatchNorm: p.fold_bn,
+    onnxPreprocess: p.onnx_preprocess,
     quantize: p.quantize,
     evaluation: p.evaluation ? io.path(p.evaluation) : undefined,
     evaluationName: p.evaluation,
@@ -52,6 +53,14 @@ export async function convert(options: ConvertOptions, io: EntryIO): Promise<Con
     io.log(`onnxruntime vs tfjs (${engine.backend}) on ${o.images} ${o.input === 'real' ? `real images of ${o.split}` : 'random inputs'}: max abs diff ${o.maxAbsDiff.toExponential(2)}, ${o.argmaxMismatches} differing decisions`);
     metrics.onnx_max_abs_diff = o.maxAbsDiff;
     metrics.onnx_parity_images = o.images;
+  }
+  if (card.pixelsParity) {
+    const pp = card.pixelsParity;
+    for (const r of pp.rows) {
+      io.log(`model.onnx (pixels) vs predict on ${pp.images / 2} ${pp.source === 'split' ? 'split' : 'synthetic'} images at ${r.size} (JPEG + PNG): ${r.agreeing}/${r.decisions} decisions agree, max |p diff| ${r.maxProbDiff.toExponential(2)}`);
+      metrics[`pixels_${r.direction}_agreement`] = r.agreeing / r.decisions;
+      metrics[`pixels_${r.direction}_max_p_diff`] = r.maxProbDiff;
+    }
   }
   if (meta.tfjs.quantization !== 'none') {
     const b = meta.tfjs.weightBytes;

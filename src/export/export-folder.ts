@@ -1,7 +1,11 @@
 /**
  * Writes an export folder from a model folder (train/prune format):
  *
- *   <out>/model.onnx      (format onnx) the ONNX graph, see ./to-onnx.ts
+ *   <out>/model.onnx      (format onnx) the ONNX graph, see ./to-onnx.ts; with `onnxPreprocess` (the
+ *                           default) it takes `pixels: uint8 [N, H, W, C]` of any H, W and holds the
+ *                           resize and normalisation (./onnx-preprocess.ts)
+ *   <out>/model_float.onnx (format onnx, with `onnxPreprocess`) the same network taking the float32
+ *                           input the tfjs model takes (preprocessed by the caller)
  *   <out>/model.json      the tfjs layers model as trained (always; copied byte for byte
  *   <out>/weights.bin       with every weight file the manifest names, or with `quantize` its
  *                           kernels quantized in tfjs' own manifest format, see ./quantize.ts)
@@ -11,10 +15,11 @@
  */
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DataError } from '../errors.ts';
+import { ConfigError, DataError } from '../errors.ts';
 import { headKind, type HeadSpec } from '../data/heads.ts';
-import type { InputConfig } from '../model/io.ts';
+import { preprocessingSteps, type Preprocessing } from '../data/image/preprocessing.ts';
 import { toOnnx } from './to-onnx.ts';
+import { onnxPreprocessProblem } from './onnx-preprocess.ts';
 import { quantizeWeights, type ManifestWeight, type QuantizeDtype } from './quantize.ts';
 
 export type ExportFormat = 'onnx' | 'tfjs';
@@ -30,12 +35,15 @@ export interface ExportOptions {
   foldBatchNorm?: boolean;
   /** Quantize the tfjs copy's kernels (the ONNX model stays float32). Defaults to 'none'. */
   quantize?: QuantizeDtype | 'none';
+  /** model.onnx takes uint8 pixels of any size and holds the preprocessing; model_float.onnx takes the float input. Defaults to true. */
+  onnxPreprocess?: boolean;
 }
 
 /** metadata.json. */
 export interface ExportMetadata {
   format: ExportFormat;
-  files: { onnx?: string; tfjs: string; classes: string; config: string };
+  /** `onnx`: model.onnx (uint8 `pixels` input with `pixels` below, else float input); `onnxFloat`: the ONNX model with the float input (`input` below). */
+  files: { onnx?: string; onnxFloat?: string; tfjs: string; classes: string; config: string };
   input: {
     /** ONNX graph input name (tfjs: the model's input layer). */
     name: string;
@@ -51,6 +59,10 @@ export interface ExportMetadata {
     /** The preprocessing, in words, in the order the training loader applies it. */
     preprocessing: string[];
   };
+  /** The one preprocessing record of the model (config.json's `preprocessing`, src/data/image/preprocessing.ts). */
+  preprocessing: Preprocessing;
+  /** model.onnx's image input when the preprocessing is inside it (`onnx_preprocess`). */
+  pixels?: { name: string; file: string; dtype: 'uint8'; layout: 'NHWC'; shape: (number | string)[]; opset: number; ops: Record<string, number> };
   outputs: Array<{
     /** ONNX output name. */
     name: string;
@@ -86,19 +98,8 @@ export interface ModelCardFacts {
   quantization?: { split: string; float32: { allHeads: number | null; heads: Record<string, number | null> }; quantized: { allHeads: number | null; heads: Record<string, number | null> } };
   /** ONNX parity: input kind, images, max abs diff, decisions that differ. */
   onnxParity?: { input: 'real' | 'random'; split?: string; images: number; maxAbsDiff: number; argmaxMismatches: number };
-}
-
-/** Preprocessing steps matching src/data/image (decode → resize → [0,1] → standardize → channel order). */
-export function preprocessingSteps(input: InputConfig): string[] {
-  const steps = [
-    `decode, apply EXIF orientation, convert to ${input.channels === 1 ? 'grayscale' : 'sRGB'}`,
-    `resize to exactly ${input.height}×${input.width} (height×width, aspect not kept)`,
-    'scale to float32 in [0, 1] (x / 255)',
-  ];
-  if (input.whiten) steps.push('per-image standardization: (x − mean) / max(std, 1/√(H·W·C)) over all pixels and channels');
-  if (input.channelOrder === 'bgr' && input.channels === 3) steps.push('swap channels to BGR');
-  steps.push('layout NHWC, batch first');
-  return steps;
+  /** model.onnx (`pixels` input) vs predict's path on images of other sizes (./pixels-parity.ts). */
+  pixelsParity?: import('./pixels-parity.ts').PixelsParity;
 }
 
 /** Copies (or quantizes) the tfjs model; returns the quantized entry count and the weight bytes before/after. */
@@ -136,6 +137,10 @@ export async function exportModelFolder(modelDir: string, out: string, options: 
   const opset = options.opset ?? 13;
   const { model, heads, config } = await loadTrainedModel(modelDir);
   try {
+    if (format === 'onnx' && (options.onnxPreprocess ?? true)) {
+      const problem = onnxPreprocessProblem(config.preprocessing!);
+      if (problem) throw new ConfigError(problem, { hint: 'set onnx_preprocess: false on convert (the card then lists the steps a client runs), or train with resize: bilinear' });
+    }
     await mkdir(out, { recursive: true });
     const tfjs = await copyTfjs(modelDir, out, options.quantize ?? 'none');
     await writeFile(join(out, 'classes.json'), JSON.stringify({ heads }, null, 2) + '\n');
@@ -155,26 +160,35 @@ export async function exportModelFolder(modelDir: string, out: string, options: 
         channels: input.channels,
         channelOrder: input.channelOrder,
         whiten: input.whiten,
-        preprocessing: preprocessingSteps(input),
+        preprocessing: preprocessingSteps(config.preprocessing!),
       },
+      preprocessing: config.preprocessing!,
       outputs: outputsMeta(heads, format === 'onnx' && probabilities),
       tfjsOutputs: 'logits',
       tfjs: { quantization: options.quantize ?? 'none', quantizedWeights: tfjs.quantized, weightBytes: { float32: tfjs.float32, written: tfjs.written } },
       params: model.countParams(),
     };
     if (format === 'onnx') {
-      const exp = toOnnx(model, {
-        heads,
-        probabilities,
-        opset,
-        foldBatchNorm: options.foldBatchNorm,
-        metadata: { heads: JSON.stringify(heads), input: JSON.stringify(meta.input) },
-      });
-      await writeFile(join(out, 'model.onnx'), exp.bytes);
+      const pre = options.onnxPreprocess ?? true;
+      const floatFile = pre ? 'model_float.onnx' : 'model.onnx';
+      const common = { heads, probabilities, foldBatchNorm: options.foldBatchNorm };
+      const exp = toOnnx(model, { ...common, opset, metadata: { heads: JSON.stringify(heads), input: JSON.stringify(meta.input), preprocessing: JSON.stringify(meta.preprocessing) } });
+      await writeFile(join(out, floatFile), exp.bytes);
       meta.files.onnx = 'model.onnx';
+      meta.files.onnxFloat = floatFile;
       meta.input.name = exp.input.name;
       meta.outputs.forEach((o, i) => (o.name = exp.outputs[i]!));
       meta.onnx = { opset, foldedBatchNorm: exp.folded, ops: exp.ops };
+      if (pre) {
+        const px = toOnnx(model, {
+          ...common,
+          opset,
+          preprocessing: meta.preprocessing,
+          metadata: { heads: JSON.stringify(heads), preprocessing: JSON.stringify(meta.preprocessing), input: 'pixels: uint8 NHWC, any height and width; decode only (EXIF orientation applied, 8-bit sRGB or grey)' },
+        });
+        await writeFile(join(out, 'model.onnx'), px.bytes);
+        meta.pixels = { name: px.input.name, file: 'model.onnx', dtype: 'uint8', layout: 'NHWC', shape: px.input.shape, opset: px.opset, ops: px.ops };
+      }
     }
     await writeFile(join(out, 'metadata.json'), JSON.stringify(meta, null, 2) + '\n');
     return meta;

@@ -109,7 +109,7 @@ message OperatorSetIdProto {
 `;
 
 /** TensorProto.DataType values used here. */
-export const DataType = { FLOAT: 1, INT32: 6, INT64: 7 } as const;
+export const DataType = { FLOAT: 1, UINT8: 2, INT32: 6, INT64: 7 } as const;
 
 /** AttributeProto.AttributeType values used here. */
 export const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7 } as const;
@@ -174,13 +174,13 @@ function schema(): protobuf.Root {
   return root;
 }
 
-/** A float tensor ValueInfo with the given shape. */
-export function valueInfo(name: string, dims: Dim[], docString?: string): ValueInfoMsg {
+/** A tensor ValueInfo with the given shape (float32 unless `elemType` says otherwise). */
+export function valueInfo(name: string, dims: Dim[], docString?: string, elemType: number = DataType.FLOAT): ValueInfoMsg {
   return {
     name,
     type: {
       tensorType: {
-        elemType: DataType.FLOAT,
+        elemType,
         shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
       },
     },

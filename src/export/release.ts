@@ -1,7 +1,8 @@
 /**
  * The convert stage's body: export a model folder (./export-folder.ts) only when an evaluation of
  * exactly that model stands behind it (the evaluate stage's run.json records the model's weights
- * hash), check the ONNX model against the float32 tfjs model on real images of a labelled split,
+ * hash), check the ONNX model against the float32 tfjs model on real images of a labelled split and
+ * model.onnx's `pixels` input against predict's path on those images saved at other sizes,
  * score the quantized tfjs copy against the float32 one on the same split, and write
  * MODEL_CARD.md + metadata.json with all of it (./model-card.ts). tf must have a backend.
  */
@@ -147,6 +148,16 @@ export async function exportRelease(options: ReleaseOptions): Promise<Release> {
       const w = 'ONNX parity checked on random input only: no labelled split (give val_labels, or an evaluation on a label file)';
       warnings.push(w);
       log(w);
+    }
+  }
+  if (meta.pixels && (options.verify ?? true)) {
+    const { checkPixelsParity } = await import('./pixels-parity.ts');
+    const { loadLayersModel } = await import('../model/io.ts');
+    const m = await loadLayersModel(options.modelDir);
+    try {
+      card.pixelsParity = await checkPixelsParity(options.out, meta, m, heads, { split });
+    } finally {
+      m.dispose();
     }
   }
   if (meta.tfjs.quantization !== 'none' && split) {

@@ -15,7 +15,9 @@ import { headKind, type HeadSpec } from '../data/heads.ts';
 import { readLayerGraph, isModelOutput, type LayerGraph } from '../prune/layer-graph.ts';
 import { OnnxGraph } from './onnx-graph.ts';
 import { CONVERTERS, FOLDABLE, batchNormToAffine, type Value } from './onnx-layers.ts';
-import { encodeModel, valueInfo, type ModelMsg } from './onnx-proto.ts';
+import { DataType, encodeModel, valueInfo, type ModelMsg } from './onnx-proto.ts';
+import { addPixelsPreprocessing, PIXELS_INPUT, PIXELS_MIN_OPSET } from './onnx-preprocess.ts';
+import type { Preprocessing } from '../data/image/preprocessing.ts';
 import type { ChannelAffine, Weight } from './weights.ts';
 
 export interface OnnxExportOptions {
@@ -31,12 +33,20 @@ export interface OnnxExportOptions {
   metadata?: Record<string, string>;
   /** Producer version stored in the model. Defaults to '0.1.0'. */
   producerVersion?: string;
+  /**
+   * Put this preprocessing inside the graph (./onnx-preprocess.ts): the input becomes
+   * `pixels: uint8 [batch, height, width, C]` of any height and width, and the opset at least 18.
+   * Defaults to none (float32 input, preprocessed by the caller).
+   */
+  preprocessing?: Preprocessing;
 }
 
 export interface OnnxExport {
   bytes: Uint8Array;
   /** Graph input name and NHWC shape (batch = 'batch'). */
   input: { name: string; shape: (number | string)[] };
+  /** The opset written (at least 18 with `preprocessing`). */
+  opset: number;
   /** Graph output names, in head order. */
   outputs: string[];
   /** Names of the BN layers folded into convs. */
@@ -79,7 +89,8 @@ function readWeights(model: tf.LayersModel, name: string): Weight[] {
 
 /** Converts `model` to ONNX. The model is only read. */
 export function toOnnx(model: tf.LayersModel, options: OnnxExportOptions = {}): OnnxExport {
-  const opset = options.opset ?? 13;
+  const pre = options.preprocessing;
+  const opset = pre ? Math.max(options.opset ?? 13, PIXELS_MIN_OPSET) : (options.opset ?? 13);
   if (!Number.isInteger(opset) || opset < 13 || opset > 21) {
     throw new ConfigError(`opset must be an integer from 13 to 21, received ${JSON.stringify(opset)}`);
   }
@@ -98,14 +109,19 @@ export function toOnnx(model: tf.LayersModel, options: OnnxExportOptions = {}): 
   const values = new Map<string, Value>();
   const inputLayer = graph.byName.get(graph.inputs[0]!)!;
   const inputShape = shapeOf(inputLayer.config.batchInputShape);
-  const inputName = g.unique(inputLayer.name);
+  const inputName = g.unique(pre ? PIXELS_INPUT : inputLayer.name);
   const outputNames = graph.outputs.map((o, i) => {
     const head = heads?.[i];
     const base = head ? head.name.replace(/[^A-Za-z0-9_]/g, '_') : `output${i}`;
     return g.unique(probabilities && head ? base : `${base}_logits`);
   });
 
-  if (inputShape.length === 4) {
+  if (pre) {
+    if (inputShape.length !== 4 || inputShape[3] !== (pre.channels === 'L' ? 1 : 3) || inputShape[1] !== pre.resize.height || inputShape[2] !== pre.resize.width) {
+      throw new ConfigError(`the model takes [${inputShape.slice(1).join(', ')}] but its preprocessing resizes to ${pre.resize.height}×${pre.resize.width} ${pre.channels}`);
+    }
+    values.set(inputLayer.name, { name: addPixelsPreprocessing(g, pre, inputName), shape: inputShape });
+  } else if (inputShape.length === 4) {
     values.set(inputLayer.name, { name: g.op('Transpose', [inputName], { perm: { ints: [0, 3, 1, 2] } }, `${inputLayer.name}_nchw`), shape: inputShape });
   } else {
     values.set(inputLayer.name, { name: inputName, shape: inputShape });
@@ -152,12 +168,16 @@ export function toOnnx(model: tf.LayersModel, options: OnnxExportOptions = {}): 
     irVersion: irVersionFor(opset),
     producerName: 'mlc-pipe',
     producerVersion: options.producerVersion ?? '0.1.0',
-    docString: `Exported from tfjs layers model "${model.name}". Input: NHWC float32, preprocessed as in metadata.json.`,
+    docString: `Exported from tfjs layers model "${model.name}". Input: ${pre ? 'uint8 NHWC pixels of any size (decode only; resize and normalisation are in the graph)' : 'NHWC float32, preprocessed as in metadata.json'}.`,
     graph: {
       name: model.name,
       node: g.nodes,
       initializer: g.initializers,
-      input: [valueInfo(inputName, ['batch', ...inputShape.slice(1).map((d, k) => d ?? `dim${k + 1}`)])],
+      input: [
+        pre
+          ? valueInfo(inputName, ['batch', 'height', 'width', inputShape[3] ?? 3], 'decoded 8-bit image pixels, NHWC, any height and width', DataType.UINT8)
+          : valueInfo(inputName, ['batch', ...inputShape.slice(1).map((d, k) => d ?? `dim${k + 1}`)]),
+      ],
       output: graph.outputs.map((o, i) => {
         const shape = values.get(o.layer)!.shape;
         return valueInfo(outputNames[i]!, ['batch', ...shape.slice(1).map((d, k) => d ?? `out${i}_dim${k + 1}`)]);
@@ -170,7 +190,8 @@ export function toOnnx(model: tf.LayersModel, options: OnnxExportOptions = {}): 
   for (const n of g.nodes) ops[n.opType] = (ops[n.opType] ?? 0) + 1;
   return {
     bytes: encodeModel(modelMsg),
-    input: { name: inputName, shape: ['batch', ...inputShape.slice(1).map((d) => d ?? '?')] },
+    input: { name: inputName, shape: pre ? ['batch', 'height', 'width', inputShape[3] ?? 3] : ['batch', ...inputShape.slice(1).map((d) => d ?? '?')] },
+    opset,
     outputs,
     folded: [...fold.keys()],
     ops,

@@ -1,5 +1,6 @@
 /**
- * Checks an export folder: runs model.onnx with onnxruntime-node and the float32 model with the
+ * Checks an export folder: runs the float-input ONNX model (model_float.onnx, or model.onnx without
+ * onnx_preprocess) with onnxruntime-node and the float32 model with the
  * active tfjs backend on the same input, and compares per output after applying the activation
  * metadata.json names: the largest |onnx − tfjs| and, per head, whether both pick the same class
  * (argmax, or p ≥ 0.5 for a binary head) on every image. The input is real preprocessed images
@@ -43,7 +44,8 @@ type Ort = typeof import('onnxruntime-node');
 
 export async function verifyOnnxExport(dir: string, options: VerifyOptions = {}): Promise<VerifyResult> {
   const meta = JSON.parse(await readFile(join(dir, 'metadata.json'), 'utf8')) as ExportMetadata;
-  if (!meta.files.onnx) throw new MlcPipeError(`${join(dir, 'metadata.json')}: no ONNX file to verify (format ${meta.format})`);
+  const onnxFile = meta.files.onnxFloat ?? meta.files.onnx;
+  if (!onnxFile) throw new MlcPipeError(`${join(dir, 'metadata.json')}: no ONNX file to verify (format ${meta.format})`);
   const mod = (await import('onnxruntime-node')) as Ort & { default?: Ort };
   const ort = (mod.InferenceSession ? mod : mod.default!) as Ort;
   const { loadLayersModel } = await import('../model/io.ts');
@@ -52,7 +54,7 @@ export async function verifyOnnxExport(dir: string, options: VerifyOptions = {})
     ? options.images
     : [{ data: tf.tidy(() => tf.randomNormal(shapeOf(options.samples ?? 2), 0, 1, 'float32', options.seed ?? 0).dataSync() as Float32Array), n: options.samples ?? 2 }];
   const model = await loadLayersModel(options.reference ?? dir);
-  const session = await ort.InferenceSession.create(join(dir, meta.files.onnx));
+  const session = await ort.InferenceSession.create(join(dir, onnxFile));
   try {
     const perOutput: Record<string, number> = {};
     let maxAbsDiff = 0;

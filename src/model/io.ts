@@ -4,7 +4,8 @@
  *   <dir>/model.json     { format: "layers-model", modelTopology, weightsManifest: [{ paths: ["weights.bin"], weights }] }
  *   <dir>/weights.bin    all weights, concatenated in manifest order
  *   <dir>/classes.json   { heads: [...] }  (src/data/heads.ts)
- *   <dir>/config.json    the resolved training config (incl. `input: {height,width,channels,channelOrder,whiten}`)
+ *   <dir>/config.json    the resolved training config (incl. `preprocessing`, the one preprocessing record, and
+ *                        `input: {height,width,channels,channelOrder,whiten,resize}` derived from it)
  *
  * Written through `tf.io.withSaveHandler` and read back through `tf.io.fromMemory`, so no
  * tfjs-node file handler is needed. Custom layers (./layers) are registered on import.
@@ -14,6 +15,9 @@ import { join } from 'node:path';
 import { tf } from '../engine/tf.ts';
 import { DataError } from '../errors.ts';
 import { readClassesFile, type HeadSpec } from '../data/heads.ts';
+import { DEFAULT_RESIZE, type ResizeKernel } from '../data/image/resize.ts';
+import type { Preprocessing } from '../data/image/preprocessing.ts';
+import { resolveModelPreprocessing } from './model-preprocessing.ts';
 import './layers/register.ts';
 
 /** Input preprocessing a model expects; stored in config.json under `input`. */
@@ -23,16 +27,23 @@ export interface InputConfig {
   channels: 1 | 3;
   channelOrder: 'rgb' | 'bgr';
   whiten: boolean;
+  /** Resize kernel (src/data/image/resize.ts); absent = the default, bilinear (antialiased). */
+  resize?: ResizeKernel;
 }
 
 /** The loader settings (`createLoader` options) that feed a model its expected input. */
 export function loaderInputOptions(input: InputConfig): InputConfig {
-  return { height: input.height, width: input.width, channels: input.channels ?? 3, channelOrder: input.channelOrder, whiten: input.whiten };
+  return { height: input.height, width: input.width, channels: input.channels ?? 3, channelOrder: input.channelOrder, whiten: input.whiten, resize: input.resize ?? DEFAULT_RESIZE };
 }
 
-/** The resolved training config stored as config.json; `input` is required, the rest is free-form. */
+/**
+ * The resolved training config stored as config.json; `input` is required, the rest is free-form.
+ * `preprocessing` is the one preprocessing record (src/data/image/preprocessing.ts); loading fills it
+ * in for folders written before it and rewrites `input` from it.
+ */
 export interface TrainedModelConfig {
   input: InputConfig;
+  preprocessing?: Preprocessing;
   [key: string]: unknown;
 }
 
@@ -116,6 +127,7 @@ export async function loadTrainedModel(dir: string): Promise<TrainedModel> {
   if (!config?.input || typeof config.input.height !== 'number' || typeof config.input.width !== 'number') {
     throw new DataError('config.json lacks "input": {height, width, channels, channelOrder, whiten}', { file: cfgFile });
   }
+  resolveModelPreprocessing(config, cfgFile);
   const model = await loadLayersModel(dir);
   if (model.outputs.length !== heads.length) {
     model.dispose();

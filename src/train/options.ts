@@ -7,6 +7,7 @@
 import { Type, type Static, type TObject } from '@sinclair/typebox';
 import { Choice } from '../choice.ts';
 import { resolveAugment } from '../data/image/augment.ts';
+import { RESIZE_KERNELS } from '../data/image/resize.ts';
 import { engineParam, threadsParam } from '../engine/names.ts';
 import { MODEL_NAMES } from '../model/names.ts';
 import { LOSS_NAMES, LOSS_OPTIONS } from './losses/options.ts';
@@ -73,6 +74,11 @@ export const trainOptionsSchema = Type.Object(
     channels: Type.Union([Type.Literal(1), Type.Literal(3)], { description: 'Input channels (1 grey, 3 colour). Defaults to 3.', default: 3 }),
     channel_order: Choice(['rgb', 'bgr'], { description: 'Channel order fed to the model. Defaults to rgb.', default: 'rgb' }),
     whiten: Type.Boolean({ description: 'Per-image standardization (else x/255). Defaults to true.', default: true }),
+    resize: Choice(RESIZE_KERNELS, {
+      description:
+        "Resize to height×width, computed in float: bilinear = antialiased when downscaling, half-pixel centres (Pillow Image.BILINEAR, torchvision Resize(antialias=True), tf.image.resize(antialias=True), ONNX Resize-18 linear antialias=1); bilinear_no_antialias (tf.image.resize default, torch interpolate bilinear align_corners=False); nearest (Pillow NEAREST, tf nearest); area (tf.image.resize area, OpenCV INTER_AREA; no ONNX export of it). Recorded in the model's config.json; evaluate, predict and convert follow it. Defaults to bilinear.",
+      default: 'bilinear',
+    }),
     loss: Choice(LOSS_NAMES, { description: 'Loss: crossentropy (ce, bce), focal, ghm or asl. Defaults to crossentropy.', default: 'crossentropy' }),
     loss_options: Type.Record(Type.String(), Type.Unknown(), {
       description: 'Options of the loss, e.g. {labelSmoothing: 0.1}, {gamma: 2, alpha: 0.25}, {bins: 10, momentum: 0.75}, {gammaPos: 0, gammaNeg: 4, clip: 0.05}. Defaults to {}.',

@@ -18,6 +18,7 @@ import { readLabelFile } from '../data/labels.ts';
 import { readClassesFile, type HeadSpec } from '../data/heads.ts';
 import { preflightSplits } from '../data/check/preflight.ts';
 import { buildModel } from '../model/zoo.ts';
+import { preprocessingRecord } from '../data/image/preprocessing.ts';
 import { loadLayersModel, saveTrainedModel, type TrainedModelConfig } from '../model/io.ts';
 import type { TrainCallback } from './callbacks/base.ts';
 import { EarlyStopping } from './callbacks/early-stopping.ts';
@@ -103,7 +104,7 @@ export async function train(p: TrainOptions, ctx: TrainIO): Promise<TrainOutcome
   const engine = await initEngine({ engine: p.engine, threads: resolveThreads(p.threads, ctx.cpus), log: (m) => ctx.log(m) });
   const out = ctx.out(p.out);
   await mkdir(out, { recursive: true });
-  const input = { height: p.height, width: p.width, channels: p.channels, channelOrder: p.channel_order, whiten: p.whiten } as const;
+  const input = { height: p.height, width: p.width, channels: p.channels, channelOrder: p.channel_order, whiten: p.whiten, resize: p.resize } as const;
   const common = { heads: heads.length, ...input, batchSize: p.batch_size, seed: p.seed };
   const loaders: Loader[] = [];
   let model: tf.LayersModel | undefined;
@@ -230,6 +231,7 @@ export async function train(p: TrainOptions, ctx: TrainIO): Promise<TrainOutcome
     }
     const config: TrainedModelConfig = {
       input,
+      preprocessing: preprocessingRecord(input),
       ...p,
       epochs_done: result.epochs,
       best_epoch: p.restore_best ? bestEpoch : null,

@@ -2,7 +2,7 @@
  * prune → convert end to end on a tiny zoo ResNet-18 model folder, through the stage modules with a
  * minimal context (the runner's own context is tested by the runner).
  */
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import { Value } from '@sinclair/typebox/value';
 import { initEngine, tf } from '../../src/engine/index.ts';
 import { buildModel } from '../../src/model/zoo.ts';
 import { saveTrainedModel, loadTrainedModel } from '../../src/model/io.ts';
+import { preprocessingRecord } from '../../src/data/image/preprocessing.ts';
 import type { HeadSpec } from '../../src/data/heads.ts';
 import type { StageDefinition } from '../../src/stage/define.ts';
 import pruneStage from '../../stages/prune.ts';
@@ -113,7 +114,7 @@ describe('prune and convert stages', () => {
     const { metrics, logs } = await runStage(convertStage as unknown as StageDefinition, { model: 'models/run-pruned', allow_unevaluated: true });
     expect(logs).toContain('WARNING: exporting models/run-pruned with no evaluation behind it (allow_unevaluated: true); its accuracy is unknown');
     const out = join(dir, 'exports/run-pruned');
-    expect((await readdir(out)).sort()).toEqual(['MODEL_CARD.md', 'classes.json', 'config.json', 'metadata.json', 'model.json', 'model.onnx', 'weights.bin']);
+    expect((await readdir(out)).sort()).toEqual(['MODEL_CARD.md', 'classes.json', 'config.json', 'metadata.json', 'model.json', 'model.onnx', 'model_float.onnx', 'weights.bin']);
     const card = await readFile(join(out, 'MODEL_CARD.md'), 'utf8');
     expect(card).toContain('**Warning: no evaluation stands behind this export**');
     expect(card).toContain('- pruned (network slimming, ratio 0.5) from `models/run`');
@@ -124,7 +125,33 @@ describe('prune and convert stages', () => {
       { name: 'inverted', head: 'inverted', classes: ['inverted'], activation: 'sigmoid' },
     ]);
     expect(metrics.onnx_max_abs_diff as number).toBeLessThan(1e-4);
+    // no labelled split: the pixels parity runs on synthetic images
+    expect(logs.filter((l) => l.startsWith('model.onnx (pixels) vs predict on 96 synthetic images'))).toHaveLength(2);
+    expect(metrics.pixels_down_max_p_diff as number).toBeLessThan(1e-3);
     expect(await readFile(join(out, 'weights.bin'))).toEqual(await readFile(join(dir, 'models/run-pruned/weights.bin')));
+  });
+
+  it('onnx_preprocess: false writes only the float model.onnx, and a resize kernel without an ONNX equivalent is refused', async () => {
+    await runStage(convertStage as unknown as StageDefinition, { model: 'models/run', onnx_preprocess: false, out: 'exports/float-only', allow_unevaluated: true });
+    const files = await readdir(join(dir, 'exports/float-only'));
+    expect(files).toContain('model.onnx');
+    expect(files).not.toContain('model_float.onnx');
+    const meta = JSON.parse(await readFile(join(dir, 'exports/float-only/metadata.json'), 'utf8'));
+    expect(meta.files.onnxFloat).toBe('model.onnx');
+    expect(meta.pixels).toBeUndefined();
+    const cfgFile = join(dir, 'models/run/config.json');
+    const cfg = await readFile(cfgFile, 'utf8');
+    const { model, heads } = await loadTrainedModel(join(dir, 'models/run'));
+    model.dispose();
+    await writeFile(cfgFile, JSON.stringify({ input: { height: 16, width: 24, channels: 3, channelOrder: 'bgr', whiten: true }, preprocessing: preprocessingRecord({ height: 16, width: 24, channels: 3, channelOrder: 'bgr', whiten: true, resize: 'area' }) }));
+    try {
+      await expect(runStage(convertStage as unknown as StageDefinition, { model: 'models/run', out: 'exports/area', allow_unevaluated: true })).rejects.toThrow(
+        'resize kernel area has no ONNX Resize equivalent, so its preprocessing cannot travel inside model.onnx',
+      );
+    } finally {
+      await writeFile(cfgFile, cfg);
+    }
+    expect(heads).toEqual(HEADS);
   });
 
   it('exports tfjs only when asked', async () => {

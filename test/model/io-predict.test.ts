@@ -7,6 +7,7 @@ import { buildModel } from '../../src/model/zoo.ts';
 import type { HeadSpec } from '../../src/data/heads.ts';
 import { loadTrainedModel, saveTrainedModel } from '../../src/model/io.ts';
 import { predictProbs } from '../../src/model/probabilities.ts';
+import { preprocessingRecord } from '../../src/data/image/preprocessing.ts';
 import { l2Penalty, regularizedVariables } from '../../src/model/regularization.ts';
 
 const heads: HeadSpec[] = [
@@ -33,7 +34,8 @@ describe('saveTrainedModel / loadTrainedModel', () => {
       const x = tf.randomNormal([3, 12, 20, 3], 0, 1, 'float32', 4) as tf.Tensor4D;
       try {
         expect(loaded.heads).toEqual(heads);
-        expect(loaded.config).toEqual({ input, lr: 0.1 });
+        // a config.json without the preprocessing record (written before it) reads with the documented legacy defaults
+        expect(loaded.config).toEqual({ input: { ...input, resize: 'bilinear' }, lr: 0.1, preprocessing: preprocessingRecord(input) });
         const a = predictProbs(m, heads, x);
         const b = predictProbs(loaded.model, loaded.heads, x);
         a.forEach((p, i) => expect(Array.from(b[i]!)).toEqual(Array.from(p)));
@@ -44,6 +46,20 @@ describe('saveTrainedModel / loadTrainedModel', () => {
       }
     });
   }
+  it('the preprocessing record is the source of `input`, and a bad record is a DataError naming config.json', async () => {
+    const m = buildModel('resnet18', { inputShape: [12, 20, 1], heads, width: 1 / 8, seed: 2 });
+    const out = join(dir, 'record');
+    const pre = preprocessingRecord({ ...input, channels: 1, whiten: false, resize: 'area' });
+    await saveTrainedModel(out, { model: m, heads, config: { input: { ...input, height: 99 }, preprocessing: pre } });
+    m.dispose();
+    const loaded = await loadTrainedModel(out);
+    loaded.model.dispose();
+    expect(loaded.config.input).toEqual({ height: 12, width: 20, channels: 1, channelOrder: 'rgb', whiten: false, resize: 'area' });
+    expect(loaded.config.preprocessing).toMatchObject({ channels: 'L', normalize: { kind: 'none' }, resize: { kernel: 'area', antialias: false } });
+    await writeFile(join(out, 'config.json'), JSON.stringify({ input, preprocessing: { ...pre, resize: { ...pre.resize, kernel: 'lanczos3' } } }));
+    await expect(loadTrainedModel(out)).rejects.toThrow(`${join(out, 'config.json')}: preprocessing.resize.kernel must be one of bilinear, bilinear_no_antialias, nearest, area, received "lanczos3"`);
+  });
+
   it('a folder without model.json is a DataError naming the file', async () => {
     const out = join(dir, 'empty');
     await mkdir(out, { recursive: true });

@@ -98,7 +98,10 @@ describe('train → evaluate → prune → fine-tune → evaluate → convert', 
     // Independently: ONNX on the validation images vs the fine-tuned model folder.
     const ref = await valImages('models/ft');
     const meta = JSON.parse(await readFile(join(dir, 'exports/ft/metadata.json'), 'utf8'));
-    const session = await ort.InferenceSession.create(join(dir, 'exports/ft/model.onnx'));
+    expect(meta.files).toMatchObject({ onnx: 'model.onnx', onnxFloat: 'model_float.onnx' });
+    expect(res?.metrics?.pixels_down_agreement).toBe(1);
+    expect(res?.metrics?.pixels_up_agreement).toBe(1);
+    const session = await ort.InferenceSession.create(join(dir, 'exports/ft', meta.files.onnxFloat));
     try {
       const outs = await session.run({ [meta.input.name]: new ort.Tensor('float32', ref.x, [ref.n, 16, 48, 3]) });
       meta.outputs.forEach((o: { name: string }, i: number) => {
@@ -140,5 +143,5 @@ describe('train → evaluate → prune → fine-tune → evaluate → convert', 
     expect(card).toContain('ONNX vs tfjs on 10 real images of `data/val.txt`');
     expect(card).toContain('- fine-tuned from: models/pruned');
     expect(card).toContain('1. resize to exactly 16×48');
-  });
+  }, 300_000); // a whole chain; convert also checks model.onnx on 40 resized files
 });

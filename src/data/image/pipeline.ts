@@ -1,12 +1,14 @@
 /**
- * One image from bytes (or a path) to the float pixels a model sees: decode + resize, optional
- * augmentation, per-image standardization (or x/255), optional RGB → BGR. Runs in loader workers
- * and inline; deterministic for a given `seed`.
+ * One image from bytes (or a path) to the float pixels a model sees: decode (sharp), resize in
+ * float (./resize.ts), x/255, optional augmentation, optional per-image standardization, optional
+ * RGB → BGR. The same steps as the preprocessing record (./preprocessing.ts) and the ONNX `pixels`
+ * graph. Runs in loader workers and inline; deterministic for a given `seed`.
  */
 import { createRng } from '../rng.ts';
 import { augmentImage, type ResolvedAugment } from './augment.ts';
-import { decodeResized } from './decode.ts';
-import { perImageStandardize, swapRgbBgr, toUnitFloat } from './whiten.ts';
+import { decodeResizedFloat } from './decode.ts';
+import type { ResizeKernel } from './resize.ts';
+import { perImageStandardize, swapRgbBgr } from './whiten.ts';
 
 export interface PixelSpec {
   height: number;
@@ -14,14 +16,16 @@ export interface PixelSpec {
   channels: 1 | 3;
   channelOrder: 'rgb' | 'bgr';
   whiten: boolean;
+  /** Resize kernel (./resize.ts). Defaults to bilinear (antialiased). */
+  resize?: ResizeKernel;
   /** Resolved augmentation, or null for none. */
   augment: ResolvedAugment | null;
 }
 
 /** Decodes and transforms one image; `seed` drives its augmentation. */
 export async function processImage(input: Uint8Array | string, spec: PixelSpec, seed: number): Promise<Float32Array> {
-  const bytes = await decodeResized(input, spec);
-  let px = toUnitFloat(bytes);
+  let px = await decodeResizedFloat(input, spec);
+  for (let i = 0; i < px.length; i++) px[i] = px[i]! / 255;
   if (spec.augment) px = augmentImage(px, spec, spec.augment, createRng(seed));
   if (spec.whiten) perImageStandardize(px);
   if (spec.channelOrder === 'bgr') swapRgbBgr(px, spec.channels);

@@ -12,6 +12,7 @@ import { availableParallelism } from 'node:os';
 import { ConfigError, DataError } from '../../errors.ts';
 import { resolveAugment, type AugmentOptions } from '../image/augment.ts';
 import type { PixelSpec } from '../image/pipeline.ts';
+import { DEFAULT_RESIZE, RESIZE_KERNELS, type ResizeKernel } from '../image/resize.ts';
 import { mixBatch, type MixInfo } from './mixup.ts';
 import { DecodePool } from './pool.ts';
 import { labelFileSource, shuffleBuffer, tfRecordSource, type RecordSource, type SourceItem } from './sources.ts';
@@ -37,6 +38,8 @@ export interface LoaderOptions {
   channels?: 1 | 3;
   /** Channel order of the output; the seed project fed BGR. Defaults to 'rgb'. */
   channelOrder?: 'rgb' | 'bgr';
+  /** Resize kernel to the model's height×width (src/data/image/resize.ts). Defaults to bilinear (antialiased). */
+  resize?: ResizeKernel;
   /** Images per batch. */
   batchSize: number;
   /** Shuffle: false/0 = source order; otherwise a label file is fully permuted each epoch and TFRecord shards go through a buffer of true = 1024 / that many records. Defaults to false. */
@@ -100,12 +103,16 @@ export async function createLoader(opts: LoaderOptions): Promise<Loader> {
   if (channelOrder !== 'rgb' && channelOrder !== 'bgr') {
     throw new ConfigError(`loader: channelOrder must be 'rgb' or 'bgr', received ${JSON.stringify(channelOrder)}`);
   }
+  const resize = opts.resize ?? DEFAULT_RESIZE;
+  if (!RESIZE_KERNELS.includes(resize)) {
+    throw new ConfigError(`loader: resize must be one of ${RESIZE_KERNELS.join(', ')}, received ${JSON.stringify(resize)}`);
+  }
   const shuffleSize = opts.shuffle === true ? 1024 : typeof opts.shuffle === 'number' ? Math.max(0, Math.floor(opts.shuffle)) : 0;
   const seed = opts.seed ?? 0;
   const workers = opts.workers ?? Math.min(2, availableParallelism());
   const prefetch = Math.max(1, opts.prefetch ?? Math.max(2 * batchSize, 8));
   const augment = opts.augment ? resolveAugment(opts.augment) : null;
-  const spec: PixelSpec = { height, width, channels, channelOrder, whiten: opts.whiten ?? true, augment };
+  const spec: PixelSpec = { height, width, channels, channelOrder, whiten: opts.whiten ?? true, resize, augment };
   if (opts.balanced !== undefined) {
     if (!Number.isInteger(opts.balanced) || opts.balanced < 0 || opts.balanced >= heads) {
       throw new ConfigError(`loader: balanced must be a head index in [0, ${heads - 1}], received ${opts.balanced}`);
