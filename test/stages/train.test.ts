@@ -45,7 +45,10 @@ describe('train stage', () => {
     expect(debug.layers.find((l: any) => l.name === 'stem_conv').gradients[0].weight).toBe('stem_conv/kernel');
     const { model, heads, config } = await loadTrainedModel(out);
     try {
-      expect(config.input).toEqual({ height: 16, width: 48, channels: 3, channelOrder: 'rgb', whiten: true });
+      expect(config.input).toEqual({ height: 16, width: 48, channels: 3, channelOrder: 'rgb', whiten: true, resize: 'bilinear' });
+      // the one preprocessing record, written by train (not filled in on load)
+      const written = JSON.parse(await readFile(join(out, 'config.json'), 'utf8'));
+      expect(written.preprocessing).toMatchObject({ version: 1, resize: { kernel: 'bilinear', antialias: true, height: 16, width: 48 }, scale: { divideBy: 255 }, normalize: { kind: 'per_image' }, channels: 'RGB', layout: 'NHWC' });
       expect([config.engine, config.engine_used]).toEqual(['cpu', 'cpu']); // requested, and the backend that ran
       const x = tf.zeros([2, 16, 48, 3]) as tf.Tensor4D;
       const probs = predictProbs(model, heads, x);
