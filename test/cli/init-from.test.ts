@@ -48,7 +48,7 @@ describe('init --from, then run: class folders end to end', () => {
     // What it found, before writing: images per class, balance and weighting, every unreadable file.
     expect(init.stderr).toContain('layout: class folders: one head (class)');
     for (const c of FASHION) expect(init.stderr).toMatch(new RegExp(`^  ${c.name} +48  █+$`, 'm'));
-    expect(init.stderr).toContain('class weighting: none (classes balanced within 2× in every head (largest/smallest 1.0 in class))');
+    expect(init.stderr).toContain('class weighting: none (largest/smallest class under 2 in every head; the most uneven is class at 1.0)');
     expect(unreadableIn(init.stderr)).toEqual([...broken].sort());
     expect(init.stderr).toContain('ignored: 1 file without an image extension: README.txt');
     expect(init.stderr).toContain('converted on load: ');
@@ -117,6 +117,8 @@ describe('init --from: other layouts', () => {
     expect(r.err).toMatch(/^head colour: 2 classes, 48 readable images$/m);
     expect(r.err).toMatch(/^head digit: 4 classes, 48 readable images$/m);
     expect(r.err).toContain('cannot read: none');
+    // 12 images per digit, 24 per colour: the split is stratified on digit
+    expect(readFileSync(path.join(dir, 'p.yaml'), 'utf8')).toContain('      stratify: 1  # head digit: its class d0 (12 images) is the rarest of any head');
     expect((await runMain('validate', path.join(dir, 'p.yaml'))).code).toBe(0);
 
     const gen = await cli(['run', 'p.yaml', '--stage', 'generate-txt'], dir);

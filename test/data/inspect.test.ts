@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { folderLabelling, levelPattern, parseHeadLevels } from '../../src/data/inspect/folders.ts';
 import { chooseInputSize } from '../../src/data/inspect/input-size.ts';
 import { manifestLabelling } from '../../src/data/inspect/manifest.ts';
-import { chooseRecipe, headBalance } from '../../src/data/inspect/recipe.ts';
+import { chooseRecipe, headBalance, stratifyHead } from '../../src/data/inspect/recipe.ts';
 import { yamlScalar } from '../../src/data/inspect/pipeline-yaml.ts';
 
 const grid = (a: string[], b: string[], file = 'x.jpg') => a.flatMap((x) => b.map((y) => `${x}/${y}/${file}`));
@@ -118,7 +118,14 @@ describe('recipe', () => {
     const r = chooseRecipe(heads, labels, 80);
     // animal: 100/(3·60) = 0.556, 100/(3·30) = 1.111, 100/(3·10) = 3.333; tag: [0: 100/(2·80), 1: 100/(2·20)]
     expect(r.classWeights.value).toEqual([[0.556, 1.111, 3.333], [0.625, 2.5]]);
-    expect(r.classWeights.reason).toContain('head animal is imbalanced (largest/smallest class 6.0 ≥ 2)');
+    expect(r.classWeights.reason).toContain('head animal: largest/smallest class 6.0 ≥ 2, so n/(k·count) weights');
+  });
+
+  it('the split is stratified on the head with the rarest class', () => {
+    expect(stratifyHead(heads, labels)).toMatchObject({ value: 0, reason: expect.stringContaining('head animal: its class eel (10 images)') });
+    // striped in 4 of 100: rarer than eel
+    const rareTag = labels.map(([a], i) => [a!, i % 25 === 0 ? 1 : 0]);
+    expect(stratifyHead(heads, rareTag).value).toBe(1);
   });
 
   it('balanced data: no weights; batch and epochs from the image count', () => {

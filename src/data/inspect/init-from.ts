@@ -22,7 +22,7 @@ import { MANIFEST_NAMES } from './manifest.ts';
 import type { InitFromOptions } from './options.ts';
 import { renderPipeline } from './pipeline-yaml.ts';
 import { probeImages, type Unreadable } from './probe.ts';
-import { chooseRecipe, type Choice } from './recipe.ts';
+import { chooseRecipe, stratifyHead, type Choice } from './recipe.ts';
 import { formatFindings } from './report.ts';
 
 /** Fewest readable labelled images init writes a pipeline for (a train, a val and a test split). */
@@ -105,7 +105,8 @@ export async function initFrom(options: InitFromOptions, io: InitFromIO): Promis
   }
 
   // The split generate-txt will make (same items, order, seed and fractions), to size max_reject_rate.
-  const split = stratifiedSplit(items, { valFraction: o.val_fraction, testFraction: o.test_fraction, seed: o.seed, stratify: 0 });
+  const stratify = stratifyHead(heads, readable.map((i) => i.labels));
+  const split = stratifiedSplit(items, { valFraction: o.val_fraction, testFraction: o.test_fraction, seed: o.seed, stratify: stratify.value });
   const worst = SPLITS.map((s) => ({ s, n: split[s].length, bad: split[s].filter((i) => bad.has(i.path)).length })).reduce((a, b) => (b.n && b.bad / b.n > (a.n ? a.bad / a.n : 0) ? b : a));
   const worstRate = worst.n ? worst.bad / worst.n : 0;
   const maxRejectRate: Choice<number> = probe.unreadable.length === 0
@@ -147,6 +148,7 @@ export async function initFrom(options: InitFromOptions, io: InitFromIO): Promis
     skipped,
     ignored,
     split: { train: split.train.length, val: split.val.length, test: split.test.length },
+    stratify: heads[stratify.value]!.name,
     maxRejectRate: maxRejectRate.value,
     recipe,
     size,
@@ -159,6 +161,7 @@ export async function initFrom(options: InitFromOptions, io: InitFromIO): Promis
     size,
     recipe,
     maxRejectRate,
+    stratify,
     valFraction: o.val_fraction,
     testFraction: o.test_fraction,
     seed: o.seed,

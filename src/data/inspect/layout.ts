@@ -77,7 +77,7 @@ export async function detectLayout(root: string, images: string[], opts: LayoutO
     };
   }
   const f = folderLabelling(images, opts.heads === undefined ? undefined : parseHeadLevels(opts.heads));
-  const what = { folders: 'class folders: one head', nested: `nested folders: ${f.heads.length} heads`, hierarchy: 'nested folders, the leaf folder is the class: one head' }[f.kind];
+  const what = { folders: 'class folders: one head', nested: `nested folders: ${f.heads.length} heads`, hierarchy: 'nested folders, one level is the class: one head' }[f.kind];
   return {
     kind: f.kind,
     description: `${what} (${f.heads.join(', ')})`,

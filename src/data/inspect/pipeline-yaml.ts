@@ -17,6 +17,8 @@ export interface PipelineSpec {
   size: InputSize;
   recipe: Recipe;
   maxRejectRate: Choice<number>;
+  /** Head index the split is stratified on. */
+  stratify: Choice<number>;
   valFraction: number;
   testFraction: number;
   seed: number;
@@ -62,7 +64,9 @@ export function renderPipeline(s: PipelineSpec): string {
   if (g.columns) gen.push(['columns', g.columns]);
   if (g.tags_column) gen.push(['tags_column', g.tags_column, 'a tag list: one binary head per tag (multi-hot)']);
   if (g.tag_separator) gen.push(['tag_separator', g.tag_separator]);
-  gen.push(['val_fraction', s.valFraction], ['test_fraction', s.testFraction], ['seed', s.seed], ['out', '${data}/labels']);
+  gen.push(['val_fraction', s.valFraction], ['test_fraction', s.testFraction], ['seed', s.seed]);
+  if (s.layout.generate.source !== 'folders' || s.stratify.value !== 0) gen.push(['stratify', s.stratify.value, s.stratify.reason]);
+  gen.push(['out', '${data}/labels']);
   L.push(...block(6, gen));
   L.push('', '  check-labels:', '    foreach: [train, val, test]', '    uses: check-labels', '    with:');
   L.push(...block(6, [['labels', '${data}/labels/${item}.txt'], ['out', '${data}/clean/${item}']]));

@@ -61,6 +61,23 @@ export function headBalance(heads: HeadSpec[], labels: number[][]): HeadBalance[
   });
 }
 
+/**
+ * The head to stratify the split on: the one whose rarest class (among those with images) has the
+ * fewest images, so that class keeps its share of val and test. Ties go to the first head.
+ */
+export function stratifyHead(heads: HeadSpec[], labels: number[][]): Choice<number> {
+  const balance = headBalance(heads, labels);
+  let best = 0;
+  let rarest = Infinity;
+  let name = '';
+  balance.forEach((b, k) => {
+    for (const [c, n] of b.counts) {
+      if (n > 0 && n < rarest) [best, rarest, name] = [k, n, c];
+    }
+  });
+  return { value: best, reason: `head ${heads[best]!.name}: its class ${name} (${rarest} images) is the rarest of any head, and stratifying keeps its share in val and test` };
+}
+
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /** sklearn's 'balanced' weights in label order (a binary head: [weight of 0, weight of 1]). */
@@ -100,9 +117,9 @@ export function chooseRecipe(heads: HeadSpec[], labels: number[][], trainImages:
     classWeights: weigh
       ? {
           value: balance.map((b, k) => (b.ratio >= IMBALANCE_RATIO ? balancedWeights(b, heads[k]!.classes.length === 1) : null)),
-          reason: `head ${worst.head} is imbalanced (largest/smallest class ${ratioText(worst.ratio)} ≥ ${IMBALANCE_RATIO}): n/(k·count) weights from the folder's counts for each imbalanced head (null = unweighted); explicit because balanced weights and re-sampling need a label file and train reads TFRecords`,
+          reason: `head ${worst.head}: largest/smallest class ${ratioText(worst.ratio)} ≥ ${IMBALANCE_RATIO}, so n/(k·count) weights from the folder's counts for each such head, null for the others; numbers, as train computes balanced weights and re-sampling from a label file and this pipeline trains from TFRecords`,
         }
-      : { value: 'none', reason: `classes balanced within ${IMBALANCE_RATIO}× in every head (largest/smallest ${ratioText(worst.ratio)} in ${worst.head})` },
+      : { value: 'none', reason: `largest/smallest class under ${IMBALANCE_RATIO} in every head; the most uneven is ${worst.head} at ${ratioText(worst.ratio)}` },
     balance,
   };
 }

@@ -23,6 +23,8 @@ export interface Findings {
   skipped: Skipped[];
   ignored: string[];
   split: { train: number; val: number; test: number };
+  /** Name of the head the split is stratified on. */
+  stratify: string;
   maxRejectRate: number;
   recipe: Recipe;
   size: InputSize;
@@ -70,7 +72,7 @@ export function formatFindings(f: Findings): string[] {
     }
   }
   L.push(`class weighting: ${f.recipe.classWeights.value === 'none' ? 'none' : 'per-class weights'} (${f.recipe.classWeights.reason})`);
-  L.push(`split (seeded, stratified on head ${f.heads[0]!.name}): train ${f.split.train}, val ${f.split.val}, test ${f.split.test} labelled images`);
+  L.push(`split (seeded, stratified on head ${f.stratify}): train ${f.split.train}, val ${f.split.val}, test ${f.split.test} labelled images`);
   if (f.probed.length) {
     L.push(`formats: ${counted(f.probed.map((p) => p.format))}`);
     const conv: string[] = [];
