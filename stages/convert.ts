@@ -12,7 +12,7 @@
  */
 import { defineStage } from '../src/stage/define.ts';
 import { convertOptionsSchema, convertedFolder } from '../src/export/convert-options.ts';
-import { NUMERICS_ENVIRONMENT } from '../src/engine/names.ts';
+import { engineCpus, NUMERICS_ENVIRONMENT } from '../src/engine/names.ts';
 
 export default defineStage({
   name: 'convert',
@@ -21,8 +21,9 @@ export default defineStage({
   params: convertOptionsSchema,
   inputs: (p) => [p.model, ...(p.evaluation ? [p.evaluation] : []), ...(p.val_labels ? [p.val_labels] : []), ...(p.root ? [p.root] : [])],
   outputs: (p) => [convertedFolder(p)],
-  resources: { cpu: 1 },
+  resources: (p) => ({ cpu: engineCpus(p) }),
   environment: NUMERICS_ENVIRONMENT,
+  cacheNeutral: ['threads'],
   async run(ctx) {
     const { convert } = await import('../src/export/convert.ts');
     const { metrics } = await convert(ctx.params, ctx);

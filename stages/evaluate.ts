@@ -6,7 +6,7 @@
  */
 import { defineStage } from '../src/stage/define.ts';
 import { evaluateOptionsSchema } from '../src/report/evaluate-options.ts';
-import { modelStageCpus, NUMERICS_ENVIRONMENT } from '../src/engine/names.ts';
+import { engineCpus, NUMERICS_ENVIRONMENT } from '../src/engine/names.ts';
 
 export default defineStage({
   name: 'evaluate',
@@ -21,8 +21,9 @@ export default defineStage({
     ...(p.compare_to ? [p.compare_to] : []),
   ],
   outputs: (p) => [p.out],
-  resources: (p) => ({ cpu: modelStageCpus(p.threads) }),
+  resources: (p) => ({ cpu: engineCpus(p) }),
   environment: NUMERICS_ENVIRONMENT,
+  cacheNeutral: ['threads'],
   async run(ctx) {
     const { evaluate } = await import('../src/report/evaluate.ts');
     const { metrics } = await evaluate(ctx.params, ctx);

@@ -11,7 +11,7 @@
  */
 import { defineStage } from '../src/stage/define.ts';
 import { pruneFolderOptionsSchema, prunedFolder } from '../src/prune/options.ts';
-import { NUMERICS_ENVIRONMENT } from '../src/engine/names.ts';
+import { engineCpus, NUMERICS_ENVIRONMENT } from '../src/engine/names.ts';
 
 export default defineStage({
   name: 'prune',
@@ -20,8 +20,9 @@ export default defineStage({
   params: pruneFolderOptionsSchema,
   inputs: (p) => [p.model, ...(p.val_tfrecords.length ? p.val_tfrecords : p.val_labels ? [p.val_labels] : []), ...(p.root ? [p.root] : [])],
   outputs: (p) => [prunedFolder(p)],
-  resources: { cpu: 1 },
+  resources: (p) => ({ cpu: engineCpus(p) }),
   environment: NUMERICS_ENVIRONMENT,
+  cacheNeutral: ['threads'],
   async run(ctx) {
     const { prune } = await import('../src/prune/prune.ts');
     const { metrics } = await prune(ctx.params, ctx);

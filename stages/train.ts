@@ -6,7 +6,7 @@
  */
 import { defineStage } from '../src/stage/define.ts';
 import { trainOptionsSchema } from '../src/train/options.ts';
-import { modelStageCpus, NUMERICS_ENVIRONMENT } from '../src/engine/names.ts';
+import { engineCpus, NUMERICS_ENVIRONMENT } from '../src/engine/names.ts';
 
 export default defineStage({
   name: 'train',
@@ -22,8 +22,11 @@ export default defineStage({
     ...(p.resume && p.resume !== 'auto' ? [p.resume] : []),
   ],
   outputs: (p) => [p.out],
-  resources: (p) => ({ cpu: modelStageCpus(p.threads) }),
+  resources: (p) => ({ cpu: engineCpus(p) }),
   environment: NUMERICS_ENVIRONMENT,
+  // How many threads and where a crashed run resumes from leave the trained weights alone (a
+  // checkpoint records its run key, so `resume: auto` only continues this very run).
+  cacheNeutral: ['threads', 'resume'],
   async run(ctx) {
     const { train } = await import('../src/train/train.ts');
     return train(ctx.params, ctx);

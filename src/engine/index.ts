@@ -16,7 +16,7 @@ import { startWasm } from './backends/wasm.ts';
 import { startNative } from './backends/native.ts';
 import { EngineUnavailable } from './backends/unavailable.ts';
 
-import { ENGINE_NAMES, type EngineName } from './names.ts';
+import { ENGINE_NAMES, resolveThreads, type EngineName } from './names.ts';
 
 export { ENGINE_NAMES, type EngineName };
 
@@ -109,6 +109,29 @@ export async function initEngine(options: EngineOptions = {}): Promise<EngineInf
   throw new ConfigError(`engine ${want}: no engine could start (${reasons.join('; ')})`, {
     hint: want === 'native' ? `${NATIVE_FIX}, or use engine: auto to fall back to another engine` : 'use engine: auto to fall back to another engine',
   });
+}
+
+/** The engine params of a stage or command (`engineParam()`, `threadsParam()`). */
+export interface EngineParams {
+  /** Defaults to `auto`. */
+  engine?: EngineName;
+  /** 0 or undefined: see `resolveThreads`. */
+  threads?: number;
+}
+
+/** Where an entry point runs: the CPU slots the scheduler granted (a stage's `ctx`) and its log. */
+export interface EngineIO {
+  readonly cpus?: number;
+  log?(message: string): void;
+}
+
+/**
+ * Starts the engine an entry point's params name, on the threads `resolveThreads` gives (the same
+ * function the stage's `resources.cpu` comes from, see `engineCpus`), reporting to `io.log`. Every
+ * entry point that runs a model (train, evaluate, prune, convert, predict) starts it this way.
+ */
+export function startEngine(params: EngineParams, io: EngineIO = {}): Promise<EngineInfo> {
+  return initEngine({ engine: params.engine ?? 'auto', threads: resolveThreads(params.threads, io.cpus), ...(io.log ? { log: (m: string) => io.log!(m) } : {}) });
 }
 
 /** Releases engine resources that keep Node alive (Dawn's GPU object). Call once at exit. */

@@ -38,9 +38,16 @@ export function resolveThreads(requested: number | undefined, slots: number | un
   return availableParallelism();
 }
 
-/** CPU slots a stage that runs a model asks the scheduler for: its `threads`, else every core. */
-export function modelStageCpus(threads: number): number {
-  return threads > 0 ? threads : availableParallelism();
+/** Engines that run on one thread whatever they are given (wasm cannot start threads in Node). */
+const SINGLE_THREADED: readonly EngineName[] = ['cpu', 'wasm'];
+
+/**
+ * CPU slots a stage that runs a model asks the scheduler for (its `resources.cpu`): the threads its
+ * engine will use, from the same `resolveThreads` the engine gets them from (so the scheduler never
+ * reserves every core while the engine uses MLC_PIPE_THREADS of them); 1 for a single-threaded engine.
+ */
+export function engineCpus(p: { engine: EngineName; threads: number }): number {
+  return SINGLE_THREADED.includes(p.engine) ? 1 : resolveThreads(p.threads, undefined);
 }
 
 /**

@@ -7,8 +7,7 @@
  */
 import { dirname } from 'node:path';
 import type { EntryIO } from '../entry-io.ts';
-import { initEngine } from '../engine/index.ts';
-import { resolveThreads } from '../engine/names.ts';
+import { startEngine } from '../engine/index.ts';
 import { convertedFolder, type ConvertOptions } from './convert-options.ts';
 import { exportRelease } from './release.ts';
 
@@ -23,7 +22,7 @@ const acc = (v: number | null) => (v === null ? 'n/a' : v.toFixed(4));
 /** Exports `options.model` (through `io.out`). */
 export async function convert(options: ConvertOptions, io: EntryIO): Promise<ConvertOutcome> {
   const p = options;
-  const engine = await initEngine({ engine: p.engine, threads: resolveThreads(p.threads, io.cpus), log: (m) => io.log(m) });
+  const engine = await startEngine(p, io);
   const folder = convertedFolder(p);
   io.progress(`exporting ${p.model} as ${p.format}${p.quantize !== 'none' ? ` (tfjs ${p.quantize})` : ''}`);
   const { meta } = await exportRelease({

@@ -45,6 +45,8 @@ export interface ModuleStageJob extends StageJobBase {
   kind: 'module';
   /** The module to import: `uses` as written in the pipeline, and the absolute file it resolved to. */
   module: { uses: string; path: string };
+  /** Params the stage declares cache-neutral: left out of `StageContext.runKey`, as out of the runner's key. */
+  cacheNeutral?: string[];
 }
 
 /** A `cmd:` stage. */

@@ -6,12 +6,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { StageError } from '../errors.ts';
 import { isStageDefinition, type StageContext, type StageResult } from '../stage/define.ts';
-import { runCacheKey } from './run-key.ts';
+import { keyedParams, runCacheKey } from './run-key.ts';
 import type { ModuleStageJob, StageIO } from './job.ts';
-
-function omit(params: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(params).filter(([k]) => !keys.includes(k)));
-}
 
 /** Maps a declared output (or a path inside one) to where the stage must write it. */
 export function outputPath(job: Pick<ModuleStageJob, 'id' | 'outputs'>, declared: string): { declared: string; path: string } {
@@ -42,7 +38,7 @@ export async function runModuleStage(job: ModuleStageJob, io: StageIO): Promise<
     id: job.id,
     params: job.params,
     cwd: job.cwd,
-    runKey: job.inputHashes === undefined ? undefined : (exclude: readonly string[] = []) => runCacheKey(job.code.hash, omit(job.params, exclude), job.inputHashes!),
+    runKey: job.inputHashes === undefined ? undefined : (exclude: readonly string[] = []) => runCacheKey(job.code.hash, keyedParams(job.params, [...(job.cacheNeutral ?? []), ...exclude]), job.inputHashes!),
     cpus: job.cpus,
     out: (declared) => {
       const o = outputPath(job, declared);

@@ -4,7 +4,7 @@
  * runner.
  */
 import { createHash } from 'node:crypto';
-import { stableStringify } from './stable-json.ts';
+import { stableStringify } from '../stable-json.ts';
 
 /**
  * A module stage's code identity: its module hash, combined with the values of the environment
@@ -12,6 +12,11 @@ import { stableStringify } from './stable-json.ts';
  */
 export function codeWithEnvironment(moduleHash: string, environment: Readonly<Record<string, string>>): string {
   return Object.keys(environment).length ? createHash('sha256').update(stableStringify({ code: moduleHash, env: environment })).digest('hex') : moduleHash;
+}
+
+/** The params that identify a run: `params` less the stage's cache-neutral ones (`cacheNeutral`). */
+export function keyedParams(params: Record<string, unknown>, cacheNeutral: readonly string[] = []): Record<string, unknown> {
+  return cacheNeutral.length ? Object.fromEntries(Object.entries(params).filter(([k]) => !cacheNeutral.includes(k))) : params;
 }
 
 /** Key of a run: hash of code identity, params and input hashes. */

@@ -432,7 +432,7 @@ async function resolveNode(
   }
   const n: ModuleStageNode = {
     kind: 'module', id, template: tid, needs, description, pos, ...faults,
-    uses: body.uses, modulePath: mod.path, version: def.version, environment: [...(def.environment ?? [])], params,
+    uses: body.uses, modulePath: mod.path, version: def.version, environment: [...(def.environment ?? [])], ...(def.cacheNeutral?.length ? { cacheNeutral: [...def.cacheNeutral] } : {}), params,
     inputs, outputs,
     resources: { cpu: res.cpu ?? declared.cpu ?? 1, gpu: res.gpu ?? declared.gpu ?? 0 },
   };

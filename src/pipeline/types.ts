@@ -43,6 +43,8 @@ export interface ModuleStageNode extends StageNodeBase {
   version: string;
   /** Environment variables whose values are part of the cache key (the stage's `environment`). */
   environment?: string[];
+  /** Params left out of the run-cache key and the lock (the stage's `cacheNeutral`). */
+  cacheNeutral?: string[];
   /** Params after interpolation, overrides and schema defaults. */
   params: Record<string, unknown>;
 }

@@ -200,11 +200,10 @@ export async function predict(options: PredictOptions): Promise<PredictionRow[]>
     result?.paths.forEach((p, n) => probsOf.set(p, heads.map((h, i) => result.probs[i]!.subarray(n * (h.classes.length === 1 ? 1 : h.classes.length), (n + 1) * (h.classes.length === 1 ? 1 : h.classes.length)))));
   };
   if (source.kind === 'tfjs') {
-    const { initEngine } = await import('../engine/index.ts');
+    const { startEngine } = await import('../engine/index.ts');
     const { loadTrainedModel } = await import('../model/io.ts');
     const { inferAll } = await import('./loader-inference.ts');
-    const { resolveThreads } = await import('../engine/names.ts');
-    await initEngine({ engine: options.engine ?? 'auto', threads: resolveThreads(options.threads, undefined), log: options.log });
+    await startEngine(options, { log: options.log });
     const { model, config } = await loadTrainedModel(source.dir);
     try {
       const input = config.input;

@@ -5,8 +5,7 @@
  * prune stage records. The stage (stages/prune.ts) passes its params and its context as they are.
  */
 import type { EntryIO } from '../entry-io.ts';
-import { initEngine } from '../engine/index.ts';
-import { resolveThreads } from '../engine/names.ts';
+import { startEngine } from '../engine/index.ts';
 import { pruneModelFolder, type PruneFolderReport } from './model-folder.ts';
 import { prunedFolder, type PruneFolderOptions } from './options.ts';
 
@@ -22,7 +21,7 @@ const acc = (v: number | null) => (v === null ? 'n/a' : v.toFixed(4));
 /** Prunes `options.model` and writes the pruned model folder (through `io.out`). */
 export async function prune(options: PruneFolderOptions, io: EntryIO): Promise<PruneOutcome> {
   const p = options;
-  await initEngine({ engine: p.engine, threads: resolveThreads(p.threads, io.cpus), log: (m) => io.log(m) });
+  await startEngine(p, io);
   io.progress(`pruning ${p.model}`);
   const split = p.val_tfrecords.length || p.val_labels
     ? { labels: p.val_labels ? io.path(p.val_labels) : undefined, tfrecords: p.val_tfrecords.map((f) => io.path(f)), root: p.root ? io.path(p.root) : undefined }

@@ -12,8 +12,7 @@ import { maxLabel, readClassesFile, type HeadSpec } from '../data/heads.ts';
 import { absentFromTrain, fewImages, refuseEmpty } from '../data/check/preflight.ts';
 import { readLabelFile } from '../data/labels.ts';
 import { createLoader } from '../data/loader/create-loader.ts';
-import { initEngine } from '../engine/index.ts';
-import { resolveThreads } from '../engine/names.ts';
+import { startEngine } from '../engine/index.ts';
 import type { EntryIO } from '../entry-io.ts';
 import { DataError } from '../errors.ts';
 import { loadTrainedModel, loaderInputOptions } from '../model/io.ts';
@@ -89,7 +88,7 @@ export async function evaluate(options: EvaluateOptions, io: EvaluateIO): Promis
   }
   const warnings = labelFile ? await preflightEvaluate(modelDir, p.labels, labelFile, io) : [];
   for (const w of warnings) io.log(`warning: ${w}`);
-  const engine = await initEngine({ engine: p.engine, threads: resolveThreads(p.threads, io.cpus), log: (m) => io.log(m) });
+  const engine = await startEngine(p, io);
   const { model, heads, config } = await loadTrainedModel(modelDir);
   const input = config.input;
   const loaderFor = (labels: string | undefined, tfrecords: string[] | undefined, root: string | undefined) =>

@@ -5,8 +5,8 @@
  * run of the same stages still in the run-cache, with when it ran. Pure reads; nothing runs.
  */
 import { runCacheKey } from './run-cache.ts';
-import { stableStringify } from '../host/stable-json.ts';
-import type { Workspace } from './state.ts';
+import { stableStringify } from '../stable-json.ts';
+import { cacheParams, type Workspace } from './state.ts';
 
 /** One experiment row. */
 export interface ExpRow {
@@ -48,8 +48,8 @@ export function experimentRows(ws: Workspace, options: ExpShowOptions = {}): Exp
   for (const node of ws.pipeline.stages) {
     const e = ws.lock.stages[node.id];
     if (e) current.add(runCacheKey(e.code, e.params, e.inputs));
-    const state: ExpRow['state'] = !e ? 'not run' : stableStringify(e.params) === stableStringify(node.params) ? 'workspace' : 'changed';
-    const row: ExpRow = { stage: node.id, template: node.template, state, at: e?.at ?? '', params: flattenParams(e?.params ?? node.params), metrics: e?.metrics ?? {} };
+    const state: ExpRow['state'] = !e ? 'not run' : stableStringify(e.params) === stableStringify(cacheParams(node)) ? 'workspace' : 'changed';
+    const row: ExpRow = { stage: node.id, template: node.template, state, at: e?.at ?? '', params: flattenParams(e?.params ?? cacheParams(node)), metrics: e?.metrics ?? {} };
     rows.push(row);
   }
   if (!options.all) return rows;
@@ -134,7 +134,7 @@ export function paramsDiffLock(ws: Workspace, options: { all?: boolean } = {}): 
   for (const node of ws.pipeline.stages) {
     const locked = ws.lock.stages[node.id];
     const a = locked ? flattenParams(locked.params) : {};
-    const b = flattenParams(node.params);
+    const b = flattenParams(cacheParams(node));
     for (const k of [...new Set([...Object.keys(a), ...Object.keys(b)])]) {
       if (options.all || !same(a[k], b[k])) out.push([node.id, k, a[k], b[k]]);
     }

@@ -5,7 +5,7 @@
  */
 import { ancestors, descendants, type Graph } from '../pipeline/graph.ts';
 import type { LockEntry, LockFile } from './lock.ts';
-import { stableStringify } from '../host/stable-json.ts';
+import { stableStringify } from '../stable-json.ts';
 import { codeWithEnvironment } from '../host/run-key.ts';
 
 export interface StageState {

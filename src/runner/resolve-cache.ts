@@ -13,7 +13,7 @@ import { pipelineFileDir } from '../pipeline/wdir.ts';
 import { writeFileAtomic } from './atomic.ts';
 import type { CodeIdentity } from './code-identity.ts';
 import { sha256 } from './hash-index.ts';
-import { stableStringify } from '../host/stable-json.ts';
+import { stableStringify } from '../stable-json.ts';
 
 interface Entry {
   key: string;
@@ -30,7 +30,7 @@ function cacheFile(stateDir: string, file: string): string {
 
 /** Key of a pipeline text with its overrides. */
 export function resolveKey(file: string, text: string, overrides: readonly string[]): string {
-  return sha256(stableStringify({ v: 3, file: path.resolve(file), text, overrides, registry: BUILTIN_STAGES }));
+  return sha256(stableStringify({ v: 4, file: path.resolve(file), text, overrides, registry: BUILTIN_STAGES }));
 }
 
 /** The cached resolved pipeline, or undefined when stale or absent. */

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { MlcPipeError } from '../errors.ts';
 import { moveIntoPlace, tempOutputPath, writeFileAtomic } from './atomic.ts';
 import { hashFile, listingHash, sha256, type DirEntryHash, type HashIndex } from './hash-index.ts';
-import { stableStringify } from '../host/stable-json.ts';
+import { stableStringify } from '../stable-json.ts';
 import type { Store } from './store.ts';
 
 export interface RunRecord {

@@ -199,7 +199,7 @@ async function execute(ws: Workspace, plan: PlannedStage[], summary: RunSummary,
       if (r.status === 'checked-out') {
         const swap = swapIntoPlace(r.staged);
         try {
-          record(id, { code: state.code, ...environmentOf(state), params: node.params, inputs: state.inputs, outputs: r.record.outputs, metrics: r.record.metrics, at: new Date().toISOString() });
+          record(id, { code: state.code, ...environmentOf(state), params: state.params, inputs: state.inputs, outputs: r.record.outputs, metrics: r.record.metrics, at: new Date().toISOString() });
         } catch (err) {
           swap.undo();
           for (const s of r.staged) rmSync(s.from, { recursive: true, force: true });
@@ -237,12 +237,12 @@ async function execute(ws: Workspace, plan: PlannedStage[], summary: RunSummary,
       const where = writtenOutputs(ws, node, temps, startedMs, log.write);
       const outputs: Record<string, string> = {};
       for (const [o, abs] of Object.entries(where)) outputs[o] = ws.hashes.hash(abs)!;
-      const entry: LockEntry = { code: state.code, ...environmentOf(state), params: node.params, inputs: state.inputs, outputs, at: new Date().toISOString() };
+      const entry: LockEntry = { code: state.code, ...environmentOf(state), params: state.params, inputs: state.inputs, outputs, at: new Date().toISOString() };
       if (result.metrics) entry.metrics = result.metrics;
       const stored = ws.runCache.store(outputs, ws.hashes, where);
       let newRun = false;
       try {
-        newRun = ws.runCache.record(state.key, { outputs, metrics: result.metrics, stage: id, template: node.template, pipeline: ws.pipeline.name, params: node.params, at: entry.at });
+        newRun = ws.runCache.record(state.key, { outputs, metrics: result.metrics, stage: id, template: node.template, pipeline: ws.pipeline.name, params: state.params, at: entry.at });
         const moves = Object.entries(where).map(([o, from]) => ({ from, target: path.resolve(ws.pipeline.dir, o) }));
         const swap = swapIntoPlace(moves, node.kind === 'cmd' ? moves.map((m) => m.target) : []);
         try {

@@ -19,8 +19,8 @@ import { lockPathFor, readLock, type LockFile } from './lock.ts';
 import type { StageState } from './plan.ts';
 import { readResolved, resolveKey, writeResolved } from './resolve-cache.ts';
 import { RunCache, runCacheKey } from './run-cache.ts';
-import { codeWithEnvironment } from '../host/run-key.ts';
-import { stableStringify } from '../host/stable-json.ts';
+import { codeWithEnvironment, keyedParams } from '../host/run-key.ts';
+import { stableStringify } from '../stable-json.ts';
 
 export interface Workspace {
   pipeline: Pipeline;
@@ -128,6 +128,14 @@ export function declaredEnvironment(node: StageNode): Record<string, string> {
   return Object.fromEntries((node.environment ?? []).flatMap((k) => (process.env[k] === undefined ? [] : [[k, process.env[k]!]])));
 }
 
+/**
+ * The params that identify a stage's run, in its cache key and in the lock: its params less the
+ * ones it declares cache-neutral (threads, resume…), so changing those never reruns it.
+ */
+export function cacheParams(node: StageNode): Record<string, unknown> {
+  return node.kind === 'module' ? keyedParams(node.params, node.cacheNeutral) : node.params;
+}
+
 /** The current fingerprint of a stage (hashes its inputs and outputs). */
 export async function stageState(ws: Workspace, node: StageNode): Promise<StageState & { key: string }> {
   const environment = declaredEnvironment(node);
@@ -137,12 +145,13 @@ export async function stageState(ws: Workspace, node: StageNode): Promise<StageS
   for (const p of node.inputs) inputs[p] = ws.hashes.hash(p);
   const outputs: Record<string, string | null> = {};
   for (const p of node.outputs) outputs[p] = ws.hashes.hash(p);
-  const key = runCacheKey(code, node.params, inputs);
+  const params = cacheParams(node);
+  const key = runCacheKey(code, params, inputs);
   const runCached = Object.values(inputs).every((h) => h !== null) && ws.runCache.has(key);
   recordCodeManifest(ws, node, code);
   const recorded = ws.lock.stages[node.id];
   const codeFiles = recorded !== undefined && recorded.code !== code ? changedCodeFiles(ws.stateDir, recorded.code, code, ws.pipeline.dir) : undefined;
-  return { code, ...(moduleCode !== undefined ? { moduleCode, environment } : {}), ...(codeFiles ? { codeFiles } : {}), params: node.params, inputs, outputs, runCached, key };
+  return { code, ...(moduleCode !== undefined ? { moduleCode, environment } : {}), ...(codeFiles ? { codeFiles } : {}), params, inputs, outputs, runCached, key };
 }
 
 /** Fingerprints of the given stages. */

@@ -78,6 +78,13 @@ export interface StageSpec<S extends TObject> {
    * values are part of the stage's cache key, so setting one reruns the stage. Defaults to [].
    */
   environment?: readonly string[];
+  /**
+   * Params that do not change the stage's results (threads, resume, where logs go): they stay out of
+   * the run-cache key and out of the params the lock file records and compares, so changing one
+   * never reruns the stage. A param that changes results, even at float tolerance, must not be
+   * listed. Defaults to [].
+   */
+  cacheNeutral?: readonly (keyof Static<S> & string)[];
   /** Resources the scheduler reserves while the stage runs. Defaults to `{ cpu: 1 }`. */
   resources?: StageResources | ((params: Static<S>) => StageResources);
   run(ctx: StageContext<Static<S>>): Promise<StageResult | void>;

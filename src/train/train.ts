@@ -9,8 +9,8 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkpointRunKey } from './checkpoint.ts';
 import type { TrainOptions } from './options.ts';
-import { initEngine, tf } from '../engine/index.ts';
-import { resolveThreads } from '../engine/names.ts';
+import { startEngine, tf } from '../engine/index.ts';
+import { stableStringify } from '../stable-json.ts';
 import type { EntryIO } from '../entry-io.ts';
 import { ConfigError, DataError, StageError } from '../errors.ts';
 import { createLoader, type Loader } from '../data/loader/create-loader.ts';
@@ -68,9 +68,7 @@ const RESUME_NEUTRAL: readonly string[] = ['resume', 'out'];
 
 /** A stand-in run key when no runner gave one: the hash of the options (sorted keys). */
 function optionsKey(p: Record<string, unknown>): string {
-  const sorted = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(sorted) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])])) : v;
-  return createHash('sha256').update(JSON.stringify(sorted(p))).digest('hex');
+  return createHash('sha256').update(stableStringify(p)).digest('hex');
 }
 
 /**
@@ -101,7 +99,7 @@ export async function train(p: TrainOptions, ctx: TrainIO): Promise<TrainOutcome
     const warnings = preflightSplits(heads, await split('train', p.train_labels, trainLabels), valLabels ? [await split('val', p.val_labels, valLabels)] : []);
     for (const w of warnings) ctx.log(`warning: ${w}`);
   }
-  const engine = await initEngine({ engine: p.engine, threads: resolveThreads(p.threads, ctx.cpus), log: (m) => ctx.log(m) });
+  const engine = await startEngine(p, ctx);
   const out = ctx.out(p.out);
   await mkdir(out, { recursive: true });
   const input = { height: p.height, width: p.width, channels: p.channels, channelOrder: p.channel_order, whiten: p.whiten, resize: p.resize } as const;

@@ -4,16 +4,11 @@
  * `MLC_PIPE_LIBTORCH=<dir>` (a CUDA build then runs on the GPU: `MLC_PIPE_DEVICE` picks the
  * device, default cuda when the build has it). Intra-op threads default to every core.
  */
-import { availableParallelism } from 'node:os';
 import { tf } from '../tf.ts';
 import { EngineUnavailable } from './unavailable.ts';
 import { loadAddon } from '../native/addon.ts';
+import { resolveThreads } from '../names.ts';
 
-/** Threads when none are asked for: `MLC_PIPE_THREADS`, else every core. */
-export function defaultThreads(): number {
-  const env = Number(process.env.MLC_PIPE_THREADS);
-  return Number.isInteger(env) && env > 0 ? env : availableParallelism();
-}
 
 /** Starts the native engine; returns notes for the log (libtorch version, device, threads). */
 export async function startNative(threads?: number): Promise<string[]> {
@@ -23,7 +18,7 @@ export async function startNative(threads?: number): Promise<string[]> {
   const device = addon.setDevice(process.env.MLC_PIPE_DEVICE ?? (info.cuda ? 'cuda' : 'cpu'));
   const { registerNative } = await import('../native/index.ts');
   registerNative(addon, device);
-  const used = addon.setThreads(threads ?? defaultThreads());
+  const used = addon.setThreads(resolveThreads(threads, undefined));
   if (!(await tf.setBackend('native'))) throw new EngineUnavailable('the native backend failed to initialise');
   await tf.ready();
   return [`libtorch ${info.torch}`, `device=${device}`, `threads=${used}`, `oneDNN=${info.mkldnn ? 'on' : 'off'}`];
