@@ -54,13 +54,25 @@ figcaption{font-size:12px;color:#666}
 .mistake img{display:block;margin:0 auto 4px;max-width:112px;max-height:112px}
 .mistake .p{word-break:break-all;color:#555}.bad{color:#c62828;font-weight:bold}.ok{color:#2e7d32}
 .none{color:#777;font-style:italic}summary{cursor:pointer;color:#1565c0;margin:4px 0}
+td.better,span.better{color:#1b5e20;background:#e8f5e9}td.worse,span.worse{color:#b71c1c;background:#ffebee}
+nav.toc{font-size:13px;margin:10px 0;columns:2;max-width:640px}nav.toc a{color:#1565c0;text-decoration:none;display:block}.files a{color:#1565c0}
 `;
 
 const CHECK_IMAGES = `window.addEventListener('load',function(){for(var i=0;i<document.images.length;i++){var m=document.images[i];if(!m.complete||m.naturalWidth===0)console.error('report: image did not load: '+m.alt);}});`;
 
-/** Formats a metric: 4 decimals, "–" for null. */
+/** Formats a score: always 4 decimals (`1.0000` beside `0.8750`, never `1`), "–" for null. Counts are printed as integers where they are shown. */
 export function fmt(v: number | null | undefined, digits = 4): string {
-  return v === null || v === undefined || Number.isNaN(v) ? '–' : Number.isInteger(v) ? String(v) : v.toFixed(digits);
+  return v === null || v === undefined || Number.isNaN(v) ? '–' : v.toFixed(digits);
+}
+
+/** A key metric: counts (`…_count`) as integers, every other number as `fmt`. */
+function fmtKey(key: string, v: number | null | undefined): string {
+  return typeof v === 'number' && /count$/.test(key) && Number.isInteger(v) ? String(v) : fmt(v);
+}
+
+/** Whether a higher value of key metric `key` is better (accuracy, F1, AUC, AP, MCC, …) or worse (ECE, error rates, losses, Brier). */
+export function higherIsBetter(key: string): boolean {
+  return !/(^|[/_.])(ece|mce|error_rate|loss|logloss|log_loss|brier)($|[/_.])/i.test(key);
 }
 
 function pct(v: number | null): string {
@@ -81,7 +93,7 @@ function headsSection(m: Metrics): string {
   const bin = entries.filter((e): e is [string, BinaryHeadMetrics] => e[1].kind === 'sigmoid');
   let html = '';
   if (soft.length) {
-    html += '<h2>Categorical heads</h2><table><tr><th class="l">head</th><th>classes</th><th>labelled</th><th>correct</th><th>accuracy</th><th>macro F1</th><th>weighted F1</th><th>macro AP (OvR)</th><th>macro AUC (OvR)</th><th>ECE</th></tr>';
+    html += '<h2 id="categorical">Categorical heads</h2><table><tr><th class="l">head</th><th>classes</th><th>labelled</th><th>correct</th><th>accuracy</th><th>macro F1</th><th>weighted F1</th><th>macro AP (OvR)</th><th>macro AUC (OvR)</th><th>ECE</th></tr>';
     html += soft
       .map(([n, h]) => `<tr><td class="l">${esc(n)}</td><td>${h.classes.length}</td><td>${h.count}</td><td>${h.correct}</td><td>${pct(h.accuracy)}</td><td>${fmt(h.count ? h.report['macro avg'].f1 : null)}</td><td>${fmt(h.count ? h.report['weighted avg'].f1 : null)}</td><td>${fmt(h.ovr.macroAP)}</td><td>${fmt(h.ovr.macroAUC)}</td><td>${fmt(h.calibration.ece)}</td></tr>`)
       .join('');
@@ -89,7 +101,7 @@ function headsSection(m: Metrics): string {
   }
   if (bin.length && m.multilabel) {
     const ml = m.multilabel;
-    html += `<h2>Binary heads (multi-label)</h2><p>mAP <b>${fmt(ml.mAP)}</b> over ${ml.classes} class(es) with positives.</p>`;
+    html += `<h2 id="binary">Binary heads (multi-label)</h2><p>mAP <b>${fmt(ml.mAP)}</b> over ${ml.classes} class(es) with positives.</p>`;
     html += '<table><tr><th class="l">variant</th><th>CP</th><th>CR</th><th>CF1</th><th>OP</th><th>OR</th><th>OF1</th></tr>';
     html += prfRow('p ≥ 0.5', ml.threshold) + prfRow(`top-${ml.topk.k}`, ml.topk) + (ml.tuned ? prfRow('tuned thresholds', ml.tuned) : '');
     html += '</table><table><tr><th class="l">head</th><th>labelled</th><th>positives</th><th>AP</th><th>AUC</th><th>ECE</th><th>TP</th><th>FP</th><th>FN</th><th>TN</th>';
@@ -100,6 +112,32 @@ function headsSection(m: Metrics): string {
         const t = h.tuned ? `<td>${fmt(h.tuned.threshold, 3)}</td><td>${h.tuned.counts.tp}</td><td>${h.tuned.counts.fp}</td><td>${h.tuned.counts.fn}</td>` : '';
         return `<tr><td class="l">${esc(n)}</td><td>${h.count}</td><td>${h.positives}</td><td>${fmt(h.ap)}</td><td>${fmt(h.auc)}</td><td>${fmt(h.calibration.ece)}</td><td>${c.tp}</td><td>${c.fp}</td><td>${c.fn}</td><td>${c.tn}</td>${t}</tr>`;
       })
+      .join('');
+    html += '</table>';
+  }
+  html += scoresSection(m);
+  return html;
+}
+
+/** sklearn-defined scores per head (metrics/scores.ts), then a softmax head's most-confused class pairs. */
+function scoresSection(m: Metrics): string {
+  const entries = Object.entries(m.heads).filter(([, h]) => h.scores);
+  if (!entries.length) return '';
+  const ks = [...new Set(entries.flatMap(([, h]) => (h.kind === 'softmax' ? Object.keys(h.scores.topk) : [])))];
+  let html = '<h2 id="scores">Scores</h2><p>As scikit-learn defines them: balanced accuracy (mean recall over the classes present), Matthews correlation, log-loss and Brier score of the probabilities (multiclass Brier: Σ<sub>k</sub>(p<sub>k</sub> − y<sub>k</sub>)², 0 best, 2 worst), top-k accuracy of softmax heads; binary heads at p ≥ 0.5.</p>';
+  html += `<table><tr><th class="l">head</th><th>accuracy</th>${ks.map((k) => `<th>${esc(k.replace('top', 'top-'))} accuracy</th>`).join('')}<th>balanced accuracy</th><th>MCC</th><th>log-loss</th><th>Brier</th></tr>`;
+  html += entries
+    .map(([n, h]) => {
+      const topk = ks.map((k) => `<td>${fmt(h.kind === 'softmax' ? h.scores.topk[k] : undefined)}</td>`).join('');
+      return `<tr><td class="l">${esc(n)}</td><td>${fmt(h.accuracy)}</td>${topk}<td>${fmt(h.scores.balancedAccuracy)}</td><td>${fmt(h.scores.mcc)}</td><td>${fmt(h.scores.logLoss)}</td><td>${fmt(h.scores.brier)}</td></tr>`;
+    })
+    .join('');
+  html += '</table>';
+  const confused = entries.filter((e): e is [string, SoftmaxHeadMetrics] => e[1].kind === 'softmax' && e[1].mostConfused?.length > 0);
+  if (confused.length) {
+    html += '<h2 id="confused">Most-confused class pairs</h2><table><tr><th class="l">head</th><th class="l">true → predicted</th><th>images</th><th>share of the true class</th></tr>';
+    html += confused
+      .flatMap(([n, h]) => h.mostConfused.map((p, i) => `<tr><td class="l">${i === 0 ? esc(n) : ''}</td><td class="l">${esc(p.true)} → ${esc(p.pred)}</td><td>${p.count}</td><td>${pct(p.rate)}</td></tr>`))
       .join('');
     html += '</table>';
   }
@@ -124,7 +162,7 @@ export function reportTable(r: ClassificationReport): string {
 function classificationSection(m: Metrics): string {
   const entries = Object.entries(m.heads);
   if (!entries.length) return '';
-  let html = '<h2>Classification report</h2><p>Per class precision, recall, F1 and support (scikit-learn\'s <code>classification_report</code>; binary heads at p ≥ 0.5). Averages run over the classes present in the labels or predictions.</p>';
+  let html = '<h2 id="classification">Classification report</h2><p>Per class precision, recall, F1 and support (scikit-learn\'s <code>classification_report</code>; binary heads at p ≥ 0.5). Averages run over the classes present in the labels or predictions.</p>';
   html += entries
     .map(([n, h]) => `<details${h.report && Object.keys(h.report.classes).length <= 12 ? ' open' : ''}><summary>${esc(n)}</summary>${reportTable(h.report)}</details>`)
     .join('');
@@ -145,10 +183,12 @@ function headerSection(input: ReportInput): string {
     .join('');
 }
 
-function delta(a: number | null | undefined, b: number | null | undefined): string {
-  if (typeof a !== 'number' || typeof b !== 'number') return '–';
+/** The change a − b as a cell, green when better, red when worse (`higher`: whether higher is better). */
+function delta(a: number | null | undefined, b: number | null | undefined, higher = true): string {
+  if (typeof a !== 'number' || typeof b !== 'number') return '<td>–</td>';
   const d = a - b;
-  return `${d > 0 ? '+' : ''}${fmt(d)}`;
+  const cls = Math.abs(d) < 5e-5 ? '' : (d > 0) === higher ? ' class="better"' : ' class="worse"';
+  return `<td${cls}>${d > 0 ? '+' : ''}${fmt(d)}</td>`;
 }
 
 /** F1 per class, then of the macro and weighted averages, as [name, F1] rows. */
@@ -162,11 +202,11 @@ function comparisonSection(input: ReportInput): string {
   const mine = keyMetrics(input.metrics);
   const keys = [...new Set([...Object.keys(mine), ...Object.keys(c.summary)])];
   const th = `<th>${esc(input.title)}</th><th>${esc(c.title)}</th><th>change</th>`;
-  let html = `<h2>Compared with ${esc(c.title)}</h2>`;
+  let html = `<h2 id="compare">Compared with ${esc(c.title)}</h2><p>Change = this run − ${esc(c.title)}: <span class="better">green</span> is better, <span class="worse">red</span> worse (lower is better for ECE, error rates, losses and Brier).</p>`;
   const meta = Object.entries(c.meta).map(([k, v]) => `<b>${esc(k)}</b> ${esc(v)}`).join(' · ');
   if (meta) html += `<div class="meta">${meta}</div>`;
   html += `<table><tr><th class="l">metric</th>${th}</tr>`;
-  html += keys.map((k) => `<tr><td class="l">${esc(k)}</td><td>${fmt(mine[k])}</td><td>${fmt(c.summary[k])}</td><td>${delta(mine[k], c.summary[k])}</td></tr>`).join('');
+  html += keys.map((k) => `<tr><td class="l">${esc(k)}</td><td>${fmtKey(k, mine[k])}</td><td>${fmtKey(k, c.summary[k])}</td>${delta(mine[k], c.summary[k], higherIsBetter(k))}</tr>`).join('');
   html += '</table>';
   for (const [name, h] of Object.entries(input.metrics.heads)) {
     const other = c.metrics.heads?.[name];
@@ -174,7 +214,7 @@ function comparisonSection(input: ReportInput): string {
     html += `<details><summary>${esc(name)}: F1 per class</summary><table><tr><th class="l">class</th>${th}</tr>`;
     const theirs = new Map(f1Rows(other.report));
     html += f1Rows(h.report)
-      .map(([k, a]) => `<tr><td class="l">${esc(k)}</td><td>${fmt(a)}</td><td>${fmt(theirs.get(k))}</td><td>${delta(a, theirs.get(k))}</td></tr>`)
+      .map(([k, a]) => `<tr><td class="l">${esc(k)}</td><td>${fmt(a)}</td><td>${fmt(theirs.get(k))}</td>${delta(a, theirs.get(k))}</tr>`)
       .join('');
     html += '</table></details>';
   }
@@ -186,7 +226,7 @@ function figures(list: ReportFigure[], section: ReportFigure['section'], title: 
   if (!f.length) return '';
   const fig = (x: ReportFigure) =>
     `<figure${(x.width ?? 640) > 1000 ? ' class="wide"' : ''}><img src="${x.src}" alt="${esc(x.caption)}"${x.width ? ` style="width:${x.width}px"` : ''}><figcaption>${esc(x.caption)}</figcaption></figure>`;
-  return `<h2>${esc(title)}</h2><div class="figs">${f.map(fig).join('')}</div>`;
+  return `<h2 id="${section}">${esc(title)}</h2><div class="figs">${f.map(fig).join('')}</div>`;
 }
 
 /** The wrong heads of a sample (predicted, its probability, true), then how many known heads were right. */
@@ -204,7 +244,7 @@ function verdicts(w: WrongSample): string {
 export const CONFIDENT_ROWS = 100;
 
 function mistakesSection(input: ReportInput): string {
-  let html = `<h2>Worst mistakes</h2>`;
+  let html = `<h2 id="mistakes">Worst mistakes</h2><p class="files">All of them: <a href="wrong.csv">wrong.csv</a>.</p>`;
   if (!input.mistakes.length) return `${html}<p class="none">No mistakes.</p>`;
   html += '<p>Most confident wrong decisions first.</p><div class="grid">';
   html += input.mistakes
@@ -219,7 +259,7 @@ function mistakesSection(input: ReportInput): string {
 
 function confidentSection(m: Metrics): string {
   const c = m.confidence;
-  let html = `<h2>Confidence analysis (base_confidence ${c.threshold})</h2>`;
+  let html = `<h2 id="confidence">Confidence analysis (base_confidence ${c.threshold})</h2>`;
   html += `<p>${c.count} sample(s) have every known head at probability ≥ ${c.threshold} (${pct(c.fraction)} of the labelled samples); `;
   html += `${c.wrong} of them are wrong (error rate ${pct(c.errorRate)}).</p>`;
   if (!m.confidentWrong.length) return html;
@@ -233,6 +273,12 @@ function confidentSection(m: Metrics): string {
   return more > 0 ? `${html}<p class="none">… and ${more} more in metrics.json (confidentWrong).</p>` : html;
 }
 
+/** A table of contents: a link to every `<h2 id>` of `body`, in order. */
+export function tableOfContents(body: string): string {
+  const links = [...body.matchAll(/<h2 id="([^"]+)">(.*?)<\/h2>/g)].map((m) => `<a href="#${m[1]}">${m[2]}</a>`);
+  return links.length ? `<nav class="toc"><b>Contents</b>${links.join('')}</nav>` : '';
+}
+
 /** The report as one HTML string. */
 export function renderReport(input: ReportInput): string {
   const m = input.metrics;
@@ -242,13 +288,7 @@ export function renderReport(input: ReportInput): string {
   const meta = Object.entries(input.meta)
     .map(([k, v]) => `<b>${esc(k)}</b> ${esc(v)}`)
     .join(' · ');
-  return [
-    '<!doctype html><html lang="en"><head><meta charset="utf-8">',
-    `<meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(input.title)} · mlc-pipe report</title>`,
-    `<style>${CSS}</style></head><body>`,
-    `<h1>${esc(input.title)}</h1><div class="meta">${meta}</div>`,
-    headerSection(input),
-    `<div class="cards">${cards.join('')}</div>`,
+  const body = [
     comparisonSection(input),
     headsSection(m),
     classificationSection(m),
@@ -259,6 +299,17 @@ export function renderReport(input: ReportInput): string {
     figures(input.figures, 'calibration', 'Calibration (reliability diagrams)'),
     mistakesSection(input),
     confidentSection(m),
+  ].join('\n');
+  return [
+    '<!doctype html><html lang="en"><head><meta charset="utf-8">',
+    `<meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(input.title)} · mlc-pipe report</title>`,
+    `<style>${CSS}</style></head><body>`,
+    `<h1>${esc(input.title)}</h1><div class="meta">${meta}</div>`,
+    '<div class="meta files">Files beside this page: <a href="metrics.json">metrics.json</a> (every number) · <a href="run.json">run.json</a> (header and params) · <a href="wrong.csv">wrong.csv</a> (every wrong image)</div>',
+    headerSection(input),
+    `<div class="cards">${cards.join('')}</div>`,
+    tableOfContents(body),
+    body,
     `<script>${CHECK_IMAGES}</script></body></html>\n`,
   ].join('\n');
 }

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { confusionLayout } from '../../src/report/draw/confusion.ts';
 import { CURVES_SIZE } from '../../src/report/draw/curves.ts';
 import { PR_SIZE } from '../../src/report/draw/pr.ts';
-import { fmt } from '../../src/report/html.ts';
+import { fmt, higherIsBetter } from '../../src/report/html.ts';
 import { wrongCsv, writeReport } from '../../src/report/write.ts';
 import { chromiumMissing, screenshot } from './chromium.ts';
 
@@ -76,7 +76,7 @@ describe('writeReport', () => {
     expect(html).toContain('<title>run &lt;1&gt; · mlc-pipe report</title>');
     expect(html).not.toMatch(/(src|href)="(https?:|\/\/|file:)/); // nothing outside the file
     expect(html.match(/data:image\/png;base64,/g)?.length).toBe(8);
-    expect(html).toContain('<h2>Classification report</h2>');
+    expect(html).toContain('<h2 id="classification">Classification report</h2>');
     expect(html).toContain('<td class="l">macro avg</td>');
     expect(html).toContain('ROC curves (one-vs-rest) of province');
     expect(html).toContain('reliability diagram of dress');
@@ -100,17 +100,35 @@ describe('writeReport', () => {
     expect(JSON.parse(await readFile(join(dir, 'pruned', 'run.json'), 'utf8'))).toEqual({ title: 'pruned', meta: { engine: 'cpu', 'data sha256': 'abc123' }, params: { train: { epochs: 3 } } });
     const html = await readFile(join(dir, 'pruned', 'report.html'), 'utf8');
     expect(html).toContain('<summary>train params</summary><table><tr><td class="l">epochs</td><td class="l">3</td></tr>');
-    expect(html).toContain('<h2>Compared with base</h2>');
+    expect(html).toContain('<h2 id="compare">Compared with base</h2>');
     const mine = JSON.parse(await readFile(join(dir, 'pruned', 'metrics.json'), 'utf8')).summary;
     const base = JSON.parse(await readFile(join(dir, 'base', 'metrics.json'), 'utf8')).summary;
     expect(mine.all_heads_acc).toBeLessThan(base.all_heads_acc);
     const d = mine.all_heads_acc - base.all_heads_acc;
-    expect(html).toContain(`<td class="l">all_heads_acc</td><td>${fmt(mine.all_heads_acc)}</td><td>${fmt(base.all_heads_acc)}</td><td>${fmt(d)}</td>`);
+    // worse accuracy: red; a count stays an integer, a score always has 4 decimals
+    expect(html).toContain(`<td class="l">all_heads_acc</td><td>${fmt(mine.all_heads_acc)}</td><td>${fmt(base.all_heads_acc)}</td><td class="worse">${fmt(d)}</td>`);
+    expect(fmt(1)).toBe('1.0000');
+    expect(html).toMatch(/<td class="l">confident_count<\/td><td>\d+<\/td><td>\d+<\/td>/);
+    // lower is better for ECE: a drop is green
+    const ece = Object.keys(mine).find((k) => k.startsWith('ece/') && mine[k] !== base[k]);
+    if (ece) expect(html).toContain(`<td class="${mine[ece] < base[ece] ? 'better' : 'worse'}">`);
+    expect(higherIsBetter('ece/dress')).toBe(false);
+    expect(higherIsBetter('confident_error_rate')).toBe(false);
+    expect(higherIsBetter('val_loss')).toBe(false);
+    expect(higherIsBetter('acc/dress')).toBe(true);
+    expect(higherIsBetter('mAP')).toBe(true);
+    // table of contents to every section, links to the files beside the page
+    expect(html).toContain('<nav class="toc"><b>Contents</b><a href="#compare">Compared with base</a>');
+    for (const id of ['scores', 'classification', 'mistakes', 'confidence']) expect(html).toContain(`<a href="#${id}">`);
+    for (const f of ['metrics.json', 'run.json', 'wrong.csv']) expect(html).toContain(`<a href="${f}">${f}</a>`);
+    // the scores table: the numbers metrics.json holds
+    const dressScores = JSON.parse(await readFile(join(dir, 'pruned', 'metrics.json'), 'utf8')).heads.dress.scores;
+    expect(html).toContain(`<td>${fmt(dressScores.balancedAccuracy)}</td><td>${fmt(dressScores.mcc)}</td><td>${fmt(dressScores.logLoss)}</td><td>${fmt(dressScores.brier)}</td>`);
     expect(html).toContain('<summary>dress: F1 per class</summary>');
     const f1 = async (run: string) => JSON.parse(await readFile(join(dir, run, 'metrics.json'), 'utf8')).heads.dress.report['macro avg'].f1 as number;
     const [a, b] = [await f1('pruned'), await f1('base')];
     expect(a).not.toBe(b);
-    expect(html).toContain(`<td class="l">macro avg</td><td>${fmt(a)}</td><td>${fmt(b)}</td><td>${fmt(a - b)}</td>`);
+    expect(html).toContain(`<td class="l">macro avg</td><td>${fmt(a)}</td><td>${fmt(b)}</td><td class="${a > b ? 'better' : 'worse'}">${fmt(a - b)}</td>`);
     await expect(run(join(dir, 'x'), dress, { compareTo: join(dir, 'nope') })).rejects.toThrow('no such run folder or metrics file');
   });
 

@@ -9,6 +9,8 @@ export interface Series {
   points: Array<[number, number]>;
   /** Explicit colour. Defaults to the palette colour of the series index. */
   color?: string;
+  /** Draw dashed (a reference line such as ROC's chance diagonal). Defaults to false: dashes only past the palette. */
+  dashed?: boolean;
 }
 
 export interface ChartOptions {
@@ -91,7 +93,7 @@ export function lineChart(o: ChartOptions): string {
   o.series.forEach((s, i) => {
     const color = s.color ?? PALETTE[i % PALETTE.length]!;
     // past the palette, colours repeat: dashes tell the series apart
-    const dash = i >= PALETTE.length ? ' stroke-dasharray="6 3"' : '';
+    const dash = s.dashed ? ' stroke-dasharray="4 4"' : i >= PALETTE.length ? ' stroke-dasharray="6 3"' : '';
     const segs: string[][] = [[]];
     for (const [x, y] of s.points) {
       if (!Number.isFinite(x) || !Number.isFinite(y)) segs.push([]);

@@ -55,6 +55,10 @@ describe('drawings decode as PNGs of the documented size', () => {
     expect(svg).toContain('a (0.750)');
     expect(svg).toContain('b (n/a)');
     expect(svg).toContain('false positive rate');
+    // the chance diagonal is dashed even for a head with few classes (the inverted head: 2), the curves solid
+    const lines = [...svg.matchAll(/<polyline [^>]*>/g)].map((m) => m[0]);
+    expect(lines.filter((l) => l.includes('stroke-dasharray'))).toHaveLength(1);
+    expect(lines.find((l) => l.includes('stroke-dasharray'))).toMatch(/stroke="#999999"/);
     expect(await size(await drawRoc('h', [{ name: 'h', points: roc, area: 0.75 }]))).toEqual({ format: 'png', ...PR_SIZE });
     const cal = calibration([0.95, 0.9, 0.6, 0.55], [1, 0, 1, -1], 10);
     const rel = reliabilitySvg('h', cal);
