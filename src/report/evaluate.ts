@@ -143,6 +143,7 @@ export async function evaluate(options: EvaluateOptions, io: EvaluateIO): Promis
       compareTo: p.compare_to ? io.path(p.compare_to) : undefined,
       imageRoot: useRecords ? null : root, // TFRecords hold the pixels, not files to thumbnail
       history: join(modelDir, 'history.jsonl'),
+      bestEpoch: ((b: unknown) => (typeof b === 'number' ? b : null))((config as { best_epoch?: unknown }).best_epoch),
       baseConfidence: p.base_confidence,
       topK: p.top_k,
       thresholds,

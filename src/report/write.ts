@@ -44,6 +44,8 @@ export interface WriteReportOptions extends EvaluationOptions {
   imageRoot?: string | null;
   /** The run's `history.jsonl`; no curves when absent or missing. Defaults to none. */
   history?: string;
+  /** The epoch the evaluated weights come from (config.json's best_epoch), marked on the curves. Defaults to none. */
+  bestEpoch?: number | null;
   /** How many mistakes get thumbnails in the report. Defaults to 24. */
   worst?: number;
   /** Progress and warnings. Defaults to silent. */
@@ -111,7 +113,7 @@ export async function writeReport(input: EvaluationInput, options: WriteReportOp
     if (text !== undefined) {
       const rows = parseHistory(text, options.history);
       if (rows.length) {
-        const png = await drawCurves(rows, `${options.title}: training curves`);
+        const png = await drawCurves(rows, `${options.title}: training curves`, options.bestEpoch);
         await put('curves.png', png);
         figures.push({ section: 'curves', caption: 'training curves (history.jsonl)', src: pngDataUri(png), width: CURVES_SIZE.width });
       }

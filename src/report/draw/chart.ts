@@ -22,14 +22,16 @@ export interface ChartOptions {
   title: string;
   xLabel: string;
   yLabel: string;
-  /** Axis ranges. Defaults to the data's extent (a flat range is widened by ±0.5). */
+  /** Axis ranges. Defaults to the data's extent (a flat range is widened by ±0.5); the y extent gets 5 % headroom each side, so no line runs along the frame. */
   xDomain?: [number, number];
   yDomain?: [number, number];
   series: Series[];
   /** Only whole-number ticks on the x axis (epochs). Defaults to false. */
   xInteger?: boolean;
-  /** Corner of the legend box. Defaults to `top-right`. */
-  legend?: 'top-right' | 'bottom-right' | 'bottom-left';
+  /** Corner of the legend box; `auto`: of the four corners, the one its box covers the fewest points in. Defaults to `top-right`. */
+  legend?: 'top-right' | 'bottom-right' | 'bottom-left' | 'top-left' | 'auto';
+  /** A vertical dashed marker (e.g. the best epoch) with its label. Defaults to none. */
+  markX?: { x: number; label: string };
 }
 
 /** Evenly spaced "nice" tick values within [lo, hi]: the smallest step of 1, 2 or 5 × 10^k giving at most `count` intervals. */
@@ -50,6 +52,12 @@ function extent(values: number[], fallback: [number, number]): [number, number] 
   return lo === hi ? [lo - 0.5, hi + 0.5] : [lo, hi];
 }
 
+/** [lo, hi] widened by 5 % of its span each side. */
+function headroom([lo, hi]: [number, number]): [number, number] {
+  const pad = (hi - lo) * 0.05;
+  return [lo - pad, hi + pad];
+}
+
 function label(v: number): string {
   return Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(1) : String(Number(v.toPrecision(4)));
 }
@@ -62,7 +70,7 @@ export function lineChart(o: ChartOptions): string {
   const pw = o.width - m.left - m.right;
   const ph = o.height - m.top - m.bottom;
   const [x0, x1] = o.xDomain ?? extent(o.series.flatMap((s) => s.points.map((p) => p[0])), [0, 1]);
-  const [y0, y1] = o.yDomain ?? extent(o.series.flatMap((s) => s.points.map((p) => p[1])), [0, 1]);
+  const [y0, y1] = o.yDomain ?? headroom(extent(o.series.flatMap((s) => s.points.map((p) => p[1])), [0, 1]));
   const sx = (v: number) => ox + m.left + ((v - x0) / (x1 - x0)) * pw;
   const sy = (v: number) => oy + m.top + ph - ((v - y0) / (y1 - y0)) * ph;
   const parts: string[] = [];
@@ -85,10 +93,28 @@ export function lineChart(o: ChartOptions): string {
   parts.push(text(0, 0, o.yLabel, 12, `text-anchor="middle" transform="translate(${r(ox + 16)},${r(oy + m.top + ph / 2)}) rotate(-90)"`));
   parts.push(`<clipPath id="clip${r(ox)}_${r(oy)}"><rect x="${r(ox + m.left)}" y="${r(oy + m.top)}" width="${r(pw)}" height="${r(ph)}"/></clipPath>`);
   const legend: string[] = [];
+  if (o.markX && o.markX.x >= x0 && o.markX.x <= x1) {
+    const mx = sx(o.markX.x);
+    parts.push(`<line x1="${r(mx)}" y1="${r(oy + m.top)}" x2="${r(mx)}" y2="${r(oy + m.top + ph)}" stroke="#555" stroke-width="1.5" stroke-dasharray="5 4"/>`);
+    parts.push(text(mx + 4, oy + m.top + 12, o.markX.label, 11, 'fill="#333"'));
+  }
   const shown = Math.min(o.series.length, 12);
-  const corner = o.legend ?? 'top-right';
-  const lx = corner === 'bottom-left' ? ox + m.left + 4 : ox + m.left + pw - 156;
-  const ly0 = corner === 'top-right' ? oy + m.top + 2 : oy + m.top + ph - shown * 16 - 6;
+  const boxH = shown * 16 + 4;
+  const place = (c: NonNullable<ChartOptions['legend']>) => ({
+    lx: c.endsWith('left') ? ox + m.left + 4 : ox + m.left + pw - 156,
+    ly0: c.startsWith('top') ? oy + m.top + 2 : oy + m.top + ph - shown * 16 - 6,
+  });
+  let corner = o.legend ?? 'top-right';
+  if (corner === 'auto') {
+    // the corner whose legend box covers the fewest data points (so the legend hides the least)
+    const pts = o.series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y)).map(([x, y]) => [sx(x), sy(y)] as const);
+    const covered = (c: 'top-right' | 'bottom-right' | 'bottom-left' | 'top-left') => {
+      const { lx, ly0 } = place(c);
+      return pts.filter(([px, py]) => px >= lx - 4 && px <= lx + 156 && py >= ly0 - 4 && py <= ly0 + boxH + 4).length;
+    };
+    corner = (['top-right', 'bottom-right', 'top-left', 'bottom-left'] as const).reduce((best, c) => (covered(c) < covered(best) ? c : best));
+  }
+  const { lx, ly0 } = place(corner);
   if (shown) legend.push(`<rect x="${r(lx)}" y="${r(ly0)}" width="152" height="${shown * 16 + 4}" fill="#fff" fill-opacity="0.85" stroke="#ddd"/>`);
   o.series.forEach((s, i) => {
     const color = s.color ?? PALETTE[i % PALETTE.length]!;

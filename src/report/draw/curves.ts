@@ -41,18 +41,23 @@ export function historySeries(rows: Record<string, unknown>[]): { losses: Series
   return { losses, metrics };
 }
 
-export function curvesSvg(rows: Record<string, unknown>[], title = 'training curves'): string {
+/**
+ * The two panels; `bestEpoch` (the epoch the saved weights come from, config.json's best_epoch) is
+ * marked in both by a dashed vertical line. Each legend goes to the corner where it hides the fewest points.
+ */
+export function curvesSvg(rows: Record<string, unknown>[], title = 'training curves', bestEpoch?: number | null): string {
   const { losses, metrics } = historySeries(rows);
+  const markX = typeof bestEpoch === 'number' ? { x: bestEpoch, label: `best epoch ${bestEpoch} (saved weights)` } : undefined;
   const half = CURVES_SIZE.width / 2;
   const h = CURVES_SIZE.height - 30;
   const panel = (x: number, name: string, series: Series[]) =>
     series.length
-      ? lineChart({ x, y: 30, width: half, height: h, title: name, xLabel: 'epoch', yLabel: name, series, xInteger: true, legend: name === 'loss' ? 'top-right' : 'bottom-right' })
+      ? lineChart({ x, y: 30, width: half, height: h, title: name, xLabel: 'epoch', yLabel: name, series, xInteger: true, legend: 'auto', ...(markX ? { markX } : {}) })
       : text(x + half / 2, h / 2, `no ${name} in the history`, 14, 'text-anchor="middle" fill="#777"');
   const body = text(CURVES_SIZE.width / 2, 20, title, 16, 'text-anchor="middle" font-weight="bold"') + panel(0, 'loss', losses) + panel(half, 'metrics', metrics);
   return svgDocument(CURVES_SIZE.width, CURVES_SIZE.height, body);
 }
 
-export function drawCurves(rows: Record<string, unknown>[], title?: string): Promise<Buffer> {
-  return svgToPng(curvesSvg(rows, title));
+export function drawCurves(rows: Record<string, unknown>[], title?: string, bestEpoch?: number | null): Promise<Buffer> {
+  return svgToPng(curvesSvg(rows, title, bestEpoch));
 }

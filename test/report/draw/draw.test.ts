@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { confusionLayout, confusionSvg, drawConfusion, normalizeConfusion } from '../../../src/report/draw/confusion.ts';
-import { CURVES_SIZE, drawCurves, historySeries, parseHistory } from '../../../src/report/draw/curves.ts';
+import { CURVES_SIZE, curvesSvg, drawCurves, historySeries, parseHistory } from '../../../src/report/draw/curves.ts';
 import { lineChart, niceTicks } from '../../../src/report/draw/chart.ts';
 import { PR_SIZE, drawPr, prStepPoints } from '../../../src/report/draw/pr.ts';
 import { drawReliability, reliabilitySvg } from '../../../src/report/draw/reliability.ts';
@@ -85,6 +85,25 @@ describe('drawings decode as PNGs of the documented size', () => {
     expect(losses[1]!.points[1]![1]).toBeNaN();
     expect(await size(await drawCurves(rows))).toEqual({ format: 'png', ...CURVES_SIZE });
     expect(() => parseHistory('{"loss":1}\n{oops', 'h.jsonl')).toThrow(/^h\.jsonl:2: not a JSON object/);
+  });
+
+  it('curves: the best epoch marked, no line along the frame (5 % headroom), the legend in the emptiest corner', () => {
+    // val_loss rises to the top right: the fine-tune plot that clipped it and hid it under the legend
+    const rows = [1, 2, 3, 4, 5].map((epoch) => ({ epoch, loss: 2 / epoch, val_loss: 0.5 + 0.3 * epoch, acc: 0.1 * epoch }));
+    const svg = curvesSvg(rows, 't', 3);
+    expect(svg.match(/best epoch 3 \(saved weights\)/g)).toHaveLength(2); // both panels
+    expect(svg).toContain('stroke-dasharray="5 4"');
+    expect(curvesSvg(rows, 't')).not.toContain('best epoch');
+    const chart = (legend: 'auto' | 'top-right') =>
+      lineChart({ width: 400, height: 300, title: 't', xLabel: 'epoch', yLabel: 'y', legend, series: [{ name: 'up', points: [[1, 0], [2, 1], [3, 2], [4, 3]] }] });
+    const frame = /<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)" fill="none" stroke="#888"\/>/.exec(chart('auto'))!.slice(1).map(Number);
+    const ys = /<polyline points="([^"]+)"/.exec(chart('auto'))![1]!.split(' ').map((p) => Number(p.split(',')[1]));
+    expect(Math.min(...ys)).toBeGreaterThan(frame[1]! + 5); // the top point is inside the frame, not on its edge
+    expect(Math.max(...ys)).toBeLessThan(frame[1]! + frame[3]! - 5);
+    // a rising line fills the top-right corner: auto puts the legend box elsewhere (its x left of the default's)
+    const boxX = (svg: string) => Number(/<rect x="([\d.]+)" y="[\d.]+" width="152"/.exec(svg)![1]);
+    const topRightY = (svg: string) => Number(/<rect x="[\d.]+" y="([\d.]+)" width="152"/.exec(svg)![1]);
+    expect(boxX(chart('auto')) !== boxX(chart('top-right')) || topRightY(chart('auto')) !== topRightY(chart('top-right'))).toBe(true);
   });
 
   it('epoch axis: whole-number ticks only', () => {
