@@ -2,8 +2,9 @@
  * Every `mlc-pipe …` command README.md and docs/*.md show matches the CLI: each synopsis (an
  * indented or inline `mlc-pipe <command> …`) names a command whose `--help` exits 0 and that has
  * every option the synopsis shows; each concrete shell line (```sh blocks) runs and exits as
- * documented (0), except the ones that train (a `run` that is not `--dry-run`) or need a Redis
- * server (`--executor bullmq`), which are listed by name so a new one cannot slip by unnoticed.
+ * documented (0), except the ones that train (a `run` that is not `--dry-run`), need a Redis
+ * server (`--executor bullmq`) or the reader's own image folder (`init --from photos/`, run for real
+ * by test/cli/init-from.test.ts), which are listed by name so a new one cannot slip by unnoticed.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -91,15 +92,19 @@ describe('commands shown in the docs', () => {
   const lines = DOCS.flatMap((doc) => shellLines(doc, readFileSync(path.join(REPO, doc), 'utf8')));
   const trains = (l: Shown) => /^run\b/.test(l.text) && !l.text.includes('--dry-run');
   const redis = (l: Shown) => l.text.includes('--executor bullmq');
+  const userData = (l: Shown) => /--from photos\//.test(l.text);
+  const skipped = (l: Shown) => trains(l) || redis(l) || userData(l);
 
-  it('the shell lines that are not run here are the training and Redis ones, by name', () => {
-    expect(lines.filter((l) => trains(l) || redis(l)).map((l) => l.text)).toEqual([
+  it('the shell lines that are not run here are the training, Redis and your-own-folder ones, by name', () => {
+    expect(lines.filter(skipped).map((l) => l.text)).toEqual([
       'run pipelines/quickstart.yaml',
       'run pipelines/quickstart.yaml --stage evaluate --force',
+      'init --from photos/',
+      'run pipeline.yaml',
     ]);
   });
 
-  it.each(lines.filter((l) => !trains(l) && !redis(l)).map((l) => [`${l.where} mlc-pipe ${l.text}`, l] as const))('%s exits 0 as documented', async (_, l) => {
+  it.each(lines.filter((l) => !skipped(l)).map((l) => [`${l.where} mlc-pipe ${l.text}`, l] as const))('%s exits 0 as documented', async (_, l) => {
     const args = l.text.split(/\s+/).map((a) => (a.startsWith('pipelines/') ? path.join(REPO, a) : a));
     const r = await runMain(...args);
     expect(r.code, r.err).toBe(0);
