@@ -57,7 +57,6 @@ export function pythonSnippet(meta: ExportMetadata): string[] {
     '```python',
     ...code,
     '```',
-    '',
   ];
 }
 

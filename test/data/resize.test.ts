@@ -71,12 +71,14 @@ function referenceLinear(px: Uint8Array, h: number, w: number, oh: number, ow: n
     const total = list.reduce((a, [, v]) => a + v, 0);
     return list.map(([j, v]) => [j, v / total] as [number, number]);
   };
+  const rows = Array.from({ length: oh }, (_, y) => taps(h, oh, y));
+  const cols = Array.from({ length: ow }, (_, x) => taps(w, ow, x));
   const out = new Float64Array(oh * ow * 3);
   for (let y = 0; y < oh; y++)
     for (let x = 0; x < ow; x++)
       for (let c = 0; c < 3; c++) {
         let acc = 0;
-        for (const [sy, wy] of taps(h, oh, y)) for (const [sx, wx] of taps(w, ow, x)) acc += wy * wx * px[(sy * w + sx) * 3 + c]!;
+        for (const [sy, wy] of rows[y]!) for (const [sx, wx] of cols[x]!) acc += wy * wx * px[(sy * w + sx) * 3 + c]!;
         out[(y * ow + x) * 3 + c] = acc;
       }
   return out;

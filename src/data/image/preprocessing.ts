@@ -124,7 +124,7 @@ export function preprocessingProblem(value: unknown): string | null {
 /** The preprocessing steps in words, in order (metadata.json and the model card). */
 export function preprocessingSteps(p: Preprocessing): string[] {
   const steps = [
-    `decode with ${p.decode.decoder}, apply EXIF orientation, convert to ${p.decode.colour === 'grey' ? '8-bit grey' : '8-bit sRGB (alpha dropped)'}`,
+    `decode (${p.decode.decoder}), apply EXIF orientation, convert to ${p.decode.colour === 'grey' ? '8-bit grey' : '8-bit sRGB (alpha dropped)'}`,
     `resize to exactly ${p.resize.height}×${p.resize.width} (height×width, aspect not kept) with \`${p.resize.kernel}\` (half-pixel centres${p.resize.antialias ? ', antialiased when downscaling' : ''}), in float on the 0..255 values, not rounded; ` +
       `equals ${Object.entries(p.resize.equivalents).filter(([, v]) => v).map(([k, v]) => `${k} \`${v}\``).join(', ')}`,
     `scale to float32: x / ${p.scale.divideBy}`,
