@@ -1,6 +1,8 @@
 /**
  * Where the CLI writes. Commands print through these so tests can run `main()` in-process.
  */
+import { readEnv } from '../environment.ts';
+
 export interface CliIO {
   out(text: string): void;
   err(text: string): void;
@@ -11,5 +13,5 @@ export interface CliIO {
 export const processIO: CliIO = {
   out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
   err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
-  isTTY: Boolean(process.stdout.isTTY) && !process.env.CI,
+  isTTY: Boolean(process.stdout.isTTY) && !readEnv('CI'),
 };

@@ -4,6 +4,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Type } from '@sinclair/typebox';
+import { NUMERICS_ENVIRONMENT, readEnvPositiveInt } from '../environment.ts';
 
 /** Engine names accepted in config and on the CLI; `auto` tries the others in this order. */
 export const ENGINE_NAMES = ['auto', 'native', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
@@ -32,8 +33,8 @@ export function threadsParam() {
  */
 export function resolveThreads(requested: number | undefined, slots: number | undefined): number {
   if (requested && requested > 0) return requested;
-  const env = Number(process.env.MLC_PIPE_THREADS);
-  if (Number.isInteger(env) && env > 0) return env;
+  const env = readEnvPositiveInt('MLC_PIPE_THREADS');
+  if (env !== undefined) return env;
   if (slots && slots > 0) return slots;
   return availableParallelism();
 }
@@ -51,17 +52,9 @@ export function engineCpus(p: { engine: EngineName; threads: number }): number {
 }
 
 /**
- * Environment switches that change what the engine computes (kernel choice, Winograd tiles,
- * GEMM orientation; which engine `auto` can start, the libtorch build and its device): a stage
- * that runs the engine lists them in its `environment`, so their values are part of its cache key.
- * (MLC_PIPE_THREADS is not: like `--jobs`, it sets how much of the machine a stage uses.)
+ * Environment switches that change what the engine computes (kernel choice, Winograd tiles, GEMM
+ * orientation; which engine `auto` can start, the libtorch build and its device): the variables
+ * src/environment.ts marks `numerics`. A stage that runs the engine lists them in its
+ * `environment`, so their values are part of its cache key.
  */
-export const NUMERICS_ENVIRONMENT = [
-  'MLC_PIPE_CONV_GRAD',
-  'MLC_PIPE_WINOGRAD',
-  'MLC_PIPE_WINOGRAD_TILE',
-  'MLC_PIPE_WINOGRAD_GEMM',
-  'MLC_PIPE_NATIVE',
-  'MLC_PIPE_LIBTORCH',
-  'MLC_PIPE_DEVICE',
-] as const;
+export { NUMERICS_ENVIRONMENT };

@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { isStageDefinition, type StageDefinition, type StageRegistry } from '../stage/define.ts';
 import { ensureTsx } from '../stage/tsx.ts';
 import { didYouMean } from '../suggest.ts';
+import { readEnvPositive } from '../environment.ts';
 
 export type ResolvedModule = { ok: true; path: string; definition: StageDefinition } | { ok: false; message: string; hint?: string };
 
@@ -25,8 +26,7 @@ export const STAGE_MODULE_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'] as const;
  * MLC_PIPE_IMPORT_TIMEOUT_S. Defaults to 60.
  */
 export function importTimeoutSeconds(): number {
-  const v = Number(process.env.MLC_PIPE_IMPORT_TIMEOUT_S);
-  return Number.isFinite(v) && v > 0 ? v : 60;
+  return readEnvPositive('MLC_PIPE_IMPORT_TIMEOUT_S') ?? 60;
 }
 
 const caches = new WeakMap<StageRegistry, Map<string, Promise<ResolvedModule>>>();

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../errors.ts';
+import { processEnvironment } from '../environment.ts';
 import type { PipelineExecution } from '../pipeline/types.ts';
 import { didYouMean } from '../suggest.ts';
 
@@ -34,7 +35,7 @@ export interface Execution {
 }
 
 /** Resolves the execution settings; throws ConfigError for an unknown executor or a bullmq run without Redis or store. */
-export function resolveExecution(declared: PipelineExecution, flags: ExecutionFlags = {}, env: NodeJS.ProcessEnv = process.env): Execution {
+export function resolveExecution(declared: PipelineExecution, flags: ExecutionFlags = {}, env: NodeJS.ProcessEnv = processEnvironment()): Execution {
   const executor = flags.executor ?? declared.executor ?? 'local';
   if (!(EXECUTORS as readonly string[]).includes(executor)) {
     throw new ConfigError(`--executor ${executor}: unknown executor`, { hint: didYouMean(executor, [...EXECUTORS]) ?? `executors: ${EXECUTORS.join(', ')}` });

@@ -10,6 +10,7 @@
 import { fork } from 'node:child_process';
 import path from 'node:path';
 import { StageError } from '../errors.ts';
+import { processEnvironment } from '../environment.ts';
 import type { HostedResult, StageIO, StageJob } from '../host/job.ts';
 import { runStage } from '../host/run-stage.ts';
 import type { StageNode } from '../pipeline/types.ts';
@@ -73,7 +74,7 @@ export class LocalProcessExecutor implements Executor {
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
         execArgv: [],
         serialization: 'advanced',
-        env: { ...process.env, MLC_STAGE_ID: job.id },
+        env: { ...processEnvironment(), MLC_STAGE_ID: job.id },
       });
       let result: HostedResult | undefined;
       let failure: ErrorPayload | undefined;

@@ -21,6 +21,7 @@ import { readResolved, resolveKey, writeResolved } from './resolve-cache.ts';
 import { RunCache, runCacheKey } from './run-cache.ts';
 import { codeWithEnvironment, keyedParams } from '../host/run-key.ts';
 import { stableStringify } from '../stable-json.ts';
+import { declaredValues } from '../environment.ts';
 
 export interface Workspace {
   pipeline: Pipeline;
@@ -125,7 +126,7 @@ export async function codeHash(ws: Pick<Workspace, 'code' | 'hashes'>, node: Sta
 /** The values of the environment variables a module stage declares that are set now. */
 export function declaredEnvironment(node: StageNode): Record<string, string> {
   if (node.kind !== 'module') return {};
-  return Object.fromEntries((node.environment ?? []).flatMap((k) => (process.env[k] === undefined ? [] : [[k, process.env[k]!]])));
+  return declaredValues(node.environment ?? []);
 }
 
 /**

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError } from '../../errors.ts';
+import { readEnv } from '../../environment.ts';
 import type { CliIO } from '../io.ts';
 
 export function registerCache(program: Command, io: CliIO, setExit: (code: number) => void): void {
@@ -46,7 +47,7 @@ async function stores(files: string[], flag: string | true): Promise<string[]> {
   let dirs: string[];
   if (flag !== true) dirs = [path.resolve(flag)];
   else {
-    if (!files.length && process.env.MLC_STORE === undefined) {
+    if (!files.length && readEnv('MLC_STORE') === undefined) {
       throw new ConfigError('cache verify --store: no store given', { hint: 'pass --store DIR, set MLC_STORE, or pass pipeline files whose `store:` to check' });
     }
     const { openWorkspace } = await import('../../runner/state.ts');

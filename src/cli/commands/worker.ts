@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import type { CliIO } from '../io.ts';
 import { positiveInt } from '../options.ts';
+import { readEnv } from '../../environment.ts';
 
 interface WorkerFlags {
   redis?: string;
@@ -33,7 +34,7 @@ export function registerWorker(program: Command, io: CliIO): void {
     .option('--stalled-interval <ms>', 'how often stalled jobs are looked for (default: 30000)', positiveInt('--stalled-interval'))
     .action(async (flags: WorkerFlags) => {
       const { ConfigError } = await import('../../errors.ts');
-      const redis = flags.redis ?? (process.env.MLC_REDIS_URL || undefined);
+      const redis = flags.redis ?? (readEnv('MLC_REDIS_URL') || undefined);
       if (!redis) throw new ConfigError('worker needs a Redis URL', { hint: 'pass --redis redis://host:6379 or set MLC_REDIS_URL' });
       const { runQueueWorker } = await import('../../runner/queue/worker.ts');
       const controller = new AbortController();
@@ -50,7 +51,7 @@ export function registerWorker(program: Command, io: CliIO): void {
       try {
         await runQueueWorker({
           redis,
-          queue: flags.queue ?? (process.env.MLC_QUEUE || undefined),
+          queue: flags.queue ?? (readEnv('MLC_QUEUE') || undefined),
           concurrency: flags.concurrency,
           resources: flags.resources,
           project: flags.project,

@@ -8,6 +8,7 @@ import { tf } from '../tf.ts';
 import { EngineUnavailable } from './unavailable.ts';
 import { loadAddon } from '../native/addon.ts';
 import { resolveThreads } from '../names.ts';
+import { readEnv } from '../../environment.ts';
 
 
 /** Starts the native engine; returns notes for the log (libtorch version, device, threads). */
@@ -15,7 +16,7 @@ export async function startNative(threads?: number): Promise<string[]> {
   const { addon, reason } = loadAddon();
   if (!addon) throw new EngineUnavailable(reason!);
   const info = addon.info();
-  const device = addon.setDevice(process.env.MLC_PIPE_DEVICE ?? (info.cuda ? 'cuda' : 'cpu'));
+  const device = addon.setDevice(readEnv('MLC_PIPE_DEVICE') ?? (info.cuda ? 'cuda' : 'cpu'));
   const { registerNative } = await import('../native/index.ts');
   registerNative(addon, device);
   const used = addon.setThreads(resolveThreads(threads, undefined));

@@ -11,11 +11,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tf } from '../tf.ts';
+import { readEnv } from '../../environment.ts';
 import { EngineUnavailable, isNotInstalled } from './unavailable.ts';
 
 /** Where Linux distributions put the Vulkan loader, plus LD_LIBRARY_PATH. */
 function vulkanLoaderDirs(): string[] {
-  const fromEnv = (process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean);
+  const fromEnv = (readEnv('LD_LIBRARY_PATH') ?? '').split(':').filter(Boolean);
   return [...fromEnv, '/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/lib/x86_64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib64', '/usr/local/lib'];
 }
 
@@ -74,7 +75,7 @@ export async function startWebgpu(options: { allowFallback?: boolean; flags?: st
     throw new EngineUnavailable('no Vulkan loader (libvulkan.so.1) on this machine, so no GPU adapter for Dawn');
   }
   const dawn = await importOptional<DawnModule>('webgpu', () => import('webgpu'));
-  const flags = options.flags ?? (process.env.DAWN_FLAGS ? process.env.DAWN_FLAGS.split(',') : []);
+  const flags = options.flags ?? (readEnv('DAWN_FLAGS')?.split(',') ?? []);
   const gpu = dawn.create(flags);
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (adapter == null) throw new EngineUnavailable('no WebGPU adapter (Dawn found no Vulkan, Metal or D3D12 GPU device)');

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';
+import { readEnv } from '../../environment.ts';
 
 /** An opaque native tensor handle (a napi external owning an at::Tensor). */
 export type Handle = { readonly __native: unique symbol };
@@ -43,7 +44,7 @@ function buildReason(): string {
 
 /** The addon, or the reason it is unavailable (one line). */
 export function loadAddon(): { addon?: Addon; reason?: string } {
-  if (process.env.MLC_PIPE_NATIVE === 'off') return { reason: 'hidden by MLC_PIPE_NATIVE=off' };
+  if (readEnv('MLC_PIPE_NATIVE') === 'off') return { reason: 'hidden by MLC_PIPE_NATIVE=off' };
   if (loaded) return loaded;
   if (!existsSync(ADDON_PATH)) {
     loaded = { reason: `${buildReason()} (install Debian's libtorch-dev, then \`npm run build:native\`)` };

@@ -12,6 +12,7 @@
  */
 import type { backend_util } from '@tensorflow/tfjs-core';
 import { winogradTile, type WinoTile } from './winograd.ts';
+import { readEnv } from '../../environment.ts';
 
 export type GradMethod = 'matmul' | 'conv' | 'winograd';
 
@@ -19,7 +20,7 @@ export type GradMethod = 'matmul' | 'conv' | 'winograd';
 const CONV_RATIO = { input: 4, filter: 32 } as const;
 
 export function gradMethod(which: 'filter' | 'input', info: backend_util.Conv2DInfo): GradMethod {
-  const forced = process.env.MLC_PIPE_CONV_GRAD;
+  const forced = readEnv('MLC_PIPE_CONV_GRAD');
   if (forced === 'conv' || forced === 'matmul') return forced;
   if (winogradGradTile(info) !== null) return 'winograd';
   if (info.strideHeight !== 1 || info.strideWidth !== 1) return 'matmul';
@@ -38,5 +39,5 @@ export function gradMethod(which: 'filter' | 'input', info: backend_util.Conv2DI
  * regardless of cost.
  */
 export function winogradGradTile(info: backend_util.Conv2DInfo): WinoTile | null {
-  return winogradTile(info, process.env.MLC_PIPE_CONV_GRAD === 'winograd');
+  return winogradTile(info, readEnv('MLC_PIPE_CONV_GRAD') === 'winograd');
 }

@@ -21,6 +21,7 @@
 import type { backend_util, TensorInfo } from '@tensorflow/tfjs-core';
 import { callKernel, heapF32, Scratch, type WasmBackendLike } from './backend-ops.ts';
 import { winogradKernels, type WinogradKernels } from './simd/index.ts';
+import { readEnv } from '../../environment.ts';
 
 /** Output tile edge: F(2×2, 3×3), F(4×4, 3×3) or F(6×6, 3×3). */
 export type WinoTile = 2 | 4 | 6;
@@ -70,13 +71,13 @@ const MAX_COST = 0.75;
  * check; `MLC_PIPE_WINOGRAD_TILE=2|4|6` fixes the tile (tests).
  */
 export function winogradTile(info: backend_util.Conv2DInfo, force = false): WinoTile | null {
-  const mode = process.env.MLC_PIPE_WINOGRAD;
+  const mode = readEnv('MLC_PIPE_WINOGRAD');
   if (mode === 'off') return null;
   if (info.filterHeight !== 3 || info.filterWidth !== 3 || info.strideHeight !== 1 || info.strideWidth !== 1) return null;
   if (info.dilationHeight !== 1 || info.dilationWidth !== 1 || info.dataFormat !== 'channelsLast') return null;
   if (info.inChannels % 4 !== 0 || info.outChannels % 4 !== 0) return null;
   if (info.batchSize * info.outHeight * info.outWidth * info.inChannels === 0) return null; // empty: the stock kernel
-  const tile = process.env.MLC_PIPE_WINOGRAD_TILE;
+  const tile = readEnv('MLC_PIPE_WINOGRAD_TILE');
   const m = tile === '2' || tile === '4' || tile === '6' ? (Number(tile) as WinoTile) : bestTile({ oh: info.outHeight, ow: info.outWidth });
   if (force || mode === 'force') return m;
   if (winogradCost({ oh: info.outHeight, ow: info.outWidth }, m) > MAX_COST) return null;
@@ -91,7 +92,7 @@ export function winogradTile(info: backend_util.Conv2DInfo, force = false): Wino
  * fixes the orientation (tests).
  */
 export function transposedGemm(info: backend_util.Conv2DInfo, m: WinoTile, convOutChannels: number): boolean {
-  const forced = process.env.MLC_PIPE_WINOGRAD_GEMM; // `vu` | `uv`: fix the orientation (tests)
+  const forced = readEnv('MLC_PIPE_WINOGRAD_GEMM'); // `vu` | `uv`: fix the orientation (tests)
   if (forced === 'vu' || forced === 'uv') return forced === 'uv';
   return tiles({ n: info.batchSize, oh: info.outHeight, ow: info.outWidth }, m).count * 2 < convOutChannels;
 }
