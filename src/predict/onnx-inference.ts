@@ -10,7 +10,6 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { HeadSpec } from '../data/heads.ts';
 import type { Loader } from '../data/loader/create-loader.ts';
-import { openImage } from '../data/image/bmp.ts';
 import type { Inference } from './loader-inference.ts';
 
 type Ort = typeof import('onnxruntime-node');
@@ -85,12 +84,4 @@ export async function inferOnnx(model: OnnxModel, heads: HeadSpec[], loader: Loa
     return out;
   };
   return { probs: perHead.map(cat), labels: new Int32Array(0), paths };
-}
-
-/** One image decoded for a `uint8` input graph: EXIF orientation applied, 8-bit sRGB (or grey), NHWC with N = 1. */
-export async function decodePixels(file: string, channels: number): Promise<{ data: Uint8Array; shape: number[] }> {
-  let img = (await openImage(file, { failOn: 'error' })).rotate();
-  img = channels === 1 ? img.toColourspace('b-w') : img.removeAlpha().toColourspace('srgb');
-  const { data, info } = await img.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
-  return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), shape: [1, info.height, info.width, info.channels] };
 }

@@ -219,7 +219,8 @@ export async function predict(options: PredictOptions): Promise<PredictionRow[]>
       model.dispose();
     }
   } else {
-    const { openOnnx, inferOnnx, decodePixels } = await import('./onnx-inference.ts');
+    const { openOnnx, inferOnnx } = await import('./onnx-inference.ts');
+    const { decodePixels } = await import('../data/image/decode.ts');
     const onnx = await openOnnx(source.file, source.dir, heads);
     options.log?.(`engine used: onnxruntime-node (${onnx.pixels ? 'uint8 pixels input, preprocessing inside the graph' : 'float input, preprocessed here'})`);
     try {
@@ -229,8 +230,8 @@ export async function predict(options: PredictOptions): Promise<PredictionRow[]>
         for (const im of images) {
           if (errors.has(im.abs)) continue;
           try {
-            const px = await decodePixels(im.abs, channels);
-            probsOf.set(im.abs, await onnx.run(px.data, px.shape));
+            const px = await decodePixels(im.abs, channels === 1 ? 1 : 3);
+            probsOf.set(im.abs, await onnx.run(px.data, [1, px.height, px.width, px.channels]));
           } catch (err) {
             errors.set(im.abs, `does not decode: ${(err as Error).message.split('\n')[0]}`);
           }
