@@ -11,6 +11,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pruneModel, type PruneReport } from './index.ts';
 import type { PruneOptions } from './index.ts';
+import type { LayersModel } from '../engine/tf.ts';
 import type { HeadAccuracies, SplitOptions } from '../report/split-accuracy.ts';
 
 /** What `pruneModelFolder` measures on the original and the pruned model. */
@@ -30,6 +31,21 @@ export interface PruneMeasurements {
 }
 
 export type PruneFolderReport = PruneReport & { measured: PruneMeasurements };
+
+/** Bins of the |γ| histogram config.json's `pruning.gamma` keeps. */
+export const GAMMA_BINS = 30;
+
+/**
+ * The histogram of |γ| over the given BN layers of the unpruned model, what network slimming ranked
+ * channels by: `GAMMA_BINS` equal bins over [0, max]; the report draws it with the threshold.
+ */
+export function gammaHistogram(model: LayersModel, bns: readonly string[]): { max: number; counts: number[] } {
+  const values = bns.flatMap((name) => Array.from(model.getLayer(name).getWeights()[0]!.dataSync() as Float32Array, Math.abs));
+  const max = values.length ? Math.max(...values) : 0;
+  const counts = new Array<number>(GAMMA_BINS).fill(0);
+  for (const v of values) counts[max > 0 ? Math.min(GAMMA_BINS - 1, Math.floor((v / max) * GAMMA_BINS)) : 0]!++;
+  return { max, counts };
+}
 
 /**
  * `source` is how config.json's `prunedFrom` names the original (e.g. the pipeline-relative path).
@@ -60,8 +76,16 @@ export async function pruneModelFolder(modelDir: string, out: string, options: P
           ...config,
           prunedFrom: source,
           prune: options,
-          // what the model card reports; a fine-tune (train with init_from) carries it forward
-          pruning: { from: source, ratio: report.ratio, params: report.params, flops: report.flops },
+          // what the model card and the evaluation report show; a fine-tune (train with init_from) carries it forward
+          pruning: {
+            from: source,
+            ratio: report.ratio,
+            params: report.params,
+            flops: report.flops,
+            threshold: report.threshold,
+            layers: report.layers.map(({ layer, kept, total }) => ({ layer, kept, total })),
+            gamma: gammaHistogram(model, report.layers.map((l) => l.bn)),
+          },
         },
       });
       const { latencyMs: _timing, ...written } = measured;

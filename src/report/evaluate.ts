@@ -16,6 +16,8 @@ import { startEngine } from '../engine/index.ts';
 import type { EntryIO } from '../entry-io.ts';
 import { DataError } from '../errors.ts';
 import { loadTrainedModel, loaderInputOptions } from '../model/io.ts';
+import { modelCost } from '../prune/cost.ts';
+import type { ModelFacts, PruningFacts } from './html.ts';
 import { packageRoot } from '../package-root.ts';
 import { inferAll } from '../predict/loader-inference.ts';
 import type { EvaluateOptions } from './evaluate-options.ts';
@@ -71,6 +73,20 @@ async function preflightEvaluate(modelDir: string, shown: string, labelFile: str
   if (!trainFile || trainFile.includes(', ') || !/\.txt$/.test(trainFile) || !existsSync(io.path(trainFile))) return [];
   const train = { name: 'train', file: trainFile, records: await readLabelFile(io.path(trainFile), heads.length) };
   return [...fewImages(heads, train), ...absentFromTrain(heads, train, split)];
+}
+
+/**
+ * The report's "model" section: params and FLOPs (batch 1, src/prune/cost.ts), size on disk of
+ * model.json and its weight files, and a pruned (or pruned then fine-tuned) model's pruning facts
+ * from its own config.json. No latency: the report is a hashed output and a timing is not a
+ * function of its inputs (the prune stage records latency before → after as metrics in the lock file).
+ */
+async function modelFacts(modelDir: string, model: Parameters<typeof modelCost>[0], config: { pruning?: PruningFacts }): Promise<ModelFacts> {
+  const cost = modelCost(model);
+  const json = JSON.parse(await readFile(join(modelDir, 'model.json'), 'utf8')) as { weightsManifest?: Array<{ paths: string[] }> };
+  let sizeBytes = 0;
+  for (const f of ['model.json', ...(json.weightsManifest ?? []).flatMap((g) => g.paths)]) sizeBytes += (await stat(join(modelDir, f))).size;
+  return { params: cost.params, flops: cost.flops, sizeBytes, ...(config.pruning ? { pruning: config.pruning } : {}) };
 }
 
 /** Evaluates `options.model` and writes the report folder `options.out` (through `io.out`). */
@@ -144,6 +160,7 @@ export async function evaluate(options: EvaluateOptions, io: EvaluateIO): Promis
       imageRoot: useRecords ? null : root, // TFRecords hold the pixels, not files to thumbnail
       history: join(modelDir, 'history.jsonl'),
       bestEpoch: ((b: unknown) => (typeof b === 'number' ? b : null))((config as { best_epoch?: unknown }).best_epoch),
+      model: await modelFacts(modelDir, model, config as { pruning?: PruningFacts }),
       baseConfidence: p.base_confidence,
       topK: p.top_k,
       thresholds,

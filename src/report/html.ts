@@ -20,6 +20,29 @@ export interface ReportFigure {
   width?: number;
 }
 
+/** A pruned model's facts, as prune writes them to config.json's `pruning` (a fine-tune carries them forward). */
+export interface PruningFacts {
+  from: string;
+  ratio: number | null;
+  params: { before: number; after: number };
+  flops: { before: number; after: number };
+  /** The global |γ| cut; absent in folders pruned before it was recorded. */
+  threshold?: number | null;
+  layers?: Array<{ layer: string; kept: number; total: number }>;
+  /** |γ| of the unpruned model over the prunable BN layers: equal bins over [0, max]. */
+  gamma?: { max: number; counts: number[] };
+}
+
+/** The evaluated model: what it costs and, when pruned, how. */
+export interface ModelFacts {
+  params: number;
+  /** FLOPs of one image (2 × MACs). */
+  flops: number;
+  /** model.json and its weight files. */
+  sizeBytes: number;
+  pruning?: PruningFacts;
+}
+
 export interface ReportInput {
   /** Run name shown as the title. */
   title: string;
@@ -35,6 +58,8 @@ export interface ReportInput {
   /** Thumbnail data: URI per sample index; missing = path only. */
   thumbnails: Map<number, string>;
   figures: ReportFigure[];
+  /** The "model" section. Defaults to none. */
+  model?: ModelFacts;
 }
 
 const CSS = `
@@ -140,6 +165,51 @@ function scoresSection(m: Metrics): string {
       .flatMap(([n, h]) => h.mostConfused.map((p, i) => `<tr><td class="l">${i === 0 ? esc(n) : ''}</td><td class="l">${esc(p.true)} → ${esc(p.pred)}</td><td>${p.count}</td><td>${pct(p.rate)}</td></tr>`))
       .join('');
     html += '</table>';
+  }
+  return html;
+}
+
+/** 12 345 678 as `12.35 M`, 4 096 as `4.10 k`. */
+function si(v: number): string {
+  return v >= 1e9 ? `${(v / 1e9).toFixed(2)} G` : v >= 1e6 ? `${(v / 1e6).toFixed(2)} M` : v >= 1e3 ? `${(v / 1e3).toFixed(2)} k` : String(v);
+}
+
+/** |γ| histogram as an inline SVG: bars, the prune threshold as a red dashed line with its value. */
+export function gammaHistogramSvg(g: { max: number; counts: number[] }, threshold: number | null | undefined): string {
+  const W = 560;
+  const H = 200;
+  const m = { l: 44, r: 12, t: 12, b: 34 };
+  const pw = W - m.l - m.r;
+  const ph = H - m.t - m.b;
+  const top = Math.max(1, ...g.counts);
+  const bw = pw / g.counts.length;
+  const bars = g.counts.map((c, i) => `<rect x="${(m.l + i * bw + 1).toFixed(1)}" y="${(m.t + ph - (c / top) * ph).toFixed(1)}" width="${(bw - 2).toFixed(1)}" height="${((c / top) * ph).toFixed(1)}" fill="#5c6bc0"><title>${fmt((i / g.counts.length) * g.max, 3)}–${fmt(((i + 1) / g.counts.length) * g.max, 3)}: ${c}</title></rect>`).join('');
+  const axis = `<line x1="${m.l}" y1="${m.t + ph}" x2="${m.l + pw}" y2="${m.t + ph}" stroke="#888"/><text x="${m.l}" y="${H - 16}" font-size="11">0</text><text x="${m.l + pw}" y="${H - 16}" font-size="11" text-anchor="end">${fmt(g.max, 3)}</text><text x="${m.l + pw / 2}" y="${H - 2}" font-size="12" text-anchor="middle">|γ| of the unpruned model's prunable BN channels</text><text x="${m.l - 6}" y="${m.t + 10}" font-size="11" text-anchor="end">${top}</text>`;
+  let cut = '';
+  if (typeof threshold === 'number' && g.max > 0) {
+    const x = m.l + Math.min(1, threshold / g.max) * pw;
+    cut = `<line x1="${x.toFixed(1)}" y1="${m.t}" x2="${x.toFixed(1)}" y2="${m.t + ph}" stroke="#c62828" stroke-width="2" stroke-dasharray="5 3"/><text x="${(x + 4).toFixed(1)}" y="${m.t + 12}" font-size="11" fill="#c62828">threshold ${fmt(threshold, 3)}</text>`;
+  }
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="DejaVu Sans, sans-serif">${bars}${axis}${cut}</svg>`;
+}
+
+/** The "model" section: params, FLOPs, size on disk; for a pruned model the before → after, the |γ| histogram with the threshold, the channels kept per layer. */
+function modelSection(f: ModelFacts | undefined): string {
+  if (!f) return '';
+  let html = '<h2 id="model">Model</h2><table><tr><th class="l">fact</th><th>value</th></tr>';
+  html += `<tr><td class="l">parameters</td><td>${f.params} (${si(f.params)})</td></tr><tr><td class="l">FLOPs per image</td><td>${f.flops} (${si(f.flops)})</td></tr><tr><td class="l">size on disk (model.json + weights)</td><td>${f.sizeBytes} bytes (${(f.sizeBytes / 1024).toFixed(1)} KiB)</td></tr>`;
+  html += '</table><p class="none">Latency is not in this page: a timing is not a function of the model and data, and the page is a hashed output. The prune stage records batch-1 latency before → after in its metrics (<code>mlc-pipe metrics show</code>).</p>';
+  const p = f.pruning;
+  if (!p) return html;
+  const pctDrop = (a: number, b: number) => (b ? `−${((100 * (b - a)) / b).toFixed(1)} %` : '–');
+  html += `<h3>Pruned from ${esc(p.from)}${p.ratio !== null ? ` (ratio ${p.ratio})` : ''}</h3><table><tr><th class="l"></th><th>before</th><th>after</th><th>change</th></tr>`;
+  html += `<tr><td class="l">parameters</td><td>${p.params.before}</td><td>${p.params.after}</td><td class="better">${pctDrop(p.params.after, p.params.before)}</td></tr>`;
+  html += `<tr><td class="l">FLOPs per image</td><td>${p.flops.before}</td><td>${p.flops.after}</td><td class="better">${pctDrop(p.flops.after, p.flops.before)}</td></tr></table>`;
+  if (p.gamma) html += `<figure>${gammaHistogramSvg(p.gamma, p.threshold)}<figcaption>Network slimming removes the channels whose |γ| is under the threshold${typeof p.threshold === 'number' ? ` (${fmt(p.threshold, 4)})` : ''}; L1 on γ during training is what moves them there.</figcaption></figure>`;
+  if (p.layers?.length) {
+    html += '<details open><summary>channels kept per layer</summary><table><tr><th class="l">layer</th><th>kept</th><th>of</th><th>kept share</th></tr>';
+    html += p.layers.map((l) => `<tr><td class="l">${esc(l.layer)}</td><td>${l.kept}</td><td>${l.total}</td><td>${pct(l.total ? l.kept / l.total : null)}</td></tr>`).join('');
+    html += '</table></details>';
   }
   return html;
 }
@@ -290,6 +360,7 @@ export function renderReport(input: ReportInput): string {
     .join(' · ');
   const body = [
     comparisonSection(input),
+    modelSection(input.model),
     headsSection(m),
     classificationSection(m),
     figures(input.figures, 'curves', 'Training curves'),

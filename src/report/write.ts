@@ -14,7 +14,7 @@ import { PR_SIZE, areaTitle, drawPr } from './draw/pr.ts';
 import { drawReliability } from './draw/reliability.ts';
 import { drawRoc } from './draw/roc.ts';
 import { hasCjk } from './draw/svg.ts';
-import { renderReport, type ReportFigure } from './html.ts';
+import { renderReport, type ModelFacts, type ReportFigure } from './html.ts';
 import { evaluatePredictions, keyMetrics, type Evaluation, type EvaluationInput, type EvaluationOptions, type WrongSample } from './metrics/evaluate.ts';
 import { pngDataUri, thumbnailDataUri } from './thumbnails.ts';
 
@@ -46,6 +46,8 @@ export interface WriteReportOptions extends EvaluationOptions {
   history?: string;
   /** The epoch the evaluated weights come from (config.json's best_epoch), marked on the curves. Defaults to none. */
   bestEpoch?: number | null;
+  /** The evaluated model's size and pruning facts (the report's "model" section). Defaults to none. */
+  model?: ModelFacts;
   /** How many mistakes get thumbnails in the report. Defaults to 24. */
   worst?: number;
   /** Progress and warnings. Defaults to silent. */
@@ -157,6 +159,6 @@ export async function writeReport(input: EvaluationInput, options: WriteReportOp
     }
     if (worst.length && thumbnails.size === 0) log(`warning: no thumbnail could be read (image root ${root})`);
   }
-  await put('report.html', renderReport({ title: options.title, meta: header.meta, params: header.params, metrics, mistakes: worst, thumbnails, figures, comparison }));
+  await put('report.html', renderReport({ title: options.title, meta: header.meta, params: header.params, metrics, mistakes: worst, thumbnails, figures, comparison, ...(options.model ? { model: options.model } : {}) }));
   return { evaluation, files };
 }

@@ -96,11 +96,22 @@ describe('writeReport', () => {
       );
     await run(join(dir, 'base'), dress);
     const worse = new Float32Array([0.8, 0.3, 0.9, 0.2, 0.4, 0.6]); // sample 4 and 5 flip
-    await run(join(dir, 'pruned'), worse, { compareTo: join(dir, 'base') });
+    const pruning = { from: 'models/base', ratio: 0.4, params: { before: 1000, after: 600 }, flops: { before: 5000, after: 3000 }, threshold: 0.5, layers: [{ layer: 'conv1', kept: 3, total: 8 }], gamma: { max: 2, counts: [4, 1, 0, 3] } };
+    await run(join(dir, 'pruned'), worse, { compareTo: join(dir, 'base'), model: { params: 600, flops: 3000, sizeBytes: 4096, pruning } });
     expect(JSON.parse(await readFile(join(dir, 'pruned', 'run.json'), 'utf8'))).toEqual({ title: 'pruned', meta: { engine: 'cpu', 'data sha256': 'abc123' }, params: { train: { epochs: 3 } } });
     const html = await readFile(join(dir, 'pruned', 'report.html'), 'utf8');
     expect(html).toContain('<summary>train params</summary><table><tr><td class="l">epochs</td><td class="l">3</td></tr>');
     expect(html).toContain('<h2 id="compare">Compared with base</h2>');
+    // the model section: size and cost, the pruning before → after, |γ| histogram with the threshold, channels kept
+    expect(html).toContain('<h2 id="model">Model</h2>');
+    expect(html).toContain('<tr><td class="l">parameters</td><td>600 (600)</td></tr><tr><td class="l">FLOPs per image</td><td>3000 (3.00 k)</td></tr>');
+    expect(html).toContain('<td class="l">parameters</td><td>1000</td><td>600</td><td class="better">−40.0 %</td>');
+    expect(html).toContain('<td class="l">conv1</td><td>3</td><td>8</td><td>37.50%</td>');
+    const svg = /<figure><svg[\s\S]*?<\/svg>/.exec(html)![0];
+    expect(svg.match(/<rect /g)).toHaveLength(4); // a bar per bin
+    // the threshold 0.5 of max 2 sits a quarter of the way along the 504-px plot from x = 44
+    expect(svg).toContain('<line x1="170.0" y1="12" x2="170.0"');
+    expect(svg).toContain('threshold 0.500');
     const mine = JSON.parse(await readFile(join(dir, 'pruned', 'metrics.json'), 'utf8')).summary;
     const base = JSON.parse(await readFile(join(dir, 'base', 'metrics.json'), 'utf8')).summary;
     expect(mine.all_heads_acc).toBeLessThan(base.all_heads_acc);

@@ -81,7 +81,11 @@ describe('train → evaluate → prune → fine-tune → evaluate → convert', 
     await trainStage.run(stageContext(trainStage, dir, { ...tiny, epochs: 1, init_from: 'models/pruned', out: 'models/ft' }));
     const ftConfig = JSON.parse(await readFile(join(dir, 'models/ft/config.json'), 'utf8'));
     const ftTrainCount = (await readFile(join(dir, 'data/train.txt'), 'utf8')).trim().split('\n').length;
-    expect(ftConfig.pruning).toEqual({ from: 'models/base', ratio: 0.3, params: report.params, flops: report.flops });
+    expect(ftConfig.pruning).toMatchObject({ from: 'models/base', ratio: 0.3, params: report.params, flops: report.flops, threshold: report.threshold });
+    expect(ftConfig.pruning.layers).toEqual(report.layers.map((l: { layer: string; kept: number; total: number }) => ({ layer: l.layer, kept: l.kept, total: l.total })));
+    // the |γ| histogram covers every channel of the prunable layers, and the threshold lies within it
+    expect(ftConfig.pruning.gamma.counts.reduce((a: number, b: number) => a + b, 0)).toBe(report.channels.before);
+    expect(report.threshold).toBeLessThanOrEqual(ftConfig.pruning.gamma.max);
     expect(ftConfig.train_data).toMatchObject({ data: 'data/train.txt', images: ftTrainCount });
     await evaluateStage.run(stageContext(evaluateStage, dir, { model: 'models/ft', labels: 'data/val.txt', engine: 'cpu', compare_to: 'reports/base', out: 'reports/ft' }));
 
