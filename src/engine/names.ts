@@ -23,7 +23,7 @@ export function threadsParam() {
   return Type.Integer({
     minimum: 0,
     default: 0,
-    description: "Intra-op threads of the native engine; 0 = MLC_PIPE_THREADS if set, else the stage's CPU slots (resources.cpu, at most --jobs). Defaults to 0.",
+    description: "Intra-op threads of the native engine; 0 = MLC_PIPE_THREADS if set, else the stage's CPU slots (resources.cpu, at most --jobs). Cache-neutral: changing it never reruns the stage. Defaults to 0.",
   });
 }
 
