@@ -23,6 +23,7 @@ import { YamlSource, type KeyPath } from './source.ts';
 import { isPathSpecifier, NO_STAGES, resolveStageModule } from './stage-module.ts';
 import { didYouMean } from '../suggest.ts';
 import { pipelineFileDir, resolveWdir } from './wdir.ts';
+import { outputPlace } from './inside-dir.ts';
 import { unproducedMissingInputs, type StagePaths } from './missing-inputs.ts';
 import type { CmdStageNode, ModuleStageNode, Pipeline, PipelineExecution, StageNode } from './types.ts';
 
@@ -176,7 +177,7 @@ export async function loadPipeline(file: string, options: LoadOptions = {}): Pro
   const registry = options.stages ?? NO_STAGES;
   const paramOverrides = options.paramOverrides ?? [];
   const partial = new Map<string, StagePaths>(); // stages whose params have problems: their paths from the params as given
-  const nodes = await Promise.all(pending.map((p) => resolveNode(p.tid, p.id, p.body, fileDir, registry, source, diags, definitions, paramOverrides, partial)));
+  const nodes = await Promise.all(pending.map((p) => resolveNode(p.tid, p.id, p.body, fileDir, dir, registry, source, diags, definitions, paramOverrides, partial)));
   const stages = nodes.filter((n): n is StageNode => n !== undefined);
 
   // needs: template ids expand to all their instances.
@@ -265,13 +266,18 @@ function missingInputs(stages: StageNode[], dir: string, pending: Array<{ id: st
 
 /** The YAML path of the param (or cmd dep) whose value is `input`, else the stage itself. */
 function inputPosition(s: Pick<StageNode, 'kind' | 'template'>, body: Body, input: string): KeyPath {
+  return valuePosition(s, body, s.kind === 'cmd' ? 'deps' : undefined, input);
+}
+
+/** The YAML path of the `with` param (module stage) or `cmdKey` entry (cmd stage) whose value is `value`, else the stage. */
+function valuePosition(s: Pick<StageNode, 'kind' | 'template'>, body: Body, cmdKey: 'deps' | 'outs' | undefined, value: string): KeyPath {
   const base: KeyPath = ['stages', s.template];
-  const holder = s.kind === 'cmd' ? { deps: body.deps } : ((body.with ?? {}) as Body);
-  const prefix: KeyPath = s.kind === 'cmd' ? base : [...base, 'with'];
+  const holder = cmdKey ? { [cmdKey]: body[cmdKey] } : ((body.with ?? {}) as Body);
+  const prefix: KeyPath = cmdKey ? base : [...base, 'with'];
   for (const [k, v] of Object.entries(holder)) {
-    if (typeof v === 'string' && normalizeStagePath(v) === input) return [...prefix, k];
+    if (typeof v === 'string' && normalizeStagePath(v) === value) return [...prefix, k];
     if (Array.isArray(v)) {
-      const i = v.findIndex((x) => typeof x === 'string' && normalizeStagePath(x) === input);
+      const i = v.findIndex((x) => typeof x === 'string' && normalizeStagePath(x) === value);
       if (i >= 0) return [...prefix, k, i];
     }
   }
@@ -324,6 +330,7 @@ async function resolveNode(
   id: string,
   body: Body,
   fileDir: string,
+  dir: string,
   registry: StageRegistry,
   source: YamlSource,
   diags: Diagnostic[],
@@ -361,7 +368,7 @@ async function resolveNode(
       resources: { cpu: res.cpu ?? 1, gpu: res.gpu ?? 0 },
     };
     if (body.with !== undefined) diags.push(source.at([...base, 'with'], '"with" belongs to "uses" stages; a cmd stage takes "params"', { key: true }));
-    checkOutputs(n, source, diags);
+    checkOutputs(n, dir, body, source, diags);
     return n;
   }
   for (const k of CMD_ONLY) {
@@ -436,14 +443,23 @@ async function resolveNode(
     inputs, outputs,
     resources: { cpu: res.cpu ?? declared.cpu ?? 1, gpu: res.gpu ?? declared.gpu ?? 0 },
   };
-  checkOutputs(n, source, diags);
+  checkOutputs(n, dir, body, source, diags);
   return n;
 }
 
-function checkOutputs(n: StageNode, source: YamlSource, diags: Diagnostic[]): void {
+/**
+ * Every output resolves inside the working folder (`..`, absolute paths and symbolic links
+ * followed), reported at the `outs` entry or the param that names it.
+ */
+function checkOutputs(n: StageNode, dir: string, body: Body, source: YamlSource, diags: Diagnostic[]): void {
   for (const o of n.outputs) {
-    if (o === '.' || o === '..' || o.startsWith('../')) {
-      diags.push(source.at(['stages', n.template], `stage "${n.id}" declares output "${o}" outside the working folder`, { key: true, hint: 'outputs must be inside the working folder (wdir, by default the pipeline file\'s folder)' }));
-    }
+    const place = outputPlace(dir, o);
+    if (place.inside) continue;
+    const at = valuePosition(n, body, n.kind === 'cmd' ? 'outs' : undefined, o);
+    const why = place.resolved === path.resolve(dir, o) ? '' : ` (it leads to ${place.resolved})`;
+    diags.push(source.at(at, `output "${o}" of stage "${n.id}" is outside the working folder ${dir}${why}`, {
+      key: at.length === 2,
+      hint: 'outputs must be inside the working folder (wdir, by default the pipeline file\'s folder), and not the folder itself; write inside it, or replace the symbolic link by a folder (inputs may be read from anywhere)',
+    }));
   }
 }

@@ -17,6 +17,7 @@ import type { StageNode } from '../pipeline/types.ts';
 import { fromPackageRoot } from '../package-root.ts';
 import type { ChildMessage, ErrorPayload, RunMessage } from './process-protocol.ts';
 import { lineSplitter } from '../host/lines.ts';
+import { killGroup, stopGroup, trackGroup } from '../host/process-group.ts';
 import type { StageLimits } from './stage-limits.ts';
 
 export interface Executor {
@@ -75,18 +76,18 @@ export class LocalProcessExecutor implements Executor {
         execArgv: [],
         serialization: 'advanced',
         env: { ...processEnvironment(), MLC_STAGE_ID: job.id },
+        detached: true, // its own process group: a stop ends whatever the stage started too
       });
+      const untrack = child.pid !== undefined ? trackGroup(child.pid) : () => {};
       let result: HostedResult | undefined;
       let failure: ErrorPayload | undefined;
       const out = lineSplitter(io.log);
       const err = lineSplitter(io.log);
       child.stdout!.on('data', (c: Buffer) => out.push(c));
       child.stderr!.on('data', (c: Buffer) => err.push(c));
-      let killTimer: NodeJS.Timeout | undefined;
+      let cancelKill: (() => void) | undefined;
       const onAbort = () => {
-        child.kill('SIGTERM');
-        killTimer = setTimeout(() => child.kill('SIGKILL'), this.graceMs);
-        killTimer.unref();
+        if (child.pid !== undefined) cancelKill = stopGroup(child.pid, this.graceMs);
       };
       io.signal.addEventListener('abort', onAbort, { once: true });
       child.on('message', (m: ChildMessage) => {
@@ -103,7 +104,11 @@ export class LocalProcessExecutor implements Executor {
         out.end();
         err.end();
         io.signal.removeEventListener('abort', onAbort);
-        if (killTimer) clearTimeout(killTimer);
+        if (cancelKill && child.pid !== undefined) {
+          cancelKill();
+          killGroup(child.pid, 'SIGKILL'); // what the stage started and left behind
+        }
+        untrack();
         if (result && code === 0) return resolve(result);
         if (io.signal.aborted) return reject(new StageError(job.id, 'stopped (interrupted)'));
         if (failure) {

@@ -12,10 +12,11 @@
  * A `.x.mlc-prev` left by a killed run is the recorded version: the next run of the stage puts it
  * back before starting.
  */
-import { cpSync, lstatSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { accessSync, constants, cpSync, lstatSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { StageError } from '../errors.ts';
 import type { StageNode } from '../pipeline/types.ts';
+import { outputPlace } from '../pipeline/inside-dir.ts';
 import { previousOutputPath, tempOutputPath } from './atomic.ts';
 import type { Workspace } from './state.ts';
 
@@ -34,28 +35,104 @@ export function failedDir(ws: Workspace, id: string): string {
 }
 
 /**
+ * Throws a StageError when output `o` leads outside the working folder (a symbolic link made since
+ * validation): nothing is deleted, replaced or restored through it.
+ */
+export function assertInside(ws: Workspace, node: StageNode, o: string): void {
+  const place = outputPlace(ws.pipeline.dir, o);
+  if (!place.inside) {
+    throw new StageError(node.id, `output "${o}" leads outside the working folder (to ${place.resolved}); nothing was deleted or written there`, {
+      hint: 'outputs must be inside the working folder: replace the symbolic link by a folder, or change the output path',
+    });
+  }
+}
+
+/** The cause of a failed filesystem call on an output path, in words. */
+export function fsCause(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  const words: Record<string, string> = {
+    ENOTDIR: 'not a folder (a file is in the way)',
+    EROFS: 'read-only file system',
+    ENOSPC: 'no space left on the device',
+    EDQUOT: 'disk quota exceeded',
+    EACCES: 'permission denied',
+    EPERM: 'operation not permitted',
+    EBUSY: 'busy (a mount point, or in use)',
+    EISDIR: 'is a folder',
+    EEXIST: 'already exists',
+  };
+  return (code && words[code]) ?? (err as Error).message;
+}
+
+/** The path a failed filesystem call names (the one that failed), else `fallback`. */
+function failedPath(err: unknown, fallback: string): string {
+  const e = err as NodeJS.ErrnoException & { dest?: string };
+  return e.path ?? e.dest ?? fallback;
+}
+
+/** A StageError saying which output path could not be prepared or moved, and why. */
+export function outputError(node: StageNode, o: string, doing: string, abs: string, err: unknown): StageError {
+  const where = failedPath(err, abs);
+  return new StageError(node.id, `cannot ${doing} output "${o}": ${shownPath(where)}: ${fsCause(err)}`, {
+    cause: err,
+    hint: (err as NodeJS.ErrnoException).code === 'ENOTDIR'
+      ? `a file stands where a folder of "${o}" must go: remove or rename it, or change the output path`
+      : (err as NodeJS.ErrnoException).code === 'ENOSPC' || (err as NodeJS.ErrnoException).code === 'EDQUOT'
+        ? 'free some space, then run again'
+        : 'make the output\'s folder writable (a writable mount, not a mount point itself), or change the output path',
+  });
+}
+
+/**
  * Clears what a killed run may have left, moves a cmd stage's previous outputs aside, and returns
- * the temp path of each module-stage output.
+ * the temp path of each module-stage output. An output that leads outside the working folder, or
+ * whose folder cannot be made, is a StageError naming the path and the cause.
  */
 export function prepareOutputs(ws: Workspace, node: StageNode): Record<string, string> {
   const temps: Record<string, string> = {};
+  for (const o of node.outputs) assertInside(ws, node, o);
+  const movedAside: string[] = [];
   for (const o of node.outputs) {
     const abs = path.resolve(ws.pipeline.dir, o);
-    mkdirSync(path.dirname(abs), { recursive: true });
-    const prev = previousOutputPath(abs);
-    if (exists(prev)) {
-      rmSync(abs, { recursive: true, force: true });
-      renameSync(prev, abs);
-    }
-    if (node.kind === 'module') {
-      const tmp = tempOutputPath(abs);
-      rmSync(tmp, { recursive: true, force: true });
-      temps[o] = tmp;
-    } else if (exists(abs)) {
-      renameSync(abs, prev); // a cmd stage writes in place: it never sees (or leaves) stale outputs
+    try {
+      try {
+        mkdirSync(path.dirname(abs), { recursive: true });
+      } catch (err) {
+        // mkdir -p says EEXIST when a file stands where a folder must go: that is "not a folder".
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') (err as NodeJS.ErrnoException).code = 'ENOTDIR';
+        throw err;
+      }
+      accessSync(path.dirname(abs), constants.W_OK); // a read-only mount says EROFS here, not halfway through the stage
+      if (isMountPoint(abs)) throw Object.assign(new Error(`${abs} is a mount point`), { code: 'EBUSY', path: abs });
+      const prev = previousOutputPath(abs);
+      if (exists(prev)) {
+        rmSync(abs, { recursive: true, force: true });
+        renameSync(prev, abs);
+      }
+      if (node.kind === 'module') {
+        const tmp = tempOutputPath(abs);
+        rmSync(tmp, { recursive: true, force: true });
+        temps[o] = tmp;
+      } else if (exists(abs)) {
+        renameSync(abs, prev); // a cmd stage writes in place: it never sees (or leaves) stale outputs
+        movedAside.push(abs);
+      }
+    } catch (err) {
+      for (const a of movedAside) renameSync(previousOutputPath(a), a); // the recorded outputs stay in place
+      throw outputError(node, o, 'prepare', abs, err);
     }
   }
   return temps;
+}
+
+/** A folder that is another filesystem's root: it cannot be replaced by a rename (EBUSY). */
+function isMountPoint(abs: string): boolean {
+  try {
+    const st = lstatSync(abs);
+    return st.isDirectory() && st.dev !== lstatSync(path.dirname(abs)).dev;
+  } catch {
+    return false;
+  }
 }
 
 /**

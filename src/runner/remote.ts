@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { outputPlace } from '../pipeline/inside-dir.ts';
 import { ConfigError } from '../errors.ts';
 import { moveIntoPlace, tempOutputPath } from './atomic.ts';
 import { RunCache, runCacheKey, StoreIntegrityError } from './run-cache.ts';
@@ -91,6 +92,7 @@ export async function pullPipeline(file: string, options: RemoteOptions): Promis
   for (const [rel, hash] of sourceInputs(ws)) {
     const target = path.resolve(ws.pipeline.dir, rel);
     if (existsSync(target) || !remote.hasObject(hash)) continue;
+    if (!outputPlace(ws.pipeline.dir, rel).inside) continue; // an input read from outside: pull never writes there
     const tmp = tempOutputPath(target);
     try {
       remote.fetchObject(hash, tmp);

@@ -14,6 +14,7 @@ import { constants, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSy
 import os from 'node:os';
 import path from 'node:path';
 import { MlcPipeError } from '../errors.ts';
+import { outputPlace } from '../pipeline/inside-dir.ts';
 import { moveIntoPlace, tempOutputPath, writeFileAtomic } from './atomic.ts';
 import { hashFile, listingHash, sha256, type DirEntryHash, type HashIndex } from './hash-index.ts';
 import { stableStringify } from '../stable-json.ts';
@@ -336,6 +337,9 @@ export class RunCache implements Store {
     }
     const plans: { rel: string; hash: string; manifest?: DirEntryHash[] }[] = [];
     for (const [rel, hash] of Object.entries(record.outputs)) {
+      // Nothing is restored through a path that leads outside the working folder (a damaged record, or a link made since).
+      const place = outputPlace(this.root, rel);
+      if (!place.inside) return { status: 'corrupt', problem: `run-cache record ${path.relative(this.root, this.runPath(key))} names output "${rel}", which leads outside the working folder (to ${place.resolved}); not restored` };
       const dir = this.objectPath(hash, '.dir');
       if (existsSync(dir)) {
         const manifest = parseManifest(readFileSync(dir, 'utf8'));

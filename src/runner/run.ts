@@ -11,13 +11,14 @@ import path from 'node:path';
 import { MlcPipeError, StageError } from '../errors.ts';
 import type { StageRegistry } from '../stage/define.ts';
 import type { ParamOverride } from '../pipeline/load.ts';
+import type { StageNode } from '../pipeline/types.ts';
 import { workingDir } from '../pipeline/wdir.ts';
 import { jobFor, LocalProcessExecutor, type Executor } from './executor.ts';
 import { projectRoot, resolveExecution, type Execution, type ExecutionFlags } from './execution.ts';
 import { RunCache } from './run-cache.ts';
 import { limitsOf, runWithRetries, runWithTimeout } from './stage-limits.ts';
 import { writeLock, type LockEntry } from './lock.ts';
-import { failedDir, keepFailedOutputs, prepareOutputs, shownPath, swapIntoPlace, writtenOutputs } from './outputs.ts';
+import { assertInside, failedDir, keepFailedOutputs, outputError, prepareOutputs, shownPath, swapIntoPlace, writtenOutputs, type Swap } from './outputs.ts';
 import { acquireRunLock } from './run-lock.ts';
 import { decideStage, planRun, selectStages, type PlannedStage, type StageState } from './plan.ts';
 import { silentReporter, type RunReporter, type StageEnd } from './render/reporter.ts';
@@ -85,6 +86,15 @@ export async function planPipeline(file: string, options: RunOptions = {}): Prom
   ws.hashes.save();
   ws.code.save();
   return { ws, plan, execution };
+}
+
+/** A failed move of outputs into place as a StageError naming the output and the cause (EBUSY, EROFS…). */
+function movedError(ws: Workspace, node: StageNode, moves: readonly { from: string; target: string }[], err: unknown): Error {
+  const e = err as NodeJS.ErrnoException & { dest?: string };
+  if (err instanceof MlcPipeError || !e.code) return err as Error;
+  const m = moves.find((x) => [x.from, x.target].some((p) => e.path === p || e.dest === p)) ?? moves[0];
+  const o = m ? path.relative(ws.pipeline.dir, m.target) : node.outputs[0] ?? '';
+  return outputError(node, o, 'move into place', m?.target ?? ws.pipeline.dir, err);
 }
 
 function logDir(ws: Workspace): string {
@@ -197,7 +207,18 @@ async function execute(ws: Workspace, plan: PlannedStage[], summary: RunSummary,
     if (d.action === 'restore') {
       const r = ws.runCache.checkout(state.key);
       if (r.status === 'checked-out') {
-        const swap = swapIntoPlace(r.staged);
+        let swap: Swap;
+        try {
+          for (const o of node.outputs) assertInside(ws, node, o);
+          swap = swapIntoPlace(r.staged);
+        } catch (err) {
+          for (const s of r.staged) rmSync(s.from, { recursive: true, force: true });
+          const e = movedError(ws, node, r.staged, err);
+          summary.failed.push(id);
+          summary.errors.set(id, e);
+          end(id, { status: 'failed', detail: e.message });
+          throw e;
+        }
         try {
           record(id, { code: state.code, ...environmentOf(state), params: state.params, inputs: state.inputs, outputs: r.record.outputs, metrics: r.record.metrics, at: new Date().toISOString() });
         } catch (err) {
@@ -224,8 +245,9 @@ async function execute(ws: Workspace, plan: PlannedStage[], summary: RunSummary,
     const startedMs = Date.now();
     log.write(`# ${new Date().toISOString()} ${id}: ${reason}`);
     if (restoreProblem) log.write(`# warning: ${restoreProblem}`);
-    const temps = prepareOutputs(ws, node);
+    let temps: Record<string, string> | undefined;
     try {
+      temps = prepareOutputs(ws, node);
       const job = jobFor(node, ws.pipeline.dir, temps, state.code, state.inputs, Math.min(node.resources.cpu, options.jobs ?? os.availableParallelism()));
       const io = { log: (line: string) => (log.write(line), toConsole(id, line)), progress: (m: string) => reporter.stageProgress(id, m), signal };
       const limits = limitsOf(node);
@@ -244,7 +266,12 @@ async function execute(ws: Workspace, plan: PlannedStage[], summary: RunSummary,
       try {
         newRun = ws.runCache.record(state.key, { outputs, metrics: result.metrics, stage: id, template: node.template, pipeline: ws.pipeline.name, params: state.params, at: entry.at });
         const moves = Object.entries(where).map(([o, from]) => ({ from, target: path.resolve(ws.pipeline.dir, o) }));
-        const swap = swapIntoPlace(moves, node.kind === 'cmd' ? moves.map((m) => m.target) : []);
+        let swap: Swap;
+        try {
+          swap = swapIntoPlace(moves, node.kind === 'cmd' ? moves.map((m) => m.target) : []);
+        } catch (err) {
+          throw movedError(ws, node, moves, err);
+        }
         try {
           record(id, entry);
         } catch (err) {
@@ -262,7 +289,7 @@ async function execute(ws: Workspace, plan: PlannedStage[], summary: RunSummary,
       end(id, { status: 'ok', seconds });
     } catch (err) {
       const e = err instanceof MlcPipeError ? err : new StageError(id, (err as Error).message ?? String(err), { cause: err });
-      const kept = keepFailedOutputs(ws, node, temps);
+      const kept = temps ? keepFailedOutputs(ws, node, temps) : []; // not prepared: nothing was moved
       if (kept.length) e.message += ` (partial outputs kept in ${shownPath(failedDir(ws, id))}: ${kept.join(', ')})`;
       log.write(`# failed: ${e.message}`);
       summary.failed.push(id);
@@ -290,10 +317,24 @@ async function execute(ws: Workspace, plan: PlannedStage[], summary: RunSummary,
       gpus: queued ? 0 : options.gpus ?? 0,
       keepGoing: options.keepGoing,
       signal,
-      start: runOne,
+      // Every stage ends with a line: a failure before the stage's own handling (its state, its log) too.
+      start: async (id) => {
+        try {
+          await runOne(id);
+        } catch (err) {
+          if (!summary.results.has(id)) {
+            const e = err instanceof MlcPipeError ? err : new StageError(id, (err as Error).message ?? String(err), { cause: err });
+            summary.failed.push(id);
+            summary.errors.set(id, e);
+            end(id, { status: 'failed', detail: e.message });
+          }
+          throw err;
+        }
+      },
       onSkip: (id, reason) => end(id, { status: 'not-run', detail: reason }),
     },
   );
+  for (const p of plan) if (!summary.results.has(p.id)) end(p.id, { status: 'not-run', detail: 'not run: the run ended before it' });
   summary.interrupted = signal.aborted;
   ws.hashes.save();
   ws.code.save();

@@ -86,14 +86,19 @@ export function registerRun(program: Command, io: CliIO, setExit: (code: number)
         : new (await import('../../runner/render/plain.ts')).PlainReporter((l) => io.out(l));
       const controller = new AbortController();
       let interrupts = 0;
-      const onSigint = () => {
+      let exitCode = 130;
+      // Ctrl-C or SIGTERM: stop the running stages (each one's whole process group), record nothing
+      // of them; a second one quits at once (the stage process groups are killed on the way out).
+      const onSignal = (signal: NodeJS.Signals) => {
         interrupts++;
+        exitCode = signal === 'SIGTERM' ? 143 : 130;
         if (interrupts === 1) {
-          io.err('interrupted: stopping running stages (Ctrl-C again to quit at once)');
+          io.err(signal === 'SIGINT' ? 'interrupted: stopping running stages (Ctrl-C again to quit at once)' : `${signal}: stopping running stages (again to quit at once)`);
           controller.abort();
-        } else process.exit(130);
+        } else process.exit(exitCode);
       };
-      process.on('SIGINT', onSigint);
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
       try {
         const summary = await runPipeline(file, { ...opts, reporter, signal: controller.signal });
         for (const w of summary.warnings) io.err(`warning: ${w}`);
@@ -104,11 +109,15 @@ export function registerRun(program: Command, io: CliIO, setExit: (code: number)
           const e = summary.errors.get(id) as { message: string; hint?: string };
           io.err(`✖ ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}\n  log: ${shown(path.join(summary.logDir, `${id}.log`))}`);
         }
-        if (summary.interrupted) setExit(130);
-        // 2 when every failed stage refused to start (pre-flight checks), 1 when one failed while running.
+        // A run exits 0 only when every stage it was asked to run completed (ran, restored or up to date):
+        // 2 when every failed stage refused to start (pre-flight checks), 1 when one failed while running
+        // (or a stage was not run).
+        if (summary.interrupted) setExit(exitCode);
         else if (summary.failed.length) setExit(summary.failed.every((id) => (summary.errors.get(id) as { exitCode?: number }).exitCode === 2) ? 2 : 1);
+        else if (count('not-run') > 0) setExit(1);
       } finally {
-        process.off('SIGINT', onSigint);
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
       }
     });
 }
