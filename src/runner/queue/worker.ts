@@ -25,6 +25,7 @@ import { fromPackageRoot } from '../../package-root.ts';
 import { moveIntoPlace } from '../atomic.ts';
 import { CodeIdentity } from '../code-identity.ts';
 import { LocalProcessExecutor } from '../executor.ts';
+import { outputPlace } from '../../pipeline/inside-dir.ts';
 import { HashIndex } from '../hash-index.ts';
 import { RunCache } from '../run-cache.ts';
 import { runWithTimeout } from '../stage-limits.ts';
@@ -128,9 +129,14 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<void>
       if (mine !== d.job.code.hash) {
         throw new UnrecoverableError(`worker ${name} has different code for stage ${id} in ${project} (code identity ${mine.slice(0, 12)}…, the runner's ${d.job.code.hash.slice(0, 12)}…)`);
       }
-      // 2. inputs from the store
+      // Nothing is written through a path that leads outside this worker's working folder.
+      for (const o of Object.keys(local.outputs)) {
+        const place = outputPlace(wdir, o);
+        if (!place.inside) throw new UnrecoverableError(`stage ${id}: output "${o}" leads outside the working folder ${wdir} (to ${place.resolved}) on worker ${name}; nothing was written there`);
+      }
+      // 2. inputs from the store (an input read from outside the working folder is never written there)
       for (const [rel, hash] of Object.entries(d.inputs)) {
-        if (hashes.hash(rel) === hash) continue;
+        if (hashes.hash(rel) === hash || !outputPlace(wdir, rel).inside) continue;
         store.fetchObject(hash, path.resolve(wdir, rel));
         log(`# fetched ${rel} from the store`);
       }
