@@ -9,6 +9,8 @@ import { didYouMean } from '../suggest.ts';
 /** Short printable form of a received value. */
 export function describeValue(v: unknown): string {
   if (v === undefined) return 'nothing';
+  // YAML's spelling: JSON has no infinity or NaN (it would say null).
+  if (typeof v === 'number' && !Number.isFinite(v)) return Number.isNaN(v) ? '.nan (not a number)' : `${v < 0 ? '-' : ''}.inf (infinity)`;
   const s = JSON.stringify(v);
   return s.length > 40 ? `${s.slice(0, 37)}...` : s;
 }
@@ -76,6 +78,7 @@ export function ajvDiagnostics(errors: readonly ErrorObject[], data: unknown, so
     const rel = pointerToPath(e.instancePath);
     const path = [...base, ...rel];
     const value = dataAt(data, rel);
+    if (typeof value === 'number' && !Number.isFinite(value) && e.keyword !== 'type') continue; // the type error says it once
     switch (e.keyword) {
       case 'additionalProperties': {
         const prop = String(e.params.additionalProperty);
@@ -93,6 +96,10 @@ export function ajvDiagnostics(errors: readonly ErrorObject[], data: unknown, so
         out.push(source.at([...path, String(e.params.propertyName)], `invalid name "${String(e.params.propertyName)}": use letters, digits, _ . and -`, { key: true }));
         break;
       case 'type':
+        if (typeof value === 'number' && !Number.isFinite(value)) {
+          out.push(source.at(path, `expected a finite ${String(e.params.type).replace(',', ' or ')}, received ${describeValue(value)}`, { hint: 'every numeric param is a finite number within its range (`mlc-pipe stages <name>` lists them)' }));
+          break;
+        }
         out.push(source.at(path, `expected ${String(e.params.type).replace(',', ' or ')}, received ${describeValue(value)}`));
         break;
       case 'oneOf': {

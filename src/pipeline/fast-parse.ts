@@ -16,6 +16,27 @@ export interface FastDocument {
   keyOffsets: Map<string, number>;
 }
 
+/**
+ * Deepest nesting of maps and lists a pipeline file may have: far beyond what a pipeline needs,
+ * far below what would exhaust the stack of a recursive reader (10,000 levels did).
+ */
+export const MAX_NESTING = 100;
+
+/**
+ * Where a document first nests deeper than MAX_NESTING (1-based line and column), or undefined.
+ * Only the event parser runs (no values are built), iteratively.
+ */
+export function tooDeep(text: string): { line: number; col: number } | undefined {
+  try {
+    parseEvents(text, { maxDepth: MAX_NESTING });
+    return undefined;
+  } catch (err) {
+    const e = err as { reason?: string; mark?: { line: number; column: number } };
+    if (!e.reason?.startsWith('nesting exceeded') || !e.mark) return undefined;
+    return { line: e.mark.line + 1, col: e.mark.column + 1 };
+  }
+}
+
 /** A plain key that the core schema reads as null, a boolean or a number (or `__proto__`): the two libraries stringify those differently. */
 const NON_STRING_KEY = /^(?:|~|null|Null|NULL|true|True|TRUE|false|False|FALSE|__proto__|[-+.0-9].*)$/;
 
@@ -28,7 +49,7 @@ const NON_STRING_KEY = /^(?:|~|null|Null|NULL|true|True|TRUE|false|False|FALSE|_
 export function fastParse(text: string): FastDocument | undefined {
   let events: Event[];
   try {
-    events = parseEvents(text, { maxDepth: 100 });
+    events = parseEvents(text, { maxDepth: MAX_NESTING });
   } catch {
     return undefined;
   }

@@ -16,6 +16,8 @@ import { ajvDiagnostics, describeValue } from './ajv-errors.ts';
 import { attributeToOverrides } from './override-diagnostics.ts';
 import { PipelineValidationError, sortDiagnostics, type Diagnostic } from './diagnostics.ts';
 import { expandStage } from './expand.ts';
+import { MAX_NESTING, tooDeep } from './fast-parse.ts';
+import { bytePosition, firstInvalidUtf8 } from './utf8.ts';
 import { interpolateDeep, InterpolationError } from './interpolate.ts';
 import { interpolateShell } from './shell-quote.ts';
 import { parseOverrides, setPath } from './overrides.ts';
@@ -53,15 +55,22 @@ export interface ParamOverride {
 
 const SCHEMA_PATH = fromPackageRoot('schemas', 'pipeline.schema.json');
 let pipelineValidator: ValidateFunction | undefined;
+let pipelineAjv: Ajv2020 | undefined;
 function validatePipelineSchema(): ValidateFunction {
   if (!pipelineValidator) {
-    const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: false });
+    const ajv = (pipelineAjv = new Ajv2020({ allErrors: true, verbose: true, strict: false, strictNumbers: true }));
     pipelineValidator = ajv.compile(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')) as object);
   }
   return pipelineValidator;
 }
 
-const paramsAjv = new Ajv({ allErrors: true, verbose: true, useDefaults: true, strict: false });
+/** The schema of one stage body (the pipeline schema's `$defs/stage`), for bodies changed by -S. */
+function validateStageSchema(): ValidateFunction {
+  const whole = validatePipelineSchema() as ValidateFunction & { schema: { $id?: string } };
+  return pipelineAjv!.getSchema(`${whole.schema.$id ?? ''}#/$defs/stage`)!;
+}
+
+const paramsAjv = new Ajv({ allErrors: true, verbose: true, useDefaults: true, strict: false, strictNumbers: true });
 const paramValidators = new WeakMap<object, ValidateFunction>();
 function paramsValidator(schema: TObject): ValidateFunction {
   let v = paramValidators.get(schema);
@@ -83,16 +92,27 @@ const CMD_ONLY = ['cmd', 'deps', 'outs', 'code', 'params', 'env', 'shell'] as co
 
 /** Loads, validates and resolves a pipeline file. Throws PipelineValidationError listing every problem. */
 export async function loadPipeline(file: string, options: LoadOptions = {}): Promise<Pipeline> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (err) {
     throw new ConfigError(`cannot read pipeline file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
       cause: err,
       hint: 'pass the path of a pipeline YAML file, or create one with `mlc-pipe init`',
     });
   }
+  const bad = firstInvalidUtf8(bytes);
+  if (bad >= 0) {
+    const at = bytePosition(bytes, bad);
+    throw new PipelineValidationError([{ file, ...at, path: '', message: `not UTF-8: byte 0x${bytes[bad]!.toString(16).toUpperCase().padStart(2, '0')} at line ${at.line}, column ${at.col} is not valid UTF-8 (Latin-1 or another 8-bit encoding?)`, hint: `save the file as UTF-8, e.g. \`iconv -f latin1 -t utf-8 ${file} > fixed.yaml\`` }]);
+  }
+  const text = bytes.toString('utf8');
   const source = new YamlSource(file, text);
+  // Only a document the fast path could not read may be too deep for the recursive `yaml` library.
+  const deep = source.fastPath ? undefined : tooDeep(text);
+  if (deep) {
+    throw new PipelineValidationError([{ file, ...deep, path: '', message: `maps and lists nest deeper than ${MAX_NESTING} levels`, hint: 'a pipeline needs a few levels; flatten the document' }], text);
+  }
   const syntax = source.syntaxDiagnostics();
   if (syntax.length) throw new PipelineValidationError(syntax, text);
 
@@ -130,6 +150,7 @@ export async function loadPipeline(file: string, options: LoadOptions = {}): Pro
   );
   const byTemplate = new Map<string, string[]>();
   const usedOverrides = new Set<Override>();
+  const overridden = new Map<Override, { message: string; hint?: string }[]>(); // -S arguments that made a stage invalid, with the problems
   type Pending = { tid: string; id: string; body: Body };
   const pending: Pending[] = [];
 
@@ -155,13 +176,35 @@ export async function loadPipeline(file: string, options: LoadOptions = {}): Pro
         diags.push(source.at([...base, ...p], message));
       }) as Body;
       if (body.shell === true) shellQuoteCmd(template.cmd, body, ctx, (p, message) => diags.push(source.at([...base, ...p], message)));
+      const applied: Override[] = [];
       for (const o of overrides) {
         if (o.path[0] === 'stages' && (o.path[1] === inst.id || o.path[1] === tid)) {
           setPath(body, o.path.slice(2), o.value);
           usedOverrides.add(o);
+          applied.push(o);
+        }
+      }
+      // A stage changed by -S is validated as a whole, like the file; each problem names the -S argument.
+      if (applied.length) {
+        const check = validateStageSchema();
+        if (!check(body)) {
+          for (const d of ajvDiagnostics(check.errors ?? [], body, source, base)) {
+            const key = d.path.split('.').slice(2); // the field inside the stage
+            const o = applied.find((a) => a.path.slice(2).join('.') === key.join('.')) ?? applied.find((a) => key.join('.').startsWith(a.path.slice(2).join('.'))) ?? applied.find((a) => a.path.slice(2).join('.').startsWith(key.join('.'))) ?? applied[applied.length - 1]!;
+            if (!overridden.has(o)) overridden.set(o, []);
+            overridden.get(o)!.push({ message: d.message, hint: d.hint });
+          }
         }
       }
       pending.push({ tid, id: inst.id, body });
+    }
+  }
+  for (const [o, problems] of overridden) {
+    const seen = new Set<string>();
+    for (const p of problems) {
+      if (seen.has(p.message)) continue;
+      seen.add(p.message);
+      diags.push({ file: '-S', path: o.raw, message: p.message, hint: p.hint ?? 'a stage changed by -S must still be valid; fix or drop this -S' });
     }
   }
   for (const o of overrides) {

@@ -27,6 +27,11 @@ export class YamlSource {
     this.fast = fastParse(text);
   }
 
+  /** Whether the fast path read the document (it nests at most MAX_NESTING levels then). */
+  get fastPath(): boolean {
+    return this.fast !== undefined;
+  }
+
   /**
    * The `yaml` library's Document with a source range on every node, parsed on first use: always
    * for a document the fast path cannot read, else only when a diagnostic needs a position.

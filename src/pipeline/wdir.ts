@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { fastParse } from './fast-parse.ts';
+import { fastParse, tooDeep } from './fast-parse.ts';
 
 /** The absolute folder holding the pipeline file. */
 export function pipelineFileDir(file: string): string {
@@ -27,7 +27,9 @@ export function workingDir(file: string, text?: string): string {
   let raw: unknown;
   try {
     const source = text ?? readFileSync(file, 'utf8');
-    raw = fastParse(source)?.value ?? parse(source);
+    const fast = fastParse(source);
+    if (!fast && tooDeep(source)) return pipelineFileDir(file); // loadPipeline refuses it
+    raw = fast ? fast.value : parse(source);
   } catch {
     return pipelineFileDir(file);
   }

@@ -14,6 +14,7 @@ import { regularizedVariables, type L2Options } from '../model/regularization.ts
 import type { Logs, LoopHandle, TrainCallback } from './callbacks/base.ts';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.ts';
 import type { HeadLoss } from './losses/base.ts';
+import { checkLoss, checkWeights } from './terminate-on-nan.ts';
 import { headInfos, type MultiHeadLossOptions } from './losses/multihead.ts';
 import type { TrainOptimizer } from './optimizers/base.ts';
 import type { LrSchedule } from './schedules/index.ts';
@@ -141,6 +142,7 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainResult>
         const run = () => trainStep(model, options.optimizer, obj, batch, options.inputShape);
         const stepLogs = options.profile && epoch === initialEpoch && step === 1 ? profiledStep(run, options.profile) : run();
         stepLogs.lr = options.optimizer.learningRate;
+        checkLoss(stepLogs.loss!, epoch + 1, step + 1);
         for (const [k, v] of Object.entries(stepLogs)) sums[k] = (sums[k] ?? 0) + v * batch.size;
         seen += batch.size;
         step++;
@@ -150,6 +152,7 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainResult>
       await iterator.return?.();
     }
     if (!Number.isFinite(stepsPerEpoch)) stepsPerEpoch = step;
+    checkWeights(model.trainableWeights, epoch + 1, step); // a last step can leave a finite loss and broken weights
     logs = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / Math.max(1, seen)]));
     logs.lr = options.optimizer.learningRate;
     const last = epoch + 1 === options.epochs;
