@@ -3,6 +3,7 @@
  *
  *   <dir>/model.json     { format: "layers-model", modelTopology, weightsManifest: [{ paths: ["weights.bin"], weights }] }
  *   <dir>/weights.bin    all weights, concatenated in manifest order
+ *   <dir>/weights.sha256 the digest of weights.bin (sha256sum format), checked at every load
  *   <dir>/classes.json   { heads: [...] }  (src/data/heads.ts)
  *   <dir>/config.json    the resolved training config (incl. `preprocessing`, the one preprocessing record, and
  *                        `input: {height,width,channels,channelOrder,whiten,resize}` derived from it)
@@ -18,6 +19,7 @@ import { readClassesFile, type HeadSpec } from '../data/heads.ts';
 import { DEFAULT_RESIZE, type ResizeKernel } from '../data/image/resize.ts';
 import type { Preprocessing } from '../data/image/preprocessing.ts';
 import { resolveModelPreprocessing } from './model-preprocessing.ts';
+import { checkWeightsFinite, verifyWeightsDigest, writeWeightsDigest } from './weights-digest.ts';
 import './layers/register.ts';
 
 /** Input preprocessing a model expects; stored in config.json under `input`. */
@@ -72,7 +74,9 @@ export async function saveLayersModel(dir: string, model: tf.LayersModel): Promi
         modelTopology: artifacts.modelTopology,
         weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs ?? [] }],
       };
-      await writeFile(join(dir, 'weights.bin'), new Uint8Array(weightData));
+      const bytes = new Uint8Array(weightData);
+      await writeFile(join(dir, 'weights.bin'), bytes);
+      await writeWeightsDigest(dir, { 'weights.bin': bytes });
       await writeFile(join(dir, 'model.json'), JSON.stringify(modelJson));
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weightData.byteLength } };
     }),
@@ -93,15 +97,21 @@ export async function loadLayersModel(dir: string): Promise<tf.LayersModel> {
   }
   const specs: tf.io.WeightsManifestEntry[] = [];
   const buffers: ArrayBuffer[] = [];
+  const files: Record<string, Uint8Array> = {};
   for (const group of json.weightsManifest) {
     specs.push(...group.weights);
     for (const p of group.paths) {
       const buf = await readFile(join(dir, p));
+      files[p] = buf;
       buffers.push(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer);
     }
   }
+  // Every load checks the weights: the digest written with them, and that none is NaN or infinite.
+  await verifyWeightsDigest(dir, files);
+  const weightData = tf.io.CompositeArrayBuffer.join(buffers);
+  checkWeightsFinite(dir, specs, weightData);
   try {
-    return await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology as object, weightSpecs: specs, weightData: tf.io.CompositeArrayBuffer.join(buffers) }));
+    return await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology as object, weightSpecs: specs, weightData }));
   } catch (err) {
     throw new DataError(`cannot load model: ${(err as Error).message}`, { file }, { cause: err });
   }

@@ -74,7 +74,7 @@ describe('prune and convert stages', () => {
   it('prunes a model folder: smaller model, same format, prune.json', async () => {
     const { metrics, logs } = await runStage(pruneStage as unknown as StageDefinition, { model: 'models/run', ratio: 0.5, min_channels: 2 });
     const files = (await readdir(join(dir, 'models/run-pruned'))).sort();
-    expect(files).toEqual(['classes.json', 'config.json', 'model.json', 'prune.json', 'weights.bin']);
+    expect(files).toEqual(['classes.json', 'config.json', 'model.json', 'prune.json', 'weights.bin', 'weights.sha256']);
     const report = JSON.parse(await readFile(join(dir, 'models/run-pruned/prune.json'), 'utf8'));
     // ResNet-18 (every stage's first block projects its shortcut): the stem (its channels reach only
     // s1b1's two convs through pad + max pool) and each block's first conv; the rest meet an Add.

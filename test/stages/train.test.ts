@@ -35,7 +35,7 @@ describe('train stage', () => {
     const ctx = stageContext(trainStage, dir, { ...tiny, out: 'models/tiny', loss: 'ghm', optimizer: 'radam', schedule: 'cosine', warmup_epochs: 0.5, debug: true, check_numerics: true });
     const res = await trainStage.run(ctx);
     const out = join(dir, 'models/tiny');
-    expect((await readdir(out)).sort()).toEqual(['checkpoints', 'classes.json', 'config.json', 'debug.json', 'history.csv', 'history.jsonl', 'model.json', 'tb', 'weights.bin']);
+    expect((await readdir(out)).sort()).toEqual(['checkpoints', 'classes.json', 'config.json', 'debug.json', 'history.csv', 'history.jsonl', 'model.json', 'tb', 'weights.bin', 'weights.sha256']);
     const history = (await readFile(join(out, 'history.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     expect(history.map((h) => h.epoch)).toEqual([1, 2]);
     expect(Number.isFinite(history[1].val_loss)).toBe(true);
