@@ -9,7 +9,8 @@
  * metrics). A head with one class is a binary (sigmoid) label, 0 or 1.
  */
 import { readFile } from 'node:fs/promises';
-import { DataError } from '../errors.ts';
+import { DataError, PreflightError } from '../errors.ts';
+import { maxLabel, type HeadSpec } from './heads.ts';
 
 export const UNKNOWN_LABEL = -1;
 
@@ -60,9 +61,12 @@ export function splitLines(text: string): string[] {
 /**
  * Reads a label file strictly: any malformed line is a DataError naming file and line.
  * (check-labels is the tolerant reader that writes rejects; training reads its clean output.)
- * @param heads expected label count per line; omitted = taken from the first record.
+ * @param heads expected label count per line (or the heads, whose class counts bound each label:
+ *   a label out of range is a PreflightError at its line); omitted = taken from the first record.
  */
-export async function readLabelFile(file: string, heads?: number): Promise<LabelRecord[]> {
+export async function readLabelFile(file: string, heads?: number | readonly HeadSpec[]): Promise<LabelRecord[]> {
+  const specs = typeof heads === 'object' ? heads : undefined;
+  const count = typeof heads === 'object' ? heads.length : heads;
   const text = await readFile(file, 'utf8');
   const out: LabelRecord[] = [];
   const lines = splitLines(text);
@@ -72,11 +76,20 @@ export async function readLabelFile(file: string, heads?: number): Promise<Label
     if (p.ok === false) {
       throw new DataError(p.reason, { file, line: i + 1 }, { hint: 'run the check-labels stage to list and drop bad lines' });
     }
-    const want = heads ?? out[0]?.labels.length;
+    const want = count ?? out[0]?.labels.length;
     if (want !== undefined && p.labels.length !== want) {
       throw new DataError(`expected ${want} labels, found ${p.labels.length}`, { file, line: i + 1 }, {
         hint: 'every line needs one label per head; run check-labels to list the bad lines',
       });
+    }
+    if (specs) {
+      const k = p.labels.findIndex((v, h) => v !== UNKNOWN_LABEL && (v < 0 || v > maxLabel(specs[h]!)));
+      if (k >= 0) {
+        const h = specs[k]!;
+        throw new PreflightError(`label ${p.labels[k]} of head "${h.name}" (column ${k + 1}) is outside 0..${maxLabel(h)}${h.classes.length === 1 ? ' (a binary head: 0 or 1)' : ` (${h.classes.length} classes)`}, or -1 for unknown`, { file, line: i + 1 }, {
+          hint: 'fix the label or classes.json; check-labels lists and drops such lines',
+        });
+      }
     }
     out.push({ path: p.path, labels: p.labels, line: i + 1 });
   }

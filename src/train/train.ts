@@ -42,7 +42,7 @@ async function classWeightsFor(p: TrainOptions, heads: HeadSpec[], trainLabels: 
     return p.class_weights;
   }
   if (!trainLabels) throw new ConfigError("class_weights 'balanced' needs train_labels (it counts classes in the label file), not TFRecords", { hint: 'give explicit weights instead' });
-  const records = await readLabelFile(trainLabels, heads.length);
+  const records = await readLabelFile(trainLabels, heads);
   return heads.map((h, i) => balancedClassWeights(records.map((r) => r.labels[i]!), h));
 }
 
@@ -95,7 +95,7 @@ export async function train(p: TrainOptions, ctx: TrainIO): Promise<TrainOutcome
   const valLabels = p.val_tfrecords.length ? undefined : p.val_labels ? ctx.path(p.val_labels) : undefined;
   if (trainLabels) {
     // Pre-flight, before the engine starts: data that cannot train is refused (exit 2, nothing recorded).
-    const split = async (name: string, file: string, abs: string) => ({ name, file, records: await readLabelFile(abs, heads.length) });
+    const split = async (name: string, file: string, abs: string) => ({ name, file, records: await readLabelFile(abs, heads) });
     const warnings = preflightSplits(heads, await split('train', p.train_labels, trainLabels), valLabels ? [await split('val', p.val_labels, valLabels)] : []);
     for (const w of warnings) ctx.log(`warning: ${w}`);
   }
