@@ -26,6 +26,7 @@ import { isPathSpecifier, NO_STAGES, resolveStageModule } from './stage-module.t
 import { didYouMean } from '../suggest.ts';
 import { pipelineFileDir, resolveWdir } from './wdir.ts';
 import { outputPlace } from './inside-dir.ts';
+import { sharedOutputs, siblingPipelineFiles } from './output-owners.ts';
 import { unproducedMissingInputs, type StagePaths } from './missing-inputs.ts';
 import type { CmdStageNode, ModuleStageNode, Pipeline, PipelineExecution, StageNode } from './types.ts';
 
@@ -44,6 +45,11 @@ export interface LoadOptions {
    * clone, which is about to fetch them). Defaults to false.
    */
   sourcesMayBeMissing?: boolean;
+  /**
+   * Refuse outputs that another pipeline file in the same folder also declares (src/pipeline/output-owners.ts).
+   * Defaults to true; false when loading those other files for the check.
+   */
+  checkSiblings?: boolean;
 }
 
 /** One param for every stage that has it, e.g. `{ flag: '--engine', param: 'engine', value: 'cpu' }`. */
@@ -242,6 +248,7 @@ export async function loadPipeline(file: string, options: LoadOptions = {}): Pro
   // Missing inputs only when every stage's outputs are known: resolved, or derived from the params
   // as given by a stage whose params have problems (reported above).
   if (stages.length + partial.size === pending.length && !options.sourcesMayBeMissing) diags.push(...missingInputs(stages, dir, pending, source, partial));
+  if (options.checkSiblings !== false && diags.length === 0) diags.push(...(await ownerDiagnostics(file, dir, stages, pending, source, options)));
   if (diags.length) {
     const templateOf = (id: string) => [...byTemplate.entries()].find(([, ids]) => ids.includes(id))?.[0] ?? id;
     throw new PipelineValidationError(dedupe(sortDiagnostics(attributeToOverrides(diags, overrides, templateOf))), text);
@@ -253,6 +260,32 @@ export async function loadPipeline(file: string, options: LoadOptions = {}): Pro
     store: typeof raw.store === 'string' ? path.resolve(fileDir, raw.store) : undefined,
   };
   return { file, dir, fileDir, name, stages, definitions, execution };
+}
+
+/**
+ * Outputs another pipeline file in this folder also declares: refused at this file's outs entry
+ * (or param), naming the other file's stage at its line. A sibling that does not load is skipped
+ * (its own validation reports it).
+ */
+async function ownerDiagnostics(file: string, dir: string, stages: StageNode[], pending: Array<{ id: string; tid: string; body: Body }>, source: YamlSource, options: LoadOptions): Promise<Diagnostic[]> {
+  const others: { file: string; dir: string; stages: StageNode[] }[] = [];
+  for (const f of siblingPipelineFiles(file)) {
+    try {
+      const p = await loadPipeline(f, { stages: options.stages, checkSiblings: false, sourcesMayBeMissing: true });
+      others.push({ file: path.relative(path.dirname(path.resolve(file)), f), dir: p.dir, stages: p.stages });
+    } catch {
+      // not a loadable pipeline: nothing to compare
+    }
+  }
+  const bodies = new Map(pending.map((p) => [p.id, p.body]));
+  return sharedOutputs(dir, stages, others).map(({ stage, output, other }) => {
+    const at = valuePosition(stage, bodies.get(stage.id) ?? {}, stage.kind === 'cmd' ? 'outs' : undefined, output);
+    const where = other.stage.pos ? `${other.file}:${other.stage.pos.line}:${other.stage.pos.col}` : other.file;
+    return source.at(at, `output "${output}" of stage "${stage.id}" is also written by stage "${other.stage.id}" of ${where}${other.output === output ? '' : ` (its output "${other.output}")`}`, {
+      key: at.length === 2,
+      hint: 'an output has one owner: rename or move one of them, or put both stages in one pipeline file (two pipelines in one folder would overwrite each other\'s results)',
+    });
+  });
 }
 
 /** The hint for an unknown param with no close match: where to read the params, not all of them. */

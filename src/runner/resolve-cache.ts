@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { BUILTIN_STAGES } from '../../stages/registry.ts';
 import type { Pipeline, PipelineExecution, StageNode } from '../pipeline/types.ts';
+import { siblingStamp } from '../pipeline/output-owners.ts';
 import { pipelineFileDir } from '../pipeline/wdir.ts';
 import { writeFileAtomic } from './atomic.ts';
 import type { CodeIdentity } from './code-identity.ts';
@@ -30,7 +31,8 @@ function cacheFile(stateDir: string, file: string): string {
 
 /** Key of a pipeline text with its overrides. */
 export function resolveKey(file: string, text: string, overrides: readonly string[]): string {
-  return sha256(stableStringify({ v: 4, file: path.resolve(file), text, overrides, registry: BUILTIN_STAGES }));
+  // The other pipeline files beside it: a new or changed one may now share an output (validated again).
+  return sha256(stableStringify({ v: 4, file: path.resolve(file), text, overrides, registry: BUILTIN_STAGES, siblings: siblingStamp(file) }));
 }
 
 /** The cached resolved pipeline, or undefined when stale or absent. */
