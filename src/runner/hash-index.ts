@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
-import { DataError } from '../errors.ts';
+import { DataError, PreflightError } from '../errors.ts';
 import { writeFileAtomic } from './atomic.ts';
 
 /** A DataError for a path that cannot be read (keeps the errno error as cause). */
@@ -43,6 +43,25 @@ export function hashFile(abs: string): string {
     closeSync(fd);
   }
   return h.digest('hex');
+}
+
+/** A name's bytes with each byte outside printable ASCII as \xHH: what a non-UTF-8 name really holds. */
+function escapedName(bytes: Buffer): string {
+  return [...bytes].map((b) => (b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
+}
+
+/**
+ * A name read with U+FFFD in it: when its bytes are not UTF-8 (a Latin-1 `café.jpg`), the decoded
+ * name names no file, and every later step would fail with a misleading ENOENT. Refused before
+ * anything runs (exit 2), the name shown escaped, with the fix.
+ */
+function refuseNonUtf8Name(dir: string, decoded: string): void {
+  for (const raw of readdirSync(dir, { encoding: 'buffer' })) {
+    if (raw.toString('utf8') !== decoded || Buffer.from(decoded, 'utf8').equals(raw)) continue; // a real U+FFFD is fine
+    throw new PreflightError(`file name is not UTF-8: "${escapedName(raw)}" (bytes shown as \\xHH)`, { file: `${dir}/${escapedName(raw)}` }, {
+      hint: `rename it with a UTF-8 name (e.g. \`convmv -f latin1 -t utf8 --notest -r ${dir}\`), or move it out of the input folder`,
+    });
+  }
 }
 
 /** Hash of a folder: of its sorted `(relative path, file hash)` list. */
@@ -121,6 +140,7 @@ export class HashIndex {
         throw unreadable(dir, err);
       }
       for (const d of entries) {
+        if (d.name.includes('\uFFFD')) refuseNonUtf8Name(dir, d.name);
         const rel = prefix ? `${prefix}/${d.name}` : d.name;
         const abs = `${dir}/${d.name}`;
         if (d.isFile() && !d.isSymbolicLink()) {
