@@ -46,7 +46,7 @@ describe('numbers are finite', () => {
     const dir = tempProject({ 'p.yaml': PIPELINE('1e30') });
     const r = await cli(['run', 'p.yaml'], dir);
     expect(r.code, r.stdout).toBe(1);
-    expect(r.stdout).toMatch(/✖ train: stage train: training diverged: (the loss is (NaN|-?Infinity) at|\d+ weights are NaN or infinite \(first in \S+\) after) epoch 1, step \d+; stopped, nothing recorded/);
+    expect(r.stdout).toMatch(/✖ train( \[[^\]]*\])?: stage train: training diverged: (the loss is (NaN|-?Infinity) at|\d+ weights are NaN or infinite \(first in \S+\) after) epoch 1, step \d+; stopped, nothing recorded/);
     expect(r.stderr).toContain('hint: lower lr, use warmup (warmup_epochs)');
     expect(existsSync(path.join(dir, 'models/m'))).toBe(false);
     const lock = parse(readFileSync(path.join(dir, 'p.mlc.lock'), 'utf8')) as { stages: Record<string, unknown> };
