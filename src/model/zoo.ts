@@ -12,6 +12,8 @@ import { resnet18v2 } from './backbones/resnet18-v2.ts';
 import { resnext18 } from './backbones/resnext18.ts';
 import { mobilenetV2 } from './backbones/mobilenet-v2.ts';
 import { mixnet18 } from './backbones/mixnet18.ts';
+import { tvResnet } from './backbones/tv-resnet.ts';
+import { tvMobilenetV2 } from './backbones/tv-mobilenet-v2.ts';
 import { didYouMean } from '../suggest.ts';
 import { MODEL_NAMES, type ModelName } from './names.ts';
 import './layers/register.ts';
@@ -25,6 +27,10 @@ export const BACKBONES: Readonly<Record<ModelName, Backbone>> = {
   resnext18,
   'mobilenet-v2': mobilenetV2,
   mixnet18,
+  'tv-resnet18': tvResnet(18),
+  'tv-resnet34': tvResnet(34),
+  'tv-resnet50': tvResnet(50),
+  'tv-mobilenet-v2': tvMobilenetV2,
 };
 
 export interface BuildModelOptions extends BuilderOptions {
