@@ -11,7 +11,7 @@ import { engineCpus, NUMERICS_ENVIRONMENT } from '../src/engine/names.ts';
 export default defineStage({
   name: 'train',
   version: '1',
-  description: 'Train a multi-head CNN (resnet18 family, mobilenet-v2, mixnet18) with checkpoints, resume and TensorBoard logs',
+  description: 'Train a multi-head CNN (resnet18 family, mobilenet-v2, mixnet18, torchvision layouts tv-*) with checkpoints, resume and TensorBoard logs',
   params: trainOptionsSchema,
   inputs: (p) => [
     p.classes,
@@ -19,6 +19,7 @@ export default defineStage({
     ...(p.val_tfrecords.length ? p.val_tfrecords : p.val_labels ? [p.val_labels] : []),
     ...(p.root ? [p.root] : []),
     ...(p.init_from ? [p.init_from] : []),
+    ...(p.pretrained ? [p.pretrained] : []),
     ...(p.resume && p.resume !== 'auto' ? [p.resume] : []),
   ],
   outputs: (p) => [p.out],

@@ -19,6 +19,7 @@ import { headInfos, type MultiHeadLossOptions } from './losses/multihead.ts';
 import type { TrainOptimizer } from './optimizers/base.ts';
 import type { LrSchedule } from './schedules/index.ts';
 import { evaluateBatches, trainStep, type InputShape, type Objective } from './step.ts';
+import { setBackboneFrozen } from './freeze.ts';
 
 export interface TrainLoopOptions {
   model: tf.LayersModel;
@@ -53,6 +54,8 @@ export interface TrainLoopOptions {
    * time in libtorch ops vs tfjs/JS and the kernels that ran on the cpu fallback). Defaults to none.
    */
   profile?: (lines: string[]) => void;
+  /** Fine-tuning: epochs (from 0) in which only the heads train, backbone and its BN statistics frozen (./freeze.ts). Defaults to 0. */
+  freezeEpochs?: number;
 }
 
 export interface TrainResult {
@@ -125,6 +128,7 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainResult>
   let logs: Logs = {};
   let epoch = initialEpoch;
   for (; epoch < options.epochs && !handle.stopTraining; epoch++) {
+    if (options.freezeEpochs) setBackboneFrozen(model, epoch < options.freezeEpochs);
     for (const cb of callbacks) await cb.onEpochBegin?.(epoch);
     const sums: Record<string, number> = {};
     let seen = 0;
@@ -162,6 +166,7 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainResult>
     options.schedule.onEpochEnd(logs);
     for (const cb of callbacks) await cb.onEpochEnd?.(epoch, logs);
   }
+  if (options.freezeEpochs) setBackboneFrozen(model, false);
   for (const cb of callbacks) await cb.onTrainEnd?.(logs);
   return { model, epochs: epoch, logs };
 }

@@ -137,6 +137,17 @@ export const trainOptionsSchema = Type.Object(
       default: '',
     }),
     init_from: Type.String({ description: "Model folder (or checkpoint) to fine-tune from instead of a fresh init; '' = none. Defaults to ''.", default: '' }),
+    pretrained: Type.String({
+      description:
+        "Pretrained backbone weights: a PyTorch state dict (.pth/.pt, torch.save's zip format, read without executing it) or a .safetensors file with torchvision's key names, for a tv-* model; heads stay new. An input of the stage (hashed). '' = none. Defaults to ''.",
+      default: '',
+    }),
+    pretrained_strict: Type.Boolean({
+      description: 'A missing, unexpected or shape-mismatched key of `pretrained` is an error listing them; false loads the keys that fit and lists the rest on the console. Defaults to true.',
+      default: true,
+    }),
+    freeze_epochs: Int('Fine-tuning: for the first N epochs only the heads train; the backbone is frozen, its BatchNormalization statistics too (inference mode). Defaults to 0.', 0, { minimum: 0 }),
+    backbone_lr_mult: Num('Fine-tuning: learning-rate multiplier of every backbone variable (heads get lr × 1), applied in the optimizers after the schedule. Defaults to 1.', 1, { minimum: 0 }),
     debug: Type.Boolean({ description: 'Write debug.json: per-layer output and gradient stats for the first batch. Defaults to false.', default: false }),
     profile: Type.Boolean({
       description: 'Log a per-kernel profile of the second training step (native engine: time in libtorch ops vs tfjs/JS, and every kernel that ran on the cpu fallback). Defaults to false.',

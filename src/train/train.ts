@@ -19,6 +19,7 @@ import { readClassesFile, type HeadSpec } from '../data/heads.ts';
 import { preflightSplits } from '../data/check/preflight.ts';
 import { buildModel } from '../model/zoo.ts';
 import { preprocessingRecord } from '../data/image/preprocessing.ts';
+import { MODEL_NAMES } from '../model/names.ts';
 import { loadLayersModel, saveTrainedModel, type TrainedModelConfig } from '../model/io.ts';
 import type { TrainCallback } from './callbacks/base.ts';
 import { EarlyStopping } from './callbacks/early-stopping.ts';
@@ -32,6 +33,7 @@ import { getOptimizer } from './optimizers/index.ts';
 import { LrSchedule } from './schedules/index.ts';
 import { trainLoop } from './loop.ts';
 import { debugBatch, formatDebugTable } from './debug.ts';
+import { backboneLrMultiplier } from './freeze.ts';
 
 const fmt = (v: number | undefined) => (v === undefined ? 'n/a' : v.toFixed(4));
 
@@ -88,6 +90,20 @@ async function resumableCheckpoint(dir: string, runKey: string, log: (m: string)
   return undefined;
 }
 
+/**
+ * `pretrained:` loads a PyTorch state dict or safetensors file onto the freshly built tv-* backbone
+ * (src/model/import/); `pretrained_strict: false` reports the keys that did not fit instead of failing.
+ */
+async function importPretrained(model: tf.LayersModel, p: TrainOptions, ctx: TrainIO): Promise<void> {
+  if (!p.model.startsWith('tv-')) {
+    throw new ConfigError(`pretrained ${p.pretrained}: model ${p.model} has no PyTorch layout`, { hint: `use a torchvision-layout model (${MODEL_NAMES.filter((m) => m.startsWith('tv-')).join(', ')}) for PyTorch weights` });
+  }
+  const { loadPretrained, describeProblems } = await import('../model/import/index.ts');
+  const r = await loadPretrained(model, ctx.path(p.pretrained), { name: p.pretrained, strict: p.pretrained_strict });
+  ctx.log(`pretrained: ${r.loaded} tensors from ${p.pretrained} onto ${p.model}; heads new (ignored ${r.ignored.length}: classifier and num_batches_tracked)`);
+  if (r.missing.length + r.unexpected.length + r.mismatched.length) ctx.log(`pretrained_strict false: not loaded: ${describeProblems(r)}`);
+}
+
 /** Trains a model as `options` say and writes it to `io.out(options.out)`. */
 export async function train(p: TrainOptions, ctx: TrainIO): Promise<TrainOutcome> {
   const { heads } = await readClassesFile(ctx.path(p.classes));
@@ -125,6 +141,7 @@ export async function train(p: TrainOptions, ctx: TrainIO): Promise<TrainOutcome
     ctx.log(`train ${train.count} images${val ? `, val ${val.count}` : ''}; heads ${heads.map((h) => `${h.name}(${h.classes.length})`).join(', ')}`);
 
     const inputShape: [number, number, number] = [p.height, p.width, p.channels];
+    if (p.pretrained && p.init_from) throw new ConfigError(`pretrained and init_from both set (${p.pretrained}, ${p.init_from})`, { hint: 'init_from continues a model folder of ours; pretrained starts a tv-* backbone from a PyTorch file: keep one' });
     if (p.init_from) {
       model = await loadLayersModel(ctx.path(p.init_from));
       const got = model.inputs[0]!.shape.slice(1).join('×');
@@ -134,12 +151,17 @@ export async function train(p: TrainOptions, ctx: TrainIO): Promise<TrainOutcome
       ctx.log(`fine-tuning from ${p.init_from}`);
     } else {
       model = buildModel(p.model, { inputShape, heads, width: p.width_multiplier, seed: p.seed, bnMomentum: p.bn_momentum, bnEpsilon: p.bn_epsilon, kernelInit: p.kernel_init });
+      if (p.pretrained) await importPretrained(model, p, ctx);
     }
     ctx.log(`${p.model}: ${model.countParams().toLocaleString('en')} parameters, engine ${engine.backend}`);
 
     const classWeights = await classWeightsFor(p, heads, trainLabels);
     const loss = getLoss({ name: p.loss, ...p.loss_options });
     const optimizer = getOptimizer({ ...p.optimizer_options, name: p.optimizer, learningRate: p.lr, weightDecay: p.weight_decay });
+    if (p.backbone_lr_mult !== 1) optimizer.lrMultiplier = backboneLrMultiplier(model, p.backbone_lr_mult);
+    if (p.freeze_epochs > 0 || p.backbone_lr_mult !== 1) {
+      ctx.log(`fine-tuning: ${p.freeze_epochs > 0 ? `heads only (backbone and its BN statistics frozen) for epoch${p.freeze_epochs > 1 ? `s 1-${p.freeze_epochs}` : ' 1'}, then all layers` : 'all layers'}${p.backbone_lr_mult !== 1 ? `, backbone lr × ${p.backbone_lr_mult}` : ''}`);
+    }
     const schedule = new LrSchedule(
       {
         type: p.schedule,
@@ -204,6 +226,7 @@ export async function train(p: TrainOptions, ctx: TrainIO): Promise<TrainOutcome
       runKey,
       signal: ctx.signal,
       profile: p.profile ? (lines) => lines.forEach((l) => ctx.log(l)) : undefined,
+      freezeEpochs: p.freeze_epochs,
     });
     model = result.model;
     optimizer.dispose();

@@ -8,6 +8,7 @@
  * (tf.keras's default for 4-D inputs) use; the batch itself is normalised with the biased variance.
  * Porting note: the stock tfjs layer feeds the biased variance to the moving average, so its
  * inference-time variance was n/(n−1) too small (6.7 % at 16 values per channel, #29).
+ * A layer with `trainable` false (train's freeze_epochs) runs in inference mode even in training.
  */
 import { tf } from '../../engine/tf.ts';
 import type { Tensor } from '@tensorflow/tfjs-core';
@@ -35,6 +36,9 @@ export class BatchNormalization extends Stock {
   static className = 'BatchNormalization';
 
   override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor | Tensor[] {
+    // Keras ≥ 2.1.3: a frozen BN (trainable false, e.g. train's freeze_epochs) normalises with its
+    // moving statistics and leaves them alone, in training too.
+    if (!this.trainable && kwargs.training === true) kwargs = { ...kwargs, training: false };
     const x = Array.isArray(inputs) ? inputs[0]! : inputs;
     const axis = this.axis >= 0 ? this.axis : this.axis + x.rank;
     const channelsLast = kwargs.training === true && this.center && this.scale && axis === x.rank - 1 && (x.rank === 4 || x.rank === 2);

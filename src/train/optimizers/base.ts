@@ -48,16 +48,30 @@ export abstract class TrainOptimizer {
   applyGradients(grads: tf.Tensor[], vars: tf.Variable[], keys?: string[]): void {
     this.iterations++;
     const t = this.iterations;
-    tf.tidy(() => {
-      vars.forEach((v, i) => {
-        const g = grads[i];
-        if (!g) return;
-        this.current = keys?.[i] ?? v.name;
-        if (this.weightDecay > 0 && v.rank >= 2) v.assign(v.sub(v.mul(this.learningRate * this.weightDecay)));
-        this.update(v, g, t);
+    const base = this.learningRate;
+    try {
+      tf.tidy(() => {
+        vars.forEach((v, i) => {
+          const g = grads[i];
+          if (!g) return;
+          this.current = keys?.[i] ?? v.name;
+          // update() and the decay read `learningRate`: this variable's own rate while it runs.
+          this.learningRate = base * (this.lrMultiplier?.(this.current) ?? 1);
+          if (this.weightDecay > 0 && v.rank >= 2) v.assign(v.sub(v.mul(this.learningRate * this.weightDecay)));
+          this.update(v, g, t);
+        });
       });
-    });
+    } finally {
+      this.learningRate = base;
+    }
   }
+
+  /**
+   * Per-variable learning-rate multiplier by slot key (e.g. train's `backbone_lr_mult`, like a
+   * PyTorch param group's lr): variable `k` steps with `learningRate × lrMultiplier(k)`, its
+   * decoupled weight decay too. Undefined = 1 for every variable.
+   */
+  lrMultiplier?: (key: string) => number;
   /** Slot key prefix of the variable being updated. */
   private current = '';
 

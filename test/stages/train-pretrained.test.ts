@@ -1,0 +1,84 @@
+/**
+ * The train stage with `pretrained:`: a torchvision mobilenet_v2 (width 0.25, random weights and BN
+ * statistics, written by python3-torchvision) loads onto tv-mobilenet-v2, is an input of the
+ * stage, and with `freeze_epochs` covering the run the saved backbone is exactly the file's.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import trainStage from '../../stages/train.ts';
+import { makeDemoDataset } from '../../src/data/demo/index.ts';
+import { tf } from '../../src/engine/index.ts';
+import { loadTrainedModel } from '../../src/model/io.ts';
+import { readStateDict } from '../../src/model/import/index.ts';
+import { stageContext } from './data-context.ts';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'mlc-train-pretrained-'));
+  await makeDemoDataset('plates', { out: join(dir, 'data'), n: 16, seed: 1, valFraction: 0.25 });
+  const py = `
+import torch, torchvision
+torch.manual_seed(3)
+m = torchvision.models.mobilenet_v2(weights=None, width_mult=0.25)
+g = torch.Generator().manual_seed(4)
+with torch.no_grad():
+    for b in m.modules():
+        if isinstance(b, torch.nn.BatchNorm2d):
+            b.running_mean.copy_(torch.randn(b.running_mean.shape, generator=g) * 0.1)
+            b.running_var.copy_(torch.rand(b.running_var.shape, generator=g) + 0.5)
+torch.save(m.state_dict(), '${join(dir, 'mnv2.pth')}')
+torch.save(torchvision.models.resnet18(weights=None).state_dict(), '${join(dir, 'r18.pth')}')
+`;
+  execFileSync('/usr/bin/python3', ['-c', py], { stdio: 'pipe' });
+}, 120_000);
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const base = {
+  train_labels: 'data/train.txt',
+  val_labels: 'data/val.txt',
+  classes: 'data/classes.json',
+  model: 'tv-mobilenet-v2',
+  width_multiplier: 0.25,
+  height: 32,
+  width: 32,
+  epochs: 1,
+  batch_size: 8,
+  engine: 'cpu',
+  pretrained: 'mnv2.pth',
+};
+
+describe('train stage: pretrained', () => {
+  it('loads the .pth (an input of the stage); freeze_epochs over the whole run keeps the backbone exactly the file’s', async () => {
+    const ctx = stageContext(trainStage, dir, { ...base, freeze_epochs: 1, backbone_lr_mult: 0.1, out: 'models/frozen' });
+    expect(trainStage.inputs(ctx.params)).toContain('mnv2.pth');
+    await trainStage.run(ctx);
+    expect(ctx.logs).toContain('pretrained: 260 tensors from mnv2.pth onto tv-mobilenet-v2; heads new (ignored 54: classifier and num_batches_tracked)');
+    expect(ctx.logs).toContain('fine-tuning: heads only (backbone and its BN statistics frozen) for epoch 1, then all layers, backbone lr × 0.1');
+    const sd = await readStateDict(join(dir, 'mnv2.pth'));
+    const { model, config } = await loadTrainedModel(join(dir, 'models/frozen'));
+    try {
+      expect(config.pretrained).toBe('mnv2.pth');
+      const conv = sd.get('features.2.conv.1.0.weight')!; // depthwise [C, 1, 3, 3]
+      const ours = tf.tidy(() => tf.transpose(model.getLayer('features_2_conv_1_0').getWeights()[0]!, [2, 3, 0, 1]).dataSync());
+      expect(Array.from(ours)).toEqual(Array.from(conv.values));
+      expect(Array.from(model.getLayer('features_18_1').getWeights()[3]!.dataSync())).toEqual(Array.from(sd.get('features.18.1.running_var')!.values));
+      expect(model.layers.filter((l) => l.weights.length > 0 && !l.trainable).map((l) => l.name)).toEqual([]);
+    } finally {
+      model.dispose();
+    }
+  }, 300_000);
+
+  it('refuses pretrained on a model without the PyTorch layout, and lists what does not fit', async () => {
+    await expect(trainStage.run(stageContext(trainStage, dir, { ...base, model: 'mobilenet-v2', out: 'models/x' }))).rejects.toThrow(
+      'pretrained mnv2.pth: model mobilenet-v2 has no PyTorch layout',
+    );
+    await expect(trainStage.run(stageContext(trainStage, dir, { ...base, pretrained: 'r18.pth', out: 'models/y' }))).rejects.toThrow(
+      /^r18\.pth: the weights do not fit tv-mobilenet-v2: missing \(260\): features\.0\.0\.weight, .*; unexpected \(100\): conv1\.weight, bn1\.weight/,
+    );
+  }, 120_000);
+});
