@@ -155,7 +155,7 @@ describe('train stage', () => {
     } catch (e) {
       err = e as typeof err;
     }
-    expect(err.message).toBe('unknown model "resnet81"; valid: resnet18, resnet18-v2, resnext18, mobilenet-v2, mixnet18');
+    expect(err.message).toBe('unknown model "resnet81"; valid: resnet18, resnet18-v2, resnext18, mobilenet-v2, mixnet18, tv-resnet18, tv-resnet34, tv-resnet50, tv-mobilenet-v2');
     expect(err.hint).toBe('did you mean "resnet18"?');
   });
 });
