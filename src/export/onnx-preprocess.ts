@@ -3,7 +3,8 @@
  * so a deployer decodes an image and feeds its 8-bit pixels, nothing else:
  *
  *   pixels uint8 [N, H, W, C] (any H, W) → Cast float → Transpose NCHW → Resize to the model's
- *   height×width → Div 255 → per-image standardization (ReduceMean/Sub/Mul/Sqrt/Max/Div) →
+ *   height×width → Div 255 → per-image standardization (ReduceMean/Sub/Mul/Sqrt/Max/Div) or
+ *   per-channel mean/std (Sub/Div by [1, C, 1, 1] constants, RGB order) →
  *   channel swap (Gather) when BGR → the network's NCHW input.
  *
  * The Resize is the one of ./resize.ts: `bilinear` = mode linear, antialias 1, half_pixel (opset 18),
@@ -69,6 +70,11 @@ export function addPixelsPreprocessing(g: OnnxGraph, p: Preprocessing, input: st
     const floor = g.float('min_std', [], [1 / Math.sqrt(p.resize.height * p.resize.width * channels)]);
     const std = g.op('Max', [g.op('Sqrt', [variance], {}, 'image_std'), floor], {}, 'adjusted_std');
     x = g.op('Div', [d, std], {}, 'standardized');
+  }
+  if (p.normalize.kind === 'mean_std') {
+    const c = p.normalize.mean.length;
+    x = g.op('Sub', [x, g.float('channel_mean', [1, c, 1, 1], p.normalize.mean)], {}, 'centred_channels');
+    x = g.op('Div', [x, g.float('channel_std', [1, c, 1, 1], p.normalize.std)], {}, 'normalized_channels');
   }
   if (p.channels === 'BGR') x = g.op('Gather', [x, g.int64('bgr_order', [2, 1, 0])], { axis: { int: 1 } }, 'bgr');
   return x;

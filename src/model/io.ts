@@ -17,7 +17,7 @@ import { tf } from '../engine/tf.ts';
 import { DataError } from '../errors.ts';
 import { readClassesFile, type HeadSpec } from '../data/heads.ts';
 import { DEFAULT_RESIZE, type ResizeKernel } from '../data/image/resize.ts';
-import type { Preprocessing } from '../data/image/preprocessing.ts';
+import type { MeanStd, Preprocessing } from '../data/image/preprocessing.ts';
 import { resolveModelPreprocessing } from './model-preprocessing.ts';
 import { checkWeightsFinite, verifyWeightsDigest, writeWeightsDigest } from './weights-digest.ts';
 import './layers/register.ts';
@@ -31,11 +31,13 @@ export interface InputConfig {
   whiten: boolean;
   /** Resize kernel (src/data/image/resize.ts); absent = the default, bilinear (antialiased). */
   resize?: ResizeKernel;
+  /** Per-channel (x − mean) / std on [0,1] RGB pixels instead of `whiten` (the record's `mean_std`; pretrained backbones). Absent = none. */
+  meanStd?: MeanStd;
 }
 
 /** The loader settings (`createLoader` options) that feed a model its expected input. */
 export function loaderInputOptions(input: InputConfig): InputConfig {
-  return { height: input.height, width: input.width, channels: input.channels ?? 3, channelOrder: input.channelOrder, whiten: input.whiten, resize: input.resize ?? DEFAULT_RESIZE };
+  return { height: input.height, width: input.width, channels: input.channels ?? 3, channelOrder: input.channelOrder, whiten: input.whiten, resize: input.resize ?? DEFAULT_RESIZE, ...(input.meanStd ? { meanStd: input.meanStd } : {}) };
 }
 
 /**

@@ -18,9 +18,9 @@ import { readLabelFile } from '../data/labels.ts';
 import { readClassesFile, type HeadSpec } from '../data/heads.ts';
 import { preflightSplits } from '../data/check/preflight.ts';
 import { buildModel } from '../model/zoo.ts';
-import { preprocessingRecord } from '../data/image/preprocessing.ts';
+import { preprocessingRecord, type MeanStd } from '../data/image/preprocessing.ts';
 import { MODEL_NAMES } from '../model/names.ts';
-import { loadLayersModel, saveTrainedModel, type TrainedModelConfig } from '../model/io.ts';
+import { loadLayersModel, saveTrainedModel, type InputConfig, type TrainedModelConfig } from '../model/io.ts';
 import type { TrainCallback } from './callbacks/base.ts';
 import { EarlyStopping } from './callbacks/early-stopping.ts';
 import { History } from './callbacks/history.ts';
@@ -90,6 +90,22 @@ async function resumableCheckpoint(dir: string, runKey: string, log: (m: string)
   return undefined;
 }
 
+/** ImageNet's per-channel statistics (RGB, on [0,1] pixels): what torchvision's and timm's ImageNet weights expect. */
+export const IMAGENET_MEAN_STD = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } as const;
+
+/** The mean/std normalisation of this run: `mean`/`std` as given, ImageNet's for `pretrained` when not given, else none. */
+function resolveMeanStd(p: TrainOptions): MeanStd | undefined {
+  if (p.mean.length || p.std.length) {
+    if (p.mean.length !== p.channels || p.std.length !== p.channels) {
+      throw new ConfigError(`mean and std need ${p.channels} values each (one per channel), received mean [${p.mean.join(', ')}], std [${p.std.join(', ')}]`, {
+        hint: `e.g. mean: [${IMAGENET_MEAN_STD.mean.join(', ')}], std: [${IMAGENET_MEAN_STD.std.join(', ')}]`,
+      });
+    }
+    return { mean: [...p.mean], std: [...p.std] };
+  }
+  return p.pretrained && p.channels === 3 ? { mean: [...IMAGENET_MEAN_STD.mean], std: [...IMAGENET_MEAN_STD.std] } : undefined;
+}
+
 /**
  * `pretrained:` loads a PyTorch state dict or safetensors file onto the freshly built tv-* backbone
  * (src/model/import/); `pretrained_strict: false` reports the keys that did not fit instead of failing.
@@ -118,8 +134,10 @@ export async function train(p: TrainOptions, ctx: TrainIO): Promise<TrainOutcome
   const engine = await startEngine(p, ctx);
   const out = ctx.out(p.out);
   await mkdir(out, { recursive: true });
-  const input = { height: p.height, width: p.width, channels: p.channels, channelOrder: p.channel_order, whiten: p.whiten, resize: p.resize } as const;
+  const meanStd = resolveMeanStd(p);
+  const input: InputConfig = { height: p.height, width: p.width, channels: p.channels, channelOrder: p.channel_order, whiten: meanStd ? false : p.whiten, resize: p.resize, ...(meanStd ? { meanStd } : {}) };
   const common = { heads: heads.length, ...input, batchSize: p.batch_size, seed: p.seed };
+  if (meanStd) ctx.log(`preprocessing: x/255, then (x − mean) / std per channel, mean [${meanStd.mean.join(', ')}], std [${meanStd.std.join(', ')}]${p.whiten && !p.mean.length ? ' (the pretrained weights’ ImageNet statistics; per-image whitening off)' : ''}`);
   const loaders: Loader[] = [];
   let model: tf.LayersModel | undefined;
   try {

@@ -79,6 +79,17 @@ describe('createLoader', () => {
     expect(b!.images[base + 2]).toBeCloseTo(p[0]! / 255, 6);
   });
 
+  it("meanStd: torchvision's Normalize on x/255 per RGB channel (before a bgr swap), in place of whiten", async () => {
+    const meanStd = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+    const [b] = await collect({ meanStd });
+    const p = pixelsOf(2);
+    const base = 2 * H * W * 3;
+    for (let k = 0; k < H * W * 3; k++) expect(b!.images[base + k]).toBeCloseTo((p[k]! / 255 - meanStd.mean[k % 3]!) / meanStd.std[k % 3]!, 5);
+    const [c] = await collect({ meanStd, channelOrder: 'bgr' });
+    expect(c!.images[base]).toBeCloseTo((p[2]! / 255 - meanStd.mean[2]!) / meanStd.std[2]!, 5);
+    await expect(collect({ meanStd: { mean: [0.5], std: [0.5] } })).rejects.toThrow('loader: meanStd needs 3 means and 3 positive stds, received {"mean":[0.5],"std":[0.5]}');
+  });
+
   it('channels: 1 gives one grey channel', async () => {
     const [b] = await collect({ channels: 1, whiten: false });
     expect(b!.images.length).toBe(4 * H * W);

@@ -79,7 +79,10 @@ for (const backend of ['wasm', 'cpu'] as const) {
           const summary = check(model, [3, 24, 40, 3]);
           // Every conv of the zoo is fused (no fallbacks) and the conv → BN → ReLU groups are one step.
           expect(summary.filter((s) => s.startsWith('layer.apply'))).toEqual([]);
-          expect(summary.some((s) => /^fused conv: .*_conv\+.*_bn\+.*_relu$/.test(s) || /_mixdw\+.*_bn\+/.test(s))).toBe(true);
+          // (torchvision layouts: layer1_0_conv1+layer1_0_bn1+layer1_0_relu, features_0_0+features_0_1+features_0_2)
+          const fused = /^fused conv: .*_conv\d?\+.*_bn\d?\+.*_relu$/;
+          const tvMobile = /^fused conv: features_(\d+)_(conv_\d_)?0\+features_\1_\2?1\+features_\1_\2?2$/;
+          expect(summary.some((s) => fused.test(s) || tvMobile.test(s) || /_mixdw\+.*_bn\+/.test(s))).toBe(true);
         } finally {
           model.dispose();
         }

@@ -23,6 +23,10 @@ const EXPECTED_GROUPS: Record<string, number> = {
   resnext18: 9, // stem + each block's first conv, group-consistently through its grouped MixedConv2D
   'mobilenet-v2': 18, // expand convs (through the depthwise conv), one project conv, the head conv
   mixnet18: 9, // stem + each block's expand conv, through the depthwise MixedConv2D
+  'tv-resnet18': 8, // each block's conv1 (the stem meets layer1's identity Adds)
+  'tv-resnet34': 16,
+  'tv-resnet50': 33, // each bottleneck's conv1 and conv2, and the stem (layer1.0 has a downsample: no Add)
+  'tv-mobilenet-v2': 18, // 16 expand convs through the depthwise conv, features.17's project, features.18
 };
 
 /** Groups in residual mode (residual streams pruned as one group each). */
@@ -32,6 +36,10 @@ const EXPECTED_RESIDUAL_GROUPS: Record<string, number> = {
   resnext18: 13, // + one stream per stage: its projection conv and both blocks' grouped MixedConv2D outputs
   'mobilenet-v2': 24, // + the project convs of each stage (and the stem with ir1's project)
   mixnet18: 13, // + one stream per stage
+  'tv-resnet18': 12, // + one stream per stage
+  'tv-resnet34': 20,
+  'tv-resnet50': 37,
+  'tv-mobilenet-v2': 23, // + the residual streams (at width 1/16, _make_divisible gives 64 and 96 both 8 channels: one stream)
 };
 
 describe('pruning the zoo', () => {

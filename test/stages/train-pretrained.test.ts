@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import trainStage from '../../stages/train.ts';
 import { makeDemoDataset } from '../../src/data/demo/index.ts';
 import { tf } from '../../src/engine/index.ts';
-import { loadTrainedModel } from '../../src/model/io.ts';
+import { loadTrainedModel, loaderInputOptions } from '../../src/model/io.ts';
+import { exportModelFolder, renderModelCard } from '../../src/export/index.ts';
 import { readStateDict } from '../../src/model/import/index.ts';
 import { stageContext } from './data-context.ts';
 
@@ -60,13 +61,25 @@ describe('train stage: pretrained', () => {
     expect(ctx.logs).toContain('pretrained: 260 tensors from mnv2.pth onto tv-mobilenet-v2; heads new (ignored 54: classifier and num_batches_tracked)');
     expect(ctx.logs).toContain('fine-tuning: heads only (backbone and its BN statistics frozen) for epoch 1, then all layers, backbone lr × 0.1');
     const sd = await readStateDict(join(dir, 'mnv2.pth'));
-    const { model, config } = await loadTrainedModel(join(dir, 'models/frozen'));
+    const { model, heads, config } = await loadTrainedModel(join(dir, 'models/frozen'));
     try {
       expect(config.pretrained).toBe('mnv2.pth');
-      const conv = sd.get('features.2.conv.1.0.weight')!; // depthwise [C, 1, 3, 3]
-      const ours = tf.tidy(() => tf.transpose(model.getLayer('features_2_conv_1_0').getWeights()[0]!, [2, 3, 0, 1]).dataSync());
-      expect(Array.from(ours)).toEqual(Array.from(conv.values));
-      expect(Array.from(model.getLayer('features_18_1').getWeights()[3]!.dataSync())).toEqual(Array.from(sd.get('features.18.1.running_var')!.values));
+      // the weights' preprocessing, recorded once (the preprocessing record) for evaluate, predict and convert
+      const imagenet = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+      expect(config.preprocessing!.normalize).toEqual({ kind: 'mean_std', formula: expect.stringContaining('torchvision.transforms.Normalize'), ...imagenet });
+      expect(config.input).toMatchObject({ channelOrder: 'rgb', whiten: false, meanStd: imagenet });
+      expect(ctx.logs).toContain('preprocessing: x/255, then (x − mean) / std per channel, mean [0.485, 0.456, 0.406], std [0.229, 0.224, 0.225] (the pretrained weights’ ImageNet statistics; per-image whitening off)');
+      expect(loaderInputOptions(config.input).meanStd).toEqual(imagenet);
+      const meta = await exportModelFolder(join(dir, 'models/frozen'), join(dir, 'export'), { format: 'onnx' });
+      const step = 'per-channel normalisation (RGB order): (x − mean) / std with mean [0.485, 0.456, 0.406], std [0.229, 0.224, 0.225]';
+      expect(meta.input.preprocessing).toContain(step);
+      expect(meta.input.preprocessing.some((s) => s.startsWith('per-image standardization'))).toBe(false);
+      expect(renderModelCard(meta, 'frozen')).toContain(step);
+      // model.onnx takes uint8 pixels and normalises inside: equal to our loader's path on the val images
+      const { checkPixelsParity } = await import('../../src/export/pixels-parity.ts');
+      const parity = await checkPixelsParity(join(dir, 'export'), meta, model, heads, { split: { labels: join(dir, 'data/val.txt'), root: join(dir, 'data') }, samples: 4 });
+      expect(parity.source).toBe('split');
+      for (const r of parity.rows) expect(r.maxProbDiff).toBeLessThan(0.01);
       expect(model.layers.filter((l) => l.weights.length > 0 && !l.trainable).map((l) => l.name)).toEqual([]);
     } finally {
       model.dispose();

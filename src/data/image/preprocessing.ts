@@ -11,12 +11,13 @@
  *      on the 0…255 values, not rounded;
  *   3. scale: x / `scale.divideBy` (255);
  *   4. normalize: `per_image` = (x − mean) / max(std, 1/√(H·W·C)) over all values of the image
- *      (population std, tf.image.per_image_standardization), or `none`;
+ *      (population std, tf.image.per_image_standardization), `mean_std` = (x − mean[c]) / std[c] per
+ *      channel in RGB order (torchvision's Normalize; pretrained backbones, ImageNet's by default), or
+ *      `none`;
  *   5. channels: RGB, or BGR (channels 0 and 2 swapped after normalising), or L (grey);
  *   6. layout: NHWC float32, batch first.
  *
- * Extension point: ImageNet-style `{ kind: 'mean_std', mean, std }` normalisation (pretrained
- * backbones, #24) joins `Normalize`; readers refuse kinds they do not know.
+ * Readers refuse normalize kinds they do not know.
  *
  * Model folders written before this record (config.json with `input` only) read as: the resize
  * `bilinear` (the new default; they were trained with sharp's lanczos3, which only matters for
@@ -25,12 +26,20 @@
  */
 import { DEFAULT_RESIZE, RESIZE_EQUIVALENTS, RESIZE_KERNELS, type ResizeKernel } from './resize.ts';
 
-export const NORMALIZE_KINDS = ['per_image', 'none'] as const;
+export const NORMALIZE_KINDS = ['per_image', 'mean_std', 'none'] as const;
 export type NormalizeKind = (typeof NORMALIZE_KINDS)[number];
 
 export const PER_IMAGE_FORMULA = '(x - mean) / max(std, 1 / sqrt(H * W * C)); mean and population std over all H*W*C values of the image (tf.image.per_image_standardization)';
 
-export type Normalize = { kind: 'per_image'; formula: string } | { kind: 'none' };
+export const MEAN_STD_FORMULA = '(x - mean[c]) / std[c] per channel c, mean and std in RGB order, before any BGR swap (torchvision.transforms.Normalize)';
+
+/** Per-channel statistics of `mean_std` normalisation (one entry per channel, RGB order). */
+export interface MeanStd {
+  mean: number[];
+  std: number[];
+}
+
+export type Normalize = { kind: 'per_image'; formula: string } | ({ kind: 'mean_std'; formula: string } & MeanStd) | { kind: 'none' };
 
 export interface Preprocessing {
   /** Schema version of this record. */
@@ -69,6 +78,8 @@ export interface PreprocessingChoice {
   channelOrder: 'rgb' | 'bgr';
   whiten: boolean;
   resize?: ResizeKernel;
+  /** Per-channel mean/std normalisation instead of `whiten` (pretrained backbones). Defaults to none. */
+  meanStd?: MeanStd;
 }
 
 /** The record for `choice`. */
@@ -87,7 +98,11 @@ export function preprocessingRecord(choice: PreprocessingChoice): Preprocessing 
       equivalents: { ...RESIZE_EQUIVALENTS[kernel] },
     },
     scale: { divideBy: 255 },
-    normalize: choice.whiten ? { kind: 'per_image', formula: PER_IMAGE_FORMULA } : { kind: 'none' },
+    normalize: choice.meanStd
+      ? { kind: 'mean_std', formula: MEAN_STD_FORMULA, mean: [...choice.meanStd.mean], std: [...choice.meanStd.std] }
+      : choice.whiten
+        ? { kind: 'per_image', formula: PER_IMAGE_FORMULA }
+        : { kind: 'none' },
     channels: choice.channels === 1 ? 'L' : choice.channelOrder === 'bgr' ? 'BGR' : 'RGB',
     layout: 'NHWC',
     dtype: 'float32',
@@ -95,8 +110,9 @@ export function preprocessingRecord(choice: PreprocessingChoice): Preprocessing 
 }
 
 /** The choices a record makes (the loader's input options). */
-export function preprocessingChoice(p: Preprocessing): Required<PreprocessingChoice> {
+export function preprocessingChoice(p: Preprocessing): Required<Omit<PreprocessingChoice, 'meanStd'>> & Pick<PreprocessingChoice, 'meanStd'> {
   return {
+    ...(p.normalize.kind === 'mean_std' ? { meanStd: { mean: [...p.normalize.mean], std: [...p.normalize.std] } } : {}),
     height: p.resize.height,
     width: p.resize.width,
     channels: p.channels === 'L' ? 1 : 3,
@@ -116,6 +132,12 @@ export function preprocessingProblem(value: unknown): string | null {
   for (const k of ['height', 'width'] as const) if (!Number.isInteger(r[k]) || r[k] < 1) return `preprocessing.resize.${k} must be a positive integer, received ${JSON.stringify(r[k])}`;
   if (p.scale?.divideBy !== 255) return `preprocessing.scale.divideBy must be 255, received ${JSON.stringify(p.scale?.divideBy)}`;
   if (!NORMALIZE_KINDS.includes(p.normalize?.kind as NormalizeKind)) return `preprocessing.normalize.kind must be one of ${NORMALIZE_KINDS.join(', ')}, received ${JSON.stringify(p.normalize?.kind)}`;
+  if (p.normalize?.kind === 'mean_std') {
+    const c = p.channels === 'L' ? 1 : 3;
+    const { mean, std } = p.normalize;
+    if (!Array.isArray(mean) || mean.length !== c || !mean.every(Number.isFinite)) return `preprocessing.normalize.mean must be ${c} numbers, received ${JSON.stringify(mean)}`;
+    if (!Array.isArray(std) || std.length !== c || !std.every((s) => Number.isFinite(s) && s > 0)) return `preprocessing.normalize.std must be ${c} positive numbers, received ${JSON.stringify(std)}`;
+  }
   if (!['RGB', 'BGR', 'L'].includes(p.channels as string)) return `preprocessing.channels must be RGB, BGR or L, received ${JSON.stringify(p.channels)}`;
   if (p.layout !== 'NHWC') return `preprocessing.layout must be NHWC, received ${JSON.stringify(p.layout)}`;
   return null;
@@ -130,6 +152,7 @@ export function preprocessingSteps(p: Preprocessing): string[] {
     `scale to float32: x / ${p.scale.divideBy}`,
   ];
   if (p.normalize.kind === 'per_image') steps.push(`per-image standardization: ${p.normalize.formula}`);
+  if (p.normalize.kind === 'mean_std') steps.push(`per-channel normalisation (RGB order): (x − mean) / std with mean [${p.normalize.mean.join(', ')}], std [${p.normalize.std.join(', ')}]`);
   if (p.channels === 'BGR') steps.push('swap channels to BGR');
   steps.push(`layout ${p.layout}, batch first, ${p.dtype}`);
   return steps;

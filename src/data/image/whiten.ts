@@ -24,6 +24,16 @@ export function perImageStandardize(pixels: Float32Array): Float32Array {
   return pixels;
 }
 
+/**
+ * torchvision's `Normalize(mean, std)` on interleaved [0,1] pixels, in place: channel c of every
+ * pixel becomes (x − mean[c]) / std[c]. Returns `pixels`.
+ */
+export function normalizeMeanStd(pixels: Float32Array, mean: readonly number[], std: readonly number[]): Float32Array {
+  const c = mean.length;
+  for (let i = 0; i < pixels.length; i++) pixels[i] = (pixels[i]! - mean[i % c]!) / std[i % c]!;
+  return pixels;
+}
+
 /** Swaps channel 0 and 2 of every pixel (RGB ↔ BGR) in place for C = 3; no-op otherwise. */
 export function swapRgbBgr(pixels: Float32Array, channels: number): Float32Array {
   if (channels !== 3) return pixels;

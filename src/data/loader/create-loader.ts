@@ -12,6 +12,7 @@ import { availableParallelism } from 'node:os';
 import { ConfigError, DataError } from '../../errors.ts';
 import { resolveAugment, type AugmentOptions } from '../image/augment.ts';
 import type { PixelSpec } from '../image/pipeline.ts';
+import type { MeanStd } from '../image/preprocessing.ts';
 import { DEFAULT_RESIZE, RESIZE_KERNELS, type ResizeKernel } from '../image/resize.ts';
 import { mixBatch, type MixInfo } from './mixup.ts';
 import { DecodePool } from './pool.ts';
@@ -50,6 +51,8 @@ export interface LoaderOptions {
   augment?: AugmentOptions | false;
   /** Per-image standardization (tf.image.per_image_standardization); false = x/255 in [0,1]. Defaults to true. */
   whiten?: boolean;
+  /** Per-channel (x − mean) / std on [0,1] RGB pixels, instead of `whiten` (pretrained backbones). Defaults to none. */
+  meanStd?: MeanStd;
   /** Decode threads; 0 decodes on the calling thread. Defaults to min(2, CPU count). */
   workers?: number;
   /** Drop the last batch when it is smaller than batchSize. Defaults to false. */
@@ -112,7 +115,10 @@ export async function createLoader(opts: LoaderOptions): Promise<Loader> {
   const workers = opts.workers ?? Math.min(2, availableParallelism());
   const prefetch = Math.max(1, opts.prefetch ?? Math.max(2 * batchSize, 8));
   const augment = opts.augment ? resolveAugment(opts.augment) : null;
-  const spec: PixelSpec = { height, width, channels, channelOrder, whiten: opts.whiten ?? true, resize, augment };
+  if (opts.meanStd && (opts.meanStd.mean.length !== channels || opts.meanStd.std.length !== channels || opts.meanStd.std.some((s) => !(s > 0)))) {
+    throw new ConfigError(`loader: meanStd needs ${channels} means and ${channels} positive stds, received ${JSON.stringify(opts.meanStd)}`);
+  }
+  const spec: PixelSpec = { height, width, channels, channelOrder, whiten: opts.whiten ?? true, ...(opts.meanStd ? { meanStd: opts.meanStd } : {}), resize, augment };
   if (opts.balanced !== undefined) {
     if (!Number.isInteger(opts.balanced) || opts.balanced < 0 || opts.balanced >= heads) {
       throw new ConfigError(`loader: balanced must be a head index in [0, ${heads - 1}], received ${opts.balanced}`);
