@@ -1,6 +1,6 @@
 /**
  * The train stage with `pretrained:`: a torchvision mobilenet_v2 (width 0.25, random weights and BN
- * statistics, written by python3-torchvision) loads onto tv-mobilenet-v2, is an input of the
+ * statistics from forward passes, written by python3-torchvision) loads onto tv-mobilenet-v2, is an input of the
  * stage, and with `freeze_epochs` covering the run the saved backbone is exactly the file's.
  */
 import { execFileSync } from 'node:child_process';
@@ -15,6 +15,10 @@ import { loadTrainedModel, loaderInputOptions } from '../../src/model/io.ts';
 import { exportModelFolder, renderModelCard } from '../../src/export/index.ts';
 import { readStateDict } from '../../src/model/import/index.ts';
 import { stageContext } from './data-context.ts';
+import sharp from 'sharp';
+import * as ort from 'onnxruntime-node';
+import { processImage } from '../../src/data/image/pipeline.ts';
+import { preprocessingChoice } from '../../src/data/image/preprocessing.ts';
 
 let dir: string;
 beforeAll(async () => {
@@ -24,12 +28,14 @@ beforeAll(async () => {
 import torch, torchvision
 torch.manual_seed(3)
 m = torchvision.models.mobilenet_v2(weights=None, width_mult=0.25)
-g = torch.Generator().manual_seed(4)
+# BN statistics from forward passes (as a trained network has them), so the logits respond to the input
+for b in m.modules():
+    if isinstance(b, torch.nn.BatchNorm2d):
+        b.reset_running_stats(); b.momentum = None
+m.train()
 with torch.no_grad():
-    for b in m.modules():
-        if isinstance(b, torch.nn.BatchNorm2d):
-            b.running_mean.copy_(torch.randn(b.running_mean.shape, generator=g) * 0.1)
-            b.running_var.copy_(torch.rand(b.running_var.shape, generator=g) + 0.5)
+    for _ in range(8):
+        m(torch.randn(16, 3, 32, 32))
 torch.save(m.state_dict(), '${join(dir, 'mnv2.pth')}')
 torch.save(torchvision.models.resnet18(weights=None).state_dict(), '${join(dir, 'r18.pth')}')
 `;
@@ -76,6 +82,20 @@ describe('train stage: pretrained', () => {
       expect(meta.input.preprocessing.some((s) => s.startsWith('per-image standardization'))).toBe(false);
       expect(renderModelCard(meta, 'frozen')).toContain(step);
       // model.onnx takes uint8 pixels and normalises inside: equal to our loader's path on the val images
+      // … exactly, on logits: the same 32×32 image through model.onnx's uint8 pixels input and through our loader + tfjs
+      const logitsMeta = await exportModelFolder(join(dir, 'models/frozen'), join(dir, 'export-logits'), { format: 'onnx', probabilities: false });
+      const raw = Uint8Array.from({ length: 32 * 32 * 3 }, (_, i) => (i * 97 + ((i * i) % 89)) % 256);
+      const png = await sharp(raw, { raw: { width: 32, height: 32, channels: 3 } }).png().toBuffer();
+      const ours = await processImage(new Uint8Array(png), { ...preprocessingChoice(logitsMeta.preprocessing), augment: null }, 0);
+      const want = tf.tidy(() => (model.predict(tf.tensor4d(ours, [1, 32, 32, 3])) as tf.Tensor[])[0]!.dataSync());
+      const session = await ort.InferenceSession.create(join(dir, 'export-logits', logitsMeta.pixels!.file));
+      try {
+        const res = await session.run({ [logitsMeta.pixels!.name]: new ort.Tensor('uint8', raw, [1, 32, 32, 3]) });
+        const got = res[logitsMeta.outputs[0]!.name]!.data as Float32Array;
+        expect(Math.max(...Array.from(want, (v, i) => Math.abs(v - got[i]!)))).toBeLessThan(1e-3);
+      } finally {
+        await session.release();
+      }
       const { checkPixelsParity } = await import('../../src/export/pixels-parity.ts');
       const parity = await checkPixelsParity(join(dir, 'export'), meta, model, heads, { split: { labels: join(dir, 'data/val.txt'), root: join(dir, 'data') }, samples: 4 });
       expect(parity.source).toBe('split');
