@@ -35,6 +35,25 @@ const area = (v: number | null) => (v === null ? 'n/a' : v.toFixed(3));
 /**
  * @param title head name (and what the area is: "AP 0.91" or "macro AP 0.88") shown on top.
  */
+/** Curves a drawing names one by one; past this, the rest are drawn grey under the named ones. */
+export const NAMED_CURVES = 6;
+
+/**
+ * The series of a drawing with many curves kept readable (a 10-class head gave 10 tangled
+ * colours): up to NAMED_CURVES curves are drawn and named as they are; beyond, the 3 with the
+ * lowest area and the 3 with the highest are (worst first), and the others are one light-grey
+ * series "other N classes" drawn beneath them.
+ */
+export function readableSeries<P>(curves: NamedCurve<P>[], points: (curve: P[]) => Array<[number, number]>): Series[] {
+  const named = (c: NamedCurve<P>): Series => ({ name: curves.length > 1 ? `${c.name} (${area(c.area)})` : c.name, points: points(c.points) });
+  if (curves.length <= NAMED_CURVES) return curves.map(named);
+  const ranked = [...curves].sort((a, b) => (a.area ?? Infinity) - (b.area ?? Infinity));
+  const pick = [...ranked.slice(0, NAMED_CURVES / 2), ...ranked.slice(-NAMED_CURVES / 2)];
+  const rest = curves.filter((c) => !pick.includes(c));
+  const grey: Series = { name: `other ${rest.length} classes`, color: '#cfcfcf', points: rest.flatMap((c, i) => [...(i ? [[NaN, NaN] as [number, number]] : []), ...points(c.points)]) };
+  return [grey, ...pick.map(named)];
+}
+
 /** A PR or ROC drawing: unit axes, one series per curve (named with its area when there are several), extra series after. */
 export function areaChartSvg<P>(
   title: string,
@@ -50,7 +69,7 @@ export function areaChartSvg<P>(
     ...axes,
     xDomain: [0, 1],
     yDomain: [0, 1],
-    series: [...curves.map((c) => ({ name: curves.length > 1 ? `${c.name} (${area(c.area)})` : c.name, points: points(c.points) })), ...extra],
+    series: [...readableSeries(curves, points), ...extra],
   });
   return svgDocument(PR_SIZE.width, PR_SIZE.height, body);
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { confusionLayout, confusionSvg, drawConfusion, normalizeConfusion } from '../../../src/report/draw/confusion.ts';
 import { CURVES_SIZE, curvesSvg, drawCurves, historySeries, parseHistory } from '../../../src/report/draw/curves.ts';
 import { lineChart, niceTicks } from '../../../src/report/draw/chart.ts';
-import { PR_SIZE, drawPr, prStepPoints } from '../../../src/report/draw/pr.ts';
+import { PR_SIZE, drawPr, prStepPoints, readableSeries } from '../../../src/report/draw/pr.ts';
 import { drawReliability, reliabilitySvg } from '../../../src/report/draw/reliability.ts';
 import { drawRoc, rocSvg } from '../../../src/report/draw/roc.ts';
 import { calibration } from '../../../src/report/metrics/calibration.ts';
@@ -47,6 +47,16 @@ describe('drawings decode as PNGs of the documented size', () => {
     const curve = precisionRecallCurve([0.9, 0.8, 0.7, 0.6], [1, 0, 1, 0]);
     expect(prStepPoints(curve)).toEqual([[0, 1], [0.5, 1], [0.5, 0.5], [0.5, 0.5], [0.5, 2 / 3], [1, 2 / 3], [1, 0.5], [1, 0.5]]);
     expect(await size(await drawPr('dress: AP 0.8333', [{ name: 'dress', points: curve, area: 5 / 6 }]))).toEqual({ format: 'png', ...PR_SIZE });
+  });
+
+  it('a 10-class PR drawing names the 3 worst and 3 best classes and draws the other 4 grey beneath them', () => {
+    const curve = precisionRecallCurve([0.9, 0.8, 0.7, 0.6], [1, 0, 1, 0]);
+    const curves = Array.from({ length: 10 }, (_, k) => ({ name: `c${k}`, points: curve, area: k / 10 }));
+    const series = readableSeries(curves, prStepPoints);
+    expect(series.map((s) => s.name)).toEqual(['other 4 classes', 'c0 (0.000)', 'c1 (0.100)', 'c2 (0.200)', 'c7 (0.700)', 'c8 (0.800)', 'c9 (0.900)']);
+    expect(series[0]!.color).toBe('#cfcfcf');
+    expect(series[0]!.points.filter(([x]) => Number.isNaN(x))).toHaveLength(3); // 4 curves, 3 breaks
+    expect(readableSeries(curves.slice(0, 6), prStepPoints)).toHaveLength(6); // few classes: all named
   });
 
   it('ROC and reliability drawings; softmax legends name each class with its area', async () => {
