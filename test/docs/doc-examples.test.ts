@@ -4,7 +4,7 @@
  * checked inside a copy of examples/custom-stage (so `uses: ./stages/word-count.ts` resolves),
  * at `pipelines/` when it says `wdir: ..`.
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -26,6 +26,9 @@ const cli = runMain;
 function project(): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mlc-doc-'));
   cpSync(path.join(REPO, 'examples', 'custom-stage'), dir, { recursive: true });
+  // Only its stage modules and text: its own pipeline.yaml beside doc.yaml would declare the same
+  // outputs, which two pipeline files in one folder may not (src/pipeline/output-owners.ts).
+  rmSync(path.join(dir, 'pipeline.yaml'));
   writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n');
   mkdirSync(path.join(dir, 'node_modules'));
   symlinkSync(REPO, path.join(dir, 'node_modules', 'mlc-pipe'));
