@@ -52,8 +52,10 @@ describe('CLI consistency', () => {
     expect(dag.stages[1]).toEqual({ id: 'upper@1', uses: './s.ts', upstream: [{ id: 'gen', path: 'a.txt' }], inputs: ['a.txt'], outputs: ['u1.txt'] });
 
     expect(JSON.parse((await run('validate', file, '--json')).out)).toEqual({ file, ok: true, stages: 3 });
-    writeFileSync(path.join(dir, 'bad.yaml'), 'stages:\n  a:\n    uses: ./s.ts\n    with: { out: a.txt, txet: 1 }\n');
-    const bad = await run('validate', path.join(dir, 'bad.yaml'), '--json');
+    // in a folder of its own: a second pipeline beside p.yaml writing a.txt would be refused as a second owner
+    mkdirSync(path.join(dir, 'other'));
+    writeFileSync(path.join(dir, 'other', 'bad.yaml'), 'stages:\n  a:\n    uses: ../s.ts\n    with: { out: a.txt, txet: 1 }\n');
+    const bad = await run('validate', path.join(dir, 'other', 'bad.yaml'), '--json');
     expect(bad.code).toBe(2);
     const problems = JSON.parse(bad.out);
     expect(problems.ok).toBe(false);
