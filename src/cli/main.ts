@@ -14,6 +14,7 @@ import { registerInit } from './commands/init.ts';
 import { registerInspect } from './commands/inspect.ts';
 import { registerMetrics } from './commands/metrics.ts';
 import { registerParams } from './commands/params.ts';
+import { registerPlots } from './commands/plots.ts';
 import { registerPredict } from './commands/predict.ts';
 import { registerRemote } from './commands/remote.ts';
 import { registerRun } from './commands/run.ts';
@@ -48,6 +49,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   registerMetrics(program, io);
   registerExp(program, io);
   registerParams(program, io);
+  registerPlots(program, io);
   registerGc(program, io);
   registerCache(program, io, setExit);
   registerRemote(program, io);

@@ -2,7 +2,7 @@
  * Writes a run's report folder from its predictions: `metrics.json`, `run.json` (the header:
  * meta lines and params), per head `confusion_<head>.png` (categorical heads), `pr_<head>.png`,
  * `roc_<head>.png` and `calibration_<head>.png`, `curves.png` (when a history is given),
- * `wrong.csv` and the self-contained `report.html`. Used by the evaluate stage; free of tf.
+ * `wrong.csv`, `curves.json` (the PR and ROC points, for `mlc-pipe plots`) and the self-contained `report.html`. Used by the evaluate stage; free of tf.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
@@ -83,6 +83,18 @@ export function wrongCsv(heads: string[], mistakes: WrongSample[]): string {
   return [header, ...rows].map((r) => r.map(csvField).join(',')).join('\n') + '\n';
 }
 
+/** The PR and ROC points per head as `curves.json` (6 decimals; `mlc-pipe plots` overlays them across runs). */
+export function curvesJson(curves: Evaluation['curves']): string {
+  const r6 = (v: number) => Math.round(v * 1e6) / 1e6;
+  const heads = Object.fromEntries(
+    Object.entries(curves).map(([head, c]) => [
+      head,
+      { names: c.names, pr: c.pr.map((pts) => pts.map((p) => [r6(p.recall), r6(p.precision)])), roc: c.roc.map((pts) => pts.map((p) => [r6(p.fpr), r6(p.tpr)])) },
+    ]),
+  );
+  return `${JSON.stringify({ heads })}\n`;
+}
+
 export async function writeReport(input: EvaluationInput, options: WriteReportOptions): Promise<WrittenReport> {
   const log = options.log ?? (() => {});
   const evaluation = evaluatePredictions(input, options);
@@ -98,6 +110,7 @@ export async function writeReport(input: EvaluationInput, options: WriteReportOp
   await put('metrics.json', `${JSON.stringify({ summary: keyMetrics(metrics), ...metrics }, null, 2)}\n`);
   await put('run.json', `${JSON.stringify(header, null, 2)}\n`);
   await put('wrong.csv', wrongCsv(input.heads.map((h) => h.name), mistakes));
+  await put('curves.json', curvesJson(evaluation.curves));
 
   const names = input.heads.flatMap((h) => [h.name, ...h.classes]);
   if (names.some(hasCjk) && !(await cjkFontAvailable())) {

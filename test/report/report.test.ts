@@ -45,6 +45,7 @@ describe('writeReport', () => {
       'calibration_dress.png',
       'calibration_province.png',
       'confusion_province.png',
+      'curves.json',
       'curves.png',
       'metrics.json',
       'pr_dress.png',
@@ -56,6 +57,16 @@ describe('writeReport', () => {
       'wrong.csv',
     ]);
     expect((await readdir(out)).sort()).toEqual(files);
+    // curves.json (for `mlc-pipe plots`): the evaluation's PR and ROC points, to 6 decimals
+    const cj = JSON.parse(await readFile(join(out, 'curves.json'), 'utf8'));
+    expect(Object.keys(cj.heads)).toEqual(['province', 'dress']);
+    for (const h of ['province', 'dress']) {
+      const c = evaluation.curves[h]!;
+      expect(cj.heads[h].names).toEqual(c.names);
+      cj.heads[h].pr.forEach((pts: number[][], k: number) => pts.forEach(([r, p], j) => { expect(r).toBeCloseTo(c.pr[k]![j]!.recall, 6); expect(p).toBeCloseTo(c.pr[k]![j]!.precision, 6); }));
+      cj.heads[h].roc.forEach((pts: number[][], k: number) => pts.forEach(([f, t], j) => { expect(f).toBeCloseTo(c.roc[k]![j]!.fpr, 6); expect(t).toBeCloseTo(c.roc[k]![j]!.tpr, 6); }));
+      expect(cj.heads[h].pr.map((p: unknown[]) => p.length)).toEqual(c.pr.map((p) => p.length));
+    }
 
     const json = JSON.parse(await readFile(join(out, 'metrics.json'), 'utf8'));
     // province: pred 0,1,2,0,1,2 vs labels 0,1,2,0,0,2 → 5/6

@@ -57,7 +57,7 @@ describe('evaluate stage end to end (tiny hand-weighted model, cpu engine)', () 
 
     const out = join(dir, '.tmp', 'reports/tiny');
     expect((await readdir(out)).sort()).toEqual(
-      ['calibration_bright', 'calibration_color', 'confusion_color', 'curves', 'pr_bright', 'pr_color', 'roc_bright', 'roc_color'].map((f) => `${f}.png`).concat(['metrics.json', 'report.html', 'run.json', 'wrong.csv']).sort(),
+      ['calibration_bright', 'calibration_color', 'confusion_color', 'curves', 'pr_bright', 'pr_color', 'roc_bright', 'roc_color'].map((f) => `${f}.png`).concat(['curves.json', 'metrics.json', 'report.html', 'run.json', 'wrong.csv']).sort(),
     );
     const metrics = JSON.parse(await readFile(join(out, 'metrics.json'), 'utf8'));
 

@@ -1,0 +1,215 @@
+/**
+ * `mlc-pipe plots`: the data of runs overlaid (training curves from `history.jsonl`, PR/ROC from a
+ * report's `curves.json`, confusion from its `metrics.json`) and one self-contained interactive
+ * HTML page drawing them with uPlot (its JS and CSS read from node_modules and inlined, so the page
+ * works offline). The CLI finds the files (workspace, git revisions, run-cache) and passes texts.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { DataError } from '../errors.ts';
+import { parseHistory } from './draw/curves.ts';
+
+/** The texts of one run's files as found (any may be absent). */
+export interface PlotSource {
+  /** Series name: `train`, `HEAD~1:train`, `run-cache 2026-…:train`. */
+  name: string;
+  stage: string;
+  /** `workspace`, a git revision, or `run-cache`. */
+  from: string;
+  /** Where the texts came from (for errors): `<path>` or `<rev>:<path>`. */
+  where: string;
+  history?: string;
+  metrics?: string;
+  curves?: string;
+}
+
+/** A head's curves of one run: macro-average over its classes, on a 0..1 grid of 101 points. */
+export interface HeadCurveData {
+  /** Class names (the head name for a binary head). */
+  names: string[];
+  /** Precision at recall = i/100 (interpolated: the best precision at recall ≥ it), averaged over classes. */
+  pr: Array<number | null>;
+  /** TPR at FPR = i/100 (step interpolation), averaged over classes. */
+  roc: Array<number | null>;
+}
+
+export interface PlotRun {
+  name: string;
+  stage: string;
+  from: string;
+  /** Epoch rows of history.jsonl, as written. */
+  history?: Array<Record<string, number | null>>;
+  /** Per head: its class names and `confusion[true][pred]` counts (softmax heads). */
+  confusion?: Record<string, { classes: string[]; matrix: number[][] }>;
+  curves?: Record<string, HeadCurveData>;
+}
+
+export interface PlotData {
+  pipeline: string;
+  /** The x values of the PR (recall) and ROC (FPR) grids. */
+  grid: number[];
+  runs: PlotRun[];
+}
+
+export const GRID = Array.from({ length: 101 }, (_, i) => i / 100);
+
+function parseJson(text: string, where: string, file: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new DataError(`not valid JSON: ${(err as Error).message}`, { file: `${where}/${file}` }, { cause: err, hint: `rerun the stage that writes ${file}` });
+  }
+}
+
+/** Interpolated precision at each recall of the grid: max precision over points with recall ≥ r. */
+function prOnGrid(points: number[][]): Array<number | null> {
+  return GRID.map((r) => {
+    let best: number | null = null;
+    for (const [rec, prec] of points) if (rec! >= r - 1e-12 && (best === null || prec! > best)) best = prec!;
+    return best;
+  });
+}
+
+/** TPR at each FPR of the grid: the highest TPR reached at FPR ≤ f (ROC is a step curve). */
+function rocOnGrid(points: number[][]): Array<number | null> {
+  return GRID.map((f) => {
+    let best: number | null = null;
+    for (const [fpr, tpr] of points) if (fpr! <= f + 1e-12 && (best === null || tpr! > best)) best = tpr!;
+    return best;
+  });
+}
+
+function mean(cols: Array<Array<number | null>>): Array<number | null> {
+  return GRID.map((_, i) => {
+    const v = cols.map((c) => c[i]).filter((x): x is number => x !== null && x !== undefined && Number.isFinite(x));
+    return v.length ? Math.round((v.reduce((a, b) => a + b, 0) / v.length) * 1e6) / 1e6 : null;
+  });
+}
+
+/** Parses each source into a run; a source with none of the three files is left out. */
+export function plotData(pipeline: string, sources: PlotSource[]): PlotData {
+  const runs: PlotRun[] = [];
+  for (const s of sources) {
+    const run: PlotRun = { name: s.name, stage: s.stage, from: s.from };
+    if (s.history !== undefined) {
+      run.history = parseHistory(s.history, `${s.where}/history.jsonl`).map((row) =>
+        Object.fromEntries(Object.entries(row).filter(([, v]) => typeof v === 'number' || v === null)) as Record<string, number | null>,
+      );
+    }
+    if (s.metrics !== undefined) {
+      const m = parseJson(s.metrics, s.where, 'metrics.json') as { heads?: Record<string, { kind?: string; confusion?: number[][]; classes?: string[] }> };
+      const curves = s.curves === undefined ? undefined : (parseJson(s.curves, s.where, 'curves.json') as { heads?: Record<string, { names: string[] }> });
+      for (const [head, hm] of Object.entries(m.heads ?? {})) {
+        if (!Array.isArray(hm.confusion)) continue;
+        const classes = curves?.heads?.[head]?.names ?? hm.confusion.map((_, i) => String(i));
+        (run.confusion ??= {})[head] = { classes, matrix: hm.confusion };
+      }
+    }
+    if (s.curves !== undefined) {
+      const c = parseJson(s.curves, s.where, 'curves.json') as { heads?: Record<string, { names: string[]; pr: number[][][]; roc: number[][][] }> };
+      for (const [head, hc] of Object.entries(c.heads ?? {})) {
+        (run.curves ??= {})[head] = { names: hc.names, pr: mean(hc.pr.map(prOnGrid)), roc: mean(hc.roc.map(rocOnGrid)) };
+      }
+    }
+    if (run.history || run.confusion || run.curves) runs.push(run);
+  }
+  return { pipeline, grid: GRID, runs };
+}
+
+/** A chart for the page: x values and one named y series per run. */
+interface Chart {
+  title: string;
+  xLabel: string;
+  x: number[];
+  series: Array<{ name: string; y: Array<number | null> }>;
+}
+
+/** The charts: one per history key (loss, val_loss, per-head accuracies, lr, …), then PR and ROC per head. */
+export function plotCharts(data: PlotData): Chart[] {
+  const charts: Chart[] = [];
+  const keys: string[] = [];
+  for (const r of data.runs) for (const row of r.history ?? []) for (const k of Object.keys(row)) if (k !== 'epoch' && !keys.includes(k)) keys.push(k);
+  const epochs = [...new Set(data.runs.flatMap((r) => (r.history ?? []).map((row) => row.epoch).filter((e): e is number => typeof e === 'number')))].sort((a, b) => a - b);
+  for (const k of keys) {
+    const series = data.runs
+      .filter((r) => r.history?.some((row) => k in row))
+      .map((r) => ({ name: r.name, y: epochs.map((e) => r.history!.find((row) => row.epoch === e)?.[k] ?? null) }));
+    charts.push({ title: k, xLabel: 'epoch', x: epochs, series });
+  }
+  const heads = [...new Set(data.runs.flatMap((r) => Object.keys(r.curves ?? {})))];
+  for (const h of heads) {
+    const withHead = data.runs.filter((r) => r.curves?.[h]);
+    charts.push({ title: `${h}: precision-recall (macro over classes)`, xLabel: 'recall', x: data.grid, series: withHead.map((r) => ({ name: r.name, y: r.curves![h]!.pr })) });
+    charts.push({ title: `${h}: ROC (macro over classes)`, xLabel: 'false positive rate', x: data.grid, series: withHead.map((r) => ({ name: r.name, y: r.curves![h]!.roc })) });
+  }
+  return charts;
+}
+
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function confusionTable(classes: string[], matrix: number[][]): string {
+  const head = `<tr><th>true \\ pred</th>${classes.map((c) => `<th>${esc(c)}</th>`).join('')}</tr>`;
+  const rows = matrix.map((row, i) => {
+    const sum = row.reduce((a, b) => a + b, 0) || 1;
+    return `<tr><th>${esc(classes[i] ?? String(i))}</th>${row.map((v) => `<td style="background:rgba(31,119,180,${(v / sum).toFixed(3)})">${v}</td>`).join('')}</tr>`;
+  });
+  return `<table class="confusion">${head}${rows.join('')}</table>`;
+}
+
+/** uPlot's bundle and stylesheet from node_modules (inlined into the page). */
+function uplotAssets(): { js: string; css: string } {
+  const req = createRequire(import.meta.url);
+  let dir: string;
+  try {
+    dir = dirname(req.resolve('uplot/package.json'));
+  } catch (err) {
+    throw new DataError('the uplot package is not installed', {}, { cause: err, hint: 'run npm install in the mlc-pipe folder' });
+  }
+  return { js: readFileSync(join(dir, 'dist', 'uPlot.iife.min.js'), 'utf8'), css: readFileSync(join(dir, 'dist', 'uPlot.min.css'), 'utf8') };
+}
+
+const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+
+/** The self-contained page: a chart per entry of `plotCharts` and a confusion table per run and head. */
+export function plotsHtml(data: PlotData): string {
+  const { js, css } = uplotAssets();
+  const charts = plotCharts(data);
+  const names = data.runs.map((r) => r.name);
+  const confusion = data.runs.flatMap((r) =>
+    Object.entries(r.confusion ?? {}).map(([h, c]) => `<figure><figcaption>${esc(r.name)}: ${esc(h)}</figcaption>${confusionTable(c.classes, c.matrix)}</figure>`),
+  );
+  // `</script` inside JSON would end the script element early
+  const json = JSON.stringify({ charts, names, colors: COLORS }).replace(/</g, '\\u003c');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>plots: ${esc(data.pipeline)}</title>
+<style>${css}
+body{font-family:sans-serif;margin:16px;color:#222}h1{font-size:20px}h2{font-size:16px;margin-top:28px}
+.charts{display:flex;flex-wrap:wrap;gap:16px}.chart{border:1px solid #ddd;padding:6px}
+table.confusion{border-collapse:collapse;font-size:12px}table.confusion td,table.confusion th{border:1px solid #ccc;padding:3px 6px;text-align:right}
+figure{display:inline-block;margin:8px 16px 8px 0;vertical-align:top}figcaption{font-size:13px;margin-bottom:4px}</style>
+</head><body>
+<h1>plots: ${esc(data.pipeline)}</h1>
+<p>Runs: ${names.map(esc).join(', ') || 'none'}. Drag to zoom, double-click to reset, click a legend entry to hide a series.</p>
+<h2>Charts</h2><div class="charts" id="charts"></div>
+${confusion.length ? `<h2>Confusion matrices (rows: true class; shade: share of the row)</h2>${confusion.join('\n')}` : ''}
+<script>${js}</script>
+<script>
+(function () {
+  var d = ${json};
+  var root = document.getElementById('charts');
+  d.charts.forEach(function (c) {
+    var div = document.createElement('div');
+    div.className = 'chart';
+    root.appendChild(div);
+    var series = [{ label: c.xLabel }].concat(c.series.map(function (s) {
+      return { label: s.name, stroke: d.colors[d.names.indexOf(s.name) % d.colors.length], width: 2, spanGaps: true };
+    }));
+    new uPlot({ title: c.title, width: 560, height: 300, series: series, scales: { x: { time: false } }, axes: [{ label: c.xLabel }, {}] },
+      [c.x].concat(c.series.map(function (s) { return s.y; })), div);
+  });
+})();
+</script>
+</body></html>
+`;
+}
