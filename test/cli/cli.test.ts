@@ -14,7 +14,7 @@ const GOOD = 'stages:\n  gen:\n    uses: ./s.ts\n    with: { out: a.txt }\n  use
 
 describe('mlc-pipe CLI', () => {
   it('--help on every command exits 0 and documents the options', async () => {
-    for (const cmd of [['run'], ['status'], ['dag'], ['validate'], ['stages'], ['init'], ['gc'], ['data', 'make'], ['evaluate'], ['predict'], ['metrics', 'diff'], ['metrics', 'show'], ['exp', 'show'], ['params', 'diff']]) {
+    for (const cmd of [['run'], ['status'], ['dag'], ['validate'], ['stages'], ['init'], ['gc'], ['data', 'make'], ['evaluate'], ['predict'], ['metrics', 'diff'], ['metrics', 'show'], ['exp', 'show'], ['params', 'diff'], ['plots', 'show'], ['plots', 'diff']]) {
       const r = await run(...cmd, '--help');
       expect(r.code, cmd.join(' ')).toBe(0);
       expect(r.out, cmd.join(' ')).toContain(`Usage: mlc-pipe ${cmd.join(' ')}`);
