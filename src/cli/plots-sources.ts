@@ -99,14 +99,17 @@ export async function revisionSources(ws: Workspace, rev: string): Promise<PlotS
   return out;
 }
 
-/** Earlier runs of this pipeline's stages in the run-cache (not the workspace's current ones), oldest first. */
+/**
+ * Earlier runs of this pipeline's stage templates in the run-cache (instances no longer in the
+ * pipeline included, as `exp show --all` lists them), except the workspace's current outputs; oldest first.
+ */
 export function runCacheSources(ws: Workspace): PlotSource[] {
   const current = new Set(Object.values(ws.lock.stages).flatMap((e) => Object.values(e.outputs ?? {})));
-  const ids = new Set(ws.pipeline.stages.map((n) => n.id));
+  const templates = new Set(ws.pipeline.stages.map((n) => n.template));
   const out: PlotSource[] = [];
   const records = ws.runCache
     .records()
-    .filter(({ record: r }) => r.stage && r.pipeline === ws.pipeline.name && ids.has(r.stage))
+    .filter(({ record: r }) => r.stage && r.pipeline === ws.pipeline.name && templates.has(r.template ?? r.stage))
     .sort((a, b) => (a.record.at ?? '').localeCompare(b.record.at ?? ''));
   for (const { record: r } of records) {
     for (const [o, hash] of Object.entries(r.outputs)) {

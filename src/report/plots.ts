@@ -123,6 +123,8 @@ interface Chart {
   xLabel: string;
   x: number[];
   series: Array<{ name: string; y: Array<number | null> }>;
+  /** Both axes 0..1 (PR, ROC), so runs and heads compare at a glance. */
+  unit?: boolean;
 }
 
 /** The charts: one per history key (loss, val_loss, per-head accuracies, lr, …), then PR and ROC per head. */
@@ -140,8 +142,8 @@ export function plotCharts(data: PlotData): Chart[] {
   const heads = [...new Set(data.runs.flatMap((r) => Object.keys(r.curves ?? {})))];
   for (const h of heads) {
     const withHead = data.runs.filter((r) => r.curves?.[h]);
-    charts.push({ title: `${h}: precision-recall (macro over classes)`, xLabel: 'recall', x: data.grid, series: withHead.map((r) => ({ name: r.name, y: r.curves![h]!.pr })) });
-    charts.push({ title: `${h}: ROC (macro over classes)`, xLabel: 'false positive rate', x: data.grid, series: withHead.map((r) => ({ name: r.name, y: r.curves![h]!.roc })) });
+    charts.push({ title: `${h}: precision-recall (macro over classes)`, xLabel: 'recall', x: data.grid, unit: true, series: withHead.map((r) => ({ name: r.name, y: r.curves![h]!.pr })) });
+    charts.push({ title: `${h}: ROC (macro over classes)`, xLabel: 'false positive rate', x: data.grid, unit: true, series: withHead.map((r) => ({ name: r.name, y: r.curves![h]!.roc })) });
   }
   return charts;
 }
@@ -205,7 +207,7 @@ ${confusion.length ? `<h2>Confusion matrices (rows: true class; shade: share of 
     var series = [{ label: c.xLabel }].concat(c.series.map(function (s) {
       return { label: s.name, stroke: d.colors[d.names.indexOf(s.name) % d.colors.length], width: 2, spanGaps: true };
     }));
-    new uPlot({ title: c.title, width: 560, height: 300, series: series, scales: { x: { time: false } }, axes: [{ label: c.xLabel }, {}] },
+    new uPlot({ title: c.title, width: 560, height: 300, series: series, scales: c.unit ? { x: { time: false, range: [0, 1] }, y: { range: [0, 1] } } : { x: { time: false } }, axes: [{ label: c.xLabel }, {}] },
       [c.x].concat(c.series.map(function (s) { return s.y; })), div);
   });
 })();

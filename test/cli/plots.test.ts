@@ -121,6 +121,12 @@ describe('plots', () => {
     expect(runs.find((x) => x.name === 'train@0.5')!.history).toEqual(hist(0.5));
     expect(runs.find((x) => x.name === 'HEAD:train@0.3')!.history).toEqual(hist(0.3));
     expect(runs.find((x) => x.name === 'HEAD:train@0.1')!.history).toEqual(hist(0.1));
+
+    // -a: the earlier runs still in the run-cache (train@0.3's, no longer in the pipeline), not the current ones
+    const all = JSON.parse((await run('plots', 'diff', file, '-a', '--json')).out).runs as Array<{ name: string; from: string; history?: unknown }>;
+    const cached = all.filter((x) => x.from === 'run-cache');
+    expect(cached.map((x) => x.name.replace(/^run-cache \S+:/, ''))).toEqual(['train@0.3']);
+    expect(cached[0]!.history).toEqual(hist(0.3));
   });
 
   it('diff: an unknown revision is refused with exit 2; a missing pipeline too', async () => {
