@@ -127,6 +127,13 @@ describe('plots', () => {
     const cached = all.filter((x) => x.from === 'run-cache');
     expect(cached.map((x) => x.name.replace(/^run-cache \S+:/, ''))).toEqual(['train@0.3']);
     expect(cached[0]!.history).toEqual(hist(0.3));
+
+    // --out: the page of the diff, HEAD's series among its legends' data
+    const page = path.join(dir, 'elsewhere', 'diff.html');
+    const w = await run('plots', 'diff', file, 'HEAD', '--out', page);
+    expect(w.code).toBe(0);
+    expect(w.out).toBe(`6 run(s) plotted: ${page}\n`);
+    expect(readFileSync(page, 'utf8')).toContain(`"name":"HEAD:train@0.3","y":${JSON.stringify(hist(0.3).map((r) => r.loss))}`);
   });
 
   it('diff: an unknown revision is refused with exit 2; a missing pipeline too', async () => {
