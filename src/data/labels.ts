@@ -62,7 +62,8 @@ export function splitLines(text: string): string[] {
  * Reads a label file strictly: any malformed line is a DataError naming file and line.
  * (check-labels is the tolerant reader that writes rejects; training reads its clean output.)
  * @param heads expected label count per line (or the heads, whose class counts bound each label:
- *   a label out of range is a PreflightError at its line); omitted = taken from the first record.
+ *   a label out of range is a PreflightError at its line); a line with another count is then a
+ *   PreflightError (exit 2) too. Omitted = taken from the first record (a mismatch is a DataError).
  */
 export async function readLabelFile(file: string, heads?: number | readonly HeadSpec[]): Promise<LabelRecord[]> {
   const specs = typeof heads === 'object' ? heads : undefined;
@@ -78,7 +79,10 @@ export async function readLabelFile(file: string, heads?: number | readonly Head
     }
     const want = count ?? out[0]?.labels.length;
     if (want !== undefined && p.labels.length !== want) {
-      throw new DataError(`expected ${want} labels, found ${p.labels.length}`, { file, line: i + 1 }, {
+      // Against the heads of classes.json the file cannot be used at all: refused before any
+      // compute (exit 2). Without heads, the file merely disagrees with its own first line.
+      const Refusal = count !== undefined ? PreflightError : DataError;
+      throw new Refusal(`expected ${want} labels${count !== undefined ? ` (one per head of classes.json)` : ` (as on line ${out[0]!.line})`}, found ${p.labels.length}`, { file, line: i + 1 }, {
         hint: 'every line needs one label per head; run check-labels to list the bad lines',
       });
     }

@@ -3,6 +3,9 @@
  * compute): unique head names, unique class names per head, at least one class. A label outside
  * its head's classes is refused naming the label file and line, never deep in the engine.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { cli, tempProject } from '../runner/project.ts';
 
@@ -50,9 +53,33 @@ describe('classes.json is validated as a document', () => {
     expect(binary.stdout).toContain('train.txt:2: label 2 of head "inv" (column 2) is outside 0..1 (a binary head: 0 or 1), or -1 for unknown');
   });
 
-  it('a label file whose column count differs from the heads: refused at the line', async () => {
+  it('a label file whose column count differs from the heads: refused at the line before compute, exit 2', async () => {
     const r = await train('{"heads": [{"name": "digit", "classes": ["0", "1", "2"]}, {"name": "inv", "classes": ["inv"]}]}\n', 'a.png 0 1\nb.png 1\n');
-    expect(r.code).not.toBe(0);
-    expect(r.stdout).toContain('train.txt:2: expected 2 labels, found 1');
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain('train.txt:2: expected 2 labels (one per head of classes.json), found 1');
+    expect(r.stdout).not.toContain('✔ train');
+    const more = await train('{"heads": [{"name": "digit", "classes": ["0", "1", "2"]}]}\n', 'a.png 0\nb.png 1\nc.png 2 0\n');
+    expect(more.code).toBe(2);
+    expect(more.stdout).toContain('train.txt:3: expected 1 labels (one per head of classes.json), found 2');
+  });
+
+  it('check-labels rejects a label out of range into rejects.txt naming its line, and names the file and line in the stage log', async () => {
+    const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: { r: 9, g: 99, b: 199 } } }).png().toBuffer();
+    const dir = tempProject({
+      'p.yaml': 'stages:\n  check:\n    uses: check-labels\n    with: { labels: data/labels.txt, out: data/clean, max_reject_rate: 1 }\n',
+      'data/classes.json': '{"heads": [{"name": "digit", "classes": ["0", "1", "2"]}, {"name": "inv", "classes": ["inv"]}]}\n',
+      'data/labels.txt': 'a.png 0 1\na.png 3 0\nb.png 1 2\n',
+    });
+    writeFileSync(join(dir, 'data', 'a.png'), png);
+    writeFileSync(join(dir, 'data', 'b.png'), png);
+    const r = await cli(['run', 'p.yaml'], dir);
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(dir, 'data', 'clean', 'rejects.txt'), 'utf8')).toBe(
+      '2\tlabel 3 in column 1 (head digit) is outside [-1, 2]\ta.png 3 0\n3\tlabel 2 in column 2 (head inv) is outside [-1, 1]\tb.png 1 2\n',
+    );
+    expect(readFileSync(join(dir, 'data', 'clean', 'clean.txt'), 'utf8')).toBe('../a.png 0 1\n');
+    const log = readFileSync(join(dir, 'logs', 'p', 'check.log'), 'utf8');
+    expect(log).toContain('data/labels.txt:2: label 3 in column 1 (head digit) is outside [-1, 2]');
+    expect(log).toContain('data/labels.txt:3: label 2 in column 2 (head inv) is outside [-1, 1]');
   });
 });
