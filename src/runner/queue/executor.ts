@@ -115,7 +115,10 @@ export class BullmqExecutor implements Executor {
           const p = this.pending.get(jobId);
           if (!p) return;
           this.pending.delete(jobId);
-          p.reject(new StageError(p.id, failedReason || 'failed on its worker', { hint: 'see the stage log (streamed from the worker)' }));
+          // The worker's StageError already says "stage <id>: …"; said once.
+          const own = `stage ${p.id}: `;
+          const reason = failedReason?.startsWith(own) ? failedReason.slice(own.length) : failedReason;
+          p.reject(new StageError(p.id, reason || 'failed on its worker', { hint: 'see the stage log (streamed from the worker)' }));
         });
         await events.waitUntilReady();
         await this.control().sadd(classesKey(this.opts.queue), cls);
