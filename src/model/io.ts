@@ -16,24 +16,14 @@ import { join } from 'node:path';
 import { tf } from '../engine/tf.ts';
 import { DataError } from '../errors.ts';
 import { readClassesFile, type HeadSpec } from '../data/heads.ts';
-import { DEFAULT_RESIZE, type ResizeKernel } from '../data/image/resize.ts';
-import type { MeanStd, Preprocessing } from '../data/image/preprocessing.ts';
+import { DEFAULT_RESIZE } from '../data/image/resize.ts';
+import type { Preprocessing, PreprocessingChoice } from '../data/image/preprocessing.ts';
 import { resolveModelPreprocessing } from './model-preprocessing.ts';
 import { checkWeightsFinite, verifyWeightsDigest, writeWeightsDigest } from './weights-digest.ts';
 import './layers/register.ts';
 
-/** Input preprocessing a model expects; stored in config.json under `input`. */
-export interface InputConfig {
-  height: number;
-  width: number;
-  channels: 1 | 3;
-  channelOrder: 'rgb' | 'bgr';
-  whiten: boolean;
-  /** Resize kernel (src/data/image/resize.ts); absent = the default, bilinear (antialiased). */
-  resize?: ResizeKernel;
-  /** Per-channel (x − mean) / std on [0,1] RGB pixels instead of `whiten` (the record's `mean_std`; pretrained backbones). Absent = none. */
-  meanStd?: MeanStd;
-}
+/** Input preprocessing a model expects; stored in config.json under `input` (the choices the preprocessing record follows from). */
+export type InputConfig = PreprocessingChoice;
 
 /** The loader settings (`createLoader` options) that feed a model its expected input. */
 export function loaderInputOptions(input: InputConfig): InputConfig {

@@ -7,7 +7,8 @@
 import type { tf } from '../../engine/tf.ts';
 import { scaled, type Builder } from '../layer-builder.ts';
 
-const CONFIG: ReadonlyArray<[t: number, c: number, n: number, s: number]> = [
+/** The inverted-residual table of MobileNetV2 (Sandler et al. 2018, table 2): expansion t, channels c, repeats n, first stride s. */
+export const MOBILENET_V2_BLOCKS: ReadonlyArray<[t: number, c: number, n: number, s: number]> = [
   [1, 16, 1, 1],
   [6, 24, 2, 2],
   [6, 32, 3, 2],
@@ -29,7 +30,7 @@ function invertedResidual(b: Builder, x: tf.SymbolicTensor, t: number, out: numb
 export function mobilenetV2(b: Builder, input: tf.SymbolicTensor, options: { width?: number } = {}): tf.SymbolicTensor {
   const width = options.width ?? 1;
   let x = b.relu6(b.convBn(input, scaled(32, width), 3, 2, 'stem'), 'stem_relu');
-  CONFIG.forEach(([t, c, n, s], i) => {
+  MOBILENET_V2_BLOCKS.forEach(([t, c, n, s], i) => {
     for (let j = 0; j < n; j++) x = invertedResidual(b, x, t, scaled(c, width), j === 0 ? s : 1, `ir${i + 1}_${j + 1}`);
   });
   return b.relu6(b.convBn(x, scaled(1280, width), 1, 1, 'head_conv'), 'head_relu');

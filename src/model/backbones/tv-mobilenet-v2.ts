@@ -11,16 +11,8 @@
  */
 import type { tf } from '../../engine/tf.ts';
 import type { Builder } from '../layer-builder.ts';
+import { MOBILENET_V2_BLOCKS } from './mobilenet-v2.ts';
 
-const CONFIG: ReadonlyArray<[t: number, c: number, n: number, s: number]> = [
-  [1, 16, 1, 1],
-  [6, 24, 2, 2],
-  [6, 32, 3, 2],
-  [6, 64, 4, 2],
-  [6, 96, 3, 1],
-  [6, 160, 3, 2],
-  [6, 320, 1, 1],
-];
 
 /** torchvision's `_make_divisible(v, 8)`: the nearest multiple of 8, at least 8, never 10 % under `v`. */
 export function makeDivisible(v: number, divisor = 8): number {
@@ -47,7 +39,7 @@ export function tvMobilenetV2(b: Builder, input: tf.SymbolicTensor, options: { w
   const width = options.width ?? 1;
   let x = b.relu6(b.bn(b.conv(input, makeDivisible(32 * width), 3, 2, 'features_0_0'), 'features_0_1'), 'features_0_2');
   let k = 1;
-  for (const [t, c, n, s] of CONFIG) {
+  for (const [t, c, n, s] of MOBILENET_V2_BLOCKS) {
     for (let j = 0; j < n; j++) x = invertedResidual(b, x, t, makeDivisible(c * width), j === 0 ? s : 1, `features_${k++}`);
   }
   const last = makeDivisible(1280 * Math.max(1, width));
