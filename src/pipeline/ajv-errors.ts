@@ -79,6 +79,8 @@ export function ajvDiagnostics(errors: readonly ErrorObject[], data: unknown, so
     const path = [...base, ...rel];
     const value = dataAt(data, rel);
     if (typeof value === 'number' && !Number.isFinite(value) && e.keyword !== 'type') continue; // the type error says it once
+    // `x-hint` (a schema annotation) is the fix shown for a failed rule, e.g. pretrained needs a tv-* model.
+    const ruleHint = (e.parentSchema as { 'x-hint'?: string } | undefined)?.['x-hint'];
     switch (e.keyword) {
       case 'additionalProperties': {
         const prop = String(e.params.additionalProperty);
@@ -90,7 +92,7 @@ export function ajvDiagnostics(errors: readonly ErrorObject[], data: unknown, so
         break;
       }
       case 'required':
-        out.push(source.at(path, `missing required key "${String(e.params.missingProperty)}"`, { key: path.length > 0 }));
+        out.push(source.at(path, `missing required key "${String(e.params.missingProperty)}"`, { key: path.length > 0, hint: ruleHint }));
         break;
       case 'propertyNames':
         out.push(source.at([...path, String(e.params.propertyName)], `invalid name "${String(e.params.propertyName)}": use letters, digits, _ . and -`, { key: true }));
@@ -109,11 +111,11 @@ export function ajvDiagnostics(errors: readonly ErrorObject[], data: unknown, so
       }
       case 'enum': {
         const allowed = (e.params.allowedValues as unknown[]).map((v) => String(v));
-        out.push(source.at(path, `expected one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}, received ${describeValue(value)}`, { hint: typeof value === 'string' ? didYouMean(value, allowed) : undefined }));
+        out.push(source.at(path, `expected one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}, received ${describeValue(value)}`, { hint: ruleHint ?? (typeof value === 'string' ? didYouMean(value, allowed) : undefined) }));
         break;
       }
       case 'const':
-        out.push(source.at(path, `expected ${describeValue(e.params.allowedValue)}, received ${describeValue(value)}`));
+        out.push(source.at(path, `expected ${describeValue(e.params.allowedValue)}, received ${describeValue(value)}`, { hint: ruleHint }));
         break;
       default:
         out.push(source.at(path, `${e.message ?? 'is invalid'}, received ${describeValue(value)}`));

@@ -172,9 +172,32 @@ export const trainOptionsSchema = Type.Object(
     allOf: [
       ...optionsPerChoice('loss', 'loss_options', LOSS_OPTIONS, 'crossentropy'),
       ...optionsPerChoice('optimizer', 'optimizer_options', OPTIMIZER_OPTIONS, 'adam'),
+      pretrainedNeeds(),
     ],
   },
 );
+
+/**
+ * `pretrained` (a PyTorch or safetensors file) needs a model with torchvision's layout (tv-*) and
+ * excludes `init_from`: refused at validation, at file:line (exit 2), not when the stage starts.
+ * The `if` holds for a non-empty `pretrained` only; `model` must then be given (its default,
+ * resnet18, has no PyTorch layout). `x-hint` is the hint of the diagnostic (ajv-errors.ts).
+ */
+function pretrainedNeeds(): object {
+  const tv = MODEL_NAMES.filter((m) => m.startsWith('tv-'));
+  const modelHint = `pretrained loads weights in torchvision's layout: set model to one of ${tv.join(', ')}, or pretrained: ''`;
+  return {
+    if: { properties: { pretrained: { type: 'string', minLength: 1 } }, required: ['pretrained'] },
+    then: {
+      required: ['model'],
+      'x-hint': modelHint,
+      properties: {
+        model: { enum: tv, 'x-hint': modelHint },
+        init_from: { const: '', 'x-hint': "init_from continues a model folder of ours and pretrained starts a tv-* backbone from a PyTorch file: keep one (init_from: '' or pretrained: '')" },
+      },
+    },
+  };
+}
 
 /** Options of `train(options, io)`: the train stage's params after defaults. */
 export type TrainOptions = Static<typeof trainOptionsSchema>;
