@@ -16,18 +16,12 @@ const EPS = 2.220446049250313e-16; // numpy.finfo(float64).eps, sklearn's clip f
  * row-major). A class tied with the k-th counts as in (ties are measure-zero with real scores).
  */
 export function topKAccuracy(probs: ArrayLike<number>, labels: ArrayLike<number>, K: number, k: number): number | null {
-  let hit = 0;
-  let count = 0;
-  for (let i = 0; i < labels.length; i++) {
-    const y = labels[i]!;
-    if (y < 0) continue;
-    count++;
+  return meanOverKnown(labels, (i, y) => {
     const py = probs[i * K + y]!;
     let above = 0;
     for (let c = 0; c < K; c++) if (probs[i * K + c]! > py) above++;
-    if (above < k) hit++;
-  }
-  return count ? hit / count : null;
+    return above < k ? 1 : 0;
+  });
 }
 
 /** Mean recall over the classes that occur in the labels (`confusion[true][pred]`). */
@@ -73,17 +67,22 @@ function pTrue(probs: ArrayLike<number>, units: number, i: number, y: number): n
   return units === 1 ? (y === 1 ? probs[i]! : 1 - probs[i]!) : probs[i * units + y]!;
 }
 
-/** Mean −log p(true class) over known samples, p clipped to [eps, 1 − eps]. */
-export function logLoss(probs: ArrayLike<number>, labels: ArrayLike<number>, units: number): number | null {
+/** Mean of `term(i, y)` over the known samples (label ≥ 0); null when there are none. */
+function meanOverKnown(labels: ArrayLike<number>, term: (i: number, y: number) => number): number | null {
   let sum = 0;
   let count = 0;
   for (let i = 0; i < labels.length; i++) {
     const y = labels[i]!;
     if (y < 0) continue;
     count++;
-    sum -= Math.log(Math.min(1 - EPS, Math.max(EPS, pTrue(probs, units, i, y))));
+    sum += term(i, y);
   }
   return count ? sum / count : null;
+}
+
+/** Mean −log p(true class) over known samples, p clipped to [eps, 1 − eps]. */
+export function logLoss(probs: ArrayLike<number>, labels: ArrayLike<number>, units: number): number | null {
+  return meanOverKnown(labels, (i, y) => -Math.log(Math.min(1 - EPS, Math.max(EPS, pTrue(probs, units, i, y)))));
 }
 
 /**
@@ -91,16 +90,12 @@ export function logLoss(probs: ArrayLike<number>, labels: ArrayLike<number>, uni
  * samples of Σ_k (p_k − [y = k])² (0 perfect, 2 worst).
  */
 export function brierScore(probs: ArrayLike<number>, labels: ArrayLike<number>, units: number): number | null {
-  let sum = 0;
-  let count = 0;
-  for (let i = 0; i < labels.length; i++) {
-    const y = labels[i]!;
-    if (y < 0) continue;
-    count++;
-    if (units === 1) sum += (probs[i]! - y) ** 2;
-    else for (let k = 0; k < units; k++) sum += (probs[i * units + k]! - (k === y ? 1 : 0)) ** 2;
-  }
-  return count ? sum / count : null;
+  return meanOverKnown(labels, (i, y) => {
+    if (units === 1) return (probs[i]! - y) ** 2;
+    let sq = 0;
+    for (let k = 0; k < units; k++) sq += (probs[i * units + k]! - (k === y ? 1 : 0)) ** 2;
+    return sq;
+  });
 }
 
 /** A confused pair: `count` samples of class `true` predicted as `pred`. */
