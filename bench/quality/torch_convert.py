@@ -119,3 +119,12 @@ def save_mlc(state_dict, template_dir, out_dir):
         f.write(b"".join(chunks))
     with open(os.path.join(out_dir, "model.json"), "w") as f:
         json.dump(mj, f)
+
+
+def read_batches(d):
+    """paired-steps.ts's DIR: (labels.json as a dict, every batch as one NCHW float32 tensor, the labels as int64)."""
+    meta = json.load(open(os.path.join(d, "labels.json")))
+    h, w = meta["size"]
+    n = meta["steps"] * meta["batch"]
+    xs = np.fromfile(os.path.join(d, "batches.bin"), np.float32).reshape(n, h, w, 3).transpose(0, 3, 1, 2)
+    return meta, torch.from_numpy(np.ascontiguousarray(xs)), torch.tensor(meta["labels"], dtype=torch.int64)

@@ -17,12 +17,9 @@ import torch_convert as C  # noqa: E402
 def main():
     d = sys.argv[1]
     torch.set_num_threads(1)
-    meta = json.load(open(os.path.join(d, "labels.json")))
-    h, w = meta["size"]
-    b, steps, heads = meta["batch"], meta["steps"], meta["heads"]
-    xs = np.fromfile(os.path.join(d, "batches.bin"), np.float32).reshape(steps * b, h, w, 3).transpose(0, 3, 1, 2)
-    xs = torch.from_numpy(np.ascontiguousarray(xs[:b]))
-    ys = torch.tensor(meta["labels"][:b], dtype=torch.int64)
+    meta, xs, ys = C.read_batches(d)
+    b, heads = meta["batch"], meta["heads"]
+    xs, ys = xs[:b], ys[:b]
     ours = json.load(open(os.path.join(d, "grads.json")))
     _, specs = C._read_manifest(os.path.join(d, "init"))
     shapes = {n: s for n, s, _ in specs}

@@ -21,12 +21,8 @@ import torch_convert as C  # noqa: E402
 def main():
     d = sys.argv[1]
     torch.set_num_threads(1)
-    meta = json.load(open(os.path.join(d, "labels.json")))
-    h, w = meta["size"]
+    meta, xs, ys = C.read_batches(d)
     b, steps, heads = meta["batch"], meta["steps"], meta["heads"]
-    xs = np.fromfile(os.path.join(d, "batches.bin"), np.float32).reshape(steps * b, h, w, 3).transpose(0, 3, 1, 2)
-    xs = torch.from_numpy(np.ascontiguousarray(xs))
-    ys = torch.tensor(meta["labels"], dtype=torch.int64)
     model = C.reference_model(os.path.join(d, "init"))
     ours = json.load(open(os.path.join(d, "logits.json")))
     rel = lambda a, r: float(np.abs(a - r).max() / max(1e-12, np.abs(r).max()))
