@@ -14,7 +14,7 @@ import { stableStringify } from '../stable-json.ts';
 import type { EntryIO } from '../entry-io.ts';
 import { ConfigError, DataError, StageError } from '../errors.ts';
 import { createLoader, type Loader } from '../data/loader/create-loader.ts';
-import { readLabelFile } from '../data/labels.ts';
+import { readLabelFile, type LabelRecord } from '../data/labels.ts';
 import { readClassesFile, type HeadSpec } from '../data/heads.ts';
 import { preflightSplits } from '../data/check/preflight.ts';
 import { buildModel } from '../model/zoo.ts';
@@ -37,15 +37,14 @@ import { backboneLrMultiplier } from './freeze.ts';
 
 const fmt = (v: number | undefined) => (v === undefined ? 'n/a' : v.toFixed(4));
 
-async function classWeightsFor(p: TrainOptions, heads: HeadSpec[], trainLabels: string | undefined): Promise<Array<number[] | null> | undefined> {
+function classWeightsFor(p: TrainOptions, heads: HeadSpec[], trainRecords: LabelRecord[] | undefined): Array<number[] | null> | undefined {
   if (p.class_weights === 'none') return undefined;
   if (Array.isArray(p.class_weights)) {
     if (p.class_weights.length !== heads.length) throw new ConfigError(`class_weights lists ${p.class_weights.length} heads but classes.json has ${heads.length}`);
     return p.class_weights;
   }
-  if (!trainLabels) throw new ConfigError("class_weights 'balanced' needs train_labels (it counts classes in the label file), not TFRecords", { hint: 'give explicit weights instead' });
-  const records = await readLabelFile(trainLabels, heads);
-  return heads.map((h, i) => balancedClassWeights(records.map((r) => r.labels[i]!), h));
+  if (!trainRecords) throw new ConfigError("class_weights 'balanced' needs train_labels (it counts classes in the label file), not TFRecords", { hint: 'give explicit weights instead' });
+  return heads.map((h, i) => balancedClassWeights(trainRecords.map((r) => r.labels[i]!), h));
 }
 
 /** Where training reads, writes and reports (a stage's `ctx` is one). */
@@ -125,10 +124,12 @@ export async function train(p: TrainOptions, ctx: TrainIO): Promise<TrainOutcome
   const { heads } = await readClassesFile(ctx.path(p.classes));
   const trainLabels = p.train_tfrecords.length ? undefined : ctx.path(p.train_labels);
   const valLabels = p.val_tfrecords.length ? undefined : p.val_labels ? ctx.path(p.val_labels) : undefined;
-  if (trainLabels) {
+  // The train label file's records: read once, for the pre-flight and for balanced class weights.
+  const trainRecords = trainLabels ? await readLabelFile(trainLabels, heads) : undefined;
+  if (trainRecords) {
     // Pre-flight, before the engine starts: data that cannot train is refused (exit 2, nothing recorded).
     const split = async (name: string, file: string, abs: string) => ({ name, file, records: await readLabelFile(abs, heads) });
-    const warnings = preflightSplits(heads, await split('train', p.train_labels, trainLabels), valLabels ? [await split('val', p.val_labels, valLabels)] : []);
+    const warnings = preflightSplits(heads, { name: 'train', file: p.train_labels, records: trainRecords }, valLabels ? [await split('val', p.val_labels, valLabels)] : []);
     for (const w of warnings) ctx.log(`warning: ${w}`);
   }
   const engine = await startEngine(p, ctx);
@@ -173,7 +174,7 @@ export async function train(p: TrainOptions, ctx: TrainIO): Promise<TrainOutcome
     }
     ctx.log(`${p.model}: ${model.countParams().toLocaleString('en')} parameters, engine ${engine.backend}`);
 
-    const classWeights = await classWeightsFor(p, heads, trainLabels);
+    const classWeights = classWeightsFor(p, heads, trainRecords);
     const loss = getLoss({ name: p.loss, ...p.loss_options });
     const optimizer = getOptimizer({ ...p.optimizer_options, name: p.optimizer, learningRate: p.lr, weightDecay: p.weight_decay });
     if (p.backbone_lr_mult !== 1) optimizer.lrMultiplier = backboneLrMultiplier(model, p.backbone_lr_mult);
