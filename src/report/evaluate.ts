@@ -10,7 +10,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { maxLabel, readClassesFile, type HeadSpec } from '../data/heads.ts';
 import { absentFromTrain, fewImages, refuseEmpty } from '../data/check/preflight.ts';
-import { readLabelFile } from '../data/labels.ts';
+import { readLabelFile, type LabelRecord } from '../data/labels.ts';
 import { createLoader } from '../data/loader/create-loader.ts';
 import { startEngine } from '../engine/index.ts';
 import type { EntryIO } from '../entry-io.ts';
@@ -49,8 +49,8 @@ async function shardFiles(abs: string): Promise<string[]> {
 }
 
 /** A label file whose every label fits its head (metrics index by class): else a DataError at the line. */
-async function checkLabelRanges(file: string, heads: HeadSpec[]): Promise<void> {
-  for (const r of await readLabelFile(file, heads.length)) {
+function checkLabelRanges(file: string, records: LabelRecord[], heads: HeadSpec[]): void {
+  for (const r of records) {
     const i = r.labels.findIndex((v, h) => v < -1 || v > maxLabel(heads[h]!));
     if (i >= 0) {
       throw new DataError(`label ${r.labels[i]} in column ${i + 1} (head ${heads[i]!.name}) is outside [-1, ${maxLabel(heads[i]!)}]`, { file, line: r.line }, {
@@ -65,14 +65,14 @@ async function checkLabelRanges(file: string, heads: HeadSpec[]): Promise<void> 
  * fewer than 5 images in the model's train split (config.json `train_data.data`, when it is one
  * label file still there) and classes of this split that train never had are returned as warnings.
  */
-async function preflightEvaluate(modelDir: string, shown: string, labelFile: string, io: EntryIO): Promise<string[]> {
+async function preflightEvaluate(modelDir: string, shown: string, labelFile: string, io: EntryIO): Promise<{ records: LabelRecord[]; warnings: string[] }> {
   const { heads } = await readClassesFile(join(modelDir, 'classes.json'));
   const split = { name: 'evaluated', file: shown, records: await readLabelFile(labelFile, heads.length) };
   refuseEmpty(split, 'if check-labels wrote it, it rejected every line (see rejects.txt beside it); otherwise point `labels` at a split with images');
   const trainFile = await readFile(join(modelDir, 'config.json'), 'utf8').then((t) => (JSON.parse(t) as { train_data?: { data?: string } }).train_data?.data, () => undefined);
-  if (!trainFile || trainFile.includes(', ') || !/\.txt$/.test(trainFile) || !existsSync(io.path(trainFile))) return [];
+  if (!trainFile || trainFile.includes(', ') || !/\.txt$/.test(trainFile) || !existsSync(io.path(trainFile))) return { records: split.records, warnings: [] };
   const train = { name: 'train', file: trainFile, records: await readLabelFile(io.path(trainFile), heads.length) };
-  return [...fewImages(heads, train), ...absentFromTrain(heads, train, split)];
+  return { records: split.records, warnings: [...fewImages(heads, train), ...absentFromTrain(heads, train, split)] };
 }
 
 /**
@@ -102,7 +102,8 @@ export async function evaluate(options: EvaluateOptions, io: EvaluateIO): Promis
   for (const f of [...(labelFile ? [labelFile] : []), ...records, ...(p.tune_labels ? [io.path(p.tune_labels)] : [])]) {
     if (!existsSync(f)) throw new DataError('no such file or folder to evaluate on', { file: f }, { hint: 'fix the path, or run the stage that writes it first' });
   }
-  const warnings = labelFile ? await preflightEvaluate(modelDir, p.labels, labelFile, io) : [];
+  // The label file's records, read once: the pre-flight's and the label range check's.
+  const { records: labelRecords, warnings } = labelFile ? await preflightEvaluate(modelDir, p.labels, labelFile, io) : { records: undefined, warnings: [] };
   for (const w of warnings) io.log(`warning: ${w}`);
   const engine = await startEngine(p, io);
   const { model, heads, config } = await loadTrainedModel(modelDir);
@@ -123,7 +124,8 @@ export async function evaluate(options: EvaluateOptions, io: EvaluateIO): Promis
     }
   };
   try {
-    for (const f of [...(labelFile ? [labelFile] : []), ...(p.tune_labels ? [io.path(p.tune_labels)] : [])]) await checkLabelRanges(f, heads);
+    if (labelFile && labelRecords) checkLabelRanges(labelFile, labelRecords, heads);
+    if (p.tune_labels) checkLabelRanges(io.path(p.tune_labels), await readLabelFile(io.path(p.tune_labels), heads.length), heads);
     let thresholds: number[] | undefined;
     if (p.tune_labels) {
       const val = await infer('tuning', await loaderFor(io.path(p.tune_labels), undefined, undefined));
