@@ -1,12 +1,12 @@
 /**
  * Reads a `torch.save(model.state_dict(), path)` file (PyTorch ≥ 1.6's zip format: `<root>/data.pkl`
  * plus one `<root>/data/<key>` entry per storage) into a StateDict, through the restricted pickle
- * reader (./unpickle.ts): nothing in the file is executed. A checkpoint that wraps the state dict
+ * reader (./pickle/): nothing in the file is executed. A checkpoint that wraps the state dict
  * (`{"state_dict": …}`, `{"model": …}`) is unwrapped.
  */
 import { DataError } from '../../errors.ts';
 import { readStoredZip } from './zip.ts';
-import { unpickle, type TorchTensorRef } from './unpickle.ts';
+import { unpickle, type TorchTensorRef } from './pickle/unpickle.ts';
 import { gather, type StateDict } from './tensors.ts';
 
 const WRAPPERS = ['state_dict', 'model', 'model_state_dict', 'module'];
