@@ -8,6 +8,6 @@ register();
 globalThis[Symbol.for('mlc-pipe.tsx-registered')] = true;
 const { ensureSelfResolve } = await import('../src/stage/tsx.ts');
 await ensureSelfResolve();
-const { serveOneJob } = await import('../src/runner/process-worker.ts');
+const { serveOneJob } = await import('../src/runner/executors/local/worker.ts');
 const { releaseEngineIfLoaded } = await import('../src/engine/release.ts');
 serveOneJob({ beforeExit: releaseEngineIfLoaded });

@@ -53,9 +53,9 @@ export const ENVIRONMENT = [
   { name: 'MLC_PIPE_FROM_SOURCE', owner: 'bin/mlc-pipe.js', meaning: 'Set: load the CLI from its TypeScript sources through tsx instead of the esbuild bundle.', default: 'the bundle in node_modules/.cache/mlc-pipe', numerics: false },
   { name: 'MLC_PIPE_IMPORT_TIMEOUT_S', owner: 'src/pipeline/stage-module.ts', meaning: 'Seconds a stage module may take to import when a pipeline is loaded.', default: '60', numerics: false },
   { name: 'CI', owner: 'src/cli/io.ts', meaning: 'Set: plain line output instead of the task view.', default: 'the task view on a terminal', numerics: false },
-  { name: 'MLC_REDIS_URL', owner: 'src/runner/execution.ts', meaning: 'Redis of the bullmq executor (after --redis, before the pipeline’s `redis:`).', default: 'the pipeline’s `redis:`', numerics: false },
-  { name: 'MLC_QUEUE', owner: 'src/runner/execution.ts', meaning: 'Queue name prefix shared with the workers (after --queue, before `queue:`).', default: '`queue:`, else mlc-pipe', numerics: false },
-  { name: 'MLC_STORE', owner: 'src/runner/execution.ts', meaning: 'The shared store folder (after --store, before `store:`); also push/pull’s remote.', default: 'the pipeline’s `store:`', numerics: false },
+  { name: 'MLC_REDIS_URL', owner: 'src/runner/executors/settings.ts', meaning: 'Redis of the bullmq executor (after --redis, before the pipeline’s `redis:`).', default: 'the pipeline’s `redis:`', numerics: false },
+  { name: 'MLC_QUEUE', owner: 'src/runner/executors/settings.ts', meaning: 'Queue name prefix shared with the workers (after --queue, before `queue:`).', default: '`queue:`, else mlc-pipe', numerics: false },
+  { name: 'MLC_STORE', owner: 'src/runner/executors/settings.ts', meaning: 'The shared store folder (after --store, before `store:`); also push/pull’s remote.', default: 'the pipeline’s `store:`', numerics: false },
   // Set for cmd stages (their values are params, already in the key).
   { name: 'MLC_STAGE_ID', owner: 'src/host/cmd-stage.ts', meaning: 'The stage id, set for a cmd stage and for every stage worker process.', default: '-', numerics: false, direction: 'set' },
   { name: 'MLC_PARAMS', owner: 'src/host/cmd-stage.ts', meaning: "A cmd stage's params as JSON.", default: '-', numerics: false, direction: 'set' },

@@ -18,17 +18,17 @@ export { buildGraph } from './pipeline/graph.ts';
 export type { Graph } from './pipeline/graph.ts';
 export { renderDag } from './pipeline/render-dag.ts';
 export type { DagFormat } from './pipeline/render-dag.ts';
-export { planRun, decideStage } from './runner/plan.ts';
-export type { Plan, PlanFlags, PlannedStage, StageAction, StageState } from './runner/plan.ts';
+export { planRun, decideStage } from './runner/plan/plan.ts';
+export type { Plan, PlanFlags, PlannedStage, StageAction, StageState } from './runner/plan/plan.ts';
 export { planPipeline, runPipeline } from './runner/run.ts';
 export type { RunOptions, RunSummary } from './runner/run.ts';
-export { LocalProcessExecutor, jobFor } from './runner/executor.ts';
-export type { Executor, LocalProcessExecutorOptions } from './runner/executor.ts';
+export { LocalProcessExecutor, jobFor } from './runner/executors/local/executor.ts';
+export type { Executor, LocalProcessExecutorOptions } from './runner/executors/local/executor.ts';
 export { runStage } from './host/run-stage.ts';
 export type { CmdStageJob, CodeIdentityRef, HostOptions, HostedResult, ModuleStageJob, StageIO, StageJob } from './host/job.ts';
 export type { RunReporter, StageEnd } from './runner/render/reporter.ts';
-export { lockPathFor, readLock } from './runner/lock.ts';
-export type { LockEntry, LockFile } from './runner/lock.ts';
+export { lockPathFor, readLock } from './runner/lock/lock-file.ts';
+export type { LockEntry, LockFile } from './runner/lock/lock-file.ts';
 export { main } from './cli/main.ts';
 
 /**

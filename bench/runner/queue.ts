@@ -15,11 +15,11 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HashIndex } from '../../src/runner/hash-index.ts';
-import { BullmqExecutor } from '../../src/runner/queue/executor.ts';
-import { now } from '../../src/runner/queue/protocol.ts';
+import { HashIndex } from '../../src/runner/hash/hash-index.ts';
+import { BullmqExecutor } from '../../src/runner/executors/bullmq/executor.ts';
+import { now } from '../../src/runner/executors/bullmq/protocol.ts';
 import { silentReporter } from '../../src/runner/render/reporter.ts';
-import { RunCache } from '../../src/runner/run-cache.ts';
+import { RunCache } from '../../src/runner/store/run-cache.ts';
 import { runPipeline } from '../../src/runner/run.ts';
 import { startRedis } from '../../test/runner/redis-server.ts';
 

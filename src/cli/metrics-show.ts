@@ -19,7 +19,7 @@ export async function metricsShowRows(targets: string[]): Promise<MetricsShowRow
   const rows: MetricsShowRow[] = [];
   for (const t of targets) {
     if (/\.ya?ml$/i.test(t)) {
-      const { openWorkspace } = await import('../runner/state.ts');
+      const { openWorkspace } = await import('../runner/workspace.ts');
       const ws = await openWorkspace(t);
       for (const node of ws.pipeline.stages) {
         const m = ws.lock.stages[node.id]?.metrics;

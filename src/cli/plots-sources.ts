@@ -10,9 +10,9 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../errors.ts';
-import type { LockFile } from '../runner/lock.ts';
-import { parseManifest } from '../runner/run-cache.ts';
-import type { Workspace } from '../runner/state.ts';
+import type { LockFile } from '../runner/lock/lock-file.ts';
+import { parseManifest } from '../runner/store/run-cache.ts';
+import type { Workspace } from '../runner/workspace.ts';
 
 /** Same shape as src/report/plots.ts's PlotSource (orchestration does not import it). */
 export interface PlotSource {

@@ -1,7 +1,7 @@
 /**
  * Text of a plan, for `status` and `run --dry-run`.
  */
-import type { PlannedStage } from '../runner/plan.ts';
+import type { PlannedStage } from '../runner/plan/plan.ts';
 
 const VERB = { run: 'run', restore: 'restore', skip: 'skip' } as const;
 

@@ -4,9 +4,9 @@
  * file, with the params it ran with and the metrics it returned; with `all`, also every earlier
  * run of the same stages still in the run-cache, with when it ran. Pure reads; nothing runs.
  */
-import { runCacheKey } from './run-cache.ts';
+import { runCacheKey } from './store/run-cache.ts';
 import { stableStringify } from '../stable-json.ts';
-import { cacheParams, type Workspace } from './state.ts';
+import { cacheParams, type Workspace } from './workspace.ts';
 
 /** One experiment row. */
 export interface ExpRow {

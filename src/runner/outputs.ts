@@ -18,7 +18,7 @@ import { StageError } from '../errors.ts';
 import type { StageNode } from '../pipeline/types.ts';
 import { outputPlace } from '../pipeline/inside-dir.ts';
 import { previousOutputPath, tempOutputPath } from './atomic.ts';
-import type { Workspace } from './state.ts';
+import type { Workspace } from './workspace.ts';
 
 function exists(p: string): boolean {
   try {

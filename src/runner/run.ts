@@ -13,18 +13,18 @@ import type { StageRegistry } from '../stage/define.ts';
 import type { ParamOverride } from '../pipeline/load.ts';
 import type { StageNode } from '../pipeline/types.ts';
 import { workingDir } from '../pipeline/wdir.ts';
-import { jobFor, LocalProcessExecutor, type Executor } from './executor.ts';
-import { projectRoot, resolveExecution, type Execution, type ExecutionFlags } from './execution.ts';
-import { RunCache } from './run-cache.ts';
+import { jobFor, LocalProcessExecutor, type Executor } from './executors/local/executor.ts';
+import { projectRoot, resolveExecution, type Execution, type ExecutionFlags } from './executors/settings.ts';
+import { RunCache } from './store/run-cache.ts';
 import { limitsOf, runWithRetries, runWithTimeout } from './stage-limits.ts';
-import { writeLock, type LockEntry } from './lock.ts';
+import { writeLock, type LockEntry } from './lock/lock-file.ts';
 import { assertInside, failedDir, keepFailedOutputs, outputError, prepareOutputs, shownPath, swapIntoPlace, writtenOutputs, type Swap } from './outputs.ts';
-import { acquireRunLock } from './run-lock.ts';
-import { decideStage, planRun, selectStages, type PlannedStage, type StageState } from './plan.ts';
+import { acquireRunLock } from './lock/pid-lock.ts';
+import { decideStage, planRun, selectStages, type PlannedStage, type StageState } from './plan/plan.ts';
 import { silentReporter, type RunReporter, type StageEnd } from './render/reporter.ts';
 import { CONSOLE_PREFIX } from '../entry-io.ts';
 import { schedule } from './scheduler.ts';
-import { checkTargets, openWorkspace, stageState, stageStates, type Workspace } from './state.ts';
+import { checkTargets, openWorkspace, stageState, stageStates, type Workspace } from './workspace.ts';
 
 export interface RunOptions {
   /** `-S key=value` overrides. Defaults to []. */
@@ -131,7 +131,7 @@ export async function runPipeline(file: string, options: RunOptions = {}): Promi
 
 /** The bullmq executor of a run: the shared store, the working folder's hashes and the project root. */
 async function queueExecutor(ws: Workspace, execution: Execution): Promise<Executor> {
-  const { BullmqExecutor } = await import('./queue/executor.ts');
+  const { BullmqExecutor } = await import('./executors/bullmq/executor.ts');
   const codeFiles = new Map<string, string[]>();
   for (const n of ws.graph.stages.values()) if (n.kind === 'cmd') codeFiles.set(n.id, n.code);
   return new BullmqExecutor({

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resolveExecution } from '../../src/runner/execution.ts';
+import { resolveExecution } from '../../src/runner/executors/settings.ts';
 import { cli, tempProject } from './project.ts';
 
 describe('execution settings', () => {

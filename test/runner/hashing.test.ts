@@ -5,9 +5,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync, utimesSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CodeIdentity, importClosure } from '../../src/runner/code-identity.ts';
-import { HashIndex } from '../../src/runner/hash-index.ts';
-import { RunCache, runCacheKey } from '../../src/runner/run-cache.ts';
+import { CodeIdentity, importClosure } from '../../src/runner/hash/code-identity.ts';
+import { HashIndex } from '../../src/runner/hash/hash-index.ts';
+import { RunCache, runCacheKey } from '../../src/runner/store/run-cache.ts';
 import { tempProject } from './project.ts';
 
 const sha = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');

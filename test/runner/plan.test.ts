@@ -4,8 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildGraph } from '../../src/pipeline/graph.ts';
 import type { StageNode } from '../../src/pipeline/types.ts';
-import type { LockFile } from '../../src/runner/lock.ts';
-import { paramChanges, planRun, type StageState } from '../../src/runner/plan.ts';
+import type { LockFile } from '../../src/runner/lock/lock-file.ts';
+import { paramChanges, planRun, type StageState } from '../../src/runner/plan/plan.ts';
 
 function node(id: string, inputs: string[], outputs: string[]): StageNode {
   return { kind: 'cmd', id, template: id, needs: [], inputs, outputs, resources: { cpu: 1, gpu: 0 }, cmd: ['true'], shell: false, code: [], params: {}, env: {} };

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acquireRunLock, processStartTime, runLockPath } from '../../src/runner/run-lock.ts';
+import { acquireRunLock, processStartTime, runLockPath } from '../../src/runner/lock/pid-lock.ts';
 
 const CONTENDER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'lock-contender.ts');
 
@@ -75,7 +75,7 @@ describe('run lock', () => {
 
   it('a process that exits without releasing leaves no lock behind', () => {
     const stateDir = mkdtempSync(path.join(os.tmpdir(), 'mlc-run-lock-'));
-    const src = `import { acquireRunLock } from ${JSON.stringify(path.resolve('src/runner/run-lock.ts'))}; acquireRunLock(${JSON.stringify(stateDir)}, 'x.yaml'); process.exit(3);`;
+    const src = `import { acquireRunLock } from ${JSON.stringify(path.resolve('src/runner/lock/pid-lock.ts'))}; acquireRunLock(${JSON.stringify(stateDir)}, 'x.yaml'); process.exit(3);`;
     const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', src], { encoding: 'utf8' });
     expect(r.status).toBe(3);
     expect(readdirSync(stateDir)).toEqual([]);

@@ -8,9 +8,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { HashIndex, listingHash } from '../../src/runner/hash-index.ts';
-import { RunCache, StoreIntegrityError } from '../../src/runner/run-cache.ts';
-import { copyRuns } from '../../src/runner/store-transfer.ts';
+import { HashIndex, listingHash } from '../../src/runner/hash/hash-index.ts';
+import { RunCache, StoreIntegrityError } from '../../src/runner/store/run-cache.ts';
+import { copyRuns } from '../../src/runner/store/transfer.ts';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 

@@ -19,8 +19,8 @@ export function registerCache(program: Command, io: CliIO, setExit: (code: numbe
     .action(async (files: string[], flags: { remove?: boolean; store?: string | true }) => {
       const { existsSync } = await import('node:fs');
       const { workingDir } = await import('../../pipeline/wdir.ts');
-      const { findCaches } = await import('../../runner/gc.ts');
-      const { verifyStore } = await import('../../runner/cache-verify.ts');
+      const { findCaches } = await import('../../runner/store/gc.ts');
+      const { verifyStore } = await import('../../runner/store/verify.ts');
       for (const f of files) {
         if (!existsSync(f)) throw new ConfigError(`cache verify: no pipeline file ${f}`, { hint: 'pass pipeline YAML files, or nothing to check every run-cache under the current folder' });
       }
@@ -50,8 +50,8 @@ async function stores(files: string[], flag: string | true): Promise<string[]> {
     if (!files.length && readEnv('MLC_STORE') === undefined) {
       throw new ConfigError('cache verify --store: no store given', { hint: 'pass --store DIR, set MLC_STORE, or pass pipeline files whose `store:` to check' });
     }
-    const { openWorkspace } = await import('../../runner/state.ts');
-    const { resolveExecution } = await import('../../runner/execution.ts');
+    const { openWorkspace } = await import('../../runner/workspace.ts');
+    const { resolveExecution } = await import('../../runner/executors/settings.ts');
     dirs = [];
     for (const f of files.length ? files : [undefined]) {
       const declared = f === undefined ? {} : (await openWorkspace(f, { sourcesMayBeMissing: true })).pipeline.execution;

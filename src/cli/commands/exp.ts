@@ -27,7 +27,7 @@ export function registerExp(program: Command, io: CliIO): void {
       .addOption(new Option('--sort-order <order>', 'with --sort-by').choices(['asc', 'desc']).default('asc'))
       .option('-S, --set <key=value>', 'override, as for run; repeatable', collect),
   ).action(async (file: string, flags: TableFlags & { all?: boolean; A?: boolean; allParams?: boolean; sortBy?: string; sortOrder: 'asc' | 'desc'; set?: string[] }) => {
-    const { openWorkspace } = await import('../../runner/state.ts');
+    const { openWorkspace } = await import('../../runner/workspace.ts');
     const { experimentRows, experimentTables, knownColumns } = await import('../../runner/experiments.ts');
     const ws = await openWorkspace(file, { overrides: flags.set ?? [] });
     const rows = experimentRows(ws, { all: flags.all || flags.A });

@@ -13,7 +13,7 @@ export function registerGc(program: Command, io: CliIO): void {
     .argument('[files...]', 'pipeline YAML files whose locks to keep (default: every pipeline with a lock file under the current folder)')
     .option('--dry-run', 'report what would be removed, remove nothing')
     .action(async (files: string[], flags: { dryRun?: boolean }) => {
-      const { findCaches, findLockedPipelines, formatBytes, gcOrphans, gcRunCache } = await import('../../runner/gc.ts');
+      const { findCaches, findLockedPipelines, formatBytes, gcOrphans, gcRunCache } = await import('../../runner/store/gc.ts');
       const { existsSync } = await import('node:fs');
       for (const f of files) {
         if (!existsSync(f)) throw new ConfigError(`gc: no pipeline file ${f}`, { hint: 'pass pipeline YAML files, or nothing to use every pipeline with a lock file under the current folder' });

@@ -20,7 +20,7 @@ export function registerParams(program: Command, io: CliIO): void {
       .option('-a, --all', 'also list params that did not change')
       .option('-S, --set <key=value>', 'override, as for run; repeatable', collect),
   ).action(async (file: string, a: string | undefined, b: string | undefined, flags: TableFlags & { all?: boolean; set?: string[] }) => {
-    const { openWorkspace, checkTargets } = await import('../../runner/state.ts');
+    const { openWorkspace, checkTargets } = await import('../../runner/workspace.ts');
     const { paramsDiffLock, paramsDiffStages } = await import('../../runner/experiments.ts');
     const ws = await openWorkspace(file, { overrides: flags.set ?? [] });
     if (a !== undefined && b === undefined) throw new ConfigError('params diff: give two stage instances to compare, or none to compare with the lock file', { hint: `e.g. mlc-pipe params diff ${file} ${a} <other stage>` });

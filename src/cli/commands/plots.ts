@@ -27,7 +27,7 @@ interface PlotsFlags {
 }
 
 async function plots(io: CliIO, file: string, revs: string[], flags: PlotsFlags): Promise<void> {
-  const { openWorkspace } = await import('../../runner/state.ts');
+  const { openWorkspace } = await import('../../runner/workspace.ts');
   const src = await import('../plots-sources.ts');
   const ws = await openWorkspace(file, { overrides: flags.set ?? [] });
   const sources = src.workspaceSources(ws);

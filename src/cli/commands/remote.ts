@@ -28,12 +28,12 @@ export function registerRemote(program: Command, io: CliIO): void {
       .option('--store <dir>', 'the store folder (default: MLC_STORE, else the pipeline\'s `store:`)')
       .option('-S, --set <key=value>', 'override, as for run (selects the same runs); repeatable', collect)
       .action(async (file: string, flags: RemoteFlags) => {
-        const { openWorkspace } = await import('../../runner/state.ts');
-        const { resolveExecution } = await import('../../runner/execution.ts');
+        const { openWorkspace } = await import('../../runner/workspace.ts');
+        const { resolveExecution } = await import('../../runner/executors/settings.ts');
         const declared = (await openWorkspace(file, { overrides: flags.set, sourcesMayBeMissing: verb === 'pull' })).pipeline.execution;
         const store = resolveExecution({ ...declared, executor: 'local' }, { store: flags.store }).store;
         if (!store) throw new ConfigError(`${verb}: no store given`, { hint: 'pass --store DIR, set MLC_STORE, or add `store: DIR` to the pipeline' });
-        const remote = await import('../../runner/remote.ts');
+        const remote = await import('../../runner/store/remote.ts');
         const r = await (verb === 'push' ? remote.pushPipeline : remote.pullPipeline)(file, { store, overrides: flags.set });
         const where = path.relative(process.cwd(), r.store) || '.';
         io.out(

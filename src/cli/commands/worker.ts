@@ -36,7 +36,7 @@ export function registerWorker(program: Command, io: CliIO): void {
       const { ConfigError } = await import('../../errors.ts');
       const redis = flags.redis ?? (readEnv('MLC_REDIS_URL') || undefined);
       if (!redis) throw new ConfigError('worker needs a Redis URL', { hint: 'pass --redis redis://host:6379 or set MLC_REDIS_URL' });
-      const { runQueueWorker } = await import('../../runner/queue/worker.ts');
+      const { runQueueWorker } = await import('../../runner/executors/bullmq/worker.ts');
       const controller = new AbortController();
       let stops = 0;
       const stop = () => {

@@ -2,7 +2,7 @@
  * Listr2 task view for terminals: one task per planned stage, running stages show their
  * progress line, skipped ones their reason.
  */
-import type { PlannedStage } from '../plan.ts';
+import type { PlannedStage } from '../plan/plan.ts';
 import type { RunReporter, StageEnd } from './reporter.ts';
 
 interface Deferred {

@@ -1,7 +1,7 @@
 /**
  * Plain line renderer for CI and pipes: one line per event, no cursor movement.
  */
-import type { PlannedStage } from '../plan.ts';
+import type { PlannedStage } from '../plan/plan.ts';
 import type { RunReporter, StageEnd } from './reporter.ts';
 
 const MARK: Record<StageEnd['status'], string> = { ok: '✔', restored: '↺', skipped: '-', failed: '✖', 'not-run': '⊘' };

@@ -2,7 +2,7 @@
  * What the runner tells the user while it runs; implemented by a plain line renderer
  * (non-TTY, CI) and a Listr2 task view (TTY).
  */
-import type { PlannedStage } from '../plan.ts';
+import type { PlannedStage } from '../plan/plan.ts';
 
 export type StageEndStatus = 'ok' | 'restored' | 'skipped' | 'failed' | 'not-run';
 

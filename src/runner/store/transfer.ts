@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { HashIndex } from './hash-index.ts';
+import { HashIndex } from '../hash/hash-index.ts';
 import { StoreIntegrityError } from './run-cache.ts';
 import type { Store } from './store.ts';
 

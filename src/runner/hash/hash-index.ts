@@ -6,8 +6,8 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
-import { DataError, PreflightError } from '../errors.ts';
-import { writeFileAtomic } from './atomic.ts';
+import { DataError, PreflightError } from '../../errors.ts';
+import { writeFileAtomic } from '../atomic.ts';
 
 /** A DataError for a path that cannot be read (keeps the errno error as cause). */
 function unreadable(abs: string, err: unknown): DataError {

@@ -4,9 +4,9 @@
  * bin/stage-worker.js, which registers TypeScript loading and passes `beforeExit` (the engine
  * release, so no native teardown races process.exit).
  */
-import { MlcPipeError, StageError } from '../errors.ts';
-import { runStage } from '../host/run-stage.ts';
-import type { ChildMessage, ErrorPayload, RunMessage } from './process-protocol.ts';
+import { MlcPipeError, StageError } from '../../../errors.ts';
+import { runStage } from '../../../host/run-stage.ts';
+import type { ChildMessage, ErrorPayload, RunMessage } from './protocol.ts';
 
 export interface ProcessWorkerOptions {
   /** Runs after the job, success or failure, before the process exits. Defaults to nothing. */

@@ -14,13 +14,13 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
-import { StageError } from '../../errors.ts';
-import type { HostedResult, StageIO, StageJob } from '../../host/job.ts';
-import { packageRoot } from '../../package-root.ts';
-import type { Executor } from '../executor.ts';
-import type { HashIndex } from '../hash-index.ts';
-import type { StageLimits } from '../stage-limits.ts';
-import type { Store } from '../store.ts';
+import { StageError } from '../../../errors.ts';
+import type { HostedResult, StageIO, StageJob } from '../../../host/job.ts';
+import { packageRoot } from '../../../package-root.ts';
+import type { Executor } from '../local/executor.ts';
+import type { HashIndex } from '../../hash/hash-index.ts';
+import type { StageLimits } from '../../stage-limits.ts';
+import type { Store } from '../../store/store.ts';
 import { redisClients, type RedisClients } from './connection.ts';
 import { cancelChannel, classesKey, now, queueName, resourceClass, type ModuleRef, type QueueJobData, type QueueJobResult, type QueueProgress } from './protocol.ts';
 

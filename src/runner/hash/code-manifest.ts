@@ -7,8 +7,8 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { StageNode } from '../pipeline/types.ts';
-import { writeFileAtomic } from './atomic.ts';
+import type { StageNode } from '../../pipeline/types.ts';
+import { writeFileAtomic } from '../atomic.ts';
 import type { CodeIdentity } from './code-identity.ts';
 import { sha256, type HashIndex } from './hash-index.ts';
 

@@ -13,11 +13,11 @@ import { randomBytes } from 'node:crypto';
 import { constants, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { MlcPipeError } from '../errors.ts';
-import { outputPlace } from '../pipeline/inside-dir.ts';
-import { moveIntoPlace, tempOutputPath, writeFileAtomic } from './atomic.ts';
-import { hashFile, listingHash, sha256, type DirEntryHash, type HashIndex } from './hash-index.ts';
-import { stableStringify } from '../stable-json.ts';
+import { MlcPipeError } from '../../errors.ts';
+import { outputPlace } from '../../pipeline/inside-dir.ts';
+import { moveIntoPlace, tempOutputPath, writeFileAtomic } from '../atomic.ts';
+import { hashFile, listingHash, sha256, type DirEntryHash, type HashIndex } from '../hash/hash-index.ts';
+import { stableStringify } from '../../stable-json.ts';
 import type { Store } from './store.ts';
 
 export interface RunRecord {
@@ -35,7 +35,7 @@ export interface RunRecord {
   at?: string;
 }
 
-export { runCacheKey } from '../host/run-key.ts';
+export { runCacheKey } from '../../host/run-key.ts';
 
 /** What `restore` found. */
 export type RestoreResult =

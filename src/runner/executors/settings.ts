@@ -5,10 +5,10 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError } from '../errors.ts';
-import { processEnvironment } from '../environment.ts';
-import type { PipelineExecution } from '../pipeline/types.ts';
-import { didYouMean } from '../suggest.ts';
+import { ConfigError } from '../../errors.ts';
+import { processEnvironment } from '../../environment.ts';
+import type { PipelineExecution } from '../../pipeline/types.ts';
+import { didYouMean } from '../../suggest.ts';
 
 /** The executors a pipeline or `--executor` may name. */
 export const EXECUTORS = ['local', 'bullmq'] as const;

@@ -6,13 +6,13 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { outputPlace } from '../pipeline/inside-dir.ts';
-import { ConfigError } from '../errors.ts';
-import { moveIntoPlace, tempOutputPath } from './atomic.ts';
+import { outputPlace } from '../../pipeline/inside-dir.ts';
+import { ConfigError } from '../../errors.ts';
+import { moveIntoPlace, tempOutputPath } from '../atomic.ts';
 import { RunCache, runCacheKey, StoreIntegrityError } from './run-cache.ts';
 import type { Store } from './store.ts';
-import { copyRuns, type TransferCount } from './store-transfer.ts';
-import { openWorkspace, type Workspace } from './state.ts';
+import { copyRuns, type TransferCount } from './transfer.ts';
+import { openWorkspace, type Workspace } from '../workspace.ts';
 
 export interface RemoteOptions {
   /** The store folder (absolute or relative to the current folder). */

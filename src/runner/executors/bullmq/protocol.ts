@@ -5,7 +5,7 @@
  * (`<prefix>.c<cpu>g<gpu>`): a worker listens only on the classes it can meet, so it never takes a
  * job it cannot run. The classes in use are kept in the set `<prefix>:classes`.
  */
-import type { StageJob } from '../../host/job.ts';
+import type { StageJob } from '../../../host/job.ts';
 
 export interface Resources {
   cpu: number;

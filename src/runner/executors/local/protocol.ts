@@ -1,8 +1,8 @@
 /**
- * Messages between LocalProcessExecutor and its child process (src/runner/process-worker.ts):
+ * Messages between LocalProcessExecutor and its child process (src/runner/executors/local/worker.ts):
  * the transport around the stage host, over Node's IPC channel.
  */
-import type { HostedResult, StageJob } from '../host/job.ts';
+import type { HostedResult, StageJob } from '../../../host/job.ts';
 
 /** Runner → child: run this job. */
 export interface RunMessage {

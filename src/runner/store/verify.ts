@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { hashFile, listingHash } from './hash-index.ts';
+import { hashFile, listingHash } from '../hash/hash-index.ts';
 import { listStore, objectHash, parseManifest, type RunRecord } from './run-cache.ts';
 
 export interface StoreProblem {

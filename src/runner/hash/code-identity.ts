@@ -8,7 +8,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { builtinModules } from 'node:module';
-import { writeFileAtomic } from './atomic.ts';
+import { writeFileAtomic } from '../atomic.ts';
 import { sha256 } from './hash-index.ts';
 
 interface CachedGraph {

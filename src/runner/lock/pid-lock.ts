@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../errors.ts';
 
 /** Who holds a lock. */
 export interface LockHolder {

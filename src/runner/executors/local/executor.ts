@@ -3,22 +3,22 @@
  * runs, has `runStage(job, io)` run it there, and carries `io` and the result back.
  *
  * `LocalProcessExecutor` runs module stages in a child Node process (bin/stage-worker.js →
- * src/runner/process-worker.ts, messages over IPC) and cmd stages through the host in this
+ * src/runner/executors/local/worker.ts, messages over IPC) and cmd stages through the host in this
  * process (execa gives the command its own process), so no stage shares the runner's process.
  * A queue executor implements the same interface with a queue as the transport.
  */
 import { fork } from 'node:child_process';
 import path from 'node:path';
-import { StageError } from '../errors.ts';
-import { processEnvironment } from '../environment.ts';
-import type { HostedResult, StageIO, StageJob } from '../host/job.ts';
-import { runStage } from '../host/run-stage.ts';
-import type { StageNode } from '../pipeline/types.ts';
-import { fromPackageRoot } from '../package-root.ts';
-import type { ChildMessage, ErrorPayload, RunMessage } from './process-protocol.ts';
-import { lineSplitter } from '../host/lines.ts';
-import { killGroup, stopGroup, trackGroup } from '../host/process-group.ts';
-import type { StageLimits } from './stage-limits.ts';
+import { StageError } from '../../../errors.ts';
+import { processEnvironment } from '../../../environment.ts';
+import type { HostedResult, StageIO, StageJob } from '../../../host/job.ts';
+import { runStage } from '../../../host/run-stage.ts';
+import type { StageNode } from '../../../pipeline/types.ts';
+import { fromPackageRoot } from '../../../package-root.ts';
+import type { ChildMessage, ErrorPayload, RunMessage } from './protocol.ts';
+import { lineSplitter } from '../../../host/lines.ts';
+import { killGroup, stopGroup, trackGroup } from '../../../host/process-group.ts';
+import type { StageLimits } from '../../stage-limits.ts';
 
 export interface Executor {
   /**

@@ -7,7 +7,7 @@
  * Every object is hash-checked on the way in (`store`) and on the way out (`checkout`,
  * `fetchObject`): a store never keeps, and never hands out, bytes that do not match their name.
  */
-import type { HashIndex } from './hash-index.ts';
+import type { HashIndex } from '../hash/hash-index.ts';
 import type { RestoreResult, RunRecord, StoredObjects } from './run-cache.ts';
 
 export interface Store {

@@ -3,10 +3,10 @@
  * (code hash, params, input/output hashes, whether the run-cache holds its key) it decides which
  * stages run, which are restored from the run-cache and which are skipped, each with a reason.
  */
-import { ancestors, descendants, type Graph } from '../pipeline/graph.ts';
-import type { LockEntry, LockFile } from './lock.ts';
-import { stableStringify } from '../stable-json.ts';
-import { codeWithEnvironment } from '../host/run-key.ts';
+import { ancestors, descendants, type Graph } from '../../pipeline/graph.ts';
+import type { LockEntry, LockFile } from '../lock/lock-file.ts';
+import { stableStringify } from '../../stable-json.ts';
+import { codeWithEnvironment } from '../../host/run-key.ts';
 
 export interface StageState {
   /** Current code identity (for a module stage: `moduleCode` with `environment`). */

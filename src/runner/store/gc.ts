@@ -9,10 +9,10 @@
  */
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, type Dirent } from 'node:fs';
 import path from 'node:path';
-import { workingDir } from '../pipeline/wdir.ts';
-import type { DirEntryHash } from './hash-index.ts';
-import { lockPathFor, readLock } from './lock.ts';
-import { acquireRunLock, holderAlive, parseHolder } from './run-lock.ts';
+import { workingDir } from '../../pipeline/wdir.ts';
+import type { DirEntryHash } from '../hash/hash-index.ts';
+import { lockPathFor, readLock } from '../lock/lock-file.ts';
+import { acquireRunLock, holderAlive, parseHolder } from '../lock/pid-lock.ts';
 import { runCacheKey, type RunRecord } from './run-cache.ts';
 
 export interface GcOptions {

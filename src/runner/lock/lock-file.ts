@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
-import { ConfigError } from '../errors.ts';
-import { writeFileAtomic } from './atomic.ts';
+import { ConfigError } from '../../errors.ts';
+import { writeFileAtomic } from '../atomic.ts';
 
 export interface LockEntry {
   /** Code identity hash. */

@@ -7,14 +7,14 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { BUILTIN_STAGES } from '../../stages/registry.ts';
-import type { Pipeline, PipelineExecution, StageNode } from '../pipeline/types.ts';
-import { siblingStamp } from '../pipeline/output-owners.ts';
-import { pipelineFileDir } from '../pipeline/wdir.ts';
-import { writeFileAtomic } from './atomic.ts';
-import type { CodeIdentity } from './code-identity.ts';
-import { sha256 } from './hash-index.ts';
-import { stableStringify } from '../stable-json.ts';
+import { BUILTIN_STAGES } from '../../../stages/registry.ts';
+import type { Pipeline, PipelineExecution, StageNode } from '../../pipeline/types.ts';
+import { siblingStamp } from '../../pipeline/output-owners.ts';
+import { pipelineFileDir } from '../../pipeline/wdir.ts';
+import { writeFileAtomic } from '../atomic.ts';
+import type { CodeIdentity } from '../hash/code-identity.ts';
+import { sha256 } from '../hash/hash-index.ts';
+import { stableStringify } from '../../stable-json.ts';
 
 interface Entry {
   key: string;
