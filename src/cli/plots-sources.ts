@@ -11,7 +11,7 @@ import { execa } from 'execa';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../errors.ts';
 import type { LockFile } from '../runner/lock/lock-file.ts';
-import { parseManifest } from '../runner/store/run-cache.ts';
+import { parseManifest } from '../runner/store/layout.ts';
 import type { Workspace } from '../runner/workspace.ts';
 
 /** Same shape as src/report/plots.ts's PlotSource (orchestration does not import it). */

@@ -9,7 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HashIndex, listingHash } from '../../src/runner/hash/hash-index.ts';
-import { RunCache, StoreIntegrityError } from '../../src/runner/store/run-cache.ts';
+import { RunCache } from '../../src/runner/store/run-cache.ts';
+import { StoreIntegrityError } from '../../src/runner/store/store.ts';
 import { copyRuns } from '../../src/runner/store/transfer.ts';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');

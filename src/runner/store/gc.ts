@@ -13,7 +13,8 @@ import { workingDir } from '../../pipeline/wdir.ts';
 import type { DirEntryHash } from '../hash/hash-index.ts';
 import { lockPathFor, readLock } from '../lock/lock-file.ts';
 import { acquireRunLock, holderAlive, parseHolder } from '../lock/pid-lock.ts';
-import { runCacheKey, type RunRecord } from './run-cache.ts';
+import { runCacheKey } from './run-cache.ts';
+import type { RunRecord } from './store.ts';
 
 export interface GcOptions {
   /** Report what would go without removing anything. Defaults to false. */

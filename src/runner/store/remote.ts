@@ -9,8 +9,8 @@ import path from 'node:path';
 import { outputPlace } from '../../pipeline/inside-dir.ts';
 import { ConfigError } from '../../errors.ts';
 import { moveIntoPlace, tempOutputPath } from '../atomic.ts';
-import { RunCache, runCacheKey, StoreIntegrityError } from './run-cache.ts';
-import type { Store } from './store.ts';
+import { RunCache, runCacheKey } from './run-cache.ts';
+import { StoreIntegrityError, type Store } from './store.ts';
 import { copyRuns, type TransferCount } from './transfer.ts';
 import { openWorkspace, type Workspace } from '../workspace.ts';
 

@@ -9,111 +9,17 @@
  * name and a rename after their content is checked against the hash they are stored under, so a
  * killed or short copy never leaves a valid-looking object.
  */
-import { randomBytes } from 'node:crypto';
 import { constants, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { MlcPipeError } from '../../errors.ts';
-import { outputPlace } from '../../pipeline/inside-dir.ts';
-import { moveIntoPlace, tempOutputPath, writeFileAtomic } from '../atomic.ts';
-import { hashFile, listingHash, sha256, type DirEntryHash, type HashIndex } from '../hash/hash-index.ts';
+import { moveIntoPlace, writeFileAtomic } from '../atomic.ts';
+import { hashFile, listingHash, type DirEntryHash, type HashIndex } from '../hash/hash-index.ts';
 import { stableStringify } from '../../stable-json.ts';
-import type { Store } from './store.ts';
-
-export interface RunRecord {
-  outputs: Record<string, string>;
-  metrics?: Record<string, number | string | null>;
-  /** Which run this was, for `mlc-pipe exp show --all` (absent in records written before). */
-  stage?: string;
-  /** Stage id before foreach/matrix expansion. */
-  template?: string;
-  /** Pipeline name (`name:` or the file's stem). */
-  pipeline?: string;
-  /** Resolved params. */
-  params?: Record<string, unknown>;
-  /** ISO time the run finished. */
-  at?: string;
-}
+import { checkoutRun } from './checkout.ts';
+import { listStore, objectPath, parseManifest, runPath, tempBeside } from './layout.ts';
+import { StoreIntegrityError, type RestoreResult, type RunRecord, type Store, type StoredObjects } from './store.ts';
 
 export { runCacheKey } from '../../host/run-key.ts';
-
-/** What `restore` found. */
-export type RestoreResult =
-  | { status: 'restored'; record: RunRecord }
-  /** (checkout) Verified copies at each output's temp path, not yet moved into place. */
-  | { status: 'checked-out'; record: RunRecord; staged: { from: string; target: string }[] }
-  /** No record, or an object it needs is not in the store. */
-  | { status: 'missing' }
-  /** An object (or the record) failed its check and was removed; `problem` says which. */
-  | { status: 'corrupt'; problem: string };
-
-/** What `store` added: the objects that were not in the store before (for `discard`). */
-export interface StoredObjects {
-  created: string[];
-}
-
-/** The files of one store, by kind. */
-export interface StoreListing {
-  objects: string[];
-  manifests: string[];
-  runs: string[];
-  /** Temp files a killed write left behind. */
-  temps: string[];
-}
-
-const OBJECT_NAME = /^[0-9a-f]{62}(\.dir)?$/;
-
-/** Every file of the store at `dir` by kind (objects, folder manifests, runs, temp leftovers). */
-export function listStore(dir: string): StoreListing {
-  const out: StoreListing = { objects: [], manifests: [], runs: [], temps: [] };
-  if (!existsSync(dir)) return out;
-  for (const sub of readdirSorted(dir)) {
-    const subDir = path.join(dir, sub);
-    if (sub === 'runs') {
-      for (const name of readdirSorted(subDir)) (name.endsWith('.json') ? out.runs : out.temps).push(path.join(subDir, name));
-    } else if (/^[0-9a-f]{2}$/.test(sub)) {
-      for (const name of readdirSorted(subDir)) {
-        const file = path.join(subDir, name);
-        if (!OBJECT_NAME.test(name)) out.temps.push(file);
-        else if (name.endsWith('.dir')) out.manifests.push(file);
-        else out.objects.push(file);
-      }
-    }
-  }
-  return out;
-}
-
-function readdirSorted(dir: string): string[] {
-  try {
-    return statSync(dir).isDirectory() ? readdirSync(dir).sort() : [];
-  } catch {
-    return [];
-  }
-}
-
-/** The hash an object file is stored under (`<aa>/<rest>` → `aa` + `rest`, `.dir` stripped). */
-export function objectHash(file: string): string {
-  return path.basename(path.dirname(file)) + path.basename(file).replace(/\.dir$/, '');
-}
-
-/** Parses a folder manifest; undefined when it is not a list of `{ rel, hash }`. */
-export function parseManifest(text: string): DirEntryHash[] | undefined {
-  try {
-    const m = JSON.parse(text) as unknown;
-    if (!Array.isArray(m) || !m.every((e) => e && typeof e.rel === 'string' && typeof e.hash === 'string' && /^[0-9a-f]{64}$/.test(e.hash))) return undefined;
-    return m as DirEntryHash[];
-  } catch {
-    return undefined;
-  }
-}
-
-/** A stored object whose bytes do not match its hash (it has been removed from the store). */
-export class StoreIntegrityError extends MlcPipeError {}
-
-/** A temp name beside `file`, unique across the processes and machines that share its folder. */
-function tempBeside(file: string): string {
-  return `${file}.${os.hostname()}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-}
 
 export class RunCache implements Store {
   readonly dir: string;
@@ -129,11 +35,11 @@ export class RunCache implements Store {
   }
 
   objectPath(hash: string, suffix = ''): string {
-    return path.join(this.dir, hash.slice(0, 2), hash.slice(2) + suffix);
+    return objectPath(this.dir, hash, suffix);
   }
 
   private runPath(key: string): string {
-    return path.join(this.dir, 'runs', `${key}.json`);
+    return runPath(this.dir, key);
   }
 
   /** Every readable run record with its key (unreadable ones are skipped). */
@@ -317,73 +223,9 @@ export class RunCache implements Store {
 
   /**
    * Copies the outputs of run `key` to their temp paths, checking each copy's hash, so that either
-   * every output can be replaced by verified content or none is touched. A corrupt object (or
-   * record) is removed from the store. The caller moves the copies into place.
+   * every output can be replaced by verified content or none is touched (checkout.ts).
    */
   checkout(key: string): Exclude<RestoreResult, { status: 'restored' }> {
-    let text: string;
-    try {
-      text = readFileSync(this.runPath(key), 'utf8');
-    } catch {
-      return { status: 'missing' };
-    }
-    let record: RunRecord;
-    try {
-      record = JSON.parse(text) as RunRecord;
-      if (!record || typeof record.outputs !== 'object' || record.outputs === null) throw new Error('no outputs');
-    } catch {
-      rmSync(this.runPath(key), { force: true });
-      return { status: 'corrupt', problem: `run-cache record ${path.relative(this.root, this.runPath(key))} is unreadable; removed it` };
-    }
-    const plans: { rel: string; hash: string; manifest?: DirEntryHash[] }[] = [];
-    for (const [rel, hash] of Object.entries(record.outputs)) {
-      // Nothing is restored through a path that leads outside the working folder (a damaged record, or a link made since).
-      const place = outputPlace(this.root, rel);
-      if (!place.inside) return { status: 'corrupt', problem: `run-cache record ${path.relative(this.root, this.runPath(key))} names output "${rel}", which leads outside the working folder (to ${place.resolved}); not restored` };
-      const dir = this.objectPath(hash, '.dir');
-      if (existsSync(dir)) {
-        const manifest = parseManifest(readFileSync(dir, 'utf8'));
-        if (!manifest || listingHash(manifest) !== hash) {
-          rmSync(dir, { force: true });
-          return { status: 'corrupt', problem: `run-cache folder manifest ${path.relative(this.root, dir)} of ${rel} does not match its hash; removed it` };
-        }
-        if (!manifest.every((e) => existsSync(this.objectPath(e.hash)))) return { status: 'missing' };
-        plans.push({ rel, hash, manifest });
-      } else if (existsSync(this.objectPath(hash))) plans.push({ rel, hash });
-      else return { status: 'missing' };
-    }
-    const staged: { from: string; target: string }[] = [];
-    const copyChecked = (hash: string, dst: string, rel: string): string | undefined => {
-      copyFileSync(this.objectPath(hash), dst, constants.COPYFILE_FICLONE);
-      if (hashFile(dst) === hash) return undefined;
-      rmSync(this.objectPath(hash), { force: true });
-      return `run-cache object ${path.relative(this.root, this.objectPath(hash))} (${rel}) does not match its sha256; removed it`;
-    };
-    let problem: string | undefined;
-    try {
-      for (const p of plans) {
-        const target = path.resolve(this.root, p.rel);
-        const tmp = tempOutputPath(target);
-        rmSync(tmp, { recursive: true, force: true });
-        mkdirSync(path.dirname(target), { recursive: true });
-        staged.push({ from: tmp, target });
-        if (p.manifest) {
-          mkdirSync(tmp, { recursive: true });
-          for (const e of p.manifest) {
-            const dst = path.join(tmp, e.rel);
-            mkdirSync(path.dirname(dst), { recursive: true });
-            problem ??= copyChecked(e.hash, dst, `${p.rel}/${e.rel}`);
-          }
-        } else problem ??= copyChecked(p.hash, tmp, p.rel);
-        if (problem) break;
-      }
-    } catch (err) {
-      problem = `cannot restore from the run-cache: ${(err as Error).message}`;
-    }
-    if (problem) {
-      for (const s of staged) rmSync(s.from, { recursive: true, force: true });
-      return { status: 'corrupt', problem };
-    }
-    return { status: 'checked-out', record, staged };
+    return checkoutRun(this.root, this.dir, key);
   }
 }

@@ -1,14 +1,47 @@
 /**
  * The content-addressed store: outputs by content hash and run records by run key, in the
- * run-cache layout (run-cache.ts). Its one implementation is `RunCache`, a folder: the working
+ * layout of layout.ts. Its one implementation is `RunCache`, a folder: the working
  * folder's `.mlc/cache`, or a folder every machine mounts, which the bullmq executor and its
  * workers share and which `mlc-pipe push`/`pull` copy to and from.
  *
  * Every object is hash-checked on the way in (`store`) and on the way out (`checkout`,
  * `fetchObject`): a store never keeps, and never hands out, bytes that do not match their name.
  */
+import { MlcPipeError } from '../../errors.ts';
 import type { HashIndex } from '../hash/hash-index.ts';
-import type { RestoreResult, RunRecord, StoredObjects } from './run-cache.ts';
+
+export interface RunRecord {
+  outputs: Record<string, string>;
+  metrics?: Record<string, number | string | null>;
+  /** Which run this was, for `mlc-pipe exp show --all` (absent in records written before). */
+  stage?: string;
+  /** Stage id before foreach/matrix expansion. */
+  template?: string;
+  /** Pipeline name (`name:` or the file's stem). */
+  pipeline?: string;
+  /** Resolved params. */
+  params?: Record<string, unknown>;
+  /** ISO time the run finished. */
+  at?: string;
+}
+
+/** What `restore` found. */
+export type RestoreResult =
+  | { status: 'restored'; record: RunRecord }
+  /** (checkout) Verified copies at each output's temp path, not yet moved into place. */
+  | { status: 'checked-out'; record: RunRecord; staged: { from: string; target: string }[] }
+  /** No record, or an object it needs is not in the store. */
+  | { status: 'missing' }
+  /** An object (or the record) failed its check and was removed; `problem` says which. */
+  | { status: 'corrupt'; problem: string };
+
+/** What `store` added: the objects that were not in the store before (for `discard`). */
+export interface StoredObjects {
+  created: string[];
+}
+
+/** A stored object whose bytes do not match its hash (it has been removed from the store). */
+export class StoreIntegrityError extends MlcPipeError {}
 
 export interface Store {
   /** The store folder (absolute), for messages. */

@@ -7,8 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { HashIndex } from '../hash/hash-index.ts';
-import { StoreIntegrityError } from './run-cache.ts';
-import type { Store } from './store.ts';
+import { StoreIntegrityError, type Store } from './store.ts';
 
 export interface TransferCount {
   /** Runs copied. */

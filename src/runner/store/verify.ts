@@ -8,7 +8,8 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { hashFile, listingHash } from '../hash/hash-index.ts';
-import { listStore, objectHash, parseManifest, type RunRecord } from './run-cache.ts';
+import { listStore, objectHash, parseManifest } from './layout.ts';
+import type { RunRecord } from './store.ts';
 
 export interface StoreProblem {
   /** Absolute path of the file. */
