@@ -18,16 +18,18 @@
  *   itself contain TABs; control characters other than TAB written as `\xNN`);
  * - summary.json: counts, reject rate, reasons by kind, formats, channels, size range, notes;
  * - images.tsv: per accepted image `line, path, format, width, height, channels, bits, notes`.
+ *
+ * Passes: screen-lines.ts (the text of each line), probe-images.ts (each image), write-outputs.ts.
  */
-import { mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { mkdir, readFile, realpath } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import type { EntryIO } from '../../entry-io.ts';
 import { PreflightError, StageError } from '../../errors.ts';
-import { maxLabel, readClassesFile, type HeadSpec } from '../heads.ts';
-import { parseLabelLine, splitLines } from '../labels.ts';
-import { openImage } from '../image/bmp.ts';
-import { inspectImage, TF_DECODABLE_FORMATS, type ImageInfo } from './inspect.ts';
+import { readClassesFile, type HeadSpec } from '../heads.ts';
 import { checkedFolder, type CheckLabelsOptions } from './options.ts';
+import { probeImages } from './probe-images.ts';
+import { escapeControl, screenLines, type Reject } from './screen-lines.ts';
+import { writeCheckOutputs } from './write-outputs.ts';
 
 export interface CheckOptions {
   /** Label file to check. */
@@ -57,27 +59,8 @@ export interface CheckOptions {
   unsupportedFormat?: 'reencode' | 'reject';
 }
 
-/** C0 controls but TAB (a separator), DEL and C1 controls. */
-const CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/;
-const CONTROL_ALL = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/g;
-
-/** `s` with each control character (TAB kept) written as `\xNN`, so a reject line stays one line of text. */
-export function escapeControl(s: string): string {
-  return s.replace(CONTROL_ALL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
-
-function outside(root: string, abs: string): boolean {
-  const rel = relative(root, abs);
-  return rel === '..' || rel.startsWith('../') || isAbsolute(rel);
-}
-
-export interface Reject {
-  line: number;
-  /** Short class of the problem, e.g. `file not found`, `label out of range` (summary.json counts these). */
-  kind: string;
-  reason: string;
-  original: string;
-}
+export type { Reject } from './screen-lines.ts';
+export { escapeControl } from './screen-lines.ts';
 
 export interface CheckSummary {
   total: number;
@@ -98,140 +81,17 @@ export interface CheckResult {
   rejects: Reject[];
 }
 
-interface Pending {
-  line: number;
-  original: string;
-  path: string;
-  abs: string;
-  labels: number[];
-}
-
-function validateLabels(labels: number[], heads: HeadSpec[]): { kind: string; reason: string } | undefined {
-  if (labels.length !== heads.length) {
-    return { kind: 'column count', reason: `expected ${heads.length} labels (one per head), found ${labels.length}` };
-  }
-  for (let i = 0; i < labels.length; i++) {
-    const v = labels[i]!;
-    const max = maxLabel(heads[i]!);
-    if (v < -1 || v > max) {
-      return { kind: 'label out of range', reason: `label ${v} in column ${i + 1} (head ${heads[i]!.name}) is outside [-1, ${max}]` };
-    }
-  }
-  return undefined;
-}
-
+/** Checks the label file `opts.labels` and writes the outputs; see the module comment. */
 export async function checkLabelFile(opts: CheckOptions): Promise<CheckResult> {
   const base = resolve(opts.root ?? resolve(opts.labels, '..'));
   // The guard protects the declared image root; without one, the working folder (not the label
   // file's own folder: generate-txt writes `../../images/a.jpg` relative to data/dataset/).
   const root = opts.root !== undefined ? base : resolve(opts.within ?? base);
   const realRoot = await realpath(root).catch(() => root);
-  const finalDir = opts.finalDir ?? opts.outDir;
-  const lines = splitLines(await readFile(opts.labels, 'utf8'));
-  const rejects: Reject[] = [];
-  const pending: Pending[] = [];
-  const firstLineOf = new Map<string, number>();
-  let total = 0;
-  lines.forEach((raw, i) => {
-    const original = raw.replace(/\r$/, '');
-    const parsed = parseLabelLine(original);
-    if (parsed.ok === 'blank') return;
-    total++;
-    const line = i + 1;
-    if (parsed.ok === false) return void rejects.push({ line, kind: 'unparseable line', reason: parsed.reason, original });
-    const bad = validateLabels(parsed.labels, opts.heads);
-    if (bad) return void rejects.push({ line, ...bad, original });
-    if (CONTROL.test(parsed.path)) {
-      return void rejects.push({ line, kind: 'control character', reason: `the path holds a control character (${escapeControl(parsed.path.match(CONTROL)![0])}); rename the file`, original });
-    }
-    const abs = isAbsolute(parsed.path) ? parsed.path : resolve(base, parsed.path);
-    if (!opts.allowOutsideRoot && outside(root, abs)) {
-      return void rejects.push({ line, kind: 'outside root', reason: `${parsed.path} is outside the image root ${root} (set allow_outside_root: true to allow it)`, original });
-    }
-    const first = firstLineOf.get(abs);
-    if (first !== undefined) return void rejects.push({ line, kind: 'duplicate path', reason: `duplicate path: same image as line ${first}`, original });
-    firstLineOf.set(abs, line);
-    pending.push({ line, original, path: parsed.path, abs, labels: parsed.labels });
-  });
-
-  const infos: (ImageInfo | undefined)[] = new Array(pending.length);
-  /** pending index → the re-encoded copy, relative to outDir. */
-  const reencoded = new Map<number, string>();
-  let next = 0;
-  let done = 0;
-  const worker = async (): Promise<void> => {
-    while (next < pending.length) {
-      opts.signal?.throwIfAborted();
-      const k = next++;
-      const p = pending[k]!;
-      if (!opts.allowOutsideRoot) {
-        const real = await realpath(p.abs).catch(() => undefined);
-        if (real !== undefined && outside(realRoot, real)) {
-          rejects.push({ line: p.line, kind: 'outside root', reason: `${p.path} leads (through a symlink) to ${real}, outside the image root ${root} (set allow_outside_root: true to allow it)`, original: p.original });
-          opts.onProgress?.(++done, pending.length);
-          continue;
-        }
-      }
-      const r = await inspectImage(p.abs, { maxPixels: opts.maxPixels });
-      if (r.ok && r.info.reencode && (opts.unsupportedFormat ?? 'reencode') === 'reject') {
-        const why = r.info.format === 'bmp' ? r.info.notes[0]! : `${r.info.format} is not a format TensorFlow decodes (${TF_DECODABLE_FORMATS.join(', ')})`;
-        rejects.push({ line: p.line, kind: 'unsupported format', reason: `${why}; set unsupported_format: reencode to convert it to PNG`, original: p.original });
-      } else if (r.ok && r.info.reencode) {
-        const rel = `reencoded/${String(p.line).padStart(6, '0')}.png`;
-        try {
-          await mkdir(join(opts.outDir, 'reencoded'), { recursive: true });
-          // First page, EXIF orientation applied (the PNG carries no EXIF), limits as for the check.
-          await (await openImage(p.abs, { failOn: 'error', limitInputPixels: opts.maxPixels ?? 50_000_000 })).rotate().png().toFile(join(opts.outDir, rel));
-          r.info.notes.push(`${r.info.format}→png`);
-          reencoded.set(k, rel);
-          infos[k] = r.info;
-        } catch (err) {
-          rejects.push({ line: p.line, kind: 'does not decode', reason: `cannot re-encode ${r.info.format} to PNG: ${(err as Error).message.split('\n')[0]}`, original: p.original });
-        }
-      } else if (r.ok) infos[k] = r.info;
-      else rejects.push({ line: p.line, kind: r.kind, reason: r.reason, original: p.original });
-      opts.onProgress?.(++done, pending.length);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 8) }, worker));
+  const { total, pending, rejects } = screenLines(await readFile(opts.labels, 'utf8'), opts.heads, { base, root, allowOutside: opts.allowOutsideRoot === true });
+  const probed = await probeImages(pending, { ...opts, root, realRoot }, rejects);
   rejects.sort((a, b) => a.line - b.line);
-
-  const clean: string[] = [];
-  const tsv: string[] = ['line\tpath\tformat\twidth\theight\tchannels\tbits\tnotes'];
-  const summary: CheckSummary = {
-    total,
-    accepted: 0,
-    rejected: rejects.length,
-    reject_rate: total === 0 ? 0 : rejects.length / total,
-    reasons: {},
-    formats: {},
-    channels: {},
-    notes: {},
-    width: null,
-    height: null,
-  };
-  const bump = (m: Record<string, number>, k: string): void => void (m[k] = (m[k] ?? 0) + 1);
-  pending.forEach((p, k) => {
-    const info = infos[k];
-    if (!info) return;
-    summary.accepted++;
-    const copy = reencoded.get(k);
-    const path = copy ?? (isAbsolute(p.path) ? p.path : relative(finalDir, p.abs).split('\\').join('/'));
-    clean.push(/\s/.test(path) ? `${path}\t${p.labels.join(' ')}` : `${path} ${p.labels.join(' ')}`);
-    tsv.push([p.line, path, info.format, info.width, info.height, info.channels, info.bits, info.notes.join(',')].join('\t'));
-    bump(summary.formats, info.format);
-    bump(summary.channels, String(info.channels));
-    for (const n of info.notes) bump(summary.notes, n.replace(/\d+ applied$/, 'applied').replace(/^multi-page \(\d+\)/, 'multi-page'));
-    summary.width = { min: Math.min(summary.width?.min ?? Infinity, info.width), max: Math.max(summary.width?.max ?? 0, info.width) };
-    summary.height = { min: Math.min(summary.height?.min ?? Infinity, info.height), max: Math.max(summary.height?.max ?? 0, info.height) };
-  });
-  for (const r of rejects) bump(summary.reasons, r.kind);
-
-  const text = (rows: string[]): string => rows.join('\n') + (rows.length ? '\n' : '');
-  await writeFile(join(opts.outDir, 'clean.txt'), text(clean));
-  await writeFile(join(opts.outDir, 'rejects.txt'), text(rejects.map((r) => `${r.line}\t${escapeControl(r.reason)}\t${escapeControl(r.original)}`)));
-  await writeFile(join(opts.outDir, 'images.tsv'), text(tsv));
-  await writeFile(join(opts.outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+  const summary = await writeCheckOutputs(opts.outDir, opts.finalDir ?? opts.outDir, total, pending, probed, rejects);
   return { summary, rejects };
 }
 
