@@ -9,5 +9,5 @@ globalThis[Symbol.for('mlc-pipe.tsx-registered')] = true;
 const { ensureSelfResolve } = await import('../src/stage/tsx.ts');
 await ensureSelfResolve();
 const { serveOneJob } = await import('../src/runner/executors/local/worker.ts');
-const { releaseEngineIfLoaded } = await import('../src/engine/release.ts');
+const { releaseEngineIfLoaded } = await import('../src/engine/start/release.ts');
 serveOneJob({ beforeExit: releaseEngineIfLoaded });

@@ -1,5 +1,5 @@
 /**
- * Compiles the AssemblyScript SIMD kernels (src/engine/wasm-kernels/simd/*.as.ts) and writes each
+ * Compiles the AssemblyScript SIMD kernels (src/engine/wasm/simd/*.as.ts) and writes each
  * as a TS module holding the wasm bytes in base64 (`*.wasm.ts` beside it), so the bundled CLI and
  * a plain install need no build step and no file lookup at run time.
  *
@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import asc from 'assemblyscript/asc';
 
 export const ASC_FLAGS = ['-O3', '--enable', 'simd', '--runtime', 'stub', '--importMemory', '--noAssert', '--use', 'abort='];
-const dir = fileURLToPath(new URL('../src/engine/wasm-kernels/simd/', import.meta.url));
+const dir = fileURLToPath(new URL('../src/engine/wasm/simd/', import.meta.url));
 
 /** The part of WebAssembly.Module used here (the project's lib settings do not declare it). */
 interface WasmModuleApi {
@@ -74,7 +74,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   for (const f of readdirSync(dir).filter((n) => n.endsWith('.as.ts'))) {
     const src = dir + f;
     const out = src.replace(/\.as\.ts$/, '.wasm.ts');
-    const text = moduleText(`src/engine/wasm-kernels/simd/${f}`, readFileSync(src, 'utf8'), await compile(src));
+    const text = moduleText(`src/engine/wasm/simd/${f}`, readFileSync(src, 'utf8'), await compile(src));
     let old = '';
     try { old = readFileSync(out, 'utf8'); } catch { /* missing */ }
     if (old === text) continue;

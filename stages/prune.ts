@@ -11,7 +11,8 @@
  */
 import { defineStage } from '../src/stage/define.ts';
 import { pruneFolderOptionsSchema, prunedFolder } from '../src/prune/options.ts';
-import { engineCpus, NUMERICS_ENVIRONMENT } from '../src/engine/names.ts';
+import { engineCpus } from '../src/engine/start/threads.ts';
+import { NUMERICS_ENVIRONMENT } from '../src/environment.ts';
 
 export default defineStage({
   name: 'prune',

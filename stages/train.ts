@@ -6,7 +6,8 @@
  */
 import { defineStage } from '../src/stage/define.ts';
 import { trainOptionsSchema } from '../src/train/options.ts';
-import { engineCpus, NUMERICS_ENVIRONMENT } from '../src/engine/names.ts';
+import { engineCpus } from '../src/engine/start/threads.ts';
+import { NUMERICS_ENVIRONMENT } from '../src/environment.ts';
 
 export default defineStage({
   name: 'train',

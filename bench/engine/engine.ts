@@ -8,7 +8,7 @@
  *        [--optimizer fused|tfjs]   (train step's Adam: fused kernel (default) or tf.train.adam)
  *        [--profile]   (native: the per-kernel profile of one training step at each size)
  *   --threads takes a list; `all` = every core. Each engine and PyTorch run at each thread count.
- *   Inference is timed twice: model.predict and compileInference (src/engine/inference/compile.ts).
+ *   Inference is timed twice: model.predict and compileInference (src/model/inference/compile.ts).
  *   npx tsx bench/engine/engine.ts --verify webgpu [--reference cpu.json]
  *       correctness vs cpu on ResNet-18 64x64 b4 (logits, two Adam steps), then exit; with
  *       `--verify cpu --reference cpu.json` the cpu trace is only computed and saved.
@@ -27,8 +27,8 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initEngine, shutdownEngine, tf, type EngineName } from '../../src/engine/index.ts';
 import { headsLoss, labelColumns, resnet18 } from './resnet18.ts';
-import { compileInference } from '../../src/engine/inference/compile.ts';
-import { fusedAdamUpdate } from '../../src/engine/fused-adam.ts';
+import { compileInference } from '../../src/model/inference/compile.ts';
+import { fusedAdamUpdate } from '../../src/engine/ops/fused-adam/fused-adam.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { values: args } = parseArgs({
@@ -71,7 +71,7 @@ function measure(h: number, w: number, b: number): Speed {
   const x = tf.randomNormal([b, h, w, 3]);
   // Int32 label columns, one per head, made once: the step runs the product's masked loss on them.
   const y = tf.tidy(() => labelColumns(tf.cast(tf.greater(tf.randomUniform([b, heads.length]), 0.5), 'int32') as tf.Tensor2D));
-  // --optimizer fused: the project's Adam as one fused kernel per variable (src/engine/fused-adam.ts);
+  // --optimizer fused: the project's Adam as one fused kernel per variable (src/engine/ops/fused-adam/fused-adam.ts);
   // --optimizer tfjs: tf.train.adam (what the earlier numbers used).
   const vars = model.trainableWeights.map((v) => v.read() as tf.Variable);
   const slots = args.optimizer === 'fused' ? vars.map((v) => tf.tidy(() => ({ m: tf.variable(tf.zerosLike(v)), v: tf.variable(tf.zerosLike(v)) }))) : [];

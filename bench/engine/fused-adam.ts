@@ -10,7 +10,7 @@
  */
 import { parseArgs } from 'node:util';
 import { initEngine, tf, type EngineName } from '../../src/engine/index.ts';
-import { FUSED_ADAM, fusedAdamUpdate } from '../../src/engine/fused-adam.ts';
+import { FUSED_ADAM, fusedAdamUpdate } from '../../src/engine/ops/fused-adam/fused-adam.ts';
 import { resnet18 } from './resnet18.ts';
 
 const { values: args } = parseArgs({

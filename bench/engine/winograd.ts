@@ -1,6 +1,6 @@
 /**
  * Per-layer timing of ResNet-18's 3×3 stride-1 convs on wasm (one thread), best of --reps:
- * forward as XNNPACK Conv2D vs Winograd (src/engine/wasm-kernels/winograd.ts) with U cached
+ * forward as XNNPACK Conv2D vs Winograd (src/engine/wasm/winograd.ts) with U cached
  * ("infer") and with the filter transform and packing paid per call in the GEMM orientation the
  * kernels pick ("train"); dX and dW as the other
  * formulations (grad-method.ts: conv / matmul) vs Winograd. Errors are max |Δ| / max |ref|.
@@ -11,8 +11,8 @@ import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { initEngine, tf } from '../../src/engine/index.ts';
 import {
   bestTile, disposeFilter, inputGradGeometry, transformFilter, transposedGemm, winogradConv, winogradFilterGrad,
-} from '../../src/engine/wasm-kernels/winograd.ts';
-import type { WasmBackendLike } from '../../src/engine/wasm-kernels/backend-ops.ts';
+} from '../../src/engine/wasm/winograd.ts';
+import type { WasmBackendLike } from '../../src/engine/wasm/backend-ops.ts';
 
 const { values: args } = parseArgs({ options: { reps: { type: 'string', default: '5' } } });
 const reps = Number(args.reps);

@@ -1,5 +1,5 @@
 // Losses: the masked, weighted cross-entropy of one classification head as one op (the JS side
-// is src/engine/cross-entropy.ts and src/engine/native/kernels/loss.ts; the formula is the
+// is src/engine/ops/cross-entropy/ (cross-entropy.ts, native.ts); the formula is the
 // contract of src/train/losses/base.ts and crossentropy.ts).
 //
 // MlcPipeCrossEntropy

@@ -1,4 +1,4 @@
-// Optimizer updates as single kernels (src/engine/fused-adam.ts and fused-optimizers.ts hold the
+// Optimizer updates as single kernels (src/engine/ops/fused-adam/ and src/engine/ops/fused-sgd/ hold the
 // formulas and the JS side). With `inPlace` set and no other tensor sharing the buffers, the
 // update is written into w and the slots and the op returns nothing; otherwise it returns new
 // tensors [w, slots...] (the tfjs contract: inputs are never changed).

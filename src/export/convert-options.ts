@@ -5,7 +5,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { Choice } from '../choice.ts';
-import { ENGINE_NAMES, threadsParam } from '../engine/names.ts';
+import { ENGINE_NAMES, threadsParam } from '../engine/options.ts';
 import { QUANTIZE_DTYPES } from './quantize.ts';
 
 export const convertOptionsSchema = Type.Object(

@@ -2,7 +2,7 @@
  * Probabilities from a trained model. The model outputs logits, one output per head; this
  * applies softmax (K ≥ 2 classes) or sigmoid (binary head) per head.
  */
-import type { CompiledInference } from '../engine/inference/compile.ts';
+import type { CompiledInference } from './inference/compile.ts';
 import { tf } from '../engine/tf.ts';
 import { headKind, type HeadSpec } from '../data/heads.ts';
 

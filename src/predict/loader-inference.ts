@@ -39,7 +39,7 @@ function concat(parts: ArrayLike<number>[], Ctor: Float32ArrayConstructor | Int3
 export async function inferAll(model: TF.LayersModel, heads: HeadSpec[], loader: Loader, options: InferOptions): Promise<Inference> {
   const { tf } = await import('../engine/tf.ts');
   const { predictProbs } = await import('../model/probabilities.ts');
-  const { compileInference } = await import('../engine/inference/compile.ts');
+  const { compileInference } = await import('../model/inference/compile.ts');
   const perHead: Float32Array[][] = heads.map(() => []);
   const labels: Int32Array[] = [];
   const paths: string[] = [];

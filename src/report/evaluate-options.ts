@@ -6,7 +6,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Choice } from '../choice.ts';
 import { resolveOptions } from '../check-options.ts';
-import { engineParam, threadsParam } from '../engine/names.ts';
+import { engineParam, threadsParam } from '../engine/options.ts';
 import { CONFUSION_NORMALIZE } from './draw/confusion.ts';
 
 export const evaluateOptionsSchema = Type.Object(

@@ -5,7 +5,7 @@
  * in one process.
  */
 import { tf } from '../engine/tf.ts';
-import { compileInference } from '../engine/inference/compile.ts';
+import { compileInference } from '../model/inference/compile.ts';
 
 export interface LatencyOptions {
   /** Images per forward pass. Defaults to 1. */

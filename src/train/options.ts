@@ -8,7 +8,7 @@ import { Type, type Static, type TObject } from '@sinclair/typebox';
 import { Choice } from '../choice.ts';
 import { resolveAugment } from '../data/image/augment.ts';
 import { RESIZE_KERNELS } from '../data/image/resize.ts';
-import { engineParam, threadsParam } from '../engine/names.ts';
+import { engineParam, threadsParam } from '../engine/options.ts';
 import { MODEL_NAMES } from '../model/names.ts';
 import { LOSS_NAMES, LOSS_OPTIONS } from './losses/options.ts';
 import { OPTIMIZER_NAMES, OPTIMIZER_OPTIONS } from './optimizers/options.ts';

@@ -5,7 +5,7 @@
 import { tf } from '../engine/tf.ts';
 import type { HeadSpec } from '../data/heads.ts';
 import { probsFromLogits } from '../model/probabilities.ts';
-import { compileInference } from '../engine/inference/compile.ts';
+import { compileInference } from '../model/inference/compile.ts';
 import { l2Penalty, type L2Options, type RegularizedVariables } from '../model/regularization.ts';
 import type { HeadInfo, HeadLoss } from './losses/base.ts';
 import { labelColumn, multiHeadLoss, type MultiHeadLossOptions } from './losses/multihead.ts';

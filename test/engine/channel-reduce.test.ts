@@ -1,5 +1,5 @@
 /**
- * Per-channel Sum/Mean on wasm (src/engine/wasm-kernels/channel-reduce.ts): against float64 sums
+ * Per-channel Sum/Mean on wasm (src/engine/wasm/channel-reduce.ts): against float64 sums
  * computed here and against the cpu backend, including shapes the fast path leaves to the stock
  * kernel.
  */

@@ -1,12 +1,12 @@
 /**
- * fusedAdamUpdate (src/engine/fused-adam.ts) against an independent float64 implementation of the
+ * fusedAdamUpdate (src/engine/ops/fused-adam/fused-adam.ts) against an independent float64 implementation of the
  * PyTorch Adam/AMSGrad formula, over several steps, on wasm and cpu (fused kernel) — with and
  * without AMSGrad and decoupled weight decay — and the unfused fallback; no tensor leaks.
  */
 import { describe, expect, it, beforeAll } from 'vitest';
 import { tf } from '../../src/engine/tf.ts';
 import { initEngine } from '../../src/engine/index.ts';
-import { fusedAdamAvailable, fusedAdamUpdate, FUSED_ADAM } from '../../src/engine/fused-adam.ts';
+import { fusedAdamAvailable, fusedAdamUpdate, FUSED_ADAM } from '../../src/engine/ops/fused-adam/fused-adam.ts';
 import { randomValues } from './helpers.ts';
 
 /** Float64 reference: `steps` updates with gradients grads[k]; returns final w, m, v, vmax. */

@@ -4,7 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../src/engine/tf.ts';
-import { registerFusedBatchNormGrad, stockFusedBatchNormGrad } from '../../src/engine/gradients/fused-batch-norm.ts';
+import { registerFusedBatchNormGrad, stockFusedBatchNormGrad } from '../../src/engine/ops/fused-batch-norm/gradient.ts';
 import { closeness, randomValues, setupBackends } from './helpers.ts';
 
 beforeAll(async () => {

@@ -6,7 +6,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { ENGINE_NAMES, initEngine, shutdownEngine, tf } from '../../src/engine/index.ts';
-import { hasVulkanLoader } from '../../src/engine/backends/webgpu.ts';
+import { hasVulkanLoader } from '../../src/engine/start/backends/webgpu.ts';
 import { ConfigError, MlcPipeError } from '../../src/errors.ts';
 import { loadAddon } from '../../src/engine/native/addon.ts';
 

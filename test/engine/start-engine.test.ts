@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEngine } from '../../src/engine/index.ts';
-import { resolveThreads } from '../../src/engine/names.ts';
+import { resolveThreads } from '../../src/engine/start/threads.ts';
 import { loadAddon } from '../../src/engine/native/addon.ts';
 import { REPO } from '../runner/project.ts';
 

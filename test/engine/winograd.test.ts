@@ -1,5 +1,5 @@
 /**
- * Winograd 3×3 stride-1 convs on wasm (src/engine/wasm-kernels/winograd.ts + the SIMD transforms):
+ * Winograd 3×3 stride-1 convs on wasm (src/engine/wasm/winograd.ts + the SIMD transforms):
  * forward (Conv2D / FusedConv2D with bias and ReLU/ReLU6), dX and dW against the cpu backend's
  * kernels over a grid of shapes and both tile sizes, dX/dW against finite differences, the
  * filter-transform cache, and the generated wasm module against its AssemblyScript source.
@@ -9,12 +9,12 @@ import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../src/engine/tf.ts';
 import { closeness, finiteDifferences, randomValues, runOn, setupBackends, size } from './helpers.ts';
-import { clearWinogradCache, winogradCacheSize } from '../../src/engine/wasm-kernels/conv2d-winograd.ts';
-import { gradMethod } from '../../src/engine/wasm-kernels/grad-method.ts';
-import { transposedGemm, winogradTile } from '../../src/engine/wasm-kernels/winograd.ts';
-import { sourceSha256, wasmBase64 } from '../../src/engine/wasm-kernels/simd/winograd.wasm.ts';
+import { clearWinogradCache, winogradCacheSize } from '../../src/engine/wasm/conv2d-winograd.ts';
+import { gradMethod } from '../../src/engine/wasm/grad-method.ts';
+import { transposedGemm, winogradTile } from '../../src/engine/wasm/winograd.ts';
+import { sourceSha256, wasmBase64 } from '../../src/engine/wasm/simd/winograd.wasm.ts';
 import { compile } from '../../scripts/build-wasm.ts';
-import type { WasmBackendLike } from '../../src/engine/wasm-kernels/backend-ops.ts';
+import type { WasmBackendLike } from '../../src/engine/wasm/backend-ops.ts';
 
 type Pad = 'same' | 'valid' | number[][];
 interface Case { n: number; h: number; w: number; cin: number; cout: number; pad: Pad }
@@ -175,12 +175,12 @@ describe('Winograd choice and filter cache', () => {
 
 describe('generated SIMD module', () => {
   it('is up to date with its AssemblyScript source (npx tsx scripts/build-wasm.ts)', () => {
-    const src = readFileSync(new URL('../../src/engine/wasm-kernels/simd/winograd.as.ts', import.meta.url), 'utf8');
+    const src = readFileSync(new URL('../../src/engine/wasm/simd/winograd.as.ts', import.meta.url), 'utf8');
     expect(createHash('sha256').update(src).digest('hex')).toBe(sourceSha256);
   });
 
   it('is the bytes asc produces from that source (imports only the tfjs memory, no data section)', async () => {
-    const wasm = await compile(new URL('../../src/engine/wasm-kernels/simd/winograd.as.ts', import.meta.url).pathname);
+    const wasm = await compile(new URL('../../src/engine/wasm/simd/winograd.as.ts', import.meta.url).pathname);
     expect(Buffer.from(wasm).toString('base64')).toBe(wasmBase64);
   });
 });

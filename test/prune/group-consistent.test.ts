@@ -6,7 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initEngine, tf } from '../../src/engine/index.ts';
-import { compileInference } from '../../src/engine/inference/compile.ts';
+import { compileInference } from '../../src/model/inference/compile.ts';
 import { buildModel } from '../../src/model/zoo.ts';
 import type { MixedConvPart } from '../../src/model/layers/mixed-conv.ts';
 import { pruneModel } from '../../src/prune/index.ts';

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { planPipeline, runPipeline } from '../../src/index.ts';
-import { NUMERICS_ENVIRONMENT } from '../../src/engine/names.ts';
+import { NUMERICS_ENVIRONMENT } from '../../src/environment.ts';
 import { cli, REPO, STAGE_API, tempProject } from './project.ts';
 
 const STAGE = `import { writeFileSync } from 'node:fs';

@@ -8,7 +8,7 @@
 import { tf } from '../tf.ts';
 import type { GradConfig, NamedAttrMap, Tensor } from '@tensorflow/tfjs-core';
 import { NATIVE } from './backend.ts';
-import { lazy } from '../thunk.ts';
+import { lazy } from '../tfjs/thunk.ts';
 
 const REPLACED: Record<string, string> = { Relu: 'MlcPipeReluGrad', Relu6: 'MlcPipeRelu6Grad' };
 const MARK = Symbol('native gradient');

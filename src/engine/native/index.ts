@@ -13,9 +13,7 @@ import { normKernels } from './kernels/norm.ts';
 import { elementwiseKernels } from './kernels/elementwise.ts';
 import { reduceKernels } from './kernels/reduce.ts';
 import { shapeKernels } from './kernels/shape.ts';
-import { optimKernels } from './kernels/optim.ts';
-import { lossKernels } from './kernels/loss.ts';
-import { CROSS_ENTROPY } from '../kernel-names.ts';
+import { opNativeKernels } from '../ops/native-kernels.ts';
 import { fallbackConfigs } from './kernels/fallback.ts';
 import { registerNativeGradients } from './gradients.ts';
 import { installNativeClone } from './tape.ts';
@@ -30,8 +28,9 @@ export function registerNative(addon: Addon, device: string): void {
   if (registeredWith) return;
   registeredWith = addon;
   tf.registerBackend(NATIVE, () => new NativeBackend(addon, device), 3);
+  const addonOps = new Set(addon.ops());
   for (const config of [...convKernels, ...matmulKernels, ...poolKernels, ...normKernels, ...elementwiseKernels, ...reduceKernels,
-    ...shapeKernels, ...optimKernels, ...(addon.ops().includes(CROSS_ENTROPY) ? lossKernels : [])]) {
+    ...shapeKernels, ...opNativeKernels.filter((c) => addonOps.has(c.kernelName))]) {
     if (tf.getKernel(config.kernelName, NATIVE) == null) {
       tf.registerKernel(config);
       nativeKernelNames.push(config.kernelName);
@@ -44,6 +43,5 @@ export function registerNative(addon: Addon, device: string): void {
 
 export { NATIVE, NativeBackend, nativeMemory } from './backend.ts';
 export { fallbackCounts, resetFallbackCounts } from './kernels/fallback.ts';
-export { adamInPlace } from './kernels/optim.ts';
 export { loadAddon } from './addon.ts';
 export { profileNative, formatNativeProfile, type NativeProfile } from './profile.ts';

@@ -11,7 +11,7 @@
 import { tf } from '../tf.ts';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { NATIVE } from './backend.ts';
-import { lazy } from '../thunk.ts';
+import { lazy } from '../tfjs/thunk.ts';
 
 /** The parts of tfjs' Engine this uses (all public fields of the engine object, untyped in tfjs' API). */
 interface EngineInternals {

@@ -1,6 +1,6 @@
 /**
  * tfjs-layers' BatchNormalization, trained with one fused kernel where the backend has it
- * (src/engine/batch-norm-training.ts: the native engine), and exactly the stock layer elsewhere.
+ * (src/engine/ops/batch-norm-training/batch-norm-training.ts: the native engine), and exactly the stock layer elsewhere.
  * It keeps the class name `BatchNormalization`, so saved models are plain Keras/tfjs models and
  * load anywhere; registered in place of the stock class, models loaded here get the fast path too.
  * Moving statistics: moving ← moving − (moving − batch)·(1 − momentum), with the UNBIASED batch
@@ -12,7 +12,7 @@
  */
 import { tf } from '../../engine/tf.ts';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { batchNormTraining, batchNormTrainingAvailable, updateMovingStatistics } from '../../engine/batch-norm-training.ts';
+import { batchNormTraining, batchNormTrainingAvailable, updateMovingStatistics } from '../../engine/ops/batch-norm-training/batch-norm-training.ts';
 
 type Kwargs = Record<string, unknown>;
 type LayerVariable = { read(): Tensor; write(t: Tensor): void };

@@ -2,12 +2,12 @@
  * Cross-entropy: categorical for softmax heads (−Σ_k y_k log p_k), binary for sigmoid heads
  * (−y log σ(z) − (1−y) log(1−σ(z))), with optional label smoothing ε (see ./base.ts).
  * Where the backend has it (native), the whole masked, weighted loss of a head is one kernel with
- * a one-kernel gradient (src/engine/cross-entropy.ts), the same formula; elsewhere it is composed
+ * a one-kernel gradient (src/engine/ops/cross-entropy/cross-entropy.ts), the same formula; elsewhere it is composed
  * from tfjs ops.
  */
 import type { CrossEntropyArgs } from './options.ts';
 import { tf } from '../../engine/tf.ts';
-import { fusedCrossEntropy, fusedCrossEntropyAvailable } from '../../engine/cross-entropy.ts';
+import { fusedCrossEntropy, fusedCrossEntropyAvailable } from '../../engine/ops/cross-entropy/cross-entropy.ts';
 import { checkRange, logProbs, reduceMasked, targets, type HeadInfo, type HeadLoss } from './base.ts';
 
 export type { CrossEntropyArgs } from './options.ts';

@@ -3,7 +3,7 @@
  *   m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  AMSGrad: v̄ ← max(v̄, v) and v̄ replaces v below;
  *   w ← w − lr · (m / (1−β1^t)) / (√(v / (1−β2^t)) + ε).
  */
-import { fusedAdamUpdate } from '../../engine/fused-adam.ts';
+import { fusedAdamUpdate } from '../../engine/ops/fused-adam/fused-adam.ts';
 import { tf } from '../../engine/tf.ts';
 import { TrainOptimizer, type OptimizerArgs } from './base.ts';
 
@@ -31,7 +31,7 @@ export class Adam extends TrainOptimizer {
     this.epsilon = args.epsilon ?? 1e-8;
     this.amsgrad = args.amsgrad ?? false;
   }
-  /** One fused pass over w, g, m, v (and v̄) per variable (src/engine/fused-adam.ts); RAdam passes its rectification. */
+  /** One fused pass over w, g, m, v (and v̄) per variable (src/engine/ops/fused-adam/fused-adam.ts); RAdam passes its rectification. */
   protected update(w: tf.Variable, g: tf.Tensor, t: number): void {
     const slots = { m: this.slot(w, 'm'), v: this.slot(w, 'v'), ...(this.amsgrad ? { vmax: this.slot(w, 'vmax') } : {}) };
     fusedAdamUpdate(w, g, slots, { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, t });

@@ -10,7 +10,7 @@
  */
 import type { tf } from '../../engine/tf.ts';
 import { Adam, type AdamArgs } from './adam.ts';
-import { fusedAdamUpdate } from '../../engine/fused-adam.ts';
+import { fusedAdamUpdate } from '../../engine/ops/fused-adam/fused-adam.ts';
 
 /** The rectification threshold on ρt. */
 export const RADAM_THRESHOLD = 4;
@@ -28,7 +28,7 @@ export class RAdam extends Adam {
     if (rho <= RADAM_THRESHOLD) return { rho, r: null };
     return { rho, r: Math.sqrt(((rho - 4) * (rho - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rho)) };
   }
-  /** The moment updates and the (un)rectified step as one fused update (src/engine/fused-adam.ts). */
+  /** The moment updates and the (un)rectified step as one fused update (src/engine/ops/fused-adam/fused-adam.ts). */
   protected override update(w: tf.Variable, g: tf.Tensor, t: number): void {
     const slots = { m: this.slot(w, 'm'), v: this.slot(w, 'v') };
     fusedAdamUpdate(w, g, slots, {

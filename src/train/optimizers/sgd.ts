@@ -4,7 +4,7 @@
  */
 import type { tf } from '../../engine/tf.ts';
 import { TrainOptimizer, type OptimizerArgs } from './base.ts';
-import { fusedSgdUpdate } from '../../engine/fused-sgd.ts';
+import { fusedSgdUpdate } from '../../engine/ops/fused-sgd/fused-sgd.ts';
 
 export interface SgdArgs extends OptimizerArgs {
   /** Momentum μ in [0, 1). Defaults to 0.9. */
@@ -22,7 +22,7 @@ export class Sgd extends TrainOptimizer {
     this.momentum = args.momentum ?? 0.9;
     this.nesterov = args.nesterov ?? false;
   }
-  /** One fused update per variable (src/engine/fused-sgd.ts: in place on the native engine). */
+  /** One fused update per variable (src/engine/ops/fused-sgd/fused-sgd.ts: in place on the native engine). */
   protected update(v: tf.Variable, g: tf.Tensor): void {
     const buf = this.momentum === 0 ? undefined : this.slot(v, 'momentum');
     fusedSgdUpdate(v, g, buf, { learningRate: this.learningRate, momentum: this.momentum, nesterov: this.nesterov });

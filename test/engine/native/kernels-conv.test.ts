@@ -10,7 +10,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../../src/engine/tf.ts';
 import { randomValues, size } from '../helpers.ts';
-import { fusedAdamUpdate } from '../../../src/engine/fused-adam.ts';
+import { fusedAdamUpdate } from '../../../src/engine/ops/fused-adam/fused-adam.ts';
 import { available, errorRatio, expectNativeMatchesCpu, setupNative, type Tolerance } from './compare.ts';
 
 type Pad = 'same' | 'valid';

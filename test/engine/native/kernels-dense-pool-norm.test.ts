@@ -1,13 +1,13 @@
 /**
  * Native MatMul/BatchMatMul (transposes, batch broadcasting), _FusedMatMul (bias, every fused
  * activation), MaxPool/AvgPool and batch norm (tfjs' FusedBatchNorm, and the fused training
- * kernel of src/engine/batch-norm-training.ts) against the cpu backend, forward and gradients of
+ * kernel of src/engine/ops/batch-norm-training/batch-norm-training.ts) against the cpu backend, forward and gradients of
  * L = Σ y·r. The training kernel has no cpu counterpart: cpu runs what tfjs-layers composes
  * (tf.moments, then tf.batchNorm), whose gradient includes the batch statistics' dependence on x.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../../src/engine/tf.ts';
-import { batchNormTraining, batchNormTrainingAvailable } from '../../../src/engine/batch-norm-training.ts';
+import { batchNormTraining, batchNormTrainingAvailable } from '../../../src/engine/ops/batch-norm-training/batch-norm-training.ts';
 import { BatchNormalization } from '../../../src/model/layers/batch-norm.ts';
 import { randomValues, size } from '../helpers.ts';
 import { available, errorRatio, expectNativeMatchesCpu, runOn, setupNative, type Tolerance } from './compare.ts';

@@ -1,5 +1,5 @@
 /**
- * The fused head cross-entropy (src/engine/cross-entropy.ts, native/src/loss.cc) on native against
+ * The fused head cross-entropy (src/engine/ops/cross-entropy/cross-entropy.ts, native/src/loss.cc) on native against
  * the composed tfjs formula of src/train/losses/crossentropy.ts on the cpu backend (which has no
  * fused kernel), for both native implementations (the CPU loop and the ATen ops of other devices): loss and gradient wrt the logits over a grid of head kinds, batch sizes, masks,
  * class and sample weights and label smoothing; a finite-difference check of the native gradient;
@@ -8,7 +8,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../../src/engine/tf.ts';
-import { CROSS_ENTROPY, fusedCrossEntropy, fusedCrossEntropyAvailable } from '../../../src/engine/cross-entropy.ts';
+import { CROSS_ENTROPY, fusedCrossEntropy, fusedCrossEntropyAvailable } from '../../../src/engine/ops/cross-entropy/cross-entropy.ts';
 import { nativeMemory } from '../../../src/engine/native/backend.ts';
 import { CrossEntropy } from '../../../src/train/losses/crossentropy.ts';
 import type { HeadInfo } from '../../../src/train/losses/base.ts';

@@ -11,8 +11,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../../src/engine/tf.ts';
 import type { NativeBackend } from '../../../src/engine/native/backend.ts';
 import { randomValues, size } from '../helpers.ts';
-import { fusedAdamUpdate } from '../../../src/engine/fused-adam.ts';
-import { fusedSgdUpdate } from '../../../src/engine/fused-sgd.ts';
+import { fusedAdamUpdate } from '../../../src/engine/ops/fused-adam/fused-adam.ts';
+import { fusedSgdUpdate } from '../../../src/engine/ops/fused-sgd/fused-sgd.ts';
 import { available, expectNativeMatchesCpu, runOn, setupNative } from './compare.ts';
 
 beforeAll(async () => {

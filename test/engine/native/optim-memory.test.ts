@@ -11,7 +11,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../../src/engine/tf.ts';
 import { initEngine } from '../../../src/engine/index.ts';
-import { fusedAdamUpdate, type AdamSlots } from '../../../src/engine/fused-adam.ts';
+import { fusedAdamUpdate, type AdamSlots } from '../../../src/engine/ops/fused-adam/fused-adam.ts';
 import { loadAddon } from '../../../src/engine/native/addon.ts';
 import { nativeMemory } from '../../../src/engine/native/backend.ts';
 import { fallbackCounts, resetFallbackCounts } from '../../../src/engine/native/kernels/fallback.ts';

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../../src/engine/tf.ts';
 import { nativeMemory } from '../../../src/engine/native/backend.ts';
-import { setNativeThreads } from '../../../src/engine/backends/native.ts';
+import { setNativeThreads } from '../../../src/engine/start/backends/native.ts';
 import { randomValues } from '../helpers.ts';
 import { available, errorRatio, runOn, setupNative } from './compare.ts';
 

@@ -3,6 +3,7 @@
  * `native` backend. A kernel returns null for a case it does not take (NCHW data, exotic
  * broadcasting…), which then runs the cpu backend's implementation through ./fallback.ts.
  */
+import type { Tensor } from '@tensorflow/tfjs-core';
 import type { KernelConfig, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { NATIVE, type NativeBackend } from '../backend.ts';
 import { runOnCpu } from './fallback.ts';
@@ -31,3 +32,13 @@ export function activationCode(name: unknown): number | null {
 export function list(values: readonly number[]): number[] {
   return [values.length, ...values];
 }
+
+/**
+ * True when `t`'s buffer belongs to `t` alone: tfjs counts every tensor object on a dataId in the
+ * backend's refCount (clones, variables made from a tensor), and the addon checks that no view
+ * shares the storage.
+ */
+export function sole(be: NativeBackend, t: Tensor): boolean {
+  return be.refCount(t.dataId) === 1;
+}
+
