@@ -151,7 +151,7 @@ function expandNeeds(stages: StageNode[], byTemplate: ReadonlyMap<string, string
 /** Where and how the pipeline runs (executor, Redis, queue, store), from the file. */
 function executionOf(raw: Body, fileDir: string): PipelineExecution {
   return {
-    executor: raw.executor === 'local' || raw.executor === 'bullmq' ? raw.executor : undefined,
+    executor: typeof raw.executor === 'string' ? raw.executor : undefined, // one of the schema's names
     redis: typeof raw.redis === 'string' ? raw.redis : undefined,
     queue: typeof raw.queue === 'string' ? raw.queue : undefined,
     store: typeof raw.store === 'string' ? path.resolve(fileDir, raw.store) : undefined,

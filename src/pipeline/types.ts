@@ -64,7 +64,8 @@ export type StageNode = ModuleStageNode | CmdStageNode;
 
 /** The pipeline's `executor`, `redis`, `queue` and `store` keys, each undefined when absent. */
 export interface PipelineExecution {
-  executor?: 'local' | 'bullmq';
+  /** A built-in executor's name (the schema lists them: src/runner/executors/registry.ts's BUILTIN_EXECUTORS). */
+  executor?: string;
   redis?: string;
   queue?: string;
   /** Absolute folder (`store:` resolved against the pipeline file's folder). */

@@ -8,7 +8,7 @@ import { resolveExecution } from '../../src/runner/executors/settings.ts';
 import { cli, tempProject } from './project.ts';
 
 describe('execution settings', () => {
-  const declared = { executor: 'bullmq' as const, redis: 'redis://pipeline:1', queue: 'pq', store: '/mnt/pipeline' };
+  const declared = { executor: 'bullmq', redis: 'redis://pipeline:1', queue: 'pq', store: '/mnt/pipeline' };
 
   it('flag > environment > pipeline > default', () => {
     expect(resolveExecution({}, {}, {})).toEqual({ executor: 'local', redis: undefined, queue: 'mlc-pipe', store: undefined });

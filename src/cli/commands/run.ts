@@ -8,6 +8,7 @@ import type { CliIO } from '../io.ts';
 import { collect, nonNegativeInt, positiveInt } from '../options.ts';
 import { formatPlan } from '../print-plan.ts';
 import type { ParamOverride } from '../../pipeline/load.ts';
+import { BUILTIN_EXECUTORS, DEFAULT_EXECUTOR } from '../../runner/executors/registry.ts';
 
 interface RunFlags {
   stage?: string[];
@@ -57,7 +58,7 @@ export function registerRun(program: Command, io: CliIO, setExit: (code: number)
     .option('--engine <name>', 'engine for every stage that has an `engine` param (overrides the pipeline and -S)')
     .option('--threads <n>', 'threads for every stage that has a `threads` param (0 = the stage\'s CPU slots)', nonNegativeInt('--threads'))
     .option('--plain', 'plain line output even on a terminal')
-    .option('--executor <name>', 'local (this machine) or bullmq (jobs on Redis for `mlc-pipe worker`s; --jobs then caps stages in flight, default 256) (default: the pipeline\'s `executor:`, else local)')
+    .option('--executor <name>', `${[...BUILTIN_EXECUTORS.values()].map((e) => `${e.name} (${e.description})`).join('; or ')} (default: the pipeline's \`executor:\`, else ${DEFAULT_EXECUTOR})`)
     .option('--redis <url>', 'Redis URL of the bullmq executor (default: MLC_REDIS_URL, else the pipeline\'s `redis:`)')
     .option('--queue <name>', 'queue name prefix shared with the workers (default: MLC_QUEUE, else the pipeline\'s `queue:`, else mlc-pipe)')
     .option('--store <dir>', 'shared store folder every worker mounts (default: MLC_STORE, else the pipeline\'s `store:`)')

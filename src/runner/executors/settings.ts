@@ -3,71 +3,43 @@
  * else the environment (MLC_REDIS_URL, MLC_QUEUE, MLC_STORE), else the pipeline's keys, else the
  * defaults here.
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../../errors.ts';
 import { processEnvironment } from '../../environment.ts';
 import type { PipelineExecution } from '../../pipeline/types.ts';
 import { didYouMean } from '../../suggest.ts';
-
-/** The executors a pipeline or `--executor` may name. */
-export const EXECUTORS = ['local', 'bullmq'] as const;
-export type ExecutorName = (typeof EXECUTORS)[number];
+import type { Execution, ExecutionFlags, ExecutorPlugin } from './executor.ts';
+import { BUILTIN_EXECUTORS, DEFAULT_EXECUTOR, type ExecutorRegistry } from './registry.ts';
 
 /** Queue name prefix when none is given. */
 export const DEFAULT_QUEUE = 'mlc-pipe';
 
-export interface ExecutionFlags {
-  executor?: string;
-  redis?: string;
-  queue?: string;
-  /** A folder, relative to the current folder. */
-  store?: string;
-}
-
-export interface Execution {
-  executor: ExecutorName;
-  /** Redis URL (bullmq only). */
-  redis?: string;
-  queue: string;
-  /** Absolute shared store folder, when one is configured. */
-  store?: string;
-}
-
-/** Resolves the execution settings; throws ConfigError for an unknown executor or a bullmq run without Redis or store. */
-export function resolveExecution(declared: PipelineExecution, flags: ExecutionFlags = {}, env: NodeJS.ProcessEnv = processEnvironment()): Execution {
-  const executor = flags.executor ?? declared.executor ?? 'local';
-  if (!(EXECUTORS as readonly string[]).includes(executor)) {
-    throw new ConfigError(`--executor ${executor}: unknown executor`, { hint: didYouMean(executor, [...EXECUTORS]) ?? `executors: ${EXECUTORS.join(', ')}` });
-  }
+/**
+ * Resolves the execution settings; throws ConfigError for an executor `registry` lacks, for a
+ * shared-store executor without a store, and for what the executor's own `check` refuses.
+ */
+export function resolveExecution(declared: PipelineExecution, flags: ExecutionFlags = {}, env: NodeJS.ProcessEnv = processEnvironment(), registry: ExecutorRegistry = BUILTIN_EXECUTORS): Execution {
+  const executor = flags.executor ?? declared.executor ?? DEFAULT_EXECUTOR;
+  const plugin = executorPlugin(executor, registry);
   const envStore = env.MLC_STORE || undefined;
   const store = flags.store !== undefined ? path.resolve(flags.store) : envStore !== undefined ? path.resolve(envStore) : declared.store;
   const out: Execution = {
-    executor: executor as ExecutorName,
+    executor,
     redis: flags.redis ?? (env.MLC_REDIS_URL || undefined) ?? declared.redis,
     queue: flags.queue ?? (env.MLC_QUEUE || undefined) ?? declared.queue ?? DEFAULT_QUEUE,
     store,
   };
-  if (out.executor === 'bullmq') {
-    if (!out.redis) {
-      throw new ConfigError('executor bullmq needs a Redis URL', { hint: 'pass --redis redis://host:6379, set MLC_REDIS_URL, or add `redis: redis://host:6379` to the pipeline' });
-    }
-    if (!out.store) {
-      throw new ConfigError('executor bullmq needs a shared store (a folder every worker mounts)', { hint: 'pass --store DIR, set MLC_STORE, or add `store: DIR` to the pipeline' });
-    }
+  plugin.check?.(out);
+  if (plugin.properties.sharedStore && !out.store) {
+    throw new ConfigError(`executor ${executor} needs a shared store (a folder every worker mounts)`, { hint: 'pass --store DIR, set MLC_STORE, or add `store: DIR` to the pipeline' });
   }
   return out;
 }
 
-/**
- * The project root above `dir`: the nearest folder with a package.json or .git (else `dir`). Each
- * worker's `--project` is its checkout of this folder; job paths are relative to it.
- */
-export function projectRoot(dir: string): string {
-  for (let d = path.resolve(dir); ; ) {
-    if (existsSync(path.join(d, 'package.json')) || existsSync(path.join(d, '.git'))) return d;
-    const up = path.dirname(d);
-    if (up === d) return path.resolve(dir);
-    d = up;
-  }
+/** The plugin registered as `name`; a ConfigError with a suggestion when there is none. */
+export function executorPlugin(name: string, registry: ExecutorRegistry = BUILTIN_EXECUTORS): ExecutorPlugin {
+  const plugin = registry.get(name);
+  if (plugin) return plugin;
+  const names = [...registry.keys()];
+  throw new ConfigError(`--executor ${name}: unknown executor`, { hint: didYouMean(name, names) ?? `executors: ${names.join(', ')}` });
 }

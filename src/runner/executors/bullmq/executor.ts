@@ -17,7 +17,7 @@ import { Queue, QueueEvents } from 'bullmq';
 import { StageError } from '../../../errors.ts';
 import type { HostedResult, StageIO, StageJob } from '../../../host/job.ts';
 import { packageRoot } from '../../../package-root.ts';
-import type { Executor } from '../local/executor.ts';
+import type { Executor } from '../executor.ts';
 import type { HashIndex } from '../../hash/hash-index.ts';
 import type { StageLimits } from '../../stage-limits.ts';
 import type { Store } from '../../store/store.ts';

@@ -1,50 +1,18 @@
 /**
- * Executors are transports to the stage host (src/host): each carries a `StageJob` to where it
- * runs, has `runStage(job, io)` run it there, and carries `io` and the result back.
- *
  * `LocalProcessExecutor` runs module stages in a child Node process (bin/stage-worker.js →
  * src/runner/executors/local/worker.ts, messages over IPC) and cmd stages through the host in this
  * process (execa gives the command its own process), so no stage shares the runner's process.
- * A queue executor implements the same interface with a queue as the transport.
  */
 import { fork } from 'node:child_process';
-import path from 'node:path';
 import { StageError } from '../../../errors.ts';
 import { processEnvironment } from '../../../environment.ts';
 import type { HostedResult, StageIO, StageJob } from '../../../host/job.ts';
 import { runStage } from '../../../host/run-stage.ts';
-import type { StageNode } from '../../../pipeline/types.ts';
 import { fromPackageRoot } from '../../../package-root.ts';
 import type { ChildMessage, ErrorPayload, RunMessage } from './protocol.ts';
 import { lineSplitter } from '../../../host/lines.ts';
 import { killGroup, stopGroup, trackGroup } from '../../../host/process-group.ts';
-import type { StageLimits } from '../../stage-limits.ts';
-
-export interface Executor {
-  /**
-   * Runs the job; resolves with its result or rejects with a StageError. Honours `io.signal`.
-   * `limits` (resources, timeout, retries) is what a scheduling transport needs to place the job.
-   */
-  run(job: StageJob, io: StageIO, limits?: StageLimits): Promise<HostedResult>;
-  /** The executor itself retries failed jobs (`limits.retries`) and enforces `limits.timeout`. Defaults to false. */
-  readonly retriesNatively?: boolean;
-  /** Releases connections; the runner calls it after the run of an executor it made. */
-  close?(): Promise<void>;
-}
-
-/**
- * The job for one planned stage: `dir` is the working folder, `tempOutputs` the temp path of each
- * output of a module stage (a cmd stage writes in place), `code` the code identity hash, `inputHashes`
- * the content hash of each input (with code and params: the run-cache key), `cpus` the CPU slots granted.
- */
-export function jobFor(node: StageNode, dir: string, tempOutputs: Record<string, string>, code: string, inputHashes: Record<string, string | null>, cpus?: number): StageJob {
-  const base = { id: node.id, params: node.params, cwd: dir, inputs: [...node.inputs], inputHashes: { ...inputHashes }, cpus };
-  if (node.kind === 'module') {
-    return { ...base, kind: 'module', module: { uses: node.uses, path: node.modulePath }, ...(node.cacheNeutral?.length ? { cacheNeutral: [...node.cacheNeutral] } : {}), outputs: { ...tempOutputs }, code: { hash: code, version: node.version } };
-  }
-  const outputs = Object.fromEntries(node.outputs.map((o) => [o, path.resolve(dir, o)]));
-  return { ...base, kind: 'cmd', cmd: node.cmd, shell: node.shell, env: { ...node.env }, timeout: node.timeout, outputs, code: { hash: code } };
-}
+import type { Executor } from '../executor.ts';
 
 export interface LocalProcessExecutorOptions {
   /** Seconds between SIGTERM and SIGKILL when a stage is stopped. Defaults to 3. */
