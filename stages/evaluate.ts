@@ -2,7 +2,8 @@
  * evaluate: runs a trained model over a labelled split and writes the run's report folder —
  * metrics.json (seed metrics, classification report, one-vs-rest AP/AUC, calibration,
  * multi-label family), run.json (header), confusion/PR/ROC/reliability PNGs per head,
- * curves.png, wrong.csv and a self-contained report.html. See src/report/evaluate.ts.
+ * curves.png, wrong.csv and a self-contained report.html; beside the folder, unhashed, the
+ * latency measured on this machine (`<out>.latency.js`). See src/report/evaluate.ts.
  */
 import { defineStage } from '../src/stage/define.ts';
 import { evaluateOptionsSchema } from '../src/report/evaluate-options.ts';
@@ -24,7 +25,7 @@ export default defineStage({
   outputs: (p) => [p.out],
   resources: (p) => ({ cpu: engineCpus(p) }),
   environment: NUMERICS_ENVIRONMENT,
-  cacheNeutral: ['threads'],
+  cacheNeutral: ['threads', 'latency_runs'],
   async run(ctx) {
     const { evaluate } = await import('../src/report/evaluate.ts');
     const { metrics } = await evaluate(ctx.params, ctx);

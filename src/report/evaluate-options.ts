@@ -39,6 +39,12 @@ export const evaluateOptionsSchema = Type.Object(
       description: "Report folder of another evaluated run (e.g. the unpruned model's) shown side by side: key metrics and per-class F1 with the change. Empty = none. Defaults to ''.",
       default: '',
     }),
+    latency_runs: Type.Integer({
+      minimum: 0,
+      description:
+        "Timed batch-of-1 forward passes for the report's latency (median, after 2 untimed ones), measured on the machine that evaluates and written to `<out>.latency.js` beside the report folder, unhashed, which report.html loads when opened; 0 = not measured. Defaults to 20.",
+      default: 20,
+    }),
     out: Type.String({ description: 'Report folder. Defaults to reports/run.', default: 'reports/run' }),
   },
   { additionalProperties: false },

@@ -6,7 +6,7 @@
  * are; `mlc-pipe evaluate` builds the options from its flags.
  */
 import { existsSync } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { maxLabel, readClassesFile, type HeadSpec } from '../data/heads.ts';
 import { absentFromTrain, fewImages, refuseEmpty } from '../data/check/preflight.ts';
@@ -26,6 +26,8 @@ import { keyMetrics, type Metrics } from './metrics/evaluate.ts';
 import { tuneThresholds } from './metrics/multilabel.ts';
 import { codeVersion, filesHash, modelFilesHash } from './provenance.ts';
 import { writeReport } from './write.ts';
+import { measureToSidecar } from './latency.ts';
+import { latencySidecarHref, latencySidecarPath } from './latency-sidecar.ts';
 
 /** Where evaluation reads, writes and reports (a stage's `ctx` is one). */
 export type EvaluateIO = EntryIO;
@@ -78,8 +80,8 @@ async function preflightEvaluate(modelDir: string, shown: string, labelFile: str
 /**
  * The report's "model" section: params and FLOPs (batch 1, src/prune/cost.ts), size on disk of
  * model.json and its weight files, and a pruned (or pruned then fine-tuned) model's pruning facts
- * from its own config.json. No latency: the report is a hashed output and a timing is not a
- * function of its inputs (the prune stage records latency before → after as metrics in the lock file).
+ * from its own config.json. No latency here: the report is a hashed output and a timing is not a
+ * function of its inputs; evaluate measures it into an unhashed sidecar the page loads (latency-sidecar.ts).
  */
 async function modelFacts(modelDir: string, model: Parameters<typeof modelCost>[0], config: { pruning?: PruningFacts }): Promise<ModelFacts> {
   const cost = modelCost(model);
@@ -139,6 +141,8 @@ export async function evaluate(options: EvaluateOptions, io: EvaluateIO): Promis
     // The data hash covers what was evaluated: the label file and every image it lists, or the TFRecord shards.
     const hashed = useRecords ? (await Promise.all(records.map(shardFiles))).flat() : [labelFile!, ...data.paths.map((f) => (isAbsolute(f) ? f : join(root!, f)))];
     const { input: _input, ...trainParams } = config;
+    const { latency_runs: latencyRuns, ...evaluateParams } = p; // latency is not in the hashed report (latency-sidecar.ts)
+    const modelSha = await modelFilesHash(modelDir);
     const trainEngine = config.engine_used ?? config.engine;
     const { evaluation, files } = await writeReport({ ...data, heads }, {
       out: io.out(p.out),
@@ -146,7 +150,7 @@ export async function evaluate(options: EvaluateOptions, io: EvaluateIO): Promis
       meta: {
         model: p.model,
         // convert checks this to know the export has an evaluation behind it
-        'model sha256': await modelFilesHash(modelDir),
+        'model sha256': modelSha,
         data: useRecords ? p.tfrecords.join(', ') : p.labels,
         'data sha256': (await filesHash(hashed)).slice(0, 16),
         engine: `${engine.backend} (evaluate)${typeof trainEngine === 'string' ? `, ${trainEngine} (train)` : ''}`,
@@ -155,20 +159,25 @@ export async function evaluate(options: EvaluateOptions, io: EvaluateIO): Promis
         // (when it ran is in the lock file's `at` and the stage log)
         ...(warnings.length ? { 'data warnings': warnings.join(' | ') } : {}),
       },
-      params: { train: trainParams, evaluate: { ...p } },
+      params: { train: trainParams, evaluate: evaluateParams },
       confusionNormalize: p.confusion_normalize,
       calibrationBins: p.calibration_bins,
       compareTo: p.compare_to ? io.path(p.compare_to) : undefined,
       imageRoot: useRecords ? null : root, // TFRecords hold the pixels, not files to thumbnail
       history: join(modelDir, 'history.jsonl'),
       bestEpoch: ((b: unknown) => (typeof b === 'number' ? b : null))((config as { best_epoch?: unknown }).best_epoch),
-      model: await modelFacts(modelDir, model, config as { pruning?: PruningFacts }),
+      model: { ...(await modelFacts(modelDir, model, config as { pruning?: PruningFacts })), ...(latencyRuns > 0 ? { latency: { href: latencySidecarHref(p.out), sha256: modelSha } } : {}) },
       baseConfidence: p.base_confidence,
       topK: p.top_k,
       thresholds,
       worst: p.worst,
       log: (m) => io.log(m),
     });
+    if (latencyRuns === 0) await rm(latencySidecarPath(io.path(p.out)), { force: true }); // an earlier one may be of another model
+    else {
+      const l = await measureToSidecar(model, latencySidecarPath(io.path(p.out)), latencyRuns, { model: p.model, 'model sha256': modelSha, engine: engine.notes.length ? `${engine.backend} (${engine.notes.join('; ')})` : engine.backend });
+      io.log(`latency (batch 1, median of ${l.runs}) ${l.median_ms.toFixed(2)} ms: ${latencySidecarPath(p.out)} (unhashed, beside the report)`);
+    }
     const key = keyMetrics(evaluation.metrics);
     io.log(`wrote ${files.join(', ')} to ${p.out}`);
     io.log(Object.entries(key).map(([k, v]) => `${k} ${v === null ? '–' : Number.isInteger(v) ? v : v.toFixed(4)}`).join(' · '));

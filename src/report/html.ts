@@ -8,6 +8,7 @@ import type { Comparison } from './compare.ts';
 import type { ClassificationReport } from './metrics/classification-report.ts';
 import { keyMetrics, type BinaryHeadMetrics, type Metrics, type SoftmaxHeadMetrics, type WrongSample } from './metrics/evaluate.ts';
 import type { PrfScores } from './metrics/multilabel.ts';
+import { latencyPageScript } from './latency-sidecar.ts';
 
 /** A drawing shown in the report. */
 export interface ReportFigure {
@@ -41,6 +42,8 @@ export interface ModelFacts {
   /** model.json and its weight files. */
   sizeBytes: number;
   pruning?: PruningFacts;
+  /** Where the page loads the latency measured beside it (latency-sidecar.ts) and the sha256 of the model it must be of; absent = not measured. */
+  latency?: { href: string; sha256: string };
 }
 
 export interface ReportInput {
@@ -193,12 +196,26 @@ export function gammaHistogramSvg(g: { max: number; counts: number[] }, threshol
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="DejaVu Sans, sans-serif">${bars}${axis}${cut}</svg>`;
 }
 
+/**
+ * The latency row and its note: the cell says "not measured" until the sidecar beside the report
+ * folder, loaded when the page opens, fills it (latency-sidecar.ts); the page itself holds no timing.
+ */
+function latencyRow(l: ModelFacts['latency']): string {
+  if (!l) return '<tr><td class="l">latency</td><td class="l none">not measured (evaluate\'s <code>latency_runs: 0</code>)</td></tr></table>';
+  const file = decodeURIComponent(l.href.replace(/^\.\.\//, ''));
+  return (
+    `<tr><td class="l">latency, on the machine that evaluated</td><td class="l none" id="latency">not measured: ${esc(file)} beside the report folder is missing</td></tr></table>` +
+    `<p class="none">A timing is not a function of the model and data, and this page is a hashed output (a rerun writes the same bytes), so evaluate writes the latency to <a href="${esc(l.href)}">${esc(file)}</a> beside this folder, unhashed, and the page loads it when opened. The prune stage also records batch-1 latency before → after in its metrics (<code>mlc-pipe metrics show</code>).</p>` +
+    `<script>${latencyPageScript(l.sha256)}</script><script src="${esc(l.href)}"></script>`
+  );
+}
+
 /** The "model" section: params, FLOPs, size on disk; for a pruned model the before → after, the |γ| histogram with the threshold, the channels kept per layer. */
 function modelSection(f: ModelFacts | undefined): string {
   if (!f) return '';
   let html = '<h2 id="model">Model</h2><table><tr><th class="l">fact</th><th>value</th></tr>';
   html += `<tr><td class="l">parameters</td><td>${f.params} (${si(f.params)})</td></tr><tr><td class="l">FLOPs per image</td><td>${f.flops} (${si(f.flops)})</td></tr><tr><td class="l">size on disk (model.json + weights)</td><td>${f.sizeBytes} bytes (${(f.sizeBytes / 1024).toFixed(1)} KiB)</td></tr>`;
-  html += '</table><p class="none">Latency is not in this page: a timing is not a function of the model and data, and the page is a hashed output. The prune stage records batch-1 latency before → after in its metrics (<code>mlc-pipe metrics show</code>).</p>';
+  html += latencyRow(f.latency);
   const p = f.pruning;
   if (!p) return html;
   const pctDrop = (a: number, b: number) => (b ? `−${((100 * (b - a)) / b).toFixed(1)} %` : '–');

@@ -6,6 +6,7 @@
  */
 import { tf } from '../engine/tf.ts';
 import { compileInference } from '../model/inference/compile.ts';
+import { latencyRecord, writeLatencySidecar, type LatencyRecord } from './latency-sidecar.ts';
 
 export interface LatencyOptions {
   /** Images per forward pass. Defaults to 1. */
@@ -50,4 +51,12 @@ export async function measureLatency(model: tf.LayersModel, options: LatencyOpti
     compiled.dispose();
     x.dispose();
   }
+}
+
+/** Measures batch-1 latency of `model` (`runs` timed passes) and writes it to the unhashed sidecar `file` (latency-sidecar.ts). */
+export async function measureToSidecar(model: tf.LayersModel, file: string, runs: number, about: Pick<LatencyRecord, 'model' | 'model sha256' | 'engine'>): Promise<LatencyRecord> {
+  const l = await measureLatency(model, { runs });
+  const record = latencyRecord({ ...about, batch_size: l.batchSize, runs: l.runs, median_ms: l.medianMs });
+  await writeLatencySidecar(file, record);
+  return record;
 }

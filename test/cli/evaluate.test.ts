@@ -42,13 +42,15 @@ describe('mlc-pipe evaluate', () => {
     expect(metrics.heads.color).toMatchObject({ correct: 4, count: 6 });
     const run = JSON.parse(await readFile(join(dir, 'reports', 'tiny', 'run.json'), 'utf8'));
     expect(run.params.evaluate).toMatchObject({ model: 'models/tiny', labels: 'data/test.txt', engine: 'cpu', threads: 1, batch_size: 3 });
-    expect(readdirSync(join(dir, 'reports'))).toEqual(['tiny']); // no temp folder left
+    expect(readdirSync(join(dir, 'reports'))).toEqual(['tiny', 'tiny.latency.js']); // no temp folder left; the unhashed latency sidecar beside the report
     // an existing report folder is replaced only with --force
     const again = await cli(['evaluate', 'models/tiny', 'data/test.txt', '--engine', 'cpu'], dir);
     expect(again.code).toBe(2);
     expect(again.stderr).toContain("ConfigError: reports/tiny exists (a pipeline's evaluate stage may own it)\n  hint: pass --out <dir> to write elsewhere, or --force to replace it");
-    expect((await cli(['evaluate', 'models/tiny', 'data/test.txt', '--engine', 'cpu', '--force'], dir)).code).toBe(0);
+    // --latency-runs 0: no measurement, and the previous one (perhaps of another model) is removed
+    expect((await cli(['evaluate', 'models/tiny', 'data/test.txt', '--engine', 'cpu', '--force', '--latency-runs', '0'], dir)).code).toBe(0);
     expect(readdirSync(join(dir, 'reports'))).toEqual(['tiny']);
+    expect(await readFile(join(dir, 'reports', 'tiny', 'report.html'), 'utf8')).toContain('not measured (evaluate\'s <code>latency_runs: 0</code>)');
   });
 
   it('a folder of TFRecord shards gives the same metrics; --out names the report folder', async () => {

@@ -28,11 +28,12 @@ interface Flags {
   batchSize?: number;
   engine?: string;
   threads?: number;
+  latencyRuns?: number;
   force?: boolean;
 }
 
 /** Option key → the flag that sets it, for messages. */
-const FLAG: Record<string, string> = { model: '<model>', labels: '<data>', tfrecords: '<data>', out: '--out', root: '--root', tune_labels: '--tune', batch_size: '--batch-size', engine: '--engine', threads: '--threads' };
+const FLAG: Record<string, string> = { model: '<model>', labels: '<data>', tfrecords: '<data>', out: '--out', root: '--root', tune_labels: '--tune', batch_size: '--batch-size', engine: '--engine', threads: '--threads', latency_runs: '--latency-runs' };
 
 /** A label file, or TFRecord shards (a folder of them, or one `.tfrecord` file). */
 function dataOption(data: string): { labels: string } | { tfrecords: string[] } {
@@ -54,6 +55,7 @@ export function registerEvaluate(program: Command, io: CliIO): void {
     .option('--force', 'replace the report folder when it exists')
     .option('--engine <name>', 'engine: auto, or one of the names in `mlc-pipe stages evaluate` (default: auto)')
     .option('--threads <n>', 'engine threads; 0 = MLC_PIPE_THREADS, else every core (default: 0)', nonNegativeInt('--threads'))
+    .option('--latency-runs <n>', 'timed batch-1 passes for the latency written beside the report folder (<out>.latency.js, unhashed); 0 = none (default: 20)', nonNegativeInt('--latency-runs'))
     .action(async (model: string, data: string, flags: Flags) => {
       const { evaluateOptions } = await lazyImport<EvaluateOptionsModule>('src/report/evaluate-options.ts', 'evaluate');
       const options = evaluateOptions(
@@ -66,6 +68,7 @@ export function registerEvaluate(program: Command, io: CliIO): void {
           ...(flags.batchSize !== undefined ? { batch_size: flags.batchSize } : {}),
           ...(flags.engine !== undefined ? { engine: flags.engine } : {}),
           ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
+          ...(flags.latencyRuns !== undefined ? { latency_runs: flags.latencyRuns } : {}),
         },
         (k) => FLAG[k] ?? k,
       );
