@@ -87,52 +87,60 @@ function readWeights(model: tf.LayersModel, name: string): Weight[] {
   return model.getLayer(name).getWeights().map((w) => ({ shape: w.shape, data: w.dataSync() as Float32Array }));
 }
 
-/** Converts `model` to ONNX. The model is only read. */
-export function toOnnx(model: tf.LayersModel, options: OnnxExportOptions = {}): OnnxExport {
-  const pre = options.preprocessing;
-  const opset = pre ? Math.max(options.opset ?? 13, PIXELS_MIN_OPSET) : (options.opset ?? 13);
+/** The export's settings, checked: the opset (raised for in-graph preprocessing), heads and output kind. */
+function exportSettings(model: tf.LayersModel, options: OnnxExportOptions): { opset: number; heads?: HeadSpec[]; probabilities: boolean } {
+  const opset = options.preprocessing ? Math.max(options.opset ?? 13, PIXELS_MIN_OPSET) : (options.opset ?? 13);
   if (!Number.isInteger(opset) || opset < 13 || opset > 21) {
     throw new ConfigError(`opset must be an integer from 13 to 21, received ${JSON.stringify(opset)}`);
   }
-  const heads = options.heads;
-  const probabilities = options.probabilities ?? true;
-  if (heads && heads.length !== model.outputs.length) {
-    throw new ConfigError(`model has ${model.outputs.length} outputs but ${heads.length} heads were given`);
+  if (options.heads && options.heads.length !== model.outputs.length) {
+    throw new ConfigError(`model has ${model.outputs.length} outputs but ${options.heads.length} heads were given`);
   }
-  const graph = readLayerGraph(model.getConfig());
-  if (graph.inputs.length !== 1) throw new ConfigError(`ONNX export expects one image input, the model has ${graph.inputs.length}`);
-  const g = new OnnxGraph();
-  const fold = options.foldBatchNorm === false ? new Map<string, string>() : foldPlan(graph);
-  const foldInto = new Map<string, ChannelAffine>(); // producer → affine
+  return { opset, heads: options.heads, probabilities: options.probabilities ?? true };
+}
+
+/** What the conversion reads and fills: the layer graph, the ONNX graph and each layer's ONNX value. */
+interface Conversion {
+  model: tf.LayersModel;
+  graph: LayerGraph;
+  g: OnnxGraph;
+  values: Map<string, Value>;
+  /** BN layer → the conv-like layer it folds into. */
+  fold: Map<string, string>;
+  /** Conv-like layer → the affine of the BN folded into it. */
+  foldInto: Map<string, ChannelAffine>;
+}
+
+function startConversion(model: tf.LayersModel, graph: LayerGraph, foldBatchNorm: boolean): Conversion {
+  const fold = foldBatchNorm ? foldPlan(graph) : new Map<string, string>();
+  const foldInto = new Map<string, ChannelAffine>();
   for (const [bn, producer] of fold) foldInto.set(producer, batchNormToAffine(graph.byName.get(bn)!, readWeights(model, bn)));
+  return { model, graph, g: new OnnxGraph(), values: new Map(), fold, foldInto };
+}
 
-  const values = new Map<string, Value>();
-  const inputLayer = graph.byName.get(graph.inputs[0]!)!;
-  const inputShape = shapeOf(inputLayer.config.batchInputShape);
-  const inputName = g.unique(pre ? PIXELS_INPUT : inputLayer.name);
-  const outputNames = graph.outputs.map((o, i) => {
-    const head = heads?.[i];
-    const base = head ? head.name.replace(/[^A-Za-z0-9_]/g, '_') : `output${i}`;
-    return g.unique(probabilities && head ? base : `${base}_logits`);
-  });
-
+/** The graph input's value: the in-graph preprocessing, else an NHWC → NCHW transpose for images. */
+function addInput(c: Conversion, inputName: string, inputShape: (number | null)[], pre: Preprocessing | undefined): void {
+  const inputLayer = c.graph.byName.get(c.graph.inputs[0]!)!;
   if (pre) {
     if (inputShape.length !== 4 || inputShape[3] !== (pre.channels === 'L' ? 1 : 3) || inputShape[1] !== pre.resize.height || inputShape[2] !== pre.resize.width) {
       throw new ConfigError(`the model takes [${inputShape.slice(1).join(', ')}] but its preprocessing resizes to ${pre.resize.height}×${pre.resize.width} ${pre.channels}`);
     }
-    values.set(inputLayer.name, { name: addPixelsPreprocessing(g, pre, inputName), shape: inputShape });
+    c.values.set(inputLayer.name, { name: addPixelsPreprocessing(c.g, pre, inputName), shape: inputShape });
   } else if (inputShape.length === 4) {
-    values.set(inputLayer.name, { name: g.op('Transpose', [inputName], { perm: { ints: [0, 3, 1, 2] } }, `${inputLayer.name}_nchw`), shape: inputShape });
+    c.values.set(inputLayer.name, { name: c.g.op('Transpose', [inputName], { perm: { ints: [0, 3, 1, 2] } }, `${inputLayer.name}_nchw`), shape: inputShape });
   } else {
-    values.set(inputLayer.name, { name: inputName, shape: inputShape });
+    c.values.set(inputLayer.name, { name: inputName, shape: inputShape });
   }
+}
 
-  for (const layer of graph.layers) {
+/** Every layer through its converter, in graph order; a folded BN passes its conv's value on. */
+function convertLayers(c: Conversion): void {
+  for (const layer of c.graph.layers) {
     if (layer.className === 'InputLayer') continue;
-    const outputShape = shapeOf(model.getLayer(layer.name).outputShape);
-    const producer = fold.get(layer.name);
+    const outputShape = shapeOf(c.model.getLayer(layer.name).outputShape);
+    const producer = c.fold.get(layer.name);
     if (producer !== undefined) {
-      values.set(layer.name, { name: values.get(producer)!.name, shape: outputShape });
+      c.values.set(layer.name, { name: c.values.get(producer)!.name, shape: outputShape });
       continue;
     }
     const convert = CONVERTERS.get(layer.className);
@@ -143,57 +151,85 @@ export function toOnnx(model: tf.LayersModel, options: OnnxExportOptions = {}): 
     }
     const inputs = layer.inputs.map((r) => {
       if (r.index !== 0) throw new ConfigError(`layer ${layer.name} reads output ${r.index} of ${r.layer}; multi-output layers have no ONNX export`);
-      return values.get(r.layer)!;
+      return c.values.get(r.layer)!;
     });
-    const name = convert({ g, layer, weights: readWeights(model, layer.name), inputs, outputShape, fold: foldInto.get(layer.name) });
-    values.set(layer.name, { name, shape: outputShape });
+    const name = convert({ g: c.g, layer, weights: readWeights(c.model, layer.name), inputs, outputShape, fold: c.foldInto.get(layer.name) });
+    c.values.set(layer.name, { name, shape: outputShape });
   }
+}
 
-  const outputs = graph.outputs.map((o, i) => {
-    const v = values.get(o.layer)!;
+/** One graph output per model output: back to NHWC, then softmax / sigmoid per head, or the logits. */
+function addOutputs(c: Conversion, outputNames: string[], heads: HeadSpec[] | undefined, probabilities: boolean): string[] {
+  return c.graph.outputs.map((o, i) => {
+    const v = c.values.get(o.layer)!;
     const rank = v.shape.length;
     let y = v.name;
-    if (rank === 4) y = g.op('Transpose', [y], { perm: { ints: [0, 2, 3, 1] } }, `${o.layer}_nhwc`);
+    if (rank === 4) y = c.g.op('Transpose', [y], { perm: { ints: [0, 2, 3, 1] } }, `${o.layer}_nhwc`);
     const head = heads?.[i];
     const name = outputNames[i]!;
     if (probabilities && head) {
-      if (headKind(head) === 'sigmoid') return g.opInto('Sigmoid', [y], name);
+      if (headKind(head) === 'sigmoid') return c.g.opInto('Sigmoid', [y], name);
       if (rank !== 2) throw new ConfigError(`head ${head.name}: softmax export needs a rank-2 output, received rank ${rank}`);
-      return g.opInto('Softmax', [y], name, { axis: { int: 1 } });
+      return c.g.opInto('Softmax', [y], name, { axis: { int: 1 } });
     }
-    return g.opInto('Identity', [y], name);
+    return c.g.opInto('Identity', [y], name);
   });
+}
 
-  const modelMsg: ModelMsg = {
+/** The ModelProto around the converted graph. */
+function modelMessage(c: Conversion, opset: number, io: { inputName: string; inputShape: (number | null)[]; outputNames: string[] }, options: OnnxExportOptions): ModelMsg {
+  const { inputName, inputShape, outputNames } = io;
+  const pre = options.preprocessing;
+  return {
     irVersion: irVersionFor(opset),
     producerName: 'mlc-pipe',
     producerVersion: options.producerVersion ?? '0.1.0',
-    docString: `Exported from tfjs layers model "${model.name}". Input: ${pre ? 'uint8 NHWC pixels of any size (decode only; resize and normalisation are in the graph)' : 'NHWC float32, preprocessed as in metadata.json'}.`,
+    docString: `Exported from tfjs layers model "${c.model.name}". Input: ${pre ? 'uint8 NHWC pixels of any size (decode only; resize and normalisation are in the graph)' : 'NHWC float32, preprocessed as in metadata.json'}.`,
     graph: {
-      name: model.name,
-      node: g.nodes,
-      initializer: g.initializers,
+      name: c.model.name,
+      node: c.g.nodes,
+      initializer: c.g.initializers,
       input: [
         pre
           ? valueInfo(inputName, ['batch', 'height', 'width', inputShape[3] ?? 3], 'decoded 8-bit image pixels, NHWC, any height and width', DataType.UINT8)
           : valueInfo(inputName, ['batch', ...inputShape.slice(1).map((d, k) => d ?? `dim${k + 1}`)]),
       ],
-      output: graph.outputs.map((o, i) => {
-        const shape = values.get(o.layer)!.shape;
+      output: c.graph.outputs.map((o, i) => {
+        const shape = c.values.get(o.layer)!.shape;
         return valueInfo(outputNames[i]!, ['batch', ...shape.slice(1).map((d, k) => d ?? `out${i}_dim${k + 1}`)]);
       }),
     },
     opsetImport: [{ domain: '', version: opset }],
     metadataProps: Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value })),
   };
+}
+
+/** Converts `model` to ONNX. The model is only read. */
+export function toOnnx(model: tf.LayersModel, options: OnnxExportOptions = {}): OnnxExport {
+  const pre = options.preprocessing;
+  const { opset, heads, probabilities } = exportSettings(model, options);
+  const graph = readLayerGraph(model.getConfig());
+  if (graph.inputs.length !== 1) throw new ConfigError(`ONNX export expects one image input, the model has ${graph.inputs.length}`);
+  const c = startConversion(model, graph, options.foldBatchNorm !== false);
+  const inputLayer = graph.byName.get(graph.inputs[0]!)!;
+  const inputShape = shapeOf(inputLayer.config.batchInputShape);
+  const inputName = c.g.unique(pre ? PIXELS_INPUT : inputLayer.name);
+  const outputNames = graph.outputs.map((o, i) => {
+    const head = heads?.[i];
+    const base = head ? head.name.replace(/[^A-Za-z0-9_]/g, '_') : `output${i}`;
+    return c.g.unique(probabilities && head ? base : `${base}_logits`);
+  });
+  addInput(c, inputName, inputShape, pre);
+  convertLayers(c);
+  const outputs = addOutputs(c, outputNames, heads, probabilities);
   const ops: Record<string, number> = {};
-  for (const n of g.nodes) ops[n.opType] = (ops[n.opType] ?? 0) + 1;
+  for (const n of c.g.nodes) ops[n.opType] = (ops[n.opType] ?? 0) + 1;
   return {
-    bytes: encodeModel(modelMsg),
+    bytes: encodeModel(modelMessage(c, opset, { inputName, inputShape, outputNames }, options)),
     input: { name: inputName, shape: pre ? ['batch', 'height', 'width', inputShape[3] ?? 3] : ['batch', ...inputShape.slice(1).map((d) => d ?? '?')] },
     opset,
     outputs,
-    folded: [...fold.keys()],
+    folded: [...c.fold.keys()],
     ops,
   };
 }
