@@ -24,9 +24,12 @@
  * All grouped layouts a space meets (readers' inputs, producers' outputs) must be the same. A space
  * that reaches a Concatenate, Flatten, a model output or the model input, or any layer not listed
  * here, is kept whole.
+ *
+ * What each layer does to channels: layer-roles.ts; the merged spaces: channel-spaces.ts.
  */
-import type { LayerGraph, GraphLayer } from './layer-graph.ts';
-import { isModelOutput } from './layer-graph.ts';
+import { channelSpaces, type ChannelSpaces } from './channel-spaces.ts';
+import type { GraphLayer, LayerGraph } from './layer-graph.ts';
+import { describe, isGroupedMix, isMerge, isPerChannel, isProducerConv } from './layer-roles.ts';
 
 export interface PruneGroup {
   /** The first Conv2D (or grouped MixedConv2D) whose output filters are pruned (see `producers`). */
@@ -96,122 +99,17 @@ export interface AnalyseOptions {
   residual?: boolean;
 }
 
-/** Layers that act on each channel separately (output channel c depends only on input channel c). */
-const PER_CHANNEL = new Set([
-  'BatchNormalization',
-  'ReLU',
-  'LeakyReLU',
-  'ELU',
-  'ThresholdedReLU',
-  'PReLU',
-  'ZeroPadding2D',
-  'Dropout',
-  'SpatialDropout2D',
-  'GaussianNoise',
-  'GaussianDropout',
-  'MaxPooling2D',
-  'AveragePooling2D',
-  'GlobalAveragePooling2D',
-  'GlobalMaxPooling2D',
-  'DepthwiseConv2D',
-]);
-
-function isPerChannel(layer: GraphLayer): boolean {
-  if (layer.inputs.length !== 1) return false;
-  if (layer.className === 'Activation') return layer.config.activation !== 'softmax';
-  if (layer.className === 'DepthwiseConv2D') return (layer.config.depthMultiplier ?? 1) === 1;
-  if (layer.className === 'BatchNormalization') return isChannelAxis(layer.config.axis);
-  if (layer.className === 'MixedConv2D') return isDepthwiseMix(layer.config);
-  if (layer.className === 'PReLU') return false; // its alpha may be shared across axes: keep it simple
-  return PER_CHANNEL.has(layer.className);
-}
-
-/** A MixedConv2D whose parts are all depthwise (MixNet) acts per channel; grouped parts (ResNeXt) do not. */
-function isDepthwiseMix(config: Record<string, unknown>): boolean {
-  const parts = config.parts as Array<{ channels: number; groups: number }> | undefined;
-  return Array.isArray(parts) && parts.every((p) => p.groups === p.channels);
-}
-
-function isChannelAxis(axis: unknown): boolean {
-  const a = Array.isArray(axis) ? axis : [axis ?? -1];
-  return a.length === 1 && (a[0] === -1 || a[0] === 3);
-}
-
-
 /** A Conv2D that is not pruned, and why. */
 export interface SkippedLayer {
   layer: string;
   reason: string;
 }
 
-/** Layers whose inputs and output share channel indices (elementwise merges). */
-const MERGE = new Set(['Add', 'Multiply', 'Subtract', 'Maximum', 'Minimum', 'Average']);
-
-function isConsumer(layer: GraphLayer): boolean {
-  return layer.inputs.length === 1 && (layer.className === 'Conv2D' || layer.className === 'Dense' || isGroupedMix(layer));
-}
-
-/** A MixedConv2D with at least one grouped (not depthwise) part: reads its input like a conv. */
-function isGroupedMix(layer: GraphLayer): boolean {
-  const parts = layer.config.parts as Array<{ channels: number; groups: number }> | undefined;
-  return layer.className === 'MixedConv2D' && Array.isArray(parts) && parts.every((p) => p.groups !== p.channels);
-}
-
-class Spaces {
-  private parent = new Map<string, string>();
-  find(x: string): string {
-    let r = x;
-    while (this.parent.has(r)) r = this.parent.get(r)!;
-    if (r !== x) this.parent.set(x, r);
-    return r;
-  }
-  union(a: string, b: string): void {
-    const ra = this.find(a), rb = this.find(b);
-    if (ra !== rb) this.parent.set(rb, ra);
-  }
-}
-
-/** Conv2D or a grouped MixedConv2D: a layer whose output filters may be pruned. */
-function isProducerConv(layer: GraphLayer): boolean {
-  return layer.className === 'Conv2D' || isGroupedMix(layer);
-}
-
-function describe(layer: GraphLayer): string {
-  return layer.className === 'MixedConv2D' ? `a grouped MixedConv2D ${layer.name}` : `${layer.className} ${layer.name}`;
-}
-
 /** All prunable groups of the graph, in the model's layer order, and the Conv2D layers left out with the reason. */
 export function analysePruning(graph: LayerGraph, options: AnalyseOptions = {}): { groups: PruneGroup[]; skipped: SkippedLayer[] } {
-  const spaces = new Spaces();
+  const spaces = channelSpaces(graph);
   const order = new Map(graph.layers.map((l, i) => [l.name, i]));
   const byOrder = (a: string, b: string) => order.get(a)! - order.get(b)!;
-  for (const layer of graph.layers) {
-    if (isPerChannel(layer) || MERGE.has(layer.className)) for (const r of layer.inputs) spaces.union(r.layer, layer.name);
-  }
-  // Why a space cannot be pruned (first reason wins), and who reads it.
-  const frozen = new Map<string, string>();
-  const freeze = (layer: string, reason: string) => {
-    const root = spaces.find(layer);
-    if (!frozen.has(root)) frozen.set(root, reason);
-  };
-  const consumers = new Map<string, string[]>();
-  const members = new Map<string, string[]>();
-  for (const layer of graph.layers) {
-    const root = spaces.find(layer.name);
-    if (!members.has(root)) members.set(root, []);
-    members.get(root)!.push(layer.name);
-    if (layer.className === 'InputLayer') freeze(layer.name, `channels reach the model input ${layer.name}`);
-    if (isModelOutput(graph, layer.name)) freeze(layer.name, `channels reach the model output ${layer.name}`);
-    if (isPerChannel(layer) || MERGE.has(layer.className)) continue;
-    for (const r of layer.inputs) {
-      if (isConsumer(layer)) {
-        const rr = spaces.find(r.layer);
-        if (!consumers.has(rr)) consumers.set(rr, []);
-        consumers.get(rr)!.push(layer.name);
-      } else freeze(r.layer, `channels reach ${describe(layer)}`);
-    }
-  }
-
   const groups: PruneGroup[] = [];
   const skipped: SkippedLayer[] = [];
   const done = new Set<string>();
@@ -220,73 +118,79 @@ export function analysePruning(graph: LayerGraph, options: AnalyseOptions = {}):
     const root = spaces.find(layer.name);
     if (done.has(root)) continue;
     done.add(root);
-    const inSpace = members.get(root)!;
-    const producers = inSpace.filter((n) => !isPerChannel(graph.byName.get(n)!) && !MERGE.has(graph.byName.get(n)!.className));
-    const skipAll = (reason: string) => producers.filter((p) => graph.byName.get(p)!.className === 'Conv2D').forEach((p) => skipped.push({ layer: p, reason }));
-    const producerMixes = producers.filter((p) => graph.byName.get(p)!.className === 'MixedConv2D');
-    const merges = inSpace.filter((n) => MERGE.has(graph.byName.get(n)!.className));
-    if (!options.residual && merges.length > 0) {
-      skipAll(`channels reach ${describe(graph.byName.get(merges[0]!)!)}`);
-      continue;
-    }
-    if (frozen.has(root)) {
-      skipAll(frozen.get(root)!);
-      continue;
-    }
-    const other = producers.find((p) => !isProducerConv(graph.byName.get(p)!));
-    if (other) {
-      skipAll(`channels also come from ${describe(graph.byName.get(other)!)}`);
-      continue;
-    }
-    const bns: string[] = [];
-    let bad: string | undefined;
-    for (const p of producers) {
-      const next = graph.consumers.get(p) ?? [];
-      const bn = next.length === 1 ? graph.byName.get(next[0]!)! : undefined;
-      if (bn?.className !== 'BatchNormalization') bad ??= `${p} is not followed by a BatchNormalization only`;
-      else if (bn.config.scale === false) bad ??= `${bn.name} has no gamma (scale: false)`;
-      else bns.push(bn.name);
-    }
-    if (bad) {
-      skipAll(bad);
-      continue;
-    }
-    const readers = consumers.get(root) ?? [];
-    if (readers.length === 0) {
-      skipAll('channels are read by no conv or dense layer');
-      continue;
-    }
-    const mixReaders = [...new Set(readers)].filter((r) => isGroupedMix(graph.byName.get(r)!));
-    // Every grouped layout the space meets: readers' input blocks, producers' output blocks.
-    const layouts = [
-      ...mixReaders.map((r) => mixedConvBlocks(graph.byName.get(r)!.config)),
-      ...producerMixes.map((p) => mixedConvOutputBlocks(graph.byName.get(p)!.config)),
-    ];
-    let blocks: GroupBlocks[] | undefined;
-    if (layouts.length > 0) {
-      const shape = (l: GroupBlocks[]) => JSON.stringify(l.map((b) => [b.start, b.size, b.groups]));
-      if (new Set(layouts.map(shape)).size > 1) {
-        skipAll(`channels reach grouped MixedConv2D layers of different group layouts (${[...mixReaders, ...producerMixes].join(', ')})`);
-        continue;
-      }
-      blocks = layouts[0]!.map((b, i) => {
-        const min = Math.max(...layouts.map((l) => l[i]!.min ?? 1));
-        return min > 1 ? { start: b.start, size: b.size, groups: b.groups, min } : { start: b.start, size: b.size, groups: b.groups };
-      });
-    }
-    groups.push({
+    const r = spaceGroup(graph, spaces, root, options, byOrder);
+    if ('group' in r) groups.push(r.group);
+    else for (const p of r.producers) if (graph.byName.get(p)!.className === 'Conv2D') skipped.push({ layer: p, reason: r.skip });
+  }
+  skipped.sort((a, b) => byOrder(a.layer, b.layer));
+  return { groups, skipped };
+}
+
+/** The group of one channel space, or why it stays whole (with its producers, which are reported as skipped). */
+function spaceGroup(graph: LayerGraph, spaces: ChannelSpaces, root: string, options: AnalyseOptions, byOrder: (a: string, b: string) => number): { group: PruneGroup } | { skip: string; producers: string[] } {
+  const layer = (n: string) => graph.byName.get(n)!;
+  const inSpace = spaces.members.get(root)!;
+  const producers = inSpace.filter((n) => !isPerChannel(layer(n)) && !isMerge(layer(n)));
+  const skip = (reason: string) => ({ skip: reason, producers });
+  const merges = inSpace.filter((n) => isMerge(layer(n)));
+  if (!options.residual && merges.length > 0) return skip(`channels reach ${describe(layer(merges[0]!))}`);
+  if (spaces.frozen.has(root)) return skip(spaces.frozen.get(root)!);
+  const other = producers.find((p) => !isProducerConv(layer(p)));
+  if (other) return skip(`channels also come from ${describe(layer(other))}`);
+  const bns = producerBns(graph, producers);
+  if (typeof bns === 'string') return skip(bns);
+  const readers = spaces.consumers.get(root) ?? [];
+  if (readers.length === 0) return skip('channels are read by no conv or dense layer');
+  const mixReaders = [...new Set(readers)].filter((r) => isGroupedMix(layer(r)));
+  const producerMixes = producers.filter((p) => layer(p).className === 'MixedConv2D');
+  const blocks = groupBlocks(graph, mixReaders, producerMixes);
+  if (typeof blocks === 'string') return skip(blocks);
+  return {
+    group: {
       producer: producers[0]!,
       bn: bns[0]!,
       producers,
       bns,
       channelLayers: inSpace.filter((n) => !producers.includes(n)).sort(byOrder),
       consumers: [...new Set(readers)].sort(byOrder),
-      channels: outputChannels(graph.byName.get(producers[0]!)!),
+      channels: outputChannels(layer(producers[0]!)),
       ...(blocks ? { blocks } : {}),
-    });
+    },
+  };
+}
+
+/** The BatchNormalization right after each producer, or the first reason one is missing. */
+function producerBns(graph: LayerGraph, producers: readonly string[]): string[] | string {
+  const bns: string[] = [];
+  let bad: string | undefined;
+  for (const p of producers) {
+    const next = graph.consumers.get(p) ?? [];
+    const bn = next.length === 1 ? graph.byName.get(next[0]!)! : undefined;
+    if (bn?.className !== 'BatchNormalization') bad ??= `${p} is not followed by a BatchNormalization only`;
+    else if (bn.config.scale === false) bad ??= `${bn.name} has no gamma (scale: false)`;
+    else bns.push(bn.name);
   }
-  skipped.sort((a, b) => byOrder(a.layer, b.layer));
-  return { groups, skipped };
+  return bad ?? bns;
+}
+
+/**
+ * The group-consistency blocks of every grouped layout the space meets (readers' input blocks,
+ * producers' output blocks): undefined with none, a reason when the layouts differ.
+ */
+function groupBlocks(graph: LayerGraph, mixReaders: readonly string[], producerMixes: readonly string[]): GroupBlocks[] | undefined | string {
+  const layouts = [
+    ...mixReaders.map((r) => mixedConvBlocks(graph.byName.get(r)!.config)),
+    ...producerMixes.map((p) => mixedConvOutputBlocks(graph.byName.get(p)!.config)),
+  ];
+  if (layouts.length === 0) return undefined;
+  const shape = (l: GroupBlocks[]) => JSON.stringify(l.map((b) => [b.start, b.size, b.groups]));
+  if (new Set(layouts.map(shape)).size > 1) {
+    return `channels reach grouped MixedConv2D layers of different group layouts (${[...mixReaders, ...producerMixes].join(', ')})`;
+  }
+  return layouts[0]!.map((b, i) => {
+    const min = Math.max(...layouts.map((l) => l[i]!.min ?? 1));
+    return min > 1 ? { start: b.start, size: b.size, groups: b.groups, min } : { start: b.start, size: b.size, groups: b.groups };
+  });
 }
 
 /** All prunable groups of the graph, in the model's layer order. */
