@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // mlc-pipe runs from its TypeScript sources, no build step. For a fast start the CLI's own
-// modules (src/cli, src/pipeline, src/runner, src/host, src/stage, stages/registry.ts, src/errors.ts, src/entry-io.ts, src/suggest.ts, src/package-root.ts, src/stable-json.ts, src/environment.ts) are
+// modules (src/cli, src/pipeline, src/runner, src/host, src/stage, stages/registry.ts, stages/entry-points.ts, src/errors.ts, src/entry-io.ts, src/suggest.ts, src/package-root.ts, src/stable-json.ts, src/environment.ts) are
 // bundled by esbuild into node_modules/.cache/mlc-pipe/<hash of this folder>/ on first use and rebuilt whenever one of
 // them changes (checked by mtime); everything else (stage modules, other parts of mlc-pipe, user
 // code) loads through tsx, registered on demand. MLC_PIPE_FROM_SOURCE=1, or any problem with the
@@ -17,7 +17,7 @@ const entry = path.join(root, 'src', 'cli', 'main.ts');
 // never run each other's bundle.
 const cacheDir = path.join(root, 'node_modules', '.cache', 'mlc-pipe', createHash('sha256').update(root).digest('hex').slice(0, 12));
 const manifestFile = path.join(cacheDir, 'cli.json');
-const BUNDLED = ['src/cli/', 'src/pipeline/', 'src/runner/', 'src/host/', 'src/stage/', 'stages/registry.ts', 'src/errors.ts', 'src/entry-io.ts', 'src/suggest.ts', 'src/package-root.ts', 'src/stable-json.ts', 'src/environment.ts'].map((p) => path.join(root, p));
+const BUNDLED = ['src/cli/', 'src/pipeline/', 'src/runner/', 'src/host/', 'src/stage/', 'stages/registry.ts', 'stages/entry-points.ts', 'src/errors.ts', 'src/entry-io.ts', 'src/suggest.ts', 'src/package-root.ts', 'src/stable-json.ts', 'src/environment.ts'].map((p) => path.join(root, p));
 
 function fresh() {
   try {

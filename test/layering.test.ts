@@ -1,7 +1,9 @@
 /**
- * The layering rules (README "Layout"), checked on every relative import, static or dynamic,
- * type-only included, of every source file under src/ and stages/. A forbidden import fails with
- * the importing file and the rule it breaks.
+ * The layering rules (README "Layout", docs/design.md), checked on every relative import, static or
+ * dynamic, type-only included, of every source file under src/ and stages/, and on the two ways
+ * round them: a string that names a file of the other side (`'src/report/evaluate.ts'`, handed to
+ * some loader) and an `import()` of a computed specifier. A forbidden import fails with the
+ * importing file and the rule it breaks.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -58,13 +60,51 @@ export function importsOf(rel: string, text: string): Array<[string, string]> {
   return out;
 }
 
+/** `text` without its comments (a path named in a comment is documentation, not a load). */
+function code(text: string): string {
+  return text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`\\])\/\/.*$/gm, '$1');
+}
+
+/** String literals (not import specifiers) that name a source file path: `src/<area>/…` or a relative `../…`. */
+const PATH_STRING = /(?<!(?:from|import)\s*\(?\s*)(['"`])((?:\.{1,2}\/)+[\w@./-]+|src\/[\w./-]+)\1/g;
+
+/** Every string path of `rel` as [string, target area], resolved like an import. */
+export function pathStringsOf(rel: string, text: string): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const m of code(text).matchAll(PATH_STRING)) {
+    const s = m[2]!;
+    const target = s.startsWith('src/') ? s : path.normalize(path.join(path.dirname(rel), s));
+    out.push([s, areaOf(target.split('/').join(path.sep))]);
+  }
+  for (const m of code(text).matchAll(/fromPackageRoot\(\s*'src'\s*,\s*'(\w+)'/g)) out.push([`src/${m[1]}`, m[1]!]);
+  return out;
+}
+
+/**
+ * Orchestration files that may `import()` a computed specifier, and why: they load stage modules
+ * (stages/ is the adapter; a user stage is any file), never an ML area.
+ */
+const COMPUTED_IMPORTS: Record<string, string> = {
+  [path.join('src', 'pipeline', 'stage-module.ts')]: 'imports a stage module to read its definition',
+  [path.join('src', 'host', 'module-stage.ts')]: 'imports the stage module a job names',
+};
+
+/** True when `rel` has an `import(` whose argument is not a string literal. */
+export function hasComputedImport(text: string): boolean {
+  return /\bimport\(\s*(?!['"]|\s*\))/.test(code(text));
+}
+
 function violations(files: Array<{ rel: string; text: string }>): string[] {
   const found: string[] = [];
+  const crossing = (from: string, to: string) => RULES.filter((r) => r.from.includes(from) && r.to.includes(to) && to !== from);
   for (const { rel, text } of files) {
     const from = areaOf(rel);
-    for (const [spec, to] of importsOf(rel, text)) {
-      if (to === from) continue;
-      for (const r of RULES) if (r.from.includes(from) && r.to.includes(to)) found.push(`${rel} imports ${spec}: ${r.why}`);
+    for (const [spec, to] of importsOf(rel, text)) for (const r of crossing(from, to)) found.push(`${rel} imports ${spec}: ${r.why}`);
+    for (const [str, to] of pathStringsOf(rel, text)) {
+      for (const r of crossing(from, to)) found.push(`${rel} names '${str}' in a string (a load no import shows): ${r.why}`);
+    }
+    if (ORCHESTRATION.includes(from) && !COMPUTED_IMPORTS[rel] && hasComputedImport(text)) {
+      found.push(`${rel} imports a computed specifier: orchestration reaches ML code only through a literal import (stages/entry-points.ts for the CLI)`);
     }
   }
   return found;
@@ -85,6 +125,11 @@ describe('layering', () => {
       { rel: 'src/runner/process-worker.ts', text: "const { shutdownEngine } = await import('../engine/index.ts');" },
       { rel: 'src/host/run-stage.ts', text: "export { x } from '../runner/run.ts';" },
       { rel: 'src/model/zoo.ts', text: "import { loadPipeline } from '../pipeline/load.ts';" },
+      { rel: 'src/cli/commands/evaluate.ts', text: "const m = await lazyImport<EvaluateModule>('src/report/evaluate.ts', 'evaluate');" },
+      { rel: 'src/cli/commands/data.ts', text: "const abs = fromPackageRoot('src', 'data', 'demo', 'make-dataset.ts');" },
+      { rel: 'src/cli/metrics-show.ts', text: "const url = new URL('../report/diff.ts', import.meta.url);" },
+      { rel: 'src/cli/lazy-import.ts', text: 'return (await import(pathToFileURL(abs).href)) as T;' },
+      { rel: 'src/report/plots.ts', text: "const sources = 'src/cli/plots-sources.ts';" },
     ];
     expect(violations(bad)).toEqual([
       "src/data/labels.ts imports ../model/heads.ts: src/data is the bottom ML layer: heads and labels live there",
@@ -93,7 +138,23 @@ describe('layering', () => {
       "src/runner/process-worker.ts imports ../engine/index.ts: orchestration never imports an ML area (stages/ import them, lazily)",
       "src/host/run-stage.ts imports ../runner/run.ts: the stage host and contract stand alone, so any transport can use them",
       "src/model/zoo.ts imports ../pipeline/load.ts: ML code never imports orchestration or stages/ (stages/ is the only adapter)",
+      "src/cli/commands/evaluate.ts names 'src/report/evaluate.ts' in a string (a load no import shows): orchestration never imports an ML area (stages/ import them, lazily)",
+      "src/cli/commands/data.ts names 'src/data' in a string (a load no import shows): orchestration never imports an ML area (stages/ import them, lazily)",
+      "src/cli/metrics-show.ts names '../report/diff.ts' in a string (a load no import shows): orchestration never imports an ML area (stages/ import them, lazily)",
+      "src/cli/lazy-import.ts imports a computed specifier: orchestration reaches ML code only through a literal import (stages/entry-points.ts for the CLI)",
+      "src/report/plots.ts names 'src/cli/plots-sources.ts' in a string (a load no import shows): ML code never imports orchestration or stages/ (stages/ is the only adapter)",
     ]);
+  });
+
+  it('leaves comments, same-side strings, stage-module loaders and literal imports through stages/ alone', () => {
+    const fine = [
+      { rel: 'src/cli/commands/evaluate.ts', text: "/** the evaluate stage's entry point (src/report/evaluate.ts) */\nconst { evaluate } = await entryPoint('evaluate'); // src/report/evaluate.ts" },
+      { rel: 'src/cli/commands/plots.ts', text: "import type { PlotSource } from '../../../stages/entry-points.ts';\nconst x = import('../plots-sources.ts');" },
+      { rel: 'src/host/module-stage.ts', text: 'const mod = await import(pathToFileURL(job.module.path).href);' },
+      { rel: 'src/report/evaluate.ts', text: "const f = 'src/report/report.html';" },
+      { rel: 'stages/entry-points.ts', text: "const m = () => import('../src/report/evaluate.ts');" },
+    ];
+    expect(violations(fine)).toEqual([]);
   });
 
 });
@@ -117,7 +178,7 @@ export function stageAdapterProblems(rel: string, text: string): string[] {
 
 describe('built-in stages are adapters', () => {
   it('every stage in stages/ maps its params to one ML entry point and does nothing else', () => {
-    const files = sources('stages').filter((rel) => !rel.endsWith('registry.ts'));
+    const files = sources('stages').filter((rel) => !rel.endsWith('registry.ts') && !rel.endsWith('entry-points.ts'));
     expect(files.length).toBeGreaterThanOrEqual(8);
     expect(files.flatMap((rel) => stageAdapterProblems(rel, readFileSync(path.join(REPO, rel), 'utf8')))).toEqual([]);
   });

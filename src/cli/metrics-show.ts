@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { DataError } from '../errors.ts';
-import { lazyImport } from './lazy-import.ts';
+import { entryPoint } from '../../stages/entry-points.ts';
 
 export interface MetricsShowRow {
   /** Stage id, or the metrics file. */
@@ -27,10 +27,7 @@ export async function metricsShowRows(targets: string[]): Promise<MetricsShowRow
       }
       continue;
     }
-    const { metricsFile, flattenMetrics } = await lazyImport<{
-      metricsFile(path: string): Promise<string>;
-      flattenMetrics(value: unknown): Map<string, number | null>;
-    }>('src/report/diff.ts', 'metrics show');
+    const { metricsFile, flattenMetrics } = await entryPoint('metrics-diff');
     const file = await metricsFile(t);
     let json: { summary?: Record<string, number | null> } & Record<string, unknown>;
     try {

@@ -13,17 +13,10 @@ import { ConfigError } from '../errors.ts';
 import type { LockFile } from '../runner/lock/lock-file.ts';
 import { parseManifest } from '../runner/store/layout.ts';
 import type { Workspace } from '../runner/workspace.ts';
+import type { PlotSource } from '../../stages/entry-points.ts';
 
-/** Same shape as src/report/plots.ts's PlotSource (orchestration does not import it). */
-export interface PlotSource {
-  name: string;
-  stage: string;
-  from: string;
-  where: string;
-  history?: string;
-  metrics?: string;
-  curves?: string;
-}
+/** One run's plot files as src/report/plots.ts reads them (its type, through the entry-point registry). */
+export type { PlotSource };
 
 const FILES = { history: 'history.jsonl', metrics: 'metrics.json', curves: 'curves.json' } as const;
 type Key = keyof typeof FILES;

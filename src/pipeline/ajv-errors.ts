@@ -3,7 +3,12 @@
  */
 import type { ErrorObject } from 'ajv';
 import type { Diagnostic } from './diagnostics.ts';
-import type { KeyPath, YamlSource } from './source.ts';
+import type { KeyPath } from './source.ts';
+
+/** What positions a diagnostic: the pipeline file (YamlSource), or the flags of a command (./check-options.ts). */
+export interface DiagnosticSource {
+  at(path: KeyPath, message: string, opts?: { key?: boolean; hint?: string }): Diagnostic;
+}
 import { didYouMean } from '../suggest.ts';
 
 /** Short printable form of a received value. */
@@ -47,7 +52,7 @@ function typeOfSchema(s: { type?: string; const?: unknown }): string | undefined
  * @param data the validated value.
  * @param base where `data` sits in the YAML (e.g. `['stages','train','with']`).
  */
-export function ajvDiagnostics(errors: readonly ErrorObject[], data: unknown, source: YamlSource, base: KeyPath): Diagnostic[] {
+export function ajvDiagnostics(errors: readonly ErrorObject[], data: unknown, source: DiagnosticSource, base: KeyPath): Diagnostic[] {
   const oneOfPaths = errors.filter((e) => e.keyword === 'oneOf').map((e) => e.instancePath);
   // A union of literals (TypeBox's Type.Union of Type.Literal) is one choice: one message, not one per alternative.
   const choices = errors.filter((e) => e.keyword === 'anyOf' && Array.isArray(e.schema) && (e.schema as { const?: unknown }[]).every((s) => s.const !== undefined));

@@ -1,7 +1,8 @@
 /**
  * The compiled ajv validators the loader uses: the pipeline file's schema
  * (schemas/pipeline.schema.json), one stage body of it (for bodies changed by -S), and each stage
- * module's params schema (which fills in defaults). Each is compiled once, on first use.
+ * module's params schema (which fills in defaults; also an entry point's options given as CLI
+ * flags, ./check-options.ts). Each is compiled once, on first use.
  */
 import { readFileSync } from 'node:fs';
 import { Ajv, type ValidateFunction } from 'ajv';

@@ -1,11 +1,10 @@
 /**
  * The options of `evaluate(options, io)` (src/report/evaluate.ts): one TypeBox schema, the single
  * source of their types, defaults and docs. The evaluate stage takes it as its params schema;
- * `mlc-pipe evaluate` fills it from its flags. Keys are the YAML's (snake_case).
+ * `mlc-pipe evaluate` fills it from its flags (checked by src/pipeline/check-options.ts). Keys are the YAML's (snake_case).
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { Choice } from '../choice.ts';
-import { resolveOptions } from '../check-options.ts';
 import { engineParam, threadsParam } from '../engine/options.ts';
 import { CONFUSION_NORMALIZE } from './draw/confusion.ts';
 
@@ -52,10 +51,3 @@ export const evaluateOptionsSchema = Type.Object(
 
 export type EvaluateOptions = Static<typeof evaluateOptionsSchema>;
 
-/**
- * Options given outside a pipeline (the API, `mlc-pipe evaluate`) with the defaults applied and
- * checked: a ConfigError lists every problem. `label` names an option in messages (`--engine`).
- */
-export function evaluateOptions(options: Readonly<Record<string, unknown>>, label?: (key: string) => string): EvaluateOptions {
-  return resolveOptions(evaluateOptionsSchema, options, { reference: '`mlc-pipe stages evaluate`', label });
-}

@@ -15,9 +15,9 @@ describe('mlc-pipe data make', () => {
     const dir = tempProject({});
     const typo = await cli(['data', 'make', 'platse', '--out', 'd'], dir);
     expect(typo.code).toBe(2);
-    expect(typo.stderr).toContain(`ConfigError: <name> "platse": expected one of ${DEMO_NAMES.map((n) => `"${n}"`).join(', ')}\n  hint: did you mean "plates"?`);
+    expect(typo.stderr).toContain(`ConfigError: <name>: expected one of ${DEMO_NAMES.map((n) => `"${n}"`).join(', ')}, received "platse"\n  hint: did you mean "plates"?`);
     const frac = await cli(['data', 'make', 'plates', '--out', 'd', '--val-fraction', '0.7'], dir);
-    expect(frac.stderr).toContain('ConfigError: --val-fraction 0.7 (number): expected number to be less or equal to 0.49');
+    expect(frac.stderr).toContain('ConfigError: --val-fraction: must be <= 0.49, received 0.7');
     expect(existsSync(path.join(dir, 'd'))).toBe(false);
 
     const ok = await cli(['data', 'make', 'plates', '--out', 'd', '--n', '20', '--seed', '3'], dir);

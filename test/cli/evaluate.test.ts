@@ -67,7 +67,7 @@ describe('mlc-pipe evaluate', () => {
   it('bad input: an unknown engine (with a suggestion), a missing file, a label outside its head, a folder that is no model', async () => {
     const engine = await cli(['evaluate', 'models/tiny', 'data/test.txt', '--engine', 'wsam'], dir);
     expect(engine.code).toBe(2);
-    expect(engine.stderr).toContain('ConfigError: --engine "wsam": expected one of "auto", "native", "tensorflow", "webgpu", "wasm", "cpu"\n  hint: did you mean "wasm"?');
+    expect(engine.stderr).toContain('ConfigError: --engine: expected one of "auto", "native", "tensorflow", "webgpu", "wasm", "cpu", received "wsam"\n  hint: did you mean "wasm"?');
     const missing = await cli(['evaluate', 'models/tiny', 'data/tst.txt'], dir);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('DataError: data/tst.txt: no such label file or TFRecord folder\n  hint: pass a label file');

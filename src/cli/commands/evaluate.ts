@@ -8,18 +8,10 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { DataError } from '../../errors.ts';
 import type { CliIO } from '../io.ts';
-import { lazyImport } from '../lazy-import.ts';
+import { entryPoint } from '../../../stages/entry-points.ts';
+import { checkOptions } from '../../pipeline/check-options.ts';
 import { nonNegativeInt, positiveInt } from '../options.ts';
 import { writeFolder } from '../output-folder.ts';
-
-/** What this command uses of src/report (the CLI never imports an ML area). */
-interface EvaluateOptionsModule {
-  evaluateOptions(options: Record<string, unknown>, label: (key: string) => string): Record<string, unknown> & { out: string };
-}
-interface EvaluateModule {
-  evaluate(options: Record<string, unknown>, io: { path(p: string): string; out(p: string): string; log(m: string): void; progress(m: string): void; signal: AbortSignal }): Promise<{ evaluation: unknown }>;
-  formatHeadMetrics(metrics: unknown): string;
-}
 
 interface Flags {
   out?: string;
@@ -57,8 +49,9 @@ export function registerEvaluate(program: Command, io: CliIO): void {
     .option('--threads <n>', 'engine threads; 0 = MLC_PIPE_THREADS, else every core (default: 0)', nonNegativeInt('--threads'))
     .option('--latency-runs <n>', 'timed batch-1 passes for the latency written beside the report folder (<out>.latency.js, unhashed); 0 = none (default: 20)', nonNegativeInt('--latency-runs'))
     .action(async (model: string, data: string, flags: Flags) => {
-      const { evaluateOptions } = await lazyImport<EvaluateOptionsModule>('src/report/evaluate-options.ts', 'evaluate');
-      const options = evaluateOptions(
+      const { evaluateOptionsSchema } = await entryPoint('evaluate-options');
+      const options = checkOptions(
+        evaluateOptionsSchema,
         {
           model,
           ...dataOption(data),
@@ -70,9 +63,9 @@ export function registerEvaluate(program: Command, io: CliIO): void {
           ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
           ...(flags.latencyRuns !== undefined ? { latency_runs: flags.latencyRuns } : {}),
         },
-        (k) => FLAG[k] ?? k,
+        { reference: '`mlc-pipe stages evaluate`', label: (k) => FLAG[k] ?? k },
       );
-      const { evaluate, formatHeadMetrics } = await lazyImport<EvaluateModule>('src/report/evaluate.ts', 'evaluate');
+      const { evaluate, formatHeadMetrics } = await entryPoint('evaluate');
       const controller = new AbortController();
       const abort = () => controller.abort();
       process.once('SIGINT', abort);

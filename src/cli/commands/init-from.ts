@@ -8,7 +8,8 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../../errors.ts';
 import type { CliIO } from '../io.ts';
-import { lazyImport } from '../lazy-import.ts';
+import { entryPoint } from '../../../stages/entry-points.ts';
+import { checkOptions } from '../../pipeline/check-options.ts';
 
 export interface InitFromFlags {
   from: string;
@@ -22,25 +23,17 @@ export interface InitFromFlags {
   seed?: number;
 }
 
-/** What this command uses of src/data/inspect (the CLI never imports an ML area). */
-interface InitFromOptionsModule {
-  initFromOptions(options: Record<string, unknown>, label: (key: string) => string): Record<string, unknown> & { out: string };
-}
-interface InitFromModule {
-  initFrom(options: Record<string, unknown>, io: { path(p: string): string; progress?(m: string): void }): Promise<{ yaml: string; report: string[] }>;
-}
-
 const FLAG: Record<string, string> = { from: '--from', out: '--out', pattern: '--pattern', heads: '--heads', val_fraction: '--val-fraction', test_fraction: '--test-fraction', seed: '--seed' };
 
 export async function initFromFolder(flags: InitFromFlags, io: CliIO): Promise<void> {
-  const { initFromOptions } = await lazyImport<InitFromOptionsModule>('src/data/inspect/options.ts', 'init --from');
+  const { initFromOptionsSchema } = await entryPoint('init-from-options');
   const given: Record<string, unknown> = { from: flags.from, out: flags.out, pattern: flags.pattern, heads: flags.heads, val_fraction: flags.valFraction, test_fraction: flags.testFraction, seed: flags.seed };
-  const options = initFromOptions(Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)), (k) => FLAG[k] ?? k);
+  const options = checkOptions(initFromOptionsSchema, given, { reference: '`mlc-pipe init --help`', label: (k) => FLAG[k] ?? k });
   const target = path.resolve(options.out);
   if (!flags.dryRun && existsSync(target) && !flags.force) {
     throw new ConfigError(`init: ${options.out} already exists`, { hint: 'pass --out <file> to write elsewhere, --force to replace it, or --dry-run to print the pipeline' });
   }
-  const { initFrom } = await lazyImport<InitFromModule>('src/data/inspect/init-from.ts', 'init --from');
+  const { initFrom } = await entryPoint('init-from');
   const { yaml, report } = await initFrom(options, { path: (p) => path.resolve(p) });
   for (const line of report) io.err(line);
   if (flags.dryRun) {

@@ -6,14 +6,7 @@
 import type { Command } from 'commander';
 import { cell, csvTable, tableOptions, textTable, type TableFlags } from '../format-table.ts';
 import type { CliIO } from '../io.ts';
-import { lazyImport } from '../lazy-import.ts';
-
-/** What this command uses of src/report/diff.ts (loaded lazily: orchestration never imports an ML area). */
-interface MetricsDiffModule {
-  metricsDiff(a: string, b: string, o: { all?: boolean; precision?: number }): Promise<string>;
-  metricsDiffRows(a: string, b: string, o: { all?: boolean; precision?: number }): Promise<string[][]>;
-  metricsDiffEntries(a: string, b: string, o: { all?: boolean; precision?: number }): Promise<Array<{ path: string; metric: string; a?: number | null; b?: number | null; change: number | null }>>;
-}
+import { entryPoint } from '../../../stages/entry-points.ts';
 
 export function registerMetrics(program: Command, io: CliIO): void {
   const metrics = program.command('metrics').description('metrics of evaluated runs');
@@ -25,7 +18,7 @@ export function registerMetrics(program: Command, io: CliIO): void {
       .argument('<runB>')
       .option('-a, --all', 'list every metric (per head and per class too), changed or not'),
   ).action(async (a: string, b: string, flags: TableFlags & { all?: boolean }) => {
-    const mod = await lazyImport<MetricsDiffModule>('src/report/diff.ts', 'metrics diff');
+    const mod = await entryPoint('metrics-diff');
     const options = { all: flags.all, precision: flags.precision };
     if (flags.json) {
       const entries = await mod.metricsDiffEntries(a, b, options);

@@ -3,21 +3,14 @@
  * runs overlaid in one self-contained interactive HTML page (uPlot inlined), in the manner of
  * `dvc plots show/diff`. `show`: the stage instances in the working folder; `diff`: those plus
  * the same stages at git revisions and, with --all, earlier runs in the run-cache. Files are found
- * by src/cli/plots-sources.ts; data and page come from src/report/plots.ts (loaded lazily).
+ * by src/cli/plots-sources.ts; data and page come from src/report/plots.ts (stages/entry-points.ts `plots`).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { CliIO } from '../io.ts';
-import { lazyImport } from '../lazy-import.ts';
+import { entryPoint } from '../../../stages/entry-points.ts';
 import { collect } from '../options.ts';
-import type { PlotSource } from '../plots-sources.ts';
-
-/** What this command uses of src/report/plots.ts. */
-interface PlotsModule {
-  plotData(pipeline: string, sources: PlotSource[]): { runs: unknown[] };
-  plotsHtml(data: unknown): string;
-}
 
 interface PlotsFlags {
   json?: boolean;
@@ -33,7 +26,7 @@ async function plots(io: CliIO, file: string, revs: string[], flags: PlotsFlags)
   const sources = src.workspaceSources(ws);
   for (const rev of revs) sources.push(...(await src.revisionSources(ws, rev)));
   if (flags.all) sources.push(...src.runCacheSources(ws));
-  const mod = await lazyImport<PlotsModule>('src/report/plots.ts', 'plots');
+  const mod = await entryPoint('plots');
   const data = mod.plotData(ws.pipeline.name, sources);
   if (flags.json) {
     io.out(JSON.stringify(data, null, 2));

@@ -7,21 +7,11 @@
 import type { Command } from 'commander';
 import { ConfigError, MlcPipeError } from '../../errors.ts';
 import type { CliIO } from '../io.ts';
-import { lazyImport } from '../lazy-import.ts';
+import { entryPoint, type EntryPoint } from '../../../stages/entry-points.ts';
 import { nonNegativeInt, positiveInt } from '../options.ts';
 
-interface Row {
-  path: string;
-  error?: string;
-}
-
-/** What this command uses of src/predict/predict-files.ts (the CLI never imports an ML area). */
-interface PredictModule {
-  predict(options: { model: string; paths: string[]; out?: string; format?: 'json' | 'csv'; topK?: number; engine?: string; threads?: number; log(line: string): void }): Promise<Row[]>;
-  formatPredictions(rows: Row[]): string;
-  predictionsJson(rows: Row[]): string;
-  predictionsCsv(heads: Array<{ name: string; classes: string[] }>, rows: Row[], topK: number): string;
-}
+/** The engine names `predict` takes; it checks the name itself (an unknown one: ConfigError with a did-you-mean). */
+type PredictEngine = Parameters<EntryPoint<'predict'>['predict']>[0]['engine'];
 
 /** The formats of `--format`: what stdout (or `--out`) holds. */
 export const PREDICT_FORMATS = ['table', 'json', 'csv'] as const;
@@ -53,23 +43,23 @@ export function registerPredict(program: Command, io: CliIO): void {
         throw new ConfigError(`--format ${flags.format}: expected one of ${PREDICT_FORMATS.join(', ')}`);
       }
       if (flags.out && flags.format === 'table') throw new ConfigError('--format table is for the terminal; with --out use json or csv');
-      const mod = await lazyImport<PredictModule>('src/predict/predict-files.ts', 'predict');
+      const mod = await entryPoint('predict');
       const format = flags.format as (typeof PREDICT_FORMATS)[number] | undefined;
       // stdout is the data only: every other line goes to stderr.
-      const rows = (await mod.predict({
+      const rows = await mod.predict({
         model: flags.model,
         paths,
         out: flags.out,
         format: format === 'table' ? undefined : format,
         topK: flags.topK,
-        engine: flags.engine,
+        engine: flags.engine as PredictEngine,
         threads: flags.threads,
         log: (l) => io.err(l),
-      })) as Array<Row & { heads: Record<string, Array<{ class: string }>> }>;
+      });
       if (!flags.out) {
         if (format === 'json') io.out(mod.predictionsJson(rows).replace(/\n$/, ''));
         else if (format === 'csv') {
-          const { readClassesFor } = await lazyImport<{ readClassesFor(model: string): Promise<Array<{ name: string; classes: string[] }>> }>('src/predict/model-source.ts', 'predict');
+          const { readClassesFor } = await entryPoint('predict-classes');
           io.out(mod.predictionsCsv(await readClassesFor(flags.model), rows, flags.topK ?? 1).replace(/\n$/, ''));
         } else io.out(mod.formatPredictions(rows).replace(/\n$/, ''));
       }

@@ -5,7 +5,6 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { Choice } from '../../choice.ts';
-import { resolveOptions } from '../../check-options.ts';
 
 /** The demo datasets. */
 export const DEMO_NAMES = ['plates', 'fashion-multilabel'] as const;
@@ -27,7 +26,3 @@ export const makeDatasetOptionsSchema = Type.Object(
 
 export type MakeDatasetOptions = Static<typeof makeDatasetOptionsSchema>;
 
-/** Options given outside a pipeline (`mlc-pipe data make`) with the defaults applied and checked; `label` names an option in messages. */
-export function makeDatasetOptions(options: Readonly<Record<string, unknown>>, label?: (key: string) => string): MakeDatasetOptions {
-  return resolveOptions(makeDatasetOptionsSchema, options, { reference: '`mlc-pipe stages make-dataset`', label });
-}

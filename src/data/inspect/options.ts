@@ -3,7 +3,6 @@
  * types, defaults and docs; `mlc-pipe init --from` maps its flags onto it.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { resolveOptions } from '../../check-options.ts';
 
 export const initFromOptionsSchema = Type.Object(
   {
@@ -22,7 +21,3 @@ export const initFromOptionsSchema = Type.Object(
 
 export type InitFromOptions = Static<typeof initFromOptionsSchema>;
 
-/** `options` with the defaults applied, every problem in one ConfigError (`label` names a key as the CLI flag that sets it). */
-export function initFromOptions(options: Readonly<Record<string, unknown>>, label?: (key: string) => string): InitFromOptions {
-  return resolveOptions(initFromOptionsSchema, options, { reference: '`mlc-pipe init --help`', label });
-}
