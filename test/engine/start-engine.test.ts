@@ -3,6 +3,7 @@
  * (`resources.cpu`, via `engineCpus`) and the threads `startEngine` gives the engine, so the
  * scheduler never reserves every core while the engine uses MLC_PIPE_THREADS of them.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -55,5 +56,27 @@ describe('one resolveThreads for the scheduler and the engine', () => {
     const info = await startEngine({ engine: 'cpu', threads: 0 }, { cpus: 4, log: (m) => lines.push(m) });
     expect(info.backend).toBe('cpu');
     expect(lines[0]).toBe('engine used: cpu, 1 thread');
+  });
+});
+
+/** Files under `dir` (relative to the repo) whose code calls `initEngine(` or a backend starter. */
+function directStarts(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (rel: string): void => {
+    for (const e of readdirSync(path.join(REPO, rel), { withFileTypes: true })) {
+      const child = path.join(rel, e.name);
+      if (e.isDirectory()) walk(child);
+      else if (/\.ts$/.test(e.name) && /\b(initEngine|startNative|startWasm|startWebgpu|startTensorflow)\(/.test(readFileSync(path.join(REPO, child), 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, ''))) out.push(child);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+describe('startEngine is the one way an entry point starts the engine', () => {
+  it('no ML area, stage or CLI command calls initEngine or a backend starter; only src/engine/start does', () => {
+    const outside = ['src', 'stages'].flatMap(directStarts).filter((f) => !f.startsWith(path.join('src', 'engine', 'start') + path.sep));
+    expect(outside).toEqual([]);
+    expect(directStarts(path.join('src', 'engine', 'start')).length).toBeGreaterThan(0); // the scan sees the calls where they are
   });
 });
