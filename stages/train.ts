@@ -8,6 +8,7 @@ import { defineStage } from '../src/stage/define.ts';
 import { trainOptionsSchema } from '../src/train/options.ts';
 import { engineCpus } from '../src/engine/start/threads.ts';
 import { NUMERICS_ENVIRONMENT } from '../src/environment.ts';
+import { rankCount } from '../src/train/distributed/options.ts';
 
 export default defineStage({
   name: 'train',
@@ -24,11 +25,13 @@ export default defineStage({
     ...(p.resume && p.resume !== 'auto' ? [p.resume] : []),
   ],
   outputs: (p) => [p.out],
-  resources: (p) => ({ cpu: engineCpus(p) }),
+  // A data-parallel run (distributed.ranks) uses `threads` per rank: ranks × threads slots.
+  resources: (p) => ({ cpu: engineCpus(p) * rankCount(p) }),
   environment: NUMERICS_ENVIRONMENT,
   // How many threads and where a crashed run resumes from leave the trained weights alone (a
-  // checkpoint records its run key, so `resume: auto` only continues this very run).
-  cacheNeutral: ['threads', 'resume'],
+  // checkpoint records its run key, so `resume: auto` only continues this very run), nor does how
+  // long a data-parallel run waits for a missing rank.
+  cacheNeutral: ['threads', 'resume', 'distributed.timeout_s'],
   async run(ctx) {
     const { train } = await import('../src/train/train.ts');
     return train(ctx.params, ctx);

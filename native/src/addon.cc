@@ -21,6 +21,8 @@
 
 namespace mlc {
 
+void defineDistExports(napi_env env, napi_value exports);  // dist.cc
+
 std::vector<OpEntry>& registry() {
   static std::vector<OpEntry> ops;
   return ops;
@@ -462,6 +464,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  defineDistExports(env, exports);
   return exports;
 }
 

@@ -14,9 +14,21 @@ export function codeWithEnvironment(moduleHash: string, environment: Readonly<Re
   return Object.keys(environment).length ? createHash('sha256').update(stableStringify({ code: moduleHash, env: environment })).digest('hex') : moduleHash;
 }
 
-/** The params that identify a run: `params` less the stage's cache-neutral ones (`cacheNeutral`). */
+/**
+ * The params that identify a run: `params` less the stage's cache-neutral ones (`cacheNeutral`);
+ * `a.b` names key `b` of an object param `a` (train's `distributed.timeout_s`).
+ */
 export function keyedParams(params: Record<string, unknown>, cacheNeutral: readonly string[] = []): Record<string, unknown> {
-  return cacheNeutral.length ? Object.fromEntries(Object.entries(params).filter(([k]) => !cacheNeutral.includes(k))) : params;
+  if (!cacheNeutral.length) return params;
+  const out = Object.fromEntries(Object.entries(params).filter(([k]) => !cacheNeutral.includes(k)));
+  for (const path of cacheNeutral) {
+    const dot = path.indexOf('.');
+    if (dot < 0) continue;
+    const [outer, inner] = [path.slice(0, dot), path.slice(dot + 1)];
+    const v = out[outer];
+    if (v && typeof v === 'object' && !Array.isArray(v)) out[outer] = keyedParams(v as Record<string, unknown>, [inner]);
+  }
+  return out;
 }
 
 /** Key of a run: hash of code identity, params and input hashes. */

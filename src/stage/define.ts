@@ -82,9 +82,9 @@ export interface StageSpec<S extends TObject> {
    * Params that do not change the stage's results (threads, resume, where logs go): they stay out of
    * the run-cache key and out of the params the lock file records and compares, so changing one
    * never reruns the stage. A param that changes results, even at float tolerance, must not be
-   * listed. Defaults to [].
+   * listed; `param.key` names one key of an object param. Defaults to [].
    */
-  cacheNeutral?: readonly (keyof Static<S> & string)[];
+  cacheNeutral?: readonly (keyof Static<S> & string | `${keyof Static<S> & string}.${string}`)[];
   /** Resources the scheduler reserves while the stage runs. Defaults to `{ cpu: 1 }`. */
   resources?: StageResources | ((params: Static<S>) => StageResources);
   run(ctx: StageContext<Static<S>>): Promise<StageResult | void>;

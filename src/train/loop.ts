@@ -20,6 +20,7 @@ import type { TrainOptimizer } from './optimizers/base.ts';
 import type { LrSchedule } from './schedules/index.ts';
 import { evaluateBatches, trainStep, type InputShape, type Objective } from './step.ts';
 import { setBackboneFrozen } from './freeze.ts';
+import type { LoopDistribution } from './distributed/data-parallel.ts';
 
 export interface TrainLoopOptions {
   model: tf.LayersModel;
@@ -56,6 +57,8 @@ export interface TrainLoopOptions {
   profile?: (lines: string[]) => void;
   /** Fine-tuning: epochs (from 0) in which only the heads train, backbone and its BN statistics frozen (./freeze.ts). Defaults to 0. */
   freezeEpochs?: number;
+  /** Data-parallel training: this process is one rank of several (./distributed/). Defaults to one process. */
+  distributed?: LoopDistribution;
 }
 
 export interface TrainResult {
@@ -124,37 +127,14 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainResult>
   };
   if (options.batchSize && options.train.count > 0) stepsPerEpoch = Math.min(stepsPerEpoch, Math.ceil(options.train.count / options.batchSize));
 
+  options.distributed?.syncWeights(model);
   for (const cb of callbacks) await cb.onTrainBegin?.(handle, initialEpoch);
   let logs: Logs = {};
   let epoch = initialEpoch;
   for (; epoch < options.epochs && !handle.stopTraining; epoch++) {
     if (options.freezeEpochs) setBackboneFrozen(model, epoch < options.freezeEpochs);
     for (const cb of callbacks) await cb.onEpochBegin?.(epoch);
-    const sums: Record<string, number> = {};
-    let seen = 0;
-    let step = 0;
-    const cap = options.stepsPerEpoch ?? Number.POSITIVE_INFINITY;
-    const iterator = options.train.epoch(epoch)[Symbol.asyncIterator]();
-    try {
-      while (step < cap) {
-        if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
-        const next = await iterator.next();
-        if (next.done) break;
-        const batch = next.value as Batch;
-        const frac = Number.isFinite(stepsPerEpoch) ? step / stepsPerEpoch : 0;
-        options.optimizer.learningRate = options.schedule.at(epoch + frac);
-        const run = () => trainStep(model, options.optimizer, obj, batch, options.inputShape);
-        const stepLogs = options.profile && epoch === initialEpoch && step === 1 ? profiledStep(run, options.profile) : run();
-        stepLogs.lr = options.optimizer.learningRate;
-        checkLoss(stepLogs.loss!, epoch + 1, step + 1);
-        for (const [k, v] of Object.entries(stepLogs)) sums[k] = (sums[k] ?? 0) + v * batch.size;
-        seen += batch.size;
-        step++;
-        for (const cb of callbacks) await cb.onBatchEnd?.(step, stepLogs);
-      }
-    } finally {
-      await iterator.return?.();
-    }
+    const { sums, seen, step } = await runEpochSteps(options, model, obj, callbacks, epoch, initialEpoch, stepsPerEpoch);
     if (!Number.isFinite(stepsPerEpoch)) stepsPerEpoch = step;
     checkWeights(model.trainableWeights, epoch + 1, step); // a last step can leave a finite loss and broken weights
     logs = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / Math.max(1, seen)]));
@@ -163,10 +143,47 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainResult>
     if (options.val && ((epoch + 1) % freq === 0 || last)) {
       Object.assign(logs, await evaluateBatches(model, obj, options.val.epoch(0), options.inputShape));
     }
+    const decided = options.distributed?.receiveEpoch(epoch); // ranks > 0: rank 0's validation logs and stop
+    if (decided) logs = decided.logs;
     options.schedule.onEpochEnd(logs);
     for (const cb of callbacks) await cb.onEpochEnd?.(epoch, logs);
+    if (decided) handle.stopTraining = decided.stop;
+    options.distributed?.publishEpoch(epoch, { logs, stop: handle.stopTraining });
   }
   if (options.freezeEpochs) setBackboneFrozen(model, false);
   for (const cb of callbacks) await cb.onTrainEnd?.(logs);
   return { model, epochs: epoch, logs };
+}
+
+/** The batches of one epoch: steps, their logs summed over images, and the batch callbacks. */
+async function runEpochSteps(options: TrainLoopOptions, model: tf.LayersModel, obj: Objective, callbacks: TrainCallback[], epoch: number, initialEpoch: number, stepsPerEpoch: number) {
+  const sums: Record<string, number> = {};
+  let seen = 0;
+  let step = 0;
+  const cap = options.stepsPerEpoch ?? Number.POSITIVE_INFINITY;
+  const dist = options.distributed;
+  const iterator = options.train.epoch(epoch)[Symbol.asyncIterator]();
+  try {
+    while (step < cap) {
+      if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
+      const next = await iterator.next();
+      if (next.done) break;
+      const global = next.value as Batch;
+      const batch = dist ? dist.shard(global) : global;
+      const frac = Number.isFinite(stepsPerEpoch) ? step / stepsPerEpoch : 0;
+      options.optimizer.learningRate = options.schedule.at(epoch + frac);
+      const run = () => trainStep(model, options.optimizer, obj, batch, options.inputShape, dist?.reducer(global.size, batch.size));
+      const stepLogs = options.profile && epoch === initialEpoch && step === 1 ? profiledStep(run, options.profile) : run();
+      stepLogs.lr = options.optimizer.learningRate;
+      checkLoss(stepLogs.loss!, epoch + 1, step + 1);
+      // Logs are the global batch's (all-reduced across ranks), weighted by its images.
+      for (const [k, v] of Object.entries(stepLogs)) sums[k] = (sums[k] ?? 0) + v * global.size;
+      seen += global.size;
+      step++;
+      for (const cb of callbacks) await cb.onBatchEnd?.(step, stepLogs);
+    }
+  } finally {
+    await iterator.return?.();
+  }
+  return { sums, seen, step };
 }

@@ -13,6 +13,7 @@ import { MODEL_NAMES } from '../model/names.ts';
 import { LOSS_NAMES, LOSS_OPTIONS } from './losses/options.ts';
 import { OPTIMIZER_NAMES, OPTIMIZER_OPTIONS } from './optimizers/options.ts';
 import { SCHEDULE_NAMES } from './schedules/names.ts';
+import { distributedNeedsNative, distributedSchema } from './distributed/options.ts';
 
 /**
  * JSON Schema `if`/`then` per choice: when `choice` is `name`, `options` must match that name's
@@ -129,6 +130,7 @@ export const trainOptionsSchema = Type.Object(
     seed: Int('Seed of initialisation, shuffling and augmentation. Defaults to 0.', 0),
     engine: engineParam(),
     threads: threadsParam(),
+    distributed: Type.Optional(distributedSchema),
     monitor: Type.String({ description: 'Metric for best checkpoint, early stopping and plateau (val_loss, val_all_heads_acc, …). Defaults to val_loss.', default: 'val_loss' }),
     restore_best: Type.Boolean({
       description: 'When validation runs, the model folder holds the best epoch by `monitor` (config.json records it as best_epoch) instead of the last; false keeps the last epoch. Defaults to true.',
@@ -173,6 +175,7 @@ export const trainOptionsSchema = Type.Object(
       ...optionsPerChoice('loss', 'loss_options', LOSS_OPTIONS, 'crossentropy'),
       ...optionsPerChoice('optimizer', 'optimizer_options', OPTIMIZER_OPTIONS, 'adam'),
       pretrainedNeeds(),
+      distributedNeedsNative(),
     ],
   },
 );

@@ -39,34 +39,47 @@ function labelTensors(batch: StepBatch, heads: number): tf.Tensor1D[] {
   return Array.from({ length: heads }, (_, h) => tf.tensor1d(labelColumn(batch.labels, heads, h), 'int32'));
 }
 
-/** Forward + backward + update. Returns `{ loss, <head>_loss, l2 }` as numbers. */
-export function trainStep(model: tf.LayersModel, opt: TrainOptimizer, obj: Objective, batch: StepBatch, shape: InputShape): Record<string, number> {
+/**
+ * Combines this rank's gradients and step values (`[loss, ...per-head losses, l2]`) with the other
+ * ranks' (./distributed/): returns the global batch's. Absent in one process.
+ */
+export type GradientReducer = (grads: tf.Tensor[], values: tf.Tensor1D) => { grads: tf.Tensor[]; values: tf.Tensor1D };
+
+/** The gradients and step values of one batch (zeros for an empty shard: a rank with no rows this step). */
+function batchGradients(model: tf.LayersModel, vars: tf.Variable[], obj: Objective, batch: StepBatch, shape: InputShape): { grads: tf.Tensor[]; values: tf.Tensor1D } {
+  if (batch.size === 0) return { grads: vars.map((v) => tf.zerosLike(v)), values: tf.zeros([obj.heads.length + 2]) };
+  const x = tf.tensor4d(batch.images, [batch.size, ...shape]);
+  const ys = labelTensors(batch, obj.heads.length);
+  const mix = batch.mix ? { lambda: tf.tensor1d(batch.mix.lambda), labels: labelTensors({ ...batch, labels: batch.mix.labels }, obj.heads.length) } : undefined;
+  const parts: tf.Scalar[] = [];
+  const { value, grads } = tf.variableGrads(() => {
+    const logits = asArray(model.apply(x, { training: true }) as tf.Tensor | tf.Tensor[]);
+    const { total, perHead } = multiHeadLoss(obj.loss, logits, ys, obj.infos, obj.lossOptions, mix);
+    const l2 = l2Penalty(obj.reg, obj.l2);
+    parts.push(...perHead.map((t) => tf.keep(t)), tf.keep(l2));
+    return total.add(l2) as tf.Scalar;
+  }, vars);
+  const values = tf.stack([value, ...parts]) as tf.Tensor1D;
+  tf.dispose(parts);
+  return { grads: vars.map((v) => grads[v.name]!), values };
+}
+
+/** Forward + backward (+ `reduce` across ranks) + update. Returns `{ loss, <head>_loss, l2 }` as numbers. */
+export function trainStep(model: tf.LayersModel, opt: TrainOptimizer, obj: Objective, batch: StepBatch, shape: InputShape, reduce?: GradientReducer): Record<string, number> {
   const weights = model.trainableWeights;
   const vars = weights.map((w) => w.read() as tf.Variable);
   const keys = weights.map((w) => w.originalName);
-  const kept: tf.Scalar[] = [];
-  const loss = tf.tidy(() => {
-    const x = tf.tensor4d(batch.images, [batch.size, ...shape]);
-    const ys = labelTensors(batch, obj.heads.length);
-    const mix = batch.mix ? { lambda: tf.tensor1d(batch.mix.lambda), labels: labelTensors({ ...batch, labels: batch.mix.labels }, obj.heads.length) } : undefined;
-    const { value, grads } = tf.variableGrads(() => {
-      const logits = asArray(model.apply(x, { training: true }) as tf.Tensor | tf.Tensor[]);
-      const { total, perHead } = multiHeadLoss(obj.loss, logits, ys, obj.infos, obj.lossOptions, mix);
-      const l2 = l2Penalty(obj.reg, obj.l2);
-      kept.push(...perHead.map((t) => tf.keep(t)), tf.keep(l2));
-      return total.add(l2) as tf.Scalar;
-    }, vars);
-    opt.applyGradients(
-      vars.map((v) => grads[v.name]!),
-      vars,
-      keys,
-    );
-    return value;
+  const values = tf.tidy(() => {
+    let step = batchGradients(model, vars, obj, batch, shape);
+    if (reduce) step = reduce(step.grads, step.values);
+    opt.applyGradients(step.grads, vars, keys);
+    return step.values;
   });
-  const out: Record<string, number> = { loss: loss.dataSync()[0]! };
-  obj.heads.forEach((h, i) => (out[`${h.name}_loss`] = kept[i]!.dataSync()[0]!));
-  out.l2 = kept[kept.length - 1]!.dataSync()[0]!;
-  tf.dispose([loss, ...kept]);
+  const v = values.dataSync();
+  values.dispose();
+  const out: Record<string, number> = { loss: v[0]! };
+  obj.heads.forEach((h, i) => (out[`${h.name}_loss`] = v[i + 1]!));
+  out.l2 = v[obj.heads.length + 1]!;
   return out;
 }
 

@@ -34,6 +34,9 @@ import { LrSchedule } from './schedules/index.ts';
 import { trainLoop } from './loop.ts';
 import { debugBatch, formatDebugTable } from './debug.ts';
 import { backboneLrMultiplier } from './freeze.ts';
+import { rankCount } from './distributed/options.ts';
+import { dataParallel } from './distributed/data-parallel.ts';
+import type { ProcessGroup } from './distributed/process-group.ts';
 
 const fmt = (v: number | undefined) => (v === undefined ? 'n/a' : v.toFixed(4));
 
@@ -119,8 +122,49 @@ async function importPretrained(model: tf.LayersModel, p: TrainOptions, ctx: Tra
   if (r.missing.length + r.unexpected.length + r.mismatched.length) ctx.log(`pretrained_strict false: not loaded: ${describeProblems(r)}`);
 }
 
-/** Trains a model as `options` say and writes it to `io.out(options.out)`. */
-export async function train(p: TrainOptions, ctx: TrainIO): Promise<TrainOutcome> {
+/** The run's identity a checkpoint records (see TrainIO.runKey), less how it starts and where it writes. */
+function runKeyOf(p: TrainOptions, ctx: TrainIO): string {
+  return ctx.runKey?.(RESUME_NEUTRAL) ?? optionsKey(Object.fromEntries(Object.entries(p).filter(([k]) => !RESUME_NEUTRAL.includes(k))));
+}
+
+/** The checkpoint to resume from (`resume`), decided once: by rank 0 when there are several ranks. */
+async function resumePoint(p: TrainOptions, ctx: TrainIO, ckptDir: string, runKey: string, group?: ProcessGroup): Promise<string | undefined> {
+  if (group && group.rank > 0) return group.receive('mlc/resume') || undefined;
+  let resumeFrom: string | undefined;
+  if (p.resume === 'auto') resumeFrom = await resumableCheckpoint(ckptDir, runKey, (m) => ctx.log(m));
+  else if (p.resume) {
+    resumeFrom = ctx.path(p.resume);
+    const written = await checkpointRunKey(resumeFrom);
+    if (written !== runKey) ctx.log(`note: ${p.resume} was written by a run with other params, code or data (resuming it anyway: resume names it explicitly)`);
+  }
+  if (resumeFrom) ctx.log(`resuming from ${resumeFrom}`);
+  group?.publish('mlc/resume', resumeFrom ?? '');
+  return resumeFrom;
+}
+
+/**
+ * The loop's callbacks (history, progress, TensorBoard, early stopping, checkpoints) and where it
+ * resumes from. Ranks > 0 of a data-parallel run get none: rank 0 logs, validates and checkpoints,
+ * and shares its epoch-end decisions (./distributed/data-parallel.ts).
+ */
+async function loopCallbacks(p: TrainOptions, ctx: TrainIO, out: string, hasVal: boolean, group?: ProcessGroup) {
+  const ckptDir = p.checkpoint_dir ? ctx.path(p.checkpoint_dir) : join(out, 'checkpoints');
+  // How to start (resume) and where the model goes (out) do not change what is trained.
+  const runKey = runKeyOf(p, ctx);
+  const resumeFrom = await resumePoint(p, ctx, ckptDir, runKey, group);
+  const checkpoint = new ModelCheckpoint({ dir: ckptDir, every: p.checkpoint_every, best: hasVal ? { monitor: p.monitor, minDelta: p.min_delta } : null });
+  if (group && group.rank > 0) return { callbacks: [], checkpoint, ckptDir, runKey, resumeFrom };
+  const callbacks: TrainCallback[] = [new History(out), new ProgressLogger({ progress: (m) => ctx.progress(m), log: (m) => ctx.log(m) }), new TensorBoard({ dir: join(out, 'tb'), batchFreq: p.tensorboard_batch_freq, histogramFreq: p.tensorboard_histograms })];
+  if (p.early_stopping > 0) callbacks.push(new EarlyStopping({ monitor: p.monitor, patience: p.early_stopping, minDelta: p.min_delta, log: (m) => ctx.log(m) }));
+  callbacks.push(checkpoint);
+  return { callbacks, checkpoint, ckptDir, runKey, resumeFrom };
+}
+
+/**
+ * Trains a model as `options` say and writes it to `io.out(options.out)`. With `distributed.ranks` > 1
+ * it launches the rank processes (./distributed/), each of which calls this again with its `group`.
+ */
+export async function train(p: TrainOptions, ctx: TrainIO, group?: ProcessGroup): Promise<TrainOutcome> {
   const { heads } = await readClassesFile(ctx.path(p.classes));
   const trainLabels = p.train_tfrecords.length ? undefined : ctx.path(p.train_labels);
   const valLabels = p.val_tfrecords.length ? undefined : p.val_labels ? ctx.path(p.val_labels) : undefined;
@@ -132,6 +176,8 @@ export async function train(p: TrainOptions, ctx: TrainIO): Promise<TrainOutcome
     const warnings = preflightSplits(heads, { name: 'train', file: p.train_labels, records: trainRecords }, valLabels ? [await split('val', p.val_labels, valLabels)] : []);
     for (const w of warnings) ctx.log(`warning: ${w}`);
   }
+  if (rankCount(p) > 1 && !group) return (await import('./distributed/train-ranks.ts')).trainOnRanks(p, ctx, runKeyOf(p, ctx));
+  const lead = !group || group.rank === 0;
   const engine = await startEngine(p, ctx);
   const out = ctx.out(p.out);
   await mkdir(out, { recursive: true });
@@ -153,7 +199,7 @@ export async function train(p: TrainOptions, ctx: TrainIO): Promise<TrainOutcome
     });
     loaders.push(train);
     let val: Loader | undefined;
-    if (valLabels || p.val_tfrecords.length) {
+    if (lead && (valLabels || p.val_tfrecords.length)) {
       val = await createLoader({ ...common, labels: valLabels, tfrecords: p.val_tfrecords.length ? p.val_tfrecords.map((f) => ctx.path(f)) : undefined, root: p.root ? ctx.path(p.root) : undefined, shuffle: false, augment: false });
       loaders.push(val);
     }
@@ -197,7 +243,7 @@ export async function train(p: TrainOptions, ctx: TrainIO): Promise<TrainOutcome
     const lossOptions = { lossWeights: p.loss_weights.length ? p.loss_weights : undefined, classWeights };
     const l2 = { l2Conv: p.l2_conv, l2Gamma: p.l2_gamma, l1Gamma: p.l1_gamma };
 
-    if (p.debug) {
+    if (p.debug && lead) {
       const { writeFile } = await import('node:fs/promises');
       const first = train.epoch(0)[Symbol.asyncIterator]();
       const batch = (await first.next()).value;
@@ -208,22 +254,7 @@ export async function train(p: TrainOptions, ctx: TrainIO): Promise<TrainOutcome
       for (const line of formatDebugTable(report).split('\n')) ctx.log(line);
     }
 
-    const callbacks: TrainCallback[] = [new History(out), new ProgressLogger({ progress: (m) => ctx.progress(m), log: (m) => ctx.log(m) }), new TensorBoard({ dir: join(out, 'tb'), batchFreq: p.tensorboard_batch_freq, histogramFreq: p.tensorboard_histograms })];
-    if (p.early_stopping > 0) callbacks.push(new EarlyStopping({ monitor: p.monitor, patience: p.early_stopping, minDelta: p.min_delta, log: (m) => ctx.log(m) }));
-    const ckptDir = p.checkpoint_dir ? ctx.path(p.checkpoint_dir) : join(out, 'checkpoints');
-    // How to start (resume) and where the model goes (out) do not change what is trained.
-    const runKey = ctx.runKey?.(RESUME_NEUTRAL) ?? optionsKey(Object.fromEntries(Object.entries(p).filter(([k]) => !RESUME_NEUTRAL.includes(k))));
-    let resumeFrom: string | undefined;
-    if (p.resume === 'auto') resumeFrom = await resumableCheckpoint(ckptDir, runKey, (m) => ctx.log(m));
-    else if (p.resume) {
-      resumeFrom = ctx.path(p.resume);
-      const written = await checkpointRunKey(resumeFrom);
-      if (written !== runKey) ctx.log(`note: ${p.resume} was written by a run with other params, code or data (resuming it anyway: resume names it explicitly)`);
-    }
-    if (resumeFrom) ctx.log(`resuming from ${resumeFrom}`);
-    const checkpoint = new ModelCheckpoint({ dir: ckptDir, every: p.checkpoint_every, best: val ? { monitor: p.monitor, minDelta: p.min_delta } : null });
-    callbacks.push(checkpoint);
-
+    const { callbacks, checkpoint, ckptDir, runKey, resumeFrom } = await loopCallbacks(p, ctx, out, val !== undefined, group);
     const abort = () => ctx.signal.aborted;
     const result = await trainLoop({
       model,
@@ -246,10 +277,12 @@ export async function train(p: TrainOptions, ctx: TrainIO): Promise<TrainOutcome
       signal: ctx.signal,
       profile: p.profile ? (lines) => lines.forEach((l) => ctx.log(l)) : undefined,
       freezeEpochs: p.freeze_epochs,
+      distributed: group ? dataParallel(group) : undefined,
     });
     model = result.model;
     optimizer.dispose();
     if (abort()) throw new StageError(ctx.id, 'training was cancelled');
+    if (!lead) return { metrics: {} };
     let logs = result.logs;
     let bestEpoch: number | null = null;
     if (p.restore_best && val && checkpoint.bestEpoch > 0 && checkpoint.bestEpoch !== result.epochs) {

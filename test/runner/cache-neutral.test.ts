@@ -7,6 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { planPipeline, readLock, runPipeline } from '../../src/index.ts';
 import { cli, REPO, STAGE_API, tempProject } from './project.ts';
+import { keyedParams } from '../../src/host/run-key.ts';
 
 /** Appends `<scale> <threads> <runKey>` to runs.txt (not an output) each time it actually runs. */
 const STAGE = `import { appendFileSync, writeFileSync } from 'node:fs';
@@ -65,10 +66,17 @@ describe('cache-neutral params', () => {
   });
 
   it('the built-in model stages declare threads cache-neutral, and nothing that changes numerics', async () => {
-    const expected: Record<string, string[]> = { train: ['threads', 'resume'], evaluate: ['threads'], prune: ['threads'], convert: ['threads'] };
+    const expected: Record<string, string[]> = { train: ['threads', 'resume', 'distributed.timeout_s'], evaluate: ['threads', 'latency_runs'], prune: ['threads'], convert: ['threads'] };
     for (const [name, neutral] of Object.entries(expected)) {
       const def = (await import(path.join(REPO, 'stages', `${name}.ts`))).default as { cacheNeutral?: readonly string[] };
       expect([name, def.cacheNeutral]).toEqual([name, neutral]);
     }
+  });
+
+  it("a dotted name (train's distributed.timeout_s) leaves out that key of an object param only", () => {
+    const params = { out: 'm', threads: 2, distributed: { ranks: 2, sync_bn: false, timeout_s: 30 } };
+    expect(keyedParams(params, ['threads', 'distributed.timeout_s'])).toEqual({ out: 'm', distributed: { ranks: 2, sync_bn: false } });
+    expect(keyedParams({ out: 'm' }, ['distributed.timeout_s'])).toEqual({ out: 'm' });
+    expect(params.distributed.timeout_s).toBe(30); // the params themselves are left alone
   });
 });

@@ -1,0 +1,298 @@
+// Data-parallel training on PyTorch's c10d (src/train/distributed/ is the JS side): one process
+// group per process, Gloo over a c10d TCPStore rendezvous on CPU. Nothing here is our own
+// collective or rendezvous: the store is c10d::TCPStore, the reductions c10d::ProcessGroupGloo.
+//
+// N-API functions (exported next to addon.cc's):
+//   distAvailable() -> '' when c10d Gloo was compiled in, else the reason
+//   distStore(host, port, isServer, timeoutMs) -> the store's port (a server on port 0 binds a free one)
+//   distGroup(rank, size, deviceHost, timeoutMs)   rendezvous through the store (blocks until all join)
+//   distSet(key, value) / distGet(key) -> value    small strings through the store (get waits up to the timeout)
+//   distBarrier(), distShutdown()
+// Ops (registry.h, called on gradient handles by src/engine/native):
+//   MlcPipeDistAllreduce: in [t...]; attr [scale, bucketBytes] -> new tensors Σ_ranks scale_r·t_r.
+//     Tensors are packed into buckets of at most bucketBytes (PyTorch DDP's default: 25 MiB), last
+//     tensor first (the gradients of the last layers come first in DDP's order too); each bucket
+//     is flattened in the tensors' own memory order (an OIHW-backed filter gradient stays OIHW,
+//     so the optimizer keeps updating in place), all-reduced asynchronously (Gloo's worker threads
+//     reduce bucket k while this thread packs bucket k+1), then unflattened into new tensors.
+//   MlcPipeDistBroadcast: in [t...]; attr [root] -> new tensors holding root's values.
+// NCCL (a CUDA libtorch build, MLC_PIPE_NCCL defined by binding.gyp): the same group API on
+// c10d::ProcessGroupNCCL, tensors on the current CUDA device; see README "Data-parallel training".
+#include <node_api.h>
+
+#if __has_include(<gloo/context.h>)
+#define USE_C10D_GLOO 1
+#define MLC_HAVE_GLOO 1
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#endif
+#if defined(MLC_PIPE_NCCL)
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#endif
+
+#include <chrono>
+#include <stdexcept>
+#include <string>
+
+#include "registry.h"
+
+namespace mlc {
+namespace {
+
+#if defined(MLC_HAVE_GLOO)
+struct Dist {
+  c10::intrusive_ptr<c10d::TCPStore> store;
+  c10::intrusive_ptr<c10d::ProcessGroup> group;
+  std::chrono::milliseconds timeout{300000};
+};
+Dist& dist() {
+  static Dist d;
+  return d;
+}
+c10d::ProcessGroup& group() {
+  if (!dist().group) throw std::runtime_error("no process group: distGroup() was not called");
+  return *dist().group;
+}
+#endif
+
+using Out = std::vector<at::Tensor>;
+
+// A dense tensor's memory as a 1-D view, in whatever order it is stored.
+at::Tensor raw(const at::Tensor& t) {
+  auto d = dense(t) ? t : t.contiguous();
+  return d.as_strided({d.numel()}, {1}, d.storage_offset());
+}
+
+#if defined(MLC_HAVE_GLOO)
+struct Bucket {
+  std::vector<size_t> members;
+  at::Tensor flat;
+  c10::intrusive_ptr<c10d::Work> work;
+};
+
+// Packs the inputs into flat float buckets of at most `cap` bytes (last input first), starts
+// `collective` on each as soon as it is packed, then waits for each and unpacks it into new
+// tensors with the inputs' shapes and memory order.
+template <typename Start>
+Out bucketed(const OpArgs& a, int64_t cap, Start&& collective) {
+  size_t n = a.in.size();
+  std::vector<Bucket> buckets;
+  int64_t bytes = 0;
+  for (size_t k = n; k-- > 0;) {
+    int64_t b = a.x(k).numel() * 4;
+    if (buckets.empty() || (bytes + b > cap && !buckets.back().members.empty())) buckets.emplace_back(), bytes = 0;
+    buckets.back().members.push_back(k);
+    bytes += b;
+  }
+  for (auto& bucket : buckets) {
+    std::vector<at::Tensor> parts;
+    for (auto k : bucket.members) parts.push_back(raw(a.x(k).to(at::kFloat)));
+    bucket.flat = at::cat(parts);
+    bucket.work = collective(bucket.flat);
+  }
+  Out out(n);
+  for (auto& bucket : buckets) {
+    bucket.work->wait(dist().timeout);
+    int64_t off = 0;
+    for (auto k : bucket.members) {
+      const auto& t = a.x(k);
+      auto opts = t.options().dtype(at::kFloat);
+      auto o = dense(t) ? at::empty_strided(t.sizes(), t.strides(), opts) : at::empty(t.sizes(), opts);
+      raw(o).copy_(bucket.flat.narrow(0, off, t.numel()));
+      off += t.numel();
+      out[k] = o;
+    }
+  }
+  return out;
+}
+
+Out allreduce(const OpArgs& a) {
+  double scale = a.num(0);
+  return bucketed(a, std::max<int64_t>(1, a.i64(1)), [&](at::Tensor& flat) {
+    if (scale != 1) flat.mul_(scale);
+    std::vector<at::Tensor> io{flat};
+    return group().allreduce(io);
+  });
+}
+
+Out broadcast(const OpArgs& a) {
+  c10d::BroadcastOptions opts;
+  opts.rootRank = a.i64(0);
+  return bucketed(a, int64_t{25} << 20, [&](at::Tensor& flat) {
+    std::vector<at::Tensor> io{flat};
+    return group().broadcast(io, opts);
+  });
+}
+#else
+[[noreturn]] void unavailable() { throw std::runtime_error("this addon was built without c10d Gloo (install libgloo-dev, then npm run build:native)"); }
+Out allreduce(const OpArgs&) { unavailable(); }
+Out broadcast(const OpArgs&) { unavailable(); }
+#endif
+
+Register allreduceOp("MlcPipeDistAllreduce", allreduce);
+Register broadcastOp("MlcPipeDistBroadcast", broadcast);
+
+#define DIST_OK(call)                                                              \
+  do {                                                                             \
+    if ((call) != napi_ok) throw std::runtime_error("N-API call failed: " #call); \
+  } while (0)
+
+std::vector<napi_value> args(napi_env env, napi_callback_info info, size_t count) {
+  std::vector<napi_value> v(count);
+  size_t n = count;
+  DIST_OK(napi_get_cb_info(env, info, &n, v.data(), nullptr, nullptr));
+  if (n < count) throw std::invalid_argument("expected " + std::to_string(count) + " arguments");
+  return v;
+}
+
+std::string str(napi_env env, napi_value v) {
+  size_t len = 0;
+  DIST_OK(napi_get_value_string_utf8(env, v, nullptr, 0, &len));
+  std::string s(len, '\0');
+  DIST_OK(napi_get_value_string_utf8(env, v, s.data(), len + 1, &len));
+  return s;
+}
+
+double num(napi_env env, napi_value v) {
+  double d;
+  DIST_OK(napi_get_value_double(env, v, &d));
+  return d;
+}
+
+napi_value text(napi_env env, const std::string& s) {
+  napi_value out;
+  DIST_OK(napi_create_string_utf8(env, s.data(), s.size(), &out));
+  return out;
+}
+
+napi_value number(napi_env env, double d) {
+  napi_value out;
+  DIST_OK(napi_create_double(env, d, &out));
+  return out;
+}
+
+template <typename F>
+napi_value guarded(napi_env env, F&& f) {
+  try {
+    return f();
+  } catch (const c10::Error& e) {
+    napi_throw_error(env, "MLC_DIST", e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    napi_throw_error(env, "MLC_DIST", e.what());
+  }
+  return nullptr;
+}
+
+#if defined(MLC_HAVE_GLOO)
+napi_value Available(napi_env env, napi_callback_info) { return guarded(env, [&] { return text(env, ""); }); }
+
+napi_value Store(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    auto a = args(env, info, 4);
+    c10d::TCPStoreOptions opts;
+    opts.port = static_cast<std::uint16_t>(num(env, a[1]));
+    bool server = false;
+    DIST_OK(napi_get_value_bool(env, a[2], &server));
+    opts.isServer = server;
+    opts.waitWorkers = false;
+    opts.timeout = std::chrono::milliseconds(static_cast<int64_t>(num(env, a[3])));
+    dist().timeout = opts.timeout;
+    dist().store = c10::make_intrusive<c10d::TCPStore>(str(env, a[0]), opts);
+    return number(env, dist().store->getPort());
+  });
+}
+
+napi_value Group(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    auto a = args(env, info, 4);
+    if (!dist().store) throw std::runtime_error("no store: distStore() was not called");
+    auto rank = static_cast<int>(num(env, a[0]));
+    auto size = static_cast<int>(num(env, a[1]));
+    dist().timeout = std::chrono::milliseconds(static_cast<int64_t>(num(env, a[3])));
+#if defined(MLC_PIPE_NCCL)
+    if (currentDevice().is_cuda()) {
+      auto opts = c10d::ProcessGroupNCCL::Options::create();
+      opts->timeout = dist().timeout;
+      dist().group = c10::make_intrusive<c10d::ProcessGroupNCCL>(dist().store, rank, size, opts);
+      return text(env, "nccl");
+    }
+#endif
+    auto opts = c10d::ProcessGroupGloo::Options::create(dist().timeout);
+    opts->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname(str(env, a[2])));
+    opts->threads = 2;
+    dist().group = c10::make_intrusive<c10d::ProcessGroupGloo>(dist().store, rank, size, opts);
+    return text(env, "gloo");
+  });
+}
+
+napi_value Set(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    auto a = args(env, info, 2);
+    if (!dist().store) throw std::runtime_error("no store: distStore() was not called");
+    auto v = str(env, a[1]);
+    dist().store->set(str(env, a[0]), std::vector<uint8_t>(v.begin(), v.end()));
+    napi_value u;
+    napi_get_undefined(env, &u);
+    return u;
+  });
+}
+
+napi_value Get(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    auto a = args(env, info, 1);
+    if (!dist().store) throw std::runtime_error("no store: distStore() was not called");
+    auto v = dist().store->get(str(env, a[0]));
+    return text(env, std::string(v.begin(), v.end()));
+  });
+}
+
+napi_value Barrier(napi_env env, napi_callback_info) {
+  return guarded(env, [&] {
+    group().barrier()->wait(dist().timeout);
+    napi_value u;
+    napi_get_undefined(env, &u);
+    return u;
+  });
+}
+
+napi_value Shutdown(napi_env env, napi_callback_info) {
+  return guarded(env, [&] {
+    dist().group.reset();
+    dist().store.reset();
+    napi_value u;
+    napi_get_undefined(env, &u);
+    return u;
+  });
+}
+#else
+napi_value Available(napi_env env, napi_callback_info) {
+  return guarded(env, [&] { return text(env, "the addon was built without c10d Gloo (install libgloo-dev, then npm run build:native)"); });
+}
+napi_value Unavailable(napi_env env, napi_callback_info) {
+  return guarded(env, [&]() -> napi_value { unavailable(); });
+}
+#define Store Unavailable
+#define Group Unavailable
+#define Set Unavailable
+#define Get Unavailable
+#define Barrier Unavailable
+#define Shutdown Unavailable
+#endif
+
+}  // namespace
+
+// Adds the dist* functions to the addon's exports (called from addon.cc's Init).
+void defineDistExports(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"distAvailable", nullptr, Available, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"distStore", nullptr, Store, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"distGroup", nullptr, Group, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"distSet", nullptr, Set, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"distGet", nullptr, Get, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"distBarrier", nullptr, Barrier, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"distShutdown", nullptr, Shutdown, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+}
+
+}  // namespace mlc

@@ -1,0 +1,59 @@
+/**
+ * The train stage's `distributed` param: data-parallel training over N rank processes on PyTorch's
+ * c10d (./README in the project README, "Data-parallel training"). Cheap to import (no tf).
+ *
+ * Cache key: `ranks` and `sync_bn` change what is trained (the all-reduce sums in another order, at
+ * float tolerance; batch norm statistics are per rank unless `sync_bn`), so they are in the key;
+ * `timeout_s` only bounds how long a failure takes to surface and is cache-neutral
+ * (`distributed.timeout_s` in the stage's `cacheNeutral`).
+ */
+import { Type, type Static } from '@sinclair/typebox';
+
+/** Default c10d timeout: how long a collective or the rendezvous waits for a missing rank. */
+export const DEFAULT_TIMEOUT_S = 300;
+
+export const distributedSchema = Type.Object(
+  {
+    ranks: Type.Integer({ minimum: 1, description: 'Rank processes; each trains on its shard of every global batch (batch_size stays the global batch). 1 = one process. Defaults to 1.', default: 1 }),
+    sync_bn: Type.Boolean({
+      description: 'All-reduce the batch statistics of batch normalization across ranks (PyTorch SyncBatchNorm). Not implemented yet: true is refused at validation; statistics stay per rank, as in PyTorch DDP. Defaults to false.',
+      default: false,
+    }),
+    timeout_s: Type.Number({
+      exclusiveMinimum: 0,
+      description: `Seconds the rendezvous and each collective wait for a missing rank before the stage fails (c10d's timeout). Cache-neutral. Defaults to ${DEFAULT_TIMEOUT_S}.`,
+      default: DEFAULT_TIMEOUT_S,
+    }),
+  },
+  {
+    additionalProperties: false,
+    description: "Data-parallel training on c10d (Gloo on CPU): { ranks: N, sync_bn?, timeout_s? }. Needs engine: native; threads is per rank and the stage asks the scheduler for ranks × threads CPU slots. Defaults to none (one process).",
+  },
+);
+
+export type DistributedOptions = Static<typeof distributedSchema>;
+
+/** Rank processes the options ask for (1 when `distributed` is absent). */
+export function rankCount(p: { distributed?: { ranks: number } | undefined }): number {
+  return p.distributed?.ranks ?? 1;
+}
+
+/**
+ * JSON Schema clauses, refused at validation, at file:line (exit 2), before anything runs:
+ * `distributed.ranks` > 1 needs `engine: native` (only the libtorch addon has c10d), and
+ * `sync_bn: true` is not implemented yet.
+ */
+export function distributedNeedsNative(): object {
+  const hint = 'data-parallel training runs on the libtorch addon: set engine: native (or drop distributed)';
+  return {
+    if: { properties: { distributed: { properties: { ranks: { minimum: 2 } }, required: ['ranks'] } }, required: ['distributed'] },
+    then: {
+      required: ['engine'],
+      'x-hint': hint,
+      properties: {
+        engine: { const: 'native', 'x-hint': hint },
+        distributed: { properties: { sync_bn: { const: false, 'x-hint': 'sync_bn is not implemented yet: drop it (batch norm statistics stay per rank, as in PyTorch DDP)' } } },
+      },
+    },
+  };
+}
