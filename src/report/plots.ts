@@ -125,7 +125,12 @@ interface Chart {
   series: Array<{ name: string; y: Array<number | null> }>;
   /** Both axes 0..1 (PR, ROC), so runs and heads compare at a glance. */
   unit?: boolean;
+  /** A share (accuracy): the y axis stays inside 0..1 (0..1 when every value is equal). */
+  share?: boolean;
 }
+
+/** History keys that are shares in 0..1: accuracies, AUC/AP, F1. */
+const SHARE_KEY = /(^|_)(acc|accuracy|auc|ap|map|f1)$/i;
 
 /** The charts: one per history key (loss, val_loss, per-head accuracies, lr, …), then PR and ROC per head. */
 export function plotCharts(data: PlotData): Chart[] {
@@ -137,7 +142,7 @@ export function plotCharts(data: PlotData): Chart[] {
     const series = data.runs
       .filter((r) => r.history?.some((row) => k in row))
       .map((r) => ({ name: r.name, y: epochs.map((e) => r.history!.find((row) => row.epoch === e)?.[k] ?? null) }));
-    charts.push({ title: k, xLabel: 'epoch', x: epochs, series });
+    charts.push({ title: k, xLabel: 'epoch', x: epochs, series, ...(SHARE_KEY.test(k) ? { share: true } : {}) });
   }
   const heads = [...new Set(data.runs.flatMap((r) => Object.keys(r.curves ?? {})))];
   for (const h of heads) {
@@ -178,8 +183,14 @@ export function plotsHtml(data: PlotData): string {
   const { js, css } = uplotAssets();
   const charts = plotCharts(data);
   const names = data.runs.map((r) => r.name);
-  const confusion = data.runs.flatMap((r) =>
-    Object.entries(r.confusion ?? {}).map(([h, c]) => `<figure><figcaption>${esc(r.name)}: ${esc(h)}</figcaption>${confusionTable(c.classes, c.matrix)}</figure>`),
+  // one row per head, the runs side by side, so a head's matrices compare at a glance
+  const heads = [...new Set(data.runs.flatMap((r) => Object.keys(r.confusion ?? {})))];
+  const confusion = heads.map(
+    (h) =>
+      `<div class="row">${data.runs
+        .filter((r) => r.confusion?.[h])
+        .map((r) => `<figure><figcaption>${esc(h)}: ${esc(r.name)}</figcaption>${confusionTable(r.confusion![h]!.classes, r.confusion![h]!.matrix)}</figure>`)
+        .join('')}</div>`,
   );
   // `</script` inside JSON would end the script element early
   const json = JSON.stringify({ charts, names, colors: COLORS }).replace(/</g, '\\u003c');
@@ -189,10 +200,10 @@ export function plotsHtml(data: PlotData): string {
 body{font-family:sans-serif;margin:16px;color:#222}h1{font-size:20px}h2{font-size:16px;margin-top:28px}
 .charts{display:flex;flex-wrap:wrap;gap:16px}.chart{border:1px solid #ddd;padding:6px}
 table.confusion{border-collapse:collapse;font-size:12px}table.confusion td,table.confusion th{border:1px solid #ccc;padding:3px 6px;text-align:right}
-figure{display:inline-block;margin:8px 16px 8px 0;vertical-align:top}figcaption{font-size:13px;margin-bottom:4px}</style>
+figure{display:inline-block;margin:8px 16px 8px 0;vertical-align:top}figcaption{font-size:13px;margin-bottom:4px}.row{white-space:nowrap;overflow-x:auto}</style>
 </head><body>
 <h1>plots: ${esc(data.pipeline)}</h1>
-<p>Runs: ${names.map(esc).join(', ') || 'none'}. Drag to zoom, double-click to reset, click a legend entry to hide a series.</p>
+<p>Runs: ${names.map(esc).join(', ') || 'none'}. Drag to zoom, double-click to reset, click a legend entry to hide a series. Training curves are drawn against each run's own epochs (a fine-tune starts again at epoch 1).</p>
 <h2>Charts</h2><div class="charts" id="charts"></div>
 ${confusion.length ? `<h2>Confusion matrices (rows: true class; shade: share of the row)</h2>${confusion.join('\n')}` : ''}
 <script>${js}</script>
@@ -200,6 +211,20 @@ ${confusion.length ? `<h2>Confusion matrices (rows: true class; shade: share of 
 (function () {
   var d = ${json};
   var root = document.getElementById('charts');
+  // y range with headroom, so no line runs along the top or bottom edge; never below 0 for
+  // non-negative data; a share stays inside 0..1 (all equal: 0..1, not uPlot's 0..100)
+  function padded(share) {
+    return function (u, min, max) {
+      if (min == null || max == null) return [0, 1];
+      var span = max - min, pad = span * 0.08;
+      var lo = min - pad, hi = max + pad;
+      // one value everywhere (a constant lr): from 0 to twice it, so the ticks are round numbers
+      if (span === 0) { lo = Math.min(0, 2 * max); hi = Math.max(0, 2 * max); if (lo === hi) hi = 1; }
+      if (min >= 0) lo = Math.max(0, lo);
+      if (share) { lo = Math.max(0, lo); hi = Math.min(1, hi); if (span === 0) { lo = 0; hi = 1; } }
+      return [lo, hi];
+    };
+  }
   d.charts.forEach(function (c) {
     var div = document.createElement('div');
     div.className = 'chart';
@@ -207,7 +232,9 @@ ${confusion.length ? `<h2>Confusion matrices (rows: true class; shade: share of 
     var series = [{ label: c.xLabel }].concat(c.series.map(function (s) {
       return { label: s.name, stroke: d.colors[d.names.indexOf(s.name) % d.colors.length], width: 2, spanGaps: true };
     }));
-    new uPlot({ title: c.title, width: 560, height: 300, series: series, scales: c.unit ? { x: { time: false, range: [0, 1] }, y: { range: [0, 1] } } : { x: { time: false } }, axes: [{ label: c.xLabel }, {}] },
+    // epochs are whole numbers: no 1.2, 1.4 ticks; PR/ROC axes are 0..1
+    var x = c.unit ? { label: c.xLabel } : { label: c.xLabel, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] };
+    new uPlot({ title: c.title, width: 560, height: 300, series: series, scales: c.unit ? { x: { time: false, range: [0, 1] }, y: { range: [0, 1] } } : { x: { time: false }, y: { range: padded(c.share) } }, axes: [x, {}] },
       [c.x].concat(c.series.map(function (s) { return s.y; })), div);
   });
 })();

@@ -13,6 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { CHROMIUM, chromiumMissing, screenshot } from '../report/chromium.ts';
 import { STAGE_API, tempProject } from '../runner/project.ts';
 import { runMain as run } from './run-main.ts';
+import { plotCharts, plotsHtml } from '../../src/report/plots.ts';
 
 // epoch e (1..3): loss = lr * (4 - e), acc = e / 10, lr as written
 const FIT = `import { mkdirSync, writeFileSync } from 'node:fs';
@@ -84,6 +85,17 @@ describe('plots', () => {
     // ROC at fpr 0.25: class a tpr 1, class b (step) 0 → 0.5; at fpr 0.5: (1 + 0.5) / 2
     expect(c.roc[25]).toBe(0.5);
     expect(c.roc[50]).toBe(0.75);
+  });
+
+  it('accuracy charts are shares (y inside 0..1); epochs are whole-number ticks; confusion grouped by head', () => {
+    const runs = [1, 2].map((k) => ({ name: `r${k}`, stage: 'r', from: 'workspace', history: hist(0.1 * k), confusion: { color: { classes: ['a', 'b'], matrix: [[1, 0], [0, 1]] } } }));
+    const charts = plotCharts({ pipeline: 'p', grid: [], runs });
+    expect(charts.map((c) => [c.title, c.share ?? false])).toEqual([['loss', false], ['color_acc', true], ['lr', false]]);
+    const html = plotsHtml({ pipeline: 'p', grid: [], runs });
+    expect(html).toContain('incrs: [1, 2, 5, 10');
+    // one row for head color, r1 and r2 side by side
+    expect(html.match(/<div class="row">/g)?.length).toBe(1);
+    expect(html.indexOf('color: r1</figcaption>')).toBeLessThan(html.indexOf('color: r2</figcaption>'));
   });
 
   it.skipIf(chromiumMissing)('show writes one offline page that renders in Chromium', async () => {
