@@ -3,15 +3,13 @@
  * ./model-source.ts) on image files and folders (searched recursively), in batches, and returns
  * per-head top-k classes with probabilities, named from the model's classes.json. A file that
  * cannot be read or decoded gives a row with `error` set and never stops the batch; writes the
- * rows as CSV or JSON when `out` is given.
+ * rows as CSV or JSON when `out` is given. Running the model on the readable images: ./run-model.ts.
  */
-import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { ConfigError, DataError } from '../errors.ts';
+import { ConfigError } from '../errors.ts';
 import type { EngineName } from '../engine/index.ts';
 import type { HeadSpec } from '../data/heads.ts';
-import type { Inference } from './loader-inference.ts';
 
 export interface PredictOptions {
   /** Model folder written by train. */
@@ -141,35 +139,8 @@ async function mapLimit<T, R>(items: T[], n: number, f: (item: T) => Promise<R>)
   return out;
 }
 
-type Image = { abs: string; shown: string };
-
-/**
- * Runs `infer` over the images through a loader (a label file of unknown labels in a temp folder).
- * An image the loader cannot read is dropped into `errors` (named by the user's path, never the
- * temp file) and the rest run again, so one bad file never stops the batch.
- */
-async function inferReadable(images: Image[], heads: HeadSpec[], errors: Map<string, string>, run: (list: string, root: string) => Promise<Inference>): Promise<Inference | undefined> {
-  let todo = images.filter((im) => !errors.has(im.abs));
-  const tmp = await mkdtemp(join(tmpdir(), 'mlc-predict-'));
-  try {
-    while (todo.length) {
-      const list = join(tmp, 'images.txt');
-      await writeFile(list, todo.map((im) => `${im.abs}\t${heads.map(() => '-1').join(' ')}`).join('\n') + '\n');
-      try {
-        return await run(list, tmp);
-      } catch (err) {
-        const line = err instanceof DataError && err.file === list ? err.line : undefined;
-        const bad = line !== undefined ? todo[line - 1] : undefined;
-        if (!bad) throw err;
-        errors.set(bad.abs, (err as Error).message.slice(`${list}:${line}: `.length).replace(list, bad.shown));
-        todo = todo.filter((im) => im !== bad);
-      }
-    }
-    return undefined;
-  } finally {
-    await rm(tmp, { recursive: true, force: true });
-  }
-}
+/** An image file: its absolute path and the path as the user named it. */
+export type Image = { abs: string; shown: string };
 
 /** Predicts every image; see the module comment. */
 export async function predict(options: PredictOptions): Promise<PredictionRow[]> {
@@ -185,8 +156,6 @@ export async function predict(options: PredictOptions): Promise<PredictionRow[]>
   if (images.length === 0) throw new ConfigError(`no image files (${IMAGE_EXTENSIONS.join(' ')}) in ${inputs.join(', ') || 'the given inputs (none)'}`);
   const { readClassesFile } = await import('../data/heads.ts');
   const { inspectImage } = await import('../data/check/inspect.ts');
-  const { createLoader } = await import('../data/loader/create-loader.ts');
-  const { loaderInputOptions } = await import('../model/io.ts');
   // Files that do not exist, are empty or do not decode: an error row each, found before any compute.
   const errors = new Map<string, string>();
   const inspected = await mapLimit(images, 8, (im) => inspectImage(im.abs));
@@ -194,82 +163,10 @@ export async function predict(options: PredictOptions): Promise<PredictionRow[]>
     if (!r.ok) errors.set(images[k]!.abs, r.reason);
   });
   const { heads } = await readClassesFile(join(source.dir, 'classes.json'));
-  const batchSize = options.batchSize ?? 32;
-  const probsOf = new Map<string, Float32Array[]>();
-  const collect = (result: Inference | undefined) => {
-    result?.paths.forEach((p, n) => probsOf.set(p, heads.map((h, i) => result.probs[i]!.subarray(n * (h.classes.length === 1 ? 1 : h.classes.length), (n + 1) * (h.classes.length === 1 ? 1 : h.classes.length)))));
-  };
-  if (source.kind === 'tfjs') {
-    const { startEngine } = await import('../engine/index.ts');
-    const { loadTrainedModel } = await import('../model/io.ts');
-    const { inferAll } = await import('./loader-inference.ts');
-    await startEngine(options, { log: options.log });
-    const { model, config } = await loadTrainedModel(source.dir);
-    try {
-      const input = config.input;
-      collect(await inferReadable(images, heads, errors, async (list, root) => {
-        const loader = await createLoader({ labels: list, root, heads: heads.length, ...loaderInputOptions(input), batchSize });
-        try {
-          return await inferAll(model, heads, loader, { height: input.height, width: input.width, channels: input.channels ?? 3, progress: options.progress });
-        } finally {
-          await loader.close();
-        }
-      }));
-    } finally {
-      model.dispose();
-    }
-  } else {
-    const { openOnnx, inferOnnx } = await import('./onnx-inference.ts');
-    const { decodePixels } = await import('../data/image/decode.ts');
-    const onnx = await openOnnx(source.file, source.dir, heads);
-    options.log?.(`engine used: onnxruntime-node (${onnx.pixels ? 'uint8 pixels input, preprocessing inside the graph' : 'float input, preprocessed here'})`);
-    try {
-      if (onnx.pixels) {
-        const channels = (await loadInput(source.dir))?.channels ?? 3;
-        let done = 0;
-        for (const im of images) {
-          if (errors.has(im.abs)) continue;
-          try {
-            const px = await decodePixels(im.abs, channels === 1 ? 1 : 3);
-            probsOf.set(im.abs, await onnx.run(px.data, [1, px.height, px.width, px.channels]));
-          } catch (err) {
-            errors.set(im.abs, `does not decode: ${(err as Error).message.split('\n')[0]}`);
-          }
-          options.progress?.(++done, images.length);
-        }
-      } else {
-        const input = await loadInput(source.dir);
-        if (!input) throw new ConfigError(`--model ${options.model}: its input size is unknown (no config.json beside it)`, { hint: 'keep model.onnx in the export folder convert wrote' });
-        collect(await inferReadable(images, heads, errors, async (list, root) => {
-          const loader = await createLoader({ labels: list, root, heads: heads.length, ...loaderInputOptions(input), batchSize });
-          try {
-            return await inferOnnx(onnx, heads, loader, { height: input.height, width: input.width, channels: input.channels ?? 3 }, options.progress);
-          } finally {
-            await loader.close();
-          }
-        }));
-      }
-    } finally {
-      await onnx.release();
-    }
-  }
-  const rows: PredictionRow[] = images.map((im) => {
-    const probs = probsOf.get(im.abs);
-    if (!probs) return { path: im.shown, heads: {}, error: errors.get(im.abs) ?? 'no prediction' };
-    const out: Record<string, ClassProb[]> = {};
-    heads.forEach((h, i) => {
-      const p = probs[i]!;
-      if (h.classes.length === 1) out[h.name] = [{ class: h.classes[0]!, prob: p[0]! }];
-      else out[h.name] = h.classes.map((c, k) => ({ class: c, prob: p[k]! })).sort((a, b) => b.prob - a.prob).slice(0, topK);
-    });
-    return { path: im.shown, heads: out };
-  });
-  if (options.out) {
-    await mkdir(dirname(resolve(options.out)), { recursive: true });
-    const format = options.format ?? (options.out.toLowerCase().endsWith('.json') ? 'json' : 'csv');
-    await writeFile(options.out, format === 'json' ? predictionsJson(rows) : predictionsCsv(heads, rows, topK));
-    options.log?.(`wrote ${rows.length} rows to ${options.out}`);
-  }
+  const { modelProbabilities } = await import('./run-model.ts');
+  const probsOf = await modelProbabilities(source, images, heads, errors, options);
+  const rows = images.map((im) => predictionRow(im, heads, probsOf.get(im.abs), errors, topK));
+  if (options.out) await writePredictions(options.out, options, heads, rows, topK);
   const failed = rows.filter((r) => r.error !== undefined);
   if (failed.length) {
     options.log?.(`warning: ${failed.length} of ${rows.length} file${rows.length === 1 ? '' : 's'} could not be read (rows with an error), e.g. ${failed[0]!.path}: ${failed[0]!.error}`);
@@ -277,12 +174,22 @@ export async function predict(options: PredictOptions): Promise<PredictionRow[]>
   return rows;
 }
 
-/** The input geometry in `dir`'s config.json, when there is one. */
-async function loadInput(dir: string): Promise<import('../model/io.ts').InputConfig | undefined> {
-  const { readFile } = await import('node:fs/promises');
-  try {
-    return (JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as { input?: import('../model/io.ts').InputConfig }).input;
-  } catch {
-    return undefined;
-  }
+/** One image's row: the top-k classes per head, or the error that left it without probabilities. */
+function predictionRow(im: Image, heads: HeadSpec[], probs: Float32Array[] | undefined, errors: ReadonlyMap<string, string>, topK: number): PredictionRow {
+  if (!probs) return { path: im.shown, heads: {}, error: errors.get(im.abs) ?? 'no prediction' };
+  const out: Record<string, ClassProb[]> = {};
+  heads.forEach((h, i) => {
+    const p = probs[i]!;
+    if (h.classes.length === 1) out[h.name] = [{ class: h.classes[0]!, prob: p[0]! }];
+    else out[h.name] = h.classes.map((c, k) => ({ class: c, prob: p[k]! })).sort((a, b) => b.prob - a.prob).slice(0, topK);
+  });
+  return { path: im.shown, heads: out };
+}
+
+/** Writes the rows to `out` as JSON or CSV (by `format`, else by the extension). */
+async function writePredictions(out: string, options: PredictOptions, heads: HeadSpec[], rows: PredictionRow[], topK: number): Promise<void> {
+  await mkdir(dirname(resolve(out)), { recursive: true });
+  const format = options.format ?? (out.toLowerCase().endsWith('.json') ? 'json' : 'csv');
+  await writeFile(out, format === 'json' ? predictionsJson(rows) : predictionsCsv(heads, rows, topK));
+  options.log?.(`wrote ${rows.length} rows to ${out}`);
 }
