@@ -32,6 +32,7 @@ import { balancedClassWeights } from './losses/multihead.ts';
 import { getOptimizer } from './optimizers/index.ts';
 import { LrSchedule } from './schedules/index.ts';
 import { trainLoop } from './loop.ts';
+import { resumePoint, runKeyOf } from './resume.ts';
 import { debugBatch, formatDebugTable } from './debug.ts';
 import { backboneLrMultiplier } from './freeze.ts';
 import { rankCount } from './distributed/options.ts';
@@ -67,31 +68,6 @@ export interface TrainOutcome {
   metrics: Record<string, number | null>;
 }
 
-/** Options left out of the run key a checkpoint records: a crashed run resumes after `resume: auto` is set. */
-const RESUME_NEUTRAL: readonly string[] = ['resume', 'out'];
-
-/** A stand-in run key when no runner gave one: the hash of the options (sorted keys). */
-function optionsKey(p: Record<string, unknown>): string {
-  return createHash('sha256').update(stableStringify(p)).digest('hex');
-}
-
-/**
- * `resume: auto`: `<dir>/last` when it was written by this very run (same run key), so a crashed
- * run continues. A checkpoint of another run (params, code or data changed since) is never resumed:
- * the whole folder moves aside to `<dir>.stale-<its key>` and training starts fresh, said in one line.
- */
-async function resumableCheckpoint(dir: string, runKey: string, log: (m: string) => void): Promise<string | undefined> {
-  const last = join(dir, 'last');
-  if (!existsSync(join(last, 'state.json'))) return undefined;
-  const written = await checkpointRunKey(last);
-  if (written === runKey) return last;
-  const aside = `${dir}.stale-${(written ?? 'unkeyed').slice(0, 12)}`;
-  await rm(aside, { recursive: true, force: true });
-  await rename(dir, aside);
-  log(`resume: auto: ${last} was written by another run (${written ? 'params, code or data changed' : 'it records no run key'}); starting fresh, the old checkpoints are kept in ${aside}`);
-  return undefined;
-}
-
 /** ImageNet's per-channel statistics (RGB, on [0,1] pixels): what torchvision's and timm's ImageNet weights expect. */
 export const IMAGENET_MEAN_STD = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } as const;
 
@@ -120,26 +96,6 @@ async function importPretrained(model: tf.LayersModel, p: TrainOptions, ctx: Tra
   const r = await loadPretrained(model, ctx.path(p.pretrained), { name: p.pretrained, strict: p.pretrained_strict });
   ctx.log(`pretrained: ${r.loaded} tensors from ${p.pretrained} onto ${p.model}; heads new (ignored ${r.ignored.length}: classifier and num_batches_tracked)`);
   if (r.missing.length + r.unexpected.length + r.mismatched.length) ctx.log(`pretrained_strict false: not loaded: ${describeProblems(r)}`);
-}
-
-/** The run's identity a checkpoint records (see TrainIO.runKey), less how it starts and where it writes. */
-function runKeyOf(p: TrainOptions, ctx: TrainIO): string {
-  return ctx.runKey?.(RESUME_NEUTRAL) ?? optionsKey(Object.fromEntries(Object.entries(p).filter(([k]) => !RESUME_NEUTRAL.includes(k))));
-}
-
-/** The checkpoint to resume from (`resume`), decided once: by rank 0 when there are several ranks. */
-async function resumePoint(p: TrainOptions, ctx: TrainIO, ckptDir: string, runKey: string, group?: ProcessGroup): Promise<string | undefined> {
-  if (group && group.rank > 0) return group.receive('mlc/resume') || undefined;
-  let resumeFrom: string | undefined;
-  if (p.resume === 'auto') resumeFrom = await resumableCheckpoint(ckptDir, runKey, (m) => ctx.log(m));
-  else if (p.resume) {
-    resumeFrom = ctx.path(p.resume);
-    const written = await checkpointRunKey(resumeFrom);
-    if (written !== runKey) ctx.log(`note: ${p.resume} was written by a run with other params, code or data (resuming it anyway: resume names it explicitly)`);
-  }
-  if (resumeFrom) ctx.log(`resuming from ${resumeFrom}`);
-  group?.publish('mlc/resume', resumeFrom ?? '');
-  return resumeFrom;
 }
 
 /**
