@@ -91,28 +91,23 @@ async function modelFacts(modelDir: string, model: Parameters<typeof modelCost>[
   return { params: cost.params, flops: cost.flops, sizeBytes, ...(config.pruning ? { pruning: config.pruning } : {}) };
 }
 
-/** Evaluates `options.model` and writes the report folder `options.out` (through `io.out`). */
-export async function evaluate(options: EvaluateOptions, io: EvaluateIO): Promise<EvaluateOutcome> {
-  const p = options;
-  const modelDir = io.path(p.model);
-  if (!existsSync(join(modelDir, 'model.json'))) {
-    throw new DataError('no trained model here (model.json missing)', { file: modelDir }, { hint: 'run the train stage first, or point `model` at a folder train wrote' });
-  }
+/** The data to evaluate on: a label file or TFRecord shards, each checked to exist (as is the tuning file). */
+function evaluationData(p: EvaluateOptions, io: EvaluateIO): { useRecords: boolean; labelFile?: string; records: string[] } {
   const useRecords = p.tfrecords.length > 0;
   const labelFile = useRecords ? undefined : io.path(p.labels);
   const records = p.tfrecords.map((f) => io.path(f));
   for (const f of [...(labelFile ? [labelFile] : []), ...records, ...(p.tune_labels ? [io.path(p.tune_labels)] : [])]) {
     if (!existsSync(f)) throw new DataError('no such file or folder to evaluate on', { file: f }, { hint: 'fix the path, or run the stage that writes it first' });
   }
-  // The label file's records, read once: the pre-flight's and the label range check's.
-  const { records: labelRecords, warnings } = labelFile ? await preflightEvaluate(modelDir, p.labels, labelFile, io) : { records: undefined, warnings: [] };
-  for (const w of warnings) io.log(`warning: ${w}`);
-  const engine = await startEngine(p, io);
-  const { model, heads, config } = await loadTrainedModel(modelDir);
-  const input = config.input;
-  const loaderFor = (labels: string | undefined, tfrecords: string[] | undefined, root: string | undefined) =>
-    createLoader({ labels, tfrecords, root, heads: heads.length, ...loaderInputOptions(input), batchSize: p.batch_size, shuffle: false, augment: false });
-  const infer = async (which: string, loader: Awaited<ReturnType<typeof createLoader>>) => {
+  return { useRecords, labelFile, records };
+}
+
+/** Runs the model over a loader's batches, closing the loader; `which` names the pass in progress lines. */
+type Infer = (which: string, labels: string | undefined, tfrecords: string[] | undefined, root: string | undefined) => ReturnType<typeof inferAll>;
+
+function inferWith(p: EvaluateOptions, io: EvaluateIO, model: Parameters<typeof inferAll>[0], heads: HeadSpec[], input: Parameters<typeof loaderInputOptions>[0] & { height: number; width: number; channels?: number }): Infer {
+  return async (which, labels, tfrecords, root) => {
+    const loader = await createLoader({ labels, tfrecords, root, heads: heads.length, ...loaderInputOptions(input), batchSize: p.batch_size, shuffle: false, augment: false });
     try {
       return await inferAll(model, heads, loader, {
         height: input.height,
@@ -125,18 +120,48 @@ export async function evaluate(options: EvaluateOptions, io: EvaluateIO): Promis
       await loader.close();
     }
   };
+}
+
+/** Per binary head, the threshold that maximises its F1 on `tune_labels`; undefined without tune_labels. */
+async function tunedThresholds(p: EvaluateOptions, io: EvaluateIO, heads: HeadSpec[], infer: Infer): Promise<number[] | undefined> {
+  if (!p.tune_labels) return undefined;
+  const val = await infer('tuning', io.path(p.tune_labels), undefined, undefined);
+  const binary = heads.map((h, i) => ({ h, i })).filter(({ h }) => h.classes.length === 1);
+  const thresholds = tuneThresholds(binary.map(({ i }) => val.probs[i]!), binary.map(({ i }) => labelColumn(val.labels, heads.length, i)));
+  io.log(`tuned thresholds on ${p.tune_labels}: ${binary.map(({ h }, b) => `${h.name}=${thresholds[b]!.toFixed(3)}`).join(', ') || 'no binary heads'}`);
+  return thresholds;
+}
+
+/** Batch-1 latency into the unhashed sidecar beside the report, or an earlier sidecar removed with latency_runs 0. */
+async function recordLatency(p: EvaluateOptions, io: EvaluateIO, model: Parameters<typeof measureToSidecar>[0], modelSha: string, engine: { backend: string; notes: string[] }): Promise<void> {
+  if (p.latency_runs === 0) {
+    await rm(latencySidecarPath(io.path(p.out)), { force: true }); // an earlier one may be of another model
+    return;
+  }
+  const l = await measureToSidecar(model, latencySidecarPath(io.path(p.out)), p.latency_runs, { model: p.model, 'model sha256': modelSha, engine: engine.notes.length ? `${engine.backend} (${engine.notes.join('; ')})` : engine.backend });
+  io.log(`latency (batch 1, median of ${l.runs}) ${l.median_ms.toFixed(2)} ms: ${latencySidecarPath(p.out)} (unhashed, beside the report)`);
+}
+
+/** Evaluates `options.model` and writes the report folder `options.out` (through `io.out`). */
+export async function evaluate(options: EvaluateOptions, io: EvaluateIO): Promise<EvaluateOutcome> {
+  const p = options;
+  const modelDir = io.path(p.model);
+  if (!existsSync(join(modelDir, 'model.json'))) {
+    throw new DataError('no trained model here (model.json missing)', { file: modelDir }, { hint: 'run the train stage first, or point `model` at a folder train wrote' });
+  }
+  const { useRecords, labelFile, records } = evaluationData(p, io);
+  // The label file's records, read once: the pre-flight's and the label range check's.
+  const { records: labelRecords, warnings } = labelFile ? await preflightEvaluate(modelDir, p.labels, labelFile, io) : { records: undefined, warnings: [] };
+  for (const w of warnings) io.log(`warning: ${w}`);
+  const engine = await startEngine(p, io);
+  const { model, heads, config } = await loadTrainedModel(modelDir);
+  const infer = inferWith(p, io, model, heads, config.input);
   try {
     if (labelFile && labelRecords) checkLabelRanges(labelFile, labelRecords, heads);
     if (p.tune_labels) checkLabelRanges(io.path(p.tune_labels), await readLabelFile(io.path(p.tune_labels), heads.length), heads);
-    let thresholds: number[] | undefined;
-    if (p.tune_labels) {
-      const val = await infer('tuning', await loaderFor(io.path(p.tune_labels), undefined, undefined));
-      const binary = heads.map((h, i) => ({ h, i })).filter(({ h }) => h.classes.length === 1);
-      thresholds = tuneThresholds(binary.map(({ i }) => val.probs[i]!), binary.map(({ i }) => labelColumn(val.labels, heads.length, i)));
-      io.log(`tuned thresholds on ${p.tune_labels}: ${binary.map(({ h }, b) => `${h.name}=${thresholds![b]!.toFixed(3)}`).join(', ') || 'no binary heads'}`);
-    }
+    const thresholds = await tunedThresholds(p, io, heads, infer);
     const root = useRecords ? undefined : p.root ? io.path(p.root) : dirname(labelFile!);
-    const data = await infer('evaluate', await loaderFor(labelFile, useRecords ? records : undefined, root));
+    const data = await infer('evaluate', labelFile, useRecords ? records : undefined, root);
     io.log(`predicted ${data.paths.length} images with ${engine.backend}`);
     // The data hash covers what was evaluated: the label file and every image it lists, or the TFRecord shards.
     const hashed = useRecords ? (await Promise.all(records.map(shardFiles))).flat() : [labelFile!, ...data.paths.map((f) => (isAbsolute(f) ? f : join(root!, f)))];
@@ -173,11 +198,7 @@ export async function evaluate(options: EvaluateOptions, io: EvaluateIO): Promis
       worst: p.worst,
       log: (m) => io.log(m),
     });
-    if (latencyRuns === 0) await rm(latencySidecarPath(io.path(p.out)), { force: true }); // an earlier one may be of another model
-    else {
-      const l = await measureToSidecar(model, latencySidecarPath(io.path(p.out)), latencyRuns, { model: p.model, 'model sha256': modelSha, engine: engine.notes.length ? `${engine.backend} (${engine.notes.join('; ')})` : engine.backend });
-      io.log(`latency (batch 1, median of ${l.runs}) ${l.median_ms.toFixed(2)} ms: ${latencySidecarPath(p.out)} (unhashed, beside the report)`);
-    }
+    await recordLatency(p, io, model, modelSha, engine);
     const key = keyMetrics(evaluation.metrics);
     io.log(`wrote ${files.join(', ')} to ${p.out}`);
     io.log(Object.entries(key).map(([k, v]) => `${k} ${v === null ? '–' : Number.isInteger(v) ? v : v.toFixed(4)}`).join(' · '));
