@@ -1,14 +1,16 @@
 """The quality benchmark driver and report (#29). Run with /usr/bin/python3 from the repository root.
 
-  bench.py run DATA OUT --mode paired|unpaired --seeds 0-9 --epochs 4
-      paired:   per seed, our init (ours-epochs.ts writes it) converted for PyTorch, and one order
-                file (seeded numpy permutations) that both sides read.
-      unpaired: per seed, each side its own init and order (ours: its seed; PyTorch: manual_seed).
-  bench.py report OUT [OUT ...]
-      test all-heads accuracy per epoch from each side's logits (one scorer for both, the reference's
-      rule: a label of -1 counts as right) and the mean per-head accuracy (QUALITY_METRIC=head_mean,
-      the default: at the small sizes here all-heads accuracy sits near the floor), the paired differences with a 90 % t interval, the sd
-      ratio with Levene's and the F test, a curve plot (curves.svg) and a markdown table (report.md).
+  bench.py run DATA OUT --seeds 0-9 --epochs 5 [--curve-n N] [--arms ours,torch,torch-own]
+      per seed, three arms into OUT/seedS/: ours (our natural run: its seed's init and order; it writes
+      the init and order.json), torch (paired: PyTorch from our init, converted, in our order) and
+      torch-own (unpaired: PyTorch's own init and order for the seed). Finished arms are skipped.
+  bench.py report OUT [OUT ...] [--results DIR]
+      both tables from the finished seeds: paired (ours vs torch) and unpaired (ours vs torch-own).
+      One scorer for both sides: test all-heads accuracy (the reference's rule: a label of -1 counts
+      as right) and the mean per-head accuracy; the differences with a 90 % t interval (paired t;
+      Welch for unpaired), the sd ratio with Levene's (median) and the F test, the test-sampling sd
+      of each seed's difference, curve plots and report-<mode>.md in OUT; with --results the summary
+      JSON and plot also as DIR/<set>-<mode>.{json,svg}.
 """
 import json, os, subprocess, sys, time
 
@@ -18,41 +20,49 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def seeds(spec):
-    a, _, b = spec.partition("-")
-    return list(range(int(a), int(b or a) + 1))
+    """'0-9', '0,2,4' or a mix ('0-3,8')."""
+    out = []
+    for part in spec.split(","):
+        a, _, b = part.partition("-")
+        out += range(int(a), int(b or a) + 1)
+    return out
 
 
-def run(data, out, mode, seed_list, epochs):
-    meta = json.load(open(os.path.join(data, "meta.json")))
-    n = len(meta["train"])
+def run(data, out, seed_list, epochs, curve_n=None, arms=("ours", "torch", "torch-own")):
+    """Per seed, three arms into OUT/seedS/: `ours` (our natural run: init and order from the seed;
+    it writes ours/init and ours/order.json), `torch` (paired: PyTorch from ours/init, converted, in
+    ours/order.json's order) and `torch-own` (unpaired: PyTorch's own init and order for the seed).
+    The paired table is ours vs torch, the unpaired one ours vs torch-own (see README: our paired
+    side IS our natural run, so only PyTorch's own runs are extra)."""
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MLC_PIPE_THREADS": "1"}
+    extra = ["--epochs", str(epochs)] + (["--curve-n", str(curve_n)] if curve_n else [])
     for s in seed_list:
         d = os.path.join(out, f"seed{s}")
-        if os.path.exists(os.path.join(d, "torch", "curve.json")):
-            continue
         os.makedirs(d, exist_ok=True)
-        ours = ["npx", "tsx", os.path.join(HERE, "ours-epochs.ts"), data, os.path.join(d, "ours"), "--seed", str(s), "--epochs", str(epochs)]
-        theirs = ["/usr/bin/python3", os.path.join(HERE, "torch_epochs.py"), data, os.path.join(d, "torch"), "--seed", str(s), "--epochs", str(epochs)]
-        if mode == "paired":
-            r = np.random.RandomState(10_000 + s)
-            order = os.path.join(d, "order.json")
-            json.dump([r.permutation(n).tolist() for _ in range(epochs)], open(order, "w"))
-            ours += ["--order", order]
-            theirs += ["--order", order, "--init", os.path.join(d, "ours", "init")]
-        t = time.time()
-        subprocess.run(ours, check=True, env=env)
-        t1 = time.time()
-        subprocess.run(theirs, check=True, env=env)
-        print(f"{mode} seed {s}: ours {t1 - t:.0f}s, torch {time.time() - t1:.0f}s", flush=True)
+        cmds = {
+            "ours": ["npx", "tsx", os.path.join(HERE, "ours-epochs.ts"), data, os.path.join(d, "ours"), "--seed", str(s)],
+            "torch": ["/usr/bin/python3", os.path.join(HERE, "torch_epochs.py"), data, os.path.join(d, "torch"), "--seed", str(s),
+                      "--order", os.path.join(d, "ours", "order.json"), "--init", os.path.join(d, "ours", "init")],
+            "torch-own": ["/usr/bin/python3", os.path.join(HERE, "torch_epochs.py"), data, os.path.join(d, "torch-own"), "--seed", str(s)],
+        }
+        for arm in arms:
+            if os.path.exists(os.path.join(d, arm, "curve.json")):
+                continue
+            t = time.time()
+            subprocess.run(cmds[arm] + extra, check=True, env=env)
+            print(f"seed {s} {arm}: {time.time() - t:.0f}s", flush=True)
 
 
-METRIC = os.environ.get("QUALITY_METRIC", "head_mean")
+METRICS = ("all_heads", "head_mean")
+MODES = {"paired": "torch", "unpaired": "torch-own"}
 
 
-def accuracy(logits, labels, heads, metric=None):
-    """all_heads: an image is right when every known label is; head_mean: the mean over heads of each head's accuracy on its known labels."""
-    y = np.array(labels)
-    z = logits.reshape(len(y), sum(heads))
+def accuracy(logits, labels, heads, metric):
+    """all_heads: an image is right when every known label is (the reference's rule: a -1 label counts
+    as right); head_mean: the mean over heads of each head's accuracy on its known labels. Scores the
+    first len(logits) / sum(heads) images of `labels` (the curve epochs score a prefix)."""
+    z = logits.reshape(-1, sum(heads))
+    y = np.array(labels[:len(z)])
     ok = np.ones(len(y), bool)
     per_head = []
     off = 0
@@ -63,82 +73,120 @@ def accuracy(logits, labels, heads, metric=None):
         known = y[:, k] >= 0
         ok &= (pred == y[:, k]) | ~known
         per_head.append(float((pred[known] == y[known, k]).mean()))
-    return float(ok.mean()) if (metric or METRIC) == "all_heads" else float(np.mean(per_head))
+    return (ok if metric == "right" else float(ok.mean())) if metric in ("all_heads", "right") else float(np.mean(per_head))
 
 
-def curves(out, data_meta):
+def side(d, meta):
+    """One arm's run folder: per-epoch accuracies (both metrics), the final epoch's per-image all-heads
+    rightness, and the training loss per epoch; None while unfinished."""
+    if not os.path.exists(os.path.join(d, "curve.json")):
+        return None
+    eps = sorted(int(f[12:-4]) for f in os.listdir(d) if f.startswith("test-logits-"))
+    z = {e: np.fromfile(os.path.join(d, f"test-logits-{e}.bin"), np.float32) for e in eps}
+    r = {m: [accuracy(z[e], meta["test"], meta["heads"], m) for e in eps] for m in METRICS}
+    r["right"] = accuracy(z[eps[-1]], meta["test"], meta["heads"], "right")
+    r["loss"] = [c["loss"] for c in json.load(open(os.path.join(d, "curve.json")))]
+    return r
+
+
+def collect(out, meta, arm):
     res = {}
-    for name in sorted(os.listdir(out)):
-        if not name.startswith("seed"):
-            continue
-        row = {}
-        for side in ("ours", "torch"):
-            d = os.path.join(out, name, side)
-            eps = sorted(int(f[12:-4]) for f in os.listdir(d) if f.startswith("test-logits-")) if os.path.isdir(d) else []
-            if not os.path.exists(os.path.join(d, "curve.json")):
-                break
-            row[side] = [accuracy(np.fromfile(os.path.join(d, f"test-logits-{e}.bin"), np.float32), data_meta["test"], data_meta["heads"]) for e in eps]
-            row[side + "_all"] = accuracy(np.fromfile(os.path.join(d, f"test-logits-{eps[-1]}.bin"), np.float32), data_meta["test"], data_meta["heads"], "all_heads")
-        if "torch" in row:
-            res[int(name[4:])] = row
+    for name in sorted(os.listdir(out), key=lambda n: int(n[4:]) if n[4:].isdigit() else -1):
+        if name.startswith("seed"):
+            a, b = side(os.path.join(out, name, "ours"), meta), side(os.path.join(out, name, arm), meta)
+            if a and b:
+                res[int(name[4:])] = {"ours": a, "torch": b}
     return res
 
 
-def svg(res, path, title):
+def svg(res, path, title, metric):
     W, H, P = 640, 360, 48
-    E = max(len(r["ours"]) for r in res.values())
-    allv = [v for r in res.values() for k in ("ours", "torch") for v in r[k]]
+    E = max(len(r["ours"][metric]) for r in res.values())
+    allv = [v for r in res.values() for k in ("ours", "torch") for v in r[k][metric]]
     lo, hi = min(allv), max(allv)
     x = lambda e: P + (W - 2 * P) * (e - 1) / max(1, E - 1)
     y = lambda v: H - P - (H - 2 * P) * (v - lo) / max(1e-9, hi - lo)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-family="sans-serif" font-size="12">',
-             f'<rect width="{W}" height="{H}" fill="white"/><text x="{P}" y="20">{title}: test {METRIC} accuracy per epoch (blue mlc-pipe, orange PyTorch; one line per seed)</text>',
+             f'<rect width="{W}" height="{H}" fill="white"/><text x="{P}" y="16">{title}: test {metric} accuracy per epoch</text>',
+             f'<text x="{P}" y="32">blue mlc-pipe, orange PyTorch, one line per seed; last epoch on the whole test set, earlier ones on a prefix</text>',
              f'<line x1="{P}" y1="{H - P}" x2="{W - P}" y2="{H - P}" stroke="black"/><line x1="{P}" y1="{P}" x2="{P}" y2="{H - P}" stroke="black"/>']
     for e in range(1, E + 1):
         parts.append(f'<text x="{x(e) - 4:.0f}" y="{H - P + 16}">{e}</text>')
     for v in np.linspace(lo, hi, 5):
         parts.append(f'<text x="4" y="{y(v) + 4:.0f}">{v:.2f}</text>')
     for r in res.values():
-        for side, colour in (("ours", "#1f77b4"), ("torch", "#ff7f0e")):
-            pts = " ".join(f"{x(i + 1):.1f},{y(v):.1f}" for i, v in enumerate(r[side]))
+        for k, colour in (("ours", "#1f77b4"), ("torch", "#ff7f0e")):
+            pts = " ".join(f"{x(i + 1):.1f},{y(v):.1f}" for i, v in enumerate(r[k][metric]))
             parts.append(f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-opacity="0.7"/>')
     parts.append(f'<text x="{W / 2 - 20:.0f}" y="{H - 8}">epoch</text></svg>')
     open(path, "w").write("\n".join(parts))
 
 
-def report(out):
+def stats_of(ours, theirs, paired):
     from scipy import stats
+    o = {"ours_mean": float(ours.mean()), "torch_mean": float(theirs.mean()), "ours_sd": float(ours.std(ddof=1)), "torch_sd": float(theirs.std(ddof=1))}
+    d = ours - theirs
+    half = stats.t.ppf(0.95, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
+    o.update(mean_diff=float(d.mean()), diff_sd=float(d.std(ddof=1)), ci90=[float(d.mean() - half), float(d.mean() + half)])
+    if not paired:  # Welch's interval for two independent samples
+        se = np.sqrt(ours.var(ddof=1) / len(ours) + theirs.var(ddof=1) / len(theirs))
+        df = se ** 4 / ((ours.var(ddof=1) / len(ours)) ** 2 / (len(ours) - 1) + (theirs.var(ddof=1) / len(theirs)) ** 2 / (len(theirs) - 1))
+        h = stats.t.ppf(0.95, df) * se
+        o.update(ci90=[float(d.mean() - h), float(d.mean() + h)], welch_p=float(stats.ttest_ind(ours, theirs, equal_var=False).pvalue))
+    o["sd_ratio"] = float(ours.std(ddof=1) / max(1e-12, theirs.std(ddof=1)))
+    o["levene_p"] = float(stats.levene(ours, theirs, center="median").pvalue)
+    f, n1, n2 = o["sd_ratio"] ** 2, len(ours) - 1, len(theirs) - 1
+    o["f_p"] = float(2 * min(stats.f.cdf(f, n1, n2), stats.f.sf(f, n1, n2)))
+    if paired:
+        o["corr"] = float(np.corrcoef(ours, theirs)[0, 1])
+    return o
+
+
+def report(out, mode, results=None):
+    """The markdown table of one mode (paired: ours vs torch; unpaired: ours vs torch-own) over the
+    finished seeds, curves-<mode>.svg in OUT, and the summary (also RESULTS/<set>-<mode>.json)."""
     cfg = json.load(open(os.path.join(out, "config.json")))
     meta = json.load(open(os.path.join(cfg["data"], "meta.json")))
-    res = curves(out, meta)
-    if not res:
-        return f"{out}: no finished seeds\n"
-    svg(res, os.path.join(out, "curves.svg"), f"{meta['set']} {cfg['mode']}")
-    ours = np.array([r["ours"][-1] for r in res.values()])
-    theirs = np.array([r["torch"][-1] for r in res.values()])
-    lines = [f"### {meta['set']}, {cfg['mode']} ({len(res)} seeds, {len(meta['train'])} train / {len(meta['test'])} test at {meta['size'][0]}x{meta['size'][1]}, {cfg['epochs']} epochs)", "",
-             f"Final test accuracy, {METRIC} (all-heads accuracy beside it).", "",
-             "| seed | mlc-pipe | PyTorch | difference | all-heads mlc-pipe | all-heads PyTorch |", "|---|---|---|---|---|---|"]
+    res = collect(out, meta, MODES[mode])
+    if len(res) < 2:
+        return f"{out} {mode}: fewer than 2 finished seeds\n"
+    name = "fashion" if meta["set"].startswith("fashion") else meta["set"]
+    svgs = [os.path.join(out, f"curves-{mode}.svg")] + ([os.path.join(results, f"{name}-{mode}.svg")] if results else [])
+    for p in svgs:
+        svg(res, p, f"{meta['set']} {mode} ({len(res)} seeds)", "all_heads")
+    paired = mode == "paired"
+    lines = [f"#### {meta['set']}, {mode} ({len(res)} seeds, {len(meta['train'])} train / {len(meta['test'])} test at {meta['size'][0]}x{meta['size'][1]}, {cfg['epochs']} epochs)", "",
+             "Final test accuracy, all heads right (the mean per-head accuracy beside it). The test-noise column: the sd of the difference that drawing",
+             "the test images alone gives (from the images one side gets right and the other wrong).", "",
+             "| seed | mlc-pipe | PyTorch | difference | test-noise sd | head mean mlc-pipe | head mean PyTorch |", "|---|---|---|---|---|---|---|"]
+    noise = []
     for s, r in sorted(res.items()):
-        lines.append(f"| {s} | {r['ours'][-1]:.3f} | {r['torch'][-1]:.3f} | {r['ours'][-1] - r['torch'][-1]:+.3f} | {r['ours_all']:.3f} | {r['torch_all']:.3f} |")
-    sd = lambda a: a.std(ddof=1) if len(a) > 1 else float("nan")
-    lines.append(f"| mean ± sd | {ours.mean():.3f} ± {sd(ours):.3f} | {theirs.mean():.3f} ± {sd(theirs):.3f} | | | |")
-    summary = {"set": meta["set"], "mode": cfg["mode"], "metric": METRIC, "seeds": len(res), "ours": ours.tolist(), "torch": theirs.tolist(), "curves": res}
-    if len(res) > 1:
-        d = ours - theirs
-        if cfg["mode"] == "paired":
-            half = stats.t.ppf(0.95, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
-            lines += ["", f"Paired difference (mlc-pipe − PyTorch): mean {d.mean() * 100:+.1f} points, 90 % CI [{(d.mean() - half) * 100:+.1f}, {(d.mean() + half) * 100:+.1f}]."]
-            summary.update(mean_diff=float(d.mean()), ci90=[float(d.mean() - half), float(d.mean() + half)])
-        ratio = ours.std(ddof=1) / max(1e-12, theirs.std(ddof=1))
-        lev = stats.levene(ours, theirs, center="median")
-        f = ratio ** 2
-        pf = 2 * min(stats.f.cdf(f, len(ours) - 1, len(theirs) - 1), stats.f.sf(f, len(ours) - 1, len(theirs) - 1))
-        lines += ["", f"sd ratio (mlc-pipe / PyTorch): {ratio:.2f}; Levene (median) p = {lev.pvalue:.2f}; F test p = {pf:.2f}."]
-        summary.update(sd_ratio=float(ratio), levene_p=float(lev.pvalue), f_p=float(pf))
-    json.dump(summary, open(os.path.join(out, "summary.json"), "w"), indent=1)
+        a, b = r["ours"]["right"], r["torch"]["right"]
+        dd = a.astype(float) - b.astype(float)
+        noise.append(dd.std() / np.sqrt(len(dd)))
+        lines.append(f"| {s} | {r['ours']['all_heads'][-1]:.3f} | {r['torch']['all_heads'][-1]:.3f} | {dd.mean():+.3f} | {noise[-1]:.3f} | {r['ours']['head_mean'][-1]:.3f} | {r['torch']['head_mean'][-1]:.3f} |")
+    summary = {"set": meta["set"], "mode": mode, "seeds": sorted(res), "train": len(meta["train"]), "test": len(meta["test"]), "size": meta["size"], "epochs": cfg["epochs"],
+               "test_noise_sd": float(np.mean(noise)), "per_seed": {s: {k: {m: r[k][m] for m in ("all_heads", "head_mean", "loss")} for k in ("ours", "torch")} for s, r in res.items()}}
+    for m in METRICS:
+        ours = np.array([r["ours"][m][-1] for r in res.values()])
+        theirs = np.array([r["torch"][m][-1] for r in res.values()])
+        st = stats_of(ours, theirs, paired)
+        summary[m] = st
+        if m == "all_heads":
+            lines.append(f"| mean ± sd | {st['ours_mean']:.3f} ± {st['ours_sd']:.3f} | {st['torch_mean']:.3f} ± {st['torch_sd']:.3f} | {st['mean_diff']:+.3f} ± {st['diff_sd']:.3f} | {np.mean(noise):.3f} | | |")
+            lines.append("")
+        label = "all heads" if m == "all_heads" else "head mean"
+        ci = f"90 % CI [{st['ci90'][0] * 100:+.1f}, {st['ci90'][1] * 100:+.1f}]" + ("" if paired else f" (Welch), p = {st['welch_p']:.2f}")
+        extra = f"; correlation of the paired sides {st['corr']:.2f}" if paired else ""
+        lines.append(f"- {label}: difference (mlc-pipe − PyTorch) {st['mean_diff'] * 100:+.1f} points, {ci}; sd ratio {st['sd_ratio']:.2f}"
+                     f" ({st['ours_sd'] * 100:.1f} / {st['torch_sd'] * 100:.1f} points), Levene (median) p = {st['levene_p']:.2f}, F p = {st['f_p']:.2f}{extra}.")
+    lines += ["", "Training loss per epoch (mean over the epoch's batches), mean over seeds: mlc-pipe "
+              + " / ".join(f"{v:.3f}" for v in np.mean([r["ours"]["loss"] for r in res.values()], 0)) + "; PyTorch "
+              + " / ".join(f"{v:.3f}" for v in np.mean([r["torch"]["loss"] for r in res.values()], 0)) + "."]
+    if results:
+        json.dump(summary, open(os.path.join(results, f"{name}-{mode}.json"), "w"), indent=1)
     text = "\n".join(lines) + "\n"
-    open(os.path.join(out, "report.md"), "w").write(text)
+    open(os.path.join(out, f"report-{mode}.md"), "w").write(text)
     return text
 
 
@@ -147,13 +195,15 @@ if __name__ == "__main__":
         import argparse
         ap = argparse.ArgumentParser()
         ap.add_argument("cmd"), ap.add_argument("data"), ap.add_argument("out")
-        ap.add_argument("--mode", choices=["paired", "unpaired"], default="paired")
-        ap.add_argument("--seeds", default="0-9"), ap.add_argument("--epochs", type=int, default=4)
+        ap.add_argument("--seeds", default="0-9"), ap.add_argument("--epochs", type=int, default=5)
+        ap.add_argument("--curve-n", type=int), ap.add_argument("--arms", default="ours,torch,torch-own")
         a = ap.parse_args()
         os.makedirs(a.out, exist_ok=True)
-        json.dump({"data": os.path.abspath(a.data), "mode": a.mode, "epochs": a.epochs}, open(os.path.join(a.out, "config.json"), "w"))
-        run(a.data, a.out, a.mode, seeds(a.seeds), a.epochs)
-        print(report(a.out))
-    else:
-        for o in sys.argv[2:]:
-            print(report(o))
+        json.dump({"data": os.path.abspath(a.data), "epochs": a.epochs}, open(os.path.join(a.out, "config.json"), "w"))
+        run(a.data, a.out, seeds(a.seeds), a.epochs, a.curve_n, a.arms.split(","))
+        print(report(a.out, "paired") + report(a.out, "unpaired"))
+    else:  # report OUT [OUT ...] [--results DIR]
+        args = sys.argv[2:]
+        results = args[args.index("--results") + 1] if "--results" in args else None
+        for o in [x for x in args if x not in ("--results", results)]:
+            print(report(o, "paired", results) + "\n" + report(o, "unpaired", results))

@@ -3,8 +3,12 @@
  * #29 (kernel_init torch, Adam 1e-3, batch 32, masked CE, no L2, no augmentation, fp32) and writes
  * the test logits after every epoch. Paired: --init a model folder and --order a JSON list of
  * per-epoch permutations (the order file both sides read). Unpaired: neither; init and order from --seed.
+ * Either way OUT/init is the initial model and OUT/order.json the order it trained in, so a run
+ * without --init/--order is our natural run AND the source of a paired PyTorch run (bench.py paired).
+ * --curve-n N: epochs before the last score only the first N test images (the curve); the last
+ * epoch scores them all.
  *
- *   npx tsx bench/quality/ours-epochs.ts DATA OUT --seed S --epochs E [--init DIR] [--order FILE] [--engine native]
+ *   npx tsx bench/quality/ours-epochs.ts DATA OUT --seed S --epochs E [--init DIR] [--order FILE] [--curve-n N] [--engine native]
  */
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -42,6 +46,8 @@ const n = meta.train.length;
 const order: number[][] = arg('order')
   ? (JSON.parse(readFileSync(arg('order')!, 'utf8')) as number[][])
   : Array.from({ length: epochs }, (_, e) => shuffleInPlace(Array.from({ length: n }, (_, i) => i), createRng(mixSeed(seed, e, 1))));
+writeFileSync(join(out, 'order.json'), JSON.stringify(order));
+const curveN = Math.min(meta.test.length, Number(arg('curve-n') ?? meta.test.length));
 const obj: Objective = { loss: getLoss('crossentropy'), heads, infos: headInfos(heads), lossOptions: {}, reg: regularizedVariables(model), l2: { l2Conv: 0, l2Gamma: 0, l1Gamma: 0 } };
 const opt = getOptimizer({ name: 'adam', learningRate: 1e-3 });
 const H = heads.length;
@@ -57,8 +63,9 @@ for (let e = 0; e < epochs; e++) {
   }
   // Test logits in eval mode, all heads concatenated per image.
   const logits: number[] = [];
-  for (let s = 0; s < meta.test.length; s += 100) {
-    const m = Math.min(100, meta.test.length - s);
+  const nTest = e === epochs - 1 ? meta.test.length : curveN;
+  for (let s = 0; s < nTest; s += 100) {
+    const m = Math.min(100, nTest - s);
     const outs = tf.tidy(() => { const o = model.predict(tf.tensor4d(test.subarray(s * px, (s + m) * px), [m, h, w, 3])); return (Array.isArray(o) ? o : [o]).map((t) => t.arraySync() as number[][]); });
     for (let i = 0; i < m; i++) logits.push(...outs.flatMap((o) => o[i]!));
   }

@@ -1,10 +1,11 @@
 """PyTorch side of the epoch-level benchmark (see ours-epochs.ts): the reference ResNet18, Adam 1e-3,
 batch 32, its loss_fn, fp32, one thread; the test logits after every epoch.
 
-  /usr/bin/python3 bench/quality/torch_epochs.py DATA OUT --seed S --epochs E [--init DIR] [--order FILE]
+  /usr/bin/python3 bench/quality/torch_epochs.py DATA OUT --seed S --epochs E [--init DIR] [--order FILE] [--curve-n N]
 
 Paired: --init (our folder, through torch_convert.py) and --order (the shared order file).
 Unpaired: torch.manual_seed(S) init and torch.randperm order, as torch_reference.py's train mode.
+--curve-n N: epochs before the last score only the first N test images; the last scores them all.
 """
 import argparse, json, os, sys
 
@@ -19,7 +20,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("data"), ap.add_argument("out")
     ap.add_argument("--seed", type=int, default=0), ap.add_argument("--epochs", type=int, default=5)
-    ap.add_argument("--init"), ap.add_argument("--order")
+    ap.add_argument("--init"), ap.add_argument("--order"), ap.add_argument("--curve-n", type=int)
     a = ap.parse_args()
     torch.set_num_threads(1)
     torch.manual_seed(a.seed)
@@ -48,7 +49,8 @@ def main():
             total += float(loss) * len(idx)
         model.eval()
         with torch.no_grad():
-            parts = [torch.cat(model(vx[i:i + 100]), 1) for i in range(0, len(vx), 100)]
+            n_test = len(vx) if e == a.epochs - 1 or a.curve_n is None else min(a.curve_n, len(vx))
+            parts = [torch.cat(model(vx[i:min(i + 100, n_test)]), 1) for i in range(0, n_test, 100)]
         np.concatenate([p.numpy() for p in parts]).astype(np.float32).tofile(os.path.join(a.out, f"test-logits-{e + 1}.bin"))
         curve.append({"epoch": e + 1, "loss": total / len(xs)})
     json.dump(curve, open(os.path.join(a.out, "curve.json"), "w"))
