@@ -1,9 +1,10 @@
 """The quality benchmark driver and report (#29). Run with /usr/bin/python3 from the repository root.
 
-  bench.py run DATA OUT --seeds 0-9 --epochs 5 [--curve-n N] [--arms ours,torch,torch-own]
+  bench.py run DATA OUT [DATA OUT ...] --seeds 0-9 --epochs 5 [--curve-n N] [--jobs J] [--arms ours,torch,torch-own]
       per seed, three arms into OUT/seedS/: ours (our natural run: its seed's init and order; it writes
       the init and order.json), torch (paired: PyTorch from our init, converted, in our order) and
-      torch-own (unpaired: PyTorch's own init and order for the seed). Finished arms are skipped.
+      torch-own (unpaired: PyTorch's own init and order for the seed). Finished arms are skipped;
+      J arms at once, first set first (see run()).
   bench.py report OUT [OUT ...] [--results DIR]
       both tables from the finished seeds: paired (ours vs torch) and unpaired (ours vs torch-own).
       One scorer for both sides: test all-heads accuracy (the reference's rule: a label of -1 counts
@@ -28,41 +29,113 @@ def seeds(spec):
     return out
 
 
-def run(data, out, seed_list, epochs, curve_n=None, arms=("ours", "torch", "torch-own")):
-    """Per seed, three arms into OUT/seedS/: `ours` (our natural run: init and order from the seed;
-    it writes ours/init and ours/order.json), `torch` (paired: PyTorch from ours/init, converted, in
-    ours/order.json's order) and `torch-own` (unpaired: PyTorch's own init and order for the seed).
-    The paired table is ours vs torch, the unpaired one ours vs torch-own (see README: our paired
-    side IS our natural run, so only PyTorch's own runs are extra)."""
+def commands(data, d, s, extra):
+    return {
+        "ours": ["npx", "tsx", os.path.join(HERE, "ours-epochs.ts"), data, os.path.join(d, "ours"), "--seed", str(s)] + extra,
+        "torch": ["/usr/bin/python3", os.path.join(HERE, "torch_epochs.py"), data, os.path.join(d, "torch"), "--seed", str(s),
+                  "--order", os.path.join(d, "ours", "order.json"), "--init", os.path.join(d, "ours", "init")] + extra,
+        "torch-own": ["/usr/bin/python3", os.path.join(HERE, "torch_epochs.py"), data, os.path.join(d, "torch-own"), "--seed", str(s)] + extra,
+    }
+
+
+def run(pairs, seed_list, epochs, curve_n=None, arms=("ours", "torch", "torch-own"), jobs=1, paired_first=False):
+    """Per (DATA, OUT) pair and seed, three arms into OUT/seedS/: `ours` (our natural run: init and
+    order from the seed; it writes ours/init and ours/order.json), `torch` (paired: PyTorch from
+    ours/init, converted, in ours/order.json's order) and `torch-own` (unpaired: PyTorch's own init
+    and order for the seed). The paired table is ours vs torch, the unpaired one ours vs torch-own
+    (see README: our paired side IS our natural run, so only PyTorch's own runs are extra).
+    `jobs` runs at once, in priority order: the pairs in the order given, seeds ascending, and per
+    seed ours, torch-own, torch (torch waits for ours; with paired_first, all seeds' ours and torch
+    before any torch-own). `jobs` may be a file holding the number, read before each arm starts
+    (to change it while running). A finished arm (curve.json) is skipped; an
+    arm folder left without curve.json when this starts counts as running elsewhere and is waited
+    for (delete it to rerun it)."""
+    import threading
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MLC_PIPE_THREADS": "1"}
     extra = ["--epochs", str(epochs)] + (["--curve-n", str(curve_n)] if curve_n else [])
-    for s in seed_list:
-        d = os.path.join(out, f"seed{s}")
-        os.makedirs(d, exist_ok=True)
-        cmds = {
-            "ours": ["npx", "tsx", os.path.join(HERE, "ours-epochs.ts"), data, os.path.join(d, "ours"), "--seed", str(s)],
-            "torch": ["/usr/bin/python3", os.path.join(HERE, "torch_epochs.py"), data, os.path.join(d, "torch"), "--seed", str(s),
-                      "--order", os.path.join(d, "ours", "order.json"), "--init", os.path.join(d, "ours", "init")],
-            "torch-own": ["/usr/bin/python3", os.path.join(HERE, "torch_epochs.py"), data, os.path.join(d, "torch-own"), "--seed", str(s)],
-        }
-        for arm in arms:
-            if os.path.exists(os.path.join(d, arm, "curve.json")):
+    order = {"ours": 0, "torch-own": 1, "torch": 2}
+    tasks = []
+    for data, out in pairs:
+        os.makedirs(out, exist_ok=True)
+        json.dump({"data": os.path.abspath(data), "epochs": epochs}, open(os.path.join(out, "config.json"), "w"))
+        for s in seed_list:
+            d = os.path.join(out, f"seed{s}")
+            os.makedirs(d, exist_ok=True)
+            for arm in sorted(arms, key=order.get):
+                tasks.append((data, d, s, arm))
+    if paired_first:
+        tasks.sort(key=lambda t: t[3] == "torch-own")
+    done = lambda d, arm: os.path.exists(os.path.join(d, arm, "curve.json"))
+    pending = [t for t in tasks if not done(t[1], t[3]) and not os.path.isdir(os.path.join(t[1], t[3]))]
+    lock = threading.Lock()
+
+    def allowed(i):
+        try:
+            return i < int(open(jobs).read()) if isinstance(jobs, str) else i < jobs
+        except (OSError, ValueError):
+            return i == 0
+
+    def worker(i):
+        while True:
+            if not allowed(i):
+                with lock:
+                    if not pending:
+                        return
+                time.sleep(10)
                 continue
-            t = time.time()
-            subprocess.run(cmds[arm] + extra, check=True, env=env)
-            print(f"seed {s} {arm}: {time.time() - t:.0f}s", flush=True)
+            with lock:
+                ready = [t for t in pending if t[3] != "torch" or done(t[1], "ours")]
+                if not ready and not pending:
+                    return
+                t = ready[0] if ready else None
+                if t:
+                    pending.remove(t)
+            if not t:
+                time.sleep(5)
+                continue
+            data, d, s, arm = t
+            t0 = time.time()
+            # A session of its own per arm: under the kernel's autogroup scheduling a session shares the
+            # CPU with the machine's other sessions as one unit, whatever its number of processes.
+            subprocess.run(commands(data, d, s, extra)[arm], check=True, env=env, start_new_session=True)
+            print(f"{d} {arm}: {time.time() - t0:.0f}s", flush=True)
+
+    most = 16 if isinstance(jobs, str) else jobs
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(most)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
 
 
-METRICS = ("all_heads", "head_mean")
+METRICS = ("all_heads", "head_mean", "auc")
 MODES = {"paired": "torch", "unpaired": "torch-own"}
+
+
+def auc(z, y, heads):
+    """The mean over heads of each head's ROC AUC on its known labels (one-vs-rest macro for a head of
+    several classes): a threshold-free score that moves before the accuracies leave their floor."""
+    from sklearn.metrics import roc_auc_score
+    out, off = [], 0
+    for k, n in enumerate(heads):
+        o, known = z[:, off:off + n], y[:, k] >= 0
+        off += n
+        if n <= 2:
+            out.append(roc_auc_score(y[known, k], o[known, 0] if n == 1 else o[known, 1] - o[known, 0]))
+        else:
+            p = np.exp(o[known] - o[known].max(1, keepdims=True))
+            out.append(roc_auc_score(y[known, k], p / p.sum(1, keepdims=True), multi_class="ovr", labels=list(range(n))))
+    return float(np.mean(out))
 
 
 def accuracy(logits, labels, heads, metric):
     """all_heads: an image is right when every known label is (the reference's rule: a -1 label counts
-    as right); head_mean: the mean over heads of each head's accuracy on its known labels. Scores the
-    first len(logits) / sum(heads) images of `labels` (the curve epochs score a prefix)."""
+    as right); head_mean: the mean over heads of each head's accuracy on its known labels; auc: see
+    auc(). Scores the first len(logits) / sum(heads) images of `labels` (the curve epochs score a prefix)."""
     z = logits.reshape(-1, sum(heads))
     y = np.array(labels[:len(z)])
+    if metric == "auc":
+        return auc(z, y, heads)
     ok = np.ones(len(y), bool)
     per_head = []
     off = 0
@@ -122,6 +195,28 @@ def svg(res, path, title, metric):
     open(path, "w").write("\n".join(parts))
 
 
+def diff_svg(diffs, ci, path, title):
+    """Per-seed paired differences (points) as dots, their mean and 90 % CI as a bar, the ±1 and ±2 point target lines."""
+    W, H, P = 640, 220, 48
+    lim = max(3.0, max(abs(v) for v in diffs) * 1.1, abs(ci[0]) * 1.1, abs(ci[1]) * 1.1)
+    x = lambda v: P + (W - 2 * P) * (v + lim) / (2 * lim)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-family="sans-serif" font-size="12">',
+             f'<rect width="{W}" height="{H}" fill="white"/><text x="{P}" y="18">{title}</text>',
+             f'<text x="{P}" y="34">paired difference mlc-pipe − PyTorch (points, all heads); dots: seeds; bar: mean with 90 % CI; grey: ±1, ±2 targets</text>']
+    for v, dash in ((1, "2,2"), (2, "6,3")):
+        for sgn in (-1, 1):
+            parts.append(f'<line x1="{x(sgn * v):.1f}" y1="50" x2="{x(sgn * v):.1f}" y2="{H - P}" stroke="grey" stroke-dasharray="{dash}"/>')
+    parts.append(f'<line x1="{x(0):.1f}" y1="50" x2="{x(0):.1f}" y2="{H - P}" stroke="black"/>')
+    for i, v in enumerate(diffs):
+        parts.append(f'<circle cx="{x(v):.1f}" cy="{80 + (i % 5) * 8}" r="3" fill="#1f77b4"/>')
+    m = (ci[0] + ci[1]) / 2
+    parts.append(f'<line x1="{x(ci[0]):.1f}" y1="150" x2="{x(ci[1]):.1f}" y2="150" stroke="#d62728" stroke-width="3"/><circle cx="{x(m):.1f}" cy="150" r="5" fill="#d62728"/>')
+    for v in np.linspace(-lim, lim, 7):
+        parts.append(f'<text x="{x(v) - 10:.0f}" y="{H - P + 16}">{v:+.1f}</text>')
+    parts.append("</svg>")
+    open(path, "w").write("\n".join(parts))
+
+
 def stats_of(ours, theirs, paired):
     from scipy import stats
     o = {"ours_mean": float(ours.mean()), "torch_mean": float(theirs.mean()), "ours_sd": float(ours.std(ddof=1)), "torch_sd": float(theirs.std(ddof=1))}
@@ -166,7 +261,7 @@ def report(out, mode, results=None):
         noise.append(dd.std() / np.sqrt(len(dd)))
         lines.append(f"| {s} | {r['ours']['all_heads'][-1]:.3f} | {r['torch']['all_heads'][-1]:.3f} | {dd.mean():+.3f} | {noise[-1]:.3f} | {r['ours']['head_mean'][-1]:.3f} | {r['torch']['head_mean'][-1]:.3f} |")
     summary = {"set": meta["set"], "mode": mode, "seeds": sorted(res), "train": len(meta["train"]), "test": len(meta["test"]), "size": meta["size"], "epochs": cfg["epochs"],
-               "test_noise_sd": float(np.mean(noise)), "per_seed": {s: {k: {m: r[k][m] for m in ("all_heads", "head_mean", "loss")} for k in ("ours", "torch")} for s, r in res.items()}}
+               "test_noise_sd": float(np.mean(noise)), "per_seed": {s: {k: {m: r[k][m] for m in METRICS + ("loss",)} for k in ("ours", "torch")} for s, r in res.items()}}
     for m in METRICS:
         ours = np.array([r["ours"][m][-1] for r in res.values()])
         theirs = np.array([r["torch"][m][-1] for r in res.values()])
@@ -175,7 +270,7 @@ def report(out, mode, results=None):
         if m == "all_heads":
             lines.append(f"| mean ± sd | {st['ours_mean']:.3f} ± {st['ours_sd']:.3f} | {st['torch_mean']:.3f} ± {st['torch_sd']:.3f} | {st['mean_diff']:+.3f} ± {st['diff_sd']:.3f} | {np.mean(noise):.3f} | | |")
             lines.append("")
-        label = "all heads" if m == "all_heads" else "head mean"
+        label = {"all_heads": "all heads", "head_mean": "head mean", "auc": "head AUC"}[m]
         ci = f"90 % CI [{st['ci90'][0] * 100:+.1f}, {st['ci90'][1] * 100:+.1f}]" + ("" if paired else f" (Welch), p = {st['welch_p']:.2f}")
         extra = f"; correlation of the paired sides {st['corr']:.2f}" if paired else ""
         lines.append(f"- {label}: difference (mlc-pipe − PyTorch) {st['mean_diff'] * 100:+.1f} points, {ci}; sd ratio {st['sd_ratio']:.2f}"
@@ -183,6 +278,11 @@ def report(out, mode, results=None):
     lines += ["", "Training loss per epoch (mean over the epoch's batches), mean over seeds: mlc-pipe "
               + " / ".join(f"{v:.3f}" for v in np.mean([r["ours"]["loss"] for r in res.values()], 0)) + "; PyTorch "
               + " / ".join(f"{v:.3f}" for v in np.mean([r["torch"]["loss"] for r in res.values()], 0)) + "."]
+    if paired:
+        st = summary["all_heads"]
+        diffs = [(r["ours"]["all_heads"][-1] - r["torch"]["all_heads"][-1]) * 100 for r in res.values()]
+        for p in [os.path.join(out, "diff-paired.svg")] + ([os.path.join(results, f"{name}-paired-diff.svg")] if results else []):
+            diff_svg(diffs, [v * 100 for v in st["ci90"]], p, f"{meta['set']} paired ({len(res)} seeds)")
     if results:
         json.dump(summary, open(os.path.join(results, f"{name}-{mode}.json"), "w"), indent=1)
     text = "\n".join(lines) + "\n"
@@ -194,14 +294,16 @@ if __name__ == "__main__":
     if sys.argv[1] == "run":
         import argparse
         ap = argparse.ArgumentParser()
-        ap.add_argument("cmd"), ap.add_argument("data"), ap.add_argument("out")
+        ap.add_argument("cmd"), ap.add_argument("paths", nargs="+", help="DATA OUT [DATA OUT ...]")
         ap.add_argument("--seeds", default="0-9"), ap.add_argument("--epochs", type=int, default=5)
         ap.add_argument("--curve-n", type=int), ap.add_argument("--arms", default="ours,torch,torch-own")
+        ap.add_argument("--jobs", default="1", help="a number, or a file holding it (read before each arm starts)")
+        ap.add_argument("--paired-first", action="store_true")
         a = ap.parse_args()
-        os.makedirs(a.out, exist_ok=True)
-        json.dump({"data": os.path.abspath(a.data), "epochs": a.epochs}, open(os.path.join(a.out, "config.json"), "w"))
-        run(a.data, a.out, seeds(a.seeds), a.epochs, a.curve_n, a.arms.split(","))
-        print(report(a.out, "paired") + report(a.out, "unpaired"))
+        pairs = list(zip(a.paths[::2], a.paths[1::2]))
+        run(pairs, seeds(a.seeds), a.epochs, a.curve_n, a.arms.split(","), int(a.jobs) if a.jobs.isdigit() else a.jobs, a.paired_first)
+        for _, out in pairs:
+            print(report(out, "paired") + report(out, "unpaired"))
     else:  # report OUT [OUT ...] [--results DIR]
         args = sys.argv[2:]
         results = args[args.index("--results") + 1] if "--results" in args else None
