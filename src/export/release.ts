@@ -94,35 +94,36 @@ export interface Release {
   warnings: string[];
 }
 
-export async function exportRelease(options: ReleaseOptions): Promise<Release> {
-  const log = options.log ?? (() => {});
-  const warnings: string[] = [];
-  const { loadTrainedModel } = await import('../model/io.ts');
-  const { config, heads, model } = await loadTrainedModel(options.modelDir);
-  model.dispose();
-  let evaluation: Awaited<ReturnType<typeof readEvaluation>> | undefined;
-  if (options.evaluation) evaluation = await readEvaluation(options, heads);
-  else if (!options.allowUnevaluated) {
+type Evaluation = Awaited<ReturnType<typeof readEvaluation>>;
+type Split = NonNullable<ReleaseOptions['split']>;
+type TrainedConfig = Awaited<ReturnType<typeof import('../model/io.ts').loadTrainedModel>>['config'];
+
+/** The evaluation behind the model; without one, refused unless `allowUnevaluated` (then a warning). */
+async function requireEvaluation(options: ReleaseOptions, heads: HeadSpec[], warn: (w: string) => void): Promise<Evaluation | undefined> {
+  if (options.evaluation) return readEvaluation(options, heads);
+  if (!options.allowUnevaluated) {
     throw new ConfigError(`${options.modelName} has no evaluation behind it: convert exports only a model an evaluate stage has scored`, {
       hint: `add an evaluate stage with model: ${options.modelName} and set evaluation: <its out> on convert (or allow_unevaluated: true to export it anyway)`,
     });
-  } else {
-    const w = `WARNING: exporting ${options.modelName} with no evaluation behind it (allow_unevaluated: true); its accuracy is unknown`;
-    warnings.push(w);
-    log(w);
   }
-  const meta = await exportModelFolder(options.modelDir, options.out, options);
+  warn(`WARNING: exporting ${options.modelName} with no evaluation behind it (allow_unevaluated: true); its accuracy is unknown`);
+  return undefined;
+}
 
-  // The split for the checks: given, else the one the evaluation used.
+/** The split for the checks: given, else the label file the evaluation used (when it still exists). */
+function checkSplit(options: ReleaseOptions, evaluation: Evaluation | undefined): Split | undefined {
+  if (options.split) return options.split;
   const resolve = options.resolve ?? ((p: string) => p);
-  let split = options.split;
   const evalParams = evaluation?.run.params?.evaluate;
-  if (!split && evalParams?.labels && !evalParams.tfrecords?.length) {
-    const labels = resolve(evalParams.labels);
-    if (existsSync(labels)) split = { labels, root: evalParams.root ? resolve(evalParams.root) : dirname(labels), name: evalParams.labels };
-  }
+  if (!evalParams?.labels || evalParams.tfrecords?.length) return undefined;
+  const labels = resolve(evalParams.labels);
+  return existsSync(labels) ? { labels, root: evalParams.root ? resolve(evalParams.root) : dirname(labels), name: evalParams.labels } : undefined;
+}
+
+/** The model card's facts from the model's config.json and its evaluation. */
+function cardFacts(modelName: string, config: TrainedConfig, evaluation: Evaluation | undefined): ModelCardFacts {
   const card: ModelCardFacts = {
-    source: options.modelName,
+    source: modelName,
     run: {
       model: config.model,
       'epochs done': config.epochs_done,
@@ -137,18 +138,18 @@ export async function exportRelease(options: ReleaseOptions): Promise<Release> {
   const td = config.train_data as { data: string; images: number; sha256: string } | undefined;
   if (td) card.training = { data: td.data, images: td.images, sha256: td.sha256, ...(config.init_from ? { initFrom: String(config.init_from) } : {}) };
   if (config.pruning) card.pruning = config.pruning as ModelCardFacts['pruning'];
+  return card;
+}
 
+/** The ONNX export against the float32 source model (on the split's images, else random input), and the pixels graph against predict. */
+async function parityChecks(options: ReleaseOptions, meta: ExportMetadata, card: ModelCardFacts, heads: HeadSpec[], config: TrainedConfig, split: Split | undefined, warn: (w: string) => void): Promise<void> {
   const batches = split ? await splitBatches(heads, config.input, split) : undefined;
   if (meta.files.onnx && (options.verify ?? true)) {
     const { verifyOnnxExport } = await import('./verify.ts');
     // Compare against the float32 source model: the tfjs copy here may be quantized.
     const parity = await verifyOnnxExport(options.out, { images: batches, reference: options.modelDir, tolerance: 1e-4 });
     card.onnxParity = { input: parity.input, ...(split ? { split: split.name } : {}), images: parity.images, maxAbsDiff: parity.maxAbsDiff, argmaxMismatches: parity.argmaxMismatches };
-    if (!batches) {
-      const w = 'ONNX parity checked on random input only: no labelled split (give val_labels, or an evaluation on a label file)';
-      warnings.push(w);
-      log(w);
-    }
+    if (!batches) warn('ONNX parity checked on random input only: no labelled split (give val_labels, or an evaluation on a label file)');
   }
   if (meta.pixels && (options.verify ?? true)) {
     const { checkPixelsParity } = await import('./pixels-parity.ts');
@@ -160,20 +161,41 @@ export async function exportRelease(options: ReleaseOptions): Promise<Release> {
       m.dispose();
     }
   }
-  if (meta.tfjs.quantization !== 'none' && split) {
-    const { accuracyOnSplit } = await import('../report/split-accuracy.ts');
-    const { loadLayersModel } = await import('../model/io.ts');
-    const score = async (dir: string) => {
-      const m = await loadLayersModel(dir);
-      try {
-        const { allHeads, heads: perHead } = await accuracyOnSplit(m, heads, config.input, { labels: split!.labels, root: split!.root });
-        return { allHeads, heads: perHead };
-      } finally {
-        m.dispose();
-      }
-    };
-    card.quantization = { split: split.name, float32: await score(options.modelDir), quantized: await score(options.out) };
-  }
+}
+
+/** Accuracy on the split of the float32 source and the quantized export. */
+async function quantizationFacts(options: ReleaseOptions, heads: HeadSpec[], input: InputConfig, split: Split): Promise<ModelCardFacts['quantization']> {
+  const { accuracyOnSplit } = await import('../report/split-accuracy.ts');
+  const { loadLayersModel } = await import('../model/io.ts');
+  const score = async (dir: string) => {
+    const m = await loadLayersModel(dir);
+    try {
+      const { allHeads, heads: perHead } = await accuracyOnSplit(m, heads, input, { labels: split.labels, root: split.root });
+      return { allHeads, heads: perHead };
+    } finally {
+      m.dispose();
+    }
+  };
+  return { split: split.name, float32: await score(options.modelDir), quantized: await score(options.out) };
+}
+
+/** Exports the model folder, checks the export and writes its model card; refused without an evaluation (see ReleaseOptions). */
+export async function exportRelease(options: ReleaseOptions): Promise<Release> {
+  const log = options.log ?? (() => {});
+  const warnings: string[] = [];
+  const warn = (w: string) => {
+    warnings.push(w);
+    log(w);
+  };
+  const { loadTrainedModel } = await import('../model/io.ts');
+  const { config, heads, model } = await loadTrainedModel(options.modelDir);
+  model.dispose();
+  const evaluation = await requireEvaluation(options, heads, warn);
+  const meta = await exportModelFolder(options.modelDir, options.out, options);
+  const split = checkSplit(options, evaluation);
+  const card = cardFacts(options.modelName, config, evaluation);
+  await parityChecks(options, meta, card, heads, config, split, warn);
+  if (meta.tfjs.quantization !== 'none' && split) card.quantization = await quantizationFacts(options, heads, config.input, split);
   meta.card = card;
   await writeModelCard(options.out, meta, basename(options.modelName));
   return { meta, warnings };
