@@ -9,6 +9,7 @@ import { defineStage } from '../src/stage/define.ts';
 import { evaluateOptionsSchema } from '../src/report/evaluate-options.ts';
 import { engineCpus } from '../src/engine/start/threads.ts';
 import { NUMERICS_ENVIRONMENT } from '../src/environment.ts';
+import { resolvePrecisionParams } from '../src/engine/precision.ts';
 
 export default defineStage({
   name: 'evaluate',
@@ -25,6 +26,8 @@ export default defineStage({
   outputs: (p) => [p.out],
   resources: (p) => ({ cpu: engineCpus(p) }),
   environment: NUMERICS_ENVIRONMENT,
+  // `precision: auto` keyed as what it picks on this machine (bf16 changes the numerics).
+  resolveParams: resolvePrecisionParams,
   cacheNeutral: ['threads', 'latency_runs'],
   async run(ctx) {
     const { evaluate } = await import('../src/report/evaluate.ts');

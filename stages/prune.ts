@@ -13,6 +13,7 @@ import { defineStage } from '../src/stage/define.ts';
 import { pruneFolderOptionsSchema, prunedFolder } from '../src/prune/options.ts';
 import { engineCpus } from '../src/engine/start/threads.ts';
 import { NUMERICS_ENVIRONMENT } from '../src/environment.ts';
+import { resolvePrecisionParams } from '../src/engine/precision.ts';
 
 export default defineStage({
   name: 'prune',
@@ -23,6 +24,8 @@ export default defineStage({
   outputs: (p) => [prunedFolder(p)],
   resources: (p) => ({ cpu: engineCpus(p) }),
   environment: NUMERICS_ENVIRONMENT,
+  // `precision: auto` keyed as what it picks on this machine (bf16 changes the numerics).
+  resolveParams: resolvePrecisionParams,
   cacheNeutral: ['threads'],
   async run(ctx) {
     const { prune } = await import('../src/prune/prune.ts');

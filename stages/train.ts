@@ -9,6 +9,7 @@ import { trainOptionsSchema } from '../src/train/options.ts';
 import { engineCpus } from '../src/engine/start/threads.ts';
 import { NUMERICS_ENVIRONMENT } from '../src/environment.ts';
 import { rankCount } from '../src/train/distributed/options.ts';
+import { resolvePrecisionParams } from '../src/engine/precision.ts';
 
 export default defineStage({
   name: 'train',
@@ -32,6 +33,8 @@ export default defineStage({
   // checkpoint records its run key, so `resume: auto` only continues this very run), nor does how
   // long a data-parallel run waits for a missing rank.
   cacheNeutral: ['threads', 'resume', 'distributed.timeout_s'],
+  // `precision: auto` keyed as what it picks on this machine (bf16 changes the numerics).
+  resolveParams: resolvePrecisionParams,
   async run(ctx) {
     const { train } = await import('../src/train/train.ts');
     return train(ctx.params, ctx);

@@ -20,15 +20,13 @@
  */
 import { parseArgs } from 'node:util';
 import { availableParallelism } from 'node:os';
-import { formatNativeProfile, profileNative } from '../../src/engine/native/index.ts';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initEngine, shutdownEngine, tf, type EngineName } from '../../src/engine/index.ts';
-import { headsLoss, labelColumns, resnet18 } from './resnet18.ts';
-import { compileInference } from '../../src/model/inference/compile.ts';
-import { fusedAdamUpdate } from '../../src/engine/ops/fused-adam/fused-adam.ts';
+import { headsLoss, resnet18 } from './resnet18.ts';
+import { bestOf, measureResnet18, parseSizes, torchReferenceSpeed, type Speed } from './measure.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { values: args } = parseArgs({
@@ -50,72 +48,14 @@ const { values: args } = parseArgs({
   },
 });
 
-/** img/s: train step, model.predict, compileInference (fused conv+BN+ReLU) predict. */
-interface Speed { train: number; infer: number; fused?: number }
 interface Row { engine: string; threads: number; size: string; speed?: Speed; error?: string; torch?: Speed }
 
 const steps = Number(args.steps);
 const warmup = Number(args.warmup);
 const threadCounts = args.threads!.split(',').map((t) => (t === 'all' ? availableParallelism() : Number(t)));
 let threads = threadCounts[0]!;
-const sizes = args.sizes!.split(',').map((s) => {
-  const [h, w, b] = s.split('x').map(Number);
-  return { h, w, b, label: `${h}x${w} b${b}` };
-});
-const heads = Array.from({ length: 20 }, () => 1);
-
-/** Times `steps` Adam steps and `steps` forward passes of ResNet-18 on the active backend. */
-function measure(h: number, w: number, b: number): Speed {
-  const model = resnet18({ height: h, width: w, heads });
-  const optimizer = tf.train.adam(1e-3);
-  const x = tf.randomNormal([b, h, w, 3]);
-  // Int32 label columns, one per head, made once: the step runs the product's masked loss on them.
-  const y = tf.tidy(() => labelColumns(tf.cast(tf.greater(tf.randomUniform([b, heads.length]), 0.5), 'int32') as tf.Tensor2D));
-  // --optimizer fused: the project's Adam as one fused kernel per variable (src/engine/ops/fused-adam/fused-adam.ts);
-  // --optimizer tfjs: tf.train.adam (what the earlier numbers used).
-  const vars = model.trainableWeights.map((v) => v.read() as tf.Variable);
-  const slots = args.optimizer === 'fused' ? vars.map((v) => tf.tidy(() => ({ m: tf.variable(tf.zerosLike(v)), v: tf.variable(tf.zerosLike(v)) }))) : [];
-  let adamStep = 0;
-  try {
-    const lossFn = () => headsLoss(model.apply(x, { training: true }) as tf.Tensor[], y, heads);
-    const step = () => {
-      if (args.optimizer === 'fused') {
-        const { value, grads } = tf.variableGrads(lossFn, vars);
-        adamStep++;
-        vars.forEach((v, i) => fusedAdamUpdate(v, grads[v.name]!, slots[i]!, { learningRate: 1e-3, t: adamStep }));
-        value.dataSync();
-        tf.dispose([value, ...Object.values(grads)]);
-        return;
-      }
-      const loss = optimizer.minimize(lossFn, true)!;
-      loss.dataSync();
-      loss.dispose();
-    };
-    const infer = () => tf.tidy(() => { (model.predict(x) as tf.Tensor[])[0].dataSync(); });
-    for (let i = 0; i < warmup; i++) step();
-    let t = performance.now();
-    for (let i = 0; i < steps; i++) step();
-    const train = (b * steps) / ((performance.now() - t) / 1000);
-    if (args.profile && tf.getBackend() === 'native') {
-      console.log(formatNativeProfile(profileNative(step), 25).map((l) => `    ${l}`).join('\n'));
-    }
-    const compiled = compileInference(model);
-    const fusedInfer = () => { const out = compiled.predict(x as tf.Tensor4D); out[0].dataSync(); tf.dispose(out); };
-    const timeIt = (f: () => void) => { f(); const t0 = performance.now(); for (let i = 0; i < steps; i++) f(); return (b * steps) / ((performance.now() - t0) / 1000); };
-    // Alternate the two inference paths twice so load bursts from other processes hit both alike.
-    let infer1 = 0, fused = 0;
-    try {
-      for (let r = 0; r < 2; r++) { infer1 = Math.max(infer1, timeIt(infer)); fused = Math.max(fused, timeIt(fusedInfer)); }
-    } finally {
-      compiled.dispose();
-    }
-    return { train, infer: infer1, fused };
-  } finally {
-    model.dispose();
-    optimizer.dispose();
-    tf.dispose([x, ...y, ...slots.flatMap((sl) => [sl.m, sl.v])]);
-  }
-}
+const sizes = parseSizes(args.sizes!);
+const measure = (h: number, w: number, b: number) => measureResnet18(h, w, b, { steps, warmup, optimizer: args.optimizer === 'tfjs' ? 'tfjs' : 'fused', profile: args.profile });
 
 /**
  * Logits of a fixed batch and the losses of two Adam steps, for the same seeded ResNet-18.
@@ -179,19 +119,13 @@ function torchAvailable(): boolean {
   }
 }
 
-function torchSpeed(h: number, w: number, b: number): Speed {
-  const out = execFileSync(args.python!, [args['torch-script']!, 'speed', '--size', String(h), String(w),
-    '--batch', String(b), '--threads', String(threads), '--steps', String(steps)], { encoding: 'utf8', timeout: 600_000 });
-  const json = JSON.parse(out.trim().split('\n').pop()!) as { train_img_s: number; infer_img_s: number };
-  return { train: json.train_img_s, infer: json.infer_img_s };
-}
+const torchSpeed = (h: number, w: number, b: number) => torchReferenceSpeed({ python: args.python!, script: args['torch-script']!, h, w, b, threads, steps });
 
 const fmt = (v?: number) => (v == null ? '-' : v.toFixed(1));
 const ratio = (a?: number, b?: number) => (a == null || b == null ? '-' : `${(a / b).toFixed(2)}x`);
 
 const rounds = Number(args.rounds);
-const best = (a: Speed | undefined, b: Speed): Speed => (a == null ? b : { train: Math.max(a.train, b.train), infer: Math.max(a.infer, b.infer),
-  fused: b.fused == null ? a.fused : Math.max(a.fused ?? 0, b.fused) });
+const best = bestOf;
 
 const rows: Row[] = [];
 const withTorch = torchAvailable();

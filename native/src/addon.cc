@@ -68,9 +68,12 @@ namespace {
 struct Derived {
   int kind;
   at::Tensor tensor;
+  int64_t version;  // the source's version counter when it was derived
 };
-// Per source tensor, its derived tensors by kind (a handful at most: a packed filter; an output's
-// argmax; an activation's NCHW copy).
+// Per source tensor, its derived tensors by kind (a handful at most: a packed filter or its cast
+// copy; an output's argmax; an activation's NCHW or cast copy). An entry is valid for the version
+// of its source it was made from: an ATen in-place write bumps the version (the addon's raw-pointer
+// writers, optim.cc, call forgetDerived instead).
 std::unordered_map<const c10::TensorImpl*, std::vector<Derived>>& derivedCache() {
   static std::unordered_map<const c10::TensorImpl*, std::vector<Derived>> cache;
   return cache;
@@ -82,7 +85,7 @@ at::Tensor findDerived(const at::Tensor& source, int kind) {
   auto it = cache.find(source.unsafeGetTensorImpl());
   if (it == cache.end()) return at::Tensor();
   for (const auto& d : it->second) {
-    if (d.kind == kind) return d.tensor;
+    if (d.kind == kind) return d.version == source._version() ? d.tensor : at::Tensor();
   }
   return at::Tensor();
 }
@@ -92,10 +95,11 @@ void storeDerived(const at::Tensor& source, int kind, at::Tensor derived) {
   for (auto& d : entries) {
     if (d.kind == kind) {
       d.tensor = std::move(derived);
+      d.version = source._version();
       return;
     }
   }
-  entries.push_back({kind, std::move(derived)});
+  entries.push_back({kind, std::move(derived), source._version()});
 }
 
 at::Tensor cachedDerived(const at::Tensor& source, int kind, at::Tensor (*make)(const at::Tensor&)) {
@@ -109,7 +113,23 @@ at::Tensor cachedDerived(const at::Tensor& source, int kind, at::Tensor (*make)(
 void forgetDerived(const at::Tensor& source) { derivedCache().erase(source.unsafeGetTensorImpl()); }
 
 namespace {
-constexpr int kNchwCopy = 5;  // derived-cache kind (1, 2: conv.cc's packed filters; 3: pool.cc's argmax)
+// Derived tensors held now and their bytes (info(): the tests check they stay flat over steps).
+std::pair<int64_t, int64_t> derivedTotals() {
+  int64_t n = 0, bytes = 0;
+  for (const auto& [impl, entries] : derivedCache()) {
+    for (const auto& d : entries) {
+      n++;
+      if (d.tensor.defined() && !d.tensor.is_mkldnn()) bytes += static_cast<int64_t>(d.tensor.nbytes());
+    }
+  }
+  return {n, bytes};
+}
+}  // namespace
+
+namespace {
+// Derived-cache kinds: 1, 2 conv.cc's packed filters; 3 pool.cc's argmax; 5 this NCHW copy; 6, 7, 10
+// conv.cc's blocked filters; 8, 9 conv.cc's cast filters; 20, 21 precision.cc's cast copies.
+constexpr int kNchwCopy = 5;
 at::Tensor copyToNchw(const at::Tensor& x) {
   countLayoutCopy(x);
   return nchw(x).contiguous();
@@ -411,6 +431,25 @@ napi_value SetDevice(napi_env env, napi_callback_info info) {
   });
 }
 
+// setPrecision('fp32' | 'bf16' | 'fp16') -> the precision now used: what convolutions and
+// matmuls compute in (precision.cc); fp16 only on a CUDA device.
+napi_value SetPrecision(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    auto a = argv(env, info, 1);
+    char buf[16];
+    size_t len;
+    NAPI_OK(napi_get_value_string_utf8(env, a[0], buf, sizeof buf, &len));
+    std::string name(buf, len);
+    if (name == "fp32") setComputeType(at::kFloat);
+    else if (name == "bf16") setComputeType(at::kBFloat16);
+    else if (name == "fp16") setComputeType(at::kHalf);
+    else throw std::invalid_argument("unknown precision " + name + " (fp32, bf16 or fp16)");
+    napi_value out;
+    NAPI_OK(napi_create_string_utf8(env, name.c_str(), name.size(), &out));
+    return out;
+  });
+}
+
 // info() -> { torch, threads, cuda, cudaDevices, mkldnn, openmp, liveHandles, liveBytes }
 napi_value Info(napi_env env, napi_callback_info) {
   return guarded(env, [&] {
@@ -433,6 +472,13 @@ napi_value Info(napi_env env, napi_callback_info) {
     setNum("liveBytes", static_cast<double>(liveBytes.load()));
     setNum("layoutCopies", static_cast<double>(layoutCopies.load()));
     setNum("layoutCopyBytes", static_cast<double>(layoutCopyBytes.load()));
+    auto [derived, derivedBytes] = derivedTotals();
+    setNum("derivedTensors", static_cast<double>(derived));
+    setNum("derivedBytes", static_cast<double>(derivedBytes));
+    auto precision = computeType() == at::kBFloat16 ? "bf16" : computeType() == at::kHalf ? "fp16" : "fp32";
+    napi_value p;
+    NAPI_OK(napi_create_string_utf8(env, precision, NAPI_AUTO_LENGTH, &p));
+    NAPI_OK(napi_set_named_property(env, o, "precision", p));
     return o;
   });
 }
@@ -461,6 +507,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"ops", nullptr, Ops, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setDevice", nullptr, SetDevice, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setPrecision", nullptr, SetPrecision, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

@@ -33,11 +33,27 @@ at::Tensor oihw(const at::Tensor& f, bool depthwise) {
 
 at::Tensor packRegular(const at::Tensor& f) { return oihw(f, false).contiguous(); }
 at::Tensor packDepthwise(const at::Tensor& f) { return oihw(f, true).contiguous(); }
+// The same, cast to the compute type in the one copy (mixed precision, precision.cc).
+at::Tensor castRegular(const at::Tensor& f) { return oihw(f, false).to(computeType(), false, false, at::MemoryFormat::Contiguous); }
+at::Tensor castDepthwise(const at::Tensor& f) { return oihw(f, true).to(computeType(), false, false, at::MemoryFormat::Contiguous); }
+constexpr int kCastRegular = 8, kCastDepthwise = 9;  // derived-cache kinds
+
+// The packed filter cast to the compute type, made once per filter version (the optimizer's
+// in-place update drops it), remade if the compute type changed since.
+at::Tensor castFilter(const at::Tensor& f, bool depthwise) {
+  int kind = depthwise ? kCastDepthwise : kCastRegular;
+  auto found = findDerived(f, kind);
+  if (found.defined() && found.scalar_type() == computeType()) return found;
+  auto w = depthwise ? castDepthwise(f) : castRegular(f);
+  storeDerived(f, kind, w);
+  return w;
+}
 
 // The filter in the layout ATen's conv wants: a view when the filter is already stored OIHW (a
 // trained filter, registry.h), else a copy made once per filter tensor (the forward pass and the
 // input gradient of a step, and every batch of an inference pass, share it).
 at::Tensor packedFilter(const at::Tensor& f, bool depthwise) {
+  if (autocasting(f)) return castFilter(f, depthwise);
   auto view = oihw(f, depthwise);
   if (view.is_contiguous()) return view;
   return cachedDerived(f, depthwise ? 2 : 1, depthwise ? packDepthwise : packRegular);
@@ -80,7 +96,7 @@ bool stemInput(const at::Tensor& x, const Geometry& g) {
 // make ATen pick its slower channels-last path.)
 at::Tensor paddedInput(const at::Tensor& x, const Geometry& g) {
   bool stem = stemInput(x, g);
-  auto v = stem ? nchw(x) : nchwContiguous(x);
+  auto v = stem ? nchw(castForCompute(x)) : castForComputeNchw(x);
   if (g.symmetric()) return v;
   auto format = stem ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
   return at::constant_pad_nd(v, {g.left, g.right, g.top, g.bottom}, 0).contiguous(format);
@@ -93,24 +109,28 @@ at::Tensor paddedInput(const at::Tensor& x, const Geometry& g) {
 // filters in place after one forward use, which drops the mark (forgetDerived), so training never
 // keeps blocked copies. The blocked layout is chosen by the weights' shape, stride, padding and
 // dilation; were it not what the primitive wants, oneDNN would reorder it (still correct).
-constexpr int kUsedOnce = 6, kBlockedFilter = 7;  // derived-cache kinds
+// Under mixed precision the blocked copy is of the cast filter, kept under its own kind.
+constexpr int kUsedOnce = 6, kBlockedFilter = 7, kBlockedLowFilter = 10;  // derived-cache kinds
 
 at::Tensor blockedFilter(const at::Tensor& f, const at::Tensor& oihw, const Geometry& g) {
-  auto blocked = findDerived(f, kBlockedFilter);
+  int kind = oihw.scalar_type() == at::kFloat ? kBlockedFilter : kBlockedLowFilter;
+  auto blocked = findDerived(f, kind);
+  if (blocked.defined() && blocked.scalar_type() != oihw.scalar_type()) blocked = at::Tensor();
   if (blocked.defined()) return blocked;
   if (!findDerived(f, kUsedOnce).defined()) {
     storeDerived(f, kUsedOnce, at::empty({0}, f.options()));
     return at::Tensor();
   }
   blocked = at::mkldnn_reorder_conv2d_weight(oihw.to_mkldnn(), g.padding(), g.stride, g.dilation, 1);
-  storeDerived(f, kBlockedFilter, blocked);
+  storeDerived(f, kind, blocked);
   return blocked;
 }
 
 at::Tensor forward(const at::Tensor& x, const at::Tensor& f, const Geometry& g, const c10::optional<at::Tensor>& bias) {
   auto w = packedFilter(f, g.depthwise);
   auto input = paddedInput(x, g);
-  if (!g.depthwise && input.is_cpu() && input.scalar_type() == at::kFloat && input.is_contiguous()) {
+  bool mkldnnType = input.scalar_type() == at::kFloat || input.scalar_type() == at::kBFloat16;
+  if (!g.depthwise && input.is_cpu() && mkldnnType && input.is_contiguous()) {
     auto blocked = blockedFilter(f, w, g);
     if (blocked.defined()) return nhwc(at::mkldnn_convolution(input, blocked, bias, g.padding(), g.stride, g.dilation, 1));
   }
@@ -130,7 +150,7 @@ std::vector<at::Tensor> fusedConv(const OpArgs& a) {
   auto g = geometry(a);
   bool hasBias = a.flag(9);
   c10::optional<at::Tensor> bias;
-  if (hasBias) bias = a.x(2).reshape({-1});
+  if (hasBias) bias = castForCompute(a.x(2)).reshape({-1});
   auto y = forward(a.x(0), a.x(1), g, bias);
   int act = static_cast<int>(a.i64(10));
   at::Tensor prelu = act == 5 ? a.x(hasBias ? 3 : 2) : at::Tensor();
@@ -145,8 +165,8 @@ std::vector<at::Tensor> backpropInput(const OpArgs& a) {
   const auto& dy = a.x(0);
   auto w = packedFilter(a.x(1), g.depthwise);
   int64_t ph = shape[1] + (g.symmetric() ? 0 : g.top + g.bottom), pw = shape[2] + (g.symmetric() ? 0 : g.left + g.right);
-  auto input = at::empty({shape[0], shape[3], ph, pw}, dy.options());
-  auto grads = at::convolution_backward(nchwContiguous(dy), input, w, c10::nullopt, g.stride, g.padding(),
+  auto input = at::empty({shape[0], shape[3], ph, pw}, w.options());
+  auto grads = at::convolution_backward(castForComputeNchw(dy), input, w, c10::nullopt, g.stride, g.padding(),
                                         atenDilation(g, dy, w.size(2), w.size(3), shape[0]), false, {0, 0}, groupsOf(g, shape[3]), {true, false, false});
   auto dx = std::get<0>(grads);
   if (!g.symmetric()) dx = dx.narrow(2, g.top, shape[1]).narrow(3, g.left, shape[2]);
@@ -184,14 +204,15 @@ std::vector<at::Tensor> backpropFilter(const OpArgs& a) {
   const auto& x = a.x(0);
   const auto& dy = a.x(1);
   if (!g.depthwise && fshape[0] * fshape[1] > 1 && x.is_cpu() && x.scalar_type() == at::kFloat && dy.scalar_type() == at::kFloat && dy.size(1) * dy.size(2) <= kSmallOutput) {
-    return {tfjsFilter(smallOutputFilterGrad(paddedInput(x, g), nchwContiguous(dy), g, fshape[0], fshape[1]), fshape, false)};
+    return {tfjsFilter(smallOutputFilterGrad(paddedInput(x, g), castForComputeNchw(dy), g, fshape[0], fshape[1]), fshape, false)};
   }
   std::vector<int64_t> wshape = g.depthwise ? std::vector<int64_t>{fshape[2] * fshape[3], 1, fshape[0], fshape[1]}
                                             : std::vector<int64_t>{fshape[3], fshape[2], fshape[0], fshape[1]};
-  auto weight = at::empty(wshape, x.options());
+  auto input = paddedInput(x, g);
+  auto weight = at::empty(wshape, input.options());
   bool stem = stemInput(x, g);
   // A stem's gradient runs channels-last like its forward (ATen converts dy), and comes back OIHW.
-  auto grads = at::convolution_backward(stem ? nchw(dy) : nchwContiguous(dy), paddedInput(x, g), weight, c10::nullopt, g.stride, g.padding(),
+  auto grads = at::convolution_backward(stem ? nchw(castForCompute(dy)) : castForComputeNchw(dy), input, weight, c10::nullopt, g.stride, g.padding(),
                                         atenDilation(g, x, fshape[0], fshape[1], x.size(0)), false, {0, 0}, groupsOf(g, x.size(3)),
                                         {false, true, false});
   auto dw = std::get<1>(grads);

@@ -1,5 +1,5 @@
-// BatchMatMul and _FusedMatMul on at::matmul (MKL/oneDNN sgemm), with tfjs' transpose flags and
-// batch broadcasting.
+// BatchMatMul and _FusedMatMul on at::matmul (MKL/oneDNN sgemm; oneDNN's bf16 matmul under mixed
+// precision), with tfjs' transpose flags and batch broadcasting.
 //   BatchMatMul:  in [a, b];                        attr [transposeA, transposeB]
 //   _FusedMatMul: in [a, b, bias?, preluWeights?];  attr [transposeA, transposeB, hasBias, activation, leakyAlpha]
 #include "registry.h"
@@ -7,16 +7,20 @@
 namespace mlc {
 namespace {
 
+// Under mixed precision both operands are read cast to the compute type (the weights' cast is
+// made once per version, precision.cc), and the product is in that type.
 at::Tensor product(const OpArgs& a) {
-  auto x = a.flag(0) ? a.x(0).transpose(-2, -1) : a.x(0);
-  auto y = a.flag(1) ? a.x(1).transpose(-2, -1) : a.x(1);
+  auto x = castForCompute(a.x(0)), y = castForCompute(a.x(1));
+  if (a.flag(0)) x = x.transpose(-2, -1);
+  if (a.flag(1)) y = y.transpose(-2, -1);
   return at::matmul(x, y);
 }
 
 std::vector<at::Tensor> batchMatMul(const OpArgs& a) { return {product(a)}; }
 
 std::vector<at::Tensor> fusedMatMul(const OpArgs& a) {
-  auto y = product(a).contiguous();
+  // The bias and the activation in float32 (autocast: only the product is low precision).
+  auto y = product(a).to(at::kFloat).contiguous();
   bool hasBias = a.flag(2);
   if (hasBias) y.add_(a.x(2));
   int act = static_cast<int>(a.i64(3));

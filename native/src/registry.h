@@ -101,6 +101,18 @@ void forgetDerived(const at::Tensor& source);
 void storeDerived(const at::Tensor& source, int kind, at::Tensor derived);
 at::Tensor findDerived(const at::Tensor& source, int kind);
 
+// Mixed precision (precision.cc). computeType(): what convolutions and matmuls compute in:
+// float32 (the default), bfloat16 or (CUDA only) float16; everything else computes in float32.
+at::ScalarType computeType();
+void setComputeType(at::ScalarType type);
+// Whether float32 tensor t is cast to a lower compute type before a conv or matmul reads it.
+bool autocasting(const at::Tensor& t);
+// t in the compute type (t itself when not autocasting), same strides; the cast is cached with t
+// (a derived tensor), so a weight is cast once per version and an activation once.
+at::Tensor castForCompute(const at::Tensor& t);
+// nchwContiguous(x) in the compute type: one copy that casts and lays out NCHW, cached with x.
+at::Tensor castForComputeNchw(const at::Tensor& x);
+
 // tfjs fused activations (src/engine/native/kernels/activation.ts uses the same codes):
 // 0 linear, 1 relu, 2 relu6, 3 elu, 4 leakyrelu (alpha), 5 prelu (weights), 6 sigmoid.
 at::Tensor activate(at::Tensor y, int code, double alpha, const at::Tensor& prelu);

@@ -27,10 +27,25 @@ export function threadsParam() {
   });
 }
 
-/** The engine params of a stage or command (`engineParam()`, `threadsParam()`), as `startEngine` takes them. */
+/** Precision names accepted in config and on the CLI (`--precision`); see ./precision.ts. */
+export const PRECISION_NAMES = ['auto', 'fp32', 'bf16'] as const;
+export type PrecisionName = (typeof PRECISION_NAMES)[number];
+
+/** The `precision` param of train/evaluate/prune (./precision.ts resolves and applies it). */
+export function precisionParam() {
+  return Type.Union(PRECISION_NAMES.map((n) => Type.Literal(n)), {
+    description:
+      'Compute precision: fp32; bf16 = mixed precision on the native engine (convs and matmuls in bfloat16, batch norm, losses and the optimizer in float32 on float32 weights; refused on other engines); auto = bf16 where the CPU has AMX or AVX512-BF16 units (or on a CUDA device) and the native engine runs, else fp32. Part of the cache key in its resolved form. Defaults to auto.',
+    default: 'auto',
+  });
+}
+
+/** The engine params of a stage or command (`engineParam()`, `threadsParam()`, `precisionParam()`), as `startEngine` takes them. */
 export interface EngineParams {
   /** Defaults to `auto`. */
   engine?: EngineName;
+  /** Defaults to `auto`. */
+  precision?: PrecisionName;
   /** 0 or undefined: see `resolveThreads` (./start/threads.ts). */
   threads?: number;
 }

@@ -131,6 +131,8 @@ function cardFacts(modelName: string, config: TrainedConfig, evaluation: Evaluat
       monitor: config.monitor,
       seed: config.seed,
       'train engine': config.engine_used ?? config.engine,
+      // bf16 = mixed precision while training; the exported weights are float32 either way.
+      ...(typeof config.precision_used === 'string' ? { 'train precision': `${config.precision_used} (weights exported as float32)` } : {}),
       ...(config.init_from ? { 'fine-tuned from': config.init_from } : {}),
     },
     ...(evaluation ? { evaluation: evaluation.facts } : {}),

@@ -105,12 +105,14 @@ async function resolveModuleNode(common: CommonFields, body: Body, ctx: ResolveC
   ctx.definitions.set(mod.path, def);
   const given = body.with === undefined ? {} : body.with;
   if (given === null || typeof given !== 'object' || Array.isArray(given)) return undefined; // schema error already reported
-  const params = structuredClone(given) as Record<string, unknown>;
+  let params = structuredClone(given) as Record<string, unknown>;
   if (!checkParams(def, body.uses, params, [...base, 'with'], ctx)) {
     const paths = pathsAsGiven(def, params);
     if (paths) ctx.partial.set(common.id, paths); // else unknown: the missing-inputs check waits for the fix
     return undefined;
   }
+  // Machine-dependent choices resolved (precision: auto → what runs here), so the key holds them.
+  if (def.resolveParams) params = def.resolveParams(params) as Record<string, unknown>;
   const derived = derivePaths(def, params, [...base, 'with'], ctx);
   if (!derived) return undefined;
   const res = givenResources(body);

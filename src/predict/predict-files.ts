@@ -8,7 +8,7 @@
 import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../errors.ts';
-import type { EngineName } from '../engine/index.ts';
+import type { EngineName, PrecisionName } from '../engine/index.ts';
 import type { HeadSpec } from '../data/heads.ts';
 
 export interface PredictOptions {
@@ -28,6 +28,8 @@ export interface PredictOptions {
   batchSize?: number;
   /** TensorFlow.js engine. Defaults to auto. */
   engine?: EngineName;
+  /** Compute precision (src/engine/precision.ts): fp32, bf16 (native only) or auto. Defaults to auto. */
+  precision?: PrecisionName;
   /** Engine threads (0 = MLC_PIPE_THREADS, else every core). Defaults to 0. */
   threads?: number;
   /** Summary lines (engine, file written). Defaults to silent. */

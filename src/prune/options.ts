@@ -5,7 +5,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { Choice } from '../choice.ts';
-import { ENGINE_NAMES, threadsParam } from '../engine/options.ts';
+import { ENGINE_NAMES, precisionParam, threadsParam } from '../engine/options.ts';
 
 export const pruneFolderOptionsSchema = Type.Object(
   {
@@ -27,6 +27,7 @@ export const pruneFolderOptionsSchema = Type.Object(
     latency_runs: Type.Integer({ minimum: 1, description: 'Timed batch-of-1 forward passes per model for the latency measurement (median reported). Defaults to 10.', default: 10 }),
     out: Type.Optional(Type.String({ description: 'Output model folder. Defaults to `<model>-pruned`.' })),
     engine: Choice(ENGINE_NAMES, { description: 'Engine used to slice the weights. Defaults to cpu.', default: 'cpu' }),
+    precision: precisionParam(),
     threads: threadsParam(),
   },
   { additionalProperties: false },

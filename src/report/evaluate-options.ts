@@ -5,7 +5,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { Choice } from '../choice.ts';
-import { engineParam, threadsParam } from '../engine/options.ts';
+import { engineParam, precisionParam, threadsParam } from '../engine/options.ts';
 import { CONFUSION_NORMALIZE } from './draw/confusion.ts';
 
 export const evaluateOptionsSchema = Type.Object(
@@ -20,6 +20,7 @@ export const evaluateOptionsSchema = Type.Object(
     }),
     batch_size: Type.Integer({ minimum: 1, description: 'Images per inference batch. Defaults to 32.', default: 32 }),
     engine: engineParam(),
+    precision: precisionParam(),
     threads: threadsParam(),
     base_confidence: Type.Number({
       minimum: 0,

@@ -179,6 +179,8 @@ export async function evaluate(options: EvaluateOptions, io: EvaluateIO): Promis
         data: useRecords ? p.tfrecords.join(', ') : p.labels,
         'data sha256': (await filesHash(hashed)).slice(0, 16),
         engine: `${engine.backend} (evaluate)${typeof trainEngine === 'string' ? `, ${trainEngine} (train)` : ''}`,
+        // What the convs and matmuls computed in (bf16 = mixed precision, src/engine/precision.ts).
+        precision: `${engine.precision} (evaluate)${typeof config.precision_used === 'string' ? `, ${config.precision_used} (train)` : ''}`,
         code: await codeVersion(packageRoot()),
         // no timestamps: the report is a hashed output, a function of model, data, params and code
         // (when it ran is in the lock file's `at` and the stage log)

@@ -85,6 +85,13 @@ export interface StageSpec<S extends TObject> {
    * listed; `param.key` names one key of an object param. Defaults to [].
    */
   cacheNeutral?: readonly (keyof Static<S> & string | `${keyof Static<S> & string}.${string}`)[];
+  /**
+   * Resolves machine-dependent choices in the validated params before the runner keys and records
+   * them, e.g. `precision: auto` → the precision this machine runs (src/engine/precision.ts): the
+   * cache key and the lock file hold what runs, and `run` gets the resolved params. Must be cheap
+   * and pure given the machine (no engine start). Defaults to the params unchanged.
+   */
+  resolveParams?(params: Static<S>): Static<S>;
   /** Resources the scheduler reserves while the stage runs. Defaults to `{ cpu: 1 }`. */
   resources?: StageResources | ((params: Static<S>) => StageResources);
   run(ctx: StageContext<Static<S>>): Promise<StageResult | void>;

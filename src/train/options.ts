@@ -8,7 +8,7 @@ import { Type, type Static, type TObject } from '@sinclair/typebox';
 import { Choice } from '../choice.ts';
 import { resolveAugment } from '../data/image/augment.ts';
 import { RESIZE_KERNELS } from '../data/image/resize.ts';
-import { engineParam, threadsParam } from '../engine/options.ts';
+import { engineParam, precisionParam, threadsParam } from '../engine/options.ts';
 import { MODEL_NAMES } from '../model/names.ts';
 import { LOSS_NAMES, LOSS_OPTIONS } from './losses/options.ts';
 import { OPTIMIZER_NAMES, OPTIMIZER_OPTIONS } from './optimizers/options.ts';
@@ -129,6 +129,7 @@ export const trainOptionsSchema = Type.Object(
     }),
     seed: Int('Seed of initialisation, shuffling and augmentation. Defaults to 0.', 0),
     engine: engineParam(),
+    precision: precisionParam(),
     threads: threadsParam(),
     distributed: Type.Optional(distributedSchema),
     monitor: Type.String({ description: 'Metric for best checkpoint, early stopping and plateau (val_loss, val_all_heads_acc, …). Defaults to val_loss.', default: 'val_loss' }),

@@ -266,6 +266,9 @@ export async function train(p: TrainOptions, ctx: TrainIO, group?: ProcessGroup)
       best_epoch: p.restore_best ? bestEpoch : null,
       // `engine` (from the options) is what was asked for, e.g. auto; `engine_used` the backend that ran.
       engine_used: engine.backend,
+      // `precision` is what was asked for (resolved for this machine when run by the runner);
+      // `precision_used` what ran (bf16 = mixed precision; the saved weights are float32 either way).
+      precision_used: engine.precision,
       train_data,
       ...(pruning ? { pruning } : {}),
     };

@@ -34,7 +34,8 @@ describe('initEngine', () => {
     expect(lines[0]).toBe(`engine used: native, ${cores} thread${cores === 1 ? '' : 's'}`); // the console's task line
     expect(lines[1]).toMatch(/^engine: native \(libtorch 1\.\d+\.\d+; device=cpu; threads=\d+; oneDNN=on\)$/);
     expect(lines[1]).toContain(`threads=${cores}`);
-    expect(lines).toHaveLength(2); // no fallback warning
+    expect(lines[2]).toBe('precision: fp32 (asked for)'); // initEngine's default; the stages' is auto
+    expect(lines).toHaveLength(3); // no fallback warning
   });
 
   it.skipIf(hasTfjsNode || hasVulkanLoader())('auto: falls back to wasm and says why native, tensorflow and webgpu were not used', async () => {
@@ -56,7 +57,8 @@ describe('initEngine', () => {
     expect(info.notes.join(' ')).toContain('Conv2DBackpropFilter');
     expect(lines[0]).toBe('engine used: wasm, 1 thread');
     expect(lines[1]).toMatch(/^engine: wasm \(/);
-    expect(lines.slice(2, -1)).toEqual(info.reasons.map((r) => `  not ${r}`));
+    expect(lines[2]).toBe('precision: fp32 (asked for)');
+    expect(lines.slice(3, -1)).toEqual(info.reasons.map((r) => `  not ${r}`));
     // One console line: why native was skipped, the fix, the expected slowdown.
     expect(lines.at(-1)).toBe('warning: engine auto: native (libtorch) is not available (hidden by MLC_PIPE_NATIVE=off), so this runs on wasm, ' +
       'about 3-4x slower for training; fix: apt-get install libtorch-dev && npm run build:native');

@@ -91,7 +91,9 @@ describe('evaluate stage end to end (tiny hand-weighted model, cpu engine)', () 
 
     // header: params of both stages, data hash over the label file and its images, engine, code (no timestamps: run.json is a hashed output)
     const header = JSON.parse(await readFile(join(out, 'run.json'), 'utf8'));
-    expect(Object.keys(header.meta)).toEqual(['model', 'model sha256', 'data', 'data sha256', 'engine', 'code']);
+    expect(Object.keys(header.meta)).toEqual(['model', 'model sha256', 'data', 'data sha256', 'engine', 'precision', 'code']);
+    // precision auto on the cpu engine: fp32; the tiny model's config.json records no train precision
+    expect(header.meta.precision).toBe('fp32 (evaluate)');
     // the evaluated model's weights hash (what convert checks): model.json and weights.bin by name
     const { createHash } = await import('node:crypto');
     const h = createHash('sha256');

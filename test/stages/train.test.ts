@@ -50,6 +50,8 @@ describe('train stage', () => {
       const written = JSON.parse(await readFile(join(out, 'config.json'), 'utf8'));
       expect(written.preprocessing).toMatchObject({ version: 1, resize: { kernel: 'bilinear', antialias: true, height: 16, width: 48 }, scale: { divideBy: 255 }, normalize: { kind: 'per_image' }, channels: 'RGB', layout: 'NHWC' });
       expect([config.engine, config.engine_used]).toEqual(['cpu', 'cpu']); // requested, and the backend that ran
+      // precision auto on the cpu engine: fp32 (bf16 is native-only); recorded as run
+      expect(config.precision_used).toBe('fp32');
       const x = tf.zeros([2, 16, 48, 3]) as tf.Tensor4D;
       const probs = predictProbs(model, heads, x);
       x.dispose();

@@ -19,13 +19,14 @@ interface Flags {
   tune?: string;
   batchSize?: number;
   engine?: string;
+  precision?: string;
   threads?: number;
   latencyRuns?: number;
   force?: boolean;
 }
 
 /** Option key → the flag that sets it, for messages. */
-const FLAG: Record<string, string> = { model: '<model>', labels: '<data>', tfrecords: '<data>', out: '--out', root: '--root', tune_labels: '--tune', batch_size: '--batch-size', engine: '--engine', threads: '--threads', latency_runs: '--latency-runs' };
+const FLAG: Record<string, string> = { model: '<model>', labels: '<data>', tfrecords: '<data>', out: '--out', root: '--root', tune_labels: '--tune', batch_size: '--batch-size', engine: '--engine', precision: '--precision', threads: '--threads', latency_runs: '--latency-runs' };
 
 /** A label file, or TFRecord shards (a folder of them, or one `.tfrecord` file). */
 function dataOption(data: string): { labels: string } | { tfrecords: string[] } {
@@ -46,6 +47,7 @@ export function registerEvaluate(program: Command, io: CliIO): void {
     .option('--batch-size <n>', 'images per inference batch (default: 32)', positiveInt('--batch-size'))
     .option('--force', 'replace the report folder when it exists')
     .option('--engine <name>', 'engine: auto, or one of the names in `mlc-pipe stages evaluate` (default: auto)')
+    .option('--precision <name>', 'fp32, bf16 (mixed precision, native engine only) or auto (bf16 where the CPU has AMX/AVX512-BF16) (default: auto)')
     .option('--threads <n>', 'engine threads; 0 = MLC_PIPE_THREADS, else every core (default: 0)', nonNegativeInt('--threads'))
     .option('--latency-runs <n>', 'timed batch-1 passes for the latency written beside the report folder (<out>.latency.js, unhashed); 0 = none (default: 20)', nonNegativeInt('--latency-runs'))
     .action(async (model: string, data: string, flags: Flags) => {
@@ -60,6 +62,7 @@ export function registerEvaluate(program: Command, io: CliIO): void {
           ...(flags.tune !== undefined ? { tune_labels: flags.tune } : {}),
           ...(flags.batchSize !== undefined ? { batch_size: flags.batchSize } : {}),
           ...(flags.engine !== undefined ? { engine: flags.engine } : {}),
+          ...(flags.precision !== undefined ? { precision: flags.precision } : {}),
           ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
           ...(flags.latencyRuns !== undefined ? { latency_runs: flags.latencyRuns } : {}),
         },

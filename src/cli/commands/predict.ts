@@ -12,6 +12,8 @@ import { nonNegativeInt, positiveInt } from '../options.ts';
 
 /** The engine names `predict` takes; it checks the name itself (an unknown one: ConfigError with a did-you-mean). */
 type PredictEngine = Parameters<EntryPoint<'predict'>['predict']>[0]['engine'];
+/** Likewise the precision (fp32, bf16, auto; `startEngine` checks it). */
+type PredictPrecision = Parameters<EntryPoint<'predict'>['predict']>[0]['precision'];
 
 /** The formats of `--format`: what stdout (or `--out`) holds. */
 export const PREDICT_FORMATS = ['table', 'json', 'csv'] as const;
@@ -22,6 +24,7 @@ interface Flags {
   format?: string;
   topK?: number;
   engine?: string;
+  precision?: string;
   threads?: number;
   strict?: boolean;
 }
@@ -36,6 +39,7 @@ export function registerPredict(program: Command, io: CliIO): void {
     .option('--format <format>', `${PREDICT_FORMATS.join(', ')} (default: table on stdout; with --out, json for a .json file, else csv)`)
     .option('--top-k <k>', 'classes per head to show (default: 1)', positiveInt('--top-k'))
     .option('--engine <name>', 'engine: auto, or one of the names in `mlc-pipe stages train` (default: auto; a model.onnx runs on onnxruntime-node)')
+    .option('--precision <name>', 'fp32, bf16 or auto: bf16 = mixed precision on the native engine only; auto = bf16 where the CPU has AMX/AVX512-BF16 (default: auto)')
     .option('--threads <n>', 'engine threads; 0 = MLC_PIPE_THREADS, else every core (default: 0)', nonNegativeInt('--threads'))
     .option('--strict', 'exit 1 when a file could not be read (default: such files are rows with an error, exit 0)')
     .action(async (paths: string[], flags: Flags) => {
@@ -53,6 +57,7 @@ export function registerPredict(program: Command, io: CliIO): void {
         format: format === 'table' ? undefined : format,
         topK: flags.topK,
         engine: flags.engine as PredictEngine,
+        precision: flags.precision as PredictPrecision,
         threads: flags.threads,
         log: (l) => io.err(l),
       });

@@ -25,13 +25,15 @@ interface RunFlags {
   queue?: string;
   store?: string;
   engine?: string;
+  precision?: string;
   threads?: number;
 }
 
-/** `--engine`/`--threads` as params for every stage that has them (the loader checks the values against each schema). */
-export function engineOverrides(flags: { engine?: string; threads?: number }): ParamOverride[] {
+/** `--engine`/`--precision`/`--threads` as params for every stage that has them (the loader checks the values against each schema). */
+export function engineOverrides(flags: { engine?: string; precision?: string; threads?: number }): ParamOverride[] {
   const out: ParamOverride[] = [];
   if (flags.engine !== undefined) out.push({ flag: '--engine', param: 'engine', value: flags.engine });
+  if (flags.precision !== undefined) out.push({ flag: '--precision', param: 'precision', value: flags.precision });
   if (flags.threads !== undefined) out.push({ flag: '--threads', param: 'threads', value: flags.threads });
   return out;
 }
@@ -56,6 +58,7 @@ export function registerRun(program: Command, io: CliIO, setExit: (code: number)
     .option('-S, --set <key=value>', 'override: vars.<name>=v or stages.<id>.<field>=v (e.g. stages.train.with.epochs=3); repeatable', collect)
     .option('--keep-going', 'after a failure, keep running stages that do not depend on it')
     .option('--engine <name>', 'engine for every stage that has an `engine` param (overrides the pipeline and -S)')
+    .option('--precision <name>', 'fp32, bf16 or auto for every stage that has a `precision` param (overrides the pipeline and -S; bf16 = mixed precision on the native engine, auto = bf16 where the CPU has AMX/AVX512-BF16)')
     .option('--threads <n>', 'threads for every stage that has a `threads` param (0 = the stage\'s CPU slots)', nonNegativeInt('--threads'))
     .option('--plain', 'plain line output even on a terminal')
     .option('--executor <name>', `${[...BUILTIN_EXECUTORS.values()].map((e) => `${e.name} (${e.description})`).join('; or ')} (default: the pipeline's \`executor:\`, else ${DEFAULT_EXECUTOR})`)

@@ -21,7 +21,14 @@ export interface Addon {
   ops(): string[];
   setThreads(n: number): number;
   setDevice(device: string): string;
-  info(): { torch: string; threads: number; cuda: boolean; mkldnn: boolean; openmp: boolean; liveHandles: number; liveBytes: number; layoutCopies: number; layoutCopyBytes: number };
+  /** What convs and matmuls compute in (native/src/precision.cc); fp16 only on a CUDA device. */
+  setPrecision(precision: 'fp32' | 'bf16' | 'fp16'): string;
+  info(): {
+    torch: string; threads: number; cuda: boolean; mkldnn: boolean; openmp: boolean; liveHandles: number; liveBytes: number; layoutCopies: number; layoutCopyBytes: number;
+    /** Tensors derived from live handles (packed/cast filters, NCHW/cast copies) and their bytes. */
+    derivedTensors: number; derivedBytes: number;
+    precision: 'fp32' | 'bf16' | 'fp16';
+  };
 }
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');

@@ -15,9 +15,10 @@ import { didYouMean } from '../../suggest.ts';
 import { startTensorflow } from './backends/tensorflow.ts';
 import { startWebgpu, stopWebgpu } from './backends/webgpu.ts';
 import { startWasm } from './backends/wasm.ts';
-import { startNative } from './backends/native.ts';
+import { setNativePrecision, startNative } from './backends/native.ts';
 import { EngineUnavailable } from './backends/unavailable.ts';
-import { ENGINE_NAMES, type EngineName, type EngineParams } from '../options.ts';
+import { ENGINE_NAMES, PRECISION_NAMES, type EngineName, type EngineParams, type PrecisionName } from '../options.ts';
+import { refusedChoice, resolvePrecision, type PrecisionChoice, type ResolvedPrecision } from '../precision.ts';
 import { resolveThreads } from './threads.ts';
 
 export interface EngineOptions {
@@ -25,6 +26,12 @@ export interface EngineOptions {
   engine?: EngineName;
   /** Intra-op threads: native uses them (defaults to MLC_PIPE_THREADS, else every core); wasm cannot in Node (backends/wasm.ts). */
   threads?: number;
+  /**
+   * Compute precision (../precision.ts): `bf16` runs convs and matmuls in bfloat16 on native and is
+   * refused (ConfigError) on the other engines; `auto` picks bf16 where the CPU has bf16 units.
+   * Defaults to fp32 (the stages' `precision` param defaults to auto).
+   */
+  precision?: PrecisionName;
   /** Where to report the choice and why the others were not used. Defaults to no logging. */
   log?: (message: string) => void;
 }
@@ -36,6 +43,9 @@ export interface EngineInfo {
   reasons: string[];
   /** Details of the chosen engine (package, adapter, SIMD/threads, custom kernels). */
   notes: string[];
+  /** The precision that runs (`auto` resolved) and why, e.g. `auto: CPU has amx_bf16`. */
+  precision: ResolvedPrecision;
+  precisionReason: string;
 }
 
 /** How to get the native engine on Debian/Ubuntu. */
@@ -79,6 +89,32 @@ async function start(name: ConcreteEngine, options: EngineOptions, auto: boolean
 }
 
 /**
+ * Resolves the precision for the engine that started and sets the native engine's compute type
+ * (also back to fp32, for a process that starts engines more than once). An explicit bf16 on an
+ * engine without mixed precision is refused before any compute (ConfigError, exit 2).
+ */
+function applyPrecision(name: ConcreteEngine, notes: string[], requested: PrecisionName): PrecisionChoice {
+  const device = /device=(\S+)/.exec(notes.join(' '))?.[1];
+  const choice = resolvePrecision(requested, { engine: name, native: name === 'native', ...(device ? { device } : {}) });
+  if (refusedChoice(choice)) {
+    throw new ConfigError(`precision bf16: engine ${name} has no mixed precision (bf16 runs on the native engine only)`, {
+      hint: `use precision: fp32 or auto with engine ${name}, or engine: native (${NATIVE_FIX})`,
+    });
+  }
+  if (name === 'native') setNativePrecision(choice.precision);
+  return choice;
+}
+
+/** The precision asked for, checked against the names (ConfigError with the valid ones). */
+function checkedPrecision(options: EngineOptions): PrecisionName {
+  const precision = options.precision ?? 'fp32';
+  if (!(PRECISION_NAMES as readonly string[]).includes(precision)) {
+    throw new ConfigError(`unknown precision "${String(precision)}"; valid: ${PRECISION_NAMES.join(', ')}`, { hint: didYouMean(String(precision), PRECISION_NAMES) ?? 'set precision: auto to pick bf16 where the CPU has bf16 units' });
+  }
+  return precision;
+}
+
+/**
  * Starts an engine and makes it tfjs' active backend. Safe to call again (e.g. to switch engines).
  * Throws ConfigError for an unknown name and MlcPipeError when no requested engine can start.
  */
@@ -87,22 +123,28 @@ export async function initEngine(options: EngineOptions = {}): Promise<EngineInf
   if (!(ENGINE_NAMES as readonly string[]).includes(want)) {
     throw new ConfigError(`unknown engine "${String(want)}"; valid: ${ENGINE_NAMES.join(', ')}`, { hint: didYouMean(String(want), ENGINE_NAMES) ?? 'set engine: auto to pick the fastest available' });
   }
+  const precision = checkedPrecision(options);
   const auto = want === 'auto';
   const order: readonly ConcreteEngine[] = auto ? AUTO_ORDER : [want as ConcreteEngine];
   const reasons: string[] = [];
   for (const name of order) {
+    let notes: string[];
     try {
-      const notes = await start(name, options, auto);
-      options.log?.(`${CONSOLE_PREFIX.engine}${engineLabel(name, notes)}`);
-      options.log?.(`engine: ${name}${notes.length ? ` (${notes.join('; ')})` : ''}`);
-      for (const reason of reasons) options.log?.(`  not ${reason}`);
-      const skipped = reasons.find((r) => r.startsWith('native: '));
-      if (skipped) options.log?.(`${CONSOLE_PREFIX.warning}${nativeSkipped(skipped.slice('native: '.length), name)}`);
-      return { backend: tf.getBackend(), reasons, notes };
+      notes = await start(name, options, auto);
     } catch (err) {
       const message = err instanceof EngineUnavailable ? err.message : `failed: ${(err as Error).message}`;
       reasons.push(`${name}: ${message}`);
+      continue;
     }
+    // Outside the try: a refused precision is the caller's error, not this engine failing to start.
+    const choice = applyPrecision(name, notes, precision);
+    options.log?.(`${CONSOLE_PREFIX.engine}${engineLabel(name, notes)}${choice.precision === 'fp32' ? '' : `, ${choice.precision}`}`);
+    options.log?.(`engine: ${name}${notes.length ? ` (${notes.join('; ')})` : ''}`);
+    options.log?.(`precision: ${choice.precision} (${choice.reason})`);
+    for (const reason of reasons) options.log?.(`  not ${reason}`);
+    const skipped = reasons.find((r) => r.startsWith('native: '));
+    if (skipped) options.log?.(`${CONSOLE_PREFIX.warning}${nativeSkipped(skipped.slice('native: '.length), name)}`);
+    return { backend: tf.getBackend(), reasons, notes, precision: choice.precision, precisionReason: choice.reason };
   }
   if (auto) throw new MlcPipeError(`engine ${want}: no engine could start (${reasons.join('; ')})`, { hint: 'reinstall @tensorflow/tfjs-backend-wasm' });
   // The engine asked for by name cannot run here: refused before any compute (ConfigError, exit 2).
@@ -123,7 +165,7 @@ export interface EngineIO {
  * entry point that runs a model (train, evaluate, prune, convert, predict) starts it this way.
  */
 export function startEngine(params: EngineParams, io: EngineIO = {}): Promise<EngineInfo> {
-  return initEngine({ engine: params.engine ?? 'auto', threads: resolveThreads(params.threads, io.cpus), ...(io.log ? { log: (m: string) => io.log!(m) } : {}) });
+  return initEngine({ engine: params.engine ?? 'auto', precision: params.precision ?? 'auto', threads: resolveThreads(params.threads, io.cpus), ...(io.log ? { log: (m: string) => io.log!(m) } : {}) });
 }
 
 /** Releases engine resources that keep Node alive (Dawn's GPU object). Call once at exit. */

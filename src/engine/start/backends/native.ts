@@ -30,3 +30,12 @@ export function setNativeThreads(threads: number): number {
   const { addon } = loadAddon();
   return addon ? addon.setThreads(threads) : 0;
 }
+
+/**
+ * Sets what the native engine's convolutions and matmuls compute in (native/src/precision.cc):
+ * `bf16` = mixed precision, `fp32` = float32 throughout. A no-op without the addon.
+ */
+export function setNativePrecision(precision: 'fp32' | 'bf16'): void {
+  const { addon } = loadAddon();
+  addon?.setPrecision(precision);
+}
