@@ -48,6 +48,7 @@ export const ENVIRONMENT = [
   { name: 'npm_execpath', owner: 'native/build.mjs', meaning: "Set by npm: where npm's node-gyp is found.", default: '/usr/lib/node_modules/npm', numerics: false },
   { name: 'npm_config_nodedir', owner: 'native/build.mjs', meaning: 'Node headers for the native build (npm config `nodedir`).', default: '/usr when /usr/include/node has them, else node-gyp downloads them', numerics: false },
   { name: 'LD_LIBRARY_PATH', owner: 'src/engine/start/backends/webgpu.ts', meaning: 'Where the webgpu engine also looks for the Vulkan loader.', default: 'the system library folders', numerics: false },
+  { name: 'DNNL_VERBOSE', owner: 'bench/engine/precision.ts', meaning: "oneDNN's own switch: `1` prints each primitive it runs (implementation, data types); `bench/engine/precision.ts --isa` sets it for its child to list which conv/matmul kernels ran in bf16 or fp32.", default: 'unset: silent', numerics: false, direction: 'set' },
   { name: 'DAWN_FLAGS', owner: 'src/engine/start/backends/webgpu.ts', meaning: 'Comma-separated Dawn toggles for the webgpu engine.', default: 'none', numerics: false },
   // The CLI and the runner.
   { name: 'MLC_PIPE_FROM_SOURCE', owner: 'bin/mlc-pipe.js', meaning: 'Set: load the CLI from its TypeScript sources through tsx instead of the esbuild bundle.', default: 'the bundle in node_modules/.cache/mlc-pipe', numerics: false },

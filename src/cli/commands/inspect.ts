@@ -17,9 +17,10 @@ export function registerInspect(program: Command, io: CliIO, setExit: (code: num
     .argument('<file>', 'pipeline YAML file')
     .option('-S, --set <key=value>', 'override, as for run; repeatable', collect)
     .option('--engine <name>', 'engine for every stage that has an `engine` param, as for run')
+    .option('--precision <name>', 'precision for every stage that has a `precision` param, as for run')
     .option('--threads <n>', 'threads for every stage that has a `threads` param, as for run', nonNegativeInt('--threads'))
     .option('--json', 'print JSON: [{ id, action, reason, reasons }]')
-    .action(async (file: string, flags: { set?: string[]; engine?: string; threads?: number; json?: boolean }) => {
+    .action(async (file: string, flags: { set?: string[]; engine?: string; precision?: string; threads?: number; json?: boolean }) => {
       const { planPipeline } = await import('../../runner/run.ts');
       const { ws, plan } = await planPipeline(file, { overrides: flags.set ?? [], paramOverrides: engineOverrides(flags) });
       for (const w of ws.code.warnings) io.err(`warning: ${w}`);
@@ -49,9 +50,10 @@ export function registerInspect(program: Command, io: CliIO, setExit: (code: num
     .argument('<file>', 'pipeline YAML file')
     .option('-S, --set <key=value>', 'override, as for run; repeatable', collect)
     .option('--engine <name>', 'check with this engine on every stage that has an `engine` param, as for run')
+    .option('--precision <name>', 'check with this precision on every stage that has a `precision` param, as for run')
     .option('--threads <n>', 'check with these threads on every stage that has a `threads` param, as for run', nonNegativeInt('--threads'))
     .option('--json', 'print JSON on stdout: { file, ok, stages } or { file, ok: false, problems: [{ file, line, col, path, message, hint }] } (still exit 2)')
-    .action(async (file: string, flags: { set?: string[]; engine?: string; threads?: number; json?: boolean }) => {
+    .action(async (file: string, flags: { set?: string[]; engine?: string; precision?: string; threads?: number; json?: boolean }) => {
       const { loadPipeline } = await import('../../pipeline/load.ts');
       const { buildGraph } = await import('../../pipeline/graph.ts');
       const { builtinStages } = await import('../../../stages/registry.ts');
