@@ -37,5 +37,11 @@ export function setNativeThreads(threads: number): number {
  */
 export function setNativePrecision(precision: 'fp32' | 'bf16'): void {
   const { addon } = loadAddon();
-  addon?.setPrecision(precision);
+  if (!addon) return;
+  // An addon built before mixed precision existed computes fp32 only: fine for fp32, a rebuild for bf16.
+  if (typeof addon.setPrecision !== 'function') {
+    if (precision === 'fp32') return;
+    throw new EngineUnavailable('the native addon predates mixed precision (no setPrecision); rebuild it with `npm run build:native`');
+  }
+  addon.setPrecision(precision);
 }
