@@ -15,9 +15,29 @@ globalThis[Symbol.for('mlc-pipe.package-root')] = root; // src/package-root.ts: 
 const entry = path.join(root, 'src', 'cli', 'main.ts');
 // One cache per package folder: checkouts that share a node_modules (a symlink, a workspace) must
 // never run each other's bundle.
-const cacheDir = path.join(root, 'node_modules', '.cache', 'mlc-pipe', createHash('sha256').update(root).digest('hex').slice(0, 12));
+const cacheDir = path.join(
+  root,
+  'node_modules',
+  '.cache',
+  'mlc-pipe',
+  createHash('sha256').update(root).digest('hex').slice(0, 12),
+);
 const manifestFile = path.join(cacheDir, 'cli.json');
-const BUNDLED = ['src/cli/', 'src/pipeline/', 'src/runner/', 'src/host/', 'src/stage/', 'stages/registry.ts', 'stages/entry-points.ts', 'src/errors.ts', 'src/entry-io.ts', 'src/suggest.ts', 'src/package-root.ts', 'src/stable-json.ts', 'src/environment.ts'].map((p) => path.join(root, p));
+const BUNDLED = [
+  'src/cli/',
+  'src/pipeline/',
+  'src/runner/',
+  'src/host/',
+  'src/stage/',
+  'stages/registry.ts',
+  'stages/entry-points.ts',
+  'src/errors.ts',
+  'src/entry-io.ts',
+  'src/suggest.ts',
+  'src/package-root.ts',
+  'src/stable-json.ts',
+  'src/environment.ts',
+].map((p) => path.join(root, p));
 
 function fresh() {
   try {

@@ -20,7 +20,14 @@ const strict = process.env.MLC_PIPE_NATIVE_BUILD === 'strict';
 
 function finish(ok, reason, detail) {
   mkdirSync(dirname(statusPath), { recursive: true });
-  writeFileSync(statusPath, JSON.stringify({ ok, reason, detail, libtorch: process.env.MLC_PIPE_LIBTORCH ?? '', at: new Date().toISOString() }, null, 2) + '\n');
+  writeFileSync(
+    statusPath,
+    JSON.stringify(
+      { ok, reason, detail, libtorch: process.env.MLC_PIPE_LIBTORCH ?? '', at: new Date().toISOString() },
+      null,
+      2,
+    ) + '\n',
+  );
   console.log(ok ? 'mlc-pipe: native engine built (libtorch addon)' : `mlc-pipe: native engine not built: ${reason}`);
   process.exit(ok || !strict ? 0 : 1);
 }
@@ -50,9 +57,12 @@ if (process.env.MLC_PIPE_NATIVE_BUILD !== 'strict' && upToDate()) {
 const libtorch = process.env.MLC_PIPE_LIBTORCH;
 const header = libtorch ? join(libtorch, 'include', 'ATen', 'ATen.h') : '/usr/include/ATen/ATen.h';
 if (!existsSync(header)) {
-  finish(false, libtorch
-    ? `no libtorch headers at ${header} (MLC_PIPE_LIBTORCH must name a libtorch folder with include/ and lib/)`
-    : 'libtorch is not installed (Debian: apt-get install libtorch-dev)');
+  finish(
+    false,
+    libtorch
+      ? `no libtorch headers at ${header} (MLC_PIPE_LIBTORCH must name a libtorch folder with include/ and lib/)`
+      : 'libtorch is not installed (Debian: apt-get install libtorch-dev)',
+  );
 }
 
 // node-gyp: the one npm ships (on PATH inside npm scripts), else npm's own copy.
@@ -60,9 +70,16 @@ function nodeGyp() {
   const candidates = [];
   try {
     candidates.push(createRequire(import.meta.url).resolve('node-gyp/bin/node-gyp.js'));
-  } catch { /* not a dependency */ }
-  const npmDir = process.env.npm_execpath ? resolve(dirname(process.env.npm_execpath), '..') : '/usr/lib/node_modules/npm';
-  candidates.push(join(npmDir, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'), '/usr/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js');
+  } catch {
+    /* not a dependency */
+  }
+  const npmDir = process.env.npm_execpath
+    ? resolve(dirname(process.env.npm_execpath), '..')
+    : '/usr/lib/node_modules/npm';
+  candidates.push(
+    join(npmDir, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+    '/usr/lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js',
+  );
   return candidates.find((p) => existsSync(p));
 }
 
@@ -70,7 +87,12 @@ const gyp = nodeGyp();
 if (!gyp) finish(false, 'node-gyp was not found (it ships with npm)');
 // Node's headers: npm's nodedir setting, else the ones installed beside node (never downloaded).
 const nodedir = process.env.npm_config_nodedir || (existsSync('/usr/include/node/node_api.h') ? '/usr' : undefined);
-const args = [gyp, 'rebuild', `--jobs=${process.env.MLC_PIPE_NATIVE_JOBS ?? 'max'}`, ...(nodedir ? [`--nodedir=${nodedir}`] : [])];
+const args = [
+  gyp,
+  'rebuild',
+  `--jobs=${process.env.MLC_PIPE_NATIVE_JOBS ?? 'max'}`,
+  ...(nodedir ? [`--nodedir=${nodedir}`] : []),
+];
 const started = Date.now();
 const r = spawnSync(process.execPath, args, { cwd: here, encoding: 'utf8', maxBuffer: 64 << 20 });
 const log = `${r.stdout ?? ''}${r.stderr ?? ''}`;

@@ -8,7 +8,12 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { formatReadmeStageSection, formatStageDocsMarkdown, spliceReadmeStageSection, stageDocs } from '../src/cli/stage-docs.ts';
+import {
+  formatReadmeStageSection,
+  formatStageDocsMarkdown,
+  spliceReadmeStageSection,
+  stageDocs,
+} from '../src/cli/stage-docs.ts';
 
 const docsFile = fileURLToPath(new URL('../docs/stages.md', import.meta.url));
 const readmeFile = fileURLToPath(new URL('../README.md', import.meta.url));

@@ -37,7 +37,11 @@ function packageDir(name) {
  * @param {string} platform process.platform
  * @param {string} arch process.arch
  */
-export function foreignBinaryDirs(platform, arch, dirs = { ort: packageDir('onnxruntime-node'), webgpu: packageDir('webgpu') }) {
+export function foreignBinaryDirs(
+  platform,
+  arch,
+  dirs = { ort: packageDir('onnxruntime-node'), webgpu: packageDir('webgpu') },
+) {
   const out = [];
   if (dirs.ort) {
     const bin = join(dirs.ort, 'bin', 'napi-v6');
@@ -48,14 +52,15 @@ export function foreignBinaryDirs(platform, arch, dirs = { ort: packageDir('onnx
   if (dirs.webgpu) {
     const dist = join(dirs.webgpu, 'dist');
     const mine = `${platform}-${platform === 'darwin' ? 'universal' : arch}`;
-    for (const d of existsSync(dist) ? readdirSync(dist) : []) if (d !== mine && statSync(join(dist, d)).isDirectory()) out.push(join(dist, d));
+    for (const d of existsSync(dist) ? readdirSync(dist) : [])
+      if (d !== mine && statSync(join(dist, d)).isDirectory()) out.push(join(dist, d));
   }
   return out;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   if (process.env.MLC_PIPE_KEEP_ALL_BINARIES === '1') {
-    console.log('mlc-pipe: MLC_PIPE_KEEP_ALL_BINARIES=1, keeping every platform\'s binaries');
+    console.log("mlc-pipe: MLC_PIPE_KEEP_ALL_BINARIES=1, keeping every platform's binaries");
   } else {
     let freed = 0;
     const removed = foreignBinaryDirs(process.platform, process.arch);
@@ -63,6 +68,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       freed += size(d);
       rmSync(d, { recursive: true, force: true });
     }
-    if (removed.length) console.log(`mlc-pipe: removed ${removed.length} other-platform binary folders of onnxruntime-node/webgpu (${(freed / 2 ** 20).toFixed(0)} MB)`);
+    if (removed.length)
+      console.log(
+        `mlc-pipe: removed ${removed.length} other-platform binary folders of onnxruntime-node/webgpu (${(freed / 2 ** 20).toFixed(0)} MB)`,
+      );
   }
 }

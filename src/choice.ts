@@ -6,6 +6,12 @@
  */
 import { Type, type TLiteral, type TUnion } from '@sinclair/typebox';
 
-export function Choice<const T extends readonly string[]>(values: T, options: { description: string; default?: T[number] }): TUnion<TLiteral<T[number]>[]> {
-  return Type.Union(values.map((v) => Type.Literal(v)), options) as never;
+export function Choice<const T extends readonly string[]>(
+  values: T,
+  options: { description: string; default?: T[number] },
+): TUnion<TLiteral<T[number]>[]> {
+  return Type.Union(
+    values.map((v) => Type.Literal(v)),
+    options,
+  ) as never;
 }

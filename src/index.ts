@@ -7,7 +7,14 @@ import { loadPipeline as loadWith, type LoadOptions } from './pipeline/load.ts';
 import type { Pipeline } from './pipeline/types.ts';
 import { builtinStages } from '../stages/registry.ts';
 export { defineStage, isStageDefinition } from './stage/define.ts';
-export type { StageContext, StageDefinition, StageRegistry, StageResources, StageResult, StageSpec } from './stage/define.ts';
+export type {
+  StageContext,
+  StageDefinition,
+  StageRegistry,
+  StageResources,
+  StageResult,
+  StageSpec,
+} from './stage/define.ts';
 export { ConfigError, DagError, DataError, MlcPipeError, StageError } from './errors.ts';
 export type { LoadOptions } from './pipeline/load.ts';
 export { builtinStages } from '../stages/registry.ts';
@@ -25,11 +32,25 @@ export type { RunOptions, RunSummary } from './runner/run-options.ts';
 export { LocalProcessExecutor } from './runner/executors/local/executor.ts';
 export type { LocalProcessExecutorOptions } from './runner/executors/local/executor.ts';
 export { jobFor } from './runner/executors/job.ts';
-export type { Execution, Executor, ExecutorContext, ExecutorPlugin, ExecutorProperties } from './runner/executors/executor.ts';
+export type {
+  Execution,
+  Executor,
+  ExecutorContext,
+  ExecutorPlugin,
+  ExecutorProperties,
+} from './runner/executors/executor.ts';
 export { BUILTIN_EXECUTORS, executorRegistry } from './runner/executors/registry.ts';
 export type { ExecutorRegistry } from './runner/executors/registry.ts';
 export { runStage } from './host/run-stage.ts';
-export type { CmdStageJob, CodeIdentityRef, HostOptions, HostedResult, ModuleStageJob, StageIO, StageJob } from './host/job.ts';
+export type {
+  CmdStageJob,
+  CodeIdentityRef,
+  HostOptions,
+  HostedResult,
+  ModuleStageJob,
+  StageIO,
+  StageJob,
+} from './host/job.ts';
 export type { RunReporter, StageEnd } from './runner/render/reporter.ts';
 export { lockPathFor, readLock } from './runner/lock/lock-file.ts';
 export type { LockEntry, LockFile } from './runner/lock/lock-file.ts';

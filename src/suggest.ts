@@ -54,7 +54,10 @@ export function didYouMean(word: string, candidates: Iterable<string>): string |
  * nearest by edit distance.
  */
 export function didYouMeanColumn(word: string, candidates: readonly string[]): string | undefined {
-  const words = word.toLowerCase().split(/[_/.\-]+/).filter(Boolean);
+  const words = word
+    .toLowerCase()
+    .split(/[_/.\-]+/)
+    .filter(Boolean);
   const holding = candidates
     .filter((c) => c.toLowerCase() !== word.toLowerCase())
     .filter((c) => {

@@ -18,9 +18,15 @@ import { NUMERICS_ENVIRONMENT } from '../src/environment.ts';
 export default defineStage({
   name: 'convert',
   version: '1',
-  description: 'Export an evaluated model folder to ONNX (checked on real images with onnxruntime) and/or tfjs (optionally quantized), with metadata.json and MODEL_CARD.md',
+  description:
+    'Export an evaluated model folder to ONNX (checked on real images with onnxruntime) and/or tfjs (optionally quantized), with metadata.json and MODEL_CARD.md',
   params: convertOptionsSchema,
-  inputs: (p) => [p.model, ...(p.evaluation ? [p.evaluation] : []), ...(p.val_labels ? [p.val_labels] : []), ...(p.root ? [p.root] : [])],
+  inputs: (p) => [
+    p.model,
+    ...(p.evaluation ? [p.evaluation] : []),
+    ...(p.val_labels ? [p.val_labels] : []),
+    ...(p.root ? [p.root] : []),
+  ],
   outputs: (p) => [convertedFolder(p)],
   resources: (p) => ({ cpu: engineCpus(p) }),
   environment: NUMERICS_ENVIRONMENT,

@@ -14,7 +14,8 @@ import { resolvePrecisionParams } from '../src/engine/precision.ts';
 export default defineStage({
   name: 'evaluate',
   version: '1',
-  description: 'Evaluate a trained model: metrics.json (classification report, AP/AUC, calibration), confusion/PR/ROC/reliability/curve PNGs, wrong.csv and an HTML report',
+  description:
+    'Evaluate a trained model: metrics.json (classification report, AP/AUC, calibration), confusion/PR/ROC/reliability/curve PNGs, wrong.csv and an HTML report',
   params: evaluateOptionsSchema,
   inputs: (p) => [
     p.model,

@@ -12,7 +12,8 @@ export default defineStage({
   version: '1',
   description: 'Scan images into train/val/test label files, classes.json and counts.json',
   params: generateTxtOptionsSchema,
-  inputs: (p) => (p.source === 'manifest' ? [p.manifest ?? 'manifest.csv', ...(p.root ? [p.root] : [])] : [p.root ?? 'images']),
+  inputs: (p) =>
+    p.source === 'manifest' ? [p.manifest ?? 'manifest.csv', ...(p.root ? [p.root] : [])] : [p.root ?? 'images'],
   outputs: (p) => [p.out],
   resources: { cpu: 1 },
   async run(ctx) {

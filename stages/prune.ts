@@ -20,7 +20,11 @@ export default defineStage({
   version: '1',
   description: 'Network-slimming channel pruning by |BN gamma| (writes a smaller model folder + prune.json)',
   params: pruneFolderOptionsSchema,
-  inputs: (p) => [p.model, ...(p.val_tfrecords.length ? p.val_tfrecords : p.val_labels ? [p.val_labels] : []), ...(p.root ? [p.root] : [])],
+  inputs: (p) => [
+    p.model,
+    ...(p.val_tfrecords.length ? p.val_tfrecords : p.val_labels ? [p.val_labels] : []),
+    ...(p.root ? [p.root] : []),
+  ],
   outputs: (p) => [prunedFolder(p)],
   resources: (p) => ({ cpu: engineCpus(p) }),
   environment: NUMERICS_ENVIRONMENT,

@@ -14,7 +14,8 @@ import { resolvePrecisionParams } from '../src/engine/precision.ts';
 export default defineStage({
   name: 'train',
   version: '1',
-  description: 'Train a multi-head CNN (resnet18 family, mobilenet-v2, mixnet18, torchvision layouts tv-*) with checkpoints, resume and TensorBoard logs',
+  description:
+    'Train a multi-head CNN (resnet18 family, mobilenet-v2, mixnet18, torchvision layouts tv-*) with checkpoints, resume and TensorBoard logs',
   params: trainOptionsSchema,
   inputs: (p) => [
     p.classes,

@@ -6,7 +6,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ENVIRONMENT, environmentTable, isDeclaredVariable, NUMERICS_ENVIRONMENT, spliceEnvironmentTable } from '../src/environment.ts';
+import {
+  ENVIRONMENT,
+  environmentTable,
+  isDeclaredVariable,
+  NUMERICS_ENVIRONMENT,
+  spliceEnvironmentTable,
+} from '../src/environment.ts';
 import { REPO } from './runner/project.ts';
 
 function files(dir: string, ext: RegExp): string[] {
@@ -21,7 +27,9 @@ const SCANNED = [
   ...files('stages', /\.ts$/),
   ...files('bin', /\.m?js$/),
   ...files('scripts', /\.(m?js|ts)$/),
-  ...readdirSync(path.join(REPO, 'native')).filter((f) => /\.(mjs|gyp)$/.test(f)).map((f) => path.join('native', f)),
+  ...readdirSync(path.join(REPO, 'native'))
+    .filter((f) => /\.(mjs|gyp)$/.test(f))
+    .map((f) => path.join('native', f)),
   ...files('native/src', /\.(cc|cpp|h)$/),
 ];
 
@@ -42,22 +50,38 @@ export function variablesIn(text: string, cpp = false): string[] {
 describe('the environment module', () => {
   it('lists every variable the sources read', () => {
     expect(SCANNED.length).toBeGreaterThan(100);
-    const unlisted = SCANNED.flatMap((rel) => variablesIn(readFileSync(path.join(REPO, rel), 'utf8'), /\.(cc|cpp|h)$/.test(rel)).filter((v) => !isDeclaredVariable(v)).map((v) => `${rel}: ${v}`));
+    const unlisted = SCANNED.flatMap((rel) =>
+      variablesIn(readFileSync(path.join(REPO, rel), 'utf8'), /\.(cc|cpp|h)$/.test(rel))
+        .filter((v) => !isDeclaredVariable(v))
+        .map((v) => `${rel}: ${v}`),
+    );
     expect(unlisted, 'declare each in src/environment.ts (name, owner, meaning, default, numerics)').toEqual([]);
   });
 
   it('the scan sees reads of each kind, and an unlisted one fails', () => {
-    const text = "process.env.MLC_PIPE_NEW; process.env['OTHER_NEW']; std::getenv(\"MLC_CC_NEW\"); env.MLC_STORE; const p = `MLC_PARAM_${k}`";
+    const text =
+      'process.env.MLC_PIPE_NEW; process.env[\'OTHER_NEW\']; std::getenv("MLC_CC_NEW"); env.MLC_STORE; const p = `MLC_PARAM_${k}`';
     expect(variablesIn(text).sort()).toEqual(['MLC_CC_NEW', 'MLC_PARAM_', 'MLC_PIPE_NEW', 'MLC_STORE', 'OTHER_NEW']);
-    expect(variablesIn(text).filter((v) => !isDeclaredVariable(v)).sort()).toEqual(['MLC_CC_NEW', 'MLC_PIPE_NEW', 'OTHER_NEW']);
+    expect(
+      variablesIn(text)
+        .filter((v) => !isDeclaredVariable(v))
+        .sort(),
+    ).toEqual(['MLC_CC_NEW', 'MLC_PIPE_NEW', 'OTHER_NEW']);
     // Not reads: a local `env.length`, a C++ error code; a C++ getenv is one.
     expect(variablesIn('const env = []; env.length; env.memory')).toEqual([]);
-    expect(variablesIn('napi_throw_error(env, "MLC_NATIVE_OP", m); std::getenv("MLC_PIPE_NATIVE_MALLOC")', true)).toEqual(['MLC_PIPE_NATIVE_MALLOC']);
+    expect(
+      variablesIn('napi_throw_error(env, "MLC_NATIVE_OP", m); std::getenv("MLC_PIPE_NATIVE_MALLOC")', true),
+    ).toEqual(['MLC_PIPE_NATIVE_MALLOC']);
   });
 
   it('src/ and stages/ read the environment only through src/environment.ts', () => {
-    const direct = SCANNED.filter((rel) => /^(src|stages)\//.test(rel) && rel !== path.join('src', 'environment.ts')).filter((rel) => /process\.env\b/.test(readFileSync(path.join(REPO, rel), 'utf8')));
-    expect(direct, 'use readEnv / readEnvPositiveInt / declaredValues / processEnvironment from src/environment.ts').toEqual([]);
+    const direct = SCANNED.filter(
+      (rel) => /^(src|stages)\//.test(rel) && rel !== path.join('src', 'environment.ts'),
+    ).filter((rel) => /process\.env\b/.test(readFileSync(path.join(REPO, rel), 'utf8')));
+    expect(
+      direct,
+      'use readEnv / readEnvPositiveInt / declaredValues / processEnvironment from src/environment.ts',
+    ).toEqual([]);
   });
 
   it('each entry names an owner file that mentions it, a meaning and a default', () => {
@@ -72,9 +96,19 @@ describe('the environment module', () => {
   });
 
   it('the stages that run the engine declare exactly the numerics-changing variables', async () => {
-    expect([...NUMERICS_ENVIRONMENT].sort()).toEqual(['MLC_PIPE_CONV_GRAD', 'MLC_PIPE_DEVICE', 'MLC_PIPE_LIBTORCH', 'MLC_PIPE_NATIVE', 'MLC_PIPE_WINOGRAD', 'MLC_PIPE_WINOGRAD_GEMM', 'MLC_PIPE_WINOGRAD_TILE']);
+    expect([...NUMERICS_ENVIRONMENT].sort()).toEqual([
+      'MLC_PIPE_CONV_GRAD',
+      'MLC_PIPE_DEVICE',
+      'MLC_PIPE_LIBTORCH',
+      'MLC_PIPE_NATIVE',
+      'MLC_PIPE_WINOGRAD',
+      'MLC_PIPE_WINOGRAD_GEMM',
+      'MLC_PIPE_WINOGRAD_TILE',
+    ]);
     for (const name of ['train', 'evaluate', 'prune', 'convert']) {
-      const def = (await import(path.join(REPO, 'stages', `${name}.ts`))).default as { environment?: readonly string[] };
+      const def = (await import(path.join(REPO, 'stages', `${name}.ts`))).default as {
+        environment?: readonly string[];
+      };
       expect([name, def.environment]).toEqual([name, NUMERICS_ENVIRONMENT]);
     }
   });

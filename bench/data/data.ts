@@ -45,7 +45,16 @@ try {
   // 1. loader
   const loaderRates: Record<string, number> = {};
   for (const workers of [1, 2]) {
-    const loader = await createLoader({ labels: train, heads: 5, height: 48, width: 144, batchSize: 32, shuffle: true, augment: {}, workers });
+    const loader = await createLoader({
+      labels: train,
+      heads: 5,
+      height: 48,
+      width: 144,
+      batchSize: 32,
+      shuffle: true,
+      augment: {},
+      workers,
+    });
     try {
       for await (const _ of loader.epoch(-1)) break; // warm-up: start threads, fill the page cache
       const t = performance.now();
@@ -65,8 +74,25 @@ try {
     for (const threads of [1, 2]) {
       const { stdout } = await execa(
         '/usr/bin/python3',
-        [TORCH, 'train', '--train', train, '--val', join(dir, 'plates', 'val.txt'), '--root', join(dir, 'plates'),
-          '--heads', '10,10,10,10,2', '--size', '48', '144', '--epochs', '1', '--threads', String(threads)],
+        [
+          TORCH,
+          'train',
+          '--train',
+          train,
+          '--val',
+          join(dir, 'plates', 'val.txt'),
+          '--root',
+          join(dir, 'plates'),
+          '--heads',
+          '10,10,10,10,2',
+          '--size',
+          '48',
+          '144',
+          '--epochs',
+          '1',
+          '--threads',
+          String(threads),
+        ],
         { timeout: 900_000 },
       );
       const out = JSON.parse(stdout.trim().split('\n').pop()!) as { train_img_s: number };
@@ -81,7 +107,8 @@ try {
 
   // 2. TFRecord write vs cp, both over every demo image (train + val + test)
   const records = [];
-  for (const split of ['train', 'val', 'test']) records.push(...(await readLabelFile(join(dir, 'plates', `${split}.txt`), 5)));
+  for (const split of ['train', 'val', 'test'])
+    records.push(...(await readLabelFile(join(dir, 'plates', `${split}.txt`), 5)));
   const paths = records.map((r) => resolve(dir, 'plates', r.path));
   let bytes = 0;
   for (const p of paths) bytes += (await readFile(p)).length; // warm the page cache
@@ -116,7 +143,9 @@ try {
     tfrecord_s: tfrTimes,
     cp_s: cpTimes,
   };
-  console.log(`TFRecord write: ${(mb / tfrBest).toFixed(1)} MB/s, cp: ${(mb / cpBest).toFixed(1)} MB/s, ratio ${(cpBest / tfrBest).toFixed(2)}`);
+  console.log(
+    `TFRecord write: ${(mb / tfrBest).toFixed(1)} MB/s, cp: ${(mb / cpBest).toFixed(1)} MB/s, ratio ${(cpBest / tfrBest).toFixed(2)}`,
+  );
 
   await mkdir('bench/out', { recursive: true });
   await writeFile('bench/out/data.json', JSON.stringify(result, null, 2) + '\n');

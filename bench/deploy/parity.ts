@@ -17,11 +17,16 @@ import * as ort from 'onnxruntime-node';
 import { predict } from '../../src/predict/predict-files.ts';
 
 const [exportDir, labels, count = '80'] = process.argv.slice(2);
-if (!exportDir || !labels) throw new Error('usage: npx tsx bench/deploy/parity.ts <export folder> <label file> [images]');
+if (!exportDir || !labels)
+  throw new Error('usage: npx tsx bench/deploy/parity.ts <export folder> <label file> [images]');
 const meta = JSON.parse(await readFile(join(exportDir, 'metadata.json'), 'utf8'));
 const pre = meta.preprocessing;
 const { height: H, width: W } = pre.resize;
-const files = (await readFile(labels, 'utf8')).trim().split('\n').slice(0, Number(count)).map((l) => join(dirname(labels), l.split(/\s+/)[0]!));
+const files = (await readFile(labels, 'utf8'))
+  .trim()
+  .split('\n')
+  .slice(0, Number(count))
+  .map((l) => join(dirname(labels), l.split(/\s+/)[0]!));
 const tmp = await mkdtemp(join(tmpdir(), 'deploy-parity-'));
 const py = `
 import sys, json, numpy as np
@@ -44,8 +49,19 @@ for tag, (h, w) in {'down': (3 * H, 3 * W), 'up': (round(2 * H / 3), round(2 * W
 json.dump(out, open(tmp + '/made.json', 'w'))
 `;
 await writeFile(join(tmp, 'files.json'), JSON.stringify(files));
-execFileSync('/usr/bin/python3', ['-c', py, tmp, String(H), String(W), pre.normalize.kind === 'per_image' ? '1' : '0', pre.channels === 'BGR' ? '1' : '0']);
-const made = JSON.parse(await readFile(join(tmp, 'made.json'), 'utf8')) as Record<string, { h: number; w: number; files: string[] }>;
+execFileSync('/usr/bin/python3', [
+  '-c',
+  py,
+  tmp,
+  String(H),
+  String(W),
+  pre.normalize.kind === 'per_image' ? '1' : '0',
+  pre.channels === 'BGR' ? '1' : '0',
+]);
+const made = JSON.parse(await readFile(join(tmp, 'made.json'), 'utf8')) as Record<
+  string,
+  { h: number; w: number; files: string[] }
+>;
 const floatSession = await ort.InferenceSession.create(join(exportDir, meta.files.onnxFloat));
 const pixelSession = meta.pixels ? await ort.InferenceSession.create(join(exportDir, meta.pixels.file)) : undefined;
 const pick = (v: number[]) => (v.length === 1 ? Number(v[0]! >= 0.5) : v.indexOf(Math.max(...v)));
@@ -55,7 +71,9 @@ for (const [tag, m] of Object.entries(made)) {
   const rows = await predict({ model: exportDir, inputs: m.files, topK: 99, engine: 'cpu' });
   const want = m.files.map((f) => {
     const r = rows.find((x) => x.path.endsWith(f.split('/').pop()!))!;
-    return meta.outputs.map((o: { head: string; classes: string[] }) => o.classes.map((c) => r.heads[o.head]!.find((e) => e.class === c)!.prob));
+    return meta.outputs.map((o: { head: string; classes: string[] }) =>
+      o.classes.map((c) => r.heads[o.head]!.find((e) => e.class === c)!.prob),
+    );
   });
   const n = m.files.length;
   const clients: Array<[string, ort.InferenceSession | undefined, string]> = [
@@ -67,7 +85,13 @@ for (const [tag, m] of Object.entries(made)) {
     const raw = await readFile(join(tmp, `${tag}-${kind}.bin`));
     const feed =
       kind === 'float'
-        ? { [meta.input.name]: new ort.Tensor('float32', new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength)), [n, H, W, 3]) }
+        ? {
+            [meta.input.name]: new ort.Tensor(
+              'float32',
+              new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength)),
+              [n, H, W, 3],
+            ),
+          }
         : { [meta.pixels.name]: new ort.Tensor('uint8', new Uint8Array(raw), [n, m.h, m.w, 3]) };
     const out = await session.run(feed);
     let agree = 0;
@@ -83,7 +107,9 @@ for (const [tag, m] of Object.entries(made)) {
         if (pick(got) === pick(want[i]![hi]!)) agree++;
       }
     });
-    console.log(`| ${n} plates at ${m.w}×${m.h} (${tag === 'down' ? 'downscale' : 'upscale'}) | ${label} | ${agree} / ${total} | ${worst.toExponential(2)} |`);
+    console.log(
+      `| ${n} plates at ${m.w}×${m.h} (${tag === 'down' ? 'downscale' : 'upscale'}) | ${label} | ${agree} / ${total} | ${worst.toExponential(2)} |`,
+    );
   }
 }
 await rm(tmp, { recursive: true, force: true });

@@ -23,17 +23,53 @@ const { values: args } = parseArgs({
     steps: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '2' },
     // the shared reference beside /work/main (the engine bench's default) or beside a worktree in /work/wt
-    reference: { type: 'string', default: [resolve(here, '../../../shared/reference/torch_reference.py'), resolve(here, '../../../../shared/reference/torch_reference.py')].find(existsSync) ?? '' },
+    reference: {
+      type: 'string',
+      default:
+        [
+          resolve(here, '../../../shared/reference/torch_reference.py'),
+          resolve(here, '../../../../shared/reference/torch_reference.py'),
+        ].find(existsSync) ?? '',
+    },
   },
 });
-const payload: BenchPayload = { size: Number(args.size), batch: Number(args.batch), steps: Number(args.steps), warmup: Number(args.warmup) };
+const payload: BenchPayload = {
+  size: Number(args.size),
+  batch: Number(args.batch),
+  steps: Number(args.steps),
+  warmup: Number(args.warmup),
+};
 
 async function ours(ranks: number): Promise<number> {
-  return (await launchRanks({ ranks, entry: resolve(here, 'rank.ts'), payload, timeoutMs: 600_000, log: () => {} })) as number;
+  return (await launchRanks({
+    ranks,
+    entry: resolve(here, 'rank.ts'),
+    payload,
+    timeoutMs: 600_000,
+    log: () => {},
+  })) as number;
 }
 
 function ddp(ranks: number): number {
-  const out = execFileSync('/usr/bin/python3', [resolve(here, 'ddp.py'), '--reference', args.reference!, '--ranks', String(ranks), '--size', args.size!, '--batch', args.batch!, '--steps', args.steps!, '--warmup', args.warmup!], { encoding: 'utf8' });
+  const out = execFileSync(
+    '/usr/bin/python3',
+    [
+      resolve(here, 'ddp.py'),
+      '--reference',
+      args.reference!,
+      '--ranks',
+      String(ranks),
+      '--size',
+      args.size!,
+      '--batch',
+      args.batch!,
+      '--steps',
+      args.steps!,
+      '--warmup',
+      args.warmup!,
+    ],
+    { encoding: 'utf8' },
+  );
   return (JSON.parse(out.trim().split('\n').pop()!) as { step_ms: number }).step_ms;
 }
 
@@ -42,8 +78,16 @@ console.log(shape);
 const ours2 = await ours(2);
 const torch2 = ddp(2);
 const ours1 = await ours(1);
-console.log(`ours 2 ranks × 1 thread: ${ours2.toFixed(0)} ms/step (${((payload.batch * 1000) / ours2).toFixed(1)} img/s)`);
-console.log(`PyTorch DDP gloo 2 × 1: ${torch2.toFixed(0)} ms/step (${((payload.batch * 1000) / torch2).toFixed(1)} img/s)`);
-console.log(`ours 1 rank × 1 thread: ${ours1.toFixed(0)} ms/step (${((payload.batch * 1000) / ours1).toFixed(1)} img/s)`);
+console.log(
+  `ours 2 ranks × 1 thread: ${ours2.toFixed(0)} ms/step (${((payload.batch * 1000) / ours2).toFixed(1)} img/s)`,
+);
+console.log(
+  `PyTorch DDP gloo 2 × 1: ${torch2.toFixed(0)} ms/step (${((payload.batch * 1000) / torch2).toFixed(1)} img/s)`,
+);
+console.log(
+  `ours 1 rank × 1 thread: ${ours1.toFixed(0)} ms/step (${((payload.batch * 1000) / ours1).toFixed(1)} img/s)`,
+);
 console.log(`ratio ours / DDP (img/s): ${(torch2 / ours2).toFixed(2)}×`);
-console.log(`scaling 2 ranks vs 1 rank: ${(ours1 / ours2).toFixed(2)}× = ${((ours1 / ours2 / 2) * 100).toFixed(0)}% of ideal 2×`);
+console.log(
+  `scaling 2 ranks vs 1 rank: ${(ours1 / ours2).toFixed(2)}× = ${((ours1 / ours2 / 2) * 100).toFixed(0)}% of ideal 2×`,
+);

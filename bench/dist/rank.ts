@@ -27,11 +27,23 @@ export const runRank: RankEntry = async (payload, env) => {
   await initEngine({ engine: 'native', threads: 1 });
   const heads: HeadSpec[] = Array.from({ length: 20 }, (_, i) => ({ name: `h${i}`, classes: ['y'] }));
   const model = resnet18({ height: o.size, width: o.size });
-  const obj: Objective = { loss: getLoss({ name: 'crossentropy' }), heads, infos: headInfos(heads), lossOptions: {}, reg: regularizedVariables(model), l2: { l2Conv: 0, l2Gamma: 0, l1Gamma: 0 } };
+  const obj: Objective = {
+    loss: getLoss({ name: 'crossentropy' }),
+    heads,
+    infos: headInfos(heads),
+    lossOptions: {},
+    reg: regularizedVariables(model),
+    l2: { l2Conv: 0, l2Gamma: 0, l1Gamma: 0 },
+  };
   const optimizer = getOptimizer({ name: 'adam', learningRate: 1e-3 });
   let s = 1;
-  const rand = () => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32);
-  const global = { images: Float32Array.from({ length: o.batch * o.size * o.size * 3 }, () => rand() * 2 - 1), labels: Int32Array.from({ length: o.batch * 20 }, () => (rand() < 0.5 ? 0 : 1)), paths: [], size: o.batch };
+  const rand = () => (s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32;
+  const global = {
+    images: Float32Array.from({ length: o.batch * o.size * o.size * 3 }, () => rand() * 2 - 1),
+    labels: Int32Array.from({ length: o.batch * 20 }, () => (rand() < 0.5 ? 0 : 1)),
+    paths: [],
+    size: o.batch,
+  };
   const dist = env.group.size > 1 ? dataParallel(env.group) : undefined;
   dist?.syncWeights(model);
   const batch = dist ? dist.shard(global) : global;

@@ -48,14 +48,27 @@ const { values: args } = parseArgs({
   },
 });
 
-interface Row { engine: string; threads: number; size: string; speed?: Speed; error?: string; torch?: Speed }
+interface Row {
+  engine: string;
+  threads: number;
+  size: string;
+  speed?: Speed;
+  error?: string;
+  torch?: Speed;
+}
 
 const steps = Number(args.steps);
 const warmup = Number(args.warmup);
 const threadCounts = args.threads!.split(',').map((t) => (t === 'all' ? availableParallelism() : Number(t)));
 let threads = threadCounts[0]!;
 const sizes = parseSizes(args.sizes!);
-const measure = (h: number, w: number, b: number) => measureResnet18(h, w, b, { steps, warmup, optimizer: args.optimizer === 'tfjs' ? 'tfjs' : 'fused', profile: args.profile });
+const measure = (h: number, w: number, b: number) =>
+  measureResnet18(h, w, b, {
+    steps,
+    warmup,
+    optimizer: args.optimizer === 'tfjs' ? 'tfjs' : 'fused',
+    profile: args.profile,
+  });
 
 /**
  * Logits of a fixed batch and the losses of two Adam steps, for the same seeded ResNet-18.
@@ -66,12 +79,22 @@ function trace(): { logits: Float32Array; losses: number[] } {
   const model = resnet18({ height: 64, width: 64, heads: [1, 3], seed: 7 });
   const optimizer = tf.train.adam(1e-3);
   const x = tf.randomNormal([4, 64, 64, 3], 0, 1, 'float32', 11);
-  const y = tf.tensor2d([[1, 2], [0, 0], [1, 1], [0, 2]]);
+  const y = tf.tensor2d([
+    [1, 2],
+    [0, 0],
+    [1, 1],
+    [0, 2],
+  ]);
   try {
-    const logits = tf.tidy(() => tf.concat((model.predict(x) as tf.Tensor[]).map((t) => t.flatten())).dataSync() as Float32Array);
+    const logits = tf.tidy(
+      () => tf.concat((model.predict(x) as tf.Tensor[]).map((t) => t.flatten())).dataSync() as Float32Array,
+    );
     const losses: number[] = [];
     for (let i = 0; i < 2; i++) {
-      const loss = optimizer.minimize(() => headsLoss(model.apply(x, { training: true }) as tf.Tensor[], y, [1, 3]), true)!;
+      const loss = optimizer.minimize(
+        () => headsLoss(model.apply(x, { training: true }) as tf.Tensor[], y, [1, 3]),
+        true,
+      )!;
       losses.push(loss.dataSync()[0]);
       loss.dispose();
     }
@@ -92,7 +115,8 @@ if (args.verify) {
   } else {
     await initEngine({ engine: 'cpu' });
     want = trace();
-    if (args.reference) writeFileSync(args.reference, JSON.stringify({ logits: [...want.logits], losses: want.losses }));
+    if (args.reference)
+      writeFileSync(args.reference, JSON.stringify({ logits: [...want.logits], losses: want.losses }));
     if (args.verify === 'cpu') process.exit(0);
   }
   const info = await initEngine({ engine: args.verify as EngineName, threads });
@@ -101,8 +125,12 @@ if (args.verify) {
   const scale = Math.max(...want.logits.map(Math.abs), 1e-6);
   const logitErr = Math.max(...want.logits.map((v, i) => Math.abs(v - got.logits[i]))) / scale;
   const lossErr = Math.max(...want.losses.map((v, i) => Math.abs(v - got.losses[i]) / Math.max(Math.abs(v), 1e-6)));
-  console.log(`cpu losses ${want.losses.map((v) => v.toFixed(5)).join(', ')}; ${args.verify} ${got.losses.map((v) => v.toFixed(5)).join(', ')}`);
-  console.log(`max logit error ${logitErr.toExponential(2)} (relative to max |logit|), max loss error ${lossErr.toExponential(2)}`);
+  console.log(
+    `cpu losses ${want.losses.map((v) => v.toFixed(5)).join(', ')}; ${args.verify} ${got.losses.map((v) => v.toFixed(5)).join(', ')}`,
+  );
+  console.log(
+    `max logit error ${logitErr.toExponential(2)} (relative to max |logit|), max loss error ${lossErr.toExponential(2)}`,
+  );
   shutdownEngine();
   const ok = logitErr < 1e-2 && lossErr < 1e-2;
   console.log(ok ? 'VERIFY OK' : 'VERIFY MISMATCH');
@@ -119,7 +147,8 @@ function torchAvailable(): boolean {
   }
 }
 
-const torchSpeed = (h: number, w: number, b: number) => torchReferenceSpeed({ python: args.python!, script: args['torch-script']!, h, w, b, threads, steps });
+const torchSpeed = (h: number, w: number, b: number) =>
+  torchReferenceSpeed({ python: args.python!, script: args['torch-script']!, h, w, b, threads, steps });
 
 const fmt = (v?: number) => (v == null ? '-' : v.toFixed(1));
 const ratio = (a?: number, b?: number) => (a == null || b == null ? '-' : `${(a / b).toFixed(2)}x`);
@@ -154,22 +183,46 @@ for (const count of threadCounts) {
         rows.push({ engine, threads, size: s.label, error: (err as Error).message });
       }
       const r = rows[rows.length - 1]!;
-      console.log(`  ${s.label}: train ${fmt(r.speed?.train)} img/s, infer ${fmt(r.speed?.infer)} img/s, fused infer ${fmt(r.speed?.fused)} img/s` +
-        (r.torch ? ` | torch train ${fmt(r.torch.train)}, infer ${fmt(r.torch.infer)} | ratio train ` +
-          `${ratio(r.speed?.train, r.torch.train)}, infer ${ratio(r.speed?.infer, r.torch.infer)}, fused infer ${ratio(r.speed?.fused, r.torch.infer)}` : '') +
-        (r.error ? ` | error: ${r.error}` : ''));
+      console.log(
+        `  ${s.label}: train ${fmt(r.speed?.train)} img/s, infer ${fmt(r.speed?.infer)} img/s, fused infer ${fmt(r.speed?.fused)} img/s` +
+          (r.torch
+            ? ` | torch train ${fmt(r.torch.train)}, infer ${fmt(r.torch.infer)} | ratio train ` +
+              `${ratio(r.speed?.train, r.torch.train)}, infer ${ratio(r.speed?.infer, r.torch.infer)}, fused infer ${ratio(r.speed?.fused, r.torch.infer)}`
+            : '') +
+          (r.error ? ` | error: ${r.error}` : ''),
+      );
     }
   }
 }
 shutdownEngine();
 
-console.log('\nengine      thr  size          train img/s  infer img/s  fused infer  torch train  torch infer  train ratio  infer ratio  fused ratio');
+console.log(
+  '\nengine      thr  size          train img/s  infer img/s  fused infer  torch train  torch infer  train ratio  infer ratio  fused ratio',
+);
 for (const r of rows) {
-  console.log([r.engine.padEnd(11), String(r.threads).padStart(3), r.size.padEnd(13), fmt(r.speed?.train).padStart(11), fmt(r.speed?.infer).padStart(12),
-    fmt(r.speed?.fused).padStart(12), fmt(r.torch?.train).padStart(12), fmt(r.torch?.infer).padStart(12),
-    ratio(r.speed?.train, r.torch?.train).padStart(12), ratio(r.speed?.infer, r.torch?.infer).padStart(12),
-    ratio(r.speed?.fused, r.torch?.infer).padStart(12)].join(' '));
+  console.log(
+    [
+      r.engine.padEnd(11),
+      String(r.threads).padStart(3),
+      r.size.padEnd(13),
+      fmt(r.speed?.train).padStart(11),
+      fmt(r.speed?.infer).padStart(12),
+      fmt(r.speed?.fused).padStart(12),
+      fmt(r.torch?.train).padStart(12),
+      fmt(r.torch?.infer).padStart(12),
+      ratio(r.speed?.train, r.torch?.train).padStart(12),
+      ratio(r.speed?.infer, r.torch?.infer).padStart(12),
+      ratio(r.speed?.fused, r.torch?.infer).padStart(12),
+    ].join(' '),
+  );
 }
 mkdirSync(dirname(args.out!), { recursive: true });
-writeFileSync(args.out!, JSON.stringify({ date: new Date().toISOString(), steps, warmup, threads: threadCounts, rounds, optimizer: args.optimizer, rows }, null, 2));
+writeFileSync(
+  args.out!,
+  JSON.stringify(
+    { date: new Date().toISOString(), steps, warmup, threads: threadCounts, rounds, optimizer: args.optimizer, rows },
+    null,
+    2,
+  ),
+);
 console.log(`\nwritten ${args.out}`);

@@ -32,14 +32,27 @@ for (const engine of args.engines!.split(',') as EngineName[]) {
   const named: Record<string, tf.Tensor> = {};
   vars.forEach((v, i) => (named[v.name] = grads[i]!));
   const stock = tf.train.adam(1e-3);
-  const slots = vars.map((v) => tf.tidy(() => ({ m: tf.variable(tf.zerosLike(v)), v: tf.variable(tf.zerosLike(v)),
-    ...(args.amsgrad ? { vmax: tf.variable(tf.zerosLike(v)) } : {}) })));
+  const slots = vars.map((v) =>
+    tf.tidy(() => ({
+      m: tf.variable(tf.zerosLike(v)),
+      v: tf.variable(tf.zerosLike(v)),
+      ...(args.amsgrad ? { vmax: tf.variable(tf.zerosLike(v)) } : {}),
+    })),
+  );
   let t = 0;
-  const project = () => vars.forEach((v, i) => fusedAdamUpdate(v, grads[i]!, slots[i]!, { learningRate: 1e-3, t: ++t }));
+  const project = () =>
+    vars.forEach((v, i) => fusedAdamUpdate(v, grads[i]!, slots[i]!, { learningRate: 1e-3, t: ++t }));
   const saved = tf.getKernel(FUSED_ADAM, tf.getBackend())!;
   const paths: Record<string, () => void> = {
     stock: () => stock.applyGradients(named as never),
-    unfused: () => { tf.unregisterKernel(FUSED_ADAM, saved.backendName); try { project(); } finally { tf.registerKernel(saved); } },
+    unfused: () => {
+      tf.unregisterKernel(FUSED_ADAM, saved.backendName);
+      try {
+        project();
+      } finally {
+        tf.registerKernel(saved);
+      }
+    },
     fused: project,
   };
   const best: Record<string, number> = {};
@@ -54,9 +67,11 @@ for (const engine of args.engines!.split(',') as EngineName[]) {
       best[name] = Math.min(best[name] ?? Infinity, ms);
     }
   }
-  console.log(`${engine}: ${(params / 1e6).toFixed(2)} M params, ms/step (best of ${args.rounds}):` +
-    ` stock ${best.stock!.toFixed(1)}, unfused ${best.unfused!.toFixed(1)}, fused ${best.fused!.toFixed(1)}` +
-    ` | fused speedup ×${(best.stock! / best.fused!).toFixed(2)} vs stock, ×${(best.unfused! / best.fused!).toFixed(2)} vs unfused`);
+  console.log(
+    `${engine}: ${(params / 1e6).toFixed(2)} M params, ms/step (best of ${args.rounds}):` +
+      ` stock ${best.stock!.toFixed(1)}, unfused ${best.unfused!.toFixed(1)}, fused ${best.fused!.toFixed(1)}` +
+      ` | fused speedup ×${(best.stock! / best.fused!).toFixed(2)} vs stock, ×${(best.unfused! / best.fused!).toFixed(2)} vs unfused`,
+  );
   stock.dispose();
   tf.dispose([...grads, ...slots.flatMap((s) => Object.values(s))]);
   model.dispose();

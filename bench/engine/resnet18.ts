@@ -29,10 +29,16 @@ export function resnet18(options: ResNet18Options): tf.LayersModel {
   let seed = options.seed ?? 0;
   const heads = options.heads ?? Array.from({ length: 20 }, () => 1);
   const convBn = (x: Sym, filters: number, k: number, s: number): Sym => {
-    const c = tf.layers.conv2d({
-      filters, kernelSize: k, strides: s, padding: 'same', useBias: false,
-      kernelInitializer: tf.initializers.heNormal({ seed: seed++ }),
-    }).apply(x) as Sym;
+    const c = tf.layers
+      .conv2d({
+        filters,
+        kernelSize: k,
+        strides: s,
+        padding: 'same',
+        useBias: false,
+        kernelInitializer: tf.initializers.heNormal({ seed: seed++ }),
+      })
+      .apply(x) as Sym;
     return new BatchNormalization({ momentum: 0.9, epsilon: 1e-5 }).apply(c) as Sym;
   };
   const relu = (x: Sym): Sym => tf.layers.reLU().apply(x) as Sym;
@@ -46,19 +52,30 @@ export function resnet18(options: ResNet18Options): tf.LayersModel {
   let x = convBn(input, 64, 3, 2);
   x = tf.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'same' }).apply(x) as Sym;
   x = relu(x);
-  for (const [filters, stride] of [[64, 1], [128, 2], [256, 2], [512, 2]]) {
+  for (const [filters, stride] of [
+    [64, 1],
+    [128, 2],
+    [256, 2],
+    [512, 2],
+  ]) {
     x = block(x, filters, stride, true);
     x = block(x, filters, 1, false);
   }
   const pooled = tf.layers.globalAveragePooling2d({}).apply(x) as Sym;
-  const outputs = heads.map((units) =>
-    tf.layers.dense({ units, kernelInitializer: tf.initializers.glorotUniform({ seed: seed++ }) }).apply(pooled) as Sym);
+  const outputs = heads.map(
+    (units) =>
+      tf.layers
+        .dense({ units, kernelInitializer: tf.initializers.glorotUniform({ seed: seed++ }) })
+        .apply(pooled) as Sym,
+  );
   return tf.model({ inputs: input, outputs });
 }
 
 /** Label columns [N] int32, one per head, of float or integer labels [N, heads] (−1 = unknown); the caller disposes them. */
 export function labelColumns(labels: tf.Tensor2D): tf.Tensor1D[] {
-  return tf.tidy(() => tf.split(tf.cast(labels, 'int32'), labels.shape[1], 1).map((c) => c.reshape([-1]) as tf.Tensor1D));
+  return tf.tidy(() =>
+    tf.split(tf.cast(labels, 'int32'), labels.shape[1], 1).map((c) => c.reshape([-1]) as tf.Tensor1D),
+  );
 }
 
 /**
@@ -69,7 +86,11 @@ export function labelColumns(labels: tf.Tensor2D): tf.Tensor1D[] {
 export function headsLoss(outputs: tf.Tensor[], labels: tf.Tensor1D[] | tf.Tensor2D, heads: number[]): tf.Scalar {
   return tf.tidy(() => {
     const columns = Array.isArray(labels) ? labels : labelColumns(labels);
-    const infos: HeadInfo[] = heads.map((units, index) => ({ kind: units === 1 ? 'sigmoid' : 'softmax', units, index }));
+    const infos: HeadInfo[] = heads.map((units, index) => ({
+      kind: units === 1 ? 'sigmoid' : 'softmax',
+      units,
+      index,
+    }));
     return multiHeadLoss(loss, outputs as tf.Tensor2D[], columns, infos).total;
   });
 }

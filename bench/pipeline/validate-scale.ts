@@ -37,7 +37,8 @@ function wall(cmd: string, args: string[], expectOut?: RegExp): number {
   const t = performance.now();
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
   const dt = performance.now() - t;
-  if (r.status !== 0 || (expectOut && !expectOut.test(r.stdout))) throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status}\n${r.stdout}\n${r.stderr}`);
+  if (r.status !== 0 || (expectOut && !expectOut.test(r.stdout)))
+    throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status}\n${r.stdout}\n${r.stderr}`);
   return dt;
 }
 
@@ -65,7 +66,9 @@ try {
   const err = await loadPipeline(dup).catch((e: unknown) => e);
   const dupMs = performance.now() - t0;
   const d = err instanceof PipelineValidationError ? err.diagnostics[0] : undefined;
-  console.log(`loadPipeline with a duplicate key at the end: ${ms(dupMs)}, reported as ${d ? `${d.line}:${d.col} ${d.message}` : String(err)}`);
+  console.log(
+    `loadPipeline with a duplicate key at the end: ${ms(dupMs)}, reported as ${d ? `${d.line}:${d.col} ${d.message}` : String(err)}`,
+  );
 
   wall(process.execPath, [CLI, 'validate', small]); // builds the CLI bundle if needed
   const startUp = Array.from({ length: REPEAT }, () => wall(process.execPath, [CLI, 'validate', small], /ok/));
@@ -73,7 +76,8 @@ try {
   console.log(`mlc-pipe validate big.yaml (spawn to exit): median ${ms(median(cli))}, min ${ms(Math.min(...cli))}`);
   console.log(`mlc-pipe validate small.yaml (start-up alone): median ${ms(median(startUp))}`);
 
-  const py = 'import sys, yaml\nd = yaml.load(open(sys.argv[1]), Loader=yaml.CSafeLoader)\nassert len(d["stages"]) == 20\n';
+  const py =
+    'import sys, yaml\nd = yaml.load(open(sys.argv[1]), Loader=yaml.CSafeLoader)\nassert len(d["stages"]) == 20\n';
   const peer = Array.from({ length: REPEAT }, () => wall('/usr/bin/python3', ['-c', py, file]));
   console.log(`peer: python3 yaml.load(CSafeLoader) big.yaml (spawn to exit): median ${ms(median(peer))}`);
   console.log(`RATIO mlc-pipe validate / PyYAML load: ${(median(cli) / median(peer)).toFixed(2)}`);

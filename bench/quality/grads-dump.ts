@@ -9,7 +9,12 @@ import { headSpecs } from './paired-steps.ts';
 
 const dir = process.argv[2]!;
 await initEngine({ engine: (process.argv[3] as 'native') ?? 'native', threads: 1 });
-const meta = JSON.parse(readFileSync(join(dir, 'labels.json'), 'utf8')) as { heads: number[]; batch: number; size: [number, number]; labels: number[][] };
+const meta = JSON.parse(readFileSync(join(dir, 'labels.json'), 'utf8')) as {
+  heads: number[];
+  batch: number;
+  size: [number, number];
+  labels: number[][];
+};
 const [h, w] = meta.size;
 const b = meta.batch;
 const buf = readFileSync(join(dir, 'batches.bin'));

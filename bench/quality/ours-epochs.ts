@@ -33,22 +33,44 @@ const epochs = Number(arg('epochs') ?? 5);
 const batch = 32;
 await initEngine({ engine: (arg('engine') as 'native') ?? 'native', threads: 1 });
 mkdirSync(out, { recursive: true });
-const meta = JSON.parse(readFileSync(join(data, 'meta.json'), 'utf8')) as { size: [number, number]; heads: number[]; train: number[][]; test: number[][] };
+const meta = JSON.parse(readFileSync(join(data, 'meta.json'), 'utf8')) as {
+  size: [number, number];
+  heads: number[];
+  train: number[][];
+  test: number[][];
+};
 const [h, w] = meta.size;
 const px = h * w * 3;
-const read = (f: string) => { const b = readFileSync(join(data, f)); return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4); };
+const read = (f: string) => {
+  const b = readFileSync(join(data, f));
+  return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
+};
 const train = read('train.bin');
 const test = read('test.bin');
 const heads = headSpecs(meta.heads);
-const model = arg('init') ? await loadLayersModel(arg('init')!) : buildModel('resnet18', { inputShape: [h, w, 3], heads, seed, kernelInit: 'torch' });
+const model = arg('init')
+  ? await loadLayersModel(arg('init')!)
+  : buildModel('resnet18', { inputShape: [h, w, 3], heads, seed, kernelInit: 'torch' });
 if (!arg('init')) await saveLayersModel(join(out, 'init'), model);
 const n = meta.train.length;
 const order: number[][] = arg('order')
   ? (JSON.parse(readFileSync(arg('order')!, 'utf8')) as number[][])
-  : Array.from({ length: epochs }, (_, e) => shuffleInPlace(Array.from({ length: n }, (_, i) => i), createRng(mixSeed(seed, e, 1))));
+  : Array.from({ length: epochs }, (_, e) =>
+      shuffleInPlace(
+        Array.from({ length: n }, (_, i) => i),
+        createRng(mixSeed(seed, e, 1)),
+      ),
+    );
 writeFileSync(join(out, 'order.json'), JSON.stringify(order));
 const curveN = Math.min(meta.test.length, Number(arg('curve-n') ?? meta.test.length));
-const obj: Objective = { loss: getLoss('crossentropy'), heads, infos: headInfos(heads), lossOptions: {}, reg: regularizedVariables(model), l2: { l2Conv: 0, l2Gamma: 0, l1Gamma: 0 } };
+const obj: Objective = {
+  loss: getLoss('crossentropy'),
+  heads,
+  infos: headInfos(heads),
+  lossOptions: {},
+  reg: regularizedVariables(model),
+  l2: { l2Conv: 0, l2Gamma: 0, l1Gamma: 0 },
+};
 const opt = getOptimizer({ name: 'adam', learningRate: 1e-3 });
 const H = heads.length;
 const curve: Array<{ epoch: number; loss: number }> = [];
@@ -58,7 +80,10 @@ for (let e = 0; e < epochs; e++) {
     const idx = order[e]!.slice(s, s + batch);
     const img = new Float32Array(idx.length * px);
     const lab = new Int32Array(idx.length * H);
-    idx.forEach((k, i) => { img.set(train.subarray(k * px, (k + 1) * px), i * px); lab.set(meta.train[k]!, i * H); });
+    idx.forEach((k, i) => {
+      img.set(train.subarray(k * px, (k + 1) * px), i * px);
+      lab.set(meta.train[k]!, i * H);
+    });
     lossSum += trainStep(model, opt, obj, { images: img, labels: lab, size: idx.length }, [h, w, 3]).loss! * idx.length;
   }
   // Test logits in eval mode, all heads concatenated per image.
@@ -66,7 +91,10 @@ for (let e = 0; e < epochs; e++) {
   const nTest = e === epochs - 1 ? meta.test.length : curveN;
   for (let s = 0; s < nTest; s += 100) {
     const m = Math.min(100, nTest - s);
-    const outs = tf.tidy(() => { const o = model.predict(tf.tensor4d(test.subarray(s * px, (s + m) * px), [m, h, w, 3])); return (Array.isArray(o) ? o : [o]).map((t) => t.arraySync() as number[][]); });
+    const outs = tf.tidy(() => {
+      const o = model.predict(tf.tensor4d(test.subarray(s * px, (s + m) * px), [m, h, w, 3]));
+      return (Array.isArray(o) ? o : [o]).map((t) => t.arraySync() as number[][]);
+    });
     for (let i = 0; i < m; i++) logits.push(...outs.flatMap((o) => o[i]!));
   }
   writeFileSync(join(out, `test-logits-${e + 1}.bin`), Buffer.from(new Float32Array(logits).buffer));

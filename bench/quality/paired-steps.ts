@@ -49,7 +49,10 @@ function lcg(seed: number): () => number {
 }
 
 export function headSpecs(units: number[]): HeadSpec[] {
-  return units.map((k, i) => ({ name: `h${i}`, classes: k === 1 ? ['on'] : Array.from({ length: k }, (_, c) => String(c)) }));
+  return units.map((k, i) => ({
+    name: `h${i}`,
+    classes: k === 1 ? ['on'] : Array.from({ length: k }, (_, c) => String(c)),
+  }));
 }
 
 /** Runs our side; returns the loss of every step. */
@@ -77,13 +80,27 @@ export async function runPairedSteps(o: PairedStepsOptions): Promise<number[]> {
     labels.push(y);
   }
   writeFileSync(join(o.dir, 'batches.bin'), Buffer.from(images.buffer));
-  writeFileSync(join(o.dir, 'labels.json'), JSON.stringify({ heads: units, batch, size: [h, w], steps, lr: o.lr ?? 1e-3, epsilon: (o.optimizer?.epsilon as number | undefined) ?? 1e-8, labels }));
+  writeFileSync(
+    join(o.dir, 'labels.json'),
+    JSON.stringify({
+      heads: units,
+      batch,
+      size: [h, w],
+      steps,
+      lr: o.lr ?? 1e-3,
+      epsilon: (o.optimizer?.epsilon as number | undefined) ?? 1e-8,
+      labels,
+    }),
+  );
 
   // Logits of the initial weights on batch 0, eval and train mode, from a copy (train mode moves BN statistics).
   const copy = await loadLayersModel(join(o.dir, 'init'));
   const x0 = tf.tensor4d(images.subarray(0, batch * px), [batch, h, w, 3]);
   const asList = (t: tf.Tensor | tf.Tensor[]) => (Array.isArray(t) ? t : [t]).map((v) => Array.from(v.dataSync()));
-  const logits = { eval: asList(copy.predict(x0) as tf.Tensor[]), train: asList(copy.apply(x0, { training: true }) as tf.Tensor[]) };
+  const logits = {
+    eval: asList(copy.predict(x0) as tf.Tensor[]),
+    train: asList(copy.apply(x0, { training: true }) as tf.Tensor[]),
+  };
   writeFileSync(join(o.dir, 'logits.json'), JSON.stringify(logits));
   copy.dispose();
   x0.dispose();
@@ -122,7 +139,9 @@ function arg(name: string): string[] | undefined {
 if (process.argv[1]?.endsWith('paired-steps.ts')) {
   const dir = process.argv[2];
   if (!dir || dir.startsWith('--')) {
-    console.error('usage: npx tsx bench/quality/paired-steps.ts DIR [--steps N] [--batch N] [--size H W] [--heads 10,1] [--engine native|wasm|cpu] [--seed N] [--lr X] [--eps X]');
+    console.error(
+      'usage: npx tsx bench/quality/paired-steps.ts DIR [--steps N] [--batch N] [--size H W] [--heads 10,1] [--engine native|wasm|cpu] [--seed N] [--lr X] [--eps X]',
+    );
     process.exit(2);
   }
   const size = arg('size');

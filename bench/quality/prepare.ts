@@ -32,22 +32,48 @@ const seed = Number(arg('seed')?.[0] ?? (ablation ? 2929 : 29));
 await initEngine({ engine: 'wasm' });
 const testFraction = arg('test-fraction')?.[0];
 const raw = join(out, 'raw');
-await makeDemoDataset(ablation ? 'plates' : (set as 'plates'), { out: raw, n, seed, valFraction: testFraction ? Number(testFraction) / 2 : ablation ? 0.25 : 0.2 });
+await makeDemoDataset(ablation ? 'plates' : (set as 'plates'), {
+  out: raw,
+  n,
+  seed,
+  valFraction: testFraction ? Number(testFraction) / 2 : ablation ? 0.25 : 0.2,
+});
 const { heads } = await readClassesFile(join(raw, 'classes.json'));
-const meta: Record<string, unknown> = { set, seed, size: [h, w], heads: heads.map((x) => x.classes.length), names: heads.map((x) => x.name) };
+const meta: Record<string, unknown> = {
+  set,
+  seed,
+  size: [h, w],
+  heads: heads.map((x) => x.classes.length),
+  names: heads.map((x) => x.name),
+};
 for (const split of ['train', 'test']) {
-  const files = split === 'test' && testFraction ? [join(raw, 'val.txt'), join(raw, 'test.txt')] : [join(raw, `${split}.txt`)];
+  const files =
+    split === 'test' && testFraction ? [join(raw, 'val.txt'), join(raw, 'test.txt')] : [join(raw, `${split}.txt`)];
   const chunks: Float32Array[] = [];
   const labels: number[][] = [];
   for (const file of files) {
-    const loader = await createLoader({ labels: file, heads: heads.length, height: h, width: w, channels: 3, batchSize: 64, shuffle: 0, whiten: true, seed: 0 });
+    const loader = await createLoader({
+      labels: file,
+      heads: heads.length,
+      height: h,
+      width: w,
+      channels: 3,
+      batchSize: 64,
+      shuffle: 0,
+      whiten: true,
+      seed: 0,
+    });
     for await (const b of loader.epoch(0)) {
       chunks.push(b.images);
-      for (let i = 0; i < b.size; i++) labels.push(Array.from(b.labels.subarray(i * heads.length, (i + 1) * heads.length)));
+      for (let i = 0; i < b.size; i++)
+        labels.push(Array.from(b.labels.subarray(i * heads.length, (i + 1) * heads.length)));
     }
     await loader.close();
   }
-  writeFileSync(join(out, `${split}.bin`), Buffer.concat(chunks.map((c) => Buffer.from(c.buffer, c.byteOffset, c.byteLength))));
+  writeFileSync(
+    join(out, `${split}.bin`),
+    Buffer.concat(chunks.map((c) => Buffer.from(c.buffer, c.byteOffset, c.byteLength))),
+  );
   meta[split] = labels;
 }
 writeFileSync(join(out, 'meta.json'), JSON.stringify(meta));

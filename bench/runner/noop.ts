@@ -140,10 +140,16 @@ function stats(xs: number[]): { median: number; min: number } {
 }
 
 setup();
-console.log(`bench/runner/noop: ${FILES} input files, 7 stages, ${REPEAT} timed runs each, ${os.cpus().length} CPUs, load ${os.loadavg()[0]!.toFixed(2)}`);
+console.log(
+  `bench/runner/noop: ${FILES} input files, 7 stages, ${REPEAT} timed runs each, ${os.cpus().length} CPUs, load ${os.loadavg()[0]!.toFixed(2)}`,
+);
 execFileSync('node', [CLI, 'run', 'p.yaml'], { cwd: dir, stdio: 'ignore', env: { ...process.env, CI: '1' } });
 await new Promise((r) => setTimeout(r, 2100)); // past the stat index's racy window: the files are now "old"
-const out = execFileSync('node', [CLI, 'run', 'p.yaml'], { cwd: dir, encoding: 'utf8', env: { ...process.env, CI: '1' } });
+const out = execFileSync('node', [CLI, 'run', 'p.yaml'], {
+  cwd: dir,
+  encoding: 'utf8',
+  env: { ...process.env, CI: '1' },
+});
 if (!out.includes('0 ran, 0 restored, 7 up to date')) throw new Error(`expected an all-cached run, got:\n${out}`);
 
 const snake = '/usr/bin/snakemake';
@@ -162,12 +168,18 @@ for (let i = 0; i < REPEAT; i++) {
 const sec = (ms: number) => `${(ms / 1000).toFixed(3)} s`;
 const m = stats(mlc.map((x) => x.wall));
 const mc = stats(mlc.map((x) => x.cpu));
-console.log(`mlc-pipe run (all cached): wall median ${sec(m.median)}, min ${sec(m.min)}; cpu median ${sec(mc.median)}  (target < 0.5 s)`);
+console.log(
+  `mlc-pipe run (all cached): wall median ${sec(m.median)}, min ${sec(m.min)}; cpu median ${sec(mc.median)}  (target < 0.5 s)`,
+);
 if (haveSnake) {
   const s = stats(smk.map((x) => x.wall));
   const sc = stats(smk.map((x) => x.cpu));
-  console.log(`snakemake -n:              wall median ${sec(s.median)}, min ${sec(s.min)}; cpu median ${sec(sc.median)}`);
-  console.log(`ratio mlc-pipe / snakemake: wall ${(m.median / s.median).toFixed(2)} (median), ${(m.min / s.min).toFixed(2)} (min); cpu ${(mc.median / sc.median).toFixed(2)}`);
+  console.log(
+    `snakemake -n:              wall median ${sec(s.median)}, min ${sec(s.min)}; cpu median ${sec(sc.median)}`,
+  );
+  console.log(
+    `ratio mlc-pipe / snakemake: wall ${(m.median / s.median).toFixed(2)} (median), ${(m.min / s.min).toFixed(2)} (min); cpu ${(mc.median / sc.median).toFixed(2)}`,
+  );
 } else {
   console.log('snakemake: /usr/bin/snakemake not found, no comparison');
 }

@@ -33,7 +33,9 @@ function version(): string {
 /** Builds the commander program; `setExit` receives a command's non-zero exit code. */
 export function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
   const program = new Command('mlc-pipe')
-    .description('YAML pipelines from a folder of images to a trained, evaluated, pruned, exported multi-label CNN (TensorFlow.js)')
+    .description(
+      'YAML pipelines from a folder of images to a trained, evaluated, pruned, exported multi-label CNN (TensorFlow.js)',
+    )
     .version(version())
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, '')), writeErr: (s) => io.err(s.replace(/\n$/, '')) })
@@ -89,7 +91,8 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
     return code;
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help')
+        return 0;
       if (err.code === 'commander.executeSubCommandAsync') return err.exitCode;
       return 2;
     }
@@ -102,7 +105,11 @@ export async function main(argv: readonly string[], io: CliIO = processIO): Prom
     const e = err as NodeJS.ErrnoException;
     const first = String(e?.message ?? err).split('\n')[0];
     io.err(`internal error: ${first}`);
-    io.err(verbose ? stacks(err) : '  hint: this is a bug in mlc-pipe; run again with --verbose and report the stack trace it prints');
+    io.err(
+      verbose
+        ? stacks(err)
+        : '  hint: this is a bug in mlc-pipe; run again with --verbose and report the stack trace it prints',
+    );
     return 1;
   }
 }

@@ -33,7 +33,11 @@ export async function metricsShowRows(targets: string[]): Promise<MetricsShowRow
     try {
       json = JSON.parse(await readFile(file, 'utf8'));
     } catch (err) {
-      throw new DataError(`cannot read metrics: ${(err as Error).message}`, { file }, { cause: err, hint: 'pass a pipeline file, a report folder or a metrics.json' });
+      throw new DataError(
+        `cannot read metrics: ${(err as Error).message}`,
+        { file },
+        { cause: err, hint: 'pass a pipeline file, a report folder or a metrics.json' },
+      );
     }
     rows.push({ path: file, group: 'files', metrics: json.summary ?? Object.fromEntries(flattenMetrics(json)) });
   }

@@ -12,7 +12,8 @@ export function collect(value: string, previous: string[] = []): string[] {
 export function positiveInt(name: string): (value: string) => number {
   return (value) => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} expects a positive integer, received "${value}"`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new InvalidArgumentError(`${name} expects a positive integer, received "${value}"`);
     return n;
   };
 }
@@ -21,7 +22,8 @@ export function positiveInt(name: string): (value: string) => number {
 export function nonNegativeInt(name: string): (value: string) => number {
   return (value) => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} expects an integer ≥ 0, received "${value}"`);
+    if (!Number.isInteger(n) || n < 0)
+      throw new InvalidArgumentError(`${name} expects an integer ≥ 0, received "${value}"`);
     return n;
   };
 }

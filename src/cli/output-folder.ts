@@ -7,10 +7,16 @@ import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../errors.ts';
 
-export async function writeFolder<T>(final: string, options: { force?: boolean; owner: string }, write: (temp: string) => Promise<T>): Promise<T> {
+export async function writeFolder<T>(
+  final: string,
+  options: { force?: boolean; owner: string },
+  write: (temp: string) => Promise<T>,
+): Promise<T> {
   const abs = path.resolve(final);
   if (!options.force && existsSync(abs) && readdirSync(abs).length > 0) {
-    throw new ConfigError(`${final} exists (${options.owner})`, { hint: 'pass --out <dir> to write elsewhere, or --force to replace it' });
+    throw new ConfigError(`${final} exists (${options.owner})`, {
+      hint: 'pass --out <dir> to write elsewhere, or --force to replace it',
+    });
   }
   const temp = `${abs}.tmp-${process.pid}`;
   try {

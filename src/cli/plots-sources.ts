@@ -39,7 +39,9 @@ export function workspaceSources(ws: Workspace): PlotSource[] {
   const out: PlotSource[] = [];
   for (const node of ws.pipeline.stages) {
     for (const o of node.outputs) {
-      const s = fill({ name: node.id, stage: node.id, from: 'workspace', where: o }, (f) => readIf(path.join(ws.pipeline.dir, o, f)));
+      const s = fill({ name: node.id, stage: node.id, from: 'workspace', where: o }, (f) =>
+        readIf(path.join(ws.pipeline.dir, o, f)),
+      );
       if (s) out.push(s);
     }
   }
@@ -67,7 +69,10 @@ async function gitShow(cwd: string, spec: string): Promise<string | undefined> {
 export async function revisionSources(ws: Workspace, rev: string): Promise<PlotSource[]> {
   const cwd = ws.pipeline.dir;
   const ok = await execa('git', ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`], { cwd, reject: false });
-  if (ok.exitCode !== 0) throw new ConfigError(`plots diff: \`${rev}\` is not a git revision of ${cwd}`, { hint: 'pass revisions such as HEAD~1, a branch, a tag or a commit hash' });
+  if (ok.exitCode !== 0)
+    throw new ConfigError(`plots diff: \`${rev}\` is not a git revision of ${cwd}`, {
+      hint: 'pass revisions such as HEAD~1, a branch, a tag or a commit hash',
+    });
   const lockRel = path.relative(cwd, ws.lockFile).split(path.sep).join('/');
   const lockText = await gitShow(cwd, `${rev}:./${lockRel}`);
   let lock: LockFile | undefined;
@@ -78,15 +83,19 @@ export async function revisionSources(ws: Workspace, rev: string): Promise<PlotS
   }
   // the revision's stages: those its lock file records (their output folders in the run-cache), then the current pipeline's
   const pairs: Array<[string, string]> = [];
-  for (const [id, e] of Object.entries(lock?.stages ?? {})) for (const o of Object.keys(e.outputs ?? {})) pairs.push([id, o]);
-  for (const node of ws.pipeline.stages) for (const o of node.outputs) if (!pairs.some(([i, p]) => i === node.id && p === o)) pairs.push([node.id, o]);
+  for (const [id, e] of Object.entries(lock?.stages ?? {}))
+    for (const o of Object.keys(e.outputs ?? {})) pairs.push([id, o]);
+  for (const node of ws.pipeline.stages)
+    for (const o of node.outputs) if (!pairs.some(([i, p]) => i === node.id && p === o)) pairs.push([node.id, o]);
   const out: PlotSource[] = [];
   for (const [id, o] of pairs) {
     const texts = new Map<string, string | undefined>();
     for (const f of Object.values(FILES)) texts.set(f, await gitShow(cwd, `${rev}:./${o}/${f}`));
     const committed = [...texts.values()].some((t) => t !== undefined);
     const hash = lock?.stages?.[id]?.outputs?.[o];
-    const s = fill({ name: `${rev}:${id}`, stage: id, from: rev, where: `${rev}:${o}` }, (f) => (committed ? texts.get(f) : fromStore(ws, hash, f)));
+    const s = fill({ name: `${rev}:${id}`, stage: id, from: rev, where: `${rev}:${o}` }, (f) =>
+      committed ? texts.get(f) : fromStore(ws, hash, f),
+    );
     if (s) out.push(s);
   }
   return out;
@@ -107,7 +116,10 @@ export function runCacheSources(ws: Workspace): PlotSource[] {
   for (const { record: r } of records) {
     for (const [o, hash] of Object.entries(r.outputs)) {
       if (current.has(hash)) continue;
-      const s = fill({ name: `run-cache ${r.at ?? '?'}:${r.stage}`, stage: r.stage!, from: 'run-cache', where: `run-cache:${o}` }, (f) => fromStore(ws, hash, f));
+      const s = fill(
+        { name: `run-cache ${r.at ?? '?'}:${r.stage}`, stage: r.stage!, from: 'run-cache', where: `run-cache:${o}` },
+        (f) => fromStore(ws, hash, f),
+      );
       if (s) out.push(s);
     }
   }

@@ -64,7 +64,11 @@ export function parseClassesDocument(file: string, text: string): HeadSpec[] {
     json = JSON.parse(text);
   } catch (err) {
     const m = /position (\d+)/.exec((err as Error).message);
-    fail(`not valid JSON: ${(err as Error).message.replace(/ in JSON at position \d+.*$/, '')}`, m ? Number(m[1]) : 0, 'write classes.json as JSON, e.g. {"heads": [{"name": "digit", "classes": ["0", "1"]}]}');
+    fail(
+      `not valid JSON: ${(err as Error).message.replace(/ in JSON at position \d+.*$/, '')}`,
+      m ? Number(m[1]) : 0,
+      'write classes.json as JSON, e.g. {"heads": [{"name": "digit", "classes": ["0", "1"]}]}',
+    );
   }
   const start = (p: (string | number)[]): number => {
     for (let n = p.length; n >= 0; n--) {
@@ -79,20 +83,37 @@ export function parseClassesDocument(file: string, text: string): HeadSpec[] {
   }
   const names = new Map<string, number>();
   heads.forEach((h, i) => {
-    if (h === null || typeof h !== 'object' || Array.isArray(h)) return fail(`heads[${i}] must be a map {"name": …, "classes": [...]}`, start(['heads', i]));
-    if (typeof h.name !== 'string' || h.name === '') return fail(`heads[${i}] needs a non-empty "name" string`, start(['heads', i, 'name']));
-    if (!Array.isArray(h.classes) || h.classes.length === 0) return fail(`head "${h.name}" needs at least one class in "classes"`, start(['heads', i, 'classes']), 'list its classes, e.g. "classes": ["cat", "dog"] (one class: a binary yes/no head)');
+    if (h === null || typeof h !== 'object' || Array.isArray(h))
+      return fail(`heads[${i}] must be a map {"name": …, "classes": [...]}`, start(['heads', i]));
+    if (typeof h.name !== 'string' || h.name === '')
+      return fail(`heads[${i}] needs a non-empty "name" string`, start(['heads', i, 'name']));
+    if (!Array.isArray(h.classes) || h.classes.length === 0)
+      return fail(
+        `head "${h.name}" needs at least one class in "classes"`,
+        start(['heads', i, 'classes']),
+        'list its classes, e.g. "classes": ["cat", "dog"] (one class: a binary yes/no head)',
+      );
     const earlier = names.get(h.name);
     if (earlier !== undefined) {
       const was = lines.linePos(start(['heads', earlier, 'name']));
-      return fail(`head name "${h.name}" repeats heads[${earlier}] (line ${was.line}:${was.col})`, start(['heads', i, 'name']), 'give every head its own name (metrics and outputs are keyed by it)');
+      return fail(
+        `head name "${h.name}" repeats heads[${earlier}] (line ${was.line}:${was.col})`,
+        start(['heads', i, 'name']),
+        'give every head its own name (metrics and outputs are keyed by it)',
+      );
     }
     names.set(h.name, i);
     const seen = new Map<string, number>();
     h.classes.forEach((c, k) => {
-      if (typeof c !== 'string' || c === '') return fail(`class ${k} of head "${h.name}" must be a non-empty string`, start(['heads', i, 'classes', k]));
+      if (typeof c !== 'string' || c === '')
+        return fail(`class ${k} of head "${h.name}" must be a non-empty string`, start(['heads', i, 'classes', k]));
       const dup = seen.get(c);
-      if (dup !== undefined) return fail(`class "${c}" repeats in head "${h.name}" (classes[${dup}] and classes[${k}])`, start(['heads', i, 'classes', k]), 'give every class of a head its own name (labels are class indices)');
+      if (dup !== undefined)
+        return fail(
+          `class "${c}" repeats in head "${h.name}" (classes[${dup}] and classes[${k}])`,
+          start(['heads', i, 'classes', k]),
+          'give every class of a head its own name (labels are class indices)',
+        );
       seen.set(c, k);
     });
   });

@@ -23,10 +23,7 @@ export interface LabelRecord {
   line: number;
 }
 
-export type ParsedLine =
-  | { ok: true; path: string; labels: number[] }
-  | { ok: false; reason: string }
-  | { ok: 'blank' };
+export type ParsedLine = { ok: true; path: string; labels: number[] } | { ok: false; reason: string } | { ok: 'blank' };
 
 /** Parses one line (without its line ending). Never throws. */
 export function parseLabelLine(raw: string): ParsedLine {
@@ -37,7 +34,11 @@ export function parseLabelLine(raw: string): ParsedLine {
   const tab = line.indexOf('\t');
   if (tab >= 0) {
     path = line.slice(0, tab);
-    fields = line.slice(tab + 1).trim().split(/\s+/).filter(Boolean);
+    fields = line
+      .slice(tab + 1)
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean);
   } else {
     const parts = line.trim().split(/\s+/);
     path = parts[0]!;
@@ -75,24 +76,36 @@ export async function readLabelFile(file: string, heads?: number | readonly Head
     const p = parseLabelLine(lines[i]!);
     if (p.ok === 'blank') continue;
     if (p.ok === false) {
-      throw new DataError(p.reason, { file, line: i + 1 }, { hint: 'run the check-labels stage to list and drop bad lines' });
+      throw new DataError(
+        p.reason,
+        { file, line: i + 1 },
+        { hint: 'run the check-labels stage to list and drop bad lines' },
+      );
     }
     const want = count ?? out[0]?.labels.length;
     if (want !== undefined && p.labels.length !== want) {
       // Against the heads of classes.json the file cannot be used at all: refused before any
       // compute (exit 2). Without heads, the file merely disagrees with its own first line.
       const Refusal = count !== undefined ? PreflightError : DataError;
-      throw new Refusal(`expected ${want} labels${count !== undefined ? ` (one per head of classes.json)` : ` (as on line ${out[0]!.line})`}, found ${p.labels.length}`, { file, line: i + 1 }, {
-        hint: 'every line needs one label per head; run check-labels to list the bad lines',
-      });
+      throw new Refusal(
+        `expected ${want} labels${count !== undefined ? ` (one per head of classes.json)` : ` (as on line ${out[0]!.line})`}, found ${p.labels.length}`,
+        { file, line: i + 1 },
+        {
+          hint: 'every line needs one label per head; run check-labels to list the bad lines',
+        },
+      );
     }
     if (specs) {
       const k = p.labels.findIndex((v, h) => v !== UNKNOWN_LABEL && (v < 0 || v > maxLabel(specs[h]!)));
       if (k >= 0) {
         const h = specs[k]!;
-        throw new PreflightError(`label ${p.labels[k]} of head "${h.name}" (column ${k + 1}) is outside 0..${maxLabel(h)}${h.classes.length === 1 ? ' (a binary head: 0 or 1)' : ` (${h.classes.length} classes)`}, or -1 for unknown`, { file, line: i + 1 }, {
-          hint: 'fix the label or classes.json; check-labels lists and drops such lines',
-        });
+        throw new PreflightError(
+          `label ${p.labels[k]} of head "${h.name}" (column ${k + 1}) is outside 0..${maxLabel(h)}${h.classes.length === 1 ? ' (a binary head: 0 or 1)' : ` (${h.classes.length} classes)`}, or -1 for unknown`,
+          { file, line: i + 1 },
+          {
+            hint: 'fix the label or classes.json; check-labels lists and drops such lines',
+          },
+        );
       }
     }
     out.push({ path: p.path, labels: p.labels, line: i + 1 });

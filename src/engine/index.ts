@@ -15,6 +15,14 @@
 export { tf } from './tf.ts';
 export { ENGINE_NAMES, PRECISION_NAMES, type EngineName, type EngineParams, type PrecisionName } from './options.ts';
 export { type ResolvedPrecision } from './precision.ts';
-export { initEngine, startEngine, shutdownEngine, NATIVE_FIX, type EngineInfo, type EngineIO, type EngineOptions } from './start/start-engine.ts';
+export {
+  initEngine,
+  startEngine,
+  shutdownEngine,
+  NATIVE_FIX,
+  type EngineInfo,
+  type EngineIO,
+  type EngineOptions,
+} from './start/start-engine.ts';
 export { resolveThreads, engineCpus } from './start/threads.ts';
 export { fusedAdamUpdate, fusedAdamAvailable, type AdamSlots, type AdamStep } from './ops/fused-adam/fused-adam.ts';

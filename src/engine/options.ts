@@ -12,10 +12,14 @@ export type EngineName = (typeof ENGINE_NAMES)[number];
 
 /** The `engine` param of train/evaluate/predict. */
 export function engineParam() {
-  return Type.Union(ENGINE_NAMES.map((n) => Type.Literal(n)), {
-    description: 'Engine: auto (native → tensorflow → webgpu → wasm → cpu, the first that starts), native (libtorch), tensorflow (tfjs-node), webgpu, wasm or cpu. Defaults to auto.',
-    default: 'auto',
-  });
+  return Type.Union(
+    ENGINE_NAMES.map((n) => Type.Literal(n)),
+    {
+      description:
+        'Engine: auto (native → tensorflow → webgpu → wasm → cpu, the first that starts), native (libtorch), tensorflow (tfjs-node), webgpu, wasm or cpu. Defaults to auto.',
+      default: 'auto',
+    },
+  );
 }
 
 /** The `threads` param of train/evaluate/predict. */
@@ -23,7 +27,8 @@ export function threadsParam() {
   return Type.Integer({
     minimum: 0,
     default: 0,
-    description: "Intra-op threads of the native engine; 0 = MLC_PIPE_THREADS if set, else the stage's CPU slots (resources.cpu, at most --jobs). Cache-neutral: changing it never reruns the stage. Defaults to 0.",
+    description:
+      "Intra-op threads of the native engine; 0 = MLC_PIPE_THREADS if set, else the stage's CPU slots (resources.cpu, at most --jobs). Cache-neutral: changing it never reruns the stage. Defaults to 0.",
   });
 }
 
@@ -33,11 +38,14 @@ export type PrecisionName = (typeof PRECISION_NAMES)[number];
 
 /** The `precision` param of train/evaluate/prune (./precision.ts resolves and applies it). */
 export function precisionParam() {
-  return Type.Union(PRECISION_NAMES.map((n) => Type.Literal(n)), {
-    description:
-      'Compute precision: fp32; bf16 = mixed precision on the native engine (convs and matmuls in bfloat16, batch norm, losses and the optimizer in float32 on float32 weights; refused on other engines); auto = bf16 where the CPU has AMX or AVX512-BF16 units (or on a CUDA device) and the native engine runs, else fp32. Part of the cache key in its resolved form. Defaults to auto.',
-    default: 'auto',
-  });
+  return Type.Union(
+    PRECISION_NAMES.map((n) => Type.Literal(n)),
+    {
+      description:
+        'Compute precision: fp32; bf16 = mixed precision on the native engine (convs and matmuls in bfloat16, batch norm, losses and the optimizer in float32 on float32 weights; refused on other engines); auto = bf16 where the CPU has AMX or AVX512-BF16 units (or on a CUDA device) and the native engine runs, else fp32. Part of the cache key in its resolved form. Defaults to auto.',
+      default: 'auto',
+    },
+  );
 }
 
 /** The engine params of a stage or command (`engineParam()`, `threadsParam()`, `precisionParam()`), as `startEngine` takes them. */

@@ -83,7 +83,11 @@ export function resolvePrecision(requested: PrecisionName, ctx: PrecisionContext
   const cpu = ctx.cpu ?? cpuBf16Units();
   const units = cpuUnits(cpu);
   if (units) return { precision: 'bf16', reason: `auto: CPU has ${units}` };
-  return { precision: 'fp32', reason: 'auto: CPU has no bf16 units (no amx_bf16 or avx512_bf16; oneDNN would only emulate bf16, slower than fp32)' };
+  return {
+    precision: 'fp32',
+    reason:
+      'auto: CPU has no bf16 units (no amx_bf16 or avx512_bf16; oneDNN would only emulate bf16, slower than fp32)',
+  };
 }
 
 /** Whether a choice is an explicit bf16 the engine cannot run (refused, exit 2). */

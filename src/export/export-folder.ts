@@ -62,7 +62,15 @@ export interface ExportMetadata {
   /** The one preprocessing record of the model (config.json's `preprocessing`, src/data/image/preprocessing.ts). */
   preprocessing: Preprocessing;
   /** model.onnx's image input when the preprocessing is inside it (`onnx_preprocess`). */
-  pixels?: { name: string; file: string; dtype: 'uint8'; layout: 'NHWC'; shape: (number | string)[]; opset: number; ops: Record<string, number> };
+  pixels?: {
+    name: string;
+    file: string;
+    dtype: 'uint8';
+    layout: 'NHWC';
+    shape: (number | string)[];
+    opset: number;
+    ops: Record<string, number>;
+  };
   outputs: Array<{
     /** ONNX output name. */
     name: string;
@@ -75,7 +83,11 @@ export interface ExportMetadata {
   tfjsOutputs: 'logits';
   onnx?: { opset: number; foldedBatchNorm: string[]; ops: Record<string, number> };
   /** The tfjs copy: weight quantization and the bytes of its weight files (float32 source vs written). */
-  tfjs: { quantization: QuantizeDtype | 'none'; quantizedWeights: number; weightBytes: { float32: number; written: number } };
+  tfjs: {
+    quantization: QuantizeDtype | 'none';
+    quantizedWeights: number;
+    weightBytes: { float32: number; written: number };
+  };
   /** Parameters of the model (all weights, BN statistics included). */
   params: number;
   /** Filled in by the convert stage: what the model card reports. */
@@ -91,19 +103,45 @@ export interface ModelCardFacts {
   /** Training data: label file or shards, image count, content hash. */
   training?: { data: string; images: number | null; sha256: string | null; initFrom?: string };
   /** The evaluation behind the export: its report folder, data, data hash, metrics per head. */
-  evaluation?: { report: string; data: string; dataSha256: string; samples: number | null; allHeads: number | null; heads: Record<string, number | null> };
+  evaluation?: {
+    report: string;
+    data: string;
+    dataSha256: string;
+    samples: number | null;
+    allHeads: number | null;
+    heads: Record<string, number | null>;
+  };
   /** Pruning in this model's history (network slimming), when any. */
-  pruning?: { from: string; ratio: number | null; params: { before: number; after: number }; flops: { before: number; after: number } };
+  pruning?: {
+    from: string;
+    ratio: number | null;
+    params: { before: number; after: number };
+    flops: { before: number; after: number };
+  };
   /** What the quantized tfjs copy scores vs the float32 model on the check split, when quantized. */
-  quantization?: { split: string; float32: { allHeads: number | null; heads: Record<string, number | null> }; quantized: { allHeads: number | null; heads: Record<string, number | null> } };
+  quantization?: {
+    split: string;
+    float32: { allHeads: number | null; heads: Record<string, number | null> };
+    quantized: { allHeads: number | null; heads: Record<string, number | null> };
+  };
   /** ONNX parity: input kind, images, max abs diff, decisions that differ. */
-  onnxParity?: { input: 'real' | 'random'; split?: string; images: number; maxAbsDiff: number; argmaxMismatches: number };
+  onnxParity?: {
+    input: 'real' | 'random';
+    split?: string;
+    images: number;
+    maxAbsDiff: number;
+    argmaxMismatches: number;
+  };
   /** model.onnx (`pixels` input) vs predict's path on images of other sizes (./pixels-parity.ts). */
   pixelsParity?: import('./pixels-parity.ts').PixelsParity;
 }
 
 /** Copies (or quantizes) the tfjs model; returns the quantized entry count and the weight bytes before/after. */
-async function copyTfjs(modelDir: string, out: string, quantize: QuantizeDtype | 'none'): Promise<{ quantized: number; float32: number; written: number }> {
+async function copyTfjs(
+  modelDir: string,
+  out: string,
+  quantize: QuantizeDtype | 'none',
+): Promise<{ quantized: number; float32: number; written: number }> {
   const file = join(modelDir, 'model.json');
   let json: { weightsManifest?: Array<{ paths: string[]; weights: ManifestWeight[] }>; [k: string]: unknown };
   try {
@@ -120,9 +158,16 @@ async function copyTfjs(modelDir: string, out: string, quantize: QuantizeDtype |
     for (const group of groups) for (const p of group.paths) await copyFile(join(modelDir, p), join(out, p));
     return { quantized: 0, float32, written: float32 };
   }
-  const q = quantizeWeights(groups.flatMap((g) => g.weights), new Uint8Array(Buffer.concat(buffers)), quantize);
+  const q = quantizeWeights(
+    groups.flatMap((g) => g.weights),
+    new Uint8Array(Buffer.concat(buffers)),
+    quantize,
+  );
   await writeFile(join(out, 'weights.bin'), q.data);
-  await writeFile(join(out, 'model.json'), JSON.stringify({ ...json, weightsManifest: [{ paths: ['weights.bin'], weights: q.weights }] }));
+  await writeFile(
+    join(out, 'model.json'),
+    JSON.stringify({ ...json, weightsManifest: [{ paths: ['weights.bin'], weights: q.weights }] }),
+  );
   return { quantized: q.quantized, float32, written: q.data.length };
 }
 
@@ -130,7 +175,11 @@ async function copyTfjs(modelDir: string, out: string, quantize: QuantizeDtype |
  * Exports the model folder `modelDir` into `out` (created). Returns the metadata written.
  * tf must have a backend (initEngine) before calling.
  */
-export async function exportModelFolder(modelDir: string, out: string, options: ExportOptions = {}): Promise<ExportMetadata> {
+export async function exportModelFolder(
+  modelDir: string,
+  out: string,
+  options: ExportOptions = {},
+): Promise<ExportMetadata> {
   const { loadTrainedModel } = await import('../model/io.ts');
   const format = options.format ?? 'onnx';
   const probabilities = options.probabilities ?? true;
@@ -139,7 +188,10 @@ export async function exportModelFolder(modelDir: string, out: string, options: 
   try {
     if (format === 'onnx' && (options.onnxPreprocess ?? true)) {
       const problem = onnxPreprocessProblem(config.preprocessing!);
-      if (problem) throw new ConfigError(problem, { hint: 'set onnx_preprocess: false on convert (the card then lists the steps a client runs), or train with resize: bilinear' });
+      if (problem)
+        throw new ConfigError(problem, {
+          hint: 'set onnx_preprocess: false on convert (the card then lists the steps a client runs), or train with resize: bilinear',
+        });
     }
     await mkdir(out, { recursive: true });
     const tfjs = await copyTfjs(modelDir, out, options.quantize ?? 'none');
@@ -165,14 +217,26 @@ export async function exportModelFolder(modelDir: string, out: string, options: 
       preprocessing: config.preprocessing!,
       outputs: outputsMeta(heads, format === 'onnx' && probabilities),
       tfjsOutputs: 'logits',
-      tfjs: { quantization: options.quantize ?? 'none', quantizedWeights: tfjs.quantized, weightBytes: { float32: tfjs.float32, written: tfjs.written } },
+      tfjs: {
+        quantization: options.quantize ?? 'none',
+        quantizedWeights: tfjs.quantized,
+        weightBytes: { float32: tfjs.float32, written: tfjs.written },
+      },
       params: model.countParams(),
     };
     if (format === 'onnx') {
       const pre = options.onnxPreprocess ?? true;
       const floatFile = pre ? 'model_float.onnx' : 'model.onnx';
       const common = { heads, probabilities, foldBatchNorm: options.foldBatchNorm };
-      const exp = toOnnx(model, { ...common, opset, metadata: { heads: JSON.stringify(heads), input: JSON.stringify(meta.input), preprocessing: JSON.stringify(meta.preprocessing) } });
+      const exp = toOnnx(model, {
+        ...common,
+        opset,
+        metadata: {
+          heads: JSON.stringify(heads),
+          input: JSON.stringify(meta.input),
+          preprocessing: JSON.stringify(meta.preprocessing),
+        },
+      });
       await writeFile(join(out, floatFile), exp.bytes);
       meta.files.onnx = 'model.onnx';
       meta.files.onnxFloat = floatFile;
@@ -184,10 +248,23 @@ export async function exportModelFolder(modelDir: string, out: string, options: 
           ...common,
           opset,
           preprocessing: meta.preprocessing,
-          metadata: { heads: JSON.stringify(heads), preprocessing: JSON.stringify(meta.preprocessing), input: 'pixels: uint8 NHWC, any height and width; decode only (EXIF orientation applied, 8-bit sRGB or grey)' },
+          metadata: {
+            heads: JSON.stringify(heads),
+            preprocessing: JSON.stringify(meta.preprocessing),
+            input:
+              'pixels: uint8 NHWC, any height and width; decode only (EXIF orientation applied, 8-bit sRGB or grey)',
+          },
         });
         await writeFile(join(out, 'model.onnx'), px.bytes);
-        meta.pixels = { name: px.input.name, file: 'model.onnx', dtype: 'uint8', layout: 'NHWC', shape: px.input.shape, opset: px.opset, ops: px.ops };
+        meta.pixels = {
+          name: px.input.name,
+          file: 'model.onnx',
+          dtype: 'uint8',
+          layout: 'NHWC',
+          shape: px.input.shape,
+          opset: px.opset,
+          ops: px.ops,
+        };
       }
     }
     await writeFile(join(out, 'metadata.json'), JSON.stringify(meta, null, 2) + '\n');

@@ -14,7 +14,10 @@ import type { ExportMetadata } from './export-folder.ts';
 const pct = (v: number | null | undefined) => (v === null || v === undefined ? '–' : `${(100 * v).toFixed(1)} %`);
 const num = (v: number) => v.toLocaleString('en');
 
-function accuracyRows(heads: string[], cols: Array<{ title: string; allHeads: number | null; heads: Record<string, number | null> }>): string[] {
+function accuracyRows(
+  heads: string[],
+  cols: Array<{ title: string; allHeads: number | null; heads: Record<string, number | null> }>,
+): string[] {
   const rows = [`| | ${cols.map((c) => c.title).join(' | ')} |`, `|---|${cols.map(() => '---').join('|')}|`];
   rows.push(`| all heads right | ${cols.map((c) => pct(c.allHeads)).join(' | ')} |`);
   for (const h of heads) rows.push(`| ${h} | ${cols.map((c) => pct(c.heads[h])).join(' | ')} |`);
@@ -30,13 +33,17 @@ function accuracyRows(heads: string[], cols: Array<{ title: string; allHeads: nu
 export function pythonSnippet(meta: ExportMetadata): string[] {
   const p = meta.preprocessing;
   const grey = p.channels === 'L';
-  const filter = p.resize.kernel === 'bilinear' ? 'Image.BILINEAR' : p.resize.kernel === 'nearest' ? 'Image.NEAREST' : null;
+  const filter =
+    p.resize.kernel === 'bilinear' ? 'Image.BILINEAR' : p.resize.kernel === 'nearest' ? 'Image.NEAREST' : null;
   const code = [
     'import sys, numpy as np, onnxruntime as ort',
     'from PIL import Image, ImageOps',
     `a = np.asarray(ImageOps.exif_transpose(Image.open(sys.argv[1])).convert('${grey ? 'L' : 'RGB'}'))${grey ? '[..., None]' : ''}  # uint8 H×W×C, any size`,
   ];
-  if (meta.pixels) code.push(`probs = ort.InferenceSession('${meta.pixels.file}').run(None, {'${meta.pixels.name}': a[None]})  # preprocessing inside`);
+  if (meta.pixels)
+    code.push(
+      `probs = ort.InferenceSession('${meta.pixels.file}').run(None, {'${meta.pixels.name}': a[None]})  # preprocessing inside`,
+    );
   if (meta.files.onnxFloat && filter) {
     code.push(
       '# the float models (model_float.onnx, tfjs) take the steps done by hand, the resize in float per channel:',
@@ -44,10 +51,14 @@ export function pythonSnippet(meta: ExportMetadata): string[] {
     );
     if (p.normalize.kind === 'per_image') code.push('x = (x - x.mean()) / max(x.std(), 1 / np.sqrt(x.size))');
     if (p.channels === 'BGR') code.push('x = x[..., ::-1]  # BGR');
-    code.push(`probs_float = ort.InferenceSession('${meta.files.onnxFloat}').run(None, {'${meta.input.name}': np.ascontiguousarray(x[None], dtype=np.float32)})`);
+    code.push(
+      `probs_float = ort.InferenceSession('${meta.files.onnxFloat}').run(None, {'${meta.input.name}': np.ascontiguousarray(x[None], dtype=np.float32)})`,
+    );
   }
   if (meta.pixels || (meta.files.onnxFloat && filter)) {
-    code.push(`print({h: (o.argmax(-1) if o.shape[-1] > 1 else o[:, 0] >= 0.5).tolist() for h, o in zip(${JSON.stringify(meta.outputs.map((o) => o.head))}, ${meta.pixels ? 'probs' : 'probs_float'})})`);
+    code.push(
+      `print({h: (o.argmax(-1) if o.shape[-1] > 1 else o[:, 0] >= 0.5).tolist() for h, o in zip(${JSON.stringify(meta.outputs.map((o) => o.head))}, ${meta.pixels ? 'probs' : 'probs_float'})})`,
+    );
   } else return [];
   return [
     '## Use it from Python',
@@ -65,53 +76,112 @@ export function renderModelCard(meta: ExportMetadata, title: string): string {
   const c = meta.card;
   const heads = meta.outputs.map((o) => o.head);
   const lines: string[] = [`# Model card: ${title}`, ''];
-  if (!c?.evaluation) lines.push('> **Warning: no evaluation stands behind this export** (exported with `allow_unevaluated: true`). Its accuracy is unknown.', '');
+  if (!c?.evaluation)
+    lines.push(
+      '> **Warning: no evaluation stands behind this export** (exported with `allow_unevaluated: true`). Its accuracy is unknown.',
+      '',
+    );
   lines.push('## Input', '');
   if (meta.pixels) {
-    lines.push(`- \`${meta.pixels.file}\`: tensor \`${meta.pixels.name}\`, ${meta.pixels.dtype}, ${meta.pixels.layout} [${meta.pixels.shape.join(', ')}] of any height and width: the decoded image (EXIF orientation applied, 8-bit ${meta.preprocessing.channels === 'L' ? 'grey' : 'RGB'}), nothing else; the resize and normalisation below are inside the graph (opset ${meta.pixels.opset}).`);
+    lines.push(
+      `- \`${meta.pixels.file}\`: tensor \`${meta.pixels.name}\`, ${meta.pixels.dtype}, ${meta.pixels.layout} [${meta.pixels.shape.join(', ')}] of any height and width: the decoded image (EXIF orientation applied, 8-bit ${meta.preprocessing.channels === 'L' ? 'grey' : 'RGB'}), nothing else; the resize and normalisation below are inside the graph (opset ${meta.pixels.opset}).`,
+    );
   }
-  lines.push(`- ${meta.files.onnxFloat ? `\`${meta.files.onnxFloat}\` and ` : ''}the tfjs model (\`${meta.files.tfjs}\`): tensor \`${meta.input.name}\`, ${meta.input.dtype}, ${meta.input.layout} [${meta.input.shape.join(', ')}], preprocessed by the caller, in order:`);
+  lines.push(
+    `- ${meta.files.onnxFloat ? `\`${meta.files.onnxFloat}\` and ` : ''}the tfjs model (\`${meta.files.tfjs}\`): tensor \`${meta.input.name}\`, ${meta.input.dtype}, ${meta.input.layout} [${meta.input.shape.join(', ')}], preprocessed by the caller, in order:`,
+  );
   for (const s of meta.input.preprocessing) lines.push(`  1. ${s}`);
-  lines.push('', 'The same steps, machine-readable (`preprocessing` in config.json and metadata.json):', '', '```json', JSON.stringify(meta.preprocessing, null, 2), '```', '');
+  lines.push(
+    '',
+    'The same steps, machine-readable (`preprocessing` in config.json and metadata.json):',
+    '',
+    '```json',
+    JSON.stringify(meta.preprocessing, null, 2),
+    '```',
+    '',
+  );
   lines.push(...pythonSnippet(meta));
   lines.push('', '## Outputs', '', '| head | classes | ONNX output | activation |', '|---|---|---|---|');
-  for (const o of meta.outputs) lines.push(`| ${o.head} | ${o.classes.join(' ')} | ${meta.files.onnx ? `\`${o.name}\`` : '–'} | ${meta.files.onnx ? o.activation : 'logits (tfjs)'} |`);
-  lines.push('', 'The tfjs model (model.json) outputs logits, one tensor per head in this order; label -1 in the training data meant "unknown" and was masked out.', '');
+  for (const o of meta.outputs)
+    lines.push(
+      `| ${o.head} | ${o.classes.join(' ')} | ${meta.files.onnx ? `\`${o.name}\`` : '–'} | ${meta.files.onnx ? o.activation : 'logits (tfjs)'} |`,
+    );
+  lines.push(
+    '',
+    'The tfjs model (model.json) outputs logits, one tensor per head in this order; label -1 in the training data meant "unknown" and was masked out.',
+    '',
+  );
   lines.push('## Evaluation', '');
   if (c?.evaluation) {
     const e = c.evaluation;
-    lines.push(`On \`${e.data}\` (${e.samples ?? '?'} images, data sha256 ${e.dataSha256}), report \`${e.report}\`:`, '');
+    lines.push(
+      `On \`${e.data}\` (${e.samples ?? '?'} images, data sha256 ${e.dataSha256}), report \`${e.report}\`:`,
+      '',
+    );
     lines.push(...accuracyRows(heads, [{ title: 'accuracy', allHeads: e.allHeads, heads: e.heads }]), '');
   } else lines.push('None.', '');
   if (c?.training) {
-    lines.push('## Training data', '', `- ${c.training.data}: ${c.training.images ?? '?'} images, sha256 ${c.training.sha256 ?? 'unknown'}`);
+    lines.push(
+      '## Training data',
+      '',
+      `- ${c.training.data}: ${c.training.images ?? '?'} images, sha256 ${c.training.sha256 ?? 'unknown'}`,
+    );
     if (c.training.initFrom) lines.push(`- fine-tuned from \`${c.training.initFrom}\``);
     lines.push('');
   }
   lines.push('## Size and changes', '', `- parameters: ${num(meta.params)}`);
-  lines.push(`- tfjs weights: ${num(meta.tfjs.weightBytes.written)} bytes${meta.tfjs.quantization !== 'none' ? ` (${meta.tfjs.quantization}, from ${num(meta.tfjs.weightBytes.float32)} float32 bytes)` : ' (float32)'}`);
+  lines.push(
+    `- tfjs weights: ${num(meta.tfjs.weightBytes.written)} bytes${meta.tfjs.quantization !== 'none' ? ` (${meta.tfjs.quantization}, from ${num(meta.tfjs.weightBytes.float32)} float32 bytes)` : ' (float32)'}`,
+  );
   if (c?.pruning) {
     const p = c.pruning;
     const drop = (a: number, b: number) => (b ? `−${((100 * (b - a)) / b).toFixed(1)} %` : '');
-    lines.push(`- pruned (network slimming${p.ratio !== null ? `, ratio ${p.ratio}` : ''}) from \`${p.from}\`: params ${num(p.params.before)} → ${num(p.params.after)} (${drop(p.params.after, p.params.before)}), FLOPs ${num(p.flops.before)} → ${num(p.flops.after)} (${drop(p.flops.after, p.flops.before)})`);
+    lines.push(
+      `- pruned (network slimming${p.ratio !== null ? `, ratio ${p.ratio}` : ''}) from \`${p.from}\`: params ${num(p.params.before)} → ${num(p.params.after)} (${drop(p.params.after, p.params.before)}), FLOPs ${num(p.flops.before)} → ${num(p.flops.after)} (${drop(p.flops.after, p.flops.before)})`,
+    );
   } else lines.push('- pruning: none');
   if (meta.tfjs.quantization !== 'none') {
-    lines.push(`- quantization: ${meta.tfjs.quantization} kernels in the tfjs weights manifest (${meta.tfjs.quantizedWeights} tensors; biases and BatchNormalization stay float32); the ONNX model stays float32`);
-    if (c?.quantization) lines.push('', `Quantized vs float32 tfjs on \`${c.quantization.split}\`:`, '', ...accuracyRows(heads, [{ title: 'float32', ...c.quantization.float32 }, { title: meta.tfjs.quantization, ...c.quantization.quantized }]));
+    lines.push(
+      `- quantization: ${meta.tfjs.quantization} kernels in the tfjs weights manifest (${meta.tfjs.quantizedWeights} tensors; biases and BatchNormalization stay float32); the ONNX model stays float32`,
+    );
+    if (c?.quantization)
+      lines.push(
+        '',
+        `Quantized vs float32 tfjs on \`${c.quantization.split}\`:`,
+        '',
+        ...accuracyRows(heads, [
+          { title: 'float32', ...c.quantization.float32 },
+          { title: meta.tfjs.quantization, ...c.quantization.quantized },
+        ]),
+      );
   } else lines.push('- quantization: none');
   if (c?.pixelsParity) {
     const pp = c.pixelsParity;
-    lines.push('', `\`${meta.pixels?.file}\` (pixels) vs \`mlc-pipe predict\` on ${pp.images} files made from ${pp.source === 'split' ? 'the check split' : 'synthetic images'} (JPEG and PNG):`, '', '| files | decisions agreeing | max \\|p difference\\| |', '|---|---|---|');
-    for (const r of pp.rows) lines.push(`| ${r.size} (${r.direction === 'down' ? '3× the model size' : '~⅔ of it'}) | ${r.agreeing}/${r.decisions} (${((100 * r.agreeing) / r.decisions).toFixed(2)} %) | ${r.maxProbDiff.toExponential(2)} |`);
+    lines.push(
+      '',
+      `\`${meta.pixels?.file}\` (pixels) vs \`mlc-pipe predict\` on ${pp.images} files made from ${pp.source === 'split' ? 'the check split' : 'synthetic images'} (JPEG and PNG):`,
+      '',
+      '| files | decisions agreeing | max \\|p difference\\| |',
+      '|---|---|---|',
+    );
+    for (const r of pp.rows)
+      lines.push(
+        `| ${r.size} (${r.direction === 'down' ? '3× the model size' : '~⅔ of it'}) | ${r.agreeing}/${r.decisions} (${((100 * r.agreeing) / r.decisions).toFixed(2)} %) | ${r.maxProbDiff.toExponential(2)} |`,
+      );
   }
   if (c?.onnxParity) {
     const o = c.onnxParity;
-    lines.push('', `ONNX vs tfjs on ${o.input === 'real' ? `${o.images} real images of \`${o.split}\`` : `${o.images} random inputs`}: max abs diff ${o.maxAbsDiff.toExponential(2)}, ${o.argmaxMismatches} differing decisions.`);
+    lines.push(
+      '',
+      `ONNX vs tfjs on ${o.input === 'real' ? `${o.images} real images of \`${o.split}\`` : `${o.images} random inputs`}: max abs diff ${o.maxAbsDiff.toExponential(2)}, ${o.argmaxMismatches} differing decisions.`,
+    );
   }
   lines.push('', '## Source', '');
   if (c) {
     lines.push(`- model folder: \`${c.source}\``);
-    for (const [k, v] of Object.entries(c.run)) if (v !== undefined && v !== null && v !== '') lines.push(`- ${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+    for (const [k, v] of Object.entries(c.run))
+      if (v !== undefined && v !== null && v !== '')
+        lines.push(`- ${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
   }
   lines.push(`- files: ${Object.values(meta.files).join(', ')}, metadata.json`, '');
   return lines.join('\n');

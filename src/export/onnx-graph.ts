@@ -25,9 +25,15 @@ export class OnnxGraph {
   float(base: string, dims: number[], data: Float32Array | number[]): string {
     const arr = data instanceof Float32Array ? data : Float32Array.from(data);
     const expected = dims.reduce((a, b) => a * b, 1);
-    if (arr.length !== expected) throw new Error(`internal: initializer ${base} has ${arr.length} values for dims [${dims}]`);
+    if (arr.length !== expected)
+      throw new Error(`internal: initializer ${base} has ${arr.length} values for dims [${dims}]`);
     const name = this.unique(base);
-    this.initializers.push({ name, dims, dataType: DataType.FLOAT, rawData: new Uint8Array(arr.buffer.slice(arr.byteOffset, arr.byteOffset + arr.byteLength)) });
+    this.initializers.push({
+      name,
+      dims,
+      dataType: DataType.FLOAT,
+      rawData: new Uint8Array(arr.buffer.slice(arr.byteOffset, arr.byteOffset + arr.byteLength)),
+    });
     return name;
   }
 
@@ -45,13 +51,25 @@ export class OnnxGraph {
    */
   node(opType: string, inputs: string[], attrs: Record<string, Attr> = {}, base = opType, outputs = 1): string[] {
     const out = Array.from({ length: outputs }, (_, i) => this.unique(outputs === 1 ? base : `${base}_${i}`));
-    this.nodes.push({ input: inputs, output: out, name: this.unique(`${base}/${opType}`), opType, attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)) });
+    this.nodes.push({
+      input: inputs,
+      output: out,
+      name: this.unique(`${base}/${opType}`),
+      opType,
+      attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
+    });
     return out;
   }
 
   /** Adds a node writing to an exact, output name taken with `unique` (graph outputs). */
   opInto(opType: string, inputs: string[], output: string, attrs: Record<string, Attr> = {}): string {
-    this.nodes.push({ input: inputs, output: [output], name: this.unique(`${output}/${opType}`), opType, attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)) });
+    this.nodes.push({
+      input: inputs,
+      output: [output],
+      name: this.unique(`${output}/${opType}`),
+      opType,
+      attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
+    });
     return output;
   }
 

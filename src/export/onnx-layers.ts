@@ -6,7 +6,15 @@
 import { ConfigError } from '../errors.ts';
 import type { GraphLayer } from '../prune/layer-graph.ts';
 import type { OnnxGraph } from './onnx-graph.ts';
-import { batchNormAffine, depthwiseToOihw, foldAffine, hwioToOihw, samePads, type ChannelAffine, type Weight } from './weights.ts';
+import {
+  batchNormAffine,
+  depthwiseToOihw,
+  foldAffine,
+  hwioToOihw,
+  samePads,
+  type ChannelAffine,
+  type Weight,
+} from './weights.ts';
 
 /** A value in the ONNX graph with the tfjs shape of the tensor it stands for. */
 export interface Value {
@@ -31,7 +39,8 @@ export type LayerConverter = (ctx: LayerContext) => string;
 
 type Cfg = Record<string, unknown>;
 
-const pair = (v: unknown): [number, number] => (Array.isArray(v) ? [v[0] as number, (v[1] ?? v[0]) as number] : [v as number, v as number]);
+const pair = (v: unknown): [number, number] =>
+  Array.isArray(v) ? [v[0] as number, (v[1] ?? v[0]) as number] : [v as number, v as number];
 
 /** NHWC axis (possibly negative) of a rank-`rank` tensor → axis in the ONNX layout. */
 export function onnxAxis(axis: number, rank: number): number {
@@ -62,10 +71,13 @@ export function activation(g: OnnxGraph, x: string, name: string | undefined, ba
     case 'swish':
       return g.op('Mul', [x, g.op('Sigmoid', [x], {}, `${base}_sigmoid`)], {}, base);
     case 'softmax':
-      if (rank !== 2) throw new ConfigError(`${base}: softmax is only exported on rank-2 tensors (received rank ${rank})`);
+      if (rank !== 2)
+        throw new ConfigError(`${base}: softmax is only exported on rank-2 tensors (received rank ${rank})`);
       return g.op('Softmax', [x], { axis: { int: 1 } }, base);
     default:
-      throw new ConfigError(`${base}: activation "${name}" has no ONNX export`, { hint: 'supported: linear, relu, relu6, sigmoid, tanh, elu, selu, softplus, swish, softmax' });
+      throw new ConfigError(`${base}: activation "${name}" has no ONNX export`, {
+        hint: 'supported: linear, relu, relu6, sigmoid, tanh, elu, selu, softplus, swish, softmax',
+      });
   }
 }
 
@@ -74,12 +86,24 @@ function clip(g: OnnxGraph, x: string, min: number, max: number, base: string): 
 }
 
 /** Explicit ONNX pads [top, left, bottom, right] for a tfjs padding mode. */
-function convPads(padding: unknown, input: Value, kernel: [number, number], strides: [number, number], dilation: [number, number], where: string): number[] {
+function convPads(
+  padding: unknown,
+  input: Value,
+  kernel: [number, number],
+  strides: [number, number],
+  dilation: [number, number],
+  where: string,
+): number[] {
   if (padding === 'valid') return [0, 0, 0, 0];
-  if (padding !== 'same') throw new ConfigError(`${where}: padding "${String(padding)}" has no ONNX export`, { hint: "use 'same' or 'valid'" });
+  if (padding !== 'same')
+    throw new ConfigError(`${where}: padding "${String(padding)}" has no ONNX export`, {
+      hint: "use 'same' or 'valid'",
+    });
   const [h, w] = [input.shape[1], input.shape[2]];
   if (typeof h !== 'number' || typeof w !== 'number') {
-    throw new ConfigError(`${where}: 'same' padding needs a fixed input height and width`, { hint: 'build the model with a fixed inputShape' });
+    throw new ConfigError(`${where}: 'same' padding needs a fixed input height and width`, {
+      hint: 'build the model with a fixed inputShape',
+    });
   }
   const [t, b] = samePads(h, kernel[0], strides[0], dilation[0]);
   const [l, r] = samePads(w, kernel[1], strides[1], dilation[1]);
@@ -87,44 +111,81 @@ function convPads(padding: unknown, input: Value, kernel: [number, number], stri
 }
 
 /** Emits one Conv node from an OIHW weight, folding `fold` (from channel `offset`) in. */
-function emitConv(ctx: LayerContext, x: string, oihw: { dims: number[]; data: Float32Array }, bias: Float32Array | null, opts: { strides: [number, number]; dilation: [number, number]; pads: number[]; group: number; offset?: number; base: string }): string {
+function emitConv(
+  ctx: LayerContext,
+  x: string,
+  oihw: { dims: number[]; data: Float32Array },
+  bias: Float32Array | null,
+  opts: {
+    strides: [number, number];
+    dilation: [number, number];
+    pads: number[];
+    group: number;
+    offset?: number;
+    base: string;
+  },
+): string {
   const { g } = ctx;
   const folded = foldAffine(oihw, bias, ctx.fold, opts.offset ?? 0);
   const inputs = [x, g.float(`${opts.base}/W`, oihw.dims, folded.weight)];
   if (folded.bias) inputs.push(g.float(`${opts.base}/B`, [oihw.dims[0]!], folded.bias));
-  return g.op('Conv', inputs, {
-    kernel_shape: { ints: oihw.dims.slice(2) },
-    strides: { ints: opts.strides },
-    dilations: { ints: opts.dilation },
-    pads: { ints: opts.pads },
-    group: { int: opts.group },
-  }, opts.base);
+  return g.op(
+    'Conv',
+    inputs,
+    {
+      kernel_shape: { ints: oihw.dims.slice(2) },
+      strides: { ints: opts.strides },
+      dilations: { ints: opts.dilation },
+      pads: { ints: opts.pads },
+      group: { int: opts.group },
+    },
+    opts.base,
+  );
 }
 
 function conv2d(ctx: LayerContext): string {
   const c = ctx.layer.config as Cfg;
   const [input] = ctx.inputs;
-  const kernel = pair(c.kernelSize), strides = pair(c.strides ?? 1), dilation = pair(c.dilationRate ?? 1);
+  const kernel = pair(c.kernelSize),
+    strides = pair(c.strides ?? 1),
+    dilation = pair(c.dilationRate ?? 1);
   const pads = convPads(c.padding, input!, kernel, strides, dilation, ctx.layer.name);
   const bias = c.useBias === false ? null : ctx.weights[1]!.data;
-  const y = emitConv(ctx, input!.name, hwioToOihw(ctx.weights[0]!), bias, { strides, dilation, pads, group: 1, base: ctx.layer.name });
+  const y = emitConv(ctx, input!.name, hwioToOihw(ctx.weights[0]!), bias, {
+    strides,
+    dilation,
+    pads,
+    group: 1,
+    base: ctx.layer.name,
+  });
   return activation(ctx.g, y, c.activation as string, `${ctx.layer.name}_act`, 4);
 }
 
 function depthwiseConv2d(ctx: LayerContext): string {
   const c = ctx.layer.config as Cfg;
   const [input] = ctx.inputs;
-  const kernel = pair(c.kernelSize), strides = pair(c.strides ?? 1), dilation = pair(c.dilationRate ?? 1);
+  const kernel = pair(c.kernelSize),
+    strides = pair(c.strides ?? 1),
+    dilation = pair(c.dilationRate ?? 1);
   const pads = convPads(c.padding, input!, kernel, strides, dilation, ctx.layer.name);
   const bias = c.useBias === false ? null : ctx.weights[1]!.data;
   const channels = ctx.weights[0]!.shape[2]!;
-  const y = emitConv(ctx, input!.name, depthwiseToOihw(ctx.weights[0]!), bias, { strides, dilation, pads, group: channels, base: ctx.layer.name });
+  const y = emitConv(ctx, input!.name, depthwiseToOihw(ctx.weights[0]!), bias, {
+    strides,
+    dilation,
+    pads,
+    group: channels,
+    base: ctx.layer.name,
+  });
   return activation(ctx.g, y, c.activation as string, `${ctx.layer.name}_act`, 4);
 }
 
 /** The model zoo's MixedConv2D: Split on channels → one grouped Conv per part → Concat. */
 function mixedConv2d(ctx: LayerContext): string {
-  const c = ctx.layer.config as { parts: Array<{ channels: number; kernel: number; groups: number; inChannels?: number }>; strides?: number };
+  const c = ctx.layer.config as {
+    parts: Array<{ channels: number; kernel: number; groups: number; inChannels?: number }>;
+    strides?: number;
+  };
   const { g } = ctx;
   const [input] = ctx.inputs;
   const strides = pair(c.strides ?? 1);
@@ -132,14 +193,33 @@ function mixedConv2d(ctx: LayerContext): string {
   const pieces =
     c.parts.length === 1
       ? [input!.name]
-      : g.node('Split', [input!.name, g.int64(`${base}/split`, c.parts.map((p) => p.inChannels ?? p.channels))], { axis: { int: 1 } }, `${base}_part`, c.parts.length);
+      : g.node(
+          'Split',
+          [
+            input!.name,
+            g.int64(
+              `${base}/split`,
+              c.parts.map((p) => p.inChannels ?? p.channels),
+            ),
+          ],
+          { axis: { int: 1 } },
+          `${base}_part`,
+          c.parts.length,
+        );
   let offset = 0;
   const outs = c.parts.map((p, i) => {
     const w = ctx.weights[i]!;
     const depthwise = p.groups === p.channels;
     const oihw = depthwise ? depthwiseToOihw(w) : hwioToOihw(w);
     const pads = convPads('same', input!, [p.kernel, p.kernel], strides, [1, 1], base);
-    const y = emitConv(ctx, pieces[i]!, oihw, null, { strides, dilation: [1, 1], pads, group: p.groups, offset, base: `${base}_part${i}` });
+    const y = emitConv(ctx, pieces[i]!, oihw, null, {
+      strides,
+      dilation: [1, 1],
+      pads,
+      group: p.groups,
+      offset,
+      base: `${base}_part${i}`,
+    });
     offset += p.channels;
     return y;
   });
@@ -149,9 +229,12 @@ function mixedConv2d(ctx: LayerContext): string {
 function batchNormalization(ctx: LayerContext): string {
   const c = ctx.layer.config as Cfg;
   const [input] = ctx.inputs;
-  const axis = (Array.isArray(c.axis) ? c.axis[0] : c.axis ?? -1) as number;
+  const axis = (Array.isArray(c.axis) ? c.axis[0] : (c.axis ?? -1)) as number;
   const rank = input!.shape.length;
-  if (onnxAxis(axis, rank) !== 1) throw new ConfigError(`${ctx.layer.name}: BatchNormalization over axis ${axis} of a rank-${rank} tensor has no ONNX export (only the channel axis)`);
+  if (onnxAxis(axis, rank) !== 1)
+    throw new ConfigError(
+      `${ctx.layer.name}: BatchNormalization over axis ${axis} of a rank-${rank} tensor has no ONNX export (only the channel axis)`,
+    );
   let k = 0;
   const gamma = c.scale === false ? null : ctx.weights[k++]!.data;
   const beta = c.center === false ? null : ctx.weights[k++]!.data;
@@ -160,13 +243,18 @@ function batchNormalization(ctx: LayerContext): string {
   const n = mean.length;
   const { g } = ctx;
   const base = ctx.layer.name;
-  return g.op('BatchNormalization', [
-    input!.name,
-    g.float(`${base}/scale`, [n], gamma ?? new Float32Array(n).fill(1)),
-    g.float(`${base}/B`, [n], beta ?? new Float32Array(n)),
-    g.float(`${base}/mean`, [n], mean),
-    g.float(`${base}/var`, [n], variance),
-  ], { epsilon: { float: (c.epsilon as number) ?? 1e-3 } }, base);
+  return g.op(
+    'BatchNormalization',
+    [
+      input!.name,
+      g.float(`${base}/scale`, [n], gamma ?? new Float32Array(n).fill(1)),
+      g.float(`${base}/B`, [n], beta ?? new Float32Array(n)),
+      g.float(`${base}/mean`, [n], mean),
+      g.float(`${base}/var`, [n], variance),
+    ],
+    { epsilon: { float: (c.epsilon as number) ?? 1e-3 } },
+    base,
+  );
 }
 
 /** Folds a BN layer into a per-channel affine map (used when it follows a conv). */
@@ -193,7 +281,8 @@ function dense(ctx: LayerContext): string {
     y = g.op('Gemm', inputs, {}, base);
   } else {
     // Dense on the last axis of an NHWC tensor: back to NHWC, MatMul (+ bias), forward to NCHW.
-    const x = rank === 4 ? g.op('Transpose', [input!.name], { perm: { ints: [0, 2, 3, 1] } }, `${base}_nhwc`) : input!.name;
+    const x =
+      rank === 4 ? g.op('Transpose', [input!.name], { perm: { ints: [0, 2, 3, 1] } }, `${base}_nhwc`) : input!.name;
     y = g.op('MatMul', [x, g.float(`${base}/W`, kernel.shape, kernel.data)], {}, base);
     if (bias) y = g.op('Add', [y, g.float(`${base}/B`, bias.shape, bias.data)], {}, `${base}_bias`);
     if (rank === 4) y = g.op('Transpose', [y], { perm: { ints: [0, 3, 1, 2] } }, `${base}_nchw`);
@@ -216,13 +305,19 @@ function pool(op: 'MaxPool' | 'AveragePool') {
     const strides = pair(c.strides ?? c.poolSize ?? 2);
     const pads = convPads(c.padding ?? 'valid', input!, kernel, strides, [1, 1], ctx.layer.name);
     // AveragePool: TF 'same' averages over the valid pixels only = count_include_pad 0 (the default).
-    return ctx.g.op(op, [input!.name], { kernel_shape: { ints: kernel }, strides: { ints: strides }, pads: { ints: pads } }, ctx.layer.name);
+    return ctx.g.op(
+      op,
+      [input!.name],
+      { kernel_shape: { ints: kernel }, strides: { ints: strides }, pads: { ints: pads } },
+      ctx.layer.name,
+    );
   };
 }
 
 function globalPool(op: 'GlobalAveragePool' | 'GlobalMaxPool') {
   return (ctx: LayerContext): string => {
-    if ((ctx.layer.config as Cfg).keepDims) throw new ConfigError(`${ctx.layer.name}: keepDims has no ONNX export here`);
+    if ((ctx.layer.config as Cfg).keepDims)
+      throw new ConfigError(`${ctx.layer.name}: keepDims has no ONNX export here`);
     const y = ctx.g.op(op, [ctx.inputs[0]!.name], {}, `${ctx.layer.name}_nc11`);
     return ctx.g.op('Flatten', [y], { axis: { int: 1 } }, ctx.layer.name);
   };
@@ -232,7 +327,12 @@ function zeroPadding2d(ctx: LayerContext): string {
   const p = (ctx.layer.config as Cfg).padding;
   const [[t, b], [l, r]] = Array.isArray(p) ? (p as unknown[]).map((v) => pair(v)) : [pair(p), pair(p)];
   const { g } = ctx;
-  return g.op('Pad', [ctx.inputs[0]!.name, g.int64(`${ctx.layer.name}/pads`, [0, 0, t, l, 0, 0, b, r])], { mode: { string: 'constant' } }, ctx.layer.name);
+  return g.op(
+    'Pad',
+    [ctx.inputs[0]!.name, g.int64(`${ctx.layer.name}/pads`, [0, 0, t, l, 0, 0, b, r])],
+    { mode: { string: 'constant' } },
+    ctx.layer.name,
+  );
 }
 
 function binary(op: 'Add' | 'Mul' | 'Sub' | 'Max' | 'Min') {
@@ -246,12 +346,20 @@ function binary(op: 'Add' | 'Mul' | 'Sub' | 'Max' | 'Min') {
 
 function concatenate(ctx: LayerContext): string {
   const axis = ((ctx.layer.config as Cfg).axis as number) ?? -1;
-  return ctx.g.op('Concat', ctx.inputs.map((v) => v.name), { axis: { int: onnxAxis(axis, ctx.inputs[0]!.shape.length) } }, ctx.layer.name);
+  return ctx.g.op(
+    'Concat',
+    ctx.inputs.map((v) => v.name),
+    { axis: { int: onnxAxis(axis, ctx.inputs[0]!.shape.length) } },
+    ctx.layer.name,
+  );
 }
 
 function flatten(ctx: LayerContext): string {
   const [input] = ctx.inputs;
-  const x = input!.shape.length === 4 ? ctx.g.op('Transpose', [input!.name], { perm: { ints: [0, 2, 3, 1] } }, `${ctx.layer.name}_nhwc`) : input!.name;
+  const x =
+    input!.shape.length === 4
+      ? ctx.g.op('Transpose', [input!.name], { perm: { ints: [0, 2, 3, 1] } }, `${ctx.layer.name}_nhwc`)
+      : input!.name;
   return ctx.g.op('Flatten', [x], { axis: { int: 1 } }, ctx.layer.name);
 }
 
@@ -262,7 +370,12 @@ function activationLayer(ctx: LayerContext): string {
 }
 
 function leakyRelu(ctx: LayerContext): string {
-  return ctx.g.op('LeakyRelu', [ctx.inputs[0]!.name], { alpha: { float: ((ctx.layer.config as Cfg).alpha as number) ?? 0.3 } }, ctx.layer.name);
+  return ctx.g.op(
+    'LeakyRelu',
+    [ctx.inputs[0]!.name],
+    { alpha: { float: ((ctx.layer.config as Cfg).alpha as number) ?? 0.3 } },
+    ctx.layer.name,
+  );
 }
 
 /** Layers that are the identity at inference. */

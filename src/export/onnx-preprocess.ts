@@ -30,13 +30,32 @@ function resizeAttrs(p: Preprocessing): Record<string, Attr> {
   const axes: Attr = { ints: [2, 3] };
   switch (p.resize.kernel) {
     case 'bilinear':
-      return { mode: { string: 'linear' }, antialias: { int: 1 }, exclude_outside: { int: 1 }, coordinate_transformation_mode: { string: 'half_pixel' }, axes };
+      return {
+        mode: { string: 'linear' },
+        antialias: { int: 1 },
+        exclude_outside: { int: 1 },
+        coordinate_transformation_mode: { string: 'half_pixel' },
+        axes,
+      };
     case 'bilinear_no_antialias':
-      return { mode: { string: 'linear' }, antialias: { int: 0 }, exclude_outside: { int: 1 }, coordinate_transformation_mode: { string: 'half_pixel' }, axes };
+      return {
+        mode: { string: 'linear' },
+        antialias: { int: 0 },
+        exclude_outside: { int: 1 },
+        coordinate_transformation_mode: { string: 'half_pixel' },
+        axes,
+      };
     case 'nearest':
-      return { mode: { string: 'nearest' }, coordinate_transformation_mode: { string: 'tf_half_pixel_for_nn' }, nearest_mode: { string: 'floor' }, axes };
+      return {
+        mode: { string: 'nearest' },
+        coordinate_transformation_mode: { string: 'tf_half_pixel_for_nn' },
+        nearest_mode: { string: 'floor' },
+        axes,
+      };
     default:
-      throw new ConfigError(`resize kernel ${p.resize.kernel} has no ONNX Resize equivalent, so its preprocessing cannot travel inside model.onnx`);
+      throw new ConfigError(
+        `resize kernel ${p.resize.kernel} has no ONNX Resize equivalent, so its preprocessing cannot travel inside model.onnx`,
+      );
   }
 }
 
@@ -66,7 +85,12 @@ export function addPixelsPreprocessing(g: OnnxGraph, p: Preprocessing, input: st
     const axes = g.int64('image_axes', [1, 2, 3]);
     const mean = g.op('ReduceMean', [x, axes], { keepdims: { int: 1 } }, 'image_mean');
     const d = g.op('Sub', [x, mean], {}, 'centred');
-    const variance = g.op('ReduceMean', [g.op('Mul', [d, d], {}, 'squared'), axes], { keepdims: { int: 1 } }, 'image_variance');
+    const variance = g.op(
+      'ReduceMean',
+      [g.op('Mul', [d, d], {}, 'squared'), axes],
+      { keepdims: { int: 1 } },
+      'image_variance',
+    );
     const floor = g.float('min_std', [], [1 / Math.sqrt(p.resize.height * p.resize.width * channels)]);
     const std = g.op('Max', [g.op('Sqrt', [variance], {}, 'image_std'), floor], {}, 'adjusted_std');
     x = g.op('Div', [d, std], {}, 'standardized');

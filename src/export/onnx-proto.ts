@@ -175,7 +175,12 @@ function schema(): protobuf.Root {
 }
 
 /** A tensor ValueInfo with the given shape (float32 unless `elemType` says otherwise). */
-export function valueInfo(name: string, dims: Dim[], docString?: string, elemType: number = DataType.FLOAT): ValueInfoMsg {
+export function valueInfo(
+  name: string,
+  dims: Dim[],
+  docString?: string,
+  elemType: number = DataType.FLOAT,
+): ValueInfoMsg {
   return {
     name,
     type: {

@@ -69,15 +69,22 @@ function probabilities(values: Float32Array, head: HeadSpec, logits: boolean): F
 function syntheticImage(h: number, w: number, seed: number): Uint8Array {
   const px = new Uint8Array(h * w * 3);
   let s = seed * 2654435761 + 1;
-  const rnd = () => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const rnd = () => (s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32;
   const f = [rnd() * 6, rnd() * 6, rnd() * 6];
   for (let y = 0; y < h; y++)
     for (let x = 0; x < w; x++)
-      for (let c = 0; c < 3; c++) px[(y * w + x) * 3 + c] = Math.max(0, Math.min(255, Math.round(128 + 90 * Math.sin((f[c]! * x) / w + (3 * y) / h) + 30 * (rnd() - 0.5))));
+      for (let c = 0; c < 3; c++)
+        px[(y * w + x) * 3 + c] = Math.max(
+          0,
+          Math.min(255, Math.round(128 + 90 * Math.sin((f[c]! * x) / w + (3 * y) / h) + 30 * (rnd() - 0.5))),
+        );
   return px;
 }
 
-async function sources(p: Preprocessing, options: PixelsParityOptions): Promise<{ kind: 'split' | 'synthetic'; images: sharp.Sharp[] }> {
+async function sources(
+  p: Preprocessing,
+  options: PixelsParityOptions,
+): Promise<{ kind: 'split' | 'synthetic'; images: sharp.Sharp[] }> {
   const n = options.samples ?? 48;
   const grey = p.channels === 'L';
   if (options.split) {
@@ -92,15 +99,27 @@ async function sources(p: Preprocessing, options: PixelsParityOptions): Promise<
     if (images.length) return { kind: 'split', images };
   }
   const { height: h, width: w } = p.resize;
-  return { kind: 'synthetic', images: Array.from({ length: n }, (_, i) => sharp(syntheticImage(h, w, i + 1), { raw: { width: w, height: h, channels: 3 } })) };
+  return {
+    kind: 'synthetic',
+    images: Array.from({ length: n }, (_, i) =>
+      sharp(syntheticImage(h, w, i + 1), { raw: { width: w, height: h, channels: 3 } }),
+    ),
+  };
 }
 
 /**
  * Runs the check on the export folder `dir` (its model.onnx must take `pixels`) against the float32
  * model `model` with `heads`; throws an MlcPipeError naming the failing direction.
  */
-export async function checkPixelsParity(dir: string, meta: ExportMetadata, model: tf.LayersModel, heads: HeadSpec[], options: PixelsParityOptions = {}): Promise<PixelsParity> {
-  if (!meta.pixels) throw new MlcPipeError(`${dir}: model.onnx has no pixels input (exported with onnx_preprocess: false)`);
+export async function checkPixelsParity(
+  dir: string,
+  meta: ExportMetadata,
+  model: tf.LayersModel,
+  heads: HeadSpec[],
+  options: PixelsParityOptions = {},
+): Promise<PixelsParity> {
+  if (!meta.pixels)
+    throw new MlcPipeError(`${dir}: model.onnx has no pixels input (exported with onnx_preprocess: false)`);
   const pre = meta.preprocessing;
   const choice = preprocessingChoice(pre);
   const spec = { ...choice, augment: null };
@@ -110,13 +129,18 @@ export async function checkPixelsParity(dir: string, meta: ExportMetadata, model
   const { kind, images } = await sources(pre, options);
   const { height: H, width: W } = pre.resize;
   const variants: Array<{ direction: 'down' | 'up'; h: number; w: number; format: 'jpeg' | 'png' }> = [];
-  for (const [direction, h, w] of [['down', 3 * H, 3 * W], ['up', Math.round((2 * H) / 3), Math.round((2 * W) / 3)]] as const) {
+  for (const [direction, h, w] of [
+    ['down', 3 * H, 3 * W],
+    ['up', Math.round((2 * H) / 3), Math.round((2 * W) / 3)],
+  ] as const) {
     for (const format of ['jpeg', 'png'] as const) variants.push({ direction, h, w, format });
   }
   const rows = new Map<'down' | 'up', PixelsParityRow>();
   try {
     for (const v of variants) {
-      const files = await Promise.all(images.map((im) => im.clone().resize(v.w, v.h, { fit: 'fill' })[v.format]().toBuffer()));
+      const files = await Promise.all(
+        images.map((im) => im.clone().resize(v.w, v.h, { fit: 'fill' })[v.format]().toBuffer()),
+      );
       // predict's path: our decode + resize + normalisation, the tfjs model
       const floats = await Promise.all(files.map((f, i) => processImage(new Uint8Array(f), spec, i)));
       const n = files.length;
@@ -124,14 +148,24 @@ export async function checkPixelsParity(dir: string, meta: ExportMetadata, model
       floats.forEach((f, i) => batch.set(f, i * f.length));
       const ours = tf.tidy(() => {
         const out = model.predict(tf.tensor4d(batch, [n, H, W, choice.channels])) as tf.Tensor | tf.Tensor[];
-        return (Array.isArray(out) ? out : [out]).map((t, i) => probabilities(t.dataSync() as Float32Array, heads[i]!, true));
+        return (Array.isArray(out) ? out : [out]).map((t, i) =>
+          probabilities(t.dataSync() as Float32Array, heads[i]!, true),
+        );
       });
       // a deployer's path: decode only, model.onnx does the rest
       const decoded = await Promise.all(files.map((f) => decodePixels(new Uint8Array(f), choice.channels)));
       const pixels = new Uint8Array(n * v.h * v.w * choice.channels);
       decoded.forEach((d, i) => pixels.set(d.data, i * d.data.length));
-      const res = await session.run({ [meta.pixels.name]: new ort.Tensor('uint8', pixels, [n, v.h, v.w, choice.channels]) });
-      const row = rows.get(v.direction) ?? { direction: v.direction, size: `${v.h}×${v.w}`, decisions: 0, agreeing: 0, maxProbDiff: 0 };
+      const res = await session.run({
+        [meta.pixels.name]: new ort.Tensor('uint8', pixels, [n, v.h, v.w, choice.channels]),
+      });
+      const row = rows.get(v.direction) ?? {
+        direction: v.direction,
+        size: `${v.h}×${v.w}`,
+        decisions: 0,
+        agreeing: 0,
+        maxProbDiff: 0,
+      };
       meta.outputs.forEach((o, i) => {
         const got = probabilities(res[o.name]!.data as Float32Array, heads[i]!, o.activation === 'none');
         const want = ours[i]!;
@@ -156,7 +190,9 @@ export async function checkPixelsParity(dir: string, meta: ExportMetadata, model
     if (r.agreeing / r.decisions < minAgreement || !(r.maxProbDiff <= maxProbDiff)) {
       throw new MlcPipeError(
         `${dir}: model.onnx (pixels input) and predict disagree on ${r.direction === 'down' ? 'larger' : 'smaller'} images (${r.size}): ${r.agreeing}/${r.decisions} decisions agree (need ≥ ${(100 * minAgreement).toFixed(1)} %), max |p difference| ${r.maxProbDiff.toExponential(2)} (limit ${maxProbDiff})`,
-        { hint: 'report the model config.json and the onnxruntime-node version; export with onnx_preprocess: false to ship the float model and preprocess with the card\'s steps' },
+        {
+          hint: "report the model config.json and the onnxruntime-node version; export with onnx_preprocess: false to ship the float model and preprocess with the card's steps",
+        },
       );
     }
   }

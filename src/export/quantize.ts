@@ -78,7 +78,10 @@ export function quantizeWeights(weights: ManifestWeight[], data: Uint8Array, dty
   let quantized = 0;
   let kept = 0;
   for (const w of weights) {
-    if (w.quantization) throw new MlcPipeError(`weight ${w.name} is already quantized (${w.quantization.dtype})`, { hint: 'export from the float32 model folder' });
+    if (w.quantization)
+      throw new MlcPipeError(`weight ${w.name} is already quantized (${w.quantization.dtype})`, {
+        hint: 'export from the float32 model folder',
+      });
     const n = w.shape.reduce((a, b) => a * b, 1);
     const bytes = n * (w.dtype === 'float32' || w.dtype === 'int32' ? 4 : 1);
     const raw = data.subarray(offset, offset + bytes);
@@ -112,7 +115,8 @@ export function quantizeWeights(weights: ManifestWeight[], data: Uint8Array, dty
     out.push(new Uint8Array(q.buffer));
     specs.push({ ...w, quantization: { dtype, scale, min } });
   }
-  if (offset !== data.length) throw new MlcPipeError(`weights.bin holds ${data.length} bytes but the manifest lists ${offset}`);
+  if (offset !== data.length)
+    throw new MlcPipeError(`weights.bin holds ${data.length} bytes but the manifest lists ${offset}`);
   const total = out.reduce((s, b) => s + b.length, 0);
   const joined = new Uint8Array(total);
   let o = 0;

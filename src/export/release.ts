@@ -43,7 +43,10 @@ interface RunJson {
 }
 
 /** The evaluation behind `modelDir`, checked against its weights hash. Throws when it is of another model. */
-async function readEvaluation(options: ReleaseOptions, heads: HeadSpec[]): Promise<{ facts: NonNullable<ModelCardFacts['evaluation']>; run: RunJson }> {
+async function readEvaluation(
+  options: ReleaseOptions,
+  heads: HeadSpec[],
+): Promise<{ facts: NonNullable<ModelCardFacts['evaluation']>; run: RunJson }> {
   const dir = options.evaluation!;
   const name = options.evaluationName ?? dir;
   const { modelFilesHash } = await import('../report/provenance.ts');
@@ -53,14 +56,20 @@ async function readEvaluation(options: ReleaseOptions, heads: HeadSpec[]): Promi
     run = JSON.parse(await readFile(join(dir, 'run.json'), 'utf8')) as RunJson;
     metrics = JSON.parse(await readFile(join(dir, 'metrics.json'), 'utf8'));
   } catch (err) {
-    throw new ConfigError(`evaluation ${name}: not an evaluate report folder (${(err as Error).message})`, { cause: err, hint: 'point `evaluation` at the `out` of an evaluate stage run on this model' });
+    throw new ConfigError(`evaluation ${name}: not an evaluate report folder (${(err as Error).message})`, {
+      cause: err,
+      hint: 'point `evaluation` at the `out` of an evaluate stage run on this model',
+    });
   }
   const want = await modelFilesHash(options.modelDir);
   const got = run.meta['model sha256'];
   if (got !== want) {
-    throw new ConfigError(`evaluation ${name} is not of ${options.modelName}: it evaluated model sha256 ${got ?? '(not recorded)'}, ${options.modelName} is ${want}`, {
-      hint: `evaluate ${options.modelName} itself (an evaluate stage with model: ${options.modelName}) and point \`evaluation\` at its report`,
-    });
+    throw new ConfigError(
+      `evaluation ${name} is not of ${options.modelName}: it evaluated model sha256 ${got ?? '(not recorded)'}, ${options.modelName} is ${want}`,
+      {
+        hint: `evaluate ${options.modelName} itself (an evaluate stage with model: ${options.modelName}) and point \`evaluation\` at its report`,
+      },
+    );
   }
   const s = metrics.summary ?? {};
   return {
@@ -77,7 +86,11 @@ async function readEvaluation(options: ReleaseOptions, heads: HeadSpec[]): Promi
 }
 
 /** Real preprocessed batches of a split, for the parity check. */
-async function splitBatches(heads: HeadSpec[], input: InputConfig, split: { labels: string; root?: string }): Promise<Array<{ data: Float32Array; n: number }>> {
+async function splitBatches(
+  heads: HeadSpec[],
+  input: InputConfig,
+  split: { labels: string; root?: string },
+): Promise<Array<{ data: Float32Array; n: number }>> {
   const { splitLoader } = await import('../report/split-accuracy.ts');
   const loader = await splitLoader(heads, input, { labels: split.labels, root: split.root, batchSize: 32 });
   const out: Array<{ data: Float32Array; n: number }> = [];
@@ -99,14 +112,23 @@ type Split = NonNullable<ReleaseOptions['split']>;
 type TrainedConfig = Awaited<ReturnType<typeof import('../model/io.ts').loadTrainedModel>>['config'];
 
 /** The evaluation behind the model; without one, refused unless `allowUnevaluated` (then a warning). */
-async function requireEvaluation(options: ReleaseOptions, heads: HeadSpec[], warn: (w: string) => void): Promise<Evaluation | undefined> {
+async function requireEvaluation(
+  options: ReleaseOptions,
+  heads: HeadSpec[],
+  warn: (w: string) => void,
+): Promise<Evaluation | undefined> {
   if (options.evaluation) return readEvaluation(options, heads);
   if (!options.allowUnevaluated) {
-    throw new ConfigError(`${options.modelName} has no evaluation behind it: convert exports only a model an evaluate stage has scored`, {
-      hint: `add an evaluate stage with model: ${options.modelName} and set evaluation: <its out> on convert (or allow_unevaluated: true to export it anyway)`,
-    });
+    throw new ConfigError(
+      `${options.modelName} has no evaluation behind it: convert exports only a model an evaluate stage has scored`,
+      {
+        hint: `add an evaluate stage with model: ${options.modelName} and set evaluation: <its out> on convert (or allow_unevaluated: true to export it anyway)`,
+      },
+    );
   }
-  warn(`WARNING: exporting ${options.modelName} with no evaluation behind it (allow_unevaluated: true); its accuracy is unknown`);
+  warn(
+    `WARNING: exporting ${options.modelName} with no evaluation behind it (allow_unevaluated: true); its accuracy is unknown`,
+  );
   return undefined;
 }
 
@@ -117,7 +139,9 @@ function checkSplit(options: ReleaseOptions, evaluation: Evaluation | undefined)
   const evalParams = evaluation?.run.params?.evaluate;
   if (!evalParams?.labels || evalParams.tfrecords?.length) return undefined;
   const labels = resolve(evalParams.labels);
-  return existsSync(labels) ? { labels, root: evalParams.root ? resolve(evalParams.root) : dirname(labels), name: evalParams.labels } : undefined;
+  return existsSync(labels)
+    ? { labels, root: evalParams.root ? resolve(evalParams.root) : dirname(labels), name: evalParams.labels }
+    : undefined;
 }
 
 /** The model card's facts from the model's config.json and its evaluation. */
@@ -132,26 +156,55 @@ function cardFacts(modelName: string, config: TrainedConfig, evaluation: Evaluat
       seed: config.seed,
       'train engine': config.engine_used ?? config.engine,
       // bf16 = mixed precision while training; the exported weights are float32 either way.
-      ...(typeof config.precision_used === 'string' ? { 'train precision': `${config.precision_used} (weights exported as float32)` } : {}),
+      ...(typeof config.precision_used === 'string'
+        ? { 'train precision': `${config.precision_used} (weights exported as float32)` }
+        : {}),
       ...(config.init_from ? { 'fine-tuned from': config.init_from } : {}),
     },
     ...(evaluation ? { evaluation: evaluation.facts } : {}),
   };
   const td = config.train_data as { data: string; images: number; sha256: string } | undefined;
-  if (td) card.training = { data: td.data, images: td.images, sha256: td.sha256, ...(config.init_from ? { initFrom: String(config.init_from) } : {}) };
+  if (td)
+    card.training = {
+      data: td.data,
+      images: td.images,
+      sha256: td.sha256,
+      ...(config.init_from ? { initFrom: String(config.init_from) } : {}),
+    };
   if (config.pruning) card.pruning = config.pruning as ModelCardFacts['pruning'];
   return card;
 }
 
 /** The ONNX export against the float32 source model (on the split's images, else random input), and the pixels graph against predict. */
-async function parityChecks(options: ReleaseOptions, meta: ExportMetadata, card: ModelCardFacts, heads: HeadSpec[], config: TrainedConfig, split: Split | undefined, warn: (w: string) => void): Promise<void> {
+async function parityChecks(
+  options: ReleaseOptions,
+  meta: ExportMetadata,
+  card: ModelCardFacts,
+  heads: HeadSpec[],
+  config: TrainedConfig,
+  split: Split | undefined,
+  warn: (w: string) => void,
+): Promise<void> {
   const batches = split ? await splitBatches(heads, config.input, split) : undefined;
   if (meta.files.onnx && (options.verify ?? true)) {
     const { verifyOnnxExport } = await import('./verify.ts');
     // Compare against the float32 source model: the tfjs copy here may be quantized.
-    const parity = await verifyOnnxExport(options.out, { images: batches, reference: options.modelDir, tolerance: 1e-4 });
-    card.onnxParity = { input: parity.input, ...(split ? { split: split.name } : {}), images: parity.images, maxAbsDiff: parity.maxAbsDiff, argmaxMismatches: parity.argmaxMismatches };
-    if (!batches) warn('ONNX parity checked on random input only: no labelled split (give val_labels, or an evaluation on a label file)');
+    const parity = await verifyOnnxExport(options.out, {
+      images: batches,
+      reference: options.modelDir,
+      tolerance: 1e-4,
+    });
+    card.onnxParity = {
+      input: parity.input,
+      ...(split ? { split: split.name } : {}),
+      images: parity.images,
+      maxAbsDiff: parity.maxAbsDiff,
+      argmaxMismatches: parity.argmaxMismatches,
+    };
+    if (!batches)
+      warn(
+        'ONNX parity checked on random input only: no labelled split (give val_labels, or an evaluation on a label file)',
+      );
   }
   if (meta.pixels && (options.verify ?? true)) {
     const { checkPixelsParity } = await import('./pixels-parity.ts');
@@ -166,13 +219,21 @@ async function parityChecks(options: ReleaseOptions, meta: ExportMetadata, card:
 }
 
 /** Accuracy on the split of the float32 source and the quantized export. */
-async function quantizationFacts(options: ReleaseOptions, heads: HeadSpec[], input: InputConfig, split: Split): Promise<ModelCardFacts['quantization']> {
+async function quantizationFacts(
+  options: ReleaseOptions,
+  heads: HeadSpec[],
+  input: InputConfig,
+  split: Split,
+): Promise<ModelCardFacts['quantization']> {
   const { accuracyOnSplit } = await import('../report/split-accuracy.ts');
   const { loadLayersModel } = await import('../model/io.ts');
   const score = async (dir: string) => {
     const m = await loadLayersModel(dir);
     try {
-      const { allHeads, heads: perHead } = await accuracyOnSplit(m, heads, input, { labels: split.labels, root: split.root });
+      const { allHeads, heads: perHead } = await accuracyOnSplit(m, heads, input, {
+        labels: split.labels,
+        root: split.root,
+      });
       return { allHeads, heads: perHead };
     } finally {
       m.dispose();
@@ -197,7 +258,8 @@ export async function exportRelease(options: ReleaseOptions): Promise<Release> {
   const split = checkSplit(options, evaluation);
   const card = cardFacts(options.modelName, config, evaluation);
   await parityChecks(options, meta, card, heads, config, split, warn);
-  if (meta.tfjs.quantization !== 'none' && split) card.quantization = await quantizationFacts(options, heads, config.input, split);
+  if (meta.tfjs.quantization !== 'none' && split)
+    card.quantization = await quantizationFacts(options, heads, config.input, split);
   meta.card = card;
   await writeModelCard(options.out, meta, basename(options.modelName));
   return { meta, warnings };

@@ -84,11 +84,17 @@ function foldPlan(graph: LayerGraph): Map<string, string> {
 }
 
 function readWeights(model: tf.LayersModel, name: string): Weight[] {
-  return model.getLayer(name).getWeights().map((w) => ({ shape: w.shape, data: w.dataSync() as Float32Array }));
+  return model
+    .getLayer(name)
+    .getWeights()
+    .map((w) => ({ shape: w.shape, data: w.dataSync() as Float32Array }));
 }
 
 /** The export's settings, checked: the opset (raised for in-graph preprocessing), heads and output kind. */
-function exportSettings(model: tf.LayersModel, options: OnnxExportOptions): { opset: number; heads?: HeadSpec[]; probabilities: boolean } {
+function exportSettings(
+  model: tf.LayersModel,
+  options: OnnxExportOptions,
+): { opset: number; heads?: HeadSpec[]; probabilities: boolean } {
   const opset = options.preprocessing ? Math.max(options.opset ?? 13, PIXELS_MIN_OPSET) : (options.opset ?? 13);
   if (!Number.isInteger(opset) || opset < 13 || opset > 21) {
     throw new ConfigError(`opset must be an integer from 13 to 21, received ${JSON.stringify(opset)}`);
@@ -114,20 +120,36 @@ interface Conversion {
 function startConversion(model: tf.LayersModel, graph: LayerGraph, foldBatchNorm: boolean): Conversion {
   const fold = foldBatchNorm ? foldPlan(graph) : new Map<string, string>();
   const foldInto = new Map<string, ChannelAffine>();
-  for (const [bn, producer] of fold) foldInto.set(producer, batchNormToAffine(graph.byName.get(bn)!, readWeights(model, bn)));
+  for (const [bn, producer] of fold)
+    foldInto.set(producer, batchNormToAffine(graph.byName.get(bn)!, readWeights(model, bn)));
   return { model, graph, g: new OnnxGraph(), values: new Map(), fold, foldInto };
 }
 
 /** The graph input's value: the in-graph preprocessing, else an NHWC → NCHW transpose for images. */
-function addInput(c: Conversion, inputName: string, inputShape: (number | null)[], pre: Preprocessing | undefined): void {
+function addInput(
+  c: Conversion,
+  inputName: string,
+  inputShape: (number | null)[],
+  pre: Preprocessing | undefined,
+): void {
   const inputLayer = c.graph.byName.get(c.graph.inputs[0]!)!;
   if (pre) {
-    if (inputShape.length !== 4 || inputShape[3] !== (pre.channels === 'L' ? 1 : 3) || inputShape[1] !== pre.resize.height || inputShape[2] !== pre.resize.width) {
-      throw new ConfigError(`the model takes [${inputShape.slice(1).join(', ')}] but its preprocessing resizes to ${pre.resize.height}×${pre.resize.width} ${pre.channels}`);
+    if (
+      inputShape.length !== 4 ||
+      inputShape[3] !== (pre.channels === 'L' ? 1 : 3) ||
+      inputShape[1] !== pre.resize.height ||
+      inputShape[2] !== pre.resize.width
+    ) {
+      throw new ConfigError(
+        `the model takes [${inputShape.slice(1).join(', ')}] but its preprocessing resizes to ${pre.resize.height}×${pre.resize.width} ${pre.channels}`,
+      );
     }
     c.values.set(inputLayer.name, { name: addPixelsPreprocessing(c.g, pre, inputName), shape: inputShape });
   } else if (inputShape.length === 4) {
-    c.values.set(inputLayer.name, { name: c.g.op('Transpose', [inputName], { perm: { ints: [0, 3, 1, 2] } }, `${inputLayer.name}_nchw`), shape: inputShape });
+    c.values.set(inputLayer.name, {
+      name: c.g.op('Transpose', [inputName], { perm: { ints: [0, 3, 1, 2] } }, `${inputLayer.name}_nchw`),
+      shape: inputShape,
+    });
   } else {
     c.values.set(inputLayer.name, { name: inputName, shape: inputShape });
   }
@@ -150,16 +172,31 @@ function convertLayers(c: Conversion): void {
       });
     }
     const inputs = layer.inputs.map((r) => {
-      if (r.index !== 0) throw new ConfigError(`layer ${layer.name} reads output ${r.index} of ${r.layer}; multi-output layers have no ONNX export`);
+      if (r.index !== 0)
+        throw new ConfigError(
+          `layer ${layer.name} reads output ${r.index} of ${r.layer}; multi-output layers have no ONNX export`,
+        );
       return c.values.get(r.layer)!;
     });
-    const name = convert({ g: c.g, layer, weights: readWeights(c.model, layer.name), inputs, outputShape, fold: c.foldInto.get(layer.name) });
+    const name = convert({
+      g: c.g,
+      layer,
+      weights: readWeights(c.model, layer.name),
+      inputs,
+      outputShape,
+      fold: c.foldInto.get(layer.name),
+    });
     c.values.set(layer.name, { name, shape: outputShape });
   }
 }
 
 /** One graph output per model output: back to NHWC, then softmax / sigmoid per head, or the logits. */
-function addOutputs(c: Conversion, outputNames: string[], heads: HeadSpec[] | undefined, probabilities: boolean): string[] {
+function addOutputs(
+  c: Conversion,
+  outputNames: string[],
+  heads: HeadSpec[] | undefined,
+  probabilities: boolean,
+): string[] {
   return c.graph.outputs.map((o, i) => {
     const v = c.values.get(o.layer)!;
     const rank = v.shape.length;
@@ -169,7 +206,8 @@ function addOutputs(c: Conversion, outputNames: string[], heads: HeadSpec[] | un
     const name = outputNames[i]!;
     if (probabilities && head) {
       if (headKind(head) === 'sigmoid') return c.g.opInto('Sigmoid', [y], name);
-      if (rank !== 2) throw new ConfigError(`head ${head.name}: softmax export needs a rank-2 output, received rank ${rank}`);
+      if (rank !== 2)
+        throw new ConfigError(`head ${head.name}: softmax export needs a rank-2 output, received rank ${rank}`);
       return c.g.opInto('Softmax', [y], name, { axis: { int: 1 } });
     }
     return c.g.opInto('Identity', [y], name);
@@ -177,7 +215,12 @@ function addOutputs(c: Conversion, outputNames: string[], heads: HeadSpec[] | un
 }
 
 /** The ModelProto around the converted graph. */
-function modelMessage(c: Conversion, opset: number, io: { inputName: string; inputShape: (number | null)[]; outputNames: string[] }, options: OnnxExportOptions): ModelMsg {
+function modelMessage(
+  c: Conversion,
+  opset: number,
+  io: { inputName: string; inputShape: (number | null)[]; outputNames: string[] },
+  options: OnnxExportOptions,
+): ModelMsg {
   const { inputName, inputShape, outputNames } = io;
   const pre = options.preprocessing;
   return {
@@ -191,7 +234,12 @@ function modelMessage(c: Conversion, opset: number, io: { inputName: string; inp
       initializer: c.g.initializers,
       input: [
         pre
-          ? valueInfo(inputName, ['batch', 'height', 'width', inputShape[3] ?? 3], 'decoded 8-bit image pixels, NHWC, any height and width', DataType.UINT8)
+          ? valueInfo(
+              inputName,
+              ['batch', 'height', 'width', inputShape[3] ?? 3],
+              'decoded 8-bit image pixels, NHWC, any height and width',
+              DataType.UINT8,
+            )
           : valueInfo(inputName, ['batch', ...inputShape.slice(1).map((d, k) => d ?? `dim${k + 1}`)]),
       ],
       output: c.graph.outputs.map((o, i) => {
@@ -209,7 +257,8 @@ export function toOnnx(model: tf.LayersModel, options: OnnxExportOptions = {}): 
   const pre = options.preprocessing;
   const { opset, heads, probabilities } = exportSettings(model, options);
   const graph = readLayerGraph(model.getConfig());
-  if (graph.inputs.length !== 1) throw new ConfigError(`ONNX export expects one image input, the model has ${graph.inputs.length}`);
+  if (graph.inputs.length !== 1)
+    throw new ConfigError(`ONNX export expects one image input, the model has ${graph.inputs.length}`);
   const c = startConversion(model, graph, options.foldBatchNorm !== false);
   const inputLayer = graph.byName.get(graph.inputs[0]!)!;
   const inputShape = shapeOf(inputLayer.config.batchInputShape);
@@ -226,7 +275,12 @@ export function toOnnx(model: tf.LayersModel, options: OnnxExportOptions = {}): 
   for (const n of c.g.nodes) ops[n.opType] = (ops[n.opType] ?? 0) + 1;
   return {
     bytes: encodeModel(modelMessage(c, opset, { inputName, inputShape, outputNames }, options)),
-    input: { name: inputName, shape: pre ? ['batch', 'height', 'width', inputShape[3] ?? 3] : ['batch', ...inputShape.slice(1).map((d) => d ?? '?')] },
+    input: {
+      name: inputName,
+      shape: pre
+        ? ['batch', 'height', 'width', inputShape[3] ?? 3]
+        : ['batch', ...inputShape.slice(1).map((d) => d ?? '?')],
+    },
     opset,
     outputs,
     folded: [...c.fold.keys()],

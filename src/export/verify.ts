@@ -39,20 +39,30 @@ export interface VerifyResult {
   argmaxMismatches: number;
 }
 
-
 type Ort = typeof import('onnxruntime-node');
 
 export async function verifyOnnxExport(dir: string, options: VerifyOptions = {}): Promise<VerifyResult> {
   const meta = JSON.parse(await readFile(join(dir, 'metadata.json'), 'utf8')) as ExportMetadata;
   const onnxFile = meta.files.onnxFloat ?? meta.files.onnx;
-  if (!onnxFile) throw new MlcPipeError(`${join(dir, 'metadata.json')}: no ONNX file to verify (format ${meta.format})`);
+  if (!onnxFile)
+    throw new MlcPipeError(`${join(dir, 'metadata.json')}: no ONNX file to verify (format ${meta.format})`);
   const mod = (await import('onnxruntime-node')) as Ort & { default?: Ort };
   const ort = (mod.InferenceSession ? mod : mod.default!) as Ort;
   const { loadLayersModel } = await import('../model/io.ts');
   const shapeOf = (n: number) => [n, meta.input.height, meta.input.width, meta.input.channels];
   const batches = options.images?.length
     ? options.images
-    : [{ data: tf.tidy(() => tf.randomNormal(shapeOf(options.samples ?? 2), 0, 1, 'float32', options.seed ?? 0).dataSync() as Float32Array), n: options.samples ?? 2 }];
+    : [
+        {
+          data: tf.tidy(
+            () =>
+              tf
+                .randomNormal(shapeOf(options.samples ?? 2), 0, 1, 'float32', options.seed ?? 0)
+                .dataSync() as Float32Array,
+          ),
+          n: options.samples ?? 2,
+        },
+      ];
   const model = await loadLayersModel(options.reference ?? dir);
   const session = await ort.InferenceSession.create(join(dir, onnxFile));
   try {
@@ -63,7 +73,8 @@ export async function verifyOnnxExport(dir: string, options: VerifyOptions = {})
     for (const batch of batches) {
       const shape = shapeOf(batch.n);
       const ref = tf.tidy(() => {
-        const outs = model.predict(tf.tensor4d(batch.data, shape as [number, number, number, number])) as tf.Tensor | tf.Tensor[];
+        const outs = model.predict(tf.tensor4d(batch.data, shape as [number, number, number, number])) as
+          tf.Tensor | tf.Tensor[];
         return (Array.isArray(outs) ? outs : [outs]).map((t, i) => {
           const act = meta.outputs[i]!.activation;
           return (act === 'softmax' ? tf.softmax(t) : act === 'sigmoid' ? tf.sigmoid(t) : t).dataSync() as Float32Array;
@@ -72,7 +83,10 @@ export async function verifyOnnxExport(dir: string, options: VerifyOptions = {})
       const res = await session.run({ [meta.input.name]: new ort.Tensor('float32', batch.data, shape) });
       meta.outputs.forEach((o, i) => {
         const got = res[o.name]?.data as Float32Array | undefined;
-        if (!got || got.length !== ref[i]!.length) throw new MlcPipeError(`${dir}: ONNX output ${o.name} is missing or has ${got?.length ?? 0} values, tfjs has ${ref[i]!.length}`);
+        if (!got || got.length !== ref[i]!.length)
+          throw new MlcPipeError(
+            `${dir}: ONNX output ${o.name} is missing or has ${got?.length ?? 0} values, tfjs has ${ref[i]!.length}`,
+          );
         let m = perOutput[o.name] ?? 0;
         got.forEach((v, j) => (m = Math.max(m, Math.abs(v - ref[i]![j]!))));
         perOutput[o.name] = m;
@@ -86,11 +100,20 @@ export async function verifyOnnxExport(dir: string, options: VerifyOptions = {})
     }
     const tolerance = options.tolerance ?? 1e-4;
     if (!(maxAbsDiff <= tolerance) || mismatches > 0) {
-      throw new MlcPipeError(`${dir}: ONNX and tfjs outputs differ by ${maxAbsDiff} (tolerance ${tolerance}) with ${mismatches} different decisions over ${images} images: ${JSON.stringify(perOutput)}`, {
-        hint: 'export with fold_bn: false to rule out BN folding, and report the model config',
-      });
+      throw new MlcPipeError(
+        `${dir}: ONNX and tfjs outputs differ by ${maxAbsDiff} (tolerance ${tolerance}) with ${mismatches} different decisions over ${images} images: ${JSON.stringify(perOutput)}`,
+        {
+          hint: 'export with fold_bn: false to rule out BN folding, and report the model config',
+        },
+      );
     }
-    return { maxAbsDiff, perOutput, images, input: options.images?.length ? 'real' : 'random', argmaxMismatches: mismatches };
+    return {
+      maxAbsDiff,
+      perOutput,
+      images,
+      input: options.images?.length ? 'real' : 'random',
+      argmaxMismatches: mismatches,
+    };
   } finally {
     model.dispose();
     await session.release();

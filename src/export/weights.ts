@@ -43,7 +43,13 @@ export function depthwiseToOihw(w: Weight): { dims: number[]; data: Float32Array
 }
 
 /** Inference BN as scale/shift per channel (gamma/beta default to 1/0 when the layer has none). */
-export function batchNormAffine(gamma: Float32Array | null, beta: Float32Array | null, mean: Float32Array, variance: Float32Array, epsilon: number): ChannelAffine {
+export function batchNormAffine(
+  gamma: Float32Array | null,
+  beta: Float32Array | null,
+  mean: Float32Array,
+  variance: Float32Array,
+  epsilon: number,
+): ChannelAffine {
   const n = mean.length;
   const scale = new Float64Array(n);
   const shift = new Float64Array(n);
@@ -58,7 +64,12 @@ export function batchNormAffine(gamma: Float32Array | null, beta: Float32Array |
  * Applies `affine` (for output channels `offset … offset+co−1`) to an OIHW weight and a bias
  * (zeros when absent), returning the folded pair.
  */
-export function foldAffine(oihw: { dims: number[]; data: Float32Array }, bias: Float32Array | null, affine: ChannelAffine | undefined, offset = 0): { weight: Float32Array; bias: Float32Array | null } {
+export function foldAffine(
+  oihw: { dims: number[]; data: Float32Array },
+  bias: Float32Array | null,
+  affine: ChannelAffine | undefined,
+  offset = 0,
+): { weight: Float32Array; bias: Float32Array | null } {
   if (affine === undefined) return { weight: oihw.data, bias };
   const co = oihw.dims[0]!;
   const per = oihw.data.length / co;

@@ -65,14 +65,18 @@ export async function runCmdStage(job: CmdStageJob, io: StageIO, killGraceMs: nu
   out.end();
   err.end();
   if (!r.failed && !stopped) return {};
-  const why = stopped === 'timeout'
-    ? `timed out after ${job.timeout}s`
-    : stopped === 'cancel'
-      ? 'stopped (interrupted)'
-      : r.exitCode !== undefined
-        ? `command exited with code ${r.exitCode}`
-        : r.signal
-          ? `command ended on ${r.signal}`
-          : `command failed: ${r.shortMessage}`;
-  throw new StageError(job.id, `${why}: ${argv.join(' ')}`, { cause: r, hint: stopped === 'timeout' ? 'raise the stage\'s `timeout`, or make it faster' : 'see the stage log for its output' });
+  const why =
+    stopped === 'timeout'
+      ? `timed out after ${job.timeout}s`
+      : stopped === 'cancel'
+        ? 'stopped (interrupted)'
+        : r.exitCode !== undefined
+          ? `command exited with code ${r.exitCode}`
+          : r.signal
+            ? `command ended on ${r.signal}`
+            : `command failed: ${r.shortMessage}`;
+  throw new StageError(job.id, `${why}: ${argv.join(' ')}`, {
+    cause: r,
+    hint: stopped === 'timeout' ? "raise the stage's `timeout`, or make it faster" : 'see the stage log for its output',
+  });
 }

@@ -10,4 +10,12 @@ export { runStage } from './run-stage.ts';
 export { outputPath } from './module-stage.ts';
 export { cmdEnvironment } from './cmd-stage.ts';
 export { lineSplitter, type LineSplitter } from './lines.ts';
-export type { CmdStageJob, CodeIdentityRef, HostOptions, HostedResult, ModuleStageJob, StageIO, StageJob } from './job.ts';
+export type {
+  CmdStageJob,
+  CodeIdentityRef,
+  HostOptions,
+  HostedResult,
+  ModuleStageJob,
+  StageIO,
+  StageJob,
+} from './job.ts';

@@ -10,7 +10,10 @@ import { keyedParams, runCacheKey } from './run-key.ts';
 import type { ModuleStageJob, StageIO } from './job.ts';
 
 /** Maps a declared output (or a path inside one) to where the stage must write it. */
-export function outputPath(job: Pick<ModuleStageJob, 'id' | 'outputs'>, declared: string): { declared: string; path: string } {
+export function outputPath(
+  job: Pick<ModuleStageJob, 'id' | 'outputs'>,
+  declared: string,
+): { declared: string; path: string } {
   const norm = path.posix.normalize(declared.replace(/\\/g, '/')).replace(/\/$/, '');
   for (const [out, target] of Object.entries(job.outputs)) {
     if (norm === out) {
@@ -23,14 +26,18 @@ export function outputPath(job: Pick<ModuleStageJob, 'id' | 'outputs'>, declared
       return { declared: out, path: p };
     }
   }
-  throw new Error(`ctx.out("${declared}"): not a declared output of stage ${job.id} (outputs: ${Object.keys(job.outputs).join(', ') || 'none'})`);
+  throw new Error(
+    `ctx.out("${declared}"): not a declared output of stage ${job.id} (outputs: ${Object.keys(job.outputs).join(', ') || 'none'})`,
+  );
 }
 
 /** Imports the job's module and runs it with a context wired to `io`. */
 export async function runModuleStage(job: ModuleStageJob, io: StageIO): Promise<StageResult> {
   const mod = (await import(pathToFileURL(job.module.path).href)) as { default?: unknown };
   if (!isStageDefinition(mod.default)) {
-    throw new StageError(job.id, `${job.module.path} does not default-export a stage`, { hint: 'end the module with `export default defineStage({ ... })`' });
+    throw new StageError(job.id, `${job.module.path} does not default-export a stage`, {
+      hint: 'end the module with `export default defineStage({ ... })`',
+    });
   }
   const def = mod.default;
   const announced = new Set<string>();
@@ -38,7 +45,15 @@ export async function runModuleStage(job: ModuleStageJob, io: StageIO): Promise<
     id: job.id,
     params: job.params,
     cwd: job.cwd,
-    runKey: job.inputHashes === undefined ? undefined : (exclude: readonly string[] = []) => runCacheKey(job.code.hash, keyedParams(job.params, [...(job.cacheNeutral ?? []), ...exclude]), job.inputHashes!),
+    runKey:
+      job.inputHashes === undefined
+        ? undefined
+        : (exclude: readonly string[] = []) =>
+            runCacheKey(
+              job.code.hash,
+              keyedParams(job.params, [...(job.cacheNeutral ?? []), ...exclude]),
+              job.inputHashes!,
+            ),
     cpus: job.cpus,
     out: (declared) => {
       const o = outputPath(job, declared);

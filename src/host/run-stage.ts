@@ -16,7 +16,8 @@ import { runModuleStage } from './module-stage.ts';
  */
 export async function runStage(job: StageJob, io: StageIO, options: HostOptions = {}): Promise<HostedResult> {
   if (io.signal.aborted) throw new StageError(job.id, 'cancelled before it started');
-  const result = job.kind === 'cmd' ? await runCmdStage(job, io, options.killGraceMs ?? 3000) : await runModuleStage(job, io);
+  const result =
+    job.kind === 'cmd' ? await runCmdStage(job, io, options.killGraceMs ?? 3000) : await runModuleStage(job, io);
   const written = Object.entries(job.outputs)
     .filter(([, p]) => existsSync(p))
     .map(([declared]) => declared);

@@ -27,7 +27,15 @@ export type InputConfig = PreprocessingChoice;
 
 /** The loader settings (`createLoader` options) that feed a model its expected input. */
 export function loaderInputOptions(input: InputConfig): InputConfig {
-  return { height: input.height, width: input.width, channels: input.channels ?? 3, channelOrder: input.channelOrder, whiten: input.whiten, resize: input.resize ?? DEFAULT_RESIZE, ...(input.meanStd ? { meanStd: input.meanStd } : {}) };
+  return {
+    height: input.height,
+    width: input.width,
+    channels: input.channels ?? 3,
+    channelOrder: input.channelOrder,
+    whiten: input.whiten,
+    resize: input.resize ?? DEFAULT_RESIZE,
+    ...(input.meanStd ? { meanStd: input.meanStd } : {}),
+  };
 }
 
 /**
@@ -58,7 +66,8 @@ export async function saveLayersModel(dir: string, model: tf.LayersModel): Promi
   await mkdir(dir, { recursive: true });
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
-      const weightData = artifacts.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
+      const weightData =
+        artifacts.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
       const modelJson = {
         format: 'layers-model',
         generatedBy: artifacts.generatedBy,
@@ -70,7 +79,13 @@ export async function saveLayersModel(dir: string, model: tf.LayersModel): Promi
       await writeFile(join(dir, 'weights.bin'), bytes);
       await writeWeightsDigest(dir, { 'weights.bin': bytes });
       await writeFile(join(dir, 'model.json'), JSON.stringify(modelJson));
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weightData.byteLength } };
+      return {
+        modelArtifactsInfo: {
+          dateSaved: new Date(),
+          modelTopologyType: 'JSON',
+          weightDataBytes: weightData.byteLength,
+        },
+      };
     }),
   );
 }
@@ -78,11 +93,18 @@ export async function saveLayersModel(dir: string, model: tf.LayersModel): Promi
 /** Reads a folder written by `saveLayersModel`. The caller disposes the model. */
 export async function loadLayersModel(dir: string): Promise<tf.LayersModel> {
   const file = join(dir, 'model.json');
-  let json: { modelTopology?: unknown; weightsManifest?: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }> };
+  let json: {
+    modelTopology?: unknown;
+    weightsManifest?: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }>;
+  };
   try {
     json = JSON.parse(await readFile(file, 'utf8'));
   } catch (err) {
-    throw new DataError(`cannot read model: ${(err as Error).message}`, { file }, { cause: err, hint: 'point at a model folder written by the train stage (model.json + weights.bin)' });
+    throw new DataError(
+      `cannot read model: ${(err as Error).message}`,
+      { file },
+      { cause: err, hint: 'point at a model folder written by the train stage (model.json + weights.bin)' },
+    );
   }
   if (!json.modelTopology || !Array.isArray(json.weightsManifest)) {
     throw new DataError('not a tfjs layers model.json (needs modelTopology and weightsManifest)', { file });
@@ -103,7 +125,9 @@ export async function loadLayersModel(dir: string): Promise<tf.LayersModel> {
   const weightData = tf.io.CompositeArrayBuffer.join(buffers);
   checkWeightsFinite(dir, specs, weightData);
   try {
-    return await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology as object, weightSpecs: specs, weightData }));
+    return await tf.loadLayersModel(
+      tf.io.fromMemory({ modelTopology: json.modelTopology as object, weightSpecs: specs, weightData }),
+    );
   } catch (err) {
     throw new DataError(`cannot load model: ${(err as Error).message}`, { file }, { cause: err });
   }
@@ -127,13 +151,17 @@ export async function loadTrainedModel(dir: string): Promise<TrainedModel> {
     throw new DataError(`cannot read model config: ${(err as Error).message}`, { file: cfgFile }, { cause: err });
   }
   if (!config?.input || typeof config.input.height !== 'number' || typeof config.input.width !== 'number') {
-    throw new DataError('config.json lacks "input": {height, width, channels, channelOrder, whiten}', { file: cfgFile });
+    throw new DataError('config.json lacks "input": {height, width, channels, channelOrder, whiten}', {
+      file: cfgFile,
+    });
   }
   resolveModelPreprocessing(config, cfgFile);
   const model = await loadLayersModel(dir);
   if (model.outputs.length !== heads.length) {
     model.dispose();
-    throw new DataError(`model has ${model.outputs.length} outputs but classes.json lists ${heads.length} heads`, { file: join(dir, 'model.json') });
+    throw new DataError(`model has ${model.outputs.length} outputs but classes.json lists ${heads.length} heads`, {
+      file: join(dir, 'model.json'),
+    });
   }
   return { model, heads, config };
 }

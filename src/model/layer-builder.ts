@@ -31,7 +31,9 @@ export type KernelInit = 'he_normal' | 'torch';
 /** The kernel initializer for `init` with `seed` (never 0: tfjs reads 0 as unseeded). */
 export function kernelInitializer(init: KernelInit, seed: number): ReturnType<typeof tf.initializers.heNormal> {
   // VarianceScaling uniform: limit = √(3·scale/fan_in); scale 1/3 gives PyTorch's U(±1/√fan_in).
-  return init === 'torch' ? tf.initializers.varianceScaling({ scale: 1 / 3, mode: 'fanIn', distribution: 'uniform', seed }) : tf.initializers.heNormal({ seed });
+  return init === 'torch'
+    ? tf.initializers.varianceScaling({ scale: 1 / 3, mode: 'fanIn', distribution: 'uniform', seed })
+    : tf.initializers.heNormal({ seed });
 }
 
 /** Hands out unique layer names and per-layer initializer seeds, in build order. */
@@ -71,10 +73,23 @@ export class Builder {
    * PyTorch-style padding for a strided k×k conv: k//2 zeros each side, then a `valid` conv (TF's
    * `same` would pad asymmetrically). Unstrided or 1×1 convs use `same` and no pad layer.
    */
-  private stridedPad(x: SymbolicTensor, kernel: number, stride: number, name: string): { y: SymbolicTensor; padding: 'same' | 'valid' } {
+  private stridedPad(
+    x: SymbolicTensor,
+    kernel: number,
+    stride: number,
+    name: string,
+  ): { y: SymbolicTensor; padding: 'same' | 'valid' } {
     if (stride <= 1 || kernel <= 1) return { y: x, padding: 'same' };
     const p = Math.floor(kernel / 2);
-    const y = tf.layers.zeroPadding2d({ padding: [[p, p], [p, p]], name: this.name(`${name}_pad`) }).apply(x) as SymbolicTensor;
+    const y = tf.layers
+      .zeroPadding2d({
+        padding: [
+          [p, p],
+          [p, p],
+        ],
+        name: this.name(`${name}_pad`),
+      })
+      .apply(x) as SymbolicTensor;
     return { y, padding: 'valid' };
   }
 
@@ -82,7 +97,15 @@ export class Builder {
   conv(x: SymbolicTensor, filters: number, kernel: number, stride: number, name: string): SymbolicTensor {
     const { y, padding } = this.stridedPad(x, kernel, stride, name);
     return tf.layers
-      .conv2d({ filters, kernelSize: kernel, strides: stride, padding, useBias: false, kernelInitializer: this.heNormal(), name: this.name(name) })
+      .conv2d({
+        filters,
+        kernelSize: kernel,
+        strides: stride,
+        padding,
+        useBias: false,
+        kernelInitializer: this.heNormal(),
+        name: this.name(name),
+      })
       .apply(y) as SymbolicTensor;
   }
 
@@ -90,12 +113,24 @@ export class Builder {
   depthwise(x: SymbolicTensor, kernel: number, stride: number, name: string): SymbolicTensor {
     const { y, padding } = this.stridedPad(x, kernel, stride, name);
     return tf.layers
-      .depthwiseConv2d({ kernelSize: kernel, strides: stride, padding, useBias: false, depthwiseInitializer: this.heNormal(), name: this.name(name) })
+      .depthwiseConv2d({
+        kernelSize: kernel,
+        strides: stride,
+        padding,
+        useBias: false,
+        depthwiseInitializer: this.heNormal(),
+        name: this.name(name),
+      })
       .apply(y) as SymbolicTensor;
   }
 
   bn(x: SymbolicTensor, name: string): SymbolicTensor {
-    return new BatchNormalization({ axis: -1, momentum: this.bnMomentum, epsilon: this.bnEpsilon, name: this.name(name) }).apply(x) as SymbolicTensor;
+    return new BatchNormalization({
+      axis: -1,
+      momentum: this.bnMomentum,
+      epsilon: this.bnEpsilon,
+      name: this.name(name),
+    }).apply(x) as SymbolicTensor;
   }
 
   relu(x: SymbolicTensor, name: string): SymbolicTensor {
@@ -117,8 +152,18 @@ export class Builder {
 
   /** 3×3/2 max pool with PyTorch's padding 1. Call it on non-negative input (after ReLU): zero padding then equals −∞ padding. */
   maxPool3s2(x: SymbolicTensor, name: string): SymbolicTensor {
-    const y = tf.layers.zeroPadding2d({ padding: [[1, 1], [1, 1]], name: this.name(`${name}_pad`) }).apply(x) as SymbolicTensor;
-    return tf.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'valid', name: this.name(name) }).apply(y) as SymbolicTensor;
+    const y = tf.layers
+      .zeroPadding2d({
+        padding: [
+          [1, 1],
+          [1, 1],
+        ],
+        name: this.name(`${name}_pad`),
+      })
+      .apply(x) as SymbolicTensor;
+    return tf.layers
+      .maxPooling2d({ poolSize: 3, strides: 2, padding: 'valid', name: this.name(name) })
+      .apply(y) as SymbolicTensor;
   }
 }
 

@@ -6,5 +6,15 @@
  * `tv-*` are torchvision's architectures layer for layer (layer names = PyTorch module paths with
  * `.` → `_`), the ones a `pretrained:` state dict loads onto (./import/).
  */
-export const MODEL_NAMES = ['resnet18', 'resnet18-v2', 'resnext18', 'mobilenet-v2', 'mixnet18', 'tv-resnet18', 'tv-resnet34', 'tv-resnet50', 'tv-mobilenet-v2'] as const;
+export const MODEL_NAMES = [
+  'resnet18',
+  'resnet18-v2',
+  'resnext18',
+  'mobilenet-v2',
+  'mixnet18',
+  'tv-resnet18',
+  'tv-resnet34',
+  'tv-resnet50',
+  'tv-mobilenet-v2',
+] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];

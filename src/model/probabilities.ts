@@ -12,7 +12,12 @@ import { headKind, type HeadSpec } from '../data/heads.ts';
  *   repeated inference with fixed weights; compile again after the weights change. Defaults to
  *   `model.predict`.
  */
-export function predictProbs(model: tf.LayersModel, heads: HeadSpec[], x: tf.Tensor4D, compiled?: CompiledInference): Float32Array[] {
+export function predictProbs(
+  model: tf.LayersModel,
+  heads: HeadSpec[],
+  x: tf.Tensor4D,
+  compiled?: CompiledInference,
+): Float32Array[] {
   const probs = tf.tidy(() => {
     const out = compiled ? compiled.predict(x) : model.predict(x);
     return probsFromLogits(heads, Array.isArray(out) ? out : [out]);
@@ -26,6 +31,7 @@ export function predictProbs(model: tf.LayersModel, heads: HeadSpec[], x: tf.Ten
 
 /** Softmax (K ≥ 2 classes) or sigmoid (binary head) of each head's logits; call inside tf.tidy. */
 export function probsFromLogits(heads: HeadSpec[], logits: tf.Tensor[]): tf.Tensor[] {
-  if (logits.length !== heads.length) throw new Error(`probsFromLogits: model has ${logits.length} outputs but ${heads.length} heads were given`);
+  if (logits.length !== heads.length)
+    throw new Error(`probsFromLogits: model has ${logits.length} outputs but ${heads.length} heads were given`);
   return logits.map((l, i) => (headKind(heads[i]!) === 'softmax' ? tf.softmax(l as tf.Tensor2D, -1) : tf.sigmoid(l)));
 }

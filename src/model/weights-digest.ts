@@ -35,7 +35,12 @@ async function readDigests(dir: string): Promise<Map<string, string> | undefined
   for (const [i, line] of text.split('\n').entries()) {
     if (!line.trim()) continue;
     const m = /^([0-9a-f]{64}) [ *](.+)$/.exec(line);
-    if (!m) throw new DataError(`line ${i + 1} is not "<sha256>  <file>"`, { file: join(dir, DIGEST_FILE) }, { hint: 'the model folder is damaged; train (or copy) it again' });
+    if (!m)
+      throw new DataError(
+        `line ${i + 1} is not "<sha256>  <file>"`,
+        { file: join(dir, DIGEST_FILE) },
+        { hint: 'the model folder is damaged; train (or copy) it again' },
+      );
     out.set(m[2]!, m[1]!);
   }
   return out;
@@ -50,7 +55,9 @@ export async function verifyWeightsDigest(dir: string, files: Record<string, Uin
     const got = sha256(data);
     if (want === got) continue;
     throw new DataError(
-      want === undefined ? `${name} has no digest in ${DIGEST_FILE}` : `${name} changed or damaged since it was written (sha256 ${got.slice(0, 12)}…, ${DIGEST_FILE} says ${want.slice(0, 12)}…)`,
+      want === undefined
+        ? `${name} has no digest in ${DIGEST_FILE}`
+        : `${name} changed or damaged since it was written (sha256 ${got.slice(0, 12)}…, ${DIGEST_FILE} says ${want.slice(0, 12)}…)`,
       { file: join(dir, name) },
       { hint: 'train the model again (or restore the folder from a copy); a model folder is never edited in place' },
     );
@@ -62,13 +69,21 @@ export function checkWeightsFinite(dir: string, specs: readonly tf.io.WeightsMan
   let offset = 0;
   for (const s of specs) {
     const n = s.shape.reduce((a, b) => a * b, 1);
-    const bytesPer = s.quantization ? ({ uint8: 1, uint16: 2, float16: 2 } as Record<string, number>)[s.quantization.dtype] ?? 4 : s.dtype === 'float32' || s.dtype === 'int32' ? 4 : 1;
+    const bytesPer = s.quantization
+      ? (({ uint8: 1, uint16: 2, float16: 2 } as Record<string, number>)[s.quantization.dtype] ?? 4)
+      : s.dtype === 'float32' || s.dtype === 'int32'
+        ? 4
+        : 1;
     if (!s.quantization && s.dtype === 'float32' && offset + n * 4 <= data.byteLength) {
       const values = new Float32Array(data.slice(offset, offset + n * 4));
       let bad = 0;
       for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) bad++;
       if (bad) {
-        throw new DataError(`weight ${s.name} holds ${bad} NaN or infinite values`, { file: join(dir, 'weights.bin') }, { hint: 'the model is broken (a diverged training, or damaged weights); train it again' });
+        throw new DataError(
+          `weight ${s.name} holds ${bad} NaN or infinite values`,
+          { file: join(dir, 'weights.bin') },
+          { hint: 'the model is broken (a diverged training, or damaged weights); train it again' },
+        );
       }
     }
     offset += n * bytesPer;

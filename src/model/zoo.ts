@@ -46,9 +46,12 @@ export interface BuildModelOptions extends BuilderOptions {
 export function buildModel(name: string, options: BuildModelOptions): tf.LayersModel {
   const backbone = (MODEL_NAMES as readonly string[]).includes(name) ? BACKBONES[name as ModelName] : undefined;
   if (!backbone) {
-    throw new ConfigError(`unknown model "${name}"; valid: ${MODEL_NAMES.join(', ')}`, { hint: didYouMean(name, MODEL_NAMES) });
+    throw new ConfigError(`unknown model "${name}"; valid: ${MODEL_NAMES.join(', ')}`, {
+      hint: didYouMean(name, MODEL_NAMES),
+    });
   }
-  if (options.heads.length === 0) throw new ConfigError('buildModel: at least one head is needed (classes.json "heads" is empty)');
+  if (options.heads.length === 0)
+    throw new ConfigError('buildModel: at least one head is needed (classes.json "heads" is empty)');
   const b = new Builder(options);
   const input = tf.input({ shape: options.inputShape, name: 'image' });
   const features = backbone(b, input, { width: options.width });
@@ -60,8 +63,16 @@ export function buildModel(name: string, options: BuildModelOptions): tf.LayersM
       tf.layers
         .dense({
           units: headUnits(h),
-          kernelInitializer: torch ? kernelInitializer('torch', b.nextSeed()) : tf.initializers.glorotUniform({ seed: b.nextSeed() }),
-          biasInitializer: torch ? tf.initializers.randomUniform({ minval: -1 / Math.sqrt(fanIn), maxval: 1 / Math.sqrt(fanIn), seed: b.nextSeed() }) : 'zeros',
+          kernelInitializer: torch
+            ? kernelInitializer('torch', b.nextSeed())
+            : tf.initializers.glorotUniform({ seed: b.nextSeed() }),
+          biasInitializer: torch
+            ? tf.initializers.randomUniform({
+                minval: -1 / Math.sqrt(fanIn),
+                maxval: 1 / Math.sqrt(fanIn),
+                seed: b.nextSeed(),
+              })
+            : 'zeros',
           name: headLayerName(h, i),
         })
         .apply(pooled) as tf.SymbolicTensor,

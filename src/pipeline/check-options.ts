@@ -36,27 +36,42 @@ function flagSource(label: (key: string) => string): DiagnosticSource {
  * each as `--engine: expected one of "auto", …, received "wsam"` (unknown and missing options
  * included), with the did-you-mean hints, else a pointer to `how.reference`.
  */
-export function checkOptions<S extends TObject>(schema: S, options: Readonly<Record<string, unknown>>, how: CheckOptionsHow): Static<S> {
+export function checkOptions<S extends TObject>(
+  schema: S,
+  options: Readonly<Record<string, unknown>>,
+  how: CheckOptionsHow,
+): Static<S> {
   const label = how.label ?? ((k: string) => k);
   const value = structuredClone(options) as Record<string, unknown>;
   for (const [k, v] of Object.entries(value)) if (v === undefined) delete value[k];
   const known = Object.keys(schema.properties);
   const problems: Diagnostic[] = [];
   for (const key of Object.keys(value)) {
-    if (!known.includes(key)) problems.push({ file: label(key), path: '', message: 'unknown option', hint: didYouMean(key, known)?.replace(/"([^"]+)"/, (_, k: string) => `"${label(k)}"`) });
+    if (!known.includes(key))
+      problems.push({
+        file: label(key),
+        path: '',
+        message: 'unknown option',
+        hint: didYouMean(key, known)?.replace(/"([^"]+)"/, (_, k: string) => `"${label(k)}"`),
+      });
   }
   const validate = paramsValidator(schema);
   if (!validate(value)) {
     // Unknown options are reported above, with a did-you-mean; a missing one by its flag.
     for (const e of validate.errors ?? []) {
-      if (e.instancePath === '' && e.keyword === 'required') problems.push({ file: label(String(e.params.missingProperty)), path: '', message: 'required' });
+      if (e.instancePath === '' && e.keyword === 'required')
+        problems.push({ file: label(String(e.params.missingProperty)), path: '', message: 'required' });
     }
-    const rest = (validate.errors ?? []).filter((e) => e.instancePath !== '' || (e.keyword !== 'additionalProperties' && e.keyword !== 'required'));
+    const rest = (validate.errors ?? []).filter(
+      (e) => e.instancePath !== '' || (e.keyword !== 'additionalProperties' && e.keyword !== 'required'),
+    );
     problems.push(...ajvDiagnostics(rest, value, flagSource(label), []));
   }
   if (problems.length) {
     const hints = problems.flatMap((d) => (d.hint ? [d.hint] : []));
-    throw new ConfigError(problems.map((d) => `${d.file}: ${d.message}`).join('; '), { hint: hints.length ? hints.join('; ') : `${how.reference} lists the options` });
+    throw new ConfigError(problems.map((d) => `${d.file}: ${d.message}`).join('; '), {
+      hint: hints.length ? hints.join('; ') : `${how.reference} lists the options`,
+    });
   }
   return value as Static<S>;
 }

@@ -66,7 +66,9 @@ export class PipelineValidationError extends ConfigError {
     const n = diagnostics.length;
     const lines = source?.split(/\r?\n/); // once: a frame per diagnostic must not split a big file again
     const body = diagnostics.map((d) => formatDiagnostic(d, d.file === '-S' ? undefined : lines)).join('\n\n');
-    super(`${body}\n\n${n} problem${n === 1 ? '' : 's'} in the pipeline; fix ${n === 1 ? 'it' : 'them'} and run again.`);
+    super(
+      `${body}\n\n${n} problem${n === 1 ? '' : 's'} in the pipeline; fix ${n === 1 ? 'it' : 'them'} and run again.`,
+    );
     this.diagnostics = diagnostics;
   }
 }

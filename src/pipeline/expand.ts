@@ -36,7 +36,10 @@ export function expandStage(id: string, body: { foreach?: unknown; matrix?: unkn
     return foreach.map((item, i) => ({ id: `${id}@${scalars ? keyText(item) : i}`, ctx: { item, key: i } }));
   }
   if (foreach !== null && typeof foreach === 'object') {
-    return Object.entries(foreach as Record<string, unknown>).map(([key, item]) => ({ id: `${id}@${key}`, ctx: { item, key } }));
+    return Object.entries(foreach as Record<string, unknown>).map(([key, item]) => ({
+      id: `${id}@${key}`,
+      ctx: { item, key },
+    }));
   }
   if (matrix !== null && typeof matrix === 'object') {
     return product(matrix as Record<string, unknown[]>).map((item) => ({

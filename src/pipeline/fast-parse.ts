@@ -6,7 +6,15 @@
  * other document, and every document with a problem, goes through the `yaml` library, which
  * reports syntax errors and positions (YamlSource).
  */
-import { constructFromEvents, CORE_SCHEMA, EVENT_ID, getScalarValue, parseEvents, SCALAR_STYLE, type Event } from 'js-yaml';
+import {
+  constructFromEvents,
+  CORE_SCHEMA,
+  EVENT_ID,
+  getScalarValue,
+  parseEvents,
+  SCALAR_STYLE,
+  type Event,
+} from 'js-yaml';
 
 /** A document read by the fast path. */
 export interface FastDocument {
@@ -102,7 +110,8 @@ function scan(text: string, events: Event[]): Map<string, number> | undefined {
     if (e.type !== EVENT_ID.MAPPING && e.type !== EVENT_ID.SEQUENCE) continue;
     let path: string | undefined;
     if (e.type === EVENT_ID.MAPPING) {
-      if (stack.length === 1) path = ''; // the root map
+      if (stack.length === 1)
+        path = ''; // the root map
       else if (stack.length === 2 && parent.map && parent.path === '') path = parent.key; // a map under a root key
     }
     stack.push({ map: e.type === EVENT_ID.MAPPING, items: 0, path, key: '' });

@@ -44,14 +44,18 @@ export function buildGraph(stages: readonly StageNode[], file?: string): Graph {
       if (a.id !== b.id && pathsOverlap(a.path, b.path)) {
         const at = file && byId.get(b.id)?.pos ? `${where(file, byId.get(b.id), b.id)}: ` : '';
         const also = at && byId.get(a.id)?.pos ? ` (${a.id} is at ${file}:${byId.get(a.id)!.pos!.line})` : '';
-        problems.push(a.path === b.path
-          ? `${at}stages "${a.id}" and "${b.id}" both write "${a.path}"${also}`
-          : `${at}stage "${a.id}" writes "${a.path}" and stage "${b.id}" writes "${b.path}", which overlap${also}`);
+        problems.push(
+          a.path === b.path
+            ? `${at}stages "${a.id}" and "${b.id}" both write "${a.path}"${also}`
+            : `${at}stage "${a.id}" writes "${a.path}" and stage "${b.id}" writes "${b.path}", which overlap${also}`,
+        );
       }
     }
   }
   if (problems.length) {
-    throw new DagError(`${problems.join('\n')}`, { hint: 'give each stage its own output paths (e.g. add the stage id to the folder name)' });
+    throw new DagError(`${problems.join('\n')}`, {
+      hint: 'give each stage its own output paths (e.g. add the stage id to the folder name)',
+    });
   }
 
   const upstream = new Map<string, Map<string, EdgeReason>>(stages.map((s) => [s.id, new Map()]));
@@ -65,11 +69,15 @@ export function buildGraph(stages: readonly StageNode[], file?: string): Graph {
   for (const s of stages) {
     for (const n of s.needs) if (byId.has(n)) addEdge(n, s.id, { kind: 'needs' });
     for (const input of s.inputs) {
-      for (const o of outs) if (o.id !== s.id && pathsOverlap(input, o.path)) addEdge(o.id, s.id, { kind: 'path', path: input });
+      for (const o of outs)
+        if (o.id !== s.id && pathsOverlap(input, o.path)) addEdge(o.id, s.id, { kind: 'path', path: input });
     }
   }
 
-  const cycle = findCycle(stages.map((s) => s.id), upstream);
+  const cycle = findCycle(
+    stages.map((s) => s.id),
+    upstream,
+  );
   if (cycle) {
     const steps = cycle.map((id, i) => {
       if (i === 0) return id;
@@ -77,8 +85,15 @@ export function buildGraph(stages: readonly StageNode[], file?: string): Graph {
       return `${why.kind === 'path' ? `(${why.path}) ` : '(needs) '}→ ${id}`;
     });
     const at = file && byId.get(cycle[0]!)?.pos ? `${where(file, byId.get(cycle[0]!), cycle[0]!)}: ` : '';
-    const lines = at ? `\n${cycle.slice(0, -1).map((id) => `  ${where(file, byId.get(id), id)}`).join('\n')}` : '';
-    throw new DagError(`${at}dependency cycle: ${steps.join(' ')}${lines}`, { hint: 'remove one of these edges: a stage cannot depend on its own outputs' });
+    const lines = at
+      ? `\n${cycle
+          .slice(0, -1)
+          .map((id) => `  ${where(file, byId.get(id), id)}`)
+          .join('\n')}`
+      : '';
+    throw new DagError(`${at}dependency cycle: ${steps.join(' ')}${lines}`, {
+      hint: 'remove one of these edges: a stage cannot depend on its own outputs',
+    });
   }
 
   // Kahn's algorithm, picking ready stages in declaration order.

@@ -52,7 +52,14 @@ function scope(vars: Body, own: Body): Body {
 }
 
 /** Expands every template under `stages` into its instances. */
-export function instantiateStages(stages: Record<string, unknown>, vars: Body, overrides: readonly Override[], file: string, source: YamlSource, diags: Diagnostic[]): Instances {
+export function instantiateStages(
+  stages: Record<string, unknown>,
+  vars: Body,
+  overrides: readonly Override[],
+  file: string,
+  source: YamlSource,
+  diags: Diagnostic[],
+): Instances {
   const out: Instances = { pending: [], byTemplate: new Map() };
   const use: OverrideUse = { used: new Set(), problems: new Map() };
   const at: Reporter = { source, diags };
@@ -62,8 +69,12 @@ export function instantiateStages(stages: Record<string, unknown>, vars: Body, o
     const loops = templateLoops(tid, tbody as Body, vars, at);
     if (!loops) continue;
     const instances = expandStage(tid, loops);
-    out.byTemplate.set(tid, instances.map((i) => i.id));
-    for (const inst of instances) out.pending.push({ tid, id: inst.id, body: instanceBody(tid, template, inst, vars, overrides, use, at) });
+    out.byTemplate.set(
+      tid,
+      instances.map((i) => i.id),
+    );
+    for (const inst of instances)
+      out.pending.push({ tid, id: inst.id, body: instanceBody(tid, template, inst, vars, overrides, use, at) });
   }
   diags.push(...overrideProblems(use), ...unmatchedOverrides(overrides, use, out.byTemplate, file));
   return out;
@@ -76,18 +87,40 @@ function templateLoops(tid: string, tbody: Body, vars: Body, at: Reporter): Body
   const varCtx = scope(vars, { vars });
   const loops: Body = {};
   for (const k of ['foreach', 'matrix'] as const) {
-    if (tbody[k] !== undefined) loops[k] = interpolateDeep(tbody[k], varCtx, (p, message) => at.diags.push(at.source.at([...base, k, ...p], message)));
+    if (tbody[k] !== undefined)
+      loops[k] = interpolateDeep(tbody[k], varCtx, (p, message) =>
+        at.diags.push(at.source.at([...base, k, ...p], message)),
+      );
   }
   const notCollection = (v: unknown) => v === null || typeof v !== 'object';
-  if ((loops.foreach !== undefined && notCollection(loops.foreach)) || (loops.matrix !== undefined && (typeof loops.matrix !== 'object' || loops.matrix === null || Object.values(loops.matrix).some((v) => !Array.isArray(v))))) {
-    at.diags.push(at.source.at([...base, loops.foreach !== undefined ? 'foreach' : 'matrix'], 'foreach takes a list or a map, matrix a map of lists (directly or from ${…})'));
+  if (
+    (loops.foreach !== undefined && notCollection(loops.foreach)) ||
+    (loops.matrix !== undefined &&
+      (typeof loops.matrix !== 'object' ||
+        loops.matrix === null ||
+        Object.values(loops.matrix).some((v) => !Array.isArray(v))))
+  ) {
+    at.diags.push(
+      at.source.at(
+        [...base, loops.foreach !== undefined ? 'foreach' : 'matrix'],
+        'foreach takes a list or a map, matrix a map of lists (directly or from ${…})',
+      ),
+    );
     return undefined;
   }
   return loops;
 }
 
 /** One instance's body: interpolated, shell-quoted with `shell: true`, with its -S overrides applied. */
-function instanceBody(tid: string, template: Body, inst: Expansion, vars: Body, overrides: readonly Override[], use: OverrideUse, at: Reporter): Body {
+function instanceBody(
+  tid: string,
+  template: Body,
+  inst: Expansion,
+  vars: Body,
+  overrides: readonly Override[],
+  use: OverrideUse,
+  at: Reporter,
+): Body {
   const base = ['stages', tid];
   const report = (p: KeyPath, message: string) => at.diags.push(at.source.at([...base, ...p], message));
   const ctx = scope(vars, { vars, ...inst.ctx });
@@ -106,12 +139,22 @@ function instanceBody(tid: string, template: Body, inst: Expansion, vars: Body, 
 }
 
 /** A stage changed by -S is validated as a whole, like the file; each problem is kept for the -S argument that caused it. */
-function checkOverriddenBody(body: Body, base: KeyPath, applied: Override[], use: OverrideUse, source: YamlSource): void {
+function checkOverriddenBody(
+  body: Body,
+  base: KeyPath,
+  applied: Override[],
+  use: OverrideUse,
+  source: YamlSource,
+): void {
   const check = validateStageSchema();
   if (check(body)) return;
   for (const d of ajvDiagnostics(check.errors ?? [], body, source, base)) {
     const key = d.path.split('.').slice(2).join('.'); // the field inside the stage
-    const o = applied.find((a) => a.path.slice(2).join('.') === key) ?? applied.find((a) => key.startsWith(a.path.slice(2).join('.'))) ?? applied.find((a) => a.path.slice(2).join('.').startsWith(key)) ?? applied[applied.length - 1]!;
+    const o =
+      applied.find((a) => a.path.slice(2).join('.') === key) ??
+      applied.find((a) => key.startsWith(a.path.slice(2).join('.'))) ??
+      applied.find((a) => a.path.slice(2).join('.').startsWith(key)) ??
+      applied[applied.length - 1]!;
     if (!use.problems.has(o)) use.problems.set(o, []);
     use.problems.get(o)!.push({ message: d.message, hint: d.hint });
   }
@@ -125,26 +168,46 @@ function overrideProblems(use: OverrideUse): Diagnostic[] {
     for (const p of problems) {
       if (seen.has(p.message)) continue;
       seen.add(p.message);
-      out.push({ file: '-S', path: o.raw, message: p.message, hint: p.hint ?? 'a stage changed by -S must still be valid; fix or drop this -S' });
+      out.push({
+        file: '-S',
+        path: o.raw,
+        message: p.message,
+        hint: p.hint ?? 'a stage changed by -S must still be valid; fix or drop this -S',
+      });
     }
   }
   return out;
 }
 
 /** `-S stages.<id>.…` naming no template or instance. */
-function unmatchedOverrides(overrides: readonly Override[], use: OverrideUse, byTemplate: ReadonlyMap<string, string[]>, file: string): Diagnostic[] {
+function unmatchedOverrides(
+  overrides: readonly Override[],
+  use: OverrideUse,
+  byTemplate: ReadonlyMap<string, string[]>,
+  file: string,
+): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const o of overrides) {
     if (o.path[0] === 'stages' && !use.used.has(o)) {
       const ids = [...byTemplate.keys(), ...[...byTemplate.values()].flat()];
-      out.push({ file: '-S', path: o.raw, message: `no stage "${o.path[1]}" in ${file}`, hint: didYouMean(o.path[1]!, ids) });
+      out.push({
+        file: '-S',
+        path: o.raw,
+        message: `no stage "${o.path[1]}" in ${file}`,
+        hint: didYouMean(o.path[1]!, ids),
+      });
     }
   }
   return out;
 }
 
 /** With `shell: true` the command is interpolated again, each value quoted for the shell (`${raw:x}` unquoted). */
-function shellQuoteCmd(cmd: unknown, body: Body, ctx: Body, onError: (path: (string | number)[], message: string) => void): void {
+function shellQuoteCmd(
+  cmd: unknown,
+  body: Body,
+  ctx: Body,
+  onError: (path: (string | number)[], message: string) => void,
+): void {
   const one = (s: unknown, p: (string | number)[]): unknown => {
     if (typeof s !== 'string' || !s.includes('${')) return s;
     try {

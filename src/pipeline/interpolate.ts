@@ -43,7 +43,9 @@ export function interpolateString(s: string, ctx: Record<string, unknown>): unkn
     if (m === '$${') return '${';
     const v = lookup(ctx, expr!);
     if (v !== null && typeof v === 'object') {
-      throw new InterpolationError(`"\${${expr!.trim()}}" is ${Array.isArray(v) ? 'a list' : 'a map'} inside text; only whole-string references keep structure`);
+      throw new InterpolationError(
+        `"\${${expr!.trim()}}" is ${Array.isArray(v) ? 'a list' : 'a map'} inside text; only whole-string references keep structure`,
+      );
     }
     return String(v);
   });

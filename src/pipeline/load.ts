@@ -75,21 +75,35 @@ export async function loadPipeline(file: string, options: LoadOptions = {}): Pro
 
   const definitions = new Map<string, StageDefinition>();
   const partial = new Map<string, StagePaths>();
-  const ctx: ResolveContext = { fileDir, dir, registry: options.stages ?? NO_STAGES, source, diags, definitions, paramOverrides: options.paramOverrides ?? [], partial };
+  const ctx: ResolveContext = {
+    fileDir,
+    dir,
+    registry: options.stages ?? NO_STAGES,
+    source,
+    diags,
+    definitions,
+    paramOverrides: options.paramOverrides ?? [],
+    partial,
+  };
   const nodes = await Promise.all(pending.map((p) => resolveNode(p, ctx)));
   const stages = nodes.filter((n): n is StageNode => n !== undefined);
   expandNeeds(stages, byTemplate, source, diags);
 
   // Missing inputs only when every stage's outputs are known: resolved, or derived from the params
   // as given by a stage whose params have problems (reported above).
-  if (stages.length + partial.size === pending.length && !options.sourcesMayBeMissing) diags.push(...missingInputs(stages, dir, pending, source, partial));
+  if (stages.length + partial.size === pending.length && !options.sourcesMayBeMissing)
+    diags.push(...missingInputs(stages, dir, pending, source, partial));
   if (options.checkSiblings !== false && diags.length === 0) {
-    const loadSibling = (f: string) => loadPipeline(f, { stages: options.stages, checkSiblings: false, sourcesMayBeMissing: true });
+    const loadSibling = (f: string) =>
+      loadPipeline(f, { stages: options.stages, checkSiblings: false, sourcesMayBeMissing: true });
     diags.push(...(await ownerDiagnostics(file, dir, stages, pending, source, loadSibling)));
   }
   if (diags.length) {
     const templateOf = (id: string) => [...byTemplate.entries()].find(([, ids]) => ids.includes(id))?.[0] ?? id;
-    throw new PipelineValidationError(dedupe(sortDiagnostics(attributeToOverrides(diags, overrides, templateOf))), text);
+    throw new PipelineValidationError(
+      dedupe(sortDiagnostics(attributeToOverrides(diags, overrides, templateOf))),
+      text,
+    );
   }
   return { file, dir, fileDir, name, stages, definitions, execution: executionOf(raw, fileDir) };
 }
@@ -99,15 +113,25 @@ function validateDocument(source: YamlSource, text: string, diags: Diagnostic[])
   const raw = source.toJS() as Body | null;
   const validate = validatePipelineSchema();
   if (!validate(raw)) diags.push(...ajvDiagnostics(validate.errors ?? [], raw, source, []));
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw) || typeof raw.stages !== 'object' || raw.stages === null) {
-    throw new PipelineValidationError(diags.length ? diags : [source.at([], 'expected a map with a "stages" key')], text);
+  if (
+    raw === null ||
+    typeof raw !== 'object' ||
+    Array.isArray(raw) ||
+    typeof raw.stages !== 'object' ||
+    raw.stages === null
+  ) {
+    throw new PipelineValidationError(
+      diags.length ? diags : [source.at([], 'expected a map with a "stages" key')],
+      text,
+    );
   }
   return raw;
 }
 
 /** `vars` and `name` with `-S vars.…` and `-S name=…` applied. */
 function topLevelOverrides(raw: Body, file: string, overrides: readonly Override[]): { vars: Body; name: string } {
-  const rawVars: Body = raw.vars !== null && typeof raw.vars === 'object' && !Array.isArray(raw.vars) ? (raw.vars as Body) : {};
+  const rawVars: Body =
+    raw.vars !== null && typeof raw.vars === 'object' && !Array.isArray(raw.vars) ? (raw.vars as Body) : {};
   // A copy only when -S changes vars (raw is this call's own value; a big vars map is costly to clone).
   const vars: Body = overrides.some((o) => o.path[0] === 'vars') ? structuredClone(rawVars) : rawVars;
   let name = typeof raw.name === 'string' ? raw.name : path.basename(file).replace(/\.[^.]+$/, '');
@@ -127,11 +151,21 @@ function checkWdir(wdir: unknown, dir: string, source: YamlSource, diags: Diagno
   } catch {
     isDir = false;
   }
-  if (!isDir) diags.push(source.at(['wdir'], `wdir "${wdir}" is not a folder (${dir})`, { hint: 'wdir is relative to the folder of the pipeline file; create the folder or fix the path' }));
+  if (!isDir)
+    diags.push(
+      source.at(['wdir'], `wdir "${wdir}" is not a folder (${dir})`, {
+        hint: 'wdir is relative to the folder of the pipeline file; create the folder or fix the path',
+      }),
+    );
 }
 
 /** `needs`: template ids expand to all their instances; unknown ids are reported. */
-function expandNeeds(stages: StageNode[], byTemplate: ReadonlyMap<string, string[]>, source: YamlSource, diags: Diagnostic[]): void {
+function expandNeeds(
+  stages: StageNode[],
+  byTemplate: ReadonlyMap<string, string[]>,
+  source: YamlSource,
+  diags: Diagnostic[],
+): void {
   const allIds = new Set(stages.map((s) => s.id));
   for (const s of stages) {
     const expanded: string[] = [];
@@ -141,7 +175,11 @@ function expandNeeds(stages: StageNode[], byTemplate: ReadonlyMap<string, string
       else if (allIds.has(need)) expanded.push(need);
       else {
         const hint = didYouMean(need, [...byTemplate.keys(), ...allIds]);
-        diags.push(source.at(['stages', s.template, 'needs', i], `unknown stage "${need}" in needs`, { hint: hint ?? `stages: ${[...byTemplate.keys()].join(', ')}` }));
+        diags.push(
+          source.at(['stages', s.template, 'needs', i], `unknown stage "${need}" in needs`, {
+            hint: hint ?? `stages: ${[...byTemplate.keys()].join(', ')}`,
+          }),
+        );
       }
     });
     s.needs = [...new Set(expanded)].filter((n) => n !== s.id);

@@ -10,10 +10,13 @@ import path from 'node:path';
 export function producedBy(outputs: readonly string[]): (p: string) => boolean {
   const exact = new Set(outputs);
   const holders = new Set<string>(); // every parent folder of an output
-  for (const o of outputs) for (let d = path.posix.dirname(o); d !== '.' && d !== '/' && !holders.has(d); d = path.posix.dirname(d)) holders.add(d);
+  for (const o of outputs)
+    for (let d = path.posix.dirname(o); d !== '.' && d !== '/' && !holders.has(d); d = path.posix.dirname(d))
+      holders.add(d);
   return (p) => {
     if (exact.has(p) || holders.has(p)) return true;
-    for (let d = path.posix.dirname(p); d !== '.' && d !== '/'; d = path.posix.dirname(d)) if (exact.has(d)) return true;
+    for (let d = path.posix.dirname(p); d !== '.' && d !== '/'; d = path.posix.dirname(d))
+      if (exact.has(d)) return true;
     return false;
   };
 }
@@ -25,9 +28,14 @@ export interface StagePaths {
 }
 
 /** `{ stage, input }` for each input of `stages` that is missing under `dir` and written by none of them. */
-export function unproducedMissingInputs<S extends StagePaths>(stages: readonly S[], dir: string): Array<{ stage: S; input: string }> {
+export function unproducedMissingInputs<S extends StagePaths>(
+  stages: readonly S[],
+  dir: string,
+): Array<{ stage: S; input: string }> {
   const produced = producedBy(stages.flatMap((s) => s.outputs));
   const out: Array<{ stage: S; input: string }> = [];
-  for (const stage of stages) for (const input of stage.inputs) if (!produced(input) && !existsSync(path.resolve(dir, input))) out.push({ stage, input });
+  for (const stage of stages)
+    for (const input of stage.inputs)
+      if (!produced(input) && !existsSync(path.resolve(dir, input))) out.push({ stage, input });
   return out;
 }

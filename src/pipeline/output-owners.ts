@@ -53,8 +53,16 @@ export interface SharedOutput {
 }
 
 /** Each output of `stages` that overlaps an output of a stage in `others` (absolute working folders given). */
-export function sharedOutputs(dir: string, stages: readonly StageNode[], others: readonly { file: string; dir: string; stages: readonly StageNode[] }[]): SharedOutput[] {
-  const theirs = others.flatMap((o) => o.stages.flatMap((s) => s.outputs.map((out) => ({ file: o.file, stage: s, output: out, abs: path.resolve(o.dir, out) }))));
+export function sharedOutputs(
+  dir: string,
+  stages: readonly StageNode[],
+  others: readonly { file: string; dir: string; stages: readonly StageNode[] }[],
+): SharedOutput[] {
+  const theirs = others.flatMap((o) =>
+    o.stages.flatMap((s) =>
+      s.outputs.map((out) => ({ file: o.file, stage: s, output: out, abs: path.resolve(o.dir, out) })),
+    ),
+  );
   const found: SharedOutput[] = [];
   for (const s of stages) {
     for (const out of s.outputs) {

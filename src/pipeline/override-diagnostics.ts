@@ -11,7 +11,11 @@ import type { Override } from './overrides.ts';
  * override. `templateOf` maps a foreach/matrix instance id to its template id (diagnostics name
  * templates).
  */
-export function attributeToOverrides(diags: readonly Diagnostic[], overrides: readonly Override[], templateOf: (id: string) => string): Diagnostic[] {
+export function attributeToOverrides(
+  diags: readonly Diagnostic[],
+  overrides: readonly Override[],
+  templateOf: (id: string) => string,
+): Diagnostic[] {
   const stageOverrides = overrides.filter((o) => o.path[0] === 'stages' && o.path.length > 2);
   if (!stageOverrides.length) return [...diags];
   return diags.map((d) => {

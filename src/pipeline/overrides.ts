@@ -26,12 +26,24 @@ export function parseOverrides(args: readonly string[], diags: Diagnostic[]): Ov
     const eq = raw.indexOf('=');
     const key = eq > 0 ? raw.slice(0, eq).trim() : '';
     if (!key) {
-      diags.push({ file: '-S', path: raw, message: 'expected key=value, e.g. -S stages.train.with.epochs=3 or -S vars.lr=0.01' });
+      diags.push({
+        file: '-S',
+        path: raw,
+        message: 'expected key=value, e.g. -S stages.train.with.epochs=3 or -S vars.lr=0.01',
+      });
       continue;
     }
     const path = key.split('.');
-    if (!['vars', 'stages', 'name'].includes(path[0]!) || (path[0] === 'stages' && path.length < 3) || (path[0] === 'vars' && path.length < 2)) {
-      diags.push({ file: '-S', path: key, message: 'override keys start with vars.<name>, stages.<id>.<field> or name' });
+    if (
+      !['vars', 'stages', 'name'].includes(path[0]!) ||
+      (path[0] === 'stages' && path.length < 3) ||
+      (path[0] === 'vars' && path.length < 2)
+    ) {
+      diags.push({
+        file: '-S',
+        path: key,
+        message: 'override keys start with vars.<name>, stages.<id>.<field> or name',
+      });
       continue;
     }
     let value: unknown;

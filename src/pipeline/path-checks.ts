@@ -26,10 +26,12 @@ export function checkOutputs(n: StageNode, dir: string, body: Body, source: Yaml
     if (place.inside) continue;
     const at = valuePosition(n, body, n.kind === 'cmd' ? 'outs' : undefined, o);
     const why = place.resolved === path.resolve(dir, o) ? '' : ` (it leads to ${place.resolved})`;
-    diags.push(source.at(at, `output "${o}" of stage "${n.id}" is outside the working folder ${dir}${why}`, {
-      key: at.length === 2,
-      hint: 'outputs must be inside the working folder (wdir, by default the pipeline file\'s folder), and not the folder itself; write inside it, or replace the symbolic link by a folder (inputs may be read from anywhere)',
-    }));
+    diags.push(
+      source.at(at, `output "${o}" of stage "${n.id}" is outside the working folder ${dir}${why}`, {
+        key: at.length === 2,
+        hint: "outputs must be inside the working folder (wdir, by default the pipeline file's folder), and not the folder itself; write inside it, or replace the symbolic link by a folder (inputs may be read from anywhere)",
+      }),
+    );
   }
 }
 
@@ -38,17 +40,31 @@ export function checkOutputs(n: StageNode, dir: string, body: Body, source: Yaml
  * folder): the run would fail on them. Reported at the param whose value names the input, else
  * at the stage.
  */
-export function missingInputs(stages: StageNode[], dir: string, pending: readonly PendingStage[], source: YamlSource, partial: ReadonlyMap<string, StagePaths>): Diagnostic[] {
+export function missingInputs(
+  stages: StageNode[],
+  dir: string,
+  pending: readonly PendingStage[],
+  source: YamlSource,
+  partial: ReadonlyMap<string, StagePaths>,
+): Diagnostic[] {
   const byId = new Map(stages.map((s) => [s.id, s]));
   // In pipeline order (for the hint): resolved stages, and those whose params have problems.
   const all = pending.flatMap((p) => {
-    const s = byId.get(p.id) ?? (partial.has(p.id) ? { kind: 'module' as const, template: p.tid, ...partial.get(p.id)! } : undefined);
+    const s =
+      byId.get(p.id) ??
+      (partial.has(p.id) ? { kind: 'module' as const, template: p.tid, ...partial.get(p.id)! } : undefined);
     return s ? [{ ...s, body: p.body }] : [];
   });
   const outputs = all.flatMap((s) => s.outputs);
   return unproducedMissingInputs(all, dir).map(({ stage: s, input }) => {
-    const hint = didYouMean(input, outputs) ?? `create it, fix the path, or add the stage that writes it${outputs.length ? ` (stages write: ${outputs.slice(0, 6).join(', ')}${outputs.length > 6 ? ', …' : ''})` : ''}`;
-    return source.at(valuePosition(s, s.body, s.kind === 'cmd' ? 'deps' : undefined, input), `input "${input}" of stage "${s.template}" does not exist and no stage writes it`, { hint });
+    const hint =
+      didYouMean(input, outputs) ??
+      `create it, fix the path, or add the stage that writes it${outputs.length ? ` (stages write: ${outputs.slice(0, 6).join(', ')}${outputs.length > 6 ? ', …' : ''})` : ''}`;
+    return source.at(
+      valuePosition(s, s.body, s.kind === 'cmd' ? 'deps' : undefined, input),
+      `input "${input}" of stage "${s.template}" does not exist and no stage writes it`,
+      { hint },
+    );
   });
 }
 
@@ -60,7 +76,14 @@ export type SiblingLoader = (file: string) => Promise<Pick<Pipeline, 'dir' | 'st
  * (or param), naming the other file's stage at its line. A sibling that does not load is skipped
  * (its own validation reports it).
  */
-export async function ownerDiagnostics(file: string, dir: string, stages: StageNode[], pending: readonly PendingStage[], source: YamlSource, load: SiblingLoader): Promise<Diagnostic[]> {
+export async function ownerDiagnostics(
+  file: string,
+  dir: string,
+  stages: StageNode[],
+  pending: readonly PendingStage[],
+  source: YamlSource,
+  load: SiblingLoader,
+): Promise<Diagnostic[]> {
   const others: { file: string; dir: string; stages: StageNode[] }[] = [];
   for (const f of siblingPipelineFiles(file)) {
     try {
@@ -74,9 +97,13 @@ export async function ownerDiagnostics(file: string, dir: string, stages: StageN
   return sharedOutputs(dir, stages, others).map(({ stage, output, other }) => {
     const at = valuePosition(stage, bodies.get(stage.id) ?? {}, stage.kind === 'cmd' ? 'outs' : undefined, output);
     const where = other.stage.pos ? `${other.file}:${other.stage.pos.line}:${other.stage.pos.col}` : other.file;
-    return source.at(at, `output "${output}" of stage "${stage.id}" is also written by stage "${other.stage.id}" of ${where}${other.output === output ? '' : ` (its output "${other.output}")`}`, {
-      key: at.length === 2,
-      hint: 'an output has one owner: rename or move one of them, or put both stages in one pipeline file (two pipelines in one folder would overwrite each other\'s results)',
-    });
+    return source.at(
+      at,
+      `output "${output}" of stage "${stage.id}" is also written by stage "${other.stage.id}" of ${where}${other.output === output ? '' : ` (its output "${other.output}")`}`,
+      {
+        key: at.length === 2,
+        hint: "an output has one owner: rename or move one of them, or put both stages in one pipeline file (two pipelines in one folder would overwrite each other's results)",
+      },
+    );
   });
 }

@@ -30,7 +30,9 @@ export function dagJson(g: Graph): { stages: DagJsonStage[] } {
   return {
     stages: g.order.map((id) => {
       const s = g.stages.get(id)!;
-      const upstream = [...g.upstream.get(id)!.entries()].map(([u, why]) => (why.kind === 'path' ? { id: u, path: why.path } : { id: u }));
+      const upstream = [...g.upstream.get(id)!.entries()].map(([u, why]) =>
+        why.kind === 'path' ? { id: u, path: why.path } : { id: u },
+      );
       return { id, uses: s.kind === 'cmd' ? 'cmd' : s.uses, upstream, inputs: s.inputs, outputs: s.outputs };
     }),
   };
@@ -61,13 +63,17 @@ function renderAscii(g: Graph): string {
       roots.push(id);
       continue;
     }
-    const parent = ups.reduce((a, b) => (level.get(b)! > level.get(a)! || (level.get(b) === level.get(a) && rank.get(b)! > rank.get(a)!) ? b : a));
+    const parent = ups.reduce((a, b) =>
+      level.get(b)! > level.get(a)! || (level.get(b) === level.get(a) && rank.get(b)! > rank.get(a)!) ? b : a,
+    );
     children.get(parent)!.push(id);
   }
   const lines: string[] = [];
   const visit = (id: string, depth: number) => {
     const ups = [...g.upstream.get(id)!.entries()].map(([u, why]) => (why.kind === 'path' ? `${u} (${why.path})` : u));
-    lines.push(`${'  '.repeat(depth)}${depth > 0 ? '└─ ' : ''}${label(g, id)}${ups.length ? `  ← ${ups.join(', ')}` : ''}`);
+    lines.push(
+      `${'  '.repeat(depth)}${depth > 0 ? '└─ ' : ''}${label(g, id)}${ups.length ? `  ← ${ups.join(', ')}` : ''}`,
+    );
     for (const c of children.get(id)!) visit(c, depth + 1);
   };
   for (const r of roots) visit(r, 0);
@@ -78,7 +84,8 @@ function renderMermaid(g: Graph): string {
   const key = new Map(g.order.map((id, i) => [id, `s${i}`]));
   const lines = ['flowchart TD'];
   for (const id of g.order) lines.push(`  ${key.get(id)}["${label(g, id).replace(/"/g, '#quot;')}"]`);
-  for (const id of g.order) for (const u of g.upstream.get(id)!.keys()) lines.push(`  ${key.get(u)} --> ${key.get(id)}`);
+  for (const id of g.order)
+    for (const u of g.upstream.get(id)!.keys()) lines.push(`  ${key.get(u)} --> ${key.get(id)}`);
   return lines.join('\n');
 }
 

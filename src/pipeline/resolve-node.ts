@@ -39,15 +39,29 @@ export interface ResolveContext {
 }
 
 /** The fields every node has, read from the body. */
-type CommonFields = Pick<StageNode, 'id' | 'template' | 'needs' | 'description' | 'pos' | 'timeout' | 'retries' | 'retryDelay'>;
+type CommonFields = Pick<
+  StageNode,
+  'id' | 'template' | 'needs' | 'description' | 'pos' | 'timeout' | 'retries' | 'retryDelay'
+>;
 
 /** The node of one stage instance, or undefined when it has problems (reported). */
-export async function resolveNode({ tid, id, body }: PendingStage, ctx: ResolveContext): Promise<StageNode | undefined> {
+export async function resolveNode(
+  { tid, id, body }: PendingStage,
+  ctx: ResolveContext,
+): Promise<StageNode | undefined> {
   const base = ['stages', tid];
   const hasUses = body.uses !== undefined;
   const hasCmd = body.cmd !== undefined;
   if (hasUses === hasCmd) {
-    ctx.diags.push(ctx.source.at(base, hasUses ? 'a stage has either "uses" or "cmd", not both' : 'a stage needs "uses" (a stage module) or "cmd" (a command)', { key: true }));
+    ctx.diags.push(
+      ctx.source.at(
+        base,
+        hasUses
+          ? 'a stage has either "uses" or "cmd", not both'
+          : 'a stage needs "uses" (a stage module) or "cmd" (a command)',
+        { key: true },
+      ),
+    );
     return undefined;
   }
   const common = commonFields(tid, id, body, ctx.source);
@@ -75,7 +89,8 @@ function givenResources(body: Body): { cpu?: number; gpu?: number } {
 function resolveCmdNode(common: CommonFields, body: Body, ctx: ResolveContext): CmdStageNode {
   const res = givenResources(body);
   const n: CmdStageNode = {
-    kind: 'cmd', ...common,
+    kind: 'cmd',
+    ...common,
     cmd: Array.isArray(body.cmd) ? stringList(body.cmd) : String(body.cmd),
     shell: body.shell === true,
     code: stringList(body.code).map(normalizeStagePath),
@@ -85,15 +100,33 @@ function resolveCmdNode(common: CommonFields, body: Body, ctx: ResolveContext): 
     outputs: stringList(body.outs).map(normalizeStagePath),
     resources: { cpu: res.cpu ?? 1, gpu: res.gpu ?? 0 },
   };
-  if (body.with !== undefined) ctx.diags.push(ctx.source.at(['stages', common.template, 'with'], '"with" belongs to "uses" stages; a cmd stage takes "params"', { key: true }));
+  if (body.with !== undefined)
+    ctx.diags.push(
+      ctx.source.at(
+        ['stages', common.template, 'with'],
+        '"with" belongs to "uses" stages; a cmd stage takes "params"',
+        { key: true },
+      ),
+    );
   checkOutputs(n, ctx.dir, body, ctx.source, ctx.diags);
   return n;
 }
 
-async function resolveModuleNode(common: CommonFields, body: Body, ctx: ResolveContext): Promise<ModuleStageNode | undefined> {
+async function resolveModuleNode(
+  common: CommonFields,
+  body: Body,
+  ctx: ResolveContext,
+): Promise<ModuleStageNode | undefined> {
   const base = ['stages', common.template];
   for (const k of CMD_ONLY) {
-    if (body[k] !== undefined) ctx.diags.push(ctx.source.at([...base, k], `"${k}" belongs to cmd stages; a "uses" stage declares its inputs and outputs itself`, { key: true }));
+    if (body[k] !== undefined)
+      ctx.diags.push(
+        ctx.source.at(
+          [...base, k],
+          `"${k}" belongs to cmd stages; a "uses" stage declares its inputs and outputs itself`,
+          { key: true },
+        ),
+      );
   }
   if (typeof body.uses !== 'string') return undefined;
   const mod = await resolveStageModule(body.uses, ctx.fileDir, ctx.registry);
@@ -117,9 +150,16 @@ async function resolveModuleNode(common: CommonFields, body: Body, ctx: ResolveC
   if (!derived) return undefined;
   const res = givenResources(body);
   const n: ModuleStageNode = {
-    kind: 'module', ...common,
-    uses: body.uses, modulePath: mod.path, version: def.version, environment: [...(def.environment ?? [])], ...(def.cacheNeutral?.length ? { cacheNeutral: [...def.cacheNeutral] } : {}), params,
-    inputs: derived.inputs, outputs: derived.outputs,
+    kind: 'module',
+    ...common,
+    uses: body.uses,
+    modulePath: mod.path,
+    version: def.version,
+    environment: [...(def.environment ?? [])],
+    ...(def.cacheNeutral?.length ? { cacheNeutral: [...def.cacheNeutral] } : {}),
+    params,
+    inputs: derived.inputs,
+    outputs: derived.outputs,
     resources: { cpu: res.cpu ?? derived.resources.cpu ?? 1, gpu: res.gpu ?? derived.resources.gpu ?? 0 },
   };
   checkOutputs(n, ctx.dir, body, ctx.source, ctx.diags);
@@ -129,14 +169,22 @@ async function resolveModuleNode(common: CommonFields, body: Body, ctx: ResolveC
 /** The hint for an unknown param with no close match: where to read the params, not all of them. */
 function paramsHint(uses: string, known: string[]): string {
   const list = known.length <= 8 ? `: ${known.join(', ')}` : '';
-  return isPathSpecifier(uses) ? `the stage takes ${known.length} params${list}` : `\`mlc-pipe stages ${uses}\` lists its ${known.length} params${list}`;
+  return isPathSpecifier(uses)
+    ? `the stage takes ${known.length} params${list}`
+    : `\`mlc-pipe stages ${uses}\` lists its ${known.length} params${list}`;
 }
 
 /**
  * Applies the CLI's param flags to `params`, then validates them against the stage's schema (which
  * fills in defaults). False when a param is unknown or invalid (reported).
  */
-function checkParams(def: StageDefinition, uses: string, params: Record<string, unknown>, withBase: KeyPath, ctx: ResolveContext): boolean {
+function checkParams(
+  def: StageDefinition,
+  uses: string,
+  params: Record<string, unknown>,
+  withBase: KeyPath,
+  ctx: ResolveContext,
+): boolean {
   const schema = def.params as TObject & { additionalProperties?: unknown };
   const known = Object.keys(schema.properties ?? {});
   let ok = true;
@@ -145,14 +193,28 @@ function checkParams(def: StageDefinition, uses: string, params: Record<string, 
     if (prop === undefined) continue;
     const check = paramValidator(prop as object);
     if (check(structuredClone(o.value))) params[o.param] = o.value;
-    else ctx.diags.push(...ajvDiagnostics(check.errors ?? [], o.value, ctx.source, []).map((d) => ({ ...d, file: o.flag, path: describeValue(o.value), line: undefined, col: undefined })));
+    else
+      ctx.diags.push(
+        ...ajvDiagnostics(check.errors ?? [], o.value, ctx.source, []).map((d) => ({
+          ...d,
+          file: o.flag,
+          path: describeValue(o.value),
+          line: undefined,
+          col: undefined,
+        })),
+      );
   }
   const closed = schema.additionalProperties === undefined || schema.additionalProperties === false;
   if (closed) {
     for (const k of Object.keys(params)) {
       if (!known.includes(k)) {
         ok = false;
-        ctx.diags.push(ctx.source.at([...withBase, k], `unknown param "${k}" for stage "${def.name}"`, { key: true, hint: didYouMean(k, known) ?? paramsHint(uses, known) }));
+        ctx.diags.push(
+          ctx.source.at([...withBase, k], `unknown param "${k}" for stage "${def.name}"`, {
+            key: true,
+            hint: didYouMean(k, known) ?? paramsHint(uses, known),
+          }),
+        );
       }
     }
   }
@@ -160,7 +222,9 @@ function checkParams(def: StageDefinition, uses: string, params: Record<string, 
   if (!validate(params)) {
     ok = false;
     // Unknown params are reported above, once each with a did-you-mean (not ajv's list of every key).
-    const errors = (validate.errors ?? []).filter((e) => !(closed && e.keyword === 'additionalProperties' && e.instancePath === ''));
+    const errors = (validate.errors ?? []).filter(
+      (e) => !(closed && e.keyword === 'additionalProperties' && e.instancePath === ''),
+    );
     ctx.diags.push(...ajvDiagnostics(errors, params, ctx.source, withBase));
   }
   return ok;
@@ -184,7 +248,12 @@ function pathsAsGiven(def: StageDefinition, params: Record<string, unknown>): St
 }
 
 /** The stage's inputs, outputs and declared resources from valid params; undefined (reported) when its functions throw. */
-function derivePaths(def: StageDefinition, params: Record<string, unknown>, withBase: KeyPath, ctx: ResolveContext): { inputs: string[]; outputs: string[]; resources: { cpu?: number; gpu?: number } } | undefined {
+function derivePaths(
+  def: StageDefinition,
+  params: Record<string, unknown>,
+  withBase: KeyPath,
+  ctx: ResolveContext,
+): { inputs: string[]; outputs: string[]; resources: { cpu?: number; gpu?: number } } | undefined {
   try {
     return {
       inputs: def.inputs(params).map(normalizeStagePath),
@@ -192,7 +261,12 @@ function derivePaths(def: StageDefinition, params: Record<string, unknown>, with
       resources: (typeof def.resources === 'function' ? def.resources(params) : def.resources) ?? {},
     };
   } catch (err) {
-    ctx.diags.push(ctx.source.at(withBase, `stage "${def.name}" cannot derive its inputs/outputs from these params: ${(err as Error).message}`));
+    ctx.diags.push(
+      ctx.source.at(
+        withBase,
+        `stage "${def.name}" cannot derive its inputs/outputs from these params: ${(err as Error).message}`,
+      ),
+    );
     return undefined;
   }
 }

@@ -62,7 +62,9 @@ export function interpolateShell(s: string, ctx: Record<string, unknown>): strin
     const raw = expr.startsWith('raw:');
     const v = lookupVar(ctx, raw ? expr.slice(4) : expr);
     if (v !== null && typeof v === 'object') {
-      throw new InterpolationError(`"\${${expr}}" is ${Array.isArray(v) ? 'a list' : 'a map'} inside a command; only text, numbers and booleans can be spliced`);
+      throw new InterpolationError(
+        `"\${${expr}}" is ${Array.isArray(v) ? 'a list' : 'a map'} inside a command; only text, numbers and booleans can be spliced`,
+      );
     }
     const text = String(v);
     if (raw) {

@@ -45,7 +45,10 @@ export class YamlSource {
       const lines = new LineCounter();
       // The library's own duplicate-key check compares each key with every earlier one (quadratic: a
       // 5 MB file with 56k vars took 31.7 s); duplicateKeys() does it in one pass.
-      this.parsed = { doc: parseDocument(this.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false }), lines };
+      this.parsed = {
+        doc: parseDocument(this.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false }),
+        lines,
+      };
     }
     return this.parsed;
   }
@@ -55,7 +58,13 @@ export class YamlSource {
     if (this.fast) return []; // js-yaml read it with no error, and it rejects every duplicate key
     const syntax = this.doc.errors.map((e) => {
       const at = this.posOf(e.pos[0]);
-      return { file: this.file, line: at.line, col: at.col, path: '', message: `YAML syntax: ${e.message.split('\n')[0]!}` };
+      return {
+        file: this.file,
+        line: at.line,
+        col: at.col,
+        path: '',
+        message: `YAML syntax: ${e.message.split('\n')[0]!}`,
+      };
     });
     const all = [...syntax, ...this.duplicateKeys()];
     return all.sort((a, b) => a.line! - b.line! || a.col! - b.col!);
@@ -79,7 +88,10 @@ export class YamlSource {
           const at = this.posOf(k.range?.[0] ?? 0);
           const was = this.posOf(earlier.range?.[0] ?? 0);
           out.push({
-            file: this.file, line: at.line, col: at.col, path: '',
+            file: this.file,
+            line: at.line,
+            col: at.col,
+            path: '',
             message: `YAML syntax: Map keys must be unique: "${String(k.value)}" is already defined at line ${was.line}:${was.col}`,
             hint: 'remove or rename one of them',
           });
@@ -107,7 +119,15 @@ export class YamlSource {
         },
       });
       throw new PipelineValidationError(
-        [{ file: this.file, ...pos, path: '', message: `YAML aliases expand too much (over ${MAX_ALIAS_COUNT} expansions): ${(err as Error).message}`, hint: 'use fewer aliases (*name), or write the repeated values out' }],
+        [
+          {
+            file: this.file,
+            ...pos,
+            path: '',
+            message: `YAML aliases expand too much (over ${MAX_ALIAS_COUNT} expansions): ${(err as Error).message}`,
+            hint: 'use fewer aliases (*name), or write the repeated values out',
+          },
+        ],
         this.text,
       );
     }
@@ -139,7 +159,8 @@ export class YamlSource {
    * ancestor that exists (e.g. a missing key reports the map that should hold it).
    */
   position(path: KeyPath, key = false): { line: number; col: number } | undefined {
-    const shallow = key && (path.length === 1 || path.length === 2) ? this.fast?.keyOffsets.get(path.join('\0')) : undefined;
+    const shallow =
+      key && (path.length === 1 || path.length === 2) ? this.fast?.keyOffsets.get(path.join('\0')) : undefined;
     if (shallow !== undefined) return this.fastPosOf(shallow);
     for (let n = path.length; n >= 0; n--) {
       const sub = path.slice(0, n);

@@ -11,7 +11,8 @@ import { ensureTsx } from '../stage/tsx.ts';
 import { didYouMean } from '../suggest.ts';
 import { readEnvPositive } from '../environment.ts';
 
-export type ResolvedModule = { ok: true; path: string; definition: StageDefinition } | { ok: false; message: string; hint?: string };
+export type ResolvedModule =
+  { ok: true; path: string; definition: StageDefinition } | { ok: false; message: string; hint?: string };
 
 /** Whether a `uses` value names a file rather than a built-in. */
 export function isPathSpecifier(uses: string): boolean {
@@ -70,7 +71,11 @@ async function importDefinition(abs: string, label: string): Promise<ResolvedMod
     };
   }
   if (!isStageDefinition(mod.default)) {
-    return { ok: false, message: `${label} does not default-export a stage`, hint: 'end the module with `export default defineStage({ ... })`' };
+    return {
+      ok: false,
+      message: `${label} does not default-export a stage`,
+      hint: 'end the module with `export default defineStage({ ... })`',
+    };
   }
   return { ok: true, path: abs, definition: mod.default };
 }
@@ -92,7 +97,12 @@ async function resolveUncached(uses: string, dir: string, registry: StageRegistr
   if (isPathSpecifier(uses)) {
     const abs = path.resolve(dir, uses);
     const st = statSync(abs, { throwIfNoEntry: false });
-    if (!st) return { ok: false, message: `stage module not found: ${abs}`, hint: 'paths in uses are relative to the pipeline file' };
+    if (!st)
+      return {
+        ok: false,
+        message: `stage module not found: ${abs}`,
+        hint: 'paths in uses are relative to the pipeline file',
+      };
     if (!st.isFile() || !(STAGE_MODULE_EXTENSIONS as readonly string[]).includes(path.extname(abs))) {
       return {
         ok: false,
@@ -106,10 +116,18 @@ async function resolveUncached(uses: string, dir: string, registry: StageRegistr
   if (abs === undefined) {
     const names = registry.names();
     const hint = didYouMean(uses, names);
-    return { ok: false, message: `unknown stage "${uses}" (built-ins: ${names.join(', ') || 'none'})`, hint: hint ?? 'a custom stage is a path such as ./my-stage.ts' };
+    return {
+      ok: false,
+      message: `unknown stage "${uses}" (built-ins: ${names.join(', ') || 'none'})`,
+      hint: hint ?? 'a custom stage is a path such as ./my-stage.ts',
+    };
   }
   if (!statSync(abs, { throwIfNoEntry: false })) {
-    return { ok: false, message: `built-in stage "${uses}" is listed but its module ${path.basename(abs)} is not installed`, hint: 'update mlc-pipe or use a custom stage' };
+    return {
+      ok: false,
+      message: `built-in stage "${uses}" is listed but its module ${path.basename(abs)} is not installed`,
+      hint: 'update mlc-pipe or use a custom stage',
+    };
   }
   return importDefinition(abs, `built-in stage "${uses}"`);
 }

@@ -17,7 +17,12 @@ export function stringList(v: unknown): string[] {
 }
 
 /** The YAML path of the `with` param (module stage) or `cmdKey` entry (cmd stage) whose value is `value`, else the stage. */
-export function valuePosition(s: Pick<StageNode, 'kind' | 'template'>, body: Body, cmdKey: 'deps' | 'outs' | undefined, value: string): KeyPath {
+export function valuePosition(
+  s: Pick<StageNode, 'kind' | 'template'>,
+  body: Body,
+  cmdKey: 'deps' | 'outs' | undefined,
+  value: string,
+): KeyPath {
   const base: KeyPath = ['stages', s.template];
   const holder = cmdKey ? { [cmdKey]: body[cmdKey] } : ((body.with ?? {}) as Body);
   const prefix: KeyPath = cmdKey ? base : [...base, 'with'];

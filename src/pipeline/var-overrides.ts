@@ -18,14 +18,26 @@ function referencedVars(value: unknown, out = new Set<string>()): Set<string> {
 }
 
 /** `-S vars.x=…` where nothing uses `\${x}` changes nothing: a typo, reported. */
-export function checkVarOverrides(overrides: readonly Override[], stages: unknown, vars: unknown, diags: Diagnostic[]): void {
+export function checkVarOverrides(
+  overrides: readonly Override[],
+  stages: unknown,
+  vars: unknown,
+  diags: Diagnostic[],
+): void {
   const used = referencedVars(stages);
   const declared = vars !== null && typeof vars === 'object' ? Object.keys(vars) : [];
   for (const o of overrides) {
     if (o.path[0] !== 'vars') continue;
     const name = o.path[1]!;
     if (used.has(name)) continue;
-    const hint = didYouMean(name, [...used]) ?? (used.size ? `variables the stages use: ${[...used].join(', ')}` : 'no stage uses a ${…} variable');
-    diags.push({ file: '-S', path: o.raw, message: `nothing in the pipeline uses \${${name}}${declared.includes(name) ? '' : ` (vars has no "${name}")`}, so this override changes nothing`, hint });
+    const hint =
+      didYouMean(name, [...used]) ??
+      (used.size ? `variables the stages use: ${[...used].join(', ')}` : 'no stage uses a ${…} variable');
+    diags.push({
+      file: '-S',
+      path: o.raw,
+      message: `nothing in the pipeline uses \${${name}}${declared.includes(name) ? '' : ` (vars has no "${name}")`}, so this override changes nothing`,
+      hint,
+    });
   }
 }

@@ -33,6 +33,7 @@ export function workingDir(file: string, text?: string): string {
   } catch {
     return pipelineFileDir(file);
   }
-  const wdir = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? (raw as { wdir?: unknown }).wdir : undefined;
+  const wdir =
+    raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? (raw as { wdir?: unknown }).wdir : undefined;
   return resolveWdir(file, wdir);
 }

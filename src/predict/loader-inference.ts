@@ -25,7 +25,10 @@ export interface InferOptions {
   progress?: (done: number, total: number) => void;
 }
 
-function concat(parts: ArrayLike<number>[], Ctor: Float32ArrayConstructor | Int32ArrayConstructor): Float32Array | Int32Array {
+function concat(
+  parts: ArrayLike<number>[],
+  Ctor: Float32ArrayConstructor | Int32ArrayConstructor,
+): Float32Array | Int32Array {
   const out = new Ctor(parts.reduce((a, p) => a + p.length, 0));
   let o = 0;
   for (const p of parts) {
@@ -36,7 +39,12 @@ function concat(parts: ArrayLike<number>[], Ctor: Float32ArrayConstructor | Int3
 }
 
 /** One pass over `loader` (epoch 0) through `model`; no tensor outlives a batch. */
-export async function inferAll(model: TF.LayersModel, heads: HeadSpec[], loader: Loader, options: InferOptions): Promise<Inference> {
+export async function inferAll(
+  model: TF.LayersModel,
+  heads: HeadSpec[],
+  loader: Loader,
+  options: InferOptions,
+): Promise<Inference> {
   const { tf } = await import('../engine/tf.ts');
   const { predictProbs } = await import('../model/probabilities.ts');
   const { compileInference } = await import('../model/inference/compile.ts');

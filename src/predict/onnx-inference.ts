@@ -33,7 +33,7 @@ function toProbs(out: Float32Array, head: HeadSpec): Float32Array {
     let m = -Infinity;
     for (let k = 0; k < K; k++) m = Math.max(m, out[r * K + k]!);
     let s = 0;
-    for (let k = 0; k < K; k++) s += (p[r * K + k] = Math.exp(out[r * K + k]! - m));
+    for (let k = 0; k < K; k++) s += p[r * K + k] = Math.exp(out[r * K + k]! - m);
     for (let k = 0; k < K; k++) p[r * K + k]! /= s;
   }
   return p;
@@ -45,9 +45,13 @@ export async function openOnnx(file: string, dir: string, heads: HeadSpec[]): Pr
   const ort = (mod.InferenceSession ? mod : mod.default!) as Ort;
   const session = await ort.InferenceSession.create(file);
   const metaFile = join(dir, 'metadata.json');
-  const meta = existsSync(metaFile) ? (JSON.parse(await readFile(metaFile, 'utf8')) as { outputs?: Array<{ activation?: string }> }) : {};
+  const meta = existsSync(metaFile)
+    ? (JSON.parse(await readFile(metaFile, 'utf8')) as { outputs?: Array<{ activation?: string }> })
+    : {};
   // convert names logit outputs `<head>_logits` and records `activation: none` for them
-  const logits = (meta.outputs ?? []).some((o) => o.activation === 'none') || session.outputNames.every((n) => n.endsWith('_logits'));
+  const logits =
+    (meta.outputs ?? []).some((o) => o.activation === 'none') ||
+    session.outputNames.every((n) => n.endsWith('_logits'));
   const input = session.inputMetadata?.[0] as { type?: string } | undefined;
   const pixels = input?.type === 'uint8';
   if (session.outputNames.length !== heads.length) {
@@ -56,7 +60,9 @@ export async function openOnnx(file: string, dir: string, heads: HeadSpec[]): Pr
   return {
     pixels,
     async run(data, shape) {
-      const tensor = pixels ? new ort.Tensor('uint8', data as Uint8Array, shape) : new ort.Tensor('float32', data as Float32Array, shape);
+      const tensor = pixels
+        ? new ort.Tensor('uint8', data as Uint8Array, shape)
+        : new ort.Tensor('float32', data as Float32Array, shape);
       const res = await session.run({ [session.inputNames[0]!]: tensor });
       return session.outputNames.map((name, i) => {
         const out = Float32Array.from(res[name]!.data as Float32Array);
@@ -68,7 +74,13 @@ export async function openOnnx(file: string, dir: string, heads: HeadSpec[]): Pr
 }
 
 /** The float-input graph over every batch of `loader` (epoch 0), in loader order. */
-export async function inferOnnx(model: OnnxModel, heads: HeadSpec[], loader: Loader, geometry: { height: number; width: number; channels: number }, progress?: (done: number, total: number) => void): Promise<Inference> {
+export async function inferOnnx(
+  model: OnnxModel,
+  heads: HeadSpec[],
+  loader: Loader,
+  geometry: { height: number; width: number; channels: number },
+  progress?: (done: number, total: number) => void,
+): Promise<Inference> {
   const perHead: Float32Array[][] = heads.map(() => []);
   const paths: string[] = [];
   for await (const batch of loader.epoch(0)) {

@@ -59,10 +59,13 @@ export interface PredictionRow {
 export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp', '.bmp', '.gif', '.tif', '.tiff'];
 
 async function walk(dir: string, shown: string, out: Array<{ abs: string; shown: string }>): Promise<void> {
-  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+  );
   for (const e of entries) {
     if (e.isDirectory()) await walk(join(dir, e.name), join(shown, e.name), out);
-    else if (IMAGE_EXTENSIONS.some((x) => e.name.toLowerCase().endsWith(x))) out.push({ abs: join(dir, e.name), shown: join(shown, e.name) });
+    else if (IMAGE_EXTENSIONS.some((x) => e.name.toLowerCase().endsWith(x)))
+      out.push({ abs: join(dir, e.name), shown: join(shown, e.name) });
   }
 }
 
@@ -75,7 +78,10 @@ export async function listImages(inputs: string[]): Promise<Array<{ abs: string;
     try {
       s = await stat(abs);
     } catch (err) {
-      throw new ConfigError(`${input}: no such image file or folder`, { cause: err, hint: 'pass image files or folders that exist' });
+      throw new ConfigError(`${input}: no such image file or folder`, {
+        cause: err,
+        hint: 'pass image files or folders that exist',
+      });
     }
     if (s.isDirectory()) await walk(abs, input, out);
     else out.push({ abs, shown: input });
@@ -91,11 +97,16 @@ function csvField(v: string): string {
  * CSV of prediction rows: `path`, then `<head>_top<i>`/`<head>_p<i>` per rank, or `<head>_p` for a
  * binary head, then `error` (empty, or why the file has no prediction and its other cells are empty).
  */
-export function predictionsCsv(heads: Array<{ name: string; classes: string[] }>, rows: PredictionRow[], topK: number): string {
+export function predictionsCsv(
+  heads: Array<{ name: string; classes: string[] }>,
+  rows: PredictionRow[],
+  topK: number,
+): string {
   const header = ['path'];
   for (const h of heads) {
     if (h.classes.length === 1) header.push(`${h.name}_p`);
-    else for (let i = 1; i <= Math.min(topK, h.classes.length); i++) header.push(`${h.name}_top${i}`, `${h.name}_p${i}`);
+    else
+      for (let i = 1; i <= Math.min(topK, h.classes.length); i++) header.push(`${h.name}_top${i}`, `${h.name}_p${i}`);
   }
   header.push('error');
   const lines = rows.map((r) => {
@@ -118,7 +129,18 @@ export function formatPredictions(rows: PredictionRow[]): string {
   const width = Math.max(4, ...rows.map((r) => r.path.length));
   return (
     rows
-      .map((r) => `${r.path.padEnd(width)}  ${r.error !== undefined ? `error: ${r.error}` : Object.entries(r.heads).map(([h, list]) => `${h}: ${list.map((c) => `${c.class} ${(c.prob * 100).toFixed(1)}%`).join(' · ')}`).join('  ')}`)
+      .map(
+        (r) =>
+          `${r.path.padEnd(width)}  ${
+            r.error !== undefined
+              ? `error: ${r.error}`
+              : Object.entries(r.heads)
+                  .map(
+                    ([h, list]) => `${h}: ${list.map((c) => `${c.class} ${(c.prob * 100).toFixed(1)}%`).join(' · ')}`,
+                  )
+                  .join('  ')
+          }`,
+      )
       .join('\n') + '\n'
   );
 }
@@ -132,12 +154,14 @@ export function predictionsJson(rows: PredictionRow[]): string {
 async function mapLimit<T, R>(items: T[], n: number, f: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => {
-    while (next < items.length) {
-      const k = next++;
-      out[k] = await f(items[k]!);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(n, items.length) }, async () => {
+      while (next < items.length) {
+        const k = next++;
+        out[k] = await f(items[k]!);
+      }
+    }),
+  );
   return out;
 }
 
@@ -148,14 +172,18 @@ export type Image = { abs: string; shown: string };
 export async function predict(options: PredictOptions): Promise<PredictionRow[]> {
   const topK = options.topK ?? 1;
   const inputs = options.inputs ?? options.paths ?? [];
-  if (!Number.isInteger(topK) || topK < 1) throw new ConfigError(`topK must be a positive integer, received ${JSON.stringify(options.topK)}`);
+  if (!Number.isInteger(topK) || topK < 1)
+    throw new ConfigError(`topK must be a positive integer, received ${JSON.stringify(options.topK)}`);
   if (options.format !== undefined && options.format !== 'json' && options.format !== 'csv') {
     throw new ConfigError(`format must be json or csv, received ${JSON.stringify(options.format)}`);
   }
   const { resolveModelSource } = await import('./model-source.ts');
   const source = resolveModelSource(options.model, resolve(options.model));
   const images = await listImages(inputs);
-  if (images.length === 0) throw new ConfigError(`no image files (${IMAGE_EXTENSIONS.join(' ')}) in ${inputs.join(', ') || 'the given inputs (none)'}`);
+  if (images.length === 0)
+    throw new ConfigError(
+      `no image files (${IMAGE_EXTENSIONS.join(' ')}) in ${inputs.join(', ') || 'the given inputs (none)'}`,
+    );
   const { readClassesFile } = await import('../data/heads.ts');
   const { inspectImage } = await import('../data/check/inspect.ts');
   // Files that do not exist, are empty or do not decode: an error row each, found before any compute.
@@ -171,25 +199,43 @@ export async function predict(options: PredictOptions): Promise<PredictionRow[]>
   if (options.out) await writePredictions(options.out, options, heads, rows, topK);
   const failed = rows.filter((r) => r.error !== undefined);
   if (failed.length) {
-    options.log?.(`warning: ${failed.length} of ${rows.length} file${rows.length === 1 ? '' : 's'} could not be read (rows with an error), e.g. ${failed[0]!.path}: ${failed[0]!.error}`);
+    options.log?.(
+      `warning: ${failed.length} of ${rows.length} file${rows.length === 1 ? '' : 's'} could not be read (rows with an error), e.g. ${failed[0]!.path}: ${failed[0]!.error}`,
+    );
   }
   return rows;
 }
 
 /** One image's row: the top-k classes per head, or the error that left it without probabilities. */
-function predictionRow(im: Image, heads: HeadSpec[], probs: Float32Array[] | undefined, errors: ReadonlyMap<string, string>, topK: number): PredictionRow {
+function predictionRow(
+  im: Image,
+  heads: HeadSpec[],
+  probs: Float32Array[] | undefined,
+  errors: ReadonlyMap<string, string>,
+  topK: number,
+): PredictionRow {
   if (!probs) return { path: im.shown, heads: {}, error: errors.get(im.abs) ?? 'no prediction' };
   const out: Record<string, ClassProb[]> = {};
   heads.forEach((h, i) => {
     const p = probs[i]!;
     if (h.classes.length === 1) out[h.name] = [{ class: h.classes[0]!, prob: p[0]! }];
-    else out[h.name] = h.classes.map((c, k) => ({ class: c, prob: p[k]! })).sort((a, b) => b.prob - a.prob).slice(0, topK);
+    else
+      out[h.name] = h.classes
+        .map((c, k) => ({ class: c, prob: p[k]! }))
+        .sort((a, b) => b.prob - a.prob)
+        .slice(0, topK);
   });
   return { path: im.shown, heads: out };
 }
 
 /** Writes the rows to `out` as JSON or CSV (by `format`, else by the extension). */
-async function writePredictions(out: string, options: PredictOptions, heads: HeadSpec[], rows: PredictionRow[], topK: number): Promise<void> {
+async function writePredictions(
+  out: string,
+  options: PredictOptions,
+  heads: HeadSpec[],
+  rows: PredictionRow[],
+  topK: number,
+): Promise<void> {
   await mkdir(dirname(resolve(out)), { recursive: true });
   const format = options.format ?? (out.toLowerCase().endsWith('.json') ? 'json' : 'csv');
   await writeFile(out, format === 'json' ? predictionsJson(rows) : predictionsCsv(heads, rows, topK));

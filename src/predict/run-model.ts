@@ -23,7 +23,12 @@ type Probabilities = Map<string, Float32Array[]>;
  * An image the loader cannot read is dropped into `errors` (named by the user's path, never the
  * temp file) and the rest run again, so one bad file never stops the batch.
  */
-async function inferReadable(images: Image[], heads: HeadSpec[], errors: Map<string, string>, run: (list: string, root: string) => Promise<Inference>): Promise<Inference | undefined> {
+async function inferReadable(
+  images: Image[],
+  heads: HeadSpec[],
+  errors: Map<string, string>,
+  run: (list: string, root: string) => Promise<Inference>,
+): Promise<Inference | undefined> {
   let todo = images.filter((im) => !errors.has(im.abs));
   const tmp = await mkdtemp(join(tmpdir(), 'mlc-predict-'));
   try {
@@ -47,17 +52,39 @@ async function inferReadable(images: Image[], heads: HeadSpec[], errors: Map<str
 }
 
 /** Each readable image's probabilities per head, by the model `source` names. */
-export async function modelProbabilities(source: ModelSource, images: Image[], heads: HeadSpec[], errors: Map<string, string>, options: PredictOptions): Promise<Probabilities> {
+export async function modelProbabilities(
+  source: ModelSource,
+  images: Image[],
+  heads: HeadSpec[],
+  errors: Map<string, string>,
+  options: PredictOptions,
+): Promise<Probabilities> {
   const probsOf: Probabilities = new Map();
   const collect = (result: Inference | undefined) => {
-    result?.paths.forEach((p, n) => probsOf.set(p, heads.map((h, i) => result.probs[i]!.subarray(n * (h.classes.length === 1 ? 1 : h.classes.length), (n + 1) * (h.classes.length === 1 ? 1 : h.classes.length)))));
+    result?.paths.forEach((p, n) =>
+      probsOf.set(
+        p,
+        heads.map((h, i) =>
+          result.probs[i]!.subarray(
+            n * (h.classes.length === 1 ? 1 : h.classes.length),
+            (n + 1) * (h.classes.length === 1 ? 1 : h.classes.length),
+          ),
+        ),
+      ),
+    );
   };
   if (source.kind === 'tfjs') collect(await inferTfjs(source.dir, images, heads, errors, options));
   else await inferOnnxModel(source, images, heads, errors, options, probsOf, collect);
   return probsOf;
 }
 
-async function inferTfjs(dir: string, images: Image[], heads: HeadSpec[], errors: Map<string, string>, options: PredictOptions): Promise<Inference | undefined> {
+async function inferTfjs(
+  dir: string,
+  images: Image[],
+  heads: HeadSpec[],
+  errors: Map<string, string>,
+  options: PredictOptions,
+): Promise<Inference | undefined> {
   const { startEngine } = await import('../engine/index.ts');
   const { loadTrainedModel } = await import('../model/io.ts');
   const { inferAll } = await import('./loader-inference.ts');
@@ -66,9 +93,20 @@ async function inferTfjs(dir: string, images: Image[], heads: HeadSpec[], errors
   try {
     const input = config.input;
     return await inferReadable(images, heads, errors, async (list, root) => {
-      const loader = await createLoader({ labels: list, root, heads: heads.length, ...loaderInputOptions(input), batchSize: options.batchSize ?? 32 });
+      const loader = await createLoader({
+        labels: list,
+        root,
+        heads: heads.length,
+        ...loaderInputOptions(input),
+        batchSize: options.batchSize ?? 32,
+      });
       try {
-        return await inferAll(model, heads, loader, { height: input.height, width: input.width, channels: input.channels ?? 3, progress: options.progress });
+        return await inferAll(model, heads, loader, {
+          height: input.height,
+          width: input.width,
+          channels: input.channels ?? 3,
+          progress: options.progress,
+        });
       } finally {
         await loader.close();
       }
@@ -78,10 +116,20 @@ async function inferTfjs(dir: string, images: Image[], heads: HeadSpec[], errors
   }
 }
 
-async function inferOnnxModel(source: Extract<ModelSource, { kind: 'onnx' }>, images: Image[], heads: HeadSpec[], errors: Map<string, string>, options: PredictOptions, probsOf: Probabilities, collect: (r: Inference | undefined) => void): Promise<void> {
+async function inferOnnxModel(
+  source: Extract<ModelSource, { kind: 'onnx' }>,
+  images: Image[],
+  heads: HeadSpec[],
+  errors: Map<string, string>,
+  options: PredictOptions,
+  probsOf: Probabilities,
+  collect: (r: Inference | undefined) => void,
+): Promise<void> {
   const { openOnnx, inferOnnx } = await import('./onnx-inference.ts');
   const onnx = await openOnnx(source.file, source.dir, heads);
-  options.log?.(`engine used: onnxruntime-node (${onnx.pixels ? 'uint8 pixels input, preprocessing inside the graph' : 'float input, preprocessed here'})`);
+  options.log?.(
+    `engine used: onnxruntime-node (${onnx.pixels ? 'uint8 pixels input, preprocessing inside the graph' : 'float input, preprocessed here'})`,
+  );
   try {
     if (onnx.pixels) {
       const channels = (await loadInput(source.dir))?.channels ?? 3;
@@ -89,22 +137,46 @@ async function inferOnnxModel(source: Extract<ModelSource, { kind: 'onnx' }>, im
       return;
     }
     const input = await loadInput(source.dir);
-    if (!input) throw new ConfigError(`--model ${options.model}: its input size is unknown (no config.json beside it)`, { hint: 'keep model.onnx in the export folder convert wrote' });
-    collect(await inferReadable(images, heads, errors, async (list, root) => {
-      const loader = await createLoader({ labels: list, root, heads: heads.length, ...loaderInputOptions(input), batchSize: options.batchSize ?? 32 });
-      try {
-        return await inferOnnx(onnx, heads, loader, { height: input.height, width: input.width, channels: input.channels ?? 3 }, options.progress);
-      } finally {
-        await loader.close();
-      }
-    }));
+    if (!input)
+      throw new ConfigError(`--model ${options.model}: its input size is unknown (no config.json beside it)`, {
+        hint: 'keep model.onnx in the export folder convert wrote',
+      });
+    collect(
+      await inferReadable(images, heads, errors, async (list, root) => {
+        const loader = await createLoader({
+          labels: list,
+          root,
+          heads: heads.length,
+          ...loaderInputOptions(input),
+          batchSize: options.batchSize ?? 32,
+        });
+        try {
+          return await inferOnnx(
+            onnx,
+            heads,
+            loader,
+            { height: input.height, width: input.width, channels: input.channels ?? 3 },
+            options.progress,
+          );
+        } finally {
+          await loader.close();
+        }
+      }),
+    );
   } finally {
     await onnx.release();
   }
 }
 
 /** A pixels-input ONNX graph: each image decoded as it is and run alone (any size). */
-async function inferPixels(onnx: OnnxModel, channels: 1 | 3, images: Image[], errors: Map<string, string>, options: PredictOptions, probsOf: Probabilities): Promise<void> {
+async function inferPixels(
+  onnx: OnnxModel,
+  channels: 1 | 3,
+  images: Image[],
+  errors: Map<string, string>,
+  options: PredictOptions,
+  probsOf: Probabilities,
+): Promise<void> {
   const { decodePixels } = await import('../data/image/decode.ts');
   let done = 0;
   for (const im of images) {

@@ -45,12 +45,22 @@ interface MixPart {
 }
 
 /** `kept` (global, ascending) inside [start, start + groups·size), as local indices per group; null when all are kept. */
-function perGroup(kept: number[] | undefined, start: number, size: number, groups: number, what: string): number[][] | null {
+function perGroup(
+  kept: number[] | undefined,
+  start: number,
+  size: number,
+  groups: number,
+  what: string,
+): number[][] | null {
   if (kept === undefined) return null;
-  const local = Array.from({ length: groups }, (_, g) => kept.filter((c) => c >= start + g * size && c < start + (g + 1) * size).map((c) => c - start - g * size));
+  const local = Array.from({ length: groups }, (_, g) =>
+    kept.filter((c) => c >= start + g * size && c < start + (g + 1) * size).map((c) => c - start - g * size),
+  );
   if (local.every((l) => l.length === size)) return null;
   if (new Set(local.map((l) => l.length)).size !== 1 || local[0]!.length === 0) {
-    throw new Error(`prune: kept ${what} channels are not group-consistent for a part of ${groups} groups (${local.map((l) => l.length).join('/')})`);
+    throw new Error(
+      `prune: kept ${what} channels are not group-consistent for a part of ${groups} groups (${local.map((l) => l.length).join('/')})`,
+    );
   }
   return local;
 }
@@ -61,7 +71,11 @@ function perGroup(kept: number[] | undefined, start: number, size: number, group
  * kernels sliced group by group (group g keeps the input rows of its own kept inputs and the
  * columns of its own kept outputs).
  */
-function shrinkGrouped(parts: MixPart[], keptIn: number[] | undefined, keptOut: number[] | undefined): { parts: MixPart[]; slice: (kernels: tf.Tensor[]) => tf.Tensor[] } {
+function shrinkGrouped(
+  parts: MixPart[],
+  keptIn: number[] | undefined,
+  keptOut: number[] | undefined,
+): { parts: MixPart[]; slice: (kernels: tf.Tensor[]) => tf.Tensor[] } {
   const plan: Array<{ rows: number[][] | null; cols: number[][] | null }> = [];
   let inStart = 0;
   let outStart = 0;
@@ -69,8 +83,13 @@ function shrinkGrouped(parts: MixPart[], keptIn: number[] | undefined, keptOut: 
     const cin = p.inChannels ?? p.channels;
     if (p.groups === p.channels) {
       // depthwise part: its channels are carried through, pruned only as a per-channel layer (shrinkParts)
-      if (keptIn !== undefined && keptIn.filter((c) => c >= inStart && c < inStart + cin).length !== cin) throw new Error(`prune: depthwise part of a grouped MixedConv2D cannot lose input channels`);
-      if (keptOut !== undefined && keptOut.filter((c) => c >= outStart && c < outStart + p.channels).length !== p.channels) throw new Error(`prune: depthwise part of a grouped MixedConv2D cannot lose output channels`);
+      if (keptIn !== undefined && keptIn.filter((c) => c >= inStart && c < inStart + cin).length !== cin)
+        throw new Error(`prune: depthwise part of a grouped MixedConv2D cannot lose input channels`);
+      if (
+        keptOut !== undefined &&
+        keptOut.filter((c) => c >= outStart && c < outStart + p.channels).length !== p.channels
+      )
+        throw new Error(`prune: depthwise part of a grouped MixedConv2D cannot lose output channels`);
       plan.push({ rows: null, cols: null });
       inStart += cin;
       outStart += p.channels;
@@ -78,11 +97,18 @@ function shrinkGrouped(parts: MixPart[], keptIn: number[] | undefined, keptOut: 
     }
     const rows = perGroup(keptIn, inStart, cin / p.groups, p.groups, 'input');
     const cols = perGroup(keptOut, outStart, p.channels / p.groups, p.groups, 'output');
-    if (cols && cols[0]!.length === 1) throw new Error(`prune: a grouped part of ${p.groups} groups cannot keep 1 output channel per group (it would read as depthwise)`);
+    if (cols && cols[0]!.length === 1)
+      throw new Error(
+        `prune: a grouped part of ${p.groups} groups cannot keep 1 output channel per group (it would read as depthwise)`,
+      );
     plan.push({ rows, cols });
     inStart += cin;
     outStart += p.channels;
-    const np: MixPart = { ...p, channels: cols ? cols[0]!.length * p.groups : p.channels, inChannels: rows ? rows[0]!.length * p.groups : cin };
+    const np: MixPart = {
+      ...p,
+      channels: cols ? cols[0]!.length * p.groups : p.channels,
+      inChannels: rows ? rows[0]!.length * p.groups : cin,
+    };
     if (np.inChannels === np.channels) delete np.inChannels;
     return np;
   });
@@ -92,7 +118,9 @@ function shrinkGrouped(parts: MixPart[], keptIn: number[] | undefined, keptOut: 
       if (!rows && !cols) return k;
       const groups = parts[i]!.groups;
       const cg = parts[i]!.channels / groups;
-      const pieces = Array.from({ length: groups }, (_, g) => gatherAxis(gatherAxis(k.slice([0, 0, 0, g * cg], [-1, -1, -1, cg]), rows?.[g], 2), cols?.[g], 3));
+      const pieces = Array.from({ length: groups }, (_, g) =>
+        gatherAxis(gatherAxis(k.slice([0, 0, 0, g * cg], [-1, -1, -1, cg]), rows?.[g], 2), cols?.[g], 3),
+      );
       return pieces.length === 1 ? pieces[0]! : tf.concat(pieces, 3);
     });
   return { parts: out, slice };
@@ -118,7 +146,9 @@ function shrinkParts(parts: MixPart[], kept: number[]): Array<{ index: number; l
  * The caller owns (and disposes) the returned model; `model` is left untouched.
  */
 export function applyPruning(model: LayersModel, groups: PruneGroup[], keep: number[][]): LayersModel {
-  const config = structuredClone(model.getConfig()) as { layers: Array<{ name: string; config: Record<string, unknown> }> };
+  const config = structuredClone(model.getConfig()) as {
+    layers: Array<{ name: string; config: Record<string, unknown> }>;
+  };
   const slices = new Map<string, Slices>();
   const at = (name: string): Slices => {
     if (!slices.has(name)) slices.set(name, {});
@@ -140,7 +170,9 @@ export function applyPruning(model: LayersModel, groups: PruneGroup[], keep: num
     const lc = config.layers.find((c) => c.name === name)!;
     if (!lc.config.parts) continue;
     const parts = lc.config.parts as MixPart[];
-    lc.config.parts = s.channel ? shrinkParts(parts, s.channel).map((p) => p.part) : shrinkGrouped(parts, s.in, s.out).parts;
+    lc.config.parts = s.channel
+      ? shrinkParts(parts, s.channel).map((p) => p.part)
+      : shrinkGrouped(parts, s.in, s.out).parts;
   }
 
   // Container.fromConfig builds a functional model from a getConfig()-style (camelCase) config.
@@ -156,7 +188,8 @@ export function applyPruning(model: LayersModel, groups: PruneGroup[], keep: num
         target.setWeights(weights);
         continue;
       }
-      const mixParts = layer.getClassName() === 'MixedConv2D' ? (layer.getConfig() as unknown as { parts: MixPart[] }).parts : null;
+      const mixParts =
+        layer.getClassName() === 'MixedConv2D' ? (layer.getConfig() as unknown as { parts: MixPart[] }).parts : null;
       const sliced =
         mixParts && s.channel
           ? tf.tidy(() => shrinkParts(mixParts, s.channel!).map((p) => gatherAxis(weights[p.index]!, p.local, 2)))

@@ -15,7 +15,8 @@ class UnionFind {
     return r;
   }
   union(a: string, b: string): void {
-    const ra = this.find(a), rb = this.find(b);
+    const ra = this.find(a),
+      rb = this.find(b);
     if (ra !== rb) this.parent.set(rb, ra);
   }
 }
@@ -37,7 +38,12 @@ export function channelSpaces(graph: LayerGraph): ChannelSpaces {
   for (const layer of graph.layers) {
     if (isPerChannel(layer) || isMerge(layer)) for (const r of layer.inputs) spaces.union(r.layer, layer.name);
   }
-  const out: ChannelSpaces = { find: (l) => spaces.find(l), members: new Map(), frozen: new Map(), consumers: new Map() };
+  const out: ChannelSpaces = {
+    find: (l) => spaces.find(l),
+    members: new Map(),
+    frozen: new Map(),
+    consumers: new Map(),
+  };
   const freeze = (layer: string, reason: string) => {
     const root = spaces.find(layer);
     if (!out.frozen.has(root)) out.frozen.set(root, reason);

@@ -106,7 +106,10 @@ export interface SkippedLayer {
 }
 
 /** All prunable groups of the graph, in the model's layer order, and the Conv2D layers left out with the reason. */
-export function analysePruning(graph: LayerGraph, options: AnalyseOptions = {}): { groups: PruneGroup[]; skipped: SkippedLayer[] } {
+export function analysePruning(
+  graph: LayerGraph,
+  options: AnalyseOptions = {},
+): { groups: PruneGroup[]; skipped: SkippedLayer[] } {
   const spaces = channelSpaces(graph);
   const order = new Map(graph.layers.map((l, i) => [l.name, i]));
   const byOrder = (a: string, b: string) => order.get(a)! - order.get(b)!;
@@ -120,14 +123,22 @@ export function analysePruning(graph: LayerGraph, options: AnalyseOptions = {}):
     done.add(root);
     const r = spaceGroup(graph, spaces, root, options, byOrder);
     if ('group' in r) groups.push(r.group);
-    else for (const p of r.producers) if (graph.byName.get(p)!.className === 'Conv2D') skipped.push({ layer: p, reason: r.skip });
+    else
+      for (const p of r.producers)
+        if (graph.byName.get(p)!.className === 'Conv2D') skipped.push({ layer: p, reason: r.skip });
   }
   skipped.sort((a, b) => byOrder(a.layer, b.layer));
   return { groups, skipped };
 }
 
 /** The group of one channel space, or why it stays whole (with its producers, which are reported as skipped). */
-function spaceGroup(graph: LayerGraph, spaces: ChannelSpaces, root: string, options: AnalyseOptions, byOrder: (a: string, b: string) => number): { group: PruneGroup } | { skip: string; producers: string[] } {
+function spaceGroup(
+  graph: LayerGraph,
+  spaces: ChannelSpaces,
+  root: string,
+  options: AnalyseOptions,
+  byOrder: (a: string, b: string) => number,
+): { group: PruneGroup } | { skip: string; producers: string[] } {
   const layer = (n: string) => graph.byName.get(n)!;
   const inSpace = spaces.members.get(root)!;
   const producers = inSpace.filter((n) => !isPerChannel(layer(n)) && !isMerge(layer(n)));
@@ -177,7 +188,11 @@ function producerBns(graph: LayerGraph, producers: readonly string[]): string[] 
  * The group-consistency blocks of every grouped layout the space meets (readers' input blocks,
  * producers' output blocks): undefined with none, a reason when the layouts differ.
  */
-function groupBlocks(graph: LayerGraph, mixReaders: readonly string[], producerMixes: readonly string[]): GroupBlocks[] | undefined | string {
+function groupBlocks(
+  graph: LayerGraph,
+  mixReaders: readonly string[],
+  producerMixes: readonly string[],
+): GroupBlocks[] | undefined | string {
   const layouts = [
     ...mixReaders.map((r) => mixedConvBlocks(graph.byName.get(r)!.config)),
     ...producerMixes.map((p) => mixedConvOutputBlocks(graph.byName.get(p)!.config)),
@@ -189,7 +204,9 @@ function groupBlocks(graph: LayerGraph, mixReaders: readonly string[], producerM
   }
   return layouts[0]!.map((b, i) => {
     const min = Math.max(...layouts.map((l) => l[i]!.min ?? 1));
-    return min > 1 ? { start: b.start, size: b.size, groups: b.groups, min } : { start: b.start, size: b.size, groups: b.groups };
+    return min > 1
+      ? { start: b.start, size: b.size, groups: b.groups, min }
+      : { start: b.start, size: b.size, groups: b.groups };
   });
 }
 

@@ -61,11 +61,18 @@ function groupScores(model: LayersModel, group: PruneGroup): Float32Array {
 }
 
 /** Prunes `model` (left untouched) and returns the new model (caller disposes it) with a report. */
-export function pruneModel(model: LayersModel, options: PruneOptions = {}): { model: LayersModel; report: PruneReport } {
+export function pruneModel(
+  model: LayersModel,
+  options: PruneOptions = {},
+): { model: LayersModel; report: PruneReport } {
   const graph = readLayerGraph(model.getConfig());
   const { groups, skipped } = analysePruning(graph, { residual: options.residual });
   const scores = groups.map((g) => groupScores(model, g));
-  const { keep, threshold } = selectChannels(scores, options, groups.map((g) => g.blocks));
+  const { keep, threshold } = selectChannels(
+    scores,
+    options,
+    groups.map((g) => g.blocks),
+  );
   const pruned = applyPruning(model, groups, keep);
   const before: ModelCost = modelCost(model);
   const after: ModelCost = modelCost(pruned);

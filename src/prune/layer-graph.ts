@@ -53,12 +53,15 @@ export function readLayerGraph(modelConfig: unknown): LayerGraph {
   const consumers = new Map<string, string[]>();
   for (const l of cfg.layers) {
     if (l.inboundNodes.length > 1) {
-      throw new ConfigError(`layer ${l.name} (${l.className}) is called ${l.inboundNodes.length} times; shared layers are not supported`);
+      throw new ConfigError(
+        `layer ${l.name} (${l.className}) is called ${l.inboundNodes.length} times; shared layers are not supported`,
+      );
     }
     const node = (l.inboundNodes[0] ?? []) as unknown[][];
     const inputs = node.map((ref) => {
       const [layer, nodeIndex, index] = ref as [string, number, number];
-      if (nodeIndex !== 0) throw new ConfigError(`layer ${l.name} reads node ${nodeIndex} of ${layer}; shared layers are not supported`);
+      if (nodeIndex !== 0)
+        throw new ConfigError(`layer ${l.name} reads node ${nodeIndex} of ${layer}; shared layers are not supported`);
       return { layer, index };
     });
     const g: GraphLayer = { name: l.name, className: l.className, config: l.config, inputs };

@@ -56,7 +56,9 @@ function isChannelAxis(axis: unknown): boolean {
 
 /** A layer whose input channels may be pruned: Conv2D, Dense or a grouped MixedConv2D with one input. */
 export function isConsumer(layer: GraphLayer): boolean {
-  return layer.inputs.length === 1 && (layer.className === 'Conv2D' || layer.className === 'Dense' || isGroupedMix(layer));
+  return (
+    layer.inputs.length === 1 && (layer.className === 'Conv2D' || layer.className === 'Dense' || isGroupedMix(layer))
+  );
 }
 
 /** A MixedConv2D with at least one grouped (not depthwise) part: reads its input like a conv. */

@@ -40,7 +40,9 @@ export const GAMMA_BINS = 30;
  * channels by: `GAMMA_BINS` equal bins over [0, max]; the report draws it with the threshold.
  */
 export function gammaHistogram(model: LayersModel, bns: readonly string[]): { max: number; counts: number[] } {
-  const values = bns.flatMap((name) => Array.from(model.getLayer(name).getWeights()[0]!.dataSync() as Float32Array, Math.abs));
+  const values = bns.flatMap((name) =>
+    Array.from(model.getLayer(name).getWeights()[0]!.dataSync() as Float32Array, Math.abs),
+  );
   const max = values.length ? Math.max(...values) : 0;
   const counts = new Array<number>(GAMMA_BINS).fill(0);
   for (const v of values) counts[max > 0 ? Math.min(GAMMA_BINS - 1, Math.floor((v / max) * GAMMA_BINS)) : 0]!++;
@@ -51,7 +53,13 @@ export function gammaHistogram(model: LayersModel, bns: readonly string[]): { ma
  * `source` is how config.json's `prunedFrom` names the original (e.g. the pipeline-relative path).
  * Defaults to `modelDir`.
  */
-export async function pruneModelFolder(modelDir: string, out: string, options: PruneOptions = {}, source = modelDir, measure: MeasureOptions = {}): Promise<PruneFolderReport> {
+export async function pruneModelFolder(
+  modelDir: string,
+  out: string,
+  options: PruneOptions = {},
+  source = modelDir,
+  measure: MeasureOptions = {},
+): Promise<PruneFolderReport> {
   const { loadTrainedModel, saveTrainedModel } = await import('../model/io.ts');
   const { measureLatency } = await import('../report/latency.ts');
   const { accuracyOnSplit } = await import('../report/split-accuracy.ts');
@@ -62,17 +70,24 @@ export async function pruneModelFolder(modelDir: string, out: string, options: P
     try {
       const runs = measure.latencyRuns ?? 10;
       const latency = async (m: typeof model) => (await measureLatency(m, { runs })).medianMs;
-      const measured: PruneMeasurements = { latencyMs: { before: await latency(model), after: await latency(pruned), runs, backend: tf.getBackend() } };
+      const measured: PruneMeasurements = {
+        latencyMs: { before: await latency(model), after: await latency(pruned), runs, backend: tf.getBackend() },
+      };
       if (measure.split) {
         const score = async (m: typeof model) => {
           const { inference: _, ...acc } = await accuracyOnSplit(m, heads, config.input, measure.split!);
           return acc;
         };
-        const split = measure.split.tfrecords?.length ? measure.split.tfrecords.join(', ') : measure.split.labels ?? '';
+        const split = measure.split.tfrecords?.length
+          ? measure.split.tfrecords.join(', ')
+          : (measure.split.labels ?? '');
         measured.accuracy = { split, before: await score(model), after: await score(pruned) };
       }
       const full: PruneFolderReport = { ...report, measured };
-      await saveTrainedModel(out, { model: pruned, heads, config: {
+      await saveTrainedModel(out, {
+        model: pruned,
+        heads,
+        config: {
           ...config,
           prunedFrom: source,
           prune: options,
@@ -84,7 +99,10 @@ export async function pruneModelFolder(modelDir: string, out: string, options: P
             flops: report.flops,
             threshold: report.threshold,
             layers: report.layers.map(({ layer, kept, total }) => ({ layer, kept, total })),
-            gamma: gammaHistogram(model, report.layers.map((l) => l.bn)),
+            gamma: gammaHistogram(
+              model,
+              report.layers.map((l) => l.bn),
+            ),
           },
         },
       });

@@ -66,13 +66,19 @@ export function equalizeBlocks(kept: number[], score: Float32Array, blocks: Grou
  * Chooses the channels to keep for each group from its |gamma| scores. `blocks[g]` (optional) are
  * the group-consistency constraints of group g.
  */
-export function selectChannels(scores: Float32Array[], options: SelectOptions = {}, blocks: Array<GroupBlocks[] | undefined> = []): Selection {
+export function selectChannels(
+  scores: Float32Array[],
+  options: SelectOptions = {},
+  blocks: Array<GroupBlocks[] | undefined> = [],
+): Selection {
   const ratio = options.ratio ?? 0.3;
   const minChannels = options.minChannels ?? 4;
   const minFraction = options.minFraction ?? 0.1;
   if (!(ratio >= 0 && ratio < 1)) throw new ConfigError(`ratio must be in [0, 1), received ${ratio}`);
-  if (!(Number.isInteger(minChannels) && minChannels >= 1)) throw new ConfigError(`min_channels must be an integer ≥ 1, received ${minChannels}`);
-  if (!(minFraction >= 0 && minFraction <= 1)) throw new ConfigError(`min_fraction must be in [0, 1], received ${minFraction}`);
+  if (!(Number.isInteger(minChannels) && minChannels >= 1))
+    throw new ConfigError(`min_channels must be an integer ≥ 1, received ${minChannels}`);
+  if (!(minFraction >= 0 && minFraction <= 1))
+    throw new ConfigError(`min_fraction must be in [0, 1], received ${minFraction}`);
 
   const floorOf = (n: number) => Math.min(n, Math.max(minChannels, Math.ceil(minFraction * n)));
   const pruned = scores.map((s) => new Uint8Array(s.length));

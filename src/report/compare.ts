@@ -29,10 +29,18 @@ export async function loadComparison(path: string): Promise<Comparison> {
   try {
     json = JSON.parse(await readFile(file, 'utf8'));
   } catch (err) {
-    throw new DataError(`compare_to: cannot read metrics: ${(err as Error).message}`, { file }, { cause: err, hint: 'point compare_to at the report folder of an evaluated run' });
+    throw new DataError(
+      `compare_to: cannot read metrics: ${(err as Error).message}`,
+      { file },
+      { cause: err, hint: 'point compare_to at the report folder of an evaluated run' },
+    );
   }
   if (!json || typeof json !== 'object' || !json.heads || !json.summary) {
-    throw new DataError('compare_to: not an mlc-pipe metrics.json (no "summary"/"heads")', { file }, { hint: 'point compare_to at the report folder an evaluate stage wrote' });
+    throw new DataError(
+      'compare_to: not an mlc-pipe metrics.json (no "summary"/"heads")',
+      { file },
+      { hint: 'point compare_to at the report folder an evaluate stage wrote' },
+    );
   }
   let header: { title?: string; meta?: Record<string, string> } = {};
   try {
@@ -40,5 +48,11 @@ export async function loadComparison(path: string): Promise<Comparison> {
   } catch {
     // reports written before run.json existed: title from the folder
   }
-  return { title: header.title ?? basename(dirname(file)), meta: header.meta ?? {}, summary: json.summary, metrics: json, file };
+  return {
+    title: header.title ?? basename(dirname(file)),
+    meta: header.meta ?? {},
+    summary: json.summary,
+    metrics: json,
+    file,
+  };
 }

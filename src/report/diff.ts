@@ -25,13 +25,20 @@ export async function metricsFile(path: string): Promise<string> {
   try {
     s = await stat(path);
   } catch (err) {
-    throw new ConfigError(`${path}: no such run folder or metrics file`, { cause: err, hint: 'pass reports/<run> or its metrics.json' });
+    throw new ConfigError(`${path}: no such run folder or metrics file`, {
+      cause: err,
+      hint: 'pass reports/<run> or its metrics.json',
+    });
   }
   return s.isDirectory() ? join(path, 'metrics.json') : path;
 }
 
 /** Numeric (and null) leaves of a JSON value, keyed by dotted path; arrays skipped. */
-export function flattenMetrics(value: unknown, prefix = '', out = new Map<string, number | null>()): Map<string, number | null> {
+export function flattenMetrics(
+  value: unknown,
+  prefix = '',
+  out = new Map<string, number | null>(),
+): Map<string, number | null> {
   if (typeof value === 'number' || value === null) {
     if (prefix) out.set(prefix, value);
   } else if (typeof value === 'boolean') {
@@ -48,7 +55,10 @@ async function load(path: string): Promise<{ file: string; metrics: Map<string, 
   try {
     json = JSON.parse(await readFile(file, 'utf8'));
   } catch (err) {
-    throw new ConfigError(`${file}: cannot read metrics: ${(err as Error).message}`, { cause: err, hint: 'pass a report folder holding metrics.json, or the metrics.json itself' });
+    throw new ConfigError(`${file}: cannot read metrics: ${(err as Error).message}`, {
+      cause: err,
+      hint: 'pass a report folder holding metrics.json, or the metrics.json itself',
+    });
   }
   return { file, metrics: flattenMetrics(json) };
 }
@@ -70,7 +80,11 @@ export interface MetricsDiffEntry {
 }
 
 /** The metrics of the diff as data, filtered as the module header says. */
-export async function metricsDiffEntries(pathA: string, pathB: string, options: MetricsDiffOptions = {}): Promise<MetricsDiffEntry[]> {
+export async function metricsDiffEntries(
+  pathA: string,
+  pathB: string,
+  options: MetricsDiffOptions = {},
+): Promise<MetricsDiffEntry[]> {
   const digits = options.precision ?? 5;
   const [a, b] = await Promise.all([load(pathA), load(pathB)]);
   let keys = [...new Set([...a.metrics.keys(), ...b.metrics.keys()])];
@@ -82,17 +96,35 @@ export async function metricsDiffEntries(pathA: string, pathB: string, options: 
   for (const k of keys) {
     const va = a.metrics.get(k);
     const vb = b.metrics.get(k);
-    const same = va === vb || (typeof va === 'number' && typeof vb === 'number' && Number(va.toFixed(digits)) === Number(vb.toFixed(digits)));
+    const same =
+      va === vb ||
+      (typeof va === 'number' && typeof vb === 'number' && Number(va.toFixed(digits)) === Number(vb.toFixed(digits)));
     if (same && !options.all) continue;
-    out.push({ path: shownPath, metric: k, a: va, b: vb, change: typeof va === 'number' && typeof vb === 'number' ? vb - va : null });
+    out.push({
+      path: shownPath,
+      metric: k,
+      a: va,
+      b: vb,
+      change: typeof va === 'number' && typeof vb === 'number' ? vb - va : null,
+    });
   }
   return out;
 }
 
 /** Rows of the diff: [path, metric, A, B, change]. */
-export async function metricsDiffRows(pathA: string, pathB: string, options: MetricsDiffOptions = {}): Promise<string[][]> {
+export async function metricsDiffRows(
+  pathA: string,
+  pathB: string,
+  options: MetricsDiffOptions = {},
+): Promise<string[][]> {
   const digits = options.precision ?? 5;
-  return (await metricsDiffEntries(pathA, pathB, options)).map((e) => [e.path, e.metric, show(e.a, digits), show(e.b, digits), e.change === null ? '-' : show(e.change, digits)]);
+  return (await metricsDiffEntries(pathA, pathB, options)).map((e) => [
+    e.path,
+    e.metric,
+    show(e.a, digits),
+    show(e.b, digits),
+    e.change === null ? '-' : show(e.change, digits),
+  ]);
 }
 
 /** The diff as an aligned text table, or "No changes." when every metric is equal. */
@@ -101,5 +133,9 @@ export async function metricsDiff(pathA: string, pathB: string, options: Metrics
   if (rows.length === 0) return 'No changes.\n';
   const table = [['Path', 'Metric', 'A', 'B', 'Change'], ...rows];
   const widths = table[0]!.map((_, c) => Math.max(...table.map((r) => r[c]!.length)));
-  return table.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('    ')).join('\n') + '\n';
+  return (
+    table
+      .map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('    '))
+      .join('\n') + '\n'
+  );
 }

@@ -10,12 +10,28 @@ import { CONFUSION_NORMALIZE } from './draw/confusion.ts';
 
 export const evaluateOptionsSchema = Type.Object(
   {
-    model: Type.String({ description: 'Model folder written by train (model.json, classes.json, config.json, history.jsonl). Defaults to models/run.', default: 'models/run' }),
-    labels: Type.String({ description: 'Label file of the split to evaluate; ignored when `tfrecords` is set. Defaults to data/clean/test/clean.txt (check-labels\' output for data/dataset/test.txt).', default: 'data/clean/test/clean.txt' }),
-    root: Type.String({ description: "Image root for relative paths in `labels`; empty = the label file's folder. Defaults to ''.", default: '' }),
-    tfrecords: Type.Array(Type.String(), { description: 'TFRecord shards (or folders of shards) to evaluate instead of `labels` (no thumbnails then). Defaults to [].', default: [] }),
+    model: Type.String({
+      description:
+        'Model folder written by train (model.json, classes.json, config.json, history.jsonl). Defaults to models/run.',
+      default: 'models/run',
+    }),
+    labels: Type.String({
+      description:
+        "Label file of the split to evaluate; ignored when `tfrecords` is set. Defaults to data/clean/test/clean.txt (check-labels' output for data/dataset/test.txt).",
+      default: 'data/clean/test/clean.txt',
+    }),
+    root: Type.String({
+      description: "Image root for relative paths in `labels`; empty = the label file's folder. Defaults to ''.",
+      default: '',
+    }),
+    tfrecords: Type.Array(Type.String(), {
+      description:
+        'TFRecord shards (or folders of shards) to evaluate instead of `labels` (no thumbnails then). Defaults to [].',
+      default: [],
+    }),
     tune_labels: Type.String({
-      description: "Validation label file on which each binary head's threshold is tuned to maximise F1; the report then adds metrics at those thresholds. Empty = no tuning. Defaults to ''.",
+      description:
+        "Validation label file on which each binary head's threshold is tuned to maximise F1; the report then adds metrics at those thresholds. Empty = no tuning. Defaults to ''.",
       default: '',
     }),
     batch_size: Type.Integer({ minimum: 1, description: 'Images per inference batch. Defaults to 32.', default: 32 }),
@@ -25,18 +41,36 @@ export const evaluateOptionsSchema = Type.Object(
     base_confidence: Type.Number({
       minimum: 0,
       maximum: 1,
-      description: "The seed's confidence analysis: samples whose every known head has probability ≥ this count as confident, and their error rate is reported. Defaults to 0.9.",
+      description:
+        "The seed's confidence analysis: samples whose every known head has probability ≥ this count as confident, and their error rate is reported. Defaults to 0.9.",
       default: 0.9,
     }),
-    top_k: Type.Integer({ minimum: 1, description: 'k of the top-k multi-label metrics (CP/CR/CF1/OP/OR/OF1 over the k best classes per image). Defaults to 3.', default: 3 }),
-    worst: Type.Integer({ minimum: 0, description: 'How many of the most confident mistakes the report shows as thumbnails. Defaults to 24.', default: 24 }),
+    top_k: Type.Integer({
+      minimum: 1,
+      description:
+        'k of the top-k multi-label metrics (CP/CR/CF1/OP/OR/OF1 over the k best classes per image). Defaults to 3.',
+      default: 3,
+    }),
+    worst: Type.Integer({
+      minimum: 0,
+      description: 'How many of the most confident mistakes the report shows as thumbnails. Defaults to 24.',
+      default: 24,
+    }),
     confusion_normalize: Choice(CONFUSION_NORMALIZE, {
-      description: "What the confusion drawings' percentages are relative to, as sklearn's `normalize`: `true` = the row (true class; recall on the diagonal), `pred` = the column (precision on the diagonal), `all` = every sample. Defaults to true.",
+      description:
+        "What the confusion drawings' percentages are relative to, as sklearn's `normalize`: `true` = the row (true class; recall on the diagonal), `pred` = the column (precision on the diagonal), `all` = every sample. Defaults to true.",
       default: 'true',
     }),
-    calibration_bins: Type.Integer({ minimum: 1, maximum: 100, description: 'Equal-width confidence bins of the expected calibration error and the reliability diagrams. Defaults to 15.', default: 15 }),
+    calibration_bins: Type.Integer({
+      minimum: 1,
+      maximum: 100,
+      description:
+        'Equal-width confidence bins of the expected calibration error and the reliability diagrams. Defaults to 15.',
+      default: 15,
+    }),
     compare_to: Type.String({
-      description: "Report folder of another evaluated run (e.g. the unpruned model's) shown side by side: key metrics and per-class F1 with the change. Empty = none. Defaults to ''.",
+      description:
+        "Report folder of another evaluated run (e.g. the unpruned model's) shown side by side: key metrics and per-class F1 with the change. Empty = none. Defaults to ''.",
       default: '',
     }),
     latency_runs: Type.Integer({
@@ -51,4 +85,3 @@ export const evaluateOptionsSchema = Type.Object(
 );
 
 export type EvaluateOptions = Static<typeof evaluateOptionsSchema>;
-

@@ -131,8 +131,18 @@ export function tableOfContents(body: string): string {
 export function renderReport(input: ReportInput): string {
   const m = input.metrics;
   const cards = [card(String(m.samples), 'samples'), card(pct(m.allHeads.accuracy), 'all-heads accuracy')];
-  cards.push(card(`${m.confidence.count} · ${pct(m.confidence.errorRate)}`, `confident (≥ ${m.confidence.threshold}) · error rate`));
-  if (m.multilabel) cards.push(card(fmt(m.multilabel.mAP), 'mAP'), card(fmt(m.multilabel.threshold.CF1), 'CF1'), card(fmt(m.multilabel.threshold.OF1), 'OF1'));
+  cards.push(
+    card(
+      `${m.confidence.count} · ${pct(m.confidence.errorRate)}`,
+      `confident (≥ ${m.confidence.threshold}) · error rate`,
+    ),
+  );
+  if (m.multilabel)
+    cards.push(
+      card(fmt(m.multilabel.mAP), 'mAP'),
+      card(fmt(m.multilabel.threshold.CF1), 'CF1'),
+      card(fmt(m.multilabel.threshold.OF1), 'OF1'),
+    );
   const meta = Object.entries(input.meta)
     .map(([k, v]) => `<b>${esc(k)}</b> ${esc(v)}`)
     .join(' · ');

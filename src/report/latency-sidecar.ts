@@ -53,8 +53,16 @@ export function latencySidecarText(r: LatencyRecord): string {
 }
 
 /** The record of a measurement made now on this machine. */
-export function latencyRecord(fields: Pick<LatencyRecord, 'model' | 'model sha256' | 'batch_size' | 'runs' | 'median_ms' | 'engine'>): LatencyRecord {
-  return { ...fields, median_ms: Math.round(fields.median_ms * 1000) / 1000, host: os.hostname(), cpu: os.cpus()[0]?.model ?? 'unknown', measured_at: new Date().toISOString() };
+export function latencyRecord(
+  fields: Pick<LatencyRecord, 'model' | 'model sha256' | 'batch_size' | 'runs' | 'median_ms' | 'engine'>,
+): LatencyRecord {
+  return {
+    ...fields,
+    median_ms: Math.round(fields.median_ms * 1000) / 1000,
+    host: os.hostname(),
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    measured_at: new Date().toISOString(),
+  };
 }
 
 /** Writes the sidecar atomically (a temp file renamed into place). */

@@ -54,7 +54,12 @@ export async function measureLatency(model: tf.LayersModel, options: LatencyOpti
 }
 
 /** Measures batch-1 latency of `model` (`runs` timed passes) and writes it to the unhashed sidecar `file` (latency-sidecar.ts). */
-export async function measureToSidecar(model: tf.LayersModel, file: string, runs: number, about: Pick<LatencyRecord, 'model' | 'model sha256' | 'engine'>): Promise<LatencyRecord> {
+export async function measureToSidecar(
+  model: tf.LayersModel,
+  file: string,
+  runs: number,
+  about: Pick<LatencyRecord, 'model' | 'model sha256' | 'engine'>,
+): Promise<LatencyRecord> {
   const l = await measureLatency(model, { runs });
   const record = latencyRecord({ ...about, batch_size: l.batchSize, runs: l.runs, median_ms: l.medianMs });
   await writeLatencySidecar(file, record);

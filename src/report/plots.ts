@@ -58,7 +58,11 @@ function parseJson(text: string, where: string, file: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new DataError(`not valid JSON: ${(err as Error).message}`, { file: `${where}/${file}` }, { cause: err, hint: `rerun the stage that writes ${file}` });
+    throw new DataError(
+      `not valid JSON: ${(err as Error).message}`,
+      { file: `${where}/${file}` },
+      { cause: err, hint: `rerun the stage that writes ${file}` },
+    );
   }
 }
 
@@ -93,13 +97,22 @@ export function plotData(pipeline: string, sources: PlotSource[]): PlotData {
   for (const s of sources) {
     const run: PlotRun = { name: s.name, stage: s.stage, from: s.from };
     if (s.history !== undefined) {
-      run.history = parseHistory(s.history, `${s.where}/history.jsonl`).map((row) =>
-        Object.fromEntries(Object.entries(row).filter(([, v]) => typeof v === 'number' || v === null)) as Record<string, number | null>,
+      run.history = parseHistory(s.history, `${s.where}/history.jsonl`).map(
+        (row) =>
+          Object.fromEntries(Object.entries(row).filter(([, v]) => typeof v === 'number' || v === null)) as Record<
+            string,
+            number | null
+          >,
       );
     }
     if (s.metrics !== undefined) {
-      const m = parseJson(s.metrics, s.where, 'metrics.json') as { heads?: Record<string, { kind?: string; confusion?: number[][]; classes?: string[] }> };
-      const curves = s.curves === undefined ? undefined : (parseJson(s.curves, s.where, 'curves.json') as { heads?: Record<string, { names: string[] }> });
+      const m = parseJson(s.metrics, s.where, 'metrics.json') as {
+        heads?: Record<string, { kind?: string; confusion?: number[][]; classes?: string[] }>;
+      };
+      const curves =
+        s.curves === undefined
+          ? undefined
+          : (parseJson(s.curves, s.where, 'curves.json') as { heads?: Record<string, { names: string[] }> });
       for (const [head, hm] of Object.entries(m.heads ?? {})) {
         if (!Array.isArray(hm.confusion)) continue;
         const classes = curves?.heads?.[head]?.names ?? hm.confusion.map((_, i) => String(i));
@@ -107,9 +120,15 @@ export function plotData(pipeline: string, sources: PlotSource[]): PlotData {
       }
     }
     if (s.curves !== undefined) {
-      const c = parseJson(s.curves, s.where, 'curves.json') as { heads?: Record<string, { names: string[]; pr: number[][][]; roc: number[][][] }> };
+      const c = parseJson(s.curves, s.where, 'curves.json') as {
+        heads?: Record<string, { names: string[]; pr: number[][][]; roc: number[][][] }>;
+      };
       for (const [head, hc] of Object.entries(c.heads ?? {})) {
-        (run.curves ??= {})[head] = { names: hc.names, pr: mean(hc.pr.map(prOnGrid)), roc: mean(hc.roc.map(rocOnGrid)) };
+        (run.curves ??= {})[head] = {
+          names: hc.names,
+          pr: mean(hc.pr.map(prOnGrid)),
+          roc: mean(hc.roc.map(rocOnGrid)),
+        };
       }
     }
     if (run.history || run.confusion || run.curves) runs.push(run);
@@ -136,8 +155,16 @@ const SHARE_KEY = /(^|_)(acc|accuracy|auc|ap|map|f1)$/i;
 export function plotCharts(data: PlotData): Chart[] {
   const charts: Chart[] = [];
   const keys: string[] = [];
-  for (const r of data.runs) for (const row of r.history ?? []) for (const k of Object.keys(row)) if (k !== 'epoch' && !keys.includes(k)) keys.push(k);
-  const epochs = [...new Set(data.runs.flatMap((r) => (r.history ?? []).map((row) => row.epoch).filter((e): e is number => typeof e === 'number')))].sort((a, b) => a - b);
+  for (const r of data.runs)
+    for (const row of r.history ?? [])
+      for (const k of Object.keys(row)) if (k !== 'epoch' && !keys.includes(k)) keys.push(k);
+  const epochs = [
+    ...new Set(
+      data.runs.flatMap((r) =>
+        (r.history ?? []).map((row) => row.epoch).filter((e): e is number => typeof e === 'number'),
+      ),
+    ),
+  ].sort((a, b) => a - b);
   for (const k of keys) {
     const series = data.runs
       .filter((r) => r.history?.some((row) => k in row))
@@ -147,8 +174,20 @@ export function plotCharts(data: PlotData): Chart[] {
   const heads = [...new Set(data.runs.flatMap((r) => Object.keys(r.curves ?? {})))];
   for (const h of heads) {
     const withHead = data.runs.filter((r) => r.curves?.[h]);
-    charts.push({ title: `${h}: precision-recall (macro over classes)`, xLabel: 'recall', x: data.grid, unit: true, series: withHead.map((r) => ({ name: r.name, y: r.curves![h]!.pr })) });
-    charts.push({ title: `${h}: ROC (macro over classes)`, xLabel: 'false positive rate', x: data.grid, unit: true, series: withHead.map((r) => ({ name: r.name, y: r.curves![h]!.roc })) });
+    charts.push({
+      title: `${h}: precision-recall (macro over classes)`,
+      xLabel: 'recall',
+      x: data.grid,
+      unit: true,
+      series: withHead.map((r) => ({ name: r.name, y: r.curves![h]!.pr })),
+    });
+    charts.push({
+      title: `${h}: ROC (macro over classes)`,
+      xLabel: 'false positive rate',
+      x: data.grid,
+      unit: true,
+      series: withHead.map((r) => ({ name: r.name, y: r.curves![h]!.roc })),
+    });
   }
   return charts;
 }
@@ -171,12 +210,30 @@ function uplotAssets(): { js: string; css: string } {
   try {
     dir = dirname(req.resolve('uplot/package.json'));
   } catch (err) {
-    throw new DataError('the uplot package is not installed', {}, { cause: err, hint: 'run npm install in the mlc-pipe folder' });
+    throw new DataError(
+      'the uplot package is not installed',
+      {},
+      { cause: err, hint: 'run npm install in the mlc-pipe folder' },
+    );
   }
-  return { js: readFileSync(join(dir, 'dist', 'uPlot.iife.min.js'), 'utf8'), css: readFileSync(join(dir, 'dist', 'uPlot.min.css'), 'utf8') };
+  return {
+    js: readFileSync(join(dir, 'dist', 'uPlot.iife.min.js'), 'utf8'),
+    css: readFileSync(join(dir, 'dist', 'uPlot.min.css'), 'utf8'),
+  };
 }
 
-const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+const COLORS = [
+  '#1f77b4',
+  '#d62728',
+  '#2ca02c',
+  '#ff7f0e',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#7f7f7f',
+  '#bcbd22',
+  '#17becf',
+];
 
 /** The self-contained page: a chart per entry of `plotCharts` and a confusion table per run and head. */
 export function plotsHtml(data: PlotData): string {
@@ -189,7 +246,10 @@ export function plotsHtml(data: PlotData): string {
     (h) =>
       `<div class="row">${data.runs
         .filter((r) => r.confusion?.[h])
-        .map((r) => `<figure><figcaption>${esc(h)}: ${esc(r.name)}</figcaption>${confusionTable(r.confusion![h]!.classes, r.confusion![h]!.matrix)}</figure>`)
+        .map(
+          (r) =>
+            `<figure><figcaption>${esc(h)}: ${esc(r.name)}</figcaption>${confusionTable(r.confusion![h]!.classes, r.confusion![h]!.matrix)}</figure>`,
+        )
         .join('')}</div>`,
   );
   // `</script` inside JSON would end the script element early

@@ -34,7 +34,12 @@ export async function expandFiles(paths: string[]): Promise<string[]> {
       continue;
     }
     const entries = await readdir(p, { recursive: true, withFileTypes: true });
-    out.push(...entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)).sort());
+    out.push(
+      ...entries
+        .filter((e) => e.isFile())
+        .map((e) => join(e.parentPath, e.name))
+        .sort(),
+    );
   }
   return out;
 }
@@ -45,7 +50,9 @@ export async function expandFiles(paths: string[]): Promise<string[]> {
  * any change to the topology or a weight changes it.
  */
 export async function modelFilesHash(dir: string): Promise<string> {
-  const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as { weightsManifest?: Array<{ paths: string[] }> };
+  const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as {
+    weightsManifest?: Array<{ paths: string[] }>;
+  };
   const h = createHash('sha256');
   for (const name of ['model.json', ...(json.weightsManifest ?? []).flatMap((g) => g.paths)]) {
     h.update(`${name}\0`);
@@ -58,11 +65,15 @@ export async function modelFilesHash(dir: string): Promise<string> {
 export async function gitCommit(dir: string): Promise<string | undefined> {
   try {
     let gitDir = join(dir, '.git');
-    if ((await stat(gitDir)).isFile()) gitDir = resolve(dir, (await readFile(gitDir, 'utf8')).replace(/^gitdir:\s*/, '').trim());
+    if ((await stat(gitDir)).isFile())
+      gitDir = resolve(dir, (await readFile(gitDir, 'utf8')).replace(/^gitdir:\s*/, '').trim());
     const head = (await readFile(join(gitDir, 'HEAD'), 'utf8')).trim();
     if (!head.startsWith('ref: ')) return head;
     const ref = head.slice(5);
-    const common = await readFile(join(gitDir, 'commondir'), 'utf8').then((c) => resolve(gitDir, c.trim()), () => gitDir);
+    const common = await readFile(join(gitDir, 'commondir'), 'utf8').then(
+      (c) => resolve(gitDir, c.trim()),
+      () => gitDir,
+    );
     for (const d of [gitDir, common]) {
       const sha = await readFile(join(d, ref), 'utf8').catch(() => undefined);
       if (sha) return sha.trim();
@@ -80,7 +91,8 @@ export async function gitCommit(dir: string): Promise<string | undefined> {
 export async function codeVersion(packageRoot: string): Promise<string> {
   let version = '?';
   try {
-    version = (JSON.parse(await readFile(join(packageRoot, 'package.json'), 'utf8')) as { version?: string }).version ?? '?';
+    version =
+      (JSON.parse(await readFile(join(packageRoot, 'package.json'), 'utf8')) as { version?: string }).version ?? '?';
   } catch {
     // keep '?'
   }

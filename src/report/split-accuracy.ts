@@ -57,10 +57,19 @@ export async function splitLoader(heads: HeadSpec[], input: InputConfig, split: 
 }
 
 /** Runs `model` over the split and scores it. tf must have a backend. */
-export async function accuracyOnSplit(model: TF.LayersModel, heads: HeadSpec[], input: InputConfig, split: SplitOptions): Promise<HeadAccuracies & { inference: Inference }> {
+export async function accuracyOnSplit(
+  model: TF.LayersModel,
+  heads: HeadSpec[],
+  input: InputConfig,
+  split: SplitOptions,
+): Promise<HeadAccuracies & { inference: Inference }> {
   const loader = await splitLoader(heads, input, split);
   try {
-    const inference = await inferAll(model, heads, loader, { height: input.height, width: input.width, channels: input.channels ?? 3 });
+    const inference = await inferAll(model, heads, loader, {
+      height: input.height,
+      width: input.width,
+      channels: input.channels ?? 3,
+    });
     return { ...headAccuracies(inference, heads), inference };
   } finally {
     await loader.close();

@@ -8,7 +8,14 @@
 export async function thumbnailDataUri(file: string, size = 112): Promise<string | null> {
   const { openImage } = await import('../data/image/bmp.ts');
   try {
-    const jpeg = await (await openImage(file)).rotate().resize(size, size, { fit: 'inside' }).flatten({ background: '#fff' }).jpeg({ quality: 75 }).toBuffer();
+    const jpeg = await (
+      await openImage(file)
+    )
+      .rotate()
+      .resize(size, size, { fit: 'inside' })
+      .flatten({ background: '#fff' })
+      .jpeg({ quality: 75 })
+      .toBuffer();
     return `data:image/jpeg;base64,${jpeg.toString('base64')}`;
   } catch {
     return null;

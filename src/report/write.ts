@@ -15,7 +15,14 @@ import { drawReliability } from './draw/reliability.ts';
 import { drawRoc } from './draw/roc.ts';
 import { hasCjk } from './draw/svg.ts';
 import { renderReport, type ModelFacts, type ReportFigure } from './html.ts';
-import { evaluatePredictions, keyMetrics, type Evaluation, type EvaluationInput, type EvaluationOptions, type WrongSample } from './metrics/evaluate.ts';
+import {
+  evaluatePredictions,
+  keyMetrics,
+  type Evaluation,
+  type EvaluationInput,
+  type EvaluationOptions,
+  type WrongSample,
+} from './metrics/evaluate.ts';
 import { pngDataUri, thumbnailDataUri } from './thumbnails.ts';
 
 /** What `run.json` holds: the report's header. */
@@ -75,10 +82,15 @@ export function wrongCsv(heads: string[], mistakes: WrongSample[]): string {
   const header = ['path', 'score', 'confident', ...heads.flatMap((h) => [`${h}_pred`, `${h}_true`, `${h}_prob`])];
   const rows = mistakes.map((w) => {
     const by = new Map(w.heads.map((v) => [v.head, v]));
-    return [w.path, w.score.toFixed(6), w.confident ? 1 : 0, ...heads.flatMap((h) => {
-      const v = by.get(h);
-      return v ? [v.pred, v.true, v.prob.toFixed(6)] : ['', '', ''];
-    })];
+    return [
+      w.path,
+      w.score.toFixed(6),
+      w.confident ? 1 : 0,
+      ...heads.flatMap((h) => {
+        const v = by.get(h);
+        return v ? [v.pred, v.true, v.prob.toFixed(6)] : ['', '', ''];
+      }),
+    ];
   });
   return [header, ...rows].map((r) => r.map(csvField).join(',')).join('\n') + '\n';
 }
@@ -89,7 +101,11 @@ export function curvesJson(curves: Evaluation['curves']): string {
   const heads = Object.fromEntries(
     Object.entries(curves).map(([head, c]) => [
       head,
-      { names: c.names, pr: c.pr.map((pts) => pts.map((p) => [r6(p.recall), r6(p.precision)])), roc: c.roc.map((pts) => pts.map((p) => [r6(p.fpr), r6(p.tpr)])) },
+      {
+        names: c.names,
+        pr: c.pr.map((pts) => pts.map((p) => [r6(p.recall), r6(p.precision)])),
+        roc: c.roc.map((pts) => pts.map((p) => [r6(p.fpr), r6(p.tpr)])),
+      },
     ]),
   );
   return `${JSON.stringify({ heads })}\n`;
@@ -109,12 +125,20 @@ export async function writeReport(input: EvaluationInput, options: WriteReportOp
   const header: RunHeader = { title: options.title, meta: options.meta ?? {}, params: options.params ?? {} };
   await put('metrics.json', `${JSON.stringify({ summary: keyMetrics(metrics), ...metrics }, null, 2)}\n`);
   await put('run.json', `${JSON.stringify(header, null, 2)}\n`);
-  await put('wrong.csv', wrongCsv(input.heads.map((h) => h.name), mistakes));
+  await put(
+    'wrong.csv',
+    wrongCsv(
+      input.heads.map((h) => h.name),
+      mistakes,
+    ),
+  );
   await put('curves.json', curvesJson(evaluation.curves));
 
   const names = input.heads.flatMap((h) => [h.name, ...h.classes]);
   if (names.some(hasCjk) && !(await cjkFontAvailable())) {
-    log('warning: class names contain CJK text but no CJK font is installed (drawings show boxes); install fonts-noto-cjk or fonts-wqy-zenhei');
+    log(
+      'warning: class names contain CJK text but no CJK font is installed (drawings show boxes); install fonts-noto-cjk or fonts-wqy-zenhei',
+    );
   }
 
   const figures: ReportFigure[] = [];
@@ -130,7 +154,12 @@ export async function writeReport(input: EvaluationInput, options: WriteReportOp
       if (rows.length) {
         const png = await drawCurves(rows, `${options.title}: training curves`, options.bestEpoch);
         await put('curves.png', png);
-        figures.push({ section: 'curves', caption: 'training curves (history.jsonl)', src: pngDataUri(png), width: CURVES_SIZE.width });
+        figures.push({
+          section: 'curves',
+          caption: 'training curves (history.jsonl)',
+          src: pngDataUri(png),
+          width: CURVES_SIZE.width,
+        });
       }
     }
   }
@@ -145,20 +174,46 @@ export async function writeReport(input: EvaluationInput, options: WriteReportOp
       const title = `${head.name}: accuracy ${hm.accuracy === null ? '–' : (hm.accuracy * 100).toFixed(2) + '%'} (${hm.count} labelled)`;
       const png = await drawConfusion(hm.confusion, head.classes, title, options.confusionNormalize ?? 'true');
       await put(`confusion_${base}.png`, png);
-      figures.push({ section: 'confusion', caption: `confusion matrix of ${head.name}`, src: pngDataUri(png), width: confusionLayout(head.classes).width });
+      figures.push({
+        section: 'confusion',
+        caption: `confusion matrix of ${head.name}`,
+        src: pngDataUri(png),
+        width: confusionLayout(head.classes).width,
+      });
     }
     const softmax = hm.kind === 'softmax';
     const aps = softmax ? head.classes.map((n) => hm.ovr.classes[n]!.ap) : [hm.ap];
     const aucs = softmax ? head.classes.map((n) => hm.ovr.classes[n]!.auc) : [hm.auc];
-    const pr = await drawPr(areaTitle(head.name, 'AP', softmax ? hm.ovr.macroAP : hm.ap, c.names.length), c.names.map((name, k) => ({ name, points: c.pr[k]!, area: aps[k]! })));
+    const pr = await drawPr(
+      areaTitle(head.name, 'AP', softmax ? hm.ovr.macroAP : hm.ap, c.names.length),
+      c.names.map((name, k) => ({ name, points: c.pr[k]!, area: aps[k]! })),
+    );
     await put(`pr_${base}.png`, pr);
-    figures.push({ section: 'pr', caption: `PR curve${softmax ? 's (one-vs-rest)' : ''} of ${head.name}`, src: pngDataUri(pr), width: PR_SIZE.width });
-    const roc = await drawRoc(areaTitle(head.name, 'AUC', softmax ? hm.ovr.macroAUC : hm.auc, c.names.length), c.names.map((name, k) => ({ name, points: c.roc[k]!, area: aucs[k]! })));
+    figures.push({
+      section: 'pr',
+      caption: `PR curve${softmax ? 's (one-vs-rest)' : ''} of ${head.name}`,
+      src: pngDataUri(pr),
+      width: PR_SIZE.width,
+    });
+    const roc = await drawRoc(
+      areaTitle(head.name, 'AUC', softmax ? hm.ovr.macroAUC : hm.auc, c.names.length),
+      c.names.map((name, k) => ({ name, points: c.roc[k]!, area: aucs[k]! })),
+    );
     await put(`roc_${base}.png`, roc);
-    figures.push({ section: 'roc', caption: `ROC curve${softmax ? 's (one-vs-rest)' : ''} of ${head.name}`, src: pngDataUri(roc), width: PR_SIZE.width });
+    figures.push({
+      section: 'roc',
+      caption: `ROC curve${softmax ? 's (one-vs-rest)' : ''} of ${head.name}`,
+      src: pngDataUri(roc),
+      width: PR_SIZE.width,
+    });
     const rel = await drawReliability(head.name, hm.calibration);
     await put(`calibration_${base}.png`, rel);
-    figures.push({ section: 'calibration', caption: `reliability diagram of ${head.name}`, src: pngDataUri(rel), width: PR_SIZE.width });
+    figures.push({
+      section: 'calibration',
+      caption: `reliability diagram of ${head.name}`,
+      src: pngDataUri(rel),
+      width: PR_SIZE.width,
+    });
     log(`drew ${head.name}`);
   }
 
@@ -172,6 +227,19 @@ export async function writeReport(input: EvaluationInput, options: WriteReportOp
     }
     if (worst.length && thumbnails.size === 0) log(`warning: no thumbnail could be read (image root ${root})`);
   }
-  await put('report.html', renderReport({ title: options.title, meta: header.meta, params: header.params, metrics, mistakes: worst, thumbnails, figures, comparison, ...(options.model ? { model: options.model } : {}) }));
+  await put(
+    'report.html',
+    renderReport({
+      title: options.title,
+      meta: header.meta,
+      params: header.params,
+      metrics,
+      mistakes: worst,
+      thumbnails,
+      figures,
+      comparison,
+      ...(options.model ? { model: options.model } : {}),
+    }),
+  );
   return { evaluation, files };
 }

@@ -27,10 +27,15 @@ export interface ExpRow {
 }
 
 /** Nested params as dotted keys (`optimizer_options.beta1`); arrays stay whole. */
-export function flattenParams(value: Record<string, unknown>, prefix = '', out: Record<string, unknown> = {}): Record<string, unknown> {
+export function flattenParams(
+  value: Record<string, unknown>,
+  prefix = '',
+  out: Record<string, unknown> = {},
+): Record<string, unknown> {
   for (const [k, v] of Object.entries(value)) {
     const key = prefix ? `${prefix}.${k}` : k;
-    if (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length) flattenParams(v as Record<string, unknown>, key, out);
+    if (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length)
+      flattenParams(v as Record<string, unknown>, key, out);
     else out[key] = v;
   }
   return out;
@@ -48,8 +53,19 @@ export function experimentRows(ws: Workspace, options: ExpShowOptions = {}): Exp
   for (const node of ws.pipeline.stages) {
     const e = ws.lock.stages[node.id];
     if (e) current.add(runCacheKey(e.code, e.params, e.inputs));
-    const state: ExpRow['state'] = !e ? 'not run' : stableStringify(e.params) === stableStringify(cacheParams(node)) ? 'workspace' : 'changed';
-    const row: ExpRow = { stage: node.id, template: node.template, state, at: e?.at ?? '', params: flattenParams(e?.params ?? cacheParams(node)), metrics: e?.metrics ?? {} };
+    const state: ExpRow['state'] = !e
+      ? 'not run'
+      : stableStringify(e.params) === stableStringify(cacheParams(node))
+        ? 'workspace'
+        : 'changed';
+    const row: ExpRow = {
+      stage: node.id,
+      template: node.template,
+      state,
+      at: e?.at ?? '',
+      params: flattenParams(e?.params ?? cacheParams(node)),
+      metrics: e?.metrics ?? {},
+    };
     rows.push(row);
   }
   if (!options.all) return rows;
@@ -57,11 +73,28 @@ export function experimentRows(ws: Workspace, options: ExpShowOptions = {}): Exp
   const earlier = new Map<string, ExpRow[]>();
   const records = ws.runCache
     .records()
-    .filter(({ key, record: r }) => !current.has(key) && r.stage && r.params && r.pipeline === ws.pipeline.name && templates.has(r.template ?? r.stage))
+    .filter(
+      ({ key, record: r }) =>
+        !current.has(key) &&
+        r.stage &&
+        r.params &&
+        r.pipeline === ws.pipeline.name &&
+        templates.has(r.template ?? r.stage),
+    )
     .sort((a, b) => (a.record.at ?? '').localeCompare(b.record.at ?? ''));
   for (const { record: r } of records) {
     const template = r.template ?? r.stage!;
-    earlier.set(template, [...(earlier.get(template) ?? []), { stage: r.stage!, template, state: 'run-cache', at: r.at ?? '', params: flattenParams(r.params!), metrics: r.metrics ?? {} }]);
+    earlier.set(template, [
+      ...(earlier.get(template) ?? []),
+      {
+        stage: r.stage!,
+        template,
+        state: 'run-cache',
+        at: r.at ?? '',
+        params: flattenParams(r.params!),
+        metrics: r.metrics ?? {},
+      },
+    ]);
   }
   // each template's earlier results right after its last current row
   const out: ExpRow[] = [];
@@ -89,13 +122,18 @@ const same = (a: unknown, b: unknown) => stableStringify(a) === stableStringify(
  * every metric written. Sorting by `sortBy` (a metric or param name) happens inside each group;
  * rows without that value go last.
  */
-export function experimentTables(rows: ExpRow[], options: { sortBy?: string; sortOrder?: 'asc' | 'desc'; allParams?: boolean } = {}): ExpTable[] {
+export function experimentTables(
+  rows: ExpRow[],
+  options: { sortBy?: string; sortOrder?: 'asc' | 'desc'; allParams?: boolean } = {},
+): ExpTable[] {
   const groups = new Map<string, ExpRow[]>();
   for (const r of rows) groups.set(r.template, [...(groups.get(r.template) ?? []), r]);
   const tables: ExpTable[] = [];
   for (const [template, list] of groups) {
     const keys = [...new Set(list.flatMap((r) => Object.keys(r.params)))];
-    const params = options.allParams ? keys : keys.filter((k) => list.some((r) => !same(r.params[k], list[0]!.params[k])));
+    const params = options.allParams
+      ? keys
+      : keys.filter((k) => list.some((r) => !same(r.params[k], list[0]!.params[k])));
     const metrics = [...new Set(list.flatMap((r) => Object.keys(r.metrics)))];
     let sorted = list;
     if (options.sortBy) {
@@ -143,8 +181,15 @@ export function paramsDiffLock(ws: Workspace, options: { all?: boolean } = {}): 
 }
 
 /** The params of two stage instances side by side (differing ones only unless `all`): [param, a, b]. */
-export function paramsDiffStages(ws: Workspace, a: string, b: string, options: { all?: boolean } = {}): Array<[string, unknown, unknown]> {
+export function paramsDiffStages(
+  ws: Workspace,
+  a: string,
+  b: string,
+  options: { all?: boolean } = {},
+): Array<[string, unknown, unknown]> {
   const pa = flattenParams(ws.graph.stages.get(a)!.params);
   const pb = flattenParams(ws.graph.stages.get(b)!.params);
-  return [...new Set([...Object.keys(pa), ...Object.keys(pb)])].filter((k) => options.all || !same(pa[k], pb[k])).map((k) => [k, pa[k], pb[k]]);
+  return [...new Set([...Object.keys(pa), ...Object.keys(pb)])]
+    .filter((k) => options.all || !same(pa[k], pb[k]))
+    .map((k) => [k, pa[k], pb[k]]);
 }

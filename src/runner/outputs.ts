@@ -41,9 +41,13 @@ export function failedDir(ws: Workspace, id: string): string {
 export function assertInside(ws: Workspace, node: StageNode, o: string): void {
   const place = outputPlace(ws.pipeline.dir, o);
   if (!place.inside) {
-    throw new StageError(node.id, `output "${o}" leads outside the working folder (to ${place.resolved}); nothing was deleted or written there`, {
-      hint: 'outputs must be inside the working folder: replace the symbolic link by a folder, or change the output path',
-    });
+    throw new StageError(
+      node.id,
+      `output "${o}" leads outside the working folder (to ${place.resolved}); nothing was deleted or written there`,
+      {
+        hint: 'outputs must be inside the working folder: replace the symbolic link by a folder, or change the output path',
+      },
+    );
   }
 }
 
@@ -75,11 +79,12 @@ export function outputError(node: StageNode, o: string, doing: string, abs: stri
   const where = failedPath(err, abs);
   return new StageError(node.id, `cannot ${doing} output "${o}": ${shownPath(where)}: ${fsCause(err)}`, {
     cause: err,
-    hint: (err as NodeJS.ErrnoException).code === 'ENOTDIR'
-      ? `a file stands where a folder of "${o}" must go: remove or rename it, or change the output path`
-      : (err as NodeJS.ErrnoException).code === 'ENOSPC' || (err as NodeJS.ErrnoException).code === 'EDQUOT'
-        ? 'free some space, then run again'
-        : 'make the output\'s folder writable (a writable mount, not a mount point itself), or change the output path',
+    hint:
+      (err as NodeJS.ErrnoException).code === 'ENOTDIR'
+        ? `a file stands where a folder of "${o}" must go: remove or rename it, or change the output path`
+        : (err as NodeJS.ErrnoException).code === 'ENOSPC' || (err as NodeJS.ErrnoException).code === 'EDQUOT'
+          ? 'free some space, then run again'
+          : "make the output's folder writable (a writable mount, not a mount point itself), or change the output path",
   });
 }
 
@@ -140,7 +145,13 @@ function isMountPoint(abs: string): boolean {
  * path (cmd stage; or a module stage that wrote in place after `startedMs`, which `log` is told
  * about). Throws a StageError for a declared output that was not written.
  */
-export function writtenOutputs(ws: Workspace, node: StageNode, temps: Record<string, string>, startedMs: number, log: (l: string) => void): Record<string, string> {
+export function writtenOutputs(
+  ws: Workspace,
+  node: StageNode,
+  temps: Record<string, string>,
+  startedMs: number,
+  log: (l: string) => void,
+): Record<string, string> {
   const where: Record<string, string> = {};
   for (const o of node.outputs) {
     const abs = path.resolve(ws.pipeline.dir, o);
@@ -152,7 +163,10 @@ export function writtenOutputs(ws: Workspace, node: StageNode, temps: Record<str
       where[o] = abs;
     } else {
       throw new StageError(node.id, `finished without writing its declared output "${o}"`, {
-        hint: node.kind === 'module' ? `write it to ctx.out(${JSON.stringify(o)})` : 'make the command write it, or remove it from outs',
+        hint:
+          node.kind === 'module'
+            ? `write it to ctx.out(${JSON.stringify(o)})`
+            : 'make the command write it, or remove it from outs',
       });
     }
   }

@@ -22,15 +22,26 @@ import { checkTargets, openWorkspace, stageStates, type Workspace } from './work
 export type { RunOptions, RunSummary } from './run-options.ts';
 
 /** Plans the pipeline (what `status` and `--dry-run` print). */
-export async function planPipeline(file: string, options: RunOptions = {}): Promise<{ ws: Workspace; plan: PlannedStage[]; execution: Execution }> {
-  const ws = await openWorkspace(file, { overrides: options.overrides, stages: options.stages, paramOverrides: options.paramOverrides });
+export async function planPipeline(
+  file: string,
+  options: RunOptions = {},
+): Promise<{ ws: Workspace; plan: PlannedStage[]; execution: Execution }> {
+  const ws = await openWorkspace(file, {
+    overrides: options.overrides,
+    stages: options.stages,
+    paramOverrides: options.paramOverrides,
+  });
   const execution = resolveExecution(ws.pipeline.execution, options.execution, undefined, options.executors);
   // Such an executor's stages are stored where every worker reads: the shared store is then the run-cache.
-  if (executorPlugin(execution.executor, options.executors).properties.sharedStore) ws.runCache = new RunCache(ws.pipeline.dir, execution.store);
+  if (executorPlugin(execution.executor, options.executors).properties.sharedStore)
+    ws.runCache = new RunCache(ws.pipeline.dir, execution.store);
   const targets = checkTargets(ws, options.targets ?? []);
   const flags = { targets, downstream: options.downstream, force: options.force };
   const { selected } = selectStages(ws.graph, flags);
-  const states = await stageStates(ws, ws.graph.order.filter((id) => selected.has(id)));
+  const states = await stageStates(
+    ws,
+    ws.graph.order.filter((id) => selected.has(id)),
+  );
   const plan = planRun(ws.graph, ws.lock, states, flags).stages;
   ws.hashes.save();
   ws.code.save();
@@ -42,7 +53,16 @@ export async function runPipeline(file: string, options: RunOptions = {}): Promi
   const release = options.dryRun ? () => {} : acquireRunLock(path.join(workingDir(file), '.mlc'), file);
   try {
     const { ws, plan, execution } = await planPipeline(file, options);
-    const summary: RunSummary = { plan, results: new Map(), failed: [], errors: new Map(), interrupted: false, lockFile: ws.lockFile, logDir: logDir(ws), warnings: [...ws.code.warnings] };
+    const summary: RunSummary = {
+      plan,
+      results: new Map(),
+      failed: [],
+      errors: new Map(),
+      interrupted: false,
+      lockFile: ws.lockFile,
+      logDir: logDir(ws),
+      warnings: [...ws.code.warnings],
+    };
     if (options.dryRun) return summary;
     const plugin = executorPlugin(execution.executor, options.executors);
     const executor: Executor = options.executor ?? (await plugin.create({ workspace: ws, settings: execution }));

@@ -13,9 +13,7 @@ export interface SchedulerTask {
 }
 
 export type TaskOutcome =
-  | { status: 'ok' }
-  | { status: 'failed'; error: unknown }
-  | { status: 'skipped'; reason: string };
+  { status: 'ok' } | { status: 'failed'; error: unknown } | { status: 'skipped'; reason: string };
 
 export interface SchedulerOptions {
   /** CPU slots. */
@@ -33,7 +31,10 @@ export interface SchedulerOptions {
 }
 
 /** Runs `tasks` (in priority order) and returns each task's outcome. */
-export async function schedule(tasks: readonly SchedulerTask[], opts: SchedulerOptions): Promise<Map<string, TaskOutcome>> {
+export async function schedule(
+  tasks: readonly SchedulerTask[],
+  opts: SchedulerOptions,
+): Promise<Map<string, TaskOutcome>> {
   const outcome = new Map<string, TaskOutcome>();
   const ids = new Set(tasks.map((t) => t.id));
   const waiting = [...tasks];
@@ -53,7 +54,7 @@ export async function schedule(tasks: readonly SchedulerTask[], opts: SchedulerO
   for (;;) {
     if (opts.signal?.aborted) stopped = true;
     // Settle tasks blocked by a failure/skip, start ready ones that fit.
-    for (let i = 0; i < waiting.length; ) {
+    for (let i = 0; i < waiting.length;) {
       const t = waiting[i]!;
       const ups = t.upstream.filter((u) => ids.has(u));
       const bad = ups.find((u) => {
@@ -78,19 +79,22 @@ export async function schedule(tasks: readonly SchedulerTask[], opts: SchedulerO
         waiting.splice(i, 1);
         cpuFree -= cpu;
         gpuFree -= gpu;
-        const p = opts.start(t.id).then(
-          () => {
-            outcome.set(t.id, { status: 'ok' });
-          },
-          (error: unknown) => {
-            outcome.set(t.id, { status: 'failed', error });
-            if (!opts.keepGoing) stopped = true;
-          },
-        ).finally(() => {
-          cpuFree += cpu;
-          gpuFree += gpu;
-          running.delete(t.id);
-        });
+        const p = opts
+          .start(t.id)
+          .then(
+            () => {
+              outcome.set(t.id, { status: 'ok' });
+            },
+            (error: unknown) => {
+              outcome.set(t.id, { status: 'failed', error });
+              if (!opts.keepGoing) stopped = true;
+            },
+          )
+          .finally(() => {
+            cpuFree += cpu;
+            gpuFree += gpu;
+            running.delete(t.id);
+          });
         running.set(t.id, p);
         continue;
       }

@@ -24,7 +24,12 @@ export interface StageLimits {
 
 /** The limits a stage node declares. */
 export function limitsOf(node: StageNode): StageLimits {
-  return { timeout: node.timeout, retries: node.retries ?? 0, retryDelay: node.retryDelay ?? 1, resources: { ...node.resources } };
+  return {
+    timeout: node.timeout,
+    retries: node.retries ?? 0,
+    retryDelay: node.retryDelay ?? 1,
+    resources: { ...node.resources },
+  };
 }
 
 type Run = (job: StageJob, io: StageIO) => Promise<HostedResult>;
@@ -33,7 +38,12 @@ type Run = (job: StageJob, io: StageIO) => Promise<HostedResult>;
  * Runs `job` through `run`, aborting it after `seconds`: then it rejects with "timed out after Ns".
  * A cmd job carries its own `timeout`, which the host enforces (execa), so it runs as is.
  */
-export async function runWithTimeout(run: Run, job: StageJob, io: StageIO, seconds: number | undefined): Promise<HostedResult> {
+export async function runWithTimeout(
+  run: Run,
+  job: StageJob,
+  io: StageIO,
+  seconds: number | undefined,
+): Promise<HostedResult> {
   if (seconds === undefined || job.kind === 'cmd') return run(job, io);
   const controller = new AbortController();
   const forward = () => controller.abort(io.signal.reason);
@@ -48,7 +58,11 @@ export async function runWithTimeout(run: Run, job: StageJob, io: StageIO, secon
   try {
     return await run(job, { log: io.log, progress: io.progress, output: io.output, signal: controller.signal });
   } catch (err) {
-    if (timedOut && !io.signal.aborted) throw new StageError(job.id, `timed out after ${seconds}s`, { cause: err, hint: 'raise the stage\'s `timeout`, or make it faster' });
+    if (timedOut && !io.signal.aborted)
+      throw new StageError(job.id, `timed out after ${seconds}s`, {
+        cause: err,
+        hint: "raise the stage's `timeout`, or make it faster",
+      });
     throw err;
   } finally {
     clearTimeout(timer);
@@ -57,7 +71,13 @@ export async function runWithTimeout(run: Run, job: StageJob, io: StageIO, secon
 }
 
 /** Runs `job`, trying again up to `retries` times after a failure (not after a stop). */
-export async function runWithRetries(run: Run, job: StageJob, io: StageIO, retries: number, retryDelay: number): Promise<HostedResult> {
+export async function runWithRetries(
+  run: Run,
+  job: StageJob,
+  io: StageIO,
+  retries: number,
+  retryDelay: number,
+): Promise<HostedResult> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await run(job, io);

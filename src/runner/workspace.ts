@@ -61,15 +61,27 @@ export async function openWorkspace(file: string, options: OpenOptions = {}): Pr
   }
   const stateDir = path.join(text === undefined ? pipelineFileDir(file) : workingDir(file, text), '.mlc');
   const code = new CodeIdentity(stateDir);
-  const key = text === undefined ? undefined : resolveKey(file, text, [...(options.overrides ?? []), ...(options.paramOverrides ?? []).map((o) => `${o.flag}=${JSON.stringify(o.value)}`)]);
+  const key =
+    text === undefined
+      ? undefined
+      : resolveKey(file, text, [
+          ...(options.overrides ?? []),
+          ...(options.paramOverrides ?? []).map((o) => `${o.flag}=${JSON.stringify(o.value)}`),
+        ]);
   let pipeline = key === undefined ? undefined : readResolved(stateDir, file, key, code);
   // A cached resolution skips validation; an input deleted since is reported by a full load, at file:line:col.
-  if (pipeline && !options.sourcesMayBeMissing && unproducedMissingInputs(pipeline.stages, pipeline.dir).length) pipeline = undefined;
+  if (pipeline && !options.sourcesMayBeMissing && unproducedMissingInputs(pipeline.stages, pipeline.dir).length)
+    pipeline = undefined;
   let fresh = false;
   if (!pipeline) {
     const { loadPipeline } = await import('../pipeline/load.ts');
     const { builtinStages } = await import('../../stages/registry.ts');
-    pipeline = await loadPipeline(file, { overrides: options.overrides, stages: options.stages ?? builtinStages, paramOverrides: options.paramOverrides, sourcesMayBeMissing: options.sourcesMayBeMissing });
+    pipeline = await loadPipeline(file, {
+      overrides: options.overrides,
+      stages: options.stages ?? builtinStages,
+      paramOverrides: options.paramOverrides,
+      sourcesMayBeMissing: options.sourcesMayBeMissing,
+    });
     fresh = true;
   }
   const graph = buildGraph(pipeline.stages, file);
@@ -117,7 +129,8 @@ export function checkTargets(ws: Workspace, targets: readonly string[]): string[
  * MLC_PIPE_WINOGRAD=off reruns the stages whose numerics it changes.
  */
 export async function codeHash(ws: Pick<Workspace, 'code' | 'hashes'>, node: StageNode): Promise<string> {
-  if (node.kind === 'module') return codeWithEnvironment(await ws.code.moduleHash(node.modulePath, node.version), declaredEnvironment(node));
+  if (node.kind === 'module')
+    return codeWithEnvironment(await ws.code.moduleHash(node.modulePath, node.version), declaredEnvironment(node));
   const code: Record<string, string | null> = {};
   for (const c of node.code) code[c] = ws.hashes.hash(c);
   return sha256(stableStringify({ cmd: node.cmd, shell: node.shell, env: node.env, code }));
@@ -151,12 +164,27 @@ export async function stageState(ws: Workspace, node: StageNode): Promise<StageS
   const runCached = Object.values(inputs).every((h) => h !== null) && ws.runCache.has(key);
   recordCodeManifest(ws, node, code);
   const recorded = ws.lock.stages[node.id];
-  const codeFiles = recorded !== undefined && recorded.code !== code ? changedCodeFiles(ws.stateDir, recorded.code, code, ws.pipeline.dir) : undefined;
-  return { code, ...(moduleCode !== undefined ? { moduleCode, environment } : {}), ...(codeFiles ? { codeFiles } : {}), params, inputs, outputs, runCached, key };
+  const codeFiles =
+    recorded !== undefined && recorded.code !== code
+      ? changedCodeFiles(ws.stateDir, recorded.code, code, ws.pipeline.dir)
+      : undefined;
+  return {
+    code,
+    ...(moduleCode !== undefined ? { moduleCode, environment } : {}),
+    ...(codeFiles ? { codeFiles } : {}),
+    params,
+    inputs,
+    outputs,
+    runCached,
+    key,
+  };
 }
 
 /** Fingerprints of the given stages. */
-export async function stageStates(ws: Workspace, ids: Iterable<string>): Promise<Map<string, StageState & { key: string }>> {
+export async function stageStates(
+  ws: Workspace,
+  ids: Iterable<string>,
+): Promise<Map<string, StageState & { key: string }>> {
   const out = new Map<string, StageState & { key: string }>();
   for (const id of ids) out.set(id, await stageState(ws, ws.graph.stages.get(id)!));
   return out;

@@ -84,7 +84,7 @@ export interface StageSpec<S extends TObject> {
    * never reruns the stage. A param that changes results, even at float tolerance, must not be
    * listed; `param.key` names one key of an object param. Defaults to [].
    */
-  cacheNeutral?: readonly (keyof Static<S> & string | `${keyof Static<S> & string}.${string}`)[];
+  cacheNeutral?: readonly ((keyof Static<S> & string) | `${keyof Static<S> & string}.${string}`)[];
   /**
    * Resolves machine-dependent choices in the validated params before the runner keys and records
    * them, e.g. `precision: auto` → the precision this machine runs (src/engine/precision.ts): the

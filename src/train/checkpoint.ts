@@ -39,7 +39,10 @@ export async function writeCheckpoint(dir: string, model: tf.LayersModel, state:
     off += s.data.length;
   }
   await writeFile(join(tmp, 'optimizer.bin'), new Uint8Array(bin.buffer));
-  const json = { ...state, optimizer: { ...state.optimizer, slots: state.optimizer.slots.map((s) => ({ name: s.name, shape: s.shape })) } };
+  const json = {
+    ...state,
+    optimizer: { ...state.optimizer, slots: state.optimizer.slots.map((s) => ({ name: s.name, shape: s.shape })) },
+  };
   await writeFile(join(tmp, 'state.json'), JSON.stringify(json, null, 1));
   await rm(dir, { recursive: true, force: true });
   await rename(tmp, dir);
@@ -64,7 +67,11 @@ export async function readCheckpoint(dir: string): Promise<{ model: tf.LayersMod
     const buf = await readFile(join(dir, 'optimizer.bin'));
     bin = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
   } catch (err) {
-    throw new DataError(`cannot read checkpoint: ${(err as Error).message}`, { file }, { cause: err, hint: 'delete the checkpoint folder to start over' });
+    throw new DataError(
+      `cannot read checkpoint: ${(err as Error).message}`,
+      { file },
+      { cause: err, hint: 'delete the checkpoint folder to start over' },
+    );
   }
   let off = 0;
   const slots = json.optimizer.slots.map((s) => {
@@ -73,7 +80,10 @@ export async function readCheckpoint(dir: string): Promise<{ model: tf.LayersMod
     off += n;
     return { ...s, data };
   });
-  if (off !== bin.length) throw new DataError(`optimizer.bin holds ${bin.length} floats but state.json lists ${off}`, { file: join(dir, 'optimizer.bin') });
+  if (off !== bin.length)
+    throw new DataError(`optimizer.bin holds ${bin.length} floats but state.json lists ${off}`, {
+      file: join(dir, 'optimizer.bin'),
+    });
   const model = await loadLayersModel(dir);
   return { model, state: { ...json, optimizer: { ...json.optimizer, slots } } };
 }

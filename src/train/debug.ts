@@ -60,7 +60,15 @@ export function tensorStats(values: ArrayLike<number>): TensorStats {
     }
   }
   const mean = n ? sum / n : NaN;
-  return { mean, std: n ? Math.sqrt(Math.max(0, sq / n - mean * mean)) : NaN, min: n ? min : NaN, max: n ? max : NaN, nan, inf, size: values.length };
+  return {
+    mean,
+    std: n ? Math.sqrt(Math.max(0, sq / n - mean * mean)) : NaN,
+    min: n ? min : NaN,
+    max: n ? max : NaN,
+    nan,
+    inf,
+    size: values.length,
+  };
 }
 
 export interface DebugOptions {
@@ -73,10 +81,19 @@ export interface DebugOptions {
 
 export class NumericsError extends MlcPipeError {}
 
-export function debugBatch(model: tf.LayersModel, heads: HeadSpec[], batch: StepBatch, shape: [number, number, number], options: DebugOptions): DebugReport {
+export function debugBatch(
+  model: tf.LayersModel,
+  heads: HeadSpec[],
+  batch: StepBatch,
+  shape: [number, number, number],
+  options: DebugOptions,
+): DebugReport {
   if (options.checkNumerics) {
     const s = tensorStats(batch.images);
-    if (s.nan + s.inf > 0) throw new NumericsError(`check_numerics: the input batch holds ${s.nan} NaN and ${s.inf} Inf values`, { hint: 'check the images and the preprocessing (whiten on a constant image?)' });
+    if (s.nan + s.inf > 0)
+      throw new NumericsError(`check_numerics: the input batch holds ${s.nan} NaN and ${s.inf} Inf values`, {
+        hint: 'check the images and the preprocessing (whiten on a constant image?)',
+      });
   }
   const saved = model.getWeights().map((w) => w.clone());
   let probes: tf.Variable[] = [];
@@ -88,8 +105,18 @@ export function debugBatch(model: tf.LayersModel, heads: HeadSpec[], batch: Step
       const infos = headInfos(heads, options.lossOptions?.classWeights);
       // pass 1: every layer's output (training mode, like a training step)
       runGraph(model, x, (layer, out) => {
-        report.layers.push({ name: layer.name, className: layer.getClassName(), output: tensorStats(out.dataSync()), gradients: [], outputGradient: null });
-        probes.push(tf.keep(tf.variable(tf.zerosLike(out), true, `debug_probe_${layer.name}_${Math.random().toString(36).slice(2)}`)));
+        report.layers.push({
+          name: layer.name,
+          className: layer.getClassName(),
+          output: tensorStats(out.dataSync()),
+          gradients: [],
+          outputGradient: null,
+        });
+        probes.push(
+          tf.keep(
+            tf.variable(tf.zerosLike(out), true, `debug_probe_${layer.name}_${Math.random().toString(36).slice(2)}`),
+          ),
+        );
         return out;
       });
       // pass 2: the same graph with a zero probe added to each output; ∂loss/∂probe = ∂loss/∂output
@@ -105,17 +132,24 @@ export function debugBatch(model: tf.LayersModel, heads: HeadSpec[], batch: Step
       const byLayer = new Map(report.layers.map((r) => [r.name, r]));
       model.trainableWeights.forEach((w, i) => {
         const layerName = w.originalName.split('/')[0]!;
-        byLayer.get(layerName)?.gradients.push({ weight: w.originalName, stats: tensorStats(grads[weights[i]!.name]!.dataSync()) });
+        byLayer
+          .get(layerName)
+          ?.gradients.push({ weight: w.originalName, stats: tensorStats(grads[weights[i]!.name]!.dataSync()) });
       });
     });
     if (options.checkNumerics) {
       const fail = (l: LayerDebug, what: string) => {
-        throw new NumericsError(`check_numerics: layer ${l.name} (${l.className}) is the first with non-finite values: ${what}`, {
-          hint: 'lower the learning rate, check the input data for NaN pixels, or inspect debug.json',
-        });
+        throw new NumericsError(
+          `check_numerics: layer ${l.name} (${l.className}) is the first with non-finite values: ${what}`,
+          {
+            hint: 'lower the learning rate, check the input data for NaN pixels, or inspect debug.json',
+          },
+        );
       };
       // forward pass in topological order, then the backward pass from the loss toward the input
-      for (const l of report.layers) if (l.output && l.output.nan + l.output.inf > 0) fail(l, `output has ${l.output.nan} NaN and ${l.output.inf} Inf values`);
+      for (const l of report.layers)
+        if (l.output && l.output.nan + l.output.inf > 0)
+          fail(l, `output has ${l.output.nan} NaN and ${l.output.inf} Inf values`);
       for (const l of [...report.layers].reverse()) {
         const og = l.outputGradient;
         if (og && og.nan + og.inf > 0) fail(l, `gradient of its output has ${og.nan} NaN and ${og.inf} Inf values`);
@@ -136,7 +170,11 @@ export function debugBatch(model: tf.LayersModel, heads: HeadSpec[], batch: Step
  * output through `hook`; returns the model outputs. Layers are visited in `model.layers` order,
  * which is topological for a functional model.
  */
-function runGraph(model: tf.LayersModel, x: tf.Tensor, hook: (layer: tf.layers.Layer, out: tf.Tensor) => tf.Tensor): tf.Tensor[] {
+function runGraph(
+  model: tf.LayersModel,
+  x: tf.Tensor,
+  hook: (layer: tf.layers.Layer, out: tf.Tensor) => tf.Tensor,
+): tf.Tensor[] {
   const values = new Map<number, tf.Tensor>([[model.inputs[0]!.id, x]]);
   for (const layer of model.layers) {
     if (layer.getClassName() === 'InputLayer') continue;
@@ -151,15 +189,44 @@ function runGraph(model: tf.LayersModel, x: tf.Tensor, hook: (layer: tf.layers.L
 /** The report as an aligned text table, one row per layer. */
 export function formatDebugTable(report: DebugReport): string {
   const f = (v: number) => (Number.isFinite(v) ? v.toExponential(2) : String(v));
-  const rows = [['layer', 'class', 'out mean', 'out std', 'out min', 'out max', 'out nan/inf', 'dL/dout std', 'dL/dout nan/inf', 'dL/dw mean', 'dL/dw std', 'dL/dw nan/inf']];
+  const rows = [
+    [
+      'layer',
+      'class',
+      'out mean',
+      'out std',
+      'out min',
+      'out max',
+      'out nan/inf',
+      'dL/dout std',
+      'dL/dout nan/inf',
+      'dL/dw mean',
+      'dL/dw std',
+      'dL/dw nan/inf',
+    ],
+  ];
   for (const l of report.layers) {
     const o = l.output;
     const g = l.gradients.length ? tensorStatsMerge(l.gradients.map((x) => x.stats)) : null;
     const og = l.outputGradient;
-    rows.push([l.name, l.className, ...(o ? [f(o.mean), f(o.std), f(o.min), f(o.max), `${o.nan}/${o.inf}`] : ['', '', '', '', '']), ...(og ? [f(og.std), `${og.nan}/${og.inf}`] : ['', '']), ...(g ? [f(g.mean), f(g.std), `${g.nan}/${g.inf}`] : ['', '', ''])]);
+    rows.push([
+      l.name,
+      l.className,
+      ...(o ? [f(o.mean), f(o.std), f(o.min), f(o.max), `${o.nan}/${o.inf}`] : ['', '', '', '', '']),
+      ...(og ? [f(og.std), `${og.nan}/${og.inf}`] : ['', '']),
+      ...(g ? [f(g.mean), f(g.std), `${g.nan}/${g.inf}`] : ['', '', '']),
+    ]);
   }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return [`debug: loss ${report.loss}`, ...rows.map((r) => r.map((v, c) => v.padEnd(widths[c]!)).join('  ').trimEnd())].join('\n');
+  return [
+    `debug: loss ${report.loss}`,
+    ...rows.map((r) =>
+      r
+        .map((v, c) => v.padEnd(widths[c]!))
+        .join('  ')
+        .trimEnd(),
+    ),
+  ].join('\n');
 }
 
 /** Size-weighted merge of stats (mean/std over the union; min/max/nan/inf combined). */

@@ -77,7 +77,13 @@ function profiledStep(run: () => Record<string, number>, report: (lines: string[
     return run();
   }
   let logs: Record<string, number> = {};
-  report(formatNativeProfile(profileNative(() => { logs = run(); })));
+  report(
+    formatNativeProfile(
+      profileNative(() => {
+        logs = run();
+      }),
+    ),
+  );
   return logs;
 }
 
@@ -93,7 +99,9 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainResult>
     options.optimizer.setState(ck.state.optimizer);
     if (ck.state.loss !== undefined) options.loss.setState?.(ck.state.loss);
     if (ck.state.schedule !== undefined) options.schedule.setState(ck.state.schedule);
-    for (const cb of callbacks) if (cb.stateKey && ck.state.callbacks?.[cb.stateKey] !== undefined) cb.setState?.(ck.state.callbacks[cb.stateKey]);
+    for (const cb of callbacks)
+      if (cb.stateKey && ck.state.callbacks?.[cb.stateKey] !== undefined)
+        cb.setState?.(ck.state.callbacks[cb.stateKey]);
   }
   const obj: Objective = {
     loss: options.loss,
@@ -111,7 +119,8 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainResult>
     get stepsPerEpoch() {
       return Number.isFinite(stepsPerEpoch) ? stepsPerEpoch : 0;
     },
-    weights: () => model.trainableWeights.map((w) => ({ name: w.originalName, values: w.read().dataSync() as Float32Array })),
+    weights: () =>
+      model.trainableWeights.map((w) => ({ name: w.originalName, values: w.read().dataSync() as Float32Array })),
     saveCheckpoint: async (dir, epochsDone) => {
       const cbState: Record<string, unknown> = {};
       for (const cb of callbacks) if (cb.stateKey && cb.getState) cbState[cb.stateKey] = cb.getState();
@@ -125,7 +134,8 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainResult>
       });
     },
   };
-  if (options.batchSize && options.train.count > 0) stepsPerEpoch = Math.min(stepsPerEpoch, Math.ceil(options.train.count / options.batchSize));
+  if (options.batchSize && options.train.count > 0)
+    stepsPerEpoch = Math.min(stepsPerEpoch, Math.ceil(options.train.count / options.batchSize));
 
   options.distributed?.syncWeights(model);
   for (const cb of callbacks) await cb.onTrainBegin?.(handle, initialEpoch);
@@ -134,7 +144,15 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainResult>
   for (; epoch < options.epochs && !handle.stopTraining; epoch++) {
     if (options.freezeEpochs) setBackboneFrozen(model, epoch < options.freezeEpochs);
     for (const cb of callbacks) await cb.onEpochBegin?.(epoch);
-    const { sums, seen, step } = await runEpochSteps(options, model, obj, callbacks, epoch, initialEpoch, stepsPerEpoch);
+    const { sums, seen, step } = await runEpochSteps(
+      options,
+      model,
+      obj,
+      callbacks,
+      epoch,
+      initialEpoch,
+      stepsPerEpoch,
+    );
     if (!Number.isFinite(stepsPerEpoch)) stepsPerEpoch = step;
     checkWeights(model.trainableWeights, epoch + 1, step); // a last step can leave a finite loss and broken weights
     logs = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / Math.max(1, seen)]));
@@ -156,7 +174,15 @@ export async function trainLoop(options: TrainLoopOptions): Promise<TrainResult>
 }
 
 /** The batches of one epoch: steps, their logs summed over images, and the batch callbacks. */
-async function runEpochSteps(options: TrainLoopOptions, model: tf.LayersModel, obj: Objective, callbacks: TrainCallback[], epoch: number, initialEpoch: number, stepsPerEpoch: number) {
+async function runEpochSteps(
+  options: TrainLoopOptions,
+  model: tf.LayersModel,
+  obj: Objective,
+  callbacks: TrainCallback[],
+  epoch: number,
+  initialEpoch: number,
+  stepsPerEpoch: number,
+) {
   const sums: Record<string, number> = {};
   let seen = 0;
   let step = 0;
@@ -172,8 +198,10 @@ async function runEpochSteps(options: TrainLoopOptions, model: tf.LayersModel, o
       const batch = dist ? dist.shard(global) : global;
       const frac = Number.isFinite(stepsPerEpoch) ? step / stepsPerEpoch : 0;
       options.optimizer.learningRate = options.schedule.at(epoch + frac);
-      const run = () => trainStep(model, options.optimizer, obj, batch, options.inputShape, dist?.reducer(global.size, batch.size));
-      const stepLogs = options.profile && epoch === initialEpoch && step === 1 ? profiledStep(run, options.profile) : run();
+      const run = () =>
+        trainStep(model, options.optimizer, obj, batch, options.inputShape, dist?.reducer(global.size, batch.size));
+      const stepLogs =
+        options.profile && epoch === initialEpoch && step === 1 ? profiledStep(run, options.profile) : run();
       stepLogs.lr = options.optimizer.learningRate;
       checkLoss(stepLogs.loss!, epoch + 1, step + 1);
       // Logs are the global batch's (all-reduced across ranks), weighted by its images.

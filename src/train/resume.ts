@@ -33,24 +33,38 @@ async function resumableCheckpoint(dir: string, runKey: string, log: (m: string)
   const aside = `${dir}.stale-${(written ?? 'unkeyed').slice(0, 12)}`;
   await rm(aside, { recursive: true, force: true });
   await rename(dir, aside);
-  log(`resume: auto: ${last} was written by another run (${written ? 'params, code or data changed' : 'it records no run key'}); starting fresh, the old checkpoints are kept in ${aside}`);
+  log(
+    `resume: auto: ${last} was written by another run (${written ? 'params, code or data changed' : 'it records no run key'}); starting fresh, the old checkpoints are kept in ${aside}`,
+  );
   return undefined;
 }
 
 /** The run's identity a checkpoint records (see TrainIO.runKey), less how it starts and where it writes. */
 export function runKeyOf(p: TrainOptions, ctx: TrainIO): string {
-  return ctx.runKey?.(RESUME_NEUTRAL) ?? optionsKey(Object.fromEntries(Object.entries(p).filter(([k]) => !RESUME_NEUTRAL.includes(k))));
+  return (
+    ctx.runKey?.(RESUME_NEUTRAL) ??
+    optionsKey(Object.fromEntries(Object.entries(p).filter(([k]) => !RESUME_NEUTRAL.includes(k))))
+  );
 }
 
 /** The checkpoint to resume from (`resume`), decided once: by rank 0 when there are several ranks. */
-export async function resumePoint(p: TrainOptions, ctx: TrainIO, ckptDir: string, runKey: string, group?: ProcessGroup): Promise<string | undefined> {
+export async function resumePoint(
+  p: TrainOptions,
+  ctx: TrainIO,
+  ckptDir: string,
+  runKey: string,
+  group?: ProcessGroup,
+): Promise<string | undefined> {
   if (group && group.rank > 0) return group.receive('mlc/resume') || undefined;
   let resumeFrom: string | undefined;
   if (p.resume === 'auto') resumeFrom = await resumableCheckpoint(ckptDir, runKey, (m) => ctx.log(m));
   else if (p.resume) {
     resumeFrom = ctx.path(p.resume);
     const written = await checkpointRunKey(resumeFrom);
-    if (written !== runKey) ctx.log(`note: ${p.resume} was written by a run with other params, code or data (resuming it anyway: resume names it explicitly)`);
+    if (written !== runKey)
+      ctx.log(
+        `note: ${p.resume} was written by a run with other params, code or data (resuming it anyway: resume names it explicitly)`,
+      );
   }
   if (resumeFrom) ctx.log(`resuming from ${resumeFrom}`);
   group?.publish('mlc/resume', resumeFrom ?? '');

@@ -46,11 +46,22 @@ function labelTensors(batch: StepBatch, heads: number): tf.Tensor1D[] {
 export type GradientReducer = (grads: tf.Tensor[], values: tf.Tensor1D) => { grads: tf.Tensor[]; values: tf.Tensor1D };
 
 /** The gradients and step values of one batch (zeros for an empty shard: a rank with no rows this step). */
-function batchGradients(model: tf.LayersModel, vars: tf.Variable[], obj: Objective, batch: StepBatch, shape: InputShape): { grads: tf.Tensor[]; values: tf.Tensor1D } {
+function batchGradients(
+  model: tf.LayersModel,
+  vars: tf.Variable[],
+  obj: Objective,
+  batch: StepBatch,
+  shape: InputShape,
+): { grads: tf.Tensor[]; values: tf.Tensor1D } {
   if (batch.size === 0) return { grads: vars.map((v) => tf.zerosLike(v)), values: tf.zeros([obj.heads.length + 2]) };
   const x = tf.tensor4d(batch.images, [batch.size, ...shape]);
   const ys = labelTensors(batch, obj.heads.length);
-  const mix = batch.mix ? { lambda: tf.tensor1d(batch.mix.lambda), labels: labelTensors({ ...batch, labels: batch.mix.labels }, obj.heads.length) } : undefined;
+  const mix = batch.mix
+    ? {
+        lambda: tf.tensor1d(batch.mix.lambda),
+        labels: labelTensors({ ...batch, labels: batch.mix.labels }, obj.heads.length),
+      }
+    : undefined;
   const parts: tf.Scalar[] = [];
   const { value, grads } = tf.variableGrads(() => {
     const logits = asArray(model.apply(x, { training: true }) as tf.Tensor | tf.Tensor[]);
@@ -65,7 +76,14 @@ function batchGradients(model: tf.LayersModel, vars: tf.Variable[], obj: Objecti
 }
 
 /** Forward + backward (+ `reduce` across ranks) + update. Returns `{ loss, <head>_loss, l2 }` as numbers. */
-export function trainStep(model: tf.LayersModel, opt: TrainOptimizer, obj: Objective, batch: StepBatch, shape: InputShape, reduce?: GradientReducer): Record<string, number> {
+export function trainStep(
+  model: tf.LayersModel,
+  opt: TrainOptimizer,
+  obj: Objective,
+  batch: StepBatch,
+  shape: InputShape,
+  reduce?: GradientReducer,
+): Record<string, number> {
   const weights = model.trainableWeights;
   const vars = weights.map((w) => w.read() as tf.Variable);
   const keys = weights.map((w) => w.originalName);
@@ -84,7 +102,13 @@ export function trainStep(model: tf.LayersModel, opt: TrainOptimizer, obj: Objec
 }
 
 /** Loss (without L2) and accuracies over `batches`, in inference mode. Keys prefixed by `prefix`. */
-export async function evaluateBatches(model: tf.LayersModel, obj: Objective, batches: AsyncIterable<StepBatch>, shape: InputShape, prefix = 'val_'): Promise<Record<string, number>> {
+export async function evaluateBatches(
+  model: tf.LayersModel,
+  obj: Objective,
+  batches: AsyncIterable<StepBatch>,
+  shape: InputShape,
+  prefix = 'val_',
+): Promise<Record<string, number>> {
   const meter = new AccuracyMeter(obj.heads);
   let lossSum = 0;
   let n = 0;
@@ -99,11 +123,21 @@ export async function evaluateBatches(model: tf.LayersModel, obj: Objective, bat
       try {
         const [loss, ...probs] = tf.tidy(() => {
           const logits = compiled.predict(x) as tf.Tensor2D[];
-          const total = multiHeadLoss(valLoss, logits, labelTensors(batch, obj.heads.length), obj.infos, obj.lossOptions).total;
+          const total = multiHeadLoss(
+            valLoss,
+            logits,
+            labelTensors(batch, obj.heads.length),
+            obj.infos,
+            obj.lossOptions,
+          ).total;
           return [total, ...probsFromLogits(obj.heads, logits)];
         });
         try {
-          meter.add(probs.map((p) => p.dataSync() as Float32Array), batch.labels, batch.size);
+          meter.add(
+            probs.map((p) => p.dataSync() as Float32Array),
+            batch.labels,
+            batch.size,
+          );
           lossSum += loss!.dataSync()[0]! * batch.size;
         } finally {
           tf.dispose([loss!, ...probs]);

@@ -6,12 +6,16 @@
 import type { tf } from '../engine/tf.ts';
 import { NumericsError } from './debug.ts';
 
-const HINT = 'lower lr, use warmup (warmup_epochs) or a smaller batch, and check the data; `debug: true` with `check_numerics: true` names the first layer that goes non-finite';
+const HINT =
+  'lower lr, use warmup (warmup_epochs) or a smaller batch, and check the data; `debug: true` with `check_numerics: true` names the first layer that goes non-finite';
 
 /** Throws when a step's loss is NaN or infinite (`epoch`, `step` 1-based as shown in the log). */
 export function checkLoss(loss: number, epoch: number, step: number): void {
   if (Number.isFinite(loss)) return;
-  throw new NumericsError(`training diverged: the loss is ${loss} at epoch ${epoch}, step ${step}; stopped, nothing recorded`, { hint: HINT });
+  throw new NumericsError(
+    `training diverged: the loss is ${loss} at epoch ${epoch}, step ${step}; stopped, nothing recorded`,
+    { hint: HINT },
+  );
 }
 
 /** Throws when a trainable weight holds a NaN or an infinity. */
@@ -26,5 +30,8 @@ export function checkWeights(weights: readonly tf.LayerVariable[], epoch: number
     bad += n;
   }
   if (bad === 0) return;
-  throw new NumericsError(`training diverged: ${bad} weights are NaN or infinite (first in ${first}) after epoch ${epoch}, step ${step}; stopped, nothing recorded`, { hint: HINT });
+  throw new NumericsError(
+    `training diverged: ${bad} weights are NaN or infinite (first in ${first}) after epoch ${epoch}, step ${step}; stopped, nothing recorded`,
+    { hint: HINT },
+  );
 }

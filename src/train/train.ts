@@ -41,14 +41,28 @@ import type { ProcessGroup } from './distributed/process-group.ts';
 
 const fmt = (v: number | undefined) => (v === undefined ? 'n/a' : v.toFixed(4));
 
-function classWeightsFor(p: TrainOptions, heads: HeadSpec[], trainRecords: LabelRecord[] | undefined): Array<number[] | null> | undefined {
+function classWeightsFor(
+  p: TrainOptions,
+  heads: HeadSpec[],
+  trainRecords: LabelRecord[] | undefined,
+): Array<number[] | null> | undefined {
   if (p.class_weights === 'none') return undefined;
   if (Array.isArray(p.class_weights)) {
-    if (p.class_weights.length !== heads.length) throw new ConfigError(`class_weights lists ${p.class_weights.length} heads but classes.json has ${heads.length}`);
+    if (p.class_weights.length !== heads.length)
+      throw new ConfigError(`class_weights lists ${p.class_weights.length} heads but classes.json has ${heads.length}`);
     return p.class_weights;
   }
-  if (!trainRecords) throw new ConfigError("class_weights 'balanced' needs train_labels (it counts classes in the label file), not TFRecords", { hint: 'give explicit weights instead' });
-  return heads.map((h, i) => balancedClassWeights(trainRecords.map((r) => r.labels[i]!), h));
+  if (!trainRecords)
+    throw new ConfigError(
+      "class_weights 'balanced' needs train_labels (it counts classes in the label file), not TFRecords",
+      { hint: 'give explicit weights instead' },
+    );
+  return heads.map((h, i) =>
+    balancedClassWeights(
+      trainRecords.map((r) => r.labels[i]!),
+      h,
+    ),
+  );
 }
 
 /** Where training reads, writes and reports (a stage's `ctx` is one). */
@@ -75,13 +89,18 @@ export const IMAGENET_MEAN_STD = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.2
 function resolveMeanStd(p: TrainOptions): MeanStd | undefined {
   if (p.mean.length || p.std.length) {
     if (p.mean.length !== p.channels || p.std.length !== p.channels) {
-      throw new ConfigError(`mean and std need ${p.channels} values each (one per channel), received mean [${p.mean.join(', ')}], std [${p.std.join(', ')}]`, {
-        hint: `e.g. mean: [${IMAGENET_MEAN_STD.mean.join(', ')}], std: [${IMAGENET_MEAN_STD.std.join(', ')}]`,
-      });
+      throw new ConfigError(
+        `mean and std need ${p.channels} values each (one per channel), received mean [${p.mean.join(', ')}], std [${p.std.join(', ')}]`,
+        {
+          hint: `e.g. mean: [${IMAGENET_MEAN_STD.mean.join(', ')}], std: [${IMAGENET_MEAN_STD.std.join(', ')}]`,
+        },
+      );
     }
     return { mean: [...p.mean], std: [...p.std] };
   }
-  return p.pretrained && p.channels === 3 ? { mean: [...IMAGENET_MEAN_STD.mean], std: [...IMAGENET_MEAN_STD.std] } : undefined;
+  return p.pretrained && p.channels === 3
+    ? { mean: [...IMAGENET_MEAN_STD.mean], std: [...IMAGENET_MEAN_STD.std] }
+    : undefined;
 }
 
 /**
@@ -90,12 +109,17 @@ function resolveMeanStd(p: TrainOptions): MeanStd | undefined {
  */
 async function importPretrained(model: tf.LayersModel, p: TrainOptions, ctx: TrainIO): Promise<void> {
   if (!p.model.startsWith('tv-')) {
-    throw new ConfigError(`pretrained ${p.pretrained}: model ${p.model} has no PyTorch layout`, { hint: `use a torchvision-layout model (${MODEL_NAMES.filter((m) => m.startsWith('tv-')).join(', ')}) for PyTorch weights` });
+    throw new ConfigError(`pretrained ${p.pretrained}: model ${p.model} has no PyTorch layout`, {
+      hint: `use a torchvision-layout model (${MODEL_NAMES.filter((m) => m.startsWith('tv-')).join(', ')}) for PyTorch weights`,
+    });
   }
   const { loadPretrained, describeProblems } = await import('../model/import/index.ts');
   const r = await loadPretrained(model, ctx.path(p.pretrained), { name: p.pretrained, strict: p.pretrained_strict });
-  ctx.log(`pretrained: ${r.loaded} tensors from ${p.pretrained} onto ${p.model}; heads new (ignored ${r.ignored.length}: classifier and num_batches_tracked)`);
-  if (r.missing.length + r.unexpected.length + r.mismatched.length) ctx.log(`pretrained_strict false: not loaded: ${describeProblems(r)}`);
+  ctx.log(
+    `pretrained: ${r.loaded} tensors from ${p.pretrained} onto ${p.model}; heads new (ignored ${r.ignored.length}: classifier and num_batches_tracked)`,
+  );
+  if (r.missing.length + r.unexpected.length + r.mismatched.length)
+    ctx.log(`pretrained_strict false: not loaded: ${describeProblems(r)}`);
 }
 
 /**
@@ -108,10 +132,30 @@ async function loopCallbacks(p: TrainOptions, ctx: TrainIO, out: string, hasVal:
   // How to start (resume) and where the model goes (out) do not change what is trained.
   const runKey = runKeyOf(p, ctx);
   const resumeFrom = await resumePoint(p, ctx, ckptDir, runKey, group);
-  const checkpoint = new ModelCheckpoint({ dir: ckptDir, every: p.checkpoint_every, best: hasVal ? { monitor: p.monitor, minDelta: p.min_delta } : null });
+  const checkpoint = new ModelCheckpoint({
+    dir: ckptDir,
+    every: p.checkpoint_every,
+    best: hasVal ? { monitor: p.monitor, minDelta: p.min_delta } : null,
+  });
   if (group && group.rank > 0) return { callbacks: [], checkpoint, ckptDir, runKey, resumeFrom };
-  const callbacks: TrainCallback[] = [new History(out), new ProgressLogger({ progress: (m) => ctx.progress(m), log: (m) => ctx.log(m) }), new TensorBoard({ dir: join(out, 'tb'), batchFreq: p.tensorboard_batch_freq, histogramFreq: p.tensorboard_histograms })];
-  if (p.early_stopping > 0) callbacks.push(new EarlyStopping({ monitor: p.monitor, patience: p.early_stopping, minDelta: p.min_delta, log: (m) => ctx.log(m) }));
+  const callbacks: TrainCallback[] = [
+    new History(out),
+    new ProgressLogger({ progress: (m) => ctx.progress(m), log: (m) => ctx.log(m) }),
+    new TensorBoard({
+      dir: join(out, 'tb'),
+      batchFreq: p.tensorboard_batch_freq,
+      histogramFreq: p.tensorboard_histograms,
+    }),
+  ];
+  if (p.early_stopping > 0)
+    callbacks.push(
+      new EarlyStopping({
+        monitor: p.monitor,
+        patience: p.early_stopping,
+        minDelta: p.min_delta,
+        log: (m) => ctx.log(m),
+      }),
+    );
   callbacks.push(checkpoint);
   return { callbacks, checkpoint, ckptDir, runKey, resumeFrom };
 }
@@ -128,19 +172,39 @@ export async function train(p: TrainOptions, ctx: TrainIO, group?: ProcessGroup)
   const trainRecords = trainLabels ? await readLabelFile(trainLabels, heads) : undefined;
   if (trainRecords) {
     // Pre-flight, before the engine starts: data that cannot train is refused (exit 2, nothing recorded).
-    const split = async (name: string, file: string, abs: string) => ({ name, file, records: await readLabelFile(abs, heads) });
-    const warnings = preflightSplits(heads, { name: 'train', file: p.train_labels, records: trainRecords }, valLabels ? [await split('val', p.val_labels, valLabels)] : []);
+    const split = async (name: string, file: string, abs: string) => ({
+      name,
+      file,
+      records: await readLabelFile(abs, heads),
+    });
+    const warnings = preflightSplits(
+      heads,
+      { name: 'train', file: p.train_labels, records: trainRecords },
+      valLabels ? [await split('val', p.val_labels, valLabels)] : [],
+    );
     for (const w of warnings) ctx.log(`warning: ${w}`);
   }
-  if (rankCount(p) > 1 && !group) return (await import('./distributed/train-ranks.ts')).trainOnRanks(p, ctx, runKeyOf(p, ctx));
+  if (rankCount(p) > 1 && !group)
+    return (await import('./distributed/train-ranks.ts')).trainOnRanks(p, ctx, runKeyOf(p, ctx));
   const lead = !group || group.rank === 0;
   const engine = await startEngine(p, ctx);
   const out = ctx.out(p.out);
   await mkdir(out, { recursive: true });
   const meanStd = resolveMeanStd(p);
-  const input: InputConfig = { height: p.height, width: p.width, channels: p.channels, channelOrder: p.channel_order, whiten: meanStd ? false : p.whiten, resize: p.resize, ...(meanStd ? { meanStd } : {}) };
+  const input: InputConfig = {
+    height: p.height,
+    width: p.width,
+    channels: p.channels,
+    channelOrder: p.channel_order,
+    whiten: meanStd ? false : p.whiten,
+    resize: p.resize,
+    ...(meanStd ? { meanStd } : {}),
+  };
   const common = { heads: heads.length, ...input, batchSize: p.batch_size, seed: p.seed };
-  if (meanStd) ctx.log(`preprocessing: x/255, then (x − mean) / std per channel, mean [${meanStd.mean.join(', ')}], std [${meanStd.std.join(', ')}]${p.whiten && !p.mean.length ? ' (the pretrained weights’ ImageNet statistics; per-image whitening off)' : ''}`);
+  if (meanStd)
+    ctx.log(
+      `preprocessing: x/255, then (x − mean) / std per channel, mean [${meanStd.mean.join(', ')}], std [${meanStd.std.join(', ')}]${p.whiten && !p.mean.length ? ' (the pretrained weights’ ImageNet statistics; per-image whitening off)' : ''}`,
+    );
   const loaders: Loader[] = [];
   let model: tf.LayersModel | undefined;
   try {
@@ -156,32 +220,61 @@ export async function train(p: TrainOptions, ctx: TrainIO, group?: ProcessGroup)
     loaders.push(train);
     let val: Loader | undefined;
     if (lead && (valLabels || p.val_tfrecords.length)) {
-      val = await createLoader({ ...common, labels: valLabels, tfrecords: p.val_tfrecords.length ? p.val_tfrecords.map((f) => ctx.path(f)) : undefined, root: p.root ? ctx.path(p.root) : undefined, shuffle: false, augment: false });
+      val = await createLoader({
+        ...common,
+        labels: valLabels,
+        tfrecords: p.val_tfrecords.length ? p.val_tfrecords.map((f) => ctx.path(f)) : undefined,
+        root: p.root ? ctx.path(p.root) : undefined,
+        shuffle: false,
+        augment: false,
+      });
       loaders.push(val);
     }
-    ctx.log(`train ${train.count} images${val ? `, val ${val.count}` : ''}; heads ${heads.map((h) => `${h.name}(${h.classes.length})`).join(', ')}`);
+    ctx.log(
+      `train ${train.count} images${val ? `, val ${val.count}` : ''}; heads ${heads.map((h) => `${h.name}(${h.classes.length})`).join(', ')}`,
+    );
 
     const inputShape: [number, number, number] = [p.height, p.width, p.channels];
-    if (p.pretrained && p.init_from) throw new ConfigError(`pretrained and init_from both set (${p.pretrained}, ${p.init_from})`, { hint: 'init_from continues a model folder of ours; pretrained starts a tv-* backbone from a PyTorch file: keep one' });
+    if (p.pretrained && p.init_from)
+      throw new ConfigError(`pretrained and init_from both set (${p.pretrained}, ${p.init_from})`, {
+        hint: 'init_from continues a model folder of ours; pretrained starts a tv-* backbone from a PyTorch file: keep one',
+      });
     if (p.init_from) {
       model = await loadLayersModel(ctx.path(p.init_from));
       const got = model.inputs[0]!.shape.slice(1).join('×');
       if (got !== inputShape.join('×') || model.outputs.length !== heads.length) {
-        throw new ConfigError(`init_from ${p.init_from}: model takes ${got} with ${model.outputs.length} heads, this run needs ${inputShape.join('×')} with ${heads.length}`);
+        throw new ConfigError(
+          `init_from ${p.init_from}: model takes ${got} with ${model.outputs.length} heads, this run needs ${inputShape.join('×')} with ${heads.length}`,
+        );
       }
       ctx.log(`fine-tuning from ${p.init_from}`);
     } else {
-      model = buildModel(p.model, { inputShape, heads, width: p.width_multiplier, seed: p.seed, bnMomentum: p.bn_momentum, bnEpsilon: p.bn_epsilon, kernelInit: p.kernel_init });
+      model = buildModel(p.model, {
+        inputShape,
+        heads,
+        width: p.width_multiplier,
+        seed: p.seed,
+        bnMomentum: p.bn_momentum,
+        bnEpsilon: p.bn_epsilon,
+        kernelInit: p.kernel_init,
+      });
       if (p.pretrained) await importPretrained(model, p, ctx);
     }
     ctx.log(`${p.model}: ${model.countParams().toLocaleString('en')} parameters, engine ${engine.backend}`);
 
     const classWeights = classWeightsFor(p, heads, trainRecords);
     const loss = getLoss({ name: p.loss, ...p.loss_options });
-    const optimizer = getOptimizer({ ...p.optimizer_options, name: p.optimizer, learningRate: p.lr, weightDecay: p.weight_decay });
+    const optimizer = getOptimizer({
+      ...p.optimizer_options,
+      name: p.optimizer,
+      learningRate: p.lr,
+      weightDecay: p.weight_decay,
+    });
     if (p.backbone_lr_mult !== 1) optimizer.lrMultiplier = backboneLrMultiplier(model, p.backbone_lr_mult);
     if (p.freeze_epochs > 0 || p.backbone_lr_mult !== 1) {
-      ctx.log(`fine-tuning: ${p.freeze_epochs > 0 ? `heads only (backbone and its BN statistics frozen) for epoch${p.freeze_epochs > 1 ? `s 1-${p.freeze_epochs}` : ' 1'}, then all layers` : 'all layers'}${p.backbone_lr_mult !== 1 ? `, backbone lr × ${p.backbone_lr_mult}` : ''}`);
+      ctx.log(
+        `fine-tuning: ${p.freeze_epochs > 0 ? `heads only (backbone and its BN statistics frozen) for epoch${p.freeze_epochs > 1 ? `s 1-${p.freeze_epochs}` : ' 1'}, then all layers` : 'all layers'}${p.backbone_lr_mult !== 1 ? `, backbone lr × ${p.backbone_lr_mult}` : ''}`,
+      );
     }
     const schedule = new LrSchedule(
       {
@@ -205,12 +298,23 @@ export async function train(p: TrainOptions, ctx: TrainIO, group?: ProcessGroup)
       const batch = (await first.next()).value;
       await first.return?.();
       if (!batch) throw new DataError('debug: the training set is empty', { file: trainLabels });
-      const report = debugBatch(model, heads, batch, inputShape, { loss, lossOptions, l2, checkNumerics: p.check_numerics });
+      const report = debugBatch(model, heads, batch, inputShape, {
+        loss,
+        lossOptions,
+        l2,
+        checkNumerics: p.check_numerics,
+      });
       await writeFile(join(out, 'debug.json'), JSON.stringify(report, null, 1));
       for (const line of formatDebugTable(report).split('\n')) ctx.log(line);
     }
 
-    const { callbacks, checkpoint, ckptDir, runKey, resumeFrom } = await loopCallbacks(p, ctx, out, val !== undefined, group);
+    const { callbacks, checkpoint, ckptDir, runKey, resumeFrom } = await loopCallbacks(
+      p,
+      ctx,
+      out,
+      val !== undefined,
+      group,
+    );
     const abort = () => ctx.signal.aborted;
     const result = await trainLoop({
       model,
@@ -247,16 +351,25 @@ export async function train(p: TrainOptions, ctx: TrainIO, group?: ProcessGroup)
       model = await loadLayersModel(join(ckptDir, 'best'));
       bestEpoch = checkpoint.bestEpoch;
       logs = checkpoint.bestLogs;
-      ctx.log(`restored the best epoch by ${p.monitor}: ${bestEpoch} of ${result.epochs} (${p.monitor} ${fmt(logs[p.monitor])} vs last ${fmt(result.logs[p.monitor])})`);
+      ctx.log(
+        `restored the best epoch by ${p.monitor}: ${bestEpoch} of ${result.epochs} (${p.monitor} ${fmt(logs[p.monitor])} vs last ${fmt(result.logs[p.monitor])})`,
+      );
     } else if (val && checkpoint.bestEpoch > 0) bestEpoch = checkpoint.bestEpoch;
     const { expandFiles, filesHash } = await import('../report/provenance.ts');
     const trainFiles = p.train_tfrecords.length ? p.train_tfrecords : [p.train_labels];
-    const train_data = { data: trainFiles.join(', '), images: train.count, sha256: (await filesHash(await expandFiles(trainFiles.map((f) => ctx.path(f))))).slice(0, 16) };
+    const train_data = {
+      data: trainFiles.join(', '),
+      images: train.count,
+      sha256: (await filesHash(await expandFiles(trainFiles.map((f) => ctx.path(f))))).slice(0, 16),
+    };
     // A fine-tune of a pruned model keeps the pruning facts (for the model card).
     let pruning: unknown;
     if (p.init_from) {
       const { readFile } = await import('node:fs/promises');
-      pruning = await readFile(join(ctx.path(p.init_from), 'config.json'), 'utf8').then((t) => (JSON.parse(t) as { pruning?: unknown }).pruning, () => undefined);
+      pruning = await readFile(join(ctx.path(p.init_from), 'config.json'), 'utf8').then(
+        (t) => (JSON.parse(t) as { pruning?: unknown }).pruning,
+        () => undefined,
+      );
     }
     const config: TrainedModelConfig = {
       input,
@@ -273,7 +386,9 @@ export async function train(p: TrainOptions, ctx: TrainIO, group?: ProcessGroup)
       ...(pruning ? { pruning } : {}),
     };
     await saveTrainedModel(out, { model, heads, config });
-    ctx.log(`saved ${p.out} (${result.epochs} epochs${bestEpoch !== null && p.restore_best ? `, weights of epoch ${bestEpoch}` : ''})`);
+    ctx.log(
+      `saved ${p.out} (${result.epochs} epochs${bestEpoch !== null && p.restore_best ? `, weights of epoch ${bestEpoch}` : ''})`,
+    );
     const metrics: Record<string, number | null> = {};
     for (const [k, v] of Object.entries(logs)) metrics[k] = Number.isFinite(v) ? v : null;
     if (p.restore_best && bestEpoch !== null) metrics.best_epoch = bestEpoch;
@@ -283,4 +398,3 @@ export async function train(p: TrainOptions, ctx: TrainIO, group?: ProcessGroup)
     for (const l of loaders) await l.close();
   }
 }
-

@@ -36,9 +36,14 @@ describe('numbers are finite', () => {
     expect(r.stderr).toContain('hint: every numeric param is a finite number within its range');
     expect(r.stderr).not.toContain('received null');
     expect(existsSync(path.join(dir, 'data'))).toBe(false); // refused before anything ran
-    const s = await cli(['validate', 'p.yaml', '-S', 'stages.train.with.lr=0.1', '-S', 'stages.train.with.epochs=.nan'], dir);
+    const s = await cli(
+      ['validate', 'p.yaml', '-S', 'stages.train.with.lr=0.1', '-S', 'stages.train.with.epochs=.nan'],
+      dir,
+    );
     expect(s.code).toBe(2);
-    expect(s.stderr).toContain('-S stages.train.with.epochs=.nan: expected a finite integer, received .nan (not a number)');
+    expect(s.stderr).toContain(
+      '-S stages.train.with.epochs=.nan: expected a finite integer, received .nan (not a number)',
+    );
     expect(s.stderr).not.toContain('stages.train.with.lr');
   });
 
@@ -46,7 +51,9 @@ describe('numbers are finite', () => {
     const dir = tempProject({ 'p.yaml': PIPELINE('1e30') });
     const r = await cli(['run', 'p.yaml'], dir);
     expect(r.code, r.stdout).toBe(1);
-    expect(r.stdout).toMatch(/✖ train( \[[^\]]*\])?: stage train: training diverged: (the loss is (NaN|-?Infinity) at|\d+ weights are NaN or infinite \(first in \S+\) after) epoch 1, step \d+; stopped, nothing recorded/);
+    expect(r.stdout).toMatch(
+      /✖ train( \[[^\]]*\])?: stage train: training diverged: (the loss is (NaN|-?Infinity) at|\d+ weights are NaN or infinite \(first in \S+\) after) epoch 1, step \d+; stopped, nothing recorded/,
+    );
     expect(r.stderr).toContain('hint: lower lr, use warmup (warmup_epochs)');
     expect(existsSync(path.join(dir, 'models/m'))).toBe(false);
     const lock = parse(readFileSync(path.join(dir, 'p.mlc.lock'), 'utf8')) as { stages: Record<string, unknown> };

@@ -3,7 +3,16 @@
  * lead outside are refused at validation (file:line, exit 2), and at run time nothing is deleted,
  * replaced or restored through such a path. Inputs may still be read from outside.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -33,9 +42,15 @@ describe('outputs stay inside the working folder', () => {
     for (const cmd of ['validate', 'run', 'status']) {
       const r = await cli([cmd, 'p.yaml'], dir);
       expect(r.code, r.stderr).toBe(2);
-      expect(r.stderr).toContain(`p.yaml:2:35 stages.up.outs.0: output "../x" of stage "up" is outside the working folder ${dir}`);
-      expect(r.stderr).toContain(`p.yaml:3:30 stages.abs.outs.0: output "${path.join(outside, 'y')}" of stage "abs" is outside the working folder`);
-      expect(r.stderr).toContain(`p.yaml:4:31 stages.link.outs.0: output "out/data" of stage "link" is outside the working folder ${dir} (it leads to ${path.join(outside, 'data')})`);
+      expect(r.stderr).toContain(
+        `p.yaml:2:35 stages.up.outs.0: output "../x" of stage "up" is outside the working folder ${dir}`,
+      );
+      expect(r.stderr).toContain(
+        `p.yaml:3:30 stages.abs.outs.0: output "${path.join(outside, 'y')}" of stage "abs" is outside the working folder`,
+      );
+      expect(r.stderr).toContain(
+        `p.yaml:4:31 stages.link.outs.0: output "out/data" of stage "link" is outside the working folder ${dir} (it leads to ${path.join(outside, 'data')})`,
+      );
       expect(r.stderr).not.toMatch(STACK);
     }
     expect(readdirSync(outside)).toEqual(['keep.txt']);
@@ -46,7 +61,10 @@ describe('outputs stay inside the working folder', () => {
     const outside = outsideFolder();
     mkdirSync(path.join(outside, 'data'));
     writeFileSync(path.join(outside, 'data', 'f.txt'), 'outside file');
-    const dir = tempProject({ 'p.yaml': 'stages:\n  s: { cmd: "mkdir -p out/data && echo new > out/data/f.txt", shell: true, outs: [out/data] }\n' });
+    const dir = tempProject({
+      'p.yaml':
+        'stages:\n  s: { cmd: "mkdir -p out/data && echo new > out/data/f.txt", shell: true, outs: [out/data] }\n',
+    });
     symlinkSync(outside, path.join(dir, 'out'));
     const r = await cli(['run', 'p.yaml'], dir);
     expect(r.code).toBe(2);
@@ -61,8 +79,12 @@ describe('outputs stay inside the working folder', () => {
     });
     const r = await cli(['run', 'p.yaml'], dir);
     expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr).toContain('p.yaml:2:37 stages.a.with.out: output "../../x" of stage "a" is outside the working folder');
-    expect(r.stderr).toContain(`p.yaml:3:37 stages.b.with.out: output "${path.join(outside, 'm')}" of stage "b" is outside the working folder`);
+    expect(r.stderr).toContain(
+      'p.yaml:2:37 stages.a.with.out: output "../../x" of stage "a" is outside the working folder',
+    );
+    expect(r.stderr).toContain(
+      `p.yaml:3:37 stages.b.with.out: output "${path.join(outside, 'm')}" of stage "b" is outside the working folder`,
+    );
     expect(readdirSync(outside)).toEqual(['keep.txt']);
   });
 
@@ -82,7 +104,9 @@ describe('outputs stay inside the working folder', () => {
     writeFileSync(path.join(dir, 'p.yaml'), pipeline('v1')); // back to v1: its run-cache record would restore
     const r = await cli(['run', 'p.yaml'], dir);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain(`names output "${path.join(outside, 'keep.txt')}", which leads outside the working folder`);
+    expect(r.stderr).toContain(
+      `names output "${path.join(outside, 'keep.txt')}", which leads outside the working folder`,
+    );
     expect(r.ran).toEqual(['s']);
     expect(readFileSync(path.join(outside, 'keep.txt'), 'utf8')).toBe('precious');
     expect(readFileSync(path.join(dir, 'f.txt'), 'utf8')).toBe('v1\n');
@@ -90,7 +114,9 @@ describe('outputs stay inside the working folder', () => {
 
   it('inputs may be read from outside the working folder', async () => {
     const outside = outsideFolder();
-    const dir = tempProject({ 'p.yaml': `stages:\n  s: { cmd: "cp ${path.join(outside, 'keep.txt')} copy.txt", deps: [${path.join(outside, 'keep.txt')}], outs: [copy.txt] }\n` });
+    const dir = tempProject({
+      'p.yaml': `stages:\n  s: { cmd: "cp ${path.join(outside, 'keep.txt')} copy.txt", deps: [${path.join(outside, 'keep.txt')}], outs: [copy.txt] }\n`,
+    });
     const r = await cli(['run', 'p.yaml'], dir);
     expect(r.code, r.stderr).toBe(0);
     expect(readFileSync(path.join(dir, 'copy.txt'), 'utf8')).toBe('precious');

@@ -16,7 +16,8 @@ import { plotsHtml, type PlotData } from '../../src/report/plots.ts';
 import { chromiumMissing, screenshot } from '../report/chromium.ts';
 import { REPO, cli, tempProject } from '../runner/project.ts';
 
-const TRAIN = 'train_labels: data/train.txt, val_labels: data/val.txt, classes: data/classes.json, height: 16, width: 48, epochs: 2, batch_size: 8, threads: 1, seed: 0';
+const TRAIN =
+  'train_labels: data/train.txt, val_labels: data/val.txt, classes: data/classes.json, height: 16, width: 48, epochs: 2, batch_size: 8, threads: 1, seed: 0';
 const PIPE = `name: mini-quickstart
 stages:
   make-data:
@@ -63,49 +64,90 @@ describe('plots diff on a quickstart-shaped run', () => {
   const dir = tempProject({ 'p.yaml': PIPE, '.gitignore': 'data/\nmodels/\nreports/\n.mlc/\nlogs/\nplots/\n' });
   const file = path.join(dir, 'p.yaml');
 
-  it('overlays train, fine-tune and the two matrix experiments; the page draws every run in Chromium', { timeout: 900_000 }, async () => {
-    const r = await cli(['run', 'p.yaml'], dir);
-    expect(r.code, r.stderr + r.stdout).toBe(0);
+  it(
+    'overlays train, fine-tune and the two matrix experiments; the page draws every run in Chromium',
+    { timeout: 900_000 },
+    async () => {
+      const r = await cli(['run', 'p.yaml'], dir);
+      expect(r.code, r.stderr + r.stdout).toBe(0);
 
-    const j = await cli(['plots', 'diff', 'p.yaml', '--json'], dir);
-    expect(j.code, j.stderr).toBe(0);
-    const data = JSON.parse(j.stdout) as PlotData;
-    const trained = { train: 'models/q', finetune: 'models/q-finetuned', 'exp@0.001': 'models/exp-0.001', 'exp@0.01': 'models/exp-0.01' };
-    expect(data.runs.map((x) => x.name)).toEqual(['train', 'evaluate', 'finetune', 'evaluate-finetuned', 'exp@0.001', 'exp@0.01']);
-    for (const [name, folder] of Object.entries(trained)) {
-      const onDisk = readFileSync(path.join(dir, folder, 'history.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-      const run = data.runs.find((x) => x.name === name)!;
-      expect(run.history!.length, name).toBe(2);
-      expect(run.history!.map((row) => [row.epoch, row.loss, row.val_loss]), name).toEqual(onDisk.map((row) => [row.epoch, row.loss, row.val_loss]));
-    }
-    // the experiments differ in their learning rate, and the plotted lr says so
-    expect(data.runs.find((x) => x.name === 'exp@0.01')!.history![0]!.lr).toBeGreaterThan(data.runs.find((x) => x.name === 'exp@0.001')!.history![0]!.lr!);
-    // both reports' PR/ROC and confusion (5 heads of plates) are there
-    for (const name of ['evaluate', 'evaluate-finetuned']) expect(Object.keys(data.runs.find((x) => x.name === name)!.confusion ?? {}).length, name).toBeGreaterThan(0);
+      const j = await cli(['plots', 'diff', 'p.yaml', '--json'], dir);
+      expect(j.code, j.stderr).toBe(0);
+      const data = JSON.parse(j.stdout) as PlotData;
+      const trained = {
+        train: 'models/q',
+        finetune: 'models/q-finetuned',
+        'exp@0.001': 'models/exp-0.001',
+        'exp@0.01': 'models/exp-0.01',
+      };
+      expect(data.runs.map((x) => x.name)).toEqual([
+        'train',
+        'evaluate',
+        'finetune',
+        'evaluate-finetuned',
+        'exp@0.001',
+        'exp@0.01',
+      ]);
+      for (const [name, folder] of Object.entries(trained)) {
+        const onDisk = readFileSync(path.join(dir, folder, 'history.jsonl'), 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as Record<string, unknown>);
+        const run = data.runs.find((x) => x.name === name)!;
+        expect(run.history!.length, name).toBe(2);
+        expect(
+          run.history!.map((row) => [row.epoch, row.loss, row.val_loss]),
+          name,
+        ).toEqual(onDisk.map((row) => [row.epoch, row.loss, row.val_loss]));
+      }
+      // the experiments differ in their learning rate, and the plotted lr says so
+      expect(data.runs.find((x) => x.name === 'exp@0.01')!.history![0]!.lr).toBeGreaterThan(
+        data.runs.find((x) => x.name === 'exp@0.001')!.history![0]!.lr!,
+      );
+      // both reports' PR/ROC and confusion (5 heads of plates) are there
+      for (const name of ['evaluate', 'evaluate-finetuned'])
+        expect(Object.keys(data.runs.find((x) => x.name === name)!.confusion ?? {}).length, name).toBeGreaterThan(0);
 
-    const page = path.join(dir, 'plots', 'diff.html');
-    const w = await cli(['plots', 'diff', 'p.yaml', '--out', page], dir);
-    expect(w.code, w.stderr).toBe(0);
-    expect(w.stdout).toBe(`6 run(s) plotted: ${page}`);
-    if (chromiumMissing) return;
+      const page = path.join(dir, 'plots', 'diff.html');
+      const w = await cli(['plots', 'diff', 'p.yaml', '--out', page], dir);
+      expect(w.code, w.stderr).toBe(0);
+      expect(w.stdout).toBe(`6 run(s) plotted: ${page}`);
+      if (chromiumMissing) return;
 
-    // the same page with every series emptied: only the legends draw the runs' colours
-    const empty = path.join(dir, 'plots', 'empty.html');
-    writeFileSync(empty, plotsHtml({ ...data, runs: data.runs.map((x) => ({ ...x, history: x.history?.map((row) => Object.fromEntries(Object.keys(row).map((k) => [k, k === 'epoch' ? row[k]! : null]))) })) }));
-    mkdirSync(ARTIFACTS, { recursive: true });
-    const shot = path.join(ARTIFACTS, 'quickstart-diff.png');
-    const base = path.join(ARTIFACTS, 'quickstart-diff-empty.png');
-    const size = '1280,6000';
-    expect((await screenshot(page, shot, size)).console).toEqual([]);
-    expect((await screenshot(empty, base, size)).console).toEqual([]);
-    expect((await sharp(shot).metadata()).width).toBe(1280);
+      // the same page with every series emptied: only the legends draw the runs' colours
+      const empty = path.join(dir, 'plots', 'empty.html');
+      writeFileSync(
+        empty,
+        plotsHtml({
+          ...data,
+          runs: data.runs.map((x) => ({
+            ...x,
+            history: x.history?.map((row) =>
+              Object.fromEntries(Object.keys(row).map((k) => [k, k === 'epoch' ? row[k]! : null])),
+            ),
+          })),
+        }),
+      );
+      mkdirSync(ARTIFACTS, { recursive: true });
+      const shot = path.join(ARTIFACTS, 'quickstart-diff.png');
+      const base = path.join(ARTIFACTS, 'quickstart-diff-empty.png');
+      const size = '1280,6000';
+      expect((await screenshot(page, shot, size)).console).toEqual([]);
+      expect((await screenshot(empty, base, size)).console).toEqual([]);
+      expect((await sharp(shot).metadata()).width).toBe(1280);
 
-    // the page colours run i with COLORS[i]; every training run is drawn in its colour, far beyond its legend markers
-    const html = readFileSync(page, 'utf8');
-    const colours = JSON.parse(/"colors":(\[[^\]]*\])/.exec(html)![1]!) as string[];
-    const names = data.runs.map((x) => x.name);
-    const want = Object.keys(trained).map((n) => colours[names.indexOf(n) % colours.length]!);
-    const [drawn, legends] = [await colourPixels(shot, want), await colourPixels(base, want)];
-    Object.keys(trained).forEach((n, k) => expect(drawn[k]!, `${n} (${want[k]}): ${drawn[k]} pixels drawn, ${legends[k]} in its legends alone`).toBeGreaterThan(legends[k]! + 2000));
-  });
+      // the page colours run i with COLORS[i]; every training run is drawn in its colour, far beyond its legend markers
+      const html = readFileSync(page, 'utf8');
+      const colours = JSON.parse(/"colors":(\[[^\]]*\])/.exec(html)![1]!) as string[];
+      const names = data.runs.map((x) => x.name);
+      const want = Object.keys(trained).map((n) => colours[names.indexOf(n) % colours.length]!);
+      const [drawn, legends] = [await colourPixels(shot, want), await colourPixels(base, want)];
+      Object.keys(trained).forEach((n, k) =>
+        expect(
+          drawn[k]!,
+          `${n} (${want[k]}): ${drawn[k]} pixels drawn, ${legends[k]} in its legends alone`,
+        ).toBeGreaterThan(legends[k]! + 2000),
+      );
+    },
+  );
 });

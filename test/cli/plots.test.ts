@@ -61,7 +61,12 @@ stages:
 const hist = (lr: number) => [1, 2, 3].map((e) => ({ epoch: e, loss: lr * (4 - e), color_acc: e / 10, lr }));
 
 describe('plots', () => {
-  const dir = tempProject({ 'fit.ts': FIT, 'ev.ts': EVAL, 'p.yaml': PIPE('[0.1, 0.3]'), '.gitignore': 'out/\n.mlc/\nlogs/\nplots/\n' });
+  const dir = tempProject({
+    'fit.ts': FIT,
+    'ev.ts': EVAL,
+    'p.yaml': PIPE('[0.1, 0.3]'),
+    '.gitignore': 'out/\n.mlc/\nlogs/\nplots/\n',
+  });
   const file = path.join(dir, 'p.yaml');
 
   it('show --json: the history and confusion numbers of the files, PR/ROC on the grid', async () => {
@@ -72,10 +77,22 @@ describe('plots', () => {
     const data = JSON.parse(r.out);
     expect(data.pipeline).toBe('demo');
     expect(data.runs.map((x: { name: string }) => x.name)).toEqual(['train@0.1', 'train@0.3', 'evaluate']);
-    const onDisk = (rel: string) => readFileSync(path.join(dir, rel), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const onDisk = (rel: string) =>
+      readFileSync(path.join(dir, rel), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
     expect(data.runs[0].history).toEqual(onDisk('out/0.1/history.jsonl'));
     expect(data.runs[1].history).toEqual(hist(0.3));
-    expect(data.runs[2].confusion).toEqual({ color: { classes: ['a', 'b'], matrix: [[3, 1], [0, 4]] } });
+    expect(data.runs[2].confusion).toEqual({
+      color: {
+        classes: ['a', 'b'],
+        matrix: [
+          [3, 1],
+          [0, 4],
+        ],
+      },
+    });
     const c = data.runs[2].curves.color;
     // PR: class a has precision 1 up to recall 0.5, then 0.5; class b 1 everywhere → macro 1 then 0.75
     expect(c.pr[0]).toBe(1);
@@ -88,9 +105,27 @@ describe('plots', () => {
   });
 
   it('accuracy charts are shares (y inside 0..1); epochs are whole-number ticks; confusion grouped by head', () => {
-    const runs = [1, 2].map((k) => ({ name: `r${k}`, stage: 'r', from: 'workspace', history: hist(0.1 * k), confusion: { color: { classes: ['a', 'b'], matrix: [[1, 0], [0, 1]] } } }));
+    const runs = [1, 2].map((k) => ({
+      name: `r${k}`,
+      stage: 'r',
+      from: 'workspace',
+      history: hist(0.1 * k),
+      confusion: {
+        color: {
+          classes: ['a', 'b'],
+          matrix: [
+            [1, 0],
+            [0, 1],
+          ],
+        },
+      },
+    }));
     const charts = plotCharts({ pipeline: 'p', grid: [], runs });
-    expect(charts.map((c) => [c.title, c.share ?? false])).toEqual([['loss', false], ['color_acc', true], ['lr', false]]);
+    expect(charts.map((c) => [c.title, c.share ?? false])).toEqual([
+      ['loss', false],
+      ['color_acc', true],
+      ['lr', false],
+    ]);
     const html = plotsHtml({ pipeline: 'p', grid: [], runs });
     expect(html).toContain('incrs: [1, 2, 5, 10');
     // one row for head color, r1 and r2 side by side
@@ -105,19 +140,29 @@ describe('plots', () => {
     expect(r.out).toContain(page);
     const html = readFileSync(page, 'utf8');
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=/); // nothing fetched: works offline
-    const dom = (await execa(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--dump-dom', `file://${page}`], { timeout: 90_000 })).stdout;
+    const dom = (
+      await execa(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--dump-dom', `file://${page}`], {
+        timeout: 90_000,
+      })
+    ).stdout;
     // 3 history keys (loss, color_acc, lr) + PR and ROC of head color
     expect(dom.match(/<canvas/g)?.length).toBe(5);
-    for (const t of ['loss', 'color_acc', 'color: precision-recall (macro over classes)', 'color: ROC (macro over classes)']) expect(dom).toContain(`>${t}</div>`);
+    for (const t of [
+      'loss',
+      'color_acc',
+      'color: precision-recall (macro over classes)',
+      'color: ROC (macro over classes)',
+    ])
+      expect(dom).toContain(`>${t}</div>`);
     for (const n of ['train@0.1', 'train@0.3', 'evaluate']) expect(dom).toContain(`>${n}</div>`);
-    const shot = path.join(dir, "plots", "demo.png");
+    const shot = path.join(dir, 'plots', 'demo.png');
     const b = await screenshot(page, shot, '1280,1400');
     expect(b.console).toEqual([]);
     const m = await sharp(shot).metadata();
     expect([m.format, m.width]).toEqual(['png', 1280]);
   });
 
-  it('diff HEAD: the committed lock\'s outputs, read from the run-cache, beside the workspace', async () => {
+  it("diff HEAD: the committed lock's outputs, read from the run-cache, beside the workspace", async () => {
     const git = (...a: string[]) => execa('git', a, { cwd: dir });
     await git('init', '-q');
     await git('add', '-A');
@@ -129,13 +174,24 @@ describe('plots', () => {
     expect(r.code).toBe(0);
     const runs = JSON.parse(r.out).runs as Array<{ name: string; history?: unknown }>;
     // HEAD's stages are those its lock records (train@0.3 is no longer in the pipeline), in the lock's (sorted) order
-    expect(runs.map((x) => x.name)).toEqual(['train@0.1', 'train@0.5', 'evaluate', 'HEAD:evaluate', 'HEAD:train@0.1', 'HEAD:train@0.3']);
+    expect(runs.map((x) => x.name)).toEqual([
+      'train@0.1',
+      'train@0.5',
+      'evaluate',
+      'HEAD:evaluate',
+      'HEAD:train@0.1',
+      'HEAD:train@0.3',
+    ]);
     expect(runs.find((x) => x.name === 'train@0.5')!.history).toEqual(hist(0.5));
     expect(runs.find((x) => x.name === 'HEAD:train@0.3')!.history).toEqual(hist(0.3));
     expect(runs.find((x) => x.name === 'HEAD:train@0.1')!.history).toEqual(hist(0.1));
 
     // -a: the earlier runs still in the run-cache (train@0.3's, no longer in the pipeline), not the current ones
-    const all = JSON.parse((await run('plots', 'diff', file, '-a', '--json')).out).runs as Array<{ name: string; from: string; history?: unknown }>;
+    const all = JSON.parse((await run('plots', 'diff', file, '-a', '--json')).out).runs as Array<{
+      name: string;
+      from: string;
+      history?: unknown;
+    }>;
     const cached = all.filter((x) => x.from === 'run-cache');
     expect(cached.map((x) => x.name.replace(/^run-cache \S+:/, ''))).toEqual(['train@0.3']);
     expect(cached[0]!.history).toEqual(hist(0.3));
@@ -145,7 +201,9 @@ describe('plots', () => {
     const w = await run('plots', 'diff', file, 'HEAD', '--out', page);
     expect(w.code).toBe(0);
     expect(w.out).toBe(`6 run(s) plotted: ${page}\n`);
-    expect(readFileSync(page, 'utf8')).toContain(`"name":"HEAD:train@0.3","y":${JSON.stringify(hist(0.3).map((r) => r.loss))}`);
+    expect(readFileSync(page, 'utf8')).toContain(
+      `"name":"HEAD:train@0.3","y":${JSON.stringify(hist(0.3).map((r) => r.loss))}`,
+    );
   });
 
   it('diff: an unknown revision is refused with exit 2; a missing pipeline too', async () => {

@@ -60,7 +60,11 @@ describe('mlc-pipe predict', () => {
   it('a batch with unreadable files: a row with an error each, the count on stderr, exit 0 (--strict: 1); stdout is JSON only', async () => {
     const r = await cli(['predict', '--model', 'model', '--format', 'json', 'batch'], dir);
     expect(r.code, r.stderr).toBe(0);
-    const rows = JSON.parse(r.stdout) as Array<{ path: string; heads: Record<string, Array<{ class: string; prob: number }>>; error?: string }>;
+    const rows = JSON.parse(r.stdout) as Array<{
+      path: string;
+      heads: Record<string, Array<{ class: string; prob: number }>>;
+      error?: string;
+    }>;
     expect(rows.map((x) => [x.path, x.error === undefined])).toEqual([
       ['batch/a.png', true],
       ['batch/b-truncated.png', false],
@@ -73,7 +77,9 @@ describe('mlc-pipe predict', () => {
     expect(rows[2]!.heads.bright![0]!.prob).toBeCloseTo(bright[3]!, 5); // s3
     expect(rows[4]!.error).toMatch(/empty/);
     for (const x of rows) expect(x.error ?? '').not.toContain('mlc-predict-'); // never the internal temp file
-    expect(r.stderr).toContain('warning: 3 of 5 files could not be read (rows with an error), e.g. batch/b-truncated.png: ');
+    expect(r.stderr).toContain(
+      'warning: 3 of 5 files could not be read (rows with an error), e.g. batch/b-truncated.png: ',
+    );
     expect(r.stderr).toMatch(/engine used: /);
 
     const strict = await cli(['predict', '--model', 'model', '--format', 'csv', '--strict', 'batch'], dir);
@@ -94,15 +100,22 @@ describe('mlc-pipe predict', () => {
   });
 
   it('--model takes an export folder and a model.onnx (onnxruntime-node, classes.json beside it), same predictions', async () => {
-    const want = JSON.parse((await cli(['predict', '--model', 'model', '--format', 'json', '--top-k', '3', 'batch'], dir)).stdout);
+    const want = JSON.parse(
+      (await cli(['predict', '--model', 'model', '--format', 'json', '--top-k', '3', 'batch'], dir)).stdout,
+    );
     for (const model of ['exp', 'exp/model.onnx']) {
       const r = await cli(['predict', '--model', model, '--format', 'json', '--top-k', '3', 'batch'], dir);
       expect(r.code, r.stderr).toBe(0);
       const got = JSON.parse(r.stdout) as typeof want;
-      expect(got.map((x: { path: string; error?: string }) => [x.path, x.error === undefined])).toEqual(want.map((x: { path: string; error?: string }) => [x.path, x.error === undefined]));
+      expect(got.map((x: { path: string; error?: string }) => [x.path, x.error === undefined])).toEqual(
+        want.map((x: { path: string; error?: string }) => [x.path, x.error === undefined]),
+      );
       got.forEach((row: { heads: Record<string, Array<{ class: string; prob: number }>> }, n: number) => {
         for (const [h, list] of Object.entries(row.heads)) {
-          expect(list.map((c) => c.class), `${model} ${n} ${h}`).toEqual(want[n].heads[h].map((c: { class: string }) => c.class));
+          expect(
+            list.map((c) => c.class),
+            `${model} ${n} ${h}`,
+          ).toEqual(want[n].heads[h].map((c: { class: string }) => c.class));
           list.forEach((c, i) => expect(c.prob).toBeCloseTo(want[n].heads[h][i].prob, 4));
         }
       });
@@ -120,13 +133,18 @@ describe('mlc-pipe predict', () => {
     await bad(['--model', 'model', '--format', 'xml', 'b.png'], '--format xml: expected one of table, json, csv');
     await bad(['--model', 'nowhere', 'b.png'], '--model nowhere: no such file or folder');
     await bad(['--model', 'b.png', 'b.png'], '--model b.png: a file that is not an .onnx model');
-    await bad(['--model', 'data', 'b.png'], '--model data: neither a model folder (model.json) nor an export folder (model.onnx)');
+    await bad(
+      ['--model', 'data', 'b.png'],
+      '--model data: neither a model folder (model.json) nor an export folder (model.onnx)',
+    );
     await bad(['--model', 'model', 'missing.png'], 'missing.png: no such image file or folder');
   });
 
   it('an unknown --engine is a usage error with a suggestion from the engine list', async () => {
     const r = await cli(['predict', '--model', 'model', '--engine', 'wsam', 'b.png'], dir);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('ConfigError: unknown engine "wsam"; valid: auto, native, tensorflow, webgpu, wasm, cpu\n  hint: did you mean "wasm"?');
+    expect(r.stderr).toContain(
+      'ConfigError: unknown engine "wsam"; valid: auto, native, tensorflow, webgpu, wasm, cpu\n  hint: did you mean "wasm"?',
+    );
   });
 });

@@ -20,9 +20,14 @@ function project(withLine: string) {
 describe('pretrained is refused at validation where it cannot load', () => {
   it('on a model without the PyTorch layout: validate and run exit 2 at the model key, nothing runs', async () => {
     const dir = project('model: resnet18, pretrained: w.pth');
-    const at = 'p.yaml:5:110 stages.train.with.model: expected one of "tv-resnet18", "tv-resnet34", "tv-resnet50", "tv-mobilenet-v2", received "resnet18"';
-    const hint = "hint: pretrained loads weights in torchvision's layout: set model to one of tv-resnet18, tv-resnet34, tv-resnet50, tv-mobilenet-v2, or pretrained: ''";
-    for (const args of [['validate', 'p.yaml'], ['run', 'p.yaml']]) {
+    const at =
+      'p.yaml:5:110 stages.train.with.model: expected one of "tv-resnet18", "tv-resnet34", "tv-resnet50", "tv-mobilenet-v2", received "resnet18"';
+    const hint =
+      "hint: pretrained loads weights in torchvision's layout: set model to one of tv-resnet18, tv-resnet34, tv-resnet50, tv-mobilenet-v2, or pretrained: ''";
+    for (const args of [
+      ['validate', 'p.yaml'],
+      ['run', 'p.yaml'],
+    ]) {
       const r = await cli(args, dir);
       expect(r.code, r.stdout + r.stderr).toBe(2);
       expect(r.stderr).toContain(at);
@@ -38,11 +43,16 @@ describe('pretrained is refused at validation where it cannot load', () => {
 
   it('together with init_from: validate and run exit 2 at init_from, naming both', async () => {
     const dir = project('model: tv-resnet18, pretrained: w.pth, init_from: prep.txt');
-    for (const args of [['validate', 'p.yaml'], ['run', 'p.yaml']]) {
+    for (const args of [
+      ['validate', 'p.yaml'],
+      ['run', 'p.yaml'],
+    ]) {
       const r = await cli(args, dir);
       expect(r.code, r.stdout + r.stderr).toBe(2);
       expect(r.stderr).toMatch(/p\.yaml:5:\d+ stages\.train\.with\.init_from: expected "", received "prep\.txt"/);
-      expect(r.stderr).toContain("hint: init_from continues a model folder of ours and pretrained starts a tv-* backbone from a PyTorch file: keep one (init_from: '' or pretrained: '')");
+      expect(r.stderr).toContain(
+        "hint: init_from continues a model folder of ours and pretrained starts a tv-* backbone from a PyTorch file: keep one (init_from: '' or pretrained: '')",
+      );
     }
     expect(existsSync(join(dir, 'prep.txt'))).toBe(false);
   });

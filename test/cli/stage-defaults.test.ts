@@ -20,15 +20,19 @@ import { cli, tempProject } from '../runner/project.ts';
 import { stageContext } from '../stages/data-context.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-const defaults = (stage: { params: any }, params: Record<string, unknown> = {}): any => Value.Default(stage.params, structuredClone(params));
+const defaults = (stage: { params: any }, params: Record<string, unknown> = {}): any =>
+  Value.Default(stage.params, structuredClone(params));
 /** Whether `path` is one of `outputs` or lies inside one of them. */
-const producedBy = (path: string, outputs: string[]): boolean => outputs.some((o) => path === o || path.startsWith(`${o}/`));
+const producedBy = (path: string, outputs: string[]): boolean =>
+  outputs.some((o) => path === o || path.startsWith(`${o}/`));
 
 async function pictures(dir: string, classes: string[], n: number): Promise<void> {
   for (const [k, c] of classes.entries()) {
     await mkdir(join(dir, 'images', c), { recursive: true });
     for (let i = 0; i < n; i++) {
-      await sharp({ create: { width: 8, height: 6, channels: 3, background: { r: 40 * k, g: 10 * i, b: 90 } } }).png().toFile(join(dir, 'images', c, `${c}${i}.png`));
+      await sharp({ create: { width: 8, height: 6, channels: 3, background: { r: 40 * k, g: 10 * i, b: 90 } } })
+        .png()
+        .toFile(join(dir, 'images', c, `${c}${i}.png`));
     }
   }
 }
@@ -69,7 +73,10 @@ describe('stage defaults chain', () => {
     const trainLines = (await readFile(join(dir, 'data/dataset/train.txt'), 'utf8')).trim().split('\n');
     expect(trainLines[0]).toMatch(/^\.\.\/\.\.\/images\//); // relative to the label file, outside its folder
     expect(summary).toMatchObject({ total: trainLines.length, accepted: trainLines.length, rejected: 0 });
-    expect(JSON.parse(await readFile(join(dir, 'data/clean/val/summary.json'), 'utf8'))).toMatchObject({ total: 2, rejected: 0 });
+    expect(JSON.parse(await readFile(join(dir, 'data/clean/val/summary.json'), 'utf8'))).toMatchObject({
+      total: 2,
+      rejected: 0,
+    });
     const lock = parse(await readFile(join(dir, 'p.mlc.lock'), 'utf8')) as { stages: Record<string, unknown> };
     expect(Object.keys(lock.stages).sort()).toEqual(['check-train', 'check-val', 'gen', 'shards']);
   });
@@ -78,27 +85,62 @@ describe('stage defaults chain', () => {
     const dir = tempProject({});
     await pictures(dir, ['cat'], 1);
     await mkdir(join(dir, 'data/dataset'), { recursive: true });
-    await writeFile(join(dir, 'outside.png'), await sharp({ create: { width: 4, height: 4, channels: 3, background: 'red' } }).png().toBuffer());
+    await writeFile(
+      join(dir, 'outside.png'),
+      await sharp({ create: { width: 4, height: 4, channels: 3, background: 'red' } })
+        .png()
+        .toBuffer(),
+    );
     const away = tempProject({}, 'mlc-pipe-away-');
-    await writeFile(join(away, 'secret.png'), await sharp({ create: { width: 4, height: 4, channels: 3, background: 'blue' } }).png().toBuffer());
+    await writeFile(
+      join(away, 'secret.png'),
+      await sharp({ create: { width: 4, height: 4, channels: 3, background: 'blue' } })
+        .png()
+        .toBuffer(),
+    );
     await symlink(join(away, 'secret.png'), join(dir, 'images', 'link.png'));
-    await writeFile(join(dir, 'data/dataset/classes.json'), JSON.stringify({ heads: [{ name: 'class', classes: ['cat', 'dog'] }] }));
+    await writeFile(
+      join(dir, 'data/dataset/classes.json'),
+      JSON.stringify({ heads: [{ name: 'class', classes: ['cat', 'dog'] }] }),
+    );
     await writeFile(
       join(dir, 'data/dataset/train.txt'),
-      ['../../images/cat/cat0.png 0', '../../../../../../../../etc/passwd 1', `${join(away, 'secret.png')} 1`, '../../outside.png 1', '../../images/link.png 1'].join('\n') + '\n',
+      [
+        '../../images/cat/cat0.png 0',
+        '../../../../../../../../etc/passwd 1',
+        `${join(away, 'secret.png')} 1`,
+        '../../outside.png 1',
+        '../../images/link.png 1',
+      ].join('\n') + '\n',
     );
     const ctx = stageContext(checkLabels, dir, { max_reject_rate: 1 });
     expect(await checkLabels.run(ctx)).toMatchObject({ metrics: { total: 5, accepted: 2, rejected: 3 } });
-    const rejects = (await readFile(join(dir, 'data/clean/train/rejects.txt'), 'utf8')).trim().split('\n').map((l) => l.split('\t').slice(0, 2));
+    const rejects = (await readFile(join(dir, 'data/clean/train/rejects.txt'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => l.split('\t').slice(0, 2));
     expect(rejects).toEqual([
-      ['2', `../../../../../../../../etc/passwd is outside the image root ${dir} (set allow_outside_root: true to allow it)`],
+      [
+        '2',
+        `../../../../../../../../etc/passwd is outside the image root ${dir} (set allow_outside_root: true to allow it)`,
+      ],
       ['3', `${join(away, 'secret.png')} is outside the image root ${dir} (set allow_outside_root: true to allow it)`],
-      ['5', `../../images/link.png leads (through a symlink) to ${join(away, 'secret.png')}, outside the image root ${dir} (set allow_outside_root: true to allow it)`],
+      [
+        '5',
+        `../../images/link.png leads (through a symlink) to ${join(away, 'secret.png')}, outside the image root ${dir} (set allow_outside_root: true to allow it)`,
+      ],
     ]);
     // A declared root is the guard: outside.png is inside the working folder but not inside images/.
-    const declared = stageContext(checkLabels, dir, { root: 'images', labels: 'data/dataset/train.txt', out: 'data/clean/declared', max_reject_rate: 1 });
+    const declared = stageContext(checkLabels, dir, {
+      root: 'images',
+      labels: 'data/dataset/train.txt',
+      out: 'data/clean/declared',
+      max_reject_rate: 1,
+    });
     await writeFile(join(dir, 'data/dataset/train.txt'), 'cat/cat0.png 0\n../outside.png 1\n');
     expect(await checkLabels.run(declared)).toMatchObject({ metrics: { total: 2, accepted: 1, rejected: 1 } });
-    expect(await readFile(join(dir, 'data/clean/declared/rejects.txt'), 'utf8')).toContain(`../outside.png is outside the image root ${join(dir, 'images')}`);
+    expect(await readFile(join(dir, 'data/clean/declared/rejects.txt'), 'utf8')).toContain(
+      `../outside.png is outside the image root ${join(dir, 'images')}`,
+    );
   });
 });

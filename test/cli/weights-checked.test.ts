@@ -34,18 +34,26 @@ function damaged(name: string, damage: (folder: string) => void): string {
 
 describe('weights are checked at load', () => {
   it('the model folder carries weights.sha256 in sha256sum format, matching weights.bin', () => {
-    const out = execFileSync('sha256sum', ['-c', 'weights.sha256'], { cwd: path.join(dir, 'models/m'), encoding: 'utf8' });
+    const out = execFileSync('sha256sum', ['-c', 'weights.sha256'], {
+      cwd: path.join(dir, 'models/m'),
+      encoding: 'utf8',
+    });
     expect(out.trim()).toBe('weights.bin: OK');
   });
 
   it('weights.bin overwritten with random bytes of the same size: evaluate and predict fail naming it, exit 1', async () => {
     const m = damaged('random', (f) => {
       const size = readFileSync(path.join(f, 'weights.bin')).length;
-      writeFileSync(path.join(f, 'weights.bin'), Buffer.from(Array.from({ length: size }, (_, i) => (i * 2654435761) >>> 24)));
+      writeFileSync(
+        path.join(f, 'weights.bin'),
+        Buffer.from(Array.from({ length: size }, (_, i) => (i * 2654435761) >>> 24)),
+      );
     });
     const e = await cli(['evaluate', m, 'data/val.txt', '--engine', 'cpu'], dir);
     expect(e.code).toBe(1);
-    expect(e.stderr).toContain(`${path.join(m, 'weights.bin')}: weights.bin changed or damaged since it was written (sha256 `);
+    expect(e.stderr).toContain(
+      `${path.join(m, 'weights.bin')}: weights.bin changed or damaged since it was written (sha256 `,
+    );
     expect(e.stderr).toContain('hint: train the model again');
     const p = await cli(['predict', '--model', m, '--engine', 'cpu', 'data/images'], dir);
     expect(p.code).toBe(1);
@@ -72,7 +80,10 @@ describe('weights are checked at load', () => {
     const e = await cli(['evaluate', m, 'data/val.txt', '--engine', 'cpu', '--out', 'reports/legacy'], dir);
     expect(e.code, e.stderr).toBe(0);
     copyFileSync(path.join(dir, 'models/m/weights.sha256'), path.join(dir, m, 'weights.sha256')); // and with the digest back, too
-    const again = await cli(['evaluate', m, 'data/val.txt', '--engine', 'cpu', '--out', 'reports/legacy', '--force'], dir);
+    const again = await cli(
+      ['evaluate', m, 'data/val.txt', '--engine', 'cpu', '--out', 'reports/legacy', '--force'],
+      dir,
+    );
     expect(again.code, again.stderr).toBe(0);
   });
 
@@ -82,7 +93,10 @@ describe('weights are checked at load', () => {
       w[w.length - 1] ^= 1; // one flipped bit
       writeFileSync(path.join(f, 'weights.bin'), w);
     });
-    writeFileSync(path.join(dir, 'p.yaml'), PIPELINE.replace('engine: cpu }', 'engine: cpu, init_from: models/broken }'));
+    writeFileSync(
+      path.join(dir, 'p.yaml'),
+      PIPELINE.replace('engine: cpu }', 'engine: cpu, init_from: models/broken }'),
+    );
     const r = await cli(['run', 'p.yaml'], dir);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('weights.bin changed or damaged since it was written');

@@ -13,10 +13,15 @@ const STACK = /^\s+at /m;
 describe('YAML input', () => {
   it('a Latin-1 byte: refused at its line:col with the fix, exit 2, never read as U+FFFD', async () => {
     const dir = tempProject({});
-    writeFileSync(path.join(dir, 'p.yaml'), Buffer.from('stages:\n  s: { cmd: "echo caf\xe9 > o", shell: true, outs: [o] }\n', 'latin1'));
+    writeFileSync(
+      path.join(dir, 'p.yaml'),
+      Buffer.from('stages:\n  s: { cmd: "echo caf\xe9 > o", shell: true, outs: [o] }\n', 'latin1'),
+    );
     const r = await cli(['run', 'p.yaml'], dir);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('p.yaml:2:22 not UTF-8: byte 0xE9 at line 2, column 22 is not valid UTF-8 (Latin-1 or another 8-bit encoding?)');
+    expect(r.stderr).toContain(
+      'p.yaml:2:22 not UTF-8: byte 0xE9 at line 2, column 22 is not valid UTF-8 (Latin-1 or another 8-bit encoding?)',
+    );
     expect(r.stderr).toContain('hint: save the file as UTF-8, e.g. `iconv -f latin1 -t utf-8 p.yaml > fixed.yaml`');
     expect(existsSync(path.join(dir, 'o'))).toBe(false);
   });

@@ -22,7 +22,9 @@ import { stageContext } from '../stages/data-context.ts';
 const W = 5; // odd, so 24-bit rows need padding (15 bytes → 16)
 const H = 3;
 /** Known pixels, row-major RGB, top row first. */
-const PIXELS = Buffer.from(Array.from({ length: W * H }, (_, i) => [(i * 37) % 256, (i * 91 + 13) % 256, 255 - ((i * 53) % 256)]).flat());
+const PIXELS = Buffer.from(
+  Array.from({ length: W * H }, (_, i) => [(i * 37) % 256, (i * 91 + 13) % 256, 255 - ((i * 53) % 256)]).flat(),
+);
 
 /** Reads pixel i of PIXELS. */
 const px = (i: number) => [PIXELS[i * 3]!, PIXELS[i * 3 + 1]!, PIXELS[i * 3 + 2]!] as const;
@@ -74,7 +76,10 @@ function bmp8(): Buffer {
   return Buffer.concat([headers(8, rowBytes, palette.length, H), palette, rows]);
 }
 
-const png = () => sharp(PIXELS, { raw: { width: W, height: H, channels: 3 } }).png().toBuffer();
+const png = () =>
+  sharp(PIXELS, { raw: { width: W, height: H, channels: 3 } })
+    .png()
+    .toBuffer();
 
 let dir: string;
 beforeAll(async () => {
@@ -86,15 +91,28 @@ describe('BMP', () => {
   it('24-bit (bottom-up and top-down) and 8-bit palette BMPs decode to exactly the pixels of the PNG of the same pixels', async () => {
     const fromPng = await decodeResized(await png(), { width: W, height: H });
     expect(Buffer.from(fromPng).equals(PIXELS)).toBe(true); // the PNG itself is lossless
-    for (const [name, bytes] of [['24-bit', bmp24()], ['24-bit top-down', bmp24(true)], ['8-bit palette', bmp8()]] as const) {
+    for (const [name, bytes] of [
+      ['24-bit', bmp24()],
+      ['24-bit top-down', bmp24(true)],
+      ['8-bit palette', bmp8()],
+    ] as const) {
       expect(Buffer.from(await decodeResized(bytes, { width: W, height: H })).equals(PIXELS), name).toBe(true);
       // resized and grey, the same operations on the same pixels: the same bytes as the PNG's
-      for (const size of [{ width: 8, height: 6 }, { width: 2, height: 2, channels: 1 as const }]) {
-        expect(Buffer.from(await decodeResized(bytes, size)).equals(Buffer.from(await decodeResized(await png(), size))), `${name} ${JSON.stringify(size)}`).toBe(true);
+      for (const size of [
+        { width: 8, height: 6 },
+        { width: 2, height: 2, channels: 1 as const },
+      ]) {
+        expect(
+          Buffer.from(await decodeResized(bytes, size)).equals(Buffer.from(await decodeResized(await png(), size))),
+          `${name} ${JSON.stringify(size)}`,
+        ).toBe(true);
       }
       const file = join(dir, `${name.replace(/ /g, '-')}.bmp`);
       await writeFile(file, bytes);
-      expect(Buffer.from(await decodeResized(file, { width: W, height: H })).equals(PIXELS), `${name} from its path`).toBe(true);
+      expect(
+        Buffer.from(await decodeResized(file, { width: W, height: H })).equals(PIXELS),
+        `${name} from its path`,
+      ).toBe(true);
     }
   });
 
@@ -117,14 +135,26 @@ describe('BMP', () => {
     const tsv = (await readFile(join(root, 'clean', 'images.tsv'), 'utf8')).split('\n');
     expect(tsv[1]).toBe('1\t../img/rgb.bmp\tbmp\t5\t3\t3\t8\t');
     expect(tsv[2]).toBe('2\treencoded/000002.png\tbmp\t5\t3\t3\t8\tbmp 8-bit palette: TensorFlow misreads it,bmp→png');
-    const { data } = await sharp(join(root, 'clean', 'reencoded', '000002.png')).raw().toBuffer({ resolveWithObject: true });
+    const { data } = await sharp(join(root, 'clean', 'reencoded', '000002.png'))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     expect(data.equals(PIXELS)).toBe(true);
-    const rejects = (await readFile(join(root, 'clean', 'rejects.txt'), 'utf8')).trimEnd().split('\n').map((l) => l.split('\t').slice(0, 2).join(' | '));
+    const rejects = (await readFile(join(root, 'clean', 'rejects.txt'), 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .map((l) => l.split('\t').slice(0, 2).join(' | '));
     expect(rejects[0]).toBe('3 | 12000×12000 = 144.0 M pixels is over max_pixels 50.0 M (checked before decoding)');
-    expect(rejects[1]).toBe('4 | does not decode: BMP: BMP is truncated: its header says 5×3 at 24 bits (102 bytes), the file has 60');
+    expect(rejects[1]).toBe(
+      '4 | does not decode: BMP: BMP is truncated: its header says 5×3 at 24 bits (102 bytes), the file has 60',
+    );
     expect(rejects).toHaveLength(2);
 
-    const strict = stageContext(checkLabels, root, { labels: 'labels.txt', out: 'strict', max_reject_rate: 1, unsupported_format: 'reject' });
+    const strict = stageContext(checkLabels, root, {
+      labels: 'labels.txt',
+      out: 'strict',
+      max_reject_rate: 1,
+      unsupported_format: 'reject',
+    });
     await checkLabels.run(strict);
     expect(await readFile(join(root, 'strict', 'clean.txt'), 'utf8')).toBe('../img/rgb.bmp 0\n');
     expect((await readFile(join(root, 'strict', 'rejects.txt'), 'utf8')).split('\n')[0]).toBe(
@@ -135,7 +165,10 @@ describe('BMP', () => {
   it('write-tfrecord stores a BMP as is, with format bmp and the header size, and the loader decodes it', async () => {
     const file = join(dir, 'rec.bmp');
     await writeFile(file, bmp24());
-    const res = await writeTfRecordShards([{ path: file, filename: 'rec.bmp', labels: [1] }], { outDir: join(dir, 'tfr'), split: 'train' });
+    const res = await writeTfRecordShards([{ path: file, filename: 'rec.bmp', labels: [1] }], {
+      outDir: join(dir, 'tfr'),
+      split: 'train',
+    });
     const recs = [];
     for await (const rec of readRecords(res.files[0]!)) recs.push(decodeImageExample(rec.data));
     expect(recs.map((e) => [e.format, e.width, e.height])).toEqual([['bmp', W, H]]);
@@ -147,6 +180,8 @@ describe('BMP', () => {
     const huge = bmp24();
     huge.writeInt32LE(20_000, 18);
     huge.writeInt32LE(20_000, 22); // 400 M pixels would be 1.6 GB in bmp-ts
-    expect(() => decodeBmp(huge)).toThrow('BMP is truncated: its header says 20000×20000 at 24 bits (1200000054 bytes), the file has 102');
+    expect(() => decodeBmp(huge)).toThrow(
+      'BMP is truncated: its header says 20000×20000 at 24 bits (1200000054 bytes), the file has 102',
+    );
   });
 });

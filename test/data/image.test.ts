@@ -1,11 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { adjustBrightness, adjustContrast, adjustSaturation, augmentImage, resolveAugment } from '../../src/data/image/augment.ts';
+import {
+  adjustBrightness,
+  adjustContrast,
+  adjustSaturation,
+  augmentImage,
+  resolveAugment,
+} from '../../src/data/image/augment.ts';
 import { perImageStandardize, swapRgbBgr } from '../../src/data/image/whiten.ts';
 import { createRng, mixSeed, type Rng } from '../../src/data/rng.ts';
 
 /** An Rng whose next() always returns `v` (for forcing branches). */
 function constRng(v: number): Rng {
-  return { next: () => v, int: (n) => Math.floor(v * n), uniform: (lo, hi) => lo + (hi - lo) * v, normal: () => 0, addNormal: () => {} };
+  return {
+    next: () => v,
+    int: (n) => Math.floor(v * n),
+    uniform: (lo, hi) => lo + (hi - lo) * v,
+    normal: () => 0,
+    addNormal: () => {},
+  };
 }
 
 describe('perImageStandardize', () => {

@@ -22,7 +22,12 @@ describe('folder levels → heads', () => {
 
   it('names that recur under different parents make each level a head', () => {
     const f = folderLabelling(grid(['red', 'blue'], ['circle', 'square']));
-    expect(f).toMatchObject({ kind: 'nested', source: 'pattern', heads: ['level1', 'level2'], pattern: '^(?<level1>[^/]+)/(?<level2>[^/]+)/' });
+    expect(f).toMatchObject({
+      kind: 'nested',
+      source: 'pattern',
+      heads: ['level1', 'level2'],
+      pattern: '^(?<level1>[^/]+)/(?<level2>[^/]+)/',
+    });
     expect(new RegExp(f.pattern!).exec('red/circle/x.jpg')!.groups).toEqual({ level1: 'red', level2: 'circle' });
   });
 
@@ -49,7 +54,9 @@ describe('folder levels → heads', () => {
     expect(parseHeadLevels('-/shape')).toEqual([undefined, 'shape']);
     expect(parseHeadLevels('2')).toEqual(['level1', 'level2']);
     expect(levelPattern([undefined, 'shape'])).toBe('^[^/]+/(?<shape>[^/]+)/');
-    expect(() => parseHeadLevels('colour/2nd')).toThrow('--heads "colour/2nd": each folder level is a head name (letters, digits, _; not starting with a digit) or - to skip it; found "2nd"');
+    expect(() => parseHeadLevels('colour/2nd')).toThrow(
+      '--heads "colour/2nd": each folder level is a head name (letters, digits, _; not starting with a digit) or - to skip it; found "2nd"',
+    );
     expect(() => parseHeadLevels('-/-')).toThrow('names no head');
     expect(() => parseHeadLevels('a/a')).toThrow('names head a twice');
   });
@@ -63,29 +70,51 @@ describe('manifest columns', () => {
   const dir = () => mkdtempSync(path.join(os.tmpdir(), 'mlc-manifest-'));
   it('path column by name, a label column is a head, an id and a constant are not', async () => {
     const d = dir();
-    const rows = Array.from({ length: 8 }, (_, i) => `img/${i}.jpg,${100 + i},${i % 2 ? 'cat' : 'dog'},${i % 4},scanner`);
+    const rows = Array.from(
+      { length: 8 },
+      (_, i) => `img/${i}.jpg,${100 + i},${i % 2 ? 'cat' : 'dog'},${i % 4},scanner`,
+    );
     writeFileSync(path.join(d, 'manifest.csv'), `file,id,animal,pose,source\n${rows.join('\n')}\n`);
     const m = await manifestLabelling(d, 'manifest.csv');
     expect(m).toMatchObject({ pathColumn: 'file', columns: ['animal', 'pose'], tagsColumn: undefined, rows: 8 });
-    expect(m.notes).toEqual(['column id: 8 different values in 8 rows (an id or a measurement, not a label), ignored', 'column source: one value only (scanner), not a head']);
+    expect(m.notes).toEqual([
+      'column id: 8 different values in 8 rows (an id or a measurement, not a label), ignored',
+      'column source: one value only (scanner), not a head',
+    ]);
   });
 
   it('a tag list (JSON array, or ; in a CSV cell) is multi-hot; path found by its values', async () => {
     const d = dir();
-    writeFileSync(path.join(d, 'manifest.jsonl'), '{"src": "a.png", "tags": ["x", "y"]}\n{"src": "b.png", "tags": []}\n');
-    expect(await manifestLabelling(d, 'manifest.jsonl')).toMatchObject({ pathColumn: 'src', columns: [], tagsColumn: 'tags' });
+    writeFileSync(
+      path.join(d, 'manifest.jsonl'),
+      '{"src": "a.png", "tags": ["x", "y"]}\n{"src": "b.png", "tags": []}\n',
+    );
+    expect(await manifestLabelling(d, 'manifest.jsonl')).toMatchObject({
+      pathColumn: 'src',
+      columns: [],
+      tagsColumn: 'tags',
+    });
     const e = dir();
     writeFileSync(path.join(e, 'manifest.csv'), 'path,labels\na.jpg,x|y\nb.jpg,y\n');
     expect(await manifestLabelling(e, 'manifest.csv')).toMatchObject({ tagsColumn: 'labels', tagSeparator: '|' });
     const f = dir();
-    writeFileSync(path.join(f, 'manifest.csv'), 'path,kind,tags\na.jpg,cat,x;y\nb.jpg,dog,y\nc.jpg,cat,\nd.jpg,dog,x\n');
-    expect(await manifestLabelling(f, 'manifest.csv')).toMatchObject({ columns: ['kind'], tagsColumn: 'tags', tagSeparator: ';' });
+    writeFileSync(
+      path.join(f, 'manifest.csv'),
+      'path,kind,tags\na.jpg,cat,x;y\nb.jpg,dog,y\nc.jpg,cat,\nd.jpg,dog,x\n',
+    );
+    expect(await manifestLabelling(f, 'manifest.csv')).toMatchObject({
+      columns: ['kind'],
+      tagsColumn: 'tags',
+      tagSeparator: ';',
+    });
   });
 
   it('no path column, or no head column: refused, naming the file', async () => {
     const d = dir();
     writeFileSync(path.join(d, 'manifest.csv'), 'a,b\n1,2\n3,4\n');
-    await expect(manifestLabelling(d, 'manifest.csv')).rejects.toThrow(`init: ${path.join(d, 'manifest.csv')}: no column holds image paths (columns: a, b)`);
+    await expect(manifestLabelling(d, 'manifest.csv')).rejects.toThrow(
+      `init: ${path.join(d, 'manifest.csv')}: no column holds image paths (columns: a, b)`,
+    );
   });
 });
 
@@ -103,26 +132,50 @@ describe('input size', () => {
 });
 
 describe('recipe', () => {
-  const heads = [{ name: 'animal', classes: ['cat', 'dog', 'eel'] }, { name: 'tag', classes: ['striped'] }];
+  const heads = [
+    { name: 'animal', classes: ['cat', 'dog', 'eel'] },
+    { name: 'tag', classes: ['striped'] },
+  ];
   // 60 cats, 30 dogs, 10 eels; striped in 20 of 100
   const labels = Array.from({ length: 100 }, (_, i) => [i < 60 ? 0 : i < 90 ? 1 : 2, i % 5 === 0 ? 1 : 0]);
 
   it('counts per class, imbalance as largest/smallest (a binary head: positives and negatives)', () => {
     expect(headBalance(heads, labels)).toEqual([
-      { head: 'animal', counts: [['cat', 60], ['dog', 30], ['eel', 10]], ratio: 6 },
-      { head: 'tag', counts: [['striped', 20], ['not striped', 80]], ratio: 4 },
+      {
+        head: 'animal',
+        counts: [
+          ['cat', 60],
+          ['dog', 30],
+          ['eel', 10],
+        ],
+        ratio: 6,
+      },
+      {
+        head: 'tag',
+        counts: [
+          ['striped', 20],
+          ['not striped', 80],
+        ],
+        ratio: 4,
+      },
     ]);
   });
 
   it('imbalanced heads get n/(k·count) weights in label order', () => {
     const r = chooseRecipe(heads, labels, 80);
     // animal: 100/(3·60) = 0.556, 100/(3·30) = 1.111, 100/(3·10) = 3.333; tag: [0: 100/(2·80), 1: 100/(2·20)]
-    expect(r.classWeights.value).toEqual([[0.556, 1.111, 3.333], [0.625, 2.5]]);
+    expect(r.classWeights.value).toEqual([
+      [0.556, 1.111, 3.333],
+      [0.625, 2.5],
+    ]);
     expect(r.classWeights.reason).toContain('head animal: largest/smallest class 6.0 ≥ 2, so n/(k·count) weights');
   });
 
   it('the split is stratified on the head with the rarest class', () => {
-    expect(stratifyHead(heads, labels)).toMatchObject({ value: 0, reason: expect.stringContaining('head animal: its class eel (10 images)') });
+    expect(stratifyHead(heads, labels)).toMatchObject({
+      value: 0,
+      reason: expect.stringContaining('head animal: its class eel (10 images)'),
+    });
     // striped in 4 of 100: rarer than eel
     const rareTag = labels.map(([a], i) => [a!, i % 25 === 0 ? 1 : 0]);
     expect(stratifyHead(heads, rareTag).value).toBe(1);

@@ -23,14 +23,17 @@ const H = 4;
 const W = 6;
 let dir: string;
 /** Exact RGB bytes of image i (PNG is lossless and already H×W, so decode gives these back). */
-const pixelsOf = (i: number): Uint8Array => Uint8Array.from({ length: H * W * 3 }, (_, k) => (i * 37 + k * 11 + ((k * k) % 13)) % 256);
+const pixelsOf = (i: number): Uint8Array =>
+  Uint8Array.from({ length: H * W * 3 }, (_, k) => (i * 37 + k * 11 + ((k * k) % 13)) % 256);
 const N = 10;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'mlc-loader-'));
   const lines: string[] = [];
   for (let i = 0; i < N; i++) {
-    await sharp(pixelsOf(i), { raw: { width: W, height: H, channels: 3 } }).png().toFile(join(dir, `im${i}.png`));
+    await sharp(pixelsOf(i), { raw: { width: W, height: H, channels: 3 } })
+      .png()
+      .toFile(join(dir, `im${i}.png`));
     lines.push(`im${i}.png ${i % 3} ${i === 4 ? -1 : i % 2}`);
   }
   await writeFile(join(dir, 'labels.txt'), lines.join('\n') + '\n');
@@ -38,7 +41,15 @@ beforeAll(async () => {
 afterAll(async () => rm(dir, { recursive: true, force: true }));
 
 async function collect(opts: Partial<LoaderOptions>, epoch = 0): Promise<Batch[]> {
-  const loader = await createLoader({ labels: join(dir, 'labels.txt'), heads: 2, height: H, width: W, batchSize: 4, workers: 0, ...opts });
+  const loader = await createLoader({
+    labels: join(dir, 'labels.txt'),
+    heads: 2,
+    height: H,
+    width: W,
+    batchSize: 4,
+    workers: 0,
+    ...opts,
+  });
   try {
     const out: Batch[] = [];
     for await (const b of loader.epoch(epoch)) out.push(b);
@@ -84,10 +95,13 @@ describe('createLoader', () => {
     const [b] = await collect({ meanStd });
     const p = pixelsOf(2);
     const base = 2 * H * W * 3;
-    for (let k = 0; k < H * W * 3; k++) expect(b!.images[base + k]).toBeCloseTo((p[k]! / 255 - meanStd.mean[k % 3]!) / meanStd.std[k % 3]!, 5);
+    for (let k = 0; k < H * W * 3; k++)
+      expect(b!.images[base + k]).toBeCloseTo((p[k]! / 255 - meanStd.mean[k % 3]!) / meanStd.std[k % 3]!, 5);
     const [c] = await collect({ meanStd, channelOrder: 'bgr' });
     expect(c!.images[base]).toBeCloseTo((p[2]! / 255 - meanStd.mean[2]!) / meanStd.std[2]!, 5);
-    await expect(collect({ meanStd: { mean: [0.5], std: [0.5] } })).rejects.toThrow('loader: meanStd needs 3 means and 3 positive stds, received {"mean":[0.5],"std":[0.5]}');
+    await expect(collect({ meanStd: { mean: [0.5], std: [0.5] } })).rejects.toThrow(
+      'loader: meanStd needs 3 means and 3 positive stds, received {"mean":[0.5],"std":[0.5]}',
+    );
   });
 
   it('channels: 1 gives one grey channel', async () => {
@@ -121,7 +135,11 @@ describe('createLoader', () => {
   });
 
   it('reads the same batches from TFRecord shards as from the label file', async () => {
-    const items = Array.from({ length: N }, (_, i) => ({ path: join(dir, `im${i}.png`), filename: `im${i}.png`, labels: [i % 3, i === 4 ? -1 : i % 2] }));
+    const items = Array.from({ length: N }, (_, i) => ({
+      path: join(dir, `im${i}.png`),
+      filename: `im${i}.png`,
+      labels: [i % 3, i === 4 ? -1 : i % 2],
+    }));
     const { files } = await writeTfRecordShards(items, { outDir: join(dir, 'tfr'), split: 'train', shardSize: 4 });
     expect(files.length).toBe(3);
     const fromTxt = await collect({});
@@ -135,14 +153,25 @@ describe('createLoader', () => {
     const fromDir = await collect({ labels: undefined, tfrecords: [join(dir, 'tfr')] });
     expect(fromDir.map((b) => b.paths)).toEqual(fromTxt.map((b) => b.paths));
     await mkdir(join(dir, 'empty-tfr'), { recursive: true });
-    await expect(collect({ labels: undefined, tfrecords: [join(dir, 'empty-tfr')] })).rejects.toThrow(/empty-tfr: folder holds no \*\.tfrecord shards/);
+    await expect(collect({ labels: undefined, tfrecords: [join(dir, 'empty-tfr')] })).rejects.toThrow(
+      /empty-tfr: folder holds no \*\.tfrecord shards/,
+    );
   });
 
   it('balanced re-sampling makes every class of the head about equally frequent', async () => {
     // head 0 has classes 0,1,2 on 4,3,3 images; head 1 column: balance on head 1 where class 0 has 4, class 1 has 5 (one -1)
-    const loader = await createLoader({ labels: join(dir, 'labels.txt'), heads: 2, height: H, width: W, batchSize: 10, workers: 0, balanced: 0 });
+    const loader = await createLoader({
+      labels: join(dir, 'labels.txt'),
+      heads: 2,
+      height: H,
+      width: W,
+      batchSize: 10,
+      workers: 0,
+      balanced: 0,
+    });
     const seen = [0, 0, 0];
-    for (let e = 0; e < 30; e++) for await (const b of loader.epoch(e)) for (let i = 0; i < b.size; i++) seen[b.labels[i * 2]!]!++;
+    for (let e = 0; e < 30; e++)
+      for await (const b of loader.epoch(e)) for (let i = 0; i < b.size; i++) seen[b.labels[i * 2]!]!++;
     await loader.close();
     expect(seen.reduce((a, b) => a + b)).toBe(300);
     for (const s of seen) expect(Math.abs(s - 100)).toBeLessThan(30);
@@ -150,19 +179,29 @@ describe('createLoader', () => {
 
   it('mixup blends each image with a partner and returns the partner labels', async () => {
     const plain = (await collect({ whiten: false }))[0]!;
-    const mixed = (await collect({ whiten: false, augment: { noise: false, brightness: 0, saturation: [1, 1], contrast: [1, 1], mixup: 0.4 } }))[0]!;
+    const mixed = (
+      await collect({
+        whiten: false,
+        augment: { noise: false, brightness: 0, saturation: [1, 1], contrast: [1, 1], mixup: 0.4 },
+      })
+    )[0]!;
     const per = H * W * 3;
     for (let i = 0; i < 4; i++) {
       const lam = mixed.mix!.lambda[i]!;
       expect(lam).toBeGreaterThanOrEqual(0.5);
-      const partner = [0, 1, 2, 3].find((p) =>
-        Array.from(mixed.mix!.labels.subarray(i * 2, i * 2 + 2)).join() === Array.from(plain.labels.subarray(p * 2, p * 2 + 2)).join() &&
-        Math.abs(mixed.images[i * per]! - (lam * plain.images[i * per]! + (1 - lam) * plain.images[p * per]!)) < 1e-5,
+      const partner = [0, 1, 2, 3].find(
+        (p) =>
+          Array.from(mixed.mix!.labels.subarray(i * 2, i * 2 + 2)).join() ===
+            Array.from(plain.labels.subarray(p * 2, p * 2 + 2)).join() &&
+          Math.abs(mixed.images[i * per]! - (lam * plain.images[i * per]! + (1 - lam) * plain.images[p * per]!)) < 1e-5,
       );
       expect(partner).toBeDefined();
       expect(partner).not.toBe(i);
       for (let k = 0; k < per; k++) {
-        expect(mixed.images[i * per + k]).toBeCloseTo(lam * plain.images[i * per + k]! + (1 - lam) * plain.images[partner! * per + k]!, 5);
+        expect(mixed.images[i * per + k]).toBeCloseTo(
+          lam * plain.images[i * per + k]! + (1 - lam) * plain.images[partner! * per + k]!,
+          5,
+        );
       }
     }
   });
@@ -170,7 +209,15 @@ describe('createLoader', () => {
   it('streams: decodes at most batchSize + prefetch images ahead of the consumer', async () => {
     const rows = Array.from({ length: 200 }, (_, i) => `im${i % N}.png 0 0`);
     await writeFile(join(dir, 'long.txt'), rows.join('\n') + '\n');
-    const loader = await createLoader({ labels: join(dir, 'long.txt'), heads: 2, height: H, width: W, batchSize: 4, prefetch: 8, workers: 0 });
+    const loader = await createLoader({
+      labels: join(dir, 'long.txt'),
+      heads: 2,
+      height: H,
+      width: W,
+      batchSize: 4,
+      prefetch: 8,
+      workers: 0,
+    });
     decodeCalls.count = 0;
     const seenAt: number[] = [];
     try {
@@ -191,9 +238,13 @@ describe('createLoader', () => {
     await expect(createLoader({ heads: 2, height: H, width: W, batchSize: 4 })).rejects.toThrow(
       'loader: give exactly one of `labels` (a label file) or `tfrecords` (shard paths)',
     );
-    await expect(collect({ batchSize: 0 })).rejects.toThrow('loader: batchSize must be a positive integer, received 0 (number)');
+    await expect(collect({ batchSize: 0 })).rejects.toThrow(
+      'loader: batchSize must be a positive integer, received 0 (number)',
+    );
     await writeFile(join(dir, 'broken.png'), 'not an image');
     await writeFile(join(dir, 'bad.txt'), 'im0.png 0 0\nbroken.png 1 1\n');
-    await expect(collect({ labels: join(dir, 'bad.txt') })).rejects.toThrow(/bad\.txt:2: cannot decode image broken\.png/);
+    await expect(collect({ labels: join(dir, 'bad.txt') })).rejects.toThrow(
+      /bad\.txt:2: cannot decode image broken\.png/,
+    );
   });
 });

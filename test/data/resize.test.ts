@@ -29,14 +29,23 @@ function testImage(h: number, w: number, seed: number): Uint8Array {
   for (let y = 0; y < h; y++)
     for (let x = 0; x < w; x++)
       for (let c = 0; c < 3; c++) {
-        const v = 127 + 80 * Math.sin((x * (c + 1)) / 3 + y / 5) + 60 * (rng.next() - 0.5) + ((x + y) % 7 === 0 ? 40 : 0);
+        const v =
+          127 + 80 * Math.sin((x * (c + 1)) / 3 + y / 5) + 60 * (rng.next() - 0.5) + ((x + y) % 7 === 0 ? 40 : 0);
         px[(y * w + x) * 3 + c] = Math.max(0, Math.min(255, Math.round(v)));
       }
   return px;
 }
 
 /** Pillow's resize of `px` (H×W×3) per channel in 'F' mode (`float`) or as one RGB uint8 image. */
-function pillowResize(px: Uint8Array, h: number, w: number, oh: number, ow: number, filter: string, mode: 'float' | 'uint8'): Promise<Float32Array> {
+function pillowResize(
+  px: Uint8Array,
+  h: number,
+  w: number,
+  oh: number,
+  ow: number,
+  filter: string,
+  mode: 'float' | 'uint8',
+): Promise<Float32Array> {
   const script = `
 import sys, numpy as np
 from PIL import Image
@@ -58,7 +67,14 @@ out.astype(np.float32).tofile(sys.argv[8])
 }
 
 /** Plain reference of the antialiased (or not) triangle filter, one output pixel at a time, in float64. */
-function referenceLinear(px: Uint8Array, h: number, w: number, oh: number, ow: number, antialias: boolean): Float64Array {
+function referenceLinear(
+  px: Uint8Array,
+  h: number,
+  w: number,
+  oh: number,
+  ow: number,
+  antialias: boolean,
+): Float64Array {
   const taps = (inSize: number, outSize: number, i: number) => {
     const s = inSize / outSize;
     const sigma = antialias ? Math.max(s, 1) : 1;
@@ -114,7 +130,8 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
-const ours = (px: Uint8Array, h: number, w: number, oh: number, ow: number, kernel: ResizeKernel) => resizeImage(Float32Array.from(px), h, w, 3, oh, ow, kernel);
+const ours = (px: Uint8Array, h: number, w: number, oh: number, ow: number, kernel: ResizeKernel) =>
+  resizeImage(Float32Array.from(px), h, w, 3, oh, ow, kernel);
 
 // [in h, in w, out h, out w]: 3× and non-integer downscales, upscales, and mixed directions.
 const SIZES: Array<[number, number, number, number]> = [
@@ -139,7 +156,9 @@ describe('resize bilinear (antialiased) = Pillow Image.BILINEAR', () => {
     for (const [h, w, oh, ow] of SIZES) {
       const px = testImage(h, w, 7);
       const file = join(dir, `img-${h}x${w}.png`);
-      await sharp(px, { raw: { width: w, height: h, channels: 3 } }).png().toFile(file);
+      await sharp(px, { raw: { width: w, height: h, channels: 3 } })
+        .png()
+        .toFile(file);
       const got = await decodeResized(file, { height: oh, width: ow });
       expect(maxDiff(got, await pillowResize(px, h, w, oh, ow, 'BILINEAR', 'uint8'))).toBeLessThanOrEqual(1);
     }
@@ -148,7 +167,9 @@ describe('resize bilinear (antialiased) = Pillow Image.BILINEAR', () => {
   it('decoding keeps the float values unrounded and an unchanged size is the identity', async () => {
     const px = testImage(12, 20, 3);
     const file = join(dir, 'same.png');
-    await sharp(px, { raw: { width: 20, height: 12, channels: 3 } }).png().toFile(file);
+    await sharp(px, { raw: { width: 20, height: 12, channels: 3 } })
+      .png()
+      .toFile(file);
     expect(Array.from(await decodeResizedFloat(file, { height: 12, width: 20 }))).toEqual(Array.from(px));
     const down = await decodeResizedFloat(file, { height: 5, width: 7 });
     expect(down.some((v) => v !== Math.round(v))).toBe(true);
@@ -164,7 +185,9 @@ describe('the other kernels', () => {
       if (oh > h && ow > w) expect(maxDiff(got, ours(px, h, w, oh, ow, 'bilinear'))).toBe(0);
     }
     const px = testImage(144, 432, 1);
-    expect(maxDiff(ours(px, 144, 432, 48, 144, 'bilinear_no_antialias'), ours(px, 144, 432, 48, 144, 'bilinear'))).toBeGreaterThan(5);
+    expect(
+      maxDiff(ours(px, 144, 432, 48, 144, 'bilinear_no_antialias'), ours(px, 144, 432, 48, 144, 'bilinear')),
+    ).toBeGreaterThan(5);
   });
 
   it('nearest matches Pillow Image.NEAREST except at exact ties, where (i + 0.5)·in/out is an integer', async () => {
@@ -184,15 +207,20 @@ describe('the other kernels', () => {
           compared++;
         }
       // and exactly the formula: source index min(floor((i + 0.5)·in/out), in − 1)
-      const src = (i: number, inSize: number, outSize: number) => Math.min(Math.floor(((2 * i + 1) * inSize) / (2 * outSize)), inSize - 1);
-      for (let y = 0; y < oh; y++) for (let x = 0; x < ow; x++) if (got[(y * ow + x) * 3] !== px[(src(y, h, oh) * w + src(x, w, ow)) * 3]) offFormula++;
+      const src = (i: number, inSize: number, outSize: number) =>
+        Math.min(Math.floor(((2 * i + 1) * inSize) / (2 * outSize)), inSize - 1);
+      for (let y = 0; y < oh; y++)
+        for (let x = 0; x < ow; x++)
+          if (got[(y * ow + x) * 3] !== px[(src(y, h, oh) * w + src(x, w, ow)) * 3]) offFormula++;
     }
     expect({ compared: compared > 5000, differ, offFormula }).toEqual({ compared: true, differ: 0, offFormula: 0 });
   });
 
   it('area averages the covered area: Pillow Image.BOX at integer factors, exact fractions otherwise', async () => {
     const px = testImage(144, 432, 2);
-    expect(maxDiff(ours(px, 144, 432, 48, 144, 'area'), await pillowResize(px, 144, 432, 48, 144, 'BOX', 'float'))).toBeLessThan(1e-3);
+    expect(
+      maxDiff(ours(px, 144, 432, 48, 144, 'area'), await pillowResize(px, 144, 432, 48, 144, 'BOX', 'float')),
+    ).toBeLessThan(1e-3);
     // 3 → 2: output 0 covers [0, 1.5): (p0 + 0.5·p1) / 1.5; output 1 covers [1.5, 3): (0.5·p1 + p2) / 1.5.
     const got = ours(Uint8Array.from([30, 30, 30, 90, 90, 90, 210, 210, 210]), 1, 3, 1, 2, 'area'); // 1×3 pixels, grey in RGB
     expect(Array.from(got).map((v) => +v.toFixed(4))).toEqual([50, 50, 50, 170, 170, 170]);

@@ -17,14 +17,20 @@ describe('empty TFRecord shards', () => {
     await writeFile(shard, '');
     const message = `${shard}: empty TFRecord shard (0 bytes): it holds no records`;
     await expect(countRecords(shard)).rejects.toThrow(message);
-    await expect((async () => {
-      for await (const _ of readRecords(shard)) void _;
-    })()).rejects.toThrow(message);
-    await expect(createLoader({ tfrecords: [dir], heads: 1, height: 8, width: 8, channels: 3, batchSize: 2, seed: 0 })).rejects.toThrow(message);
+    await expect(
+      (async () => {
+        for await (const _ of readRecords(shard)) void _;
+      })(),
+    ).rejects.toThrow(message);
+    await expect(
+      createLoader({ tfrecords: [dir], heads: 1, height: 8, width: 8, channels: 3, batchSize: 2, seed: 0 }),
+    ).rejects.toThrow(message);
   });
 
   it('write-tfrecord refuses an empty dataset instead of writing an empty shard', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'mlc-tfr-empty-'));
-    await expect(writeTfRecordShards([], { outDir: join(dir, 'out'), split: 'train', source: 'clean.txt' })).rejects.toThrow('clean.txt: no records to write: the label file lists no images');
+    await expect(
+      writeTfRecordShards([], { outDir: join(dir, 'out'), split: 'train', source: 'clean.txt' }),
+    ).rejects.toThrow('clean.txt: no records to write: the label file lists no images');
   });
 });

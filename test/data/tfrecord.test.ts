@@ -58,15 +58,34 @@ describe('Example + framing bytes', () => {
     const framed = frameRecord(example);
     const len = [expected.length, 0, 0, 0, 0, 0, 0, 0];
     const mask = (c: number): number => ((((c >>> 15) | (c << 17)) >>> 0) + 0xa282ead8) >>> 0;
-    const want = [...len, ...le32(mask(slowCrc32c(Uint8Array.from(len)))), ...expected, ...le32(mask(slowCrc32c(expected)))];
+    const want = [
+      ...len,
+      ...le32(mask(slowCrc32c(Uint8Array.from(len)))),
+      ...expected,
+      ...le32(mask(slowCrc32c(expected))),
+    ];
     expect(Array.from(framed)).toEqual(want);
     expect(maskedCrc32c(expected)).toBe(mask(slowCrc32c(expected)));
   });
 
   it('encodes -1 labels as 10-byte varints and reads them back', () => {
-    const bytes = encodeImageExample({ encoded: Uint8Array.from([1, 2, 3]), format: 'png', height: 4, width: 6, filename: 'a b/é.png', labels: [3, -1, 0] });
+    const bytes = encodeImageExample({
+      encoded: Uint8Array.from([1, 2, 3]),
+      format: 'png',
+      height: 4,
+      width: 6,
+      filename: 'a b/é.png',
+      labels: [3, -1, 0],
+    });
     const back = decodeImageExample(bytes);
-    expect(back).toEqual({ encoded: Uint8Array.from([1, 2, 3]), format: 'png', height: 4, width: 6, filename: 'a b/é.png', labels: [3, -1, 0] });
+    expect(back).toEqual({
+      encoded: Uint8Array.from([1, 2, 3]),
+      format: 'png',
+      height: 4,
+      width: 6,
+      filename: 'a b/é.png',
+      labels: [3, -1, 0],
+    });
   });
 });
 
@@ -75,10 +94,17 @@ describe('sharded writer and verifying reader', () => {
     const items = [];
     for (let i = 0; i < 5; i++) {
       const p = join(dir, `img${i}.jpg`);
-      await sharp({ create: { width: 8 + i, height: 5, channels: 3, background: { r: 40 * i, g: 10, b: 200 } } }).jpeg().toFile(p);
+      await sharp({ create: { width: 8 + i, height: 5, channels: 3, background: { r: 40 * i, g: 10, b: 200 } } })
+        .jpeg()
+        .toFile(p);
       items.push({ path: p, filename: `img${i}.jpg`, labels: [i, i % 2 ? -1 : 1] });
     }
-    const res = await writeTfRecordShards(items, { outDir: join(dir, 'out'), split: 'train', shardSize: 2, concurrency: 3 });
+    const res = await writeTfRecordShards(items, {
+      outDir: join(dir, 'out'),
+      split: 'train',
+      shardSize: 2,
+      concurrency: 3,
+    });
     expect(res.files.map((f) => f.slice(f.lastIndexOf('/') + 1))).toEqual([
       'train-00000-of-00003.tfrecord',
       'train-00001-of-00003.tfrecord',
@@ -115,12 +141,16 @@ describe('sharded writer and verifying reader', () => {
       return k;
     };
     await expect(read()).rejects.toThrow(
-      new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: corrupt TFRecord at byte offset 19: data CRC mismatch`),
+      new RegExp(
+        `^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: corrupt TFRecord at byte offset 19: data CRC mismatch`,
+      ),
     );
     const bad2 = good.slice();
     bad2[0] ^= 0x04; // length field of the first record
     await writeFile(file, bad2);
-    await expect(countRecords(file)).rejects.toThrow(/flip\.tfrecord: corrupt TFRecord at byte offset 0: length CRC mismatch/);
+    await expect(countRecords(file)).rejects.toThrow(
+      /flip\.tfrecord: corrupt TFRecord at byte offset 0: length CRC mismatch/,
+    );
     await expect(read()).rejects.toThrow(/flip\.tfrecord: corrupt TFRecord at byte offset 0: length CRC mismatch/);
     await writeFile(file, good.subarray(0, good.length - 2));
     await expect(countRecords(file)).rejects.toThrow(/byte offset 19: truncated record \(6 of 8 bytes\)/);

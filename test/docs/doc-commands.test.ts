@@ -14,7 +14,12 @@ import { buildProgram } from '../../src/cli/main.ts';
 import { runMain } from '../cli/run-main.ts';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
-const DOCS = ['README.md', ...readdirSync(path.join(REPO, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const DOCS = [
+  'README.md',
+  ...readdirSync(path.join(REPO, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 
 interface Shown {
   where: string;
@@ -26,7 +31,8 @@ export function synopses(doc: string, markdown: string): Shown[] {
   const out: Shown[] = [];
   const lines = markdown.split('\n');
   lines.forEach((line, i) => {
-    for (const m of line.matchAll(/`mlc-pipe ([^`]+)`/g)) out.push({ where: `${doc}:${i + 1}`, text: m[1]!.replace(/\\\|/g, '|') });
+    for (const m of line.matchAll(/`mlc-pipe ([^`]+)`/g))
+      out.push({ where: `${doc}:${i + 1}`, text: m[1]!.replace(/\\\|/g, '|') });
     const ind = /^ {4}mlc-pipe (.+)$/.exec(line);
     if (ind) {
       let text = ind[1]!;
@@ -71,23 +77,31 @@ describe('commands shown in the docs', () => {
   it('finds them (the README CLI table, docs/cli.md synopses)', () => {
     expect(shown.filter((s) => s.where.startsWith('README.md')).length).toBeGreaterThanOrEqual(15);
     expect(shown.filter((s) => s.where.startsWith('docs/cli.md')).length).toBeGreaterThanOrEqual(15);
-    expect(synopses('x', 'a `mlc-pipe dag <f> [--json]` b\n    mlc-pipe run <f> [-j N]\n            [--plain]\n')).toEqual([
+    expect(
+      synopses('x', 'a `mlc-pipe dag <f> [--json]` b\n    mlc-pipe run <f> [-j N]\n            [--plain]\n'),
+    ).toEqual([
       { where: 'x:1', text: 'dag <f> [--json]' },
       { where: 'x:2', text: 'run <f> [-j N] [--plain]' },
     ]);
   });
 
-  it.each(shown.map((s) => [`${s.where} mlc-pipe ${s.text}`, s] as const))('%s: the command exists with every option shown', async (_, s) => {
-    if (s.text.startsWith('<command>')) return; // "mlc-pipe <command> --help"
-    const cmd = commandOf(program, s.text);
-    expect(cmd, `${s.where}: no command in "mlc-pipe ${s.text}"`).toBeDefined();
-    const names: string[] = [];
-    for (let c: Command | null = cmd!; c; c = c.parent) names.unshift(c.name());
-    const help = await runMain(...names.slice(1), '--help');
-    expect(help.code).toBe(0);
-    const flags = new Set(cmd!.options.flatMap((o) => [o.long, o.short]).filter((f): f is string => !!f));
-    for (const f of s.text.match(/(?<![\w-])--?[a-zA-Z][\w-]*/g) ?? []) expect(flags.has(f) || f === '--help', `${s.where}: mlc-pipe ${names.slice(1).join(' ')} has no ${f}`).toBe(true);
-  });
+  it.each(shown.map((s) => [`${s.where} mlc-pipe ${s.text}`, s] as const))(
+    '%s: the command exists with every option shown',
+    async (_, s) => {
+      if (s.text.startsWith('<command>')) return; // "mlc-pipe <command> --help"
+      const cmd = commandOf(program, s.text);
+      expect(cmd, `${s.where}: no command in "mlc-pipe ${s.text}"`).toBeDefined();
+      const names: string[] = [];
+      for (let c: Command | null = cmd!; c; c = c.parent) names.unshift(c.name());
+      const help = await runMain(...names.slice(1), '--help');
+      expect(help.code).toBe(0);
+      const flags = new Set(cmd!.options.flatMap((o) => [o.long, o.short]).filter((f): f is string => !!f));
+      for (const f of s.text.match(/(?<![\w-])--?[a-zA-Z][\w-]*/g) ?? [])
+        expect(flags.has(f) || f === '--help', `${s.where}: mlc-pipe ${names.slice(1).join(' ')} has no ${f}`).toBe(
+          true,
+        );
+    },
+  );
 
   const lines = DOCS.flatMap((doc) => shellLines(doc, readFileSync(path.join(REPO, doc), 'utf8')));
   const trains = (l: Shown) => /^run\b/.test(l.text) && !l.text.includes('--dry-run');
@@ -104,10 +118,13 @@ describe('commands shown in the docs', () => {
     ]);
   });
 
-  it.each(lines.filter((l) => !skipped(l)).map((l) => [`${l.where} mlc-pipe ${l.text}`, l] as const))('%s exits 0 as documented', async (_, l) => {
-    const args = l.text.split(/\s+/).map((a) => (a.startsWith('pipelines/') ? path.join(REPO, a) : a));
-    const r = await runMain(...args);
-    expect(r.code, r.err).toBe(0);
-    expect(r.out.length).toBeGreaterThan(0);
-  });
+  it.each(lines.filter((l) => !skipped(l)).map((l) => [`${l.where} mlc-pipe ${l.text}`, l] as const))(
+    '%s exits 0 as documented',
+    async (_, l) => {
+      const args = l.text.split(/\s+/).map((a) => (a.startsWith('pipelines/') ? path.join(REPO, a) : a));
+      const r = await runMain(...args);
+      expect(r.code, r.err).toBe(0);
+      expect(r.out.length).toBeGreaterThan(0);
+    },
+  );
 });

@@ -11,13 +11,19 @@ import { describe, expect, it } from 'vitest';
 import { runMain } from '../cli/run-main.ts';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
-const DOCS = ['README.md', ...readdirSync(path.join(REPO, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const DOCS = [
+  'README.md',
+  ...readdirSync(path.join(REPO, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 
 /** The yaml blocks of a markdown file with their line numbers. */
 export function yamlBlocks(markdown: string): Array<{ line: number; text: string }> {
   const out: Array<{ line: number; text: string }> = [];
   const re = /^```ya?ml\n([\s\S]*?)^```$/gm;
-  for (let m = re.exec(markdown); m; m = re.exec(markdown)) out.push({ line: markdown.slice(0, m.index).split('\n').length, text: m[1]! });
+  for (let m = re.exec(markdown); m; m = re.exec(markdown))
+    out.push({ line: markdown.slice(0, m.index).split('\n').length, text: m[1]! });
   return out;
 }
 
@@ -37,7 +43,9 @@ function project(): string {
 }
 
 describe('documentation examples', () => {
-  const blocks = DOCS.flatMap((doc) => yamlBlocks(readFileSync(path.join(REPO, doc), 'utf8')).map((b) => ({ doc, ...b })));
+  const blocks = DOCS.flatMap((doc) =>
+    yamlBlocks(readFileSync(path.join(REPO, doc), 'utf8')).map((b) => ({ doc, ...b })),
+  );
 
   it('finds the yaml blocks (README and docs/yaml.md have several)', () => {
     expect(blocks.filter((b) => b.doc === 'README.md').length).toBeGreaterThanOrEqual(1);
@@ -65,7 +73,7 @@ describe('documentation examples', () => {
     expect((await cli('dag', file)).code).toBe(0);
   });
 
-  it("the README pipeline: every stage that reads the dataset hangs under make-data in the dag", async () => {
+  it('the README pipeline: every stage that reads the dataset hangs under make-data in the dag', async () => {
     const b = blocks.find((x) => x.doc === 'README.md')!;
     const dir = project();
     const file = path.join(dir, 'pipelines', 'demo.yaml');

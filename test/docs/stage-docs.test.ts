@@ -11,7 +11,7 @@ import { resolveAugment } from '../../src/data/image/augment.ts';
 const read = (rel: string): string => readFileSync(new URL(`../../${rel}`, import.meta.url), 'utf8');
 
 describe('generated stage reference', () => {
-  it('docs/stages.md and the README section match the stages\' params schemas (run npx tsx scripts/gen-stage-docs.ts)', async () => {
+  it("docs/stages.md and the README section match the stages' params schemas (run npx tsx scripts/gen-stage-docs.ts)", async () => {
     const docs = await stageDocs();
     expect(docs.map((d) => d.error).filter(Boolean)).toEqual([]);
     expect(read('docs/stages.md')).toBe(formatStageDocsMarkdown(docs));

@@ -18,20 +18,34 @@ function channelSums(values: Float32Array, c: number): Float64Array {
 
 describe('wasm per-channel Sum / Mean', () => {
   // Rows (product of the leading dims) below, at and above the 64-row float32 blocks; rank 2–4.
-  const shapes = [[3, 4], [2, 8, 4, 12], [5, 13, 7, 8], [64, 16], [2, 33, 65, 4], [1, 1, 1, 20]];
-  it.each(shapes.flatMap((s) => [[JSON.stringify(s), s, 'Sum'], [JSON.stringify(s), s, 'Mean']] as const))(
-    '%s %s matches float64 sums and cpu', (_, shape, op) => {
-      const x = { shape: [...shape], values: randomValues(size([...shape]), 3).map((v) => v + 0.5) };
-      const axis = shape.slice(0, -1).map((_, i) => i);
-      const wasm = runOn('wasm', op, { x }, { axis, keepDims: false });
-      const cpu = runOn('cpu', op, { x }, { axis, keepDims: false });
-      const c = shape[shape.length - 1];
-      const rows = size([...shape]) / c;
-      const want = Float32Array.from(channelSums(x.values, c), (v) => (op === 'Mean' ? v / rows : v));
-      expect(wasm.shape).toEqual([c]);
-      expect(closeness(wasm.values, want, 1e-6, 1e-6)).toBeLessThan(1);
-      expect(closeness(wasm.values, cpu.values)).toBeLessThan(1);
-    });
+  const shapes = [
+    [3, 4],
+    [2, 8, 4, 12],
+    [5, 13, 7, 8],
+    [64, 16],
+    [2, 33, 65, 4],
+    [1, 1, 1, 20],
+  ];
+  it.each(
+    shapes.flatMap(
+      (s) =>
+        [
+          [JSON.stringify(s), s, 'Sum'],
+          [JSON.stringify(s), s, 'Mean'],
+        ] as const,
+    ),
+  )('%s %s matches float64 sums and cpu', (_, shape, op) => {
+    const x = { shape: [...shape], values: randomValues(size([...shape]), 3).map((v) => v + 0.5) };
+    const axis = shape.slice(0, -1).map((_, i) => i);
+    const wasm = runOn('wasm', op, { x }, { axis, keepDims: false });
+    const cpu = runOn('cpu', op, { x }, { axis, keepDims: false });
+    const c = shape[shape.length - 1];
+    const rows = size([...shape]) / c;
+    const want = Float32Array.from(channelSums(x.values, c), (v) => (op === 'Mean' ? v / rows : v));
+    expect(wasm.shape).toEqual([c]);
+    expect(closeness(wasm.values, want, 1e-6, 1e-6)).toBeLessThan(1);
+    expect(closeness(wasm.values, cpu.values)).toBeLessThan(1);
+  });
 
   it('keeps dims, accepts negative axes in any order, and stays accurate over 1M rows', () => {
     const shape = [4, 512, 512, 4];
@@ -63,7 +77,11 @@ describe('wasm per-channel Sum / Mean', () => {
     tf.tidy(() => tf.sum(x, [0, 1, 2]).dataSync()); // warm up
     const before = tf.memory().numTensors;
     const bytes = (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
-    for (let i = 0; i < 5; i++) tf.tidy(() => { tf.mean(x, [0, 1, 2]).dataSync(); tf.sum(x, [0, 1, 2], true).dataSync(); });
+    for (let i = 0; i < 5; i++)
+      tf.tidy(() => {
+        tf.mean(x, [0, 1, 2]).dataSync();
+        tf.sum(x, [0, 1, 2], true).dataSync();
+      });
     expect(tf.memory().numTensors).toBe(before);
     expect((tf.backend() as unknown as { numDataIds(): number }).numDataIds()).toBe(bytes);
     x.dispose();

@@ -7,21 +7,51 @@ import { tf } from '../../src/engine/tf.ts';
 import { closeness, finiteDifferences, randomValues, runOn, setupBackends, size } from './helpers.ts';
 
 type Pad = 'same' | 'valid' | number[][];
-interface Case { n: number; h: number; w: number; cin: number; cout: number; k: number; s: number | [number, number]; pad: Pad }
-
-const channelPairs = [[3, 5], [5, 6], [6, 3]];
-const grid: Case[] = [];
-for (const n of [1, 3]) for (const s of [1, 2]) for (const pad of ['same', 'valid'] as const) {
-  for (const [i, k] of [1, 3, 5, 7, 9].entries()) {
-    const [cin, cout] = channelPairs[(i + n + s) % 3];
-    grid.push({ n, h: 11, w: 9, cin, cout, k, s, pad });
-  }
+interface Case {
+  n: number;
+  h: number;
+  w: number;
+  cin: number;
+  cout: number;
+  k: number;
+  s: number | [number, number];
+  pad: Pad;
 }
+
+const channelPairs = [
+  [3, 5],
+  [5, 6],
+  [6, 3],
+];
+const grid: Case[] = [];
+for (const n of [1, 3])
+  for (const s of [1, 2])
+    for (const pad of ['same', 'valid'] as const) {
+      for (const [i, k] of [1, 3, 5, 7, 9].entries()) {
+        const [cin, cout] = channelPairs[(i + n + s) % 3];
+        grid.push({ n, h: 11, w: 9, cin, cout, k, s, pad });
+      }
+    }
 grid.push({ n: 2, h: 8, w: 10, cin: 5, cout: 6, k: 3, s: [2, 1], pad: 'same' });
-grid.push({ n: 3, h: 7, w: 6, cin: 3, cout: 5, k: 3, s: 2, pad: [[0, 0], [2, 0], [1, 3], [0, 0]] });
+grid.push({
+  n: 3,
+  h: 7,
+  w: 6,
+  cin: 3,
+  cout: 5,
+  k: 3,
+  s: 2,
+  pad: [
+    [0, 0],
+    [2, 0],
+    [1, 3],
+    [0, 0],
+  ],
+});
 grid.push({ n: 2, h: 12, w: 12, cin: 6, cout: 6, k: 1, s: 1, pad: 'valid' });
 
-const label = (c: Case) => `n${c.n} ${c.h}x${c.w} ${c.cin}->${c.cout} k${c.k} s${c.s} ${typeof c.pad === 'string' ? c.pad : 'explicit'}`;
+const label = (c: Case) =>
+  `n${c.n} ${c.h}x${c.w} ${c.cin}->${c.cout} k${c.k} s${c.s} ${typeof c.pad === 'string' ? c.pad : 'explicit'}`;
 
 function makeCase(c: Case, seed: number) {
   const xShape = [c.n, c.h, c.w, c.cin];
@@ -34,15 +64,24 @@ function makeCase(c: Case, seed: number) {
   };
 }
 
-const filterAttrs = (c: Case) => ({ strides: c.s, pad: c.pad, dataFormat: 'NHWC', filterShape: [c.k, c.k, c.cin, c.cout] });
+const filterAttrs = (c: Case) => ({
+  strides: c.s,
+  pad: c.pad,
+  dataFormat: 'NHWC',
+  filterShape: [c.k, c.k, c.cin, c.cout],
+});
 const inputAttrs = (c: Case) => ({ strides: c.s, pad: c.pad, dataFormat: 'NHWC', inputShape: [c.n, c.h, c.w, c.cin] });
 
 beforeAll(setupBackends);
-afterAll(() => { delete process.env.MLC_PIPE_CONV_GRAD; });
+afterAll(() => {
+  delete process.env.MLC_PIPE_CONV_GRAD;
+});
 
 // Both formulations are checked on the whole grid (the automatic choice picks per layer size).
 describe.each(['conv', 'matmul'])('wasm Conv2DBackpropFilter (%s formulation)', (method) => {
-  beforeEach(() => { process.env.MLC_PIPE_CONV_GRAD = method; });
+  beforeEach(() => {
+    process.env.MLC_PIPE_CONV_GRAD = method;
+  });
   it.each(grid.map((c) => [label(c), c] as const))('matches cpu: %s', (_, c) => {
     const { x, dy } = makeCase(c, 11);
     const cpu = runOn('cpu', 'Conv2DBackpropFilter', { x, dy }, filterAttrs(c));
@@ -53,7 +92,9 @@ describe.each(['conv', 'matmul'])('wasm Conv2DBackpropFilter (%s formulation)', 
 });
 
 describe.each(['conv', 'matmul'])('wasm Conv2DBackpropInput (%s formulation)', (method) => {
-  beforeEach(() => { process.env.MLC_PIPE_CONV_GRAD = method; });
+  beforeEach(() => {
+    process.env.MLC_PIPE_CONV_GRAD = method;
+  });
   it.each(grid.map((c) => [label(c), c] as const))('matches cpu: %s', (_, c) => {
     const { f, dy } = makeCase(c, 23);
     const cpu = runOn('cpu', 'Conv2DBackpropInput', { dy, filter: f }, inputAttrs(c));
@@ -74,9 +115,14 @@ describe.each(['conv', 'matmul', 'auto'])('wasm conv2d gradients vs finite diffe
     const forward = (a: tf.Tensor4D, b: tf.Tensor4D) => tf.conv2d(a, b, c.s, c.pad as 'same');
     const dx = runOn('wasm', 'Conv2DBackpropInput', { dy, filter: f }, inputAttrs(c)).values;
     const df = runOn('wasm', 'Conv2DBackpropFilter', { x, dy }, filterAttrs(c)).values;
-    for (const [wrt, grad] of [['x', dx], ['f', df]] as const) {
+    for (const [wrt, grad] of [
+      ['x', dx],
+      ['f', df],
+    ] as const) {
       const fd = finiteDifferences(forward, x, f, dy.values, wrt, 4, 5);
-      fd.index.forEach((idx, j) => expect(Math.abs(grad[idx] - fd.estimate[j])).toBeLessThan(2e-3 + 2e-3 * Math.abs(fd.estimate[j])));
+      fd.index.forEach((idx, j) =>
+        expect(Math.abs(grad[idx] - fd.estimate[j])).toBeLessThan(2e-3 + 2e-3 * Math.abs(fd.estimate[j])),
+      );
     }
   });
 });

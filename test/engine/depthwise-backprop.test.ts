@@ -8,27 +8,63 @@ import { tf } from '../../src/engine/tf.ts';
 import { closeness, finiteDifferences, randomValues, runOn, setupBackends, size } from './helpers.ts';
 
 type Pad = 'same' | 'valid' | number[][];
-interface Case { n: number; h: number; w: number; c: number; m: number; k: number; s: number; d: number; pad: Pad }
+interface Case {
+  n: number;
+  h: number;
+  w: number;
+  c: number;
+  m: number;
+  k: number;
+  s: number;
+  d: number;
+  pad: Pad;
+}
 
 const grid: Case[] = [];
-for (const n of [1, 3]) for (const s of [1, 2]) for (const pad of ['same', 'valid'] as const) {
-  for (const [i, k] of [1, 3, 5, 7, 9].entries()) {
-    grid.push({ n, h: 11, w: 9, c: [3, 5, 6][(i + s) % 3], m: (i + n) % 2 === 0 ? 1 : 2, k, s, d: 1, pad });
-  }
-}
-grid.push({ n: 3, h: 7, w: 6, c: 5, m: 1, k: 3, s: 2, d: 1, pad: [[0, 0], [2, 0], [1, 3], [0, 0]] });
+for (const n of [1, 3])
+  for (const s of [1, 2])
+    for (const pad of ['same', 'valid'] as const) {
+      for (const [i, k] of [1, 3, 5, 7, 9].entries()) {
+        grid.push({ n, h: 11, w: 9, c: [3, 5, 6][(i + s) % 3], m: (i + n) % 2 === 0 ? 1 : 2, k, s, d: 1, pad });
+      }
+    }
+grid.push({
+  n: 3,
+  h: 7,
+  w: 6,
+  c: 5,
+  m: 1,
+  k: 3,
+  s: 2,
+  d: 1,
+  pad: [
+    [0, 0],
+    [2, 0],
+    [1, 3],
+    [0, 0],
+  ],
+});
 const dilated: Case[] = [
   { n: 1, h: 9, w: 11, c: 3, m: 1, k: 3, s: 1, d: 2, pad: 'same' },
   { n: 3, h: 10, w: 9, c: 5, m: 2, k: 3, s: 1, d: 2, pad: 'valid' },
   { n: 3, h: 12, w: 11, c: 6, m: 1, k: 5, s: 1, d: 2, pad: 'same' },
 ];
 
-const label = (c: Case) => `n${c.n} ${c.h}x${c.w} c${c.c}x${c.m} k${c.k} s${c.s} d${c.d} ${typeof c.pad === 'string' ? c.pad : 'explicit'}`;
+const label = (c: Case) =>
+  `n${c.n} ${c.h}x${c.w} c${c.c}x${c.m} k${c.k} s${c.s} d${c.d} ${typeof c.pad === 'string' ? c.pad : 'explicit'}`;
 
 function makeCase(c: Case, seed: number) {
   const xShape = [c.n, c.h, c.w, c.c];
   const fShape = [c.k, c.k, c.c, c.m];
-  const info = tf.backend_util.computeConv2DInfo(xShape as never, fShape as never, c.s, c.d, c.pad as 'same', undefined, true);
+  const info = tf.backend_util.computeConv2DInfo(
+    xShape as never,
+    fShape as never,
+    c.s,
+    c.d,
+    c.pad as 'same',
+    undefined,
+    true,
+  );
   return {
     x: { shape: xShape, values: randomValues(size(xShape), seed) },
     f: { shape: fShape, values: randomValues(size(fShape), seed + 1) },
@@ -68,9 +104,14 @@ describe('wasm depthwise gradients vs finite differences', () => {
     const forward = (a: tf.Tensor4D, b: tf.Tensor4D) => tf.depthwiseConv2d(a, b, c.s, c.pad as 'same', 'NHWC', c.d);
     const dx = runOn('wasm', 'DepthwiseConv2dNativeBackpropInput', { dy, filter: f }, inputAttrs(c)).values;
     const df = runOn('wasm', 'DepthwiseConv2dNativeBackpropFilter', { x, dy }, filterAttrs(c)).values;
-    for (const [wrt, grad] of [['x', dx], ['f', df]] as const) {
+    for (const [wrt, grad] of [
+      ['x', dx],
+      ['f', df],
+    ] as const) {
       const fd = finiteDifferences(forward, x, f, dy.values, wrt, 5, 9);
-      fd.index.forEach((idx, j) => expect(Math.abs(grad[idx] - fd.estimate[j])).toBeLessThan(2e-3 + 2e-3 * Math.abs(fd.estimate[j])));
+      fd.index.forEach((idx, j) =>
+        expect(Math.abs(grad[idx] - fd.estimate[j])).toBeLessThan(2e-3 + 2e-3 * Math.abs(fd.estimate[j])),
+      );
     }
   });
 });

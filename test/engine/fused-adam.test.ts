@@ -10,7 +10,11 @@ import { fusedAdamAvailable, fusedAdamUpdate, FUSED_ADAM } from '../../src/engin
 import { randomValues } from './helpers.ts';
 
 /** Float64 reference: `steps` updates with gradients grads[k]; returns final w, m, v, vmax. */
-function reference(w0: Float32Array, grads: Float32Array[], o: { lr: number; b1: number; b2: number; eps: number; wd: number; amsgrad: boolean }) {
+function reference(
+  w0: Float32Array,
+  grads: Float32Array[],
+  o: { lr: number; b1: number; b2: number; eps: number; wd: number; amsgrad: boolean },
+) {
   const n = w0.length;
   const w = Float64Array.from(w0);
   const m = new Float64Array(n);
@@ -56,7 +60,14 @@ function run(amsgrad: boolean, wd: number, unfused: boolean): void {
     const base = tf.memory().numTensors;
     grads.forEach((g, k) => {
       const gt = tf.tensor(g, shape);
-      fusedAdamUpdate(w, gt, slots, { learningRate: o.lr, beta1: o.b1, beta2: o.b2, epsilon: o.eps, t: k + 1, weightDecay: wd });
+      fusedAdamUpdate(w, gt, slots, {
+        learningRate: o.lr,
+        beta1: o.b1,
+        beta2: o.b2,
+        epsilon: o.eps,
+        t: k + 1,
+        weightDecay: wd,
+      });
       gt.dispose();
       expect(tf.memory().numTensors).toBe(base);
     });

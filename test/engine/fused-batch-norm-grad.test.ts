@@ -63,7 +63,12 @@ describe('FusedBatchNorm gradient vs finite differences (wasm)', () => {
     const gxv = gx.dataSync();
     const gvv = gv.dataSync();
     const eps = 1e-2;
-    for (const [which, idx] of [['x', 5], ['x', 21], ['v', 1], ['v', 3]] as const) {
+    for (const [which, idx] of [
+      ['x', 5],
+      ['x', 21],
+      ['v', 1],
+      ['v', 3],
+    ] as const) {
       const base = (which === 'x' ? t.x : t.variance).dataSync().slice();
       const at = (delta: number) => {
         const values = base.slice();

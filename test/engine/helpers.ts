@@ -21,7 +21,7 @@ export function randomValues(size: number, seed: number): Float32Array {
     let t = a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = ((t ^ (t >>> 14)) >>> 0) / 4294967296 * 2 - 1;
+    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
   }
   return out;
 }
@@ -30,8 +30,10 @@ const size = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
 
 /** Runs kernel `name` on `backend` with float32 inputs given as {shape, values}; returns the output values. */
 export function runOn(
-  backend: 'cpu' | 'wasm', name: string,
-  inputs: Record<string, { shape: number[]; values: Float32Array }>, attrs: Record<string, unknown>,
+  backend: 'cpu' | 'wasm',
+  name: string,
+  inputs: Record<string, { shape: number[]; values: Float32Array }>,
+  attrs: Record<string, unknown>,
 ): { shape: number[]; values: Float32Array } {
   tf.setBackend(backend);
   const tensors: Record<string, tf.Tensor> = {};
@@ -62,8 +64,13 @@ export function closeness(a: Float32Array, b: Float32Array, atol = 1e-4, rtol = 
  */
 export function finiteDifferences(
   forward: (x: tf.Tensor4D, f: tf.Tensor4D) => tf.Tensor4D,
-  x: { shape: number[]; values: Float32Array }, f: { shape: number[]; values: Float32Array },
-  r: Float32Array, wrt: 'x' | 'f', count: number, seed: number, eps = 1e-2,
+  x: { shape: number[]; values: Float32Array },
+  f: { shape: number[]; values: Float32Array },
+  r: Float32Array,
+  wrt: 'x' | 'f',
+  count: number,
+  seed: number,
+  eps = 1e-2,
 ): { index: number[]; estimate: number[] } {
   const loss = (xv: Float32Array, fv: Float32Array): number => {
     const y = tf.tidy(() => forward(tf.tensor4d(xv, x.shape as never), tf.tensor4d(fv, f.shape as never)));

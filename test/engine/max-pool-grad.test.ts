@@ -19,21 +19,29 @@ const pools = [
 ] as const;
 
 describe('wasm MaxPoolGrad', () => {
-  it.each(pools.flatMap((p) => [{ ...p, ties: false }, { ...p, ties: true }]))(
-    'matches cpu: $shape k$k s$s $pad ties=$ties', ({ shape, k, s, pad, ties }) => {
-      const xv = randomValues(size([...shape]), 5).map((v) => (ties ? Math.max(0, Math.round(v * 2) / 2) : v));
-      tf.setBackend('cpu');
-      const y = tf.maxPool(tf.tensor4d(xv, [...shape] as never), k, s, pad);
-      const yv = { shape: y.shape, values: y.dataSync() as Float32Array };
-      y.dispose();
-      tf.setBackend('wasm');
-      const inputs = { dy: { shape: yv.shape, values: randomValues(size(yv.shape), 9) }, input: { shape: [...shape], values: xv }, output: yv };
-      const attrs = { filterSize: k, strides: s, pad };
-      const cpu = runOn('cpu', 'MaxPoolGrad', inputs, attrs);
-      const wasm = runOn('wasm', 'MaxPoolGrad', inputs, attrs);
-      expect(wasm.shape).toEqual([...shape]);
-      expect(closeness(wasm.values, cpu.values, 1e-6, 1e-6)).toBeLessThan(1);
-    });
+  it.each(
+    pools.flatMap((p) => [
+      { ...p, ties: false },
+      { ...p, ties: true },
+    ]),
+  )('matches cpu: $shape k$k s$s $pad ties=$ties', ({ shape, k, s, pad, ties }) => {
+    const xv = randomValues(size([...shape]), 5).map((v) => (ties ? Math.max(0, Math.round(v * 2) / 2) : v));
+    tf.setBackend('cpu');
+    const y = tf.maxPool(tf.tensor4d(xv, [...shape] as never), k, s, pad);
+    const yv = { shape: y.shape, values: y.dataSync() as Float32Array };
+    y.dispose();
+    tf.setBackend('wasm');
+    const inputs = {
+      dy: { shape: yv.shape, values: randomValues(size(yv.shape), 9) },
+      input: { shape: [...shape], values: xv },
+      output: yv,
+    };
+    const attrs = { filterSize: k, strides: s, pad };
+    const cpu = runOn('cpu', 'MaxPoolGrad', inputs, attrs);
+    const wasm = runOn('wasm', 'MaxPoolGrad', inputs, attrs);
+    expect(wasm.shape).toEqual([...shape]);
+    expect(closeness(wasm.values, cpu.values, 1e-6, 1e-6)).toBeLessThan(1);
+  });
 });
 
 describe('wasm MaxPoolGrad vs finite differences', () => {
@@ -49,10 +57,24 @@ describe('wasm MaxPoolGrad vs finite differences', () => {
     y.dispose();
     const r = randomValues(size(yv.shape), 23);
     const x = { shape: [...shape], values: xv };
-    const dx = runOn('wasm', 'MaxPoolGrad', { dy: { shape: yv.shape, values: r }, input: x, output: yv },
-      { filterSize: k, strides: s, pad }).values;
-    const fd = finiteDifferences((a) => tf.maxPool(a, k, s, pad), x, { shape: [1, 1, 1, 1], values: new Float32Array(1) }, r, 'x', 40, 29);
+    const dx = runOn(
+      'wasm',
+      'MaxPoolGrad',
+      { dy: { shape: yv.shape, values: r }, input: x, output: yv },
+      { filterSize: k, strides: s, pad },
+    ).values;
+    const fd = finiteDifferences(
+      (a) => tf.maxPool(a, k, s, pad),
+      x,
+      { shape: [1, 1, 1, 1], values: new Float32Array(1) },
+      r,
+      'x',
+      40,
+      29,
+    );
     expect(fd.estimate.some((e) => Math.abs(e) > 0.1)).toBe(true); // some picks are window maxima
-    fd.index.forEach((idx, j) => expect(Math.abs(dx[idx]! - fd.estimate[j]!)).toBeLessThan(2e-3 + 2e-3 * Math.abs(fd.estimate[j]!)));
+    fd.index.forEach((idx, j) =>
+      expect(Math.abs(dx[idx]! - fd.estimate[j]!)).toBeLessThan(2e-3 + 2e-3 * Math.abs(fd.estimate[j]!)),
+    );
   });
 });

@@ -43,23 +43,43 @@ function expectBf16Tracks(program: Program): void {
   expect(got.map((o) => [o.dtype, o.shape])).toEqual(want.map((o) => [o.dtype, o.shape]));
   got.forEach((o, i) => {
     expect(o.dtype).toBe('float32');
-    expect(errorRatio(o.values, want[i]!.values, BF16), `output ${i} [${o.shape}] within bf16 tolerance`).toBeLessThanOrEqual(1);
+    expect(
+      errorRatio(o.values, want[i]!.values, BF16),
+      `output ${i} [${o.shape}] within bf16 tolerance`,
+    ).toBeLessThanOrEqual(1);
     expect(errorRatio(o.values, want[i]!.values, FP32), `output ${i} [${o.shape}] computed in bf16`).toBeGreaterThan(1);
   });
 }
 
-interface Case { n: number; h: number; w: number; cin: number; cout: number; k: number; s: number; pad: 'same' | 'valid'; depthwise?: boolean }
+interface Case {
+  n: number;
+  h: number;
+  w: number;
+  cin: number;
+  cout: number;
+  k: number;
+  s: number;
+  pad: 'same' | 'valid';
+  depthwise?: boolean;
+}
 
 /** conv(x, f), then the gradients of Σ conv(x, f)·r with respect to x and f. */
 function convProgram(c: Case, seed: number): Program {
   const fShape = c.depthwise ? [c.k, c.k, c.cin, c.cout / c.cin] : [c.k, c.k, c.cin, c.cout];
   const xShape = [c.n, c.h, c.w, c.cin];
   const info = tf.backend_util.computeConv2DInfo(xShape as never, [c.k, c.k, c.cin, c.cout] as never, c.s, 1, c.pad);
-  const x = randomValues(size(xShape), seed), f = randomValues(size(fShape), seed + 1), r = randomValues(size(info.outShape), seed + 2);
-  const conv = (a: tf.Tensor4D, b: tf.Tensor4D) => (c.depthwise ? tf.depthwiseConv2d(a, b, c.s, c.pad) : tf.conv2d(a, b, c.s, c.pad));
+  const x = randomValues(size(xShape), seed),
+    f = randomValues(size(fShape), seed + 1),
+    r = randomValues(size(info.outShape), seed + 2);
+  const conv = (a: tf.Tensor4D, b: tf.Tensor4D) =>
+    c.depthwise ? tf.depthwiseConv2d(a, b, c.s, c.pad) : tf.conv2d(a, b, c.s, c.pad);
   return () => {
-    const xt = tf.tensor4d(x, xShape as never), ft = tf.tensor4d(f, fShape as never), rt = tf.tensor4d(r, info.outShape);
-    const [dx, df] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(conv(a as tf.Tensor4D, b as tf.Tensor4D), rt)))([xt, ft]);
+    const xt = tf.tensor4d(x, xShape as never),
+      ft = tf.tensor4d(f, fShape as never),
+      rt = tf.tensor4d(r, info.outShape);
+    const [dx, df] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.mul(conv(a as tf.Tensor4D, b as tf.Tensor4D), rt)),
+    )([xt, ft]);
     return [conv(xt, ft), dx!, df!];
   };
 }
@@ -86,24 +106,51 @@ afterAll(() => {
 describe.skipIf(!available)('bf16 kernels track fp32', () => {
   it.each(cases)('conv and its gradients: %s', (_, c) => expectBf16Tracks(convProgram(c, 31)));
 
-  it.each(['linear', 'relu', 'elu', 'prelu', 'sigmoid'] as const)('FusedConv2D with bias, %s, and its gradients', (activation) => {
-    const xShape = [2, 8, 9, 16], fShape = [3, 3, 16, 12];
-    const x = randomValues(size(xShape), 41), f = randomValues(size(fShape), 42), b = randomValues(12, 43), alpha = randomValues(12, 44);
-    expectBf16Tracks(() => {
-      const xt = tf.tensor4d(x, xShape as never), ft = tf.tensor4d(f, fShape as never), bt = tf.tensor1d(b);
-      const prelu = activation === 'prelu' ? tf.tensor1d(alpha) : undefined;
-      const y = (a: tf.Tensor, w: tf.Tensor, bias: tf.Tensor) =>
-        tf.fused.conv2d({ x: a as tf.Tensor4D, filter: w as tf.Tensor4D, strides: 1, pad: 'same', bias, activation, ...(prelu ? { preluActivationWeights: prelu } : {}) });
-      const [dx, df, db] = tf.grads((a: tf.Tensor, w: tf.Tensor, bias: tf.Tensor) => tf.sum(tf.square(y(a, w, bias))))([xt, ft, bt]);
-      return [y(xt, ft, bt), dx!, df!, db!];
-    });
-  });
+  it.each(['linear', 'relu', 'elu', 'prelu', 'sigmoid'] as const)(
+    'FusedConv2D with bias, %s, and its gradients',
+    (activation) => {
+      const xShape = [2, 8, 9, 16],
+        fShape = [3, 3, 16, 12];
+      const x = randomValues(size(xShape), 41),
+        f = randomValues(size(fShape), 42),
+        b = randomValues(12, 43),
+        alpha = randomValues(12, 44);
+      expectBf16Tracks(() => {
+        const xt = tf.tensor4d(x, xShape as never),
+          ft = tf.tensor4d(f, fShape as never),
+          bt = tf.tensor1d(b);
+        const prelu = activation === 'prelu' ? tf.tensor1d(alpha) : undefined;
+        const y = (a: tf.Tensor, w: tf.Tensor, bias: tf.Tensor) =>
+          tf.fused.conv2d({
+            x: a as tf.Tensor4D,
+            filter: w as tf.Tensor4D,
+            strides: 1,
+            pad: 'same',
+            bias,
+            activation,
+            ...(prelu ? { preluActivationWeights: prelu } : {}),
+          });
+        const [dx, df, db] = tf.grads((a: tf.Tensor, w: tf.Tensor, bias: tf.Tensor) =>
+          tf.sum(tf.square(y(a, w, bias))),
+        )([xt, ft, bt]);
+        return [y(xt, ft, bt), dx!, df!, db!];
+      });
+    },
+  );
 
-  it.each([[false, false], [true, false], [false, true], [true, true]] as const)('BatchMatMul transposeA %s transposeB %s, and its gradients', (ta, tb) => {
-    const a = randomValues(3 * 20 * 40, 51), b = randomValues(3 * 40 * 24, 52);
-    const aShape = ta ? [3, 40, 20] : [3, 20, 40], bShape = tb ? [3, 24, 40] : [3, 40, 24];
+  it.each([
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ] as const)('BatchMatMul transposeA %s transposeB %s, and its gradients', (ta, tb) => {
+    const a = randomValues(3 * 20 * 40, 51),
+      b = randomValues(3 * 40 * 24, 52);
+    const aShape = ta ? [3, 40, 20] : [3, 20, 40],
+      bShape = tb ? [3, 24, 40] : [3, 40, 24];
     expectBf16Tracks(() => {
-      const at = tf.tensor3d(a, aShape as never), bt = tf.tensor3d(b, bShape as never);
+      const at = tf.tensor3d(a, aShape as never),
+        bt = tf.tensor3d(b, bShape as never);
       const f = (p: tf.Tensor, q: tf.Tensor) => tf.matMul(p as tf.Tensor3D, q as tf.Tensor3D, ta, tb);
       const [da, db] = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.square(f(p, q))))([at, bt]);
       return [f(at, bt), da!, db!];
@@ -111,38 +158,55 @@ describe.skipIf(!available)('bf16 kernels track fp32', () => {
   });
 
   it('_FusedMatMul (a dense layer: bias and relu in float32) and its gradients', () => {
-    const x = randomValues(16 * 64, 61), w = randomValues(64 * 10, 62), b = randomValues(10, 63);
+    const x = randomValues(16 * 64, 61),
+      w = randomValues(64 * 10, 62),
+      b = randomValues(10, 63);
     expectBf16Tracks(() => {
-      const xt = tf.tensor2d(x, [16, 64]), wt = tf.tensor2d(w, [64, 10]), bt = tf.tensor1d(b);
-      const f = (p: tf.Tensor, q: tf.Tensor, r: tf.Tensor) => tf.fused.matMul({ a: p as tf.Tensor2D, b: q as tf.Tensor2D, bias: r, activation: 'relu' });
-      const [dx, dw, db] = tf.grads((p: tf.Tensor, q: tf.Tensor, r: tf.Tensor) => tf.sum(tf.square(f(p, q, r))))([xt, wt, bt]);
+      const xt = tf.tensor2d(x, [16, 64]),
+        wt = tf.tensor2d(w, [64, 10]),
+        bt = tf.tensor1d(b);
+      const f = (p: tf.Tensor, q: tf.Tensor, r: tf.Tensor) =>
+        tf.fused.matMul({ a: p as tf.Tensor2D, b: q as tf.Tensor2D, bias: r, activation: 'relu' });
+      const [dx, dw, db] = tf.grads((p: tf.Tensor, q: tf.Tensor, r: tf.Tensor) => tf.sum(tf.square(f(p, q, r))))([
+        xt,
+        wt,
+        bt,
+      ]);
       return [f(xt, wt, bt), dx!, dw!, db!];
     });
   });
 
-  it.each([false, true])('an in-place optimizer step of a filter (depthwise %s) is seen by the next bf16 conv (the cast copy is per weight version)', (depthwise) => {
-    const xShape = [2, 7, 8, 4], fShape = depthwise ? [3, 3, 4, 2] : [3, 3, 4, 6];
-    const x = randomValues(size(xShape), 71);
-    const conv = (a: tf.Tensor4D, f: tf.Tensor4D) => (depthwise ? tf.depthwiseConv2d(a, f, 1, 'same') : tf.conv2d(a, f, 1, 'same'));
-    const fresh = (values: Float32Array) => runAt('bf16', () => conv(tf.tensor4d(x, xShape as never), tf.tensor4d(values, fShape as never)))[0]!.values;
-    const f = tf.tidy(() => tf.variable(tf.tensor4d(randomValues(size(fShape), 72), fShape as never)));
-    const opt = new Adam({ learningRate: 0.05 });
-    const xt = tf.tensor4d(x, xShape as never);
-    const ids: object[] = [];
-    try {
-      for (let step = 0; step < 3; step++) {
-        const y = runAt('bf16', () => conv(xt, f))[0]!.values;
-        expect(Array.from(y), `step ${step}`).toEqual(Array.from(fresh(f.dataSync() as Float32Array)));
-        loadAddon().addon!.setPrecision('bf16');
-        tf.tidy(() => opt.applyGradients([tf.grads((b: tf.Tensor) => tf.sum(conv(xt, b as tf.Tensor4D)))([f])[0]!], [f], ['f']));
-        loadAddon().addon!.setPrecision('fp32');
-        ids.push(f.dataId);
+  it.each([false, true])(
+    'an in-place optimizer step of a filter (depthwise %s) is seen by the next bf16 conv (the cast copy is per weight version)',
+    (depthwise) => {
+      const xShape = [2, 7, 8, 4],
+        fShape = depthwise ? [3, 3, 4, 2] : [3, 3, 4, 6];
+      const x = randomValues(size(xShape), 71);
+      const conv = (a: tf.Tensor4D, f: tf.Tensor4D) =>
+        depthwise ? tf.depthwiseConv2d(a, f, 1, 'same') : tf.conv2d(a, f, 1, 'same');
+      const fresh = (values: Float32Array) =>
+        runAt('bf16', () => conv(tf.tensor4d(x, xShape as never), tf.tensor4d(values, fShape as never)))[0]!.values;
+      const f = tf.tidy(() => tf.variable(tf.tensor4d(randomValues(size(fShape), 72), fShape as never)));
+      const opt = new Adam({ learningRate: 0.05 });
+      const xt = tf.tensor4d(x, xShape as never);
+      const ids: object[] = [];
+      try {
+        for (let step = 0; step < 3; step++) {
+          const y = runAt('bf16', () => conv(xt, f))[0]!.values;
+          expect(Array.from(y), `step ${step}`).toEqual(Array.from(fresh(f.dataSync() as Float32Array)));
+          loadAddon().addon!.setPrecision('bf16');
+          tf.tidy(() =>
+            opt.applyGradients([tf.grads((b: tf.Tensor) => tf.sum(conv(xt, b as tf.Tensor4D)))([f])[0]!], [f], ['f']),
+          );
+          loadAddon().addon!.setPrecision('fp32');
+          ids.push(f.dataId);
+        }
+        // The updates after Adam's first were in place: same buffer, new values.
+        expect(new Set(ids.slice(1)).size).toBe(1);
+      } finally {
+        tf.dispose([f, xt]);
+        opt.dispose();
       }
-      // The updates after Adam's first were in place: same buffer, new values.
-      expect(new Set(ids.slice(1)).size).toBe(1);
-    } finally {
-      tf.dispose([f, xt]);
-      opt.dispose();
-    }
-  });
+    },
+  );
 });

@@ -29,7 +29,11 @@ const SHAPE: InputShape = [32, 48, 3];
 // Batch 8: with 4 images per batch norm, bf16 rounding moves step 2-3 by up to 8% (the early,
 // steep part of the descent) though both runs end at the same loss.
 const N = 8;
-const batch: StepBatch = { images: randomValues(N * 32 * 48 * 3, 7), labels: Int32Array.from([3, 1, 0, 0, -1, 1, 4, 0, 2, 1, 1, 0, 0, 1, 4, 0]), size: N };
+const batch: StepBatch = {
+  images: randomValues(N * 32 * 48 * 3, 7),
+  labels: Int32Array.from([3, 1, 0, 0, -1, 1, 4, 0, 2, 1, 1, 0, 0, 1, 4, 0]),
+  size: N,
+};
 
 const setPrecision = (p: 'fp32' | 'bf16') => loadAddon().addon!.setPrecision(p);
 
@@ -40,7 +44,14 @@ function trajectory(precision: 'fp32' | 'bf16', weights: Float32Array[], loss: s
   const opt = getOptimizer({ name: 'adam', learningRate: 1e-3 });
   try {
     model.setWeights(model.getWeights().map((w, i) => tf.tensor(weights[i]!, w.shape)));
-    const obj: Objective = { loss: getLoss(loss), heads, infos: headInfos(heads), lossOptions: {}, reg: regularizedVariables(model), l2: {} };
+    const obj: Objective = {
+      loss: getLoss(loss),
+      heads,
+      infos: headInfos(heads),
+      lossOptions: {},
+      reg: regularizedVariables(model),
+      l2: {},
+    };
     resetFallbackCounts();
     const losses = Array.from({ length: steps }, () => trainStep(model, opt, obj, batch, SHAPE).loss!);
     expect(Object.fromEntries(fallbackCounts()), 'kernels that ran on the cpu fallback').toEqual({});
@@ -81,7 +92,9 @@ describe.skipIf(!available)('bf16 training on native', () => {
     // own, and 1% at step 20; a conv or gradient computed wrongly in bf16 stops or slows the
     // descent (≥ 20% off by step 20).
     const shown = `\nfp32 ${fp32.map((l) => l.toFixed(3)).join(' ')}\nbf16 ${bf16.map((l) => l.toFixed(3)).join(' ')}`;
-    bf16.forEach((l, i) => expect(Math.abs(l - fp32[i]!), `step ${i + 1}${shown}`).toBeLessThan(0.02 * fp32[0]! + 0.02 * fp32[i]!));
+    bf16.forEach((l, i) =>
+      expect(Math.abs(l - fp32[i]!), `step ${i + 1}${shown}`).toBeLessThan(0.02 * fp32[0]! + 0.02 * fp32[i]!),
+    );
     expect(Math.abs(bf16[19]! - fp32[19]!), `step 20${shown}`).toBeLessThan(0.01 * fp32[19]!);
     // It did run in bf16: float32 alone reproduces fp32 to ~1e-6 (test/engine/native/training.test.ts).
     expect(Math.max(...bf16.map((l, i) => Math.abs(l - fp32[i]!)))).toBeGreaterThan(1e-5);
@@ -102,7 +115,11 @@ describe.skipIf(!available)('bf16 training on native', () => {
       const bad = tf.tidy(() => k.add(tf.scalar(NaN).mul(tf.oneHot([0], k.size).reshape(k.shape))));
       layer.setWeights([bad]);
       bad.dispose();
-      const b = { images: Float32Array.from({ length: 2 * 8 * 8 * 3 }, (_, i) => Math.cos(i)), labels: Int32Array.from([0, 1, 1, 0]), size: 2 };
+      const b = {
+        images: Float32Array.from({ length: 2 * 8 * 8 * 3 }, (_, i) => Math.cos(i)),
+        labels: Int32Array.from([0, 1, 1, 0]),
+        size: 2,
+      };
       expect(() => debugBatch(m, heads, b, [8, 8, 3], { loss: getLoss('ce'), checkNumerics: true })).toThrow(
         /^check_numerics: layer s2b1_a_conv \(Conv2D\) is the first with non-finite values/,
       );
@@ -116,11 +133,27 @@ describe.skipIf(!available)('bf16 training on native', () => {
     setPrecision('bf16');
     const model = buildModel('resnet18', { inputShape: [16, 16, 3], heads, width: 1 / 16, seed: 1 });
     const opt = getOptimizer({ name: 'adam', learningRate: 1e-3 });
-    const obj: Objective = { loss: getLoss('crossentropy'), heads, infos: headInfos(heads), lossOptions: {}, reg: regularizedVariables(model), l2: {} };
-    const small: StepBatch = { images: randomValues(2 * 16 * 16 * 3, 9), labels: Int32Array.from([3, 1, 0, 0]), size: 2 };
+    const obj: Objective = {
+      loss: getLoss('crossentropy'),
+      heads,
+      infos: headInfos(heads),
+      lossOptions: {},
+      reg: regularizedVariables(model),
+      l2: {},
+    };
+    const small: StepBatch = {
+      images: randomValues(2 * 16 * 16 * 3, 9),
+      labels: Int32Array.from([3, 1, 0, 0]),
+      size: 2,
+    };
     const snapshot = () => {
       const info = loadAddon().addon!.info();
-      return { tensors: tf.memory().numTensors, native: nativeMemory(), derived: info.derivedTensors, derivedBytes: info.derivedBytes };
+      return {
+        tensors: tf.memory().numTensors,
+        native: nativeMemory(),
+        derived: info.derivedTensors,
+        derivedBytes: info.derivedBytes,
+      };
     };
     try {
       const at: Record<number, ReturnType<typeof snapshot>> = {};

@@ -21,7 +21,8 @@ afterEach(() => {
 });
 
 type Resources = (p: Record<string, unknown>) => { cpu: number };
-const resourcesOf = async (stage: string): Promise<Resources> => ((await import(path.join(REPO, 'stages', `${stage}.ts`))).default as { resources: Resources }).resources;
+const resourcesOf = async (stage: string): Promise<Resources> =>
+  ((await import(path.join(REPO, 'stages', `${stage}.ts`))).default as { resources: Resources }).resources;
 
 describe('one resolveThreads for the scheduler and the engine', () => {
   it('a model stage reserves the threads its engine will use: threads, else MLC_PIPE_THREADS, else every core', async () => {
@@ -36,7 +37,11 @@ describe('one resolveThreads for the scheduler and the engine', () => {
       const granted = Math.min(resources({ engine: 'auto', threads: 0 }).cpu, 8);
       expect(resolveThreads(0, granted)).toBe(2);
       // Engines that run on one thread hold one slot.
-      expect([stage, resources({ engine: 'cpu', threads: 0 }).cpu, resources({ engine: 'wasm', threads: 4 }).cpu]).toEqual([stage, 1, 1]);
+      expect([
+        stage,
+        resources({ engine: 'cpu', threads: 0 }).cpu,
+        resources({ engine: 'wasm', threads: 4 }).cpu,
+      ]).toEqual([stage, 1, 1]);
     }
   });
 
@@ -66,7 +71,13 @@ function directStarts(dir: string): string[] {
     for (const e of readdirSync(path.join(REPO, rel), { withFileTypes: true })) {
       const child = path.join(rel, e.name);
       if (e.isDirectory()) walk(child);
-      else if (/\.ts$/.test(e.name) && /\b(initEngine|startNative|startWasm|startWebgpu|startTensorflow)\(/.test(readFileSync(path.join(REPO, child), 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, ''))) out.push(child);
+      else if (
+        /\.ts$/.test(e.name) &&
+        /\b(initEngine|startNative|startWasm|startWebgpu|startTensorflow)\(/.test(
+          readFileSync(path.join(REPO, child), 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, ''),
+        )
+      )
+        out.push(child);
     }
   };
   walk(dir);
@@ -75,7 +86,9 @@ function directStarts(dir: string): string[] {
 
 describe('startEngine is the one way an entry point starts the engine', () => {
   it('no ML area, stage or CLI command calls initEngine or a backend starter; only src/engine/start does', () => {
-    const outside = ['src', 'stages'].flatMap(directStarts).filter((f) => !f.startsWith(path.join('src', 'engine', 'start') + path.sep));
+    const outside = ['src', 'stages']
+      .flatMap(directStarts)
+      .filter((f) => !f.startsWith(path.join('src', 'engine', 'start') + path.sep));
     expect(outside).toEqual([]);
     expect(directStarts(path.join('src', 'engine', 'start')).length).toBeGreaterThan(0); // the scan sees the calls where they are
   });

@@ -108,8 +108,15 @@ describe('training on wasm with the custom kernels', () => {
     const labels = tf.oneHot(tf.tensor1d([0, 2], 'int32'), 3);
     try {
       const step = () => {
-        tf.dispose(optimizer.minimize(() => tf.losses.softmaxCrossEntropy(labels, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true)!);
-        tf.tidy(() => { (model.predict(x) as tf.Tensor).dataSync(); }); // a second use of the weights: cached transforms
+        tf.dispose(
+          optimizer.minimize(
+            () => tf.losses.softmaxCrossEntropy(labels, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
+            true,
+          )!,
+        );
+        tf.tidy(() => {
+          (model.predict(x) as tf.Tensor).dataSync();
+        }); // a second use of the weights: cached transforms
       };
       step();
       step();
@@ -134,8 +141,11 @@ describe('training on wasm with the custom kernels', () => {
     const d = tf.tensor4d(randomValues(5 * 5 * 5 * 2, 5), [5, 5, 5, 2]);
     const step = () => {
       const g = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
-        tf.add(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same').sum(),
-          tf.depthwiseConv2d(a as tf.Tensor4D, c as tf.Tensor4D, 2, 'valid').sum()));
+        tf.add(
+          tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same').sum(),
+          tf.depthwiseConv2d(a as tf.Tensor4D, c as tf.Tensor4D, 2, 'valid').sum(),
+        ),
+      );
       tf.dispose(g([x, f, d]));
     };
     step();
@@ -160,4 +170,3 @@ describe('training on wasm with the custom kernels', () => {
     expect(backend.numDataIds()).toBe(before);
   });
 });
-

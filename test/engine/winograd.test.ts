@@ -17,7 +17,14 @@ import { compile } from '../../scripts/build-wasm.ts';
 import type { WasmBackendLike } from '../../src/engine/wasm/backend-ops.ts';
 
 type Pad = 'same' | 'valid' | number[][];
-interface Case { n: number; h: number; w: number; cin: number; cout: number; pad: Pad }
+interface Case {
+  n: number;
+  h: number;
+  w: number;
+  cin: number;
+  cout: number;
+  pad: Pad;
+}
 
 // Odd and tiny sizes (partial tiles, a single pixel), batch 1 and odd, explicit asymmetric padding.
 const grid: Case[] = [
@@ -26,13 +33,39 @@ const grid: Case[] = [
   { n: 3, h: 9, w: 7, cin: 12, cout: 8, pad: 'valid' },
   { n: 1, h: 2, w: 3, cin: 8, cout: 12, pad: 'same' },
   { n: 2, h: 1, w: 1, cin: 4, cout: 4, pad: 'same' },
-  { n: 2, h: 13, w: 6, cin: 4, cout: 16, pad: [[0, 0], [2, 0], [0, 1], [0, 0]] },
-  { n: 1, h: 8, w: 8, cin: 16, cout: 8, pad: [[0, 0], [0, 2], [1, 1], [0, 0]] },
+  {
+    n: 2,
+    h: 13,
+    w: 6,
+    cin: 4,
+    cout: 16,
+    pad: [
+      [0, 0],
+      [2, 0],
+      [0, 1],
+      [0, 0],
+    ],
+  },
+  {
+    n: 1,
+    h: 8,
+    w: 8,
+    cin: 16,
+    cout: 8,
+    pad: [
+      [0, 0],
+      [0, 2],
+      [1, 1],
+      [0, 0],
+    ],
+  },
 ];
-const label = (c: Case) => `n${c.n} ${c.h}x${c.w} ${c.cin}->${c.cout} ${typeof c.pad === 'string' ? c.pad : JSON.stringify(c.pad.slice(1, 3))}`;
+const label = (c: Case) =>
+  `n${c.n} ${c.h}x${c.w} ${c.cin}->${c.cout} ${typeof c.pad === 'string' ? c.pad : JSON.stringify(c.pad.slice(1, 3))}`;
 // Every shape with both tile sizes and both GEMM orientations (V·U packing U, Uᵀ·Vᵀ packing Vᵀ).
-const cases = [2, 4, 6].flatMap((m) => ['vu', 'uv'].flatMap((gemm) =>
-  grid.map((c) => [`F${m} ${gemm} ${label(c)}`, m, gemm, c] as const)));
+const cases = [2, 4, 6].flatMap((m) =>
+  ['vu', 'uv'].flatMap((gemm) => grid.map((c) => [`F${m} ${gemm} ${label(c)}`, m, gemm, c] as const)),
+);
 
 function tensors(c: Case, seed: number) {
   const xShape = [c.n, c.h, c.w, c.cin];
@@ -54,7 +87,9 @@ function env(vars: Record<string, string>): void {
 }
 const ENV = ['MLC_PIPE_WINOGRAD', 'MLC_PIPE_WINOGRAD_TILE', 'MLC_PIPE_WINOGRAD_GEMM', 'MLC_PIPE_CONV_GRAD'];
 beforeAll(setupBackends);
-afterEach(() => { for (const k of ENV) delete process.env[k]; });
+afterEach(() => {
+  for (const k of ENV) delete process.env[k];
+});
 afterAll(() => clearWinogradCache(tf.findBackend('wasm') as unknown as WasmBackendLike));
 
 // Larger tiles amplify rounding more (transform entries up to 8 for F(4,3), 32 and 21/4 for
@@ -72,7 +107,11 @@ describe('Winograd forward vs cpu', () => {
     expect(closeness(wasm.values, cpu.values, TOL[m], TOL[m])).toBeLessThan(1);
   });
 
-  it.each([['relu', 2], ['relu6', 4], ['linear', 4]] as const)('FusedConv2D with bias and %s (F%i)', (activation, m) => {
+  it.each([
+    ['relu', 2],
+    ['relu6', 4],
+    ['linear', 4],
+  ] as const)('FusedConv2D with bias and %s (F%i)', (activation, m) => {
     env({ MLC_PIPE_WINOGRAD: 'force', MLC_PIPE_WINOGRAD_TILE: String(m) });
     const c = grid[5];
     const { x, f, bias } = tensors(c, 9);
@@ -123,15 +162,28 @@ describe('Winograd gradients vs cpu', () => {
   it.each(cases.filter((_, i) => i % 5 === 0))('dX and dW vs finite differences: %s', (_, m, gemm, c) => {
     env({ MLC_PIPE_CONV_GRAD: 'winograd', MLC_PIPE_WINOGRAD_TILE: String(m), MLC_PIPE_WINOGRAD_GEMM: gemm });
     const { x, f, dy } = tensors(c, 41);
-    const dx = runOn('wasm', 'Conv2DBackpropInput', { dy, filter: f },
-      { strides: 1, pad: c.pad, dataFormat: 'NHWC', inputShape: [c.n, c.h, c.w, c.cin] }).values;
-    const dw = runOn('wasm', 'Conv2DBackpropFilter', { x, dy },
-      { strides: 1, pad: c.pad, dataFormat: 'NHWC', filterShape: [3, 3, c.cin, c.cout] }).values;
+    const dx = runOn(
+      'wasm',
+      'Conv2DBackpropInput',
+      { dy, filter: f },
+      { strides: 1, pad: c.pad, dataFormat: 'NHWC', inputShape: [c.n, c.h, c.w, c.cin] },
+    ).values;
+    const dw = runOn(
+      'wasm',
+      'Conv2DBackpropFilter',
+      { x, dy },
+      { strides: 1, pad: c.pad, dataFormat: 'NHWC', filterShape: [3, 3, c.cin, c.cout] },
+    ).values;
     process.env.MLC_PIPE_WINOGRAD = 'off'; // the forward of the finite differences is XNNPACK's direct conv
     const forward = (a: tf.Tensor4D, b: tf.Tensor4D) => tf.conv2d(a, b, 1, c.pad as 'same');
-    for (const [wrt, grad] of [['x', dx], ['f', dw]] as const) {
+    for (const [wrt, grad] of [
+      ['x', dx],
+      ['f', dw],
+    ] as const) {
       const fd = finiteDifferences(forward, x, f, dy.values, wrt, 4, 7);
-      fd.index.forEach((idx, j) => expect(Math.abs(grad[idx] - fd.estimate[j])).toBeLessThan(2e-3 + 2e-3 * Math.abs(fd.estimate[j])));
+      fd.index.forEach((idx, j) =>
+        expect(Math.abs(grad[idx] - fd.estimate[j])).toBeLessThan(2e-3 + 2e-3 * Math.abs(fd.estimate[j])),
+      );
     }
   });
 });
@@ -155,8 +207,14 @@ describe('Winograd choice and filter cache', () => {
     clearWinogradCache(backend);
     const x = tf.randomNormal([2, 8, 8, 8], 0, 1, 'float32', 1) as tf.Tensor4D;
     const f = tf.randomNormal([3, 3, 8, 8], 0, 1, 'float32', 2) as tf.Tensor4D;
-    const ref = tf.tidy(() => { process.env.MLC_PIPE_WINOGRAD = 'off'; const r = tf.conv2d(x, f, 1, 'same'); delete process.env.MLC_PIPE_WINOGRAD; return r; });
-    const conv = (w: tf.Tensor4D) => tf.tidy(() => tf.max(tf.abs(tf.sub(tf.conv2d(x, w, 1, 'same'), ref))).dataSync()[0]);
+    const ref = tf.tidy(() => {
+      process.env.MLC_PIPE_WINOGRAD = 'off';
+      const r = tf.conv2d(x, f, 1, 'same');
+      delete process.env.MLC_PIPE_WINOGRAD;
+      return r;
+    });
+    const conv = (w: tf.Tensor4D) =>
+      tf.tidy(() => tf.max(tf.abs(tf.sub(tf.conv2d(x, w, 1, 'same'), ref))).dataSync()[0]);
     const once = tf.randomNormal([3, 3, 8, 8], 0, 1, 'float32', 3) as tf.Tensor4D;
     conv(once); // a filter seen once (a training step): transformed, used, freed
     expect(winogradCacheSize()).toBe(0);

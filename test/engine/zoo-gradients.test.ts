@@ -32,7 +32,9 @@ beforeAll(async () => {
     tf.setBackend('wasm');
   }
 });
-afterAll(() => { delete process.env.MLC_PIPE_WINOGRAD; });
+afterAll(() => {
+  delete process.env.MLC_PIPE_WINOGRAD;
+});
 
 /** Loss gradients per trainable weight name on `backend`, for the given weight values. */
 function gradients(backend: Backend, name: string, weights: Float32Array[]): [string, Float32Array][] {
@@ -49,7 +51,9 @@ function gradients(backend: Backend, name: string, weights: Float32Array[]): [st
       return tf.add(tf.losses.softmaxCrossEntropy(digit, a!), tf.losses.sigmoidCrossEntropy(inverted, b!)) as tf.Scalar;
     }, vars);
     // Variable names carry a per-instance suffix (kernel_1, kernel_2, …): key by layer weight order.
-    const out = vars.map((v) => [v.name.replace(/_\d+$/, ''), grads[v.name]!.dataSync() as Float32Array] as [string, Float32Array]);
+    const out = vars.map(
+      (v) => [v.name.replace(/_\d+$/, ''), grads[v.name]!.dataSync() as Float32Array] as [string, Float32Array],
+    );
     tf.dispose([value, x, digit, inverted, ...Object.values(grads)]);
     return out;
   } finally {
@@ -72,7 +76,8 @@ function expectGradientsMatchCpu(backend: 'wasm' | 'native', name: string, mode:
   const cpu = gradients('cpu', name, weights);
   resetFallbackCounts();
   const other = gradients(backend, name, weights);
-  if (backend === 'native') expect(Object.fromEntries(fallbackCounts()), 'kernels that ran on the cpu fallback').toEqual({});
+  if (backend === 'native')
+    expect(Object.fromEntries(fallbackCounts()), 'kernels that ran on the cpu fallback').toEqual({});
   expect(other.map(([v]) => v)).toEqual(cpu.map(([v]) => v));
   // Relative to each gradient's own size, with a floor relative to the model's largest gradient:
   // float32 rounding grows along the backward chain (mixnet18's early mixed depthwise kernels
@@ -107,11 +112,15 @@ const cases = Object.keys(BACKBONES)
   .flatMap((name) => (['auto', 'force'] as const).map((mode) => [name, mode] as const));
 
 describe('every backbone trains on wasm', () => {
-  it.each(cases)('%s (Winograd %s): wasm gradients match cpu for every weight', (name, mode) => expectGradientsMatchCpu('wasm', name, mode));
+  it.each(cases)('%s (Winograd %s): wasm gradients match cpu for every weight', (name, mode) =>
+    expectGradientsMatchCpu('wasm', name, mode),
+  );
 });
 
 // The same tolerance: native's convolutions (oneDNN) and reductions sum in yet another order.
 describe.skipIf(!nativeAvailable)('every backbone trains on native', () => {
-  it.each(Object.keys(BACKBONES).filter((name) => !SKIPPED.includes(name)))('%s: native gradients match cpu for every weight, every kernel native', (name) =>
-    expectGradientsMatchCpu('native', name, 'auto'));
+  it.each(Object.keys(BACKBONES).filter((name) => !SKIPPED.includes(name)))(
+    '%s: native gradients match cpu for every weight, every kernel native',
+    (name) => expectGradientsMatchCpu('native', name, 'auto'),
+  );
 });

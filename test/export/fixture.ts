@@ -23,16 +23,54 @@ export function buildExportFixture(seed = 3): tf.LayersModel {
   const bn = (x: ST, name: string) => tf.layers.batchNormalization({ axis: -1, epsilon: 1e-3, name }).apply(x) as ST;
   const input = tf.input({ shape: [9, 11, 3], name: 'image' });
   // Strided 'same' conv on 9×11: TF pads the odd pixel at the end.
-  let x = tf.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', useBias: false, kernelInitializer: init(), name: 'stem' }).apply(input) as ST;
+  let x = tf.layers
+    .conv2d({
+      filters: 8,
+      kernelSize: 3,
+      strides: 2,
+      padding: 'same',
+      useBias: false,
+      kernelInitializer: init(),
+      name: 'stem',
+    })
+    .apply(input) as ST;
   x = tf.layers.reLU({ name: 'stem_relu' }).apply(bn(x, 'stem_bn')) as ST;
-  const pad = tf.layers.zeroPadding2d({ padding: [[1, 1], [1, 1]], name: 'pad' }).apply(x) as ST;
-  let a = tf.layers.depthwiseConv2d({ kernelSize: 3, padding: 'valid', useBias: false, depthwiseInitializer: init(), name: 'dw' }).apply(pad) as ST;
+  const pad = tf.layers
+    .zeroPadding2d({
+      padding: [
+        [1, 1],
+        [1, 1],
+      ],
+      name: 'pad',
+    })
+    .apply(x) as ST;
+  let a = tf.layers
+    .depthwiseConv2d({ kernelSize: 3, padding: 'valid', useBias: false, depthwiseInitializer: init(), name: 'dw' })
+    .apply(pad) as ST;
   a = tf.layers.reLU({ maxValue: 6, name: 'dw_relu6' }).apply(bn(a, 'dw_bn')) as ST;
-  let m = new MixedConv2D({ parts: [{ channels: 4, kernel: 3, groups: 2 }, { channels: 2, kernel: 5, groups: 2 }, { channels: 2, kernel: 3, groups: 1 }], seed: 50, name: 'mix' }).apply(a) as ST;
+  let m = new MixedConv2D({
+    parts: [
+      { channels: 4, kernel: 3, groups: 2 },
+      { channels: 2, kernel: 5, groups: 2 },
+      { channels: 2, kernel: 3, groups: 1 },
+    ],
+    seed: 50,
+    name: 'mix',
+  }).apply(a) as ST;
   m = bn(m, 'mix_bn');
   const sum = tf.layers.add({ name: 'add' }).apply([m, x]) as ST;
   const sumBn = tf.layers.reLU({ name: 'add_relu' }).apply(bn(sum, 'add_bn')) as ST; // BN after Add: not folded
-  const b = tf.layers.conv2d({ filters: 6, kernelSize: 1, useBias: true, activation: 'relu', kernelInitializer: init(), biasInitializer: 'randomNormal', name: 'pw' }).apply(sumBn) as ST;
+  const b = tf.layers
+    .conv2d({
+      filters: 6,
+      kernelSize: 1,
+      useBias: true,
+      activation: 'relu',
+      kernelInitializer: init(),
+      biasInitializer: 'randomNormal',
+      name: 'pw',
+    })
+    .apply(sumBn) as ST;
   const cat = tf.layers.concatenate({ axis: -1, name: 'cat' }).apply([sumBn, b]) as ST;
   const mp = tf.layers.maxPooling2d({ poolSize: 2, strides: 2, padding: 'same', name: 'maxpool' }).apply(cat) as ST;
   const ap = tf.layers.averagePooling2d({ poolSize: 2, strides: 1, padding: 'same', name: 'avgpool' }).apply(mp) as ST;

@@ -20,17 +20,36 @@ function build(): tf.LayersModel {
   let s = 20;
   const k = () => tf.initializers.glorotNormal({ seed: s++ });
   const input = tf.input({ shape: [7, 6, 2], name: 'image' });
-  const c = tf.layers.conv2d({ filters: 4, kernelSize: 3, dilationRate: 2, padding: 'same', activation: 'tanh', kernelInitializer: k(), biasInitializer: 'randomNormal', name: 'dil' }).apply(input) as ST;
-  const d4 = tf.layers.dense({ units: 3, activation: 'elu', kernelInitializer: k(), biasInitializer: 'randomNormal', name: 'dense4d' }).apply(c) as ST;
+  const c = tf.layers
+    .conv2d({
+      filters: 4,
+      kernelSize: 3,
+      dilationRate: 2,
+      padding: 'same',
+      activation: 'tanh',
+      kernelInitializer: k(),
+      biasInitializer: 'randomNormal',
+      name: 'dil',
+    })
+    .apply(input) as ST;
+  const d4 = tf.layers
+    .dense({ units: 3, activation: 'elu', kernelInitializer: k(), biasInitializer: 'randomNormal', name: 'dense4d' })
+    .apply(c) as ST;
   const sw = tf.layers.activation({ activation: 'swish', name: 'swish' }).apply(d4) as ST;
-  const gate = tf.layers.activation({ activation: 'sigmoid', name: 'gate' }).apply(tf.layers.conv2d({ filters: 3, kernelSize: 1, kernelInitializer: k(), name: 'gate_conv' }).apply(c) as ST) as ST;
+  const gate = tf.layers
+    .activation({ activation: 'sigmoid', name: 'gate' })
+    .apply(
+      tf.layers.conv2d({ filters: 3, kernelSize: 1, kernelInitializer: k(), name: 'gate_conv' }).apply(c) as ST,
+    ) as ST;
   const mul = tf.layers.multiply({ name: 'mul' }).apply([sw, gate]) as ST;
   const lrelu = tf.layers.leakyReLU({ alpha: 0.2, name: 'lrelu' }).apply(mul) as ST;
   const flat = tf.layers.flatten({ name: 'flat' }).apply(lrelu) as ST;
   const gmp = tf.layers.globalMaxPooling2d({ name: 'gmp' }).apply(c) as ST;
   const cat = tf.layers.concatenate({ name: 'cat2d' }).apply([flat, gmp]) as ST;
   const drop = tf.layers.dropout({ rate: 0.5, name: 'drop' }).apply(cat) as ST;
-  const fc = tf.layers.dense({ units: 5, activation: 'softplus', kernelInitializer: k(), name: 'fc' }).apply(drop) as ST;
+  const fc = tf.layers
+    .dense({ units: 5, activation: 'softplus', kernelInitializer: k(), name: 'fc' })
+    .apply(drop) as ST;
   const bn = tf.layers.batchNormalization({ name: 'bn2d' }).apply(fc) as ST;
   const selu = tf.layers.activation({ activation: 'selu', name: 'selu' }).apply(bn) as ST;
   const h0 = tf.layers.dense({ units: 2, kernelInitializer: k(), name: 'h0' }).apply(selu) as ST;
@@ -54,13 +73,29 @@ describe('toOnnx, less common layers', () => {
       const exp = toOnnx(model, { heads });
       expect(exp.input.name).toBe('image');
       expect(exp.outputs).toEqual(['image_1', 'x_y', 'x_y_1']);
-      for (const op of ['MatMul', 'Flatten', 'Mul', 'Tanh', 'Elu', 'Sigmoid', 'LeakyRelu', 'GlobalMaxPool', 'Softplus', 'Selu', 'BatchNormalization']) {
+      for (const op of [
+        'MatMul',
+        'Flatten',
+        'Mul',
+        'Tanh',
+        'Elu',
+        'Sigmoid',
+        'LeakyRelu',
+        'GlobalMaxPool',
+        'Softplus',
+        'Selu',
+        'BatchNormalization',
+      ]) {
         expect(exp.ops[op], op).toBeGreaterThan(0);
       }
       const session = await ort.InferenceSession.create(exp.bytes);
       const res = await session.run({ image: new ort.Tensor('float32', x.dataSync() as Float32Array, x.shape) });
       await session.release();
-      const ref = tf.tidy(() => (model.predict(x) as tf.Tensor[]).map((t, i) => (i === 1 ? tf.sigmoid(t) : tf.softmax(t)).dataSync() as Float32Array));
+      const ref = tf.tidy(() =>
+        (model.predict(x) as tf.Tensor[]).map(
+          (t, i) => (i === 1 ? tf.sigmoid(t) : tf.softmax(t)).dataSync() as Float32Array,
+        ),
+      );
       exp.outputs.forEach((name, i) => {
         const got = res[name]!.data as Float32Array;
         expect(got.length).toBe(ref[i]!.length);

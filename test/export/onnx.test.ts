@@ -40,14 +40,31 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
 }
 
 describe('toOnnx', () => {
-  for (const [opset, fold, probabilities] of [[13, true, true], [13, false, false], [18, true, true]] as const) {
+  for (const [opset, fold, probabilities] of [
+    [13, true, true],
+    [13, false, false],
+    [18, true, true],
+  ] as const) {
     it(`matches tfjs (cpu) within 1e-4: opset ${opset}, ${fold ? 'BN folded' : 'BN nodes'}, ${probabilities ? 'probabilities' : 'logits'}`, async () => {
       const model = buildExportFixture();
       const x = tf.randomNormal([3, 9, 11, 3], 0, 1, 'float32', 11) as tf.Tensor4D;
       try {
         const exp = toOnnx(model, { heads: EXPORT_HEADS, opset, foldBatchNorm: fold, probabilities });
         expect(exp.outputs).toEqual(probabilities ? ['digit', 'dress'] : ['digit_logits', 'dress_logits']);
-        for (const op of ['Transpose', 'Conv', 'Split', 'Concat', 'Relu', 'Clip', 'Add', 'Pad', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'Gemm']) {
+        for (const op of [
+          'Transpose',
+          'Conv',
+          'Split',
+          'Concat',
+          'Relu',
+          'Clip',
+          'Add',
+          'Pad',
+          'MaxPool',
+          'AveragePool',
+          'GlobalAveragePool',
+          'Gemm',
+        ]) {
           expect(exp.ops[op], op).toBeGreaterThan(0);
         }
         expect(exp.ops.BatchNormalization).toBe(fold ? 1 : 4); // add_bn never folds

@@ -37,7 +37,11 @@ function picture(h: number, w: number, seed: number): Buffer {
   for (let y = 0; y < h; y++)
     for (let x = 0; x < w; x++)
       for (let c = 0; c < 3; c++) {
-        const v = 128 + 100 * Math.sin(((seed + c + 1) * x) / w * 4 + (y * (seed % 3 + 1)) / h * 3) * Math.cos((x + y + seed) / 5);
+        const v =
+          128 +
+          100 *
+            Math.sin((((seed + c + 1) * x) / w) * 4 + ((y * ((seed % 3) + 1)) / h) * 3) *
+            Math.cos((x + y + seed) / 5);
         px[(y * w + x) * 3 + c] = Math.max(0, Math.min(255, Math.round(v)));
       }
   return px;
@@ -49,13 +53,19 @@ beforeAll(async () => {
   const model = buildModel('resnet18', { inputShape: [H, W, 3], heads: HEADS, width: 0.0625, seed: 9 });
   randomizeBatchNorm(model, 9);
   const input = { height: H, width: W, channels: 3, channelOrder: 'bgr', whiten: true } as const;
-  await saveTrainedModel(join(dir, 'model'), { model, heads: HEADS, config: { input, preprocessing: preprocessingRecord(input) } });
+  await saveTrainedModel(join(dir, 'model'), {
+    model,
+    heads: HEADS,
+    config: { input, preprocessing: preprocessingRecord(input) },
+  });
   model.dispose();
   // a labelled split at the model's own size: the parity check's sources
   await mkdir(join(dir, 'split'));
   const lines: string[] = [];
   for (let i = 0; i < 10; i++) {
-    await sharp(picture(H, W, i), { raw: { width: W, height: H, channels: 3 } }).png().toFile(join(dir, 'split', `${i}.png`));
+    await sharp(picture(H, W, i), { raw: { width: W, height: H, channels: 3 } })
+      .png()
+      .toFile(join(dir, 'split', `${i}.png`));
     lines.push(`${i}.png ${i % 3} ${i % 2}`);
   }
   await writeFile(join(dir, 'split', 'val.txt'), lines.join('\n') + '\n');
@@ -87,11 +97,21 @@ describe('convert with onnx_preprocess (the default)', () => {
     expect(px.opsetImport[0]!.version).toBe(18);
     const resize = px.graph.node.find((n) => n.opType === 'Resize')!;
     const attrs = Object.fromEntries(resize.attribute.map((a) => [a.name, a.s ? Buffer.from(a.s).toString() : a.i]));
-    expect(attrs).toMatchObject({ mode: 'linear', antialias: 1, exclude_outside: 1, coordinate_transformation_mode: 'half_pixel' });
+    expect(attrs).toMatchObject({
+      mode: 'linear',
+      antialias: 1,
+      exclude_outside: 1,
+      coordinate_transformation_mode: 'half_pixel',
+    });
     const fl = decodeModel(await readFile(join(dir, 'export', 'model_float.onnx')));
     expect(fl.graph.input[0]!.type.tensorType.elemType).toBe(1);
     expect(meta.preprocessing.resize).toMatchObject({ kernel: 'bilinear', antialias: true, height: H, width: W });
-    expect(meta.preprocessing).toMatchObject({ normalize: { kind: 'per_image' }, channels: 'BGR', layout: 'NHWC', scale: { divideBy: 255 } });
+    expect(meta.preprocessing).toMatchObject({
+      normalize: { kind: 'per_image' },
+      channels: 'BGR',
+      layout: 'NHWC',
+      scale: { divideBy: 255 },
+    });
   });
 
   it('checks model.onnx against predict on 3× larger and ~⅔ images, JPEG and PNG', () => {
@@ -113,7 +133,7 @@ describe('convert with onnx_preprocess (the default)', () => {
   it("the card's Python snippet (Pillow + numpy) gives predict's answers on other sizes", async () => {
     const card = await readFile(join(dir, 'export', 'MODEL_CARD.md'), 'utf8');
     const snippet = /```python\n([\s\S]*?)```/.exec(card)![1]!;
-    expect(snippet).toContain("Image.BILINEAR");
+    expect(snippet).toContain('Image.BILINEAR');
     expect(card).toContain('"kernel": "bilinear"');
     // the stand-in onnxruntime: records each model's input tensor for onnxruntime-node
     const stub = join(dir, 'stub');
@@ -143,7 +163,9 @@ describe('convert with onnx_preprocess (the default)', () => {
       for (const fmt of ['png', 'jpeg'] as const) {
         for (const seed of [2, 5]) {
           const f = join(dir, `img-${h}x${w}-${seed}.${fmt === 'jpeg' ? 'jpg' : fmt}`);
-          await sharp(picture(h, w, seed), { raw: { width: w, height: h, channels: 3 } })[fmt]().toFile(f);
+          await sharp(picture(h, w, seed), { raw: { width: w, height: h, channels: 3 } })
+            [fmt]()
+            .toFile(f);
           files.push(f);
         }
       }
@@ -155,18 +177,30 @@ describe('convert with onnx_preprocess (the default)', () => {
       const dump = join(dir, 'dump');
       await rm(dump, { recursive: true, force: true });
       await mkdir(dump);
-      execFileSync('/usr/bin/python3', [join(dir, 'export', 'snippet.py'), f], { cwd: join(dir, 'export'), env: { ...process.env, PYTHONPATH: stub, DUMP: dump } });
+      execFileSync('/usr/bin/python3', [join(dir, 'export', 'snippet.py'), f], {
+        cwd: join(dir, 'export'),
+        env: { ...process.env, PYTHONPATH: stub, DUMP: dump },
+      });
       const row = rows.find((r) => r.path.endsWith(f.split('/').pop()!))!;
       const want = HEADS.map((h) => h.classes.map((c) => row.heads[h.name]!.find((e) => e.class === c)!.prob));
       for (const [session, file] of [
         [pixels, 'model.onnx'],
         [float, 'model_float.onnx'],
       ] as const) {
-        const info = JSON.parse(await readFile(join(dump, `${file}.json`), 'utf8')) as { name: string; dtype: string; shape: number[] };
+        const info = JSON.parse(await readFile(join(dump, `${file}.json`), 'utf8')) as {
+          name: string;
+          dtype: string;
+          shape: number[];
+        };
         const raw = await readFile(join(dump, `${file}.bin`));
-        const data = info.dtype === 'uint8' ? new Uint8Array(raw) : new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+        const data =
+          info.dtype === 'uint8'
+            ? new Uint8Array(raw)
+            : new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
         expect(info.dtype).toBe(file === 'model.onnx' ? 'uint8' : 'float32');
-        const out = await session.run({ [info.name]: new ort.Tensor(info.dtype === 'uint8' ? 'uint8' : 'float32', data, info.shape) });
+        const out = await session.run({
+          [info.name]: new ort.Tensor(info.dtype === 'uint8' ? 'uint8' : 'float32', data, info.shape),
+        });
         meta.outputs.forEach((o, i) => {
           const got = Array.from(out[o.name]!.data as Float32Array);
           got.forEach((p, k) => (worst = Math.max(worst, Math.abs(p - want[i]![k]!))));

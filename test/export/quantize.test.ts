@@ -39,21 +39,36 @@ describe('affineRange', () => {
 
 function artifactsOf(model: tf.LayersModel): Promise<tf.io.ModelArtifacts> {
   return new Promise((resolve) => {
-    void model.save(tf.io.withSaveHandler(async (a) => (resolve(a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })));
+    void model.save(
+      tf.io.withSaveHandler(
+        async (a) => (resolve(a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }),
+      ),
+    );
   });
 }
 
 describe('quantizeWeights', () => {
   for (const dtype of ['uint8', 'uint16', 'float16'] as const) {
     it(`${dtype}: tf.loadLayersModel loads the quantized manifest unchanged; kernels within half a step, the rest exact`, async () => {
-      const model = buildModel('resnet18', { inputShape: [16, 24, 3], heads: [{ name: 'a', classes: ['x', 'y', 'z'] }], width: 0.125, seed: 1 });
+      const model = buildModel('resnet18', {
+        inputShape: [16, 24, 3],
+        heads: [{ name: 'a', classes: ['x', 'y', 'z'] }],
+        width: 0.125,
+        seed: 1,
+      });
       randomizeBatchNorm(model, 1);
       const art = await artifactsOf(model);
       const data = new Uint8Array(tf.io.CompositeArrayBuffer.join(art.weightData!));
       const specs = art.weightSpecs as ManifestWeight[];
       const q = quantizeWeights(specs, data, dtype);
       expect(q.data.length).toBeLessThan(data.length * (dtype === 'uint8' ? 0.3 : 0.55));
-      const loaded = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: art.modelTopology as object, weightSpecs: q.weights as tf.io.WeightsManifestEntry[], weightData: q.data.slice().buffer }));
+      const loaded = await tf.loadLayersModel(
+        tf.io.fromMemory({
+          modelTopology: art.modelTopology as object,
+          weightSpecs: q.weights as tf.io.WeightsManifestEntry[],
+          weightData: q.data.slice().buffer,
+        }),
+      );
       try {
         const a = model.getWeights();
         const b = loaded.getWeights();

@@ -41,7 +41,10 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function runStage(stage: StageDefinition, params: Record<string, unknown>): Promise<{ logs: string[]; metrics: Record<string, unknown> }> {
+async function runStage(
+  stage: StageDefinition,
+  params: Record<string, unknown>,
+): Promise<{ logs: string[]; metrics: Record<string, unknown> }> {
   const resolved = Value.Default(stage.params, structuredClone(params)) as Record<string, unknown>;
   expect(Value.Check(stage.params, resolved)).toBe(true);
   const logs: string[] = [];
@@ -72,14 +75,26 @@ describe('prune and convert stages', () => {
   });
 
   it('prunes a model folder: smaller model, same format, prune.json', async () => {
-    const { metrics, logs } = await runStage(pruneStage as unknown as StageDefinition, { model: 'models/run', ratio: 0.5, min_channels: 2 });
+    const { metrics, logs } = await runStage(pruneStage as unknown as StageDefinition, {
+      model: 'models/run',
+      ratio: 0.5,
+      min_channels: 2,
+    });
     const files = (await readdir(join(dir, 'models/run-pruned'))).sort();
     expect(files).toEqual(['classes.json', 'config.json', 'model.json', 'prune.json', 'weights.bin', 'weights.sha256']);
     const report = JSON.parse(await readFile(join(dir, 'models/run-pruned/prune.json'), 'utf8'));
     // ResNet-18 (every stage's first block projects its shortcut): the stem (its channels reach only
     // s1b1's two convs through pad + max pool) and each block's first conv; the rest meet an Add.
     expect(report.layers.map((l: { layer: string }) => l.layer)).toEqual([
-      'stem_conv', 's1b1_a_conv', 's1b2_a_conv', 's2b1_a_conv', 's2b2_a_conv', 's3b1_a_conv', 's3b2_a_conv', 's4b1_a_conv', 's4b2_a_conv',
+      'stem_conv',
+      's1b1_a_conv',
+      's1b2_a_conv',
+      's2b1_a_conv',
+      's2b2_a_conv',
+      's3b1_a_conv',
+      's3b2_a_conv',
+      's4b1_a_conv',
+      's4b2_a_conv',
     ]);
     expect(report.params.after).toBeLessThan(report.params.before);
     expect(report.flops.after).toBeLessThan(report.flops.before);
@@ -96,7 +111,13 @@ describe('prune and convert stages', () => {
   });
 
   it('prunes residual streams too when asked', async () => {
-    await runStage(pruneStage as unknown as StageDefinition, { model: 'models/run', ratio: 0.5, min_channels: 2, residual: true, out: 'models/run-pruned-res' });
+    await runStage(pruneStage as unknown as StageDefinition, {
+      model: 'models/run',
+      ratio: 0.5,
+      min_channels: 2,
+      residual: true,
+      out: 'models/run-pruned-res',
+    });
     const report = JSON.parse(await readFile(join(dir, 'models/run-pruned-res/prune.json'), 'utf8'));
     const strict = JSON.parse(await readFile(join(dir, 'models/run-pruned/prune.json'), 'utf8'));
     expect(report.residual).toBe(true);
@@ -111,15 +132,35 @@ describe('prune and convert stages', () => {
   });
 
   it('with allow_unevaluated: converts the pruned folder to ONNX + tfjs + metadata.json + MODEL_CARD.md, loudly, and verifies it with onnxruntime', async () => {
-    const { metrics, logs } = await runStage(convertStage as unknown as StageDefinition, { model: 'models/run-pruned', allow_unevaluated: true });
-    expect(logs).toContain('WARNING: exporting models/run-pruned with no evaluation behind it (allow_unevaluated: true); its accuracy is unknown');
+    const { metrics, logs } = await runStage(convertStage as unknown as StageDefinition, {
+      model: 'models/run-pruned',
+      allow_unevaluated: true,
+    });
+    expect(logs).toContain(
+      'WARNING: exporting models/run-pruned with no evaluation behind it (allow_unevaluated: true); its accuracy is unknown',
+    );
     const out = join(dir, 'exports/run-pruned');
-    expect((await readdir(out)).sort()).toEqual(['MODEL_CARD.md', 'classes.json', 'config.json', 'metadata.json', 'model.json', 'model.onnx', 'model_float.onnx', 'weights.bin']);
+    expect((await readdir(out)).sort()).toEqual([
+      'MODEL_CARD.md',
+      'classes.json',
+      'config.json',
+      'metadata.json',
+      'model.json',
+      'model.onnx',
+      'model_float.onnx',
+      'weights.bin',
+    ]);
     const card = await readFile(join(out, 'MODEL_CARD.md'), 'utf8');
     expect(card).toContain('**Warning: no evaluation stands behind this export**');
     expect(card).toContain('- pruned (network slimming, ratio 0.5) from `models/run`');
     const meta = JSON.parse(await readFile(join(out, 'metadata.json'), 'utf8'));
-    expect(meta.input).toMatchObject({ name: 'image', layout: 'NHWC', shape: ['batch', 16, 24, 3], channelOrder: 'bgr', whiten: true });
+    expect(meta.input).toMatchObject({
+      name: 'image',
+      layout: 'NHWC',
+      shape: ['batch', 16, 24, 3],
+      channelOrder: 'bgr',
+      whiten: true,
+    });
     expect(meta.outputs).toEqual([
       { name: 'digit', head: 'digit', classes: ['0', '1', '2'], activation: 'softmax' },
       { name: 'inverted', head: 'inverted', classes: ['inverted'], activation: 'sigmoid' },
@@ -128,11 +169,18 @@ describe('prune and convert stages', () => {
     // no labelled split: the pixels parity runs on synthetic images
     expect(logs.filter((l) => l.startsWith('model.onnx (pixels) vs predict on 96 synthetic images'))).toHaveLength(2);
     expect(metrics.pixels_down_max_p_diff as number).toBeLessThan(1e-3);
-    expect(await readFile(join(out, 'weights.bin'))).toEqual(await readFile(join(dir, 'models/run-pruned/weights.bin')));
+    expect(await readFile(join(out, 'weights.bin'))).toEqual(
+      await readFile(join(dir, 'models/run-pruned/weights.bin')),
+    );
   });
 
   it('onnx_preprocess: false writes only the float model.onnx, and a resize kernel without an ONNX equivalent is refused', async () => {
-    await runStage(convertStage as unknown as StageDefinition, { model: 'models/run', onnx_preprocess: false, out: 'exports/float-only', allow_unevaluated: true });
+    await runStage(convertStage as unknown as StageDefinition, {
+      model: 'models/run',
+      onnx_preprocess: false,
+      out: 'exports/float-only',
+      allow_unevaluated: true,
+    });
     const files = await readdir(join(dir, 'exports/float-only'));
     expect(files).toContain('model.onnx');
     expect(files).not.toContain('model_float.onnx');
@@ -143,9 +191,28 @@ describe('prune and convert stages', () => {
     const cfg = await readFile(cfgFile, 'utf8');
     const { model, heads } = await loadTrainedModel(join(dir, 'models/run'));
     model.dispose();
-    await writeFile(cfgFile, JSON.stringify({ input: { height: 16, width: 24, channels: 3, channelOrder: 'bgr', whiten: true }, preprocessing: preprocessingRecord({ height: 16, width: 24, channels: 3, channelOrder: 'bgr', whiten: true, resize: 'area' }) }));
+    await writeFile(
+      cfgFile,
+      JSON.stringify({
+        input: { height: 16, width: 24, channels: 3, channelOrder: 'bgr', whiten: true },
+        preprocessing: preprocessingRecord({
+          height: 16,
+          width: 24,
+          channels: 3,
+          channelOrder: 'bgr',
+          whiten: true,
+          resize: 'area',
+        }),
+      }),
+    );
     try {
-      await expect(runStage(convertStage as unknown as StageDefinition, { model: 'models/run', out: 'exports/area', allow_unevaluated: true })).rejects.toThrow(
+      await expect(
+        runStage(convertStage as unknown as StageDefinition, {
+          model: 'models/run',
+          out: 'exports/area',
+          allow_unevaluated: true,
+        }),
+      ).rejects.toThrow(
         'resize kernel area has no ONNX Resize equivalent, so its preprocessing cannot travel inside model.onnx',
       );
     } finally {
@@ -155,8 +222,20 @@ describe('prune and convert stages', () => {
   });
 
   it('exports tfjs only when asked', async () => {
-    await runStage(convertStage as unknown as StageDefinition, { model: 'models/run', format: 'tfjs', out: 'exports/tfjs-only', allow_unevaluated: true });
-    expect((await readdir(join(dir, 'exports/tfjs-only'))).sort()).toEqual(['MODEL_CARD.md', 'classes.json', 'config.json', 'metadata.json', 'model.json', 'weights.bin']);
+    await runStage(convertStage as unknown as StageDefinition, {
+      model: 'models/run',
+      format: 'tfjs',
+      out: 'exports/tfjs-only',
+      allow_unevaluated: true,
+    });
+    expect((await readdir(join(dir, 'exports/tfjs-only'))).sort()).toEqual([
+      'MODEL_CARD.md',
+      'classes.json',
+      'config.json',
+      'metadata.json',
+      'model.json',
+      'weights.bin',
+    ]);
     // The export folder is itself a model folder.
     const { model, heads } = await loadTrainedModel(join(dir, 'exports/tfjs-only'));
     expect(heads).toEqual(HEADS);

@@ -25,9 +25,15 @@ async function maxDiff(model: tf.LayersModel, x: tf.Tensor4D): Promise<number> {
   const session = await ort.InferenceSession.create(exp.bytes);
   try {
     const res = await session.run({ image: new ort.Tensor('float32', x.dataSync() as Float32Array, x.shape) });
-    const ref = tf.tidy(() => (model.predict(x) as tf.Tensor[]).map((t, i) => (i === 0 ? tf.softmax(t) : tf.sigmoid(t)).dataSync() as Float32Array));
+    const ref = tf.tidy(() =>
+      (model.predict(x) as tf.Tensor[]).map(
+        (t, i) => (i === 0 ? tf.softmax(t) : tf.sigmoid(t)).dataSync() as Float32Array,
+      ),
+    );
     let m = 0;
-    exp.outputs.forEach((name, i) => (res[name]!.data as Float32Array).forEach((v, j) => (m = Math.max(m, Math.abs(v - ref[i]![j]!)))));
+    exp.outputs.forEach((name, i) =>
+      (res[name]!.data as Float32Array).forEach((v, j) => (m = Math.max(m, Math.abs(v - ref[i]![j]!)))),
+    );
     return m;
   } finally {
     await session.release();
@@ -47,7 +53,9 @@ describe('zoo export', () => {
         expect(report.params.after).toBeLessThanOrEqual(report.params.before);
         if (name === 'resnext18') {
           // the grouped MixedConv2D inputs were pruned group-consistently, so the ONNX Split/Conv sizes differ from the outputs
-          const parts = pruned.layers.filter((l) => l.getClassName() === 'MixedConv2D').flatMap((l) => (l.getConfig() as { parts?: Array<{ inChannels?: number }> }).parts ?? []);
+          const parts = pruned.layers
+            .filter((l) => l.getClassName() === 'MixedConv2D')
+            .flatMap((l) => (l.getConfig() as { parts?: Array<{ inChannels?: number }> }).parts ?? []);
           expect(parts.some((p) => p.inChannels !== undefined)).toBe(true);
         }
       } finally {

@@ -79,7 +79,9 @@ describe('runStage', () => {
 
   it('names a module that is not a stage', async () => {
     const dir = tempProject({ 'echo.ts': 'export default 1;\n' });
-    await expect(runStage(moduleJob(dir, 'x'), recorder().io)).rejects.toThrow(`stage echo: ${path.join(dir, 'echo.ts')} does not default-export a stage`);
+    await expect(runStage(moduleJob(dir, 'x'), recorder().io)).rejects.toThrow(
+      `stage echo: ${path.join(dir, 'echo.ts')} does not default-export a stage`,
+    );
   });
 
   it('runs a cmd stage with its params in the environment and lists what it wrote', async () => {

@@ -44,7 +44,13 @@ function relativeError(got: tf.Tensor[], want: tf.Tensor[]): number {
 /** Compiles `model`, checks outputs vs model.predict and that nothing leaks; returns the summary. */
 function check(model: tf.LayersModel, input: [number, number, number, number]): string[] {
   const start = tf.memory().numTensors;
-  const x = tf.tensor(randomValues(input.reduce((a, b) => a * b, 1), 5), input) as tf.Tensor4D;
+  const x = tf.tensor(
+    randomValues(
+      input.reduce((a, b) => a * b, 1),
+      5,
+    ),
+    input,
+  ) as tf.Tensor4D;
   const compiled = compileInference(model);
   const afterCompile = tf.memory().numTensors;
   const want = model.predict(x) as tf.Tensor | tf.Tensor[];
@@ -63,7 +69,10 @@ function check(model: tf.LayersModel, input: [number, number, number, number]): 
   return summary;
 }
 
-const heads = [{ name: 'a', classes: ['yes'] }, { name: 'b', classes: ['p', 'q', 'r'] }];
+const heads = [
+  { name: 'a', classes: ['yes'] },
+  { name: 'b', classes: ['p', 'q', 'r'] },
+];
 
 for (const backend of ['wasm', 'cpu'] as const) {
   describe(`compileInference on ${backend}`, () => {
@@ -91,17 +100,44 @@ for (const backend of ['wasm', 'cpu'] as const) {
 
     it('covers conv bias, conv activation, standalone BN + ReLU6, dense activation and fallbacks', () => {
       const input = tf.input({ shape: [9, 11, 5] });
-      let y = tf.layers.conv2d({ filters: 6, kernelSize: 3, padding: 'same', useBias: true, biasInitializer: 'randomNormal', kernelInitializer: tf.initializers.heNormal({ seed: 1 }) }).apply(input) as tf.SymbolicTensor;
+      let y = tf.layers
+        .conv2d({
+          filters: 6,
+          kernelSize: 3,
+          padding: 'same',
+          useBias: true,
+          biasInitializer: 'randomNormal',
+          kernelInitializer: tf.initializers.heNormal({ seed: 1 }),
+        })
+        .apply(input) as tf.SymbolicTensor;
       y = tf.layers.batchNormalization({ epsilon: 1e-3 }).apply(y) as tf.SymbolicTensor;
       y = tf.layers.activation({ activation: 'relu6' }).apply(y) as tf.SymbolicTensor;
-      y = tf.layers.conv2d({ filters: 7, kernelSize: 5, strides: 2, padding: 'valid', activation: 'relu', kernelInitializer: tf.initializers.heNormal({ seed: 2 }) }).apply(y) as tf.SymbolicTensor;
+      y = tf.layers
+        .conv2d({
+          filters: 7,
+          kernelSize: 5,
+          strides: 2,
+          padding: 'valid',
+          activation: 'relu',
+          kernelInitializer: tf.initializers.heNormal({ seed: 2 }),
+        })
+        .apply(y) as tf.SymbolicTensor;
       y = tf.layers.batchNormalization({ center: false }).apply(y) as tf.SymbolicTensor;
       y = tf.layers.reLU({ maxValue: 6 }).apply(y) as tf.SymbolicTensor;
-      y = tf.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, padding: 'same', depthwiseInitializer: tf.initializers.heNormal({ seed: 3 }) }).apply(y) as tf.SymbolicTensor;
+      y = tf.layers
+        .depthwiseConv2d({
+          kernelSize: 3,
+          depthMultiplier: 2,
+          padding: 'same',
+          depthwiseInitializer: tf.initializers.heNormal({ seed: 3 }),
+        })
+        .apply(y) as tf.SymbolicTensor;
       const bn = tf.layers.batchNormalization({ scale: false }).apply(y) as tf.SymbolicTensor;
       const elu = tf.layers.elu().apply(bn) as tf.SymbolicTensor; // no fast path: layer.apply
       const pooled = tf.layers.globalAveragePooling2d({}).apply(elu) as tf.SymbolicTensor;
-      const out1 = tf.layers.dense({ units: 4, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }) }).apply(pooled) as tf.SymbolicTensor;
+      const out1 = tf.layers
+        .dense({ units: 4, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }) })
+        .apply(pooled) as tf.SymbolicTensor;
       const out2 = tf.layers.flatten().apply(bn) as tf.SymbolicTensor; // a BN output read by two layers and a model output path
       const model = tf.model({ inputs: input, outputs: [out1, out2] });
       try {
@@ -116,7 +152,12 @@ for (const backend of ['wasm', 'cpu'] as const) {
 
     it('runs graphs it cannot walk (a shared layer) through model.predict', () => {
       const input = tf.input({ shape: [6, 6, 2] });
-      const shared = tf.layers.conv2d({ filters: 2, kernelSize: 3, padding: 'same', kernelInitializer: tf.initializers.heNormal({ seed: 5 }) });
+      const shared = tf.layers.conv2d({
+        filters: 2,
+        kernelSize: 3,
+        padding: 'same',
+        kernelInitializer: tf.initializers.heNormal({ seed: 5 }),
+      });
       const y = shared.apply(shared.apply(input)) as tf.SymbolicTensor;
       const model = tf.model({ inputs: input, outputs: y });
       try {

@@ -35,7 +35,11 @@ describe('saveTrainedModel / loadTrainedModel', () => {
       try {
         expect(loaded.heads).toEqual(heads);
         // a config.json without the preprocessing record (written before it) reads with the documented legacy defaults
-        expect(loaded.config).toEqual({ input: { ...input, resize: 'bilinear' }, lr: 0.1, preprocessing: preprocessingRecord(input) });
+        expect(loaded.config).toEqual({
+          input: { ...input, resize: 'bilinear' },
+          lr: 0.1,
+          preprocessing: preprocessingRecord(input),
+        });
         const a = predictProbs(m, heads, x);
         const b = predictProbs(loaded.model, loaded.heads, x);
         a.forEach((p, i) => expect(Array.from(b[i]!)).toEqual(Array.from(p)));
@@ -54,10 +58,26 @@ describe('saveTrainedModel / loadTrainedModel', () => {
     m.dispose();
     const loaded = await loadTrainedModel(out);
     loaded.model.dispose();
-    expect(loaded.config.input).toEqual({ height: 12, width: 20, channels: 1, channelOrder: 'rgb', whiten: false, resize: 'area' });
-    expect(loaded.config.preprocessing).toMatchObject({ channels: 'L', normalize: { kind: 'none' }, resize: { kernel: 'area', antialias: false } });
-    await writeFile(join(out, 'config.json'), JSON.stringify({ input, preprocessing: { ...pre, resize: { ...pre.resize, kernel: 'lanczos3' } } }));
-    await expect(loadTrainedModel(out)).rejects.toThrow(`${join(out, 'config.json')}: preprocessing.resize.kernel must be one of bilinear, bilinear_no_antialias, nearest, area, received "lanczos3"`);
+    expect(loaded.config.input).toEqual({
+      height: 12,
+      width: 20,
+      channels: 1,
+      channelOrder: 'rgb',
+      whiten: false,
+      resize: 'area',
+    });
+    expect(loaded.config.preprocessing).toMatchObject({
+      channels: 'L',
+      normalize: { kind: 'none' },
+      resize: { kernel: 'area', antialias: false },
+    });
+    await writeFile(
+      join(out, 'config.json'),
+      JSON.stringify({ input, preprocessing: { ...pre, resize: { ...pre.resize, kernel: 'lanczos3' } } }),
+    );
+    await expect(loadTrainedModel(out)).rejects.toThrow(
+      `${join(out, 'config.json')}: preprocessing.resize.kernel must be one of bilinear, bilinear_no_antialias, nearest, area, received "lanczos3"`,
+    );
   });
 
   it('a folder without model.json is a DataError naming the file', async () => {

@@ -9,7 +9,12 @@ beforeAll(async () => {
 
 describe('l1_gamma (network slimming sparsity)', () => {
   it('adds λ·Σ|γ| whose gradient is the subgradient λ·sign(γ), 0 at γ = 0, and reaches only BN gammas', () => {
-    const m = buildModel('resnet18', { inputShape: [12, 20, 3], heads: [{ name: 'h', classes: ['a', 'b'] }], width: 1 / 8, seed: 3 });
+    const m = buildModel('resnet18', {
+      inputShape: [12, 20, 3],
+      heads: [{ name: 'h', classes: ['a', 'b'] }],
+      width: 1 / 8,
+      seed: 3,
+    });
     const reg = regularizedVariables(m);
     // Give the gammas both signs and exact zeros, as a hand-checkable pattern.
     for (const v of reg.bnGammas) {
@@ -42,11 +47,19 @@ describe('l1_gamma (network slimming sparsity)', () => {
   });
 
   it('is off by default: the penalty equals the L2 terms alone', () => {
-    const m = buildModel('resnet18', { inputShape: [12, 20, 3], heads: [{ name: 'h', classes: ['a', 'b'] }], width: 1 / 8, seed: 3 });
+    const m = buildModel('resnet18', {
+      inputShape: [12, 20, 3],
+      heads: [{ name: 'h', classes: ['a', 'b'] }],
+      width: 1 / 8,
+      seed: 3,
+    });
     const reg = regularizedVariables(m);
     const a = tf.tidy(() => l2Penalty(reg, { l2Conv: 1e-3, l2Gamma: 1e-2 }).dataSync()[0]!);
     const b = tf.tidy(() => l2Penalty(reg, { l2Conv: 1e-3, l2Gamma: 1e-2, l1Gamma: 0 }).dataSync()[0]!);
-    const gammaL1 = reg.bnGammas.reduce((s, v) => s + Array.from(v.read().dataSync()).reduce((t, x) => t + Math.abs(x), 0), 0);
+    const gammaL1 = reg.bnGammas.reduce(
+      (s, v) => s + Array.from(v.read().dataSync()).reduce((t, x) => t + Math.abs(x), 0),
+      0,
+    );
     const c = tf.tidy(() => l2Penalty(reg, { l2Conv: 1e-3, l2Gamma: 1e-2, l1Gamma: 0.5 }).dataSync()[0]!);
     expect(a).toBe(b);
     expect(c - a).toBeCloseTo(0.5 * gammaL1, 3);

@@ -62,13 +62,16 @@ describe('resnet18', () => {
 });
 
 describe('kernel_init', () => {
-  it("torch: conv and dense kernels U(±1/√fan_in) (std 1/√(3·fan_in)), dense bias too; he_normal: std ≈ √(2/fan_in)·0.88 (truncated)", () => {
+  it('torch: conv and dense kernels U(±1/√fan_in) (std 1/√(3·fan_in)), dense bias too; he_normal: std ≈ √(2/fan_in)·0.88 (truncated)', () => {
     const t = buildModel('resnext18', { inputShape: [16, 16, 3], heads, kernelInit: 'torch', seed: 1 });
     const h = buildModel('resnext18', { inputShape: [16, 16, 3], heads, seed: 1 });
     const stats = (w: tf.Tensor) => {
       const v = Array.from(w.dataSync());
       const mean = v.reduce((a, b) => a + b, 0) / v.length;
-      return { max: v.reduce((a, b) => Math.max(a, Math.abs(b)), 0), std: Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length) };
+      return {
+        max: v.reduce((a, b) => Math.max(a, Math.abs(b)), 0),
+        std: Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length),
+      };
     };
     // s4b1_a_conv: 3×3×256 fan-in, 256·512·9 weights
     const fanIn = 9 * 256;
@@ -153,7 +156,15 @@ describe('MixedConv2D', () => {
     expect(k1.shape).toEqual([5, 5, 4, 1]);
     // independent: a dense [3,3,8,8] kernel that is zero off the two 4×4 diagonal blocks
     const k0v = k0.arraySync();
-    const full = tf.tensor4d(k0v.map((r) => r.map((c) => Array.from({ length: 8 }, (_, i) => Array.from({ length: 8 }, (_, o) => (Math.floor(i / 4) === Math.floor(o / 4) ? c[i % 4]![o]! : 0))))));
+    const full = tf.tensor4d(
+      k0v.map((r) =>
+        r.map((c) =>
+          Array.from({ length: 8 }, (_, i) =>
+            Array.from({ length: 8 }, (_, o) => (Math.floor(i / 4) === Math.floor(o / 4) ? c[i % 4]![o]! : 0)),
+          ),
+        ),
+      ),
+    );
     const ref0 = tf.conv2d(x.slice([0, 0, 0, 0], [-1, -1, -1, 8]), full, 1, 'same');
     const ref1 = tf.depthwiseConv2d(x.slice([0, 0, 0, 8], [-1, -1, -1, 4]), k1, 1, 'same');
     const ref = tf.concat([ref0, ref1], 3);

@@ -6,6 +6,9 @@ export function bigPipeline(vars: number): string {
   const lines = ['vars:'];
   for (let i = 0; i < vars; i++) lines.push(`  v${String(i).padStart(5, '0')}: "value ${i} ${'x'.repeat(66)}"`);
   lines.push('stages:');
-  for (let s = 0; s < 20; s++) lines.push(`  s${s}: { cmd: "echo \${vars.v${String(s * 1000).padStart(5, '0')}} > o${s}.txt", shell: true, outs: [o${s}.txt] }`);
+  for (let s = 0; s < 20; s++)
+    lines.push(
+      `  s${s}: { cmd: "echo \${vars.v${String(s * 1000).padStart(5, '0')}} > o${s}.txt", shell: true, outs: [o${s}.txt] }`,
+    );
   return `${lines.join('\n')}\n`;
 }

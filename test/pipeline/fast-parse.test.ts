@@ -122,9 +122,20 @@ describe('fast YAML path', () => {
     const lines = new LineCounter();
     const doc = parseDocument(text, { lineCounter: lines });
     const fast = new YamlSource('p.yaml', text);
-    for (const path of [['name'], ['stages'], ['vars'], ['stages', 'a'], ['stages', 'b.c'], ['stages', 'd'], ['vars', 'v']]) {
-      const parent = doc.getIn(path.slice(0, -1), true) as { items: Array<{ key: { value: unknown; range: [number] } }> } | undefined;
-      const pair = (path.length === 1 ? (doc.contents as unknown as typeof parent) : parent)!.items.find((p) => p.key.value === path[path.length - 1]);
+    for (const path of [
+      ['name'],
+      ['stages'],
+      ['vars'],
+      ['stages', 'a'],
+      ['stages', 'b.c'],
+      ['stages', 'd'],
+      ['vars', 'v'],
+    ]) {
+      const parent = doc.getIn(path.slice(0, -1), true) as
+        { items: Array<{ key: { value: unknown; range: [number] } }> } | undefined;
+      const pair = (path.length === 1 ? (doc.contents as unknown as typeof parent) : parent)!.items.find(
+        (p) => p.key.value === path[path.length - 1],
+      );
       expect(fast.position(path, true), path.join('.')).toEqual(lines.linePos(pair!.key.range[0]));
     }
   });

@@ -41,17 +41,21 @@ async function diagnose(yaml: string, overrides: string[] = []): Promise<Pipelin
 describe('loadPipeline diagnostics', () => {
   it('reports every problem at once with file:line:col, key path, message and hint', async () => {
     const err = await diagnose(BAD);
-    const lines = err.diagnostics.map((d) => `${d.line}:${d.col} ${d.path}: ${d.message}${d.hint ? ` [${d.hint}]` : ''}`);
-    expect(lines).toEqual([
-      '7:5 stages.gen.with: missing required key "out"',
-      '8:15 stages.gen.with.epochs: expected integer, received "ten" ',
-      '9:7 stages.gen.with.epoch: unknown param "epoch" for stage "s" [did you mean "epochs"?]',
-      '11:11 stages.train.uses: unknown stage "tarin" (built-ins: make-dataset, generate-txt, check-labels, write-tfrecord, train, evaluate, prune, convert) [did you mean "train"?]',
-      '12:5 stages.train.neds: unknown key "neds" [did you mean "needs"?]',
-      '15:13 stages.eval.needs.0: unknown stage "gne" in needs [did you mean "gen"?]',
-      '16:18 stages.eval.with.out: unknown variable "${nope}" (known here: n, vars)',
-      '18:10 stages.sh.cmd: expected a string or a list of strings, received 3',
-    ].map((l) => l.trimEnd()));
+    const lines = err.diagnostics.map(
+      (d) => `${d.line}:${d.col} ${d.path}: ${d.message}${d.hint ? ` [${d.hint}]` : ''}`,
+    );
+    expect(lines).toEqual(
+      [
+        '7:5 stages.gen.with: missing required key "out"',
+        '8:15 stages.gen.with.epochs: expected integer, received "ten" ',
+        '9:7 stages.gen.with.epoch: unknown param "epoch" for stage "s" [did you mean "epochs"?]',
+        '11:11 stages.train.uses: unknown stage "tarin" (built-ins: make-dataset, generate-txt, check-labels, write-tfrecord, train, evaluate, prune, convert) [did you mean "train"?]',
+        '12:5 stages.train.neds: unknown key "neds" [did you mean "needs"?]',
+        '15:13 stages.eval.needs.0: unknown stage "gne" in needs [did you mean "gen"?]',
+        '16:18 stages.eval.with.out: unknown variable "${nope}" (known here: n, vars)',
+        '18:10 stages.sh.cmd: expected a string or a list of strings, received 3',
+      ].map((l) => l.trimEnd()),
+    );
   });
 
   it('formats each problem with a code frame under the exact column', async () => {
@@ -77,8 +81,13 @@ describe('loadPipeline diagnostics', () => {
   });
 
   it('reports an unknown top-level key and a bad -S override', async () => {
-    const err = await diagnose('stagse: {}\nstages:\n  a: { uses: ./s.ts, with: { out: a } }\n', ['stages.b.with.text=1', 'nonsense']);
-    const lines = err.diagnostics.map((d) => `${d.file === '-S' ? '-S' : `${d.line}:${d.col}`} ${d.path}: ${d.message}${d.hint ? ` [${d.hint}]` : ''}`);
+    const err = await diagnose('stagse: {}\nstages:\n  a: { uses: ./s.ts, with: { out: a } }\n', [
+      'stages.b.with.text=1',
+      'nonsense',
+    ]);
+    const lines = err.diagnostics.map(
+      (d) => `${d.file === '-S' ? '-S' : `${d.line}:${d.col}`} ${d.path}: ${d.message}${d.hint ? ` [${d.hint}]` : ''}`,
+    );
     expect(lines).toEqual([
       '1:1 stagse: unknown key "stagse" [did you mean "stages"?]',
       '-S nonsense: expected key=value, e.g. -S stages.train.with.epochs=3 or -S vars.lr=0.01',
@@ -114,10 +123,22 @@ stages:
     outs: ["sh/\${key}"]
 `,
     });
-    const p = await loadPipeline(path.join(dir, 'p.yaml'), { overrides: ['vars.e=5', 'stages.per@blue.with.text=BLUE', 'stages.grid.with.inputs=[x.txt]'] });
+    const p = await loadPipeline(path.join(dir, 'p.yaml'), {
+      overrides: ['vars.e=5', 'stages.per@blue.with.text=BLUE', 'stages.grid.with.inputs=[x.txt]'],
+    });
     expect(p.name).toBe('p');
     const byId = new Map(p.stages.map((s) => [s.id, s]));
-    expect([...byId.keys()]).toEqual(['one', 'per@red', 'per@blue', 'grid@a-1', 'grid@a-2', 'grid@b-1', 'grid@b-2', 'sh@small', 'sh@big']);
+    expect([...byId.keys()]).toEqual([
+      'one',
+      'per@red',
+      'per@blue',
+      'grid@a-1',
+      'grid@a-2',
+      'grid@b-1',
+      'grid@b-2',
+      'sh@small',
+      'sh@big',
+    ]);
     expect(byId.get('one')!.params).toEqual({ epochs: 5, out: 'out/x-5.txt', text: '', inputs: [] });
     expect(byId.get('per@red')!.params.text).toBe('red');
     expect(byId.get('per@blue')!.params.text).toBe('BLUE');
@@ -132,18 +153,25 @@ stages:
   it('takes foreach and matrix lists from vars, so -S can change them', async () => {
     const dir = tempProject({
       's.ts': concatStage({ name: 's' }),
-      'p.yaml': 'vars:\n  models: [a, b]\n  ks: [1, 2]\nstages:\n  t:\n    foreach: ${models}\n    uses: ./s.ts\n    with: { out: "${item}.txt" }\n  g:\n    matrix: { k: "${ks}" }\n    uses: ./s.ts\n    with: { out: "g${item.k}.txt" }\n',
+      'p.yaml':
+        'vars:\n  models: [a, b]\n  ks: [1, 2]\nstages:\n  t:\n    foreach: ${models}\n    uses: ./s.ts\n    with: { out: "${item}.txt" }\n  g:\n    matrix: { k: "${ks}" }\n    uses: ./s.ts\n    with: { out: "g${item.k}.txt" }\n',
     });
     const p = await loadPipeline(path.join(dir, 'p.yaml'), { overrides: ['vars.models=[x, y, z]'] });
     expect(p.stages.map((s) => s.id)).toEqual(['t@x', 't@y', 't@z', 'g@1', 'g@2']);
-    const err = await diagnose('vars:\n  m: 3\nstages:\n  t:\n    foreach: ${m}\n    uses: ./s.ts\n    with: { out: a }\n');
+    const err = await diagnose(
+      'vars:\n  m: 3\nstages:\n  t:\n    foreach: ${m}\n    uses: ./s.ts\n    with: { out: a }\n',
+    );
     expect(err.diagnostics.map((d) => `${d.line}:${d.col} ${d.path}: ${d.message}`)).toEqual([
       '5:14 stages.t.foreach: foreach takes a list or a map, matrix a map of lists (directly or from ${…})',
     ]);
   });
 
   it('validates params after -S overrides (reported at the -S argument that set the value, not at a YAML line)', async () => {
-    const err = await diagnose('stages:\n  a:\n    uses: ./s.ts\n    with: { out: a.txt }\n', ['stages.a.with.epochs=0']);
-    expect(err.diagnostics.map((d) => `${d.file}${d.line ?? ''} ${d.path}: ${d.message}`)).toEqual(['-S stages.a.with.epochs=0: must be >= 1, received 0']);
+    const err = await diagnose('stages:\n  a:\n    uses: ./s.ts\n    with: { out: a.txt }\n', [
+      'stages.a.with.epochs=0',
+    ]);
+    expect(err.diagnostics.map((d) => `${d.file}${d.line ?? ''} ${d.path}: ${d.message}`)).toEqual([
+      '-S stages.a.with.epochs=0: must be >= 1, received 0',
+    ]);
   });
 });

@@ -53,18 +53,23 @@ describe('shell quoting of interpolated values', () => {
   it('plain words stay readable; ${raw:x} splices shell code; $${ is a literal ${', () => {
     expect(quoteWord('data/train.txt')).toBe('data/train.txt');
     expect(quoteWord('--lr=0.01')).toBe('--lr=0.01');
-    expect(interpolateShell('python t.py --epochs ${e} --name ${n}', { e: 3, n: 'a b' })).toBe("python t.py --epochs 3 --name 'a b'");
+    expect(interpolateShell('python t.py --epochs ${e} --name ${n}', { e: 3, n: 'a b' })).toBe(
+      "python t.py --epochs 3 --name 'a b'",
+    );
     expect(sh(interpolateShell('${raw:c}', { c: 'echo one; echo two' }), cwd)).toBe('one\ntwo\n');
     expect(interpolateShell('echo $${HOME} ${x}', { x: 1 })).toBe('echo ${HOME} 1');
   });
 
   it('a list or map inside a command is an error naming the variable', () => {
-    expect(() => interpolateShell('echo ${v}', { v: [1, 2] })).toThrow('"${v}" is a list inside a command; only text, numbers and booleans can be spliced');
+    expect(() => interpolateShell('echo ${v}', { v: [1, 2] })).toThrow(
+      '"${v}" is a list inside a command; only text, numbers and booleans can be spliced',
+    );
   });
 
   it('end to end: -S vars.msg="x; touch PWNED" with shell: true writes the text and runs nothing', async () => {
     const dir = tempProject({
-      'p.yaml': 'vars: { msg: hi, code: "echo raw" }\nstages:\n  c: { cmd: "printf %s ${vars.msg} > out.txt && ${raw:vars.code} > raw.txt", shell: true, outs: [out.txt, raw.txt] }\n',
+      'p.yaml':
+        'vars: { msg: hi, code: "echo raw" }\nstages:\n  c: { cmd: "printf %s ${vars.msg} > out.txt && ${raw:vars.code} > raw.txt", shell: true, outs: [out.txt, raw.txt] }\n',
     });
     const r = await cli(['run', 'p.yaml', '-S', 'vars.msg="x; touch PWNED"'], dir);
     expect(r.code, r.stdout + r.stderr).toBe(0);

@@ -12,7 +12,9 @@ export function buildFixture(seed = 1): tf.LayersModel {
   let s = seed;
   const init = () => tf.initializers.heNormal({ seed: s++ });
   const conv = (x: ST, filters: number, k: number, name: string) =>
-    tf.layers.conv2d({ filters, kernelSize: k, padding: 'same', useBias: false, kernelInitializer: init(), name }).apply(x) as ST;
+    tf.layers
+      .conv2d({ filters, kernelSize: k, padding: 'same', useBias: false, kernelInitializer: init(), name })
+      .apply(x) as ST;
   const bn = (x: ST, name: string) => tf.layers.batchNormalization({ axis: -1, epsilon: 1e-3, name }).apply(x) as ST;
   const relu = (x: ST, name: string) => tf.layers.reLU({ name }).apply(x) as ST;
 
@@ -22,7 +24,9 @@ export function buildFixture(seed = 1): tf.LayersModel {
   const b3 = bn(conv(b2, 8, 3, 'c3'), 'bn3');
   const r3 = relu(tf.layers.add({ name: 'add' }).apply([b3, r1]) as ST, 'r3');
   const e = relu(bn(conv(r3, 16, 1, 'c4'), 'bn4'), 'r4');
-  const d = tf.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same', useBias: false, depthwiseInitializer: init(), name: 'dw' }).apply(e) as ST;
+  const d = tf.layers
+    .depthwiseConv2d({ kernelSize: 3, padding: 'same', useBias: false, depthwiseInitializer: init(), name: 'dw' })
+    .apply(e) as ST;
   const r5 = relu(bn(d, 'bn5'), 'r5');
   const r6 = relu(bn(conv(r5, 8, 1, 'c5'), 'bn6'), 'r6');
   const r7 = relu(bn(conv(r6, 10, 3, 'c6'), 'bn7'), 'r7');
@@ -53,7 +57,12 @@ export function randomizeBatchNorm(model: tf.LayersModel, seed: number): void {
 }
 
 /** Sets some channels of a BN layer: gamma, beta and (optionally) the moving mean. */
-export function setBnChannels(model: tf.LayersModel, bn: string, channels: number[], values: { gamma?: number; beta?: number; mean?: number }): void {
+export function setBnChannels(
+  model: tf.LayersModel,
+  bn: string,
+  channels: number[],
+  values: { gamma?: number; beta?: number; mean?: number },
+): void {
   const layer = model.getLayer(bn);
   const arrays = layer.getWeights().map((w) => w.arraySync() as number[]);
   for (const c of channels) {

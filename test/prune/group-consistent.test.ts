@@ -16,7 +16,10 @@ beforeAll(async () => {
   await initEngine({ engine: 'cpu' });
 });
 
-const HEADS = [{ name: 'h', classes: ['p', 'q', 'r'] }, { name: 'k', classes: ['k'] }];
+const HEADS = [
+  { name: 'h', classes: ['p', 'q', 'r'] },
+  { name: 'k', classes: ['k'] },
+];
 const SHAPE: [number, number, number] = [20, 28, 3];
 
 /** Kept channel indices of `bn`: where the original's (distinct) gammas reappear in the pruned BN. */
@@ -29,7 +32,17 @@ function keptOf(orig: tf.LayersModel, pruned: tf.LayersModel, bn: string): numbe
 
 /** w[..., idx along axis, ...] as nested arrays, by plain index arithmetic. */
 function take(t: tf.Tensor, axis: number, idx: number[]): tf.Tensor {
-  return tf.tidy(() => tf.concat(idx.map((i) => t.slice(t.shape.map((_, d) => (d === axis ? i : 0)), t.shape.map((s, d) => (d === axis ? 1 : s)))), axis));
+  return tf.tidy(() =>
+    tf.concat(
+      idx.map((i) =>
+        t.slice(
+          t.shape.map((_, d) => (d === axis ? i : 0)),
+          t.shape.map((s, d) => (d === axis ? 1 : s)),
+        ),
+      ),
+      axis,
+    ),
+  );
 }
 
 function maxDiff(a: tf.Tensor | tf.Tensor[], b: tf.Tensor | tf.Tensor[]): number {
@@ -89,7 +102,9 @@ describe('group-consistent pruning', () => {
         parts.forEach((p, i) => {
           const size = p.channels / p.groups;
           const cg = p.channels / p.groups;
-          const perGroup = Array.from({ length: p.groups }, (_, g) => kept.filter((c) => c >= start + g * size && c < start + (g + 1) * size).map((c) => c - start - g * size));
+          const perGroup = Array.from({ length: p.groups }, (_, g) =>
+            kept.filter((c) => c >= start + g * size && c < start + (g + 1) * size).map((c) => c - start - g * size),
+          );
           // same count in every group, outputs unchanged
           expect(new Set(perGroup.map((x) => x.length)).size).toBe(1);
           expect(newParts[i]!.channels).toBe(p.channels);
@@ -110,7 +125,7 @@ describe('group-consistent pruning', () => {
     }
   });
 
-  it('resnext18 residual: each stage\'s stream loses the same channels in both grouped MixedConv2D outputs and the projection, as many per group, with the original kernel columns', () => {
+  it("resnext18 residual: each stage's stream loses the same channels in both grouped MixedConv2D outputs and the projection, as many per group, with the original kernel columns", () => {
     const model = buildModel('resnext18', { inputShape: SHAPE, heads: HEADS, width: 0.25, seed: 7 });
     randomizeBatchNorm(model, 7);
     const { model: pruned, report } = pruneModel(model, { ratio: 0.4, minChannels: 1, minFraction: 0, residual: true });
@@ -138,8 +153,12 @@ describe('group-consistent pruning', () => {
           let start = 0;
           parts.forEach((p, i) => {
             const cg = p.channels / p.groups;
-            const cols = Array.from({ length: p.groups }, (_, g) => kept.filter((c) => c >= start + g * cg && c < start + (g + 1) * cg).map((c) => c - start - g * cg));
-            const rows = Array.from({ length: p.groups }, (_, g) => inKept.filter((c) => c >= start + g * cg && c < start + (g + 1) * cg).map((c) => c - start - g * cg));
+            const cols = Array.from({ length: p.groups }, (_, g) =>
+              kept.filter((c) => c >= start + g * cg && c < start + (g + 1) * cg).map((c) => c - start - g * cg),
+            );
+            const rows = Array.from({ length: p.groups }, (_, g) =>
+              inKept.filter((c) => c >= start + g * cg && c < start + (g + 1) * cg).map((c) => c - start - g * cg),
+            );
             expect(new Set(cols.map((x) => x.length)).size).toBe(1);
             expect(cols[0]!.length).toBeGreaterThanOrEqual(2);
             expect(newParts[i]!.channels).toBe(cols[0]!.length * p.groups);
@@ -178,7 +197,10 @@ describe('group-consistent pruning', () => {
         const pNew = pruned.getLayer(`${block}_project_conv`).getWeights()[0]!;
         expect(pNew.shape[2]).toBe(kept.length);
         // the project conv's outputs may be pruned by its own group: compare its kept inputs on every output it kept
-        const outKept = pNew.shape[3] === pOld.shape[3] ? [...Array(pOld.shape[3]).keys()] : keptOf(model, pruned, `${block}_project_bn`);
+        const outKept =
+          pNew.shape[3] === pOld.shape[3]
+            ? [...Array(pOld.shape[3]).keys()]
+            : keptOf(model, pruned, `${block}_project_bn`);
         expect(maxDiff(pNew, take(take(pOld, 2, kept), 3, outKept))).toBe(0);
       }
     } finally {
@@ -187,7 +209,13 @@ describe('group-consistent pruning', () => {
     }
   });
 
-  for (const [name, residual] of ['resnext18', 'mobilenet-v2', 'mixnet18'].flatMap((n) => [[n, false], [n, true]] as const))
+  for (const [name, residual] of ['resnext18', 'mobilenet-v2', 'mixnet18'].flatMap(
+    (n) =>
+      [
+        [n, false],
+        [n, true],
+      ] as const,
+  ))
     it(`${name}${residual ? ' (residual)' : ''}: ratio 0 keeps every weight and gives the original's outputs exactly`, () => {
       const model = buildModel(name, { inputShape: SHAPE, heads: HEADS, width: 0.25, seed: 2 });
       randomizeBatchNorm(model, 2);

@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initEngine, tf } from '../../src/engine/index.ts';
-import { analysePruning, findPruneGroups, modelCost, pruneModel, readLayerGraph, selectChannels } from '../../src/prune/index.ts';
+import {
+  analysePruning,
+  findPruneGroups,
+  modelCost,
+  pruneModel,
+  readLayerGraph,
+  selectChannels,
+} from '../../src/prune/index.ts';
 import { buildFixture, randomImages, setBnChannels } from './fixture.ts';
 
 beforeAll(async () => {
@@ -65,7 +72,12 @@ describe('residual mode', () => {
     setBnChannels(model, 'bn1', [3, 5], { gamma: 0, beta: 0 });
     setBnChannels(model, 'bn3', [3, 5], { gamma: 0, beta: 0 });
     const x = randomImages(2);
-    const { model: pruned, report } = pruneModel(model, { threshold: 1e-12, minChannels: 1, minFraction: 0, residual: true });
+    const { model: pruned, report } = pruneModel(model, {
+      threshold: 1e-12,
+      minChannels: 1,
+      minFraction: 0,
+      residual: true,
+    });
     try {
       expect(report.residual).toBe(true);
       expect(report.layers[0]).toEqual({ layer: 'c1', bn: 'bn1', coupled: ['c1', 'c3'], kept: 6, total: 8 });
@@ -75,7 +87,10 @@ describe('residual mode', () => {
       // Ranking: mean |gamma| over bn1 and bn3: channel 0 scores (0.01 + 0.05) / 2 = 0.03.
       setBnChannels(model, 'bn1', [0], { gamma: 0.01 });
       setBnChannels(model, 'bn3', [0], { gamma: -0.05 });
-      for (const [threshold, kept] of [[0.02, 6], [0.04, 5]] as const) {
+      for (const [threshold, kept] of [
+        [0.02, 6],
+        [0.04, 5],
+      ] as const) {
         const again = pruneModel(model, { threshold, minChannels: 1, minFraction: 0, residual: true });
         expect(again.report.layers[0]!.kept, `threshold ${threshold}`).toBe(kept);
         again.model.dispose();
@@ -93,12 +108,20 @@ describe('selectChannels', () => {
     const scores = [new Float32Array([0.9, -0.01, 0.5, 0.02]), new Float32Array([0.03, 0.8, -0.7, 0.6, 0.04, 0.3])];
     // 10 channels, ratio 0.4 → the 4 smallest |gamma| (0.01, 0.02, 0.03, 0.04) go; the cut is 0.3.
     const sel = selectChannels(scores, { ratio: 0.4, minChannels: 1, minFraction: 0 });
-    expect(sel.keep).toEqual([[0, 2], [1, 2, 3, 5]]);
+    expect(sel.keep).toEqual([
+      [0, 2],
+      [1, 2, 3, 5],
+    ]);
     expect(sel.threshold).toBeCloseTo(0.3, 6);
     // A floor of 3 per layer brings back the strongest pruned channel of the first layer (0.02 at 3).
-    expect(selectChannels(scores, { ratio: 0.4, minChannels: 3, minFraction: 0 }).keep).toEqual([[0, 2, 3], [1, 2, 3, 5]]);
+    expect(selectChannels(scores, { ratio: 0.4, minChannels: 3, minFraction: 0 }).keep).toEqual([
+      [0, 2, 3],
+      [1, 2, 3, 5],
+    ]);
     // minFraction 0.9 of 6 → 6 kept.
-    expect(selectChannels(scores, { ratio: 0.4, minChannels: 1, minFraction: 0.9 }).keep[1]).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(selectChannels(scores, { ratio: 0.4, minChannels: 1, minFraction: 0.9 }).keep[1]).toEqual([
+      0, 1, 2, 3, 4, 5,
+    ]);
     expect(selectChannels(scores, { threshold: 0.55, minChannels: 1, minFraction: 0 }).keep).toEqual([[0], [1, 2, 3]]);
   });
 
@@ -150,11 +173,22 @@ describe('pruneModel', () => {
     const { model: pruned, report } = pruneModel(model, { ratio: 0.5, minChannels: 2, minFraction: 0 });
     try {
       const k = Object.fromEntries(report.layers.map((l) => [l.layer, l.kept]));
-      const c2 = k.c2!, c4 = k.c4!, c5 = k.c5!, c6 = k.c6!;
+      const c2 = k.c2!,
+        c4 = k.c4!,
+        c5 = k.c5!,
+        c6 = k.c6!;
       // 8×8 everywhere ('same', stride 1), pool → 4×4 then GAP.
       const macs = (cin: number, cout: number, kk: number) => 64 * kk * kk * cin * cout;
       const expectedMacs =
-        macs(3, 8, 3) + macs(8, c2, 3) + macs(c2, 8, 3) + macs(8, c4, 1) + 64 * 9 * c4 + macs(c4, c5, 1) + macs(c5, c6, 3) + c6 * 3 + c6 * 1;
+        macs(3, 8, 3) +
+        macs(8, c2, 3) +
+        macs(c2, 8, 3) +
+        macs(8, c4, 1) +
+        64 * 9 * c4 +
+        macs(c4, c5, 1) +
+        macs(c5, c6, 3) +
+        c6 * 3 +
+        c6 * 1;
       const bnParams = 4 * (8 + c2 + 8 + c4 + c4 + c5 + c6);
       const expectedParams =
         27 * 8 + 72 * c2 + 9 * c2 * 8 + 8 * c4 + 9 * c4 + c4 * c5 + 9 * c5 * c6 + (c6 * 3 + 3) + (c6 + 1) + bnParams;
@@ -184,7 +218,10 @@ describe('selectChannels with ties', () => {
   it("prunes exactly floor(ratio·N) channels when every |gamma| is equal (untrained net), evenly from each layer's end", () => {
     const ones = [new Float32Array(4).fill(1), new Float32Array(6).fill(1)];
     // 5 of 10 go; by (c+1)/n descending: L1c5 (1), L0c3 (1), L1c4 (.83), L0c2 (.75), L1c3 (.67).
-    expect(selectChannels(ones, { ratio: 0.5, minChannels: 1, minFraction: 0 }).keep).toEqual([[0, 1], [0, 1, 2]]);
+    expect(selectChannels(ones, { ratio: 0.5, minChannels: 1, minFraction: 0 }).keep).toEqual([
+      [0, 1],
+      [0, 1, 2],
+    ]);
   });
 });
 
@@ -192,7 +229,13 @@ describe('modelCost', () => {
   it('counts MixedConv2D parts: depthwise k·k·c and grouped k·k·(c/g)·c MACs per position', async () => {
     const { MixedConv2D } = await import('../../src/model/layers/register.ts');
     const input = tf.input({ shape: [6, 4, 8] });
-    const y = new MixedConv2D({ parts: [{ channels: 4, kernel: 3, groups: 4 }, { channels: 4, kernel: 5, groups: 2 }], strides: 2 }).apply(input) as tf.SymbolicTensor;
+    const y = new MixedConv2D({
+      parts: [
+        { channels: 4, kernel: 3, groups: 4 },
+        { channels: 4, kernel: 5, groups: 2 },
+      ],
+      strides: 2,
+    }).apply(input) as tf.SymbolicTensor;
     const model = tf.model({ inputs: input, outputs: y });
     try {
       // stride 2 'same' on 6×4 → 3×2 positions; part 0: 9·4, part 1: 25·2·4.

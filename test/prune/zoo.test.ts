@@ -14,7 +14,10 @@ beforeAll(async () => {
   await initEngine({ engine: 'cpu' });
 });
 
-const HEADS = [{ name: 'h', classes: ['p', 'q', 'r'] }, { name: 'k', classes: ['k'] }];
+const HEADS = [
+  { name: 'h', classes: ['p', 'q', 'r'] },
+  { name: 'k', classes: ['k'] },
+];
 
 /** Groups each backbone must have (at width 1/16, 20×28 input). */
 const EXPECTED_GROUPS: Record<string, number> = {
@@ -43,7 +46,13 @@ const EXPECTED_RESIDUAL_GROUPS: Record<string, number> = {
 };
 
 describe('pruning the zoo', () => {
-  for (const [name, residual] of Object.keys(BACKBONES).flatMap((n) => [[n, false], [n, true]] as const)) {
+  for (const [name, residual] of Object.keys(BACKBONES).flatMap(
+    (n) =>
+      [
+        [n, false],
+        [n, true],
+      ] as const,
+  )) {
     it(`${name}${residual ? ' (residual)' : ''}: pruning zero channels keeps the outputs`, () => {
       const model = buildModel(name, { inputShape: [20, 28, 3], heads: HEADS, width: 0.0625, seed: 5 });
       randomizeBatchNorm(model, 5);
@@ -54,27 +63,44 @@ describe('pruning the zoo', () => {
       if (name === 'resnext18') {
         // each block's first conv, read group-consistently by the block's grouped MixedConv2D
         const read = groups.filter((g) => g.consumers.some((c) => c.endsWith('_b_mixconv')));
-        expect(read.map((g) => g.producer)).toEqual(['s1', 's2', 's3', 's4'].flatMap((s) => [`${s}b1_a_conv`, `${s}b2_a_conv`]));
+        expect(read.map((g) => g.producer)).toEqual(
+          ['s1', 's2', 's3', 's4'].flatMap((s) => [`${s}b1_a_conv`, `${s}b2_a_conv`]),
+        );
         expect(read.every((g) => g.blocks && g.consumers.length === 1)).toBe(true);
         const streams = groups.filter((g) => g.producers.length > 1);
         if (residual) {
           // one residual stream per stage: both grouped MixedConv2D outputs and the projection conv, group-consistent (≥ 2 per group)
-          expect(streams.map((g) => [...g.producers].sort())).toEqual(['s1', 's2', 's3', 's4'].map((s) => [`${s}b1_b_mixconv`, `${s}b1_short_conv`, `${s}b2_b_mixconv`]));
+          expect(streams.map((g) => [...g.producers].sort())).toEqual(
+            ['s1', 's2', 's3', 's4'].map((s) => [`${s}b1_b_mixconv`, `${s}b1_short_conv`, `${s}b2_b_mixconv`]),
+          );
           expect(streams.every((g) => g.blocks && g.blocks.every((b) => b.min === 2))).toBe(true);
-          expect(analysePruning(readLayerGraph(model.getConfig()), { residual }).skipped.map((s) => s.layer)).not.toContain('s1b1_short_conv');
+          expect(
+            analysePruning(readLayerGraph(model.getConfig()), { residual }).skipped.map((s) => s.layer),
+          ).not.toContain('s1b1_short_conv');
         } else {
           expect(streams).toHaveLength(0);
-          expect(analysePruning(readLayerGraph(model.getConfig()), { residual }).skipped).toContainEqual({ layer: 's1b1_short_conv', reason: 'channels reach Add s1b1_add' });
+          expect(analysePruning(readLayerGraph(model.getConfig()), { residual }).skipped).toContainEqual({
+            layer: 's1b1_short_conv',
+            reason: 'channels reach Add s1b1_add',
+          });
         }
       }
-      const zeroed = groups.map((g) => (g.blocks ? g.blocks.flatMap((b) => Array.from({ length: b.groups }, (_, i) => b.start + i * b.size)) : [0, 2]));
+      const zeroed = groups.map((g) =>
+        g.blocks ? g.blocks.flatMap((b) => Array.from({ length: b.groups }, (_, i) => b.start + i * b.size)) : [0, 2],
+      );
       groups.forEach((g, gi) => {
         for (const bn of g.bns) setBnChannels(model, bn, zeroed[gi]!, { gamma: 0, beta: 0 });
         for (const l of g.channelLayers) {
-          if (!g.bns.includes(l) && model.getLayer(l).getClassName() === 'BatchNormalization') setBnChannels(model, l, zeroed[gi]!, { beta: 0, mean: 0 });
+          if (!g.bns.includes(l) && model.getLayer(l).getClassName() === 'BatchNormalization')
+            setBnChannels(model, l, zeroed[gi]!, { beta: 0, mean: 0 });
         }
       });
-      const { model: pruned, report } = pruneModel(model, { threshold: 1e-12, minChannels: 1, minFraction: 0, residual });
+      const { model: pruned, report } = pruneModel(model, {
+        threshold: 1e-12,
+        minChannels: 1,
+        minFraction: 0,
+        residual,
+      });
       try {
         expect(report.layers.map((l) => l.total - l.kept)).toEqual(zeroed.map((z) => z.length));
         const a = tf.tidy(() => (model.predict(x) as tf.Tensor[]).map((t) => t.dataSync()));

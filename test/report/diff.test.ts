@@ -9,18 +9,30 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'mlc-diff-'));
   await mkdir(join(dir, 'a'));
   await mkdir(join(dir, 'b'));
-  await writeFile(join(dir, 'a', 'metrics.json'), JSON.stringify({ summary: { mAP: 0.5, acc: 0.9 }, heads: { d: { ap: 0.25, confusion: [[1]] } }, old: 3 }));
-  await writeFile(join(dir, 'b', 'metrics.json'), JSON.stringify({ summary: { mAP: 0.625, acc: 0.9 }, heads: { d: { ap: null, confusion: [[2]] } }, extra: 1 }));
+  await writeFile(
+    join(dir, 'a', 'metrics.json'),
+    JSON.stringify({ summary: { mAP: 0.5, acc: 0.9 }, heads: { d: { ap: 0.25, confusion: [[1]] } }, old: 3 }),
+  );
+  await writeFile(
+    join(dir, 'b', 'metrics.json'),
+    JSON.stringify({ summary: { mAP: 0.625, acc: 0.9 }, heads: { d: { ap: null, confusion: [[2]] } }, extra: 1 }),
+  );
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe('metricsDiff', () => {
   it('flattens numbers with dotted keys and skips arrays', () => {
-    expect([...flattenMetrics({ a: { b: 1, c: [1, 2], d: null, e: 'x' }, f: true })]).toEqual([['a.b', 1], ['a.d', null], ['f', 1]]);
+    expect([...flattenMetrics({ a: { b: 1, c: [1, 2], d: null, e: 'x' }, f: true })]).toEqual([
+      ['a.b', 1],
+      ['a.d', null],
+      ['f', 1],
+    ]);
   });
 
   it('lists changed, added and removed metrics with the change B − A (all: every metric, changed or not)', async () => {
-    const rows = (await metricsDiffRows(join(dir, 'a'), join(dir, 'b', 'metrics.json'), { all: true })).filter((r) => r[1] !== 'summary.acc');
+    const rows = (await metricsDiffRows(join(dir, 'a'), join(dir, 'b', 'metrics.json'), { all: true })).filter(
+      (r) => r[1] !== 'summary.acc',
+    );
     const rel = relative(process.cwd(), join(dir, 'b', 'metrics.json'));
     const p = rel.startsWith('..') ? join(dir, 'b', 'metrics.json') : rel; // outside the cwd: absolute
     expect(rows).toEqual([
@@ -29,7 +41,9 @@ describe('metricsDiff', () => {
       [p, 'old', '3', '-', '-'],
       [p, 'extra', '-', '1', '-'],
     ]);
-    expect((await metricsDiffRows(join(dir, 'a'), join(dir, 'b'), { all: true })).map((r) => r[1])).toContain('summary.acc');
+    expect((await metricsDiffRows(join(dir, 'a'), join(dir, 'b'), { all: true })).map((r) => r[1])).toContain(
+      'summary.acc',
+    );
   });
 
   it('by default: only the summary metrics that changed', async () => {
@@ -46,6 +60,8 @@ describe('metricsDiff', () => {
   });
 
   it('says which path is missing', async () => {
-    await expect(metricsDiff(join(dir, 'none'), join(dir, 'a'))).rejects.toThrow(`${join(dir, 'none')}: no such run folder or metrics file`);
+    await expect(metricsDiff(join(dir, 'none'), join(dir, 'a'))).rejects.toThrow(
+      `${join(dir, 'none')}: no such run folder or metrics file`,
+    );
   });
 });

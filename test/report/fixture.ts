@@ -33,7 +33,9 @@ export async function writeDataset(dir: string): Promise<string> {
   await mkdir(join(dir, 'images'), { recursive: true });
   const lines: string[] = [];
   for (const [i, [[r, g, b], c, br]] of SAMPLES.entries()) {
-    await sharp({ create: { width: 8, height: 8, channels: 3, background: { r, g, b } } }).png().toFile(join(dir, 'images', `s${i}.png`));
+    await sharp({ create: { width: 8, height: 8, channels: 3, background: { r, g, b } } })
+      .png()
+      .toFile(join(dir, 'images', `s${i}.png`));
     lines.push(`images/s${i}.png ${c} ${br}`);
   }
   await writeFile(join(dir, 'test.txt'), lines.join('\n') + '\n');
@@ -58,7 +60,10 @@ export async function writeModel(dir: string): Promise<void> {
       heads: HEADS,
       config: { input: { height: 8, width: 8, channels: 3, channelOrder: 'rgb', whiten: false } },
     });
-    await writeFile(join(dir, 'history.jsonl'), '{"epoch":1,"loss":0.9,"val_loss":1.0}\n{"epoch":2,"loss":0.5,"val_loss":0.7}\n');
+    await writeFile(
+      join(dir, 'history.jsonl'),
+      '{"epoch":1,"loss":0.9,"val_loss":1.0}\n{"epoch":2,"loss":0.5,"val_loss":0.7}\n',
+    );
   } finally {
     model.dispose();
   }

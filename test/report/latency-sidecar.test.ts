@@ -32,9 +32,24 @@ afterAll(async () => {
 /** Runs the evaluate stage with its report folder written under `.tmp/<tag>/` (as the runner's temp path), then moved into place. */
 async function runEvaluate(tag: string, params: Record<string, unknown> = {}): Promise<string[]> {
   const logs: string[] = [];
-  const p = Value.Default(evaluate.params, { model: 'models/tiny', labels: 'data/test.txt', out: 'reports/tiny', engine: 'cpu', ...params }) as never;
+  const p = Value.Default(evaluate.params, {
+    model: 'models/tiny',
+    labels: 'data/test.txt',
+    out: 'reports/tiny',
+    engine: 'cpu',
+    ...params,
+  }) as never;
   const tmp = (declared: string) => join(dir, '.tmp', tag, declared);
-  await evaluate.run({ id: 'evaluate', params: p, cwd: dir, out: tmp, path: (rel: string) => resolve(dir, rel), log: (m: string) => logs.push(m), progress: () => {}, signal: new AbortController().signal } as never);
+  await evaluate.run({
+    id: 'evaluate',
+    params: p,
+    cwd: dir,
+    out: tmp,
+    path: (rel: string) => resolve(dir, rel),
+    log: (m: string) => logs.push(m),
+    progress: () => {},
+    signal: new AbortController().signal,
+  } as never);
   rmSync(join(dir, 'reports', 'tiny'), { recursive: true, force: true });
   cpSync(tmp('reports/tiny'), join(dir, 'reports', 'tiny'), { recursive: true });
   return logs;
@@ -49,7 +64,11 @@ function sidecarRecord(file: string): Record<string, unknown> {
 
 /** The text of the page's `#latency` cell after its scripts ran, in headless Chromium. */
 async function latencyCell(page: string): Promise<string> {
-  const dom = (await execa(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--dump-dom', `file://${page}`], { timeout: 90_000 })).stdout;
+  const dom = (
+    await execa(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--dump-dom', `file://${page}`], {
+      timeout: 90_000,
+    })
+  ).stdout;
   const cell = /<td class="[^"]*" id="latency">([^<]*)<\/td>/.exec(dom);
   expect(cell, 'the latency cell').not.toBeNull();
   return cell![1]!;
@@ -73,7 +92,8 @@ describe('latency in the report, from an unhashed sidecar', () => {
     const b = sidecarRecord(sidecar());
     expect(readFileSync(join(dir, '.tmp', 'b', 'reports', 'tiny', 'report.html')).equals(first)).toBe(true);
     // nothing in the report folder holds the measurement
-    for (const f of ['report.html', 'run.json', 'metrics.json']) expect(readFileSync(join(dir, 'reports', 'tiny', f), 'utf8')).not.toContain(String(b.median_ms));
+    for (const f of ['report.html', 'run.json', 'metrics.json'])
+      expect(readFileSync(join(dir, 'reports', 'tiny', f), 'utf8')).not.toContain(String(b.median_ms));
     expect(b.measured_at).not.toBe(a.measured_at);
     const run = JSON.parse(readFileSync(join(dir, 'reports', 'tiny', 'run.json'), 'utf8'));
     expect(b['model sha256']).toBe(run.meta['model sha256']);
@@ -83,29 +103,37 @@ describe('latency in the report, from an unhashed sidecar', () => {
     expect(logs.some((l) => l.startsWith('latency (batch 1, median of 20) '))).toBe(true);
   });
 
-  it.skipIf(chromiumMissing)('the page shows the sidecar\'s latency; another model\'s is refused; a missing one says not measured', async () => {
-    const r = sidecarRecord(sidecar());
-    expect(await latencyCell(page())).toContain(`${(r.median_ms as number).toFixed(2)} ms per batch of 1 (median of 20 passes;`);
-    const shot = join(dir, 'latency.png');
-    expect((await screenshot(page(), shot, '1280,1200')).console).toEqual([]);
+  it.skipIf(chromiumMissing)(
+    "the page shows the sidecar's latency; another model's is refused; a missing one says not measured",
+    async () => {
+      const r = sidecarRecord(sidecar());
+      expect(await latencyCell(page())).toContain(
+        `${(r.median_ms as number).toFixed(2)} ms per batch of 1 (median of 20 passes;`,
+      );
+      const shot = join(dir, 'latency.png');
+      expect((await screenshot(page(), shot, '1280,1200')).console).toEqual([]);
 
-    writeFileSync(sidecar(), `mlcLatency(${JSON.stringify({ ...r, 'model sha256': 'f'.repeat(64), median_ms: 123.456 })});\n`);
-    const other = await latencyCell(page());
-    expect(other).toContain('another model');
-    expect(other).not.toContain('123.46');
+      writeFileSync(
+        sidecar(),
+        `mlcLatency(${JSON.stringify({ ...r, 'model sha256': 'f'.repeat(64), median_ms: 123.456 })});\n`,
+      );
+      const other = await latencyCell(page());
+      expect(other).toContain('another model');
+      expect(other).not.toContain('123.46');
 
-    rmSync(sidecar());
-    expect(await latencyCell(page())).toBe('not measured: tiny.latency.js beside the report folder is missing');
-    const missing = await screenshot(page(), shot, '1280,1200');
-    expect(missing.console).toEqual([]); // a missing sidecar is not an error on the page
-  });
+      rmSync(sidecar());
+      expect(await latencyCell(page())).toBe('not measured: tiny.latency.js beside the report folder is missing');
+      const missing = await screenshot(page(), shot, '1280,1200');
+      expect(missing.console).toEqual([]); // a missing sidecar is not an error on the page
+    },
+  );
 
   it('latency_runs: 0 measures nothing, removes an earlier measurement, and says so', async () => {
     writeFileSync(sidecar(), 'mlcLatency({});\n');
     await runEvaluate('c', { latency_runs: 0 });
     expect(existsSync(sidecar())).toBe(false);
     const html = readFileSync(page(), 'utf8');
-    expect(html).toContain('not measured (evaluate\'s <code>latency_runs: 0</code>)');
+    expect(html).toContain("not measured (evaluate's <code>latency_runs: 0</code>)");
     expect(html).not.toContain('.latency.js');
   });
 });

@@ -34,7 +34,9 @@ describe('report provenance', () => {
       head = undefined; // not a checkout (a packed copy): no commit to compare
     }
     expect(await gitCommit(root)).toBe(head);
-    const { version } = JSON.parse(execFileSync('node', ['-p', 'JSON.stringify(require("./package.json"))'], { cwd: root, encoding: 'utf8' }));
+    const { version } = JSON.parse(
+      execFileSync('node', ['-p', 'JSON.stringify(require("./package.json"))'], { cwd: root, encoding: 'utf8' }),
+    );
     expect(await codeVersion(root)).toBe(`mlc-pipe ${version}${head ? ` (git ${head.slice(0, 12)})` : ''}`);
     expect(await gitCommit(dir)).toBeUndefined();
   });

@@ -17,7 +17,9 @@ const heads = [
 ];
 // 6 samples; rows: province label, dress label
 const labels = new Int32Array([0, 1, 1, 0, 2, 1, 0, -1, 0, 1, 2, 0]);
-const province = new Float32Array([0.9, 0.05, 0.05, 0.1, 0.8, 0.1, 0.2, 0.2, 0.6, 0.95, 0.03, 0.02, 0.3, 0.6, 0.1, 0.1, 0.1, 0.8]);
+const province = new Float32Array([
+  0.9, 0.05, 0.05, 0.1, 0.8, 0.1, 0.2, 0.2, 0.6, 0.95, 0.03, 0.02, 0.3, 0.6, 0.1, 0.1, 0.1, 0.8,
+]);
 const dress = new Float32Array([0.8, 0.3, 0.9, 0.2, 0.7, 0.4]);
 
 beforeAll(async () => {
@@ -27,7 +29,10 @@ beforeAll(async () => {
       .jpeg()
       .toFile(join(dir, `img${i}.jpg`));
   }
-  await writeFile(join(dir, 'history.jsonl'), '{"epoch":1,"loss":1.0,"val_loss":1.1,"val_acc":0.4}\n{"epoch":2,"loss":0.6,"val_loss":0.8,"val_acc":0.6}\n');
+  await writeFile(
+    join(dir, 'history.jsonl'),
+    '{"epoch":1,"loss":1.0,"val_loss":1.1,"val_acc":0.4}\n{"epoch":2,"loss":0.6,"val_loss":0.8,"val_acc":0.6}\n',
+  );
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -39,7 +44,14 @@ describe('writeReport', () => {
     const logs: string[] = [];
     const { files, evaluation } = await writeReport(
       { heads, probs: [province, dress], labels, paths: [0, 1, 2, 3, 4, 5].map((i) => `img${i}.jpg`) },
-      { out, title: 'run <1>', meta: { model: 'models/x' }, imageRoot: dir, history: join(dir, 'history.jsonl'), log: (m) => logs.push(m) },
+      {
+        out,
+        title: 'run <1>',
+        meta: { model: 'models/x' },
+        imageRoot: dir,
+        history: join(dir, 'history.jsonl'),
+        log: (m) => logs.push(m),
+      },
     );
     expect(files.sort()).toEqual([
       'calibration_dress.png',
@@ -63,8 +75,18 @@ describe('writeReport', () => {
     for (const h of ['province', 'dress']) {
       const c = evaluation.curves[h]!;
       expect(cj.heads[h].names).toEqual(c.names);
-      cj.heads[h].pr.forEach((pts: number[][], k: number) => pts.forEach(([r, p], j) => { expect(r).toBeCloseTo(c.pr[k]![j]!.recall, 6); expect(p).toBeCloseTo(c.pr[k]![j]!.precision, 6); }));
-      cj.heads[h].roc.forEach((pts: number[][], k: number) => pts.forEach(([f, t], j) => { expect(f).toBeCloseTo(c.roc[k]![j]!.fpr, 6); expect(t).toBeCloseTo(c.roc[k]![j]!.tpr, 6); }));
+      cj.heads[h].pr.forEach((pts: number[][], k: number) =>
+        pts.forEach(([r, p], j) => {
+          expect(r).toBeCloseTo(c.pr[k]![j]!.recall, 6);
+          expect(p).toBeCloseTo(c.pr[k]![j]!.precision, 6);
+        }),
+      );
+      cj.heads[h].roc.forEach((pts: number[][], k: number) =>
+        pts.forEach(([f, t], j) => {
+          expect(f).toBeCloseTo(c.roc[k]![j]!.fpr, 6);
+          expect(t).toBeCloseTo(c.roc[k]![j]!.tpr, 6);
+        }),
+      );
       expect(cj.heads[h].pr.map((p: unknown[]) => p.length)).toEqual(c.pr.map((p) => p.length));
     }
 
@@ -95,7 +117,9 @@ describe('writeReport', () => {
     expect(html).toContain('img4.jpg'); // the one mistake: province 沪 predicted for 京
 
     const csv = (await readFile(join(out, 'wrong.csv'), 'utf8')).trim().split('\n');
-    expect(csv[0]).toBe('path,score,confident,province_pred,province_true,province_prob,dress_pred,dress_true,dress_prob');
+    expect(csv[0]).toBe(
+      'path,score,confident,province_pred,province_true,province_prob,dress_pred,dress_true,dress_prob',
+    );
     expect(csv.length - 1).toBe(evaluation.mistakes.length);
   });
 
@@ -103,19 +127,45 @@ describe('writeReport', () => {
     const run = (out: string, dressProbs: Float32Array, extra = {}) =>
       writeReport(
         { heads, probs: [province, dressProbs], labels, paths: [0, 1, 2, 3, 4, 5].map((i) => `img${i}.jpg`) },
-        { out, title: out.endsWith('base') ? 'base' : 'pruned', meta: { engine: 'cpu', 'data sha256': 'abc123' }, params: { train: { epochs: 3 } }, imageRoot: null, ...extra },
+        {
+          out,
+          title: out.endsWith('base') ? 'base' : 'pruned',
+          meta: { engine: 'cpu', 'data sha256': 'abc123' },
+          params: { train: { epochs: 3 } },
+          imageRoot: null,
+          ...extra,
+        },
       );
     await run(join(dir, 'base'), dress);
     const worse = new Float32Array([0.8, 0.3, 0.9, 0.2, 0.4, 0.6]); // sample 4 and 5 flip
-    const pruning = { from: 'models/base', ratio: 0.4, params: { before: 1000, after: 600 }, flops: { before: 5000, after: 3000 }, threshold: 0.5, layers: [{ layer: 'conv1', kept: 3, total: 8 }], gamma: { max: 2, counts: [4, 1, 0, 3] } };
-    await run(join(dir, 'pruned'), worse, { compareTo: join(dir, 'base'), model: { params: 600, flops: 3000, sizeBytes: 4096, pruning } });
-    expect(JSON.parse(await readFile(join(dir, 'pruned', 'run.json'), 'utf8'))).toEqual({ title: 'pruned', meta: { engine: 'cpu', 'data sha256': 'abc123' }, params: { train: { epochs: 3 } } });
+    const pruning = {
+      from: 'models/base',
+      ratio: 0.4,
+      params: { before: 1000, after: 600 },
+      flops: { before: 5000, after: 3000 },
+      threshold: 0.5,
+      layers: [{ layer: 'conv1', kept: 3, total: 8 }],
+      gamma: { max: 2, counts: [4, 1, 0, 3] },
+    };
+    await run(join(dir, 'pruned'), worse, {
+      compareTo: join(dir, 'base'),
+      model: { params: 600, flops: 3000, sizeBytes: 4096, pruning },
+    });
+    expect(JSON.parse(await readFile(join(dir, 'pruned', 'run.json'), 'utf8'))).toEqual({
+      title: 'pruned',
+      meta: { engine: 'cpu', 'data sha256': 'abc123' },
+      params: { train: { epochs: 3 } },
+    });
     const html = await readFile(join(dir, 'pruned', 'report.html'), 'utf8');
-    expect(html).toContain('<summary>train params</summary><table><tr><td class="l">epochs</td><td class="l">3</td></tr>');
+    expect(html).toContain(
+      '<summary>train params</summary><table><tr><td class="l">epochs</td><td class="l">3</td></tr>',
+    );
     expect(html).toContain('<h2 id="compare">Compared with base</h2>');
     // the model section: size and cost, the pruning before → after, |γ| histogram with the threshold, channels kept
     expect(html).toContain('<h2 id="model">Model</h2>');
-    expect(html).toContain('<tr><td class="l">parameters</td><td>600 (600)</td></tr><tr><td class="l">FLOPs per image</td><td>3000 (3.00 k)</td></tr>');
+    expect(html).toContain(
+      '<tr><td class="l">parameters</td><td>600 (600)</td></tr><tr><td class="l">FLOPs per image</td><td>3000 (3.00 k)</td></tr>',
+    );
     expect(html).toContain('<td class="l">parameters</td><td>1000</td><td>600</td><td class="better">−40.0 %</td>');
     expect(html).toContain('<td class="l">conv1</td><td>3</td><td>8</td><td>37.50%</td>');
     const svg = /<figure><svg[\s\S]*?<\/svg>/.exec(html)![0];
@@ -128,7 +178,9 @@ describe('writeReport', () => {
     expect(mine.all_heads_acc).toBeLessThan(base.all_heads_acc);
     const d = mine.all_heads_acc - base.all_heads_acc;
     // worse accuracy: red; a count stays an integer, a score always has 4 decimals
-    expect(html).toContain(`<td class="l">all_heads_acc</td><td>${fmt(mine.all_heads_acc)}</td><td>${fmt(base.all_heads_acc)}</td><td class="worse">${fmt(d)}</td>`);
+    expect(html).toContain(
+      `<td class="l">all_heads_acc</td><td>${fmt(mine.all_heads_acc)}</td><td>${fmt(base.all_heads_acc)}</td><td class="worse">${fmt(d)}</td>`,
+    );
     expect(fmt(1)).toBe('1.0000');
     expect(html).toMatch(/<td class="l">confident_count<\/td><td>\d+<\/td><td>\d+<\/td>/);
     // lower is better for ECE: a drop is green
@@ -141,22 +193,43 @@ describe('writeReport', () => {
     expect(higherIsBetter('mAP')).toBe(true);
     // table of contents to every section, links to the files beside the page
     expect(html).toContain('<nav class="toc"><b>Contents</b><a href="#compare">Compared with base</a>');
-    for (const id of ['scores', 'classification', 'mistakes', 'confidence']) expect(html).toContain(`<a href="#${id}">`);
+    for (const id of ['scores', 'classification', 'mistakes', 'confidence'])
+      expect(html).toContain(`<a href="#${id}">`);
     for (const f of ['metrics.json', 'run.json', 'wrong.csv']) expect(html).toContain(`<a href="${f}">${f}</a>`);
     // the scores table: the numbers metrics.json holds
     const dressScores = JSON.parse(await readFile(join(dir, 'pruned', 'metrics.json'), 'utf8')).heads.dress.scores;
-    expect(html).toContain(`<td>${fmt(dressScores.balancedAccuracy)}</td><td>${fmt(dressScores.mcc)}</td><td>${fmt(dressScores.logLoss)}</td><td>${fmt(dressScores.brier)}</td>`);
+    expect(html).toContain(
+      `<td>${fmt(dressScores.balancedAccuracy)}</td><td>${fmt(dressScores.mcc)}</td><td>${fmt(dressScores.logLoss)}</td><td>${fmt(dressScores.brier)}</td>`,
+    );
     expect(html).toContain('<summary>dress: F1 per class</summary>');
-    const f1 = async (run: string) => JSON.parse(await readFile(join(dir, run, 'metrics.json'), 'utf8')).heads.dress.report['macro avg'].f1 as number;
+    const f1 = async (run: string) =>
+      JSON.parse(await readFile(join(dir, run, 'metrics.json'), 'utf8')).heads.dress.report['macro avg'].f1 as number;
     const [a, b] = [await f1('pruned'), await f1('base')];
     expect(a).not.toBe(b);
-    expect(html).toContain(`<td class="l">macro avg</td><td>${fmt(a)}</td><td>${fmt(b)}</td><td class="${a > b ? 'better' : 'worse'}">${fmt(a - b)}</td>`);
-    await expect(run(join(dir, 'x'), dress, { compareTo: join(dir, 'nope') })).rejects.toThrow('no such run folder or metrics file');
+    expect(html).toContain(
+      `<td class="l">macro avg</td><td>${fmt(a)}</td><td>${fmt(b)}</td><td class="${a > b ? 'better' : 'worse'}">${fmt(a - b)}</td>`,
+    );
+    await expect(run(join(dir, 'x'), dress, { compareTo: join(dir, 'nope') })).rejects.toThrow(
+      'no such run folder or metrics file',
+    );
   });
 
   it('wrong.csv quotes fields and leaves unknown heads empty', () => {
-    const csv = wrongCsv(['a', 'b'], [{ index: 0, path: 'x,"y".jpg', score: 0.5, confident: false, heads: [{ head: 'a', pred: '1', true: '0', prob: 0.5, ok: false }] }]);
-    expect(csv).toBe('path,score,confident,a_pred,a_true,a_prob,b_pred,b_true,b_prob\n"x,""y"".jpg",0.500000,0,1,0,0.500000,,,\n');
+    const csv = wrongCsv(
+      ['a', 'b'],
+      [
+        {
+          index: 0,
+          path: 'x,"y".jpg',
+          score: 0.5,
+          confident: false,
+          heads: [{ head: 'a', pred: '1', true: '0', prob: 0.5, ok: false }],
+        },
+      ],
+    );
+    expect(csv).toBe(
+      'path,score,confident,a_pred,a_true,a_prob,b_pred,b_true,b_prob\n"x,""y"".jpg",0.500000,0,1,0,0.500000,,,\n',
+    );
   });
 });
 

@@ -29,7 +29,8 @@ export default defineStage({
 });
 `;
 
-const pipeline = (scale: number, threads: number) => `stages:\n  a: { uses: ./n.ts, with: { out: a.txt, scale: ${scale}, threads: ${threads} } }\n`;
+const pipeline = (scale: number, threads: number) =>
+  `stages:\n  a: { uses: ./n.ts, with: { out: a.txt, scale: ${scale}, threads: ${threads} } }\n`;
 
 describe('cache-neutral params', () => {
   it('changing threads leaves the stage up to date and does not rerun it; changing scale does', async () => {
@@ -66,16 +67,26 @@ describe('cache-neutral params', () => {
   });
 
   it('the built-in model stages declare threads cache-neutral, and nothing that changes numerics', async () => {
-    const expected: Record<string, string[]> = { train: ['threads', 'resume', 'distributed.timeout_s'], evaluate: ['threads', 'latency_runs'], prune: ['threads'], convert: ['threads'] };
+    const expected: Record<string, string[]> = {
+      train: ['threads', 'resume', 'distributed.timeout_s'],
+      evaluate: ['threads', 'latency_runs'],
+      prune: ['threads'],
+      convert: ['threads'],
+    };
     for (const [name, neutral] of Object.entries(expected)) {
-      const def = (await import(path.join(REPO, 'stages', `${name}.ts`))).default as { cacheNeutral?: readonly string[] };
+      const def = (await import(path.join(REPO, 'stages', `${name}.ts`))).default as {
+        cacheNeutral?: readonly string[];
+      };
       expect([name, def.cacheNeutral]).toEqual([name, neutral]);
     }
   });
 
   it("a dotted name (train's distributed.timeout_s) leaves out that key of an object param only", () => {
     const params = { out: 'm', threads: 2, distributed: { ranks: 2, sync_bn: false, timeout_s: 30 } };
-    expect(keyedParams(params, ['threads', 'distributed.timeout_s'])).toEqual({ out: 'm', distributed: { ranks: 2, sync_bn: false } });
+    expect(keyedParams(params, ['threads', 'distributed.timeout_s'])).toEqual({
+      out: 'm',
+      distributed: { ranks: 2, sync_bn: false },
+    });
     expect(keyedParams({ out: 'm' }, ['distributed.timeout_s'])).toEqual({ out: 'm' });
     expect(params.distributed.timeout_s).toBe(30); // the params themselves are left alone
   });

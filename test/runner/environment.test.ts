@@ -70,17 +70,29 @@ describe('the engine switches', () => {
   const NOT_NUMERICS = ['MLC_PIPE_THREADS', 'MLC_PIPE_NATIVE_MALLOC'];
 
   it('every MLC_PIPE_* variable the engine reads is in NUMERICS_ENVIRONMENT or known not to change results', () => {
-    const files = (dir: string): string[] => readdirSync(path.join(REPO, dir), { withFileTypes: true, recursive: true }).filter((e) => e.isFile() && /\.(ts|cc|cpp|h)$/.test(e.name)).map((e) => path.join(e.parentPath, e.name));
-    const read = new Set([...files('src/engine'), ...files('native/src')].flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/MLC_PIPE_[A-Z_]+/g)].map((m) => m[0])));
+    const files = (dir: string): string[] =>
+      readdirSync(path.join(REPO, dir), { withFileTypes: true, recursive: true })
+        .filter((e) => e.isFile() && /\.(ts|cc|cpp|h)$/.test(e.name))
+        .map((e) => path.join(e.parentPath, e.name));
+    const read = new Set(
+      [...files('src/engine'), ...files('native/src')].flatMap((f) =>
+        [...readFileSync(f, 'utf8').matchAll(/MLC_PIPE_[A-Z_]+/g)].map((m) => m[0]),
+      ),
+    );
     expect(read.size).toBeGreaterThan(5);
-    expect([...read].filter((v) => !(NUMERICS_ENVIRONMENT as readonly string[]).includes(v) && !NOT_NUMERICS.includes(v)).sort()).toEqual([]);
+    expect(
+      [...read]
+        .filter((v) => !(NUMERICS_ENVIRONMENT as readonly string[]).includes(v) && !NOT_NUMERICS.includes(v))
+        .sort(),
+    ).toEqual([]);
   });
 
   it('every built-in stage that starts the engine declares them', async () => {
     for (const name of ['train', 'evaluate', 'prune', 'convert']) {
-      const def = (await import(path.join(REPO, 'stages', `${name}.ts`))).default as { environment?: readonly string[] };
+      const def = (await import(path.join(REPO, 'stages', `${name}.ts`))).default as {
+        environment?: readonly string[];
+      };
       expect([name, def.environment]).toEqual([name, NUMERICS_ENVIRONMENT]);
     }
   });
 });
-

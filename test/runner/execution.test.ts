@@ -97,11 +97,16 @@ export default defineStage({
 
 describe('execution', () => {
   it('a stage that leaves handles open still completes, and its metrics reach the lock', async () => {
-    const dir = tempProject({ 'stages/linger.ts': LINGER_STAGE, 'p.yaml': 'stages:\n  l: { uses: ./stages/linger.ts, with: { out: l.txt } }\n' });
+    const dir = tempProject({
+      'stages/linger.ts': LINGER_STAGE,
+      'p.yaml': 'stages:\n  l: { uses: ./stages/linger.ts, with: { out: l.txt } }\n',
+    });
     const r = await cli(['run', 'p.yaml'], dir);
     expect(r.code, r.stderr).toBe(0);
     expect(r.ran).toEqual(['l']);
-    const lock = parse(readFileSync(path.join(dir, 'p.mlc.lock'), 'utf8')) as { stages: Record<string, { metrics?: unknown }> };
+    const lock = parse(readFileSync(path.join(dir, 'p.mlc.lock'), 'utf8')) as {
+      stages: Record<string, { metrics?: unknown }>;
+    };
     expect(lock.stages.l!.metrics).toEqual({ answer: 42 });
   });
 
@@ -113,9 +118,11 @@ describe('execution', () => {
   a: { uses: ./stages/sleep.ts, with: { out: a.json, ms: 100, marker: a.started, wait_for: b.started } }
   b: { uses: ./stages/sleep.ts, with: { out: b.json, ms: 100, marker: b.started, wait_for: a.started } }
 `,
-      'serial.yaml': 'stages:\n  a: { uses: ./stages/sleep.ts, with: { out: sa.json, ms: 300 } }\n  b: { uses: ./stages/sleep.ts, with: { out: sb.json, ms: 300 } }\n',
+      'serial.yaml':
+        'stages:\n  a: { uses: ./stages/sleep.ts, with: { out: sa.json, ms: 300 } }\n  b: { uses: ./stages/sleep.ts, with: { out: sb.json, ms: 300 } }\n',
     });
-    const interval = (f: string) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as { start: number; end: number; sawOther: boolean };
+    const interval = (f: string) =>
+      JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as { start: number; end: number; sawOther: boolean };
     const r = await cli(['run', 'p.yaml', '--jobs', '2'], dir);
     expect(r.code, r.stderr).toBe(0);
     const [a, b] = [interval('a.json'), interval('b.json')];
@@ -146,7 +153,8 @@ describe('execution', () => {
   it('resources.cpu larger than the free slots serialises stages', async () => {
     const dir = tempProject({
       'stages/sleep.ts': SLEEP_STAGE,
-      'p.yaml': 'stages:\n  a: { uses: ./stages/sleep.ts, with: { out: a.json }, resources: { cpu: 2 } }\n  b: { uses: ./stages/sleep.ts, with: { out: b.json }, resources: { cpu: 1 } }\n',
+      'p.yaml':
+        'stages:\n  a: { uses: ./stages/sleep.ts, with: { out: a.json }, resources: { cpu: 2 } }\n  b: { uses: ./stages/sleep.ts, with: { out: b.json }, resources: { cpu: 1 } }\n',
     });
     const r = await cli(['run', 'p.yaml', '--jobs', '2'], dir);
     expect(r.code, r.stderr).toBe(0);
@@ -172,7 +180,9 @@ describe('execution', () => {
     expect(r.stdout).toContain('⊘ after: upstream failed: bad');
     expect([...r.ran].sort()).toEqual(['other', 'slow']);
     expect(r.stderr).toContain('log: logs/p/bad.log');
-    expect(readFileSync(path.join(dir, 'logs/p/bad.log'), 'utf8')).toContain('Error: boom: the stage failed on purpose');
+    expect(readFileSync(path.join(dir, 'logs/p/bad.log'), 'utf8')).toContain(
+      'Error: boom: the stage failed on purpose',
+    );
     const lock = parse(readFileSync(path.join(dir, 'p.mlc.lock'), 'utf8')) as { stages: Record<string, unknown> };
     expect(Object.keys(lock.stages).sort()).toEqual(['other', 'slow']);
 
@@ -182,7 +192,10 @@ describe('execution', () => {
   });
 
   it('a second run of the same pipeline is refused while one is in progress', async () => {
-    const dir = tempProject({ 'stages/hang.ts': HANG_STAGE, 'p.yaml': 'stages:\n  hang: { uses: ./stages/hang.ts, with: { out: r.txt } }\n' });
+    const dir = tempProject({
+      'stages/hang.ts': HANG_STAGE,
+      'p.yaml': 'stages:\n  hang: { uses: ./stages/hang.ts, with: { out: r.txt } }\n',
+    });
     const first = startCli(['run', 'p.yaml'], dir);
     await waitFor(path.join(dir, 'started'));
     const second = await cli(['run', 'p.yaml'], dir);
@@ -199,7 +212,8 @@ describe('execution', () => {
     const dir = tempProject({
       'stages/hang.ts': HANG_STAGE,
       'stages/sleep.ts': SLEEP_STAGE,
-      'p.yaml': 'stages:\n  quick: { uses: ./stages/sleep.ts, with: { out: quick.json, ms: 1 } }\n  hang: { uses: ./stages/hang.ts, with: { out: out/result.txt }, needs: [quick] }\n',
+      'p.yaml':
+        'stages:\n  quick: { uses: ./stages/sleep.ts, with: { out: quick.json, ms: 1 } }\n  hang: { uses: ./stages/hang.ts, with: { out: out/result.txt }, needs: [quick] }\n',
     });
     const proc = startCli(['run', 'p.yaml'], dir);
     await waitFor(path.join(dir, 'started'));
@@ -220,26 +234,30 @@ describe('execution', () => {
     expect(readdirSync(path.join(dir, 'out'))).toEqual(['result.txt']); // the stale temp was cleaned
   });
 
-  it.each(['the runner', 'the whole process group (a terminal Ctrl-C)'])('Ctrl-C sent to %s stops running stages, exits 130 and keeps the finished stages in the lock', async (target) => {
-    const group = target !== 'the runner';
-    const dir = tempProject({
-      'stages/hang.ts': HANG_STAGE,
-      'stages/sleep.ts': SLEEP_STAGE,
-      'p.yaml': 'stages:\n  quick: { uses: ./stages/sleep.ts, with: { out: quick.json, ms: 1 } }\n  hang: { uses: ./stages/hang.ts, with: { out: result.txt }, needs: [quick] }\n  later: { uses: ./stages/sleep.ts, with: { out: later.json, ms: 1 }, needs: [hang] }\n',
-    });
-    const proc = startCli(['run', 'p.yaml'], dir, group);
-    await waitFor(path.join(dir, 'started'));
-    if (group) process.kill(-proc.pid!, 'SIGINT');
-    else proc.kill('SIGINT');
-    const res = await proc;
-    const r = parseResult(res.exitCode ?? -1, String(res.stdout), String(res.stderr));
-    expect(r.code).toBe(130);
-    expect(r.stderr).toContain('interrupted: stopping running stages');
-    expect(r.stdout).toContain('✖ hang: stage hang: stopped (interrupted)');
-    expect(r.stdout).toContain('⊘ later: upstream failed: hang');
-    expect(existsSync(path.join(dir, 'result.txt'))).toBe(false);
-    expect(existsSync(path.join(dir, '.result.txt.mlc-tmp'))).toBe(false);
-    const lock = parse(readFileSync(path.join(dir, 'p.mlc.lock'), 'utf8')) as { stages: Record<string, unknown> };
-    expect(Object.keys(lock.stages)).toEqual(['quick']);
-  });
+  it.each(['the runner', 'the whole process group (a terminal Ctrl-C)'])(
+    'Ctrl-C sent to %s stops running stages, exits 130 and keeps the finished stages in the lock',
+    async (target) => {
+      const group = target !== 'the runner';
+      const dir = tempProject({
+        'stages/hang.ts': HANG_STAGE,
+        'stages/sleep.ts': SLEEP_STAGE,
+        'p.yaml':
+          'stages:\n  quick: { uses: ./stages/sleep.ts, with: { out: quick.json, ms: 1 } }\n  hang: { uses: ./stages/hang.ts, with: { out: result.txt }, needs: [quick] }\n  later: { uses: ./stages/sleep.ts, with: { out: later.json, ms: 1 }, needs: [hang] }\n',
+      });
+      const proc = startCli(['run', 'p.yaml'], dir, group);
+      await waitFor(path.join(dir, 'started'));
+      if (group) process.kill(-proc.pid!, 'SIGINT');
+      else proc.kill('SIGINT');
+      const res = await proc;
+      const r = parseResult(res.exitCode ?? -1, String(res.stdout), String(res.stderr));
+      expect(r.code).toBe(130);
+      expect(r.stderr).toContain('interrupted: stopping running stages');
+      expect(r.stdout).toContain('✖ hang: stage hang: stopped (interrupted)');
+      expect(r.stdout).toContain('⊘ later: upstream failed: hang');
+      expect(existsSync(path.join(dir, 'result.txt'))).toBe(false);
+      expect(existsSync(path.join(dir, '.result.txt.mlc-tmp'))).toBe(false);
+      const lock = parse(readFileSync(path.join(dir, 'p.mlc.lock'), 'utf8')) as { stages: Record<string, unknown> };
+      expect(Object.keys(lock.stages)).toEqual(['quick']);
+    },
+  );
 });

@@ -71,15 +71,28 @@ describe('executor plugins', () => {
     const executors = executorRegistry([plugin]);
     expect([...executors.keys()]).toEqual(['local', 'bullmq', 'memory']);
     expect([...BUILTIN_EXECUTORS.keys()]).toEqual(['local', 'bullmq']);
-    expect(resolveExecution({}, { executor: 'memory' }, {}, executors)).toEqual({ executor: 'memory', redis: undefined, queue: 'mlc-pipe', store: undefined });
-    expect(() => resolveExecution({}, { executor: 'memroy' }, {}, executors)).toThrow(expect.objectContaining({ message: '--executor memroy: unknown executor', hint: 'did you mean "memory"?' }));
-    expect(() => resolveExecution({}, { executor: 'memory' }, {}, BUILTIN_EXECUTORS)).toThrow('--executor memory: unknown executor');
-    expect(() => resolveExecution({}, { executor: 'memory', queue: 'refused' }, {}, executors)).toThrow('memory: no queues');
+    expect(resolveExecution({}, { executor: 'memory' }, {}, executors)).toEqual({
+      executor: 'memory',
+      redis: undefined,
+      queue: 'mlc-pipe',
+      store: undefined,
+    });
+    expect(() => resolveExecution({}, { executor: 'memroy' }, {}, executors)).toThrow(
+      expect.objectContaining({ message: '--executor memroy: unknown executor', hint: 'did you mean "memory"?' }),
+    );
+    expect(() => resolveExecution({}, { executor: 'memory' }, {}, BUILTIN_EXECUTORS)).toThrow(
+      '--executor memory: unknown executor',
+    );
+    expect(() => resolveExecution({}, { executor: 'memory', queue: 'refused' }, {}, executors)).toThrow(
+      'memory: no queues',
+    );
     expect(() => executorRegistry([plugin], executors)).toThrow('executor memory is registered twice');
   });
 
   it("the pipeline schema's `executor:` names are the built-in executors", () => {
-    const schema = JSON.parse(readFileSync(path.join(REPO, 'schemas', 'pipeline.schema.json'), 'utf8')) as { properties: { executor: { enum: string[] } } };
+    const schema = JSON.parse(readFileSync(path.join(REPO, 'schemas', 'pipeline.schema.json'), 'utf8')) as {
+      properties: { executor: { enum: string[] } };
+    };
     expect(schema.properties.executor.enum).toEqual([...BUILTIN_EXECUTORS.keys()]);
   });
 });

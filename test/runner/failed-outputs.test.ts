@@ -33,16 +33,22 @@ const lockIds = (dir: string, name = 'p') => {
   const f = path.join(dir, `${name}.mlc.lock`);
   return existsSync(f) ? Object.keys((parse(readFileSync(f, 'utf8')) as { stages: object }).stages) : [];
 };
-const runs = (dir: string) => (existsSync(path.join(dir, '.mlc/cache/runs')) ? readdirSync(path.join(dir, '.mlc/cache/runs')) : []);
+const runs = (dir: string) =>
+  existsSync(path.join(dir, '.mlc/cache/runs')) ? readdirSync(path.join(dir, '.mlc/cache/runs')) : [];
 
 describe('outputs of a failed stage', () => {
   it('a module stage: temp outputs move to .mlc/failed/<id>/<path>, the message says where, a later failure replaces them, success clears them', async () => {
-    const dir = tempProject({ 'w.ts': WRITE_THEN_THROW, 'p.yaml': 'stages:\n  w: { uses: ./w.ts, with: { text: first, extra: true } }\n' });
+    const dir = tempProject({
+      'w.ts': WRITE_THEN_THROW,
+      'p.yaml': 'stages:\n  w: { uses: ./w.ts, with: { text: first, extra: true } }\n',
+    });
     const r = await cli(['run', 'p.yaml'], dir);
     expect(r.code).toBe(1);
     const where = '.mlc/failed/w: out)';
     expect(r.stdout).toContain(`✖ w: stage w: wrote first, then gave up (partial outputs kept in ${where}`);
-    expect(readFileSync(path.join(dir, 'logs/p/w.log'), 'utf8')).toContain(`# failed: stage w: wrote first, then gave up (partial outputs kept in ${where}`);
+    expect(readFileSync(path.join(dir, 'logs/p/w.log'), 'utf8')).toContain(
+      `# failed: stage w: wrote first, then gave up (partial outputs kept in ${where}`,
+    );
     expect(readFileSync(path.join(dir, '.mlc/failed/w/out/part.txt'), 'utf8')).toBe('first');
     expect(readFileSync(path.join(dir, '.mlc/failed/w/out/extra.txt'), 'utf8')).toBe('extra');
     expect(existsSync(path.join(dir, 'out'))).toBe(false);
@@ -64,7 +70,10 @@ describe('outputs of a failed stage', () => {
   });
 
   it('a cmd stage: its in-place outputs move there too', async () => {
-    const dir = tempProject({ 'p.yaml': 'stages:\n  c: { cmd: "mkdir -p res && echo partial > res/c.txt && exit 3", shell: true, outs: [res/c.txt, never.txt] }\n' });
+    const dir = tempProject({
+      'p.yaml':
+        'stages:\n  c: { cmd: "mkdir -p res && echo partial > res/c.txt && exit 3", shell: true, outs: [res/c.txt, never.txt] }\n',
+    });
     const r = await cli(['run', 'p.yaml'], dir);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('(partial outputs kept in .mlc/failed/c: res/c.txt)');
@@ -78,7 +87,8 @@ describe('outputs of a failed stage', () => {
     const dir = tempProject({
       'data/classes.json': JSON.stringify({ heads: [{ name: 'kind', classes: ['a', 'b'] }] }),
       'data/train.txt': 'missing1.jpg 0\nmissing2.jpg 1\n',
-      'p.yaml': 'stages:\n  check: { uses: check-labels, with: { labels: data/train.txt, out: data/clean, max_reject_rate: 0.1 } }\n',
+      'p.yaml':
+        'stages:\n  check: { uses: check-labels, with: { labels: data/train.txt, out: data/clean, max_reject_rate: 0.1 } }\n',
     });
     const r = await cli(['run', 'p.yaml'], dir);
     expect(r.code).toBe(1);

@@ -53,7 +53,8 @@ describe('HashIndex', () => {
 
 describe('code identity', () => {
   const files = {
-    'stage.ts': "import { helper } from './lib/helper.ts';\nexport default async () => (await import('./lib/lazy.ts')).x + helper;\n",
+    'stage.ts':
+      "import { helper } from './lib/helper.ts';\nexport default async () => (await import('./lib/lazy.ts')).x + helper;\n",
     'lib/helper.ts': "import { parse } from 'yaml';\nexport const helper = String(parse('1'));\n",
     'lib/lazy.ts': 'export const x = 1;\n',
     'lib/unrelated.ts': 'export const y = 2;\n',
@@ -61,11 +62,22 @@ describe('code identity', () => {
 
   it('follows static and dynamic imports and names the packages used', async () => {
     const dir = tempProject(files);
-    const closure = [...(await importClosure(path.join(dir, 'stage.ts')))].map((f) => (f.startsWith(dir) ? path.relative(dir, f) : f.replace(/.*node_modules\//, 'node_modules/')));
+    const closure = [...(await importClosure(path.join(dir, 'stage.ts')))].map((f) =>
+      f.startsWith(dir) ? path.relative(dir, f) : f.replace(/.*node_modules\//, 'node_modules/'),
+    );
     expect(closure.sort()).toEqual(['lib/helper.ts', 'lib/lazy.ts', 'stage.ts'].sort());
     // packages resolve from node_modules above the module; the temp dir has none
-    const inRepo = [...(await importClosure(path.resolve('src/pipeline/source.ts')))].map((f) => path.relative(process.cwd(), f));
-    expect(inRepo.sort()).toEqual(['node_modules/js-yaml/package.json', 'node_modules/yaml/package.json', 'src/errors.ts', 'src/pipeline/diagnostics.ts', 'src/pipeline/fast-parse.ts', 'src/pipeline/source.ts']); // type-only imports (yaml's Document, Node) are not code
+    const inRepo = [...(await importClosure(path.resolve('src/pipeline/source.ts')))].map((f) =>
+      path.relative(process.cwd(), f),
+    );
+    expect(inRepo.sort()).toEqual([
+      'node_modules/js-yaml/package.json',
+      'node_modules/yaml/package.json',
+      'src/errors.ts',
+      'src/pipeline/diagnostics.ts',
+      'src/pipeline/fast-parse.ts',
+      'src/pipeline/source.ts',
+    ]); // type-only imports (yaml's Document, Node) are not code
   });
 
   it('changes when an imported file changes, not when an unrelated one does, and includes the version', async () => {
@@ -90,13 +102,16 @@ describe('code identity when imports cannot be followed', () => {
     const warnings: string[] = [];
     const files = await importClosure(path.join(dir, 'stage.ts'), (m) => warnings.push(m));
     expect([...files]).toEqual([path.join(dir, 'stage.ts')]);
-    expect(warnings).toEqual([`code identity of ${path.join(dir, 'stage.ts')} covers only that file: cannot follow its imports: Could not resolve "./missing.ts" (stage.ts:1)`]);
+    expect(warnings).toEqual([
+      `code identity of ${path.join(dir, 'stage.ts')} covers only that file: cannot follow its imports: Could not resolve "./missing.ts" (stage.ts:1)`,
+    ]);
   });
 });
 
 describe('code identity of the built-in stages', () => {
   it('train depends on the loss functions, generate-txt does not', async () => {
-    const closure = async (name: string) => [...(await importClosure(path.resolve('stages', `${name}.ts`)))].map((f) => path.relative(process.cwd(), f));
+    const closure = async (name: string) =>
+      [...(await importClosure(path.resolve('stages', `${name}.ts`)))].map((f) => path.relative(process.cwd(), f));
     const train = await closure('train');
     expect(train).toContain('stages/train.ts');
     expect(train.some((f) => f.startsWith('src/train/losses/'))).toBe(true);
@@ -118,7 +133,9 @@ describe('RunCache', () => {
     const outputs = { 'out/m': idx.hash('out/m')!, 'out/r.txt': idx.hash('out/r.txt')! };
     cache.save(key, { outputs, metrics: { acc: 0.5 } }, idx);
     expect(cache.has(key)).toBe(true);
-    expect(readFileSync(path.join(dir, '.mlc/cache', sha('report').slice(0, 2), sha('report').slice(2)), 'utf8')).toBe('report');
+    expect(readFileSync(path.join(dir, '.mlc/cache', sha('report').slice(0, 2), sha('report').slice(2)), 'utf8')).toBe(
+      'report',
+    );
     rmSync(path.join(dir, 'out'), { recursive: true });
     const rec = cache.restore(key);
     expect(rec.status === 'restored' && rec.record.metrics).toEqual({ acc: 0.5 });

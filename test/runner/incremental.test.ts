@@ -40,7 +40,11 @@ describe('incremental runs', () => {
       'seed.txt': 'seed-',
       'side.txt': 'side-',
       'stages/concat.ts': concatStage({ name: 'concat' }),
-      'stages/upper.ts': concatStage({ name: 'upper', extraImport: "import { up } from '../lib/case.ts';", transform: 's = up(s);' }),
+      'stages/upper.ts': concatStage({
+        name: 'upper',
+        extraImport: "import { up } from '../lib/case.ts';",
+        transform: 's = up(s);',
+      }),
       'lib/case.ts': 'export const up = (s: string) => s.toUpperCase();\n',
     });
   });
@@ -53,7 +57,9 @@ describe('incremental runs', () => {
     expect(r1.ran.indexOf('upper')).toBeLessThan(r1.ran.indexOf('count'));
     expect(read('data/upper.txt')).toBe('SEED-HELLO');
     expect(read('data/count.txt')).toBe('10');
-    const lock = parse(read('p.mlc.lock')) as { stages: Record<string, { params: Record<string, unknown>; outputs: Record<string, string> }> };
+    const lock = parse(read('p.mlc.lock')) as {
+      stages: Record<string, { params: Record<string, unknown>; outputs: Record<string, string> }>;
+    };
     expect(Object.keys(lock.stages).sort()).toEqual(['count', 'gen', 'side', 'upper']);
     expect(lock.stages.gen!.params).toEqual({ text: 'hello', inputs: ['seed.txt'], out: 'data/gen.txt', epochs: 1 });
     expect(existsSync(path.join(dir, 'logs/p/upper.log'))).toBe(true);
@@ -138,7 +144,13 @@ describe('incremental runs', () => {
   });
 
   it('a cmd stage whose command changes reruns', async () => {
-    writeFileSync(path.join(dir, 'p.yaml'), read('p.yaml').replace("String(fs.readFileSync('data/upper.txt','utf8').length)", "'n='+fs.readFileSync('data/upper.txt','utf8').length"));
+    writeFileSync(
+      path.join(dir, 'p.yaml'),
+      read('p.yaml').replace(
+        "String(fs.readFileSync('data/upper.txt','utf8').length)",
+        "'n='+fs.readFileSync('data/upper.txt','utf8').length",
+      ),
+    );
     const r = await run();
     expect(r.ran).toEqual(['count']);
     expect(read('data/count.txt')).toBe('n=11');

@@ -11,7 +11,9 @@ import { REPO } from './project.ts';
 const RUNNER = path.join(REPO, 'src', 'runner');
 
 function tsFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? tsFiles(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? tsFiles(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : [],
+  );
 }
 
 /** Relative imports (static, dynamic, type-only, re-exports) of `file` that stay in src/runner. */
@@ -33,7 +35,8 @@ function importCycles(graph: ReadonlyMap<string, readonly string[]>): string[] {
     state.set(n, 'open');
     stack.push(n);
     for (const d of graph.get(n) ?? []) {
-      if (state.get(d) === 'open') cycles.push([...stack.slice(stack.indexOf(d)), d].map((f) => path.relative(RUNNER, f)).join(' -> '));
+      if (state.get(d) === 'open')
+        cycles.push([...stack.slice(stack.indexOf(d)), d].map((f) => path.relative(RUNNER, f)).join(' -> '));
       else if (!state.has(d)) visit(d);
     }
     stack.pop();
@@ -51,8 +54,22 @@ describe('src/runner layout', () => {
   it('finds a cycle when there is one (the check itself)', () => {
     const a = path.join(RUNNER, 'store', 'a.ts');
     const b = path.join(RUNNER, 'store', 'b.ts');
-    expect(importCycles(new Map([[a, [b]], [b, [a]]]))).toEqual(['store/a.ts -> store/b.ts -> store/a.ts']);
-    expect(importCycles(new Map([[a, [b]], [b, []]]))).toEqual([]);
+    expect(
+      importCycles(
+        new Map([
+          [a, [b]],
+          [b, [a]],
+        ]),
+      ),
+    ).toEqual(['store/a.ts -> store/b.ts -> store/a.ts']);
+    expect(
+      importCycles(
+        new Map([
+          [a, [b]],
+          [b, []],
+        ]),
+      ),
+    ).toEqual([]);
   });
 
   it('has no import cycle', () => {
@@ -61,7 +78,8 @@ describe('src/runner layout', () => {
   });
 
   it('outside executors/, imports no particular executor and names none', () => {
-    const specific = (f: string) => /^executors\/(?!(executor|registry|settings|job)\.ts$)/.test(path.relative(RUNNER, f));
+    const specific = (f: string) =>
+      /^executors\/(?!(executor|registry|settings|job)\.ts$)/.test(path.relative(RUNNER, f));
     const problems: string[] = [];
     for (const f of files) {
       const rel = path.relative(RUNNER, f);
@@ -69,7 +87,8 @@ describe('src/runner layout', () => {
       for (const d of graph.get(f)!) if (specific(d)) problems.push(`${rel} imports ${path.relative(RUNNER, d)}`);
       // Code, not comments: a branch on an executor's name.
       const code = texts.get(f)!.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
-      for (const name of ['local', 'bullmq', 'queue']) if (new RegExp(`['"\`]${name}['"\`]`).test(code)) problems.push(`${rel} names the executor '${name}'`);
+      for (const name of ['local', 'bullmq', 'queue'])
+        if (new RegExp(`['"\`]${name}['"\`]`).test(code)) problems.push(`${rel} names the executor '${name}'`);
     }
     expect(problems).toEqual([]);
   });

@@ -8,15 +8,45 @@ import type { LockFile } from '../../src/runner/lock/lock-file.ts';
 import { paramChanges, planRun, type StageState } from '../../src/runner/plan/plan.ts';
 
 function node(id: string, inputs: string[], outputs: string[]): StageNode {
-  return { kind: 'cmd', id, template: id, needs: [], inputs, outputs, resources: { cpu: 1, gpu: 0 }, cmd: ['true'], shell: false, code: [], params: {}, env: {} };
+  return {
+    kind: 'cmd',
+    id,
+    template: id,
+    needs: [],
+    inputs,
+    outputs,
+    resources: { cpu: 1, gpu: 0 },
+    cmd: ['true'],
+    shell: false,
+    code: [],
+    params: {},
+    env: {},
+  };
 }
 
-const g = buildGraph([node('gen', ['raw'], ['data.txt']), node('train', ['data.txt'], ['model']), node('eval', ['model'], ['report']), node('side', ['other'], ['side.txt'])]);
+const g = buildGraph([
+  node('gen', ['raw'], ['data.txt']),
+  node('train', ['data.txt'], ['model']),
+  node('eval', ['model'], ['report']),
+  node('side', ['other'], ['side.txt']),
+]);
 
 function states(over: Partial<Record<string, Partial<StageState>>> = {}): Map<string, StageState> {
   const base: Record<string, StageState> = {
-    gen: { code: 'c1', params: { n: 1 }, inputs: { raw: 'h-raw' }, outputs: { 'data.txt': 'h-data' }, runCached: false },
-    train: { code: 'c2', params: { epochs: 3, opt: { lr: 0.1 } }, inputs: { 'data.txt': 'h-data' }, outputs: { model: 'h-model' }, runCached: false },
+    gen: {
+      code: 'c1',
+      params: { n: 1 },
+      inputs: { raw: 'h-raw' },
+      outputs: { 'data.txt': 'h-data' },
+      runCached: false,
+    },
+    train: {
+      code: 'c2',
+      params: { epochs: 3, opt: { lr: 0.1 } },
+      inputs: { 'data.txt': 'h-data' },
+      outputs: { model: 'h-model' },
+      runCached: false,
+    },
     eval: { code: 'c3', params: {}, inputs: { model: 'h-model' }, outputs: { report: 'h-report' }, runCached: false },
     side: { code: 'c4', params: {}, inputs: { other: 'h-other' }, outputs: { 'side.txt': 'h-side' }, runCached: false },
   };
@@ -25,7 +55,13 @@ function states(over: Partial<Record<string, Partial<StageState>>> = {}): Map<st
 
 function lockOf(s: Map<string, StageState>): LockFile {
   const stages: LockFile['stages'] = {};
-  for (const [id, st] of s) stages[id] = { code: st.code, params: st.params, inputs: st.inputs as Record<string, string>, outputs: st.outputs as Record<string, string> };
+  for (const [id, st] of s)
+    stages[id] = {
+      code: st.code,
+      params: st.params,
+      inputs: st.inputs as Record<string, string>,
+      outputs: st.outputs as Record<string, string>,
+    };
   return { version: 1, stages };
 }
 
@@ -34,11 +70,20 @@ const summary = (p: ReturnType<typeof planRun>) => p.stages.map((s) => `${s.acti
 
 describe('planRun', () => {
   it('skips everything when states match the lock', () => {
-    expect(summary(planRun(g, lock, states()))).toEqual(['skip gen: up to date', 'skip train: up to date', 'skip eval: up to date', 'skip side: up to date']);
+    expect(summary(planRun(g, lock, states()))).toEqual([
+      'skip gen: up to date',
+      'skip train: up to date',
+      'skip eval: up to date',
+      'skip side: up to date',
+    ]);
   });
 
   it('names each reason and carries changes downstream', () => {
-    const p = planRun(g, lock, states({ train: { params: { epochs: 5, opt: { lr: 0.1 } } }, side: { outputs: { 'side.txt': null } } }));
+    const p = planRun(
+      g,
+      lock,
+      states({ train: { params: { epochs: 5, opt: { lr: 0.1 } } }, side: { outputs: { 'side.txt': null } } }),
+    );
     expect(summary(p)).toEqual([
       'skip gen: up to date',
       'run train: param changed: epochs 3→5',
@@ -68,7 +113,10 @@ describe('planRun', () => {
 
   it('selects targets with out-of-date ancestors, --downstream and --force', () => {
     const s = states({ gen: { inputs: { raw: 'new' } } });
-    expect(summary(planRun(g, lock, s, { targets: ['train'] }))).toEqual(['run gen: input changed: raw', 'run train: upstream changed: gen']);
+    expect(summary(planRun(g, lock, s, { targets: ['train'] }))).toEqual([
+      'run gen: input changed: raw',
+      'run train: upstream changed: gen',
+    ]);
     expect(summary(planRun(g, lock, states(), { targets: ['train'], downstream: true, force: true }))).toEqual([
       'skip gen: up to date',
       'run train: forced',

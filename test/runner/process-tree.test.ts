@@ -50,7 +50,10 @@ export default defineStage({
 
 describe('timeouts and stops end the whole process tree', () => {
   it('timeout on [sh, -c, "sleep 300 & wait"]: the stage fails as timed out and its grandchild is gone', async () => {
-    const dir = tempProject({ 'p.yaml': 'stages:\n  s: { cmd: [sh, -c, "sleep 300 & echo $! > grandchild.pid; wait"], timeout: 2, outs: [o] }\n' });
+    const dir = tempProject({
+      'p.yaml':
+        'stages:\n  s: { cmd: [sh, -c, "sleep 300 & echo $! > grandchild.pid; wait"], timeout: 2, outs: [o] }\n',
+    });
     const r = await cli(['run', 'p.yaml'], dir);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('✖ s: stage s: timed out after 2s: sh -c sleep 300 & echo $! > grandchild.pid; wait');
@@ -58,26 +61,33 @@ describe('timeouts and stops end the whole process tree', () => {
   });
 
   it('timeout on a module stage that started a child process: the child is gone too', async () => {
-    const dir = tempProject({ 'spawner.ts': SPAWNING_STAGE, 'p.yaml': 'stages:\n  m: { uses: ./spawner.ts, with: { out: o }, timeout: 3 }\n' });
+    const dir = tempProject({
+      'spawner.ts': SPAWNING_STAGE,
+      'p.yaml': 'stages:\n  m: { uses: ./spawner.ts, with: { out: o }, timeout: 3 }\n',
+    });
     const r = await cli(['run', 'p.yaml'], dir);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('✖ m: stage m: timed out after 3s');
     expect(await gone(await pidFrom(path.join(dir, 'grandchild.pid')))).toBe(true);
   });
 
-  it.each(['SIGTERM', 'SIGINT'] as const)('%s to the runner: running stages and their children end, exit 128+signal', async (signal) => {
-    const dir = tempProject({
-      'spawner.ts': SPAWNING_STAGE,
-      'p.yaml': 'stages:\n  c: { cmd: [sh, -c, "sleep 300 & echo $! > cmd.pid; wait"], outs: [c] }\n  m: { uses: ./spawner.ts, with: { out: o } }\n',
-    });
-    const proc = startCli(['run', 'p.yaml', '--jobs', '2'], dir);
-    const pids = [await pidFrom(path.join(dir, 'cmd.pid')), await pidFrom(path.join(dir, 'grandchild.pid'))];
-    proc.kill(signal);
-    const res = await proc;
-    const r = parseResult(res.exitCode ?? -1, String(res.stdout), String(res.stderr));
-    expect(r.code).toBe(signal === 'SIGTERM' ? 143 : 130);
-    expect(r.stdout).toContain('✖ c: stage c: stopped (interrupted)');
-    expect(r.stdout).toContain('✖ m: stage m: stopped (interrupted)');
-    for (const pid of pids) expect(await gone(pid)).toBe(true);
-  });
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    '%s to the runner: running stages and their children end, exit 128+signal',
+    async (signal) => {
+      const dir = tempProject({
+        'spawner.ts': SPAWNING_STAGE,
+        'p.yaml':
+          'stages:\n  c: { cmd: [sh, -c, "sleep 300 & echo $! > cmd.pid; wait"], outs: [c] }\n  m: { uses: ./spawner.ts, with: { out: o } }\n',
+      });
+      const proc = startCli(['run', 'p.yaml', '--jobs', '2'], dir);
+      const pids = [await pidFrom(path.join(dir, 'cmd.pid')), await pidFrom(path.join(dir, 'grandchild.pid'))];
+      proc.kill(signal);
+      const res = await proc;
+      const r = parseResult(res.exitCode ?? -1, String(res.stdout), String(res.stderr));
+      expect(r.code).toBe(signal === 'SIGTERM' ? 143 : 130);
+      expect(r.stdout).toContain('✖ c: stage c: stopped (interrupted)');
+      expect(r.stdout).toContain('✖ m: stage m: stopped (interrupted)');
+      for (const pid of pids) expect(await gone(pid)).toBe(true);
+    },
+  );
 });

@@ -40,7 +40,11 @@ export interface CliResult {
 }
 
 function parse(code: number, stdout: string, stderr: string): CliResult {
-  const ids = (mark: string) => stdout.split('\n').filter((l) => l.startsWith(`${mark} `)).map((l) => l.slice(2).split(/[: ]/)[0]!);
+  const ids = (mark: string) =>
+    stdout
+      .split('\n')
+      .filter((l) => l.startsWith(`${mark} `))
+      .map((l) => l.slice(2).split(/[: ]/)[0]!);
   return { code, stdout, stderr, ran: ids('✔'), restored: ids('↺'), skipped: ids('-') };
 }
 
@@ -51,7 +55,11 @@ export async function cli(args: string[], cwd: string = REPO, env: Record<string
 }
 
 /** Starts the CLI without waiting (for kill tests). */
-export function startCli(args: string[], cwd: string = REPO, detached = false): ResultPromise<{ reject: false; env: Record<string, string>; detached: boolean }> {
+export function startCli(
+  args: string[],
+  cwd: string = REPO,
+  detached = false,
+): ResultPromise<{ reject: false; env: Record<string, string>; detached: boolean }> {
   return execa('node', [CLI, ...args], { cwd, reject: false, env: { CI: '1' }, detached });
 }
 
@@ -63,7 +71,12 @@ export function parseResult(code: number, stdout: string, stderr: string): CliRe
  * Source of a small test stage: reads `inputs`, writes `out` = concatenated inputs + `text`.
  * `extraImport` adds an import line (for code-identity tests).
  */
-export function concatStage(opts: { name: string; inputs?: string[]; extraImport?: string; transform?: string } ): string {
+export function concatStage(opts: {
+  name: string;
+  inputs?: string[];
+  extraImport?: string;
+  transform?: string;
+}): string {
   return `import { readFileSync, writeFileSync } from 'node:fs';
 import { defineStage, Type } from ${JSON.stringify(STAGE_API)};
 ${opts.extraImport ?? ''}

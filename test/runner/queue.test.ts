@@ -43,16 +43,31 @@ interface WorkerProc {
 }
 
 async function startWorker(dir: string, queue: string, extra: string[] = []): Promise<WorkerProc> {
-  const proc = startCli(['worker', '--redis', redis.url, '--queue', queue, '--lock-duration', '1500', '--stalled-interval', '500', ...extra], dir);
+  const proc = startCli(
+    [
+      'worker',
+      '--redis',
+      redis.url,
+      '--queue',
+      queue,
+      '--lock-duration',
+      '1500',
+      '--stalled-interval',
+      '500',
+      ...extra,
+    ],
+    dir,
+  );
   procs.push(proc);
   let text = '';
   const waiters: { re: RegExp; resolve(): void }[] = [];
   proc.stdout!.on('data', (c: Buffer) => {
     text += c.toString();
-    for (const w of [...waiters]) if (w.re.test(text)) {
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve();
-    }
+    for (const w of [...waiters])
+      if (w.re.test(text)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
   });
   proc.stderr!.on('data', (c: Buffer) => (text += c.toString()));
   const w: WorkerProc = {
@@ -71,7 +86,16 @@ async function startWorker(dir: string, queue: string, extra: string[] = []): Pr
 }
 
 const done = (w: WorkerProc) => [...w.out().matchAll(/^✔ (\S+)/gm)].map((m) => m[1]!);
-const queueArgs = (queue: string, store: string) => ['--executor', 'bullmq', '--redis', redis.url, '--queue', queue, '--store', store];
+const queueArgs = (queue: string, store: string) => [
+  '--executor',
+  'bullmq',
+  '--redis',
+  redis.url,
+  '--queue',
+  queue,
+  '--store',
+  store,
+];
 
 /** A stage that sleeps `seconds` (checking its signal), then writes `text` + its input. */
 const SLOW = `import { readFileSync, writeFileSync } from 'node:fs';
@@ -100,7 +124,7 @@ export default defineStage({
 describe('bullmq executor', () => {
   it('a 4-way matrix runs each stage exactly once across two workers, from the store; a second run is all cached', async () => {
     const dir = tempProject({
-      'concat.ts': concatStage({ name: 'concat', transform: "await new Promise((r) => setTimeout(r, 300));" }),
+      'concat.ts': concatStage({ name: 'concat', transform: 'await new Promise((r) => setTimeout(r, 300));' }),
       'data/in.txt': 'in;',
       'p.yaml': `stages:
   sweep:
@@ -112,7 +136,10 @@ describe('bullmq executor', () => {
     });
     const store = mkdtempSync(path.join(os.tmpdir(), 'mlc-shared-'));
     const code = ['package.json', 'concat.ts', 'p.yaml'];
-    const workers = [await startWorker(checkout(dir, code), 'matrix'), await startWorker(checkout(dir, code), 'matrix')];
+    const workers = [
+      await startWorker(checkout(dir, code), 'matrix'),
+      await startWorker(checkout(dir, code), 'matrix'),
+    ];
     const r = await cli(['run', 'p.yaml', ...queueArgs('matrix', store)], dir);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.ran.sort()).toEqual(['join', 'sweep@x-1', 'sweep@x-2', 'sweep@y-1', 'sweep@y-2']);
@@ -137,7 +164,8 @@ describe('bullmq executor', () => {
   it('SIGKILL a worker mid-job: the stalled job is re-queued and finishes on the other worker with correct outputs', async () => {
     const dir = tempProject({
       'slow.ts': SLOW,
-      'p.yaml': 'stages:\n  first: { uses: ./slow.ts, with: { seconds: 0, text: "1;", out: a.txt } }\n  long: { uses: ./slow.ts, with: { seconds: 3, text: "2;", input: a.txt, out: b.txt } }\n',
+      'p.yaml':
+        'stages:\n  first: { uses: ./slow.ts, with: { seconds: 0, text: "1;", out: a.txt } }\n  long: { uses: ./slow.ts, with: { seconds: 3, text: "2;", input: a.txt, out: b.txt } }\n',
     });
     const store = mkdtempSync(path.join(os.tmpdir(), 'mlc-shared-'));
     const code = ['package.json', 'slow.ts', 'p.yaml'];
@@ -189,7 +217,8 @@ describe('bullmq executor', () => {
   it('a worker without the resources a stage needs never takes it; one that has them does', async () => {
     const dir = tempProject({
       'slow.ts': SLOW,
-      'p.yaml': 'stages:\n  gpu: { uses: ./slow.ts, resources: { gpu: 1 }, with: { seconds: 0, text: "g", out: g.txt } }\n',
+      'p.yaml':
+        'stages:\n  gpu: { uses: ./slow.ts, resources: { gpu: 1 }, with: { seconds: 0, text: "g", out: g.txt } }\n',
     });
     const store = mkdtempSync(path.join(os.tmpdir(), 'mlc-shared-'));
     const code = ['package.json', 'slow.ts', 'p.yaml'];
@@ -247,7 +276,12 @@ describe('bullmq executor', () => {
 `,
     });
     const store = mkdtempSync(path.join(os.tmpdir(), 'mlc-shared-'));
-    const worker = await startWorker(checkout(dir, ['package.json', 'slow.ts', 'p.yaml']), 'budget', ['--resources', 'cpu=1,gpu=1', '--concurrency', '1']);
+    const worker = await startWorker(checkout(dir, ['package.json', 'slow.ts', 'p.yaml']), 'budget', [
+      '--resources',
+      'cpu=1,gpu=1',
+      '--concurrency',
+      '1',
+    ]);
     const r = await cli(['run', 'p.yaml', ...queueArgs('budget', store)], dir);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const events = [...worker.out().matchAll(/^([▶✔]) (\S+)/gm)].map((m) => `${m[1]}${m[2]}`);

@@ -11,9 +11,14 @@ import { parse } from 'yaml';
 import { cli, concatStage, tempProject } from './project.ts';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
-const object = (dir: string, content: string) => path.join(dir, '.mlc/cache', sha(content).slice(0, 2), sha(content).slice(2));
-const runs = (dir: string) => (existsSync(path.join(dir, '.mlc/cache/runs')) ? readdirSync(path.join(dir, '.mlc/cache/runs')) : []);
-const lockOf = (dir: string) => parse(readFileSync(path.join(dir, 'p.mlc.lock'), 'utf8')) as { stages: Record<string, { params: unknown; outputs: Record<string, string> }> };
+const object = (dir: string, content: string) =>
+  path.join(dir, '.mlc/cache', sha(content).slice(0, 2), sha(content).slice(2));
+const runs = (dir: string) =>
+  existsSync(path.join(dir, '.mlc/cache/runs')) ? readdirSync(path.join(dir, '.mlc/cache/runs')) : [];
+const lockOf = (dir: string) =>
+  parse(readFileSync(path.join(dir, 'p.mlc.lock'), 'utf8')) as {
+    stages: Record<string, { params: unknown; outputs: Record<string, string> }>;
+  };
 
 const ECHO = 'vars: { v: a }\nstages:\n  c: { cmd: "echo ${vars.v} > out.txt", shell: true, outs: [out.txt] }\n';
 
@@ -28,8 +33,12 @@ describe('run-cache restores are verified', () => {
 
     const verify = await cli(['cache', 'verify'], dir);
     expect(verify.code).toBe(1);
-    expect(verify.stderr).toContain(`${path.relative(dir, obj)}: content hashes to ${sha('A\n').slice(0, 12)}…, not to its name`);
-    expect(verify.stderr).toMatch(/\.mlc\/cache\/runs\/[0-9a-f]{64}\.json: output out\.txt is missing or corrupt in the store/);
+    expect(verify.stderr).toContain(
+      `${path.relative(dir, obj)}: content hashes to ${sha('A\n').slice(0, 12)}…, not to its name`,
+    );
+    expect(verify.stderr).toMatch(
+      /\.mlc\/cache\/runs\/[0-9a-f]{64}\.json: output out\.txt is missing or corrupt in the store/,
+    );
     expect(verify.stdout).toContain('.mlc/cache: 4 files checked, 2 problems (run with --remove to delete them)');
 
     const r = await cli(['run', 'p.yaml'], dir);
@@ -37,7 +46,9 @@ describe('run-cache restores are verified', () => {
     expect(r.restored).toEqual([]);
     expect(r.ran).toEqual(['c']);
     const warnings = r.stderr.split('\n').filter((l) => l.startsWith('warning: '));
-    expect(warnings).toEqual([`warning: c: run-cache object ${path.join('.mlc/cache', sha('a\n').slice(0, 2), sha('a\n').slice(2))} (out.txt) does not match its sha256; removed it; running the stage instead`]);
+    expect(warnings).toEqual([
+      `warning: c: run-cache object ${path.join('.mlc/cache', sha('a\n').slice(0, 2), sha('a\n').slice(2))} (out.txt) does not match its sha256; removed it; running the stage instead`,
+    ]);
     expect(readFileSync(path.join(dir, 'out.txt'), 'utf8')).toBe('a\n');
     expect(readFileSync(obj, 'utf8')).toBe('a\n');
     expect((await cli(['cache', 'verify'], dir)).code).toBe(0);
@@ -66,13 +77,16 @@ describe('run-cache restores are verified', () => {
 describe('recording is transactional', () => {
   it('cmd stage, lock write fails: the previous outputs are back, nothing is recorded, no orphan object, status offers no restore', async () => {
     const dir = tempProject({
-      'p.yaml': 'vars: { v: a }\nstages:\n  c: { cmd: "echo ${vars.v} > out.txt && if [ ${vars.v} = b ]; then mv p.mlc.lock saved.lock && mkdir -p p.mlc.lock/x; fi", shell: true, outs: [out.txt] }\n',
+      'p.yaml':
+        'vars: { v: a }\nstages:\n  c: { cmd: "echo ${vars.v} > out.txt && if [ ${vars.v} = b ]; then mv p.mlc.lock saved.lock && mkdir -p p.mlc.lock/x; fi", shell: true, outs: [out.txt] }\n',
     });
     expect((await cli(['run', 'p.yaml'], dir)).ran).toEqual(['c']);
     const before = lockOf(dir);
     const r = await cli(['run', 'p.yaml', '-S', 'vars.v=b'], dir);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('stage c: cannot write the lock file p.mlc.lock: EISDIR; nothing was recorded and the previous outputs are back in place');
+    expect(r.stderr).toContain(
+      'stage c: cannot write the lock file p.mlc.lock: EISDIR; nothing was recorded and the previous outputs are back in place',
+    );
     expect(readFileSync(path.join(dir, 'out.txt'), 'utf8')).toBe('a\n');
     expect(readFileSync(path.join(dir, '.mlc/failed/c/out.txt'), 'utf8')).toBe('b\n');
     expect(existsSync(path.join(dir, '.out.txt.mlc-prev'))).toBe(false);
@@ -90,9 +104,13 @@ describe('recording is transactional', () => {
     const stage = concatStage({
       name: 'breaks-lock',
       extraImport: "import { mkdirSync, renameSync } from 'node:fs';",
-      transform: "if (ctx.params.text === 'b') { renameSync(ctx.path('p.mlc.lock'), ctx.path('saved.lock')); mkdirSync(ctx.path('p.mlc.lock/x'), { recursive: true }); }",
+      transform:
+        "if (ctx.params.text === 'b') { renameSync(ctx.path('p.mlc.lock'), ctx.path('saved.lock')); mkdirSync(ctx.path('p.mlc.lock/x'), { recursive: true }); }",
     });
-    const dir = tempProject({ 's.ts': stage, 'p.yaml': 'vars: { t: a }\nstages:\n  m: { uses: ./s.ts, with: { text: "${vars.t}", out: o/r.txt } }\n' });
+    const dir = tempProject({
+      's.ts': stage,
+      'p.yaml': 'vars: { t: a }\nstages:\n  m: { uses: ./s.ts, with: { text: "${vars.t}", out: o/r.txt } }\n',
+    });
     expect((await cli(['run', 'p.yaml'], dir)).ran).toEqual(['m']);
     const r = await cli(['run', 'p.yaml', '-S', 'vars.t=b'], dir);
     expect(r.code).toBe(1);
@@ -106,7 +124,8 @@ describe('recording is transactional', () => {
 
   it('cmd stage, storing in the run-cache fails: the previous outputs are back and the lock is unchanged', async () => {
     const dir = tempProject({
-      'p.yaml': 'vars: { v: a }\nstages:\n  c: { cmd: "echo ${vars.v} > out.txt && if [ ${vars.v} = b ]; then rm -rf .mlc/cache && touch .mlc/cache; fi", shell: true, outs: [out.txt] }\n',
+      'p.yaml':
+        'vars: { v: a }\nstages:\n  c: { cmd: "echo ${vars.v} > out.txt && if [ ${vars.v} = b ]; then rm -rf .mlc/cache && touch .mlc/cache; fi", shell: true, outs: [out.txt] }\n',
     });
     expect((await cli(['run', 'p.yaml'], dir)).ran).toEqual(['c']);
     const before = lockOf(dir);
@@ -129,7 +148,9 @@ describe('gc without a lock file', () => {
     writeFileSync(`${object(dir, 'a\n')}.999.tmp`, 'a');
     const r = await cli(['gc'], dir);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toBe('.mlc/cache: no lock file refers to this run-cache; kept its 1 run, removed 2 orphan objects, freed 7 bytes (7 bytes)');
+    expect(r.stdout).toBe(
+      '.mlc/cache: no lock file refers to this run-cache; kept its 1 run, removed 2 orphan objects, freed 7 bytes (7 bytes)',
+    );
     expect(existsSync(orphan)).toBe(false);
     expect(existsSync(object(dir, 'a\n'))).toBe(true);
     expect(runs(dir)).toHaveLength(1);

@@ -26,11 +26,14 @@ describe('push / pull', () => {
     expect(push.code, push.stderr).toBe(0);
     // a.txt, b.txt, out/d/y and out/d's manifest (out/d/x has b.txt's bytes: one object)
     expect(push.stdout).toContain('3 runs (4 objects), 0 already there, 1 source input');
-    expect((await cli(['push', 'p.yaml', '--store', store], dir)).stdout).toContain('0 runs (0 objects), 3 already there, 0 source inputs');
+    expect((await cli(['push', 'p.yaml', '--store', store], dir)).stdout).toContain(
+      '0 runs (0 objects), 3 already there, 0 source inputs',
+    );
 
     // The clone: code and lock only (source data too is fetched from the store).
     const clone = mkdtempSync(path.join(os.tmpdir(), 'mlc-clone-'));
-    for (const f of ['package.json', 'concat.ts', 'p.yaml', 'p.mlc.lock']) cpSync(path.join(dir, f), path.join(clone, f));
+    for (const f of ['package.json', 'concat.ts', 'p.yaml', 'p.mlc.lock'])
+      cpSync(path.join(dir, f), path.join(clone, f));
     const pull = await cli(['pull', 'p.yaml'], clone);
     expect(pull.code).toBe(2);
     expect(pull.stderr).toContain('pull: no store given');
@@ -43,21 +46,29 @@ describe('push / pull', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.ran).toEqual([]);
     expect(r.restored.sort()).toEqual(['a', 'b', 'd']);
-    for (const f of ['out/a.txt', 'out/b.txt', 'out/d/x', 'out/d/y']) expect(readFileSync(path.join(clone, f), 'utf8')).toBe(readFileSync(path.join(dir, f), 'utf8'));
+    for (const f of ['out/a.txt', 'out/b.txt', 'out/d/x', 'out/d/y'])
+      expect(readFileSync(path.join(clone, f), 'utf8')).toBe(readFileSync(path.join(dir, f), 'utf8'));
     expect(readFileSync(path.join(clone, 'out/b.txt'), 'utf8')).toBe('raw;AB');
 
     // A store missing a run: pull says which stage.
     rmSync(path.join(store, 'runs'), { recursive: true });
     const clone2 = mkdtempSync(path.join(os.tmpdir(), 'mlc-clone-'));
-    for (const f of ['package.json', 'concat.ts', 'p.yaml', 'p.mlc.lock']) cpSync(path.join(dir, f), path.join(clone2, f));
+    for (const f of ['package.json', 'concat.ts', 'p.yaml', 'p.mlc.lock'])
+      cpSync(path.join(dir, f), path.join(clone2, f));
     const partial = await cli(['pull', 'p.yaml', '--store', store], clone2);
     expect(partial.code).toBe(0);
     expect(partial.stderr).toContain(`warning: not in ${path.relative(clone2, store)}: a, b, d`);
     expect(existsSync(path.join(clone2, '.mlc/cache/runs'))).toBe(false);
   });
 
-  it('cache verify --store checks a store folder (given, or the pipeline\'s `store:`): a flipped byte is reported, --remove deletes it, pull then skips that run', async () => {
-    const dir = tempProject({ 'p.yaml': 'store: ../shared-store\nstages:\n  c: { cmd: "echo hello > out.txt", shell: true, outs: [out.txt] }\n' }, 'mlc-verify-remote-');
+  it("cache verify --store checks a store folder (given, or the pipeline's `store:`): a flipped byte is reported, --remove deletes it, pull then skips that run", async () => {
+    const dir = tempProject(
+      {
+        'p.yaml':
+          'store: ../shared-store\nstages:\n  c: { cmd: "echo hello > out.txt", shell: true, outs: [out.txt] }\n',
+      },
+      'mlc-verify-remote-',
+    );
     const store = path.resolve(dir, '../shared-store');
     rmSync(store, { recursive: true, force: true });
     expect((await cli(['run', 'p.yaml'], dir)).ran).toEqual(['c']);
@@ -70,12 +81,21 @@ describe('push / pull', () => {
 
     writeFileSync(obj, 'hellO\n'); // one byte flipped in the store only
     const flipped = createHash('sha256').update('hellO\n').digest('hex');
-    for (const args of [['cache', 'verify', '--store', store], ['cache', 'verify', 'p.yaml', '--store']]) {
+    for (const args of [
+      ['cache', 'verify', '--store', store],
+      ['cache', 'verify', 'p.yaml', '--store'],
+    ]) {
       const r = await cli(args, dir);
       expect(r.code, args.join(' ')).toBe(1);
-      expect(r.stderr).toContain(`${path.relative(dir, obj)}: content hashes to ${flipped.slice(0, 12)}…, not to its name`);
-      expect(r.stderr).toMatch(/shared-store\/runs\/[0-9a-f]{64}\.json: output out\.txt is missing or corrupt in the store/);
-      expect(r.stdout).toContain(`${path.relative(dir, store)}: 2 files checked, 2 problems (run with --remove to delete them)`);
+      expect(r.stderr).toContain(
+        `${path.relative(dir, obj)}: content hashes to ${flipped.slice(0, 12)}…, not to its name`,
+      );
+      expect(r.stderr).toMatch(
+        /shared-store\/runs\/[0-9a-f]{64}\.json: output out\.txt is missing or corrupt in the store/,
+      );
+      expect(r.stdout).toContain(
+        `${path.relative(dir, store)}: 2 files checked, 2 problems (run with --remove to delete them)`,
+      );
     }
     expect((await cli(['cache', 'verify', 'p.yaml'], dir)).code).toBe(0); // the local run-cache is intact
 
@@ -85,7 +105,9 @@ describe('push / pull', () => {
     for (const f of ['package.json', 'p.yaml', 'p.mlc.lock']) cpSync(path.join(dir, f), path.join(early, f));
     const corruptPull = await cli(['pull', 'p.yaml'], early);
     expect(corruptPull.code, corruptPull.stderr).toBe(0);
-    expect(corruptPull.stderr).toContain(`warning: corrupt in ${path.relative(early, store)} (removed there, not copied): c (the next run reruns them)`);
+    expect(corruptPull.stderr).toContain(
+      `warning: corrupt in ${path.relative(early, store)} (removed there, not copied): c (the next run reruns them)`,
+    );
     expect(existsSync(obj)).toBe(false);
     const rerun = await cli(['run', 'p.yaml'], early);
     expect([rerun.code, rerun.ran, rerun.restored]).toEqual([0, ['c'], []]);
@@ -93,8 +115,12 @@ describe('push / pull', () => {
 
     const removed = await cli(['cache', 'verify', '--store', store, '--remove'], dir);
     expect(removed.code).toBe(0);
-    expect(removed.stderr).toMatch(/shared-store\/runs\/[0-9a-f]{64}\.json: output out\.txt is missing or corrupt in the store \(removed\)/);
-    expect((await cli(['cache', 'verify', '--store', store], dir)).stdout.trim()).toBe(`${path.relative(dir, store)}: 0 files checked, 0 problems`);
+    expect(removed.stderr).toMatch(
+      /shared-store\/runs\/[0-9a-f]{64}\.json: output out\.txt is missing or corrupt in the store \(removed\)/,
+    );
+    expect((await cli(['cache', 'verify', '--store', store], dir)).stdout.trim()).toBe(
+      `${path.relative(dir, store)}: 0 files checked, 0 problems`,
+    );
 
     const clone = mkdtempSync(path.join(os.tmpdir(), 'mlc-clone-'));
     for (const f of ['package.json', 'p.yaml', 'p.mlc.lock']) cpSync(path.join(dir, f), path.join(clone, f));
@@ -103,7 +129,10 @@ describe('push / pull', () => {
     expect(existsSync(path.join(clone, 'out.txt'))).toBe(false);
 
     const none = await cli(['cache', 'verify', '--store', path.join(store, 'nope')], dir);
-    expect([none.code, none.stderr]).toEqual([2, expect.stringContaining(`cache verify: store ${path.join(store, 'nope')} is not a folder`)]);
+    expect([none.code, none.stderr]).toEqual([
+      2,
+      expect.stringContaining(`cache verify: store ${path.join(store, 'nope')} is not a folder`),
+    ]);
     rmSync(store, { recursive: true, force: true });
   });
 });

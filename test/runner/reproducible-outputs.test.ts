@@ -24,13 +24,17 @@ import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { cli, REPO } from './project.ts';
 
-const PIPELINES = readdirSync(path.join(REPO, 'pipelines')).filter((f) => f.endsWith('.yaml')).sort();
+const PIPELINES = readdirSync(path.join(REPO, 'pipelines'))
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 /** `--stage` targets per pipeline (none: all of it); see the header for why. */
 const TARGETS: Record<string, string[]> = { 'resnext_ghm.yaml': ['evaluate'] };
 
 /** -S overrides that shrink a shipped pipeline to seconds a stage. */
 function shrink(file: string): string[] {
-  const doc = YAML.parse(readFileSync(file, 'utf8')) as { stages: Record<string, { uses?: string; with?: Record<string, unknown> }> };
+  const doc = YAML.parse(readFileSync(file, 'utf8')) as {
+    stages: Record<string, { uses?: string; with?: Record<string, unknown> }>;
+  };
   const out: string[] = [];
   for (const [id, s] of Object.entries(doc.stages)) {
     const set = (k: string, v: unknown) => out.push('-S', `stages.${id}.with.${k}=${JSON.stringify(v)}`);
@@ -48,41 +52,49 @@ function shrink(file: string): string[] {
 
 /** Stage id → its recorded output hashes, from the lock file. */
 function outputHashes(lockFile: string): Record<string, Record<string, string>> {
-  const lock = YAML.parse(readFileSync(lockFile, 'utf8')) as { stages: Record<string, { outputs: Record<string, string> }> };
+  const lock = YAML.parse(readFileSync(lockFile, 'utf8')) as {
+    stages: Record<string, { outputs: Record<string, string> }>;
+  };
   return Object.fromEntries(Object.entries(lock.stages).map(([id, e]) => [id, e.outputs]));
 }
 
 describe('reproducible outputs', () => {
-  it.each(PIPELINES)('%s: a forced rerun of every stage rewrites the same bytes, and nothing turns stale', async (name) => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'mlc-repro-'));
-    writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n');
-    mkdirSync(path.join(dir, 'pipelines'));
-    cpSync(path.join(REPO, 'pipelines', name), path.join(dir, 'pipelines', name));
-    const file = path.join('pipelines', name);
-    const lockFile = path.join(dir, 'pipelines', name.replace(/\.yaml$/, '.mlc.lock'));
-    const S = shrink(path.join(dir, file));
-    const targets = (TARGETS[name] ?? []).flatMap((t) => ['--stage', t]);
+  it.each(PIPELINES)(
+    '%s: a forced rerun of every stage rewrites the same bytes, and nothing turns stale',
+    async (name) => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'mlc-repro-'));
+      writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n');
+      mkdirSync(path.join(dir, 'pipelines'));
+      cpSync(path.join(REPO, 'pipelines', name), path.join(dir, 'pipelines', name));
+      const file = path.join('pipelines', name);
+      const lockFile = path.join(dir, 'pipelines', name.replace(/\.yaml$/, '.mlc.lock'));
+      const S = shrink(path.join(dir, file));
+      const targets = (TARGETS[name] ?? []).flatMap((t) => ['--stage', t]);
 
-    const first = await cli(['run', file, ...S, ...targets], dir);
-    expect(first.code, first.stderr + first.stdout).toBe(0);
-    const before = outputHashes(lockFile);
-    expect(Object.keys(before).length).toBeGreaterThanOrEqual(8);
+      const first = await cli(['run', file, ...S, ...targets], dir);
+      expect(first.code, first.stderr + first.stdout).toBe(0);
+      const before = outputHashes(lockFile);
+      expect(Object.keys(before).length).toBeGreaterThanOrEqual(8);
 
-    // with --stage, --force forces only the targets: name every stage that ran
-    const all = targets.length ? Object.keys(before).flatMap((id) => ['--stage', id]) : [];
-    const forced = await cli(['run', file, ...S, ...all, '--force'], dir);
-    expect(forced.code, forced.stderr).toBe(0);
-    expect(forced.ran.sort()).toEqual(Object.keys(before).sort()); // every stage really ran again, none restored
-    const after = outputHashes(lockFile);
-    const changed = Object.keys(before).filter((id) => JSON.stringify(before[id]) !== JSON.stringify(after[id]));
-    expect(changed, 'stages whose outputs a forced rerun changed').toEqual([]);
+      // with --stage, --force forces only the targets: name every stage that ran
+      const all = targets.length ? Object.keys(before).flatMap((id) => ['--stage', id]) : [];
+      const forced = await cli(['run', file, ...S, ...all, '--force'], dir);
+      expect(forced.code, forced.stderr).toBe(0);
+      expect(forced.ran.sort()).toEqual(Object.keys(before).sort()); // every stage really ran again, none restored
+      const after = outputHashes(lockFile);
+      const changed = Object.keys(before).filter((id) => JSON.stringify(before[id]) !== JSON.stringify(after[id]));
+      expect(changed, 'stages whose outputs a forced rerun changed').toEqual([]);
 
-    // the README's example, literally: force evaluate, and everything stays up to date
-    const ev = await cli(['run', file, ...S, '--stage', 'evaluate', '--force'], dir);
-    expect(ev.ran).toEqual(['evaluate']);
-    const st = await cli(['status', file, ...S, '--json'], dir);
-    expect(st.code, st.stderr).toBe(0);
-    const stale = (JSON.parse(st.stdout) as Array<{ id: string; action: string }>).filter((s) => s.id in before && s.action !== 'skip');
-    expect(stale, 'stale after a forced evaluate').toEqual([]);
-  }, 900_000);
+      // the README's example, literally: force evaluate, and everything stays up to date
+      const ev = await cli(['run', file, ...S, '--stage', 'evaluate', '--force'], dir);
+      expect(ev.ran).toEqual(['evaluate']);
+      const st = await cli(['status', file, ...S, '--json'], dir);
+      expect(st.code, st.stderr).toBe(0);
+      const stale = (JSON.parse(st.stdout) as Array<{ id: string; action: string }>).filter(
+        (s) => s.id in before && s.action !== 'skip',
+      );
+      expect(stale, 'stale after a forced evaluate').toEqual([]);
+    },
+    900_000,
+  );
 });

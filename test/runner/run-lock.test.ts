@@ -47,7 +47,12 @@ describe('run lock', () => {
     for (let trial = 0; trial < 50; trial++) {
       seeds[trial % seeds.length]!();
       const at = Date.now() + 15;
-      const [ra, rb] = await Promise.all([next(a), next(b), a.send({ type: 'try', at, stateDir, file }), b.send({ type: 'try', at, stateDir, file })]);
+      const [ra, rb] = await Promise.all([
+        next(a),
+        next(b),
+        a.send({ type: 'try', at, stateDir, file }),
+        b.send({ type: 'try', at, stateDir, file }),
+      ]);
       const got = [ra, rb].filter((r) => r!.acquired === true).length;
       winners.push(got);
       const loser = [ra, rb].find((r) => r!.acquired === false);

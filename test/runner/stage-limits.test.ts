@@ -26,7 +26,8 @@ describe('stage limits', () => {
   it('timeout stops a module stage and fails it; nothing is recorded', async () => {
     const dir = tempProject({
       's.ts': SLEEPER,
-      'p.yaml': 'stages:\n  slow: { uses: ./s.ts, timeout: 1, with: { seconds: 60, out: o.txt } }\n  fast: { uses: ./s.ts, timeout: 30, with: { seconds: 0, out: f.txt } }\n',
+      'p.yaml':
+        'stages:\n  slow: { uses: ./s.ts, timeout: 1, with: { seconds: 60, out: o.txt } }\n  fast: { uses: ./s.ts, timeout: 30, with: { seconds: 0, out: f.txt } }\n',
     });
     const t0 = Date.now();
     const r = await cli(['run', 'p.yaml', '--keep-going'], dir);
@@ -41,7 +42,8 @@ describe('stage limits', () => {
 
   it('retries run a failing stage again after the backoff, and give up after the last one', async () => {
     // Fails until it has been started `n` times (counted in a file outside its outputs).
-    const flaky = (n: number) => `{ cmd: "c=$(cat count-${n} 2>/dev/null || echo 0); c=$((c+1)); echo $c > count-${n}; [ $c -ge ${n} ] && echo ok > out-${n}", shell: true, outs: [out-${n}], retries: 2, retry_delay: 0.2 }`;
+    const flaky = (n: number) =>
+      `{ cmd: "c=$(cat count-${n} 2>/dev/null || echo 0); c=$((c+1)); echo $c > count-${n}; [ $c -ge ${n} ] && echo ok > out-${n}", shell: true, outs: [out-${n}], retries: 2, retry_delay: 0.2 }`;
     const dir = tempProject({ 'p.yaml': `stages:\n  third: ${flaky(3)}\n  never: ${flaky(4)}\n` });
     const r = await cli(['run', 'p.yaml', '--keep-going'], dir);
     expect(r.code).toBe(1);

@@ -23,7 +23,10 @@ function stored(): { root: string; cache: RunCache; file: string; folder: string
   writeFileSync(path.join(root, 'out/d/a'), 'a');
   writeFileSync(path.join(root, 'out/d/sub/b'), 'b');
   const file = sha('file');
-  const folder = listingHash([{ rel: 'a', hash: sha('a') }, { rel: 'sub/b', hash: sha('b') }]);
+  const folder = listingHash([
+    { rel: 'a', hash: sha('a') },
+    { rel: 'sub/b', hash: sha('b') },
+  ]);
   const cache = new RunCache(root, path.join(root, 'store'));
   cache.store({ 'out/f.txt': file, 'out/d': folder }, new HashIndex(root, path.join(root, 'index.json')));
   cache.record('k1', { outputs: { 'out/f.txt': file, 'out/d': folder }, metrics: { acc: 0.5 } });

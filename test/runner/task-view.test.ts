@@ -16,7 +16,14 @@ function capturingReporter(): { reporter: ListrReporter; lines(): string[] } {
   const logger = new ListrLogger({ processOutput: new ProcessOutput(sink, sink), useIcons: true });
   const reporter = new ListrReporter({ renderer: 'simple', rendererOptions: { logger } });
   // Durations are the only non-deterministic text.
-  return { reporter, lines: () => cleanseAnsi(text).replace(/\d+\.\ds\b/g, 'N.Ns').split('\n').filter((l) => l.trim() !== '') };
+  return {
+    reporter,
+    lines: () =>
+      cleanseAnsi(text)
+        .replace(/\d+\.\ds\b/g, 'N.Ns')
+        .split('\n')
+        .filter((l) => l.trim() !== ''),
+  };
 }
 
 describe('task view (listr2)', () => {
@@ -60,7 +67,15 @@ describe('task view (listr2)', () => {
     expect(r.warnings).toEqual(['work: 3 images of class eel']);
     expect(view.lines().at(-1)).toBe('✔ work [native, 2 threads] N.Ns');
     const plain: string[] = [];
-    await runPipeline(file, { reporter: new PlainReporter((l) => plain.push(l.replace(/\d+\.\ds\b/g, 'N.Ns'))), force: true });
-    expect(plain.slice(1)).toEqual(['▶ work: forced', '  work [native, 2 threads]', '  work: warning: 3 images of class eel', '✔ work [native, 2 threads] (N.Ns)']);
+    await runPipeline(file, {
+      reporter: new PlainReporter((l) => plain.push(l.replace(/\d+\.\ds\b/g, 'N.Ns'))),
+      force: true,
+    });
+    expect(plain.slice(1)).toEqual([
+      '▶ work: forced',
+      '  work [native, 2 threads]',
+      '  work: warning: 3 images of class eel',
+      '✔ work [native, 2 threads] (N.Ns)',
+    ]);
   });
 });

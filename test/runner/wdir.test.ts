@@ -24,7 +24,11 @@ stages:
 
 describe('wdir', () => {
   it('resolves stage paths, .mlc/ and logs/ in the working folder, the lock and uses: beside the pipeline file', async () => {
-    const dir = tempProject({ 'raw.txt': 'raw', 'pipelines/p.yaml': PIPELINE, 'pipelines/concat.ts': concatStage({ name: 'concat' }) });
+    const dir = tempProject({
+      'raw.txt': 'raw',
+      'pipelines/p.yaml': PIPELINE,
+      'pipelines/concat.ts': concatStage({ name: 'concat' }),
+    });
     const file = path.join(dir, 'pipelines', 'p.yaml');
     expect(workingDir(file)).toBe(dir);
     const p = await loadPipeline(file);
@@ -43,7 +47,9 @@ describe('wdir', () => {
     expect(existsSync(path.join(dir, 'pipelines', '.mlc'))).toBe(false);
     expect(existsSync(path.join(dir, 'pipelines', 'data'))).toBe(false);
     expect(existsSync(path.join(dir, 'pipelines', 'logs'))).toBe(false);
-    const lock = parse(readFileSync(path.join(dir, 'pipelines', 'p.mlc.lock'), 'utf8')) as { stages: Record<string, { inputs: object; outputs: object }> };
+    const lock = parse(readFileSync(path.join(dir, 'pipelines', 'p.mlc.lock'), 'utf8')) as {
+      stages: Record<string, { inputs: object; outputs: object }>;
+    };
     expect(Object.keys(lock.stages.gen!.inputs)).toEqual(['raw.txt']);
     expect(Object.keys(lock.stages.copy!.outputs)).toEqual(['models/copy.txt']);
     expect(existsSync(path.join(dir, 'p.mlc.lock'))).toBe(false);
@@ -62,19 +68,29 @@ describe('wdir', () => {
     expect(readFileSync(path.join(dir, 'models/copy.txt'), 'utf8')).toBe('RAW-gen!');
 
     // A failure points at its log in the working folder, under the pipeline's name.
-    writeFileSync(path.join(dir, 'pipelines/f.yaml'), 'wdir: ..\nname: fancy\nstages:\n  x: { cmd: "echo partial > x.txt; exit 2", shell: true, outs: [x.txt] }\n');
+    writeFileSync(
+      path.join(dir, 'pipelines/f.yaml'),
+      'wdir: ..\nname: fancy\nstages:\n  x: { cmd: "echo partial > x.txt; exit 2", shell: true, outs: [x.txt] }\n',
+    );
     const failed = await cli(['run', 'pipelines/f.yaml'], dir);
     expect(failed.code).toBe(1);
     expect(failed.stderr).toContain('log: logs/fancy/x.log');
-    expect(readFileSync(path.join(dir, 'logs/fancy/x.log'), 'utf8')).toContain('# failed: stage x: command exited with code 2');
+    expect(readFileSync(path.join(dir, 'logs/fancy/x.log'), 'utf8')).toContain(
+      '# failed: stage x: command exited with code 2',
+    );
     expect(readFileSync(path.join(dir, '.mlc/failed/x/x.txt'), 'utf8')).toBe('partial\n');
   });
 
   it('defaults to the pipeline file folder; a wdir that is not a folder is a positioned error', async () => {
-    const dir = tempProject({ 'pipelines/p.yaml': 'stages:\n  a:\n    cmd: [touch, a]\n    outs: [a]\n', 'pipelines/q.yaml': 'wdir: nowhere\nstages:\n  a:\n    cmd: [touch, a]\n    outs: [a]\n' });
+    const dir = tempProject({
+      'pipelines/p.yaml': 'stages:\n  a:\n    cmd: [touch, a]\n    outs: [a]\n',
+      'pipelines/q.yaml': 'wdir: nowhere\nstages:\n  a:\n    cmd: [touch, a]\n    outs: [a]\n',
+    });
     expect((await loadPipeline(path.join(dir, 'pipelines/p.yaml'))).dir).toBe(path.join(dir, 'pipelines'));
     const err = await loadPipeline(path.join(dir, 'pipelines/q.yaml')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PipelineValidationError);
-    expect((err as Error).message).toContain(`pipelines/q.yaml:1:7 wdir: wdir "nowhere" is not a folder (${path.join(dir, 'pipelines', 'nowhere')})`);
+    expect((err as Error).message).toContain(
+      `pipelines/q.yaml:1:7 wdir: wdir "nowhere" is not a folder (${path.join(dir, 'pipelines', 'nowhere')})`,
+    );
   });
 });

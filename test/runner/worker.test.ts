@@ -36,7 +36,8 @@ describe('stage worker', () => {
   it('shuts the engine down before exiting, after success and after failure', async () => {
     const dir = tempProject({
       'e.ts': ENGINE_STAGE,
-      'p.yaml': 'stages:\n  ok: { uses: ./e.ts, with: { out: ok.txt } }\n  bad: { uses: ./e.ts, with: { out: bad.txt, fail: true } }\n',
+      'p.yaml':
+        'stages:\n  ok: { uses: ./e.ts, with: { out: ok.txt } }\n  bad: { uses: ./e.ts, with: { out: bad.txt, fail: true } }\n',
     });
     const r = await cli(['run', 'p.yaml', '--keep-going', '--jobs', '2'], dir);
     expect(r.code).toBe(1);

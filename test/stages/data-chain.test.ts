@@ -21,7 +21,11 @@ describe('data stages chained with their default paths', () => {
     expect(check).toMatchObject({ metrics: { total: 24, accepted: 24, rejected: 0 } });
     await writeTfrecord.run(stageContext(writeTfrecord, dir, { shard_size: 10 }));
     const shards = (await readdir(join(dir, 'data/tfrecord'))).sort();
-    expect(shards).toEqual(['train-00000-of-00003.tfrecord', 'train-00001-of-00003.tfrecord', 'train-00002-of-00003.tfrecord']);
+    expect(shards).toEqual([
+      'train-00000-of-00003.tfrecord',
+      'train-00001-of-00003.tfrecord',
+      'train-00002-of-00003.tfrecord',
+    ]);
 
     const common = { heads: 5, height: 48, width: 144, batchSize: 8, workers: 0 };
     const a = await createLoader({ ...common, labels: join(dir, 'data/clean/train/clean.txt') });

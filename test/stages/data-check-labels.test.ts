@@ -9,7 +9,8 @@ import checkLabels from '../../stages/check-labels.ts';
 import { stageContext } from './data-context.ts';
 
 let dir: string;
-const rgb = (w: number, h: number) => sharp({ create: { width: w, height: h, channels: 3, background: { r: 200, g: 40, b: 90 } } });
+const rgb = (w: number, h: number) =>
+  sharp({ create: { width: w, height: h, channels: 3, background: { r: 200, g: 40, b: 90 } } });
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'mlc-check-'));
@@ -21,17 +22,28 @@ beforeAll(async () => {
   await writeFile(join(img, 'garbage.jpg'), Buffer.concat([good.subarray(0, 20), Buffer.alloc(200, 0x5a)]));
   await writeFile(join(img, 'zero.jpg'), '');
   await rgb(16, 12).jpeg().toFile(join(img, '鲁BC6T76.jpg'));
-  await rgb(16, 12).jpeg().toFile(join(img, 'my photos', 'a b.jpg'));
+  await rgb(16, 12)
+    .jpeg()
+    .toFile(join(img, 'my photos', 'a b.jpg'));
   await rgb(16, 12).toColourspace('b-w').png().toFile(join(img, 'grey.png'));
   await rgb(16, 12).toColourspace('cmyk').jpeg().toFile(join(img, 'cmyk.jpg'));
   await rgb(16, 12).toColourspace('rgb16').png().toFile(join(img, 'deep.png'));
   // 20×10 stored, left half red / right half blue; orientation 6 = display rotated 90° clockwise.
   const halves = Buffer.alloc(20 * 10 * 3);
-  for (let y = 0; y < 10; y++) for (let x = 0; x < 20; x++) halves.set(x < 10 ? [255, 0, 0] : [0, 0, 255], (y * 20 + x) * 3);
-  await sharp(halves, { raw: { width: 20, height: 10, channels: 3 } }).jpeg({ quality: 100 }).withMetadata({ orientation: 6 }).toFile(join(img, 'exif.jpg'));
+  for (let y = 0; y < 10; y++)
+    for (let x = 0; x < 20; x++) halves.set(x < 10 ? [255, 0, 0] : [0, 0, 255], (y * 20 + x) * 3);
+  await sharp(halves, { raw: { width: 20, height: 10, channels: 3 } })
+    .jpeg({ quality: 100 })
+    .withMetadata({ orientation: 6 })
+    .toFile(join(img, 'exif.jpg'));
   await writeFile(
     join(dir, 'classes.json'),
-    JSON.stringify({ heads: [{ name: 'digit', classes: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] }, { name: 'flag', classes: ['flag'] }] }),
+    JSON.stringify({
+      heads: [
+        { name: 'digit', classes: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] },
+        { name: 'flag', classes: ['flag'] },
+      ],
+    }),
   );
   const lines = [
     'img/ok.jpg 3 1', //  1 ok
@@ -60,7 +72,10 @@ describe('check-labels stage', () => {
   it('classifies every fixture and writes clean.txt, rejects.txt, summary.json', async () => {
     const ctx = stageContext(checkLabels, dir, { labels: 'labels.txt', out: 'clean', max_reject_rate: 0.6 });
     const result = await checkLabels.run(ctx);
-    const rejects = (await readFile(join(dir, 'clean', 'rejects.txt'), 'utf8')).trimEnd().split('\n').map((l) => l.split('\t'));
+    const rejects = (await readFile(join(dir, 'clean', 'rejects.txt'), 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .map((l) => l.split('\t'));
     expect(rejects.map((r) => [r[0], r[1]!.split(':')[0]])).toEqual([
       ['2', 'does not decode'],
       ['3', 'does not decode'],
@@ -92,7 +107,13 @@ describe('check-labels stage', () => {
     expect(back[2]!.path).toBe('../img/my photos/a b.jpg');
 
     const summary = JSON.parse(await readFile(join(dir, 'clean', 'summary.json'), 'utf8'));
-    expect(summary).toMatchObject({ total: 16, accepted: 7, rejected: 9, width: { min: 10, max: 16 }, height: { min: 12, max: 20 } });
+    expect(summary).toMatchObject({
+      total: 16,
+      accepted: 7,
+      rejected: 9,
+      width: { min: 10, max: 16 },
+      height: { min: 12, max: 20 },
+    });
     expect(summary.reject_rate).toBeCloseTo(9 / 16, 10);
     expect(summary.reasons).toEqual({
       'does not decode': 2,
@@ -108,7 +129,9 @@ describe('check-labels stage', () => {
     expect(summary.notes).toEqual({ grey: 1, 'cmyk→srgb': 1, '16-bit→8-bit': 1, 'exif orientation applied': 1 });
 
     const tsv = (await readFile(join(dir, 'clean', 'images.tsv'), 'utf8')).split('\n');
-    expect(tsv.find((l) => l.includes('exif.jpg'))).toBe('14\t../img/exif.jpg\tjpeg\t10\t20\t3\t8\texif orientation 6 applied');
+    expect(tsv.find((l) => l.includes('exif.jpg'))).toBe(
+      '14\t../img/exif.jpg\tjpeg\t10\t20\t3\t8\texif orientation 6 applied',
+    );
     expect(result).toMatchObject({ metrics: { total: 16, accepted: 7, rejected: 9 } });
     expect(ctx.logs[0]).toMatch(/^7\/16 lines accepted, 9 rejected/);
   });

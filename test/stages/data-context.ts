@@ -9,10 +9,16 @@ export interface TestContext<P> extends StageContext<P> {
 }
 
 /** Applies the schema defaults to `params`, checks them, and builds a context rooted at `cwd`. */
-export function stageContext<S extends TObject>(stage: StageSpec<S>, cwd: string, params: Record<string, unknown>): TestContext<any> {
+export function stageContext<S extends TObject>(
+  stage: StageSpec<S>,
+  cwd: string,
+  params: Record<string, unknown>,
+): TestContext<any> {
   const withDefaults = Value.Default(stage.params, structuredClone(params));
   if (!Value.Check(stage.params, withDefaults)) {
-    throw new Error(`bad params: ${[...Value.Errors(stage.params, withDefaults)].map((e) => `${e.path} ${e.message}`).join('; ')}`);
+    throw new Error(
+      `bad params: ${[...Value.Errors(stage.params, withDefaults)].map((e) => `${e.path} ${e.message}`).join('; ')}`,
+    );
   }
   const logs: string[] = [];
   const abs = (p: string): string => (isAbsolute(p) ? p : join(cwd, p));

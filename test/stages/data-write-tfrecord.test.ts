@@ -13,7 +13,9 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'mlc-wtfr-'));
   const lines = [];
   for (let i = 0; i < 7; i++) {
-    await sharp({ create: { width: 10, height: 6, channels: 3, background: { r: i * 30, g: 0, b: 0 } } }).png().toFile(join(dir, `p ${i}.png`));
+    await sharp({ create: { width: 10, height: 6, channels: 3, background: { r: i * 30, g: 0, b: 0 } } })
+      .png()
+      .toFile(join(dir, `p ${i}.png`));
     lines.push(`p ${i}.png\t${i % 4} ${i % 2}`);
   }
   await writeFile(join(dir, 'clean.txt'), lines.join('\n') + '\n');
@@ -24,7 +26,11 @@ describe('write-tfrecord stage', () => {
   it('writes <split>-0000i-of-0000N shards of shard_size records, in label-file order', async () => {
     const ctx = stageContext(writeTfrecord, dir, { labels: 'clean.txt', out: 'tfr', split: 'val', shard_size: 3 });
     const res = await writeTfrecord.run(ctx);
-    expect((await readdir(join(dir, 'tfr'))).sort()).toEqual(['val-00000-of-00003.tfrecord', 'val-00001-of-00003.tfrecord', 'val-00002-of-00003.tfrecord']);
+    expect((await readdir(join(dir, 'tfr'))).sort()).toEqual([
+      'val-00000-of-00003.tfrecord',
+      'val-00001-of-00003.tfrecord',
+      'val-00002-of-00003.tfrecord',
+    ]);
     expect(res).toMatchObject({ metrics: { records: 7, shards: 3 } });
     const names: string[] = [];
     const labels: number[][] = [];
@@ -42,7 +48,10 @@ describe('write-tfrecord stage', () => {
   });
 
   it('stops when the run is cancelled', async () => {
-    const ctx = { ...stageContext(writeTfrecord, dir, { labels: 'clean.txt', out: 'tfr3' }), signal: AbortSignal.abort() };
+    const ctx = {
+      ...stageContext(writeTfrecord, dir, { labels: 'clean.txt', out: 'tfr3' }),
+      signal: AbortSignal.abort(),
+    };
     await expect(writeTfrecord.run(ctx)).rejects.toThrow(/aborted/);
   });
 

@@ -10,7 +10,8 @@ import { REPO } from '../runner/project.ts';
 
 function cliSources(rel = path.join('src', 'cli')): string[] {
   return readdirSync(path.join(REPO, rel), { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? cliSources(path.join(rel, e.name)) : e.name.endsWith('.ts') ? [path.join(rel, e.name)] : []);
+    e.isDirectory() ? cliSources(path.join(rel, e.name)) : e.name.endsWith('.ts') ? [path.join(rel, e.name)] : [],
+  );
 }
 
 describe('stages/entry-points.ts', () => {
@@ -27,7 +28,11 @@ describe('stages/entry-points.ts', () => {
   it('the CLI copies no ML module shape and loads no ML file by a path string', () => {
     const found = cliSources().flatMap((rel) => {
       const text = readFileSync(path.join(REPO, rel), 'utf8');
-      return [...text.matchAll(/interface (\w+Module)\b|lazyImport|'src\/(?:data|model|train|report|export|prune|engine|predict)\//g)].map((m) => `${rel}: ${m[0]}`);
+      return [
+        ...text.matchAll(
+          /interface (\w+Module)\b|lazyImport|'src\/(?:data|model|train|report|export|prune|engine|predict)\//g,
+        ),
+      ].map((m) => `${rel}: ${m[0]}`);
     });
     expect(found).toEqual([]);
   });

@@ -44,20 +44,49 @@ function context(params: Record<string, unknown>) {
 describe('evaluate stage end to end (tiny hand-weighted model, cpu engine)', () => {
   it('declares params with defaults, inputs and outputs', () => {
     const p = Value.Default(evaluate.params, {}) as Record<string, unknown>;
-    expect(p).toMatchObject({ model: 'models/run', base_confidence: 0.9, top_k: 3, out: 'reports/run', engine: 'auto' });
-    expect(evaluate.inputs({ ...p, tune_labels: 'data/val.txt' } as never)).toEqual(['models/run', 'data/clean/test/clean.txt', 'data/val.txt']);
+    expect(p).toMatchObject({
+      model: 'models/run',
+      base_confidence: 0.9,
+      top_k: 3,
+      out: 'reports/run',
+      engine: 'auto',
+    });
+    expect(evaluate.inputs({ ...p, tune_labels: 'data/val.txt' } as never)).toEqual([
+      'models/run',
+      'data/clean/test/clean.txt',
+      'data/val.txt',
+    ]);
     expect(evaluate.outputs(p as never)).toEqual(['reports/run']);
   });
 
   it('writes the report folder with metrics matching an independent computation', async () => {
     const before = tf.memory().numTensors;
-    const { ctx, logs } = context({ model: 'models/tiny', labels: 'data/test.txt', out: 'reports/tiny', engine: 'cpu', batch_size: 3, tune_labels: 'data/test.txt' });
+    const { ctx, logs } = context({
+      model: 'models/tiny',
+      labels: 'data/test.txt',
+      out: 'reports/tiny',
+      engine: 'cpu',
+      batch_size: 3,
+      tune_labels: 'data/test.txt',
+    });
     const result = await evaluate.run(ctx as never);
     expect(tf.memory().numTensors).toBe(before);
 
     const out = join(dir, '.tmp', 'reports/tiny');
     expect((await readdir(out)).sort()).toEqual(
-      ['calibration_bright', 'calibration_color', 'confusion_color', 'curves', 'pr_bright', 'pr_color', 'roc_bright', 'roc_color'].map((f) => `${f}.png`).concat(['curves.json', 'metrics.json', 'report.html', 'run.json', 'wrong.csv']).sort(),
+      [
+        'calibration_bright',
+        'calibration_color',
+        'confusion_color',
+        'curves',
+        'pr_bright',
+        'pr_color',
+        'roc_bright',
+        'roc_color',
+      ]
+        .map((f) => `${f}.png`)
+        .concat(['curves.json', 'metrics.json', 'report.html', 'run.json', 'wrong.csv'])
+        .sort(),
     );
     const metrics = JSON.parse(await readFile(join(out, 'metrics.json'), 'utf8'));
 
@@ -78,30 +107,58 @@ describe('evaluate stage end to end (tiny hand-weighted model, cpu engine)', () 
 
     // every number equals the metrics of the hand-computed probabilities
     const labels = Int32Array.from(SAMPLES.flatMap(([, c, b]) => [c, b]));
-    const indep = evaluatePredictions({ heads: HEADS, probs: expectedProbs(), labels, paths: SAMPLES.map((_, i) => `images/s${i}.png`) });
+    const indep = evaluatePredictions({
+      heads: HEADS,
+      probs: expectedProbs(),
+      labels,
+      paths: SAMPLES.map((_, i) => `images/s${i}.png`),
+    });
     expect(metrics.multilabel.mAP).toBeCloseTo(indep.metrics.multilabel!.mAP!, 6);
-    expect(metrics.summary).toEqual(expect.objectContaining({ all_heads_acc: 5 / 7, 'acc/color': 4 / 6, confident_count: 4, confident_error_rate: 0.25 }));
+    expect(metrics.summary).toEqual(
+      expect.objectContaining({
+        all_heads_acc: 5 / 7,
+        'acc/color': 4 / 6,
+        confident_count: 4,
+        confident_error_rate: 0.25,
+      }),
+    );
     expect(result?.metrics).toEqual(metrics.summary);
     expect(logs.some((l) => l.startsWith('predicted 8 images with cpu'))).toBe(true);
     for (const h of ['color', 'bright']) {
       expect(metrics.heads[h].calibration.ece).toBeCloseTo(indep.metrics.heads[h]!.calibration.ece!, 6);
       expect(metrics.heads[h].report).toEqual(indep.metrics.heads[h]!.report);
     }
-    expect(metrics.heads.color.ovr.macroAUC).toBeCloseTo((indep.metrics.heads.color as { ovr: { macroAUC: number } }).ovr.macroAUC, 6);
+    expect(metrics.heads.color.ovr.macroAUC).toBeCloseTo(
+      (indep.metrics.heads.color as { ovr: { macroAUC: number } }).ovr.macroAUC,
+      6,
+    );
 
     // header: params of both stages, data hash over the label file and its images, engine, code (no timestamps: run.json is a hashed output)
     const header = JSON.parse(await readFile(join(out, 'run.json'), 'utf8'));
-    expect(Object.keys(header.meta)).toEqual(['model', 'model sha256', 'data', 'data sha256', 'engine', 'precision', 'code']);
+    expect(Object.keys(header.meta)).toEqual([
+      'model',
+      'model sha256',
+      'data',
+      'data sha256',
+      'engine',
+      'precision',
+      'code',
+    ]);
     // precision auto on the cpu engine: fp32; the tiny model's config.json records no train precision
     expect(header.meta.precision).toBe('fp32 (evaluate)');
     // the evaluated model's weights hash (what convert checks): model.json and weights.bin by name
     const { createHash } = await import('node:crypto');
     const h = createHash('sha256');
-    for (const f of ['model.json', 'weights.bin']) h.update(`${f}\0`).update(await readFile(join(dir, 'models/tiny', f)));
+    for (const f of ['model.json', 'weights.bin'])
+      h.update(`${f}\0`).update(await readFile(join(dir, 'models/tiny', f)));
     expect(header.meta['model sha256']).toBe(h.digest('hex').slice(0, 16));
     expect(header.meta['data sha256']).toMatch(/^[0-9a-f]{16}$/);
     expect(header.meta.code).toMatch(/^mlc-pipe \d+\.\d+\.\d+/);
-    expect(header.params.evaluate).toMatchObject({ model: 'models/tiny', confusion_normalize: 'true', calibration_bins: 15 });
+    expect(header.params.evaluate).toMatchObject({
+      model: 'models/tiny',
+      confusion_normalize: 'true',
+      calibration_bins: 15,
+    });
 
     const png = await sharp(join(out, 'confusion_color.png')).metadata();
     expect([png.format, png.width]).toEqual(['png', 560]);
@@ -114,11 +171,25 @@ describe('evaluate stage end to end (tiny hand-weighted model, cpu engine)', () 
 
   it('evaluates TFRecord shards to the same metrics (no thumbnails then)', async () => {
     const { writeTfRecordShards } = await import('../../src/data/tfrecord/writer.ts');
-    const items = SAMPLES.map(([, c, b], i) => ({ path: join(dir, 'data', 'images', `s${i}.png`), filename: `images/s${i}.png`, labels: [c, b] }));
+    const items = SAMPLES.map(([, c, b], i) => ({
+      path: join(dir, 'data', 'images', `s${i}.png`),
+      filename: `images/s${i}.png`,
+      labels: [c, b],
+    }));
     const { files } = await writeTfRecordShards(items, { outDir: join(dir, 'records'), split: 'test', shardSize: 3 });
     expect(files).toHaveLength(3);
-    const { ctx } = context({ model: 'models/tiny', tfrecords: files.map((f) => f.slice(dir.length + 1)), out: 'reports/rec', engine: 'cpu' });
-    expect(evaluate.inputs(ctx.params)).toEqual(['models/tiny', 'records/test-00000-of-00003.tfrecord', 'records/test-00001-of-00003.tfrecord', 'records/test-00002-of-00003.tfrecord']);
+    const { ctx } = context({
+      model: 'models/tiny',
+      tfrecords: files.map((f) => f.slice(dir.length + 1)),
+      out: 'reports/rec',
+      engine: 'cpu',
+    });
+    expect(evaluate.inputs(ctx.params)).toEqual([
+      'models/tiny',
+      'records/test-00000-of-00003.tfrecord',
+      'records/test-00001-of-00003.tfrecord',
+      'records/test-00002-of-00003.tfrecord',
+    ]);
     await evaluate.run(ctx as never);
     const out = join(dir, '.tmp', 'reports/rec');
     const rec = JSON.parse(await readFile(join(out, 'metrics.json'), 'utf8'));
@@ -139,13 +210,27 @@ describe('evaluate stage end to end (tiny hand-weighted model, cpu engine)', () 
 
     await writeModel(join(dir, 'models', 'warn'));
     const config = JSON.parse(await readFile(join(dir, 'models/warn/config.json'), 'utf8'));
-    await writeFile(join(dir, 'models/warn/config.json'), JSON.stringify({ ...config, train_data: { data: 'data/train-rg.txt', images: 2 } }));
+    await writeFile(
+      join(dir, 'models/warn/config.json'),
+      JSON.stringify({ ...config, train_data: { data: 'data/train-rg.txt', images: 2 } }),
+    );
     await writeFile(join(dir, 'data/train-rg.txt'), 'images/s0.png 0 0\nimages/s1.png 1 1\n'); // no blue
-    const { ctx, logs } = context({ model: 'models/warn', labels: 'data/test.txt', out: 'reports/warn', engine: 'cpu' });
+    const { ctx, logs } = context({
+      model: 'models/warn',
+      labels: 'data/test.txt',
+      out: 'reports/warn',
+      engine: 'cpu',
+    });
     await evaluate.run(ctx as never);
     const warnings = [
-      ...['red', 'green', 'blue'].map((c, k) => `data/train-rg.txt: head color: class "${c}" has only ${k < 2 ? 1 : 0} train image${k < 2 ? '' : 's'} (fewer than 5); its metrics will be noisy`),
-      ...['not bright', 'bright'].map((c) => `data/train-rg.txt: head bright: class "${c}" has only 1 train image (fewer than 5); its metrics will be noisy`),
+      ...['red', 'green', 'blue'].map(
+        (c, k) =>
+          `data/train-rg.txt: head color: class "${c}" has only ${k < 2 ? 1 : 0} train image${k < 2 ? '' : 's'} (fewer than 5); its metrics will be noisy`,
+      ),
+      ...['not bright', 'bright'].map(
+        (c) =>
+          `data/train-rg.txt: head bright: class "${c}" has only 1 train image (fewer than 5); its metrics will be noisy`,
+      ),
       'data/test.txt:3: head color: class "blue" appears 1 time in evaluated but never in train (data/train-rg.txt); the model cannot have learnt it',
     ];
     for (const w of warnings) expect(logs).toContain(`warning: ${w}`);
@@ -156,6 +241,8 @@ describe('evaluate stage end to end (tiny hand-weighted model, cpu engine)', () 
 
   it('fails with a clear error when the model folder is missing', async () => {
     const { ctx } = context({ model: 'models/none', labels: 'data/test.txt', engine: 'cpu' });
-    await expect(evaluate.run(ctx as never)).rejects.toThrow(`${join(dir, 'models/none')}: no trained model here (model.json missing)`);
+    await expect(evaluate.run(ctx as never)).rejects.toThrow(
+      `${join(dir, 'models/none')}: no trained model here (model.json missing)`,
+    );
   });
 });

@@ -53,7 +53,9 @@ async function valImages(model: string): Promise<{ x: Float32Array; n: number; p
     const b = batches[0]!;
     const probs = tf.tidy(() => {
       const outs = m.predict(tf.tensor4d(b.images, [b.size, 16, 48, 3])) as tf.Tensor[];
-      return outs.map((t, i) => (heads[i]!.classes.length === 1 ? tf.sigmoid(t) : tf.softmax(t)).dataSync() as Float32Array);
+      return outs.map(
+        (t, i) => (heads[i]!.classes.length === 1 ? tf.sigmoid(t) : tf.softmax(t)).dataSync() as Float32Array,
+      );
     });
     return { x: Float32Array.from(b.images), n: b.size, probs };
   } finally {
@@ -65,36 +67,89 @@ async function valImages(model: string): Promise<{ x: Float32Array; n: number; p
 describe('train → evaluate → prune → fine-tune → evaluate → convert', () => {
   it('exports only what was evaluated, and the export predicts what the fine-tuned model predicts', async () => {
     await trainStage.run(stageContext(trainStage, dir, { ...tiny, epochs: 2, out: 'models/base' }));
-    await evaluateStage.run(stageContext(evaluateStage, dir, { model: 'models/base', labels: 'data/val.txt', engine: 'cpu', out: 'reports/base' }));
+    await evaluateStage.run(
+      stageContext(evaluateStage, dir, {
+        model: 'models/base',
+        labels: 'data/val.txt',
+        engine: 'cpu',
+        out: 'reports/base',
+      }),
+    );
 
-    const prune = stageContext(pruneStage, dir, { model: 'models/base', ratio: 0.3, min_channels: 1, val_labels: 'data/val.txt', latency_runs: 3, out: 'models/pruned' });
+    const prune = stageContext(pruneStage, dir, {
+      model: 'models/base',
+      ratio: 0.3,
+      min_channels: 1,
+      val_labels: 'data/val.txt',
+      latency_runs: 3,
+      out: 'models/pruned',
+    });
     const pruneRes = await pruneStage.run(prune);
     const report = JSON.parse(await readFile(join(dir, 'models/pruned/prune.json'), 'utf8'));
     expect(report.flops.after).toBeLessThan(report.flops.before);
     expect(pruneRes?.metrics?.latency_ms_before as number).toBeGreaterThan(0);
     expect(report.measured.latencyMs).toBeUndefined(); // a timing: in the stage's metrics, not the hashed folder
     expect(report.measured.accuracy.before.samples).toBe(10);
-    expect(Object.keys(report.measured.accuracy.after.heads)).toEqual(['digit0', 'digit1', 'digit2', 'digit3', 'inverted']);
+    expect(Object.keys(report.measured.accuracy.after.heads)).toEqual([
+      'digit0',
+      'digit1',
+      'digit2',
+      'digit3',
+      'inverted',
+    ]);
     expect(pruneRes?.metrics?.val_all_heads_acc_after).toBe(report.measured.accuracy.after.allHeads);
-    expect(prune.logs.some((l) => l.startsWith('accuracy on data/val.txt (10 images, before fine-tuning): all heads'))).toBe(true);
+    expect(
+      prune.logs.some((l) => l.startsWith('accuracy on data/val.txt (10 images, before fine-tuning): all heads')),
+    ).toBe(true);
 
-    await trainStage.run(stageContext(trainStage, dir, { ...tiny, epochs: 1, init_from: 'models/pruned', out: 'models/ft' }));
+    await trainStage.run(
+      stageContext(trainStage, dir, { ...tiny, epochs: 1, init_from: 'models/pruned', out: 'models/ft' }),
+    );
     const ftConfig = JSON.parse(await readFile(join(dir, 'models/ft/config.json'), 'utf8'));
     const ftTrainCount = (await readFile(join(dir, 'data/train.txt'), 'utf8')).trim().split('\n').length;
-    expect(ftConfig.pruning).toMatchObject({ from: 'models/base', ratio: 0.3, params: report.params, flops: report.flops, threshold: report.threshold });
-    expect(ftConfig.pruning.layers).toEqual(report.layers.map((l: { layer: string; kept: number; total: number }) => ({ layer: l.layer, kept: l.kept, total: l.total })));
+    expect(ftConfig.pruning).toMatchObject({
+      from: 'models/base',
+      ratio: 0.3,
+      params: report.params,
+      flops: report.flops,
+      threshold: report.threshold,
+    });
+    expect(ftConfig.pruning.layers).toEqual(
+      report.layers.map((l: { layer: string; kept: number; total: number }) => ({
+        layer: l.layer,
+        kept: l.kept,
+        total: l.total,
+      })),
+    );
     // the |γ| histogram covers every channel of the prunable layers, and the threshold lies within it
     expect(ftConfig.pruning.gamma.counts.reduce((a: number, b: number) => a + b, 0)).toBe(report.channels.before);
     expect(report.threshold).toBeLessThanOrEqual(ftConfig.pruning.gamma.max);
     expect(ftConfig.train_data).toMatchObject({ data: 'data/train.txt', images: ftTrainCount });
-    await evaluateStage.run(stageContext(evaluateStage, dir, { model: 'models/ft', labels: 'data/val.txt', engine: 'cpu', compare_to: 'reports/base', out: 'reports/ft' }));
+    await evaluateStage.run(
+      stageContext(evaluateStage, dir, {
+        model: 'models/ft',
+        labels: 'data/val.txt',
+        engine: 'cpu',
+        compare_to: 'reports/base',
+        out: 'reports/ft',
+      }),
+    );
 
     // an evaluation of another model is refused
-    await expect(convertStage.run(stageContext(convertStage, dir, { model: 'models/ft', evaluation: 'reports/base', out: 'exports/bad' }))).rejects.toThrow(
+    await expect(
+      convertStage.run(
+        stageContext(convertStage, dir, { model: 'models/ft', evaluation: 'reports/base', out: 'exports/bad' }),
+      ),
+    ).rejects.toThrow(
       /^evaluation reports\/base is not of models\/ft: it evaluated model sha256 [0-9a-f]{16}, models\/ft is [0-9a-f]{16}$/,
     );
 
-    const convert = stageContext(convertStage, dir, { model: 'models/ft', evaluation: 'reports/ft', quantize: 'uint16', out: 'exports/ft' });
+    const convert = stageContext(convertStage, dir, {
+      model: 'models/ft',
+      evaluation: 'reports/ft',
+      quantize: 'uint16',
+      out: 'exports/ft',
+    });
     const res = await convertStage.run(convert);
     expect(res?.metrics?.onnx_parity_images).toBe(10);
     expect(res?.metrics?.onnx_max_abs_diff as number).toBeLessThanOrEqual(1e-4);
@@ -119,14 +174,25 @@ describe('train → evaluate → prune → fine-tune → evaluate → convert', 
 
     // The uint16 tfjs copy: manifest quantization fields, loaded by tf.loadLayersModel as is.
     const json = JSON.parse(await readFile(join(dir, 'exports/ft/model.json'), 'utf8'));
-    const entries = json.weightsManifest.flatMap((g: { weights: unknown[] }) => g.weights) as Array<{ shape: number[]; quantization?: { dtype: string } }>;
+    const entries = json.weightsManifest.flatMap((g: { weights: unknown[] }) => g.weights) as Array<{
+      shape: number[];
+      quantization?: { dtype: string };
+    }>;
     expect(entries.filter((w) => w.shape.length >= 2).every((w) => w.quantization?.dtype === 'uint16')).toBe(true);
     const bin = await readFile(join(dir, 'exports/ft/weights.bin'));
     const q = await tf.loadLayersModel({
-      load: async () => ({ modelTopology: json.modelTopology, weightSpecs: entries as never, weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) }),
+      load: async () => ({
+        modelTopology: json.modelTopology,
+        weightSpecs: entries as never,
+        weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength),
+      }),
     });
     try {
-      const probs = tf.tidy(() => (q.predict(tf.tensor4d(ref.x, [ref.n, 16, 48, 3])) as tf.Tensor[]).map((t) => (t.shape[1] === 1 ? tf.sigmoid(t) : tf.softmax(t)).dataSync() as Float32Array));
+      const probs = tf.tidy(() =>
+        (q.predict(tf.tensor4d(ref.x, [ref.n, 16, 48, 3])) as tf.Tensor[]).map(
+          (t) => (t.shape[1] === 1 ? tf.sigmoid(t) : tf.softmax(t)).dataSync() as Float32Array,
+        ),
+      );
       let m = 0;
       probs.forEach((p, i) => p.forEach((v, j) => (m = Math.max(m, Math.abs(v - ref.probs[i]![j]!)))));
       expect(m).toBeGreaterThan(0); // it is quantized…

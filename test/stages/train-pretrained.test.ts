@@ -61,32 +61,57 @@ const base = {
 
 describe('train stage: pretrained', () => {
   it('loads the .pth (an input of the stage); freeze_epochs over the whole run keeps the backbone exactly the file’s', async () => {
-    const ctx = stageContext(trainStage, dir, { ...base, freeze_epochs: 1, backbone_lr_mult: 0.1, out: 'models/frozen' });
+    const ctx = stageContext(trainStage, dir, {
+      ...base,
+      freeze_epochs: 1,
+      backbone_lr_mult: 0.1,
+      out: 'models/frozen',
+    });
     expect(trainStage.inputs(ctx.params)).toContain('mnv2.pth');
     await trainStage.run(ctx);
-    expect(ctx.logs).toContain('pretrained: 260 tensors from mnv2.pth onto tv-mobilenet-v2; heads new (ignored 54: classifier and num_batches_tracked)');
-    expect(ctx.logs).toContain('fine-tuning: heads only (backbone and its BN statistics frozen) for epoch 1, then all layers, backbone lr × 0.1');
+    expect(ctx.logs).toContain(
+      'pretrained: 260 tensors from mnv2.pth onto tv-mobilenet-v2; heads new (ignored 54: classifier and num_batches_tracked)',
+    );
+    expect(ctx.logs).toContain(
+      'fine-tuning: heads only (backbone and its BN statistics frozen) for epoch 1, then all layers, backbone lr × 0.1',
+    );
     const sd = await readStateDict(join(dir, 'mnv2.pth'));
     const { model, heads, config } = await loadTrainedModel(join(dir, 'models/frozen'));
     try {
       expect(config.pretrained).toBe('mnv2.pth');
       // the weights' preprocessing, recorded once (the preprocessing record) for evaluate, predict and convert
       const imagenet = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
-      expect(config.preprocessing!.normalize).toEqual({ kind: 'mean_std', formula: expect.stringContaining('torchvision.transforms.Normalize'), ...imagenet });
+      expect(config.preprocessing!.normalize).toEqual({
+        kind: 'mean_std',
+        formula: expect.stringContaining('torchvision.transforms.Normalize'),
+        ...imagenet,
+      });
       expect(config.input).toMatchObject({ channelOrder: 'rgb', whiten: false, meanStd: imagenet });
-      expect(ctx.logs).toContain('preprocessing: x/255, then (x − mean) / std per channel, mean [0.485, 0.456, 0.406], std [0.229, 0.224, 0.225] (the pretrained weights’ ImageNet statistics; per-image whitening off)');
+      expect(ctx.logs).toContain(
+        'preprocessing: x/255, then (x − mean) / std per channel, mean [0.485, 0.456, 0.406], std [0.229, 0.224, 0.225] (the pretrained weights’ ImageNet statistics; per-image whitening off)',
+      );
       expect(loaderInputOptions(config.input).meanStd).toEqual(imagenet);
       const meta = await exportModelFolder(join(dir, 'models/frozen'), join(dir, 'export'), { format: 'onnx' });
-      const step = 'per-channel normalisation (RGB order): (x − mean) / std with mean [0.485, 0.456, 0.406], std [0.229, 0.224, 0.225]';
+      const step =
+        'per-channel normalisation (RGB order): (x − mean) / std with mean [0.485, 0.456, 0.406], std [0.229, 0.224, 0.225]';
       expect(meta.input.preprocessing).toContain(step);
       expect(meta.input.preprocessing.some((s) => s.startsWith('per-image standardization'))).toBe(false);
       expect(renderModelCard(meta, 'frozen')).toContain(step);
       // model.onnx takes uint8 pixels and normalises inside: equal to our loader's path on the val images
       // … exactly, on logits: the same 32×32 image through model.onnx's uint8 pixels input and through our loader + tfjs
-      const logitsMeta = await exportModelFolder(join(dir, 'models/frozen'), join(dir, 'export-logits'), { format: 'onnx', probabilities: false });
+      const logitsMeta = await exportModelFolder(join(dir, 'models/frozen'), join(dir, 'export-logits'), {
+        format: 'onnx',
+        probabilities: false,
+      });
       const raw = Uint8Array.from({ length: 32 * 32 * 3 }, (_, i) => (i * 97 + ((i * i) % 89)) % 256);
-      const png = await sharp(raw, { raw: { width: 32, height: 32, channels: 3 } }).png().toBuffer();
-      const ours = await processImage(new Uint8Array(png), { ...preprocessingChoice(logitsMeta.preprocessing), augment: null }, 0);
+      const png = await sharp(raw, { raw: { width: 32, height: 32, channels: 3 } })
+        .png()
+        .toBuffer();
+      const ours = await processImage(
+        new Uint8Array(png),
+        { ...preprocessingChoice(logitsMeta.preprocessing), augment: null },
+        0,
+      );
       const want = tf.tidy(() => (model.predict(tf.tensor4d(ours, [1, 32, 32, 3])) as tf.Tensor[])[0]!.dataSync());
       const session = await ort.InferenceSession.create(join(dir, 'export-logits', logitsMeta.pixels!.file));
       try {
@@ -97,7 +122,10 @@ describe('train stage: pretrained', () => {
         await session.release();
       }
       const { checkPixelsParity } = await import('../../src/export/pixels-parity.ts');
-      const parity = await checkPixelsParity(join(dir, 'export'), meta, model, heads, { split: { labels: join(dir, 'data/val.txt'), root: join(dir, 'data') }, samples: 4 });
+      const parity = await checkPixelsParity(join(dir, 'export'), meta, model, heads, {
+        split: { labels: join(dir, 'data/val.txt'), root: join(dir, 'data') },
+        samples: 4,
+      });
       expect(parity.source).toBe('split');
       for (const r of parity.rows) expect(r.maxProbDiff).toBeLessThan(0.01);
       expect(model.layers.filter((l) => l.weights.length > 0 && !l.trainable).map((l) => l.name)).toEqual([]);
@@ -107,10 +135,12 @@ describe('train stage: pretrained', () => {
   }, 300_000);
 
   it('refuses pretrained on a model without the PyTorch layout, and lists what does not fit', async () => {
-    await expect(trainStage.run(stageContext(trainStage, dir, { ...base, model: 'mobilenet-v2', out: 'models/x' }))).rejects.toThrow(
-      'pretrained mnv2.pth: model mobilenet-v2 has no PyTorch layout',
-    );
-    await expect(trainStage.run(stageContext(trainStage, dir, { ...base, pretrained: 'r18.pth', out: 'models/y' }))).rejects.toThrow(
+    await expect(
+      trainStage.run(stageContext(trainStage, dir, { ...base, model: 'mobilenet-v2', out: 'models/x' })),
+    ).rejects.toThrow('pretrained mnv2.pth: model mobilenet-v2 has no PyTorch layout');
+    await expect(
+      trainStage.run(stageContext(trainStage, dir, { ...base, pretrained: 'r18.pth', out: 'models/y' })),
+    ).rejects.toThrow(
       /^r18\.pth: the weights do not fit tv-mobilenet-v2: missing \(260\): features\.0\.0\.weight, .*; unexpected \(100\): conv1\.weight, bn1\.weight/,
     );
   }, 120_000);

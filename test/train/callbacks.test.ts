@@ -39,7 +39,12 @@ describe('ProgressLogger', () => {
     const progress: string[] = [];
     const log: string[] = [];
     let t = 0;
-    const p = new ProgressLogger({ progress: (m) => progress.push(m), log: (m) => log.push(m), width: 8, now: () => t });
+    const p = new ProgressLogger({
+      progress: (m) => progress.push(m),
+      log: (m) => log.push(m),
+      width: 8,
+      now: () => t,
+    });
     p.onTrainBegin(handle());
     p.onEpochBegin(0);
     t = 2000;
@@ -64,7 +69,9 @@ describe('History', () => {
       const r = new History(dir);
       await r.onTrainBegin(undefined, 2);
       await r.onEpochEnd(2, { loss: 0.3 });
-      expect(await readFile(join(dir, 'history.jsonl'), 'utf8')).toBe('{"epoch":1,"loss":1}\n{"epoch":2,"loss":0.5,"val_loss":0.7}\n{"epoch":3,"loss":0.3}\n');
+      expect(await readFile(join(dir, 'history.jsonl'), 'utf8')).toBe(
+        '{"epoch":1,"loss":1}\n{"epoch":2,"loss":0.5,"val_loss":0.7}\n{"epoch":3,"loss":0.3}\n',
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -82,7 +89,23 @@ describe('TensorBoard helpers', () => {
 
   it('histograms: equal-width buckets over [min, max], the last closed at max (TF2 tf.summary.histogram)', async () => {
     const { histogramOf } = await import('../../src/train/tensorboard/event-writer.ts');
-    expect(histogramOf([0, 1, 2, 3, 3], 2)).toEqual({ min: 0, max: 3, num: 5, sum: 9, sum_squares: 23, bucket_limit: [1.5, 3], bucket: [2, 3] });
-    expect(histogramOf([2, 2, NaN], 30)).toEqual({ min: 2, max: 2, num: 2, sum: 4, sum_squares: 8, bucket_limit: [2], bucket: [2] });
+    expect(histogramOf([0, 1, 2, 3, 3], 2)).toEqual({
+      min: 0,
+      max: 3,
+      num: 5,
+      sum: 9,
+      sum_squares: 23,
+      bucket_limit: [1.5, 3],
+      bucket: [2, 3],
+    });
+    expect(histogramOf([2, 2, NaN], 30)).toEqual({
+      min: 2,
+      max: 2,
+      num: 2,
+      sum: 4,
+      sum_squares: 8,
+      bucket_limit: [2],
+      bucket: [2],
+    });
   });
 });

@@ -1,9 +1,17 @@
 /** Tiny in-memory data behind the Loader interface, for loop tests. */
 import type { Batch } from '../../src/data/loader/create-loader.ts';
 
-export function memoryLoader(opts: { n: number; h: number; w: number; c: number; heads: number[]; batchSize: number; seed?: number }) {
+export function memoryLoader(opts: {
+  n: number;
+  h: number;
+  w: number;
+  c: number;
+  heads: number[];
+  batchSize: number;
+  seed?: number;
+}) {
   let s = opts.seed ?? 1;
-  const rand = () => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const rand = () => (s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32;
   const size = opts.h * opts.w * opts.c;
   const images = new Float32Array(opts.n * size).map(() => rand() * 2 - 1);
   const labels = new Int32Array(opts.n * opts.heads.length);

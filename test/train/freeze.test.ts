@@ -25,7 +25,8 @@ beforeAll(async () => {
   await initEngine({ engine: 'cpu' });
 });
 
-const snapshot = (m: tf.LayersModel) => new Map(m.layers.map((l) => [l.name, l.getWeights().map((w) => Array.from(w.dataSync()))]));
+const snapshot = (m: tf.LayersModel) =>
+  new Map(m.layers.map((l) => [l.name, l.getWeights().map((w) => Array.from(w.dataSync()))]));
 const changed = (a: number[][], b: number[][]) => a.some((w, i) => w.some((v, j) => v !== b[i]![j]));
 
 describe('freeze_epochs', () => {
@@ -53,7 +54,8 @@ describe('freeze_epochs', () => {
       const [init, e1, e2] = snaps as [Map<string, number[][]>, Map<string, number[][]>, Map<string, number[][]>];
       const weighted = [...init.keys()].filter((k) => init.get(k)!.length > 0);
       const headNames = ['head0_color', 'head1_flag'];
-      for (const k of weighted) expect(changed(init.get(k)!, e1.get(k)!), `${k} after the frozen epoch`).toBe(headNames.includes(k));
+      for (const k of weighted)
+        expect(changed(init.get(k)!, e1.get(k)!), `${k} after the frozen epoch`).toBe(headNames.includes(k));
       // after the frozen epoch every conv and every BN (gamma/beta and moving statistics) moves
       for (const k of weighted) expect(changed(e1.get(k)!, e2.get(k)!), `${k} after epoch 2`).toBe(true);
       expect(changed([init.get('features_0_1')![2]!], [e2.get('features_0_1')![2]!])).toBe(true); // moving mean
@@ -76,7 +78,12 @@ describe('freeze_epochs', () => {
       setBackboneFrozen(model, true);
       const trainFrozen = tf.tidy(() => (model.apply(x, { training: true }) as tf.Tensor[])[0]!.dataSync());
       expect(Array.from(trainFrozen)).toEqual(Array.from(infer));
-      expect(model.trainableWeights.map((w) => w.originalName).sort()).toEqual(['head0_color/bias', 'head0_color/kernel', 'head1_flag/bias', 'head1_flag/kernel']);
+      expect(model.trainableWeights.map((w) => w.originalName).sort()).toEqual([
+        'head0_color/bias',
+        'head0_color/kernel',
+        'head1_flag/bias',
+        'head1_flag/kernel',
+      ]);
     } finally {
       x.dispose();
       model.dispose();
@@ -99,8 +106,14 @@ describe('backbone_lr_mult', () => {
       const g = tf.tensor1d([0.2, -0.4]);
       opt.applyGradients([g, g], [a, h], ['layer1_0_bn1/gamma', 'head0_color/bias']);
       const step = name === 'sgd' ? [0.2, -0.4] : [1, -1]; // Adam's first step: m̂/√v̂ = sign(g)
-      expect(Array.from(a.dataSync()).map((v, i) => (1 + i - v) / step[i]!)).toEqual([expect.closeTo(0.05, 5), expect.closeTo(0.05, 5)]);
-      expect(Array.from(h.dataSync()).map((v, i) => (1 + i - v) / step[i]!)).toEqual([expect.closeTo(0.5, 5), expect.closeTo(0.5, 5)]);
+      expect(Array.from(a.dataSync()).map((v, i) => (1 + i - v) / step[i]!)).toEqual([
+        expect.closeTo(0.05, 5),
+        expect.closeTo(0.05, 5),
+      ]);
+      expect(Array.from(h.dataSync()).map((v, i) => (1 + i - v) / step[i]!)).toEqual([
+        expect.closeTo(0.5, 5),
+        expect.closeTo(0.5, 5),
+      ]);
       expect(opt.learningRate).toBe(0.5); // the base rate is back for the schedule
       tf.dispose([a, h, g]);
       opt.dispose();

@@ -33,7 +33,13 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function setup(out: string, epochs: number, extra: TrainCallback[] = [], resumeFrom?: string, after: TrainCallback[] = []): TrainLoopOptions {
+function setup(
+  out: string,
+  epochs: number,
+  extra: TrainCallback[] = [],
+  resumeFrom?: string,
+  after: TrainCallback[] = [],
+): TrainLoopOptions {
   const model = buildModel('resnet18', { inputShape: shape, heads, width: 1 / 16, seed: 3 });
   const data = memoryLoader({ n: 10, h: 16, w: 16, c: 3, heads: [3, 1], batchSize: 4 });
   return {
@@ -119,7 +125,8 @@ describe('trainLoop', () => {
       expect(files.length).toBe(1);
       expect(files[0]).toBe('events.out.tfevents.0.mlc-pipe'); // no time, no host: a hashed output
       const events: any[] = [];
-      for await (const rec of readRecords(join(out, 'tb', run, files[0]!))) events.push(Event.toObject(Event.decode(rec.data!), { longs: Number }));
+      for await (const rec of readRecords(join(out, 'tb', run, files[0]!)))
+        events.push(Event.toObject(Event.decode(rec.data!), { longs: Number }));
       expect(events[0].file_version).toBe('brain.Event:2');
       return events.slice(1);
     };
@@ -130,7 +137,9 @@ describe('trainLoop', () => {
     expect(scalarEvents.map((e) => e.step)).toEqual([1, 2, 3]);
     expect(val.map((e) => e.step)).toEqual([1, 2, 3]);
     const tags = (e: any) => e.summary.value.map((v: any) => v.tag);
-    expect(tags(scalarEvents[0])).toEqual(expect.arrayContaining(['epoch_loss', 'epoch_color_loss', 'epoch_flag_loss', 'epoch_learning_rate']));
+    expect(tags(scalarEvents[0])).toEqual(
+      expect.arrayContaining(['epoch_loss', 'epoch_color_loss', 'epoch_flag_loss', 'epoch_learning_rate']),
+    );
     expect(tags(val[0])).toEqual(expect.arrayContaining(['epoch_loss', 'epoch_all_heads_acc', 'epoch_color_acc']));
     expect(tags(val[0]).some((t: string) => t.startsWith('val'))).toBe(false);
     // the scalars are the loop's logs
@@ -148,7 +157,10 @@ describe('trainLoop', () => {
       expect(v.histo.bucket.reduce((a: number, b: number) => a + b, 0)).toBe(values.length);
       expect(v.histo.min).toBe(Math.min(...values));
       expect(v.histo.max).toBe(Math.max(...values));
-      expect(v.histo.sum).toBeCloseTo(values.reduce((a, b) => a + b, 0), 6);
+      expect(v.histo.sum).toBeCloseTo(
+        values.reduce((a, b) => a + b, 0),
+        6,
+      );
       expect(v.histo.bucket_limit.at(-1)).toBe(v.histo.max);
     }
   });

@@ -16,12 +16,22 @@ const softmax = (z: number[]) => {
 };
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 const target = (label: number, kind: 'softmax' | 'sigmoid', k: number, eps: number) =>
-  kind === 'softmax' ? Array.from({ length: k }, (_, c) => (c === label ? 1 : 0) * (1 - eps) + eps / k) : [label * (1 - eps) + eps / 2];
+  kind === 'softmax'
+    ? Array.from({ length: k }, (_, c) => (c === label ? 1 : 0) * (1 - eps) + eps / k)
+    : [label * (1 - eps) + eps / 2];
 const probs = (z: number[], kind: 'softmax' | 'sigmoid') => (kind === 'softmax' ? softmax(z) : [sigmoid(z[0]!)]);
 
 type Elem = (p: number, y: number) => number;
 /** mean over valid samples of Σ_units elem(p, y) (× class weight). */
-function refLoss(Z: number[][], labels: number[], kind: 'softmax' | 'sigmoid', elem: Elem, eps = 0, cw?: number[], softmaxElem?: Elem): number {
+function refLoss(
+  Z: number[][],
+  labels: number[],
+  kind: 'softmax' | 'sigmoid',
+  elem: Elem,
+  eps = 0,
+  cw?: number[],
+  softmaxElem?: Elem,
+): number {
   let s = 0;
   let n = 0;
   Z.forEach((z, i) => {
@@ -40,7 +50,9 @@ function tfLoss(loss: HeadLoss, Z: number[][], labels: number[], head: HeadInfo)
 }
 function tfGrad(loss: HeadLoss, Z: number[][], labels: number[], head: HeadInfo): number[][] {
   return tf.tidy(() => {
-    const g = tf.grad((z: tf.Tensor) => loss.call(z as tf.Tensor2D, tf.tensor1d(labels, 'int32'), head))(tf.tensor2d(Z));
+    const g = tf.grad((z: tf.Tensor) => loss.call(z as tf.Tensor2D, tf.tensor1d(labels, 'int32'), head))(
+      tf.tensor2d(Z),
+    );
     return g.arraySync() as number[][];
   });
 }
@@ -56,7 +68,8 @@ function fdGrad(f: (Z: number[][]) => number, Z: number[][], h = 1e-5): number[]
     }),
   );
 }
-const expectClose = (a: number[][], b: number[][], tol: number) => a.forEach((r, i) => r.forEach((v, j) => expect(v).toBeCloseTo(b[i]![j]!, tol)));
+const expectClose = (a: number[][], b: number[][], tol: number) =>
+  a.forEach((r, i) => r.forEach((v, j) => expect(v).toBeCloseTo(b[i]![j]!, tol)));
 
 const Zs = [
   [1.0, 2.0, 0.5],
@@ -91,7 +104,10 @@ describe('cross-entropy', () => {
   });
   it('class weights scale each sample by the weight of its label', () => {
     const cw = [2, 0.5, 1];
-    expect(tfLoss(getLoss('ce'), Zs, Ls, { ...SM, classWeights: cw })).toBeCloseTo(refLoss(Zs, Ls, 'softmax', ce, 0, cw), 5);
+    expect(tfLoss(getLoss('ce'), Zs, Ls, { ...SM, classWeights: cw })).toBeCloseTo(
+      refLoss(Zs, Ls, 'softmax', ce, 0, cw),
+      5,
+    );
   });
   it('gradient matches finite differences', () => {
     const f = (Z: number[][]) => refLoss(Z, Ls, 'softmax', ce);
@@ -115,8 +131,14 @@ describe('masking (-1)', () => {
 });
 
 describe('focal', () => {
-  const focalSig = (g: number, a: number): Elem => (p, y) => -a * y * (1 - p) ** g * Math.log(p) - (1 - a) * (1 - y) * p ** g * Math.log(1 - p);
-  const focalSm = (g: number): Elem => (p, y) => -y * (1 - p) ** g * Math.log(p);
+  const focalSig =
+    (g: number, a: number): Elem =>
+    (p, y) =>
+      -a * y * (1 - p) ** g * Math.log(p) - (1 - a) * (1 - y) * p ** g * Math.log(1 - p);
+  const focalSm =
+    (g: number): Elem =>
+    (p, y) =>
+      -y * (1 - p) ** g * Math.log(p);
   it('sigmoid: −α y (1−p)^γ log p − (1−α)(1−y) p^γ log(1−p)', () => {
     const l = getLoss({ name: 'focal', gamma: 2, alpha: 0.25 });
     expect(tfLoss(l, Zb, Lb, SG)).toBeCloseTo(refLoss(Zb, Lb, 'sigmoid', focalSig(2, 0.25)), 5);
@@ -130,16 +152,26 @@ describe('focal', () => {
     expect(tfLoss(l, Zb, Lb, SG)).toBeCloseTo(0.5 * refLoss(Zb, Lb, 'sigmoid', bce), 5);
   });
   it('gradient matches finite differences (sigmoid and softmax)', () => {
-    expectClose(tfGrad(getLoss({ name: 'focal', gamma: 2, alpha: 0.25 }), Zb, Lb, SG), fdGrad((Z) => refLoss(Z, Lb, 'sigmoid', focalSig(2, 0.25)), Zb), 4);
-    expectClose(tfGrad(getLoss({ name: 'focal', gamma: 2 }), Zs, Ls, SM), fdGrad((Z) => refLoss(Z, Ls, 'softmax', focalSm(2)), Zs), 4);
+    expectClose(
+      tfGrad(getLoss({ name: 'focal', gamma: 2, alpha: 0.25 }), Zb, Lb, SG),
+      fdGrad((Z) => refLoss(Z, Lb, 'sigmoid', focalSig(2, 0.25)), Zb),
+      4,
+    );
+    expectClose(
+      tfGrad(getLoss({ name: 'focal', gamma: 2 }), Zs, Ls, SM),
+      fdGrad((Z) => refLoss(Z, Ls, 'softmax', focalSm(2)), Zs),
+      4,
+    );
   });
 });
 
 describe('ASL', () => {
-  const asl = (gp: number, gn: number, clip: number): Elem => (p, y) => {
-    const pm = Math.max(p - clip, 0);
-    return -(y * (1 - p) ** gp * Math.log(p) + (1 - y) * pm ** gn * Math.log(1 - pm));
-  };
+  const asl =
+    (gp: number, gn: number, clip: number): Elem =>
+    (p, y) => {
+      const pm = Math.max(p - clip, 0);
+      return -(y * (1 - p) ** gp * Math.log(p) + (1 - y) * pm ** gn * Math.log(1 - pm));
+    };
   it('matches the elementwise formula with probability shift', () => {
     const l = getLoss({ name: 'asl', gammaPos: 1, gammaNeg: 4, clip: 0.05 });
     expect(tfLoss(l, Zb, Lb, SG)).toBeCloseTo(refLoss(Zb, Lb, 'sigmoid', asl(1, 4, 0.05)), 5);
@@ -151,7 +183,11 @@ describe('ASL', () => {
   });
   it('gradient matches finite differences', () => {
     const l = getLoss({ name: 'asl', gammaPos: 1, gammaNeg: 2, clip: 0.05 });
-    expectClose(tfGrad(l, Zb, Lb, SG), fdGrad((Z) => refLoss(Z, Lb, 'sigmoid', asl(1, 2, 0.05)), Zb), 4);
+    expectClose(
+      tfGrad(l, Zb, Lb, SG),
+      fdGrad((Z) => refLoss(Z, Lb, 'sigmoid', asl(1, 2, 0.05)), Zb),
+      4,
+    );
   });
 });
 
@@ -205,14 +241,21 @@ describe('GHM-C', () => {
   });
   it('gradient = Σ w_i ∂CE_i/∂z / tot with the weights held constant (finite differences)', () => {
     const ghm = new GhmLoss({ bins: 10, momentum: 0 });
-    const w = new GhmLoss({ bins: 10, momentum: 0 }).weights(Float32Array.from(g), Float32Array.from(L.map((l) => (l >= 0 ? 1 : 0))));
-    const f = (ZZ: number[][]) => ZZ.reduce((s, z, i) => (L[i]! < 0 ? s : s + w[i]! * bce(sigmoid(z[0]!), L[i]!)), 0) / 5;
+    const w = new GhmLoss({ bins: 10, momentum: 0 }).weights(
+      Float32Array.from(g),
+      Float32Array.from(L.map((l) => (l >= 0 ? 1 : 0))),
+    );
+    const f = (ZZ: number[][]) =>
+      ZZ.reduce((s, z, i) => (L[i]! < 0 ? s : s + w[i]! * bce(sigmoid(z[0]!), L[i]!)), 0) / 5;
     expectClose(tfGrad(ghm, Z, L, SG), fdGrad(f, Z), 4);
   });
   it('softmax head uses g = 1 − p_true', () => {
     const ghm = new GhmLoss({ bins: 4, momentum: 0 });
     const gs = Zs.map((z, i) => (Ls[i]! < 0 ? 0 : 1 - softmax(z)[Ls[i]!]!));
-    const w = new GhmLoss({ bins: 4, momentum: 0 }).weights(Float32Array.from(gs), Float32Array.from(Ls.map((l) => (l >= 0 ? 1 : 0))));
+    const w = new GhmLoss({ bins: 4, momentum: 0 }).weights(
+      Float32Array.from(gs),
+      Float32Array.from(Ls.map((l) => (l >= 0 ? 1 : 0))),
+    );
     const expected = Zs.reduce((s, z, i) => (Ls[i]! < 0 ? s : s + w[i]! * -Math.log(softmax(z)[Ls[i]!]!)), 0) / 3;
     expect(tfLoss(ghm, Zs, Ls, SM)).toBeCloseTo(expected, 5);
   });
@@ -235,13 +278,19 @@ describe('getLoss', () => {
     expect(err.hint).toBe('did you mean "focal"?');
   });
   it('bad options name the option and the received value', () => {
-    expect(() => getLoss({ name: 'focal', gamma: -1 })).toThrow('loss focal: focal: option "gamma" must be a number in [0, 100], received -1 (number)');
+    expect(() => getLoss({ name: 'focal', gamma: -1 })).toThrow(
+      'loss focal: focal: option "gamma" must be a number in [0, 100], received -1 (number)',
+    );
   });
 });
 
 describe('balancedClassWeights', () => {
   it('n / (k · count), ignoring -1', () => {
-    expect(balancedClassWeights([0, 0, 0, 1, -1, 2], { name: 'h', classes: ['a', 'b', 'c'] })).toEqual([5 / 9, 5 / 3, 5 / 3]);
+    expect(balancedClassWeights([0, 0, 0, 1, -1, 2], { name: 'h', classes: ['a', 'b', 'c'] })).toEqual([
+      5 / 9,
+      5 / 3,
+      5 / 3,
+    ]);
     expect(balancedClassWeights([1, 0, 0, 0], { name: 'h', classes: ['x'] })).toEqual([4 / 6, 2]);
   });
 });
@@ -258,14 +307,26 @@ describe('multiHeadLoss', () => {
       const labels = L.map((l) => tf.tensor1d(l, 'int32'));
       const zs = Z.map((z) => tf.tensor2d(z));
       const out = multiHeadLoss(loss, zs, labels, heads, { lossWeights: weights });
-      const g = tf.grads((...xs: tf.Tensor[]) => multiHeadLoss(loss, xs as tf.Tensor2D[], labels, heads, { lossWeights: weights }).total)(zs);
-      return [out.total.dataSync()[0]!, out.perHead.map((t) => t.dataSync()[0]!), g.map((t) => t.arraySync() as number[][])];
+      const g = tf.grads(
+        (...xs: tf.Tensor[]) => multiHeadLoss(loss, xs as tf.Tensor2D[], labels, heads, { lossWeights: weights }).total,
+      )(zs);
+      return [
+        out.total.dataSync()[0]!,
+        out.perHead.map((t) => t.dataSync()[0]!),
+        g.map((t) => t.arraySync() as number[][]),
+      ];
     });
     // float32 accumulation in head order, as the per-head chain tf.add(total, l·w) computed it.
     const chained = perHead.reduce((acc, l, h) => Math.fround(acc + Math.fround(l * weights[h]!)), 0);
     expect(total).toBe(chained);
     perHead.forEach((l, h) => expect(l).toBeCloseTo(tfLoss(loss, Z[h]!, L[h]!, heads[h]!), 6));
-    grads.forEach((g, h) => expectClose(g, tfGrad(loss, Z[h]!, L[h]!, heads[h]!).map((r) => r.map((v) => v * weights[h]!)), 6));
+    grads.forEach((g, h) =>
+      expectClose(
+        g,
+        tfGrad(loss, Z[h]!, L[h]!, heads[h]!).map((r) => r.map((v) => v * weights[h]!)),
+        6,
+      ),
+    );
     // One head of weight 1: the total is the head's loss (a distinct tensor the caller may dispose).
     const one = tf.tidy(() => {
       const out = multiHeadLoss(loss, [tf.tensor2d(Zb)], [tf.tensor1d(Lb, 'int32')], [SG]);
@@ -280,8 +341,16 @@ describe('mixup targets', () => {
     const { multiHeadLoss } = await import('../../src/train/losses/multihead.ts');
     const lam = [0.7, 0.9, 0.6, 0.5];
     const partner = [0, 2, -1, 1];
-    const got = tf.tidy(() =>
-      multiHeadLoss(getLoss('ce'), [tf.tensor2d(Zs)], [tf.tensor1d(Ls, 'int32')], [SM], {}, { lambda: tf.tensor1d(lam), labels: [tf.tensor1d(partner, 'int32')] }).total.dataSync()[0]!,
+    const got = tf.tidy(
+      () =>
+        multiHeadLoss(
+          getLoss('ce'),
+          [tf.tensor2d(Zs)],
+          [tf.tensor1d(Ls, 'int32')],
+          [SM],
+          {},
+          { lambda: tf.tensor1d(lam), labels: [tf.tensor1d(partner, 'int32')] },
+        ).total.dataSync()[0]!,
     );
     const ceOf = (z: number[], y: number) => -Math.log(softmax(z)[y]!);
     const a = Zs.reduce((s, z, i) => (Ls[i]! < 0 ? s : s + lam[i]! * ceOf(z, Ls[i]!)), 0) / 3;

@@ -43,8 +43,12 @@ describe('SGD', () => {
     }
     // by hand, step 2 plain: b = .9·.5 − .2 = .25, w = 1 − .05 − .025 = .925
     expect(plain[1]).toBeCloseTo(0.925, 6);
-    run(new Sgd({ learningRate: lr, momentum: mu }), GS.slice(0, 3)).forEach((v, i) => expect(v).toBeCloseTo(plain[i]!, 6));
-    run(new Sgd({ learningRate: lr, momentum: mu, nesterov: true }), GS.slice(0, 3)).forEach((v, i) => expect(v).toBeCloseTo(nest[i]!, 6));
+    run(new Sgd({ learningRate: lr, momentum: mu }), GS.slice(0, 3)).forEach((v, i) =>
+      expect(v).toBeCloseTo(plain[i]!, 6),
+    );
+    run(new Sgd({ learningRate: lr, momentum: mu, nesterov: true }), GS.slice(0, 3)).forEach((v, i) =>
+      expect(v).toBeCloseTo(nest[i]!, 6),
+    );
   });
 });
 

@@ -3,7 +3,10 @@ import { LrSchedule } from '../../src/train/schedules/index.ts';
 
 describe('LrSchedule', () => {
   it('linear warmup then the step table (the seed recipe)', () => {
-    const s = new LrSchedule({ type: 'step', lr: 1e-3, warmupEpochs: 2, steps: { 0: 1e-3, 3: 1e-4, 6: 1e-5 } }, { epochs: 10, batchSize: 16 });
+    const s = new LrSchedule(
+      { type: 'step', lr: 1e-3, warmupEpochs: 2, steps: { 0: 1e-3, 3: 1e-4, 6: 1e-5 } },
+      { epochs: 10, batchSize: 16 },
+    );
     expect(s.at(0)).toBe(0);
     expect(s.at(0.5)).toBeCloseTo(0.25e-3, 12);
     expect(s.at(1.5)).toBeCloseTo(0.75e-3, 12);
@@ -23,7 +26,10 @@ describe('LrSchedule', () => {
     expect(s.at(0)).toBeCloseTo(0.025, 12);
   });
   it('reduce-on-plateau after `patience` epochs without improvement, state survives a checkpoint', () => {
-    const s = new LrSchedule({ type: 'plateau', lr: 1, factor: 0.5, plateau: { monitor: 'val_loss', patience: 2 } }, { epochs: 10, batchSize: 1 });
+    const s = new LrSchedule(
+      { type: 'plateau', lr: 1, factor: 0.5, plateau: { monitor: 'val_loss', patience: 2 } },
+      { epochs: 10, batchSize: 1 },
+    );
     const seq = [1.0, 0.9, 0.95, 0.92, 0.91, 0.8];
     const lrs = seq.map((v) => {
       s.onEpochEnd({ val_loss: v });
@@ -31,11 +37,16 @@ describe('LrSchedule', () => {
     });
     // best 0.9 at epoch 2; epochs 3, 4 do not improve → reduce after epoch 4; wait restarts
     expect(lrs).toEqual([1, 1, 1, 0.5, 0.5, 0.5]);
-    const t = new LrSchedule({ type: 'plateau', lr: 1, factor: 0.5, plateau: { monitor: 'val_loss', patience: 2 } }, { epochs: 10, batchSize: 1 });
+    const t = new LrSchedule(
+      { type: 'plateau', lr: 1, factor: 0.5, plateau: { monitor: 'val_loss', patience: 2 } },
+      { epochs: 10, batchSize: 1 },
+    );
     t.setState(JSON.parse(JSON.stringify(s.getState())));
     expect(t.at(0)).toBe(0.5);
   });
   it('rejects unknown schedule types', () => {
-    expect(() => new LrSchedule({ type: 'cos' as any }, { epochs: 1, batchSize: 1 })).toThrow('unknown lr schedule "cos"; valid: constant, step, cosine, plateau');
+    expect(() => new LrSchedule({ type: 'cos' as any }, { epochs: 1, batchSize: 1 })).toThrow(
+      'unknown lr schedule "cos"; valid: constant, step, cosine, plateau',
+    );
   });
 });

@@ -10,20 +10,28 @@ export function registerGc(program: Command, io: CliIO): void {
   program
     .command('gc')
     .description('remove run-cache entries (and stored outputs) that no lock file refers to; reports the bytes freed')
-    .argument('[files...]', 'pipeline YAML files whose locks to keep (default: every pipeline with a lock file under the current folder)')
+    .argument(
+      '[files...]',
+      'pipeline YAML files whose locks to keep (default: every pipeline with a lock file under the current folder)',
+    )
     .option('--dry-run', 'report what would be removed, remove nothing')
     .action(async (files: string[], flags: { dryRun?: boolean }) => {
-      const { findCaches, findLockedPipelines, formatBytes, gcOrphans, gcRunCache } = await import('../../runner/store/gc.ts');
+      const { findCaches, findLockedPipelines, formatBytes, gcOrphans, gcRunCache } =
+        await import('../../runner/store/gc.ts');
       const { existsSync } = await import('node:fs');
       for (const f of files) {
-        if (!existsSync(f)) throw new ConfigError(`gc: no pipeline file ${f}`, { hint: 'pass pipeline YAML files, or nothing to use every pipeline with a lock file under the current folder' });
+        if (!existsSync(f))
+          throw new ConfigError(`gc: no pipeline file ${f}`, {
+            hint: 'pass pipeline YAML files, or nothing to use every pipeline with a lock file under the current folder',
+          });
       }
       const pipelines = files.length ? files : findLockedPipelines(process.cwd());
       const verb = flags.dryRun ? 'would remove' : 'removed';
       if (!pipelines.length) {
         // No lock refers to any run: keep the runs, remove only what no run refers to.
         const caches = findCaches(process.cwd());
-        if (!caches.length) io.out(`gc: no pipelines with a lock file and no run-cache under ${process.cwd()}; nothing to do`);
+        if (!caches.length)
+          io.out(`gc: no pipelines with a lock file and no run-cache under ${process.cwd()}; nothing to do`);
         for (const c of caches) {
           const r = gcOrphans(c, { dryRun: flags.dryRun });
           const shown = path.relative(process.cwd(), r.cacheDir) || '.';

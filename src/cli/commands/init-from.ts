@@ -23,15 +23,36 @@ export interface InitFromFlags {
   seed?: number;
 }
 
-const FLAG: Record<string, string> = { from: '--from', out: '--out', pattern: '--pattern', heads: '--heads', val_fraction: '--val-fraction', test_fraction: '--test-fraction', seed: '--seed' };
+const FLAG: Record<string, string> = {
+  from: '--from',
+  out: '--out',
+  pattern: '--pattern',
+  heads: '--heads',
+  val_fraction: '--val-fraction',
+  test_fraction: '--test-fraction',
+  seed: '--seed',
+};
 
 export async function initFromFolder(flags: InitFromFlags, io: CliIO): Promise<void> {
   const { initFromOptionsSchema } = await entryPoint('init-from-options');
-  const given: Record<string, unknown> = { from: flags.from, out: flags.out, pattern: flags.pattern, heads: flags.heads, val_fraction: flags.valFraction, test_fraction: flags.testFraction, seed: flags.seed };
-  const options = checkOptions(initFromOptionsSchema, given, { reference: '`mlc-pipe init --help`', label: (k) => FLAG[k] ?? k });
+  const given: Record<string, unknown> = {
+    from: flags.from,
+    out: flags.out,
+    pattern: flags.pattern,
+    heads: flags.heads,
+    val_fraction: flags.valFraction,
+    test_fraction: flags.testFraction,
+    seed: flags.seed,
+  };
+  const options = checkOptions(initFromOptionsSchema, given, {
+    reference: '`mlc-pipe init --help`',
+    label: (k) => FLAG[k] ?? k,
+  });
   const target = path.resolve(options.out);
   if (!flags.dryRun && existsSync(target) && !flags.force) {
-    throw new ConfigError(`init: ${options.out} already exists`, { hint: 'pass --out <file> to write elsewhere, --force to replace it, or --dry-run to print the pipeline' });
+    throw new ConfigError(`init: ${options.out} already exists`, {
+      hint: 'pass --out <file> to write elsewhere, --force to replace it, or --dry-run to print the pipeline',
+    });
   }
   const { initFrom } = await entryPoint('init-from');
   const { yaml, report } = await initFrom(options, { path: (p) => path.resolve(p) });

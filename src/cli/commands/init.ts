@@ -59,44 +59,69 @@ export default defineStage({
 export function registerInit(program: Command, io: CliIO): void {
   program
     .command('init')
-    .description('scaffold a pipeline (pipeline.yaml, a custom stage, .gitignore) in a folder; with --from, write a pipeline for a folder of images')
+    .description(
+      'scaffold a pipeline (pipeline.yaml, a custom stage, .gitignore) in a folder; with --from, write a pipeline for a folder of images',
+    )
     .argument('[dir]', 'folder to create the scaffold in (not with --from)')
-    .option('--from <images>', 'folder of images: detect its layout (class folders, nested folders, manifest.csv/.jsonl, --pattern), report what it holds and write a pipeline that runs end to end')
+    .option(
+      '--from <images>',
+      'folder of images: detect its layout (class folders, nested folders, manifest.csv/.jsonl, --pattern), report what it holds and write a pipeline that runs end to end',
+    )
     .option('--out <file>', 'with --from: pipeline file to write (default: pipeline.yaml)')
     .option('--dry-run', 'with --from: print the pipeline on stdout instead of writing it')
-    .option('--pattern <regex>', 'with --from: labels from file paths, a regex with one named group per head, e.g. "(?<colour>[a-z]+)_(?<shape>[a-z]+)_\\d+"')
-    .option('--heads <levels>', 'with --from: which folder levels are heads, e.g. colour/shape, -/shape (skip level 1) or 2')
+    .option(
+      '--pattern <regex>',
+      'with --from: labels from file paths, a regex with one named group per head, e.g. "(?<colour>[a-z]+)_(?<shape>[a-z]+)_\\d+"',
+    )
+    .option(
+      '--heads <levels>',
+      'with --from: which folder levels are heads, e.g. colour/shape, -/shape (skip level 1) or 2',
+    )
     .option('--val-fraction <f>', 'with --from: fraction of each class in val (default: 0.1)', Number)
     .option('--test-fraction <f>', 'with --from: fraction of each class in test (default: 0.1)', Number)
     .option('--seed <n>', 'with --from: seed of the split and of training (default: 0)', nonNegativeInt('--seed'))
     .option('--force', 'overwrite existing files')
-    .action(async (dirArg: string | undefined, flags: Omit<InitFromFlags, 'from'> & { from?: string; force?: boolean }) => {
-      if (flags.from !== undefined) {
-        if (dirArg !== undefined) throw new ConfigError(`init --from writes one pipeline file: give its path with --out, not a folder argument (${dirArg})`, { hint: `mlc-pipe init --from ${flags.from} --out ${path.join(dirArg, 'pipeline.yaml')}` });
-        return initFromFolder({ ...flags, from: flags.from }, io);
-      }
-      const onlyWithFrom = (['out', 'dryRun', 'pattern', 'heads', 'valFraction', 'testFraction', 'seed'] as const).filter((k) => flags[k] !== undefined);
-      if (onlyWithFrom.length) {
-        throw new ConfigError(`init: ${onlyWithFrom.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} only work${onlyWithFrom.length === 1 ? 's' : ''} with --from <images>`, { hint: 'mlc-pipe init --from photos/' });
-      }
-      const dir = dirArg ?? '.';
-      const files: [string, string][] = [
-        ['pipeline.yaml', ML_PIPELINE],
-        ['stages/hello.ts', HELLO_STAGE],
-        ['.gitignore', '.mlc/\nlogs/\ndata/\nmodels/\nreports/\n'],
-      ];
-      // Stage modules are ES modules: a folder without a package.json gets one saying so.
-      if (!existsSync(path.join(dir, 'package.json'))) files.push(['package.json', '{\n  "private": true,\n  "type": "module"\n}\n']);
-      const existing = files.map(([f]) => path.join(dir, f)).filter((f) => existsSync(f));
-      if (existing.length && !flags.force) {
-        throw new ConfigError(`init: ${existing.join(', ')} already exist${existing.length === 1 ? 's' : ''}`, { hint: 'choose another folder or pass --force' });
-      }
-      for (const [f, text] of files) {
-        const abs = path.join(dir, f);
-        mkdirSync(path.dirname(abs), { recursive: true });
-        writeFileSync(abs, text);
-        io.out(`wrote ${abs}`);
-      }
-      io.out(`next: mlc-pipe run ${path.join(dir, 'pipeline.yaml')}`);
-    });
+    .action(
+      async (dirArg: string | undefined, flags: Omit<InitFromFlags, 'from'> & { from?: string; force?: boolean }) => {
+        if (flags.from !== undefined) {
+          if (dirArg !== undefined)
+            throw new ConfigError(
+              `init --from writes one pipeline file: give its path with --out, not a folder argument (${dirArg})`,
+              { hint: `mlc-pipe init --from ${flags.from} --out ${path.join(dirArg, 'pipeline.yaml')}` },
+            );
+          return initFromFolder({ ...flags, from: flags.from }, io);
+        }
+        const onlyWithFrom = (
+          ['out', 'dryRun', 'pattern', 'heads', 'valFraction', 'testFraction', 'seed'] as const
+        ).filter((k) => flags[k] !== undefined);
+        if (onlyWithFrom.length) {
+          throw new ConfigError(
+            `init: ${onlyWithFrom.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} only work${onlyWithFrom.length === 1 ? 's' : ''} with --from <images>`,
+            { hint: 'mlc-pipe init --from photos/' },
+          );
+        }
+        const dir = dirArg ?? '.';
+        const files: [string, string][] = [
+          ['pipeline.yaml', ML_PIPELINE],
+          ['stages/hello.ts', HELLO_STAGE],
+          ['.gitignore', '.mlc/\nlogs/\ndata/\nmodels/\nreports/\n'],
+        ];
+        // Stage modules are ES modules: a folder without a package.json gets one saying so.
+        if (!existsSync(path.join(dir, 'package.json')))
+          files.push(['package.json', '{\n  "private": true,\n  "type": "module"\n}\n']);
+        const existing = files.map(([f]) => path.join(dir, f)).filter((f) => existsSync(f));
+        if (existing.length && !flags.force) {
+          throw new ConfigError(`init: ${existing.join(', ')} already exist${existing.length === 1 ? 's' : ''}`, {
+            hint: 'choose another folder or pass --force',
+          });
+        }
+        for (const [f, text] of files) {
+          const abs = path.join(dir, f);
+          mkdirSync(path.dirname(abs), { recursive: true });
+          writeFileSync(abs, text);
+          io.out(`wrote ${abs}`);
+        }
+        io.out(`next: mlc-pipe run ${path.join(dir, 'pipeline.yaml')}`);
+      },
+    );
 }

@@ -18,14 +18,34 @@ export function registerInspect(program: Command, io: CliIO, setExit: (code: num
     .option('-S, --set <key=value>', 'override, as for run; repeatable', collect)
     .option('--engine <name>', 'engine for every stage that has an `engine` param, as for run')
     .option('--precision <name>', 'precision for every stage that has a `precision` param, as for run')
-    .option('--threads <n>', 'threads for every stage that has a `threads` param, as for run', nonNegativeInt('--threads'))
+    .option(
+      '--threads <n>',
+      'threads for every stage that has a `threads` param, as for run',
+      nonNegativeInt('--threads'),
+    )
     .option('--json', 'print JSON: [{ id, action, reason, reasons }]')
-    .action(async (file: string, flags: { set?: string[]; engine?: string; precision?: string; threads?: number; json?: boolean }) => {
-      const { planPipeline } = await import('../../runner/run.ts');
-      const { ws, plan } = await planPipeline(file, { overrides: flags.set ?? [], paramOverrides: engineOverrides(flags) });
-      for (const w of ws.code.warnings) io.err(`warning: ${w}`);
-      io.out(flags.json ? JSON.stringify(plan.map(({ id, action, reason, reasons }) => ({ id, action, reason, reasons })), null, 2) : formatPlan(plan, true));
-    });
+    .action(
+      async (
+        file: string,
+        flags: { set?: string[]; engine?: string; precision?: string; threads?: number; json?: boolean },
+      ) => {
+        const { planPipeline } = await import('../../runner/run.ts');
+        const { ws, plan } = await planPipeline(file, {
+          overrides: flags.set ?? [],
+          paramOverrides: engineOverrides(flags),
+        });
+        for (const w of ws.code.warnings) io.err(`warning: ${w}`);
+        io.out(
+          flags.json
+            ? JSON.stringify(
+                plan.map(({ id, action, reason, reasons }) => ({ id, action, reason, reasons })),
+                null,
+                2,
+              )
+            : formatPlan(plan, true),
+        );
+      },
+    );
 
   program
     .command('dag')
@@ -33,7 +53,10 @@ export function registerInspect(program: Command, io: CliIO, setExit: (code: num
     .argument('<file>', 'pipeline YAML file')
     .addOption(new Option('--format <format>', 'output format').choices(DAG_FORMATS).default('ascii'))
     .option('-S, --set <key=value>', 'override, as for run; repeatable', collect)
-    .option('--json', 'print JSON: the stages in run order with their upstream, inputs and outputs (instead of --format)')
+    .option(
+      '--json',
+      'print JSON: the stages in run order with their upstream, inputs and outputs (instead of --format)',
+    )
     .action(async (file: string, flags: { format: DagFormat; set?: string[]; json?: boolean }) => {
       const { loadPipeline } = await import('../../pipeline/load.ts');
       const { buildGraph } = await import('../../pipeline/graph.ts');
@@ -51,22 +74,44 @@ export function registerInspect(program: Command, io: CliIO, setExit: (code: num
     .option('-S, --set <key=value>', 'override, as for run; repeatable', collect)
     .option('--engine <name>', 'check with this engine on every stage that has an `engine` param, as for run')
     .option('--precision <name>', 'check with this precision on every stage that has a `precision` param, as for run')
-    .option('--threads <n>', 'check with these threads on every stage that has a `threads` param, as for run', nonNegativeInt('--threads'))
-    .option('--json', 'print JSON on stdout: { file, ok, stages } or { file, ok: false, problems: [{ file, line, col, path, message, hint }] } (still exit 2)')
-    .action(async (file: string, flags: { set?: string[]; engine?: string; precision?: string; threads?: number; json?: boolean }) => {
-      const { loadPipeline } = await import('../../pipeline/load.ts');
-      const { buildGraph } = await import('../../pipeline/graph.ts');
-      const { builtinStages } = await import('../../../stages/registry.ts');
-      try {
-        const p = await loadPipeline(file, { overrides: flags.set ?? [], stages: builtinStages, paramOverrides: engineOverrides(flags) });
-        buildGraph(p.stages, file);
-        io.out(flags.json ? JSON.stringify({ file, ok: true, stages: p.stages.length }, null, 2) : `${file}: ok (${p.stages.length} stage${p.stages.length === 1 ? '' : 's'})`);
-      } catch (err) {
-        if (!flags.json || !(err instanceof MlcPipeError)) throw err;
-        const diagnostics = (err as { diagnostics?: unknown[] }).diagnostics;
-        const problems = diagnostics ?? [{ file, path: '', message: err.message, ...(err.hint ? { hint: err.hint } : {}) }];
-        io.out(JSON.stringify({ file, ok: false, problems }, null, 2));
-        setExit(err.exitCode);
-      }
-    });
+    .option(
+      '--threads <n>',
+      'check with these threads on every stage that has a `threads` param, as for run',
+      nonNegativeInt('--threads'),
+    )
+    .option(
+      '--json',
+      'print JSON on stdout: { file, ok, stages } or { file, ok: false, problems: [{ file, line, col, path, message, hint }] } (still exit 2)',
+    )
+    .action(
+      async (
+        file: string,
+        flags: { set?: string[]; engine?: string; precision?: string; threads?: number; json?: boolean },
+      ) => {
+        const { loadPipeline } = await import('../../pipeline/load.ts');
+        const { buildGraph } = await import('../../pipeline/graph.ts');
+        const { builtinStages } = await import('../../../stages/registry.ts');
+        try {
+          const p = await loadPipeline(file, {
+            overrides: flags.set ?? [],
+            stages: builtinStages,
+            paramOverrides: engineOverrides(flags),
+          });
+          buildGraph(p.stages, file);
+          io.out(
+            flags.json
+              ? JSON.stringify({ file, ok: true, stages: p.stages.length }, null, 2)
+              : `${file}: ok (${p.stages.length} stage${p.stages.length === 1 ? '' : 's'})`,
+          );
+        } catch (err) {
+          if (!flags.json || !(err instanceof MlcPipeError)) throw err;
+          const diagnostics = (err as { diagnostics?: unknown[] }).diagnostics;
+          const problems = diagnostics ?? [
+            { file, path: '', message: err.message, ...(err.hint ? { hint: err.hint } : {}) },
+          ];
+          io.out(JSON.stringify({ file, ok: false, problems }, null, 2));
+          setExit(err.exitCode);
+        }
+      },
+    );
 }

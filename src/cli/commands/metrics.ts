@@ -13,7 +13,9 @@ export function registerMetrics(program: Command, io: CliIO): void {
   tableOptions(
     metrics
       .command('diff')
-      .description('compare the metrics of two runs (report folders or metrics.json files): the summary metrics that changed; --all for every metric')
+      .description(
+        'compare the metrics of two runs (report folders or metrics.json files): the summary metrics that changed; --all for every metric',
+      )
       .argument('<runA>')
       .argument('<runB>')
       .option('-a, --all', 'list every metric (per head and per class too), changed or not'),
@@ -22,15 +24,24 @@ export function registerMetrics(program: Command, io: CliIO): void {
     const options = { all: flags.all, precision: flags.precision };
     if (flags.json) {
       const entries = await mod.metricsDiffEntries(a, b, options);
-      io.out(JSON.stringify(entries.map((e) => ({ ...e, a: e.a ?? null, b: e.b ?? null })), null, 2));
-    } else if (flags.csv) io.out(csvTable(['Path', 'Metric', 'A', 'B', 'Change'], await mod.metricsDiffRows(a, b, options)));
+      io.out(
+        JSON.stringify(
+          entries.map((e) => ({ ...e, a: e.a ?? null, b: e.b ?? null })),
+          null,
+          2,
+        ),
+      );
+    } else if (flags.csv)
+      io.out(csvTable(['Path', 'Metric', 'A', 'B', 'Change'], await mod.metricsDiffRows(a, b, options)));
     else io.out(await mod.metricsDiff(a, b, options));
   });
 
   tableOptions(
     metrics
       .command('show')
-      .description('the metrics of pipelines (each stage\'s, from the lock file) or of report folders / metrics.json files (their summary)')
+      .description(
+        "the metrics of pipelines (each stage's, from the lock file) or of report folders / metrics.json files (their summary)",
+      )
       .argument('<targets...>', 'pipeline YAML files, report folders or metrics.json files'),
   ).action(async (targets: string[], flags: TableFlags) => {
     const { metricsShowRows } = await import('../metrics-show.ts');
@@ -41,7 +52,10 @@ export function registerMetrics(program: Command, io: CliIO): void {
     }
     const table = (list: typeof rows) => {
       const metrics = [...new Set(list.flatMap((r) => Object.keys(r.metrics)))];
-      return { header: ['Path', ...metrics], body: list.map((r) => [r.path, ...metrics.map((k) => cell(r.metrics[k], flags.precision))]) };
+      return {
+        header: ['Path', ...metrics],
+        body: list.map((r) => [r.path, ...metrics.map((k) => cell(r.metrics[k], flags.precision))]),
+      };
     };
     if (flags.csv) {
       const { header, body } = table(rows);
@@ -53,9 +67,13 @@ export function registerMetrics(program: Command, io: CliIO): void {
       return;
     }
     const groups = [...new Set(rows.map((r) => r.group))];
-    io.out(groups.map((g) => {
-      const { header, body } = table(rows.filter((r) => r.group === g));
-      return textTable(header, body);
-    }).join('\n\n'));
+    io.out(
+      groups
+        .map((g) => {
+          const { header, body } = table(rows.filter((r) => r.group === g));
+          return textTable(header, body);
+        })
+        .join('\n\n'),
+    );
   });
 }

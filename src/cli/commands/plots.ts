@@ -39,20 +39,32 @@ async function plots(io: CliIO, file: string, revs: string[], flags: PlotsFlags)
 }
 
 export function registerPlots(program: Command, io: CliIO): void {
-  const cmd = program.command('plots').description('training curves, PR/ROC and confusion of runs overlaid in one interactive HTML page');
+  const cmd = program
+    .command('plots')
+    .description('training curves, PR/ROC and confusion of runs overlaid in one interactive HTML page');
   const common = (c: Command) =>
     c
       .option('--json', 'print the plotted data as JSON instead of writing the page')
-      .option('-o, --out <file.html>', 'where to write the page (default: plots/<pipeline name>.html in the working folder)')
+      .option(
+        '-o, --out <file.html>',
+        'where to write the page (default: plots/<pipeline name>.html in the working folder)',
+      )
       .option('-S, --set <key=value>', 'override, as for run; repeatable', collect);
-  common(cmd.command('show').argument('<pipeline>', 'pipeline YAML file').description('the stage instances of the working folder (train and fine-tune curves, matrix/foreach instances, evaluate reports)')).action(
-    async (file: string, flags: PlotsFlags) => plots(io, file, [], flags),
-  );
+  common(
+    cmd
+      .command('show')
+      .argument('<pipeline>', 'pipeline YAML file')
+      .description(
+        'the stage instances of the working folder (train and fine-tune curves, matrix/foreach instances, evaluate reports)',
+      ),
+  ).action(async (file: string, flags: PlotsFlags) => plots(io, file, [], flags));
   common(
     cmd
       .command('diff')
       .argument('<pipeline>', 'pipeline YAML file')
-      .description('the working folder\'s runs beside the same stages at git revisions (committed files, else the lock file\'s outputs from the run-cache)')
+      .description(
+        "the working folder's runs beside the same stages at git revisions (committed files, else the lock file's outputs from the run-cache)",
+      )
       .argument('[revs...]', 'git revisions (HEAD~1, a branch, a tag, a commit)')
       .option('-a, --all', 'also plot earlier runs of the stages still in the run-cache'),
   ).action(async (file: string, revs: string[], flags: PlotsFlags) => plots(io, file, revs, flags));

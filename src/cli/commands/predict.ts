@@ -33,20 +33,37 @@ export function registerPredict(program: Command, io: CliIO): void {
   program
     .command('predict')
     .description('predict labels for images with a trained model, an export folder or a model.onnx')
-    .requiredOption('--model <path>', 'model folder (models/<run>/), export folder (exports/<run>/) or model.onnx (classes.json beside it)')
+    .requiredOption(
+      '--model <path>',
+      'model folder (models/<run>/), export folder (exports/<run>/) or model.onnx (classes.json beside it)',
+    )
     .argument('<paths...>', 'image files or folders')
     .option('--out <file>', 'write predictions here instead of stdout')
-    .option('--format <format>', `${PREDICT_FORMATS.join(', ')} (default: table on stdout; with --out, json for a .json file, else csv)`)
+    .option(
+      '--format <format>',
+      `${PREDICT_FORMATS.join(', ')} (default: table on stdout; with --out, json for a .json file, else csv)`,
+    )
     .option('--top-k <k>', 'classes per head to show (default: 1)', positiveInt('--top-k'))
-    .option('--engine <name>', 'engine: auto, or one of the names in `mlc-pipe stages train` (default: auto; a model.onnx runs on onnxruntime-node)')
-    .option('--precision <name>', 'fp32, bf16 or auto: bf16 = mixed precision on the native engine only; auto = bf16 where the CPU has AMX/AVX512-BF16 (default: auto)')
-    .option('--threads <n>', 'engine threads; 0 = MLC_PIPE_THREADS, else every core (default: 0)', nonNegativeInt('--threads'))
+    .option(
+      '--engine <name>',
+      'engine: auto, or one of the names in `mlc-pipe stages train` (default: auto; a model.onnx runs on onnxruntime-node)',
+    )
+    .option(
+      '--precision <name>',
+      'fp32, bf16 or auto: bf16 = mixed precision on the native engine only; auto = bf16 where the CPU has AMX/AVX512-BF16 (default: auto)',
+    )
+    .option(
+      '--threads <n>',
+      'engine threads; 0 = MLC_PIPE_THREADS, else every core (default: 0)',
+      nonNegativeInt('--threads'),
+    )
     .option('--strict', 'exit 1 when a file could not be read (default: such files are rows with an error, exit 0)')
     .action(async (paths: string[], flags: Flags) => {
       if (flags.format !== undefined && !(PREDICT_FORMATS as readonly string[]).includes(flags.format)) {
         throw new ConfigError(`--format ${flags.format}: expected one of ${PREDICT_FORMATS.join(', ')}`);
       }
-      if (flags.out && flags.format === 'table') throw new ConfigError('--format table is for the terminal; with --out use json or csv');
+      if (flags.out && flags.format === 'table')
+        throw new ConfigError('--format table is for the terminal; with --out use json or csv');
       const mod = await entryPoint('predict');
       const format = flags.format as (typeof PREDICT_FORMATS)[number] | undefined;
       // stdout is the data only: every other line goes to stderr.
@@ -69,6 +86,9 @@ export function registerPredict(program: Command, io: CliIO): void {
         } else io.out(mod.formatPredictions(rows).replace(/\n$/, ''));
       }
       const failed = rows.filter((r) => r.error !== undefined).length;
-      if (failed && flags.strict) throw new MlcPipeError(`${failed} of ${rows.length} files could not be read (--strict)`, { hint: 'the rows with an error say why; drop --strict to exit 0 with them' });
+      if (failed && flags.strict)
+        throw new MlcPipeError(`${failed} of ${rows.length} files could not be read (--strict)`, {
+          hint: 'the rows with an error say why; drop --strict to exit 0 with them',
+        });
     });
 }

@@ -49,22 +49,54 @@ export function registerRun(program: Command, io: CliIO, setExit: (code: number)
     .command('run')
     .description('run the stages that are out of date (unchanged stages are skipped)')
     .argument('<file>', 'pipeline YAML file')
-    .option('--stage <id>', 'run this stage (and its out-of-date upstream); repeatable; a template id selects all its foreach/matrix instances', collect)
+    .option(
+      '--stage <id>',
+      'run this stage (and its out-of-date upstream); repeatable; a template id selects all its foreach/matrix instances',
+      collect,
+    )
     .option('--downstream', 'with --stage: also run everything downstream of it')
     .option('--force', 'run the selected stages (all without --stage) even when up to date')
     .option('--dry-run', 'print what would run and why, run nothing')
-    .option('-j, --jobs <n>', `concurrent CPU slots (default: CPU count, ${os.availableParallelism()} here)`, positiveInt('--jobs'))
-    .option('--gpus <n>', 'GPUs available to stages declaring resources.gpu; 0 = not enforced (default: 0)', nonNegativeInt('--gpus'))
-    .option('-S, --set <key=value>', 'override: vars.<name>=v or stages.<id>.<field>=v (e.g. stages.train.with.epochs=3); repeatable', collect)
+    .option(
+      '-j, --jobs <n>',
+      `concurrent CPU slots (default: CPU count, ${os.availableParallelism()} here)`,
+      positiveInt('--jobs'),
+    )
+    .option(
+      '--gpus <n>',
+      'GPUs available to stages declaring resources.gpu; 0 = not enforced (default: 0)',
+      nonNegativeInt('--gpus'),
+    )
+    .option(
+      '-S, --set <key=value>',
+      'override: vars.<name>=v or stages.<id>.<field>=v (e.g. stages.train.with.epochs=3); repeatable',
+      collect,
+    )
     .option('--keep-going', 'after a failure, keep running stages that do not depend on it')
     .option('--engine <name>', 'engine for every stage that has an `engine` param (overrides the pipeline and -S)')
-    .option('--precision <name>', 'fp32, bf16 or auto for every stage that has a `precision` param (overrides the pipeline and -S; bf16 = mixed precision on the native engine, auto = bf16 where the CPU has AMX/AVX512-BF16)')
-    .option('--threads <n>', 'threads for every stage that has a `threads` param (0 = the stage\'s CPU slots)', nonNegativeInt('--threads'))
+    .option(
+      '--precision <name>',
+      'fp32, bf16 or auto for every stage that has a `precision` param (overrides the pipeline and -S; bf16 = mixed precision on the native engine, auto = bf16 where the CPU has AMX/AVX512-BF16)',
+    )
+    .option(
+      '--threads <n>',
+      "threads for every stage that has a `threads` param (0 = the stage's CPU slots)",
+      nonNegativeInt('--threads'),
+    )
     .option('--plain', 'plain line output even on a terminal')
-    .option('--executor <name>', `${[...BUILTIN_EXECUTORS.values()].map((e) => `${e.name} (${e.description})`).join('; or ')} (default: the pipeline's \`executor:\`, else ${DEFAULT_EXECUTOR})`)
-    .option('--redis <url>', 'Redis URL of the bullmq executor (default: MLC_REDIS_URL, else the pipeline\'s `redis:`)')
-    .option('--queue <name>', 'queue name prefix shared with the workers (default: MLC_QUEUE, else the pipeline\'s `queue:`, else mlc-pipe)')
-    .option('--store <dir>', 'shared store folder every worker mounts (default: MLC_STORE, else the pipeline\'s `store:`)')
+    .option(
+      '--executor <name>',
+      `${[...BUILTIN_EXECUTORS.values()].map((e) => `${e.name} (${e.description})`).join('; or ')} (default: the pipeline's \`executor:\`, else ${DEFAULT_EXECUTOR})`,
+    )
+    .option('--redis <url>', "Redis URL of the bullmq executor (default: MLC_REDIS_URL, else the pipeline's `redis:`)")
+    .option(
+      '--queue <name>',
+      "queue name prefix shared with the workers (default: MLC_QUEUE, else the pipeline's `queue:`, else mlc-pipe)",
+    )
+    .option(
+      '--store <dir>',
+      "shared store folder every worker mounts (default: MLC_STORE, else the pipeline's `store:`)",
+    )
     .action(async (file: string, flags: RunFlags) => {
       const { runPipeline } = await import('../../runner/run.ts');
       const opts = {
@@ -85,9 +117,10 @@ export function registerRun(program: Command, io: CliIO, setExit: (code: number)
         io.out(formatPlan(summary.plan));
         return;
       }
-      const reporter = io.isTTY && !flags.plain
-        ? new (await import('../../runner/render/listr.ts')).ListrReporter()
-        : new (await import('../../runner/render/plain.ts')).PlainReporter((l) => io.out(l));
+      const reporter =
+        io.isTTY && !flags.plain
+          ? new (await import('../../runner/render/listr.ts')).ListrReporter()
+          : new (await import('../../runner/render/plain.ts')).PlainReporter((l) => io.out(l));
       const controller = new AbortController();
       let interrupts = 0;
       let exitCode = 130;
@@ -97,7 +130,11 @@ export function registerRun(program: Command, io: CliIO, setExit: (code: number)
         interrupts++;
         exitCode = signal === 'SIGTERM' ? 143 : 130;
         if (interrupts === 1) {
-          io.err(signal === 'SIGINT' ? 'interrupted: stopping running stages (Ctrl-C again to quit at once)' : `${signal}: stopping running stages (again to quit at once)`);
+          io.err(
+            signal === 'SIGINT'
+              ? 'interrupted: stopping running stages (Ctrl-C again to quit at once)'
+              : `${signal}: stopping running stages (again to quit at once)`,
+          );
           controller.abort();
         } else process.exit(exitCode);
       };
@@ -108,16 +145,23 @@ export function registerRun(program: Command, io: CliIO, setExit: (code: number)
         for (const w of summary.warnings) io.err(`warning: ${w}`);
         const ran = [...summary.results.values()];
         const count = (s: string) => ran.filter((r) => r.status === s).length;
-        io.out(`done: ${count('ok')} ran, ${count('restored')} restored, ${count('skipped')} up to date, ${summary.failed.length} failed, ${count('not-run')} not run`);
+        io.out(
+          `done: ${count('ok')} ran, ${count('restored')} restored, ${count('skipped')} up to date, ${summary.failed.length} failed, ${count('not-run')} not run`,
+        );
         for (const id of summary.failed) {
           const e = summary.errors.get(id) as { message: string; hint?: string };
-          io.err(`✖ ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}\n  log: ${shown(path.join(summary.logDir, `${id}.log`))}`);
+          io.err(
+            `✖ ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}\n  log: ${shown(path.join(summary.logDir, `${id}.log`))}`,
+          );
         }
         // A run exits 0 only when every stage it was asked to run completed (ran, restored or up to date):
         // 2 when every failed stage refused to start (pre-flight checks), 1 when one failed while running
         // (or a stage was not run).
         if (summary.interrupted) setExit(exitCode);
-        else if (summary.failed.length) setExit(summary.failed.every((id) => (summary.errors.get(id) as { exitCode?: number }).exitCode === 2) ? 2 : 1);
+        else if (summary.failed.length)
+          setExit(
+            summary.failed.every((id) => (summary.errors.get(id) as { exitCode?: number }).exitCode === 2) ? 2 : 1,
+          );
         else if (count('not-run') > 0) setExit(1);
       } finally {
         process.off('SIGINT', onSignal);

@@ -16,10 +16,18 @@ export function registerStages(program: Command, io: CliIO): void {
       const { builtinStageNames } = await import('../../../stages/registry.ts');
       if (name !== undefined && !builtinStageNames().includes(name)) {
         const { didYouMean } = await import('../../suggest.ts');
-        throw new ConfigError(`unknown stage "${name}"`, { hint: didYouMean(name, builtinStageNames()) ?? `built-ins: ${builtinStageNames().join(', ')}` });
+        throw new ConfigError(`unknown stage "${name}"`, {
+          hint: didYouMean(name, builtinStageNames()) ?? `built-ins: ${builtinStageNames().join(', ')}`,
+        });
       }
       const { stageDocs, formatStageDocsMarkdown, formatStageDocsText } = await import('../stage-docs.ts');
       const docs = await stageDocs(name);
-      io.out(flags.json ? JSON.stringify(docs, null, 2) : flags.markdown ? formatStageDocsMarkdown(docs) : formatStageDocsText(docs));
+      io.out(
+        flags.json
+          ? JSON.stringify(docs, null, 2)
+          : flags.markdown
+            ? formatStageDocsMarkdown(docs)
+            : formatStageDocsText(docs),
+      );
     });
 }

@@ -23,19 +23,36 @@ interface WorkerFlags {
 export function registerWorker(program: Command, io: CliIO): void {
   program
     .command('worker')
-    .description('take stage jobs off the Redis queue (runs started with --executor bullmq) and run them in this checkout of the project')
+    .description(
+      'take stage jobs off the Redis queue (runs started with --executor bullmq) and run them in this checkout of the project',
+    )
     .option('--redis <url>', 'Redis URL (default: MLC_REDIS_URL)')
-    .option('--queue <name>', 'queue name prefix, as the runner\'s (default: MLC_QUEUE, else mlc-pipe)')
+    .option('--queue <name>', "queue name prefix, as the runner's (default: MLC_QUEUE, else mlc-pipe)")
     .option('--concurrency <n>', 'jobs at once (default: 1)', positiveInt('--concurrency'))
-    .option('--resources <list>', `what this worker offers, e.g. cpu=8,gpu=1; it takes only jobs that fit (default: cpu=${os.availableParallelism()},gpu=0)`, (v: string) => parseResourcesOption(v))
-    .option('--project <dir>', 'this machine\'s checkout of the project (default: the current folder)')
+    .option(
+      '--resources <list>',
+      `what this worker offers, e.g. cpu=8,gpu=1; it takes only jobs that fit (default: cpu=${os.availableParallelism()},gpu=0)`,
+      (v: string) => parseResourcesOption(v),
+    )
+    .option('--project <dir>', "this machine's checkout of the project (default: the current folder)")
     .option('--store <dir>', 'where the shared store is mounted here (default: the path the runner names)')
-    .option('--lock-duration <ms>', 'a job\'s lock lifetime: a dead worker\'s job is re-queued after it (default: 30000)', positiveInt('--lock-duration'))
-    .option('--stalled-interval <ms>', 'how often stalled jobs are looked for (default: 30000)', positiveInt('--stalled-interval'))
+    .option(
+      '--lock-duration <ms>',
+      "a job's lock lifetime: a dead worker's job is re-queued after it (default: 30000)",
+      positiveInt('--lock-duration'),
+    )
+    .option(
+      '--stalled-interval <ms>',
+      'how often stalled jobs are looked for (default: 30000)',
+      positiveInt('--stalled-interval'),
+    )
     .action(async (flags: WorkerFlags) => {
       const { ConfigError } = await import('../../errors.ts');
       const redis = flags.redis ?? (readEnv('MLC_REDIS_URL') || undefined);
-      if (!redis) throw new ConfigError('worker needs a Redis URL', { hint: 'pass --redis redis://host:6379 or set MLC_REDIS_URL' });
+      if (!redis)
+        throw new ConfigError('worker needs a Redis URL', {
+          hint: 'pass --redis redis://host:6379 or set MLC_REDIS_URL',
+        });
       const { runQueueWorker } = await import('../../runner/executors/bullmq/worker.ts');
       const controller = new AbortController();
       let stops = 0;
@@ -70,11 +87,15 @@ export function registerWorker(program: Command, io: CliIO): void {
 
 function parseResourcesOption(v: string): { cpu: number; gpu: number } {
   const out = { cpu: os.availableParallelism(), gpu: 0 };
-  for (const part of v.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of v
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const m = /^(cpu|gpu)=(\d+(?:\.\d+)?)$/.exec(part);
     if (!m) throw new InvalidArgumentError(`--resources expects cpu=N,gpu=N, received "${part}"`);
     out[m[1] as 'cpu' | 'gpu'] = Number(m[2]);
   }
-  if (!Number.isInteger(out.gpu)) throw new InvalidArgumentError(`--resources: gpu must be a whole number, received ${out.gpu}`);
+  if (!Number.isInteger(out.gpu))
+    throw new InvalidArgumentError(`--resources: gpu must be a whole number, received ${out.gpu}`);
   return out;
 }

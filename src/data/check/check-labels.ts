@@ -88,7 +88,11 @@ export async function checkLabelFile(opts: CheckOptions): Promise<CheckResult> {
   // file's own folder: generate-txt writes `../../images/a.jpg` relative to data/dataset/).
   const root = opts.root !== undefined ? base : resolve(opts.within ?? base);
   const realRoot = await realpath(root).catch(() => root);
-  const { total, pending, rejects } = screenLines(await readFile(opts.labels, 'utf8'), opts.heads, { base, root, allowOutside: opts.allowOutsideRoot === true });
+  const { total, pending, rejects } = screenLines(await readFile(opts.labels, 'utf8'), opts.heads, {
+    base,
+    root,
+    allowOutside: opts.allowOutsideRoot === true,
+  });
   const probed = await probeImages(pending, { ...opts, root, realRoot }, rejects);
   rejects.sort((a, b) => a.line - b.line);
   const summary = await writeCheckOutputs(opts.outDir, opts.finalDir ?? opts.outDir, total, pending, probed, rejects);
@@ -100,7 +104,10 @@ export async function checkLabelFile(opts: CheckOptions): Promise<CheckResult> {
  * `checkLabelFile` on `options.labels` against its classes.json, the first rejects logged, and a
  * failure only when the reject rate exceeds `max_reject_rate`.
  */
-export async function checkLabels(options: CheckLabelsOptions, io: EntryIO & { readonly id: string }): Promise<{ metrics: Record<string, number> }> {
+export async function checkLabels(
+  options: CheckLabelsOptions,
+  io: EntryIO & { readonly id: string },
+): Promise<{ metrics: Record<string, number> }> {
   const p = { ...options, out: checkedFolder(options) };
   const labels = io.path(p.labels);
   const classesFile = p.classes ? io.path(p.classes) : join(dirname(labels), 'classes.json');
@@ -123,14 +130,24 @@ export async function checkLabels(options: CheckLabelsOptions, io: EntryIO & { r
       if (done % 200 === 0 || done === total) io.progress(`${done}/${total} images checked`);
     },
   });
-  const kinds = Object.entries(summary.reasons).map(([k, n]) => `${k} ${n}`).join(', ');
-  io.log(`${summary.accepted}/${summary.total} lines accepted, ${summary.rejected} rejected${kinds ? ` (${kinds})` : ''} → ${p.out}/clean.txt`);
+  const kinds = Object.entries(summary.reasons)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
+  io.log(
+    `${summary.accepted}/${summary.total} lines accepted, ${summary.rejected} rejected${kinds ? ` (${kinds})` : ''} → ${p.out}/clean.txt`,
+  );
   for (const r of rejects.slice(0, 20)) io.log(`  ${p.labels}:${r.line}: ${escapeControl(r.reason)}`);
   const multi = summary.notes['multi-page: first page used'] ?? 0;
-  if (multi) io.log(`note: ${multi} multi-page image${multi === 1 ? '' : 's'} (TIFF pages, GIF/WebP frames): only the first page is used (images.tsv lists them)`);
+  if (multi)
+    io.log(
+      `note: ${multi} multi-page image${multi === 1 ? '' : 's'} (TIFF pages, GIF/WebP frames): only the first page is used (images.tsv lists them)`,
+    );
   if (rejects.length > 20) io.log(`  … ${rejects.length - 20} more in ${p.out}/rejects.txt`);
   if (summary.reject_rate > p.max_reject_rate) {
-    const first = rejects.slice(0, 3).map((r) => `${p.labels}:${r.line}: ${escapeControl(r.reason)}`).join('; ');
+    const first = rejects
+      .slice(0, 3)
+      .map((r) => `${p.labels}:${r.line}: ${escapeControl(r.reason)}`)
+      .join('; ');
     throw new StageError(
       io.id,
       `${summary.rejected} of ${summary.total} lines rejected (${(summary.reject_rate * 100).toFixed(1)}% > max_reject_rate ${(p.max_reject_rate * 100).toFixed(1)}%): ${first}`,
@@ -140,10 +157,24 @@ export async function checkLabels(options: CheckLabelsOptions, io: EntryIO & { r
   if (summary.accepted === 0) {
     // Nothing left to train or score on (an empty file, or everything rejected under max_reject_rate: 1): refused, exit 2.
     throw new PreflightError(
-      summary.total === 0 ? 'the label file has no image lines' : `every one of the ${summary.total} lines was rejected, so ${p.out}/clean.txt would be empty${rejects[0] ? ` (line ${rejects[0].line}: ${escapeControl(rejects[0].reason)})` : ''}`,
+      summary.total === 0
+        ? 'the label file has no image lines'
+        : `every one of the ${summary.total} lines was rejected, so ${p.out}/clean.txt would be empty${rejects[0] ? ` (line ${rejects[0].line}: ${escapeControl(rejects[0].reason)})` : ''}`,
       { file: p.labels, line: rejects[0]?.line ?? 1 },
-      { hint: summary.total === 0 ? 'write one `<image path> <label> …` line per image (generate-txt writes them from a folder of images)' : `fix the lines listed in ${p.out}/rejects.txt` },
+      {
+        hint:
+          summary.total === 0
+            ? 'write one `<image path> <label> …` line per image (generate-txt writes them from a folder of images)'
+            : `fix the lines listed in ${p.out}/rejects.txt`,
+      },
     );
   }
-  return { metrics: { total: summary.total, accepted: summary.accepted, rejected: summary.rejected, reject_rate: summary.reject_rate } };
+  return {
+    metrics: {
+      total: summary.total,
+      accepted: summary.accepted,
+      rejected: summary.rejected,
+      reject_rate: summary.reject_rate,
+    },
+  };
 }

@@ -73,18 +73,41 @@ async function inspectBmp(file: string, maxPixels: number): Promise<Inspection> 
     return { ok: false, kind: 'does not decode', reason: `does not decode: ${(err as Error).message}` };
   }
   if (h.width * h.height > maxPixels) {
-    return { ok: false, kind: 'too many pixels', reason: `${h.width}×${h.height} = ${pixels(h.width * h.height)} pixels is over max_pixels ${pixels(maxPixels)} (checked before decoding)` };
+    return {
+      ok: false,
+      kind: 'too many pixels',
+      reason: `${h.width}×${h.height} = ${pixels(h.width * h.height)} pixels is over max_pixels ${pixels(maxPixels)} (checked before decoding)`,
+    };
   }
   try {
     decodeBmp(bytes);
   } catch (err) {
-    return { ok: false, kind: 'does not decode', reason: `does not decode: BMP: ${((err as Error).message ?? String(err)).split('\n')[0]}` };
+    return {
+      ok: false,
+      kind: 'does not decode',
+      reason: `does not decode: BMP: ${((err as Error).message ?? String(err)).split('\n')[0]}`,
+    };
   }
   const reencode = !tensorflowReadsBmp(h);
   const depth = h.bitsPerPixel <= 8 ? `${h.bitsPerPixel}-bit palette` : `${h.bitsPerPixel}-bit`;
-  const notes = reencode ? [`bmp ${depth}${h.compression ? `, compression ${h.compression}` : ''}: TensorFlow misreads it`] : [];
+  const notes = reencode
+    ? [`bmp ${depth}${h.compression ? `, compression ${h.compression}` : ''}: TensorFlow misreads it`]
+    : [];
   if (h.bitsPerPixel === 32) notes.push('alpha dropped');
-  return { ok: true, info: { format: 'bmp', width: h.width, height: h.height, channels: h.bitsPerPixel === 32 ? 4 : 3, bits: 8, space: 'srgb', notes, pages: 1, reencode } };
+  return {
+    ok: true,
+    info: {
+      format: 'bmp',
+      width: h.width,
+      height: h.height,
+      channels: h.bitsPerPixel === 32 ? 4 : 3,
+      bits: 8,
+      space: 'srgb',
+      notes,
+      pages: 1,
+      reencode,
+    },
+  };
 }
 
 function pixels(n: number): string {
@@ -110,10 +133,16 @@ export async function inspectImage(file: string, options: InspectOptions = {}): 
     const w = meta.width ?? 0;
     const h = meta.pageHeight ?? meta.height ?? 0;
     if (w * h > maxPixels) {
-      return { ok: false, kind: 'too many pixels', reason: `${w}×${h} = ${pixels(w * h)} pixels is over max_pixels ${pixels(maxPixels)} (checked before decoding)` };
+      return {
+        ok: false,
+        kind: 'too many pixels',
+        reason: `${w}×${h} = ${pixels(w * h)} pixels is over max_pixels ${pixels(maxPixels)} (checked before decoding)`,
+      };
     }
     // A full decode (not just the header) so truncated / corrupt data is caught.
-    await sharp(file, { failOn: 'error', limitInputPixels: Math.max(1, Math.min(maxPixels, 2 ** 31 - 1)) }).raw().toBuffer();
+    await sharp(file, { failOn: 'error', limitInputPixels: Math.max(1, Math.min(maxPixels, 2 ** 31 - 1)) })
+      .raw()
+      .toBuffer();
     const orientation = meta.orientation ?? 1;
     const swap = orientation >= 5 && orientation <= 8;
     const bits = meta.depth === 'ushort' ? 16 : meta.depth === 'uchar' || meta.depth === undefined ? 8 : 32;
@@ -130,11 +159,22 @@ export async function inspectImage(file: string, options: InspectOptions = {}): 
     if (pages > 1) notes.push(`multi-page (${pages}): first page used`);
     return {
       ok: true,
-      info: { format, width: swap ? h : w, height: swap ? w : h, channels, bits, space: meta.space ?? 'unknown', notes, pages, reencode },
+      info: {
+        format,
+        width: swap ? h : w,
+        height: swap ? w : h,
+        channels,
+        bits,
+        space: meta.space ?? 'unknown',
+        notes,
+        pages,
+        reencode,
+      },
     };
   } catch (err) {
     const msg = ((err as Error).message ?? String(err)).split('\n')[0]!;
-    if (/pixel limit/i.test(msg)) return { ok: false, kind: 'too many pixels', reason: `over max_pixels ${pixels(maxPixels)}: ${msg}` };
+    if (/pixel limit/i.test(msg))
+      return { ok: false, kind: 'too many pixels', reason: `over max_pixels ${pixels(maxPixels)}: ${msg}` };
     return { ok: false, kind: 'does not decode', reason: `does not decode: ${msg}` };
   }
 }

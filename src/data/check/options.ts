@@ -7,18 +7,49 @@ import { Type, type Static } from '@sinclair/typebox';
 
 export const checkLabelsOptionsSchema = Type.Object(
   {
-    labels: Type.String({ description: 'Label file to check. Defaults to data/dataset/train.txt (generate-txt\'s and make-dataset\'s train split).', default: 'data/dataset/train.txt' }),
-    classes: Type.Optional(Type.String({ description: 'classes.json giving the heads. Defaults to classes.json beside the label file.' })),
-    root: Type.Optional(Type.String({ description: "Image root: relative paths resolve against it, and no image may lie outside it (`../`, absolute paths, symlinks). Defaults to none: paths resolve against the label file's folder and must stay inside the working folder." })),
-    out: Type.Optional(Type.String({ description: 'Output folder for clean.txt, rejects.txt, summary.json, images.tsv. Defaults to data/clean/<label file name without extension>, e.g. data/clean/train.' })),
-    max_reject_rate: Type.Number({ minimum: 0, maximum: 1, description: 'Largest tolerated fraction of rejected lines before the stage fails. Defaults to 0.05.', default: 0.05 }),
+    labels: Type.String({
+      description:
+        "Label file to check. Defaults to data/dataset/train.txt (generate-txt's and make-dataset's train split).",
+      default: 'data/dataset/train.txt',
+    }),
+    classes: Type.Optional(
+      Type.String({ description: 'classes.json giving the heads. Defaults to classes.json beside the label file.' }),
+    ),
+    root: Type.Optional(
+      Type.String({
+        description:
+          "Image root: relative paths resolve against it, and no image may lie outside it (`../`, absolute paths, symlinks). Defaults to none: paths resolve against the label file's folder and must stay inside the working folder.",
+      }),
+    ),
+    out: Type.Optional(
+      Type.String({
+        description:
+          'Output folder for clean.txt, rejects.txt, summary.json, images.tsv. Defaults to data/clean/<label file name without extension>, e.g. data/clean/train.',
+      }),
+    ),
+    max_reject_rate: Type.Number({
+      minimum: 0,
+      maximum: 1,
+      description: 'Largest tolerated fraction of rejected lines before the stage fails. Defaults to 0.05.',
+      default: 0.05,
+    }),
     concurrency: Type.Integer({ minimum: 1, description: 'Images decoded at once. Defaults to 8.', default: 8 }),
     unsupported_format: Type.Union([Type.Literal('reencode'), Type.Literal('reject')], {
-      description: "An image in a format TensorFlow cannot decode (TIFF, SVG, HEIF, a palette/16-bit/RLE BMP, …; it decodes JPEG, PNG, GIF, uncompressed 24/32-bit BMP, WebP): 'reencode' writes a PNG copy under <out>/reencoded/ and lists that in clean.txt, 'reject' rejects the line. Defaults to reencode.",
+      description:
+        "An image in a format TensorFlow cannot decode (TIFF, SVG, HEIF, a palette/16-bit/RLE BMP, …; it decodes JPEG, PNG, GIF, uncompressed 24/32-bit BMP, WebP): 'reencode' writes a PNG copy under <out>/reencoded/ and lists that in clean.txt, 'reject' rejects the line. Defaults to reencode.",
       default: 'reencode',
     }),
-    allow_outside_root: Type.Boolean({ description: 'Accept image paths outside the image root (`../`, absolute paths elsewhere, symlinks leading out). Defaults to false.', default: false }),
-    max_pixels: Type.Integer({ minimum: 1, description: 'Largest width × height accepted, read from the header before decoding (a small file can decode to gigabytes). Defaults to 50000000.', default: 50_000_000 }),
+    allow_outside_root: Type.Boolean({
+      description:
+        'Accept image paths outside the image root (`../`, absolute paths elsewhere, symlinks leading out). Defaults to false.',
+      default: false,
+    }),
+    max_pixels: Type.Integer({
+      minimum: 1,
+      description:
+        'Largest width × height accepted, read from the header before decoding (a small file can decode to gigabytes). Defaults to 50000000.',
+      default: 50_000_000,
+    }),
   },
   { additionalProperties: false },
 );

@@ -46,19 +46,28 @@ function tally(records: LabelRecord[], heads: HeadSpec[]): Array<Map<number, { n
 /** Refuses an empty split (a label file with no image line). */
 export function refuseEmpty(split: LabelledSplit, hint?: string): void {
   if (split.records.length > 0) return;
-  throw new PreflightError(`the ${split.name} label file has no images`, { file: split.file, line: 1 }, {
-    hint:
-      hint ??
-      `if check-labels wrote it, it rejected every line (see rejects.txt beside it); otherwise add images to the ${split.name} split` +
-        (split.name === 'train' ? '' : ` or set ${split.name === 'val' ? "val_labels: ''" : 'another split'}`),
-  });
+  throw new PreflightError(
+    `the ${split.name} label file has no images`,
+    { file: split.file, line: 1 },
+    {
+      hint:
+        hint ??
+        `if check-labels wrote it, it rejected every line (see rejects.txt beside it); otherwise add images to the ${split.name} split` +
+          (split.name === 'train' ? '' : ` or set ${split.name === 'val' ? "val_labels: ''" : 'another split'}`),
+    },
+  );
 }
 
 /**
  * Checks the train split (and val/test splits against it). Throws PreflightError for data that
  * cannot train; returns warnings (one line each) for data that trains poorly.
  */
-export function preflightSplits(heads: HeadSpec[], train: LabelledSplit, others: LabelledSplit[] = [], minPerClass = MIN_IMAGES_PER_CLASS): string[] {
+export function preflightSplits(
+  heads: HeadSpec[],
+  train: LabelledSplit,
+  others: LabelledSplit[] = [],
+  minPerClass = MIN_IMAGES_PER_CLASS,
+): string[] {
   refuseEmpty(train);
   for (const s of others) refuseEmpty(s);
   const warnings: string[] = [];
@@ -66,9 +75,13 @@ export function preflightSplits(heads: HeadSpec[], train: LabelledSplit, others:
   heads.forEach((head, i) => {
     const counts = seen[i]!;
     if (counts.size === 0) {
-      throw new PreflightError(`head ${head.name}: every one of the ${train.records.length} train labels is -1 (unknown), so it has nothing to learn`, { file: train.file, line: train.records[0]!.line }, {
-        hint: `label the images for head ${head.name} (column ${i + 1}), or remove the head from classes.json`,
-      });
+      throw new PreflightError(
+        `head ${head.name}: every one of the ${train.records.length} train labels is -1 (unknown), so it has nothing to learn`,
+        { file: train.file, line: train.records[0]!.line },
+        {
+          hint: `label the images for head ${head.name} (column ${i + 1}), or remove the head from classes.json`,
+        },
+      );
     }
     if (counts.size === 1) {
       const [[v, c]] = [...counts];
@@ -76,7 +89,12 @@ export function preflightSplits(heads: HeadSpec[], train: LabelledSplit, others:
       throw new PreflightError(
         `head ${head.name}: only one class, "${className(head, v)}", is present in train (${c.n} image${c.n === 1 ? '' : 's'}); a head needs at least two to learn anything`,
         { file: train.file, line: c.line },
-        { hint: `add train images of ${others.slice(0, 3).map((o) => `"${o}"`).join(', ')}${others.length > 3 ? ', …' : ''}, or remove head ${head.name}` },
+        {
+          hint: `add train images of ${others
+            .slice(0, 3)
+            .map((o) => `"${o}"`)
+            .join(', ')}${others.length > 3 ? ', …' : ''}, or remove head ${head.name}`,
+        },
       );
     }
   });
@@ -91,7 +109,11 @@ export function fewImages(heads: HeadSpec[], train: LabelledSplit, minPerClass =
   return heads.flatMap((head, i) =>
     (headKind(head) === 'sigmoid' ? [0, 1] : head.classes.map((_, k) => k)).flatMap((v) => {
       const n = seen[i]!.get(v)?.n ?? 0;
-      return n < minPerClass ? [`${train.file}: head ${head.name}: class "${className(head, v)}" has only ${n} train image${n === 1 ? '' : 's'} (fewer than ${minPerClass}); its metrics will be noisy`] : [];
+      return n < minPerClass
+        ? [
+            `${train.file}: head ${head.name}: class "${className(head, v)}" has only ${n} train image${n === 1 ? '' : 's'} (fewer than ${minPerClass}); its metrics will be noisy`,
+          ]
+        : [];
     }),
   );
 }
@@ -103,7 +125,9 @@ export function absentFromTrain(heads: HeadSpec[], train: LabelledSplit, split: 
   tally(split.records, heads).forEach((counts, i) => {
     for (const [v, c] of counts) {
       if (!seen[i]!.has(v)) {
-        warnings.push(`${split.file}:${c.line}: head ${heads[i]!.name}: class "${className(heads[i]!, v)}" appears ${c.n} time${c.n === 1 ? '' : 's'} in ${split.name} but never in train (${train.file}); the model cannot have learnt it`);
+        warnings.push(
+          `${split.file}:${c.line}: head ${heads[i]!.name}: class "${className(heads[i]!, v)}" appears ${c.n} time${c.n === 1 ? '' : 's'} in ${split.name} but never in train (${train.file}); the model cannot have learnt it`,
+        );
       }
     }
   });

@@ -34,7 +34,11 @@ export interface Probed {
 type Verdict = { info: ImageInfo; copy?: string } | { reject: Omit<Reject, 'line' | 'original'> };
 
 /** Probes every pending line's image; rejects are appended to `rejects` (in completion order). */
-export async function probeImages(pending: readonly PendingLine[], opts: ProbeOptions, rejects: Reject[]): Promise<Probed> {
+export async function probeImages(
+  pending: readonly PendingLine[],
+  opts: ProbeOptions,
+  rejects: Reject[],
+): Promise<Probed> {
   const out: Probed = { infos: new Array(pending.length), reencoded: new Map() };
   let next = 0;
   let done = 0;
@@ -60,15 +64,25 @@ async function probeOne(p: PendingLine, opts: ProbeOptions): Promise<Verdict> {
   if (!opts.allowOutsideRoot) {
     const real = await realpath(p.abs).catch(() => undefined);
     if (real !== undefined && outside(opts.realRoot, real)) {
-      return { reject: { kind: 'outside root', reason: `${p.path} leads (through a symlink) to ${real}, outside the image root ${opts.root} (set allow_outside_root: true to allow it)` } };
+      return {
+        reject: {
+          kind: 'outside root',
+          reason: `${p.path} leads (through a symlink) to ${real}, outside the image root ${opts.root} (set allow_outside_root: true to allow it)`,
+        },
+      };
     }
   }
   const r = await inspectImage(p.abs, { maxPixels: opts.maxPixels });
   if (!r.ok) return { reject: { kind: r.kind, reason: r.reason } };
   if (!r.info.reencode) return { info: r.info };
   if ((opts.unsupportedFormat ?? 'reencode') === 'reject') {
-    const why = r.info.format === 'bmp' ? r.info.notes[0]! : `${r.info.format} is not a format TensorFlow decodes (${TF_DECODABLE_FORMATS.join(', ')})`;
-    return { reject: { kind: 'unsupported format', reason: `${why}; set unsupported_format: reencode to convert it to PNG` } };
+    const why =
+      r.info.format === 'bmp'
+        ? r.info.notes[0]!
+        : `${r.info.format} is not a format TensorFlow decodes (${TF_DECODABLE_FORMATS.join(', ')})`;
+    return {
+      reject: { kind: 'unsupported format', reason: `${why}; set unsupported_format: reencode to convert it to PNG` },
+    };
   }
   return reencodeToPng(p, r.info, opts);
 }
@@ -78,10 +92,20 @@ async function reencodeToPng(p: PendingLine, info: ImageInfo, opts: ProbeOptions
   const rel = `reencoded/${String(p.line).padStart(6, '0')}.png`;
   try {
     await mkdir(join(opts.outDir, 'reencoded'), { recursive: true });
-    await (await openImage(p.abs, { failOn: 'error', limitInputPixels: opts.maxPixels ?? 50_000_000 })).rotate().png().toFile(join(opts.outDir, rel));
+    await (
+      await openImage(p.abs, { failOn: 'error', limitInputPixels: opts.maxPixels ?? 50_000_000 })
+    )
+      .rotate()
+      .png()
+      .toFile(join(opts.outDir, rel));
     info.notes.push(`${info.format}→png`);
     return { info, copy: rel };
   } catch (err) {
-    return { reject: { kind: 'does not decode', reason: `cannot re-encode ${info.format} to PNG: ${(err as Error).message.split('\n')[0]}` } };
+    return {
+      reject: {
+        kind: 'does not decode',
+        reason: `cannot re-encode ${info.format} to PNG: ${(err as Error).message.split('\n')[0]}`,
+      },
+    };
   }
 }

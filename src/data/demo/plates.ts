@@ -35,7 +35,10 @@ export async function makePlates(opts: PlatesOptions): Promise<DemoSummary> {
   const valFraction = opts.valFraction ?? 0.1;
   const unknownRate = opts.unknownRate ?? 0.03;
   const digits = await loadGlyphs('mnist', opts.perClass ?? 300);
-  const order = shuffleInPlace(Array.from({ length: opts.n }, (_, i) => i), createRng(mixSeed(opts.seed, 0xd1)));
+  const order = shuffleInPlace(
+    Array.from({ length: opts.n }, (_, i) => i),
+    createRng(mixSeed(opts.seed, 0xd1)),
+  );
   const rank = new Int32Array(opts.n);
   order.forEach((item, r) => (rank[item] = r));
 
@@ -61,8 +64,17 @@ export async function makePlates(opts: PlatesOptions): Promise<DemoSummary> {
     labels.push(inverted);
     const light: [number, number, number] = [200 + rng.int(56), 200 + rng.int(56), 170 + rng.int(86)];
     const dark: [number, number, number] = [rng.int(60), rng.int(60), 20 + rng.int(80)];
-    const rgb = inverted ? colourise(canvas, dark, light, 12, rng.normal) : colourise(canvas, light, dark, 12, rng.normal);
+    const rgb = inverted
+      ? colourise(canvas, dark, light, 12, rng.normal)
+      : colourise(canvas, light, dark, 12, rng.normal);
     for (let k = 0; k < labels.length; k++) if (rng.next() < unknownRate) labels[k] = -1;
-    return { path: `images/${String(i).padStart(6, '0')}.jpg`, rgb, width: PLATE_WIDTH, height: PLATE_HEIGHT, labels, split };
+    return {
+      path: `images/${String(i).padStart(6, '0')}.jpg`,
+      rgb,
+      width: PLATE_WIDTH,
+      height: PLATE_HEIGHT,
+      labels,
+      split,
+    };
   });
 }

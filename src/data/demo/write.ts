@@ -35,7 +35,14 @@ export function manifestCsv(heads: HeadSpec[], images: { path: string; labels: n
   const rows = images.map((img) => [
     img.path,
     ...softmax.map(({ h, k }) => (img.labels[k]! >= 0 ? h.classes[img.labels[k]!]! : '')),
-    ...(binary.length ? [binary.filter(({ k }) => img.labels[k] === 1).map(({ h }) => h.name).join(';')] : []),
+    ...(binary.length
+      ? [
+          binary
+            .filter(({ k }) => img.labels[k] === 1)
+            .map(({ h }) => h.name)
+            .join(';'),
+        ]
+      : []),
   ]);
   return [header, ...rows].map((r) => r.map(quote).join(',')).join('\n') + '\n';
 }

@@ -14,10 +14,15 @@ import { countLabels, formatCounts, stratifiedSplit } from './split.ts';
 import { writeSplits } from './write.ts';
 
 /** Writes the label files of `options.root` (or the manifest) into `options.out` (through `io.out`). */
-export async function generateTxt(options: GenerateTxtOptions, io: EntryIO): Promise<{ metrics: Record<string, number> }> {
+export async function generateTxt(
+  options: GenerateTxtOptions,
+  io: EntryIO,
+): Promise<{ metrics: Record<string, number> }> {
   const p = options;
   if (p.val_fraction + p.test_fraction >= 1) {
-    throw new ConfigError(`generate-txt: val_fraction + test_fraction must be < 1, received ${p.val_fraction} + ${p.test_fraction}`);
+    throw new ConfigError(
+      `generate-txt: val_fraction + test_fraction must be < 1, received ${p.val_fraction} + ${p.test_fraction}`,
+    );
   }
   let root: string;
   let labelled;
@@ -37,7 +42,8 @@ export async function generateTxt(options: GenerateTxtOptions, io: EntryIO): Pro
     if (p.source === 'folders') labelled = await src.fromFolders(root, p.head_name, p.heads, p.extensions);
     else if (p.source === 'chars') labelled = await src.fromChars(root, p.heads ?? [], p.extensions);
     else {
-      if (!p.pattern) throw new ConfigError('generate-txt: source pattern needs `pattern` (a regex with named groups, one per head)');
+      if (!p.pattern)
+        throw new ConfigError('generate-txt: source pattern needs `pattern` (a regex with named groups, one per head)');
       labelled = await src.fromPattern(root, p.pattern, p.heads, p.extensions);
     }
   }
@@ -47,29 +53,60 @@ export async function generateTxt(options: GenerateTxtOptions, io: EntryIO): Pro
       hint: skipped[0] ? `first skipped: ${skipped[0].path}: ${skipped[0].reason}` : 'check `root` and `extensions`',
     });
   }
-  if (p.stratify >= heads.length) throw new ConfigError(`generate-txt: stratify ${p.stratify} is not a head index (0..${heads.length - 1})`);
-  const splits = stratifiedSplit(items, { valFraction: p.val_fraction, testFraction: p.test_fraction, seed: p.seed, stratify: p.stratify });
+  if (p.stratify >= heads.length)
+    throw new ConfigError(`generate-txt: stratify ${p.stratify} is not a head index (0..${heads.length - 1})`);
+  const splits = stratifiedSplit(items, {
+    valFraction: p.val_fraction,
+    testFraction: p.test_fraction,
+    seed: p.seed,
+    stratify: p.stratify,
+  });
   const counts = countLabels(heads, splits, skipped.length);
-  for (const [name, fraction] of [['val', p.val_fraction], ['test', p.test_fraction]] as const) {
+  for (const [name, fraction] of [
+    ['val', p.val_fraction],
+    ['test', p.test_fraction],
+  ] as const) {
     if (fraction > 0 && splits[name].length === 0) {
       // Each class puts round(n · fraction) images in the split: n ≥ 1/(2·fraction) gives one.
-      throw new PreflightError(`the ${name} split is empty although ${name}_fraction is ${fraction}: no class has enough images (${items.length} image${items.length === 1 ? '' : 's'} in all)`, { file: root }, {
-        hint: `add images (a class needs at least ${Math.ceil(0.5 / fraction)} for one to go to ${name}), or set ${name}_fraction: 0`,
-      });
+      throw new PreflightError(
+        `the ${name} split is empty although ${name}_fraction is ${fraction}: no class has enough images (${items.length} image${items.length === 1 ? '' : 's'} in all)`,
+        { file: root },
+        {
+          hint: `add images (a class needs at least ${Math.ceil(0.5 / fraction)} for one to go to ${name}), or set ${name}_fraction: 0`,
+        },
+      );
     }
   }
   const outDir = io.out(p.out);
   await writeSplits(outDir, io.path(p.out), root, heads, splits, counts);
-  await writeFile(join(outDir, 'skipped.txt'), skipped.map((s) => `${s.path}\t${s.reason}`).join('\n') + (skipped.length ? '\n' : ''));
-  io.log(`${items.length} images: train ${counts.splits.train}, val ${counts.splits.val}, test ${counts.splits.test}; ${heads.length} head(s)`);
+  await writeFile(
+    join(outDir, 'skipped.txt'),
+    skipped.map((s) => `${s.path}\t${s.reason}`).join('\n') + (skipped.length ? '\n' : ''),
+  );
+  io.log(
+    `${items.length} images: train ${counts.splits.train}, val ${counts.splits.val}, test ${counts.splits.test}; ${heads.length} head(s)`,
+  );
   for (const line of formatCounts(counts)) io.log(`  ${line}`);
   // A tag head is binary by design; a column or folder head left with one class deserves a warning.
-  const tagHead = (name: string) => p.source === 'manifest' && p.tags_column !== undefined && !(p.columns ?? []).includes(name);
+  const tagHead = (name: string) =>
+    p.source === 'manifest' && p.tags_column !== undefined && !(p.columns ?? []).includes(name);
   for (const h of heads.filter((x) => x.classes.length === 1 && !tagHead(x.name))) {
-    io.log(`warning: head ${h.name} has a single class "${h.classes[0]}", so it is a binary head whose label is 1 wherever the value is present; add the other classes to \`heads\` or check the data`);
+    io.log(
+      `warning: head ${h.name} has a single class "${h.classes[0]}", so it is a binary head whose label is 1 wherever the value is present; add the other classes to \`heads\` or check the data`,
+    );
   }
   if (skipped.length) {
-    io.log(`${skipped.length} file(s) skipped (listed in ${p.out}/skipped.txt), e.g. ${skipped[0]!.path}: ${skipped[0]!.reason}`);
+    io.log(
+      `${skipped.length} file(s) skipped (listed in ${p.out}/skipped.txt), e.g. ${skipped[0]!.path}: ${skipped[0]!.reason}`,
+    );
   }
-  return { metrics: { images: items.length, train: counts.splits.train, val: counts.splits.val, test: counts.splits.test, skipped: skipped.length } };
+  return {
+    metrics: {
+      images: items.length,
+      train: counts.splits.train,
+      val: counts.splits.val,
+      test: counts.splits.test,
+      skipped: skipped.length,
+    },
+  };
 }

@@ -13,7 +13,13 @@ export async function listImages(root: string, extensions: string[] = IMAGE_EXTE
   for (const e of entries) {
     if (!e.isFile() || !exts.has(extname(e.name).toLowerCase())) continue;
     const parent = (e as { parentPath?: string; path?: string }).parentPath ?? (e as { path?: string }).path ?? root;
-    out.push(join(parent, e.name).slice(root.length).replace(/^[\\/]+/, '').split('\\').join('/'));
+    out.push(
+      join(parent, e.name)
+        .slice(root.length)
+        .replace(/^[\\/]+/, '')
+        .split('\\')
+        .join('/'),
+    );
   }
   return out.sort();
 }

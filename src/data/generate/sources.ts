@@ -43,10 +43,15 @@ export interface Labelled {
   skipped: Skipped[];
 }
 
-const classList = (c: string[] | string | undefined): string[] | undefined => (typeof c === 'string' ? Array.from(c) : c);
+const classList = (c: string[] | string | undefined): string[] | undefined =>
+  typeof c === 'string' ? Array.from(c) : c;
 
 /** Turns per-item raw values (undefined = unknown) into labels, deriving or checking class lists. */
-function encode(names: string[], raw: { path: string; values: (string | undefined)[]; extra?: number[] }[], hints: HeadHint[] = []): Labelled {
+function encode(
+  names: string[],
+  raw: { path: string; values: (string | undefined)[]; extra?: number[] }[],
+  hints: HeadHint[] = [],
+): Labelled {
   const given = names.map((n) => classList(hints.find((h) => h.name === n)?.classes));
   const classes = names.map((_, k) => {
     if (given[k]) return given[k]!;
@@ -74,7 +79,12 @@ function encode(names: string[], raw: { path: string; values: (string | undefine
 }
 
 /** `root/<class>/…` → one head named `headName`. Files directly in root are skipped. */
-export async function fromFolders(root: string, headName: string, hints?: HeadHint[], extensions?: string[]): Promise<Labelled> {
+export async function fromFolders(
+  root: string,
+  headName: string,
+  hints?: HeadHint[],
+  extensions?: string[],
+): Promise<Labelled> {
   const files = await listImages(root, extensions);
   const raw: { path: string; values: (string | undefined)[] }[] = [];
   const skipped: Skipped[] = [];
@@ -88,12 +98,19 @@ export async function fromFolders(root: string, headName: string, hints?: HeadHi
 }
 
 /** Named groups of `pattern` are the heads, in the order they appear in the regex. */
-export async function fromPattern(root: string, pattern: string, hints?: HeadHint[], extensions?: string[]): Promise<Labelled> {
+export async function fromPattern(
+  root: string,
+  pattern: string,
+  hints?: HeadHint[],
+  extensions?: string[],
+): Promise<Labelled> {
   let re: RegExp;
   try {
     re = new RegExp(pattern, 'u');
   } catch (err) {
-    throw new ConfigError(`generate-txt: pattern is not a valid regular expression: ${(err as Error).message}`, { cause: err });
+    throw new ConfigError(`generate-txt: pattern is not a valid regular expression: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   const names = [...pattern.matchAll(/\(\?<([A-Za-z_$][\w$]*)>/g)].map((m) => m[1]!);
   if (names.length === 0) {
@@ -115,15 +132,22 @@ export async function fromPattern(root: string, pattern: string, hints?: HeadHin
 /** Character i of the base name (code points, extension dropped) → head i. */
 export async function fromChars(root: string, heads: HeadHint[], extensions?: string[]): Promise<Labelled> {
   if (heads.length === 0 || heads.some((h) => !classList(h.classes)?.length)) {
-    throw new ConfigError('generate-txt: source "chars" needs `heads` with a class list each (a string of characters or an array)', {
-      hint: 'e.g. heads: [{name: province, classes: "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"}, {name: letter, classes: "ABCDEFGHJKLMNPQRSTUVWXYZ"}, …]',
-    });
+    throw new ConfigError(
+      'generate-txt: source "chars" needs `heads` with a class list each (a string of characters or an array)',
+      {
+        hint: 'e.g. heads: [{name: province, classes: "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"}, {name: letter, classes: "ABCDEFGHJKLMNPQRSTUVWXYZ"}, …]',
+      },
+    );
   }
   const raw = (await listImages(root, extensions)).map((f) => {
     const chars = Array.from(basename(f, extname(f)));
     return { path: f, values: heads.map((_, i) => chars[i]) };
   });
-  return encode(heads.map((h) => h.name), raw, heads);
+  return encode(
+    heads.map((h) => h.name),
+    raw,
+    heads,
+  );
 }
 
 export interface ManifestOptions {
@@ -142,31 +166,40 @@ export interface ManifestOptions {
 export async function fromManifest(file: string, opts: ManifestOptions): Promise<Labelled> {
   const pathColumn = opts.pathColumn ?? 'path';
   if (!opts.columns?.length && !opts.tagsColumn) {
-    throw new ConfigError('generate-txt: a manifest needs `columns` (a column per head), `tags_column` (multi-hot tags), or both');
+    throw new ConfigError(
+      'generate-txt: a manifest needs `columns` (a column per head), `tags_column` (multi-hot tags), or both',
+    );
   }
   const text = await readFile(file, 'utf8');
   let rows: Record<string, unknown>[];
   const lineOf: number[] = [];
   if (/\.(jsonl|ndjson)$/i.test(file)) {
     rows = [];
-    text.replace(/^\uFEFF/, '').split('\n').forEach((l, i) => {
-      if (l.trim() === '') return;
-      try {
-        rows.push(JSON.parse(l) as Record<string, unknown>);
-        lineOf.push(i + 1);
-      } catch (err) {
-        throw new DataError(`not a JSON object: ${(err as Error).message}`, { file, line: i + 1 }, { cause: err });
-      }
-    });
+    text
+      .replace(/^\uFEFF/, '')
+      .split('\n')
+      .forEach((l, i) => {
+        if (l.trim() === '') return;
+        try {
+          rows.push(JSON.parse(l) as Record<string, unknown>);
+          lineOf.push(i + 1);
+        } catch (err) {
+          throw new DataError(`not a JSON object: ${(err as Error).message}`, { file, line: i + 1 }, { cause: err });
+        }
+      });
   } else {
     try {
-      rows = parseCsv(text, { columns: true, bom: true, skip_empty_lines: true, trim: true }) as Record<string, unknown>[];
+      rows = parseCsv(text, { columns: true, bom: true, skip_empty_lines: true, trim: true }) as Record<
+        string,
+        unknown
+      >[];
     } catch (err) {
       throw new DataError(`cannot parse CSV: ${(err as Error).message}`, { file }, { cause: err });
     }
     rows.forEach((_, i) => lineOf.push(i + 2));
   }
-  const str = (v: unknown): string | undefined => (v === undefined || v === null || v === '' || v === -1 || v === '-1' ? undefined : String(v));
+  const str = (v: unknown): string | undefined =>
+    v === undefined || v === null || v === '' || v === -1 || v === '-1' ? undefined : String(v);
   const skipped: Skipped[] = [];
   const withPath: { path: string; row: Record<string, unknown> }[] = [];
   rows.forEach((row, i) => {
@@ -176,14 +209,25 @@ export async function fromManifest(file: string, opts: ManifestOptions): Promise
   });
   const columns = opts.columns ?? [];
   const missing = columns.filter((c) => rows.length > 0 && !(c in rows[0]!));
-  if (missing.length) throw new DataError(`manifest has no column(s) ${missing.join(', ')}; columns are ${Object.keys(rows[0]!).join(', ')}`, { file });
+  if (missing.length)
+    throw new DataError(
+      `manifest has no column(s) ${missing.join(', ')}; columns are ${Object.keys(rows[0]!).join(', ')}`,
+      { file },
+    );
   // Tags: one binary head per tag, after the column heads; named by the hints that name no column, else by the tags seen.
   let tagNames: string[] = [];
   const tagLabels: (number[] | string)[] = [];
   if (opts.tagsColumn) {
     const sep = opts.tagSeparator ?? ';';
     const tagsOf = (v: unknown): string[] =>
-      Array.isArray(v) ? v.map(String) : typeof v === 'string' ? v.split(sep).map((t) => t.trim()).filter(Boolean) : [];
+      Array.isArray(v)
+        ? v.map(String)
+        : typeof v === 'string'
+          ? v
+              .split(sep)
+              .map((t) => t.trim())
+              .filter(Boolean)
+          : [];
     const tagged = withPath.map((r) => new Set(tagsOf(r.row[opts.tagsColumn!])));
     const hinted = (opts.hints ?? []).map((h) => h.name).filter((n) => !columns.includes(n));
     tagNames = hinted.length ? hinted : [...new Set(tagged.flatMap((t) => [...t]))].sort(naturalCompare);
@@ -200,5 +244,9 @@ export async function fromManifest(file: string, opts: ManifestOptions): Promise
     else raw.push({ path: r.path, values: columns.map((c) => str(r.row[c])), extra: tags });
   });
   const out = encode(columns, raw, opts.hints);
-  return { heads: [...out.heads, ...tagNames.map((n) => ({ name: n, classes: [n] }))], items: out.items, skipped: [...skipped, ...out.skipped] };
+  return {
+    heads: [...out.heads, ...tagNames.map((n) => ({ name: n, classes: [n] }))],
+    items: out.items,
+    skipped: [...skipped, ...out.skipped],
+  };
 }

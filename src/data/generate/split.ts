@@ -75,7 +75,11 @@ export function countLabels(heads: HeadSpec[], splits: Record<SplitName, Labelle
       });
     }
   }
-  return { splits: { train: splits.train.length, val: splits.val.length, test: splits.test.length }, heads: perHead, skipped };
+  return {
+    splits: { train: splits.train.length, val: splits.val.length, test: splits.test.length },
+    heads: perHead,
+    skipped,
+  };
 }
 
 /** One log line per head: `digit0: 0 120/15/15, 1 98/12/12, … (unknown 3/0/1)` (train/val/test). */

@@ -152,7 +152,14 @@ function geometry(px: Float32Array, shape: ImageShape, opts: ResolvedAugment, rn
   return out;
 }
 
-function sampleBilinear(px: Float32Array, shape: ImageShape, sx: number, sy: number, out: Float32Array, at: number): void {
+function sampleBilinear(
+  px: Float32Array,
+  shape: ImageShape,
+  sx: number,
+  sy: number,
+  out: Float32Array,
+  at: number,
+): void {
   const { height: h, width: w, channels: ch } = shape;
   const x = Math.min(Math.max(sx, 0), w - 1);
   const y = Math.min(Math.max(sy, 0), h - 1);

@@ -27,9 +27,16 @@ export function readBmpHeader(bytes: Uint8Array): BmpHeader {
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (!isBmp(b) || b.length < 26) throw new Error('not a BMP file (too short or no "BM" signature)');
   const headerSize = b.readUInt32LE(14);
-  if (headerSize === 12) return { width: b.readUInt16LE(18), height: b.readUInt16LE(20), bitsPerPixel: b.readUInt16LE(24), compression: 0 };
-  if (headerSize < 40 || b.length < 34) throw new Error(`BMP header of ${headerSize} bytes is not one of the known sizes`);
-  return { width: b.readInt32LE(18), height: Math.abs(b.readInt32LE(22)), bitsPerPixel: b.readUInt16LE(28), compression: b.readUInt32LE(30) };
+  if (headerSize === 12)
+    return { width: b.readUInt16LE(18), height: b.readUInt16LE(20), bitsPerPixel: b.readUInt16LE(24), compression: 0 };
+  if (headerSize < 40 || b.length < 34)
+    throw new Error(`BMP header of ${headerSize} bytes is not one of the known sizes`);
+  return {
+    width: b.readInt32LE(18),
+    height: Math.abs(b.readInt32LE(22)),
+    bitsPerPixel: b.readUInt16LE(28),
+    compression: b.readUInt32LE(30),
+  };
 }
 
 /**
@@ -53,19 +60,28 @@ export interface BmpPixels {
  * stop after one row; RLE4/RLE8 runs land on the wrong bytes), so those are refused, not guessed.
  */
 export function bmpDecodable(h: BmpHeader): boolean {
-  return [1, 8, 16, 24, 32].includes(h.bitsPerPixel) && (h.compression === 0 || (h.compression === 3 && h.bitsPerPixel >= 16));
+  return (
+    [1, 8, 16, 24, 32].includes(h.bitsPerPixel) &&
+    (h.compression === 0 || (h.compression === 3 && h.bitsPerPixel >= 16))
+  );
 }
 
 /** Decodes a BMP (1/8-bit palette, 16/24/32-bit, bit fields) to RGB. Throws on truncated or corrupt data and on what bmpDecodable refuses. */
 export function decodeBmp(bytes: Uint8Array): BmpPixels {
   const h = readBmpHeader(bytes);
   if (h.width <= 0 || h.height <= 0) throw new Error(`BMP of ${h.width}×${h.height} pixels has no pixels`);
-  if (!bmpDecodable(h)) throw new Error(`${h.bitsPerPixel}-bit BMP${h.compression ? ` with compression ${h.compression} (RLE)` : ''} is not supported; convert it to PNG`);
+  if (!bmpDecodable(h))
+    throw new Error(
+      `${h.bitsPerPixel}-bit BMP${h.compression ? ` with compression ${h.compression} (RLE)` : ''} is not supported; convert it to PNG`,
+    );
   // Uncompressed rows have a known size: a file too short for them is truncated, said before
   // bmp-ts allocates width × height × 4 bytes for what its header claims.
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const needed = b.readUInt32LE(10) + Math.ceil((h.width * h.bitsPerPixel) / 32) * 4 * h.height;
-  if (b.length < needed) throw new Error(`BMP is truncated: its header says ${h.width}×${h.height} at ${h.bitsPerPixel} bits (${needed} bytes), the file has ${b.length}`);
+  if (b.length < needed)
+    throw new Error(
+      `BMP is truncated: its header says ${h.width}×${h.height} at ${h.bitsPerPixel} bits (${needed} bytes), the file has ${b.length}`,
+    );
   // bmp-ts's own layout (ABGR per pixel): its toRGBA option is not applied on the palette paths.
   const img = decode(b);
   const n = img.width * img.height;
@@ -84,11 +100,19 @@ export function decodeBmp(bytes: Uint8Array): BmpPixels {
  * pixels decoded here as raw RGB (sharp's `failOn` and `limitInputPixels` then do not apply, so a
  * pixel limit is checked on the header before decoding).
  */
-export async function openImage(input: string | Uint8Array, options: sharp.SharpOptions & { limitInputPixels?: number | boolean } = {}): Promise<sharp.Sharp> {
+export async function openImage(
+  input: string | Uint8Array,
+  options: sharp.SharpOptions & { limitInputPixels?: number | boolean } = {},
+): Promise<sharp.Sharp> {
   const bytes = typeof input === 'string' ? await readFile(input) : input;
   if (!isBmp(bytes)) return sharp(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), options);
   const h = readBmpHeader(bytes);
-  const limit = typeof options.limitInputPixels === 'number' ? options.limitInputPixels : options.limitInputPixels === false ? Infinity : 0x3fff * 0x3fff;
+  const limit =
+    typeof options.limitInputPixels === 'number'
+      ? options.limitInputPixels
+      : options.limitInputPixels === false
+        ? Infinity
+        : 0x3fff * 0x3fff;
   if (h.width * h.height > limit) throw new Error(`Input image exceeds pixel limit (${h.width}×${h.height})`);
   const px = decodeBmp(bytes);
   return sharp(px.data, { raw: { width: px.width, height: px.height, channels: 3 } });

@@ -31,7 +31,12 @@ export async function decodePixels(input: Uint8Array | string, channels: 1 | 3 =
   img = channels === 1 ? img.toColourspace('b-w') : img.toColourspace('srgb');
   const { data, info } = await img.removeAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   if (info.channels !== channels) throw new Error(`decoded to ${info.channels} channels, expected ${channels}`);
-  return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), height: info.height, width: info.width, channels };
+  return {
+    data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    height: info.height,
+    width: info.width,
+    channels,
+  };
 }
 
 /** Resizes decoded pixels to `size` in float; values stay on the 0…255 scale (not rounded). */

@@ -29,9 +29,11 @@ import { DEFAULT_RESIZE, RESIZE_EQUIVALENTS, RESIZE_KERNELS, type ResizeKernel }
 export const NORMALIZE_KINDS = ['per_image', 'mean_std', 'none'] as const;
 export type NormalizeKind = (typeof NORMALIZE_KINDS)[number];
 
-export const PER_IMAGE_FORMULA = '(x - mean) / max(std, 1 / sqrt(H * W * C)); mean and population std over all H*W*C values of the image (tf.image.per_image_standardization)';
+export const PER_IMAGE_FORMULA =
+  '(x - mean) / max(std, 1 / sqrt(H * W * C)); mean and population std over all H*W*C values of the image (tf.image.per_image_standardization)';
 
-export const MEAN_STD_FORMULA = '(x - mean[c]) / std[c] per channel c, mean and std in RGB order, before any BGR swap (torchvision.transforms.Normalize)';
+export const MEAN_STD_FORMULA =
+  '(x - mean[c]) / std[c] per channel c, mean and std in RGB order, before any BGR swap (torchvision.transforms.Normalize)';
 
 /** Per-channel statistics of `mean_std` normalisation (one entry per channel, RGB order). */
 export interface MeanStd {
@@ -39,7 +41,8 @@ export interface MeanStd {
   std: number[];
 }
 
-export type Normalize = { kind: 'per_image'; formula: string } | ({ kind: 'mean_std'; formula: string } & MeanStd) | { kind: 'none' };
+export type Normalize =
+  { kind: 'per_image'; formula: string } | ({ kind: 'mean_std'; formula: string } & MeanStd) | { kind: 'none' };
 
 export interface Preprocessing {
   /** Schema version of this record. */
@@ -87,7 +90,12 @@ export function preprocessingRecord(choice: PreprocessingChoice): Preprocessing 
   const kernel = choice.resize ?? DEFAULT_RESIZE;
   return {
     version: 1,
-    decode: { decoder: 'sharp (libvips); bmp-ts for BMP', exifOrientation: true, colour: choice.channels === 1 ? 'grey' : 'sRGB', depth: 8 },
+    decode: {
+      decoder: 'sharp (libvips); bmp-ts for BMP',
+      exifOrientation: true,
+      colour: choice.channels === 1 ? 'grey' : 'sRGB',
+      depth: 8,
+    },
     resize: {
       kernel,
       antialias: kernel === 'bilinear',
@@ -110,7 +118,9 @@ export function preprocessingRecord(choice: PreprocessingChoice): Preprocessing 
 }
 
 /** The choices a record makes (the loader's input options). */
-export function preprocessingChoice(p: Preprocessing): Required<Omit<PreprocessingChoice, 'meanStd'>> & Pick<PreprocessingChoice, 'meanStd'> {
+export function preprocessingChoice(
+  p: Preprocessing,
+): Required<Omit<PreprocessingChoice, 'meanStd'>> & Pick<PreprocessingChoice, 'meanStd'> {
   return {
     ...(p.normalize.kind === 'mean_std' ? { meanStd: { mean: [...p.normalize.mean], std: [...p.normalize.std] } } : {}),
     height: p.resize.height,
@@ -128,17 +138,25 @@ export function preprocessingProblem(value: unknown): string | null {
   if (!p || typeof p !== 'object') return 'preprocessing must be an object';
   if (p.version !== 1) return `preprocessing.version must be 1, received ${JSON.stringify(p.version)}`;
   const r = p.resize;
-  if (!r || !RESIZE_KERNELS.includes(r.kernel)) return `preprocessing.resize.kernel must be one of ${RESIZE_KERNELS.join(', ')}, received ${JSON.stringify(r?.kernel)}`;
-  for (const k of ['height', 'width'] as const) if (!Number.isInteger(r[k]) || r[k] < 1) return `preprocessing.resize.${k} must be a positive integer, received ${JSON.stringify(r[k])}`;
-  if (p.scale?.divideBy !== 255) return `preprocessing.scale.divideBy must be 255, received ${JSON.stringify(p.scale?.divideBy)}`;
-  if (!NORMALIZE_KINDS.includes(p.normalize?.kind as NormalizeKind)) return `preprocessing.normalize.kind must be one of ${NORMALIZE_KINDS.join(', ')}, received ${JSON.stringify(p.normalize?.kind)}`;
+  if (!r || !RESIZE_KERNELS.includes(r.kernel))
+    return `preprocessing.resize.kernel must be one of ${RESIZE_KERNELS.join(', ')}, received ${JSON.stringify(r?.kernel)}`;
+  for (const k of ['height', 'width'] as const)
+    if (!Number.isInteger(r[k]) || r[k] < 1)
+      return `preprocessing.resize.${k} must be a positive integer, received ${JSON.stringify(r[k])}`;
+  if (p.scale?.divideBy !== 255)
+    return `preprocessing.scale.divideBy must be 255, received ${JSON.stringify(p.scale?.divideBy)}`;
+  if (!NORMALIZE_KINDS.includes(p.normalize?.kind as NormalizeKind))
+    return `preprocessing.normalize.kind must be one of ${NORMALIZE_KINDS.join(', ')}, received ${JSON.stringify(p.normalize?.kind)}`;
   if (p.normalize?.kind === 'mean_std') {
     const c = p.channels === 'L' ? 1 : 3;
     const { mean, std } = p.normalize;
-    if (!Array.isArray(mean) || mean.length !== c || !mean.every(Number.isFinite)) return `preprocessing.normalize.mean must be ${c} numbers, received ${JSON.stringify(mean)}`;
-    if (!Array.isArray(std) || std.length !== c || !std.every((s) => Number.isFinite(s) && s > 0)) return `preprocessing.normalize.std must be ${c} positive numbers, received ${JSON.stringify(std)}`;
+    if (!Array.isArray(mean) || mean.length !== c || !mean.every(Number.isFinite))
+      return `preprocessing.normalize.mean must be ${c} numbers, received ${JSON.stringify(mean)}`;
+    if (!Array.isArray(std) || std.length !== c || !std.every((s) => Number.isFinite(s) && s > 0))
+      return `preprocessing.normalize.std must be ${c} positive numbers, received ${JSON.stringify(std)}`;
   }
-  if (!['RGB', 'BGR', 'L'].includes(p.channels as string)) return `preprocessing.channels must be RGB, BGR or L, received ${JSON.stringify(p.channels)}`;
+  if (!['RGB', 'BGR', 'L'].includes(p.channels as string))
+    return `preprocessing.channels must be RGB, BGR or L, received ${JSON.stringify(p.channels)}`;
   if (p.layout !== 'NHWC') return `preprocessing.layout must be NHWC, received ${JSON.stringify(p.layout)}`;
   return null;
 }
@@ -148,11 +166,17 @@ export function preprocessingSteps(p: Preprocessing): string[] {
   const steps = [
     `decode (${p.decode.decoder}), apply EXIF orientation, convert to ${p.decode.colour === 'grey' ? '8-bit grey' : '8-bit sRGB (alpha dropped)'}`,
     `resize to exactly ${p.resize.height}×${p.resize.width} (height×width, aspect not kept) with \`${p.resize.kernel}\` (half-pixel centres${p.resize.antialias ? ', antialiased when downscaling' : ''}), in float on the 0..255 values, not rounded; ` +
-      `equals ${Object.entries(p.resize.equivalents).filter(([, v]) => v).map(([k, v]) => `${k} \`${v}\``).join(', ')}`,
+      `equals ${Object.entries(p.resize.equivalents)
+        .filter(([, v]) => v)
+        .map(([k, v]) => `${k} \`${v}\``)
+        .join(', ')}`,
     `scale to float32: x / ${p.scale.divideBy}`,
   ];
   if (p.normalize.kind === 'per_image') steps.push(`per-image standardization: ${p.normalize.formula}`);
-  if (p.normalize.kind === 'mean_std') steps.push(`per-channel normalisation (RGB order): (x − mean) / std with mean [${p.normalize.mean.join(', ')}], std [${p.normalize.std.join(', ')}]`);
+  if (p.normalize.kind === 'mean_std')
+    steps.push(
+      `per-channel normalisation (RGB order): (x − mean) / std with mean [${p.normalize.mean.join(', ')}], std [${p.normalize.std.join(', ')}]`,
+    );
   if (p.channels === 'BGR') steps.push('swap channels to BGR');
   steps.push(`layout ${p.layout}, batch first, ${p.dtype}`);
   return steps;

@@ -39,7 +39,10 @@ export type ResizeKernel = (typeof RESIZE_KERNELS)[number];
 export const DEFAULT_RESIZE: ResizeKernel = 'bilinear';
 
 /** Where each kernel's arithmetic is matched in other libraries (recorded in config.json and the model card). */
-export const RESIZE_EQUIVALENTS: Record<ResizeKernel, Record<'pillow' | 'torchvision' | 'tensorflow' | 'onnx', string | null>> = {
+export const RESIZE_EQUIVALENTS: Record<
+  ResizeKernel,
+  Record<'pillow' | 'torchvision' | 'tensorflow' | 'onnx', string | null>
+> = {
   bilinear: {
     pillow: 'Image.resize((W, H), Image.BILINEAR)',
     torchvision: 'transforms.Resize((H, W), interpolation=InterpolationMode.BILINEAR, antialias=True)',
@@ -143,8 +146,17 @@ function cachedWeights(inSize: number, outSize: number, kernel: ResizeKernel): A
  * array (the input itself when the size does not change). Horizontal pass first, then vertical, as
  * Pillow; an axis whose size does not change is not resampled.
  */
-export function resizeImage(src: Float32Array, height: number, width: number, channels: number, outH: number, outW: number, kernel: ResizeKernel = DEFAULT_RESIZE): Float32Array {
-  if (src.length !== height * width * channels) throw new Error(`resize: ${src.length} values for ${height}×${width}×${channels}`);
+export function resizeImage(
+  src: Float32Array,
+  height: number,
+  width: number,
+  channels: number,
+  outH: number,
+  outW: number,
+  kernel: ResizeKernel = DEFAULT_RESIZE,
+): Float32Array {
+  if (src.length !== height * width * channels)
+    throw new Error(`resize: ${src.length} values for ${height}×${width}×${channels}`);
   let img = src;
   if (outW !== width) {
     const t = cachedWeights(width, outW, kernel);

@@ -40,19 +40,28 @@ export function parseHeadLevels(spec: string): (string | undefined)[] {
   const s = spec.trim();
   if (/^\d+$/.test(s)) {
     const n = Number(s);
-    if (n < 1 || n > 8) throw new ConfigError(`--heads ${s}: expected 1 to 8 folder levels`, { hint: 'e.g. --heads 2, or name them: --heads colour/shape' });
+    if (n < 1 || n > 8)
+      throw new ConfigError(`--heads ${s}: expected 1 to 8 folder levels`, {
+        hint: 'e.g. --heads 2, or name them: --heads colour/shape',
+      });
     return Array.from({ length: n }, (_, i) => `level${i + 1}`);
   }
   const parts = s.split('/').map((p) => p.trim());
   const bad = parts.filter((p) => p !== '-' && !IDENT.test(p));
   if (parts.length === 0 || bad.length > 0) {
-    throw new ConfigError(`--heads ${JSON.stringify(spec)}: each folder level is a head name (letters, digits, _; not starting with a digit) or - to skip it; found ${bad.map((b) => JSON.stringify(b)).join(', ')}`, {
-      hint: 'e.g. --heads colour/shape (two levels, two heads) or --heads -/shape (the first level is not a head)',
-    });
+    throw new ConfigError(
+      `--heads ${JSON.stringify(spec)}: each folder level is a head name (letters, digits, _; not starting with a digit) or - to skip it; found ${bad.map((b) => JSON.stringify(b)).join(', ')}`,
+      {
+        hint: 'e.g. --heads colour/shape (two levels, two heads) or --heads -/shape (the first level is not a head)',
+      },
+    );
   }
   const names = parts.map((p) => (p === '-' ? undefined : p));
   const defined = names.filter((n): n is string => n !== undefined);
-  if (defined.length === 0) throw new ConfigError(`--heads ${JSON.stringify(spec)} names no head (every level is -)`, { hint: 'e.g. --heads -/shape' });
+  if (defined.length === 0)
+    throw new ConfigError(`--heads ${JSON.stringify(spec)} names no head (every level is -)`, {
+      hint: 'e.g. --heads -/shape',
+    });
   const dup = defined.find((n, i) => defined.indexOf(n) !== i);
   if (dup) throw new ConfigError(`--heads ${JSON.stringify(spec)} names head ${dup} twice`);
   return names;
@@ -81,19 +90,27 @@ export function folderLabelling(images: string[], levels?: (string | undefined)[
       pattern: levelPattern(levels),
       heads: levels.filter((n): n is string => n !== undefined),
       kind: levels.filter(Boolean).length > 1 ? 'nested' : 'hierarchy',
-      notes: [`folder levels from --heads: ${levels.map((n, i) => `level ${i + 1} ${n ? `→ head ${n}` : 'skipped'}`).join(', ')}`],
+      notes: [
+        `folder levels from --heads: ${levels.map((n, i) => `level ${i + 1} ${n ? `→ head ${n}` : 'skipped'}`).join(', ')}`,
+      ],
     };
   }
   if (inFolders === 0) {
-    throw new ConfigError('init: every image is directly in the folder: no class folders, no manifest.csv/.jsonl, no --pattern, so nothing says what the images are', {
-      hint: 'put each class in its own sub-folder (photos/cat/…, photos/dog/…), add a manifest.csv (path,label), or pass --pattern "(?<label>[a-z]+)_\\d+\\.jpg$"',
-    });
+    throw new ConfigError(
+      'init: every image is directly in the folder: no class folders, no manifest.csv/.jsonl, no --pattern, so nothing says what the images are',
+      {
+        hint: 'put each class in its own sub-folder (photos/cat/…, photos/dog/…), add a manifest.csv (path,label), or pass --pattern "(?<label>[a-z]+)_\\d+\\.jpg$"',
+      },
+    );
   }
   const minDepth = Math.min(...depths);
   const maxDepth = Math.max(...depths);
   const notes: string[] = [];
   if (minDepth !== maxDepth || maxDepth === 1) {
-    if (minDepth !== maxDepth) notes.push(`images lie at different folder depths (${minDepth} to ${maxDepth}): the first folder level is the class, deeper folders are part of it`);
+    if (minDepth !== maxDepth)
+      notes.push(
+        `images lie at different folder depths (${minDepth} to ${maxDepth}): the first folder level is the class, deeper folders are part of it`,
+      );
     return { source: 'folders', headName: 'class', heads: ['class'], kind: 'folders', notes };
   }
   // Every image is `depth` folders deep (≥ 2): which levels are heads?
@@ -105,30 +122,52 @@ export function folderLabelling(images: string[], levels?: (string | undefined)[
   });
   if (candidate[0] && [...values[0]!].every((n) => SPLIT_FOLDER_NAMES.includes(n.toLowerCase()))) {
     candidate[0] = false;
-    notes.push(`folder level 1 is an existing split (${[...values[0]!].sort().join(', ')}): not a head; the pipeline makes its own seeded stratified split of all the images`);
+    notes.push(
+      `folder level 1 is an existing split (${[...values[0]!].sort().join(', ')}): not a head; the pipeline makes its own seeded stratified split of all the images`,
+    );
   }
   const heads = candidate.map((c, l) => (c ? l : -1)).filter((l) => l >= 0);
   if (heads.length === 0) {
-    throw new ConfigError(`init: the images are ${depth} folders deep but no folder level holds two or more names, so no level can be a class`, {
-      hint: 'pass --pattern with named groups, or --heads naming the levels that are heads',
-    });
+    throw new ConfigError(
+      `init: the images are ${depth} folders deep but no folder level holds two or more names, so no level can be a class`,
+      {
+        hint: 'pass --pattern with named groups, or --heads naming the levels that are heads',
+      },
+    );
   }
   const last = heads[heads.length - 1]!;
   // Several heads when the deepest head level's names recur under different parents (a cross product).
   const parents = new Map<string, Set<string>>();
   for (const p of split) {
     const key = p[last]!;
-    const parent = heads.filter((l) => l < last).map((l) => p[l]).join('/');
+    const parent = heads
+      .filter((l) => l < last)
+      .map((l) => p[l])
+      .join('/');
     if (!parents.has(key)) parents.set(key, new Set());
     parents.get(key)!.add(parent);
   }
   const crossed = heads.length > 1 && [...parents.values()].some((s) => s.size > 1);
   if (crossed) {
     const names = Array.from({ length: depth }, (_, l) => (heads.includes(l) ? `level${l + 1}` : undefined));
-    notes.push(`folder names at level ${last + 1} recur under different level-${heads[0]! + 1} folders: each level is a head (${names.filter(Boolean).join(', ')}); name them with --heads, e.g. --heads ${names.map((n) => n ?? '-').join('/').replace(/level(\d)/g, 'name$1')}`);
-    return { source: 'pattern', pattern: levelPattern(names), heads: names.filter((n): n is string => n !== undefined), kind: 'nested', notes };
+    notes.push(
+      `folder names at level ${last + 1} recur under different level-${heads[0]! + 1} folders: each level is a head (${names.filter(Boolean).join(', ')}); name them with --heads, e.g. --heads ${names
+        .map((n) => n ?? '-')
+        .join('/')
+        .replace(/level(\d)/g, 'name$1')}`,
+    );
+    return {
+      source: 'pattern',
+      pattern: levelPattern(names),
+      heads: names.filter((n): n is string => n !== undefined),
+      kind: 'nested',
+      notes,
+    };
   }
-  if (heads.length > 1) notes.push(`every level-${last + 1} folder name occurs under one parent only: a hierarchy, so the leaf folder is the class (--heads makes each level a head)`);
+  if (heads.length > 1)
+    notes.push(
+      `every level-${last + 1} folder name occurs under one parent only: a hierarchy, so the leaf folder is the class (--heads makes each level a head)`,
+    );
   const names = Array.from({ length: depth }, (_, l) => (l === last ? 'class' : undefined));
   return { source: 'pattern', pattern: levelPattern(names), heads: ['class'], kind: 'hierarchy', notes };
 }

@@ -33,7 +33,12 @@ export function chooseInputSize(images: { width: number; height: number }[]): In
   const [width, height] = aspect >= 1 ? [long, round16(long / aspect)] : [round16(long * aspect), long];
   const medW = median(sized.map((i) => i.width));
   const medH = median(sized.map((i) => i.height));
-  const scale = longMedian < MIN_SIDE ? `upscaled: the images are smaller than ${MIN_SIDE} px` : longMedian > MAX_SIDE ? `downscaled: a long side over ${MAX_SIDE} px costs more than it helps a first model` : 'about the images\' own size';
+  const scale =
+    longMedian < MIN_SIDE
+      ? `upscaled: the images are smaller than ${MIN_SIDE} px`
+      : longMedian > MAX_SIDE
+        ? `downscaled: a long side over ${MAX_SIDE} px costs more than it helps a first model`
+        : "about the images' own size";
   return {
     width,
     height,

@@ -39,17 +39,25 @@ const NAMED_GROUP = /\(\?<([A-Za-z_$][\w$]*)>/g;
 /** The layout of `root`, given its image paths (relative, `/`-separated). */
 export async function detectLayout(root: string, images: string[], opts: LayoutOptions): Promise<Layout> {
   if (opts.pattern !== undefined) {
-    if (opts.heads !== undefined) throw new ConfigError('init: --pattern and --heads both say where the labels are; give one', { hint: '--pattern names the heads by its groups' });
+    if (opts.heads !== undefined)
+      throw new ConfigError('init: --pattern and --heads both say where the labels are; give one', {
+        hint: '--pattern names the heads by its groups',
+      });
     try {
       new RegExp(opts.pattern, 'u');
     } catch (err) {
-      throw new ConfigError(`init: --pattern is not a valid regular expression: ${(err as Error).message}`, { cause: err });
+      throw new ConfigError(`init: --pattern is not a valid regular expression: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     const heads = [...opts.pattern.matchAll(NAMED_GROUP)].map((m) => m[1]!);
     if (heads.length === 0) {
-      throw new ConfigError(`init: --pattern ${JSON.stringify(opts.pattern)} has no named groups, so it names no head`, {
-        hint: 'name a group per head, e.g. --pattern "(?<colour>red|blue)_(?<shape>[a-z]+)_\\d+\\.png$"',
-      });
+      throw new ConfigError(
+        `init: --pattern ${JSON.stringify(opts.pattern)} has no named groups, so it names no head`,
+        {
+          hint: 'name a group per head, e.g. --pattern "(?<colour>red|blue)_(?<shape>[a-z]+)_\\d+\\.png$"',
+        },
+      );
     }
     return {
       kind: 'pattern',
@@ -60,13 +68,24 @@ export async function detectLayout(root: string, images: string[], opts: LayoutO
   }
   const manifest = findManifest(root);
   if (manifest) {
-    if (opts.heads !== undefined) throw new ConfigError(`init: --heads names folder levels, but ${manifest} gives the labels`, { hint: 'drop --heads, or move the manifest away to label by folders' });
+    if (opts.heads !== undefined)
+      throw new ConfigError(`init: --heads names folder levels, but ${manifest} gives the labels`, {
+        hint: 'drop --heads, or move the manifest away to label by folders',
+      });
     const m = await manifestLabelling(root, basename(manifest));
     const generate: Record<string, unknown> = { source: 'manifest', manifest: m.file, path_column: m.pathColumn };
     if (m.columns.length) generate.columns = m.columns;
-    if (m.tagsColumn) Object.assign(generate, { tags_column: m.tagsColumn, ...(m.tagSeparator && m.tagSeparator !== ';' ? { tag_separator: m.tagSeparator } : {}) });
+    if (m.tagsColumn)
+      Object.assign(generate, {
+        tags_column: m.tagsColumn,
+        ...(m.tagSeparator && m.tagSeparator !== ';' ? { tag_separator: m.tagSeparator } : {}),
+      });
     const what = [
-      ...(m.columns.length ? [`column${m.columns.length > 1 ? 's' : ''} ${m.columns.join(', ')} → ${m.columns.length} head${m.columns.length > 1 ? 's' : ''}`] : []),
+      ...(m.columns.length
+        ? [
+            `column${m.columns.length > 1 ? 's' : ''} ${m.columns.join(', ')} → ${m.columns.length} head${m.columns.length > 1 ? 's' : ''}`,
+          ]
+        : []),
       ...(m.tagsColumn ? [`tag list "${m.tagsColumn}" → multi-hot, one binary head per tag`] : []),
     ];
     return {
@@ -77,11 +96,16 @@ export async function detectLayout(root: string, images: string[], opts: LayoutO
     };
   }
   const f = folderLabelling(images, opts.heads === undefined ? undefined : parseHeadLevels(opts.heads));
-  const what = { folders: 'class folders: one head', nested: `nested folders: ${f.heads.length} heads`, hierarchy: 'nested folders, one level is the class: one head' }[f.kind];
+  const what = {
+    folders: 'class folders: one head',
+    nested: `nested folders: ${f.heads.length} heads`,
+    hierarchy: 'nested folders, one level is the class: one head',
+  }[f.kind];
   return {
     kind: f.kind,
     description: `${what} (${f.heads.join(', ')})`,
-    generate: f.source === 'folders' ? { source: 'folders', head_name: f.headName } : { source: 'pattern', pattern: f.pattern },
+    generate:
+      f.source === 'folders' ? { source: 'folders', head_name: f.headName } : { source: 'pattern', pattern: f.pattern },
     notes: f.notes,
   };
 }

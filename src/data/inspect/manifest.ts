@@ -51,9 +51,18 @@ async function readRows(file: string): Promise<Record<string, unknown>[]> {
       try {
         v = JSON.parse(l);
       } catch (err) {
-        throw new DataError(`not a JSON object: ${(err as Error).message}`, { file, line: i + 1 }, { cause: err, hint: 'each line of a .jsonl manifest is one object, e.g. {"path": "a.jpg", "label": "cat"}' });
+        throw new DataError(
+          `not a JSON object: ${(err as Error).message}`,
+          { file, line: i + 1 },
+          { cause: err, hint: 'each line of a .jsonl manifest is one object, e.g. {"path": "a.jpg", "label": "cat"}' },
+        );
       }
-      if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new DataError('not a JSON object', { file, line: i + 1 }, { hint: 'each line is one object, e.g. {"path": "a.jpg", "label": "cat"}' });
+      if (v === null || typeof v !== 'object' || Array.isArray(v))
+        throw new DataError(
+          'not a JSON object',
+          { file, line: i + 1 },
+          { hint: 'each line is one object, e.g. {"path": "a.jpg", "label": "cat"}' },
+        );
       rows.push(v as Record<string, unknown>);
     });
     return rows;
@@ -61,7 +70,11 @@ async function readRows(file: string): Promise<Record<string, unknown>[]> {
   try {
     return parseCsv(text, { columns: true, skip_empty_lines: true, trim: true }) as Record<string, unknown>[];
   } catch (err) {
-    throw new DataError(`cannot parse CSV: ${(err as Error).message}`, { file }, { cause: err, hint: 'the first row names the columns, e.g. path,label' });
+    throw new DataError(
+      `cannot parse CSV: ${(err as Error).message}`,
+      { file },
+      { cause: err, hint: 'the first row names the columns, e.g. path,label' },
+    );
   }
 }
 
@@ -71,12 +84,16 @@ const looksLikeImage = (v: unknown) => typeof v === 'string' && IMAGE_EXTENSIONS
 export async function manifestLabelling(root: string, name: string): Promise<ManifestLabelling> {
   const file = join(root, name);
   const rows = await readRows(file);
-  if (rows.length === 0) throw new ConfigError(`init: ${file} has no rows`, { hint: 'one row per image: path and a column per head' });
+  if (rows.length === 0)
+    throw new ConfigError(`init: ${file} has no rows`, { hint: 'one row per image: path and a column per head' });
   const keys = [...new Set(rows.flatMap((r) => Object.keys(r)))];
   const pathColumn =
-    keys.find((k) => PATH_COLUMNS.includes(k.toLowerCase())) ?? keys.find((k) => rows.filter((r) => looksLikeImage(r[k])).length >= rows.length / 2);
+    keys.find((k) => PATH_COLUMNS.includes(k.toLowerCase())) ??
+    keys.find((k) => rows.filter((r) => looksLikeImage(r[k])).length >= rows.length / 2);
   if (!pathColumn) {
-    throw new ConfigError(`init: ${file}: no column holds image paths (columns: ${keys.join(', ')})`, { hint: `name the path column one of ${PATH_COLUMNS.join(', ')}` });
+    throw new ConfigError(`init: ${file}: no column holds image paths (columns: ${keys.join(', ')})`, {
+      hint: `name the path column one of ${PATH_COLUMNS.join(', ')}`,
+    });
   }
   const notes: string[] = [];
   const columns: string[] = [];
@@ -97,12 +114,18 @@ export async function manifestLabelling(root: string, name: string): Promise<Man
       continue;
     }
     const distinct = new Set(text.filter((t) => t !== '-1'));
-    if (distinct.size < 2) notes.push(`column ${k}: ${distinct.size === 0 ? 'empty' : `one value only (${[...distinct][0]})`}, not a head`);
-    else if (distinct.size > Math.min(1000, rows.length / 2)) notes.push(`column ${k}: ${distinct.size} different values in ${rows.length} rows (an id or a measurement, not a label), ignored`);
+    if (distinct.size < 2)
+      notes.push(`column ${k}: ${distinct.size === 0 ? 'empty' : `one value only (${[...distinct][0]})`}, not a head`);
+    else if (distinct.size > Math.min(1000, rows.length / 2))
+      notes.push(
+        `column ${k}: ${distinct.size} different values in ${rows.length} rows (an id or a measurement, not a label), ignored`,
+      );
     else columns.push(k);
   }
   if (columns.length === 0 && !tagsColumn) {
-    throw new ConfigError(`init: ${file}: no column can be a head (each needs 2 or more repeated values)`, { hint: notes.join('; ') || 'add a label column' });
+    throw new ConfigError(`init: ${file}: no column can be a head (each needs 2 or more repeated values)`, {
+      hint: notes.join('; ') || 'add a label column',
+    });
   }
   return { file: name, pathColumn, columns, tagsColumn, tagSeparator, rows: rows.length, notes };
 }

@@ -7,17 +7,37 @@ import { Type, type Static } from '@sinclair/typebox';
 export const initFromOptionsSchema = Type.Object(
   {
     from: Type.String({ description: 'Folder of images to build the pipeline for.' }),
-    out: Type.String({ description: 'Pipeline file to write (paths in it are relative to its folder). Defaults to pipeline.yaml.', default: 'pipeline.yaml' }),
-    pattern: Type.Optional(Type.String({ description: 'Regex with named groups, one per head, searched in each path relative to `from`. Defaults to none (a manifest or the folders say).' })),
-    heads: Type.Optional(
-      Type.String({ description: 'Which folder levels are heads: names in folder order (`colour/shape`), `-` skipping a level (`-/shape`), or a count (`2`: level1, level2). Defaults to detected.' }),
+    out: Type.String({
+      description: 'Pipeline file to write (paths in it are relative to its folder). Defaults to pipeline.yaml.',
+      default: 'pipeline.yaml',
+    }),
+    pattern: Type.Optional(
+      Type.String({
+        description:
+          'Regex with named groups, one per head, searched in each path relative to `from`. Defaults to none (a manifest or the folders say).',
+      }),
     ),
-    val_fraction: Type.Number({ minimum: 0, maximum: 0.5, description: 'Fraction of each class in val. Defaults to 0.1.', default: 0.1 }),
-    test_fraction: Type.Number({ minimum: 0, maximum: 0.5, description: 'Fraction of each class in test. Defaults to 0.1.', default: 0.1 }),
+    heads: Type.Optional(
+      Type.String({
+        description:
+          'Which folder levels are heads: names in folder order (`colour/shape`), `-` skipping a level (`-/shape`), or a count (`2`: level1, level2). Defaults to detected.',
+      }),
+    ),
+    val_fraction: Type.Number({
+      minimum: 0,
+      maximum: 0.5,
+      description: 'Fraction of each class in val. Defaults to 0.1.',
+      default: 0.1,
+    }),
+    test_fraction: Type.Number({
+      minimum: 0,
+      maximum: 0.5,
+      description: 'Fraction of each class in test. Defaults to 0.1.',
+      default: 0.1,
+    }),
     seed: Type.Integer({ description: 'Seed of the split and of training. Defaults to 0.', default: 0 }),
   },
   { additionalProperties: false },
 );
 
 export type InitFromOptions = Static<typeof initFromOptionsSchema>;
-

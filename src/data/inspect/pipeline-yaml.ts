@@ -30,11 +30,15 @@ export interface PipelineSpec {
 export function yamlScalar(v: unknown): string {
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   const s = String(v);
-  const plain = /^[A-Za-z_./][A-Za-z0-9_./-]*$/.test(s) && Number.isNaN(Number(s)) && !/^(true|false|null|yes|no|on|off|y|n|~|\.inf|\.nan)$/i.test(s);
+  const plain =
+    /^[A-Za-z_./][A-Za-z0-9_./-]*$/.test(s) &&
+    Number.isNaN(Number(s)) &&
+    !/^(true|false|null|yes|no|on|off|y|n|~|\.inf|\.nan)$/i.test(s);
   return plain ? s : JSON.stringify(s);
 }
 
-const flow = (xs: unknown[]): string => `[${xs.map((x) => (Array.isArray(x) ? flow(x) : x === null ? 'null' : yamlScalar(x))).join(', ')}]`;
+const flow = (xs: unknown[]): string =>
+  `[${xs.map((x) => (Array.isArray(x) ? flow(x) : x === null ? 'null' : yamlScalar(x))).join(', ')}]`;
 
 /** `key: value` lines at `indent`, a value given as [value, comment] gets `# comment` after it. */
 function block(indent: number, entries: [string, unknown, string?][]): string[] {
@@ -50,14 +54,26 @@ export function renderPipeline(s: PipelineSpec): string {
   L.push(...s.header.map((h) => (h ? `# ${h}` : '#')));
   L.push(`name: ${yamlScalar(s.name)}`);
   L.push('vars:');
-  L.push(...block(2, [['images', s.images], ['data', `data/${s.name}`], ['model', `models/${s.name}`]]));
+  L.push(
+    ...block(2, [
+      ['images', s.images],
+      ['data', `data/${s.name}`],
+      ['model', `models/${s.name}`],
+    ]),
+  );
   L.push(`  # ${r.epochs.reason}`);
-  L.push(...block(2, [['epochs', r.epochs.value], ['finetune_epochs', r.finetuneEpochs, 'a quarter of epochs, at least 2']]));
+  L.push(
+    ...block(2, [
+      ['epochs', r.epochs.value],
+      ['finetune_epochs', r.finetuneEpochs, 'a quarter of epochs, at least 2'],
+    ]),
+  );
   L.push('stages:');
   L.push(`  # ${s.layout.description}`);
   L.push('  generate-txt:', '    uses: generate-txt', '    with:');
   const gen: [string, unknown, string?][] = [['source', g.source]];
-  if (g.source === 'manifest') gen.push(['manifest', `\${images}/${g.manifest as string}`], ['path_column', g.path_column]);
+  if (g.source === 'manifest')
+    gen.push(['manifest', `\${images}/${g.manifest as string}`], ['path_column', g.path_column]);
   gen.push(['root', '${images}']);
   if (g.source === 'folders') gen.push(['head_name', g.head_name]);
   if (g.source === 'pattern') gen.push(['pattern', g.pattern]);
@@ -65,53 +81,121 @@ export function renderPipeline(s: PipelineSpec): string {
   if (g.tags_column) gen.push(['tags_column', g.tags_column, 'a tag list: one binary head per tag (multi-hot)']);
   if (g.tag_separator) gen.push(['tag_separator', g.tag_separator]);
   gen.push(['val_fraction', s.valFraction], ['test_fraction', s.testFraction], ['seed', s.seed]);
-  if (s.layout.generate.source !== 'folders' || s.stratify.value !== 0) gen.push(['stratify', s.stratify.value, s.stratify.reason]);
+  if (s.layout.generate.source !== 'folders' || s.stratify.value !== 0)
+    gen.push(['stratify', s.stratify.value, s.stratify.reason]);
   gen.push(['out', '${data}/labels']);
   L.push(...block(6, gen));
   L.push('', '  check-labels:', '    foreach: [train, val, test]', '    uses: check-labels', '    with:');
-  L.push(...block(6, [['labels', '${data}/labels/${item}.txt'], ['out', '${data}/clean/${item}']]));
+  L.push(
+    ...block(6, [
+      ['labels', '${data}/labels/${item}.txt'],
+      ['out', '${data}/clean/${item}'],
+    ]),
+  );
   L.push(`      # ${s.maxRejectRate.reason}`);
   L.push(...block(6, [['max_reject_rate', s.maxRejectRate.value]]));
   // check-labels refuses images outside the working folder (this file's folder) unless told.
   if (s.images === '..' || s.images.startsWith('../') || s.images.startsWith('/')) {
-    L.push(...block(6, [['allow_outside_root', true, `the images folder ${s.images} lies outside this pipeline's folder`]]));
+    L.push(
+      ...block(6, [['allow_outside_root', true, `the images folder ${s.images} lies outside this pipeline's folder`]]),
+    );
   }
   L.push('', '  write-tfrecord:', '    uses: write-tfrecord', '    with:');
-  L.push(...block(6, [['labels', '${data}/clean/train/clean.txt'], ['out', '${data}/tfrecord'], ['split', 'train'], ['shard_size', 512]]));
+  L.push(
+    ...block(6, [
+      ['labels', '${data}/clean/train/clean.txt'],
+      ['out', '${data}/tfrecord'],
+      ['split', 'train'],
+      ['shard_size', 512],
+    ]),
+  );
   const model = (out: string, init: string | undefined, epochs: string, lr: number): string[] => {
     const lines: string[] = [];
-    lines.push(...block(6, [
-      ...(init ? ([['init_from', init]] as [string, unknown][]) : []),
-      ['train_tfrecords', ['${data}/tfrecord']],
-      ['val_labels', '${data}/clean/val/clean.txt'],
-      ['classes', '${data}/labels/classes.json'],
-      ['model', 'resnet18'],
-    ]));
+    lines.push(
+      ...block(6, [
+        ...(init ? ([['init_from', init]] as [string, unknown][]) : []),
+        ['train_tfrecords', ['${data}/tfrecord']],
+        ['val_labels', '${data}/clean/val/clean.txt'],
+        ['classes', '${data}/labels/classes.json'],
+        ['model', 'resnet18'],
+      ]),
+    );
     if (!init) lines.push(...block(6, [['width_multiplier', r.widthMultiplier.value, r.widthMultiplier.reason]]));
     lines.push(`      # ${s.size.reason}`);
-    lines.push(...block(6, [['height', s.size.height], ['width', s.size.width], ['epochs', epochs]]));
+    lines.push(
+      ...block(6, [
+        ['height', s.size.height],
+        ['width', s.size.width],
+        ['epochs', epochs],
+      ]),
+    );
     lines.push(...block(6, [['batch_size', r.batchSize.value, r.batchSize.reason]]));
-    if (!init) lines.push('      # Adam with PyTorch\'s default init, as the quickstart: it learns faster than he_normal from scratch');
-    lines.push(...block(6, [['optimizer', 'adam'], ...(init ? [] : ([['kernel_init', 'torch']] as [string, unknown][])), ['lr', lr]]));
+    if (!init)
+      lines.push(
+        "      # Adam with PyTorch's default init, as the quickstart: it learns faster than he_normal from scratch",
+      );
+    lines.push(
+      ...block(6, [
+        ['optimizer', 'adam'],
+        ...(init ? [] : ([['kernel_init', 'torch']] as [string, unknown][])),
+        ['lr', lr],
+      ]),
+    );
     if (!init) lines.push(...block(6, [['warmup_epochs', 0.5]]));
-    lines.push(...block(6, [['l1_gamma', 0.0001, "network slimming: sparse BN gammas make channels prunable"]]));
+    lines.push(...block(6, [['l1_gamma', 0.0001, 'network slimming: sparse BN gammas make channels prunable']]));
     lines.push(`      # ${r.classWeights.reason}`);
     lines.push(...block(6, [['class_weights', r.classWeights.value]]));
-    lines.push(...block(6, [['monitor', 'val_all_heads_acc'], ['seed', s.seed], ['out', out]]));
+    lines.push(
+      ...block(6, [
+        ['monitor', 'val_all_heads_acc'],
+        ['seed', s.seed],
+        ['out', out],
+      ]),
+    );
     return lines;
   };
   L.push('', '  train:', '    uses: train', '    with:');
-  L.push('      # augment: false (the default): whether flips or crops keep a label depends on the images; try augment: {} once this runs');
+  L.push(
+    '      # augment: false (the default): whether flips or crops keep a label depends on the images; try augment: {} once this runs',
+  );
   L.push(...model('${model}', undefined, '${epochs}', 0.002));
   L.push('', '  evaluate:', '    uses: evaluate', '    with:');
-  L.push(...block(6, [['model', '${model}'], ['labels', '${data}/clean/test/clean.txt'], ['out', `reports/${s.name}`]]));
+  L.push(
+    ...block(6, [
+      ['model', '${model}'],
+      ['labels', '${data}/clean/test/clean.txt'],
+      ['out', `reports/${s.name}`],
+    ]),
+  );
   L.push('', '  prune:', '    uses: prune', '    with:');
-  L.push(...block(6, [['model', '${model}'], ['ratio', 0.3, 'a third of the prunable channels, smallest BN gamma first; the fine-tune recovers'], ['val_labels', '${data}/clean/val/clean.txt'], ['out', '${model}-pruned']]));
+  L.push(
+    ...block(6, [
+      ['model', '${model}'],
+      ['ratio', 0.3, 'a third of the prunable channels, smallest BN gamma first; the fine-tune recovers'],
+      ['val_labels', '${data}/clean/val/clean.txt'],
+      ['out', '${model}-pruned'],
+    ]),
+  );
   L.push('', '  finetune:', '    uses: train', '    with:');
   L.push(...model('${model}-finetuned', '${model}-pruned', '${finetune_epochs}', 0.001));
   L.push('', '  evaluate-finetuned:', '    uses: evaluate', '    with:');
-  L.push(...block(6, [['model', '${model}-finetuned'], ['labels', '${data}/clean/test/clean.txt'], ['compare_to', `reports/${s.name}`], ['out', `reports/${s.name}-finetuned`]]));
+  L.push(
+    ...block(6, [
+      ['model', '${model}-finetuned'],
+      ['labels', '${data}/clean/test/clean.txt'],
+      ['compare_to', `reports/${s.name}`],
+      ['out', `reports/${s.name}-finetuned`],
+    ]),
+  );
   L.push('', '  convert:', '    uses: convert', '    with:');
-  L.push(...block(6, [['model', '${model}-finetuned'], ['evaluation', `reports/${s.name}-finetuned`], ['val_labels', '${data}/clean/val/clean.txt'], ['format', 'onnx'], ['out', `exports/${s.name}`]]));
+  L.push(
+    ...block(6, [
+      ['model', '${model}-finetuned'],
+      ['evaluation', `reports/${s.name}-finetuned`],
+      ['val_labels', '${data}/clean/val/clean.txt'],
+      ['format', 'onnx'],
+      ['out', `exports/${s.name}`],
+    ]),
+  );
   return `${L.join('\n')}\n`;
 }

@@ -61,7 +61,18 @@ export async function probeImage(root: string, rel: string): Promise<ProbedImage
     const other = await inspectImage(file);
     if (!other.ok) return { path: rel, reason: other.reason };
     const i = other.info;
-    return fromInfo(rel, i.format, i.width, i.height, i.channels, i.space, i.notes.includes('alpha dropped'), false, 1, i.reencode);
+    return fromInfo(
+      rel,
+      i.format,
+      i.width,
+      i.height,
+      i.channels,
+      i.space,
+      i.notes.includes('alpha dropped'),
+      false,
+      1,
+      i.reencode,
+    );
   }
   try {
     await sharp(file, { failOn: 'error', limitInputPixels: false }).resize(64, 64, { fit: 'inside' }).raw().toBuffer();
@@ -73,15 +84,42 @@ export async function probeImage(root: string, rel: string): Promise<ProbedImage
   const w = meta.width ?? 0;
   const h = meta.pageHeight ?? meta.height ?? 0;
   const format = meta.format ?? 'unknown';
-  return fromInfo(rel, format, swap ? h : w, swap ? w : h, meta.channels ?? 0, meta.space ?? 'unknown', Boolean(meta.hasAlpha), Boolean(meta.isPalette), o, !(TF_DECODABLE_FORMATS as readonly string[]).includes(format));
+  return fromInfo(
+    rel,
+    format,
+    swap ? h : w,
+    swap ? w : h,
+    meta.channels ?? 0,
+    meta.space ?? 'unknown',
+    Boolean(meta.hasAlpha),
+    Boolean(meta.isPalette),
+    o,
+    !(TF_DECODABLE_FORMATS as readonly string[]).includes(format),
+  );
 }
 
-function fromInfo(path: string, format: string, width: number, height: number, channels: number, space: string, hasAlpha: boolean, palette: boolean, orientation: number, reencode: boolean): ProbedImage {
+function fromInfo(
+  path: string,
+  format: string,
+  width: number,
+  height: number,
+  channels: number,
+  space: string,
+  hasAlpha: boolean,
+  palette: boolean,
+  orientation: number,
+  reencode: boolean,
+): ProbedImage {
   return { path, format, width, height, channels, space, hasAlpha, palette, orientation, reencode };
 }
 
 /** Probes `paths` under `root`, `concurrency` at a time; results in the order of `paths`. */
-export async function probeImages(root: string, paths: string[], concurrency: number, onProgress?: (done: number, total: number) => void): Promise<ProbeResult> {
+export async function probeImages(
+  root: string,
+  paths: string[],
+  concurrency: number,
+  onProgress?: (done: number, total: number) => void,
+): Promise<ProbeResult> {
   const results = new Array<ProbedImage | Unreadable>(paths.length);
   let next = 0;
   let done = 0;

@@ -54,7 +54,12 @@ export function headBalance(heads: HeadSpec[], labels: number[][]): HeadBalance[
       const v = l[k]!;
       if (v >= 0 && v < n) counts[v]!++;
     }
-    const named: [string, number][] = binary ? [[h.classes[0]!, counts[1]!], [`not ${h.classes[0]}`, counts[0]!]] : h.classes.map((c, i) => [c, counts[i]!]);
+    const named: [string, number][] = binary
+      ? [
+          [h.classes[0]!, counts[1]!],
+          [`not ${h.classes[0]}`, counts[0]!],
+        ]
+      : h.classes.map((c, i) => [c, counts[i]!]);
     const present = counts.filter((c) => c > 0);
     const ratio = present.length < counts.length ? Infinity : Math.max(...present) / Math.min(...present);
     return { head: h.name, counts: named, ratio };
@@ -75,7 +80,10 @@ export function stratifyHead(heads: HeadSpec[], labels: number[][]): Choice<numb
       if (n > 0 && n < rarest) [best, rarest, name] = [k, n, c];
     }
   });
-  return { value: best, reason: `head ${heads[best]!.name}: its class ${name} (${rarest} images) is the rarest of any head, and stratifying keeps its share in val and test` };
+  return {
+    value: best,
+    reason: `head ${heads[best]!.name}: its class ${name} (${rarest} images) is the rarest of any head, and stratifying keeps its share in val and test`,
+  };
 }
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
@@ -116,10 +124,15 @@ export function chooseRecipe(heads: HeadSpec[], labels: number[][], trainImages:
     },
     classWeights: weigh
       ? {
-          value: balance.map((b, k) => (b.ratio >= IMBALANCE_RATIO ? balancedWeights(b, heads[k]!.classes.length === 1) : null)),
+          value: balance.map((b, k) =>
+            b.ratio >= IMBALANCE_RATIO ? balancedWeights(b, heads[k]!.classes.length === 1) : null,
+          ),
           reason: `head ${worst.head}: largest/smallest class ${ratioText(worst.ratio)} ≥ ${IMBALANCE_RATIO}, so n/(k·count) weights from the folder's counts for each such head, null for the others; numbers, as train computes balanced weights and re-sampling from a label file and this pipeline trains from TFRecords`,
         }
-      : { value: 'none', reason: `largest/smallest class under ${IMBALANCE_RATIO} in every head; the most uneven is ${worst.head} at ${ratioText(worst.ratio)}` },
+      : {
+          value: 'none',
+          reason: `largest/smallest class under ${IMBALANCE_RATIO} in every head; the most uneven is ${worst.head} at ${ratioText(worst.ratio)}`,
+        },
     balance,
   };
 }

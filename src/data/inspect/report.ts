@@ -44,7 +44,10 @@ function listed<T>(xs: T[], max: number, line: (x: T) => string): string[] {
 function counted(xs: string[]): string {
   const m = new Map<string, number>();
   for (const x of xs) m.set(x, (m.get(x) ?? 0) + 1);
-  return [...m].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ');
+  return [...m]
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
 }
 
 export function formatFindings(f: Findings): string[] {
@@ -59,8 +62,11 @@ export function formatFindings(f: Findings): string[] {
     L.push(`head ${b.head}: ${plural(b.counts.length, 'class', 'classes')}, ${plural(total, 'readable image')}`);
     const max = Math.max(1, ...b.counts.map(([, c]) => c));
     const width = Math.max(...b.counts.map(([c]) => c.length));
-    for (const [c, n] of b.counts) L.push(`  ${c.padEnd(width)} ${String(n).padStart(6)}  ${'█'.repeat(Math.round((n / max) * BAR))}`);
-    L.push(`  imbalance (largest/smallest class): ${Number.isFinite(b.ratio) ? b.ratio.toFixed(2) : 'a class has no readable image'}`);
+    for (const [c, n] of b.counts)
+      L.push(`  ${c.padEnd(width)} ${String(n).padStart(6)}  ${'█'.repeat(Math.round((n / max) * BAR))}`);
+    L.push(
+      `  imbalance (largest/smallest class): ${Number.isFinite(b.ratio) ? b.ratio.toFixed(2) : 'a class has no readable image'}`,
+    );
   }
   if (binaryHeads.length) {
     L.push(`binary heads (multi-hot, one per tag): ${binaryHeads.length}`);
@@ -68,11 +74,17 @@ export function formatFindings(f: Findings): string[] {
     for (const b of binaryHeads) {
       const pos = b.counts[0]![1];
       const all = pos + b.counts[1]![1];
-      L.push(`  ${b.head.padEnd(width)} ${String(pos).padStart(6)} of ${all} (${all ? ((100 * pos) / all).toFixed(0) : 0} %)  imbalance ${Number.isFinite(b.ratio) ? b.ratio.toFixed(2) : '∞'}`);
+      L.push(
+        `  ${b.head.padEnd(width)} ${String(pos).padStart(6)} of ${all} (${all ? ((100 * pos) / all).toFixed(0) : 0} %)  imbalance ${Number.isFinite(b.ratio) ? b.ratio.toFixed(2) : '∞'}`,
+      );
     }
   }
-  L.push(`class weighting: ${f.recipe.classWeights.value === 'none' ? 'none' : 'per-class weights'} (${f.recipe.classWeights.reason})`);
-  L.push(`split (seeded, stratified on head ${f.stratify}): train ${f.split.train}, val ${f.split.val}, test ${f.split.test} labelled images`);
+  L.push(
+    `class weighting: ${f.recipe.classWeights.value === 'none' ? 'none' : 'per-class weights'} (${f.recipe.classWeights.reason})`,
+  );
+  L.push(
+    `split (seeded, stratified on head ${f.stratify}): train ${f.split.train}, val ${f.split.val}, test ${f.split.test} labelled images`,
+  );
   if (f.probed.length) {
     L.push(`formats: ${counted(f.probed.map((p) => p.format))}`);
     const conv: string[] = [];
@@ -88,17 +100,26 @@ export function formatFindings(f: Findings): string[] {
     if (conv.length) L.push(`converted on load: ${counted(conv)}`);
   }
   if (f.unreadable.length) {
-    L.push(`cannot read ${plural(f.unreadable.length, 'file')} (check-labels rejects them; max_reject_rate ${f.maxRejectRate} covers them):`);
+    L.push(
+      `cannot read ${plural(f.unreadable.length, 'file')} (check-labels rejects them; max_reject_rate ${f.maxRejectRate} covers them):`,
+    );
     L.push(...listed(f.unreadable, 50, (u) => `${u.path}: ${u.reason}`));
   } else L.push('cannot read: none');
   if (f.skipped.length) {
-    L.push(`not labelled: ${plural(f.skipped.length, 'file')} (generate-txt skips ${f.skipped.length === 1 ? 'it' : 'them'}, listed in its skipped.txt):`);
+    L.push(
+      `not labelled: ${plural(f.skipped.length, 'file')} (generate-txt skips ${f.skipped.length === 1 ? 'it' : 'them'}, listed in its skipped.txt):`,
+    );
     L.push(...listed(f.skipped, 10, (s) => `${s.path}: ${s.reason}`));
   }
-  if (f.ignored.length) L.push(`ignored: ${plural(f.ignored.length, 'file')} without an image extension: ${f.ignored.slice(0, 5).join(', ')}${f.ignored.length > 5 ? ', …' : ''}`);
+  if (f.ignored.length)
+    L.push(
+      `ignored: ${plural(f.ignored.length, 'file')} without an image extension: ${f.ignored.slice(0, 5).join(', ')}${f.ignored.length > 5 ? ', …' : ''}`,
+    );
   for (const w of f.warnings) L.push(`warning: ${w}`);
   L.push(`${f.size.reason}`);
   const r = f.recipe;
-  L.push(`training: resnet18 width ${r.widthMultiplier.value}, batch ${r.batchSize.value}, ${r.epochs.value} epochs, then prune 30 % and fine-tune ${r.finetuneEpochs} epochs`);
+  L.push(
+    `training: resnet18 width ${r.widthMultiplier.value}, batch ${r.batchSize.value}, ${r.epochs.value} epochs, then prune 30 % and fine-tune ${r.finetuneEpochs} epochs`,
+  );
   return L;
 }

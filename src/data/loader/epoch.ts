@@ -56,12 +56,17 @@ class DecodeWindow {
 }
 
 /** The records of epoch `e` in their order: source order, or shuffled by (seed, e). */
-function epochItems(source: RecordSource, cfg: EpochConfig, rng: ReturnType<typeof createRng>): AsyncIterable<SourceItem> {
+function epochItems(
+  source: RecordSource,
+  cfg: EpochConfig,
+  rng: ReturnType<typeof createRng>,
+): AsyncIterable<SourceItem> {
   const items = source.items(rng, cfg.shuffleSize > 0);
   // A label file's records are all in memory: shuffle them all (a uniform permutation per epoch, as
   // PyTorch's randperm), not through a window of `shuffle` items that keeps a sorted file's tail at the
   // end of every epoch (#29). TFRecord streams keep the bounded buffer.
-  if (cfg.shuffleSize > 0) return shuffleBuffer(items, source.inMemory ? Math.max(cfg.shuffleSize, source.count) : cfg.shuffleSize, rng);
+  if (cfg.shuffleSize > 0)
+    return shuffleBuffer(items, source.inMemory ? Math.max(cfg.shuffleSize, source.count) : cfg.shuffleSize, rng);
   return items;
 }
 
@@ -79,7 +84,12 @@ function assembleBatch(batch: readonly Decoded[], cfg: EpochConfig): Batch {
 }
 
 /** The batches of epoch `e`; the last may be short unless `dropRemainder`. */
-export async function* epochBatches(source: RecordSource, pool: DecodePool, cfg: EpochConfig, e: number): AsyncGenerator<Batch> {
+export async function* epochBatches(
+  source: RecordSource,
+  pool: DecodePool,
+  cfg: EpochConfig,
+  e: number,
+): AsyncGenerator<Batch> {
   const rng = createRng(mixSeed(cfg.seed, e, 1));
   const window = new DecodeWindow(epochItems(source, cfg, rng)[Symbol.asyncIterator](), pool, cfg, e);
   const mixRng = createRng(mixSeed(cfg.seed, e, 3));

@@ -42,7 +42,14 @@ export function sampleBeta(a: number, rng: Rng): number {
 }
 
 /** Mixes `images` (N×pixels) in place; returns the mix info for the labels. */
-export function mixBatch(images: Float32Array, labels: Int32Array, n: number, heads: number, alpha: number, rng: Rng): MixInfo {
+export function mixBatch(
+  images: Float32Array,
+  labels: Int32Array,
+  n: number,
+  heads: number,
+  alpha: number,
+  rng: Rng,
+): MixInfo {
   const lambda = new Float32Array(n);
   const partnerLabels = new Int32Array(n * heads);
   if (n < 2) {
@@ -58,7 +65,8 @@ export function mixBatch(images: Float32Array, labels: Int32Array, n: number, he
     const l = sampleBeta(alpha, rng);
     const lam = Math.max(l, 1 - l);
     lambda[i] = lam;
-    for (let k = 0; k < per; k++) images[i * per + k] = lam * original[i * per + k]! + (1 - lam) * original[p * per + k]!;
+    for (let k = 0; k < per; k++)
+      images[i * per + k] = lam * original[i * per + k]! + (1 - lam) * original[p * per + k]!;
     partnerLabels.set(labels.subarray(p * heads, (p + 1) * heads), i * heads);
   }
   return { lambda, labels: partnerLabels };

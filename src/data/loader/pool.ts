@@ -50,7 +50,8 @@ export class DecodePool {
   run(input: Uint8Array | string, spec: PixelSpec, seed: number): Promise<Float32Array> {
     if (this.closed) return Promise.reject(new Error('decode pool is closed'));
     if (this.started === 0) return processImage(input, spec, seed);
-    if (this.slots.length === 0) return Promise.reject(new Error(`all ${this.started} decode worker(s) exited; see the earlier error`));
+    if (this.slots.length === 0)
+      return Promise.reject(new Error(`all ${this.started} decode worker(s) exited; see the earlier error`));
     let slot = this.slots[0]!;
     for (const s of this.slots) if (s.pending.size < slot.pending.size) slot = s;
     const id = this.nextId++;

@@ -41,7 +41,8 @@ export function resolveLoaderOptions(opts: LoaderOptions): EpochConfig & { worke
   return {
     heads,
     batchSize,
-    shuffleSize: opts.shuffle === true ? 1024 : typeof opts.shuffle === 'number' ? Math.max(0, Math.floor(opts.shuffle)) : 0,
+    shuffleSize:
+      opts.shuffle === true ? 1024 : typeof opts.shuffle === 'number' ? Math.max(0, Math.floor(opts.shuffle)) : 0,
     seed: opts.seed ?? 0,
     workers: opts.workers ?? Math.min(2, availableParallelism()),
     prefetch: Math.max(1, opts.prefetch ?? Math.max(2 * batchSize, 8)),
@@ -68,11 +69,29 @@ function pixelSpec(opts: LoaderOptions, height: number, width: number): PixelSpe
   }
   const resize = opts.resize ?? DEFAULT_RESIZE;
   if (!RESIZE_KERNELS.includes(resize)) {
-    throw new ConfigError(`loader: resize must be one of ${RESIZE_KERNELS.join(', ')}, received ${JSON.stringify(resize)}`);
+    throw new ConfigError(
+      `loader: resize must be one of ${RESIZE_KERNELS.join(', ')}, received ${JSON.stringify(resize)}`,
+    );
   }
   const augment: ResolvedAugment | null = opts.augment ? resolveAugment(opts.augment) : null;
-  if (opts.meanStd && (opts.meanStd.mean.length !== channels || opts.meanStd.std.length !== channels || opts.meanStd.std.some((s) => !(s > 0)))) {
-    throw new ConfigError(`loader: meanStd needs ${channels} means and ${channels} positive stds, received ${JSON.stringify(opts.meanStd)}`);
+  if (
+    opts.meanStd &&
+    (opts.meanStd.mean.length !== channels ||
+      opts.meanStd.std.length !== channels ||
+      opts.meanStd.std.some((s) => !(s > 0)))
+  ) {
+    throw new ConfigError(
+      `loader: meanStd needs ${channels} means and ${channels} positive stds, received ${JSON.stringify(opts.meanStd)}`,
+    );
   }
-  return { height, width, channels, channelOrder, whiten: opts.whiten ?? true, ...(opts.meanStd ? { meanStd: opts.meanStd } : {}), resize, augment };
+  return {
+    height,
+    width,
+    channels,
+    channelOrder,
+    whiten: opts.whiten ?? true,
+    ...(opts.meanStd ? { meanStd: opts.meanStd } : {}),
+    resize,
+    augment,
+  };
 }

@@ -29,7 +29,12 @@ export interface RecordSource {
 }
 
 /** Label-file source; `balanced` re-samples each epoch so every class of that head is equally likely. */
-export async function labelFileSource(file: string, root: string | undefined, heads: number, balanced?: number): Promise<RecordSource> {
+export async function labelFileSource(
+  file: string,
+  root: string | undefined,
+  heads: number,
+  balanced?: number,
+): Promise<RecordSource> {
   const records = await readLabelFile(file, heads);
   const base = root ?? dirname(file);
   const toItem = (r: LabelRecord): SourceItem => ({
@@ -48,9 +53,13 @@ export async function labelFileSource(file: string, root: string | undefined, he
       byClass.get(c)!.push(r);
     }
     if (byClass.size === 0) {
-      throw new DataError(`balanced: head ${balanced} has no known labels to balance on`, { file }, {
-        hint: 'pick a head with labels other than -1, or drop `balanced`',
-      });
+      throw new DataError(
+        `balanced: head ${balanced} has no known labels to balance on`,
+        { file },
+        {
+          hint: 'pick a head with labels other than -1, or drop `balanced`',
+        },
+      );
     }
     groups = [...byClass.entries()].sort((a, b) => a[0] - b[0]).map(([, g]) => g);
   }
@@ -83,7 +92,12 @@ export async function expandShards(paths: string[]): Promise<string[]> {
       continue;
     }
     const shards = (await readdir(p)).filter((n) => n.endsWith('.tfrecord')).sort();
-    if (shards.length === 0) throw new DataError('folder holds no *.tfrecord shards', { file: p }, { hint: 'point at the write-tfrecord output folder or list the shard files' });
+    if (shards.length === 0)
+      throw new DataError(
+        'folder holds no *.tfrecord shards',
+        { file: p },
+        { hint: 'point at the write-tfrecord output folder or list the shard files' },
+      );
     out.push(...shards.map((n) => join(p, n)));
   }
   return out;
@@ -103,12 +117,20 @@ export async function tfRecordSource(paths: string[], heads: number): Promise<Re
           try {
             ex = decodeImageExample(rec.data);
           } catch (err) {
-            throw new DataError(`record at byte offset ${rec.offset} is not an image Example: ${(err as Error).message}`, { file }, { cause: err });
+            throw new DataError(
+              `record at byte offset ${rec.offset} is not an image Example: ${(err as Error).message}`,
+              { file },
+              { cause: err },
+            );
           }
           if (ex.labels.length !== heads) {
-            throw new DataError(`record at byte offset ${rec.offset} (${ex.filename}) has ${ex.labels.length} labels, expected ${heads}`, { file }, {
-              hint: 'the shards were written for another head count; set `heads` to match or rewrite them',
-            });
+            throw new DataError(
+              `record at byte offset ${rec.offset} (${ex.filename}) has ${ex.labels.length} labels, expected ${heads}`,
+              { file },
+              {
+                hint: 'the shards were written for another head count; set `heads` to match or rewrite them',
+              },
+            );
           }
           yield { input: ex.encoded, path: ex.filename, labels: ex.labels, where: { file } };
         }

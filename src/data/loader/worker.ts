@@ -23,6 +23,7 @@ if (!port) throw new Error('src/data/loader/worker.ts must run in a worker threa
 port.on('message', (req: WorkerRequest) => {
   processImage(req.input, req.spec, req.seed).then(
     (pixels) => port.postMessage({ id: req.id, pixels } satisfies WorkerReply, [pixels.buffer as ArrayBuffer]),
-    (err: unknown) => port.postMessage({ id: req.id, error: (err as Error)?.message ?? String(err) } satisfies WorkerReply),
+    (err: unknown) =>
+      port.postMessage({ id: req.id, error: (err as Error)?.message ?? String(err) } satisfies WorkerReply),
   );
 });

@@ -47,11 +47,19 @@ export function encodeExample(features: Record<string, FeatureValue>): Uint8Arra
 /** Parses Example bytes into features (int64 values as JS numbers). Throws on malformed protobuf. */
 export function decodeExample(bytes: Uint8Array): Record<string, FeatureValue> {
   const obj = ExampleType.toObject(ExampleType.decode(bytes), { longs: Number, defaults: false }) as {
-    features?: { feature?: Record<string, { bytes_list?: { value?: Uint8Array[] }; float_list?: { value?: number[] }; int64_list?: { value?: number[] } }> };
+    features?: {
+      feature?: Record<
+        string,
+        { bytes_list?: { value?: Uint8Array[] }; float_list?: { value?: number[] }; int64_list?: { value?: number[] } }
+      >;
+    };
   };
   const out: Record<string, FeatureValue> = {};
   for (const [key, f] of Object.entries(obj.features?.feature ?? {})) {
-    if (f.bytes_list) out[key] = { bytesList: (f.bytes_list.value ?? []).map((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength)) };
+    if (f.bytes_list)
+      out[key] = {
+        bytesList: (f.bytes_list.value ?? []).map((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength)),
+      };
     else if (f.float_list) out[key] = { floatList: f.float_list.value ?? [] };
     else if (f.int64_list) out[key] = { int64List: f.int64_list.value ?? [] };
   }

@@ -60,16 +60,24 @@ class ChunkReader {
 }
 
 function corrupt(file: string, offset: number, what: string): DataError {
-  return new DataError(`corrupt TFRecord at byte offset ${offset}: ${what}`, { file }, {
-    hint: 'the shard is damaged or not a TFRecord file; rewrite it with the write-tfrecord stage',
-  });
+  return new DataError(
+    `corrupt TFRecord at byte offset ${offset}: ${what}`,
+    { file },
+    {
+      hint: 'the shard is damaged or not a TFRecord file; rewrite it with the write-tfrecord stage',
+    },
+  );
 }
 
 /** A shard of 0 bytes: never written by write-tfrecord (it refuses an empty dataset), so a truncated copy or a stray file. */
 function emptyShard(file: string): DataError {
-  return new DataError('empty TFRecord shard (0 bytes): it holds no records', { file }, {
-    hint: 'the shard was truncated or is not a TFRecord file; rewrite it with the write-tfrecord stage, or remove it from the list',
-  });
+  return new DataError(
+    'empty TFRecord shard (0 bytes): it holds no records',
+    { file },
+    {
+      hint: 'the shard was truncated or is not a TFRecord file; rewrite it with the write-tfrecord stage, or remove it from the list',
+    },
+  );
 }
 
 /** Opens a shard for reading; a failure is a DataError naming the shard. */
@@ -140,7 +148,8 @@ export async function countRecords(file: string): Promise<number> {
         throw corrupt(file, offset, `length CRC mismatch (stored 0x${hex(stored)}, computed 0x${hex(computed)})`);
       }
       const next = offset + 12 + Number(view.getBigUint64(0, true)) + 4;
-      if (next > size) throw corrupt(file, offset, `truncated record (${size - offset - 12} of ${next - offset - 12} bytes)`);
+      if (next > size)
+        throw corrupt(file, offset, `truncated record (${size - offset - 12} of ${next - offset - 12} bytes)`);
       offset = next;
       n++;
     }

@@ -10,7 +10,10 @@ import type { WriteTfRecordOptions } from './options.ts';
 import { writeTfRecordShards } from './writer.ts';
 
 /** Writes `options.labels` as shards into `options.out` (through `io.out`). */
-export async function writeTfRecord(options: WriteTfRecordOptions, io: EntryIO): Promise<{ metrics: Record<string, number> }> {
+export async function writeTfRecord(
+  options: WriteTfRecordOptions,
+  io: EntryIO,
+): Promise<{ metrics: Record<string, number> }> {
   const p = options;
   const labelFile = io.path(p.labels);
   const root = p.root ? io.path(p.root) : dirname(labelFile);
@@ -34,6 +37,8 @@ export async function writeTfRecord(options: WriteTfRecordOptions, io: EntryIO):
     },
   });
   const seconds = Math.max((Date.now() - started) / 1000, 1e-3);
-  io.log(`${res.records} records in ${res.files.length} shard(s), ${(res.bytes / 1e6).toFixed(2)} MB, ${(res.bytes / 1e6 / seconds).toFixed(1)} MB/s → ${p.out}`);
+  io.log(
+    `${res.records} records in ${res.files.length} shard(s), ${(res.bytes / 1e6).toFixed(2)} MB, ${(res.bytes / 1e6 / seconds).toFixed(1)} MB/s → ${p.out}`,
+  );
   return { metrics: { records: res.records, shards: res.files.length, bytes: res.bytes } };
 }

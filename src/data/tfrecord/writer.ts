@@ -53,13 +53,21 @@ export function shardName(split: string, index: number, total: number): string {
   return `${split}-${String(index).padStart(5, '0')}-of-${String(total).padStart(5, '0')}.tfrecord`;
 }
 
-export async function writeTfRecordShards(items: TfRecordInput[], options: WriteShardsOptions): Promise<WriteShardsResult> {
+export async function writeTfRecordShards(
+  items: TfRecordInput[],
+  options: WriteShardsOptions,
+): Promise<WriteShardsResult> {
   const shardSize = options.shardSize ?? 1024;
   const concurrency = Math.max(1, options.concurrency ?? 8);
-  if (!Number.isInteger(shardSize) || shardSize < 1) throw new RangeError(`shardSize must be a positive integer, received ${shardSize}`);
+  if (!Number.isInteger(shardSize) || shardSize < 1)
+    throw new RangeError(`shardSize must be a positive integer, received ${shardSize}`);
   if (items.length === 0) {
     // An empty shard would be read back as "no data" at train time: say so here, where the cause is.
-    throw new DataError('no records to write: the label file lists no images', { file: options.source }, { hint: 'check that the label file (e.g. check-labels\' clean.txt) has lines' });
+    throw new DataError(
+      'no records to write: the label file lists no images',
+      { file: options.source },
+      { hint: "check that the label file (e.g. check-labels' clean.txt) has lines" },
+    );
   }
   await mkdir(options.outDir, { recursive: true });
   const shards = Math.ceil(items.length / shardSize);
@@ -72,10 +80,14 @@ export async function writeTfRecordShards(items: TfRecordInput[], options: Write
       bytes = await readFile(item.path);
       meta = probe(bytes) ?? (await sharp(bytes).metadata());
     } catch (err) {
-      throw new DataError(`cannot read image ${item.path}: ${(err as Error).message}`, { file: options.source, line: item.line }, {
-        cause: err,
-        hint: 'run check-labels first and write TFRecords from its clean.txt',
-      });
+      throw new DataError(
+        `cannot read image ${item.path}: ${(err as Error).message}`,
+        { file: options.source, line: item.line },
+        {
+          cause: err,
+          hint: 'run check-labels first and write TFRecords from its clean.txt',
+        },
+      );
     }
     return frameRecord(
       encodeImageExample({
@@ -134,7 +146,14 @@ export async function writeTfRecordShards(items: TfRecordInput[], options: Write
 const WRITE_CHUNK = 1 << 20;
 
 /** image-size type names → sharp/TensorFlow format names. */
-const FORMAT_NAMES: Record<string, string> = { jpg: 'jpeg', tiff: 'tiff', png: 'png', gif: 'gif', bmp: 'bmp', webp: 'webp' };
+const FORMAT_NAMES: Record<string, string> = {
+  jpg: 'jpeg',
+  tiff: 'tiff',
+  png: 'png',
+  gif: 'gif',
+  bmp: 'bmp',
+  webp: 'webp',
+};
 
 /** Header-only probe; undefined when image-size does not know the format. */
 function probe(bytes: Uint8Array): { format: string; width: number; height: number } | undefined {

@@ -24,9 +24,18 @@ export interface Addon {
   /** What convs and matmuls compute in (native/src/precision.cc); fp16 only on a CUDA device. */
   setPrecision(precision: 'fp32' | 'bf16' | 'fp16'): string;
   info(): {
-    torch: string; threads: number; cuda: boolean; mkldnn: boolean; openmp: boolean; liveHandles: number; liveBytes: number; layoutCopies: number; layoutCopyBytes: number;
+    torch: string;
+    threads: number;
+    cuda: boolean;
+    mkldnn: boolean;
+    openmp: boolean;
+    liveHandles: number;
+    liveBytes: number;
+    layoutCopies: number;
+    layoutCopyBytes: number;
     /** Tensors derived from live handles (packed/cast filters, NCHW/cast copies) and their bytes. */
-    derivedTensors: number; derivedBytes: number;
+    derivedTensors: number;
+    derivedBytes: number;
     precision: 'fp32' | 'bf16' | 'fp16';
   };
 }
@@ -60,7 +69,9 @@ export function loadAddon(): { addon?: Addon; reason?: string } {
   try {
     loaded = { addon: createRequire(import.meta.url)(ADDON_PATH) as Addon };
   } catch (err) {
-    loaded = { reason: `the addon failed to load: ${(err as Error).message.split('\n')[0]} (rebuild with \`npm run build:native\`)` };
+    loaded = {
+      reason: `the addon failed to load: ${(err as Error).message.split('\n')[0]} (rebuild with \`npm run build:native\`)`,
+    };
   }
   return loaded;
 }

@@ -37,7 +37,10 @@ export class NativeBackend extends tf.KernelBackend {
   /** When set, wall time and calls of each addon op are added up here ({@link profileNative}). */
   profile: Map<string, { ms: number; calls: number }> | null = null;
 
-  constructor(readonly addon: Addon, readonly device: string) {
+  constructor(
+    readonly addon: Addon,
+    readonly device: string,
+  ) {
     super();
     this.data = new tf.DataStorage(this, tf.engine());
     this.ops = new Map(addon.ops().map((name, i) => [name, i]));
@@ -86,11 +89,17 @@ export class NativeBackend extends tf.KernelBackend {
    */
   run(name: string, inputs: TensorInfo[], attrs: number[] = []): TensorInfo[] {
     const index = this.ops.get(name);
-    if (index === undefined) throw new Error(`native: the addon has no op ${name} (rebuild it with \`npm run build:native\`)`);
+    if (index === undefined)
+      throw new Error(`native: the addon has no op ${name} (rebuild it with \`npm run build:native\`)`);
     let result: ReturnType<Addon['run']>;
     const t0 = this.profile ? performance.now() : 0;
     try {
-      result = this.addon.run(index, inputs.map((t) => this.handle(t)), attrs, this.shapes);
+      result = this.addon.run(
+        index,
+        inputs.map((t) => this.handle(t)),
+        attrs,
+        this.shapes,
+      );
       if (this.profile) {
         const p = this.profile.get(name) ?? { ms: 0, calls: 0 };
         p.ms += performance.now() - t0;
@@ -99,7 +108,9 @@ export class NativeBackend extends tf.KernelBackend {
       }
     } catch (err) {
       const shapes = inputs.map((t) => `${t.dtype}[${t.shape.join(',')}]`).join(', ');
-      throw new Error(`native ${name}(${shapes}) [${attrs.join(',')}]: ${(err as Error).message.split('\n')[0]}`, { cause: err });
+      throw new Error(`native ${name}(${shapes}) [${attrs.join(',')}]: ${(err as Error).message.split('\n')[0]}`, {
+        cause: err,
+      });
     }
     if (result === undefined) return [];
     const handles = Array.isArray(result) ? result : [result];

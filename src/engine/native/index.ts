@@ -29,8 +29,16 @@ export function registerNative(addon: Addon, device: string): void {
   registeredWith = addon;
   tf.registerBackend(NATIVE, () => new NativeBackend(addon, device), 3);
   const addonOps = new Set(addon.ops());
-  for (const config of [...convKernels, ...matmulKernels, ...poolKernels, ...normKernels, ...elementwiseKernels, ...reduceKernels,
-    ...shapeKernels, ...opNativeKernels.filter((c) => addonOps.has(c.kernelName))]) {
+  for (const config of [
+    ...convKernels,
+    ...matmulKernels,
+    ...poolKernels,
+    ...normKernels,
+    ...elementwiseKernels,
+    ...reduceKernels,
+    ...shapeKernels,
+    ...opNativeKernels.filter((c) => addonOps.has(c.kernelName)),
+  ]) {
     if (tf.getKernel(config.kernelName, NATIVE) == null) {
       tf.registerKernel(config);
       nativeKernelNames.push(config.kernelName);

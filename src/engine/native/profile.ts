@@ -24,7 +24,8 @@ export interface NativeProfile {
 
 /** Runs `f` once on the active native backend and profiles it. */
 export function profileNative(f: () => void): NativeProfile {
-  if (tf.getBackend() !== NATIVE) throw new Error(`profileNative: the active backend is ${tf.getBackend()}, not native`);
+  if (tf.getBackend() !== NATIVE)
+    throw new Error(`profileNative: the active backend is ${tf.getBackend()}, not native`);
   const be = tf.backend() as unknown as NativeBackend;
   const profile = new Map<string, { ms: number; calls: number }>();
   be.profile = profile;
@@ -51,12 +52,17 @@ export function profileNative(f: () => void): NativeProfile {
 
 /** The profile as log lines: a header, the top `top` ops, then the fallback kernels. */
 export function formatNativeProfile(p: NativeProfile, top = 15): string[] {
-  const lines = [`native profile: ${p.totalMs.toFixed(1)} ms, ${p.nativeMs.toFixed(1)} ms in libtorch ops ` +
-    `(${((100 * p.nativeMs) / p.totalMs).toFixed(0)}%), ${(p.totalMs - p.nativeMs).toFixed(1)} ms in tfjs/JS`];
-  for (const o of p.ops.slice(0, top)) lines.push(`  ${o.op.padEnd(28)} ${o.ms.toFixed(1).padStart(8)} ms ${String(o.calls).padStart(5)} calls`);
+  const lines = [
+    `native profile: ${p.totalMs.toFixed(1)} ms, ${p.nativeMs.toFixed(1)} ms in libtorch ops ` +
+      `(${((100 * p.nativeMs) / p.totalMs).toFixed(0)}%), ${(p.totalMs - p.nativeMs).toFixed(1)} ms in tfjs/JS`,
+  ];
+  for (const o of p.ops.slice(0, top))
+    lines.push(`  ${o.op.padEnd(28)} ${o.ms.toFixed(1).padStart(8)} ms ${String(o.calls).padStart(5)} calls`);
   lines.push(`  layout copies: ${p.layoutCopies} (${(p.layoutCopyBytes / 2 ** 20).toFixed(1)} MiB)`);
-  lines.push(p.fallbacks.length
-    ? `  cpu fallback kernels: ${p.fallbacks.map((f) => `${f.kernel} ×${f.calls}`).join(', ')}`
-    : '  cpu fallback kernels: none');
+  lines.push(
+    p.fallbacks.length
+      ? `  cpu fallback kernels: ${p.fallbacks.map((f) => `${f.kernel} ×${f.calls}`).join(', ')}`
+      : '  cpu fallback kernels: none',
+  );
   return lines;
 }

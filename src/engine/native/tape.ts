@@ -21,7 +21,14 @@ interface EngineInternals {
   clone(x: Tensor): Tensor;
   nextTensorId(): number;
   incRef(t: Tensor, backend: tf.KernelBackend): void;
-  addTapeNode(name: string, inputs: { x: Tensor }, outputs: Tensor[], grad: (dy: Tensor) => { x: () => Tensor }, saved: Tensor[], attrs: object): void;
+  addTapeNode(
+    name: string,
+    inputs: { x: Tensor },
+    outputs: Tensor[],
+    grad: (dy: Tensor) => { x: () => Tensor },
+    saved: Tensor[],
+    attrs: object,
+  ): void;
 }
 
 const MARK = Symbol('native clone');
@@ -42,7 +49,8 @@ export function installNativeClone(): void {
   engine[MARK] = true;
   const stock = engine.clone;
   engine.clone = function (this: EngineInternals, x: Tensor): Tensor {
-    if (this.backendName !== NATIVE || this.state.tensorInfo.get(x.dataId)?.backend !== this.backend) return stock.call(this, x);
+    if (this.backendName !== NATIVE || this.state.tensorInfo.get(x.dataId)?.backend !== this.backend)
+      return stock.call(this, x);
     const y = new tf.Tensor(x.shape, x.dtype, x.dataId, this.nextTensorId()) as Tensor;
     this.incRef(y, this.backend);
     this.addTapeNode(this.state.activeScope.name, { x }, [y], cloneGradient, [], {});

@@ -10,4 +10,8 @@ import { fusedAdamKernels } from './fused-adam/native.ts';
 import { batchNormTrainingKernels } from './batch-norm-training/native.ts';
 import { crossEntropyKernels } from './cross-entropy/native.ts';
 
-export const opNativeKernels: readonly KernelConfig[] = [...fusedAdamKernels, ...batchNormTrainingKernels, ...crossEntropyKernels];
+export const opNativeKernels: readonly KernelConfig[] = [
+  ...fusedAdamKernels,
+  ...batchNormTrainingKernels,
+  ...crossEntropyKernels,
+];

@@ -95,11 +95,18 @@ async function start(name: ConcreteEngine, options: EngineOptions, auto: boolean
  */
 function applyPrecision(name: ConcreteEngine, notes: string[], requested: PrecisionName): PrecisionChoice {
   const device = /device=(\S+)/.exec(notes.join(' '))?.[1];
-  const choice = resolvePrecision(requested, { engine: name, native: name === 'native', ...(device ? { device } : {}) });
+  const choice = resolvePrecision(requested, {
+    engine: name,
+    native: name === 'native',
+    ...(device ? { device } : {}),
+  });
   if (refusedChoice(choice)) {
-    throw new ConfigError(`precision bf16: engine ${name} has no mixed precision (bf16 runs on the native engine only)`, {
-      hint: `use precision: fp32 or auto with engine ${name}, or engine: native (${NATIVE_FIX})`,
-    });
+    throw new ConfigError(
+      `precision bf16: engine ${name} has no mixed precision (bf16 runs on the native engine only)`,
+      {
+        hint: `use precision: fp32 or auto with engine ${name}, or engine: native (${NATIVE_FIX})`,
+      },
+    );
   }
   if (name === 'native') setNativePrecision(choice.precision);
   return choice;
@@ -109,7 +116,11 @@ function applyPrecision(name: ConcreteEngine, notes: string[], requested: Precis
 function checkedPrecision(options: EngineOptions): PrecisionName {
   const precision = options.precision ?? 'fp32';
   if (!(PRECISION_NAMES as readonly string[]).includes(precision)) {
-    throw new ConfigError(`unknown precision "${String(precision)}"; valid: ${PRECISION_NAMES.join(', ')}`, { hint: didYouMean(String(precision), PRECISION_NAMES) ?? 'set precision: auto to pick bf16 where the CPU has bf16 units' });
+    throw new ConfigError(`unknown precision "${String(precision)}"; valid: ${PRECISION_NAMES.join(', ')}`, {
+      hint:
+        didYouMean(String(precision), PRECISION_NAMES) ??
+        'set precision: auto to pick bf16 where the CPU has bf16 units',
+    });
   }
   return precision;
 }
@@ -121,7 +132,9 @@ function checkedPrecision(options: EngineOptions): PrecisionName {
 export async function initEngine(options: EngineOptions = {}): Promise<EngineInfo> {
   const want = options.engine ?? 'auto';
   if (!(ENGINE_NAMES as readonly string[]).includes(want)) {
-    throw new ConfigError(`unknown engine "${String(want)}"; valid: ${ENGINE_NAMES.join(', ')}`, { hint: didYouMean(String(want), ENGINE_NAMES) ?? 'set engine: auto to pick the fastest available' });
+    throw new ConfigError(`unknown engine "${String(want)}"; valid: ${ENGINE_NAMES.join(', ')}`, {
+      hint: didYouMean(String(want), ENGINE_NAMES) ?? 'set engine: auto to pick the fastest available',
+    });
   }
   const precision = checkedPrecision(options);
   const auto = want === 'auto';
@@ -138,7 +151,9 @@ export async function initEngine(options: EngineOptions = {}): Promise<EngineInf
     }
     // Outside the try: a refused precision is the caller's error, not this engine failing to start.
     const choice = applyPrecision(name, notes, precision);
-    options.log?.(`${CONSOLE_PREFIX.engine}${engineLabel(name, notes)}${choice.precision === 'fp32' ? '' : `, ${choice.precision}`}`);
+    options.log?.(
+      `${CONSOLE_PREFIX.engine}${engineLabel(name, notes)}${choice.precision === 'fp32' ? '' : `, ${choice.precision}`}`,
+    );
     options.log?.(`engine: ${name}${notes.length ? ` (${notes.join('; ')})` : ''}`);
     options.log?.(`precision: ${choice.precision} (${choice.reason})`);
     for (const reason of reasons) options.log?.(`  not ${reason}`);
@@ -146,10 +161,16 @@ export async function initEngine(options: EngineOptions = {}): Promise<EngineInf
     if (skipped) options.log?.(`${CONSOLE_PREFIX.warning}${nativeSkipped(skipped.slice('native: '.length), name)}`);
     return { backend: tf.getBackend(), reasons, notes, precision: choice.precision, precisionReason: choice.reason };
   }
-  if (auto) throw new MlcPipeError(`engine ${want}: no engine could start (${reasons.join('; ')})`, { hint: 'reinstall @tensorflow/tfjs-backend-wasm' });
+  if (auto)
+    throw new MlcPipeError(`engine ${want}: no engine could start (${reasons.join('; ')})`, {
+      hint: 'reinstall @tensorflow/tfjs-backend-wasm',
+    });
   // The engine asked for by name cannot run here: refused before any compute (ConfigError, exit 2).
   throw new ConfigError(`engine ${want}: no engine could start (${reasons.join('; ')})`, {
-    hint: want === 'native' ? `${NATIVE_FIX}, or use engine: auto to fall back to another engine` : 'use engine: auto to fall back to another engine',
+    hint:
+      want === 'native'
+        ? `${NATIVE_FIX}, or use engine: auto to fall back to another engine`
+        : 'use engine: auto to fall back to another engine',
   });
 }
 
@@ -165,7 +186,12 @@ export interface EngineIO {
  * entry point that runs a model (train, evaluate, prune, convert, predict) starts it this way.
  */
 export function startEngine(params: EngineParams, io: EngineIO = {}): Promise<EngineInfo> {
-  return initEngine({ engine: params.engine ?? 'auto', precision: params.precision ?? 'auto', threads: resolveThreads(params.threads, io.cpus), ...(io.log ? { log: (m: string) => io.log!(m) } : {}) });
+  return initEngine({
+    engine: params.engine ?? 'auto',
+    precision: params.precision ?? 'auto',
+    threads: resolveThreads(params.threads, io.cpus),
+    ...(io.log ? { log: (m: string) => io.log!(m) } : {}),
+  });
 }
 
 /** Releases engine resources that keep Node alive (Dawn's GPU object). Call once at exit. */

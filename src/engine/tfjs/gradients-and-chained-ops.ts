@@ -18,7 +18,10 @@ const require = createRequire(import.meta.url);
 
 /** Folders tried for the cached bundle: `<node_modules>/.cache/mlc-pipe`, else the temp folder. */
 function cacheDirs(coreDir: string): string[] {
-  return [join(dirname(dirname(coreDir)), '.cache', 'mlc-pipe'), join(tmpdir(), `mlc-pipe-${process.getuid?.() ?? 'user'}`)];
+  return [
+    join(dirname(dirname(coreDir)), '.cache', 'mlc-pipe'),
+    join(tmpdir(), `mlc-pipe-${process.getuid?.() ?? 'user'}`),
+  ];
 }
 
 /** Path of the bundle for this tfjs-core, building it when missing. */

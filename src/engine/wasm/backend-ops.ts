@@ -34,7 +34,8 @@ export function callKernel(
   attrs: Record<string, unknown> = {},
 ): TensorInfo {
   const kernel = tf.getKernel(name, 'wasm');
-  if (kernel == null) throw new Error(`wasm kernel ${name} is not registered; import @tensorflow/tfjs-backend-wasm first`);
+  if (kernel == null)
+    throw new Error(`wasm kernel ${name} is not registered; import @tensorflow/tfjs-backend-wasm first`);
   return kernel.kernelFunc({ inputs, backend, attrs } as never) as TensorInfo;
 }
 
@@ -84,5 +85,10 @@ export class Scratch {
 
 /** Explicit 4-D padding in the form the Conv2D kernels accept: [[0,0],[top,bottom],[left,right],[0,0]]. */
 export function explicitPad(top: number, bottom: number, left: number, right: number): number[][] {
-  return [[0, 0], [top, bottom], [left, right], [0, 0]];
+  return [
+    [0, 0],
+    [top, bottom],
+    [left, right],
+    [0, 0],
+  ];
 }

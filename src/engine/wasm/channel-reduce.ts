@@ -14,7 +14,10 @@ import { Scratch, type KernelArgs, type WasmBackendLike } from './backend-ops.ts
 import { wrapWasmKernel } from './register.ts';
 import { reduceKernels } from './simd/index.ts';
 
-interface Attrs { axis: number | number[]; keepDims: boolean }
+interface Attrs {
+  axis: number | number[];
+  keepDims: boolean;
+}
 
 /** The per-channel reduction of `args`, or null when it is some other reduction. */
 function channelReduce(args: KernelArgs, mean: boolean): TensorInfo | null {
@@ -32,8 +35,14 @@ function channelReduce(args: KernelArgs, mean: boolean): TensorInfo | null {
   const scratch = new Scratch(backend);
   try {
     const tmp = scratch.track(backend.makeOutput([3 * c], 'float32'));
-    reduceKernels(backend).channelSum(backend.getMemoryOffset(x.dataId), rows, c, mean ? 1 / rows : 1,
-      backend.getMemoryOffset(out.dataId), backend.getMemoryOffset(tmp.dataId));
+    reduceKernels(backend).channelSum(
+      backend.getMemoryOffset(x.dataId),
+      rows,
+      c,
+      mean ? 1 / rows : 1,
+      backend.getMemoryOffset(out.dataId),
+      backend.getMemoryOffset(tmp.dataId),
+    );
   } finally {
     scratch.free();
   }

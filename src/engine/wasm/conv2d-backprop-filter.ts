@@ -29,12 +29,28 @@ export function conv2dBackpropFilter(args: KernelArgs): TensorInfo {
   const x = args.inputs.x as TensorInfo;
   const dy = args.inputs.dy as TensorInfo;
   const attrs = args.attrs as unknown as Attrs;
-  if (attrs.dataFormat === 'NCHW') throw new Error('wasm Conv2DBackpropFilter supports dataFormat NHWC only; received NCHW');
+  if (attrs.dataFormat === 'NCHW')
+    throw new Error('wasm Conv2DBackpropFilter supports dataFormat NHWC only; received NCHW');
   const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number], attrs.filterShape, attrs.strides, 1,
-    attrs.pad as 'same', attrs.dimRoundingMode, false, 'channelsLast');
+    x.shape as [number, number, number, number],
+    attrs.filterShape,
+    attrs.strides,
+    1,
+    attrs.pad as 'same',
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
+  );
   const [n, h, w, cin] = x.shape;
-  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow, outChannels: cout } = info;
+  const {
+    filterHeight: kh,
+    filterWidth: kw,
+    strideHeight: sh,
+    strideWidth: sw,
+    outHeight: oh,
+    outWidth: ow,
+    outChannels: cout,
+  } = info;
   const pt = info.padInfo.top;
   const pl = info.padInfo.left;
   const method = gradMethod('filter', info);
@@ -45,9 +61,12 @@ export function conv2dBackpropFilter(args: KernelArgs): TensorInfo {
   const scratch = new Scratch(backend);
   try {
     if (kh === 1 && kw === 1 && sh === 1 && sw === 1 && pt === 0 && pl === 0 && oh === h && ow === w) {
-      const out = callKernel(backend, 'BatchMatMul',
+      const out = callKernel(
+        backend,
+        'BatchMatMul',
         { a: view(x, [1, n * h * w, cin]), b: view(dy, [1, n * h * w, cout]) },
-        { transposeA: true, transposeB: false });
+        { transposeA: true, transposeB: false },
+      );
       return view(out, [1, 1, cin, cout]);
     }
     // Rows/cols of x past the last window are never read: crop them (the conv would need a negative pad).
@@ -55,15 +74,31 @@ export function conv2dBackpropFilter(args: KernelArgs): TensorInfo {
     let pr = kw + (ow - 1) * sw - w - pl;
     let xt = scratch.track(callKernel(backend, 'Transpose', { x }, { perm: [3, 1, 2, 0] }));
     if (pb < 0 || pr < 0) {
-      xt = scratch.track(callKernel(backend, 'Slice', { x: xt },
-        { begin: [0, 0, 0, 0], size: [cin, h + Math.min(pb, 0), w + Math.min(pr, 0), n] }));
+      xt = scratch.track(
+        callKernel(
+          backend,
+          'Slice',
+          { x: xt },
+          { begin: [0, 0, 0, 0], size: [cin, h + Math.min(pb, 0), w + Math.min(pr, 0), n] },
+        ),
+      );
       pb = Math.max(pb, 0);
       pr = Math.max(pr, 0);
     }
     const dyt = scratch.track(callKernel(backend, 'Transpose', { x: dy }, { perm: [1, 2, 0, 3] }));
-    const dw = scratch.track(callKernel(backend, 'Conv2D', { x: xt, filter: dyt }, {
-      strides: [1, 1], dilations: [sh, sw], pad: explicitPad(pt, pb, pl, pr), dataFormat: 'NHWC',
-    }));
+    const dw = scratch.track(
+      callKernel(
+        backend,
+        'Conv2D',
+        { x: xt, filter: dyt },
+        {
+          strides: [1, 1],
+          dilations: [sh, sw],
+          pad: explicitPad(pt, pb, pl, pr),
+          dataFormat: 'NHWC',
+        },
+      ),
+    );
     return callKernel(backend, 'Transpose', { x: dw }, { perm: [1, 2, 0, 3] });
   } finally {
     scratch.free();

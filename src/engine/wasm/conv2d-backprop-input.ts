@@ -10,7 +10,14 @@ import { callKernel, explicitPad, Scratch, type KernelArgs, type WasmBackendLike
 import { flipFilter, spreadPad } from './layout.ts';
 import { inputGradMatmul } from './conv2d-grad-matmul.ts';
 import { gradMethod, winogradGradTile } from './grad-method.ts';
-import { disposeFilter, inputGradGeometry, transformFilter, transposedGemm, winogradConv, winogradGeometry } from './winograd.ts';
+import {
+  disposeFilter,
+  inputGradGeometry,
+  transformFilter,
+  transposedGemm,
+  winogradConv,
+  winogradGeometry,
+} from './winograd.ts';
 
 /** Attributes the Conv2DBackpropInput op passes. */
 interface Attrs {
@@ -26,10 +33,18 @@ export function conv2dBackpropInput(args: KernelArgs): TensorInfo {
   const dy = args.inputs.dy as TensorInfo;
   const filter = args.inputs.filter as TensorInfo;
   const attrs = args.attrs as unknown as Attrs;
-  if (attrs.dataFormat === 'NCHW') throw new Error('wasm Conv2DBackpropInput supports dataFormat NHWC only; received NCHW');
+  if (attrs.dataFormat === 'NCHW')
+    throw new Error('wasm Conv2DBackpropInput supports dataFormat NHWC only; received NCHW');
   const info = tf.backend_util.computeConv2DInfo(
-    attrs.inputShape, filter.shape as [number, number, number, number], attrs.strides, 1,
-    attrs.pad as 'same', attrs.dimRoundingMode, false, 'channelsLast');
+    attrs.inputShape,
+    filter.shape as [number, number, number, number],
+    attrs.strides,
+    1,
+    attrs.pad as 'same',
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
+  );
   const [n, h, w, c] = attrs.inputShape;
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
   const top = kh - 1 - info.padInfo.top;
@@ -47,18 +62,39 @@ export function conv2dBackpropInput(args: KernelArgs): TensorInfo {
     }
   }
   if (method === 'matmul') {
-    return inputGradMatmul(backend, dy, filter,
-      { n, h, w, c, kh, kw, sh, sw, dh: 1, dw: 1, pt: info.padInfo.top, pl: info.padInfo.left, oh, ow });
+    return inputGradMatmul(backend, dy, filter, {
+      n,
+      h,
+      w,
+      c,
+      kh,
+      kw,
+      sh,
+      sw,
+      dh: 1,
+      dw: 1,
+      pt: info.padInfo.top,
+      pl: info.padInfo.left,
+      oh,
+      ow,
+    });
   }
   const scratch = new Scratch(backend);
   try {
     const flipped = flipFilter(backend, scratch, filter);
     const direct = sh === 1 && sw === 1 && top >= 0 && left >= 0 && bottom >= 0 && right >= 0;
     const src = direct ? dy : spreadPad(backend, scratch, dy, sh, sw, top, left, h + kh - 1, w + kw - 1);
-    return callKernel(backend, 'Conv2D', { x: src, filter: flipped }, {
-      strides: [1, 1], dilations: [1, 1],
-      pad: direct ? explicitPad(top, bottom, left, right) : 'valid', dataFormat: 'NHWC',
-    });
+    return callKernel(
+      backend,
+      'Conv2D',
+      { x: src, filter: flipped },
+      {
+        strides: [1, 1],
+        dilations: [1, 1],
+        pad: direct ? explicitPad(top, bottom, left, right) : 'valid',
+        dataFormat: 'NHWC',
+      },
+    );
   } finally {
     scratch.free();
   }

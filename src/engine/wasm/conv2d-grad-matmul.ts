@@ -16,7 +16,12 @@ import { winogradKernels } from './simd/index.ts';
  */
 function transposeInto(backend: WasmBackendLike, src: TensorInfo, rows: number, cols: number, dst: TensorInfo): void {
   if (rows % 4 === 0 && cols % 4 === 0) {
-    winogradKernels(backend).transpose(backend.getMemoryOffset(src.dataId), rows, cols, backend.getMemoryOffset(dst.dataId));
+    winogradKernels(backend).transpose(
+      backend.getMemoryOffset(src.dataId),
+      rows,
+      cols,
+      backend.getMemoryOffset(dst.dataId),
+    );
   } else {
     transpose2d(heapF32(backend, src), rows, cols, heapF32(backend, dst));
   }
@@ -26,7 +31,12 @@ const isPointwise = (g: PatchGeometry): boolean =>
   g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.pt === 0 && g.pl === 0 && g.oh === g.h && g.ow === g.w;
 
 /** dW = [KH, KW, C, Cout] from x [N, H, W, C] and dy [N, OH, OW, Cout]. */
-export function filterGradMatmul(backend: WasmBackendLike, x: TensorInfo, dy: TensorInfo, g: PatchGeometry): TensorInfo {
+export function filterGradMatmul(
+  backend: WasmBackendLike,
+  x: TensorInfo,
+  dy: TensorInfo,
+  g: PatchGeometry,
+): TensorInfo {
   const cout = dy.shape[3];
   const m = g.n * g.oh * g.ow;
   const k = g.kh * g.kw * g.c;
@@ -35,7 +45,12 @@ export function filterGradMatmul(backend: WasmBackendLike, x: TensorInfo, dy: Te
     const colsT = scratch.track(backend.makeOutput([1, k, m], 'float32'));
     if (isPointwise(g)) transposeInto(backend, x, m, k, colsT);
     else im2colTransposed(heapF32(backend, x), g, heapF32(backend, colsT));
-    const dw = callKernel(backend, 'BatchMatMul', { a: colsT, b: view(dy, [1, m, cout]) }, { transposeA: false, transposeB: false });
+    const dw = callKernel(
+      backend,
+      'BatchMatMul',
+      { a: colsT, b: view(dy, [1, m, cout]) },
+      { transposeA: false, transposeB: false },
+    );
     return view(dw, [g.kh, g.kw, g.c, cout]);
   } finally {
     scratch.free();
@@ -43,7 +58,12 @@ export function filterGradMatmul(backend: WasmBackendLike, x: TensorInfo, dy: Te
 }
 
 /** dX = [N, H, W, C] from dy [N, OH, OW, Cout] and the filter [KH, KW, C, Cout]. */
-export function inputGradMatmul(backend: WasmBackendLike, dy: TensorInfo, filter: TensorInfo, g: PatchGeometry): TensorInfo {
+export function inputGradMatmul(
+  backend: WasmBackendLike,
+  dy: TensorInfo,
+  filter: TensorInfo,
+  g: PatchGeometry,
+): TensorInfo {
   const cout = dy.shape[3];
   const m = g.n * g.oh * g.ow;
   const k = g.kh * g.kw * g.c;
@@ -52,15 +72,26 @@ export function inputGradMatmul(backend: WasmBackendLike, dy: TensorInfo, filter
     if (m <= k && !isPointwise(g)) {
       const dyT = scratch.track(backend.makeOutput([1, cout, m], 'float32'));
       transposeInto(backend, dy, m, cout, dyT);
-      const colsT = scratch.track(callKernel(backend, 'BatchMatMul',
-        { a: view(filter, [1, k, cout]), b: dyT }, { transposeA: false, transposeB: false }));
+      const colsT = scratch.track(
+        callKernel(
+          backend,
+          'BatchMatMul',
+          { a: view(filter, [1, k, cout]), b: dyT },
+          { transposeA: false, transposeB: false },
+        ),
+      );
       const dx = scratch.zeros([g.n, g.h, g.w, g.c]);
       col2imTransposed(heapF32(backend, colsT), g, heapF32(backend, dx));
       return keep(scratch, dx);
     }
     const wT = scratch.track(backend.makeOutput([1, cout, k], 'float32'));
     transposeInto(backend, filter, k, cout, wT);
-    const cols = callKernel(backend, 'BatchMatMul', { a: view(dy, [1, m, cout]), b: wT }, { transposeA: false, transposeB: false });
+    const cols = callKernel(
+      backend,
+      'BatchMatMul',
+      { a: view(dy, [1, m, cout]), b: wT },
+      { transposeA: false, transposeB: false },
+    );
     if (isPointwise(g)) return view(cols, [g.n, g.h, g.w, g.c]);
     scratch.track(cols);
     const dx = scratch.zeros([g.n, g.h, g.w, g.c]);

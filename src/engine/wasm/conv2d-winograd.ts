@@ -17,13 +17,21 @@ import type { backend_util } from '@tensorflow/tfjs-core';
 import type { KernelArgs, WasmBackendLike } from './backend-ops.ts';
 import { wrapWasmKernel } from './register.ts';
 import {
-  disposeFilter, transformFilter, transposedGemm, winogradConv, winogradGeometry, winogradTile,
-  type WinoActivation, type WinoFilter,
+  disposeFilter,
+  transformFilter,
+  transposedGemm,
+  winogradConv,
+  winogradGeometry,
+  winogradTile,
+  type WinoActivation,
+  type WinoFilter,
 } from './winograd.ts';
 
 // ---- U cache: filters seen twice keep their transform while the filter tensor lives -------------
 
-interface BackendWithData extends WasmBackendLike { dataIdMap: { has(dataId: object): boolean } }
+interface BackendWithData extends WasmBackendLike {
+  dataIdMap: { has(dataId: object): boolean };
+}
 const seen = new Set<object>();
 const cached = new Map<object, WinoFilter>();
 
@@ -73,8 +81,15 @@ function winogradKernel(args: KernelArgs): TensorInfo | null {
   const biasOk = bias == null || (bias.shape.length === 1 && bias.shape[0] === filter!.shape[3]);
   if (activation === undefined || preluActivationWeights != null || !biasOk || attrs.dataFormat === 'NCHW') return null;
   const info = tf.backend_util.computeConv2DInfo(
-    x!.shape as [number, number, number, number], filter!.shape as [number, number, number, number],
-    attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
+    x!.shape as [number, number, number, number],
+    filter!.shape as [number, number, number, number],
+    attrs.strides,
+    attrs.dilations,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
+  );
   sweep(backend);
   const id = filter!.dataId;
   const m = winogradTile(info);

@@ -25,11 +25,24 @@ export function depthwiseBackpropFilter(args: KernelArgs): TensorInfo {
   const dy = args.inputs.dy as TensorInfo;
   const attrs = args.attrs as unknown as Attrs;
   const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number], attrs.filterShape, attrs.strides, attrs.dilations ?? 1,
-    attrs.pad as 'same', attrs.dimRoundingMode, true);
+    x.shape as [number, number, number, number],
+    attrs.filterShape,
+    attrs.strides,
+    attrs.dilations ?? 1,
+    attrs.pad as 'same',
+    attrs.dimRoundingMode,
+    true,
+  );
   const [n, h, w, c] = x.shape;
   const [kh, kw, , m] = attrs.filterShape;
-  const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw, outHeight: oh, outWidth: ow } = info;
+  const {
+    strideHeight: sh,
+    strideWidth: sw,
+    dilationHeight: dh,
+    dilationWidth: dw,
+    outHeight: oh,
+    outWidth: ow,
+  } = info;
   const pt = info.padInfo.top;
   const pl = info.padInfo.left;
   let pb = (kh - 1) * dh + (oh - 1) * sh + 1 - h - pt;
@@ -47,9 +60,12 @@ export function depthwiseBackpropFilter(args: KernelArgs): TensorInfo {
       pr = Math.max(pr, 0);
     }
     const dyt = scratch.track(callKernel(backend, 'Transpose', { x: dy }, { perm: [1, 2, 0, 3] }));
-    const dwAll = callKernel(backend, 'DepthwiseConv2dNative',
+    const dwAll = callKernel(
+      backend,
+      'DepthwiseConv2dNative',
       { x: view(xt, [1, hh, ww, n * c]), filter: view(dyt, [oh, ow, n * c, m]) },
-      { strides: [dh, dw], dilations: [sh, sw], pad: explicitPad(pt, pb, pl, pr) });
+      { strides: [dh, dw], dilations: [sh, sw], pad: explicitPad(pt, pb, pl, pr) },
+    );
     if (n === 1) return view(dwAll, [kh, kw, c, m]);
     scratch.track(dwAll);
     const sum = callKernel(backend, 'Sum', { x: view(dwAll, [kh, kw, n, c * m]) }, { axis: [2], keepDims: false });

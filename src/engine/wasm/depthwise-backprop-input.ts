@@ -24,11 +24,26 @@ export function depthwiseBackpropInput(args: KernelArgs): TensorInfo {
   const filter = args.inputs.filter as TensorInfo;
   const attrs = args.attrs as unknown as Attrs;
   const info = tf.backend_util.computeConv2DInfo(
-    attrs.inputShape, filter.shape as [number, number, number, number], attrs.strides, attrs.dilations ?? 1,
-    attrs.pad as 'same', attrs.dimRoundingMode, true);
+    attrs.inputShape,
+    filter.shape as [number, number, number, number],
+    attrs.strides,
+    attrs.dilations ?? 1,
+    attrs.pad as 'same',
+    attrs.dimRoundingMode,
+    true,
+  );
   const [n, h, w, c] = attrs.inputShape;
   const m = filter.shape[3];
-  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw, outHeight: oh, outWidth: ow } = info;
+  const {
+    filterHeight: kh,
+    filterWidth: kw,
+    strideHeight: sh,
+    strideWidth: sw,
+    dilationHeight: dh,
+    dilationWidth: dw,
+    outHeight: oh,
+    outWidth: ow,
+  } = info;
   const top = (kh - 1) * dh - info.padInfo.top;
   const left = (kw - 1) * dw - info.padInfo.left;
   const bottom = h - ((oh - 1) * sh + 1) + info.padInfo.top;
@@ -38,9 +53,16 @@ export function depthwiseBackpropInput(args: KernelArgs): TensorInfo {
     const flipped = flipFilter(backend, scratch, filter, true);
     const direct = sh === 1 && sw === 1 && top >= 0 && left >= 0 && bottom >= 0 && right >= 0;
     const src = direct ? dy : spreadPad(backend, scratch, dy, sh, sw, top, left, h + (kh - 1) * dh, w + (kw - 1) * dw);
-    const dx = callKernel(backend, 'DepthwiseConv2dNative', { x: src, filter: flipped }, {
-      strides: [1, 1], dilations: [dh, dw], pad: direct ? explicitPad(top, bottom, left, right) : 'valid',
-    });
+    const dx = callKernel(
+      backend,
+      'DepthwiseConv2dNative',
+      { x: src, filter: flipped },
+      {
+        strides: [1, 1],
+        dilations: [dh, dw],
+        pad: direct ? explicitPad(top, bottom, left, right) : 'valid',
+      },
+    );
     if (m === 1) return dx;
     scratch.track(dx);
     return callKernel(backend, 'Sum', { x: view(dx, [n, h, w, c, m]) }, { axis: [4], keepDims: false });

@@ -12,9 +12,20 @@
 
 /** Conv geometry used by the gathers. */
 export interface PatchGeometry {
-  n: number; h: number; w: number; c: number;
-  kh: number; kw: number; sh: number; sw: number; dh: number; dw: number;
-  pt: number; pl: number; oh: number; ow: number;
+  n: number;
+  h: number;
+  w: number;
+  c: number;
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  dh: number;
+  dw: number;
+  pt: number;
+  pl: number;
+  oh: number;
+  ow: number;
 }
 
 /**
@@ -127,7 +138,10 @@ export function col2imTransposed(colsT: Float32Array, g: PatchGeometry, dx: Floa
       for (let i = 0; i < n; i++) {
         for (let y = 0; y < oh; y++) {
           const ih = y * sh + a * dh - pt;
-          if (ih < 0 || ih >= h) { col += ow; continue; }
+          if (ih < 0 || ih >= h) {
+            col += ow;
+            continue;
+          }
           const rowOff = (i * h + ih) * w;
           for (let xo = 0; xo < ow; xo++, col++) {
             const iw = xo * sw + b * dw - pl;

@@ -11,7 +11,12 @@ import { heapF32, type Scratch, type WasmBackendLike } from './backend-ops.ts';
  * [KH, KW, O, I]), tracked in `scratch`. With `depthwise`, W = [KH, KW, C, M] becomes
  * [KH, KW, C·M, 1] (flip only, channels flattened).
  */
-export function flipFilter(backend: WasmBackendLike, scratch: Scratch, filter: TensorInfo, depthwise = false): TensorInfo {
+export function flipFilter(
+  backend: WasmBackendLike,
+  scratch: Scratch,
+  filter: TensorInfo,
+  depthwise = false,
+): TensorInfo {
   const [kh, kw, ci, co] = filter.shape;
   const out = scratch.track(backend.makeOutput(depthwise ? [kh, kw, ci * co, 1] : [kh, kw, co, ci], 'float32'));
   const src = heapF32(backend, filter);
@@ -40,8 +45,15 @@ export function flipFilter(backend: WasmBackendLike, scratch: Scratch, filter: T
  * j·sw + left (positions outside are dropped, so negative `top`/`left` crop), tracked in `scratch`.
  */
 export function spreadPad(
-  backend: WasmBackendLike, scratch: Scratch, dy: TensorInfo,
-  sh: number, sw: number, top: number, left: number, hp: number, wp: number,
+  backend: WasmBackendLike,
+  scratch: Scratch,
+  dy: TensorInfo,
+  sh: number,
+  sw: number,
+  top: number,
+  left: number,
+  hp: number,
+  wp: number,
 ): TensorInfo {
   const [n, oh, ow, c] = dy.shape;
   const out = scratch.zeros([n, hp, wp, c]);

@@ -24,7 +24,13 @@ export function maxPoolGrad(args: KernelArgs): TensorInfo {
   const x = args.inputs.input as TensorInfo;
   const attrs = args.attrs as unknown as Attrs;
   const info = tf.backend_util.computePool2DInfo(
-    x.shape as [number, number, number, number], attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+    x.shape as [number, number, number, number],
+    attrs.filterSize,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
   const [n, h, w, c] = x.shape;
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
   const pt = info.padInfo.top;

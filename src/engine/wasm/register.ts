@@ -23,9 +23,15 @@ type Wrapped = ((args: KernelArgs) => TensorInfo) & { [STOCK]?: KernelConfig };
  */
 export function wrapWasmKernel(name: string, fast: (args: KernelArgs) => TensorInfo | null): KernelConfig {
   const current = tf.getKernel(name, 'wasm');
-  if (current == null) throw new Error(`wasm kernel ${name} is not registered; import @tensorflow/tfjs-backend-wasm first`);
+  if (current == null)
+    throw new Error(`wasm kernel ${name} is not registered; import @tensorflow/tfjs-backend-wasm first`);
   const stock = (current.kernelFunc as Wrapped)[STOCK] ?? current;
   const kernelFunc: Wrapped = (args) => fast(args) ?? (stock.kernelFunc(args as never) as TensorInfo);
   kernelFunc[STOCK] = stock;
-  return { kernelName: name, backendName: 'wasm', setupFunc: stock.setupFunc, kernelFunc: kernelFunc as unknown as KernelConfig['kernelFunc'] };
+  return {
+    kernelName: name,
+    backendName: 'wasm',
+    setupFunc: stock.setupFunc,
+    kernelFunc: kernelFunc as unknown as KernelConfig['kernelFunc'],
+  };
 }

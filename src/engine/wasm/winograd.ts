@@ -28,8 +28,15 @@ export type WinoTile = 2 | 4 | 6;
 
 /** One 3×3 stride-1 conv: x [n, h, w, c] → y [n, oh, ow, k], y[i] reads x[i − pt + a], a = 0..2. */
 export interface WinoGeometry {
-  n: number; h: number; w: number; c: number; k: number;
-  pt: number; pl: number; oh: number; ow: number;
+  n: number;
+  h: number;
+  w: number;
+  c: number;
+  k: number;
+  pt: number;
+  pl: number;
+  oh: number;
+  ow: number;
 }
 
 /** Activation fused into the output transform. */
@@ -73,12 +80,16 @@ const MAX_COST = 0.75;
 export function winogradTile(info: backend_util.Conv2DInfo, force = false): WinoTile | null {
   const mode = readEnv('MLC_PIPE_WINOGRAD');
   if (mode === 'off') return null;
-  if (info.filterHeight !== 3 || info.filterWidth !== 3 || info.strideHeight !== 1 || info.strideWidth !== 1) return null;
+  if (info.filterHeight !== 3 || info.filterWidth !== 3 || info.strideHeight !== 1 || info.strideWidth !== 1)
+    return null;
   if (info.dilationHeight !== 1 || info.dilationWidth !== 1 || info.dataFormat !== 'channelsLast') return null;
   if (info.inChannels % 4 !== 0 || info.outChannels % 4 !== 0) return null;
   if (info.batchSize * info.outHeight * info.outWidth * info.inChannels === 0) return null; // empty: the stock kernel
   const tile = readEnv('MLC_PIPE_WINOGRAD_TILE');
-  const m = tile === '2' || tile === '4' || tile === '6' ? (Number(tile) as WinoTile) : bestTile({ oh: info.outHeight, ow: info.outWidth });
+  const m =
+    tile === '2' || tile === '4' || tile === '6'
+      ? (Number(tile) as WinoTile)
+      : bestTile({ oh: info.outHeight, ow: info.outWidth });
   if (force || mode === 'force') return m;
   if (winogradCost({ oh: info.outHeight, ow: info.outWidth }, m) > MAX_COST) return null;
   return m;
@@ -100,8 +111,15 @@ export function transposedGemm(info: backend_util.Conv2DInfo, m: WinoTile, convO
 /** Winograd geometry of a conv. */
 export function winogradGeometry(info: backend_util.Conv2DInfo): WinoGeometry {
   return {
-    n: info.batchSize, h: info.inHeight, w: info.inWidth, c: info.inChannels, k: info.outChannels,
-    pt: info.padInfo.top, pl: info.padInfo.left, oh: info.outHeight, ow: info.outWidth,
+    n: info.batchSize,
+    h: info.inHeight,
+    w: info.inWidth,
+    c: info.inChannels,
+    k: info.outChannels,
+    pt: info.padInfo.top,
+    pl: info.padInfo.left,
+    oh: info.outHeight,
+    ow: info.outWidth,
   };
 }
 
@@ -119,7 +137,11 @@ class Pass {
   private readonly table: TensorInfo;
   readonly tmp: number;
   readonly zero: number;
-  constructor(private readonly backend: WasmBackendLike, scratch: Scratch, zeros: number) {
+  constructor(
+    private readonly backend: WasmBackendLike,
+    scratch: Scratch,
+    zeros: number,
+  ) {
     this.simd = winogradKernels(backend);
     this.table = scratch.track(backend.makeOutput([64], 'int32')); // α² ≤ 64
     const tmp = scratch.track(backend.makeOutput([2 * 64 * 4 + 4 * 9 * 4], 'float32')); // ≥ every pass's tmp
@@ -135,7 +157,13 @@ class Pass {
 }
 
 /** `count` tensors [1, rows, cols], tracked in `scratch`. */
-function planeTensors(backend: WasmBackendLike, scratch: Scratch, count: number, rows: number, cols: number): TensorInfo[] {
+function planeTensors(
+  backend: WasmBackendLike,
+  scratch: Scratch,
+  count: number,
+  rows: number,
+  cols: number,
+): TensorInfo[] {
   return Array.from({ length: count }, () => scratch.track(backend.makeOutput([1, rows, cols], 'float32')));
 }
 
@@ -144,14 +172,24 @@ function planeTensors(backend: WasmBackendLike, scratch: Scratch, count: number,
  * right operand of V·U), true = U_ξ [Cout, Cin] (the left operand of Uᵀ·Vᵀ), where Cin/Cout are
  * those of the conv it feeds (for dX: Cin = K, Cout = C of the forward conv).
  */
-export interface WinoFilter { m: WinoTile; transposed: boolean; planes: TensorInfo[] }
+export interface WinoFilter {
+  m: WinoTile;
+  transposed: boolean;
+  planes: TensorInfo[];
+}
 
 /**
  * U_ξ = G g Gᵀ as α² tensors owned by the caller, for the forward conv of `filter` [3, 3, C, K]
  * (`dx` false) or for its dX conv (`dx` true: the 180°-rotated, in/out-swapped filter), laid out
  * for the `transposed` GEMM orientation or not. Needs C and K multiples of 4.
  */
-export function transformFilter(backend: WasmBackendLike, filter: TensorInfo, m: WinoTile, dx: boolean, transposed: boolean): WinoFilter {
+export function transformFilter(
+  backend: WasmBackendLike,
+  filter: TensorInfo,
+  m: WinoTile,
+  dx: boolean,
+  transposed: boolean,
+): WinoFilter {
   const [, , c, k] = filter.shape;
   const a = m + 2;
   const layoutKC = dx !== transposed; // planes [K, C] rather than [C, K]
@@ -159,7 +197,16 @@ export function transformFilter(backend: WasmBackendLike, filter: TensorInfo, m:
   const scratch = new Scratch(backend);
   try {
     const pass = new Pass(backend, scratch, 4);
-    pass.simd.filterTransform(m, addr(backend, filter), c, k, dx ? 1 : 0, layoutKC ? 1 : 0, pass.planes(planes), pass.tmp);
+    pass.simd.filterTransform(
+      m,
+      addr(backend, filter),
+      c,
+      k,
+      dx ? 1 : 0,
+      layoutKC ? 1 : 0,
+      pass.planes(planes),
+      pass.tmp,
+    );
   } catch (err) {
     for (const p of planes) backend.disposeData(p.dataId);
     throw err;
@@ -179,8 +226,12 @@ export function disposeFilter(backend: WasmBackendLike, u: WinoFilter): void {
  * multiples of 4. Returns a new [N, OH, OW, K] tensor owned by the caller.
  */
 export function winogradConv(
-  backend: WasmBackendLike, x: TensorInfo, u: WinoFilter, g: WinoGeometry,
-  bias: TensorInfo | null, activation: WinoActivation,
+  backend: WasmBackendLike,
+  x: TensorInfo,
+  u: WinoFilter,
+  g: WinoGeometry,
+  bias: TensorInfo | null,
+  activation: WinoActivation,
 ): TensorInfo {
   const { m } = u;
   const a2 = (m + 2) * (m + 2);
@@ -190,27 +241,60 @@ export function winogradConv(
   try {
     const pass = new Pass(backend, scratch, g.c);
     const v = planeTensors(backend, scratch, a2, rows, g.c);
-    pass.simd.inputTransform(m, addr(backend, x), g.n, g.h, g.w, g.c, g.pt, g.pl, th, tw, pass.planes(v), pass.zero, pass.tmp);
+    pass.simd.inputTransform(
+      m,
+      addr(backend, x),
+      g.n,
+      g.h,
+      g.w,
+      g.c,
+      g.pt,
+      g.pl,
+      th,
+      tw,
+      pass.planes(v),
+      pass.zero,
+      pass.tmp,
+    );
     let prods: TensorInfo[];
     if (!u.transposed) {
       // M_ξ [tiles, K] = V_ξ [tiles, C] · U_ξ [C, K]: packs U (free when U is cached)
-      prods = v.map((vq, q) => scratch.track(callKernel(backend, 'BatchMatMul',
-        { a: vq, b: u.planes[q] }, { transposeA: false, transposeB: false })));
+      prods = v.map((vq, q) =>
+        scratch.track(
+          callKernel(backend, 'BatchMatMul', { a: vq, b: u.planes[q] }, { transposeA: false, transposeB: false }),
+        ),
+      );
     } else {
       // M_ξᵀ [K, tiles] = U_ξ [K, C] · V_ξᵀ [C, tiles]: packs Vᵀ, which is smaller when tiles < K
       for (const p of v) heapF32(backend, p).fill(0, count * g.c);
       const vt = planeTensors(backend, scratch, a2, g.c, rows);
       for (let q = 0; q < a2; q++) pass.simd.transpose(addr(backend, v[q]), rows, g.c, addr(backend, vt[q]));
-      const pt = vt.map((p, q) => scratch.track(callKernel(backend, 'BatchMatMul',
-        { a: u.planes[q], b: p }, { transposeA: false, transposeB: false })));
+      const pt = vt.map((p, q) =>
+        scratch.track(
+          callKernel(backend, 'BatchMatMul', { a: u.planes[q], b: p }, { transposeA: false, transposeB: false }),
+        ),
+      );
       prods = planeTensors(backend, scratch, a2, rows, g.k);
       for (let q = 0; q < a2; q++) pass.simd.transpose(addr(backend, pt[q]), g.k, rows, addr(backend, prods[q]));
     }
     const y = backend.makeOutput([g.n, g.oh, g.ow, g.k], 'float32');
     const lo = activation === 'linear' ? -Infinity : 0;
     const hi = activation === 'relu6' ? 6 : Infinity;
-    pass.simd.outputTransform(m, pass.planes(prods), addr(backend, y), g.n, g.oh, g.ow, g.k, th, tw,
-      bias === null ? 0 : addr(backend, bias), lo, hi, pass.tmp);
+    pass.simd.outputTransform(
+      m,
+      pass.planes(prods),
+      addr(backend, y),
+      g.n,
+      g.oh,
+      g.ow,
+      g.k,
+      th,
+      tw,
+      bias === null ? 0 : addr(backend, bias),
+      lo,
+      hi,
+      pass.tmp,
+    );
     return y;
   } finally {
     scratch.free();
@@ -226,7 +310,13 @@ export function inputGradGeometry(g: WinoGeometry): WinoGeometry {
  * dW [3, 3, C, K] of the conv `g` from x and dy through Winograd (C and K multiples of 4).
  * Returns a new tensor owned by the caller.
  */
-export function winogradFilterGrad(backend: WasmBackendLike, x: TensorInfo, dy: TensorInfo, g: WinoGeometry, m: WinoTile): TensorInfo {
+export function winogradFilterGrad(
+  backend: WasmBackendLike,
+  x: TensorInfo,
+  dy: TensorInfo,
+  g: WinoGeometry,
+  m: WinoTile,
+): TensorInfo {
   const a2 = (m + 2) * (m + 2);
   const { th, tw, count } = tiles(g, m);
   const rows = Math.ceil(count / 4) * 4; // the SIMD transpose works on 4×4 blocks
@@ -240,11 +330,26 @@ export function winogradFilterGrad(backend: WasmBackendLike, x: TensorInfo, dy: 
       for (const p of v) heapF32(backend, p).fill(0, count * g.c);
       for (const p of yh) heapF32(backend, p).fill(0, count * g.k);
     }
-    pass.simd.inputTransform(m, addr(backend, x), g.n, g.h, g.w, g.c, g.pt, g.pl, th, tw, pass.planes(v), pass.zero, pass.tmp);
+    pass.simd.inputTransform(
+      m,
+      addr(backend, x),
+      g.n,
+      g.h,
+      g.w,
+      g.c,
+      g.pt,
+      g.pl,
+      th,
+      tw,
+      pass.planes(v),
+      pass.zero,
+      pass.tmp,
+    );
     pass.simd.outputAdjoint(m, addr(backend, dy), g.n, g.oh, g.ow, g.k, th, tw, pass.planes(yh), pass.zero, pass.tmp);
     for (let q = 0; q < a2; q++) pass.simd.transpose(addr(backend, v[q]), rows, g.c, addr(backend, vt[q]));
-    const prods = vt.map((p, q) => scratch.track(callKernel(backend, 'BatchMatMul',
-      { a: p, b: yh[q] }, { transposeA: false, transposeB: false })));
+    const prods = vt.map((p, q) =>
+      scratch.track(callKernel(backend, 'BatchMatMul', { a: p, b: yh[q] }, { transposeA: false, transposeB: false })),
+    );
     const dw = backend.makeOutput([3, 3, g.c, g.k], 'float32');
     pass.simd.filterAdjoint(m, pass.planes(prods), addr(backend, dw), g.c, g.k, pass.tmp);
     return dw;

@@ -20,9 +20,22 @@ export function mixDepthwiseParts(channels: number): MixedConvPart[] {
   });
 }
 
-function mixBlock(b: Builder, x: tf.SymbolicTensor, filters: number, stride: number, project: boolean, name: string): tf.SymbolicTensor {
+function mixBlock(
+  b: Builder,
+  x: tf.SymbolicTensor,
+  filters: number,
+  stride: number,
+  project: boolean,
+  name: string,
+): tf.SymbolicTensor {
   let y = b.relu(b.convBn(x, filters, 1, 1, `${name}_expand`), `${name}_expand_relu`);
-  y = new MixedConv2D({ parts: mixDepthwiseParts(filters), strides: stride, seed: b.nextSeed() * 1000, kernelInit: b.kernelInit, name: b.name(`${name}_mixdw`) }).apply(y) as tf.SymbolicTensor;
+  y = new MixedConv2D({
+    parts: mixDepthwiseParts(filters),
+    strides: stride,
+    seed: b.nextSeed() * 1000,
+    kernelInit: b.kernelInit,
+    name: b.name(`${name}_mixdw`),
+  }).apply(y) as tf.SymbolicTensor;
   y = b.relu(b.bn(y, `${name}_mixdw_bn`), `${name}_mixdw_relu`);
   y = b.convBn(y, filters, 1, 1, `${name}_project`);
   const short = project ? b.convBn(x, filters, 1, stride, `${name}_short`) : x;

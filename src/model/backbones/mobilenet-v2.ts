@@ -18,7 +18,14 @@ export const MOBILENET_V2_BLOCKS: ReadonlyArray<[t: number, c: number, n: number
   [6, 320, 1, 1],
 ];
 
-function invertedResidual(b: Builder, x: tf.SymbolicTensor, t: number, out: number, stride: number, name: string): tf.SymbolicTensor {
+function invertedResidual(
+  b: Builder,
+  x: tf.SymbolicTensor,
+  t: number,
+  out: number,
+  stride: number,
+  name: string,
+): tf.SymbolicTensor {
   const cin = x.shape[3] as number;
   let y = x;
   if (t !== 1) y = b.relu6(b.convBn(y, cin * t, 1, 1, `${name}_expand`), `${name}_expand_relu`);

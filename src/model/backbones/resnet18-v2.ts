@@ -8,7 +8,14 @@ import type { tf } from '../../engine/tf.ts';
 import { scaled, type Builder } from '../layer-builder.ts';
 import { resnetStem, STAGES, type ResNetOptions } from './resnet18.ts';
 
-function preactBlock(b: Builder, x: tf.SymbolicTensor, filters: number, stride: number, project: boolean, name: string): tf.SymbolicTensor {
+function preactBlock(
+  b: Builder,
+  x: tf.SymbolicTensor,
+  filters: number,
+  stride: number,
+  project: boolean,
+  name: string,
+): tf.SymbolicTensor {
   const pre = b.relu(b.bn(x, `${name}_pre_bn`), `${name}_pre_relu`);
   const short = project ? b.conv(pre, filters, 1, stride, `${name}_short_conv`) : x;
   let y = b.conv(pre, filters, 3, stride, `${name}_a_conv`);

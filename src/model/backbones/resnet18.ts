@@ -24,7 +24,14 @@ export const STAGES: ReadonlyArray<[filters: number, stride: number]> = [
 ];
 
 /** A basic block: relu(shortcut(x) + bn(conv3(relu(bn(conv3(x)))))). */
-export function basicBlock(b: Builder, x: tf.SymbolicTensor, filters: number, stride: number, project: boolean, name: string): tf.SymbolicTensor {
+export function basicBlock(
+  b: Builder,
+  x: tf.SymbolicTensor,
+  filters: number,
+  stride: number,
+  project: boolean,
+  name: string,
+): tf.SymbolicTensor {
   let y = b.relu(b.convBn(x, filters, 3, stride, `${name}_a`), `${name}_a_relu`);
   y = b.convBn(y, filters, 3, 1, `${name}_b`);
   const short = project ? b.convBn(x, filters, 1, stride, `${name}_short`) : x;

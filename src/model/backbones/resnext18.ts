@@ -26,9 +26,21 @@ export function resnextParts(channels: number, minPerGroup = 4): MixedConvPart[]
   return counts.map((g, i) => ({ channels: g * cg, kernel: KERNELS[i]!, groups: g }));
 }
 
-function resnextBlock(b: Builder, x: tf.SymbolicTensor, filters: number, stride: number, project: boolean, name: string): tf.SymbolicTensor {
+function resnextBlock(
+  b: Builder,
+  x: tf.SymbolicTensor,
+  filters: number,
+  stride: number,
+  project: boolean,
+  name: string,
+): tf.SymbolicTensor {
   let y = b.relu(b.convBn(x, filters, 3, stride, `${name}_a`), `${name}_a_relu`);
-  y = new MixedConv2D({ parts: resnextParts(filters), seed: b.nextSeed() * 1000, kernelInit: b.kernelInit, name: b.name(`${name}_b_mixconv`) }).apply(y) as tf.SymbolicTensor;
+  y = new MixedConv2D({
+    parts: resnextParts(filters),
+    seed: b.nextSeed() * 1000,
+    kernelInit: b.kernelInit,
+    name: b.name(`${name}_b_mixconv`),
+  }).apply(y) as tf.SymbolicTensor;
   y = b.bn(y, `${name}_b_bn`);
   const short = project ? b.convBn(x, filters, 1, stride, `${name}_short`) : x;
   return b.relu(b.add([short, y], `${name}_add`), `${name}_out`);

@@ -13,7 +13,6 @@ import type { tf } from '../../engine/tf.ts';
 import type { Builder } from '../layer-builder.ts';
 import { MOBILENET_V2_BLOCKS } from './mobilenet-v2.ts';
 
-
 /** torchvision's `_make_divisible(v, 8)`: the nearest multiple of 8, at least 8, never 10 % under `v`. */
 export function makeDivisible(v: number, divisor = 8): number {
   let n = Math.max(divisor, Math.floor(v + divisor / 2) - (Math.floor(v + divisor / 2) % divisor));
@@ -21,7 +20,14 @@ export function makeDivisible(v: number, divisor = 8): number {
   return n;
 }
 
-function invertedResidual(b: Builder, x: tf.SymbolicTensor, t: number, out: number, stride: number, p: string): tf.SymbolicTensor {
+function invertedResidual(
+  b: Builder,
+  x: tf.SymbolicTensor,
+  t: number,
+  out: number,
+  stride: number,
+  p: string,
+): tf.SymbolicTensor {
   const cin = x.shape[3] as number;
   let y = x;
   let i = 0;
@@ -35,12 +41,17 @@ function invertedResidual(b: Builder, x: tf.SymbolicTensor, t: number, out: numb
 }
 
 /** The backbone (`features`) of torchvision's MobileNetV2 with `width_mult` = width. */
-export function tvMobilenetV2(b: Builder, input: tf.SymbolicTensor, options: { width?: number } = {}): tf.SymbolicTensor {
+export function tvMobilenetV2(
+  b: Builder,
+  input: tf.SymbolicTensor,
+  options: { width?: number } = {},
+): tf.SymbolicTensor {
   const width = options.width ?? 1;
   let x = b.relu6(b.bn(b.conv(input, makeDivisible(32 * width), 3, 2, 'features_0_0'), 'features_0_1'), 'features_0_2');
   let k = 1;
   for (const [t, c, n, s] of MOBILENET_V2_BLOCKS) {
-    for (let j = 0; j < n; j++) x = invertedResidual(b, x, t, makeDivisible(c * width), j === 0 ? s : 1, `features_${k++}`);
+    for (let j = 0; j < n; j++)
+      x = invertedResidual(b, x, t, makeDivisible(c * width), j === 0 ? s : 1, `features_${k++}`);
   }
   const last = makeDivisible(1280 * Math.max(1, width));
   return b.relu6(b.bn(b.conv(x, last, 1, 1, `features_${k}_0`), `features_${k}_1`), `features_${k}_2`);

@@ -26,12 +26,27 @@ export const TV_RESNET_LAYOUTS = {
 
 const EXPANSION: Record<Block, number> = { basic: 1, bottleneck: 4 };
 
-function convBn(b: Builder, x: tf.SymbolicTensor, filters: number, kernel: number, stride: number, conv: string, bn: string): tf.SymbolicTensor {
+function convBn(
+  b: Builder,
+  x: tf.SymbolicTensor,
+  filters: number,
+  kernel: number,
+  stride: number,
+  conv: string,
+  bn: string,
+): tf.SymbolicTensor {
   return b.bn(b.conv(x, filters, kernel, stride, conv), bn);
 }
 
 /** torchvision's BasicBlock / Bottleneck at module path `p` (e.g. `layer1_0`). */
-function block(b: Builder, x: tf.SymbolicTensor, kind: Block, planes: number, stride: number, p: string): tf.SymbolicTensor {
+function block(
+  b: Builder,
+  x: tf.SymbolicTensor,
+  kind: Block,
+  planes: number,
+  stride: number,
+  p: string,
+): tf.SymbolicTensor {
   const out = planes * EXPANSION[kind];
   const cin = x.shape[3] as number;
   let y: tf.SymbolicTensor;
@@ -43,7 +58,8 @@ function block(b: Builder, x: tf.SymbolicTensor, kind: Block, planes: number, st
     y = b.relu(convBn(b, y, planes, 3, stride, `${p}_conv2`, `${p}_bn2`), `${p}_relu`);
     y = convBn(b, y, out, 1, 1, `${p}_conv3`, `${p}_bn3`);
   }
-  const short = stride !== 1 || cin !== out ? convBn(b, x, out, 1, stride, `${p}_downsample_0`, `${p}_downsample_1`) : x;
+  const short =
+    stride !== 1 || cin !== out ? convBn(b, x, out, 1, stride, `${p}_downsample_0`, `${p}_downsample_1`) : x;
   return b.relu(b.add([y, short], `${p}_add`), `${p}_relu`);
 }
 

@@ -49,7 +49,11 @@ const fmt = (s: number[]) => `[${s.join(', ')}]`;
  * `file` names the weights in errors; with `strict`, any missing, unexpected or mismatched key is a
  * DataError listing them all (nothing is loaded then).
  */
-export function assignStateDict(model: tf.LayersModel, dict: StateDict, options: { file: string; strict: boolean }): ImportReport {
+export function assignStateDict(
+  model: tf.LayersModel,
+  dict: StateDict,
+  options: { file: string; strict: boolean },
+): ImportReport {
   const keys = [...dict.keys()];
   const strip = keys.length > 0 && keys.every((k) => k.startsWith('module.')) ? 'module.'.length : 0;
   const byKey = new Map<string, StateTensor>(keys.map((k) => [k.slice(strip), dict.get(k)!]));
@@ -82,7 +86,15 @@ export function assignStateDict(model: tf.LayersModel, dict: StateDict, options:
     writes.push(() => {
       // getWeights() hands out the variables' own tensors: never dispose those.
       const current = layer.getWeights();
-      const next = values.map((t, i) => (t ? tf.tidy(() => (layout.perm ? tf.transpose(tf.tensor(t.values, t.shape, 'float32'), layout.perm) : tf.tensor(t.values, t.shape, 'float32'))) : current[i]!));
+      const next = values.map((t, i) =>
+        t
+          ? tf.tidy(() =>
+              layout.perm
+                ? tf.transpose(tf.tensor(t.values, t.shape, 'float32'), layout.perm)
+                : tf.tensor(t.values, t.shape, 'float32'),
+            )
+          : current[i]!,
+      );
       layer.setWeights(next);
       next.forEach((t, i) => t !== current[i] && t.dispose());
       report.loaded += values.filter(Boolean).length;
@@ -95,9 +107,13 @@ export function assignStateDict(model: tf.LayersModel, dict: StateDict, options:
   }
   const problems = report.missing.length + report.unexpected.length + report.mismatched.length;
   if (options.strict && problems > 0) {
-    throw new DataError(`the weights do not fit ${model.name}: ${describeProblems(report)}`, { file: options.file }, {
-      hint: `pick the tv-* model the file was saved from (layer names are torchvision's), or set pretrained_strict: false to load the keys that fit`,
-    });
+    throw new DataError(
+      `the weights do not fit ${model.name}: ${describeProblems(report)}`,
+      { file: options.file },
+      {
+        hint: `pick the tv-* model the file was saved from (layer names are torchvision's), or set pretrained_strict: false to load the keys that fit`,
+      },
+    );
   }
   for (const w of writes) w();
   return report;
@@ -106,5 +122,9 @@ export function assignStateDict(model: tf.LayersModel, dict: StateDict, options:
 /** `missing (n): a, b, …; unexpected (n): …; shape mismatch (n): …`, every key listed. */
 export function describeProblems(r: ImportReport): string {
   const part = (label: string, xs: string[]) => (xs.length ? [`${label} (${xs.length}): ${xs.join(', ')}`] : []);
-  return [...part('missing', r.missing), ...part('unexpected', r.unexpected), ...part('shape mismatch', r.mismatched)].join('; ') || 'none';
+  return (
+    [...part('missing', r.missing), ...part('unexpected', r.unexpected), ...part('shape mismatch', r.mismatched)].join(
+      '; ',
+    ) || 'none'
+  );
 }

@@ -6,7 +6,18 @@
 import { DataError } from '../../errors.ts';
 import { contiguousStrides, ELEMENT_TYPES, gather, type ElementType, type StateDict } from './tensors.ts';
 
-const DTYPES: Record<string, ElementType> = { F32: 'float32', F64: 'float64', F16: 'float16', BF16: 'bfloat16', I64: 'int64', I32: 'int32', I16: 'int16', I8: 'int8', U8: 'uint8', BOOL: 'bool' };
+const DTYPES: Record<string, ElementType> = {
+  F32: 'float32',
+  F64: 'float64',
+  F16: 'float16',
+  BF16: 'bfloat16',
+  I64: 'int64',
+  I32: 'int32',
+  I16: 'int16',
+  I8: 'int8',
+  U8: 'uint8',
+  BOOL: 'bool',
+};
 
 interface HeaderEntry {
   dtype: string;
@@ -17,7 +28,11 @@ interface HeaderEntry {
 /** The tensors of the safetensors file `buf` (`file` names it in errors), in header order. */
 export function readSafetensors(buf: Buffer, file: string): StateDict {
   const bad = (what: string): never => {
-    throw new DataError(`not a readable .safetensors file: ${what}`, { file }, { hint: 'the file is truncated or corrupted; copy it again' });
+    throw new DataError(
+      `not a readable .safetensors file: ${what}`,
+      { file },
+      { hint: 'the file is truncated or corrupted; copy it again' },
+    );
   };
   if (buf.length < 8) bad('shorter than its 8-byte header length');
   const n = Number(buf.readBigUInt64LE(0));
@@ -36,10 +51,14 @@ export function readSafetensors(buf: Buffer, file: string): StateDict {
     if (!type) bad(`${key} has dtype ${String(h?.dtype)}; readable: ${Object.keys(DTYPES).join(', ')}`);
     const [begin, end] = h.data_offsets ?? [];
     const numel = (h.shape ?? []).reduce((a, b) => a * b, 1);
-    if (typeof begin !== 'number' || typeof end !== 'number' || end - begin !== numel * ELEMENT_TYPES[type!].size) bad(`${key}: data_offsets do not match its shape ${JSON.stringify(h.shape)}`);
+    if (typeof begin !== 'number' || typeof end !== 'number' || end - begin !== numel * ELEMENT_TYPES[type!].size)
+      bad(`${key}: data_offsets do not match its shape ${JSON.stringify(h.shape)}`);
     if (end > data.length) bad(`${key} ends past the end of the file`);
     const bytes = data.subarray(begin, end);
-    out.set(key, { shape: [...h.shape], values: gather(bytes, type!, 0, h.shape, contiguousStrides(h.shape), file, key) });
+    out.set(key, {
+      shape: [...h.shape],
+      values: gather(bytes, type!, 0, h.shape, contiguousStrides(h.shape), file, key),
+    });
   }
   return out;
 }

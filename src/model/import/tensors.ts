@@ -49,14 +49,26 @@ function halfToFloat(h: number): number {
  * The float32 values of a strided view (`shape`, `stride` in elements, from element `offset`) of
  * `type` elements in `bytes`, row-major. `what` names the tensor in errors.
  */
-export function gather(bytes: Buffer, type: ElementType, offset: number, shape: number[], stride: number[], file: string, what: string): Float32Array {
+export function gather(
+  bytes: Buffer,
+  type: ElementType,
+  offset: number,
+  shape: number[],
+  stride: number[],
+  file: string,
+  what: string,
+): Float32Array {
   const { size, read } = ELEMENT_TYPES[type];
   const n = shape.reduce((a, b) => a * b, 1);
   const out = new Float32Array(n);
   if (n === 0) return out;
   const last = offset + shape.reduce((a, d, i) => a + (d - 1) * stride[i]!, 0);
   if (offset < 0 || (last + 1) * size > bytes.length) {
-    throw new DataError(`${what}: its data ends past its storage (${bytes.length} bytes)`, { file }, { hint: 'the file is truncated or corrupted; copy it again' });
+    throw new DataError(
+      `${what}: its data ends past its storage (${bytes.length} bytes)`,
+      { file },
+      { hint: 'the file is truncated or corrupted; copy it again' },
+    );
   }
   if (type === 'float32' && isContiguous(shape, stride) && (bytes.byteOffset + offset * 4) % 4 === 0) {
     out.set(new Float32Array(bytes.buffer, bytes.byteOffset + offset * 4, n));

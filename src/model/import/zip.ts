@@ -16,7 +16,8 @@ const EOCD64_LOCATOR = 0x07064b50;
 const CENTRAL = 0x02014b50;
 const LOCAL = 0x04034b50;
 
-const HINT = 'the file is truncated or corrupted; copy it again (or re-save it with torch.save(model.state_dict(), path))';
+const HINT =
+  'the file is truncated or corrupted; copy it again (or re-save it with torch.save(model.state_dict(), path))';
 
 /** `name → bytes` (views into `buf`) of every entry of the zip in `buf`; `file` names it in errors. */
 export function readStoredZip(buf: Buffer, file: string): Map<string, Buffer> {
@@ -24,7 +25,12 @@ export function readStoredZip(buf: Buffer, file: string): Map<string, Buffer> {
     return readEntries(buf, file);
   } catch (e) {
     // A record cut short reads past the buffer: the same verdict as any other damage.
-    if (e instanceof RangeError) throw new DataError('not a readable torch.save zip: a record ends past the end of the file', { file }, { hint: HINT, cause: e });
+    if (e instanceof RangeError)
+      throw new DataError(
+        'not a readable torch.save zip: a record ends past the end of the file',
+        { file },
+        { hint: HINT, cause: e },
+      );
     throw e;
   }
 }
@@ -64,18 +70,19 @@ function readEntries(buf: Buffer, file: string): Map<string, Buffer> {
     let local: number = buf.readUInt32LE(p + 42);
     const name = buf.toString('utf8', p + 46, p + 46 + nameLen);
     // ZIP64 extra field (id 1): the 64-bit values of the fields that read 0xffffffff, in order.
-    for (let e = p + 46 + nameLen; e + 4 <= p + 46 + nameLen + extraLen; ) {
+    for (let e = p + 46 + nameLen; e + 4 <= p + 46 + nameLen + extraLen;) {
       const id = buf.readUInt16LE(e);
       const len = buf.readUInt16LE(e + 2);
       if (id === 1) {
         let q = e + 4;
-        if (usize === 0xffffffff) (usize = Number(buf.readBigUInt64LE(q))), (q += 8);
-        if (size === 0xffffffff) (size = Number(buf.readBigUInt64LE(q))), (q += 8);
+        if (usize === 0xffffffff) ((usize = Number(buf.readBigUInt64LE(q))), (q += 8));
+        if (size === 0xffffffff) ((size = Number(buf.readBigUInt64LE(q))), (q += 8));
         if (local === 0xffffffff) local = Number(buf.readBigUInt64LE(q));
       }
       e += 4 + len;
     }
-    if (method !== 0 || size !== usize) fail(`entry ${name} is compressed (method ${method}); torch.save stores entries uncompressed`);
+    if (method !== 0 || size !== usize)
+      fail(`entry ${name} is compressed (method ${method}); torch.save stores entries uncompressed`);
     if (local + 30 > buf.length || buf.readUInt32LE(local) !== LOCAL) fail(`entry ${name}: local header missing`);
     const start = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28);
     if (start + size > buf.length) fail(`entry ${name} ends past the end of the file`);

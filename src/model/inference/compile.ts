@@ -58,10 +58,11 @@ export function compileInference(model: tf.LayersModel): CompiledInference {
 function wholeModel(model: tf.LayersModel, why: string): CompiledInference {
   return {
     summary: [`model.predict: ${why}`],
-    predict: (x) => tf.tidy(() => {
-      const out = model.predict(x);
-      return (Array.isArray(out) ? out : [out]).map((t) => t.clone());
-    }),
+    predict: (x) =>
+      tf.tidy(() => {
+        const out = model.predict(x);
+        return (Array.isArray(out) ? out : [out]).map((t) => t.clone());
+      }),
     dispose: () => {},
   };
 }

@@ -59,11 +59,20 @@ export interface Folded {
  * depthwise kernel [kh, kw, cin, mult], over the cin·mult outputs — and the optional conv bias.
  * Without an affine map the kernel is kept as is (a clone, so the plan owns every tensor).
  */
-export function foldConv(kernel: tf.Tensor4D, bias: tf.Tensor1D | null, affine: Affine | null, depthwise: boolean): Folded {
+export function foldConv(
+  kernel: tf.Tensor4D,
+  bias: tf.Tensor1D | null,
+  affine: Affine | null,
+  depthwise: boolean,
+): Folded {
   if (!affine) return { filter: kernel.clone(), bias: bias ? bias.clone() : null };
   const [, , cin, last] = kernel.shape;
-  const filter = tf.tidy(() => tf.mul(kernel, depthwise ? affine.scale.reshape([cin, last]) : affine.scale) as tf.Tensor4D);
-  const b = tf.tidy(() => (bias ? tf.add(tf.mul(bias, affine.scale), affine.shift) : affine.shift.clone()) as tf.Tensor1D);
+  const filter = tf.tidy(
+    () => tf.mul(kernel, depthwise ? affine.scale.reshape([cin, last]) : affine.scale) as tf.Tensor4D,
+  );
+  const b = tf.tidy(
+    () => (bias ? tf.add(tf.mul(bias, affine.scale), affine.shift) : affine.shift.clone()) as tf.Tensor1D,
+  );
   return { filter, bias: b };
 }
 

@@ -21,7 +21,9 @@ export function activationOf(layer: LayerNode): FusedActivation | null {
       if (cfg.maxValue == null) return 'relu';
       return Number(cfg.maxValue) === 6 ? 'relu6' : null;
     case 'Activation':
-      return cfg.activation === 'relu' || cfg.activation === 'relu6' || cfg.activation === 'linear' ? (cfg.activation as FusedActivation) : null;
+      return cfg.activation === 'relu' || cfg.activation === 'relu6' || cfg.activation === 'linear'
+        ? (cfg.activation as FusedActivation)
+        : null;
     default:
       return null;
   }

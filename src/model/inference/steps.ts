@@ -23,11 +23,19 @@ export interface Step {
 
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
 
-const pair = (v: unknown): [number, number] => (Array.isArray(v) ? [Number(v[0]), Number(v[1] ?? v[0])] : [Number(v), Number(v)]);
+const pair = (v: unknown): [number, number] =>
+  Array.isArray(v) ? [Number(v[0]), Number(v[1] ?? v[0])] : [Number(v), Number(v)];
 
 /** Conv2D or DepthwiseConv2D (+ folded BN, + activation, + absorbed zero padding) as one fused op. */
-export function convStep(conv: LayerLike, affine: Affine | null, activation: FusedActivation, extraPad: number[][] | null,
-  inputs: string[], output: string, layers: string[]): Step {
+export function convStep(
+  conv: LayerLike,
+  affine: Affine | null,
+  activation: FusedActivation,
+  extraPad: number[][] | null,
+  inputs: string[],
+  output: string,
+  layers: string[],
+): Step {
   const cfg = conv.getConfig();
   const depthwise = conv.getClassName() === 'DepthwiseConv2D';
   const w = conv.weights.map((v) => v.read());
@@ -39,26 +47,66 @@ export function convStep(conv: LayerLike, affine: Affine | null, activation: Fus
   let pad: Pad = cfg.padding as 'same' | 'valid';
   if (extraPad) {
     const [[t, b], [l, r]] = extraPad as [[number, number], [number, number]];
-    pad = depthwise ? t : [[0, 0], [t, b], [l, r], [0, 0]];
+    pad = depthwise
+      ? t
+      : [
+          [0, 0],
+          [t, b],
+          [l, r],
+          [0, 0],
+        ];
   }
   return {
-    inputs, output, layers,
-    run: ([x]) => depthwise
-      ? tf.fused.depthwiseConv2d({ x: x as tf.Tensor4D, filter: folded.filter, strides, pad: pad as 'valid', dilations, bias: folded.bias ?? undefined, activation })
-      : tf.fused.conv2d({ x: x as tf.Tensor4D, filter: folded.filter, strides, pad, dilations, bias: folded.bias ?? undefined, activation }),
+    inputs,
+    output,
+    layers,
+    run: ([x]) =>
+      depthwise
+        ? tf.fused.depthwiseConv2d({
+            x: x as tf.Tensor4D,
+            filter: folded.filter,
+            strides,
+            pad: pad as 'valid',
+            dilations,
+            bias: folded.bias ?? undefined,
+            activation,
+          })
+        : tf.fused.conv2d({
+            x: x as tf.Tensor4D,
+            filter: folded.filter,
+            strides,
+            pad,
+            dilations,
+            bias: folded.bias ?? undefined,
+            activation,
+          }),
     dispose: () => tf.dispose([folded.filter, ...(folded.bias ? [folded.bias] : [])]),
   };
 }
 
-interface MixPart { c0: number; channels: number; depthwise: boolean; groups: Folded[] }
+interface MixPart {
+  c0: number;
+  channels: number;
+  depthwise: boolean;
+  groups: Folded[];
+}
 // c0 and channels are the part's input range; a group reads channels / groups.length of them.
 
 /**
  * The project's MixedConv2D (duck-typed: `parts`, `strides`, one kernel per part): per part and
  * group a fused conv with the BN slice folded in, then one concat.
  */
-export function mixedConvStep(layer: LayerLike & { parts: Array<{ channels: number; kernel: number; groups: number; inChannels?: number }>; strides: number },
-  affine: Affine | null, activation: FusedActivation, inputs: string[], output: string, layers: string[]): Step {
+export function mixedConvStep(
+  layer: LayerLike & {
+    parts: Array<{ channels: number; kernel: number; groups: number; inChannels?: number }>;
+    strides: number;
+  },
+  affine: Affine | null,
+  activation: FusedActivation,
+  inputs: string[],
+  output: string,
+  layers: string[],
+): Step {
   const kernels = layer.weights.map((v) => v.read() as tf.Tensor4D);
   const parts: MixPart[] = [];
   let c0 = 0;
@@ -89,7 +137,9 @@ export function mixedConvStep(layer: LayerLike & { parts: Array<{ channels: numb
   const strides = layer.strides;
   const total = cin0;
   return {
-    inputs, output, layers,
+    inputs,
+    output,
+    layers,
     run: ([input]) => {
       const x = input as tf.Tensor4D;
       const outs: tf.Tensor4D[] = [];
@@ -99,9 +149,11 @@ export function mixedConvStep(layer: LayerLike & { parts: Array<{ channels: numb
         part.groups.forEach((f, g) => {
           const xg = part.groups.length === 1 ? xp : xp.slice([0, 0, 0, g * cg], [-1, -1, -1, cg]);
           const bias = f.bias ?? undefined;
-          outs.push(part.depthwise
-            ? tf.fused.depthwiseConv2d({ x: xg, filter: f.filter, strides, pad: 'same', bias, activation })
-            : tf.fused.conv2d({ x: xg, filter: f.filter, strides, pad: 'same', bias, activation }));
+          outs.push(
+            part.depthwise
+              ? tf.fused.depthwiseConv2d({ x: xg, filter: f.filter, strides, pad: 'same', bias, activation })
+              : tf.fused.conv2d({ x: xg, filter: f.filter, strides, pad: 'same', bias, activation }),
+          );
           if (xg !== xp) xg.dispose();
         });
         if (xp !== x) xp.dispose();
@@ -123,22 +175,38 @@ export function activate(x: tf.Tensor, activation: FusedActivation): tf.Tensor {
 }
 
 /** A standalone inference BatchNormalization (+ activation): x·scale + shift. */
-export function affineStep(affine: Affine, activation: FusedActivation, inputs: string[], output: string, layers: string[]): Step {
+export function affineStep(
+  affine: Affine,
+  activation: FusedActivation,
+  inputs: string[],
+  output: string,
+  layers: string[],
+): Step {
   return {
-    inputs, output, layers,
+    inputs,
+    output,
+    layers,
     run: ([x]) => tf.tidy(() => activate(tf.add(tf.mul(x!, affine.scale), affine.shift), activation)),
     dispose: () => disposeAffine(affine),
   };
 }
 
 /** Dense (+ activation) as one fused matMul with bias. */
-export function denseStep(dense: LayerLike, activation: FusedActivation, inputs: string[], output: string, layers: string[]): Step {
+export function denseStep(
+  dense: LayerLike,
+  activation: FusedActivation,
+  inputs: string[],
+  output: string,
+  layers: string[],
+): Step {
   const cfg = dense.getConfig();
   const w = dense.weights.map((v) => v.read());
   const kernel = (w[0] as tf.Tensor2D).clone();
   const bias = cfg.useBias ? (w[1] as tf.Tensor1D).clone() : null;
   return {
-    inputs, output, layers,
+    inputs,
+    output,
+    layers,
     run: ([x]) => tf.fused.matMul({ a: x as tf.Tensor2D, b: kernel, bias: bias ?? undefined, activation }),
     dispose: () => tf.dispose([kernel, ...(bias ? [bias] : [])]),
   };

@@ -12,7 +12,11 @@
  */
 import { tf } from '../../engine/tf.ts';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { batchNormTraining, batchNormTrainingAvailable, updateMovingStatistics } from '../../engine/ops/batch-norm-training/batch-norm-training.ts';
+import {
+  batchNormTraining,
+  batchNormTrainingAvailable,
+  updateMovingStatistics,
+} from '../../engine/ops/batch-norm-training/batch-norm-training.ts';
 
 type Kwargs = Record<string, unknown>;
 type LayerVariable = { read(): Tensor; write(t: Tensor): void };
@@ -41,24 +45,38 @@ export class BatchNormalization extends Stock {
     if (!this.trainable && kwargs.training === true) kwargs = { ...kwargs, training: false };
     const x = Array.isArray(inputs) ? inputs[0]! : inputs;
     const axis = this.axis >= 0 ? this.axis : this.axis + x.rank;
-    const channelsLast = kwargs.training === true && this.center && this.scale && axis === x.rank - 1 && (x.rank === 4 || x.rank === 2);
+    const channelsLast =
+      kwargs.training === true && this.center && this.scale && axis === x.rank - 1 && (x.rank === 4 || x.rank === 2);
     if (!channelsLast) return super.call(inputs, kwargs);
     return tf.tidy(() => {
       const { y, mean, variance } = batchNormTrainingAvailable()
         ? batchNormTraining(x, this.gamma.read(), this.beta.read(), this.epsilon)
         : composedTraining(x, this.gamma.read(), this.beta.read(), this.epsilon);
       const n = x.size / x.shape[x.rank - 1]!;
-      updateMovingStatistics(this.movingMean, this.movingVariance, mean, n > 1 ? tf.mul(variance, n / (n - 1)) : variance, this.momentum);
+      updateMovingStatistics(
+        this.movingMean,
+        this.movingVariance,
+        mean,
+        n > 1 ? tf.mul(variance, n / (n - 1)) : variance,
+        this.momentum,
+      );
       return y;
     });
   }
 }
 
 /** Training-mode batch norm from tfjs ops (backends without the fused kernel): y and the batch mean and biased variance. */
-function composedTraining(x: Tensor, gamma: Tensor, beta: Tensor, epsilon: number): { y: Tensor; mean: Tensor; variance: Tensor } {
+function composedTraining(
+  x: Tensor,
+  gamma: Tensor,
+  beta: Tensor,
+  epsilon: number,
+): { y: Tensor; mean: Tensor; variance: Tensor } {
   const axes = Array.from({ length: x.rank - 1 }, (_, i) => i);
   const { mean, variance } = tf.moments(x, axes);
   return { y: tf.batchNorm(x, mean, variance, beta, gamma, epsilon), mean, variance };
 }
 
-tf.serialization.registerClass(BatchNormalization as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+tf.serialization.registerClass(
+  BatchNormalization as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>,
+);

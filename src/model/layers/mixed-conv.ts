@@ -47,10 +47,15 @@ export class MixedConv2D extends tf.layers.Layer {
   constructor(args: MixedConv2DArgs) {
     super({ name: args.name, trainable: args.trainable });
     for (const p of args.parts) {
-      if (p.channels % p.groups !== 0) throw new Error(`MixedConv2D: ${p.channels} channels are not divisible into ${p.groups} groups`);
+      if (p.channels % p.groups !== 0)
+        throw new Error(`MixedConv2D: ${p.channels} channels are not divisible into ${p.groups} groups`);
       const cin = p.inChannels ?? p.channels;
-      if (cin % p.groups !== 0) throw new Error(`MixedConv2D: ${cin} input channels are not divisible into ${p.groups} groups`);
-      if (p.groups === p.channels && cin !== p.channels) throw new Error(`MixedConv2D: a depthwise part (groups = channels = ${p.channels}) must read as many input channels, received inChannels ${cin}`);
+      if (cin % p.groups !== 0)
+        throw new Error(`MixedConv2D: ${cin} input channels are not divisible into ${p.groups} groups`);
+      if (p.groups === p.channels && cin !== p.channels)
+        throw new Error(
+          `MixedConv2D: a depthwise part (groups = channels = ${p.channels}) must read as many input channels, received inChannels ${cin}`,
+        );
     }
     this.parts = args.parts.map((p) => ({ ...p }));
     this.strides = args.strides ?? 1;
@@ -62,10 +67,13 @@ export class MixedConv2D extends tf.layers.Layer {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
     const cin = shape[shape.length - 1];
     const total = this.parts.reduce((s, p) => s + (p.inChannels ?? p.channels), 0);
-    if (cin !== total) throw new Error(`MixedConv2D ${this.name}: input has ${cin} channels but the parts cover ${total}`);
+    if (cin !== total)
+      throw new Error(`MixedConv2D ${this.name}: input has ${cin} channels but the parts cover ${total}`);
     this.kernels = this.parts.map((p, i) => {
       const depthwise = p.groups === p.channels;
-      const kshape = depthwise ? [p.kernel, p.kernel, p.channels, 1] : [p.kernel, p.kernel, (p.inChannels ?? p.channels) / p.groups, p.channels];
+      const kshape = depthwise
+        ? [p.kernel, p.kernel, p.channels, 1]
+        : [p.kernel, p.kernel, (p.inChannels ?? p.channels) / p.groups, p.channels];
       return this.addWeight(`kernel_${i}`, kshape, 'float32', kernelInitializer(this.kernelInit, this.seed + i + 1));
     });
     this.built = true;
@@ -106,6 +114,12 @@ export class MixedConv2D extends tf.layers.Layer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), parts: this.parts.map((p) => ({ ...p })), strides: this.strides, seed: this.seed, kernelInit: this.kernelInit };
+    return {
+      ...super.getConfig(),
+      parts: this.parts.map((p) => ({ ...p })),
+      strides: this.strides,
+      seed: this.seed,
+      kernelInit: this.kernelInit,
+    };
   }
 }

@@ -40,7 +40,8 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => Math.floor((hi - lo) / s + 1e-9) <= count) ?? raw;
   const ticks: number[] = [];
-  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) ticks.push(Number(v.toPrecision(12)));
+  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step)
+    ticks.push(Number(v.toPrecision(12)));
   return ticks;
 }
 
@@ -69,8 +70,20 @@ export function lineChart(o: ChartOptions): string {
   const m = { left: 64, right: 16, top: 36, bottom: 48 };
   const pw = o.width - m.left - m.right;
   const ph = o.height - m.top - m.bottom;
-  const [x0, x1] = o.xDomain ?? extent(o.series.flatMap((s) => s.points.map((p) => p[0])), [0, 1]);
-  const [y0, y1] = o.yDomain ?? headroom(extent(o.series.flatMap((s) => s.points.map((p) => p[1])), [0, 1]));
+  const [x0, x1] =
+    o.xDomain ??
+    extent(
+      o.series.flatMap((s) => s.points.map((p) => p[0])),
+      [0, 1],
+    );
+  const [y0, y1] =
+    o.yDomain ??
+    headroom(
+      extent(
+        o.series.flatMap((s) => s.points.map((p) => p[1])),
+        [0, 1],
+      ),
+    );
   const sx = (v: number) => ox + m.left + ((v - x0) / (x1 - x0)) * pw;
   const sy = (v: number) => oy + m.top + ph - ((v - y0) / (y1 - y0)) * ph;
   const parts: string[] = [];
@@ -78,24 +91,43 @@ export function lineChart(o: ChartOptions): string {
   let xTicks = niceTicks(x0, x1);
   if (o.xInteger) {
     xTicks = xTicks.filter(Number.isInteger);
-    if (xTicks.length < 2) xTicks = Array.from({ length: Math.floor(x1) - Math.ceil(x0) + 1 }, (_, i) => Math.ceil(x0) + i);
+    if (xTicks.length < 2)
+      xTicks = Array.from({ length: Math.floor(x1) - Math.ceil(x0) + 1 }, (_, i) => Math.ceil(x0) + i);
   }
   for (const t of xTicks) {
-    parts.push(`<line x1="${r(sx(t))}" y1="${r(oy + m.top)}" x2="${r(sx(t))}" y2="${r(oy + m.top + ph)}" stroke="#e5e5e5"/>`);
+    parts.push(
+      `<line x1="${r(sx(t))}" y1="${r(oy + m.top)}" x2="${r(sx(t))}" y2="${r(oy + m.top + ph)}" stroke="#e5e5e5"/>`,
+    );
     parts.push(text(sx(t), oy + m.top + ph + 16, label(t), 11, 'text-anchor="middle"'));
   }
   for (const t of niceTicks(y0, y1)) {
-    parts.push(`<line x1="${r(ox + m.left)}" y1="${r(sy(t))}" x2="${r(ox + m.left + pw)}" y2="${r(sy(t))}" stroke="#e5e5e5"/>`);
+    parts.push(
+      `<line x1="${r(ox + m.left)}" y1="${r(sy(t))}" x2="${r(ox + m.left + pw)}" y2="${r(sy(t))}" stroke="#e5e5e5"/>`,
+    );
     parts.push(text(ox + m.left - 6, sy(t) + 4, label(t), 11, 'text-anchor="end"'));
   }
-  parts.push(`<rect x="${r(ox + m.left)}" y="${r(oy + m.top)}" width="${r(pw)}" height="${r(ph)}" fill="none" stroke="#888"/>`);
+  parts.push(
+    `<rect x="${r(ox + m.left)}" y="${r(oy + m.top)}" width="${r(pw)}" height="${r(ph)}" fill="none" stroke="#888"/>`,
+  );
   parts.push(text(ox + m.left + pw / 2, oy + o.height - 10, o.xLabel, 12, 'text-anchor="middle"'));
-  parts.push(text(0, 0, o.yLabel, 12, `text-anchor="middle" transform="translate(${r(ox + 16)},${r(oy + m.top + ph / 2)}) rotate(-90)"`));
-  parts.push(`<clipPath id="clip${r(ox)}_${r(oy)}"><rect x="${r(ox + m.left)}" y="${r(oy + m.top)}" width="${r(pw)}" height="${r(ph)}"/></clipPath>`);
+  parts.push(
+    text(
+      0,
+      0,
+      o.yLabel,
+      12,
+      `text-anchor="middle" transform="translate(${r(ox + 16)},${r(oy + m.top + ph / 2)}) rotate(-90)"`,
+    ),
+  );
+  parts.push(
+    `<clipPath id="clip${r(ox)}_${r(oy)}"><rect x="${r(ox + m.left)}" y="${r(oy + m.top)}" width="${r(pw)}" height="${r(ph)}"/></clipPath>`,
+  );
   const legend: string[] = [];
   if (o.markX && o.markX.x >= x0 && o.markX.x <= x1) {
     const mx = sx(o.markX.x);
-    parts.push(`<line x1="${r(mx)}" y1="${r(oy + m.top)}" x2="${r(mx)}" y2="${r(oy + m.top + ph)}" stroke="#555" stroke-width="1.5" stroke-dasharray="5 4"/>`);
+    parts.push(
+      `<line x1="${r(mx)}" y1="${r(oy + m.top)}" x2="${r(mx)}" y2="${r(oy + m.top + ph)}" stroke="#555" stroke-width="1.5" stroke-dasharray="5 4"/>`,
+    );
     parts.push(text(mx + 4, oy + m.top + 12, o.markX.label, 11, 'fill="#333"'));
   }
   const shown = Math.min(o.series.length, 12);
@@ -107,15 +139,23 @@ export function lineChart(o: ChartOptions): string {
   let corner = o.legend ?? 'top-right';
   if (corner === 'auto') {
     // the corner whose legend box covers the fewest data points (so the legend hides the least)
-    const pts = o.series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y)).map(([x, y]) => [sx(x), sy(y)] as const);
+    const pts = o.series
+      .flatMap((s) => s.points)
+      .filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y))
+      .map(([x, y]) => [sx(x), sy(y)] as const);
     const covered = (c: 'top-right' | 'bottom-right' | 'bottom-left' | 'top-left') => {
       const { lx, ly0 } = place(c);
       return pts.filter(([px, py]) => px >= lx - 4 && px <= lx + 156 && py >= ly0 - 4 && py <= ly0 + boxH + 4).length;
     };
-    corner = (['top-right', 'bottom-right', 'top-left', 'bottom-left'] as const).reduce((best, c) => (covered(c) < covered(best) ? c : best));
+    corner = (['top-right', 'bottom-right', 'top-left', 'bottom-left'] as const).reduce((best, c) =>
+      covered(c) < covered(best) ? c : best,
+    );
   }
   const { lx, ly0 } = place(corner);
-  if (shown) legend.push(`<rect x="${r(lx)}" y="${r(ly0)}" width="152" height="${shown * 16 + 4}" fill="#fff" fill-opacity="0.85" stroke="#ddd"/>`);
+  if (shown)
+    legend.push(
+      `<rect x="${r(lx)}" y="${r(ly0)}" width="152" height="${shown * 16 + 4}" fill="#fff" fill-opacity="0.85" stroke="#ddd"/>`,
+    );
   o.series.forEach((s, i) => {
     const color = s.color ?? PALETTE[i % PALETTE.length]!;
     // past the palette, colours repeat: dashes tell the series apart
@@ -135,7 +175,9 @@ export function lineChart(o: ChartOptions): string {
     }
     if (i < shown) {
       const ly = ly0 + 14 + i * 16;
-      legend.push(`<line x1="${r(lx + 6)}" y1="${r(ly - 4)}" x2="${r(lx + 24)}" y2="${r(ly - 4)}" stroke="${color}" stroke-width="3"${dash}/>`);
+      legend.push(
+        `<line x1="${r(lx + 6)}" y1="${r(ly - 4)}" x2="${r(lx + 24)}" y2="${r(ly - 4)}" stroke="${color}" stroke-width="3"${dash}/>`,
+      );
       legend.push(text(lx + 30, ly, truncate(s.name, 20), 11));
     }
   });

@@ -42,7 +42,15 @@ export function confusionLayout(classes: string[]): ConfusionLayout {
   const left = 40 + w + 10;
   const top = 60;
   const band = Math.ceil(w * Math.sin(Math.PI / 3)) + 50;
-  return { cell, nameSize, nameChars, left, top, width: Math.max(560, left + K * cell + 20), height: top + K * cell + band };
+  return {
+    cell,
+    nameSize,
+    nameChars,
+    left,
+    top,
+    width: Math.max(560, left + K * cell + 20),
+    height: top + K * cell + band,
+  };
 }
 
 function blue(share: number): string {
@@ -79,7 +87,12 @@ export function normalizeConfusion(matrix: number[][], normalize: ConfusionNorma
  * The drawing as an SVG document. `matrix[true][pred]` counts.
  * @param normalize what each cell's percentage is relative to. Defaults to `true` (rows).
  */
-export function confusionSvg(matrix: number[][], classes: string[], title: string, normalize: ConfusionNormalize = 'true'): string {
+export function confusionSvg(
+  matrix: number[][],
+  classes: string[],
+  title: string,
+  normalize: ConfusionNormalize = 'true',
+): string {
   const K = classes.length;
   if (matrix.length !== K || matrix.some((row) => row.length !== K)) {
     throw new RangeError(`confusion matrix must be ${K}×${K} for ${K} classes`);
@@ -97,12 +110,22 @@ export function confusionSvg(matrix: number[][], classes: string[], title: strin
       const share = shares[i]![j]!;
       const x = left + j * cell;
       const y = top + i * cell;
-      parts.push(`<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${blue(share)}" stroke="${i === j ? '#d62728' : '#ccc'}" stroke-width="${i === j ? 1.5 : 0.5}"/>`);
+      parts.push(
+        `<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${blue(share)}" stroke="${i === j ? '#d62728' : '#ccc'}" stroke-width="${i === j ? 1.5 : 0.5}"/>`,
+      );
       if (n === 0 && K > 6) continue;
       const fill = share > 0.5 ? 'fill="#fff"' : 'fill="#111"';
       parts.push(text(x + cell / 2, y + cell / 2 - 1, String(n), countSize, `text-anchor="middle" ${fill}`));
       const pct = share * 100;
-      parts.push(text(x + cell / 2, y + cell / 2 + pctSize + 1, `${pct >= 99.95 || pct === 0 || K > 12 ? pct.toFixed(0) : pct.toFixed(1)}%`, pctSize, `text-anchor="middle" ${fill}`));
+      parts.push(
+        text(
+          x + cell / 2,
+          y + cell / 2 + pctSize + 1,
+          `${pct >= 99.95 || pct === 0 || K > 12 ? pct.toFixed(0) : pct.toFixed(1)}%`,
+          pctSize,
+          `text-anchor="middle" ${fill}`,
+        ),
+      );
     }
   }
   classes.forEach((name, k) => {
@@ -110,14 +133,29 @@ export function confusionSvg(matrix: number[][], classes: string[], title: strin
     parts.push(text(left - 6, top + k * cell + cell / 2 + 4, label, nameSize, 'text-anchor="end"'));
     const cx = left + k * cell + cell / 2;
     const cy = top + K * cell + 8;
-    parts.push(text(0, 0, label, nameSize, `text-anchor="end" transform="translate(${r(cx + 4)},${r(cy)}) rotate(-60)"`));
+    parts.push(
+      text(0, 0, label, nameSize, `text-anchor="end" transform="translate(${r(cx + 4)},${r(cy)}) rotate(-60)"`),
+    );
   });
   parts.push(text(left + (K * cell) / 2, height - 12, 'predicted', 13, 'text-anchor="middle" font-weight="bold"'));
-  parts.push(text(0, 0, 'true', 13, `text-anchor="middle" font-weight="bold" transform="translate(18,${r(top + (K * cell) / 2)}) rotate(-90)"`));
+  parts.push(
+    text(
+      0,
+      0,
+      'true',
+      13,
+      `text-anchor="middle" font-weight="bold" transform="translate(18,${r(top + (K * cell) / 2)}) rotate(-90)"`,
+    ),
+  );
   return svgDocument(width, height, parts.join(''));
 }
 
 /** PNG of `confusionSvg`. */
-export function drawConfusion(matrix: number[][], classes: string[], title: string, normalize: ConfusionNormalize = 'true'): Promise<Buffer> {
+export function drawConfusion(
+  matrix: number[][],
+  classes: string[],
+  title: string,
+  normalize: ConfusionNormalize = 'true',
+): Promise<Buffer> {
   return svgToPng(confusionSvg(matrix, classes, title, normalize));
 }

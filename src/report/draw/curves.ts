@@ -23,7 +23,11 @@ export function parseHistory(textContent: string, file = 'history.jsonl'): Recor
       try {
         return JSON.parse(l) as Record<string, unknown>;
       } catch (err) {
-        throw new DataError(`not a JSON object: ${(err as Error).message}`, { file, line }, { cause: err, hint: 'each line of history.jsonl is one epoch as JSON' });
+        throw new DataError(
+          `not a JSON object: ${(err as Error).message}`,
+          { file, line },
+          { cause: err, hint: 'each line of history.jsonl is one epoch as JSON' },
+        );
       }
     });
 }
@@ -31,11 +35,15 @@ export function parseHistory(textContent: string, file = 'history.jsonl'): Recor
 /** Splits history rows into loss series and metric series. */
 export function historySeries(rows: Record<string, unknown>[]): { losses: Series[]; metrics: Series[] } {
   const keys = new Set<string>();
-  for (const row of rows) for (const [k, v] of Object.entries(row)) if (typeof v === 'number' && !SKIP.test(k)) keys.add(k);
+  for (const row of rows)
+    for (const [k, v] of Object.entries(row)) if (typeof v === 'number' && !SKIP.test(k)) keys.add(k);
   const losses: Series[] = [];
   const metrics: Series[] = [];
   for (const k of keys) {
-    const points = rows.map((row, i): [number, number] => [typeof row.epoch === 'number' ? row.epoch : i + 1, typeof row[k] === 'number' ? (row[k] as number) : NaN]);
+    const points = rows.map((row, i): [number, number] => [
+      typeof row.epoch === 'number' ? row.epoch : i + 1,
+      typeof row[k] === 'number' ? (row[k] as number) : NaN,
+    ]);
     (/loss|^l2$|regulari/i.test(k) ? losses : metrics).push({ name: k, points });
   }
   return { losses, metrics };
@@ -45,19 +53,43 @@ export function historySeries(rows: Record<string, unknown>[]): { losses: Series
  * The two panels; `bestEpoch` (the epoch the saved weights come from, config.json's best_epoch) is
  * marked in both by a dashed vertical line. Each legend goes to the corner where it hides the fewest points.
  */
-export function curvesSvg(rows: Record<string, unknown>[], title = 'training curves', bestEpoch?: number | null): string {
+export function curvesSvg(
+  rows: Record<string, unknown>[],
+  title = 'training curves',
+  bestEpoch?: number | null,
+): string {
   const { losses, metrics } = historySeries(rows);
-  const markX = typeof bestEpoch === 'number' ? { x: bestEpoch, label: `best epoch ${bestEpoch} (saved weights)` } : undefined;
+  const markX =
+    typeof bestEpoch === 'number' ? { x: bestEpoch, label: `best epoch ${bestEpoch} (saved weights)` } : undefined;
   const half = CURVES_SIZE.width / 2;
   const h = CURVES_SIZE.height - 30;
   const panel = (x: number, name: string, series: Series[]) =>
     series.length
-      ? lineChart({ x, y: 30, width: half, height: h, title: name, xLabel: 'epoch', yLabel: name, series, xInteger: true, legend: 'auto', ...(markX ? { markX } : {}) })
+      ? lineChart({
+          x,
+          y: 30,
+          width: half,
+          height: h,
+          title: name,
+          xLabel: 'epoch',
+          yLabel: name,
+          series,
+          xInteger: true,
+          legend: 'auto',
+          ...(markX ? { markX } : {}),
+        })
       : text(x + half / 2, h / 2, `no ${name} in the history`, 14, 'text-anchor="middle" fill="#777"');
-  const body = text(CURVES_SIZE.width / 2, 20, title, 16, 'text-anchor="middle" font-weight="bold"') + panel(0, 'loss', losses) + panel(half, 'metrics', metrics);
+  const body =
+    text(CURVES_SIZE.width / 2, 20, title, 16, 'text-anchor="middle" font-weight="bold"') +
+    panel(0, 'loss', losses) +
+    panel(half, 'metrics', metrics);
   return svgDocument(CURVES_SIZE.width, CURVES_SIZE.height, body);
 }
 
-export function drawCurves(rows: Record<string, unknown>[], title?: string, bestEpoch?: number | null): Promise<Buffer> {
+export function drawCurves(
+  rows: Record<string, unknown>[],
+  title?: string,
+  bestEpoch?: number | null,
+): Promise<Buffer> {
   return svgToPng(curvesSvg(rows, title, bestEpoch));
 }

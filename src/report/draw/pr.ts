@@ -45,12 +45,19 @@ export const NAMED_CURVES = 6;
  * series "other N classes" drawn beneath them.
  */
 export function readableSeries<P>(curves: NamedCurve<P>[], points: (curve: P[]) => Array<[number, number]>): Series[] {
-  const named = (c: NamedCurve<P>): Series => ({ name: curves.length > 1 ? `${c.name} (${area(c.area)})` : c.name, points: points(c.points) });
+  const named = (c: NamedCurve<P>): Series => ({
+    name: curves.length > 1 ? `${c.name} (${area(c.area)})` : c.name,
+    points: points(c.points),
+  });
   if (curves.length <= NAMED_CURVES) return curves.map(named);
   const ranked = [...curves].sort((a, b) => (a.area ?? Infinity) - (b.area ?? Infinity));
   const pick = [...ranked.slice(0, NAMED_CURVES / 2), ...ranked.slice(-NAMED_CURVES / 2)];
   const rest = curves.filter((c) => !pick.includes(c));
-  const grey: Series = { name: `other ${rest.length} classes`, color: '#cfcfcf', points: rest.flatMap((c, i) => [...(i ? [[NaN, NaN] as [number, number]] : []), ...points(c.points)]) };
+  const grey: Series = {
+    name: `other ${rest.length} classes`,
+    color: '#cfcfcf',
+    points: rest.flatMap((c, i) => [...(i ? [[NaN, NaN] as [number, number]] : []), ...points(c.points)]),
+  };
   return [grey, ...pick.map(named)];
 }
 

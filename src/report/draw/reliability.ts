@@ -26,16 +26,32 @@ export function reliabilitySvg(head: string, cal: Calibration): string {
     const x = sx(b.lo) + 1;
     const w = Math.max(1, sx(b.hi) - sx(b.lo) - 2);
     if (b.accuracy !== null && b.confidence !== null) {
-      parts.push(`<rect x="${r(x)}" y="${r(sy(b.accuracy))}" width="${r(w)}" height="${r(sy(0) - sy(b.accuracy))}" fill="#1f77b4"/>`);
+      parts.push(
+        `<rect x="${r(x)}" y="${r(sy(b.accuracy))}" width="${r(w)}" height="${r(sy(0) - sy(b.accuracy))}" fill="#1f77b4"/>`,
+      );
       const [lo, hi] = b.accuracy < b.confidence ? [b.accuracy, b.confidence] : [b.confidence, b.accuracy];
-      parts.push(`<rect x="${r(x)}" y="${r(sy(hi))}" width="${r(w)}" height="${r(sy(lo) - sy(hi))}" fill="#d62728" fill-opacity="0.35" stroke="#d62728" stroke-width="0.5"/>`);
+      parts.push(
+        `<rect x="${r(x)}" y="${r(sy(hi))}" width="${r(w)}" height="${r(sy(lo) - sy(hi))}" fill="#d62728" fill-opacity="0.35" stroke="#d62728" stroke-width="0.5"/>`,
+      );
     }
     if (b.count) parts.push(text(x + w / 2, m.top + ph + 30, String(b.count), 9, 'text-anchor="middle" fill="#555"'));
   }
-  parts.push(`<line x1="${r(sx(0))}" y1="${r(sy(0))}" x2="${r(sx(1))}" y2="${r(sy(1))}" stroke="#555" stroke-dasharray="5 3"/>`);
+  parts.push(
+    `<line x1="${r(sx(0))}" y1="${r(sy(0))}" x2="${r(sx(1))}" y2="${r(sy(1))}" stroke="#555" stroke-dasharray="5 3"/>`,
+  );
   parts.push(`<rect x="${r(m.left)}" y="${r(m.top)}" width="${r(pw)}" height="${r(ph)}" fill="none" stroke="#888"/>`);
-  parts.push(text(m.left + pw / 2, height - 8, 'confidence (bars: accuracy, red: gap, numbers: samples)', 12, 'text-anchor="middle"'));
-  parts.push(text(0, 0, 'accuracy', 12, `text-anchor="middle" transform="translate(16,${r(m.top + ph / 2)}) rotate(-90)"`));
+  parts.push(
+    text(
+      m.left + pw / 2,
+      height - 8,
+      'confidence (bars: accuracy, red: gap, numbers: samples)',
+      12,
+      'text-anchor="middle"',
+    ),
+  );
+  parts.push(
+    text(0, 0, 'accuracy', 12, `text-anchor="middle" transform="translate(16,${r(m.top + ph / 2)}) rotate(-90)"`),
+  );
   return svgDocument(width, height, parts.join(''));
 }
 

@@ -47,7 +47,10 @@ export interface ThresholdCounts {
  * True and false positives of "score ≥ t" at every distinct known score t, highest first (tied
  * scores form one cut), with the totals of positives and negatives: what PR and ROC curves share.
  */
-export function thresholdCounts(scores: ArrayLike<number>, labels: ArrayLike<number>): { cuts: ThresholdCounts[]; positives: number; negatives: number } {
+export function thresholdCounts(
+  scores: ArrayLike<number>,
+  labels: ArrayLike<number>,
+): { cuts: ThresholdCounts[]; positives: number; negatives: number } {
   const { s, y } = knownPairs(scores, labels);
   const order = s.map((_, i) => i).sort((a, b) => s[b]! - s[a]!);
   const positives = y.reduce((a, b) => a + b, 0);
@@ -71,7 +74,13 @@ export function thresholdCounts(scores: ArrayLike<number>, labels: ArrayLike<num
  */
 export function precisionRecallCurve(scores: ArrayLike<number>, labels: ArrayLike<number>): PrPoint[] {
   const { cuts, positives } = thresholdCounts(scores, labels);
-  return cuts.map(({ threshold, tp, fp }) => ({ threshold, precision: tp / (tp + fp), recall: positives ? tp / positives : NaN, tp, fp }));
+  return cuts.map(({ threshold, tp, fp }) => ({
+    threshold,
+    precision: tp / (tp + fp),
+    recall: positives ? tp / positives : NaN,
+    tp,
+    fp,
+  }));
 }
 
 /**

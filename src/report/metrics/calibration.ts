@@ -37,7 +37,8 @@ export interface Calibration {
  * @param bins number of equal-width bins. Defaults to 15 (Guo et al.).
  */
 export function calibration(confidence: ArrayLike<number>, correct: ArrayLike<number>, bins = 15): Calibration {
-  if (!Number.isInteger(bins) || bins < 1) throw new RangeError(`calibration bins must be a positive integer, received ${bins}`);
+  if (!Number.isInteger(bins) || bins < 1)
+    throw new RangeError(`calibration bins must be a positive integer, received ${bins}`);
   const count = new Array<number>(bins).fill(0);
   const conf = new Array<number>(bins).fill(0);
   const right = new Array<number>(bins).fill(0);

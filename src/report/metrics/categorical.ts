@@ -119,7 +119,11 @@ export interface ConfidenceResult {
  * The seed's confidence analysis: how many samples the model is sure of (every known head's
  * decision probability ≥ `threshold`), and how often it is wrong on them.
  */
-export function confidenceAnalysis(predictions: HeadPrediction[], labels: ArrayLike<number>[], threshold: number): ConfidenceResult {
+export function confidenceAnalysis(
+  predictions: HeadPrediction[],
+  labels: ArrayLike<number>[],
+  threshold: number,
+): ConfidenceResult {
   const N = labels[0]?.length ?? 0;
   let known = 0;
   let count = 0;

@@ -38,7 +38,11 @@ const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
  * @param labels true class per sample; -1 (unknown) is left out.
  * @param classes the K class names, index = class id.
  */
-export function classificationReport(pred: ArrayLike<number>, labels: ArrayLike<number>, classes: string[]): ClassificationReport {
+export function classificationReport(
+  pred: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  classes: string[],
+): ClassificationReport {
   const K = classes.length;
   const tp = new Array<number>(K).fill(0);
   const predicted = new Array<number>(K).fill(0);
@@ -61,7 +65,11 @@ export function classificationReport(pred: ArrayLike<number>, labels: ArrayLike<
   const present = per.map((_, c) => c).filter((c) => support[c]! > 0 || predicted[c]! > 0);
   const avg = (weight: (c: number) => number): ClassScores => {
     const total = present.reduce((a, c) => a + weight(c), 0);
-    const mean = (k: 'precision' | 'recall' | 'f1') => ratio(present.reduce((a, c) => a + weight(c) * per[c]![k], 0), total);
+    const mean = (k: 'precision' | 'recall' | 'f1') =>
+      ratio(
+        present.reduce((a, c) => a + weight(c) * per[c]![k], 0),
+        total,
+      );
     return { precision: mean('precision'), recall: mean('recall'), f1: mean('f1'), support: n };
   };
   return {

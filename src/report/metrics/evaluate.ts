@@ -6,12 +6,41 @@
  * Per head: head-metrics.ts; the wrong samples: mistakes.ts; the flat key numbers: key-metrics.ts.
  */
 import type { HeadSpec } from '../../data/heads.ts';
-import { allHeadsAccuracy, confidenceAnalysis, headPrediction, labelColumn, type AccuracyResult, type HeadPrediction } from './categorical.ts';
-import { binaryHeadMetrics, softmaxHeadMetrics, type BinaryHeadMetrics, type HeadCurves, type HeadData, type SoftmaxHeadMetrics } from './head-metrics.ts';
+import {
+  allHeadsAccuracy,
+  confidenceAnalysis,
+  headPrediction,
+  labelColumn,
+  type AccuracyResult,
+  type HeadPrediction,
+} from './categorical.ts';
+import {
+  binaryHeadMetrics,
+  softmaxHeadMetrics,
+  type BinaryHeadMetrics,
+  type HeadCurves,
+  type HeadData,
+  type SoftmaxHeadMetrics,
+} from './head-metrics.ts';
 import { wrongSamples, type WrongSample } from './mistakes.ts';
-import { classCounts, multilabelScores, thresholdPredictions, topKPredictions, type ClassCounts, type PrfScores } from './multilabel.ts';
+import {
+  classCounts,
+  multilabelScores,
+  thresholdPredictions,
+  topKPredictions,
+  type ClassCounts,
+  type PrfScores,
+} from './multilabel.ts';
 
-export { className, TOP_K, type BinaryHeadMetrics, type HeadCurves, type HeadScores, type OvrClassMetrics, type SoftmaxHeadMetrics } from './head-metrics.ts';
+export {
+  className,
+  TOP_K,
+  type BinaryHeadMetrics,
+  type HeadCurves,
+  type HeadScores,
+  type OvrClassMetrics,
+  type SoftmaxHeadMetrics,
+} from './head-metrics.ts';
 export { keyMetrics } from './key-metrics.ts';
 export type { HeadVerdict, WrongSample } from './mistakes.ts';
 
@@ -82,15 +111,30 @@ export function evaluatePredictions(input: EvaluationInput, options: EvaluationO
   const N = H ? Math.floor(labels.length / H) : 0;
   checkShapes(heads, probs, N);
   const cols = heads.map((_, h) => labelColumn(labels, H, h));
-  const preds: HeadPrediction[] = heads.map((h, i) => headPrediction(probs[i]!, h.classes.length === 1 ? 1 : h.classes.length));
-  const data: HeadData[] = heads.map((head, i) => ({ head, probs: probs[i]!, labels: cols[i]!, pred: preds[i]!, bins: options.calibrationBins ?? 15 }));
+  const preds: HeadPrediction[] = heads.map((h, i) =>
+    headPrediction(probs[i]!, h.classes.length === 1 ? 1 : h.classes.length),
+  );
+  const data: HeadData[] = heads.map((head, i) => ({
+    head,
+    probs: probs[i]!,
+    labels: cols[i]!,
+    pred: preds[i]!,
+    bins: options.calibrationBins ?? 15,
+  }));
   const counts = binaryCounts(data, options.thresholds);
 
   const headMetrics: Record<string, SoftmaxHeadMetrics | BinaryHeadMetrics> = {};
   const curves: Record<string, HeadCurves> = {};
   data.forEach((d, i) => {
     const b = counts.binary.findIndex((x) => x.i === i);
-    const one = d.head.classes.length > 1 ? softmaxHeadMetrics(d) : binaryHeadMetrics(d, counts.at05[b]!, counts.tuned ? { threshold: options.thresholds![b]!, counts: counts.tuned[b]! } : undefined);
+    const one =
+      d.head.classes.length > 1
+        ? softmaxHeadMetrics(d)
+        : binaryHeadMetrics(
+            d,
+            counts.at05[b]!,
+            counts.tuned ? { threshold: options.thresholds![b]!, counts: counts.tuned[b]! } : undefined,
+          );
     headMetrics[d.head.name] = one.metrics;
     curves[d.head.name] = one.curves;
   });
@@ -104,8 +148,17 @@ export function evaluatePredictions(input: EvaluationInput, options: EvaluationO
   return {
     metrics: {
       samples: N,
-      allHeads: allHeadsAccuracy(preds.map((p) => p.pred), cols),
-      confidence: { threshold: conf.threshold, count: conf.count, fraction: conf.fraction, wrong: conf.wrong, errorRate: conf.errorRate },
+      allHeads: allHeadsAccuracy(
+        preds.map((p) => p.pred),
+        cols,
+      ),
+      confidence: {
+        threshold: conf.threshold,
+        count: conf.count,
+        fraction: conf.fraction,
+        wrong: conf.wrong,
+        errorRate: conf.errorRate,
+      },
       heads: headMetrics,
       ...(multilabel ? { multilabel } : {}),
       confidentWrong,
@@ -117,7 +170,8 @@ export function evaluatePredictions(input: EvaluationInput, options: EvaluationO
 
 /** One probability array per head, of N × units each. */
 function checkShapes(heads: readonly HeadSpec[], probs: readonly Float32Array[], N: number): void {
-  if (probs.length !== heads.length) throw new RangeError(`expected probabilities for ${heads.length} heads, got ${probs.length}`);
+  if (probs.length !== heads.length)
+    throw new RangeError(`expected probabilities for ${heads.length} heads, got ${probs.length}`);
   heads.forEach((h, i) => {
     const units = h.classes.length === 1 ? 1 : h.classes.length;
     if (probs[i]!.length !== N * units) {
@@ -139,7 +193,12 @@ function binaryCounts(data: readonly HeadData[], thresholds: number[] | undefine
 }
 
 /** The multi-label family over the binary heads: mAP, and CP…OF1 at 0.5, at top-k and at the tuned thresholds. */
-function multilabelMetrics(data: readonly HeadData[], counts: BinaryCounts, heads: Record<string, SoftmaxHeadMetrics | BinaryHeadMetrics>, options: EvaluationOptions): MultilabelMetrics {
+function multilabelMetrics(
+  data: readonly HeadData[],
+  counts: BinaryCounts,
+  heads: Record<string, SoftmaxHeadMetrics | BinaryHeadMetrics>,
+  options: EvaluationOptions,
+): MultilabelMetrics {
   const { binary } = counts;
   const topK = options.topK ?? 3;
   const aps = binary.map(({ h }) => (heads[h.name] as BinaryHeadMetrics).ap).filter((a): a is number => a !== null);
@@ -151,7 +210,12 @@ function multilabelMetrics(data: readonly HeadData[], counts: BinaryCounts, head
     threshold: multilabelScores(counts.at05),
     topk: { ...multilabelScores(classCounts(topKPredictions(scores, topK, 0.5), ys)), k: topK },
     ...(counts.tuned
-      ? { tuned: { ...multilabelScores(counts.tuned), thresholds: Object.fromEntries(binary.map(({ h }, b) => [h.name, options.thresholds![b]!])) } }
+      ? {
+          tuned: {
+            ...multilabelScores(counts.tuned),
+            thresholds: Object.fromEntries(binary.map(({ h }, b) => [h.name, options.thresholds![b]!])),
+          },
+        }
       : {}),
   };
 }

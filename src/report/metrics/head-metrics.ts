@@ -10,7 +10,15 @@ import { accuracy, confusionMatrix, type AccuracyResult, type HeadPrediction } f
 import { classificationReport, type ClassificationReport } from './classification-report.ts';
 import type { ClassCounts } from './multilabel.ts';
 import { oneVsRest, rocAuc, rocCurve, type RocPoint } from './roc.ts';
-import { balancedAccuracy, brierScore, logLoss, matthewsCorrcoef, mostConfused, topKAccuracy, type ConfusedPair } from './scores.ts';
+import {
+  balancedAccuracy,
+  brierScore,
+  logLoss,
+  matthewsCorrcoef,
+  mostConfused,
+  topKAccuracy,
+  type ConfusedPair,
+} from './scores.ts';
 
 /** sklearn-defined scores of a head (scores.ts), over its known samples; null with none. */
 export interface HeadScores {
@@ -123,15 +131,27 @@ export function softmaxHeadMetrics(d: HeadData): { metrics: SoftmaxHeadMetrics; 
     ovr: {
       macroAP: ovr.macroAP,
       macroAUC: ovr.macroAUC,
-      classes: Object.fromEntries(h.classes.map((name, c) => [name, { positives: ovr.classes[c]!.positives, ap: ovr.classes[c]!.ap, auc: ovr.classes[c]!.auc }])),
+      classes: Object.fromEntries(
+        h.classes.map((name, c) => [
+          name,
+          { positives: ovr.classes[c]!.positives, ap: ovr.classes[c]!.ap, auc: ovr.classes[c]!.auc },
+        ]),
+      ),
     },
     calibration: calibrationOf(d),
   };
-  return { metrics, curves: { pr: ovr.classes.map((c) => c.pr), roc: ovr.classes.map((c) => c.roc), names: h.classes } };
+  return {
+    metrics,
+    curves: { pr: ovr.classes.map((c) => c.pr), roc: ovr.classes.map((c) => c.roc), names: h.classes },
+  };
 }
 
 /** A binary head's metrics and curves; `counts` at p ≥ 0.5, `tuned` at its tuned threshold when there is one. */
-export function binaryHeadMetrics(d: HeadData, counts: ClassCounts, tuned?: { threshold: number; counts: ClassCounts }): { metrics: BinaryHeadMetrics; curves: HeadCurves } {
+export function binaryHeadMetrics(
+  d: HeadData,
+  counts: ClassCounts,
+  tuned?: { threshold: number; counts: ClassCounts },
+): { metrics: BinaryHeadMetrics; curves: HeadCurves } {
   const { head: h, probs, labels: y, pred } = d;
   const confusion = confusionMatrix(pred.pred, y, 2);
   const metrics: BinaryHeadMetrics = {
@@ -143,7 +163,12 @@ export function binaryHeadMetrics(d: HeadData, counts: ClassCounts, tuned?: { th
     auc: rocAuc(probs, y),
     report: classificationReport(pred.pred, y, [className(h, 0), className(h, 1)]),
     calibration: calibrationOf(d),
-    scores: { balancedAccuracy: balancedAccuracy(confusion), mcc: matthewsCorrcoef(confusion), logLoss: logLoss(probs, y, 1), brier: brierScore(probs, y, 1) },
+    scores: {
+      balancedAccuracy: balancedAccuracy(confusion),
+      mcc: matthewsCorrcoef(confusion),
+      logLoss: logLoss(probs, y, 1),
+      brier: brierScore(probs, y, 1),
+    },
     ...(tuned ? { tuned } : {}),
   };
   return { metrics, curves: { pr: [precisionRecallCurve(probs, y)], roc: [rocCurve(probs, y)], names: [h.name] } };

@@ -27,7 +27,14 @@ export interface WrongSample {
  * Every one of the `N` samples with a wrong known head, in input order; `confident` marks the samples of the seed's
  * confident-and-wrong list (`confidentIndices`).
  */
-export function wrongSamples(N: number, heads: readonly HeadSpec[], preds: readonly HeadPrediction[], cols: readonly Int32Array[], paths: readonly string[], confidentIndices: ReadonlySet<number>): WrongSample[] {
+export function wrongSamples(
+  N: number,
+  heads: readonly HeadSpec[],
+  preds: readonly HeadPrediction[],
+  cols: readonly Int32Array[],
+  paths: readonly string[],
+  confidentIndices: ReadonlySet<number>,
+): WrongSample[] {
   const mistakes: WrongSample[] = [];
   for (let n = 0; n < N; n++) {
     const verdicts: HeadVerdict[] = [];

@@ -19,14 +19,18 @@ export interface RocPoint {
 export function rocCurve(scores: ArrayLike<number>, labels: ArrayLike<number>): RocPoint[] {
   const { cuts, positives: P, negatives: N } = thresholdCounts(scores, labels);
   if (P === 0 || N === 0) return [];
-  return [{ threshold: Infinity, fpr: 0, tpr: 0 }, ...cuts.map(({ threshold, tp, fp }) => ({ threshold, fpr: fp / N, tpr: tp / P }))];
+  return [
+    { threshold: Infinity, fpr: 0, tpr: 0 },
+    ...cuts.map(({ threshold, tp, fp }) => ({ threshold, fpr: fp / N, tpr: tp / P })),
+  ];
 }
 
 /** Trapezoidal area under ROC points; null when the curve is empty (one class only). */
 export function aucOf(points: RocPoint[]): number | null {
   if (points.length === 0) return null;
   let area = 0;
-  for (let k = 1; k < points.length; k++) area += ((points[k]!.fpr - points[k - 1]!.fpr) * (points[k]!.tpr + points[k - 1]!.tpr)) / 2;
+  for (let k = 1; k < points.length; k++)
+    area += ((points[k]!.fpr - points[k - 1]!.fpr) * (points[k]!.tpr + points[k - 1]!.tpr)) / 2;
   return area;
 }
 
@@ -75,7 +79,13 @@ export function oneVsRest(probs: ArrayLike<number>, labels: ArrayLike<number>, K
       y[i] = labels[i]! < 0 ? -1 : labels[i] === c ? 1 : 0;
     }
     const roc = rocCurve(s, y);
-    classes.push({ positives: y.reduce((a, v) => a + (v > 0 ? 1 : 0), 0), ap: averagePrecision(s, y), auc: aucOf(roc), pr: precisionRecallCurve(s, y), roc });
+    classes.push({
+      positives: y.reduce((a, v) => a + (v > 0 ? 1 : 0), 0),
+      ap: averagePrecision(s, y),
+      auc: aucOf(roc),
+      pr: precisionRecallCurve(s, y),
+      roc,
+    });
   }
   return { classes, macroAP: mean(classes.map((c) => c.ap)), macroAUC: mean(classes.map((c) => c.auc)) };
 }

@@ -108,12 +108,17 @@ export interface ConfusedPair {
 }
 
 /** The `n` largest off-diagonal cells of `confusion[true][pred]`, most first (ties: row, then column order). */
-export function mostConfused(confusion: readonly (readonly number[])[], classes: readonly string[], n = 5): ConfusedPair[] {
+export function mostConfused(
+  confusion: readonly (readonly number[])[],
+  classes: readonly string[],
+  n = 5,
+): ConfusedPair[] {
   const pairs: ConfusedPair[] = [];
   confusion.forEach((row, t) => {
     const support = row.reduce((a, b) => a + b, 0);
     row.forEach((v, p) => {
-      if (p !== t && v > 0) pairs.push({ true: classes[t] ?? String(t), pred: classes[p] ?? String(p), count: v, rate: v / support });
+      if (p !== t && v > 0)
+        pairs.push({ true: classes[t] ?? String(t), pred: classes[p] ?? String(p), count: v, rate: v / support });
     });
   });
   return pairs.sort((a, b) => b.count - a.count).slice(0, n);

@@ -21,5 +21,11 @@ export function pct(v: number | null): string {
 
 /** 12 345 678 as `12.35 M`, 4 096 as `4.10 k`. */
 export function si(v: number): string {
-  return v >= 1e9 ? `${(v / 1e9).toFixed(2)} G` : v >= 1e6 ? `${(v / 1e6).toFixed(2)} M` : v >= 1e3 ? `${(v / 1e3).toFixed(2)} k` : String(v);
+  return v >= 1e9
+    ? `${(v / 1e9).toFixed(2)} G`
+    : v >= 1e6
+      ? `${(v / 1e6).toFixed(2)} M`
+      : v >= 1e3
+        ? `${(v / 1e3).toFixed(2)} k`
+        : String(v);
 }

@@ -10,7 +10,9 @@ function verdicts(w: WrongSample): string {
   return (
     w.heads
       .filter((h) => !h.ok)
-      .map((h) => `<div class="bad">${esc(h.head)}: ${esc(h.pred)} (${(h.prob * 100).toFixed(1)}%) ≠ ${esc(h.true)}</div>`)
+      .map(
+        (h) => `<div class="bad">${esc(h.head)}: ${esc(h.pred)} (${(h.prob * 100).toFixed(1)}%) ≠ ${esc(h.true)}</div>`,
+      )
       .join('') + (right ? `<div class="ok">${right} other head${right > 1 ? 's' : ''} right</div>` : '')
   );
 }

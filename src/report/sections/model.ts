@@ -13,7 +13,12 @@ export function gammaHistogramSvg(g: { max: number; counts: number[] }, threshol
   const ph = H - m.t - m.b;
   const top = Math.max(1, ...g.counts);
   const bw = pw / g.counts.length;
-  const bars = g.counts.map((c, i) => `<rect x="${(m.l + i * bw + 1).toFixed(1)}" y="${(m.t + ph - (c / top) * ph).toFixed(1)}" width="${(bw - 2).toFixed(1)}" height="${((c / top) * ph).toFixed(1)}" fill="#5c6bc0"><title>${fmt((i / g.counts.length) * g.max, 3)}–${fmt(((i + 1) / g.counts.length) * g.max, 3)}: ${c}</title></rect>`).join('');
+  const bars = g.counts
+    .map(
+      (c, i) =>
+        `<rect x="${(m.l + i * bw + 1).toFixed(1)}" y="${(m.t + ph - (c / top) * ph).toFixed(1)}" width="${(bw - 2).toFixed(1)}" height="${((c / top) * ph).toFixed(1)}" fill="#5c6bc0"><title>${fmt((i / g.counts.length) * g.max, 3)}–${fmt(((i + 1) / g.counts.length) * g.max, 3)}: ${c}</title></rect>`,
+    )
+    .join('');
   const axis = `<line x1="${m.l}" y1="${m.t + ph}" x2="${m.l + pw}" y2="${m.t + ph}" stroke="#888"/><text x="${m.l}" y="${H - 16}" font-size="11">0</text><text x="${m.l + pw}" y="${H - 16}" font-size="11" text-anchor="end">${fmt(g.max, 3)}</text><text x="${m.l + pw / 2}" y="${H - 2}" font-size="12" text-anchor="middle">|γ| of the unpruned model's prunable BN channels</text><text x="${m.l - 6}" y="${m.t + 10}" font-size="11" text-anchor="end">${top}</text>`;
   let cut = '';
   if (typeof threshold === 'number' && g.max > 0) {
@@ -28,7 +33,8 @@ export function gammaHistogramSvg(g: { max: number; counts: number[] }, threshol
  * folder, loaded when the page opens, fills it (latency-sidecar.ts); the page itself holds no timing.
  */
 function latencyRow(l: ModelFacts['latency']): string {
-  if (!l) return '<tr><td class="l">latency</td><td class="l none">not measured (evaluate\'s <code>latency_runs: 0</code>)</td></tr></table>';
+  if (!l)
+    return '<tr><td class="l">latency</td><td class="l none">not measured (evaluate\'s <code>latency_runs: 0</code>)</td></tr></table>';
   const file = decodeURIComponent(l.href.replace(/^\.\.\//, ''));
   return (
     `<tr><td class="l">latency, on the machine that evaluated</td><td class="l none" id="latency">not measured: ${esc(file)} beside the report folder is missing</td></tr></table>` +
@@ -49,10 +55,17 @@ export function modelSection(f: ModelFacts | undefined): string {
   html += `<h3>Pruned from ${esc(p.from)}${p.ratio !== null ? ` (ratio ${p.ratio})` : ''}</h3><table><tr><th class="l"></th><th>before</th><th>after</th><th>change</th></tr>`;
   html += `<tr><td class="l">parameters</td><td>${p.params.before}</td><td>${p.params.after}</td><td class="better">${pctDrop(p.params.after, p.params.before)}</td></tr>`;
   html += `<tr><td class="l">FLOPs per image</td><td>${p.flops.before}</td><td>${p.flops.after}</td><td class="better">${pctDrop(p.flops.after, p.flops.before)}</td></tr></table>`;
-  if (p.gamma) html += `<figure>${gammaHistogramSvg(p.gamma, p.threshold)}<figcaption>Network slimming removes the channels whose |γ| is under the threshold${typeof p.threshold === 'number' ? ` (${fmt(p.threshold, 4)})` : ''}; L1 on γ during training is what moves them there.</figcaption></figure>`;
+  if (p.gamma)
+    html += `<figure>${gammaHistogramSvg(p.gamma, p.threshold)}<figcaption>Network slimming removes the channels whose |γ| is under the threshold${typeof p.threshold === 'number' ? ` (${fmt(p.threshold, 4)})` : ''}; L1 on γ during training is what moves them there.</figcaption></figure>`;
   if (p.layers?.length) {
-    html += '<details open><summary>channels kept per layer</summary><table><tr><th class="l">layer</th><th>kept</th><th>of</th><th>kept share</th></tr>';
-    html += p.layers.map((l) => `<tr><td class="l">${esc(l.layer)}</td><td>${l.kept}</td><td>${l.total}</td><td>${pct(l.total ? l.kept / l.total : null)}</td></tr>`).join('');
+    html +=
+      '<details open><summary>channels kept per layer</summary><table><tr><th class="l">layer</th><th>kept</th><th>of</th><th>kept share</th></tr>';
+    html += p.layers
+      .map(
+        (l) =>
+          `<tr><td class="l">${esc(l.layer)}</td><td>${l.kept}</td><td>${l.total}</td><td>${pct(l.total ? l.kept / l.total : null)}</td></tr>`,
+      )
+      .join('');
     html += '</table></details>';
   }
   return html;

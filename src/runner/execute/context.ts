@@ -35,7 +35,11 @@ export function stageError(id: string, err: unknown): MlcPipeError {
 export function failStage<E>(ctx: RunContext, id: string, err: E, seconds?: number): E {
   ctx.summary.failed.push(id);
   ctx.summary.errors.set(id, err);
-  endStage(ctx, id, { status: 'failed', detail: (err as Error).message, ...(seconds !== undefined ? { seconds } : {}) });
+  endStage(ctx, id, {
+    status: 'failed',
+    detail: (err as Error).message,
+    ...(seconds !== undefined ? { seconds } : {}),
+  });
   return err;
 }
 

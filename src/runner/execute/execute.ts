@@ -17,10 +17,24 @@ import { endStage, failStage, stageError, type RunContext } from './context.ts';
 import { bringUpToDate } from './stage.ts';
 
 /** Runs `plan` with `options.executor`, filling in `summary`. */
-export async function execute(ws: Workspace, plan: PlannedStage[], summary: RunSummary, options: RunOptions & { executor: RunContext['executor'] }, properties: ExecutorProperties): Promise<RunSummary> {
+export async function execute(
+  ws: Workspace,
+  plan: PlannedStage[],
+  summary: RunSummary,
+  options: RunOptions & { executor: RunContext['executor'] },
+  properties: ExecutorProperties,
+): Promise<RunSummary> {
   const targets = checkTargets(ws, options.targets ?? []);
   const { forced } = selectStages(ws.graph, { targets, downstream: options.downstream, force: options.force });
-  const ctx: RunContext = { ws, summary, reporter: options.reporter ?? silentReporter, executor: options.executor, options, forced, signal: options.signal ?? new AbortController().signal };
+  const ctx: RunContext = {
+    ws,
+    summary,
+    reporter: options.reporter ?? silentReporter,
+    executor: options.executor,
+    options,
+    forced,
+    signal: options.signal ?? new AbortController().signal,
+  };
   const planned = new Map(plan.map((p) => [p.id, p]));
   const jobs = options.jobs ?? properties.defaultJobs ?? os.availableParallelism();
   // Each stage in flight listens for Ctrl-C on the one signal: up to `jobs` of them.
@@ -28,7 +42,7 @@ export async function execute(ws: Workspace, plan: PlannedStage[], summary: RunS
   ctx.reporter.begin(plan);
   await schedule(tasksOf(ws, plan, properties), {
     jobs,
-    gpus: properties.enforcesResources ? 0 : options.gpus ?? 0,
+    gpus: properties.enforcesResources ? 0 : (options.gpus ?? 0),
     keepGoing: options.keepGoing,
     signal: ctx.signal,
     // Every stage ends with a line: a failure before the stage's own handling (its state, its log) too.
@@ -42,7 +56,9 @@ export async function execute(ws: Workspace, plan: PlannedStage[], summary: RunS
     },
     onSkip: (id, reason) => endStage(ctx, id, { status: 'not-run', detail: reason }),
   });
-  for (const p of plan) if (!summary.results.has(p.id)) endStage(ctx, p.id, { status: 'not-run', detail: 'not run: the run ended before it' });
+  for (const p of plan)
+    if (!summary.results.has(p.id))
+      endStage(ctx, p.id, { status: 'not-run', detail: 'not run: the run ended before it' });
   summary.interrupted = ctx.signal.aborted;
   ws.hashes.save();
   ws.code.save();

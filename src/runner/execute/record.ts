@@ -17,10 +17,14 @@ export function recordStage(ws: Workspace, id: string, entry: LockEntry): void {
   } catch (err) {
     if (before === undefined) delete ws.lock.stages[id];
     else ws.lock.stages[id] = before;
-    throw new StageError(id, `cannot write the lock file ${shownPath(ws.lockFile)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; nothing was recorded and the previous outputs are back in place`, {
-      cause: err,
-      hint: 'make the folder of the lock file writable (and free some space), then run again',
-    });
+    throw new StageError(
+      id,
+      `cannot write the lock file ${shownPath(ws.lockFile)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; nothing was recorded and the previous outputs are back in place`,
+      {
+        cause: err,
+        hint: 'make the folder of the lock file writable (and free some space), then run again',
+      },
+    );
   }
   ws.hashes.save();
 }
@@ -29,16 +33,34 @@ export function recordStage(ws: Workspace, id: string, entry: LockEntry): void {
  * The lock entry of a stage in `state` with `outputs` (and `metrics`), finished now: `environment`
  * only when a declared variable is set, `metrics` (after `at`) only when the stage wrote some.
  */
-export function lockEntry(state: StageState, outputs: Record<string, string>, metrics?: LockEntry['metrics']): LockEntry {
-  const environment = state.environment && Object.keys(state.environment).length ? { environment: state.environment } : {};
-  return { code: state.code, ...environment, params: state.params, inputs: state.inputs, outputs, at: new Date().toISOString(), ...(metrics ? { metrics } : {}) };
+export function lockEntry(
+  state: StageState,
+  outputs: Record<string, string>,
+  metrics?: LockEntry['metrics'],
+): LockEntry {
+  const environment =
+    state.environment && Object.keys(state.environment).length ? { environment: state.environment } : {};
+  return {
+    code: state.code,
+    ...environment,
+    params: state.params,
+    inputs: state.inputs,
+    outputs,
+    at: new Date().toISOString(),
+    ...(metrics ? { metrics } : {}),
+  };
 }
 
 /** A failed move of outputs into place as a StageError naming the output and the cause (EBUSY, EROFS…). */
-export function movedError(ws: Workspace, node: StageNode, moves: readonly { from: string; target: string }[], err: unknown): Error {
+export function movedError(
+  ws: Workspace,
+  node: StageNode,
+  moves: readonly { from: string; target: string }[],
+  err: unknown,
+): Error {
   const e = err as NodeJS.ErrnoException & { dest?: string };
   if (err instanceof MlcPipeError || !e.code) return err as Error;
   const m = moves.find((x) => [x.from, x.target].some((p) => e.path === p || e.dest === p)) ?? moves[0];
-  const o = m ? path.relative(ws.pipeline.dir, m.target) : node.outputs[0] ?? '';
+  const o = m ? path.relative(ws.pipeline.dir, m.target) : (node.outputs[0] ?? '');
   return outputError(node, o, 'move into place', m?.target ?? ws.pipeline.dir, err);
 }

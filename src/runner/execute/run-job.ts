@@ -10,7 +10,15 @@ import path from 'node:path';
 import type { HostedResult, StageIO, StageJob } from '../../host/job.ts';
 import type { StageNode } from '../../pipeline/types.ts';
 import { jobFor } from '../executors/job.ts';
-import { failedDir, keepFailedOutputs, prepareOutputs, shownPath, swapIntoPlace, writtenOutputs, type Swap } from '../outputs.ts';
+import {
+  failedDir,
+  keepFailedOutputs,
+  prepareOutputs,
+  shownPath,
+  swapIntoPlace,
+  writtenOutputs,
+  type Swap,
+} from '../outputs.ts';
 import type { StageState } from '../plan/plan.ts';
 import { limitsOf, runWithRetries, runWithTimeout } from '../stage-limits.ts';
 import { endStage, failStage, stageError, toConsole, type RunContext } from './context.ts';
@@ -20,7 +28,13 @@ import { openLog, type StageLog } from './stage-log.ts';
 type KeyedState = StageState & { key: string };
 
 /** Runs `node` (now out of date for `reason`); rejects (after ending the stage as failed) when it fails. */
-export async function runJob(ctx: RunContext, node: StageNode, state: KeyedState, reason: string, restoreProblem?: string): Promise<void> {
+export async function runJob(
+  ctx: RunContext,
+  node: StageNode,
+  state: KeyedState,
+  reason: string,
+  restoreProblem?: string,
+): Promise<void> {
   const { ws, reporter } = ctx;
   const id = node.id;
   reporter.stageStart(id, reason);
@@ -34,7 +48,11 @@ export async function runJob(ctx: RunContext, node: StageNode, state: KeyedState
     temps = prepareOutputs(ws, node);
     const cpus = Math.min(node.resources.cpu, ctx.options.jobs ?? os.availableParallelism());
     const job = jobFor(node, ws.pipeline.dir, temps, state.code, state.inputs, cpus);
-    const io: StageIO = { log: (line) => (log.write(line), toConsole(ctx, id, line)), progress: (m) => reporter.stageProgress(id, m), signal: ctx.signal };
+    const io: StageIO = {
+      log: (line) => (log.write(line), toConsole(ctx, id, line)),
+      progress: (m) => reporter.stageProgress(id, m),
+      signal: ctx.signal,
+    };
     const result = await runThroughExecutor(ctx, node, job, io);
     keepResult(ctx, node, state, temps, result, startedMs, log);
     rmSync(failedDir(ws, id), { recursive: true, force: true }); // what an earlier failure kept is stale now
@@ -57,7 +75,8 @@ function runThroughExecutor(ctx: RunContext, node: StageNode, job: StageJob, io:
   const { executor } = ctx;
   const limits = limitsOf(node);
   if (executor.retriesNatively) return executor.run(job, io, limits);
-  const once = (j: StageJob, o: StageIO) => runWithTimeout((jj, oo) => executor.run(jj, oo, limits), j, o, limits.timeout);
+  const once = (j: StageJob, o: StageIO) =>
+    runWithTimeout((jj, oo) => executor.run(jj, oo, limits), j, o, limits.timeout);
   return runWithRetries(once, job, io, limits.retries ?? 0, limits.retryDelay ?? 1);
 }
 
@@ -65,7 +84,15 @@ function runThroughExecutor(ctx: RunContext, node: StageNode, job: StageJob, io:
  * Hashes where the stage wrote, stores that in the run-cache, moves it into place and writes the
  * lock: a failure at any step puts the previous outputs back and records nothing.
  */
-function keepResult(ctx: RunContext, node: StageNode, state: KeyedState, temps: Record<string, string>, result: HostedResult, startedMs: number, log: StageLog): void {
+function keepResult(
+  ctx: RunContext,
+  node: StageNode,
+  state: KeyedState,
+  temps: Record<string, string>,
+  result: HostedResult,
+  startedMs: number,
+  log: StageLog,
+): void {
   const { ws } = ctx;
   const where = writtenOutputs(ws, node, temps, startedMs, log.write);
   const outputs: Record<string, string> = {};
@@ -74,7 +101,15 @@ function keepResult(ctx: RunContext, node: StageNode, state: KeyedState, temps: 
   const stored = ws.runCache.store(outputs, ws.hashes, where);
   let newRun = false;
   try {
-    newRun = ws.runCache.record(state.key, { outputs, metrics: result.metrics, stage: node.id, template: node.template, pipeline: ws.pipeline.name, params: state.params, at: entry.at });
+    newRun = ws.runCache.record(state.key, {
+      outputs,
+      metrics: result.metrics,
+      stage: node.id,
+      template: node.template,
+      pipeline: ws.pipeline.name,
+      params: state.params,
+      at: entry.at,
+    });
     const moves = Object.entries(where).map(([o, from]) => ({ from, target: path.resolve(ws.pipeline.dir, o) }));
     let swap: Swap;
     try {

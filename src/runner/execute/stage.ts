@@ -33,6 +33,6 @@ export async function bringUpToDate(ctx: RunContext, planned: PlannedStage): Pro
       summary.warnings.push(restoreProblem);
     }
   }
-  const reason = d.action === 'restore' ? d.reasons[1] ?? 'never run' : d.reason;
+  const reason = d.action === 'restore' ? (d.reasons[1] ?? 'never run') : d.reason;
   await runJob(ctx, node, state, reason, restoreProblem);
 }

@@ -20,10 +20,14 @@ export const DEFAULT_EXECUTOR = localExecutor.name;
  * A registry of `base` (defaults to the built-in executors) and `plugins`; a name taken twice is
  * a ConfigError.
  */
-export function executorRegistry(plugins: readonly ExecutorPlugin[], base: ExecutorRegistry = BUILTIN_EXECUTORS): ExecutorRegistry {
+export function executorRegistry(
+  plugins: readonly ExecutorPlugin[],
+  base: ExecutorRegistry = BUILTIN_EXECUTORS,
+): ExecutorRegistry {
   const out = new Map(base);
   for (const p of plugins) {
-    if (out.has(p.name)) throw new ConfigError(`executor ${p.name} is registered twice`, { hint: 'give the new executor another name' });
+    if (out.has(p.name))
+      throw new ConfigError(`executor ${p.name} is registered twice`, { hint: 'give the new executor another name' });
     out.set(p.name, p);
   }
   return out;

@@ -18,11 +18,21 @@ export const DEFAULT_QUEUE = 'mlc-pipe';
  * Resolves the execution settings; throws ConfigError for an executor `registry` lacks, for a
  * shared-store executor without a store, and for what the executor's own `check` refuses.
  */
-export function resolveExecution(declared: PipelineExecution, flags: ExecutionFlags = {}, env: NodeJS.ProcessEnv = processEnvironment(), registry: ExecutorRegistry = BUILTIN_EXECUTORS): Execution {
+export function resolveExecution(
+  declared: PipelineExecution,
+  flags: ExecutionFlags = {},
+  env: NodeJS.ProcessEnv = processEnvironment(),
+  registry: ExecutorRegistry = BUILTIN_EXECUTORS,
+): Execution {
   const executor = flags.executor ?? declared.executor ?? DEFAULT_EXECUTOR;
   const plugin = executorPlugin(executor, registry);
   const envStore = env.MLC_STORE || undefined;
-  const store = flags.store !== undefined ? path.resolve(flags.store) : envStore !== undefined ? path.resolve(envStore) : declared.store;
+  const store =
+    flags.store !== undefined
+      ? path.resolve(flags.store)
+      : envStore !== undefined
+        ? path.resolve(envStore)
+        : declared.store;
   const out: Execution = {
     executor,
     redis: flags.redis ?? (env.MLC_REDIS_URL || undefined) ?? declared.redis,
@@ -31,7 +41,9 @@ export function resolveExecution(declared: PipelineExecution, flags: ExecutionFl
   };
   plugin.check?.(out);
   if (plugin.properties.sharedStore && !out.store) {
-    throw new ConfigError(`executor ${executor} needs a shared store (a folder every worker mounts)`, { hint: 'pass --store DIR, set MLC_STORE, or add `store: DIR` to the pipeline' });
+    throw new ConfigError(`executor ${executor} needs a shared store (a folder every worker mounts)`, {
+      hint: 'pass --store DIR, set MLC_STORE, or add `store: DIR` to the pipeline',
+    });
   }
   return out;
 }
@@ -41,5 +53,7 @@ export function executorPlugin(name: string, registry: ExecutorRegistry = BUILTI
   const plugin = registry.get(name);
   if (plugin) return plugin;
   const names = [...registry.keys()];
-  throw new ConfigError(`--executor ${name}: unknown executor`, { hint: didYouMean(name, names) ?? `executors: ${names.join(', ')}` });
+  throw new ConfigError(`--executor ${name}: unknown executor`, {
+    hint: didYouMean(name, names) ?? `executors: ${names.join(', ')}`,
+  });
 }

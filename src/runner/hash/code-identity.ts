@@ -61,10 +61,13 @@ export class CodeIdentity {
   /** Whether the cached import closure of `abs` exists and none of its files changed (by stat). */
   isFresh(abs: string): boolean {
     const cached = this.index[abs];
-    return cached !== undefined && Object.entries(cached.files).every(([f, k]) => {
-      const now = statKey(f);
-      return now !== null && now[0] === k[0] && now[1] === k[1] && now[2] === k[2];
-    });
+    return (
+      cached !== undefined &&
+      Object.entries(cached.files).every(([f, k]) => {
+        const now = statKey(f);
+        return now !== null && now[0] === k[0] && now[1] === k[1] && now[2] === k[2];
+      })
+    );
   }
 
   /** Code hash of the stage module at `abs` with its `version`. */
@@ -122,9 +125,12 @@ export async function importClosure(entry: string, warn: (message: string) => vo
       outdir: path.join(path.dirname(entry), '.mlc-esbuild-out'),
     });
   } catch (err) {
-    const first = (err as { errors?: { text: string; location?: { file: string; line: number } | null }[] }).errors?.[0];
+    const first = (err as { errors?: { text: string; location?: { file: string; line: number } | null }[] })
+      .errors?.[0];
     const where = first?.location ? ` (${first.location.file}:${first.location.line})` : '';
-    warn(`code identity of ${entry} covers only that file: cannot follow its imports: ${first?.text ?? (err as Error).message}${where}`);
+    warn(
+      `code identity of ${entry} covers only that file: cannot follow its imports: ${first?.text ?? (err as Error).message}${where}`,
+    );
     return files;
   }
   const wd = path.dirname(entry);

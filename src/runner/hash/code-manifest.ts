@@ -30,7 +30,11 @@ function read(stateDir: string, code: string): Manifest | undefined {
 }
 
 /** Records the files behind `code` (the stage's current code identity) unless already recorded. */
-export function recordCodeManifest(ws: { stateDir: string; code: CodeIdentity; hashes: HashIndex; pipeline: { dir: string } }, node: StageNode, code: string): void {
+export function recordCodeManifest(
+  ws: { stateDir: string; code: CodeIdentity; hashes: HashIndex; pipeline: { dir: string } },
+  node: StageNode,
+  code: string,
+): void {
   const file = manifestPath(ws.stateDir, code);
   if (existsSync(file)) return;
   const files: Record<string, string | null> = {};

@@ -14,11 +14,19 @@ function unreadable(abs: string, err: unknown): DataError {
   if (err instanceof DataError) return err;
   const code = (err as NodeJS.ErrnoException).code;
   const what =
-    code === 'ELOOP' ? 'a symlink loop (too many levels of symbolic links)' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code ?? (err as Error).message;
-  return new DataError(`cannot read ${abs}: ${what}`, { file: abs }, {
-    cause: err,
-    hint: code === 'ELOOP' ? 'remove or fix the symbolic link' : 'check that the path exists and is readable',
-  });
+    code === 'ELOOP'
+      ? 'a symlink loop (too many levels of symbolic links)'
+      : code === 'EACCES' || code === 'EPERM'
+        ? 'permission denied'
+        : (code ?? (err as Error).message);
+  return new DataError(
+    `cannot read ${abs}: ${what}`,
+    { file: abs },
+    {
+      cause: err,
+      hint: code === 'ELOOP' ? 'remove or fix the symbolic link' : 'check that the path exists and is readable',
+    },
+  );
 }
 
 type Entry = [ino: number, mtimeMs: number, size: number, hash: string];
@@ -38,7 +46,7 @@ export function hashFile(abs: string): string {
   const buf = chunk; // synchronous use only, so one buffer serves every call
   const fd = openSync(abs, 'r');
   try {
-    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) h.update(buf.subarray(0, n));
+    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0;) h.update(buf.subarray(0, n));
   } finally {
     closeSync(fd);
   }
@@ -47,7 +55,13 @@ export function hashFile(abs: string): string {
 
 /** A name's bytes with each byte outside printable ASCII as \xHH: what a non-UTF-8 name really holds. */
 function escapedName(bytes: Buffer): string {
-  return [...bytes].map((b) => (b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
+  return [...bytes]
+    .map((b) =>
+      b >= 0x20 && b < 0x7f && b !== 0x5c
+        ? String.fromCharCode(b)
+        : `\\x${b.toString(16).toUpperCase().padStart(2, '0')}`,
+    )
+    .join('');
 }
 
 /**
@@ -58,9 +72,13 @@ function escapedName(bytes: Buffer): string {
 function refuseNonUtf8Name(dir: string, decoded: string): void {
   for (const raw of readdirSync(dir, { encoding: 'buffer' })) {
     if (raw.toString('utf8') !== decoded || Buffer.from(decoded, 'utf8').equals(raw)) continue; // a real U+FFFD is fine
-    throw new PreflightError(`file name is not UTF-8: "${escapedName(raw)}" (bytes shown as \\xHH)`, { file: `${dir}/${escapedName(raw)}` }, {
-      hint: `rename it with a UTF-8 name (e.g. \`convmv -f latin1 -t utf8 --notest -r ${dir}\`), or move it out of the input folder`,
-    });
+    throw new PreflightError(
+      `file name is not UTF-8: "${escapedName(raw)}" (bytes shown as \\xHH)`,
+      { file: `${dir}/${escapedName(raw)}` },
+      {
+        hint: `rename it with a UTF-8 name (e.g. \`convmv -f latin1 -t utf8 --notest -r ${dir}\`), or move it out of the input folder`,
+      },
+    );
   }
 }
 
@@ -105,7 +123,8 @@ export class HashIndex {
     try {
       st = statSync(abs);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR')
+        return null;
       throw unreadable(abs, err);
     }
     if (st.isDirectory()) return listingHash(this.listDir(abs));
@@ -130,7 +149,13 @@ export class HashIndex {
       const id = `${st.dev}:${st.ino}`;
       const ancestor = open.get(id);
       if (ancestor !== undefined) {
-        throw new DataError(`symlink loop: ${dir} leads back to ${ancestor}`, { file: dir }, { hint: 'remove or fix the symbolic link; a folder must not contain a link to itself or to a folder above it' });
+        throw new DataError(
+          `symlink loop: ${dir} leads back to ${ancestor}`,
+          { file: dir },
+          {
+            hint: 'remove or fix the symbolic link; a folder must not contain a link to itself or to a folder above it',
+          },
+        );
       }
       open.set(id, dir);
       let entries;

@@ -48,7 +48,10 @@ export function readLock(file: string): LockFile {
     const data = parse(text) as LockFile | null;
     return { version: 1, stages: data?.stages ?? {} };
   } catch (err) {
-    throw new ConfigError(`cannot parse lock file ${file}: ${(err as Error).message}`, { cause: err, hint: 'delete it to rebuild every stage' });
+    throw new ConfigError(`cannot parse lock file ${file}: ${(err as Error).message}`, {
+      cause: err,
+      hint: 'delete it to rebuild every stage',
+    });
   }
 }
 
@@ -56,5 +59,8 @@ export function readLock(file: string): LockFile {
 export function writeLock(file: string, lock: LockFile): void {
   const stages: Record<string, LockEntry> = {};
   for (const id of Object.keys(lock.stages).sort()) stages[id] = lock.stages[id]!;
-  writeFileAtomic(file, `# mlc-pipe lock file: written by \`mlc-pipe run\`, do not edit\n${stringify({ version: 1, stages }, { lineWidth: 0 })}`);
+  writeFileAtomic(
+    file,
+    `# mlc-pipe lock file: written by \`mlc-pipe run\`, do not edit\n${stringify({ version: 1, stages }, { lineWidth: 0 })}`,
+  );
 }

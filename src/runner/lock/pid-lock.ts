@@ -122,9 +122,12 @@ function removeIfSame(file: string, ino: number, aside: string): void {
 }
 
 function heldError(file: string, lock: string, h: LockHolder): ConfigError {
-  return new ConfigError(`${file} is already being run by process ${h.pid}${h.host && h.host !== os.hostname() ? ` on ${h.host}` : ''}`, {
-    hint: `wait for it to finish, or stop it; if no mlc-pipe is running, delete ${lock}`,
-  });
+  return new ConfigError(
+    `${file} is already being run by process ${h.pid}${h.host && h.host !== os.hostname() ? ` on ${h.host}` : ''}`,
+    {
+      hint: `wait for it to finish, or stop it; if no mlc-pipe is running, delete ${lock}`,
+    },
+  );
 }
 
 /** The lock path of pipeline `file` in `stateDir`. */
@@ -156,7 +159,8 @@ export function acquireRunLock(stateDir: string, file: string): () => void {
         const t = look(takeover);
         if (t !== 'gone') {
           const th = parseHolder(t.text);
-          if (th && holderAlive(th, t.mtimeMs)) sleepMs(1 + Math.random() * 3); // another run is taking over right now
+          if (th && holderAlive(th, t.mtimeMs))
+            sleepMs(1 + Math.random() * 3); // another run is taking over right now
           else removeIfSame(takeover, t.ino, `${takeover}.${process.pid}.stale`); // it died in the middle
         }
         continue;
@@ -169,7 +173,9 @@ export function acquireRunLock(stateDir: string, file: string): () => void {
         rmSync(takeover, { force: true });
       }
     }
-    throw new ConfigError(`cannot take the run lock ${lock}`, { hint: 'other runs keep starting at the same moment; try again' });
+    throw new ConfigError(`cannot take the run lock ${lock}`, {
+      hint: 'other runs keep starting at the same moment; try again',
+    });
   } finally {
     rmSync(tmp, { force: true });
   }

@@ -74,9 +74,14 @@ export function paramChanges(before: Record<string, unknown>, after: Record<stri
 }
 
 /** `environment changed: MLC_PIPE_WINOGRAD (unset)→off` lines for each differing variable. */
-export function environmentChanges(before: Readonly<Record<string, string>>, after: Readonly<Record<string, string>>): string[] {
+export function environmentChanges(
+  before: Readonly<Record<string, string>>,
+  after: Readonly<Record<string, string>>,
+): string[] {
   const names = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
-  return names.filter((k) => before[k] !== after[k]).map((k) => `environment changed: ${k} ${before[k] ?? '(unset)'}→${after[k] ?? '(unset)'}`);
+  return names
+    .filter((k) => before[k] !== after[k])
+    .map((k) => `environment changed: ${k} ${before[k] ?? '(unset)'}→${after[k] ?? '(unset)'}`);
 }
 
 /** Why a stage is out of date relative to its lock entry, or [] when it is up to date. */
@@ -86,8 +91,12 @@ export function staleReasons(entry: LockEntry | undefined, state: StageState): s
   if (entry.code !== state.code) {
     const env = environmentChanges(entry.environment ?? {}, state.environment ?? {});
     // The environment alone changed when the current code with the recorded environment is what ran.
-    const onlyEnvironment = env.length > 0 && state.moduleCode !== undefined && codeWithEnvironment(state.moduleCode, entry.environment ?? {}) === entry.code;
-    if (!onlyEnvironment) reasons.push(state.codeFiles?.length ? `code changed: ${state.codeFiles.join(', ')}` : 'code changed');
+    const onlyEnvironment =
+      env.length > 0 &&
+      state.moduleCode !== undefined &&
+      codeWithEnvironment(state.moduleCode, entry.environment ?? {}) === entry.code;
+    if (!onlyEnvironment)
+      reasons.push(state.codeFiles?.length ? `code changed: ${state.codeFiles.join(', ')}` : 'code changed');
     reasons.push(...env);
   }
   reasons.push(...paramChanges(entry.params ?? {}, state.params));
@@ -104,12 +113,22 @@ export function staleReasons(entry: LockEntry | undefined, state: StageState): s
 }
 
 /** The decision for one stage whose upstream is settled. */
-export function decideStage(entry: LockEntry | undefined, state: StageState, forced: boolean): PlannedStage & { id: '' } {
+export function decideStage(
+  entry: LockEntry | undefined,
+  state: StageState,
+  forced: boolean,
+): PlannedStage & { id: '' } {
   if (forced) return { id: '', action: 'run', reason: 'forced', reasons: ['forced'] };
   const reasons = staleReasons(entry, state);
   if (reasons.length === 0) return { id: '', action: 'skip', reason: 'up to date', reasons: ['up to date'] };
   const inputsKnown = Object.values(state.inputs).every((h) => h !== null);
-  if (state.runCached && inputsKnown) return { id: '', action: 'restore', reason: 'restored from run-cache', reasons: ['restored from run-cache', ...reasons] };
+  if (state.runCached && inputsKnown)
+    return {
+      id: '',
+      action: 'restore',
+      reason: 'restored from run-cache',
+      reasons: ['restored from run-cache', ...reasons],
+    };
   return { id: '', action: 'run', reason: reasons[0]!, reasons };
 }
 
@@ -130,7 +149,12 @@ export function selectStages(g: Graph, flags: PlanFlags): { selected: Set<string
  * Plans a run. A stage whose upstream runs is planned to run too (`upstream changed: …`);
  * the runner decides again with fresh hashes once that upstream finished.
  */
-export function planRun(g: Graph, lock: LockFile, states: ReadonlyMap<string, StageState>, flags: PlanFlags = {}): Plan {
+export function planRun(
+  g: Graph,
+  lock: LockFile,
+  states: ReadonlyMap<string, StageState>,
+  flags: PlanFlags = {},
+): Plan {
   const { selected, forced } = selectStages(g, flags);
   const planned = new Map<string, PlannedStage>();
   for (const id of g.order) {
@@ -145,7 +169,13 @@ export function planRun(g: Graph, lock: LockFile, states: ReadonlyMap<string, St
     const why = `upstream changed: ${pending.join(', ')}`;
     if (!pending.length || d.reason === 'forced') planned.set(id, d);
     else if (d.action === 'run') planned.set(id, { ...d, reasons: [...d.reasons, why] });
-    else planned.set(id, { id, action: 'run', reason: why, reasons: d.action === 'skip' ? [why] : [...d.reasons.slice(1), why] });
+    else
+      planned.set(id, {
+        id,
+        action: 'run',
+        reason: why,
+        reasons: d.action === 'skip' ? [why] : [...d.reasons.slice(1), why],
+      });
   }
   return { stages: [...planned.values()] };
 }

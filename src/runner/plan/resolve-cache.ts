@@ -32,7 +32,16 @@ function cacheFile(stateDir: string, file: string): string {
 /** Key of a pipeline text with its overrides. */
 export function resolveKey(file: string, text: string, overrides: readonly string[]): string {
   // The other pipeline files beside it: a new or changed one may now share an output (validated again).
-  return sha256(stableStringify({ v: 4, file: path.resolve(file), text, overrides, registry: BUILTIN_STAGES, siblings: siblingStamp(file) }));
+  return sha256(
+    stableStringify({
+      v: 4,
+      file: path.resolve(file),
+      text,
+      overrides,
+      registry: BUILTIN_STAGES,
+      siblings: siblingStamp(file),
+    }),
+  );
 }
 
 /** The cached resolved pipeline, or undefined when stale or absent. */
@@ -45,7 +54,15 @@ export function readResolved(stateDir: string, file: string, key: string, code: 
   }
   if (e.key !== key) return undefined;
   for (const s of e.stages) if (s.kind === 'module' && !code.isFresh(s.modulePath)) return undefined;
-  return { file, dir: e.dir, fileDir: pipelineFileDir(file), name: e.name, stages: e.stages, execution: e.execution ?? {}, definitions: new Map() };
+  return {
+    file,
+    dir: e.dir,
+    fileDir: pipelineFileDir(file),
+    name: e.name,
+    stages: e.stages,
+    execution: e.execution ?? {},
+    definitions: new Map(),
+  };
 }
 
 /** Stores a freshly resolved pipeline (call after the code index knows its modules). */

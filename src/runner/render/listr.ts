@@ -69,7 +69,8 @@ export class ListrReporter implements RunReporter {
             const time = end.seconds !== undefined ? ` ${end.seconds.toFixed(1)}s` : '';
             if (end.status === 'ok') task.title = `${name()}${time}`;
             else if (end.status === 'restored') task.title = `${p.id} (restored from run-cache)`;
-            else if (end.status === 'skipped' || end.status === 'not-run') task.skip(`${p.id}: ${end.detail ?? 'skipped'}`);
+            else if (end.status === 'skipped' || end.status === 'not-run')
+              task.skip(`${p.id}: ${end.detail ?? 'skipped'}`);
             else {
               task.title = `${name()}${time}`; // the reason it started is history now; the error says what happened
               throw new Error(end.detail ?? 'failed');

@@ -77,13 +77,20 @@ function planOutputs(root: string, dir: string, key: string, record: RunRecord):
   for (const [rel, hash] of Object.entries(record.outputs)) {
     // Nothing is restored through a path that leads outside the working folder (a damaged record, or a link made since).
     const place = outputPlace(root, rel);
-    if (!place.inside) return { status: 'corrupt', problem: `run-cache record ${path.relative(root, runPath(dir, key))} names output "${rel}", which leads outside the working folder (to ${place.resolved}); not restored` };
+    if (!place.inside)
+      return {
+        status: 'corrupt',
+        problem: `run-cache record ${path.relative(root, runPath(dir, key))} names output "${rel}", which leads outside the working folder (to ${place.resolved}); not restored`,
+      };
     const manifestFile = objectPath(dir, hash, '.dir');
     if (existsSync(manifestFile)) {
       const manifest = parseManifest(readFileSync(manifestFile, 'utf8'));
       if (!manifest || listingHash(manifest) !== hash) {
         rmSync(manifestFile, { force: true });
-        return { status: 'corrupt', problem: `run-cache folder manifest ${path.relative(root, manifestFile)} of ${rel} does not match its hash; removed it` };
+        return {
+          status: 'corrupt',
+          problem: `run-cache folder manifest ${path.relative(root, manifestFile)} of ${rel} does not match its hash; removed it`,
+        };
       }
       if (!manifest.every((e) => existsSync(objectPath(dir, e.hash)))) return { status: 'missing' };
       plans.push({ rel, hash, manifest });

@@ -91,7 +91,14 @@ export function gcRunCache(pipelineFiles: readonly string[], options: GcOptions 
 }
 
 function gcOne(cacheDir: string, files: string[], options: GcOptions): GcResult {
-  const result: GcResult = { cacheDir, pipelines: files, keptRuns: 0, removedRuns: 0, removedObjects: 0, freedBytes: 0 };
+  const result: GcResult = {
+    cacheDir,
+    pipelines: files,
+    keptRuns: 0,
+    removedRuns: 0,
+    removedObjects: 0,
+    freedBytes: 0,
+  };
   if (!existsSync(cacheDir)) return result;
   // Never collect under a running pipeline: it stores objects before it records the run.
   const releases: Array<() => void> = [];
@@ -122,7 +129,14 @@ export function findCaches(root: string): string[] {
  * Skipped (`skipped` set) while a pipeline of that working folder is running.
  */
 export function gcOrphans(cacheDir: string, options: GcOptions = {}): GcResult & { skipped?: string } {
-  const result: GcResult & { skipped?: string } = { cacheDir, pipelines: [], keptRuns: 0, removedRuns: 0, removedObjects: 0, freedBytes: 0 };
+  const result: GcResult & { skipped?: string } = {
+    cacheDir,
+    pipelines: [],
+    keptRuns: 0,
+    removedRuns: 0,
+    removedObjects: 0,
+    freedBytes: 0,
+  };
   const stateDir = path.dirname(cacheDir);
   for (const name of existsSync(stateDir) ? readdirSync(stateDir) : []) {
     if (!name.endsWith('.run.pid')) continue;
@@ -182,7 +196,8 @@ function collect(cacheDir: string, files: string[] | undefined, options: GcOptio
     if (existsSync(manifest)) {
       keepObjects.add(manifest);
       try {
-        for (const e of JSON.parse(readFileSync(manifest, 'utf8')) as DirEntryHash[]) keepObjects.add(objectPath(e.hash));
+        for (const e of JSON.parse(readFileSync(manifest, 'utf8')) as DirEntryHash[])
+          keepObjects.add(objectPath(e.hash));
       } catch {
         // a broken manifest: its files go
       }

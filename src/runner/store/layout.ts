@@ -37,7 +37,8 @@ export function listStore(dir: string): StoreListing {
   for (const sub of readdirSorted(dir)) {
     const subDir = path.join(dir, sub);
     if (sub === 'runs') {
-      for (const name of readdirSorted(subDir)) (name.endsWith('.json') ? out.runs : out.temps).push(path.join(subDir, name));
+      for (const name of readdirSorted(subDir))
+        (name.endsWith('.json') ? out.runs : out.temps).push(path.join(subDir, name));
     } else if (/^[0-9a-f]{2}$/.test(sub)) {
       for (const name of readdirSorted(subDir)) {
         const file = path.join(subDir, name);
@@ -67,7 +68,11 @@ export function objectHash(file: string): string {
 export function parseManifest(text: string): DirEntryHash[] | undefined {
   try {
     const m = JSON.parse(text) as unknown;
-    if (!Array.isArray(m) || !m.every((e) => e && typeof e.rel === 'string' && typeof e.hash === 'string' && /^[0-9a-f]{64}$/.test(e.hash))) return undefined;
+    if (
+      !Array.isArray(m) ||
+      !m.every((e) => e && typeof e.rel === 'string' && typeof e.hash === 'string' && /^[0-9a-f]{64}$/.test(e.hash))
+    )
+      return undefined;
     return m as DirEntryHash[];
   } catch {
     return undefined;

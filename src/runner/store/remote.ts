@@ -35,7 +35,8 @@ export interface RemoteResult extends TransferCount {
 /** Run key → stage id for every stage of the lock that is still in the pipeline. */
 function lockedRuns(ws: Workspace): Map<string, string> {
   const runs = new Map<string, string>();
-  for (const [id, e] of Object.entries(ws.lock.stages)) if (ws.graph.stages.has(id)) runs.set(runCacheKey(e.code, e.params, e.inputs), id);
+  for (const [id, e] of Object.entries(ws.lock.stages))
+    if (ws.graph.stages.has(id)) runs.set(runCacheKey(e.code, e.params, e.inputs), id);
   return runs;
 }
 
@@ -51,14 +52,22 @@ function sourceInputs(ws: Workspace): Map<string, string> {
   return out;
 }
 
-async function prepare(file: string, options: RemoteOptions, verb: 'push' | 'pull'): Promise<{ ws: Workspace; remote: Store; root: string }> {
+async function prepare(
+  file: string,
+  options: RemoteOptions,
+  verb: 'push' | 'pull',
+): Promise<{ ws: Workspace; remote: Store; root: string }> {
   const ws = await openWorkspace(file, { overrides: options.overrides, sourcesMayBeMissing: verb === 'pull' });
   const root = path.resolve(options.store);
   if (verb === 'pull' && !existsSync(root)) {
-    throw new ConfigError(`pull: store ${root} does not exist`, { hint: 'pass the folder that `mlc-pipe push` wrote to (--store DIR)' });
+    throw new ConfigError(`pull: store ${root} does not exist`, {
+      hint: 'pass the folder that `mlc-pipe push` wrote to (--store DIR)',
+    });
   }
   if (!Object.keys(ws.lock.stages).length) {
-    throw new ConfigError(`${verb}: ${ws.lockFile} records no stage`, { hint: verb === 'push' ? 'run the pipeline first' : 'pull needs the lock file the pushing side committed' });
+    throw new ConfigError(`${verb}: ${ws.lockFile} records no stage`, {
+      hint: verb === 'push' ? 'run the pipeline first' : 'pull needs the lock file the pushing side committed',
+    });
   }
   return { ws, remote: new RunCache(ws.pipeline.dir, root), root };
 }
@@ -77,7 +86,13 @@ export async function pushPipeline(file: string, options: RemoteOptions): Promis
     sources++;
   }
   ws.hashes.save();
-  return { ...count, store: root, sources, missingStages: missingStages(runs, count.missing), corruptStages: missingStages(runs, count.corrupt) };
+  return {
+    ...count,
+    store: root,
+    sources,
+    missingStages: missingStages(runs, count.missing),
+    corruptStages: missingStages(runs, count.corrupt),
+  };
 }
 
 /**
@@ -103,5 +118,11 @@ export async function pullPipeline(file: string, options: RemoteOptions): Promis
     moveIntoPlace(tmp, target);
     sources++;
   }
-  return { ...count, store: root, sources, missingStages: missingStages(runs, count.missing), corruptStages: missingStages(runs, count.corrupt) };
+  return {
+    ...count,
+    store: root,
+    sources,
+    missingStages: missingStages(runs, count.missing),
+    corruptStages: missingStages(runs, count.corrupt),
+  };
 }

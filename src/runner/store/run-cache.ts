@@ -9,7 +9,17 @@
  * name and a rename after their content is checked against the hash they are stored under, so a
  * killed or short copy never leaves a valid-looking object.
  */
-import { constants, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  constants,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import path from 'node:path';
 import { MlcPipeError } from '../../errors.ts';
 import { moveIntoPlace, writeFileAtomic } from '../atomic.ts';
@@ -49,7 +59,10 @@ export class RunCache implements Store {
     for (const name of existsSync(dir) ? readdirSync(dir).sort() : []) {
       if (!name.endsWith('.json')) continue;
       try {
-        out.push({ key: name.slice(0, -5), record: JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as RunRecord });
+        out.push({
+          key: name.slice(0, -5),
+          record: JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as RunRecord,
+        });
       } catch {
         // a half-written or foreign file: not a run
       }
@@ -72,9 +85,12 @@ export class RunCache implements Store {
       copyFileSync(abs, tmp, constants.COPYFILE_FICLONE);
       const got = hashFile(tmp);
       if (got !== hash) {
-        throw new MlcPipeError(`${path.relative(this.root, abs)} changed while it was being stored in the run-cache (expected sha256 ${hash.slice(0, 12)}…, stored copy has ${got.slice(0, 12)}…)`, {
-          hint: 'something else wrote to the output while the stage finished; run the stage again',
-        });
+        throw new MlcPipeError(
+          `${path.relative(this.root, abs)} changed while it was being stored in the run-cache (expected sha256 ${hash.slice(0, 12)}…, stored copy has ${got.slice(0, 12)}…)`,
+          {
+            hint: 'something else wrote to the output while the stage finished; run the stage again',
+          },
+        );
       }
       renameSync(tmp, dst);
     } finally {
@@ -95,8 +111,12 @@ export class RunCache implements Store {
         const abs = from[rel] ?? path.resolve(this.root, rel);
         if (statSync(abs).isDirectory()) {
           const entries = index.listDir(abs);
-          for (const e of entries) if (this.storeFile(path.join(abs, e.rel), e.hash)) created.push(this.objectPath(e.hash));
-          if (listingHash(entries) !== hash) throw new MlcPipeError(`${rel} changed while it was being stored in the run-cache`, { hint: 'run the stage again' });
+          for (const e of entries)
+            if (this.storeFile(path.join(abs, e.rel), e.hash)) created.push(this.objectPath(e.hash));
+          if (listingHash(entries) !== hash)
+            throw new MlcPipeError(`${rel} changed while it was being stored in the run-cache`, {
+              hint: 'run the stage again',
+            });
           const manifest = this.objectPath(hash, '.dir');
           if (!existsSync(manifest)) {
             writeFileAtomic(manifest, JSON.stringify(entries));
@@ -138,7 +158,9 @@ export class RunCache implements Store {
     const m = parseManifest(text);
     if (m && listingHash(m) === hash) return m;
     rmSync(file, { force: true });
-    throw new StoreIntegrityError(`stored folder manifest ${file} does not match its hash; removed it`, { hint: 'the stage that produced it runs again' });
+    throw new StoreIntegrityError(`stored folder manifest ${file} does not match its hash; removed it`, {
+      hint: 'the stage that produced it runs again',
+    });
   }
 
   /** Whether content `hash` is wholly stored: a file, or a folder manifest and every file it lists. */
@@ -161,7 +183,9 @@ export class RunCache implements Store {
       copyFileSync(this.objectPath(hash), tmp, constants.COPYFILE_FICLONE);
       if (hashFile(tmp) !== hash) {
         rmSync(this.objectPath(hash), { force: true });
-        throw new StoreIntegrityError(`stored object ${this.objectPath(hash)} does not match its sha256; removed it`, { hint: 'the stage that produced it runs again' });
+        throw new StoreIntegrityError(`stored object ${this.objectPath(hash)} does not match its sha256; removed it`, {
+          hint: 'the stage that produced it runs again',
+        });
       }
       rmSync(dest, { recursive: true, force: true });
       renameSync(tmp, dest);
@@ -177,7 +201,10 @@ export class RunCache implements Store {
   fetchObject(hash: string, dest: string): void {
     if (existsSync(this.objectPath(hash))) return this.fetchFile(hash, dest);
     const m = this.manifest(hash);
-    if (!m) throw new MlcPipeError(`content ${hash.slice(0, 12)}… is not in the store ${this.dir}`, { hint: 'run the stage that produces it (or push it) first' });
+    if (!m)
+      throw new MlcPipeError(`content ${hash.slice(0, 12)}… is not in the store ${this.dir}`, {
+        hint: 'run the stage that produces it (or push it) first',
+      });
     const tmp = tempBeside(dest);
     try {
       mkdirSync(tmp, { recursive: true });

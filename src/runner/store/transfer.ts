@@ -29,7 +29,8 @@ export function copyObject(from: Store, to: Store, hash: string): number {
   try {
     const copy = path.join(scratch, 'object');
     from.fetchObject(hash, copy);
-    return to.store({ object: hash }, new HashIndex(scratch, path.join(scratch, 'index.json')), { object: copy }).created.length;
+    return to.store({ object: hash }, new HashIndex(scratch, path.join(scratch, 'index.json')), { object: copy })
+      .created.length;
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

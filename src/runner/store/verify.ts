@@ -58,7 +58,8 @@ export function verifyStore(cacheDir: string, options: VerifyOptions = {}): Veri
     else if (listingHash(m) !== objectHash(f)) fail(f, 'folder manifest does not hash to its name');
     else {
       const lost = m.filter((e) => bad.has(objectFile(e.hash)) || !existsSync(objectFile(e.hash)));
-      if (lost.length) fail(f, `${lost.length} of its ${m.length} files are missing or corrupt (first: ${lost[0]!.rel})`);
+      if (lost.length)
+        fail(f, `${lost.length} of its ${m.length} files are missing or corrupt (first: ${lost[0]!.rel})`);
     }
   }
   for (const f of listing.runs) {
@@ -84,7 +85,12 @@ export function verifyStore(cacheDir: string, options: VerifyOptions = {}): Veri
   }
   for (const f of listing.temps) fail(f, 'temp file left by an interrupted write');
   if (options.remove) for (const f of bad) rmSync(f, { force: true });
-  return { cacheDir, checked: listing.objects.length + listing.manifests.length + listing.runs.length, problems, removed: options.remove === true };
+  return {
+    cacheDir,
+    checked: listing.objects.length + listing.manifests.length + listing.runs.length,
+    problems,
+    removed: options.remove === true,
+  };
 }
 
 function readText(file: string): string | undefined {

@@ -25,7 +25,9 @@ export class EarlyStopping implements TrainCallback {
     if (this.state.update(logs) === 'exhausted' && this.loop) {
       this.loop.stopTraining = true;
       this.stoppedEpoch = epoch;
-      this.log?.(`early stopping at epoch ${epoch + 1}: ${this.state.monitor} did not improve on ${this.state.best.toFixed(5)} for ${this.state.wait} epochs`);
+      this.log?.(
+        `early stopping at epoch ${epoch + 1}: ${this.state.monitor} did not improve on ${this.state.best.toFixed(5)} for ${this.state.wait} epochs`,
+      );
     }
   }
   getState(): unknown {

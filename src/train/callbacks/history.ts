@@ -41,20 +41,32 @@ export class History implements TrainCallback {
   }
 
   getState(): unknown {
-    return this.rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Number.isFinite(v) ? v : null])));
+    return this.rows.map((r) =>
+      Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Number.isFinite(v) ? v : null])),
+    );
   }
 
   setState(state: unknown): void {
     this.rows.length = 0;
-    for (const r of (state ?? []) as Array<Record<string, number | null>>) this.rows.push(Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v ?? NaN])));
+    for (const r of (state ?? []) as Array<Record<string, number | null>>)
+      this.rows.push(Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v ?? NaN])));
     this.restored = true;
   }
 
   private async write(): Promise<void> {
     const keys: string[] = [];
     for (const r of this.rows) for (const k of Object.keys(r)) if (!keys.includes(k)) keys.push(k);
-    const jsonl = this.rows.map((r) => JSON.stringify(r, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v))).join('\n') + '\n';
-    const csv = [keys.join(','), ...this.rows.map((r) => keys.map((k) => (r[k] === undefined || !Number.isFinite(r[k]) ? '' : String(r[k]))).join(','))].join('\n') + '\n';
+    const jsonl =
+      this.rows
+        .map((r) => JSON.stringify(r, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)))
+        .join('\n') + '\n';
+    const csv =
+      [
+        keys.join(','),
+        ...this.rows.map((r) =>
+          keys.map((k) => (r[k] === undefined || !Number.isFinite(r[k]) ? '' : String(r[k]))).join(','),
+        ),
+      ].join('\n') + '\n';
     await writeFile(join(this.dir, 'history.jsonl'), jsonl);
     await writeFile(join(this.dir, 'history.csv'), csv);
   }

@@ -40,7 +40,8 @@ export class ModelCheckpoint implements TrainCallback {
       await this.loop.saveCheckpoint(join(this.args.dir, 'best'), done);
     }
     const every = this.args.every ?? 0;
-    if (every > 0 && done % every === 0) await this.loop.saveCheckpoint(join(this.args.dir, `epoch-${String(done).padStart(4, '0')}`), done);
+    if (every > 0 && done % every === 0)
+      await this.loop.saveCheckpoint(join(this.args.dir, `epoch-${String(done).padStart(4, '0')}`), done);
     if (this.args.last ?? true) await this.loop.saveCheckpoint(join(this.args.dir, 'last'), done);
   }
   getState(): unknown {

@@ -57,6 +57,8 @@ export class ProgressLogger implements TrainCallback {
     this.args.progress(`${head}${bar} loss ${logs.loss!.toFixed(4)}${eta}`);
   }
   onEpochEnd(epoch: number, logs: Logs): void {
-    this.args.log(`epoch ${epoch + 1}/${this.loop?.epochs ?? '?'} (${clock((this.now() - this.start) / 1000)}) ${formatLogs(logs)}`);
+    this.args.log(
+      `epoch ${epoch + 1}/${this.loop?.epochs ?? '?'} (${clock((this.now() - this.start) / 1000)}) ${formatLogs(logs)}`,
+    );
   }
 }

@@ -59,7 +59,10 @@ export class TensorBoard implements TrainCallback {
     const f = this.args.batchFreq ?? 0;
     if (!f || step % f !== 0 || !this.train) return;
     const global = this.epoch * (this.loop?.stepsPerEpoch ?? 0) + step;
-    await this.train.scalars(global, Object.fromEntries(Object.entries(logs).map(([k, v]) => [`batch_${tagName(k)}`, v])));
+    await this.train.scalars(
+      global,
+      Object.fromEntries(Object.entries(logs).map(([k, v]) => [`batch_${tagName(k)}`, v])),
+    );
   }
   async onEpochEnd(epoch: number, logs: Logs): Promise<void> {
     const { train, validation } = epochScalars(logs);

@@ -71,7 +71,9 @@ export function launchRanks(o: LaunchOptions): Promise<unknown> {
       if (!failures.length) return resolve(result);
       const first = failures.find((f) => f.primary) ?? failures[0]!;
       const others = failures.filter((f) => f !== first).map(describe);
-      reject(new RankFailure(`${describe(first)}${others.length ? `; then ${others.join('; ')}` : ''}`, first.rank, refused));
+      reject(
+        new RankFailure(`${describe(first)}${others.length ? `; then ${others.join('; ')}` : ''}`, first.rank, refused),
+      );
     };
     const onAbort = () => {
       fail({ rank: 0, what: 'was stopped: the run was cancelled', primary: true });
@@ -105,7 +107,16 @@ export function launchRanks(o: LaunchOptions): Promise<unknown> {
         if (failures.length) killAll();
         settle();
       });
-      const start: RankStart = { type: 'start', entry: o.entry, payload: o.payload, rank, ranks: o.ranks, host: HOST, port: 0, timeoutMs: o.timeoutMs };
+      const start: RankStart = {
+        type: 'start',
+        entry: o.entry,
+        payload: o.payload,
+        rank,
+        ranks: o.ranks,
+        host: HOST,
+        port: 0,
+        timeoutMs: o.timeoutMs,
+      };
       child.send(start);
     }
   });

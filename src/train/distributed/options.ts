@@ -14,9 +14,15 @@ export const DEFAULT_TIMEOUT_S = 300;
 
 export const distributedSchema = Type.Object(
   {
-    ranks: Type.Integer({ minimum: 1, description: 'Rank processes; each trains on its shard of every global batch (batch_size stays the global batch). 1 = one process. Defaults to 1.', default: 1 }),
+    ranks: Type.Integer({
+      minimum: 1,
+      description:
+        'Rank processes; each trains on its shard of every global batch (batch_size stays the global batch). 1 = one process. Defaults to 1.',
+      default: 1,
+    }),
     sync_bn: Type.Boolean({
-      description: 'All-reduce the batch statistics of batch normalization across ranks (PyTorch SyncBatchNorm). Not implemented yet: true is refused at validation; statistics stay per rank, as in PyTorch DDP. Defaults to false.',
+      description:
+        'All-reduce the batch statistics of batch normalization across ranks (PyTorch SyncBatchNorm). Not implemented yet: true is refused at validation; statistics stay per rank, as in PyTorch DDP. Defaults to false.',
       default: false,
     }),
     timeout_s: Type.Number({
@@ -27,7 +33,8 @@ export const distributedSchema = Type.Object(
   },
   {
     additionalProperties: false,
-    description: "Data-parallel training on c10d (Gloo on CPU): { ranks: N, sync_bn?, timeout_s? }. Needs engine: native; threads is per rank and the stage asks the scheduler for ranks × threads CPU slots. Defaults to none (one process).",
+    description:
+      'Data-parallel training on c10d (Gloo on CPU): { ranks: N, sync_bn?, timeout_s? }. Needs engine: native; threads is per rank and the stage asks the scheduler for ranks × threads CPU slots. Defaults to none (one process).',
   },
 );
 
@@ -46,13 +53,24 @@ export function rankCount(p: { distributed?: { ranks: number } | undefined }): n
 export function distributedNeedsNative(): object {
   const hint = 'data-parallel training runs on the libtorch addon: set engine: native (or drop distributed)';
   return {
-    if: { properties: { distributed: { properties: { ranks: { minimum: 2 } }, required: ['ranks'] } }, required: ['distributed'] },
+    if: {
+      properties: { distributed: { properties: { ranks: { minimum: 2 } }, required: ['ranks'] } },
+      required: ['distributed'],
+    },
     then: {
       required: ['engine'],
       'x-hint': hint,
       properties: {
         engine: { const: 'native', 'x-hint': hint },
-        distributed: { properties: { sync_bn: { const: false, 'x-hint': 'sync_bn is not implemented yet: drop it (batch norm statistics stay per rank, as in PyTorch DDP)' } } },
+        distributed: {
+          properties: {
+            sync_bn: {
+              const: false,
+              'x-hint':
+                'sync_bn is not implemented yet: drop it (batch norm statistics stay per rank, as in PyTorch DDP)',
+            },
+          },
+        },
       },
     },
   };

@@ -26,7 +26,8 @@ export function distUnavailable(): string | undefined {
   const { addon, reason } = loadAddon();
   if (!addon) return `the native engine is unavailable: ${reason}`;
   const d = addon as unknown as Partial<DistAddon>;
-  if (typeof d.distAvailable !== 'function') return 'the addon predates c10d support (rebuild it: npm run build:native)';
+  if (typeof d.distAvailable !== 'function')
+    return 'the addon predates c10d support (rebuild it: npm run build:native)';
   return d.distAvailable() || undefined;
 }
 
@@ -72,7 +73,8 @@ export class ProcessGroup {
   }
 
   private backend(): NativeBackend {
-    if (tf.getBackend() !== NATIVE) throw new Error(`c10d collectives run on the native engine (active: ${tf.getBackend()})`);
+    if (tf.getBackend() !== NATIVE)
+      throw new Error(`c10d collectives run on the native engine (active: ${tf.getBackend()})`);
     return tf.backend() as NativeBackend;
   }
 

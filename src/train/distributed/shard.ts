@@ -15,12 +15,15 @@ export function shardBatch(batch: Batch, rank: number, ranks: number): Batch {
   const [start, end] = shardRange(batch.size, rank, ranks);
   const per = batch.size ? batch.images.length / batch.size : 0;
   const heads = batch.size ? batch.labels.length / batch.size : 0;
-  const rows = <T extends Float32Array | Int32Array>(a: T, width: number) => a.subarray(start * width, end * width) as T;
+  const rows = <T extends Float32Array | Int32Array>(a: T, width: number) =>
+    a.subarray(start * width, end * width) as T;
   return {
     images: rows(batch.images, per),
     labels: rows(batch.labels, heads),
     paths: batch.paths.slice(start, end),
     size: end - start,
-    ...(batch.mix ? { mix: { ...batch.mix, lambda: rows(batch.mix.lambda, 1), labels: rows(batch.mix.labels, heads) } } : {}),
+    ...(batch.mix
+      ? { mix: { ...batch.mix, lambda: rows(batch.mix.lambda, 1), labels: rows(batch.mix.labels, heads) } }
+      : {}),
   };
 }

@@ -21,11 +21,24 @@ export function rankThreads(p: Pick<TrainOptions, 'threads'>, ranks: number, cpu
 export async function trainOnRanks(p: TrainOptions, ctx: TrainIO, runKey: string): Promise<TrainOutcome> {
   const d = p.distributed!;
   const why = distUnavailable();
-  if (why) throw new StageError(ctx.id, `distributed: c10d cannot run here: ${why}`, { refused: true, hint: 'drop distributed to train in one process' });
+  if (why)
+    throw new StageError(ctx.id, `distributed: c10d cannot run here: ${why}`, {
+      refused: true,
+      hint: 'drop distributed to train in one process',
+    });
   const timeoutS = d.timeout_s ?? DEFAULT_TIMEOUT_S;
   const cpus = rankThreads(p, d.ranks, ctx.cpus);
-  ctx.log(`distributed: ${d.ranks} ranks × ${cpus} thread${cpus > 1 ? 's' : ''}, c10d Gloo on loopback, batch ${p.batch_size} split ${d.ranks} ways, timeout ${timeoutS}s`);
-  const payload: TrainRankPayload = { params: p, cwd: ctx.path('.'), out: { declared: p.out, path: ctx.out(p.out) }, runKey, id: ctx.id, cpus };
+  ctx.log(
+    `distributed: ${d.ranks} ranks × ${cpus} thread${cpus > 1 ? 's' : ''}, c10d Gloo on loopback, batch ${p.batch_size} split ${d.ranks} ways, timeout ${timeoutS}s`,
+  );
+  const payload: TrainRankPayload = {
+    params: p,
+    cwd: ctx.path('.'),
+    out: { declared: p.out, path: ctx.out(p.out) },
+    runKey,
+    id: ctx.id,
+    cpus,
+  };
   try {
     return (await launchRanks({
       ranks: d.ranks,
@@ -38,6 +51,12 @@ export async function trainOnRanks(p: TrainOptions, ctx: TrainIO, runKey: string
     })) as TrainOutcome;
   } catch (err) {
     if (!(err instanceof RankFailure)) throw err;
-    throw new StageError(ctx.id, `distributed training failed: ${err.message}`, { refused: err.refused, cause: err, hint: err.refused ? undefined : 'with resume: auto and a checkpoint_dir, a rerun continues from the last checkpoint' });
+    throw new StageError(ctx.id, `distributed training failed: ${err.message}`, {
+      refused: err.refused,
+      cause: err,
+      hint: err.refused
+        ? undefined
+        : 'with resume: auto and a checkpoint_dir, a rerun continues from the last checkpoint',
+    });
   }
 }

@@ -7,7 +7,16 @@
  */
 import type { AslArgs } from './options.ts';
 import { tf } from '../../engine/tf.ts';
-import { checkRange, focusing, logProbs, probabilities, reduceMasked, targets, type HeadInfo, type HeadLoss } from './base.ts';
+import {
+  checkRange,
+  focusing,
+  logProbs,
+  probabilities,
+  reduceMasked,
+  targets,
+  type HeadInfo,
+  type HeadLoss,
+} from './base.ts';
 
 export type { AslArgs } from './options.ts';
 
@@ -37,6 +46,12 @@ export class AsymmetricLoss implements HeadLoss {
     });
   }
   getConfig(): Record<string, unknown> {
-    return { name: this.name, gammaPos: this.gammaPos, gammaNeg: this.gammaNeg, clip: this.clip, labelSmoothing: this.labelSmoothing };
+    return {
+      name: this.name,
+      gammaPos: this.gammaPos,
+      gammaNeg: this.gammaNeg,
+      clip: this.clip,
+      labelSmoothing: this.labelSmoothing,
+    };
   }
 }

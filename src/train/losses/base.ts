@@ -47,7 +47,9 @@ export function targets(labels: tf.Tensor1D, head: HeadInfo, epsilon = 0): tf.Te
   return tf.tidy(() => {
     const safe = tf.maximum(labels, 0) as tf.Tensor1D;
     let y: tf.Tensor2D =
-      head.kind === 'softmax' ? (tf.oneHot(tf.cast(safe, 'int32'), head.units).toFloat() as tf.Tensor2D) : (tf.cast(safe, 'float32').reshape([-1, 1]) as tf.Tensor2D);
+      head.kind === 'softmax'
+        ? (tf.oneHot(tf.cast(safe, 'int32'), head.units).toFloat() as tf.Tensor2D)
+        : (tf.cast(safe, 'float32').reshape([-1, 1]) as tf.Tensor2D);
     if (epsilon > 0) {
       const prior = head.kind === 'softmax' ? 1 / head.units : 0.5;
       y = y.mul(1 - epsilon).add(epsilon * prior) as tf.Tensor2D;
@@ -70,7 +72,10 @@ export function logProbs(logits: tf.Tensor2D, head: HeadInfo): { logP: tf.Tensor
     return { logP, log1mP };
   }
   // log σ(z) = −softplus(−z); log(1 − σ(z)) = −softplus(z)
-  return { logP: tf.neg(tf.softplus(tf.neg(logits))) as tf.Tensor2D, log1mP: tf.neg(tf.softplus(logits)) as tf.Tensor2D };
+  return {
+    logP: tf.neg(tf.softplus(tf.neg(logits))) as tf.Tensor2D,
+    log1mP: tf.neg(tf.softplus(logits)) as tf.Tensor2D,
+  };
 }
 
 /** Class weight of each sample [N] (1 when the head has none). */
@@ -81,7 +86,12 @@ export function sampleClassWeights(labels: tf.Tensor1D, head: HeadInfo): tf.Tens
 }
 
 /** Σ_valid cw·w·ℓ / max(1, #valid). `perSample` is [N]; `weights` optional constants [N]. */
-export function reduceMasked(perSample: tf.Tensor1D, labels: tf.Tensor1D, head: HeadInfo, weights?: tf.Tensor1D): tf.Scalar {
+export function reduceMasked(
+  perSample: tf.Tensor1D,
+  labels: tf.Tensor1D,
+  head: HeadInfo,
+  weights?: tf.Tensor1D,
+): tf.Scalar {
   return tf.tidy(() => {
     const mask = validMask(labels);
     // where() rather than a product so a masked row cannot leak NaN/Inf into the sum or gradient.
@@ -95,7 +105,9 @@ export function reduceMasked(perSample: tf.Tensor1D, labels: tf.Tensor1D, head: 
 /** Checks a number option; throws a message naming the option, expected and received value. */
 export function checkRange(loss: string, option: string, value: number, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
-    throw new RangeError(`${loss}: option "${option}" must be a number in [${min}, ${max}], received ${JSON.stringify(value)} (${typeof value})`);
+    throw new RangeError(
+      `${loss}: option "${option}" must be a number in [${min}, ${max}], received ${JSON.stringify(value)} (${typeof value})`,
+    );
   }
   return value;
 }

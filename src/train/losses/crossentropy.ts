@@ -20,9 +20,16 @@ export class CrossEntropy implements HeadLoss {
   }
   call(logits: tf.Tensor2D, labels: tf.Tensor1D, head: HeadInfo, sampleWeights?: tf.Tensor1D): tf.Scalar {
     if (fusedCrossEntropyAvailable()) {
-      return fusedCrossEntropy(logits, labels, { softmax: head.kind === 'softmax', labelSmoothing: this.labelSmoothing, classWeights: head.classWeights, sampleWeights });
+      return fusedCrossEntropy(logits, labels, {
+        softmax: head.kind === 'softmax',
+        labelSmoothing: this.labelSmoothing,
+        classWeights: head.classWeights,
+        sampleWeights,
+      });
     }
-    return tf.tidy(() => reduceMasked(crossEntropyPerSample(logits, labels, head, this.labelSmoothing), labels, head, sampleWeights));
+    return tf.tidy(() =>
+      reduceMasked(crossEntropyPerSample(logits, labels, head, this.labelSmoothing), labels, head, sampleWeights),
+    );
   }
   getConfig(): Record<string, unknown> {
     return { name: this.name, labelSmoothing: this.labelSmoothing };
@@ -30,7 +37,12 @@ export class CrossEntropy implements HeadLoss {
 }
 
 /** Per-sample cross-entropy [N] (unmasked). */
-export function crossEntropyPerSample(logits: tf.Tensor2D, labels: tf.Tensor1D, head: HeadInfo, epsilon = 0): tf.Tensor1D {
+export function crossEntropyPerSample(
+  logits: tf.Tensor2D,
+  labels: tf.Tensor1D,
+  head: HeadInfo,
+  epsilon = 0,
+): tf.Tensor1D {
   return tf.tidy(() => {
     const y = targets(labels, head, epsilon);
     const { logP, log1mP } = logProbs(logits, head);

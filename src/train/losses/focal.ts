@@ -6,7 +6,16 @@
  */
 import type { FocalArgs } from './options.ts';
 import { tf } from '../../engine/tf.ts';
-import { checkRange, focusing, logProbs, probabilities, reduceMasked, targets, type HeadInfo, type HeadLoss } from './base.ts';
+import {
+  checkRange,
+  focusing,
+  logProbs,
+  probabilities,
+  reduceMasked,
+  targets,
+  type HeadInfo,
+  type HeadLoss,
+} from './base.ts';
 
 export type { FocalArgs } from './options.ts';
 
@@ -28,7 +37,14 @@ export class FocalLoss implements HeadLoss {
       const pos = y.mul(focusing(tf.sub(1, p), this.gamma)).mul(logP);
       let el: tf.Tensor;
       if (head.kind === 'softmax') el = pos;
-      else el = pos.mul(this.alpha).add(tf.sub(1, y).mul(focusing(p, this.gamma)).mul(log1mP).mul(1 - this.alpha));
+      else
+        el = pos.mul(this.alpha).add(
+          tf
+            .sub(1, y)
+            .mul(focusing(p, this.gamma))
+            .mul(log1mP)
+            .mul(1 - this.alpha),
+        );
       return reduceMasked(tf.neg(tf.sum(el, -1)) as tf.Tensor1D, labels, head, sampleWeights);
     });
   }

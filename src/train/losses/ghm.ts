@@ -40,7 +40,8 @@ export class GhmLoss implements HeadLoss {
 
   constructor(args: GhmArgs = {}) {
     this.bins = checkRange(this.name, 'bins', args.bins ?? 10, 1, 10000);
-    if (!Number.isInteger(this.bins)) throw new RangeError(`ghm: option "bins" must be an integer, received ${this.bins}`);
+    if (!Number.isInteger(this.bins))
+      throw new RangeError(`ghm: option "bins" must be an integer, received ${this.bins}`);
     this.momentum = checkRange(this.name, 'momentum', args.momentum ?? 0.75, 0, 0.999);
     this.labelSmoothing = checkRange(this.name, 'labelSmoothing', args.labelSmoothing ?? 0, 0, 0.999);
     this.biasCorrection = args.biasCorrection ?? true;
@@ -48,7 +49,12 @@ export class GhmLoss implements HeadLoss {
 
   /** A view sharing this loss's EMA (read only): for validation passes. */
   frozen(): GhmLoss {
-    const view = new GhmLoss({ bins: this.bins, momentum: this.momentum, labelSmoothing: this.labelSmoothing, biasCorrection: this.biasCorrection });
+    const view = new GhmLoss({
+      bins: this.bins,
+      momentum: this.momentum,
+      labelSmoothing: this.labelSmoothing,
+      biasCorrection: this.biasCorrection,
+    });
     view.acc = this.acc;
     view.updates = this.updates;
     view.learn = false;
@@ -108,27 +114,41 @@ export class GhmLoss implements HeadLoss {
         const d = tf.abs(tf.sub(probabilities(logits, head), y));
         return head.kind === 'softmax' ? tf.sum(d, -1).mul(0.5) : d.reshape([-1]);
       });
-      const w = this.weights(gT.dataSync() as Float32Array, validMask(labels).dataSync() as Float32Array, head.index ?? 0);
-      const weights = sampleWeights ? tf.mul(tf.tensor1d(w), sampleWeights) as tf.Tensor1D : tf.tensor1d(w);
+      const w = this.weights(
+        gT.dataSync() as Float32Array,
+        validMask(labels).dataSync() as Float32Array,
+        head.index ?? 0,
+      );
+      const weights = sampleWeights ? (tf.mul(tf.tensor1d(w), sampleWeights) as tf.Tensor1D) : tf.tensor1d(w);
       return reduceMasked(crossEntropyPerSample(logits, labels, head, this.labelSmoothing), labels, head, weights);
     });
   }
 
   /** `{ <head>: { acc, updates } }`. */
   getState(): unknown {
-    return Object.fromEntries([...this.acc].map(([h, v]) => [h, { acc: [...v], updates: [...(this.updates.get(h) ?? v.map(() => 0))] }]));
+    return Object.fromEntries(
+      [...this.acc].map(([h, v]) => [h, { acc: [...v], updates: [...(this.updates.get(h) ?? v.map(() => 0))] }]),
+    );
   }
   /** Accepts getState()'s form and the older `{ <head>: acc[] }` (updates then counted as many, i.e. no correction). */
   setState(state: unknown): void {
     this.acc = new Map();
     this.updates = new Map();
-    for (const [h, v] of Object.entries((state ?? {}) as Record<string, number[] | { acc: number[]; updates: number[] }>)) {
+    for (const [h, v] of Object.entries(
+      (state ?? {}) as Record<string, number[] | { acc: number[]; updates: number[] }>,
+    )) {
       const acc = Array.isArray(v) ? [...v] : [...v.acc];
       this.acc.set(Number(h), acc);
       this.updates.set(Number(h), Array.isArray(v) ? acc.map((a) => (a > 0 ? 1e6 : 0)) : [...v.updates]);
     }
   }
   getConfig(): Record<string, unknown> {
-    return { name: this.name, bins: this.bins, momentum: this.momentum, labelSmoothing: this.labelSmoothing, biasCorrection: this.biasCorrection };
+    return {
+      name: this.name,
+      bins: this.bins,
+      momentum: this.momentum,
+      labelSmoothing: this.labelSmoothing,
+      biasCorrection: this.biasCorrection,
+    };
   }
 }

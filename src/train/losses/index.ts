@@ -31,12 +31,15 @@ export { LOSS_NAMES, LOSS_OPTIONS, type LossName } from './options.ts';
 export type LossIdentifier = string | ({ name: string } & Record<string, unknown>) | HeadLoss;
 
 export function getLoss(identifier: LossIdentifier): HeadLoss {
-  if (typeof identifier === 'object' && identifier !== null && typeof (identifier as HeadLoss).call === 'function') return identifier as HeadLoss;
+  if (typeof identifier === 'object' && identifier !== null && typeof (identifier as HeadLoss).call === 'function')
+    return identifier as HeadLoss;
   const { name, ...options } = typeof identifier === 'string' ? { name: identifier } : (identifier as { name: string });
   const key = typeof name === 'string' ? name.toLowerCase() : '';
   const factory = (LOSS_NAMES as string[]).includes(key) ? LOSSES[key as LossName] : undefined;
   if (!factory) {
-    throw new ConfigError(`unknown loss ${JSON.stringify(name)}; valid: ${LOSS_NAMES.join(', ')}`, { hint: didYouMean(String(name), LOSS_NAMES) });
+    throw new ConfigError(`unknown loss ${JSON.stringify(name)}; valid: ${LOSS_NAMES.join(', ')}`, {
+      hint: didYouMean(String(name), LOSS_NAMES),
+    });
   }
   try {
     return factory(options);

@@ -14,7 +14,12 @@ export interface MultiHeadLossOptions {
 }
 
 export function headInfos(heads: HeadSpec[], classWeights?: Array<number[] | null>): HeadInfo[] {
-  return heads.map((h, i) => ({ kind: headKind(h), units: headUnits(h), classWeights: classWeights?.[i] ?? undefined, index: i }));
+  return heads.map((h, i) => ({
+    kind: headKind(h),
+    units: headUnits(h),
+    classWeights: classWeights?.[i] ?? undefined,
+    index: i,
+  }));
 }
 
 /** Column `h` of labels laid out N×heads row-major. */
@@ -41,7 +46,10 @@ export function multiHeadLoss(
 ): { total: tf.Scalar; perHead: tf.Scalar[] } {
   const perHead = infos.map((info, h) =>
     mix
-      ? tf.add(loss.call(logits[h]!, labels[h]!, info, mix.lambda), loss.call(logits[h]!, mix.labels[h]!, info, tf.sub(1, mix.lambda) as tf.Tensor1D)) as tf.Scalar
+      ? (tf.add(
+          loss.call(logits[h]!, labels[h]!, info, mix.lambda),
+          loss.call(logits[h]!, mix.labels[h]!, info, tf.sub(1, mix.lambda) as tf.Tensor1D),
+        ) as tf.Scalar)
       : loss.call(logits[h]!, labels[h]!, info),
   );
   // One AddN over the weighted terms (a weight of 1 adds the term itself): the same sum, in the same
@@ -50,7 +58,8 @@ export function multiHeadLoss(
     const w = options.lossWeights?.[h] ?? 1;
     return w === 1 ? l : (l.mul(w) as tf.Scalar);
   });
-  const total = terms.length === 0 ? tf.scalar(0) : terms.length === 1 ? terms[0]!.clone() : (tf.addN(terms) as tf.Scalar);
+  const total =
+    terms.length === 0 ? tf.scalar(0) : terms.length === 1 ? terms[0]!.clone() : (tf.addN(terms) as tf.Scalar);
   return { total, perHead };
 }
 

@@ -5,14 +5,24 @@
  */
 import { Type, type Static, type TObject } from '@sinclair/typebox';
 
-const labelSmoothing = Type.Number({ minimum: 0, exclusiveMaximum: 1, description: 'Label smoothing ε in [0, 1). Defaults to 0.' });
+const labelSmoothing = Type.Number({
+  minimum: 0,
+  exclusiveMaximum: 1,
+  description: 'Label smoothing ε in [0, 1). Defaults to 0.',
+});
 const strict = { additionalProperties: false } as const;
 
 export const crossEntropyArgs = Type.Object({ labelSmoothing: Type.Optional(labelSmoothing) }, strict);
 export const focalArgs = Type.Object(
   {
     gamma: Type.Optional(Type.Number({ minimum: 0, description: 'Focusing parameter γ ≥ 0. Defaults to 2.' })),
-    alpha: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Positive-class weight α in [0, 1] for sigmoid heads. Defaults to 0.25.' })),
+    alpha: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        maximum: 1,
+        description: 'Positive-class weight α in [0, 1] for sigmoid heads. Defaults to 0.25.',
+      }),
+    ),
     labelSmoothing: Type.Optional(labelSmoothing),
   },
   strict,
@@ -20,9 +30,20 @@ export const focalArgs = Type.Object(
 export const ghmArgs = Type.Object(
   {
     bins: Type.Optional(Type.Integer({ minimum: 1, description: 'Number of gradient-norm bins. Defaults to 10.' })),
-    momentum: Type.Optional(Type.Number({ minimum: 0, exclusiveMaximum: 1, description: 'EMA momentum of the bin counts (0 = use this batch\'s counts). Defaults to 0.75.' })),
+    momentum: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        exclusiveMaximum: 1,
+        description: "EMA momentum of the bin counts (0 = use this batch's counts). Defaults to 0.75.",
+      }),
+    ),
     labelSmoothing: Type.Optional(labelSmoothing),
-    biasCorrection: Type.Optional(Type.Boolean({ description: 'Divide the EMA of each bin by 1 − momentum^k (k = its updates), see the porting note in ghm.ts. Defaults to true.' })),
+    biasCorrection: Type.Optional(
+      Type.Boolean({
+        description:
+          'Divide the EMA of each bin by 1 − momentum^k (k = its updates), see the porting note in ghm.ts. Defaults to true.',
+      }),
+    ),
   },
   strict,
 );
@@ -30,7 +51,13 @@ export const aslArgs = Type.Object(
   {
     gammaPos: Type.Optional(Type.Number({ minimum: 0, description: 'Focusing on positives γ+. Defaults to 0.' })),
     gammaNeg: Type.Optional(Type.Number({ minimum: 0, description: 'Focusing on negatives γ−. Defaults to 4.' })),
-    clip: Type.Optional(Type.Number({ minimum: 0, exclusiveMaximum: 1, description: 'Probability margin (shift) for negatives, in [0, 1). Defaults to 0.05.' })),
+    clip: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        exclusiveMaximum: 1,
+        description: 'Probability margin (shift) for negatives, in [0, 1). Defaults to 0.05.',
+      }),
+    ),
     labelSmoothing: Type.Optional(labelSmoothing),
   },
   strict,

@@ -33,8 +33,18 @@ export class Adam extends TrainOptimizer {
   }
   /** One fused pass over w, g, m, v (and v̄) per variable (src/engine/ops/fused-adam/fused-adam.ts); RAdam passes its rectification. */
   protected update(w: tf.Variable, g: tf.Tensor, t: number): void {
-    const slots = { m: this.slot(w, 'm'), v: this.slot(w, 'v'), ...(this.amsgrad ? { vmax: this.slot(w, 'vmax') } : {}) };
-    fusedAdamUpdate(w, g, slots, { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, t });
+    const slots = {
+      m: this.slot(w, 'm'),
+      v: this.slot(w, 'v'),
+      ...(this.amsgrad ? { vmax: this.slot(w, 'vmax') } : {}),
+    };
+    fusedAdamUpdate(w, g, slots, {
+      learningRate: this.learningRate,
+      beta1: this.beta1,
+      beta2: this.beta2,
+      epsilon: this.epsilon,
+      t,
+    });
   }
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, amsgrad: this.amsgrad };

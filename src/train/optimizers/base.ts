@@ -83,7 +83,9 @@ export abstract class TrainOptimizer {
     const key = `${this.current}/${slot}`;
     let s = this.slots.get(key);
     if (!s) {
-      s = tf.keep(tf.variable(tf.zerosLike(v), false, `opt/${this.name}/${key}/${Math.random().toString(36).slice(2)}`));
+      s = tf.keep(
+        tf.variable(tf.zerosLike(v), false, `opt/${this.name}/${key}/${Math.random().toString(36).slice(2)}`),
+      );
       this.slots.set(key, s);
     }
     return s;
@@ -102,7 +104,14 @@ export abstract class TrainOptimizer {
     this.disposeSlots();
     this.iterations = state.iterations;
     for (const s of state.slots) {
-      this.slots.set(s.name, tf.variable(tf.tensor(s.data, s.shape, 'float32'), false, `opt/${this.name}/${s.name}/${Math.random().toString(36).slice(2)}`));
+      this.slots.set(
+        s.name,
+        tf.variable(
+          tf.tensor(s.data, s.shape, 'float32'),
+          false,
+          `opt/${this.name}/${s.name}/${Math.random().toString(36).slice(2)}`,
+        ),
+      );
     }
   }
 

@@ -24,7 +24,9 @@ export function getOptimizer(identifier: string | ({ name: string } & Record<str
   const key = String(name).toLowerCase();
   const make = (OPTIMIZER_NAMES as string[]).includes(key) ? OPTIMIZERS[key as OptimizerName] : undefined;
   if (!make) {
-    throw new ConfigError(`unknown optimizer ${JSON.stringify(name)}; valid: ${OPTIMIZER_NAMES.join(', ')}`, { hint: didYouMean(String(name), OPTIMIZER_NAMES) });
+    throw new ConfigError(`unknown optimizer ${JSON.stringify(name)}; valid: ${OPTIMIZER_NAMES.join(', ')}`, {
+      hint: didYouMean(String(name), OPTIMIZER_NAMES),
+    });
   }
   return make(options);
 }

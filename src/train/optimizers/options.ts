@@ -15,7 +15,9 @@ const adamProps = {
 
 export const sgdOptions = Type.Object(
   {
-    momentum: Type.Optional(Type.Number({ minimum: 0, exclusiveMaximum: 1, description: 'Momentum μ in [0, 1). Defaults to 0.9.' })),
+    momentum: Type.Optional(
+      Type.Number({ minimum: 0, exclusiveMaximum: 1, description: 'Momentum μ in [0, 1). Defaults to 0.9.' }),
+    ),
     nesterov: Type.Optional(Type.Boolean({ description: 'Nesterov momentum. Defaults to false.' })),
   },
   strict,

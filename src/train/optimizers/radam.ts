@@ -32,7 +32,12 @@ export class RAdam extends Adam {
   protected override update(w: tf.Variable, g: tf.Tensor, t: number): void {
     const slots = { m: this.slot(w, 'm'), v: this.slot(w, 'v') };
     fusedAdamUpdate(w, g, slots, {
-      learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, t, rectification: this.rectification(t).r,
+      learningRate: this.learningRate,
+      beta1: this.beta1,
+      beta2: this.beta2,
+      epsilon: this.epsilon,
+      t,
+      rectification: this.rectification(t).r,
     });
   }
 }

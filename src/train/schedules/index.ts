@@ -38,7 +38,10 @@ export interface ScheduleOptions {
 }
 
 export class LrSchedule {
-  readonly options: Required<Pick<ScheduleOptions, 'type' | 'lr' | 'warmupEpochs' | 'warmupStart' | 'minLr' | 'factor'>> & ScheduleOptions;
+  readonly options: Required<
+    Pick<ScheduleOptions, 'type' | 'lr' | 'warmupEpochs' | 'warmupStart' | 'minLr' | 'factor'>
+  > &
+    ScheduleOptions;
   private readonly epochs: number;
   private readonly scale: number;
   private readonly table: Array<[number, number]>;
@@ -49,19 +52,32 @@ export class LrSchedule {
   constructor(options: ScheduleOptions, ctx: { epochs: number; batchSize: number }) {
     const type = options.type ?? 'constant';
     if (!(SCHEDULE_NAMES as readonly string[]).includes(type)) {
-      throw new ConfigError(`unknown lr schedule "${type}"; valid: ${SCHEDULE_NAMES.join(', ')}`, { hint: didYouMean(type, SCHEDULE_NAMES) });
+      throw new ConfigError(`unknown lr schedule "${type}"; valid: ${SCHEDULE_NAMES.join(', ')}`, {
+        hint: didYouMean(type, SCHEDULE_NAMES),
+      });
     }
     const lr = options.lr ?? 1e-3;
-    this.options = { ...options, type, lr, warmupEpochs: options.warmupEpochs ?? 0, warmupStart: options.warmupStart ?? 0, minLr: options.minLr ?? 0, factor: options.factor ?? 0.1 };
+    this.options = {
+      ...options,
+      type,
+      lr,
+      warmupEpochs: options.warmupEpochs ?? 0,
+      warmupStart: options.warmupStart ?? 0,
+      minLr: options.minLr ?? 0,
+      factor: options.factor ?? 0.1,
+    };
     this.epochs = ctx.epochs;
     this.scale = options.baseBatchSize ? ctx.batchSize / options.baseBatchSize : 1;
     this.table = Object.entries(options.steps ?? { 0: lr })
       .map(([k, v]) => [Number(k), v] as [number, number])
       .sort((a, b) => a[0] - b[0]);
     if (this.table.some(([k, v]) => !Number.isFinite(k) || !(v >= 0))) {
-      throw new ConfigError(`lr schedule "steps" must map epochs to learning rates ≥ 0, received ${JSON.stringify(options.steps)}`);
+      throw new ConfigError(
+        `lr schedule "steps" must map epochs to learning rates ≥ 0, received ${JSON.stringify(options.steps)}`,
+      );
     }
-    if (type === 'plateau') this.monitor = new MonitorState({ monitor: 'val_loss', mode: 'min', patience: 3, ...options.plateau });
+    if (type === 'plateau')
+      this.monitor = new MonitorState({ monitor: 'val_loss', mode: 'min', patience: 3, ...options.plateau });
   }
 
   /** Learning rate at fractional epoch `e` (0-based). */

@@ -35,7 +35,11 @@ export const eventProtos = protobuf.Root.fromJSON({
           fields: { value: { rule: 'repeated', type: 'Value', id: 1 } },
           nested: {
             Value: {
-              fields: { tag: { type: 'string', id: 1 }, simple_value: { type: 'float', id: 2 }, histo: { type: 'tensorflow.HistogramProto', id: 5 } },
+              fields: {
+                tag: { type: 'string', id: 1 },
+                simple_value: { type: 'float', id: 2 },
+                histo: { type: 'tensorflow.HistogramProto', id: 5 },
+              },
             },
           },
         },
@@ -69,7 +73,12 @@ export interface Histogram {
 
 type SummaryValue = { tag: string; simple_value?: number; histo?: Histogram };
 
-export function encodeEvent(event: { wall_time: number; step?: number; file_version?: string; summary?: { value: SummaryValue[] } }): Uint8Array {
+export function encodeEvent(event: {
+  wall_time: number;
+  step?: number;
+  file_version?: string;
+  summary?: { value: SummaryValue[] };
+}): Uint8Array {
   return Event.encode(Event.fromObject(event)).finish();
 }
 
@@ -115,9 +124,11 @@ export class EventWriter {
     this.file = join(dir, 'events.out.tfevents.0.mlc-pipe');
     // a resumed run appends to the file its first part wrote
     const header = frameRecord(encodeEvent({ wall_time: 0, file_version: 'brain.Event:2' }));
-    this.ready = mkdir(dir, { recursive: true }).then(() => writeFile(this.file, header, { flag: 'wx' }).catch((e: NodeJS.ErrnoException) => {
-      if (e.code !== 'EEXIST') throw e;
-    }));
+    this.ready = mkdir(dir, { recursive: true }).then(() =>
+      writeFile(this.file, header, { flag: 'wx' }).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== 'EEXIST') throw e;
+      }),
+    );
   }
 
   private append(step: number, value: SummaryValue[], wallTime: number): Promise<void> {
@@ -136,7 +147,11 @@ export class EventWriter {
 
   /** Appends one Event with a histogram per entry of `histograms`. */
   histograms(step: number, histograms: Record<string, Histogram>, wallTime = step): Promise<void> {
-    return this.append(step, Object.entries(histograms).map(([tag, histo]) => ({ tag, histo })), wallTime);
+    return this.append(
+      step,
+      Object.entries(histograms).map(([tag, histo]) => ({ tag, histo })),
+      wallTime,
+    );
   }
 
   flush(): Promise<void> {

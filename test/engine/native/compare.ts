@@ -24,13 +24,20 @@ export async function setupNative(): Promise<void> {
 }
 
 export type Values = Float32Array | Int32Array | Uint8Array;
-export interface Output { shape: number[]; dtype: string; values: Values }
+export interface Output {
+  shape: number[];
+  dtype: string;
+  values: Values;
+}
 
 /** A program builds its inputs from plain arrays and returns the tensors to compare. */
 export type Program = () => tf.Tensor | tf.Tensor[];
 
 /** Runs `program` on `backend` (in a tidy); returns its outputs and the fallback kernels it used. */
-export function runOn(backend: 'cpu' | 'native', program: Program): { outputs: Output[]; fallbacks: Record<string, number> } {
+export function runOn(
+  backend: 'cpu' | 'native',
+  program: Program,
+): { outputs: Output[]; fallbacks: Record<string, number> } {
   tf.setBackend(backend);
   resetFallbackCounts();
   const tensors = tf.tidy(() => {
@@ -52,7 +59,10 @@ export function runOn(backend: 'cpu' | 'native', program: Program): { outputs: O
  * the sum's terms, not with the element (a small element of a large sum carries the same absolute
  * error); a wrong kernel (padding off by one, a swapped axis) is off by O(max|cpu|).
  */
-export interface Tolerance { atol?: number; rtol?: number }
+export interface Tolerance {
+  atol?: number;
+  rtol?: number;
+}
 
 function maxAbs(v: Values): number {
   let m = 0;

@@ -14,19 +14,37 @@ import { fusedAdamUpdate } from '../../../src/engine/ops/fused-adam/fused-adam.t
 import { available, errorRatio, expectNativeMatchesCpu, setupNative, type Tolerance } from './compare.ts';
 
 type Pad = 'same' | 'valid';
-interface Case { n: number; h: number; w: number; cin: number; cout: number; k: number; s: number; pad: Pad; dilation?: number }
+interface Case {
+  n: number;
+  h: number;
+  w: number;
+  cin: number;
+  cout: number;
+  k: number;
+  s: number;
+  pad: Pad;
+  dilation?: number;
+}
 
-const label = (c: Case) => `n${c.n} ${c.h}x${c.w}x${c.cin}->${c.cout} k${c.k} s${c.s} ${c.pad}${c.dilation ? ` d${c.dilation}` : ''}`;
+const label = (c: Case) =>
+  `n${c.n} ${c.h}x${c.w}x${c.cin}->${c.cout} k${c.k} s${c.s} ${c.pad}${c.dilation ? ` d${c.dilation}` : ''}`;
 
 // Channel pairs rotate through the grid so that every kernel size meets several of them.
-const channelPairs = [[3, 5], [5, 7], [7, 3], [6, 5]] as const;
+const channelPairs = [
+  [3, 5],
+  [5, 7],
+  [7, 3],
+  [6, 5],
+] as const;
 const grid: Case[] = [];
-for (const n of [1, 3]) for (const s of [1, 2]) for (const pad of ['same', 'valid'] as const) {
-  for (const [i, k] of [1, 3, 5, 7, 9].entries()) {
-    const [cin, cout] = channelPairs[(i + n + s) % channelPairs.length]!;
-    grid.push({ n, h: 11, w: 12, cin, cout, k, s, pad });
-  }
-}
+for (const n of [1, 3])
+  for (const s of [1, 2])
+    for (const pad of ['same', 'valid'] as const) {
+      for (const [i, k] of [1, 3, 5, 7, 9].entries()) {
+        const [cin, cout] = channelPairs[(i + n + s) % channelPairs.length]!;
+        grid.push({ n, h: 11, w: 12, cin, cout, k, s, pad });
+      }
+    }
 // An even kernel pads asymmetrically at stride 1 too ('same': top 1, bottom 2).
 grid.push({ n: 3, h: 11, w: 12, cin: 5, cout: 3, k: 4, s: 1, pad: 'same' });
 // Outputs of ≤ 10 positions per image take the filter gradient's GEMM path (native/src/conv.cc):
@@ -42,9 +60,17 @@ const TOL: Tolerance = { atol: 3e-5, rtol: 1e-5 };
 
 function data(c: Case, filterShape: number[], outChannels: number, seed: number) {
   const xShape = [c.n, c.h, c.w, c.cin];
-  const info = tf.backend_util.computeConv2DInfo(xShape as never, [c.k, c.k, c.cin, outChannels] as never, c.s, c.dilation ?? 1, c.pad);
+  const info = tf.backend_util.computeConv2DInfo(
+    xShape as never,
+    [c.k, c.k, c.cin, outChannels] as never,
+    c.s,
+    c.dilation ?? 1,
+    c.pad,
+  );
   return {
-    xShape, filterShape, outShape: info.outShape,
+    xShape,
+    filterShape,
+    outShape: info.outShape,
     x: randomValues(size(xShape), seed),
     f: randomValues(size(filterShape), seed + 1),
     r: randomValues(size(info.outShape), seed + 2),
@@ -59,7 +85,9 @@ function convProgram(c: Case, conv: (x: tf.Tensor4D, f: tf.Tensor4D) => tf.Tenso
     const x = tf.tensor4d(d.x, d.xShape as never);
     const f = tf.tensor4d(d.f, d.filterShape as never);
     const r = tf.tensor4d(d.r, d.outShape);
-    const [dx, df] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(conv(a as tf.Tensor4D, b as tf.Tensor4D), r)))([x, f]);
+    const [dx, df] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.mul(conv(a as tf.Tensor4D, b as tf.Tensor4D), r)),
+    )([x, f]);
     return [conv(x, f), dx!, df!];
   };
 }
@@ -71,37 +99,69 @@ beforeAll(async () => {
 describe.skipIf(!available)('native Conv2D and its gradients', () => {
   it.each(grid.map((c) => [label(c), c] as const))('match cpu: %s', (_, c) => {
     const d = data(c, [c.k, c.k, c.cin, c.cout], c.cout, 11);
-    const { native } = expectNativeMatchesCpu(convProgram(c, (x, f) => tf.conv2d(x, f, c.s, c.pad), d), TOL);
+    const { native } = expectNativeMatchesCpu(
+      convProgram(c, (x, f) => tf.conv2d(x, f, c.s, c.pad), d),
+      TOL,
+    );
     expect(native.map((o) => o.shape)).toEqual([d.outShape, d.xShape, d.filterShape]);
   });
 
   it.each([
-    [[[0, 0], [2, 0], [1, 3], [0, 0]], 1], [[[0, 0], [0, 1], [2, 2], [0, 0]], 2],
-  ] as const)('matches cpu with explicit padding %j, stride %i (conv and depthwise, forward and gradients)', (explicit, s) => {
-    const pad = explicit.map((p) => [...p]) as tf.backend_util.ExplicitPadding;
-    const c: Case = { n: 3, h: 11, w: 12, cin: 5, cout: 6, k: 3, s, pad: 'valid' };
-    const xShape = [3, 11, 12, 5];
-    for (const depthwise of [false, true]) {
-      const fShape = depthwise ? [3, 3, 5, 2] : [3, 3, 5, 6];
-      const outChannels = depthwise ? 10 : 6;
-      const info = tf.backend_util.computeConv2DInfo(xShape as never, [3, 3, 5, outChannels] as never, s, 1, pad);
-      const d = { ...data(c, fShape, outChannels, 15), outShape: info.outShape, r: randomValues(size(info.outShape), 17) };
-      const conv = (x: tf.Tensor4D, f: tf.Tensor4D) => (depthwise ? tf.depthwiseConv2d(x, f, s, pad) : tf.conv2d(x, f, s, pad));
-      const { native } = expectNativeMatchesCpu(convProgram(c, conv, d), TOL);
-      expect(native.map((o) => o.shape)).toEqual([info.outShape, xShape, fShape]);
-    }
-  });
+    [
+      [
+        [0, 0],
+        [2, 0],
+        [1, 3],
+        [0, 0],
+      ],
+      1,
+    ],
+    [
+      [
+        [0, 0],
+        [0, 1],
+        [2, 2],
+        [0, 0],
+      ],
+      2,
+    ],
+  ] as const)(
+    'matches cpu with explicit padding %j, stride %i (conv and depthwise, forward and gradients)',
+    (explicit, s) => {
+      const pad = explicit.map((p) => [...p]) as tf.backend_util.ExplicitPadding;
+      const c: Case = { n: 3, h: 11, w: 12, cin: 5, cout: 6, k: 3, s, pad: 'valid' };
+      const xShape = [3, 11, 12, 5];
+      for (const depthwise of [false, true]) {
+        const fShape = depthwise ? [3, 3, 5, 2] : [3, 3, 5, 6];
+        const outChannels = depthwise ? 10 : 6;
+        const info = tf.backend_util.computeConv2DInfo(xShape as never, [3, 3, 5, outChannels] as never, s, 1, pad);
+        const d = {
+          ...data(c, fShape, outChannels, 15),
+          outShape: info.outShape,
+          r: randomValues(size(info.outShape), 17),
+        };
+        const conv = (x: tf.Tensor4D, f: tf.Tensor4D) =>
+          depthwise ? tf.depthwiseConv2d(x, f, s, pad) : tf.conv2d(x, f, s, pad);
+        const { native } = expectNativeMatchesCpu(convProgram(c, conv, d), TOL);
+        expect(native.map((o) => o.shape)).toEqual([info.outShape, xShape, fShape]);
+      }
+    },
+  );
 
   it('matches cpu with dilation 2 (forward; tfjs has no dilated conv gradient)', () => {
     const c: Case = { n: 3, h: 11, w: 12, cin: 5, cout: 6, k: 3, s: 1, pad: 'same', dilation: 2 };
     const d = data(c, [3, 3, 5, 6], 6, 13);
-    const { native } = expectNativeMatchesCpu(() => tf.conv2d(tf.tensor4d(d.x, d.xShape as never), tf.tensor4d(d.f, [3, 3, 5, 6]), 1, 'same',
-      'NHWC', 2), TOL);
+    const { native } = expectNativeMatchesCpu(
+      () => tf.conv2d(tf.tensor4d(d.x, d.xShape as never), tf.tensor4d(d.f, [3, 3, 5, 6]), 1, 'same', 'NHWC', 2),
+      TOL,
+    );
     expect(native[0]!.shape).toEqual([3, 11, 12, 6]);
     const valid = { ...c, pad: 'valid' as const };
     const dv = data(valid, [3, 3, 5, 6], 6, 14);
-    const out = expectNativeMatchesCpu(() => tf.conv2d(tf.tensor4d(dv.x, dv.xShape as never), tf.tensor4d(dv.f, [3, 3, 5, 6]), 1, 'valid',
-      'NHWC', 2), TOL);
+    const out = expectNativeMatchesCpu(
+      () => tf.conv2d(tf.tensor4d(dv.x, dv.xShape as never), tf.tensor4d(dv.f, [3, 3, 5, 6]), 1, 'valid', 'NHWC', 2),
+      TOL,
+    );
     expect(out.native[0]!.shape).toEqual([3, 7, 8, 6]);
   });
 });
@@ -110,17 +170,26 @@ describe.skipIf(!available)('native Conv2D and its gradients', () => {
 const depthwiseGrid = grid.map((c, i) => ({ ...c, cout: c.cin * (1 + (i % 2)) }));
 
 describe.skipIf(!available)('native depthwise conv and its gradients', () => {
-  it.each(depthwiseGrid.map((c) => [`${label(c)} multiplier ${c.cout / c.cin}`, c] as const))('match cpu: %s', (_, c) => {
-    const d = data(c, [c.k, c.k, c.cin, c.cout / c.cin], c.cout, 21);
-    const { native } = expectNativeMatchesCpu(convProgram(c, (x, f) => tf.depthwiseConv2d(x, f, c.s, c.pad), d), TOL);
-    expect(native.map((o) => o.shape)).toEqual([d.outShape, d.xShape, d.filterShape]);
-  });
+  it.each(depthwiseGrid.map((c) => [`${label(c)} multiplier ${c.cout / c.cin}`, c] as const))(
+    'match cpu: %s',
+    (_, c) => {
+      const d = data(c, [c.k, c.k, c.cin, c.cout / c.cin], c.cout, 21);
+      const { native } = expectNativeMatchesCpu(
+        convProgram(c, (x, f) => tf.depthwiseConv2d(x, f, c.s, c.pad), d),
+        TOL,
+      );
+      expect(native.map((o) => o.shape)).toEqual([d.outShape, d.xShape, d.filterShape]);
+    },
+  );
 
   it('matches cpu with dilation 2, multiplier 2 (forward)', () => {
     const c: Case = { n: 1, h: 11, w: 12, cin: 3, cout: 6, k: 3, s: 1, pad: 'same', dilation: 2 };
     const d = data(c, [3, 3, 3, 2], 6, 23);
-    const { native } = expectNativeMatchesCpu(() => tf.depthwiseConv2d(tf.tensor4d(d.x, d.xShape as never), tf.tensor4d(d.f, [3, 3, 3, 2]), 1,
-      'same', 'NHWC', 2), TOL);
+    const { native } = expectNativeMatchesCpu(
+      () =>
+        tf.depthwiseConv2d(tf.tensor4d(d.x, d.xShape as never), tf.tensor4d(d.f, [3, 3, 3, 2]), 1, 'same', 'NHWC', 2),
+      TOL,
+    );
     expect(native[0]!.shape).toEqual([1, 11, 12, 6]);
   });
 });
@@ -149,10 +218,17 @@ function fusedProgram(c: Case, activation: Activation, depthwise: boolean, d: Re
     const bias = tf.tensor1d(d.bias);
     const r = tf.tensor4d(d.r, d.outShape);
     const prelu = activation === 'prelu' ? tf.tensor1d(d.alpha) : undefined;
-    const y = (a: tf.Tensor, b: tf.Tensor, s: tf.Tensor) => op({
-      x: a as tf.Tensor4D, filter: b as tf.Tensor4D, strides: c.s, pad: c.pad, bias: s, activation,
-      preluActivationWeights: prelu, leakyreluAlpha: 0.3,
-    });
+    const y = (a: tf.Tensor, b: tf.Tensor, s: tf.Tensor) =>
+      op({
+        x: a as tf.Tensor4D,
+        filter: b as tf.Tensor4D,
+        strides: c.s,
+        pad: c.pad,
+        bias: s,
+        activation,
+        preluActivationWeights: prelu,
+        leakyreluAlpha: 0.3,
+      });
     const grads = tf.grads((a: tf.Tensor, b: tf.Tensor, s: tf.Tensor) => tf.sum(tf.mul(y(a, b, s), r)))([x, f, bias]);
     return [y(x, f, bias), ...grads];
   };
@@ -167,22 +243,38 @@ describe.skipIf(!available)('native FusedConv2D (bias, activation) and its gradi
     expect(native.map((o) => o.shape)).toEqual([d.outShape, d.xShape, d.filterShape, [c.cout]]);
     // The activation really acted: relu/relu6/sigmoid bound the output, the others let negatives through.
     const y = cpu[0]!.values;
-    if (activation === 'relu' || activation === 'relu6' || activation === 'sigmoid') expect(Math.min(...y)).toBeGreaterThanOrEqual(0);
+    if (activation === 'relu' || activation === 'relu6' || activation === 'sigmoid')
+      expect(Math.min(...y)).toBeGreaterThanOrEqual(0);
     else expect(Math.min(...y)).toBeLessThan(0);
   });
 
   it('FusedConv2D with dilation 2 and relu matches cpu (forward)', () => {
     const c: Case = { n: 3, h: 11, w: 12, cin: 5, cout: 3, k: 3, s: 1, pad: 'same', dilation: 2 };
     const d = data(c, [3, 3, 5, 3], 3, 33);
-    expectNativeMatchesCpu(() => tf.fused.conv2d({
-      x: tf.tensor4d(d.x, d.xShape as never), filter: tf.tensor4d(d.f, [3, 3, 5, 3]), strides: 1, pad: 'same', dilations: 2,
-      bias: tf.tensor1d(d.bias), activation: 'relu',
-    }), TOL);
+    expectNativeMatchesCpu(
+      () =>
+        tf.fused.conv2d({
+          x: tf.tensor4d(d.x, d.xShape as never),
+          filter: tf.tensor4d(d.f, [3, 3, 5, 3]),
+          strides: 1,
+          pad: 'same',
+          dilations: 2,
+          bias: tf.tensor1d(d.bias),
+          activation: 'relu',
+        }),
+      TOL,
+    );
   });
 });
 
-const fusedDepthwiseCases = fusedGeometries.slice(0, 3).flatMap((c, i) =>
-  ACTIVATIONS.map((a) => [`${label({ ...c, cout: c.cin * (1 + (i % 2)) })} ${a}`, { ...c, cout: c.cin * (1 + (i % 2)) }, a] as const));
+const fusedDepthwiseCases = fusedGeometries
+  .slice(0, 3)
+  .flatMap((c, i) =>
+    ACTIVATIONS.map(
+      (a) =>
+        [`${label({ ...c, cout: c.cin * (1 + (i % 2)) })} ${a}`, { ...c, cout: c.cin * (1 + (i % 2)) }, a] as const,
+    ),
+  );
 
 describe.skipIf(!available)('native FusedDepthwiseConv2D (bias, activation) and its gradients', () => {
   it.each(fusedDepthwiseCases)('match cpu: %s', (_, c, activation) => {
@@ -205,10 +297,16 @@ describe.skipIf(!available)('native conv filter reuse across calls', () => {
       const [m, v] = [0, 1].map(() => tf.tidy(() => tf.variable(tf.zerosLike(f)))) as [tf.Variable, tf.Variable];
       const bias = tf.tensor1d(randomValues(5, 75));
       const xs = [0, 1, 2].map((i) => tf.tensor4d(randomValues(2 * 7 * 8 * 6, 72 + i), [2, 7, 8, 6]));
-      const fused = (x: tf.Tensor4D) => tf.fused.conv2d({ x, filter: f as tf.Tensor4D, strides: 1, pad: 'same', bias, activation: 'relu' });
+      const fused = (x: tf.Tensor4D) =>
+        tf.fused.conv2d({ x, filter: f as tf.Tensor4D, strides: 1, pad: 'same', bias, activation: 'relu' });
       const outs: tf.Tensor[] = xs.map((x) => fused(x));
       outs.push(tf.conv2d(xs[0]!, f as tf.Tensor4D, 2, 'same'), tf.conv2d(xs[1]!, f as tf.Tensor4D, 1, 'valid'));
-      fusedAdamUpdate(f, tf.tensor4d(randomValues(3 * 3 * 6 * 5, 76), [3, 3, 6, 5]), { m, v }, { learningRate: 0.1, t: 1 });
+      fusedAdamUpdate(
+        f,
+        tf.tensor4d(randomValues(3 * 3 * 6 * 5, 76), [3, 3, 6, 5]),
+        { m, v },
+        { learningRate: 0.1, t: 1 },
+      );
       outs.push(...xs.map((x) => fused(x)));
       const out = [...outs, f.clone()];
       tf.dispose([f, m, v]);

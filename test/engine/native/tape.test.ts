@@ -48,7 +48,12 @@ describe.skipIf(!available)('saved tensors of gradients on native', () => {
     expect(counts.get('Identity') ?? 0).toBe(0);
     const { native } = expectNativeMatchesCpu(program, { atol: 1e-6, rtol: 1e-6 });
     // d/dx (x·eˣ) = (1 + x)·eˣ
-    expect(errorRatio(native[0]!.values, X.map((x) => (1 + x) * Math.exp(x)))).toBeLessThanOrEqual(1);
+    expect(
+      errorRatio(
+        native[0]!.values,
+        X.map((x) => (1 + x) * Math.exp(x)),
+      ),
+    ).toBeLessThanOrEqual(1);
   });
 
   it('second-order gradients flow through the saved tensors: d²/dx² Σ x³ = 6x, as on cpu', () => {
@@ -58,8 +63,18 @@ describe.skipIf(!available)('saved tensors of gradients on native', () => {
       return [first(x), tf.grad((v: tf.Tensor) => tf.sum(first(v)))(x)];
     };
     const { native } = expectNativeMatchesCpu(program, { atol: 1e-6, rtol: 1e-6 });
-    expect(errorRatio(native[0]!.values, X.map((x) => 3 * x * x))).toBeLessThanOrEqual(1);
-    expect(errorRatio(native[1]!.values, X.map((x) => 6 * x))).toBeLessThanOrEqual(1);
+    expect(
+      errorRatio(
+        native[0]!.values,
+        X.map((x) => 3 * x * x),
+      ),
+    ).toBeLessThanOrEqual(1);
+    expect(
+      errorRatio(
+        native[1]!.values,
+        X.map((x) => 6 * x),
+      ),
+    ).toBeLessThanOrEqual(1);
   });
 
   it('a saved tensor outlives the tensor it was saved from', () => {
@@ -73,7 +88,12 @@ describe.skipIf(!available)('saved tensors of gradients on native', () => {
       })([x]);
     };
     const { native } = expectNativeMatchesCpu(program, { atol: 1e-6, rtol: 1e-6 });
-    expect(errorRatio(native[0]!.values, X.map((x) => 8 * x))).toBeLessThanOrEqual(1);
+    expect(
+      errorRatio(
+        native[0]!.values,
+        X.map((x) => 8 * x),
+      ),
+    ).toBeLessThanOrEqual(1);
   });
 
   it('tensor count and native bytes stay flat over 300 gradients', () => {

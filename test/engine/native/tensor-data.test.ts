@@ -24,10 +24,16 @@ describe.skipIf(!available)('native tensor data', () => {
     const ts = [tf.tensor(floats, [2, 4]), tf.tensor(ints, [5], 'int32'), tf.tensor(bools, [3], 'bool')];
     try {
       expect(ts.map((t) => t.dtype)).toEqual(['float32', 'int32', 'bool']);
-      for (const [t, want] of [[ts[0]!, floats], [ts[1]!, ints], [ts[2]!, bools]] as const) {
+      for (const [t, want] of [
+        [ts[0]!, floats],
+        [ts[1]!, ints],
+        [ts[2]!, bools],
+      ] as const) {
         const sync = t.dataSync();
         expect(sync.constructor).toBe(want.constructor);
-        expect(Array.from(sync).map((v) => Object.is(v, -0) ? '-0' : String(v))).toEqual(Array.from(want).map((v) => Object.is(v, -0) ? '-0' : String(v)));
+        expect(Array.from(sync).map((v) => (Object.is(v, -0) ? '-0' : String(v)))).toEqual(
+          Array.from(want).map((v) => (Object.is(v, -0) ? '-0' : String(v))),
+        );
         expect(Array.from(await t.data())).toEqual(Array.from(sync));
       }
       expect(await ts[0]!.array()).toEqual([Array.from(floats.slice(0, 4)), Array.from(floats.slice(4))]);
@@ -45,7 +51,10 @@ describe.skipIf(!available)('native tensor data', () => {
 
   it('a tensor made on cpu moves to native when an op uses it there, and back', () => {
     tf.setBackend('cpu');
-    const a = tf.tensor2d([[1, 2, 3], [4, 5, 6]]);
+    const a = tf.tensor2d([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     const i = tf.tensor1d([3, -4], 'int32');
     tf.setBackend('native');
     const start = nativeMemory();
@@ -82,14 +91,18 @@ describe.skipIf(!available)('native tensor data', () => {
     const program = () => {
       const xt = tf.tensor4d(x, [3, 11, 12, 5]);
       const ft = tf.tensor4d(f, [3, 3, 5, 7]);
-      const [dx, df] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same'))))([xt, ft]);
+      const [dx, df] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same'))),
+      )([xt, ft]);
       return [tf.conv2d(xt, ft, 2, 'same'), dx!, df!, tf.sum(xt, [0, 1, 2])];
     };
     const one = runOn('native', program).outputs;
     expect(setNativeThreads(2)).toBe(2);
     try {
       const two = runOn('native', program).outputs;
-      two.forEach((o, i) => expect(errorRatio(o.values, one[i]!.values, { atol: 3e-5, rtol: 1e-5 })).toBeLessThanOrEqual(1));
+      two.forEach((o, i) =>
+        expect(errorRatio(o.values, one[i]!.values, { atol: 3e-5, rtol: 1e-5 })).toBeLessThanOrEqual(1),
+      );
     } finally {
       expect(setNativeThreads(1)).toBe(1);
     }

@@ -39,18 +39,29 @@ const batch: StepBatch = {
 };
 
 /** Loss per step on `backend`, from `weights`, with a fresh optimizer `optimizer`. */
-function trajectory(backend: 'cpu' | 'native', name: string, optimizer: Parameters<typeof getOptimizer>[0], weights: Float32Array[]): number[] {
+function trajectory(
+  backend: 'cpu' | 'native',
+  name: string,
+  optimizer: Parameters<typeof getOptimizer>[0],
+  weights: Float32Array[],
+): number[] {
   tf.setBackend(backend);
   const model = buildModel(name, { inputShape: SHAPE, heads, width: 1 / 8, seed: 3 });
   const opt = getOptimizer(optimizer);
   try {
     model.setWeights(model.getWeights().map((w, i) => tf.tensor(weights[i]!, w.shape)));
     const obj: Objective = {
-      loss: getLoss('crossentropy'), heads, infos: headInfos(heads), lossOptions: {}, reg: regularizedVariables(model), l2: {},
+      loss: getLoss('crossentropy'),
+      heads,
+      infos: headInfos(heads),
+      lossOptions: {},
+      reg: regularizedVariables(model),
+      l2: {},
     };
     resetFallbackCounts();
     const losses = Array.from({ length: STEPS }, () => trainStep(model, opt, obj, batch, SHAPE).loss!);
-    if (backend === 'native') expect(Object.fromEntries(fallbackCounts()), 'kernels that ran on the cpu fallback').toEqual({});
+    if (backend === 'native')
+      expect(Object.fromEntries(fallbackCounts()), 'kernels that ran on the cpu fallback').toEqual({});
     return losses;
   } finally {
     model.dispose();
@@ -82,7 +93,10 @@ describe.skipIf(!available)('training on native follows cpu', () => {
     // Float32 rounding differences (~1e-6 per kernel) grow over the steps: resnet18 differs from
     // cpu by ≤ 4e-6 over the five steps. 2e-4 relative leaves 50× that; a wrong gradient or update
     // changes the loss by ≥ 1e-2 by step 2.
-    native.forEach((loss, i) => expect(Math.abs(loss - cpu[i]!), `step ${i + 1}: native ${loss}, cpu ${cpu[i]}`)
-      .toBeLessThan(2e-4 * Math.max(1, Math.abs(cpu[i]!))));
+    native.forEach((loss, i) =>
+      expect(Math.abs(loss - cpu[i]!), `step ${i + 1}: native ${loss}, cpu ${cpu[i]}`).toBeLessThan(
+        2e-4 * Math.max(1, Math.abs(cpu[i]!)),
+      ),
+    );
   });
 });

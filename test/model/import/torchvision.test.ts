@@ -47,13 +47,25 @@ function fixture(arch: string): string {
   const d = join(dir, arch);
   execFileSync('mkdir', ['-p', d]);
   writeFileSync(join(d, 'x.bin'), Buffer.from(x.dataSync().buffer));
-  execFileSync(PY, [join(import.meta.dirname, 'torchvision-fixture.py'), d, arch, String(HEADS[0]!.classes.length), String(S), String(S)], { stdio: 'pipe' });
+  execFileSync(
+    PY,
+    [
+      join(import.meta.dirname, 'torchvision-fixture.py'),
+      d,
+      arch,
+      String(HEADS[0]!.classes.length),
+      String(S),
+      String(S),
+    ],
+    { stdio: 'pipe' },
+  );
   return d;
 }
 
 const readF32 = (f: string) => new Float32Array(new Uint8Array(readFileSync(f)).buffer);
 const maxAbs = (a: ArrayLike<number>) => Array.from(a).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
+const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) =>
+  Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
 
 /** The tv-* model with the fixture's .pth loaded and its fc put on our head (heads are new in a real run). */
 async function imported(name: string, d: string, file = 'model.pth'): Promise<tf.LayersModel> {
@@ -61,11 +73,18 @@ async function imported(name: string, d: string, file = 'model.pth'): Promise<tf
   const report = await loadPretrained(model, join(d, file), { strict: true });
   expect(report.missing).toEqual([]);
   expect(report.unexpected).toEqual([]);
-  expect(report.ignored.filter((k) => !k.endsWith('num_batches_tracked')).sort()).toEqual(name.includes('mobilenet') ? ['classifier.1.bias', 'classifier.1.weight'] : ['fc.bias', 'fc.weight']);
+  expect(report.ignored.filter((k) => !k.endsWith('num_batches_tracked')).sort()).toEqual(
+    name.includes('mobilenet') ? ['classifier.1.bias', 'classifier.1.weight'] : ['fc.bias', 'fc.weight'],
+  );
   const sd = await readStateDict(join(d, file));
   const fc = name.includes('mobilenet') ? 'classifier.1' : 'fc';
   const w = sd.get(`${fc}.weight`)!;
-  model.getLayer('head0_digit').setWeights([tf.transpose(tf.tensor2d(w.values, w.shape as [number, number])), tf.tensor1d(sd.get(`${fc}.bias`)!.values)]);
+  model
+    .getLayer('head0_digit')
+    .setWeights([
+      tf.transpose(tf.tensor2d(w.values, w.shape as [number, number])),
+      tf.tensor1d(sd.get(`${fc}.bias`)!.values),
+    ]);
   return model;
 }
 
@@ -102,7 +121,10 @@ describe.each([
       const ref = readF32(join(d, 'y_train.bin'));
       const got = tf.tidy(() => (m.apply(x, { training: true }) as tf.Tensor).dataSync());
       expect(maxDiff(got, ref)).toBeLessThan(1e-3 * Math.max(1, maxAbs(ref)));
-      const running = JSON.parse(readFileSync(join(d, 'running.json'), 'utf8')) as { running_mean: number[]; running_var: number[] };
+      const running = JSON.parse(readFileSync(join(d, 'running.json'), 'utf8')) as {
+        running_mean: number[];
+        running_var: number[];
+      };
       const bn = m.getLayer(name.includes('mobilenet') ? 'features_0_1' : 'bn1').getWeights();
       expect(maxDiff(bn[2]!.dataSync(), running.running_mean)).toBeLessThan(1e-4);
       expect(maxDiff(bn[3]!.dataSync(), running.running_var)).toBeLessThan(1e-4);
@@ -157,9 +179,15 @@ describe('bad weights files', () => {
     flipped[pth.length >> 1] ^= 0xff;
     writeFileSync(join(dir, 'flipped.pth'), flipped);
     writeFileSync(join(dir, 'cut.safetensors'), st.subarray(0, st.length - 100));
-    await expect(readStateDict(join(dir, 'cut.pth'), 'weights/cut.pth')).rejects.toThrow(/^weights\/cut\.pth: not a readable torch\.save zip: no end of central directory record$/);
-    await expect(readStateDict(join(dir, 'flipped.pth'), 'weights/flipped.pth')).rejects.toThrow(/^weights\/flipped\.pth: not a readable torch\.save zip: entry \S+ fails its CRC-32 check$/);
-    await expect(readStateDict(join(dir, 'cut.safetensors'), 'w/cut.safetensors')).rejects.toThrow(/^w\/cut\.safetensors: not a readable \.safetensors file: \S+ ends past the end of the file$/);
+    await expect(readStateDict(join(dir, 'cut.pth'), 'weights/cut.pth')).rejects.toThrow(
+      /^weights\/cut\.pth: not a readable torch\.save zip: no end of central directory record$/,
+    );
+    await expect(readStateDict(join(dir, 'flipped.pth'), 'weights/flipped.pth')).rejects.toThrow(
+      /^weights\/flipped\.pth: not a readable torch\.save zip: entry \S+ fails its CRC-32 check$/,
+    );
+    await expect(readStateDict(join(dir, 'cut.safetensors'), 'w/cut.safetensors')).rejects.toThrow(
+      /^w\/cut\.safetensors: not a readable \.safetensors file: \S+ ends past the end of the file$/,
+    );
   });
 
   it('keys that do not fit: strict lists them all; pretrained_strict false loads the rest and reports them', async () => {
@@ -168,14 +196,18 @@ describe('bad weights files', () => {
     try {
       const before = m34.getLayer('conv1').getWeights()[0]!.dataSync().slice();
       const err = await loadPretrained(m34, join(d, 'model.pth'), { strict: true }).catch((e: Error) => e);
-      expect(String(err)).toMatch(/model\.pth: the weights do not fit tv-resnet34: missing \(80\): layer1\.2\.conv1\.weight, layer1\.2\.bn1\.weight, /);
+      expect(String(err)).toMatch(
+        /model\.pth: the weights do not fit tv-resnet34: missing \(80\): layer1\.2\.conv1\.weight, layer1\.2\.bn1\.weight, /,
+      );
       expect(String(err)).toContain('layer4.2.bn2.running_var');
       expect(Array.from(m34.getLayer('conv1').getWeights()[0]!.dataSync())).toEqual(Array.from(before)); // nothing loaded
       const r = await loadPretrained(m34, join(d, 'model.pth'), { strict: false });
       expect(r.missing).toHaveLength(80);
       expect(r.unexpected).toEqual([]);
       const sd = await readStateDict(join(d, 'model.pth'));
-      expect(m34.getLayer('layer1_0_bn1').getWeights()[2]!.dataSync()).toEqual(sd.get('layer1.0.bn1.running_mean')!.values);
+      expect(m34.getLayer('layer1_0_bn1').getWeights()[2]!.dataSync()).toEqual(
+        sd.get('layer1.0.bn1.running_mean')!.values,
+      );
     } finally {
       m34.dispose();
     }

@@ -1,6 +1,11 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { confusionLayout, confusionSvg, drawConfusion, normalizeConfusion } from '../../../src/report/draw/confusion.ts';
+import {
+  confusionLayout,
+  confusionSvg,
+  drawConfusion,
+  normalizeConfusion,
+} from '../../../src/report/draw/confusion.ts';
 import { CURVES_SIZE, curvesSvg, drawCurves, historySeries, parseHistory } from '../../../src/report/draw/curves.ts';
 import { lineChart, niceTicks } from '../../../src/report/draw/chart.ts';
 import { PR_SIZE, drawPr, prStepPoints, readableSeries } from '../../../src/report/draw/pr.ts';
@@ -18,7 +23,15 @@ async function size(png: Buffer) {
 
 describe('drawings decode as PNGs of the documented size', () => {
   it('confusion matrix, 3 classes: cell 64, min width 560', async () => {
-    const png = await drawConfusion([[5, 1, 0], [0, 3, 1], [2, 0, 4]], ['a', 'b', 'c'], 'head');
+    const png = await drawConfusion(
+      [
+        [5, 1, 0],
+        [0, 3, 1],
+        [2, 0, 4],
+      ],
+      ['a', 'b', 'c'],
+      'head',
+    );
     // names 1 char at 13 px: w = ceil(.62·13) = 9; band = ceil(9·sin 60°) + 50 = 58
     expect(await size(png)).toEqual({ format: 'png', width: 560, height: 60 + 3 * 64 + 58 });
   });
@@ -34,7 +47,14 @@ describe('drawings decode as PNGs of the documented size', () => {
   });
 
   it('confusion text: counts, row percentages (the default), escaped names', () => {
-    const svg = confusionSvg([[3, 1], [1, 0]], ['<x>', 'y'], 't');
+    const svg = confusionSvg(
+      [
+        [3, 1],
+        [1, 0],
+      ],
+      ['<x>', 'y'],
+      't',
+    );
     // row 0 holds 3 + 1 → 75.0% and 25.0%; row 1 holds 1 + 0 → 100% and 0%
     expect(svg).toContain('>75.0%<');
     expect(svg).toContain('>25.0%<');
@@ -45,15 +65,35 @@ describe('drawings decode as PNGs of the documented size', () => {
 
   it('PR curve', async () => {
     const curve = precisionRecallCurve([0.9, 0.8, 0.7, 0.6], [1, 0, 1, 0]);
-    expect(prStepPoints(curve)).toEqual([[0, 1], [0.5, 1], [0.5, 0.5], [0.5, 0.5], [0.5, 2 / 3], [1, 2 / 3], [1, 0.5], [1, 0.5]]);
-    expect(await size(await drawPr('dress: AP 0.8333', [{ name: 'dress', points: curve, area: 5 / 6 }]))).toEqual({ format: 'png', ...PR_SIZE });
+    expect(prStepPoints(curve)).toEqual([
+      [0, 1],
+      [0.5, 1],
+      [0.5, 0.5],
+      [0.5, 0.5],
+      [0.5, 2 / 3],
+      [1, 2 / 3],
+      [1, 0.5],
+      [1, 0.5],
+    ]);
+    expect(await size(await drawPr('dress: AP 0.8333', [{ name: 'dress', points: curve, area: 5 / 6 }]))).toEqual({
+      format: 'png',
+      ...PR_SIZE,
+    });
   });
 
   it('a 10-class PR drawing names the 3 worst and 3 best classes and draws the other 4 grey beneath them', () => {
     const curve = precisionRecallCurve([0.9, 0.8, 0.7, 0.6], [1, 0, 1, 0]);
     const curves = Array.from({ length: 10 }, (_, k) => ({ name: `c${k}`, points: curve, area: k / 10 }));
     const series = readableSeries(curves, prStepPoints);
-    expect(series.map((s) => s.name)).toEqual(['other 4 classes', 'c0 (0.000)', 'c1 (0.100)', 'c2 (0.200)', 'c7 (0.700)', 'c8 (0.800)', 'c9 (0.900)']);
+    expect(series.map((s) => s.name)).toEqual([
+      'other 4 classes',
+      'c0 (0.000)',
+      'c1 (0.100)',
+      'c2 (0.200)',
+      'c7 (0.700)',
+      'c8 (0.800)',
+      'c9 (0.900)',
+    ]);
     expect(series[0]!.color).toBe('#cfcfcf');
     expect(series[0]!.points.filter(([x]) => Number.isNaN(x))).toHaveLength(3); // 4 curves, 3 breaks
     expect(readableSeries(curves.slice(0, 6), prStepPoints)).toHaveLength(6); // few classes: all named
@@ -61,7 +101,10 @@ describe('drawings decode as PNGs of the documented size', () => {
 
   it('ROC and reliability drawings; softmax legends name each class with its area', async () => {
     const roc = rocCurve([0.9, 0.8, 0.7, 0.6], [1, 0, 1, 0]);
-    const svg = rocSvg('h: macro AUC 0.7500', [{ name: 'a', points: roc, area: 0.75 }, { name: 'b', points: roc, area: null }]);
+    const svg = rocSvg('h: macro AUC 0.7500', [
+      { name: 'a', points: roc, area: 0.75 },
+      { name: 'b', points: roc, area: null },
+    ]);
     expect(svg).toContain('a (0.750)');
     expect(svg).toContain('b (n/a)');
     expect(svg).toContain('false positive rate');
@@ -69,7 +112,10 @@ describe('drawings decode as PNGs of the documented size', () => {
     const lines = [...svg.matchAll(/<polyline [^>]*>/g)].map((m) => m[0]);
     expect(lines.filter((l) => l.includes('stroke-dasharray'))).toHaveLength(1);
     expect(lines.find((l) => l.includes('stroke-dasharray'))).toMatch(/stroke="#999999"/);
-    expect(await size(await drawRoc('h', [{ name: 'h', points: roc, area: 0.75 }]))).toEqual({ format: 'png', ...PR_SIZE });
+    expect(await size(await drawRoc('h', [{ name: 'h', points: roc, area: 0.75 }]))).toEqual({
+      format: 'png',
+      ...PR_SIZE,
+    });
     const cal = calibration([0.95, 0.9, 0.6, 0.55], [1, 0, 1, -1], 10);
     const rel = reliabilitySvg('h', cal);
     expect(rel).toContain(`h: ECE ${cal.ece!.toFixed(4)}`);
@@ -77,18 +123,43 @@ describe('drawings decode as PNGs of the documented size', () => {
   });
 
   it('confusion shares follow sklearn normalize= true (rows, default), pred (columns) or all', () => {
-    const m = [[3, 1], [2, 2]];
-    expect(normalizeConfusion(m, 'true')).toEqual([[0.75, 0.25], [0.5, 0.5]]);
-    expect(normalizeConfusion(m, 'pred')).toEqual([[0.6, 1 / 3], [0.4, 2 / 3]]);
-    expect(normalizeConfusion(m, 'all')).toEqual([[0.375, 0.125], [0.25, 0.25]]);
-    expect(normalizeConfusion([[0, 0], [1, 0]], 'true')).toEqual([[0, 0], [1, 0]]);
+    const m = [
+      [3, 1],
+      [2, 2],
+    ];
+    expect(normalizeConfusion(m, 'true')).toEqual([
+      [0.75, 0.25],
+      [0.5, 0.5],
+    ]);
+    expect(normalizeConfusion(m, 'pred')).toEqual([
+      [0.6, 1 / 3],
+      [0.4, 2 / 3],
+    ]);
+    expect(normalizeConfusion(m, 'all')).toEqual([
+      [0.375, 0.125],
+      [0.25, 0.25],
+    ]);
+    expect(
+      normalizeConfusion(
+        [
+          [0, 0],
+          [1, 0],
+        ],
+        'true',
+      ),
+    ).toEqual([
+      [0, 0],
+      [1, 0],
+    ]);
     expect(confusionSvg(m, ['a', 'b'], 't')).toContain('>75.0%<');
     expect(confusionSvg(m, ['a', 'b'], 't')).toContain('% of its row');
     expect(confusionSvg(m, ['a', 'b'], 't', 'pred')).toContain('>60.0%<');
   });
 
   it('training curves split losses from metrics and skip lr', async () => {
-    const rows = parseHistory('{"epoch":1,"loss":1,"val_loss":1.2,"acc":0.5,"lr":0.1,"l2":0.3}\n\n{"epoch":2,"loss":0.5,"acc":0.7,"lr":0.1}\n');
+    const rows = parseHistory(
+      '{"epoch":1,"loss":1,"val_loss":1.2,"acc":0.5,"lr":0.1,"l2":0.3}\n\n{"epoch":2,"loss":0.5,"acc":0.7,"lr":0.1}\n',
+    );
     const { losses, metrics } = historySeries(rows);
     expect(losses.map((s) => s.name)).toEqual(['loss', 'val_loss', 'l2']);
     expect(metrics.map((s) => s.name)).toEqual(['acc']);
@@ -99,26 +170,74 @@ describe('drawings decode as PNGs of the documented size', () => {
 
   it('curves: the best epoch marked, no line along the frame (5 % headroom), the legend in the emptiest corner', () => {
     // val_loss rises to the top right: the fine-tune plot that clipped it and hid it under the legend
-    const rows = [1, 2, 3, 4, 5].map((epoch) => ({ epoch, loss: 2 / epoch, val_loss: 0.5 + 0.3 * epoch, acc: 0.1 * epoch }));
+    const rows = [1, 2, 3, 4, 5].map((epoch) => ({
+      epoch,
+      loss: 2 / epoch,
+      val_loss: 0.5 + 0.3 * epoch,
+      acc: 0.1 * epoch,
+    }));
     const svg = curvesSvg(rows, 't', 3);
     expect(svg.match(/best epoch 3 \(saved weights\)/g)).toHaveLength(2); // both panels
     expect(svg).toContain('stroke-dasharray="5 4"');
     expect(curvesSvg(rows, 't')).not.toContain('best epoch');
     const chart = (legend: 'auto' | 'top-right') =>
-      lineChart({ width: 400, height: 300, title: 't', xLabel: 'epoch', yLabel: 'y', legend, series: [{ name: 'up', points: [[1, 0], [2, 1], [3, 2], [4, 3]] }] });
-    const frame = /<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)" fill="none" stroke="#888"\/>/.exec(chart('auto'))!.slice(1).map(Number);
-    const ys = /<polyline points="([^"]+)"/.exec(chart('auto'))![1]!.split(' ').map((p) => Number(p.split(',')[1]));
+      lineChart({
+        width: 400,
+        height: 300,
+        title: 't',
+        xLabel: 'epoch',
+        yLabel: 'y',
+        legend,
+        series: [
+          {
+            name: 'up',
+            points: [
+              [1, 0],
+              [2, 1],
+              [3, 2],
+              [4, 3],
+            ],
+          },
+        ],
+      });
+    const frame = /<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)" fill="none" stroke="#888"\/>/
+      .exec(chart('auto'))!
+      .slice(1)
+      .map(Number);
+    const ys = /<polyline points="([^"]+)"/
+      .exec(chart('auto'))![1]!
+      .split(' ')
+      .map((p) => Number(p.split(',')[1]));
     expect(Math.min(...ys)).toBeGreaterThan(frame[1]! + 5); // the top point is inside the frame, not on its edge
     expect(Math.max(...ys)).toBeLessThan(frame[1]! + frame[3]! - 5);
     // a rising line fills the top-right corner: auto puts the legend box elsewhere (its x left of the default's)
     const boxX = (svg: string) => Number(/<rect x="([\d.]+)" y="[\d.]+" width="152"/.exec(svg)![1]);
     const topRightY = (svg: string) => Number(/<rect x="[\d.]+" y="([\d.]+)" width="152"/.exec(svg)![1]);
-    expect(boxX(chart('auto')) !== boxX(chart('top-right')) || topRightY(chart('auto')) !== topRightY(chart('top-right'))).toBe(true);
+    expect(
+      boxX(chart('auto')) !== boxX(chart('top-right')) || topRightY(chart('auto')) !== topRightY(chart('top-right')),
+    ).toBe(true);
   });
 
   it('epoch axis: whole-number ticks only', () => {
     const chart = (xInteger: boolean) =>
-      lineChart({ width: 400, height: 300, title: 't', xLabel: 'epoch', yLabel: 'y', xInteger, yDomain: [0, 10], series: [{ name: 's', points: [[1, 5], [2, 7]] }] });
+      lineChart({
+        width: 400,
+        height: 300,
+        title: 't',
+        xLabel: 'epoch',
+        yLabel: 'y',
+        xInteger,
+        yDomain: [0, 10],
+        series: [
+          {
+            name: 's',
+            points: [
+              [1, 5],
+              [2, 7],
+            ],
+          },
+        ],
+      });
     expect(chart(false)).toContain('>1.2<');
     expect(chart(true)).not.toContain('>1.2<');
     expect(chart(true)).toMatch(/text-anchor="middle">2<\/text>/);

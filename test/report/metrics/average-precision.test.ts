@@ -28,7 +28,11 @@ describe('averagePrecision (sklearn definition, values computed by hand)', () =>
   it('curve has one point per distinct score, highest first', () => {
     const c = precisionRecallCurve([0.8, 0.8, 0.5, 0.3], [1, 0, 1, 0]);
     expect(c.map((p) => p.threshold)).toEqual([0.8, 0.5, 0.3]);
-    expect(c.map((p) => [p.tp, p.fp])).toEqual([[1, 1], [2, 1], [2, 2]]);
+    expect(c.map((p) => [p.tp, p.fp])).toEqual([
+      [1, 1],
+      [2, 1],
+      [2, 2],
+    ]);
     expect(c.map((p) => p.recall)).toEqual([0.5, 1, 1]);
   });
 

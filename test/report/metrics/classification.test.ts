@@ -42,7 +42,13 @@ describe('classificationReport (sklearn classification_report, hand-computed)', 
 describe('ROC (sklearn roc_curve / roc_auc_score)', () => {
   it('points at distinct thresholds from (0,0) and the trapezoid area', () => {
     const c = rocCurve([0.9, 0.8, 0.7, 0.6], [1, 0, 1, 0]);
-    expect(c.map((p) => [p.fpr, p.tpr])).toEqual([[0, 0], [0, 0.5], [0.5, 0.5], [0.5, 1], [1, 1]]);
+    expect(c.map((p) => [p.fpr, p.tpr])).toEqual([
+      [0, 0],
+      [0, 0.5],
+      [0.5, 0.5],
+      [0.5, 1],
+      [1, 1],
+    ]);
     expect(rocAuc([0.9, 0.8, 0.7, 0.6], [1, 0, 1, 0])).toBe(0.75);
     expect(rocAuc([0.5, 0.5], [1, 0])).toBe(0.5); // a tie counts half
     expect(rocAuc([0.3, 0.2], [1, -1])).toBeNull(); // no negative known
@@ -50,12 +56,14 @@ describe('ROC (sklearn roc_curve / roc_auc_score)', () => {
 
   it('equals the Mann–Whitney statistic (share of positive/negative pairs ordered right, ties ½)', () => {
     let seed = 7;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const s = Array.from({ length: 60 }, () => Math.round(rand() * 20) / 20);
     const y = s.map((v) => (rand() < 0.3 + 0.5 * v ? 1 : 0));
     let u = 0;
     let pairs = 0;
-    for (let i = 0; i < s.length; i++) for (let j = 0; j < s.length; j++) if (y[i] && !y[j]) (pairs++, (u += s[i]! > s[j]! ? 1 : s[i] === s[j] ? 0.5 : 0));
+    for (let i = 0; i < s.length; i++)
+      for (let j = 0; j < s.length; j++)
+        if (y[i] && !y[j]) (pairs++, (u += s[i]! > s[j]! ? 1 : s[i] === s[j] ? 0.5 : 0));
     expect(rocAuc(s, y)).toBeCloseTo(u / pairs, 12);
   });
 
@@ -128,7 +136,12 @@ describe('evaluatePredictions: the report for every head', () => {
     expect(f.auc).toBe(1);
     expect(Object.keys(f.report.classes)).toEqual(['not flag', 'flag']);
     expect(f.report.classes.flag).toMatchObject({ precision: 1, recall: 1, support: 2 });
-    expect(keyMetrics(metrics)).toMatchObject({ 'acc/inverted': 1, 'f1/inverted': 1, 'auc/inverted': 1, 'auc/flag': 1 });
+    expect(keyMetrics(metrics)).toMatchObject({
+      'acc/inverted': 1,
+      'f1/inverted': 1,
+      'auc/inverted': 1,
+      'auc/flag': 1,
+    });
     expect(keyMetrics(metrics)['ece/flag']).toBeCloseTo((0.1 + 0.2 + 0.4) / 3, 6);
   });
 });

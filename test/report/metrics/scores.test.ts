@@ -8,7 +8,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { evaluatePredictions, type BinaryHeadMetrics, type SoftmaxHeadMetrics } from '../../../src/report/metrics/evaluate.ts';
+import {
+  evaluatePredictions,
+  type BinaryHeadMetrics,
+  type SoftmaxHeadMetrics,
+} from '../../../src/report/metrics/evaluate.ts';
 import { balancedAccuracy, matthewsCorrcoef, mostConfused, topKAccuracy } from '../../../src/report/metrics/scores.ts';
 
 /** mulberry32: a small seeded generator. */
@@ -83,10 +87,15 @@ describe('scores against scikit-learn', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mlc-scores-'));
     writeFileSync(join(dir, 'd.json'), JSON.stringify({ K, labels: [...labels], soft: [...soft], bin: [...bin] }));
     writeFileSync(join(dir, 's.py'), SKLEARN);
-    const sk = JSON.parse(execFileSync('/usr/bin/python3', [join(dir, 's.py'), join(dir, 'd.json')], { encoding: 'utf8' }));
+    const sk = JSON.parse(
+      execFileSync('/usr/bin/python3', [join(dir, 's.py'), join(dir, 'd.json')], { encoding: 'utf8' }),
+    );
     const classes = Array.from({ length: K }, (_, k) => String(k));
     const { metrics } = evaluatePredictions({
-      heads: [{ name: 'digit', classes }, { name: 'flag', classes: ['flag'] }],
+      heads: [
+        { name: 'digit', classes },
+        { name: 'flag', classes: ['flag'] },
+      ],
       probs: [soft, bin],
       labels,
       paths: [],
@@ -111,9 +120,27 @@ describe('scores against scikit-learn', () => {
 
   it('edge cases: no known sample is null, a constant prediction has MCC 0, top-k ties count in', () => {
     expect(topKAccuracy([0.5, 0.5], [-1], 2, 1)).toBeNull();
-    expect(balancedAccuracy([[0, 0], [0, 0]])).toBeNull();
-    expect(matthewsCorrcoef([[3, 0], [2, 0]])).toBe(0); // sklearn: 0 when a denominator factor is 0
+    expect(
+      balancedAccuracy([
+        [0, 0],
+        [0, 0],
+      ]),
+    ).toBeNull();
+    expect(
+      matthewsCorrcoef([
+        [3, 0],
+        [2, 0],
+      ]),
+    ).toBe(0); // sklearn: 0 when a denominator factor is 0
     expect(topKAccuracy([0.4, 0.4, 0.2], [1], 3, 1)).toBe(1);
-    expect(mostConfused([[1, 2], [0, 3]], ['a', 'b'])).toEqual([{ true: 'a', pred: 'b', count: 2, rate: 2 / 3 }]);
+    expect(
+      mostConfused(
+        [
+          [1, 2],
+          [0, 3],
+        ],
+        ['a', 'b'],
+      ),
+    ).toEqual([{ true: 'a', pred: 'b', count: 2, rate: 2 / 3 }]);
   });
 });

@@ -14,7 +14,12 @@ const why = distUnavailable();
 
 describe('shards of a global batch', () => {
   it('are disjoint, cover the batch in order, and differ by at most one row', () => {
-    for (const [size, ranks] of [[6, 2], [3, 2], [7, 3], [1, 2]] as const) {
+    for (const [size, ranks] of [
+      [6, 2],
+      [3, 2],
+      [7, 3],
+      [1, 2],
+    ] as const) {
       const ranges = Array.from({ length: ranks }, (_, r) => shardRange(size, r, ranks));
       expect(ranges[0]![0]).toBe(0);
       expect(ranges.at(-1)![1]).toBe(size);
@@ -24,10 +29,21 @@ describe('shards of a global batch', () => {
     }
   });
 
-  it("slices images, labels, paths and mixup rows alike", () => {
-    const batch = { images: Float32Array.from({ length: 3 * 2 }, (_, i) => i), labels: Int32Array.from([10, 11, 20, 21, 30, 31]), paths: ['a', 'b', 'c'], size: 3, mix: { lambda: Float32Array.from([0.5, 0.6, 0.7]), labels: Int32Array.from([1, 2, 3, 4, 5, 6]) } };
+  it('slices images, labels, paths and mixup rows alike', () => {
+    const batch = {
+      images: Float32Array.from({ length: 3 * 2 }, (_, i) => i),
+      labels: Int32Array.from([10, 11, 20, 21, 30, 31]),
+      paths: ['a', 'b', 'c'],
+      size: 3,
+      mix: { lambda: Float32Array.from([0.5, 0.6, 0.7]), labels: Int32Array.from([1, 2, 3, 4, 5, 6]) },
+    };
     const s = shardBatch(batch, 1, 2);
-    expect([Array.from(s.images), Array.from(s.labels), s.paths, s.size]).toEqual([[2, 3, 4, 5], [20, 21, 30, 31], ['b', 'c'], 2]);
+    expect([Array.from(s.images), Array.from(s.labels), s.paths, s.size]).toEqual([
+      [2, 3, 4, 5],
+      [20, 21, 30, 31],
+      ['b', 'c'],
+      2,
+    ]);
     expect([Array.from(s.mix!.lambda), Array.from(s.mix!.labels)]).toEqual([[0.6, 0.7].map(Math.fround), [3, 4, 5, 6]]);
   });
 });
@@ -35,7 +51,13 @@ describe('shards of a global batch', () => {
 describe.skipIf(why !== undefined)('2 ranks on c10d Gloo vs 1 process', () => {
   it(`give the same weights after ${TINY.epochs} epochs at global batch ${TINY.batchSize} (an uneven last batch included)`, async () => {
     const single = await trainTiny();
-    const ranks = (await launchRanks({ ranks: 2, entry: fileURLToPath(new URL('./tiny-rank.ts', import.meta.url)), payload: {}, timeoutMs: 60_000, log: () => {} })) as number[][];
+    const ranks = (await launchRanks({
+      ranks: 2,
+      entry: fileURLToPath(new URL('./tiny-rank.ts', import.meta.url)),
+      payload: {},
+      timeoutMs: 60_000,
+      log: () => {},
+    })) as number[][];
     expect(ranks.length).toBe(single.length);
     let worst = 0;
     ranks.forEach((w, i) => w.forEach((v, j) => (worst = Math.max(worst, Math.abs(v - single[i]![j]!)))));

@@ -15,21 +15,26 @@ import { tempProject } from '../../runner/project.ts';
 
 /** The train-rank processes descending from this test process, in pid order (rank 0 first: forked first). */
 function rankPids(): number[] {
-  const procs = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).flatMap((d) => {
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      return [{ pid: Number(d), ppid, cmd: readFileSync(`/proc/${d}/cmdline`, 'utf8') }];
-    } catch {
-      return [];
-    }
-  });
+  const procs = readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .flatMap((d) => {
+      try {
+        const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        return [{ pid: Number(d), ppid, cmd: readFileSync(`/proc/${d}/cmdline`, 'utf8') }];
+      } catch {
+        return [];
+      }
+    });
   const mine = new Set([process.pid]);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const p of procs) if (mine.has(p.ppid) && !mine.has(p.pid)) (mine.add(p.pid), (grew = true));
   }
-  return procs.filter((p) => mine.has(p.pid) && p.cmd.includes('train-rank.js')).map((p) => p.pid).sort((a, b) => a - b);
+  return procs
+    .filter((p) => mine.has(p.pid) && p.cmd.includes('train-rank.js'))
+    .map((p) => p.pid)
+    .sort((a, b) => a - b);
 }
 
 const EPOCHS = 8;

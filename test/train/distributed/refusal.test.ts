@@ -19,13 +19,25 @@ function project(withLine: string) {
 
 describe('distributed is refused at validation where it cannot run', () => {
   it('on an engine other than native (auto included): exit 2 at the engine key, nothing runs', async () => {
-    for (const [line, received] of [['engine: wasm, distributed: { ranks: 2 }', ', received "wasm"'], ['distributed: { ranks: 2 }', '']] as const) {
+    for (const [line, received] of [
+      ['engine: wasm, distributed: { ranks: 2 }', ', received "wasm"'],
+      ['distributed: { ranks: 2 }', ''],
+    ] as const) {
       const dir = project(line);
-      for (const args of [['validate', 'p.yaml'], ['run', 'p.yaml']]) {
+      for (const args of [
+        ['validate', 'p.yaml'],
+        ['run', 'p.yaml'],
+      ]) {
         const r = await cli(args, dir);
         expect(r.code, r.stdout + r.stderr).toBe(2);
-        expect(r.stderr).toContain(received ? `stages.train.with.engine: expected "native"${received}` : 'stages.train.with: missing required key "engine"');
-        expect(r.stderr).toContain('hint: data-parallel training runs on the libtorch addon: set engine: native (or drop distributed)');
+        expect(r.stderr).toContain(
+          received
+            ? `stages.train.with.engine: expected "native"${received}`
+            : 'stages.train.with: missing required key "engine"',
+        );
+        expect(r.stderr).toContain(
+          'hint: data-parallel training runs on the libtorch addon: set engine: native (or drop distributed)',
+        );
       }
       expect(existsSync(join(dir, 'prep.txt'))).toBe(false);
     }
@@ -42,7 +54,9 @@ describe('distributed is refused at validation where it cannot run', () => {
 
   it('asks the scheduler for ranks × threads CPU slots', () => {
     const resources = trainStage.resources as (p: object) => { cpu: number };
-    expect(resources({ engine: 'native', threads: 3, distributed: { ranks: 2, sync_bn: false, timeout_s: 1 } }).cpu).toBe(6);
+    expect(
+      resources({ engine: 'native', threads: 3, distributed: { ranks: 2, sync_bn: false, timeout_s: 1 } }).cpu,
+    ).toBe(6);
     expect(resources({ engine: 'native', threads: 3 }).cpu).toBe(3);
   });
 });

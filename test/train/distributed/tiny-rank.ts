@@ -21,9 +21,19 @@ export const TINY = { n: 15, batchSize: 6, epochs: 2 };
 
 function tinyModel(): tf.LayersModel {
   const input = tf.input({ shape });
-  const conv = tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }).apply(input) as tf.SymbolicTensor;
+  const conv = tf.layers
+    .conv2d({
+      filters: 4,
+      kernelSize: 3,
+      padding: 'same',
+      activation: 'relu',
+      kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
+    })
+    .apply(input) as tf.SymbolicTensor;
   const pooled = tf.layers.globalAveragePooling2d({}).apply(conv) as tf.SymbolicTensor;
-  const logits = tf.layers.dense({ units: 3, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }), name: 'color' }).apply(pooled) as tf.SymbolicTensor;
+  const logits = tf.layers
+    .dense({ units: 3, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }), name: 'color' })
+    .apply(pooled) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: logits });
 }
 
@@ -36,7 +46,9 @@ function loader() {
       const order = Array.from({ length: TINY.n }, (_, i) => (i * 7 + e * 4) % TINY.n);
       for (let b = 0; b < TINY.n; b += TINY.batchSize) {
         const idx = order.slice(b, b + TINY.batchSize);
-        const images = new Float32Array(idx.length * size).map((_, j) => Math.sin(j * 0.37 + idx[Math.floor(j / size)]! * 1.3) + (idx[Math.floor(j / size)]! % 3) * 0.4);
+        const images = new Float32Array(idx.length * size).map(
+          (_, j) => Math.sin(j * 0.37 + idx[Math.floor(j / size)]! * 1.3) + (idx[Math.floor(j / size)]! % 3) * 0.4,
+        );
         yield { images, labels: Int32Array.from(idx.map((i) => i % 3)), paths: idx.map(String), size: idx.length };
       }
     },

@@ -16,15 +16,31 @@ function nhwc(attrs: Attrs): boolean {
 
 function convInfo(xShape: number[], filterShape: number[], attrs: Attrs, depthwise: boolean): ConvInfo {
   return tf.backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number], filterShape as [number, number, number, number],
-    attrs.strides as [number, number] | number, (attrs.dilations as [number, number] | number | undefined) ?? 1,
-    attrs.pad as 'same', attrs.dimRoundingMode as 'floor' | undefined, depthwise, 'channelsLast');
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides as [number, number] | number,
+    (attrs.dilations as [number, number] | number | undefined) ?? 1,
+    attrs.pad as 'same',
+    attrs.dimRoundingMode as 'floor' | undefined,
+    depthwise,
+    'channelsLast',
+  );
 }
 
 /** [strideH, strideW, dilationH, dilationW, top, bottom, left, right, depthwise]. */
 function geometry(c: ConvInfo, depthwise: boolean): number[] {
   const p = c.padInfo;
-  return [c.strideHeight, c.strideWidth, c.dilationHeight, c.dilationWidth, p.top, p.bottom, p.left, p.right, depthwise ? 1 : 0];
+  return [
+    c.strideHeight,
+    c.strideWidth,
+    c.dilationHeight,
+    c.dilationWidth,
+    p.top,
+    p.bottom,
+    p.left,
+    p.right,
+    depthwise ? 1 : 0,
+  ];
 }
 
 function forward(name: string, depthwise: boolean): KernelConfig {
@@ -44,7 +60,12 @@ function fused(name: string, depthwise: boolean): KernelConfig {
     const inputs: TensorInfo[] = [x!, filter!];
     if (bias) inputs.push(bias);
     if (act === 5) inputs.push(preluActivationWeights!);
-    return be.run1('FusedConv2D', inputs, [...geometry(c, depthwise), bias ? 1 : 0, act, (attrs.leakyreluAlpha as number | undefined) ?? 0.2]);
+    return be.run1('FusedConv2D', inputs, [
+      ...geometry(c, depthwise),
+      bias ? 1 : 0,
+      act,
+      (attrs.leakyreluAlpha as number | undefined) ?? 0.2,
+    ]);
   });
 }
 

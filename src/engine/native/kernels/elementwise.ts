@@ -7,17 +7,68 @@ import { list, nativeKernel } from './kernel.ts';
 
 const DTYPE_CODES: Record<string, number> = { float32: 0, int32: 1, bool: 2 };
 
-const UNARY = ['Abs', 'Neg', 'Exp', 'Log', 'Log1p', 'Sqrt', 'Rsqrt', 'Square', 'Relu', 'Relu6', 'Sigmoid', 'Tanh', 'Softplus', 'Sign',
-  'Floor', 'Ceil', 'Round', 'Reciprocal', 'Elu', 'Erf', 'Sin', 'Cos', 'Expm1', 'IsNan', 'IsInf', 'IsFinite', 'LogicalNot',
-  'ZerosLike', 'OnesLike', 'Selu', 'Atan'];
-const BINARY = ['Add', 'Sub', 'Multiply', 'RealDiv', 'Maximum', 'Minimum', 'Pow', 'SquaredDifference', 'FloorDiv', 'Mod', 'Greater',
-  'GreaterEqual', 'Less', 'LessEqual', 'Equal', 'NotEqual', 'LogicalAnd', 'LogicalOr', 'Atan2'];
+const UNARY = [
+  'Abs',
+  'Neg',
+  'Exp',
+  'Log',
+  'Log1p',
+  'Sqrt',
+  'Rsqrt',
+  'Square',
+  'Relu',
+  'Relu6',
+  'Sigmoid',
+  'Tanh',
+  'Softplus',
+  'Sign',
+  'Floor',
+  'Ceil',
+  'Round',
+  'Reciprocal',
+  'Elu',
+  'Erf',
+  'Sin',
+  'Cos',
+  'Expm1',
+  'IsNan',
+  'IsInf',
+  'IsFinite',
+  'LogicalNot',
+  'ZerosLike',
+  'OnesLike',
+  'Selu',
+  'Atan',
+];
+const BINARY = [
+  'Add',
+  'Sub',
+  'Multiply',
+  'RealDiv',
+  'Maximum',
+  'Minimum',
+  'Pow',
+  'SquaredDifference',
+  'FloorDiv',
+  'Mod',
+  'Greater',
+  'GreaterEqual',
+  'Less',
+  'LessEqual',
+  'Equal',
+  'NotEqual',
+  'LogicalAnd',
+  'LogicalOr',
+  'Atan2',
+];
 
 const numeric = (t: TensorInfo) => t.dtype === 'float32' || t.dtype === 'int32' || t.dtype === 'bool';
 
 export const elementwiseKernels: KernelConfig[] = [
   ...UNARY.map((name) => nativeKernel(name, ({ x }, be) => (numeric(x!) ? be.run1(name, [x!]) : null))),
-  ...BINARY.map((name) => nativeKernel(name, ({ a, b }, be) => (numeric(a!) && numeric(b!) ? be.run1(name, [a!, b!]) : null))),
+  ...BINARY.map((name) =>
+    nativeKernel(name, ({ a, b }, be) => (numeric(a!) && numeric(b!) ? be.run1(name, [a!, b!]) : null)),
+  ),
   nativeKernel('MlcPipeReluGrad', ({ dy, x }, be) => be.run1('MlcPipeReluGrad', [dy!, x!])),
   nativeKernel('MlcPipeRelu6Grad', ({ dy, x }, be) => be.run1('MlcPipeRelu6Grad', [dy!, x!])),
   nativeKernel('AddN', (inputs, be) => {
@@ -26,9 +77,13 @@ export const elementwiseKernels: KernelConfig[] = [
   }),
   nativeKernel('Prelu', ({ x, alpha }, be) => be.run1('Prelu', [x!, alpha!])),
   nativeKernel('Select', ({ condition, t, e }, be) => (numeric(t!) ? be.run1('Select', [condition!, t!, e!]) : null)),
-  nativeKernel('ClipByValue', ({ x }, be, attrs) => be.run1('ClipByValue', [x!], [attrs.clipValueMin as number, attrs.clipValueMax as number])),
+  nativeKernel('ClipByValue', ({ x }, be, attrs) =>
+    be.run1('ClipByValue', [x!], [attrs.clipValueMin as number, attrs.clipValueMax as number]),
+  ),
   nativeKernel('Step', ({ x }, be, attrs) => be.run1('Step', [x!], [(attrs.alpha as number | undefined) ?? 0])),
-  nativeKernel('LeakyRelu', ({ x }, be, attrs) => be.run1('LeakyRelu', [x!], [(attrs.alpha as number | undefined) ?? 0.2])),
+  nativeKernel('LeakyRelu', ({ x }, be, attrs) =>
+    be.run1('LeakyRelu', [x!], [(attrs.alpha as number | undefined) ?? 0.2]),
+  ),
   nativeKernel('Softmax', ({ logits }, be, attrs) => {
     const dim = (attrs.dim as number | undefined) ?? -1;
     return be.run1('Softmax', [logits!], [dim < 0 ? dim + logits!.shape.length : dim]);

@@ -28,7 +28,12 @@ function cpuBackend(): CpuBackend {
 }
 
 /** Runs the cpu implementation of kernel `name` for the native backend. */
-export function runOnCpu(name: string, inputs: NamedTensorInfoMap, be: NativeBackend, attrs: NamedAttrMap): TensorInfo | TensorInfo[] {
+export function runOnCpu(
+  name: string,
+  inputs: NamedTensorInfoMap,
+  be: NativeBackend,
+  attrs: NamedAttrMap,
+): TensorInfo | TensorInfo[] {
   const config = tf.getKernel(name, 'cpu');
   if (!config) throw new Error(`native: kernel ${name} is implemented neither natively nor on the cpu backend`);
   counts.set(name, (counts.get(name) ?? 0) + 1);
@@ -40,9 +45,11 @@ export function runOnCpu(name: string, inputs: NamedTensorInfoMap, be: NativeBac
     moved.push(info);
     return info;
   };
-  const cpuInputs = (Array.isArray(inputs)
-    ? (inputs as TensorInfo[]).map(toCpu)
-    : Object.fromEntries(Object.entries(inputs).map(([k, t]) => [k, toCpu(t)]))) as NamedTensorInfoMap;
+  const cpuInputs = (
+    Array.isArray(inputs)
+      ? (inputs as TensorInfo[]).map(toCpu)
+      : Object.fromEntries(Object.entries(inputs).map(([k, t]) => [k, toCpu(t)]))
+  ) as NamedTensorInfoMap;
   try {
     const out = config.kernelFunc({ inputs: cpuInputs, backend: cpu, attrs });
     const outs = Array.isArray(out) ? out : [out];
@@ -59,11 +66,13 @@ export function runOnCpu(name: string, inputs: NamedTensorInfoMap, be: NativeBac
 
 /** Fallback configs for every cpu kernel that has no native one yet. */
 export function fallbackConfigs(): KernelConfig[] {
-  return tf.getKernelsForBackend('cpu')
+  return tf
+    .getKernelsForBackend('cpu')
     .filter((k) => tf.getKernel(k.kernelName, NATIVE) == null)
     .map((k) => ({
       kernelName: k.kernelName,
       backendName: NATIVE,
-      kernelFunc: ({ inputs, backend, attrs }) => runOnCpu(k.kernelName, inputs, backend as unknown as NativeBackend, attrs ?? {}),
+      kernelFunc: ({ inputs, backend, attrs }) =>
+        runOnCpu(k.kernelName, inputs, backend as unknown as NativeBackend, attrs ?? {}),
     }));
 }

@@ -8,7 +8,11 @@ import type { KernelConfig, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from 
 import { NATIVE, type NativeBackend } from '../backend.ts';
 import { runOnCpu } from './fallback.ts';
 
-export type NativeKernelFn = (inputs: NamedTensorInfoMap, backend: NativeBackend, attrs: NamedAttrMap) => TensorInfo | TensorInfo[] | null;
+export type NativeKernelFn = (
+  inputs: NamedTensorInfoMap,
+  backend: NativeBackend,
+  attrs: NamedAttrMap,
+) => TensorInfo | TensorInfo[] | null;
 
 export function nativeKernel(name: string, fn: NativeKernelFn): KernelConfig {
   return {
@@ -22,7 +26,15 @@ export function nativeKernel(name: string, fn: NativeKernelFn): KernelConfig {
 }
 
 /** tfjs fused activations as the addon's codes (native/src/registry.h). */
-const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, relu6: 2, elu: 3, leakyrelu: 4, prelu: 5, sigmoid: 6 };
+const ACTIVATIONS: Record<string, number> = {
+  linear: 0,
+  relu: 1,
+  relu6: 2,
+  elu: 3,
+  leakyrelu: 4,
+  prelu: 5,
+  sigmoid: 6,
+};
 
 export function activationCode(name: unknown): number | null {
   return ACTIVATIONS[(name as string | undefined) ?? 'linear'] ?? null;
@@ -41,4 +53,3 @@ export function list(values: readonly number[]): number[] {
 export function sole(be: NativeBackend, t: Tensor): boolean {
   return be.refCount(t.dataId) === 1;
 }
-

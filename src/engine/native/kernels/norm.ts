@@ -10,6 +10,10 @@ export const normKernels: KernelConfig[] = [
     const inputs = [x!, mean!, variance!];
     if (offset) inputs.push(offset);
     if (scale) inputs.push(scale);
-    return be.run1('FusedBatchNorm', inputs, [(attrs.varianceEpsilon as number | undefined) ?? 0.001, offset ? 1 : 0, scale ? 1 : 0]);
+    return be.run1('FusedBatchNorm', inputs, [
+      (attrs.varianceEpsilon as number | undefined) ?? 0.001,
+      offset ? 1 : 0,
+      scale ? 1 : 0,
+    ]);
   }),
 ];

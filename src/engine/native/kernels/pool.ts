@@ -6,8 +6,14 @@ import { nativeKernel } from './kernel.ts';
 /** [filterH, filterW, strideH, strideW, top, bottom, left, right], or null for NCHW data. */
 function window(xShape: number[], attrs: NamedAttrMap): number[] | null {
   if (attrs.dataFormat != null && attrs.dataFormat !== 'NHWC') return null;
-  const c = tf.backend_util.computePool2DInfo(xShape as [number, number, number, number], attrs.filterSize as [number, number],
-    attrs.strides as [number, number], 1, attrs.pad as 'same', attrs.dimRoundingMode as 'floor' | undefined);
+  const c = tf.backend_util.computePool2DInfo(
+    xShape as [number, number, number, number],
+    attrs.filterSize as [number, number],
+    attrs.strides as [number, number],
+    1,
+    attrs.pad as 'same',
+    attrs.dimRoundingMode as 'floor' | undefined,
+  );
   const p = c.padInfo;
   return [c.filterHeight, c.filterWidth, c.strideHeight, c.strideWidth, p.top, p.bottom, p.left, p.right];
 }

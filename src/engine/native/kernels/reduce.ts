@@ -11,7 +11,9 @@ function reduction(name: string, axisAttr: 'axis' | 'reductionIndices'): KernelC
 }
 
 function arg(name: string): KernelConfig {
-  return nativeKernel(name, ({ x }, be, attrs) => be.run1(name, [x!], [tf.util.parseAxisParam(attrs.axis as number, x!.shape)[0]!]));
+  return nativeKernel(name, ({ x }, be, attrs) =>
+    be.run1(name, [x!], [tf.util.parseAxisParam(attrs.axis as number, x!.shape)[0]!]),
+  );
 }
 
 export const reduceKernels: KernelConfig[] = [

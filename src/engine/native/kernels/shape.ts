@@ -19,7 +19,11 @@ export const shapeKernels: KernelConfig[] = [
   }),
   nativeKernel('Slice', ({ x }, be, attrs) => {
     if (!numeric(x!)) return null;
-    const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, attrs.begin as number[], attrs.size as number[]);
+    const [begin, size] = tf.slice_util.parseSliceParams(
+      x as tf.Tensor,
+      attrs.begin as number[],
+      attrs.size as number[],
+    );
     return be.run1('Slice', [x!], [x!.shape.length, ...begin, ...size]);
   }),
   nativeKernel('PadV2', ({ x }, be, attrs) => {
@@ -28,8 +32,12 @@ export const shapeKernels: KernelConfig[] = [
     const pads = paddings.slice().reverse().flat();
     return be.run1('PadV2', [x!], [attrs.constantValue as number, ...list(pads)]);
   }),
-  nativeKernel('Transpose', ({ x }, be, attrs) => (numeric(x!) ? be.run1('Transpose', [x!], list(attrs.perm as number[])) : null)),
-  nativeKernel('Tile', ({ x }, be, attrs) => (numeric(x!) ? be.run1('Tile', [x!], list(attrs.reps as number[])) : null)),
+  nativeKernel('Transpose', ({ x }, be, attrs) =>
+    numeric(x!) ? be.run1('Transpose', [x!], list(attrs.perm as number[])) : null,
+  ),
+  nativeKernel('Tile', ({ x }, be, attrs) =>
+    numeric(x!) ? be.run1('Tile', [x!], list(attrs.reps as number[])) : null,
+  ),
   nativeKernel('SplitV', ({ x }, be, attrs) => {
     if (!numeric(x!)) return null;
     const axis = axisOf(attrs.axis, x!.shape);
@@ -41,9 +49,12 @@ export const shapeKernels: KernelConfig[] = [
     if (!ts.every(numeric)) return null;
     return be.run1('Pack', ts, [axisOf(attrs.axis, [...ts[0]!.shape, 1])]);
   }),
-  nativeKernel('Unpack', ({ value }, be, attrs) => (numeric(value!) ? be.run('Unpack', [value!], [axisOf(attrs.axis, value!.shape)]) : null)),
+  nativeKernel('Unpack', ({ value }, be, attrs) =>
+    numeric(value!) ? be.run('Unpack', [value!], [axisOf(attrs.axis, value!.shape)]) : null,
+  ),
   nativeKernel('Reverse', ({ x }, be, attrs) =>
-    (numeric(x!) ? be.run1('Reverse', [x!], list(tf.util.parseAxisParam(attrs.dims as number[], x!.shape))) : null)),
+    numeric(x!) ? be.run1('Reverse', [x!], list(tf.util.parseAxisParam(attrs.dims as number[], x!.shape))) : null,
+  ),
   nativeKernel('GatherV2', ({ x, indices }, be, attrs) => {
     if (!numeric(x!) || ((attrs.batchDims as number | undefined) ?? 0) !== 0) return null;
     return be.run1('GatherV2', [x!, indices!], [axisOf(attrs.axis, x!.shape)]);
@@ -51,7 +62,11 @@ export const shapeKernels: KernelConfig[] = [
   nativeKernel('OneHot', ({ indices }, be, attrs) => {
     const dtype = DTYPE_CODES[(attrs.dtype as string | undefined) ?? 'int32'];
     if (dtype === undefined) return null;
-    return be.run1('OneHot', [indices!], [attrs.depth as number, attrs.onValue as number, attrs.offValue as number, dtype]);
+    return be.run1(
+      'OneHot',
+      [indices!],
+      [attrs.depth as number, attrs.onValue as number, attrs.offValue as number, dtype],
+    );
   }),
   nativeKernel('Fill', (_inputs, be, attrs) => {
     const dtype = DTYPE_CODES[(attrs.dtype as string | undefined) ?? 'float32'];

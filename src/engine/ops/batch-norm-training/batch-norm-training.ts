@@ -20,7 +20,9 @@ function gradFunc(dy: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap): 
   const [x, scale, mean, invstd] = saved as [Tensor, Tensor, Tensor, Tensor];
   const dyY = (Array.isArray(dy) ? dy[0] : dy) ?? tf.zerosLike(x);
   // One kernel gives all three; computed here so the closures share it (the gradient scope owns them).
-  const [dx, dScale, dOffset] = tf.engine().runKernel(BATCH_NORM_TRAIN_GRAD, { dy: dyY, x, scale, mean, invstd }, attrs) as Tensor[];
+  const [dx, dScale, dOffset] = tf
+    .engine()
+    .runKernel(BATCH_NORM_TRAIN_GRAD, { dy: dyY, x, scale, mean, invstd }, attrs) as Tensor[];
   return { x: thunk(dx!), scale: thunk(dScale!), offset: thunk(dOffset!) };
 }
 
@@ -46,9 +48,16 @@ export function batchNormTrainingAvailable(): boolean {
  * Normalises `x` (channels last) with its batch statistics: returns y and the batch mean and
  * biased variance (for the moving averages). Only call when {@link batchNormTrainingAvailable}.
  */
-export function batchNormTraining(x: Tensor, gamma: Tensor, beta: Tensor, epsilon: number): { y: Tensor; mean: Tensor; variance: Tensor } {
+export function batchNormTraining(
+  x: Tensor,
+  gamma: Tensor,
+  beta: Tensor,
+  epsilon: number,
+): { y: Tensor; mean: Tensor; variance: Tensor } {
   registerGradient();
-  const [y, mean, variance, invstd] = tf.engine().runKernel(BATCH_NORM_TRAIN, { x, scale: gamma, offset: beta }, { epsilon }) as Tensor[];
+  const [y, mean, variance, invstd] = tf
+    .engine()
+    .runKernel(BATCH_NORM_TRAIN, { x, scale: gamma, offset: beta }, { epsilon }) as Tensor[];
   invstd!.dispose();
   return { y: y!, mean: mean!, variance: variance! };
 }
@@ -65,7 +74,13 @@ export interface MovingStatistic {
  * the unbiased one, src/model/layers/batch-norm.ts).
  * On the native engine one addon call updates both in place; elsewhere tfjs ops compute it.
  */
-export function updateMovingStatistics(movingMean: MovingStatistic, movingVariance: MovingStatistic, mean: Tensor, variance: Tensor, momentum: number): void {
+export function updateMovingStatistics(
+  movingMean: MovingStatistic,
+  movingVariance: MovingStatistic,
+  mean: Tensor,
+  variance: Tensor,
+  momentum: number,
+): void {
   const native = nativeMovingAverages(movingMean.read(), movingVariance.read(), mean, variance, momentum);
   if (native) {
     // [] = written in place; else the new values (a buffer was shared).
@@ -76,7 +91,10 @@ export function updateMovingStatistics(movingMean: MovingStatistic, movingVarian
     }
     return;
   }
-  for (const [moving, batch] of [[movingMean, mean], [movingVariance, variance]] as const) {
+  for (const [moving, batch] of [
+    [movingMean, mean],
+    [movingVariance, variance],
+  ] as const) {
     tf.tidy(() => {
       const current = moving.read();
       moving.write(tf.sub(current, tf.mul(tf.sub(current, batch), 1 - momentum)));

@@ -11,9 +11,11 @@ import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, MOVING_AVERAGES } from './name
 
 export const batchNormTrainingKernels: KernelConfig[] = [
   nativeKernel(BATCH_NORM_TRAIN, ({ x, scale, offset }, be, attrs) =>
-    be.run(BATCH_NORM_TRAIN, [x!, scale!, offset!], [attrs.epsilon as number])),
+    be.run(BATCH_NORM_TRAIN, [x!, scale!, offset!], [attrs.epsilon as number]),
+  ),
   nativeKernel(BATCH_NORM_TRAIN_GRAD, ({ dy, x, scale, mean, invstd }, be, attrs) =>
-    be.run(BATCH_NORM_TRAIN_GRAD, [dy!, x!, scale!, mean!, invstd!], [attrs.epsilon as number])),
+    be.run(BATCH_NORM_TRAIN_GRAD, [dy!, x!, scale!, mean!, invstd!], [attrs.epsilon as number]),
+  ),
 ];
 
 /**
@@ -25,7 +27,13 @@ export const batchNormTrainingKernels: KernelConfig[] = [
  * tensors for the caller to write (and dispose). Null (nothing done) when the backend is not
  * native or a variable is shared.
  */
-export function nativeMovingAverages(movingMean: Tensor, movingVariance: Tensor, mean: Tensor, variance: Tensor, momentum: number): Tensor[] | null {
+export function nativeMovingAverages(
+  movingMean: Tensor,
+  movingVariance: Tensor,
+  mean: Tensor,
+  variance: Tensor,
+  momentum: number,
+): Tensor[] | null {
   if (tf.getBackend() !== NATIVE) return null;
   const be = tf.backend() as unknown as NativeBackend;
   const all = [movingMean, movingVariance, mean, variance];

@@ -53,7 +53,11 @@ let registered = false;
 function registerGradient(): void {
   if (registered) return;
   registered = true;
-  tf.registerGradient({ kernelName: CROSS_ENTROPY, outputsToSave: [false, true], gradFunc: gradFunc as GradConfig['gradFunc'] });
+  tf.registerGradient({
+    kernelName: CROSS_ENTROPY,
+    outputsToSave: [false, true],
+    gradFunc: gradFunc as GradConfig['gradFunc'],
+  });
 }
 
 /** True when the active backend runs the head cross-entropy as one kernel. */
@@ -66,7 +70,12 @@ export function fusedCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, args
   registerGradient();
   const inputs: Record<string, Tensor> = { logits, labels };
   if (args.sampleWeights) inputs.sampleWeights = args.sampleWeights;
-  const attrs = { softmax: args.softmax, labelSmoothing: args.labelSmoothing ?? 0, classWeights: [...(args.classWeights ?? [])], atenOps: args.atenOps ?? false };
+  const attrs = {
+    softmax: args.softmax,
+    labelSmoothing: args.labelSmoothing ?? 0,
+    classWeights: [...(args.classWeights ?? [])],
+    atenOps: args.atenOps ?? false,
+  };
   const [loss, dz] = tf.engine().runKernel(CROSS_ENTROPY, inputs, attrs) as Tensor[];
   dz!.dispose();
   return loss as tf.Scalar;

@@ -11,6 +11,11 @@ import { list, nativeKernel } from '../../native/kernels/kernel.ts';
 export const crossEntropyKernels: KernelConfig[] = [
   nativeKernel(CROSS_ENTROPY, ({ logits, labels, sampleWeights }, be, attrs) => {
     const inputs = sampleWeights ? [logits!, labels!, sampleWeights] : [logits!, labels!];
-    return be.run(CROSS_ENTROPY, inputs, [attrs.softmax ? 1 : 0, attrs.labelSmoothing as number, ...list((attrs.classWeights as number[] | undefined) ?? []), attrs.atenOps ? 1 : 0]);
+    return be.run(CROSS_ENTROPY, inputs, [
+      attrs.softmax ? 1 : 0,
+      attrs.labelSmoothing as number,
+      ...list((attrs.classWeights as number[] | undefined) ?? []),
+      attrs.atenOps ? 1 : 0,
+    ]);
   }),
 ];

@@ -4,8 +4,18 @@ import { FUSED_ADAM } from './name.ts';
 import { constants, inputNames, type Attrs } from './attrs.ts';
 
 /** The elementwise loop of the cpu backend (wasm: the same update in SIMD, ../../wasm/simd/adam.as.ts); `out*` may not alias the inputs. */
-function adamLoop(a: Attrs, w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, vmax: Float32Array | null,
-  ow: Float32Array, om: Float32Array, ov: Float32Array, ovmax: Float32Array | null): void {
+function adamLoop(
+  a: Attrs,
+  w: Float32Array,
+  g: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  vmax: Float32Array | null,
+  ow: Float32Array,
+  om: Float32Array,
+  ov: Float32Array,
+  ovmax: Float32Array | null,
+): void {
   const { beta1: b1, beta2: b2, epsilon: eps } = a;
   const c1 = 1 - b1;
   const c2 = 1 - b2;
@@ -53,4 +63,3 @@ export const cpuConfig: KernelConfig = {
     return [ow!, om!, ov!, ...(ovmax ? [ovmax] : [])].map((arr) => be.makeTensorInfo(ins[0]!.shape, 'float32', arr));
   },
 };
-

@@ -59,8 +59,14 @@ export function fusedAdamAvailable(): boolean {
 function attrsOf(step: AdamStep, amsgrad: boolean): Attrs {
   if (!(step.t >= 1)) throw new Error(`fusedAdamUpdate: step t must be ≥ 1, got ${step.t}`);
   return {
-    lr: step.learningRate, beta1: step.beta1 ?? 0.9, beta2: step.beta2 ?? 0.999, epsilon: step.epsilon ?? 1e-8,
-    t: step.t, weightDecay: step.weightDecay ?? 0, amsgrad, ...(step.rectification !== undefined ? { rectification: step.rectification } : {}),
+    lr: step.learningRate,
+    beta1: step.beta1 ?? 0.9,
+    beta2: step.beta2 ?? 0.999,
+    epsilon: step.epsilon ?? 1e-8,
+    t: step.t,
+    weightDecay: step.weightDecay ?? 0,
+    amsgrad,
+    ...(step.rectification !== undefined ? { rectification: step.rectification } : {}),
   };
 }
 
@@ -72,11 +78,17 @@ function attrsOf(step: AdamStep, amsgrad: boolean): Attrs {
 export function fusedAdamUpdate(w: tf.Variable, g: tf.Tensor, slots: AdamSlots, step: AdamStep): void {
   const amsgrad = slots.vmax != null;
   const a = attrsOf(step, amsgrad);
-  if (g.size !== w.size) throw new Error(`fusedAdamUpdate: gradient has ${g.size} values, variable ${w.name} has ${w.size}`);
+  if (g.size !== w.size)
+    throw new Error(`fusedAdamUpdate: gradient has ${g.size} values, variable ${w.name} has ${w.size}`);
   if (adamInPlace(w, g, slots, a)) return;
   const out = tf.tidy(() => {
     if (fusedAdamAvailable() && (a.rectification === undefined || tf.getBackend() === NATIVE)) {
-      const inputs: Record<string, tf.Tensor> = { w, g: g.dtype === 'float32' ? g : g.toFloat(), m: slots.m, v: slots.v };
+      const inputs: Record<string, tf.Tensor> = {
+        w,
+        g: g.dtype === 'float32' ? g : g.toFloat(),
+        m: slots.m,
+        v: slots.v,
+      };
       if (slots.vmax) inputs.vmax = slots.vmax;
       return tf.engine().runKernel(FUSED_ADAM, inputs, a as never) as unknown as tf.Tensor[];
     }
@@ -100,8 +112,9 @@ function unfusedAdam(w: tf.Tensor, g: tf.Tensor, slots: AdamSlots, a: Attrs): tf
   const w0 = a.weightDecay > 0 ? tf.mul(w, 1 - a.lr * a.weightDecay) : w;
   const mHat = tf.div(m, 1 - a.beta1 ** a.t);
   const denom = tf.add(tf.sqrt(tf.div(h, 1 - a.beta2 ** a.t)), a.epsilon);
-  const w1 = a.rectification === null
-    ? tf.sub(w0, tf.mul(mHat, a.lr))
-    : tf.sub(w0, tf.mul(tf.div(mHat, denom), a.lr * (a.rectification ?? 1)));
+  const w1 =
+    a.rectification === null
+      ? tf.sub(w0, tf.mul(mHat, a.lr))
+      : tf.sub(w0, tf.mul(tf.div(mHat, denom), a.lr * (a.rectification ?? 1)));
   return [w1, m, v, ...(slots.vmax ? [h] : [])];
 }

@@ -17,9 +17,24 @@ export const wasmConfig: KernelConfig = {
     const [w, g, m, v, vmax] = ins.map((t) => be.getMemoryOffset(t.dataId));
     const [ow, om, ov, ovmax] = outs.map((t) => be.getMemoryOffset(t.dataId));
     const { decay, step, rbc2 } = constants(a);
-    adamKernels(be).adam(w!, g!, m!, v!, vmax ?? 0, ow!, om!, ov!, ovmax ?? 0, tf.util.sizeFromShape(ins[0]!.shape),
-      a.beta1, a.beta2, a.epsilon, decay, step, rbc2);
+    adamKernels(be).adam(
+      w!,
+      g!,
+      m!,
+      v!,
+      vmax ?? 0,
+      ow!,
+      om!,
+      ov!,
+      ovmax ?? 0,
+      tf.util.sizeFromShape(ins[0]!.shape),
+      a.beta1,
+      a.beta2,
+      a.epsilon,
+      decay,
+      step,
+      rbc2,
+    );
     return outs;
   },
 };
-

@@ -40,8 +40,13 @@ export function registerFusedBatchNormGrad(): void {
   const current = tf.getGradient('FusedBatchNorm');
   if (current?.gradFunc === gradFunc) return;
   stock = current;
-  if (stock == null) throw new Error('tfjs-core FusedBatchNorm gradient is not registered; import @tensorflow/tfjs first');
-  tf.registerGradient({ kernelName: 'FusedBatchNorm', inputsToSave: ['x', 'mean', 'variance', 'scale'], gradFunc: gradFunc as GradConfig['gradFunc'] });
+  if (stock == null)
+    throw new Error('tfjs-core FusedBatchNorm gradient is not registered; import @tensorflow/tfjs first');
+  tf.registerGradient({
+    kernelName: 'FusedBatchNorm',
+    inputsToSave: ['x', 'mean', 'variance', 'scale'],
+    gradFunc: gradFunc as GradConfig['gradFunc'],
+  });
 }
 
 /** The gradient registered before {@link registerFusedBatchNormGrad} (for tests). */

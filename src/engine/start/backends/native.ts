@@ -10,7 +10,6 @@ import { loadAddon } from '../../native/addon.ts';
 import { resolveThreads } from '../threads.ts';
 import { readEnv } from '../../../environment.ts';
 
-
 /** Starts the native engine; returns notes for the log (libtorch version, device, threads). */
 export async function startNative(threads?: number): Promise<string[]> {
   const { addon, reason } = loadAddon();
@@ -41,7 +40,9 @@ export function setNativePrecision(precision: 'fp32' | 'bf16'): void {
   // An addon built before mixed precision existed computes fp32 only: fine for fp32, a rebuild for bf16.
   if (typeof addon.setPrecision !== 'function') {
     if (precision === 'fp32') return;
-    throw new EngineUnavailable('the native addon predates mixed precision (no setPrecision); rebuild it with `npm run build:native`');
+    throw new EngineUnavailable(
+      'the native addon predates mixed precision (no setPrecision); rebuild it with `npm run build:native`',
+    );
   }
   addon.setPrecision(precision);
 }

@@ -17,14 +17,18 @@ export async function startTensorflow(): Promise<string> {
     try {
       await import(/* @vite-ignore */ specifier);
     } catch (err) {
-      problems.push(isNotInstalled(err, name)
-        ? `${name} is not installed`
-        : `${name} is installed but failed to load (${(err as Error).message.split('\n')[0]})`);
+      problems.push(
+        isNotInstalled(err, name)
+          ? `${name} is not installed`
+          : `${name} is installed but failed to load (${(err as Error).message.split('\n')[0]})`,
+      );
       continue;
     }
     if (tf.findBackendFactory('tensorflow') == null) {
-      problems.push(`${name} loaded but registered its backend with another copy of @tensorflow/tfjs-core ` +
-        `(install the ${name} version matching @tensorflow/tfjs ${tf.version_core})`);
+      problems.push(
+        `${name} loaded but registered its backend with another copy of @tensorflow/tfjs-core ` +
+          `(install the ${name} version matching @tensorflow/tfjs ${tf.version_core})`,
+      );
       continue;
     }
     if (await tf.setBackend('tensorflow')) return name;

@@ -12,5 +12,7 @@ export class EngineUnavailable extends Error {
 /** True when `err` says that the package `name` itself (not one of its imports) is not installed. */
 export function isNotInstalled(err: unknown, name: string): boolean {
   const e = err as { code?: string; message?: string };
-  return (e?.code === 'ERR_MODULE_NOT_FOUND' || e?.code === 'MODULE_NOT_FOUND') && (e.message ?? '').includes(`'${name}'`);
+  return (
+    (e?.code === 'ERR_MODULE_NOT_FOUND' || e?.code === 'MODULE_NOT_FOUND') && (e.message ?? '').includes(`'${name}'`)
+  );
 }

@@ -20,7 +20,9 @@ export async function startWasm(threads: number): Promise<string[]> {
   try {
     wasm = await import('@tensorflow/tfjs-backend-wasm');
   } catch (err) {
-    throw new EngineUnavailable(`@tensorflow/tfjs-backend-wasm failed to load (${(err as Error).message})`, { cause: err });
+    throw new EngineUnavailable(`@tensorflow/tfjs-backend-wasm failed to load (${(err as Error).message})`, {
+      cause: err,
+    });
   }
   const multithread = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
   if (threads > 1) {
@@ -30,7 +32,9 @@ export async function startWasm(threads: number): Promise<string[]> {
   if (!(await tf.setBackend('wasm'))) throw new EngineUnavailable('the wasm backend failed to initialise');
   await tf.ready();
   const kernels = await import('../../wasm/index.ts');
-  notes.push(`simd=${String(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'))}, threads=${wasm.getThreadsCount()}, ` +
-    `custom kernels: ${kernels.customWasmKernels.join(', ')}`);
+  notes.push(
+    `simd=${String(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'))}, threads=${wasm.getThreadsCount()}, ` +
+      `custom kernels: ${kernels.customWasmKernels.join(', ')}`,
+  );
   return notes;
 }

@@ -17,7 +17,16 @@ import { EngineUnavailable, isNotInstalled } from './unavailable.ts';
 /** Where Linux distributions put the Vulkan loader, plus LD_LIBRARY_PATH. */
 function vulkanLoaderDirs(): string[] {
   const fromEnv = (readEnv('LD_LIBRARY_PATH') ?? '').split(':').filter(Boolean);
-  return [...fromEnv, '/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/lib/x86_64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib64', '/usr/local/lib'];
+  return [
+    ...fromEnv,
+    '/usr/lib/x86_64-linux-gnu',
+    '/usr/lib/aarch64-linux-gnu',
+    '/lib/x86_64-linux-gnu',
+    '/usr/lib64',
+    '/usr/lib',
+    '/lib64',
+    '/usr/local/lib',
+  ];
 }
 
 /**
@@ -29,16 +38,27 @@ export function hasVulkanLoader(): boolean {
   return vulkanLoaderDirs().some((dir) => existsSync(join(dir, 'libvulkan.so.1')));
 }
 
-interface Adapter { isFallbackAdapter?: boolean; info?: { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean } }
-interface Gpu { requestAdapter(options?: { powerPreference?: string }): Promise<Adapter | null> }
-interface DawnModule { create(flags: string[]): Gpu; globals: Record<string, unknown> }
+interface Adapter {
+  isFallbackAdapter?: boolean;
+  info?: { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean };
+}
+interface Gpu {
+  requestAdapter(options?: { powerPreference?: string }): Promise<Adapter | null>;
+}
+interface DawnModule {
+  create(flags: string[]): Gpu;
+  globals: Record<string, unknown>;
+}
 
 const state: { gpu?: Gpu; definedNavigator?: boolean } = {};
 
 /** One line describing an adapter, e.g. `nvidia hopper (NVIDIA H100 80GB HBM3)`. */
 export function describeAdapter(adapter: Adapter): string {
   const i = adapter.info ?? {};
-  return [i.vendor, i.architecture].filter(Boolean).join(' ') + (i.description ? ` (${i.description})` : '') || 'unnamed adapter';
+  return (
+    [i.vendor, i.architecture].filter(Boolean).join(' ') + (i.description ? ` (${i.description})` : '') ||
+    'unnamed adapter'
+  );
 }
 
 /**
@@ -49,9 +69,12 @@ async function importOptional<T>(name: string, load: () => Promise<unknown>): Pr
   try {
     return (await load()) as T;
   } catch (err) {
-    throw new EngineUnavailable(isNotInstalled(err, name)
-      ? `${name} is not installed (npm install ${name})`
-      : `${name} failed to load (${(err as Error).message.split('\n')[0]})`, { cause: err });
+    throw new EngineUnavailable(
+      isNotInstalled(err, name)
+        ? `${name} is not installed (npm install ${name})`
+        : `${name} failed to load (${(err as Error).message.split('\n')[0]})`,
+      { cause: err },
+    );
   }
 }
 
@@ -70,17 +93,22 @@ function exposeGpu(gpu: Gpu): void {
  * software adapter. `flags` are passed to Dawn's `create` (e.g. `backend=vulkan`); defaults to
  * the comma-separated `DAWN_FLAGS` environment variable.
  */
-export async function startWebgpu(options: { allowFallback?: boolean; flags?: string[]; requireVulkan?: boolean } = {}): Promise<string> {
+export async function startWebgpu(
+  options: { allowFallback?: boolean; flags?: string[]; requireVulkan?: boolean } = {},
+): Promise<string> {
   if (options.requireVulkan && !hasVulkanLoader()) {
     throw new EngineUnavailable('no Vulkan loader (libvulkan.so.1) on this machine, so no GPU adapter for Dawn');
   }
   const dawn = await importOptional<DawnModule>('webgpu', () => import('webgpu'));
-  const flags = options.flags ?? (readEnv('DAWN_FLAGS')?.split(',') ?? []);
+  const flags = options.flags ?? readEnv('DAWN_FLAGS')?.split(',') ?? [];
   const gpu = dawn.create(flags);
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  if (adapter == null) throw new EngineUnavailable('no WebGPU adapter (Dawn found no Vulkan, Metal or D3D12 GPU device)');
+  if (adapter == null)
+    throw new EngineUnavailable('no WebGPU adapter (Dawn found no Vulkan, Metal or D3D12 GPU device)');
   if ((adapter.isFallbackAdapter || adapter.info?.isFallbackAdapter) && !options.allowFallback) {
-    throw new EngineUnavailable(`only a software fallback adapter is available (${describeAdapter(adapter)}); slower than wasm`);
+    throw new EngineUnavailable(
+      `only a software fallback adapter is available (${describeAdapter(adapter)}); slower than wasm`,
+    );
   }
   Object.assign(globalThis, dawn.globals);
   exposeGpu(gpu);
@@ -88,9 +116,12 @@ export async function startWebgpu(options: { allowFallback?: boolean; flags?: st
   try {
     await importOptional('@tensorflow/tfjs-backend-webgpu', () => import('@tensorflow/tfjs-backend-webgpu'));
     if (tf.findBackendFactory('webgpu') == null) {
-      throw new EngineUnavailable('@tensorflow/tfjs-backend-webgpu did not register its backend (another @tensorflow/tfjs-core copy?)');
+      throw new EngineUnavailable(
+        '@tensorflow/tfjs-backend-webgpu did not register its backend (another @tensorflow/tfjs-core copy?)',
+      );
     }
-    if (!(await tf.setBackend('webgpu'))) throw new EngineUnavailable('the webgpu backend failed to initialise (see the warning above)');
+    if (!(await tf.setBackend('webgpu')))
+      throw new EngineUnavailable('the webgpu backend failed to initialise (see the warning above)');
     await tf.ready();
   } catch (err) {
     stopWebgpu();

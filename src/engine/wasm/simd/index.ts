@@ -11,27 +11,104 @@ import { wasmBase64 as adamWasm } from './adam.wasm.ts';
 
 /** Exports of winograd.as.ts (pointers are heap byte addresses; see the source for each). */
 export interface WinogradKernels {
-  inputTransform(m: number, x: number, n: number, h: number, w: number, c: number, pt: number, pl: number,
-    th: number, tw: number, ptrs: number, zero: number, tmp: number): void;
-  outputTransform(m: number, ptrs: number, y: number, n: number, oh: number, ow: number, k: number,
-    th: number, tw: number, bias: number, lo: number, hi: number, tmp: number): void;
-  outputAdjoint(m: number, dy: number, n: number, oh: number, ow: number, k: number,
-    th: number, tw: number, ptrs: number, zero: number, tmp: number): void;
-  filterTransform(m: number, w: number, c: number, k: number, flip: number, transposed: number, ptrs: number, tmp: number): void;
+  inputTransform(
+    m: number,
+    x: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    pt: number,
+    pl: number,
+    th: number,
+    tw: number,
+    ptrs: number,
+    zero: number,
+    tmp: number,
+  ): void;
+  outputTransform(
+    m: number,
+    ptrs: number,
+    y: number,
+    n: number,
+    oh: number,
+    ow: number,
+    k: number,
+    th: number,
+    tw: number,
+    bias: number,
+    lo: number,
+    hi: number,
+    tmp: number,
+  ): void;
+  outputAdjoint(
+    m: number,
+    dy: number,
+    n: number,
+    oh: number,
+    ow: number,
+    k: number,
+    th: number,
+    tw: number,
+    ptrs: number,
+    zero: number,
+    tmp: number,
+  ): void;
+  filterTransform(
+    m: number,
+    w: number,
+    c: number,
+    k: number,
+    flip: number,
+    transposed: number,
+    ptrs: number,
+    tmp: number,
+  ): void;
   filterAdjoint(m: number, ptrs: number, dw: number, c: number, k: number, tmp: number): void;
   transpose(src: number, rows: number, cols: number, dst: number): void;
 }
 
 /** Exports of adam.as.ts (vmax = 0: plain Adam). */
 export interface AdamKernels {
-  adam(w: number, g: number, m: number, v: number, vmax: number, ow: number, om: number, ov: number, ovmax: number, n: number,
-    b1: number, b2: number, eps: number, decay: number, step: number, rbc2: number): void;
+  adam(
+    w: number,
+    g: number,
+    m: number,
+    v: number,
+    vmax: number,
+    ow: number,
+    om: number,
+    ov: number,
+    ovmax: number,
+    n: number,
+    b1: number,
+    b2: number,
+    eps: number,
+    decay: number,
+    step: number,
+    rbc2: number,
+  ): void;
 }
 
 /** Exports of pool.as.ts. */
 export interface PoolKernels {
-  maxPoolGrad(x: number, dy: number, dx: number, n: number, h: number, w: number, c: number,
-    oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number): void;
+  maxPoolGrad(
+    x: number,
+    dy: number,
+    dx: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    oh: number,
+    ow: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    pt: number,
+    pl: number,
+  ): void;
 }
 
 /** Exports of reduce.as.ts. */
@@ -54,7 +131,9 @@ const instances = new WeakMap<object, Map<string, unknown>>();
 function backendMemory(backend: WasmBackendLike): object {
   const memory = (backend as unknown as { wasm?: { asm?: { memory?: unknown } } }).wasm?.asm?.memory;
   if (!(memory instanceof WA.Memory)) {
-    throw new Error('the wasm backend does not expose its WebAssembly.Memory (asm.memory); the SIMD kernels in src/engine/wasm/simd need tfjs-backend-wasm 4.x');
+    throw new Error(
+      'the wasm backend does not expose its WebAssembly.Memory (asm.memory); the SIMD kernels in src/engine/wasm/simd need tfjs-backend-wasm 4.x',
+    );
   }
   return memory;
 }

@@ -10,7 +10,8 @@ import { resolveGlobal, type Global } from './torch-globals.ts';
 export const MARK = Symbol('mark');
 
 const CORRUPT = 'copy the file again';
-const NOT_A_STATE_DICT = 'a torch.save(model.state_dict()) file holds only tensors in ordered dicts; re-save the state dict, not the whole model or other objects';
+const NOT_A_STATE_DICT =
+  'a torch.save(model.state_dict()) file holds only tensors in ordered dicts; re-save the state dict, not the whole model or other objects';
 
 export class PickleMachine {
   /** The position of the next byte to read. */
@@ -25,7 +26,11 @@ export class PickleMachine {
 
   /** Throws the DataError for this file; `hint` defaults to "re-save the state dict". */
   readonly fail = (what: string, hint?: string): never => {
-    throw new DataError(`refused to read the state dict's pickle: ${what}`, { file: this.file }, { hint: hint ?? NOT_A_STATE_DICT });
+    throw new DataError(
+      `refused to read the state dict's pickle: ${what}`,
+      { file: this.file },
+      { hint: hint ?? NOT_A_STATE_DICT },
+    );
   };
 
   /** Fails unless `n` more bytes are there. */

@@ -136,5 +136,7 @@ const objects: Record<number, OpcodeHandler> = {
 
 /** Every supported opcode but STOP. */
 export const OPCODES: ReadonlyMap<number, OpcodeHandler> = new Map(
-  [framing, scalars, strings, containers, memo, objects].flatMap((group) => Object.entries(group).map(([op, run]) => [Number(op), run] as const)),
+  [framing, scalars, strings, containers, memo, objects].flatMap((group) =>
+    Object.entries(group).map(([op, run]) => [Number(op), run] as const),
+  ),
 );

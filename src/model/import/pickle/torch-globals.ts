@@ -54,18 +54,25 @@ export interface Global {
 export type Fail = (what: string, hint?: string) => never;
 
 export const isGlobal = (v: unknown, name?: string): v is Global =>
-  typeof v === 'object' && v !== null && (v as Global).kind === 'global' && (name === undefined || (v as Global).name === name);
+  typeof v === 'object' &&
+  v !== null &&
+  (v as Global).kind === 'global' &&
+  (name === undefined || (v as Global).name === name);
 
 /** The global `module.name`, refused unless it is in ALLOWED_GLOBALS. */
 export function resolveGlobal(module: string, name: string, fail: Fail): Global {
   const full = `${module}.${name}`;
-  if (!ALLOWED_GLOBALS.includes(full)) fail(`it names the global ${full}, which a state dict never holds (allowed: collections.OrderedDict, torch._utils._rebuild_tensor_v2, torch._utils._rebuild_parameter, torch.*Storage); nothing was executed`);
+  if (!ALLOWED_GLOBALS.includes(full))
+    fail(
+      `it names the global ${full}, which a state dict never holds (allowed: collections.OrderedDict, torch._utils._rebuild_tensor_v2, torch._utils._rebuild_parameter, torch.*Storage); nothing was executed`,
+    );
   return { kind: 'global', name: full };
 }
 
 /** BINPERSID's persistent id `('storage', torch.<Type>Storage, key, location, numel)` as a storage. */
 export function storageRef(pid: unknown, fail: Fail): TorchStorageRef {
-  if (!Array.isArray(pid) || pid[0] !== 'storage' || pid.length < 5 || !isGlobal(pid[1])) return fail('a persistent id that is not a torch storage');
+  if (!Array.isArray(pid) || pid[0] !== 'storage' || pid.length < 5 || !isGlobal(pid[1]))
+    return fail('a persistent id that is not a torch storage');
   const type = (pid[1] as Global).name.slice('torch.'.length) as keyof typeof TORCH_STORAGE_DTYPES;
   const dtype = TORCH_STORAGE_DTYPES[type];
   if (!dtype) return fail(`persistent id names ${(pid[1] as Global).name}, not a storage type`);
@@ -84,8 +91,20 @@ export function reduce(fn: unknown, args: unknown, fail: Fail): unknown {
     case 'torch._utils._rebuild_tensor_v2': {
       // (storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])
       const [storage, offset, shape, stride] = args as [TorchStorageRef, number, number[], number[]];
-      if ((storage as TorchStorageRef | undefined)?.kind !== 'storage' || typeof offset !== 'number' || !Array.isArray(shape) || !Array.isArray(stride)) return fail('_rebuild_tensor_v2 with arguments that are not (storage, offset, size, stride, …)');
-      return { kind: 'tensor', storage, offset, shape: shape.map(Number), stride: stride.map(Number) } satisfies TorchTensorRef;
+      if (
+        (storage as TorchStorageRef | undefined)?.kind !== 'storage' ||
+        typeof offset !== 'number' ||
+        !Array.isArray(shape) ||
+        !Array.isArray(stride)
+      )
+        return fail('_rebuild_tensor_v2 with arguments that are not (storage, offset, size, stride, …)');
+      return {
+        kind: 'tensor',
+        storage,
+        offset,
+        shape: shape.map(Number),
+        stride: stride.map(Number),
+      } satisfies TorchTensorRef;
     }
     case 'torch._utils._rebuild_parameter': {
       const t = args[0] as TorchTensorRef | undefined;

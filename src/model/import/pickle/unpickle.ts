@@ -17,7 +17,13 @@
 import { PickleMachine } from './machine.ts';
 import { OPCODES, STOP } from './opcodes.ts';
 
-export { ALLOWED_GLOBALS, TORCH_STORAGE_DTYPES, type TorchDtype, type TorchStorageRef, type TorchTensorRef } from './torch-globals.ts';
+export {
+  ALLOWED_GLOBALS,
+  TORCH_STORAGE_DTYPES,
+  type TorchDtype,
+  type TorchStorageRef,
+  type TorchTensorRef,
+} from './torch-globals.ts';
 
 /**
  * Reads the pickle in `buf` (a torch.save zip's data.pkl) into plain values; `file` names the

@@ -45,7 +45,9 @@ export function redisClients(url: string, options: RedisClientsOptions = {}): Re
       downSince ??= Date.now();
       timer = setTimeout(() => {
         lostNow = true;
-        resolveLost(`lost the connection to Redis at ${shown} (${lastError}; unreachable for ${Math.round((Date.now() - downSince!) / 1000)}s)`);
+        resolveLost(
+          `lost the connection to Redis at ${shown} (${lastError}; unreachable for ${Math.round((Date.now() - downSince!) / 1000)}s)`,
+        );
       }, downMs);
       timer.unref();
     };
@@ -69,7 +71,11 @@ export function redisClients(url: string, options: RedisClientsOptions = {}): Re
     },
     async close() {
       closing = true;
-      await Promise.all(made.map((c) => (c.status === 'ready' ? c.quit().catch(() => c.disconnect()) : Promise.resolve(c.disconnect()))));
+      await Promise.all(
+        made.map((c) =>
+          c.status === 'ready' ? c.quit().catch(() => c.disconnect()) : Promise.resolve(c.disconnect()),
+        ),
+      );
     },
   };
 }

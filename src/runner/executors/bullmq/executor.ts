@@ -22,7 +22,17 @@ import type { HashIndex } from '../../hash/hash-index.ts';
 import type { StageLimits } from '../../stage-limits.ts';
 import type { Store } from '../../store/store.ts';
 import { redisClients, type RedisClients } from './connection.ts';
-import { cancelChannel, classesKey, now, queueName, resourceClass, type ModuleRef, type QueueJobData, type QueueJobResult, type QueueProgress } from './protocol.ts';
+import {
+  cancelChannel,
+  classesKey,
+  now,
+  queueName,
+  resourceClass,
+  type ModuleRef,
+  type QueueJobData,
+  type QueueJobResult,
+  type QueueProgress,
+} from './protocol.ts';
 
 export interface BullmqExecutorOptions {
   /** Redis URL. */
@@ -77,7 +87,12 @@ export class BullmqExecutor implements Executor {
     this.opts = options;
     this.redis = redisClients(options.redis, { downSeconds: options.redisTimeout });
     void this.redis.lost.then((message) => {
-      for (const p of this.pending.values()) p.reject(new StageError(p.id, message, { hint: 'start Redis again (or fix --redis), then run again: finished stages are kept' }));
+      for (const p of this.pending.values())
+        p.reject(
+          new StageError(p.id, message, {
+            hint: 'start Redis again (or fix --redis), then run again: finished stages are kept',
+          }),
+        );
       this.pending.clear();
     });
   }
@@ -118,7 +133,11 @@ export class BullmqExecutor implements Executor {
           // The worker's StageError already says "stage <id>: …"; said once.
           const own = `stage ${p.id}: `;
           const reason = failedReason?.startsWith(own) ? failedReason.slice(own.length) : failedReason;
-          p.reject(new StageError(p.id, reason || 'failed on its worker', { hint: 'see the stage log (streamed from the worker)' }));
+          p.reject(
+            new StageError(p.id, reason || 'failed on its worker', {
+              hint: 'see the stage log (streamed from the worker)',
+            }),
+          );
         });
         await events.waitUntilReady();
         await this.control().sadd(classesKey(this.opts.queue), cls);
@@ -136,9 +155,13 @@ export class BullmqExecutor implements Executor {
     if (!inPackage.startsWith('..') && !path.isAbsolute(inPackage)) return { builtin: posix(inPackage) };
     const inProject = path.relative(this.opts.projectRoot, job.module.path);
     if (inProject.startsWith('..') || path.isAbsolute(inProject)) {
-      throw new StageError(job.id, `its module ${job.module.path} is outside the project ${this.opts.projectRoot}, so no worker can find it`, {
-        hint: 'keep stage modules inside the project folder (the folder with package.json), which every worker checks out',
-      });
+      throw new StageError(
+        job.id,
+        `its module ${job.module.path} is outside the project ${this.opts.projectRoot}, so no worker can find it`,
+        {
+          hint: 'keep stage modules inside the project folder (the folder with package.json), which every worker checks out',
+        },
+      );
     }
     return { project: posix(inProject) };
   }
@@ -148,7 +171,10 @@ export class BullmqExecutor implements Executor {
     const inputs: Record<string, string> = {};
     for (const rel of job.inputs) {
       const h = this.opts.hashes.hash(rel);
-      if (h === null) throw new StageError(job.id, `input ${rel} does not exist`, { hint: 'run the stage that produces it, or create it' });
+      if (h === null)
+        throw new StageError(job.id, `input ${rel} does not exist`, {
+          hint: 'run the stage that produces it, or create it',
+        });
       if (!this.opts.store.hasObject(h)) this.opts.store.store({ [rel]: h }, this.opts.hashes);
       inputs[rel] = h;
     }
@@ -174,7 +200,9 @@ export class BullmqExecutor implements Executor {
       enqueuedAt: now(),
     };
     const jobId = `${this.token}.${job.id}`.replace(/:/g, '_');
-    const result = new Promise<QueueJobResult>((resolve, reject) => this.pending.set(jobId, { id: job.id, io, resolve, reject }));
+    const result = new Promise<QueueJobResult>((resolve, reject) =>
+      this.pending.set(jobId, { id: job.id, io, resolve, reject }),
+    );
     const onAbort = () => void this.cancel(cls, jobId, job.id);
     io.signal.addEventListener('abort', onAbort, { once: true });
     try {
@@ -193,7 +221,14 @@ export class BullmqExecutor implements Executor {
         if (dest === undefined) throw new StageError(job.id, `its worker returned an undeclared output "${o}"`);
         this.opts.store.fetchObject(hash, dest);
       }
-      this.timings.push({ id: job.id, worker: r.worker, enqueuedAt: data.enqueuedAt, startedAt: r.startedAt, finishedAt: r.finishedAt, returnedAt: now() });
+      this.timings.push({
+        id: job.id,
+        worker: r.worker,
+        enqueuedAt: data.enqueuedAt,
+        startedAt: r.startedAt,
+        finishedAt: r.finishedAt,
+        returnedAt: now(),
+      });
       return { ...(r.metrics ? { metrics: r.metrics } : {}), written: Object.keys(r.outputs) };
     } finally {
       io.signal.removeEventListener('abort', onAbort);
@@ -222,7 +257,9 @@ export class BullmqExecutor implements Executor {
   async close(): Promise<void> {
     const closing = (async () => {
       const all = await Promise.allSettled(this.queues.values());
-      await Promise.allSettled(all.flatMap((r) => (r.status === 'fulfilled' ? [r.value.events.close(), r.value.queue.close()] : [])));
+      await Promise.allSettled(
+        all.flatMap((r) => (r.status === 'fulfilled' ? [r.value.events.close(), r.value.queue.close()] : [])),
+      );
     })();
     // With Redis gone BullMQ's close may wait for a reconnect that never comes.
     await Promise.race([closing, new Promise((r) => setTimeout(r, this.redis.isLost ? 0 : 3000).unref())]);

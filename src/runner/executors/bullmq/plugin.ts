@@ -17,7 +17,9 @@ export const bullmqExecutor: ExecutorPlugin = {
   properties: { defaultJobs: QUEUE_JOBS, enforcesResources: true, gang: false, sharedStore: true },
   check(settings) {
     if (!settings.redis) {
-      throw new ConfigError('executor bullmq needs a Redis URL', { hint: 'pass --redis redis://host:6379, set MLC_REDIS_URL, or add `redis: redis://host:6379` to the pipeline' });
+      throw new ConfigError('executor bullmq needs a Redis URL', {
+        hint: 'pass --redis redis://host:6379, set MLC_REDIS_URL, or add `redis: redis://host:6379` to the pipeline',
+      });
     }
   },
   create: createBullmqExecutor,
@@ -44,7 +46,7 @@ async function createBullmqExecutor({ workspace: ws, settings }: ExecutorContext
  * worker's `--project` is its checkout of this folder; job paths are relative to it.
  */
 export function projectRoot(dir: string): string {
-  for (let d = path.resolve(dir); ; ) {
+  for (let d = path.resolve(dir); ;) {
     if (existsSync(path.join(d, 'package.json')) || existsSync(path.join(d, '.git'))) return d;
     const up = path.dirname(d);
     if (up === d) return path.resolve(dir);

@@ -37,7 +37,11 @@ export interface WorkerHost {
 const LOG_FLUSH_MS = 50;
 
 /** Runs one queued job on this worker; resolves with what the runner records. */
-export async function runWorkerJob(host: WorkerHost, job: Job<QueueJobData, QueueJobResult>, signal: AbortSignal | undefined): Promise<QueueJobResult> {
+export async function runWorkerJob(
+  host: WorkerHost,
+  job: Job<QueueJobData, QueueJobResult>,
+  signal: AbortSignal | undefined,
+): Promise<QueueJobResult> {
   const d = job.data;
   const startedAt = now();
   const id = d.job.id;
@@ -56,7 +60,8 @@ export async function runWorkerJob(host: WorkerHost, job: Job<QueueJobData, Queu
       store.fetchObject(hash, path.resolve(wdir, rel));
       lines.log(`# fetched ${rel} from the store`);
     }
-    if (local.kind === 'cmd') for (const abs of Object.values(local.outputs)) rmSync(abs, { recursive: true, force: true });
+    if (local.kind === 'cmd')
+      for (const abs of Object.values(local.outputs)) rmSync(abs, { recursive: true, force: true });
     const controller = new AbortController();
     if (signal) signal.addEventListener('abort', () => controller.abort(), { once: true });
     lines.log(`# on worker ${host.name}`);
@@ -65,7 +70,13 @@ export async function runWorkerJob(host: WorkerHost, job: Job<QueueJobData, Queu
     const outputs = storeOutputs(local, wdir, hashes, store);
     await lines.flush();
     host.say(`✔ ${id}`);
-    return { outputs, ...(result.metrics ? { metrics: result.metrics } : {}), worker: host.name, startedAt, finishedAt: now() };
+    return {
+      outputs,
+      ...(result.metrics ? { metrics: result.metrics } : {}),
+      worker: host.name,
+      startedAt,
+      finishedAt: now(),
+    };
   } catch (err) {
     const e = err as Error;
     lines.log(`# failed on worker ${host.name}: ${e.message}`);
@@ -82,15 +93,26 @@ export async function runWorkerJob(host: WorkerHost, job: Job<QueueJobData, Queu
  * Fails the job for good (no retry on the same wrong code) when this checkout's code identity
  * differs from the runner's, or when an output leads outside this worker's working folder.
  */
-async function checkCode(host: WorkerHost, d: QueueJobData, local: StageJob, wdir: string, hashes: HashIndex): Promise<void> {
+async function checkCode(
+  host: WorkerHost,
+  d: QueueJobData,
+  local: StageJob,
+  wdir: string,
+  hashes: HashIndex,
+): Promise<void> {
   const id = d.job.id;
   const mine = await codeHash({ code: new CodeIdentity(path.join(wdir, '.mlc')), hashes }, nodeFor(d, local));
   if (mine !== d.job.code.hash) {
-    throw new UnrecoverableError(`worker ${host.name} has different code for stage ${id} in ${host.project} (code identity ${mine.slice(0, 12)}…, the runner's ${d.job.code.hash.slice(0, 12)}…)`);
+    throw new UnrecoverableError(
+      `worker ${host.name} has different code for stage ${id} in ${host.project} (code identity ${mine.slice(0, 12)}…, the runner's ${d.job.code.hash.slice(0, 12)}…)`,
+    );
   }
   for (const o of Object.keys(local.outputs)) {
     const place = outputPlace(wdir, o);
-    if (!place.inside) throw new UnrecoverableError(`stage ${id}: output "${o}" leads outside the working folder ${wdir} (to ${place.resolved}) on worker ${host.name}; nothing was written there`);
+    if (!place.inside)
+      throw new UnrecoverableError(
+        `stage ${id}: output "${o}" leads outside the working folder ${wdir} (to ${place.resolved}) on worker ${host.name}; nothing was written there`,
+      );
   }
 }
 
@@ -145,18 +167,35 @@ function batchedLines(job: Job<QueueJobData, QueueJobResult>) {
 /** The job with this worker's paths: cwd in its checkout, module outputs under `scratch`. */
 function localJob(d: QueueJobData, project: string, wdir: string, scratch: string): StageJob {
   const outputs: Record<string, string> = {};
-  for (const o of Object.keys(d.job.outputs)) outputs[o] = d.job.kind === 'module' ? path.join(scratch, o) : path.resolve(wdir, o);
+  for (const o of Object.keys(d.job.outputs))
+    outputs[o] = d.job.kind === 'module' ? path.join(scratch, o) : path.resolve(wdir, o);
   if (d.job.kind === 'module') mkdirSync(scratch, { recursive: true });
   const base = { ...d.job, cwd: wdir, outputs };
   if (base.kind !== 'module') return base;
   const ref = d.module!;
-  const modulePath = 'builtin' in ref ? fromPackageRoot(...ref.builtin.split('/')) : path.join(project, ...ref.project.split('/'));
+  const modulePath =
+    'builtin' in ref ? fromPackageRoot(...ref.builtin.split('/')) : path.join(project, ...ref.project.split('/'));
   return { ...base, module: { uses: base.module.uses, path: modulePath } };
 }
 
 /** Enough of a StageNode for its code identity. */
 function nodeFor(d: QueueJobData, job: StageJob): StageNode {
-  const common = { id: job.id, template: job.id, needs: [], inputs: job.inputs, outputs: Object.keys(job.outputs), resources: d.resources, params: job.params };
-  if (job.kind === 'module') return { ...common, kind: 'module', uses: job.module.uses, modulePath: job.module.path, version: job.code.version ?? '' };
+  const common = {
+    id: job.id,
+    template: job.id,
+    needs: [],
+    inputs: job.inputs,
+    outputs: Object.keys(job.outputs),
+    resources: d.resources,
+    params: job.params,
+  };
+  if (job.kind === 'module')
+    return {
+      ...common,
+      kind: 'module',
+      uses: job.module.uses,
+      modulePath: job.module.path,
+      version: job.code.version ?? '',
+    };
   return { ...common, kind: 'cmd', cmd: job.cmd, shell: job.shell, code: d.codeFiles ?? [], env: job.env };
 }

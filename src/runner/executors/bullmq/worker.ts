@@ -19,7 +19,16 @@ import path from 'node:path';
 import { DelayedError, Worker, type Job } from 'bullmq';
 import { LocalProcessExecutor } from '../local/executor.ts';
 import { redisClients, type RedisClients } from './connection.ts';
-import { cancelChannel, classesKey, fits, parseResourceClass, queueName, type QueueJobData, type QueueJobResult, type Resources } from './protocol.ts';
+import {
+  cancelChannel,
+  classesKey,
+  fits,
+  parseResourceClass,
+  queueName,
+  type QueueJobData,
+  type QueueJobResult,
+  type Resources,
+} from './protocol.ts';
 import { runWorkerJob, type WorkerHost } from './worker-job.ts';
 
 export interface QueueWorkerOptions {
@@ -65,20 +74,26 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<void>
     if (workers.has(cls)) return;
     const need = parseResourceClass(cls);
     if (!need || !fits(need, capacity)) return;
-    const w = new Worker<QueueJobData, QueueJobResult>(queueName(prefix, cls), (job, token, signal) => take(job, token, () => runWorkerJob(host, job, signal)), {
-      connection: redis.client(),
-      concurrency,
-      lockDuration: options.lockDuration ?? 30_000,
-      stalledInterval: options.stalledInterval ?? 30_000,
-      maxStalledCount: 2,
-    });
+    const w = new Worker<QueueJobData, QueueJobResult>(
+      queueName(prefix, cls),
+      (job, token, signal) => take(job, token, () => runWorkerJob(host, job, signal)),
+      {
+        connection: redis.client(),
+        concurrency,
+        lockDuration: options.lockDuration ?? 30_000,
+        stalledInterval: options.stalledInterval ?? 30_000,
+        maxStalledCount: 2,
+      },
+    );
     w.on('error', () => {}); // connection trouble: ioredis reconnects
     workers.set(cls, w);
     host.say(`listening on ${queueName(prefix, cls)}`);
   };
   await relayCancels(redis, prefix, host, workers);
   const stopDiscovering = await discoverClasses(redis, prefix, listen, options.discoverEvery ?? 1000);
-  host.say(`worker ${host.name}: project ${host.project}, resources cpu=${capacity.cpu},gpu=${capacity.gpu}, concurrency ${concurrency}`);
+  host.say(
+    `worker ${host.name}: project ${host.project}, resources cpu=${capacity.cpu},gpu=${capacity.gpu}, concurrency ${concurrency}`,
+  );
   await new Promise<void>((resolve) => {
     if (options.signal?.aborted) resolve();
     options.signal?.addEventListener('abort', () => resolve(), { once: true });
@@ -88,7 +103,11 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<void>
   await redis.close();
 }
 
-type Take = (job: Job<QueueJobData, QueueJobResult>, token: string | undefined, run: () => Promise<QueueJobResult>) => Promise<QueueJobResult>;
+type Take = (
+  job: Job<QueueJobData, QueueJobResult>,
+  token: string | undefined,
+  run: () => Promise<QueueJobResult>,
+) => Promise<QueueJobResult>;
 
 /**
  * Runs a job only when this worker has room for it (`concurrency` jobs, `capacity` resources);
@@ -101,7 +120,8 @@ function capacityGate(host: WorkerHost, capacity: Resources, concurrency: number
   return async (job, token, run) => {
     const need = job.data.resources;
     if (used.jobs >= concurrency || !fits(need, { cpu: capacity.cpu - used.cpu, gpu: capacity.gpu - used.gpu })) {
-      if (!handedBack.has(job.id!)) host.say(`↩ ${job.data.job.id}: busy here (${used.jobs} running), back to the queue`);
+      if (!handedBack.has(job.id!))
+        host.say(`↩ ${job.data.job.id}: busy here (${used.jobs} running), back to the queue`);
       handedBack.add(job.id!);
       await job.moveToDelayed(Date.now() + 100, token); // busy here: leave it to another worker
       throw new DelayedError();
@@ -121,7 +141,12 @@ function capacityGate(host: WorkerHost, capacity: Resources, concurrency: number
 }
 
 /** Listens on each resource class in use (the set `<prefix>:classes`) now and every `everyMs`; returns the stop. */
-async function discoverClasses(redis: RedisClients, prefix: string, listen: (cls: string) => void, everyMs: number): Promise<() => void> {
+async function discoverClasses(
+  redis: RedisClients,
+  prefix: string,
+  listen: (cls: string) => void,
+  everyMs: number,
+): Promise<() => void> {
   const control = redis.client();
   const discover = async () => {
     try {
@@ -136,10 +161,16 @@ async function discoverClasses(redis: RedisClients, prefix: string, listen: (cls
 }
 
 /** Stops a running job when the runner asks (its Ctrl-C), through the cancel channel. */
-async function relayCancels(redis: RedisClients, prefix: string, host: WorkerHost, workers: ReadonlyMap<string, Worker>): Promise<void> {
+async function relayCancels(
+  redis: RedisClients,
+  prefix: string,
+  host: WorkerHost,
+  workers: ReadonlyMap<string, Worker>,
+): Promise<void> {
   const subscriber = redis.client();
   subscriber.on('message', (_channel: string, jobId: string) => {
-    for (const w of workers.values()) if (w.cancelJob(jobId, 'cancelled by the runner')) host.say(`■ ${jobId}: cancelled by the runner`);
+    for (const w of workers.values())
+      if (w.cancelJob(jobId, 'cancelled by the runner')) host.say(`■ ${jobId}: cancelled by the runner`);
   });
   await subscriber.subscribe(cancelChannel(prefix)).catch(() => {});
 }

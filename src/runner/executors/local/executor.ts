@@ -82,13 +82,27 @@ export class LocalProcessExecutor implements Executor {
         if (failure) {
           if (failure.stack) io.log(failure.stack);
           const cause = Object.assign(new Error(failure.message), { stack: failure.stack });
-          return reject(new StageError(job.id, failure.message, { cause, hint: failure.hint ?? 'see the stage log for the stack trace', refused: failure.refused }));
+          return reject(
+            new StageError(job.id, failure.message, {
+              cause,
+              hint: failure.hint ?? 'see the stage log for the stack trace',
+              refused: failure.refused,
+            }),
+          );
         }
         if (code === 13) {
           // Node's exit code for a top-level await that never settles: the module never finished loading.
-          return reject(new StageError(job.id, 'its module never finished loading (a top-level await that never settles)', { hint: 'move blocking work from the module top level into run()' }));
+          return reject(
+            new StageError(job.id, 'its module never finished loading (a top-level await that never settles)', {
+              hint: 'move blocking work from the module top level into run()',
+            }),
+          );
         }
-        reject(new StageError(job.id, `worker exited ${signal ? `on ${signal}` : `with code ${code}`} before finishing`, { hint: 'see the stage log' }));
+        reject(
+          new StageError(job.id, `worker exited ${signal ? `on ${signal}` : `with code ${code}`} before finishing`, {
+            hint: 'see the stage log',
+          }),
+        );
       });
       const msg: RunMessage = { type: 'run', job };
       child.send(msg);

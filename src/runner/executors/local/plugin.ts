@@ -3,7 +3,8 @@ import type { ExecutorPlugin } from '../executor.ts';
 
 export const localExecutor: ExecutorPlugin = {
   name: 'local',
-  description: 'this machine, each stage in its own process; --jobs CPU slots (default: the CPU count) and --gpus are reserved per stage',
+  description:
+    'this machine, each stage in its own process; --jobs CPU slots (default: the CPU count) and --gpus are reserved per stage',
   properties: { enforcesResources: false, gang: false, sharedStore: false },
   create: async () => new (await import('./executor.ts')).LocalProcessExecutor(),
 };

@@ -24,7 +24,12 @@ function payload(err: unknown, id: string): ErrorPayload {
   const e = err instanceof Error ? err : new Error(String(err));
   const prefix = `stage ${id}: `;
   const message = e instanceof StageError && e.message.startsWith(prefix) ? e.message.slice(prefix.length) : e.message;
-  return { message, stack: e.stack, hint: e instanceof MlcPipeError ? e.hint : undefined, refused: e instanceof MlcPipeError && e.exitCode === 2 };
+  return {
+    message,
+    stack: e.stack,
+    hint: e instanceof MlcPipeError ? e.hint : undefined,
+    refused: e instanceof MlcPipeError && e.exitCode === 2,
+  };
 }
 
 /** Serves one job from the parent process, then exits (0 after success, 1 after failure). */
