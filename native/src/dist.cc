@@ -16,7 +16,7 @@
 //     so the optimizer keeps updating in place), all-reduced asynchronously (Gloo's worker threads
 //     reduce bucket k while this thread packs bucket k+1), then unflattened into new tensors.
 //   MlcPipeDistBroadcast: in [t...]; attr [root] -> new tensors holding root's values.
-// NCCL (a CUDA libtorch build, MLC_PIPE_NCCL defined by binding.gyp): the same group API on
+// NCCL (a CUDA libtorch build, MLC_WITH_NCCL defined by binding.gyp): the same group API on
 // c10d::ProcessGroupNCCL, tensors on the current CUDA device; see README "Data-parallel training".
 #include <node_api.h>
 
@@ -26,7 +26,7 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #endif
-#if defined(MLC_PIPE_NCCL)
+#if defined(MLC_WITH_NCCL)
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
 
@@ -209,7 +209,7 @@ napi_value Group(napi_env env, napi_callback_info info) {
     auto rank = static_cast<int>(num(env, a[0]));
     auto size = static_cast<int>(num(env, a[1]));
     dist().timeout = std::chrono::milliseconds(static_cast<int64_t>(num(env, a[3])));
-#if defined(MLC_PIPE_NCCL)
+#if defined(MLC_WITH_NCCL)
     if (currentDevice().is_cuda()) {
       auto opts = c10d::ProcessGroupNCCL::Options::create();
       opts->timeout = dist().timeout;
