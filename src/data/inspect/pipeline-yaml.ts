@@ -40,16 +40,17 @@ export function yamlScalar(v: unknown): string {
 const flow = (xs: unknown[]): string =>
   `[${xs.map((x) => (Array.isArray(x) ? flow(x) : x === null ? 'null' : yamlScalar(x))).join(', ')}]`;
 
+type Entry = [string, unknown, string?];
+
 /** `key: value` lines at `indent`, a value given as [value, comment] gets `# comment` after it. */
-function block(indent: number, entries: [string, unknown, string?][]): string[] {
+function block(indent: number, entries: Entry[]): string[] {
   const pad = ' '.repeat(indent);
   return entries.map(([k, v, c]) => `${pad}${k}: ${Array.isArray(v) ? flow(v) : yamlScalar(v)}${c ? `  # ${c}` : ''}`);
 }
 
-/** The pipeline YAML text. */
-export function renderPipeline(s: PipelineSpec): string {
+/** The header comments, `name:` and `vars:`. */
+function headerAndVars(s: PipelineSpec): string[] {
   const r = s.recipe;
-  const g = s.layout.generate;
   const L: string[] = [];
   L.push(...s.header.map((h) => (h ? `# ${h}` : '#')));
   L.push(`name: ${yamlScalar(s.name)}`);
@@ -68,10 +69,16 @@ export function renderPipeline(s: PipelineSpec): string {
       ['finetune_epochs', r.finetuneEpochs, 'a quarter of epochs, at least 2'],
     ]),
   );
-  L.push('stages:');
+  return L;
+}
+
+/** The generate-txt stage: how labels are read from the layout, and the split. */
+function generateStage(s: PipelineSpec): string[] {
+  const g = s.layout.generate;
+  const L: string[] = [];
   L.push(`  # ${s.layout.description}`);
   L.push('  generate-txt:', '    uses: generate-txt', '    with:');
-  const gen: [string, unknown, string?][] = [['source', g.source]];
+  const gen: Entry[] = [['source', g.source]];
   if (g.source === 'manifest')
     gen.push(['manifest', `\${images}/${g.manifest as string}`], ['path_column', g.path_column]);
   gen.push(['root', '${images}']);
@@ -85,6 +92,12 @@ export function renderPipeline(s: PipelineSpec): string {
     gen.push(['stratify', s.stratify.value, s.stratify.reason]);
   gen.push(['out', '${data}/labels']);
   L.push(...block(6, gen));
+  return L;
+}
+
+/** The check-labels stage (one per split) and the write-tfrecord stage. */
+function checkAndShardStages(s: PipelineSpec): string[] {
+  const L: string[] = [];
   L.push('', '  check-labels:', '    foreach: [train, val, test]', '    uses: check-labels', '    with:');
   L.push(
     ...block(6, [
@@ -109,56 +122,65 @@ export function renderPipeline(s: PipelineSpec): string {
       ['shard_size', 512],
     ]),
   );
-  const model = (out: string, init: string | undefined, epochs: string, lr: number): string[] => {
-    const lines: string[] = [];
+  return L;
+}
+
+/** The `with:` lines of a train stage: from scratch when `init` is undefined, else a fine-tune of `init`. */
+function trainParams(s: PipelineSpec, out: string, init: string | undefined, epochs: string, lr: number): string[] {
+  const r = s.recipe;
+  const lines: string[] = [];
+  lines.push(
+    ...block(6, [
+      ...(init ? ([['init_from', init]] as [string, unknown][]) : []),
+      ['train_tfrecords', ['${data}/tfrecord']],
+      ['val_labels', '${data}/clean/val/clean.txt'],
+      ['classes', '${data}/labels/classes.json'],
+      ['model', 'resnet18'],
+    ]),
+  );
+  if (!init) lines.push(...block(6, [['width_multiplier', r.widthMultiplier.value, r.widthMultiplier.reason]]));
+  lines.push(`      # ${s.size.reason}`);
+  lines.push(
+    ...block(6, [
+      ['height', s.size.height],
+      ['width', s.size.width],
+      ['epochs', epochs],
+    ]),
+  );
+  lines.push(...block(6, [['batch_size', r.batchSize.value, r.batchSize.reason]]));
+  if (!init)
     lines.push(
-      ...block(6, [
-        ...(init ? ([['init_from', init]] as [string, unknown][]) : []),
-        ['train_tfrecords', ['${data}/tfrecord']],
-        ['val_labels', '${data}/clean/val/clean.txt'],
-        ['classes', '${data}/labels/classes.json'],
-        ['model', 'resnet18'],
-      ]),
+      "      # Adam with PyTorch's default init, as the quickstart: it learns faster than he_normal from scratch",
     );
-    if (!init) lines.push(...block(6, [['width_multiplier', r.widthMultiplier.value, r.widthMultiplier.reason]]));
-    lines.push(`      # ${s.size.reason}`);
-    lines.push(
-      ...block(6, [
-        ['height', s.size.height],
-        ['width', s.size.width],
-        ['epochs', epochs],
-      ]),
-    );
-    lines.push(...block(6, [['batch_size', r.batchSize.value, r.batchSize.reason]]));
-    if (!init)
-      lines.push(
-        "      # Adam with PyTorch's default init, as the quickstart: it learns faster than he_normal from scratch",
-      );
-    lines.push(
-      ...block(6, [
-        ['optimizer', 'adam'],
-        ...(init ? [] : ([['kernel_init', 'torch']] as [string, unknown][])),
-        ['lr', lr],
-      ]),
-    );
-    if (!init) lines.push(...block(6, [['warmup_epochs', 0.5]]));
-    lines.push(...block(6, [['l1_gamma', 0.0001, 'network slimming: sparse BN gammas make channels prunable']]));
-    lines.push(`      # ${r.classWeights.reason}`);
-    lines.push(...block(6, [['class_weights', r.classWeights.value]]));
-    lines.push(
-      ...block(6, [
-        ['monitor', 'val_all_heads_acc'],
-        ['seed', s.seed],
-        ['out', out],
-      ]),
-    );
-    return lines;
-  };
+  lines.push(
+    ...block(6, [
+      ['optimizer', 'adam'],
+      ...(init ? [] : ([['kernel_init', 'torch']] as [string, unknown][])),
+      ['lr', lr],
+    ]),
+  );
+  if (!init) lines.push(...block(6, [['warmup_epochs', 0.5]]));
+  lines.push(...block(6, [['l1_gamma', 0.0001, 'network slimming: sparse BN gammas make channels prunable']]));
+  lines.push(`      # ${r.classWeights.reason}`);
+  lines.push(...block(6, [['class_weights', r.classWeights.value]]));
+  lines.push(
+    ...block(6, [
+      ['monitor', 'val_all_heads_acc'],
+      ['seed', s.seed],
+      ['out', out],
+    ]),
+  );
+  return lines;
+}
+
+/** train → evaluate → prune: the model from scratch, its evaluation and its pruning. */
+function trainEvaluatePruneStages(s: PipelineSpec): string[] {
+  const L: string[] = [];
   L.push('', '  train:', '    uses: train', '    with:');
   L.push(
     '      # augment: false (the default): whether flips or crops keep a label depends on the images; try augment: {} once this runs',
   );
-  L.push(...model('${model}', undefined, '${epochs}', 0.002));
+  L.push(...trainParams(s, '${model}', undefined, '${epochs}', 0.002));
   L.push('', '  evaluate:', '    uses: evaluate', '    with:');
   L.push(
     ...block(6, [
@@ -176,8 +198,14 @@ export function renderPipeline(s: PipelineSpec): string {
       ['out', '${model}-pruned'],
     ]),
   );
+  return L;
+}
+
+/** fine-tune → evaluate-finetuned → convert: the pruned model recovered, compared and exported. */
+function finetuneAndExportStages(s: PipelineSpec): string[] {
+  const L: string[] = [];
   L.push('', '  finetune:', '    uses: train', '    with:');
-  L.push(...model('${model}-finetuned', '${model}-pruned', '${finetune_epochs}', 0.001));
+  L.push(...trainParams(s, '${model}-finetuned', '${model}-pruned', '${finetune_epochs}', 0.001));
   L.push('', '  evaluate-finetuned:', '    uses: evaluate', '    with:');
   L.push(
     ...block(6, [
@@ -197,5 +225,18 @@ export function renderPipeline(s: PipelineSpec): string {
       ['out', `exports/${s.name}`],
     ]),
   );
+  return L;
+}
+
+/** The pipeline YAML text. */
+export function renderPipeline(s: PipelineSpec): string {
+  const L = [
+    ...headerAndVars(s),
+    'stages:',
+    ...generateStage(s),
+    ...checkAndShardStages(s),
+    ...trainEvaluatePruneStages(s),
+    ...finetuneAndExportStages(s),
+  ];
   return `${L.join('\n')}\n`;
 }
