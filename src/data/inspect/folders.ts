@@ -79,42 +79,21 @@ function valuesByLevel(paths: string[][], depth: number): Set<string>[] {
   return out;
 }
 
-/** How the folders under the root label the images (see the file comment); `levels` is `--heads` parsed. */
-export function folderLabelling(images: string[], levels?: (string | undefined)[]): FolderLabelling {
-  const split = images.map((p) => p.split('/'));
-  const depths = split.map((p) => p.length - 1);
-  const inFolders = depths.filter((d) => d > 0).length;
-  if (levels) {
-    return {
-      source: 'pattern',
-      pattern: levelPattern(levels),
-      heads: levels.filter((n): n is string => n !== undefined),
-      kind: levels.filter(Boolean).length > 1 ? 'nested' : 'hierarchy',
-      notes: [
-        `folder levels from --heads: ${levels.map((n, i) => `level ${i + 1} ${n ? `→ head ${n}` : 'skipped'}`).join(', ')}`,
-      ],
-    };
-  }
-  if (inFolders === 0) {
-    throw new ConfigError(
-      'init: every image is directly in the folder: no class folders, no manifest.csv/.jsonl, no --pattern, so nothing says what the images are',
-      {
-        hint: 'put each class in its own sub-folder (photos/cat/…, photos/dog/…), add a manifest.csv (path,label), or pass --pattern "(?<label>[a-z]+)_\\d+\\.jpg$"',
-      },
-    );
-  }
-  const minDepth = Math.min(...depths);
-  const maxDepth = Math.max(...depths);
-  const notes: string[] = [];
-  if (minDepth !== maxDepth || maxDepth === 1) {
-    if (minDepth !== maxDepth)
-      notes.push(
-        `images lie at different folder depths (${minDepth} to ${maxDepth}): the first folder level is the class, deeper folders are part of it`,
-      );
-    return { source: 'folders', headName: 'class', heads: ['class'], kind: 'folders', notes };
-  }
-  // Every image is `depth` folders deep (≥ 2): which levels are heads?
-  const depth = maxDepth;
+/** The labelling `--heads` asks for: a pattern with a named group per head level. */
+function labellingFromHeads(levels: (string | undefined)[]): FolderLabelling {
+  return {
+    source: 'pattern',
+    pattern: levelPattern(levels),
+    heads: levels.filter((n): n is string => n !== undefined),
+    kind: levels.filter(Boolean).length > 1 ? 'nested' : 'hierarchy',
+    notes: [
+      `folder levels from --heads: ${levels.map((n, i) => `level ${i + 1} ${n ? `→ head ${n}` : 'skipped'}`).join(', ')}`,
+    ],
+  };
+}
+
+/** The folder levels (0-based) that can be heads: two or more names, not an existing split; says why the others are not in `notes`. */
+function headLevels(split: string[][], depth: number, notes: string[]): number[] {
   const values = valuesByLevel(split, depth);
   const candidate: boolean[] = values.map((v) => v.size >= 2);
   values.forEach((v, l) => {
@@ -135,6 +114,11 @@ export function folderLabelling(images: string[], levels?: (string | undefined)[
       },
     );
   }
+  return heads;
+}
+
+/** Head levels `heads` of images `depth` folders deep: one head per level when they cross, else the leaf is the class. */
+function nestedOrHierarchy(split: string[][], depth: number, heads: number[], notes: string[]): FolderLabelling {
   const last = heads[heads.length - 1]!;
   // Several heads when the deepest head level's names recur under different parents (a cross product).
   const parents = new Map<string, Set<string>>();
@@ -170,4 +154,33 @@ export function folderLabelling(images: string[], levels?: (string | undefined)[
     );
   const names = Array.from({ length: depth }, (_, l) => (l === last ? 'class' : undefined));
   return { source: 'pattern', pattern: levelPattern(names), heads: ['class'], kind: 'hierarchy', notes };
+}
+
+/** How the folders under the root label the images (see the file comment); `levels` is `--heads` parsed. */
+export function folderLabelling(images: string[], levels?: (string | undefined)[]): FolderLabelling {
+  const split = images.map((p) => p.split('/'));
+  const depths = split.map((p) => p.length - 1);
+  const inFolders = depths.filter((d) => d > 0).length;
+  if (levels) return labellingFromHeads(levels);
+  if (inFolders === 0) {
+    throw new ConfigError(
+      'init: every image is directly in the folder: no class folders, no manifest.csv/.jsonl, no --pattern, so nothing says what the images are',
+      {
+        hint: 'put each class in its own sub-folder (photos/cat/…, photos/dog/…), add a manifest.csv (path,label), or pass --pattern "(?<label>[a-z]+)_\\d+\\.jpg$"',
+      },
+    );
+  }
+  const minDepth = Math.min(...depths);
+  const maxDepth = Math.max(...depths);
+  const notes: string[] = [];
+  if (minDepth !== maxDepth || maxDepth === 1) {
+    if (minDepth !== maxDepth)
+      notes.push(
+        `images lie at different folder depths (${minDepth} to ${maxDepth}): the first folder level is the class, deeper folders are part of it`,
+      );
+    return { source: 'folders', headName: 'class', heads: ['class'], kind: 'folders', notes };
+  }
+  // Every image is `depth` folders deep (≥ 2): which levels are heads?
+  const depth = maxDepth;
+  return nestedOrHierarchy(split, depth, headLevels(split, depth, notes), notes);
 }
