@@ -72,75 +72,99 @@ export async function writeTfRecordShards(
   await mkdir(options.outDir, { recursive: true });
   const shards = Math.ceil(items.length / shardSize);
   const files = Array.from({ length: shards }, (_, i) => join(options.outDir, shardName(options.split, i, shards)));
+  const nextRecord = orderedEncodes(items, concurrency, (item) => encodeImageFile(item, options.source));
+  let bytes = 0;
+  let done = 0;
+  for (let s = 0; s < shards; s++) {
+    const records = Math.min(items.length, (s + 1) * shardSize) - done;
+    await writeShard(files[s]!, records, nextRecord, options.signal, (recordBytes) => {
+      bytes += recordBytes;
+      done++;
+      options.onProgress?.(done, items.length);
+    });
+  }
+  return { files, records: items.length, bytes };
+}
 
-  const encode = async (item: TfRecordInput): Promise<Uint8Array> => {
-    let bytes: Buffer;
-    let meta: { format?: string; width?: number; height?: number };
-    try {
-      bytes = await readFile(item.path);
-      meta = probe(bytes) ?? (await sharp(bytes).metadata());
-    } catch (err) {
-      throw new DataError(
-        `cannot read image ${item.path}: ${(err as Error).message}`,
-        { file: options.source, line: item.line },
-        {
-          cause: err,
-          hint: 'run check-labels first and write TFRecords from its clean.txt',
-        },
-      );
-    }
-    return frameRecord(
-      encodeImageExample({
-        encoded: bytes,
-        format: meta.format ?? 'unknown',
-        height: meta.height ?? 0,
-        width: meta.width ?? 0,
-        filename: item.filename,
-        labels: item.labels,
-      }),
+/** One image file as a framed tf.train.Example record; a file that cannot be read names its label-file line. */
+async function encodeImageFile(item: TfRecordInput, source: string | undefined): Promise<Uint8Array> {
+  let bytes: Buffer;
+  let meta: { format?: string; width?: number; height?: number };
+  try {
+    bytes = await readFile(item.path);
+    meta = probe(bytes) ?? (await sharp(bytes).metadata());
+  } catch (err) {
+    throw new DataError(
+      `cannot read image ${item.path}: ${(err as Error).message}`,
+      { file: source, line: item.line },
+      {
+        cause: err,
+        hint: 'run check-labels first and write TFRecords from its clean.txt',
+      },
     );
-  };
+  }
+  return frameRecord(
+    encodeImageExample({
+      encoded: bytes,
+      format: meta.format ?? 'unknown',
+      height: meta.height ?? 0,
+      width: meta.width ?? 0,
+      filename: item.filename,
+      labels: item.labels,
+    }),
+  );
+}
 
-  // Ordered, bounded pipeline: keep `concurrency` encodes in flight, write in input order.
+/**
+ * Ordered, bounded pipeline: each call of the returned function keeps `concurrency` encodes in flight
+ * and gives the next record in input order.
+ */
+function orderedEncodes(
+  items: TfRecordInput[],
+  concurrency: number,
+  encode: (item: TfRecordInput) => Promise<Uint8Array>,
+): () => Promise<Uint8Array> {
   const inflight: Promise<Uint8Array>[] = [];
   let next = 0;
-  const pump = (): void => {
+  return () => {
     while (inflight.length < concurrency && next < items.length) {
       const p = encode(items[next++]!);
       p.catch(() => {});
       inflight.push(p);
     }
+    return inflight.shift()!;
   };
-  let bytes = 0;
-  let done = 0;
-  for (let s = 0; s < shards; s++) {
-    const fh = await open(files[s]!, 'w');
-    try {
-      const end = Math.min(items.length, (s + 1) * shardSize);
-      let chunk: Uint8Array[] = [];
-      let chunkBytes = 0;
-      const flush = async (): Promise<void> => {
-        if (chunk.length) await fh.writev(chunk);
-        chunk = [];
-        chunkBytes = 0;
-      };
-      while (done < end) {
-        options.signal?.throwIfAborted();
-        pump();
-        const rec = await inflight.shift()!;
-        chunk.push(rec);
-        chunkBytes += rec.length;
-        bytes += rec.length;
-        done++;
-        if (chunkBytes >= WRITE_CHUNK) await flush();
-        options.onProgress?.(done, items.length);
-      }
-      await flush();
-    } finally {
-      await fh.close();
+}
+
+/** Writes the next `records` records into `file`, in chunks of about WRITE_CHUNK bytes; `onRecord` after each. */
+async function writeShard(
+  file: string,
+  records: number,
+  nextRecord: () => Promise<Uint8Array>,
+  signal: AbortSignal | undefined,
+  onRecord: (bytes: number) => void,
+): Promise<void> {
+  const fh = await open(file, 'w');
+  try {
+    let chunk: Uint8Array[] = [];
+    let chunkBytes = 0;
+    const flush = async (): Promise<void> => {
+      if (chunk.length) await fh.writev(chunk);
+      chunk = [];
+      chunkBytes = 0;
+    };
+    for (let i = 0; i < records; i++) {
+      signal?.throwIfAborted();
+      const rec = await nextRecord();
+      chunk.push(rec);
+      chunkBytes += rec.length;
+      if (chunkBytes >= WRITE_CHUNK) await flush();
+      onRecord(rec.length);
     }
+    await flush();
+  } finally {
+    await fh.close();
   }
-  return { files, records: items.length, bytes };
 }
 
 const WRITE_CHUNK = 1 << 20;
