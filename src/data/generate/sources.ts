@@ -162,15 +162,8 @@ export interface ManifestOptions {
   hints?: HeadHint[];
 }
 
-/** CSV (with a header row) or JSONL (`.jsonl`/`.ndjson`) manifest. */
-export async function fromManifest(file: string, opts: ManifestOptions): Promise<Labelled> {
-  const pathColumn = opts.pathColumn ?? 'path';
-  if (!opts.columns?.length && !opts.tagsColumn) {
-    throw new ConfigError(
-      'generate-txt: a manifest needs `columns` (a column per head), `tags_column` (multi-hot tags), or both',
-    );
-  }
-  const text = await readFile(file, 'utf8');
+/** The rows of a CSV (with a header row) or JSONL manifest, and the file line of each. */
+function parseManifest(file: string, text: string): { rows: Record<string, unknown>[]; lineOf: number[] } {
   let rows: Record<string, unknown>[];
   const lineOf: number[] = [];
   if (/\.(jsonl|ndjson)$/i.test(file)) {
@@ -198,12 +191,59 @@ export async function fromManifest(file: string, opts: ManifestOptions): Promise
     }
     rows.forEach((_, i) => lineOf.push(i + 2));
   }
-  const str = (v: unknown): string | undefined =>
-    v === undefined || v === null || v === '' || v === -1 || v === '-1' ? undefined : String(v);
+  return { rows, lineOf };
+}
+
+/** A manifest cell as a label value; empty, null and -1 are no value. */
+const cellValue = (v: unknown): string | undefined =>
+  v === undefined || v === null || v === '' || v === -1 || v === '-1' ? undefined : String(v);
+
+/**
+ * Tags: one binary head per tag, after the column heads; named by the hints that name no column, else by the tags seen.
+ * `labels[i]` is row i's multi-hot vector, or why the row is skipped (a tag no head names).
+ */
+function manifestTags(
+  rows: Record<string, unknown>[],
+  tagsColumn: string,
+  opts: ManifestOptions,
+  columns: string[],
+): { names: string[]; labels: (number[] | string)[] } {
+  const sep = opts.tagSeparator ?? ';';
+  const tagsOf = (v: unknown): string[] =>
+    Array.isArray(v)
+      ? v.map(String)
+      : typeof v === 'string'
+        ? v
+            .split(sep)
+            .map((t) => t.trim())
+            .filter(Boolean)
+        : [];
+  const tagged = rows.map((row) => new Set(tagsOf(row[tagsColumn])));
+  const hinted = (opts.hints ?? []).map((h) => h.name).filter((n) => !columns.includes(n));
+  const names = hinted.length ? hinted : [...new Set(tagged.flatMap((t) => [...t]))].sort(naturalCompare);
+  const known = new Set(names);
+  const labels: (number[] | string)[] = [];
+  for (const t of tagged) {
+    const unknown = [...t].filter((x) => !known.has(x));
+    labels.push(unknown.length ? `unknown tag(s) ${unknown.join(', ')}` : names.map((n) => (t.has(n) ? 1 : 0)));
+  }
+  return { names, labels };
+}
+
+/** CSV (with a header row) or JSONL (`.jsonl`/`.ndjson`) manifest. */
+export async function fromManifest(file: string, opts: ManifestOptions): Promise<Labelled> {
+  const pathColumn = opts.pathColumn ?? 'path';
+  if (!opts.columns?.length && !opts.tagsColumn) {
+    throw new ConfigError(
+      'generate-txt: a manifest needs `columns` (a column per head), `tags_column` (multi-hot tags), or both',
+    );
+  }
+  const text = await readFile(file, 'utf8');
+  const { rows, lineOf } = parseManifest(file, text);
   const skipped: Skipped[] = [];
   const withPath: { path: string; row: Record<string, unknown> }[] = [];
   rows.forEach((row, i) => {
-    const p = str(row[pathColumn]);
+    const p = cellValue(row[pathColumn]);
     if (!p) skipped.push({ path: `${file}:${lineOf[i]}`, reason: `no "${pathColumn}" value` });
     else withPath.push({ path: p.split('\\').join('/'), row });
   });
@@ -214,38 +254,23 @@ export async function fromManifest(file: string, opts: ManifestOptions): Promise
       `manifest has no column(s) ${missing.join(', ')}; columns are ${Object.keys(rows[0]!).join(', ')}`,
       { file },
     );
-  // Tags: one binary head per tag, after the column heads; named by the hints that name no column, else by the tags seen.
-  let tagNames: string[] = [];
-  const tagLabels: (number[] | string)[] = [];
-  if (opts.tagsColumn) {
-    const sep = opts.tagSeparator ?? ';';
-    const tagsOf = (v: unknown): string[] =>
-      Array.isArray(v)
-        ? v.map(String)
-        : typeof v === 'string'
-          ? v
-              .split(sep)
-              .map((t) => t.trim())
-              .filter(Boolean)
-          : [];
-    const tagged = withPath.map((r) => new Set(tagsOf(r.row[opts.tagsColumn!])));
-    const hinted = (opts.hints ?? []).map((h) => h.name).filter((n) => !columns.includes(n));
-    tagNames = hinted.length ? hinted : [...new Set(tagged.flatMap((t) => [...t]))].sort(naturalCompare);
-    const known = new Set(tagNames);
-    for (const t of tagged) {
-      const unknown = [...t].filter((x) => !known.has(x));
-      tagLabels.push(unknown.length ? `unknown tag(s) ${unknown.join(', ')}` : tagNames.map((n) => (t.has(n) ? 1 : 0)));
-    }
-  }
+  const tags = opts.tagsColumn
+    ? manifestTags(
+        withPath.map((r) => r.row),
+        opts.tagsColumn,
+        opts,
+        columns,
+      )
+    : { names: [], labels: [] };
   const raw: { path: string; values: (string | undefined)[]; extra?: number[] }[] = [];
   withPath.forEach((r, i) => {
-    const tags = tagLabels[i];
-    if (typeof tags === 'string') skipped.push({ path: r.path, reason: tags });
-    else raw.push({ path: r.path, values: columns.map((c) => str(r.row[c])), extra: tags });
+    const labels = tags.labels[i];
+    if (typeof labels === 'string') skipped.push({ path: r.path, reason: labels });
+    else raw.push({ path: r.path, values: columns.map((c) => cellValue(r.row[c])), extra: labels });
   });
   const out = encode(columns, raw, opts.hints);
   return {
-    heads: [...out.heads, ...tagNames.map((n) => ({ name: n, classes: [n] }))],
+    heads: [...out.heads, ...tags.names.map((n) => ({ name: n, classes: [n] }))],
     items: out.items,
     skipped: [...skipped, ...out.skipped],
   };
