@@ -8,6 +8,7 @@ import type { CliIO } from '../io.ts';
 import { collect, nonNegativeInt, positiveInt } from '../options.ts';
 import { formatPlan } from '../print-plan.ts';
 import type { ParamOverride } from '../../pipeline/load.ts';
+import type { RunSummary } from '../../runner/run.ts';
 import { BUILTIN_EXECUTORS, DEFAULT_EXECUTOR } from '../../runner/executors/registry.ts';
 
 interface RunFlags {
@@ -44,11 +45,9 @@ function shown(abs: string): string {
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : abs;
 }
 
-export function registerRun(program: Command, io: CliIO, setExit: (code: number) => void): void {
-  program
-    .command('run')
-    .description('run the stages that are out of date (unchanged stages are skipped)')
-    .argument('<file>', 'pipeline YAML file')
+/** The run's flags: what to run, how many at once, overrides, engine, output, executor. */
+function declareRunOptions(cmd: Command): Command {
+  return cmd
     .option(
       '--stage <id>',
       'run this stage (and its out-of-date upstream); repeatable; a template id selects all its foreach/matrix instances',
@@ -96,76 +95,108 @@ export function registerRun(program: Command, io: CliIO, setExit: (code: number)
     .option(
       '--store <dir>',
       "shared store folder every worker mounts (default: MLC_STORE, else the pipeline's `store:`)",
-    )
-    .action(async (file: string, flags: RunFlags) => {
-      const { runPipeline } = await import('../../runner/run.ts');
-      const opts = {
-        overrides: flags.set ?? [],
-        paramOverrides: engineOverrides(flags),
-        targets: flags.stage ?? [],
-        downstream: flags.downstream,
-        force: flags.force,
-        dryRun: flags.dryRun,
-        jobs: flags.jobs,
-        gpus: flags.gpus,
-        keepGoing: flags.keepGoing,
-        execution: { executor: flags.executor, redis: flags.redis, queue: flags.queue, store: flags.store },
-      };
-      if (flags.dryRun) {
-        const summary = await runPipeline(file, opts);
-        for (const w of summary.warnings) io.err(`warning: ${w}`);
-        io.out(formatPlan(summary.plan));
-        return;
-      }
-      const reporter =
-        io.isTTY && !flags.plain
-          ? new (await import('../../runner/render/listr.ts')).ListrReporter()
-          : new (await import('../../runner/render/plain.ts')).PlainReporter((l) => io.out(l));
-      const controller = new AbortController();
-      let interrupts = 0;
-      let exitCode = 130;
-      // Ctrl-C or SIGTERM: stop the running stages (each one's whole process group), record nothing
-      // of them; a second one quits at once (the stage process groups are killed on the way out).
-      const onSignal = (signal: NodeJS.Signals) => {
-        interrupts++;
-        exitCode = signal === 'SIGTERM' ? 143 : 130;
-        if (interrupts === 1) {
-          io.err(
-            signal === 'SIGINT'
-              ? 'interrupted: stopping running stages (Ctrl-C again to quit at once)'
-              : `${signal}: stopping running stages (again to quit at once)`,
-          );
-          controller.abort();
-        } else process.exit(exitCode);
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-      try {
-        const summary = await runPipeline(file, { ...opts, reporter, signal: controller.signal });
-        for (const w of summary.warnings) io.err(`warning: ${w}`);
-        const ran = [...summary.results.values()];
-        const count = (s: string) => ran.filter((r) => r.status === s).length;
-        io.out(
-          `done: ${count('ok')} ran, ${count('restored')} restored, ${count('skipped')} up to date, ${summary.failed.length} failed, ${count('not-run')} not run`,
-        );
-        for (const id of summary.failed) {
-          const e = summary.errors.get(id) as { message: string; hint?: string };
-          io.err(
-            `✖ ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}\n  log: ${shown(path.join(summary.logDir, `${id}.log`))}`,
-          );
-        }
-        // A run exits 0 only when every stage it was asked to run completed (ran, restored or up to date):
-        // 2 when every failed stage refused to start (pre-flight checks), 1 when one failed while running
-        // (or a stage was not run).
-        if (summary.interrupted) setExit(exitCode);
-        else if (summary.failed.length)
-          setExit(
-            summary.failed.every((id) => (summary.errors.get(id) as { exitCode?: number }).exitCode === 2) ? 2 : 1,
-          );
-        else if (count('not-run') > 0) setExit(1);
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
-    });
+    );
+}
+
+/** The runner's options from the flags. */
+function runOptions(flags: RunFlags) {
+  return {
+    overrides: flags.set ?? [],
+    paramOverrides: engineOverrides(flags),
+    targets: flags.stage ?? [],
+    downstream: flags.downstream,
+    force: flags.force,
+    dryRun: flags.dryRun,
+    jobs: flags.jobs,
+    gpus: flags.gpus,
+    keepGoing: flags.keepGoing,
+    execution: { executor: flags.executor, redis: flags.redis, queue: flags.queue, store: flags.store },
+  };
+}
+
+/**
+ * Ctrl-C or SIGTERM: stop the running stages (each one's whole process group), record nothing
+ * of them; a second one quits at once (the stage process groups are killed on the way out).
+ * `exitCode()` is 130 (143 after a SIGTERM); `release()` removes the handlers.
+ */
+function interruptOnSignals(io: CliIO, controller: AbortController): { exitCode: () => number; release: () => void } {
+  let interrupts = 0;
+  let exitCode = 130;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupts++;
+    exitCode = signal === 'SIGTERM' ? 143 : 130;
+    if (interrupts === 1) {
+      io.err(
+        signal === 'SIGINT'
+          ? 'interrupted: stopping running stages (Ctrl-C again to quit at once)'
+          : `${signal}: stopping running stages (again to quit at once)`,
+      );
+      controller.abort();
+    } else process.exit(exitCode);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    exitCode: () => exitCode,
+    release: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+/** The `done:` line and each failure's message, hint and log; returns the exit code. */
+function reportSummary(io: CliIO, summary: RunSummary, interruptedExit: number): number {
+  for (const w of summary.warnings) io.err(`warning: ${w}`);
+  const ran = [...summary.results.values()];
+  const count = (s: string) => ran.filter((r) => r.status === s).length;
+  io.out(
+    `done: ${count('ok')} ran, ${count('restored')} restored, ${count('skipped')} up to date, ${summary.failed.length} failed, ${count('not-run')} not run`,
+  );
+  for (const id of summary.failed) {
+    const e = summary.errors.get(id) as { message: string; hint?: string };
+    io.err(
+      `✖ ${e.message}${e.hint ? `\n  hint: ${e.hint}` : ''}\n  log: ${shown(path.join(summary.logDir, `${id}.log`))}`,
+    );
+  }
+  // A run exits 0 only when every stage it was asked to run completed (ran, restored or up to date):
+  // 2 when every failed stage refused to start (pre-flight checks), 1 when one failed while running
+  // (or a stage was not run).
+  if (summary.interrupted) return interruptedExit;
+  if (summary.failed.length)
+    return summary.failed.every((id) => (summary.errors.get(id) as { exitCode?: number }).exitCode === 2) ? 2 : 1;
+  return count('not-run') > 0 ? 1 : 0;
+}
+
+async function runAction(file: string, flags: RunFlags, io: CliIO, setExit: (code: number) => void): Promise<void> {
+  const { runPipeline } = await import('../../runner/run.ts');
+  const opts = runOptions(flags);
+  if (flags.dryRun) {
+    const summary = await runPipeline(file, opts);
+    for (const w of summary.warnings) io.err(`warning: ${w}`);
+    io.out(formatPlan(summary.plan));
+    return;
+  }
+  const reporter =
+    io.isTTY && !flags.plain
+      ? new (await import('../../runner/render/listr.ts')).ListrReporter()
+      : new (await import('../../runner/render/plain.ts')).PlainReporter((l) => io.out(l));
+  const controller = new AbortController();
+  const signals = interruptOnSignals(io, controller);
+  try {
+    const summary = await runPipeline(file, { ...opts, reporter, signal: controller.signal });
+    const code = reportSummary(io, summary, signals.exitCode());
+    if (code !== 0) setExit(code);
+  } finally {
+    signals.release();
+  }
+}
+
+export function registerRun(program: Command, io: CliIO, setExit: (code: number) => void): void {
+  declareRunOptions(
+    program
+      .command('run')
+      .description('run the stages that are out of date (unchanged stages are skipped)')
+      .argument('<file>', 'pipeline YAML file'),
+  ).action((file: string, flags: RunFlags) => runAction(file, flags, io, setExit));
 }
