@@ -11,6 +11,21 @@ import { formatPlan } from '../print-plan.ts';
 import { MlcPipeError } from '../../errors.ts';
 
 export function registerInspect(program: Command, io: CliIO, setExit: (code: number) => void): void {
+  registerStatus(program, io);
+  registerDag(program, io);
+  registerValidate(program, io, setExit);
+}
+
+interface EngineFlags {
+  set?: string[];
+  engine?: string;
+  precision?: string;
+  threads?: number;
+  json?: boolean;
+}
+
+/** `status`: what would run and why. */
+function registerStatus(program: Command, io: CliIO): void {
   program
     .command('status')
     .description('what would run and why (param changed: old→new, input changed: path, code changed, output missing)')
@@ -24,29 +39,27 @@ export function registerInspect(program: Command, io: CliIO, setExit: (code: num
       nonNegativeInt('--threads'),
     )
     .option('--json', 'print JSON: [{ id, action, reason, reasons }]')
-    .action(
-      async (
-        file: string,
-        flags: { set?: string[]; engine?: string; precision?: string; threads?: number; json?: boolean },
-      ) => {
-        const { planPipeline } = await import('../../runner/run.ts');
-        const { ws, plan } = await planPipeline(file, {
-          overrides: flags.set ?? [],
-          paramOverrides: engineOverrides(flags),
-        });
-        for (const w of ws.code.warnings) io.err(`warning: ${w}`);
-        io.out(
-          flags.json
-            ? JSON.stringify(
-                plan.map(({ id, action, reason, reasons }) => ({ id, action, reason, reasons })),
-                null,
-                2,
-              )
-            : formatPlan(plan, true),
-        );
-      },
-    );
+    .action(async (file: string, flags: EngineFlags) => {
+      const { planPipeline } = await import('../../runner/run.ts');
+      const { ws, plan } = await planPipeline(file, {
+        overrides: flags.set ?? [],
+        paramOverrides: engineOverrides(flags),
+      });
+      for (const w of ws.code.warnings) io.err(`warning: ${w}`);
+      io.out(
+        flags.json
+          ? JSON.stringify(
+              plan.map(({ id, action, reason, reasons }) => ({ id, action, reason, reasons })),
+              null,
+              2,
+            )
+          : formatPlan(plan, true),
+      );
+    });
+}
 
+/** `dag`: the stage graph. */
+function registerDag(program: Command, io: CliIO): void {
   program
     .command('dag')
     .description('print the stage graph')
@@ -66,7 +79,10 @@ export function registerInspect(program: Command, io: CliIO, setExit: (code: num
       const g = buildGraph(p.stages, file);
       io.out(flags.json ? JSON.stringify(dagJson(g), null, 2) : renderDag(g, flags.format));
     });
+}
 
+/** `validate`: every problem of the pipeline, without running it. */
+function registerValidate(program: Command, io: CliIO, setExit: (code: number) => void): void {
   program
     .command('validate')
     .description('check the pipeline (schema, stage params, needs, DAG) and report every problem')
@@ -83,35 +99,30 @@ export function registerInspect(program: Command, io: CliIO, setExit: (code: num
       '--json',
       'print JSON on stdout: { file, ok, stages } or { file, ok: false, problems: [{ file, line, col, path, message, hint }] } (still exit 2)',
     )
-    .action(
-      async (
-        file: string,
-        flags: { set?: string[]; engine?: string; precision?: string; threads?: number; json?: boolean },
-      ) => {
-        const { loadPipeline } = await import('../../pipeline/load.ts');
-        const { buildGraph } = await import('../../pipeline/graph.ts');
-        const { builtinStages } = await import('../../../stages/registry.ts');
-        try {
-          const p = await loadPipeline(file, {
-            overrides: flags.set ?? [],
-            stages: builtinStages,
-            paramOverrides: engineOverrides(flags),
-          });
-          buildGraph(p.stages, file);
-          io.out(
-            flags.json
-              ? JSON.stringify({ file, ok: true, stages: p.stages.length }, null, 2)
-              : `${file}: ok (${p.stages.length} stage${p.stages.length === 1 ? '' : 's'})`,
-          );
-        } catch (err) {
-          if (!flags.json || !(err instanceof MlcPipeError)) throw err;
-          const diagnostics = (err as { diagnostics?: unknown[] }).diagnostics;
-          const problems = diagnostics ?? [
-            { file, path: '', message: err.message, ...(err.hint ? { hint: err.hint } : {}) },
-          ];
-          io.out(JSON.stringify({ file, ok: false, problems }, null, 2));
-          setExit(err.exitCode);
-        }
-      },
-    );
+    .action(async (file: string, flags: EngineFlags) => {
+      const { loadPipeline } = await import('../../pipeline/load.ts');
+      const { buildGraph } = await import('../../pipeline/graph.ts');
+      const { builtinStages } = await import('../../../stages/registry.ts');
+      try {
+        const p = await loadPipeline(file, {
+          overrides: flags.set ?? [],
+          stages: builtinStages,
+          paramOverrides: engineOverrides(flags),
+        });
+        buildGraph(p.stages, file);
+        io.out(
+          flags.json
+            ? JSON.stringify({ file, ok: true, stages: p.stages.length }, null, 2)
+            : `${file}: ok (${p.stages.length} stage${p.stages.length === 1 ? '' : 's'})`,
+        );
+      } catch (err) {
+        if (!flags.json || !(err instanceof MlcPipeError)) throw err;
+        const diagnostics = (err as { diagnostics?: unknown[] }).diagnostics;
+        const problems = diagnostics ?? [
+          { file, path: '', message: err.message, ...(err.hint ? { hint: err.hint } : {}) },
+        ];
+        io.out(JSON.stringify({ file, ok: false, problems }, null, 2));
+        setExit(err.exitCode);
+      }
+    });
 }
