@@ -111,6 +111,112 @@ export function curvesJson(curves: Evaluation['curves']): string {
   return `${JSON.stringify({ heads })}\n`;
 }
 
+/** Type of the report's file writer: writes `name` into the report folder and lists it. */
+type Put = (name: string, data: string | Buffer) => Promise<void>;
+
+/** The training curves from history.jsonl into curves.png (undefined when the file is absent or empty). */
+async function historyFigure(
+  history: string,
+  options: WriteReportOptions,
+  log: (m: string) => void,
+  put: Put,
+): Promise<ReportFigure | undefined> {
+  let text: string | undefined;
+  try {
+    text = await readFile(history, 'utf8');
+  } catch {
+    log(`no training history at ${history}: curves.png skipped`);
+  }
+  if (text === undefined) return undefined;
+  const rows = parseHistory(text, history);
+  if (!rows.length) return undefined;
+  const png = await drawCurves(rows, `${options.title}: training curves`, options.bestEpoch);
+  await put('curves.png', png);
+  return {
+    section: 'curves',
+    caption: 'training curves (history.jsonl)',
+    src: pngDataUri(png),
+    width: CURVES_SIZE.width,
+  };
+}
+
+/** One head's drawings (confusion for softmax heads, PR, ROC, reliability), written as `<kind>_<base>.png`. */
+async function headFigures(
+  head: EvaluationInput['heads'][number],
+  base: string,
+  evaluation: ReturnType<typeof evaluatePredictions>,
+  options: WriteReportOptions,
+  put: Put,
+): Promise<ReportFigure[]> {
+  const figures: ReportFigure[] = [];
+  const { metrics } = evaluation;
+  const hm = metrics.heads[head.name]!;
+  const c = evaluation.curves[head.name]!;
+  if (hm.kind === 'softmax') {
+    const title = `${head.name}: accuracy ${hm.accuracy === null ? '–' : (hm.accuracy * 100).toFixed(2) + '%'} (${hm.count} labelled)`;
+    const png = await drawConfusion(hm.confusion, head.classes, title, options.confusionNormalize ?? 'true');
+    await put(`confusion_${base}.png`, png);
+    figures.push({
+      section: 'confusion',
+      caption: `confusion matrix of ${head.name}`,
+      src: pngDataUri(png),
+      width: confusionLayout(head.classes).width,
+    });
+  }
+  const softmax = hm.kind === 'softmax';
+  const aps = softmax ? head.classes.map((n) => hm.ovr.classes[n]!.ap) : [hm.ap];
+  const aucs = softmax ? head.classes.map((n) => hm.ovr.classes[n]!.auc) : [hm.auc];
+  const pr = await drawPr(
+    areaTitle(head.name, 'AP', softmax ? hm.ovr.macroAP : hm.ap, c.names.length),
+    c.names.map((name, k) => ({ name, points: c.pr[k]!, area: aps[k]! })),
+  );
+  await put(`pr_${base}.png`, pr);
+  figures.push({
+    section: 'pr',
+    caption: `PR curve${softmax ? 's (one-vs-rest)' : ''} of ${head.name}`,
+    src: pngDataUri(pr),
+    width: PR_SIZE.width,
+  });
+  const roc = await drawRoc(
+    areaTitle(head.name, 'AUC', softmax ? hm.ovr.macroAUC : hm.auc, c.names.length),
+    c.names.map((name, k) => ({ name, points: c.roc[k]!, area: aucs[k]! })),
+  );
+  await put(`roc_${base}.png`, roc);
+  figures.push({
+    section: 'roc',
+    caption: `ROC curve${softmax ? 's (one-vs-rest)' : ''} of ${head.name}`,
+    src: pngDataUri(roc),
+    width: PR_SIZE.width,
+  });
+  const rel = await drawReliability(head.name, hm.calibration);
+  await put(`calibration_${base}.png`, rel);
+  figures.push({
+    section: 'calibration',
+    caption: `reliability diagram of ${head.name}`,
+    src: pngDataUri(rel),
+    width: PR_SIZE.width,
+  });
+  return figures;
+}
+
+/** Thumbnails of the worst mistakes by index; none when the images are not files (imageRoot null). */
+async function worstThumbnails(
+  worst: Array<{ index: number; path: string }>,
+  imageRoot: string | null | undefined,
+  log: (m: string) => void,
+): Promise<Map<number, string>> {
+  const thumbnails = new Map<number, string>();
+  const root = imageRoot === undefined ? process.cwd() : imageRoot;
+  if (root !== null) {
+    for (const w of worst) {
+      const uri = await thumbnailDataUri(isAbsolute(w.path) ? w.path : resolve(root, w.path));
+      if (uri) thumbnails.set(w.index, uri);
+    }
+    if (worst.length && thumbnails.size === 0) log(`warning: no thumbnail could be read (image root ${root})`);
+  }
+  return thumbnails;
+}
+
 export async function writeReport(input: EvaluationInput, options: WriteReportOptions): Promise<WrittenReport> {
   const log = options.log ?? (() => {});
   const evaluation = evaluatePredictions(input, options);
@@ -142,91 +248,19 @@ export async function writeReport(input: EvaluationInput, options: WriteReportOp
   }
 
   const figures: ReportFigure[] = [];
-  if (options.history) {
-    let text: string | undefined;
-    try {
-      text = await readFile(options.history, 'utf8');
-    } catch {
-      log(`no training history at ${options.history}: curves.png skipped`);
-    }
-    if (text !== undefined) {
-      const rows = parseHistory(text, options.history);
-      if (rows.length) {
-        const png = await drawCurves(rows, `${options.title}: training curves`, options.bestEpoch);
-        await put('curves.png', png);
-        figures.push({
-          section: 'curves',
-          caption: 'training curves (history.jsonl)',
-          src: pngDataUri(png),
-          width: CURVES_SIZE.width,
-        });
-      }
-    }
-  }
+  const curves = options.history ? await historyFigure(options.history, options, log, put) : undefined;
+  if (curves) figures.push(curves);
   const usedNames = new Set<string>();
   for (const head of input.heads) {
     let base = fileSafe(head.name);
     while (usedNames.has(base)) base += '_';
     usedNames.add(base);
-    const hm = metrics.heads[head.name]!;
-    const c = evaluation.curves[head.name]!;
-    if (hm.kind === 'softmax') {
-      const title = `${head.name}: accuracy ${hm.accuracy === null ? '–' : (hm.accuracy * 100).toFixed(2) + '%'} (${hm.count} labelled)`;
-      const png = await drawConfusion(hm.confusion, head.classes, title, options.confusionNormalize ?? 'true');
-      await put(`confusion_${base}.png`, png);
-      figures.push({
-        section: 'confusion',
-        caption: `confusion matrix of ${head.name}`,
-        src: pngDataUri(png),
-        width: confusionLayout(head.classes).width,
-      });
-    }
-    const softmax = hm.kind === 'softmax';
-    const aps = softmax ? head.classes.map((n) => hm.ovr.classes[n]!.ap) : [hm.ap];
-    const aucs = softmax ? head.classes.map((n) => hm.ovr.classes[n]!.auc) : [hm.auc];
-    const pr = await drawPr(
-      areaTitle(head.name, 'AP', softmax ? hm.ovr.macroAP : hm.ap, c.names.length),
-      c.names.map((name, k) => ({ name, points: c.pr[k]!, area: aps[k]! })),
-    );
-    await put(`pr_${base}.png`, pr);
-    figures.push({
-      section: 'pr',
-      caption: `PR curve${softmax ? 's (one-vs-rest)' : ''} of ${head.name}`,
-      src: pngDataUri(pr),
-      width: PR_SIZE.width,
-    });
-    const roc = await drawRoc(
-      areaTitle(head.name, 'AUC', softmax ? hm.ovr.macroAUC : hm.auc, c.names.length),
-      c.names.map((name, k) => ({ name, points: c.roc[k]!, area: aucs[k]! })),
-    );
-    await put(`roc_${base}.png`, roc);
-    figures.push({
-      section: 'roc',
-      caption: `ROC curve${softmax ? 's (one-vs-rest)' : ''} of ${head.name}`,
-      src: pngDataUri(roc),
-      width: PR_SIZE.width,
-    });
-    const rel = await drawReliability(head.name, hm.calibration);
-    await put(`calibration_${base}.png`, rel);
-    figures.push({
-      section: 'calibration',
-      caption: `reliability diagram of ${head.name}`,
-      src: pngDataUri(rel),
-      width: PR_SIZE.width,
-    });
+    figures.push(...(await headFigures(head, base, evaluation, options, put)));
     log(`drew ${head.name}`);
   }
 
   const worst = mistakes.slice(0, options.worst ?? 24);
-  const thumbnails = new Map<number, string>();
-  const root = options.imageRoot === undefined ? process.cwd() : options.imageRoot;
-  if (root !== null) {
-    for (const w of worst) {
-      const uri = await thumbnailDataUri(isAbsolute(w.path) ? w.path : resolve(root, w.path));
-      if (uri) thumbnails.set(w.index, uri);
-    }
-    if (worst.length && thumbnails.size === 0) log(`warning: no thumbnail could be read (image root ${root})`);
-  }
+  const thumbnails = await worstThumbnails(worst, options.imageRoot, log);
   await put(
     'report.html',
     renderReport({
