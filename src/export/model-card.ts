@@ -71,16 +71,9 @@ export function pythonSnippet(meta: ExportMetadata): string[] {
   ];
 }
 
-/** The card's Markdown. */
-export function renderModelCard(meta: ExportMetadata, title: string): string {
-  const c = meta.card;
-  const heads = meta.outputs.map((o) => o.head);
-  const lines: string[] = [`# Model card: ${title}`, ''];
-  if (!c?.evaluation)
-    lines.push(
-      '> **Warning: no evaluation stands behind this export** (exported with `allow_unevaluated: true`). Its accuracy is unknown.',
-      '',
-    );
+/** The Input section: the pixels model (when exported), the tensor model and its preprocessing, the Python snippet. */
+function inputSection(meta: ExportMetadata): string[] {
+  const lines: string[] = [];
   lines.push('## Input', '');
   if (meta.pixels) {
     lines.push(
@@ -101,6 +94,12 @@ export function renderModelCard(meta: ExportMetadata, title: string): string {
     '',
   );
   lines.push(...pythonSnippet(meta));
+  return lines;
+}
+
+/** The Outputs section: one row per head. */
+function outputsSection(meta: ExportMetadata): string[] {
+  const lines: string[] = [];
   lines.push('', '## Outputs', '', '| head | classes | ONNX output | activation |', '|---|---|---|---|');
   for (const o of meta.outputs)
     lines.push(
@@ -111,6 +110,12 @@ export function renderModelCard(meta: ExportMetadata, title: string): string {
     'The tfjs model (model.json) outputs logits, one tensor per head in this order; label -1 in the training data meant "unknown" and was masked out.',
     '',
   );
+  return lines;
+}
+
+/** The Evaluation section, and Training data when the card knows it. */
+function evaluationSection(c: ExportMetadata['card'], heads: string[]): string[] {
+  const lines: string[] = [];
   lines.push('## Evaluation', '');
   if (c?.evaluation) {
     const e = c.evaluation;
@@ -129,6 +134,12 @@ export function renderModelCard(meta: ExportMetadata, title: string): string {
     if (c.training.initFrom) lines.push(`- fine-tuned from \`${c.training.initFrom}\``);
     lines.push('');
   }
+  return lines;
+}
+
+/** The Size and changes section: parameters, weights, pruning, quantization, pixels and ONNX parity. */
+function sizeSection(meta: ExportMetadata, c: ExportMetadata['card'], heads: string[]): string[] {
+  const lines: string[] = [];
   lines.push('## Size and changes', '', `- parameters: ${num(meta.params)}`);
   lines.push(
     `- tfjs weights: ${num(meta.tfjs.weightBytes.written)} bytes${meta.tfjs.quantization !== 'none' ? ` (${meta.tfjs.quantization}, from ${num(meta.tfjs.weightBytes.float32)} float32 bytes)` : ' (float32)'}`,
@@ -176,6 +187,23 @@ export function renderModelCard(meta: ExportMetadata, title: string): string {
       `ONNX vs tfjs on ${o.input === 'real' ? `${o.images} real images of \`${o.split}\`` : `${o.images} random inputs`}: max abs diff ${o.maxAbsDiff.toExponential(2)}, ${o.argmaxMismatches} differing decisions.`,
     );
   }
+  return lines;
+}
+
+/** The card's Markdown. */
+export function renderModelCard(meta: ExportMetadata, title: string): string {
+  const c = meta.card;
+  const heads = meta.outputs.map((o) => o.head);
+  const lines: string[] = [`# Model card: ${title}`, ''];
+  if (!c?.evaluation)
+    lines.push(
+      '> **Warning: no evaluation stands behind this export** (exported with `allow_unevaluated: true`). Its accuracy is unknown.',
+      '',
+    );
+  lines.push(...inputSection(meta));
+  lines.push(...outputsSection(meta));
+  lines.push(...evaluationSection(c, heads));
+  lines.push(...sizeSection(meta, c, heads));
   lines.push('', '## Source', '');
   if (c) {
     lines.push(`- model folder: \`${c.source}\``);
