@@ -137,31 +137,37 @@ export function debugBatch(
           ?.gradients.push({ weight: w.originalName, stats: tensorStats(grads[weights[i]!.name]!.dataSync()) });
       });
     });
-    if (options.checkNumerics) {
-      const fail = (l: LayerDebug, what: string) => {
-        throw new NumericsError(
-          `check_numerics: layer ${l.name} (${l.className}) is the first with non-finite values: ${what}`,
-          {
-            hint: 'lower the learning rate, check the input data for NaN pixels, or inspect debug.json',
-          },
-        );
-      };
-      // forward pass in topological order, then the backward pass from the loss toward the input
-      for (const l of report.layers)
-        if (l.output && l.output.nan + l.output.inf > 0)
-          fail(l, `output has ${l.output.nan} NaN and ${l.output.inf} Inf values`);
-      for (const l of [...report.layers].reverse()) {
-        const og = l.outputGradient;
-        if (og && og.nan + og.inf > 0) fail(l, `gradient of its output has ${og.nan} NaN and ${og.inf} Inf values`);
-        const g = l.gradients.find((x) => x.stats.nan + x.stats.inf > 0);
-        if (g) fail(l, `gradient of ${g.weight} has ${g.stats.nan} NaN and ${g.stats.inf} Inf values`);
-      }
-    }
+    if (options.checkNumerics) checkReportNumerics(report);
     return report;
   } finally {
     model.setWeights(saved);
     tf.dispose([...saved, ...probes]);
     probes = [];
+  }
+}
+
+/**
+ * check_numerics on a debug report: throws at the first layer, in topological order, whose output holds a
+ * NaN/Inf, else at the first one met going backward from the loss whose gradients do.
+ */
+function checkReportNumerics(report: DebugReport): void {
+  const fail = (l: LayerDebug, what: string) => {
+    throw new NumericsError(
+      `check_numerics: layer ${l.name} (${l.className}) is the first with non-finite values: ${what}`,
+      {
+        hint: 'lower the learning rate, check the input data for NaN pixels, or inspect debug.json',
+      },
+    );
+  };
+  // forward pass in topological order, then the backward pass from the loss toward the input
+  for (const l of report.layers)
+    if (l.output && l.output.nan + l.output.inf > 0)
+      fail(l, `output has ${l.output.nan} NaN and ${l.output.inf} Inf values`);
+  for (const l of [...report.layers].reverse()) {
+    const og = l.outputGradient;
+    if (og && og.nan + og.inf > 0) fail(l, `gradient of its output has ${og.nan} NaN and ${og.inf} Inf values`);
+    const g = l.gradients.find((x) => x.stats.nan + x.stats.inf > 0);
+    if (g) fail(l, `gradient of ${g.weight} has ${g.stats.nan} NaN and ${g.stats.inf} Inf values`);
   }
 }
 

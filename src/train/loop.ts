@@ -87,22 +87,28 @@ function profiledStep(run: () => Record<string, number>, report: (lines: string[
   return logs;
 }
 
+/**
+ * With `resumeFrom`, replaces the model by the checkpoint's (disposing the given one) and restores the
+ * optimizer, loss, schedule and callback states; returns the model to train and the epoch to start at.
+ */
+async function resume(
+  options: TrainLoopOptions,
+  callbacks: TrainCallback[],
+): Promise<{ model: tf.LayersModel; initialEpoch: number }> {
+  if (!options.resumeFrom) return { model: options.model, initialEpoch: 0 };
+  const ck = await readCheckpoint(options.resumeFrom);
+  options.model.dispose();
+  options.optimizer.setState(ck.state.optimizer);
+  if (ck.state.loss !== undefined) options.loss.setState?.(ck.state.loss);
+  if (ck.state.schedule !== undefined) options.schedule.setState(ck.state.schedule);
+  for (const cb of callbacks)
+    if (cb.stateKey && ck.state.callbacks?.[cb.stateKey] !== undefined) cb.setState?.(ck.state.callbacks[cb.stateKey]);
+  return { model: ck.model, initialEpoch: ck.state.epoch };
+}
+
 export async function trainLoop(options: TrainLoopOptions): Promise<TrainResult> {
   const callbacks = options.callbacks ?? [];
-  let model = options.model;
-  let initialEpoch = 0;
-  if (options.resumeFrom) {
-    const ck = await readCheckpoint(options.resumeFrom);
-    model.dispose();
-    model = ck.model;
-    initialEpoch = ck.state.epoch;
-    options.optimizer.setState(ck.state.optimizer);
-    if (ck.state.loss !== undefined) options.loss.setState?.(ck.state.loss);
-    if (ck.state.schedule !== undefined) options.schedule.setState(ck.state.schedule);
-    for (const cb of callbacks)
-      if (cb.stateKey && ck.state.callbacks?.[cb.stateKey] !== undefined)
-        cb.setState?.(ck.state.callbacks[cb.stateKey]);
-  }
+  const { model, initialEpoch } = await resume(options, callbacks);
   const obj: Objective = {
     loss: options.loss,
     heads: options.heads,
