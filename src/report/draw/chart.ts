@@ -63,29 +63,26 @@ function label(v: number): string {
   return Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(1) : String(Number(v.toPrecision(4)));
 }
 
-/** The chart as an SVG `<g>`; NaN points break the line. */
-export function lineChart(o: ChartOptions): string {
-  const ox = o.x ?? 0;
-  const oy = o.y ?? 0;
-  const m = { left: 64, right: 16, top: 36, bottom: 48 };
-  const pw = o.width - m.left - m.right;
-  const ph = o.height - m.top - m.bottom;
-  const [x0, x1] =
-    o.xDomain ??
-    extent(
-      o.series.flatMap((s) => s.points.map((p) => p[0])),
-      [0, 1],
-    );
-  const [y0, y1] =
-    o.yDomain ??
-    headroom(
-      extent(
-        o.series.flatMap((s) => s.points.map((p) => p[1])),
-        [0, 1],
-      ),
-    );
-  const sx = (v: number) => ox + m.left + ((v - x0) / (x1 - x0)) * pw;
-  const sy = (v: number) => oy + m.top + ph - ((v - y0) / (y1 - y0)) * ph;
+/** Where the plot area sits and how data maps onto it. */
+interface Frame {
+  ox: number;
+  oy: number;
+  m: { left: number; right: number; top: number; bottom: number };
+  pw: number;
+  ph: number;
+  x0: number;
+  x1: number;
+  y0: number;
+  y1: number;
+  sx: (v: number) => number;
+  sy: (v: number) => number;
+}
+
+type Corner = 'top-right' | 'bottom-right' | 'bottom-left' | 'top-left';
+
+/** Title, grid lines with tick labels, frame, axis labels and the plot area's clip path. */
+function axes(o: ChartOptions, f: Frame): string[] {
+  const { ox, oy, m, pw, ph, x0, x1, y0, y1, sx, sy } = f;
   const parts: string[] = [];
   parts.push(text(ox + o.width / 2, oy + 22, o.title, 15, 'text-anchor="middle" font-weight="bold"'));
   let xTicks = niceTicks(x0, x1);
@@ -122,6 +119,58 @@ export function lineChart(o: ChartOptions): string {
   parts.push(
     `<clipPath id="clip${r(ox)}_${r(oy)}"><rect x="${r(ox + m.left)}" y="${r(oy + m.top)}" width="${r(pw)}" height="${r(ph)}"/></clipPath>`,
   );
+  return parts;
+}
+
+/** The legend's corner: `o.legend`, or for `auto` the corner whose box covers the fewest data points. */
+function legendCorner(
+  o: ChartOptions,
+  f: Frame,
+  place: (c: Corner) => { lx: number; ly0: number },
+  boxH: number,
+): Corner {
+  const { sx, sy } = f;
+  const corner = o.legend ?? 'top-right';
+  if (corner !== 'auto') return corner;
+  // the corner whose legend box covers the fewest data points (so the legend hides the least)
+  const pts = o.series
+    .flatMap((s) => s.points)
+    .filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y))
+    .map(([x, y]) => [sx(x), sy(y)] as const);
+  const covered = (c: 'top-right' | 'bottom-right' | 'bottom-left' | 'top-left') => {
+    const { lx, ly0 } = place(c);
+    return pts.filter(([px, py]) => px >= lx - 4 && px <= lx + 156 && py >= ly0 - 4 && py <= ly0 + boxH + 4).length;
+  };
+  return (['top-right', 'bottom-right', 'top-left', 'bottom-left'] as const).reduce((best, c) =>
+    covered(c) < covered(best) ? c : best,
+  );
+}
+
+/** The chart as an SVG `<g>`; NaN points break the line. */
+export function lineChart(o: ChartOptions): string {
+  const ox = o.x ?? 0;
+  const oy = o.y ?? 0;
+  const m = { left: 64, right: 16, top: 36, bottom: 48 };
+  const pw = o.width - m.left - m.right;
+  const ph = o.height - m.top - m.bottom;
+  const [x0, x1] =
+    o.xDomain ??
+    extent(
+      o.series.flatMap((s) => s.points.map((p) => p[0])),
+      [0, 1],
+    );
+  const [y0, y1] =
+    o.yDomain ??
+    headroom(
+      extent(
+        o.series.flatMap((s) => s.points.map((p) => p[1])),
+        [0, 1],
+      ),
+    );
+  const sx = (v: number) => ox + m.left + ((v - x0) / (x1 - x0)) * pw;
+  const sy = (v: number) => oy + m.top + ph - ((v - y0) / (y1 - y0)) * ph;
+  const f: Frame = { ox, oy, m, pw, ph, x0, x1, y0, y1, sx, sy };
+  const parts = axes(o, f);
   const legend: string[] = [];
   if (o.markX && o.markX.x >= x0 && o.markX.x <= x1) {
     const mx = sx(o.markX.x);
@@ -136,21 +185,7 @@ export function lineChart(o: ChartOptions): string {
     lx: c.endsWith('left') ? ox + m.left + 4 : ox + m.left + pw - 156,
     ly0: c.startsWith('top') ? oy + m.top + 2 : oy + m.top + ph - shown * 16 - 6,
   });
-  let corner = o.legend ?? 'top-right';
-  if (corner === 'auto') {
-    // the corner whose legend box covers the fewest data points (so the legend hides the least)
-    const pts = o.series
-      .flatMap((s) => s.points)
-      .filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y))
-      .map(([x, y]) => [sx(x), sy(y)] as const);
-    const covered = (c: 'top-right' | 'bottom-right' | 'bottom-left' | 'top-left') => {
-      const { lx, ly0 } = place(c);
-      return pts.filter(([px, py]) => px >= lx - 4 && px <= lx + 156 && py >= ly0 - 4 && py <= ly0 + boxH + 4).length;
-    };
-    corner = (['top-right', 'bottom-right', 'top-left', 'bottom-left'] as const).reduce((best, c) =>
-      covered(c) < covered(best) ? c : best,
-    );
-  }
+  const corner = legendCorner(o, f, place, boxH);
   const { lx, ly0 } = place(corner);
   if (shown)
     legend.push(
