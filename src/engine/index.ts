@@ -9,6 +9,7 @@
  *   per-backend implementations in one folder.
  * - `./wasm/`: the wasm backend's custom kernels (SIMD sources in `./wasm/simd/`).
  * - `./native/`: the libtorch backend (the addon's JS side, its kernels and fallbacks).
+ * - `./distributed/`: data-parallel hooks: a c10d process group (Gloo) over the addon.
  *
  * docs/design.md ("Engines and kernels") says where a new kernel, op, backend or precision goes.
  */
@@ -26,3 +27,4 @@ export {
 } from './start/start-engine.ts';
 export { resolveThreads, engineCpus } from './start/threads.ts';
 export { fusedAdamUpdate, fusedAdamAvailable, type AdamSlots, type AdamStep } from './ops/fused-adam/fused-adam.ts';
+export { ProcessGroup, distUnavailable } from './distributed/process-group.ts';

@@ -9,7 +9,7 @@ import { ModelCheckpoint } from './callbacks/model-checkpoint.ts';
 import { ProgressLogger } from './callbacks/progress.ts';
 import { TensorBoard } from './callbacks/tensorboard.ts';
 import { resumePoint, runKeyOf } from './resume.ts';
-import type { ProcessGroup } from './distributed/process-group.ts';
+import type { ProcessGroup } from '../engine/distributed/process-group.ts';
 
 /**
  * The loop's callbacks (history, progress, TensorBoard, early stopping, checkpoints) and where it

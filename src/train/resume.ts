@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { checkpointRunKey } from './checkpoint.ts';
 import type { TrainOptions } from './options.ts';
 import type { TrainIO } from './train.ts';
-import type { ProcessGroup } from './distributed/process-group.ts';
+import type { ProcessGroup } from '../engine/distributed/process-group.ts';
 import { stableStringify } from '../stable-json.ts';
 
 /** Options left out of the run key a checkpoint records: a crashed run resumes after `resume: auto` is set. */

@@ -15,7 +15,7 @@ import { trainLoop } from './loop.ts';
 import { runKeyOf } from './resume.ts';
 import { rankCount } from './distributed/options.ts';
 import { dataParallel } from './distributed/data-parallel.ts';
-import type { ProcessGroup } from './distributed/process-group.ts';
+import type { ProcessGroup } from '../engine/distributed/process-group.ts';
 import { openLoaders, readSplits, resolveInput } from './train-data.ts';
 import { initModel, objective, type HeldModel } from './train-model.ts';
 import { writeDebugBatch } from './debug-step.ts';

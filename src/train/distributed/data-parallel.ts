@@ -16,7 +16,7 @@ import { tf } from '../../engine/tf.ts';
 import type { Batch } from '../../data/loader/create-loader.ts';
 import type { Logs } from '../callbacks/base.ts';
 import type { GradientReducer } from '../step.ts';
-import type { ProcessGroup } from './process-group.ts';
+import type { ProcessGroup } from '../../engine/distributed/process-group.ts';
 import { shardBatch } from './shard.ts';
 
 /** What rank 0 decided at the end of an epoch. */

@@ -4,7 +4,7 @@
  * `runRank`, and reports the result or the error over IPC. Every message is sent before exit.
  */
 import { pathToFileURL } from 'node:url';
-import { ProcessGroup } from './process-group.ts';
+import { ProcessGroup } from '../../engine/distributed/process-group.ts';
 import type { RankMessage, RankStart, StoreAddress } from './rank-protocol.ts';
 
 /** What a rank's entry gets besides its payload. */

@@ -10,7 +10,7 @@ import type { TrainOptions } from '../options.ts';
 import type { TrainIO, TrainOutcome } from '../train.ts';
 import { launchRanks, RankFailure } from './launch.ts';
 import { DEFAULT_TIMEOUT_S } from './options.ts';
-import { distUnavailable } from './process-group.ts';
+import { distUnavailable } from '../../engine/distributed/process-group.ts';
 import type { TrainRankPayload } from './train-rank.ts';
 
 /** Threads each rank's engine gets: `threads`, else this stage's CPU slots divided among the ranks. */

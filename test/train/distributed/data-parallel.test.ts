@@ -6,7 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { launchRanks } from '../../../src/train/distributed/launch.ts';
-import { distUnavailable } from '../../../src/train/distributed/process-group.ts';
+import { distUnavailable } from '../../../src/engine/distributed/process-group.ts';
 import { shardBatch, shardRange } from '../../../src/train/distributed/shard.ts';
 import { initialTinyWeights, TINY, trainTiny } from './tiny-rank.ts';
 

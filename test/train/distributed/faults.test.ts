@@ -10,7 +10,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readLock, runPipeline } from '../../../src/index.ts';
 import { makeDemoDataset } from '../../../src/data/demo/index.ts';
-import { distUnavailable } from '../../../src/train/distributed/process-group.ts';
+import { distUnavailable } from '../../../src/engine/distributed/process-group.ts';
 import { tempProject } from '../../runner/project.ts';
 
 /** The train-rank processes descending from this test process, in pid order (rank 0 first: forked first). */

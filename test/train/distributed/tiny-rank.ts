@@ -11,7 +11,7 @@ import { trainLoop } from '../../../src/train/loop.ts';
 import { getOptimizer } from '../../../src/train/optimizers/index.ts';
 import { LrSchedule } from '../../../src/train/schedules/index.ts';
 import { dataParallel } from '../../../src/train/distributed/data-parallel.ts';
-import type { ProcessGroup } from '../../../src/train/distributed/process-group.ts';
+import type { ProcessGroup } from '../../../src/engine/distributed/process-group.ts';
 import type { RankEntry } from '../../../src/train/distributed/rank-main.ts';
 
 const heads: HeadSpec[] = [{ name: 'color', classes: ['r', 'g', 'b'] }];

@@ -3,9 +3,9 @@
  * TCPStore rendezvous, Gloo collectives on the native engine's tensors. Everything blocks the
  * calling thread (a rank process has nothing else to do meanwhile); c10d's timeout bounds each call.
  */
-import { tf } from '../../engine/tf.ts';
-import { NATIVE, type NativeBackend } from '../../engine/native/backend.ts';
-import { loadAddon } from '../../engine/native/addon.ts';
+import { tf } from '../tf.ts';
+import { NATIVE, type NativeBackend } from '../native/backend.ts';
+import { loadAddon } from '../native/addon.ts';
 
 /** The addon's c10d functions (native/src/dist.cc). */
 interface DistAddon {
