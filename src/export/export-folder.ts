@@ -172,6 +172,60 @@ async function copyTfjs(
 }
 
 /**
+ * The ONNX files into `out` and their facts into `meta`: the float model (model.onnx, or model_float.onnx
+ * beside the pixels model.onnx that has the preprocessing inside, when `onnxPreprocess` is on).
+ */
+async function writeOnnx(
+  model: Parameters<typeof toOnnx>[0],
+  heads: HeadSpec[],
+  meta: ExportMetadata,
+  out: string,
+  options: ExportOptions & { opset: number; probabilities: boolean },
+): Promise<void> {
+  const { opset, probabilities } = options;
+  const pre = options.onnxPreprocess ?? true;
+  const floatFile = pre ? 'model_float.onnx' : 'model.onnx';
+  const common = { heads, probabilities, foldBatchNorm: options.foldBatchNorm };
+  const exp = toOnnx(model, {
+    ...common,
+    opset,
+    metadata: {
+      heads: JSON.stringify(heads),
+      input: JSON.stringify(meta.input),
+      preprocessing: JSON.stringify(meta.preprocessing),
+    },
+  });
+  await writeFile(join(out, floatFile), exp.bytes);
+  meta.files.onnx = 'model.onnx';
+  meta.files.onnxFloat = floatFile;
+  meta.input.name = exp.input.name;
+  meta.outputs.forEach((o, i) => (o.name = exp.outputs[i]!));
+  meta.onnx = { opset, foldedBatchNorm: exp.folded, ops: exp.ops };
+  if (pre) {
+    const px = toOnnx(model, {
+      ...common,
+      opset,
+      preprocessing: meta.preprocessing,
+      metadata: {
+        heads: JSON.stringify(heads),
+        preprocessing: JSON.stringify(meta.preprocessing),
+        input: 'pixels: uint8 NHWC, any height and width; decode only (EXIF orientation applied, 8-bit sRGB or grey)',
+      },
+    });
+    await writeFile(join(out, 'model.onnx'), px.bytes);
+    meta.pixels = {
+      name: px.input.name,
+      file: 'model.onnx',
+      dtype: 'uint8',
+      layout: 'NHWC',
+      shape: px.input.shape,
+      opset: px.opset,
+      ops: px.ops,
+    };
+  }
+}
+
+/**
  * Exports the model folder `modelDir` into `out` (created). Returns the metadata written.
  * tf must have a backend (initEngine) before calling.
  */
@@ -224,49 +278,7 @@ export async function exportModelFolder(
       },
       params: model.countParams(),
     };
-    if (format === 'onnx') {
-      const pre = options.onnxPreprocess ?? true;
-      const floatFile = pre ? 'model_float.onnx' : 'model.onnx';
-      const common = { heads, probabilities, foldBatchNorm: options.foldBatchNorm };
-      const exp = toOnnx(model, {
-        ...common,
-        opset,
-        metadata: {
-          heads: JSON.stringify(heads),
-          input: JSON.stringify(meta.input),
-          preprocessing: JSON.stringify(meta.preprocessing),
-        },
-      });
-      await writeFile(join(out, floatFile), exp.bytes);
-      meta.files.onnx = 'model.onnx';
-      meta.files.onnxFloat = floatFile;
-      meta.input.name = exp.input.name;
-      meta.outputs.forEach((o, i) => (o.name = exp.outputs[i]!));
-      meta.onnx = { opset, foldedBatchNorm: exp.folded, ops: exp.ops };
-      if (pre) {
-        const px = toOnnx(model, {
-          ...common,
-          opset,
-          preprocessing: meta.preprocessing,
-          metadata: {
-            heads: JSON.stringify(heads),
-            preprocessing: JSON.stringify(meta.preprocessing),
-            input:
-              'pixels: uint8 NHWC, any height and width; decode only (EXIF orientation applied, 8-bit sRGB or grey)',
-          },
-        });
-        await writeFile(join(out, 'model.onnx'), px.bytes);
-        meta.pixels = {
-          name: px.input.name,
-          file: 'model.onnx',
-          dtype: 'uint8',
-          layout: 'NHWC',
-          shape: px.input.shape,
-          opset: px.opset,
-          ops: px.ops,
-        };
-      }
-    }
+    if (format === 'onnx') await writeOnnx(model, heads, meta, out, { ...options, opset, probabilities });
     await writeFile(join(out, 'metadata.json'), JSON.stringify(meta, null, 2) + '\n');
     return meta;
   } finally {
