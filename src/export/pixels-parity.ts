@@ -107,6 +107,22 @@ async function sources(
   };
 }
 
+/** Throws an MlcPipeError naming the first direction whose agreement or max |p difference| is past its limit. */
+function assertParity(dir: string, result: PixelsParity, options: PixelsParityOptions): void {
+  const minAgreement = options.minAgreement ?? 0.995;
+  const maxProbDiff = options.maxProbDiff ?? 0.01;
+  for (const r of result.rows) {
+    if (r.agreeing / r.decisions < minAgreement || !(r.maxProbDiff <= maxProbDiff)) {
+      throw new MlcPipeError(
+        `${dir}: model.onnx (pixels input) and predict disagree on ${r.direction === 'down' ? 'larger' : 'smaller'} images (${r.size}): ${r.agreeing}/${r.decisions} decisions agree (need ≥ ${(100 * minAgreement).toFixed(1)} %), max |p difference| ${r.maxProbDiff.toExponential(2)} (limit ${maxProbDiff})`,
+        {
+          hint: "report the model config.json and the onnxruntime-node version; export with onnx_preprocess: false to ship the float model and preprocess with the card's steps",
+        },
+      );
+    }
+  }
+}
+
 /**
  * Runs the check on the export folder `dir` (its model.onnx must take `pixels`) against the float32
  * model `model` with `heads`; throws an MlcPipeError naming the failing direction.
@@ -184,17 +200,6 @@ export async function checkPixelsParity(
     await session.release();
   }
   const result: PixelsParity = { source: kind, images: images.length * variants.length, rows: [...rows.values()] };
-  const minAgreement = options.minAgreement ?? 0.995;
-  const maxProbDiff = options.maxProbDiff ?? 0.01;
-  for (const r of result.rows) {
-    if (r.agreeing / r.decisions < minAgreement || !(r.maxProbDiff <= maxProbDiff)) {
-      throw new MlcPipeError(
-        `${dir}: model.onnx (pixels input) and predict disagree on ${r.direction === 'down' ? 'larger' : 'smaller'} images (${r.size}): ${r.agreeing}/${r.decisions} decisions agree (need ≥ ${(100 * minAgreement).toFixed(1)} %), max |p difference| ${r.maxProbDiff.toExponential(2)} (limit ${maxProbDiff})`,
-        {
-          hint: "report the model config.json and the onnxruntime-node version; export with onnx_preprocess: false to ship the float model and preprocess with the card's steps",
-        },
-      );
-    }
-  }
+  assertParity(dir, result, options);
   return result;
 }
