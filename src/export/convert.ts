@@ -19,6 +19,21 @@ export interface ConvertOutcome {
 
 const acc = (v: number | null) => (v === null ? 'n/a' : v.toFixed(4));
 
+/** The pixels model's agreement with predict, per direction: one log line each, and two lock metrics. */
+function logPixelsParity(
+  pp: NonNullable<NonNullable<ConvertOutcome['meta']['card']>['pixelsParity']>,
+  metrics: ConvertOutcome['metrics'],
+  io: EntryIO,
+): void {
+  for (const r of pp.rows) {
+    io.log(
+      `model.onnx (pixels) vs predict on ${pp.images / 2} ${pp.source === 'split' ? 'split' : 'synthetic'} images at ${r.size} (JPEG + PNG): ${r.agreeing}/${r.decisions} decisions agree, max |p diff| ${r.maxProbDiff.toExponential(2)}`,
+    );
+    metrics[`pixels_${r.direction}_agreement`] = r.agreeing / r.decisions;
+    metrics[`pixels_${r.direction}_max_p_diff`] = r.maxProbDiff;
+  }
+}
+
 /** Exports `options.model` (through `io.out`). */
 export async function convert(options: ConvertOptions, io: EntryIO): Promise<ConvertOutcome> {
   const p = options;
@@ -71,16 +86,7 @@ export async function convert(options: ConvertOptions, io: EntryIO): Promise<Con
     metrics.onnx_max_abs_diff = o.maxAbsDiff;
     metrics.onnx_parity_images = o.images;
   }
-  if (card.pixelsParity) {
-    const pp = card.pixelsParity;
-    for (const r of pp.rows) {
-      io.log(
-        `model.onnx (pixels) vs predict on ${pp.images / 2} ${pp.source === 'split' ? 'split' : 'synthetic'} images at ${r.size} (JPEG + PNG): ${r.agreeing}/${r.decisions} decisions agree, max |p diff| ${r.maxProbDiff.toExponential(2)}`,
-      );
-      metrics[`pixels_${r.direction}_agreement`] = r.agreeing / r.decisions;
-      metrics[`pixels_${r.direction}_max_p_diff`] = r.maxProbDiff;
-    }
-  }
+  if (card.pixelsParity) logPixelsParity(card.pixelsParity, metrics, io);
   if (meta.tfjs.quantization !== 'none') {
     const b = meta.tfjs.weightBytes;
     io.log(
