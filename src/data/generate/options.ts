@@ -23,6 +23,22 @@ const HeadHint = Type.Object(
   { additionalProperties: false },
 );
 
+/** The val and test fractions of a per-class split: generate-txt's, and `init --from`'s, which passes them on. */
+export const splitFractions = {
+  val_fraction: Type.Number({
+    minimum: 0,
+    maximum: 0.5,
+    description: 'Fraction of each class in val. Defaults to 0.1.',
+    default: 0.1,
+  }),
+  test_fraction: Type.Number({
+    minimum: 0,
+    maximum: 0.5,
+    description: 'Fraction of each class in test. Defaults to 0.1.',
+    default: 0.1,
+  }),
+};
+
 export const generateTxtOptionsSchema = Type.Object(
   {
     source: Choice(GENERATE_SOURCES, {
@@ -71,18 +87,7 @@ export const generateTxtOptionsSchema = Type.Object(
       description: `Image file extensions scanned. Defaults to ${IMAGE_EXTENSIONS.join(' ')}.`,
       default: [...IMAGE_EXTENSIONS],
     }),
-    val_fraction: Type.Number({
-      minimum: 0,
-      maximum: 0.5,
-      description: 'Fraction of each class in val. Defaults to 0.1.',
-      default: 0.1,
-    }),
-    test_fraction: Type.Number({
-      minimum: 0,
-      maximum: 0.5,
-      description: 'Fraction of each class in test. Defaults to 0.1.',
-      default: 0.1,
-    }),
+    ...splitFractions,
     seed: Type.Integer({ description: 'Seed of the split. Defaults to 0.', default: 0 }),
     stratify: Type.Integer({
       minimum: 0,

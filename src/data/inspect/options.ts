@@ -3,6 +3,7 @@
  * types, defaults and docs; `mlc-pipe init --from` maps its flags onto it.
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { splitFractions } from '../generate/options.ts';
 
 export const initFromOptionsSchema = Type.Object(
   {
@@ -23,18 +24,7 @@ export const initFromOptionsSchema = Type.Object(
           'Which folder levels are heads: names in folder order (`colour/shape`), `-` skipping a level (`-/shape`), or a count (`2`: level1, level2). Defaults to detected.',
       }),
     ),
-    val_fraction: Type.Number({
-      minimum: 0,
-      maximum: 0.5,
-      description: 'Fraction of each class in val. Defaults to 0.1.',
-      default: 0.1,
-    }),
-    test_fraction: Type.Number({
-      minimum: 0,
-      maximum: 0.5,
-      description: 'Fraction of each class in test. Defaults to 0.1.',
-      default: 0.1,
-    }),
+    ...splitFractions,
     seed: Type.Integer({ description: 'Seed of the split and of training. Defaults to 0.', default: 0 }),
   },
   { additionalProperties: false },
