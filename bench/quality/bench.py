@@ -1,17 +1,21 @@
 """The quality benchmark driver and report (#29). Run with /usr/bin/python3 from the repository root.
 
   bench.py run DATA OUT [DATA OUT ...] --seeds 0-9 --epochs 5 [--curve-n N] [--jobs J] [--arms ours,torch,torch-own]
-      per seed, three arms into OUT/seedS/: ours (our natural run: its seed's init and order; it writes
-      the init and order.json), torch (paired: PyTorch from our init, converted, in our order) and
-      torch-own (unpaired: PyTorch's own init and order for the seed). Finished arms are skipped;
-      J arms at once, first set first (see run()).
+                [--precision fp32|bf16]
+      per seed, up to four arms into OUT/seedS/: ours (our natural run: its seed's init and order; it writes
+      the init and order.json), torch (paired: PyTorch from our init, converted, in our order),
+      torch-own (unpaired: PyTorch's own init and order for the seed) and torch-init (PyTorch from our
+      init in torch-own's order: splits init from order, see split()). Finished arms are skipped;
+      J arms at once, first set first (see run()). --precision bf16: ours in mixed precision, PyTorch
+      under autocast bf16 (an OUT holds one precision).
   bench.py report OUT [OUT ...] [--results DIR]
       both tables from the finished seeds: paired (ours vs torch) and unpaired (ours vs torch-own).
       One scorer for both sides: test all-heads accuracy (the reference's rule: a label of -1 counts
       as right) and the mean per-head accuracy; the differences with a 90 % t interval (paired t;
       Welch for unpaired), the sd ratio with Levene's (median) and the F test, the test-sampling sd
       of each seed's difference, curve plots and report-<mode>.md in OUT; with --results the summary
-      JSON and plot also as DIR/<set>-<mode>.{json,svg}.
+      JSON and plot also as DIR/<set>-<mode>.{json,svg}. Where torch-init ran: the init/order split
+      (report-split.md, DIR/<set>-split.json).
 """
 import json, os, subprocess, sys, time
 
@@ -35,10 +39,14 @@ def commands(data, d, s, extra):
         "torch": ["/usr/bin/python3", os.path.join(HERE, "torch_epochs.py"), data, os.path.join(d, "torch"), "--seed", str(s),
                   "--order", os.path.join(d, "ours", "order.json"), "--init", os.path.join(d, "ours", "init")] + extra,
         "torch-own": ["/usr/bin/python3", os.path.join(HERE, "torch_epochs.py"), data, os.path.join(d, "torch-own"), "--seed", str(s)] + extra,
+        # PyTorch from our init in its own order: torch_epochs.py's order generator is seeded by --seed alone,
+        # so this arm sees exactly torch-own's order and differs from it in the init only, and from torch in the order only.
+        "torch-init": ["/usr/bin/python3", os.path.join(HERE, "torch_epochs.py"), data, os.path.join(d, "torch-init"), "--seed", str(s),
+                       "--init", os.path.join(d, "ours", "init")] + extra,
     }
 
 
-def run(pairs, seed_list, epochs, curve_n=None, arms=("ours", "torch", "torch-own"), jobs=1, paired_first=False):
+def run(pairs, seed_list, epochs, curve_n=None, arms=("ours", "torch", "torch-own"), jobs=1, paired_first=False, precision="fp32"):
     """Per (DATA, OUT) pair and seed, three arms into OUT/seedS/: `ours` (our natural run: init and
     order from the seed; it writes ours/init and ours/order.json), `torch` (paired: PyTorch from
     ours/init, converted, in ours/order.json's order) and `torch-own` (unpaired: PyTorch's own init
@@ -52,12 +60,15 @@ def run(pairs, seed_list, epochs, curve_n=None, arms=("ours", "torch", "torch-ow
     for (delete it to rerun it)."""
     import threading
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MLC_PIPE_THREADS": "1"}
-    extra = ["--epochs", str(epochs)] + (["--curve-n", str(curve_n)] if curve_n else [])
-    order = {"ours": 0, "torch-own": 1, "torch": 2}
+    extra = ["--epochs", str(epochs)] + (["--curve-n", str(curve_n)] if curve_n else []) + ["--precision", precision]
+    order = {"ours": 0, "torch-own": 1, "torch": 2, "torch-init": 3}
     tasks = []
     for data, out in pairs:
         os.makedirs(out, exist_ok=True)
-        json.dump({"data": os.path.abspath(data), "epochs": epochs}, open(os.path.join(out, "config.json"), "w"))
+        cfg = os.path.join(out, "config.json")
+        if os.path.exists(cfg) and json.load(open(cfg)).get("precision", "fp32") != precision:
+            raise SystemExit(f"{out} holds {json.load(open(cfg)).get('precision', 'fp32')} runs; use another folder for {precision}")
+        json.dump({"data": os.path.abspath(data), "epochs": epochs, "precision": precision}, open(cfg, "w"))
         for s in seed_list:
             d = os.path.join(out, f"seed{s}")
             os.makedirs(d, exist_ok=True)
@@ -84,7 +95,7 @@ def run(pairs, seed_list, epochs, curve_n=None, arms=("ours", "torch", "torch-ow
                 time.sleep(10)
                 continue
             with lock:
-                ready = [t for t in pending if t[3] != "torch" or done(t[1], "ours")]
+                ready = [t for t in pending if t[3] not in ("torch", "torch-init") or done(t[1], "ours")]
                 if not ready and not pending:
                     return
                 t = ready[0] if ready else None
@@ -217,6 +228,14 @@ def diff_svg(diffs, ci, path, title):
     open(path, "w").write("\n".join(parts))
 
 
+def sd_ratio_ci(r, n1, n2, level=0.90):
+    """The F-distribution interval for σ1/σ2 from an observed sd ratio r of two independent normal
+    samples with n1 and n2 degrees of freedom: (s1²/s2²)/(σ1²/σ2²) ~ F(n1, n2). Assumes normality (as the F test)."""
+    from scipy import stats
+    a = (1 - level) / 2
+    return [float(r / np.sqrt(stats.f.ppf(1 - a, n1, n2))), float(r / np.sqrt(stats.f.ppf(a, n1, n2)))]
+
+
 def stats_of(ours, theirs, paired):
     from scipy import stats
     o = {"ours_mean": float(ours.mean()), "torch_mean": float(theirs.mean()), "ours_sd": float(ours.std(ddof=1)), "torch_sd": float(theirs.std(ddof=1))}
@@ -232,6 +251,7 @@ def stats_of(ours, theirs, paired):
     o["levene_p"] = float(stats.levene(ours, theirs, center="median").pvalue)
     f, n1, n2 = o["sd_ratio"] ** 2, len(ours) - 1, len(theirs) - 1
     o["f_p"] = float(2 * min(stats.f.cdf(f, n1, n2), stats.f.sf(f, n1, n2)))
+    o["sd_ratio_ci90"] = sd_ratio_ci(o["sd_ratio"], n1, n2)
     if paired:
         o["corr"] = float(np.corrcoef(ours, theirs)[0, 1])
     return o
@@ -245,12 +265,13 @@ def report(out, mode, results=None):
     res = collect(out, meta, MODES[mode])
     if len(res) < 2:
         return f"{out} {mode}: fewer than 2 finished seeds\n"
-    name = "fashion" if meta["set"].startswith("fashion") else meta["set"]
+    name = ("fashion" if meta["set"].startswith("fashion") else meta["set"]) + ("" if cfg.get("precision", "fp32") == "fp32" else "-" + cfg["precision"])
     svgs = [os.path.join(out, f"curves-{mode}.svg")] + ([os.path.join(results, f"{name}-{mode}.svg")] if results else [])
     for p in svgs:
         svg(res, p, f"{meta['set']} {mode} ({len(res)} seeds)", "all_heads")
     paired = mode == "paired"
-    lines = [f"#### {meta['set']}, {mode} ({len(res)} seeds, {len(meta['train'])} train / {len(meta['test'])} test at {meta['size'][0]}x{meta['size'][1]}, {cfg['epochs']} epochs)", "",
+    prec = cfg.get("precision", "fp32")
+    lines = [f"#### {meta['set']}, {mode}{'' if prec == 'fp32' else f', {prec} (ours: precision bf16; PyTorch: autocast bf16)'} ({len(res)} seeds, {len(meta['train'])} train / {len(meta['test'])} test at {meta['size'][0]}x{meta['size'][1]}, {cfg['epochs']} epochs)", "",
              "Final test accuracy, all heads right (the mean per-head accuracy beside it). The test-noise column: the sd of the difference that drawing",
              "the test images alone gives (from the images one side gets right and the other wrong).", "",
              "| seed | mlc-pipe | PyTorch | difference | test-noise sd | head mean mlc-pipe | head mean PyTorch |", "|---|---|---|---|---|---|---|"]
@@ -260,7 +281,7 @@ def report(out, mode, results=None):
         dd = a.astype(float) - b.astype(float)
         noise.append(dd.std() / np.sqrt(len(dd)))
         lines.append(f"| {s} | {r['ours']['all_heads'][-1]:.3f} | {r['torch']['all_heads'][-1]:.3f} | {dd.mean():+.3f} | {noise[-1]:.3f} | {r['ours']['head_mean'][-1]:.3f} | {r['torch']['head_mean'][-1]:.3f} |")
-    summary = {"set": meta["set"], "mode": mode, "seeds": sorted(res), "train": len(meta["train"]), "test": len(meta["test"]), "size": meta["size"], "epochs": cfg["epochs"],
+    summary = {"set": meta["set"], "mode": mode, "precision": prec, "seeds": sorted(res), "train": len(meta["train"]), "test": len(meta["test"]), "size": meta["size"], "epochs": cfg["epochs"],
                "test_noise_sd": float(np.mean(noise)), "per_seed": {s: {k: {m: r[k][m] for m in METRICS + ("loss",)} for k in ("ours", "torch")} for s, r in res.items()}}
     for m in METRICS:
         ours = np.array([r["ours"][m][-1] for r in res.values()])
@@ -273,8 +294,9 @@ def report(out, mode, results=None):
         label = {"all_heads": "all heads", "head_mean": "head mean", "auc": "head AUC"}[m]
         ci = f"90 % CI [{st['ci90'][0] * 100:+.1f}, {st['ci90'][1] * 100:+.1f}]" + ("" if paired else f" (Welch), p = {st['welch_p']:.2f}")
         extra = f"; correlation of the paired sides {st['corr']:.2f}" if paired else ""
+        rci = "" if paired else f", 90 % CI [{st['sd_ratio_ci90'][0]:.2f}, {st['sd_ratio_ci90'][1]:.2f}]"
         lines.append(f"- {label}: difference (mlc-pipe − PyTorch) {st['mean_diff'] * 100:+.1f} points, {ci}; sd ratio {st['sd_ratio']:.2f}"
-                     f" ({st['ours_sd'] * 100:.1f} / {st['torch_sd'] * 100:.1f} points), Levene (median) p = {st['levene_p']:.2f}, F p = {st['f_p']:.2f}{extra}.")
+                     f" ({st['ours_sd'] * 100:.1f} / {st['torch_sd'] * 100:.1f} points){rci}, Levene (median) p = {st['levene_p']:.2f}, F p = {st['f_p']:.2f}{extra}.")
     lines += ["", "Training loss per epoch (mean over the epoch's batches), mean over seeds: mlc-pipe "
               + " / ".join(f"{v:.3f}" for v in np.mean([r["ours"]["loss"] for r in res.values()], 0)) + "; PyTorch "
               + " / ".join(f"{v:.3f}" for v in np.mean([r["torch"]["loss"] for r in res.values()], 0)) + "."]
@@ -290,6 +312,64 @@ def report(out, mode, results=None):
     return text
 
 
+SPLIT_ARMS = ("ours", "torch", "torch-init", "torch-own")
+SPLIT_LABEL = {"ours": "mlc-pipe", "torch": "PyTorch, our init + our order", "torch-init": "PyTorch, our init + its order",
+               "torch-own": "PyTorch, its init + its order"}
+
+
+def split(out, results=None):
+    """Init against order, over the seeds where all four arms finished: PyTorch from our init in our order
+    (torch), from our init in its own order (torch-init) and its own init in its own order (torch-own).
+    torch-init and torch-own see the same order (one generator seeded by the seed), so they differ in the
+    init draw alone; torch-init and torch share the init and differ in the order alone. The sd of each arm
+    over seeds, F and Levene tests with the F interval of the sd ratio for the pairs that differ in one thing,
+    and the correlation over seeds of arms that share a draw (how much of the outcome that draw fixes)."""
+    cfg = json.load(open(os.path.join(out, "config.json")))
+    meta = json.load(open(os.path.join(cfg["data"], "meta.json")))
+    res = {}
+    for name in os.listdir(out):
+        if name.startswith("seed") and name[4:].isdigit():
+            r = {a: side(os.path.join(out, name, a), meta) for a in SPLIT_ARMS}
+            if all(r.values()):
+                res[int(name[4:])] = r
+    if len(res) < 3:
+        return f"{out} init/order split: fewer than 3 seeds with all four arms\n"
+    from scipy import stats
+    name = "fashion" if meta["set"].startswith("fashion") else meta["set"]
+    lines = [f"#### {meta['set']}, init against order ({len(res)} seeds, all heads right, final epoch)", "",
+             "| seed | " + " | ".join(SPLIT_LABEL[a] for a in SPLIT_ARMS) + " |", "|---" * (len(SPLIT_ARMS) + 1) + "|"]
+    for sd_, r in sorted(res.items()):
+        lines.append(f"| {sd_} | " + " | ".join(f"{r[a]['all_heads'][-1]:.3f}" for a in SPLIT_ARMS) + " |")
+    summary = {"set": meta["set"], "seeds": sorted(res), "arms": SPLIT_LABEL}
+    for m in METRICS:
+        v = {a: np.array([res[k][a][m][-1] for k in sorted(res)]) for a in SPLIT_ARMS}
+        if m == "all_heads":
+            lines.append("| mean ± sd | " + " | ".join(f"{v[a].mean():.3f} ± {v[a].std(ddof=1):.3f}" for a in SPLIT_ARMS) + " |")
+            lines.append("")
+        sm = {"sd": {a: float(v[a].std(ddof=1)) for a in SPLIT_ARMS}}
+        parts = []
+        for a, b, what in (("torch-init", "torch-own", "init (same order)"), ("torch", "torch-init", "order (same init)"),
+                           ("torch", "torch-own", "init + order")):
+            st = stats_of(v[a], v[b], False)
+            sm[f"{a}/{b}"] = {k: st[k] for k in ("sd_ratio", "sd_ratio_ci90", "levene_p", "f_p")}
+            parts.append(f"{what}: {a} / {b} {st['sd_ratio']:.2f} [{st['sd_ratio_ci90'][0]:.2f}, {st['sd_ratio_ci90'][1]:.2f}],"
+                         f" Levene p = {st['levene_p']:.2f}, F p = {st['f_p']:.2f}")
+        cors = []
+        for a, b, what in (("torch", "torch-init", "same init"), ("torch-init", "torch-own", "same order"), ("ours", "torch", "same init and order")):
+            r_ = float(np.corrcoef(v[a], v[b])[0, 1])
+            sm[f"corr {a}~{b}"] = r_
+            cors.append(f"{a}~{b} ({what}) {r_:+.2f}")
+        summary[m] = sm
+        label = {"all_heads": "all heads", "head_mean": "head mean", "auc": "head AUC"}[m]
+        lines.append(f"- {label}: sd (points) " + ", ".join(f"{a} {sm['sd'][a] * 100:.1f}" for a in SPLIT_ARMS)
+                     + "; sd ratios with 90 % CI: " + "; ".join(parts) + "; correlation over seeds: " + ", ".join(cors) + ".")
+    if results:
+        json.dump(summary, open(os.path.join(results, f"{name}-split.json"), "w"), indent=1)
+    text = "\n".join(lines) + "\n"
+    open(os.path.join(out, "report-split.md"), "w").write(text)
+    return text
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "run":
         import argparse
@@ -299,13 +379,14 @@ if __name__ == "__main__":
         ap.add_argument("--curve-n", type=int), ap.add_argument("--arms", default="ours,torch,torch-own")
         ap.add_argument("--jobs", default="1", help="a number, or a file holding it (read before each arm starts)")
         ap.add_argument("--paired-first", action="store_true")
+        ap.add_argument("--precision", choices=["fp32", "bf16"], default="fp32", help="both sides: ours --precision, PyTorch autocast")
         a = ap.parse_args()
         pairs = list(zip(a.paths[::2], a.paths[1::2]))
-        run(pairs, seeds(a.seeds), a.epochs, a.curve_n, a.arms.split(","), int(a.jobs) if a.jobs.isdigit() else a.jobs, a.paired_first)
+        run(pairs, seeds(a.seeds), a.epochs, a.curve_n, a.arms.split(","), int(a.jobs) if a.jobs.isdigit() else a.jobs, a.paired_first, a.precision)
         for _, out in pairs:
-            print(report(out, "paired") + report(out, "unpaired"))
+            print(report(out, "paired") + report(out, "unpaired") + split(out))
     else:  # report OUT [OUT ...] [--results DIR]
         args = sys.argv[2:]
         results = args[args.index("--results") + 1] if "--results" in args else None
         for o in [x for x in args if x not in ("--results", results)]:
-            print(report(o, "paired", results) + "\n" + report(o, "unpaired", results))
+            print(report(o, "paired", results) + "\n" + report(o, "unpaired", results) + "\n" + split(o, results))

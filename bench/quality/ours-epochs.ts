@@ -8,7 +8,9 @@
  * --curve-n N: epochs before the last score only the first N test images (the curve); the last
  * epoch scores them all.
  *
- *   npx tsx bench/quality/ours-epochs.ts DATA OUT --seed S --epochs E [--init DIR] [--order FILE] [--curve-n N] [--engine native]
+ * --precision bf16: our mixed precision (the `precision: bf16` policy); fp32 by default.
+ *
+ *   npx tsx bench/quality/ours-epochs.ts DATA OUT --seed S --epochs E [--init DIR] [--order FILE] [--curve-n N] [--engine native] [--precision fp32|bf16]
  */
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,7 +33,11 @@ const [data, out] = [process.argv[2]!, process.argv[3]!];
 const seed = Number(arg('seed') ?? 0);
 const epochs = Number(arg('epochs') ?? 5);
 const batch = 32;
-await initEngine({ engine: (arg('engine') as 'native') ?? 'native', threads: 1 });
+const precision = arg('precision') ?? 'fp32';
+if (precision !== 'fp32' && precision !== 'bf16') throw new Error(`--precision ${precision}: fp32 or bf16`);
+// bf16: mixed precision (src/engine/precision.ts): convs and matmuls in bfloat16 inside the native addon, the rest fp32.
+const engine = await initEngine({ engine: (arg('engine') as 'native') ?? 'native', threads: 1, precision });
+if (engine.precision !== precision) throw new Error(`asked for ${precision}, the engine runs ${engine.precision}`);
 mkdirSync(out, { recursive: true });
 const meta = JSON.parse(readFileSync(join(data, 'meta.json'), 'utf8')) as {
   size: [number, number];
