@@ -21,7 +21,8 @@ export interface BuilderOptions {
   bnEpsilon?: number;
   /**
    * Kernel initialisation: `he_normal` (the seed's recipe) or `torch` (PyTorch's defaults:
-   * U(±1/√fan_in) for conv and dense kernels and dense biases). Defaults to he_normal.
+   * U(±1/√fan_in) for conv and dense kernels and dense biases; a depthwise conv's fan_in is k·k,
+   * see depthwiseInitializer). Defaults to he_normal.
    */
   kernelInit?: KernelInit;
 }
@@ -33,6 +34,22 @@ export function kernelInitializer(init: KernelInit, seed: number): ReturnType<ty
   // VarianceScaling uniform: limit = √(3·scale/fan_in); scale 1/3 gives PyTorch's U(±1/√fan_in).
   return init === 'torch'
     ? tf.initializers.varianceScaling({ scale: 1 / 3, mode: 'fanIn', distribution: 'uniform', seed })
+    : tf.initializers.heNormal({ seed });
+}
+
+/**
+ * The initializer of a depthwise kernel ([k, k, C, multiplier]) for `init`. PyTorch's fan-in of a
+ * depthwise conv (groups = channels) is k·k, one input channel per filter, so `torch` draws
+ * U(±1/k); tfjs's fan-in of that shape counts C·k·k, which would draw √C too narrow. `he_normal`
+ * keeps that C·k·k fan-in: it is Keras's DepthwiseConv2D behaviour, the seed's recipe.
+ */
+export function depthwiseInitializer(
+  init: KernelInit,
+  seed: number,
+  kernel: number,
+): ReturnType<typeof tf.initializers.heNormal> {
+  return init === 'torch'
+    ? tf.initializers.randomUniform({ minval: -1 / kernel, maxval: 1 / kernel, seed })
     : tf.initializers.heNormal({ seed });
 }
 
@@ -118,7 +135,7 @@ export class Builder {
         strides: stride,
         padding,
         useBias: false,
-        depthwiseInitializer: this.heNormal(),
+        depthwiseInitializer: depthwiseInitializer(this.kernelInit, this.nextSeed(), kernel),
         name: this.name(name),
       })
       .apply(y) as SymbolicTensor;

@@ -95,6 +95,42 @@ describe('kernel_init', () => {
   });
 });
 
+describe('kernel_init: torch on depthwise convs', () => {
+  // PyTorch's fan-in of a depthwise conv (groups = channels, weight [C, 1, k, k]) is k·k, so its
+  // default init is U(±1/k); a fan-in of C·k·k (tfjs's count for a [k, k, C, 1] kernel) is √C narrower.
+  const spread = (w: tf.Tensor) => {
+    const v = Array.from(w.dataSync());
+    const mean = v.reduce((a, b) => a + b, 0) / v.length;
+    return {
+      max: v.reduce((a, b) => Math.max(a, Math.abs(b)), 0),
+      std: Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length),
+    };
+  };
+  it('mobilenet-v2 (Builder.depthwise) and mixnet18 (MixedConv2D depthwise parts) draw U(±1/k); he_normal keeps Keras\'s C·k·k fan-in', () => {
+    const m = buildModel('mobilenet-v2', { inputShape: [32, 32, 3], heads, kernelInit: 'torch', seed: 3 });
+    const dw = m.getLayer('ir7_1_dw').getWeights()[0]!; // 3×3 over 960 channels
+    expect(dw.shape).toEqual([3, 3, 960, 1]);
+    const a = spread(dw);
+    expect(a.max).toBeLessThanOrEqual(1 / 3);
+    expect(a.max).toBeGreaterThan(0.99 / 3);
+    expect(a.std).toBeCloseTo(1 / (3 * Math.sqrt(3)), 2);
+    const x = buildModel('mixnet18', { inputShape: [32, 32, 3], heads, kernelInit: 'torch', seed: 3 });
+    const parts = x.getLayer('s4b1_mixdw').getWeights(); // kernels 3/5/7/9 over 512 channels
+    for (const [i, k] of [3, 5, 7, 9].entries()) {
+      const b = spread(parts[i]!);
+      expect(parts[i]!.shape.slice(0, 2)).toEqual([k, k]);
+      expect(b.max).toBeLessThanOrEqual(1 / k);
+      expect(b.max).toBeGreaterThan(0.98 / k);
+      expect(b.std).toBeCloseTo(1 / (k * Math.sqrt(3)), 2);
+    }
+    const h = buildModel('mobilenet-v2', { inputShape: [32, 32, 3], heads, seed: 3 });
+    const c = spread(h.getLayer('ir7_1_dw').getWeights()[0]!);
+    expect(c.std / Math.sqrt(2 / (9 * 960))).toBeGreaterThan(0.85);
+    expect(c.std / Math.sqrt(2 / (9 * 960))).toBeLessThan(0.9);
+    for (const model of [m, x, h]) model.dispose();
+  });
+});
+
 describe('every backbone', () => {
   for (const name of Object.keys(BACKBONES)) {
     it(`${name} builds for 48×144 and 20×36 and outputs logits per head`, () => {

@@ -7,7 +7,7 @@
  * inside `call` (gradients flow through slice/concat).
  */
 import { tf } from '../../engine/tf.ts';
-import { kernelInitializer } from '../layer-builder.ts';
+import { depthwiseInitializer, kernelInitializer } from '../layer-builder.ts';
 
 export interface MixedConvPart {
   /** Output channels of this part (and input channels unless `inChannels` is set). */
@@ -74,7 +74,10 @@ export class MixedConv2D extends tf.layers.Layer {
       const kshape = depthwise
         ? [p.kernel, p.kernel, p.channels, 1]
         : [p.kernel, p.kernel, (p.inChannels ?? p.channels) / p.groups, p.channels];
-      return this.addWeight(`kernel_${i}`, kshape, 'float32', kernelInitializer(this.kernelInit, this.seed + i + 1));
+      const init = depthwise
+        ? depthwiseInitializer(this.kernelInit, this.seed + i + 1, p.kernel)
+        : kernelInitializer(this.kernelInit, this.seed + i + 1);
+      return this.addWeight(`kernel_${i}`, kshape, 'float32', init);
     });
     this.built = true;
   }

@@ -16,7 +16,7 @@ export const modelOptions = {
   }),
   kernel_init: Choice(['he_normal', 'torch'], {
     description:
-      "Kernel initialisation: he_normal (the seed's recipe) or torch (PyTorch's defaults, U(±1/√fan_in) for conv/dense kernels and dense biases). Defaults to he_normal.",
+      "Kernel initialisation: he_normal (the seed's recipe) or torch (PyTorch's defaults, U(±1/√fan_in) for conv/dense kernels and dense biases; a depthwise conv's fan_in is k·k). Defaults to he_normal.",
     default: 'he_normal',
   }),
   bn_momentum: Num('BatchNormalization momentum (Keras convention; PyTorch 0.1 = 0.9 here). Defaults to 0.9.', 0.9, {
