@@ -201,6 +201,21 @@ export const ENVIRONMENT = [
     numerics: false,
   },
   {
+    name: 'MLC_DIST_HOST',
+    owner: 'src/runner/executors/bullmq/gang-address.ts',
+    meaning:
+      'A worker’s address as the other workers reach it, for data-parallel gangs: rank 0’s c10d TCPStore is published at it and each rank’s Gloo binds it (after the worker’s --address).',
+    default: 'the first non-loopback IPv4 address of the machine, else 127.0.0.1',
+    numerics: false,
+  },
+  {
+    name: 'MLC_DIST_PORT',
+    owner: 'src/runner/executors/bullmq/gang-address.ts',
+    meaning: 'Port of the c10d TCPStore a worker serves when it runs rank 0 of a gang (open it in the firewall).',
+    default: 'a free port the OS picks',
+    numerics: false,
+  },
+  {
     name: 'MLC_STORE',
     owner: 'src/runner/executors/settings.ts',
     meaning: 'The shared store folder (after --store, before `store:`); also push/pull’s remote.',

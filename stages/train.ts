@@ -8,7 +8,7 @@ import { defineStage } from '../src/stage/define.ts';
 import { trainOptionsSchema } from '../src/train/options.ts';
 import { engineCpus } from '../src/engine/start/threads.ts';
 import { NUMERICS_ENVIRONMENT } from '../src/environment.ts';
-import { rankCount } from '../src/train/distributed/options.ts';
+import { DEFAULT_GANG_TIMEOUT_S, rankCount } from '../src/train/distributed/options.ts';
 import { resolvePrecisionParams } from '../src/engine/precision.ts';
 
 export default defineStage({
@@ -29,11 +29,20 @@ export default defineStage({
   outputs: (p) => [p.out],
   // A data-parallel run (distributed.ranks) uses `threads` per rank: ranks × threads slots.
   resources: (p) => ({ cpu: engineCpus(p) * rankCount(p) }),
+  // Executors that place gangs (bullmq) run each rank as its own job on its own worker.
+  gang: (p) =>
+    rankCount(p) > 1
+      ? {
+          size: rankCount(p),
+          timeout: p.distributed?.gang_timeout_s ?? DEFAULT_GANG_TIMEOUT_S,
+          hint: 'start more workers with room for one rank each, lower distributed.ranks, or raise distributed.gang_timeout_s',
+        }
+      : undefined,
   environment: NUMERICS_ENVIRONMENT,
   // How many threads and where a crashed run resumes from leave the trained weights alone (a
   // checkpoint records its run key, so `resume: auto` only continues this very run), nor does how
-  // long a data-parallel run waits for a missing rank.
-  cacheNeutral: ['threads', 'resume', 'distributed.timeout_s'],
+  // long a data-parallel run waits for a missing rank or for workers to take its ranks.
+  cacheNeutral: ['threads', 'resume', 'distributed.timeout_s', 'distributed.gang_timeout_s'],
   // `precision: auto` keyed as what it picks on this machine (bf16 changes the numerics).
   resolveParams: resolvePrecisionParams,
   async run(ctx) {

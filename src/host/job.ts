@@ -7,7 +7,7 @@
  * are where that machine writes each declared output (the runner renames them into place only on
  * success). Nothing else about the filesystem is assumed.
  */
-import type { StageResult } from '../stage/define.ts';
+import type { GangMember, StageResult } from '../stage/define.ts';
 
 /** Identifies the code that produced a result: the same value the runner keys its cache by. */
 export interface CodeIdentityRef {
@@ -38,6 +38,8 @@ interface StageJobBase {
   inputHashes?: Record<string, string | null>;
   /** CPU slots the scheduler granted the job (its resources.cpu, at most --jobs); see `StageContext.cpus`. */
   cpus?: number;
+  /** This job is one member of the stage's gang (set by an executor that places members); see `StageContext.member`. */
+  member?: GangMember;
 }
 
 /** A `defineStage` module. */

@@ -55,6 +55,7 @@ export async function runModuleStage(job: ModuleStageJob, io: StageIO): Promise<
               job.inputHashes!,
             ),
     cpus: job.cpus,
+    ...(job.member ? { member: job.member } : {}),
     out: (declared) => {
       const o = outputPath(job, declared);
       if (io.output && !announced.has(o.declared)) {

@@ -5,7 +5,7 @@
  * `ctx.diags`; a stage with problems resolves to undefined.
  */
 import type { TObject } from '@sinclair/typebox';
-import type { StageDefinition, StageRegistry } from '../stage/define.ts';
+import type { StageDefinition, StageGang, StageRegistry } from '../stage/define.ts';
 import { didYouMean } from '../suggest.ts';
 import { ajvDiagnostics, describeValue } from './ajv-errors.ts';
 import type { Diagnostic } from './diagnostics.ts';
@@ -161,6 +161,7 @@ async function resolveModuleNode(
     inputs: derived.inputs,
     outputs: derived.outputs,
     resources: { cpu: res.cpu ?? derived.resources.cpu ?? 1, gpu: res.gpu ?? derived.resources.gpu ?? 0 },
+    ...(derived.gang && derived.gang.size > 1 ? { gang: derived.gang } : {}),
   };
   checkOutputs(n, ctx.dir, body, ctx.source, ctx.diags);
   return n;
@@ -253,12 +254,15 @@ function derivePaths(
   params: Record<string, unknown>,
   withBase: KeyPath,
   ctx: ResolveContext,
-): { inputs: string[]; outputs: string[]; resources: { cpu?: number; gpu?: number } } | undefined {
+):
+  | { inputs: string[]; outputs: string[]; resources: { cpu?: number; gpu?: number }; gang?: StageGang }
+  | undefined {
   try {
     return {
       inputs: def.inputs(params).map(normalizeStagePath),
       outputs: def.outputs(params).map(normalizeStagePath),
       resources: (typeof def.resources === 'function' ? def.resources(params) : def.resources) ?? {},
+      gang: def.gang?.(params),
     };
   } catch (err) {
     ctx.diags.push(

@@ -1,7 +1,7 @@
 /**
  * The resolved form of a pipeline: what the DAG, the planner and the executors work with.
  */
-import type { StageDefinition } from '../stage/define.ts';
+import type { StageDefinition, StageGang } from '../stage/define.ts';
 
 export interface StagePosition {
   line: number;
@@ -47,6 +47,8 @@ export interface ModuleStageNode extends StageNodeBase {
   cacheNeutral?: string[];
   /** Params after interpolation, overrides and schema defaults. */
   params: Record<string, unknown>;
+  /** The stage's gang (`StageSpec.gang`), when its params ask for one of 2 or more. */
+  gang?: StageGang;
 }
 
 /** A `cmd` stage run through execa. */

@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { StageError } from '../errors.ts';
 import type { HostedResult, StageIO, StageJob } from '../host/job.ts';
 import type { StageNode } from '../pipeline/types.ts';
+import type { StageGang } from '../stage/define.ts';
 
 /** What the runner asks of one stage's run beyond the job itself. */
 export interface StageLimits {
@@ -18,17 +19,23 @@ export interface StageLimits {
   retries?: number;
   /** Seconds before the first retry, doubled for each next one. Defaults to 1. */
   retryDelay?: number;
-  /** Resources the stage holds while it runs. */
+  /** Resources the stage holds while it runs (all its gang members together). */
   resources: { cpu: number; gpu: number };
+  /**
+   * The stage's gang, given only to an executor with the `gang` property: it starts `size` jobs
+   * together, all or none. Other executors run the stage as one job, which starts its members.
+   */
+  gang?: StageGang;
 }
 
-/** The limits a stage node declares. */
-export function limitsOf(node: StageNode): StageLimits {
+/** The limits a stage node declares; its gang only when the executor places gangs (`gangs`). */
+export function limitsOf(node: StageNode, gangs = false): StageLimits {
   return {
     timeout: node.timeout,
     retries: node.retries ?? 0,
     retryDelay: node.retryDelay ?? 1,
     resources: { ...node.resources },
+    ...(gangs && node.kind === 'module' && node.gang ? { gang: { ...node.gang } } : {}),
   };
 }
 

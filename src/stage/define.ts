@@ -16,6 +16,34 @@
  */
 import type { Static, TObject } from '@sinclair/typebox';
 
+/**
+ * A gang: the processes of one run that must start together, all or none (a data-parallel
+ * stage's ranks). An executor with the `gang` property runs each member as its own job on its own
+ * worker (`StageContext.member` says which); any other executor runs the stage as one job and
+ * `run` starts the members itself.
+ */
+export interface StageGang {
+  /** Members (processes); each holds 1/size of the stage's resources. */
+  size: number;
+  /** Seconds the members may take to be placed (all of them) before the stage fails. */
+  timeout: number;
+  /** What to change when the gang cannot form, in the stage's own params (e.g. lower ranks). */
+  hint?: string;
+}
+
+/** This process's place in a gang, set by an executor that places gang members itself. */
+export interface GangMember {
+  /** 0 … size-1; member 0 serves the rendezvous store and writes the outputs. */
+  rank: number;
+  size: number;
+  /** The rendezvous store (a c10d TCPStore) member 0 serves: where every member connects. */
+  store: { host: string; port: number };
+  /** This machine's address as the other members reach it. */
+  host: string;
+  /** The worker running this member (`host:pid`), for messages. */
+  worker: string;
+}
+
 export interface StageResources {
   /** CPU cores the stage keeps busy. Defaults to 1. */
   cpu?: number;
@@ -43,6 +71,11 @@ export interface StageContext<P> {
    * Undefined outside the runner.
    */
   readonly cpus?: number;
+  /**
+   * Set when an executor that places gang members (`StageSpec.gang`) runs this process as one
+   * member; undefined otherwise (the stage starts its members itself, if it has any).
+   */
+  readonly member?: GangMember;
   /** Absolute temp path to write the declared output `declared` to (renamed into place on success). */
   out(declared: string): string;
   /** Absolute path of an input or any path relative to the working folder. */
@@ -94,6 +127,8 @@ export interface StageSpec<S extends TObject> {
   resolveParams?(params: Static<S>): Static<S>;
   /** Resources the scheduler reserves while the stage runs. Defaults to `{ cpu: 1 }`. */
   resources?: StageResources | ((params: Static<S>) => StageResources);
+  /** The stage's gang (processes that start together), if these params ask for one. Defaults to none. */
+  gang?: (params: Static<S>) => StageGang | undefined;
   run(ctx: StageContext<Static<S>>): Promise<StageResult | void>;
 }
 

@@ -16,6 +16,7 @@ import { runKeyOf } from './resume.ts';
 import { rankCount } from './distributed/options.ts';
 import { dataParallel } from './distributed/data-parallel.ts';
 import type { ProcessGroup } from '../engine/distributed/process-group.ts';
+import type { RankMember } from './distributed/member.ts';
 import { openLoaders, readSplits, resolveInput } from './train-data.ts';
 import { initModel, objective, type HeldModel } from './train-model.ts';
 import { writeDebugBatch } from './debug-step.ts';
@@ -34,6 +35,11 @@ export interface TrainIO extends EntryIO {
    * Defaults to a hash of the options alone (outside the runner).
    */
   readonly runKey?: (exclude?: readonly string[]) => string;
+  /**
+   * Set when this process is one rank of a data-parallel run placed by the executor (a gang member
+   * on a BullMQ worker): it trains as that rank instead of launching the ranks itself.
+   */
+  readonly member?: RankMember;
 }
 
 /** What training returns: the final (or best) epoch's logs as metrics. */
@@ -48,6 +54,8 @@ export interface TrainOutcome {
 export async function train(p: TrainOptions, ctx: TrainIO, group?: ProcessGroup): Promise<TrainOutcome> {
   const splits = await readSplits(p, ctx);
   const { heads } = splits;
+  if (rankCount(p) > 1 && !group && ctx.member)
+    return (await import('./distributed/member.ts')).trainAsMember(p, ctx, ctx.member);
   if (rankCount(p) > 1 && !group)
     return (await import('./distributed/train-ranks.ts')).trainOnRanks(p, ctx, runKeyOf(p, ctx));
   const lead = !group || group.rank === 0;

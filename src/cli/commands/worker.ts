@@ -18,6 +18,7 @@ interface WorkerFlags {
   store?: string;
   lockDuration?: number;
   stalledInterval?: number;
+  address?: string;
 }
 
 export function registerWorker(program: Command, io: CliIO): void {
@@ -45,6 +46,10 @@ export function registerWorker(program: Command, io: CliIO): void {
       '--stalled-interval <ms>',
       'how often stalled jobs are looked for (default: 30000)',
       positiveInt('--stalled-interval'),
+    )
+    .option(
+      '--address <host>',
+      "this machine's address as other workers reach it, for data-parallel gangs: rank 0's c10d store and each rank's Gloo (default: MLC_DIST_HOST, else the first non-loopback IPv4 address)",
     )
     .action(async (flags: WorkerFlags) => {
       const { ConfigError } = await import('../../errors.ts');
@@ -75,6 +80,7 @@ export function registerWorker(program: Command, io: CliIO): void {
           store: flags.store,
           lockDuration: flags.lockDuration,
           stalledInterval: flags.stalledInterval,
+          address: flags.address,
           log: (l) => io.out(l),
           signal: controller.signal,
         });

@@ -14,6 +14,8 @@ export interface RunContext {
   summary: RunSummary;
   reporter: RunReporter;
   executor: Executor;
+  /** The executor places gangs (its `gang` property): a stage's gang members go to it as separate jobs. */
+  gangs: boolean;
   options: RunOptions;
   /** Stages run even when up to date (`--force` on the targets). */
   forced: ReadonlySet<string>;

@@ -31,6 +31,7 @@ export async function execute(
     summary,
     reporter: options.reporter ?? silentReporter,
     executor: options.executor,
+    gangs: properties.gang,
     options,
     forced,
     signal: options.signal ?? new AbortController().signal,

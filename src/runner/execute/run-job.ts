@@ -73,7 +73,7 @@ export async function runJob(
 /** The executor's run of `job`, with the runner's retries and timeout unless it retries natively. */
 function runThroughExecutor(ctx: RunContext, node: StageNode, job: StageJob, io: StageIO): Promise<HostedResult> {
   const { executor } = ctx;
-  const limits = limitsOf(node);
+  const limits = limitsOf(node, ctx.gangs);
   if (executor.retriesNatively) return executor.run(job, io, limits);
   const once = (j: StageJob, o: StageIO) =>
     runWithTimeout((jj, oo) => executor.run(jj, oo, limits), j, o, limits.timeout);

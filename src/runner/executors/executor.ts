@@ -55,7 +55,9 @@ export interface ExecutorProperties {
   enforcesResources: boolean;
   /**
    * Can start the processes of one data-parallel stage together, all or none, on as many slots
-   * (gang scheduling). No built-in executor can yet.
+   * (gang scheduling): the runner then hands it the stage's gang (`StageLimits.gang`) and the
+   * executor runs one job per member (bullmq: one per worker). Without it the stage runs as one
+   * job that starts its members itself (local: the ranks as child processes of that job).
    */
   gang: boolean;
   /**

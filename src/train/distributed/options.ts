@@ -4,13 +4,15 @@
  *
  * Cache key: `ranks` and `sync_bn` change what is trained (the all-reduce sums in another order, at
  * float tolerance; batch norm statistics are per rank unless `sync_bn`), so they are in the key;
- * `timeout_s` only bounds how long a failure takes to surface and is cache-neutral
- * (`distributed.timeout_s` in the stage's `cacheNeutral`).
+ * `timeout_s` and `gang_timeout_s` only bound how long a failure takes to surface and are
+ * cache-neutral (in the stage's `cacheNeutral`).
  */
 import { Type, type Static } from '@sinclair/typebox';
 
 /** Default c10d timeout: how long a collective or the rendezvous waits for a missing rank. */
 export const DEFAULT_TIMEOUT_S = 300;
+/** Default gang timeout: how long the ranks' jobs may wait for workers (executor bullmq). */
+export const DEFAULT_GANG_TIMEOUT_S = 300;
 
 export const distributedSchema = Type.Object(
   {
@@ -29,6 +31,11 @@ export const distributedSchema = Type.Object(
       exclusiveMinimum: 0,
       description: `Seconds the rendezvous and each collective wait for a missing rank before the stage fails (c10d's timeout). Cache-neutral. Defaults to ${DEFAULT_TIMEOUT_S}.`,
       default: DEFAULT_TIMEOUT_S,
+    }),
+    gang_timeout_s: Type.Number({
+      exclusiveMinimum: 0,
+      description: `With --executor bullmq (one job per rank, each on its own worker): seconds until every rank's job is taken by a worker, else the stage fails and the jobs are withdrawn. Cache-neutral. Defaults to ${DEFAULT_GANG_TIMEOUT_S}.`,
+      default: DEFAULT_GANG_TIMEOUT_S,
     }),
   },
   {

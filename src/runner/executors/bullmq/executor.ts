@@ -13,7 +13,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { Queue, QueueEvents } from 'bullmq';
+import { Queue, QueueEvents, type JobsOptions } from 'bullmq';
 import { StageError } from '../../../errors.ts';
 import type { HostedResult, StageIO, StageJob } from '../../../host/job.ts';
 import { packageRoot } from '../../../package-root.ts';
@@ -22,6 +22,7 @@ import type { HashIndex } from '../../hash/hash-index.ts';
 import type { StageLimits } from '../../stage-limits.ts';
 import type { Store } from '../../store/store.ts';
 import { redisClients, type RedisClients } from './connection.ts';
+import { runGang } from './gang.ts';
 import {
   cancelChannel,
   classesKey,
@@ -32,6 +33,7 @@ import {
   type QueueJobData,
   type QueueJobResult,
   type QueueProgress,
+  type Resources,
 } from './protocol.ts';
 
 export interface BullmqExecutorOptions {
@@ -185,9 +187,29 @@ export class BullmqExecutor implements Executor {
   async run(job: StageJob, io: StageIO, limits?: StageLimits): Promise<HostedResult> {
     if (io.signal.aborted) throw new StageError(job.id, 'cancelled before it started');
     if (this.redis.isLost) throw new StageError(job.id, await this.redis.lost);
+    if (limits?.gang && limits.gang.size > 1) return runGang(this, job, io, { ...limits, gang: limits.gang });
     const resources = limits?.resources ?? { cpu: 1, gpu: 0 };
-    const cls = resourceClass(resources);
-    const data: QueueJobData = {
+    const data = this.jobData(job, resources, limits?.timeout);
+    const r = await this.submit(data, this.jobId(job), io, {
+      attempts: (limits?.retries ?? 0) + 1,
+      backoff: { type: 'exponential', delay: (limits?.retryDelay ?? 1) * 1000 },
+    });
+    return this.collect(job, data, r);
+  }
+
+  /** The queue job id of a stage's job in this run (a gang's members add `.r<rank>`). */
+  jobId(job: StageJob): string {
+    return `${this.token}.${job.id}`.replace(/:/g, '_');
+  }
+
+  /** Queue name prefix and a Redis client for the gang keys (./gang.ts). */
+  get gangSide(): { prefix: string; redis: ReturnType<RedisClients['client']>; isLost: () => boolean } {
+    return { prefix: this.opts.queue, redis: this.control(), isLost: () => this.redis.isLost };
+  }
+
+  /** The job data of `job` on a worker with `resources` (its inputs put in the store first). */
+  jobData(job: StageJob, resources: Resources, timeout?: number): QueueJobData {
+    return {
       v: 1,
       job: { ...job, cwd: '', outputs: Object.fromEntries(Object.keys(job.outputs).map((o) => [o, o])) },
       wdir: posix(path.relative(this.opts.projectRoot, this.opts.workingDir)),
@@ -195,62 +217,68 @@ export class BullmqExecutor implements Executor {
       codeFiles: this.opts.codeFiles?.get(job.id),
       inputs: this.shipInputs(job),
       store: this.opts.store.dir,
-      timeout: limits?.timeout,
+      timeout,
       resources,
       enqueuedAt: now(),
     };
-    const jobId = `${this.token}.${job.id}`.replace(/:/g, '_');
-    const result = new Promise<QueueJobResult>((resolve, reject) =>
-      this.pending.set(jobId, { id: job.id, io, resolve, reject }),
-    );
-    const onAbort = () => void this.cancel(cls, jobId, job.id);
+  }
+
+  /** Enqueues `data` as job `jobId` on its class's queue; resolves with the worker's result. */
+  async submit(data: QueueJobData, jobId: string, io: StageIO, opts: Pick<JobsOptions, 'attempts' | 'backoff'>) {
+    const id = data.job.id;
+    const cls = resourceClass(data.resources);
+    const result = new Promise<QueueJobResult>((resolve, reject) => this.pending.set(jobId, { id, io, resolve, reject }));
+    const onAbort = () => void this.cancel(cls, jobId, id);
     io.signal.addEventListener('abort', onAbort, { once: true });
     try {
       const { queue } = await Promise.race([this.forClass(cls), result.then(() => never())]);
-      await queue.add(job.id, data, {
-        jobId,
-        attempts: (limits?.retries ?? 0) + 1,
-        backoff: { type: 'exponential', delay: (limits?.retryDelay ?? 1) * 1000 },
-        removeOnComplete: true,
-        removeOnFail: true,
-      });
+      await queue.add(id, data, { jobId, ...opts, removeOnComplete: true, removeOnFail: true });
       io.progress(`queued on ${queueName(this.opts.queue, cls)}`);
-      const r = await result;
-      for (const [o, hash] of Object.entries(r.outputs)) {
-        const dest = job.outputs[o];
-        if (dest === undefined) throw new StageError(job.id, `its worker returned an undeclared output "${o}"`);
-        this.opts.store.fetchObject(hash, dest);
-      }
-      this.timings.push({
-        id: job.id,
-        worker: r.worker,
-        enqueuedAt: data.enqueuedAt,
-        startedAt: r.startedAt,
-        finishedAt: r.finishedAt,
-        returnedAt: now(),
-      });
-      return { ...(r.metrics ? { metrics: r.metrics } : {}), written: Object.keys(r.outputs) };
+      return await result;
     } finally {
       io.signal.removeEventListener('abort', onAbort);
       this.pending.delete(jobId);
     }
   }
 
-  /** Removes a queued job, or asks the worker running it to stop; the run's promise rejects at once. */
-  private async cancel(cls: string, jobId: string, id: string): Promise<void> {
+  /** Fetches the outputs a worker returned to where the runner wants them; the stage's result. */
+  collect(job: StageJob, data: QueueJobData, r: QueueJobResult): HostedResult {
+    for (const [o, hash] of Object.entries(r.outputs)) {
+      const dest = job.outputs[o];
+      if (dest === undefined) throw new StageError(job.id, `its worker returned an undeclared output "${o}"`);
+      this.opts.store.fetchObject(hash, dest);
+    }
+    this.timings.push({
+      id: job.id,
+      worker: r.worker,
+      enqueuedAt: data.enqueuedAt,
+      startedAt: r.startedAt,
+      finishedAt: r.finishedAt,
+      returnedAt: now(),
+    });
+    return { ...(r.metrics ? { metrics: r.metrics } : {}), written: Object.keys(r.outputs) };
+  }
+
+  /** Removes job `jobId` if it is still queued (true), else asks its worker to stop it. */
+  async withdraw(cls: string, jobId: string): Promise<boolean> {
     const p = this.pending.get(jobId);
     this.pending.delete(jobId);
-    p?.reject(new StageError(id, 'stopped (interrupted)'));
-    if (this.redis.isLost) return;
+    p?.reject(new StageError(p.id, 'withdrawn'));
+    if (this.redis.isLost) return false;
     try {
       const { queue } = await this.forClass(cls);
-      const removed = await queue.remove(jobId).catch(() => 0);
-      if (!removed) {
-        await this.control().publish(cancelChannel(this.opts.queue), jobId);
-      }
+      if (await queue.remove(jobId).catch(() => 0)) return true;
+      await this.control().publish(cancelChannel(this.opts.queue), jobId);
     } catch {
       // Redis is gone: nothing is queued any more
     }
+    return false;
+  }
+
+  /** Removes a queued job, or asks the worker running it to stop; the run's promise rejects at once. */
+  private async cancel(cls: string, jobId: string, id: string): Promise<void> {
+    this.pending.get(jobId)?.reject(new StageError(id, 'stopped (interrupted)'));
+    await this.withdraw(cls, jobId);
   }
 
   /** Closes the queues and Redis connections. */

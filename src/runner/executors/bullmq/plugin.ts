@@ -14,7 +14,7 @@ const QUEUE_JOBS = 256;
 export const bullmqExecutor: ExecutorPlugin = {
   name: 'bullmq',
   description: `jobs on Redis for \`mlc-pipe worker\`s, which enforce resources; --jobs caps stages in flight (default ${QUEUE_JOBS})`,
-  properties: { defaultJobs: QUEUE_JOBS, enforcesResources: true, gang: false, sharedStore: true },
+  properties: { defaultJobs: QUEUE_JOBS, enforcesResources: true, gang: true, sharedStore: true },
   check(settings) {
     if (!settings.redis) {
       throw new ConfigError('executor bullmq needs a Redis URL', {

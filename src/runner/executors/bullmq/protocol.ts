@@ -6,6 +6,7 @@
  * job it cannot run. The classes in use are kept in the set `<prefix>:classes`.
  */
 import type { StageJob } from '../../../host/job.ts';
+import type { GangJobData } from './gang-protocol.ts';
 
 export interface Resources {
   cpu: number;
@@ -38,6 +39,8 @@ export interface QueueJobData {
   resources: Resources;
   /** `performance.timeOrigin + performance.now()` when the runner enqueued it. */
   enqueuedAt: number;
+  /** This job is one member of a gang (./gang-protocol.ts). */
+  gang?: GangJobData;
 }
 
 export interface QueueJobResult {

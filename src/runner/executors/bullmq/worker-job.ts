@@ -18,6 +18,7 @@ import { runWithTimeout } from '../../stage-limits.ts';
 import { RunCache } from '../../store/run-cache.ts';
 import { codeHash } from '../../workspace.ts';
 import type { Executor } from '../executor.ts';
+import { joinGang, memberFailure, type GangWorker } from './gang-member.ts';
 import { now, type QueueJobData, type QueueJobResult, type QueueProgress } from './protocol.ts';
 
 /** What every job on one worker shares. */
@@ -31,6 +32,8 @@ export interface WorkerHost {
   executor: Executor;
   /** Where the worker's own lines go. */
   say(line: string): void;
+  /** What the worker brings to gangs (jobs with `gang`); without it such jobs fail. */
+  gang?: GangWorker;
 }
 
 /** How long log lines are gathered before they go to the runner. */
@@ -65,9 +68,21 @@ export async function runWorkerJob(
     const controller = new AbortController();
     if (signal) signal.addEventListener('abort', () => controller.abort(), { once: true });
     lines.log(`# on worker ${host.name}`);
+    const place = d.gang ? await joinGangHere(host, d, lines.log, signal) : undefined;
     const io = { log: lines.log, progress: (m: string) => void lines.send({ progress: m }), signal: controller.signal };
-    const result = await runWithTimeout((j, o) => host.executor.run(j, o), local, io, d.timeout);
-    const outputs = storeOutputs(local, wdir, hashes, store);
+    let result: Awaited<ReturnType<Executor['run']>>;
+    try {
+      result = await runWithTimeout(
+        (j, o) => host.executor.run(j, o),
+        { ...local, ...(place ? { member: place.member } : {}) },
+        io,
+        d.timeout,
+      );
+    } finally {
+      await place?.leave();
+    }
+    // A gang's outputs come from its member 0 alone.
+    const outputs = place && place.member.rank > 0 ? {} : storeOutputs(local, wdir, hashes, store);
     await lines.flush();
     host.say(`✔ ${id}`);
     return {
@@ -82,11 +97,23 @@ export async function runWorkerJob(
     lines.log(`# failed on worker ${host.name}: ${e.message}`);
     await lines.flush();
     host.say(`✖ ${id}: ${e.message}`);
+    if (d.gang && host.gang) throw new UnrecoverableError(memberFailure(host.gang, d.gang.rank, e.message));
     throw err;
   } finally {
     lines.dispose();
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/** Joins the job's gang (waits until every member is placed). */
+async function joinGangHere(host: WorkerHost, d: QueueJobData, log: (line: string) => void, signal?: AbortSignal) {
+  const g = d.gang!;
+  if (!host.gang) throw new UnrecoverableError(`worker ${host.name} cannot join gangs`);
+  log(`# rank ${g.rank} of a gang of ${g.size}: waiting up to ${g.timeout}s for every member to be placed`);
+  const place = await joinGang(host.gang, g, signal);
+  host.say(`◆ ${d.job.id}: rank ${g.rank} of ${g.size}, gang formed`);
+  log(`# gang formed: c10d store at ${place.member.store.host}:${place.member.store.port}, this rank at ${place.member.host}`);
+  return place;
 }
 
 /**

@@ -19,6 +19,7 @@ import path from 'node:path';
 import { DelayedError, Worker, type Job } from 'bullmq';
 import { LocalProcessExecutor } from '../local/executor.ts';
 import { redisClients, type RedisClients } from './connection.ts';
+import { gangAddress } from './gang-address.ts';
 import {
   cancelChannel,
   classesKey,
@@ -49,6 +50,11 @@ export interface QueueWorkerOptions {
   stalledInterval?: number;
   /** Milliseconds between looks for new resource classes. Defaults to 1000. */
   discoverEvery?: number;
+  /**
+   * This machine's address as other workers reach it, for data-parallel gangs (rank 0's c10d store,
+   * each rank's Gloo). Defaults to MLC_DIST_HOST, else the first non-loopback IPv4 address, else 127.0.0.1.
+   */
+  address?: string;
   /** Where the worker's own lines go. Defaults to nothing. */
   log?: (line: string) => void;
   /** Abort to stop: no new job is taken, running ones finish. */
@@ -68,6 +74,7 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<void>
     say: options.log ?? (() => {}),
   };
   const redis = redisClients(options.redis, { downSeconds: 3600 * 24 * 365 }); // a worker waits for Redis to come back
+  host.gang = { name: host.name, address: gangAddress(options.address), prefix, redis: redis.client() };
   const take = capacityGate(host, capacity, concurrency);
   const workers = new Map<string, Worker>();
   const listen = (cls: string) => {
@@ -92,7 +99,7 @@ export async function runQueueWorker(options: QueueWorkerOptions): Promise<void>
   await relayCancels(redis, prefix, host, workers);
   const stopDiscovering = await discoverClasses(redis, prefix, listen, options.discoverEvery ?? 1000);
   host.say(
-    `worker ${host.name}: project ${host.project}, resources cpu=${capacity.cpu},gpu=${capacity.gpu}, concurrency ${concurrency}`,
+    `worker ${host.name}: project ${host.project}, resources cpu=${capacity.cpu},gpu=${capacity.gpu}, concurrency ${concurrency}, gang address ${host.gang.address}`,
   );
   await new Promise<void>((resolve) => {
     if (options.signal?.aborted) resolve();
@@ -112,27 +119,39 @@ type Take = (
 /**
  * Runs a job only when this worker has room for it (`concurrency` jobs, `capacity` resources);
  * a job whose class fits but whose resources are taken by jobs already running here is handed
- * back (delayed a moment) for another worker.
+ * back (delayed a moment) for another worker, and so is a second member of a gang this worker
+ * already holds a member of (one member per worker: a gang of N runs on N workers).
  */
 function capacityGate(host: WorkerHost, capacity: Resources, concurrency: number): Take {
   const used = { cpu: 0, gpu: 0, jobs: 0 };
   const handedBack = new Set<string>();
+  const gangs = new Set<string>();
   return async (job, token, run) => {
     const need = job.data.resources;
-    if (used.jobs >= concurrency || !fits(need, { cpu: capacity.cpu - used.cpu, gpu: capacity.gpu - used.gpu })) {
+    const gang = job.data.gang?.id;
+    const sameGang = gang !== undefined && gangs.has(gang);
+    if (
+      sameGang ||
+      used.jobs >= concurrency ||
+      !fits(need, { cpu: capacity.cpu - used.cpu, gpu: capacity.gpu - used.gpu })
+    ) {
       if (!handedBack.has(job.id!))
-        host.say(`↩ ${job.data.job.id}: busy here (${used.jobs} running), back to the queue`);
+        host.say(
+          `↩ ${job.data.job.id}: ${sameGang ? 'holds a member of its gang already' : `busy here (${used.jobs} running)`}, back to the queue`,
+        );
       handedBack.add(job.id!);
-      await job.moveToDelayed(Date.now() + 100, token); // busy here: leave it to another worker
+      await job.moveToDelayed(Date.now() + (sameGang ? 500 : 100), token); // leave it to another worker
       throw new DelayedError();
     }
     handedBack.delete(job.id!);
+    if (gang !== undefined) gangs.add(gang);
     used.jobs++;
     used.cpu += need.cpu;
     used.gpu += need.gpu;
     try {
       return await run();
     } finally {
+      if (gang !== undefined) gangs.delete(gang);
       used.jobs--;
       used.cpu -= need.cpu;
       used.gpu -= need.gpu;
