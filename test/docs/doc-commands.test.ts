@@ -115,6 +115,7 @@ describe('commands shown in the docs', () => {
       'run pipelines/quickstart.yaml --stage evaluate --force',
       'init --from photos/',
       'run pipeline.yaml',
+      'run pipeline.yaml --executor bullmq --redis redis://queue-host:6379 --store /mnt/shared/mlc-store',
     ]);
   });
 

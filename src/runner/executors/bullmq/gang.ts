@@ -18,9 +18,27 @@ import { StageError } from '../../../errors.ts';
 import type { HostedResult, StageIO, StageJob } from '../../../host/job.ts';
 import type { StageGang } from '../../../stage/define.ts';
 import type { StageLimits } from '../../stage-limits.ts';
-import type { BullmqExecutor } from './executor.ts';
+import type { Redis } from 'ioredis';
+import type { JobsOptions } from 'bullmq';
 import { gangKeys, memberResources, type GangKeys } from './gang-protocol.ts';
-import { queueName, resourceClass, type QueueJobResult } from './protocol.ts';
+import { queueName, resourceClass, type QueueJobData, type QueueJobResult, type Resources } from './protocol.ts';
+
+/** What a gang needs of the queue executor (./executor.ts's BullmqExecutor). */
+export interface GangTransport {
+  /** The queue job id of a stage's job in this run. */
+  jobId(job: StageJob): string;
+  readonly gangSide: { prefix: string; redis: Redis; isLost(): boolean };
+  jobData(job: StageJob, resources: Resources, timeout?: number): QueueJobData;
+  submit(
+    data: QueueJobData,
+    jobId: string,
+    io: StageIO,
+    opts: Pick<JobsOptions, 'attempts' | 'backoff'>,
+  ): Promise<QueueJobResult>;
+  collect(job: StageJob, data: QueueJobData, r: QueueJobResult): HostedResult;
+  /** Removes the job if queued (true), else asks its worker to stop it. */
+  withdraw(cls: string, jobId: string): Promise<boolean>;
+}
 
 /** After the first member failure, how long the others get to report theirs (over the `alive` expiry). */
 const GRACE_MS = 4000;
@@ -33,7 +51,7 @@ interface Failure {
 
 /** Runs `job` as a gang of `limits.gang.size` member jobs; resolves with member 0's result. */
 export async function runGang(
-  exec: BullmqExecutor,
+  exec: GangTransport,
   job: StageJob,
   io: StageIO,
   limits: StageLimits & { gang: StageGang },
@@ -68,7 +86,7 @@ export async function runGang(
 
 /** Resolves once the gang formed; rejects (having called it off) when `g.timeout` passes first. */
 async function watchFormation(
-  exec: BullmqExecutor,
+  exec: GangTransport,
   stage: string,
   g: StageGang,
   k: GangKeys,
@@ -105,7 +123,7 @@ async function watchFormation(
 }
 
 /** Members whose worker is alive now: rank → `worker name (address)`. */
-async function placedMembers(exec: BullmqExecutor, k: GangKeys, size: number): Promise<Map<number, string>> {
+async function placedMembers(exec: GangTransport, k: GangKeys, size: number): Promise<Map<number, string>> {
   const { redis } = exec.gangSide;
   const members = await redis.hgetall(k.members);
   const alive = await redis.mget(...Array.from({ length: size }, (_, r) => k.alive(r)));
@@ -116,7 +134,7 @@ async function placedMembers(exec: BullmqExecutor, k: GangKeys, size: number): P
 
 /** Every member's result, or the stage's failure (the gang's, a member's, Redis', an interruption). */
 function settle(
-  exec: BullmqExecutor,
+  exec: GangTransport,
   stage: string,
   g: StageGang,
   k: GangKeys,
