@@ -34,6 +34,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "dist.h"
 #include "registry.h"
 
 namespace mlc {
@@ -280,6 +281,15 @@ napi_value Unavailable(napi_env env, napi_callback_info) {
 #endif
 
 }  // namespace
+
+void allreduceSum(at::Tensor& t) {
+#if defined(MLC_HAVE_GLOO)
+  std::vector<at::Tensor> io{t};
+  group().allreduce(io)->wait(dist().timeout);
+#else
+  unavailable();
+#endif
+}
 
 // Adds the dist* functions to the addon's exports (called from addon.cc's Init).
 void defineDistExports(napi_env env, napi_value exports) {

@@ -28,3 +28,4 @@ export {
 export { resolveThreads, engineCpus } from './start/threads.ts';
 export { fusedAdamUpdate, fusedAdamAvailable, type AdamSlots, type AdamStep } from './ops/fused-adam/fused-adam.ts';
 export { ProcessGroup, distUnavailable } from './distributed/process-group.ts';
+export { batchNormSync, withBatchNormSync, type BatchNormSync } from './distributed/batch-norm-sync.ts';

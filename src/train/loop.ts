@@ -8,6 +8,7 @@
 import { tf } from '../engine/tf.ts';
 import { NATIVE } from '../engine/native/backend.ts';
 import { formatNativeProfile, profileNative } from '../engine/native/profile.ts';
+import { withBatchNormSync } from '../engine/distributed/batch-norm-sync.ts';
 import type { Batch, Loader } from '../data/loader/create-loader.ts';
 import type { HeadSpec } from '../data/heads.ts';
 import { regularizedVariables, type L2Options } from '../model/regularization.ts';
@@ -204,8 +205,10 @@ async function runEpochSteps(
       const batch = dist ? dist.shard(global) : global;
       const frac = Number.isFinite(stepsPerEpoch) ? step / stepsPerEpoch : 0;
       options.optimizer.learningRate = options.schedule.at(epoch + frac);
+      const reduce = dist?.reducer(global.size, batch.size);
+      const sync = dist?.batchNormSync(global.size, batch.size);
       const run = () =>
-        trainStep(model, options.optimizer, obj, batch, options.inputShape, dist?.reducer(global.size, batch.size));
+        withBatchNormSync(sync, () => trainStep(model, options.optimizer, obj, batch, options.inputShape, reduce));
       const stepLogs =
         options.profile && epoch === initialEpoch && step === 1 ? profiledStep(run, options.profile) : run();
       stepLogs.lr = options.optimizer.learningRate;

@@ -3,6 +3,7 @@
  * Loss = Σ_h w_h·loss_h (masked, class-weighted) + l2_conv·Σ‖conv kernels‖² + l2_gamma·Σ‖BN γ‖².
  */
 import { tf } from '../engine/tf.ts';
+import { batchNormSync } from '../engine/distributed/batch-norm-sync.ts';
 import type { HeadSpec } from '../data/heads.ts';
 import { probsFromLogits } from '../model/probabilities.ts';
 import { compileInference } from '../model/inference/compile.ts';
@@ -45,7 +46,18 @@ function labelTensors(batch: StepBatch, heads: number): tf.Tensor1D[] {
  */
 export type GradientReducer = (grads: tf.Tensor[], values: tf.Tensor1D) => { grads: tf.Tensor[]; values: tf.Tensor1D };
 
-/** The gradients and step values of one batch (zeros for an empty shard: a rank with no rows this step). */
+/**
+ * An empty shard's stand-in under synchronised batch norm: one zero image with class 0 for every
+ * head, whose gradients and values the all-reduce weighs by 0 (batch norm adds nothing of it either).
+ */
+function standIn(heads: number, shape: InputShape): StepBatch {
+  return { images: new Float32Array(shape[0] * shape[1] * shape[2]), labels: new Int32Array(heads), size: 1 };
+}
+
+/**
+ * The gradients and step values of one batch. An empty shard (a rank with no rows this step) gives
+ * zeros, or, when batch norm is synchronised (its layers' collectives need every rank), a stand-in's.
+ */
 function batchGradients(
   model: tf.LayersModel,
   vars: tf.Variable[],
@@ -53,6 +65,7 @@ function batchGradients(
   batch: StepBatch,
   shape: InputShape,
 ): { grads: tf.Tensor[]; values: tf.Tensor1D } {
+  if (batch.size === 0 && batchNormSync()) batch = standIn(obj.heads.length, shape);
   if (batch.size === 0) return { grads: vars.map((v) => tf.zerosLike(v)), values: tf.zeros([obj.heads.length + 2]) };
   const x = tf.tensor4d(batch.images, [batch.size, ...shape]);
   const ys = labelTensors(batch, obj.heads.length);

@@ -98,7 +98,7 @@ export async function train(p: TrainOptions, ctx: TrainIO, group?: ProcessGroup)
       signal: ctx.signal,
       profile: p.profile ? (lines) => lines.forEach((l) => ctx.log(l)) : undefined,
       freezeEpochs: p.freeze_epochs,
-      distributed: group ? dataParallel(group) : undefined,
+      distributed: group ? dataParallel(group, { syncBatchNorm: p.distributed?.sync_bn }) : undefined,
     });
     held.model = result.model;
     optimizer.dispose();

@@ -9,9 +9,11 @@ import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { fusedAdamKernels } from './fused-adam/native.ts';
 import { batchNormTrainingKernels } from './batch-norm-training/native.ts';
 import { crossEntropyKernels } from './cross-entropy/native.ts';
+import { syncBatchNormKernels } from './sync-batch-norm/native.ts';
 
 export const opNativeKernels: readonly KernelConfig[] = [
   ...fusedAdamKernels,
   ...batchNormTrainingKernels,
   ...crossEntropyKernels,
+  ...syncBatchNormKernels,
 ];

@@ -9,6 +9,9 @@
  * Porting note: the stock tfjs layer feeds the biased variance to the moving average, so its
  * inference-time variance was n/(n−1) too small (6.7 % at 16 values per channel, #29).
  * A layer with `trainable` false (train's freeze_epochs) runs in inference mode even in training.
+ * Data-parallel `sync_bn`: while the training loop has set a batch norm synchroniser
+ * (src/engine/distributed/batch-norm-sync.ts), training mode normalises with the statistics of
+ * every rank's rows (src/engine/ops/sync-batch-norm/), and the moving statistics follow them.
  */
 import { tf } from '../../engine/tf.ts';
 import type { Tensor } from '@tensorflow/tfjs-core';
@@ -17,6 +20,8 @@ import {
   batchNormTrainingAvailable,
   updateMovingStatistics,
 } from '../../engine/ops/batch-norm-training/batch-norm-training.ts';
+import { syncBatchNormTraining } from '../../engine/ops/sync-batch-norm/sync-batch-norm.ts';
+import { batchNormSync, type BatchNormSync } from '../../engine/distributed/batch-norm-sync.ts';
 
 type Kwargs = Record<string, unknown>;
 type LayerVariable = { read(): Tensor; write(t: Tensor): void };
@@ -45,8 +50,10 @@ export class BatchNormalization extends Stock {
     if (!this.trainable && kwargs.training === true) kwargs = { ...kwargs, training: false };
     const x = Array.isArray(inputs) ? inputs[0]! : inputs;
     const axis = this.axis >= 0 ? this.axis : this.axis + x.rank;
-    const channelsLast =
-      kwargs.training === true && this.center && this.scale && axis === x.rank - 1 && (x.rank === 4 || x.rank === 2);
+    const lastAxis = axis === x.rank - 1 && (x.rank === 4 || x.rank === 2);
+    const sync = kwargs.training === true ? batchNormSync() : undefined;
+    if (sync) return this.syncedCall(x, lastAxis, sync);
+    const channelsLast = kwargs.training === true && this.center && this.scale && lastAxis;
     if (!channelsLast) return super.call(inputs, kwargs);
     return tf.tidy(() => {
       const { y, mean, variance } = batchNormTrainingAvailable()
@@ -60,6 +67,22 @@ export class BatchNormalization extends Stock {
         n > 1 ? tf.mul(variance, n / (n - 1)) : variance,
         this.momentum,
       );
+      return y;
+    });
+  }
+
+  /** Training mode under `sync_bn`: all ranks' batch statistics (a layer without γ or β uses 1 and 0). */
+  private syncedCall(x: Tensor, lastAxis: boolean, sync: BatchNormSync): Tensor {
+    if (!lastAxis)
+      throw new Error(
+        `sync_bn: layer ${this.name} normalises axis ${this.axis} of a rank-${x.rank} input; synchronised batch norm takes the last axis of rank-2 or rank-4 (channels-last) inputs`,
+      );
+    return tf.tidy(() => {
+      const channels = x.shape[x.rank - 1]!;
+      const gamma = this.scale ? this.gamma.read() : tf.ones([channels]);
+      const beta = this.center ? this.beta.read() : tf.zeros([channels]);
+      const { y, mean, unbiasedVariance } = syncBatchNormTraining(x, gamma, beta, this.epsilon, sync);
+      updateMovingStatistics(this.movingMean, this.movingVariance, mean, unbiasedVariance, this.momentum);
       return y;
     });
   }

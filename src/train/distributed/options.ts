@@ -24,7 +24,7 @@ export const distributedSchema = Type.Object(
     }),
     sync_bn: Type.Boolean({
       description:
-        'All-reduce the batch statistics of batch normalization across ranks (PyTorch SyncBatchNorm). Not implemented yet: true is refused at validation; statistics stay per rank, as in PyTorch DDP. Defaults to false.',
+        'All-reduce the batch statistics of batch normalization across ranks (PyTorch SyncBatchNorm): in training each batch norm layer normalises with the global batch\'s mean and variance and its gradient is the global batch\'s, so a model with batch norm trains as in one process. false: statistics per rank, as in PyTorch DDP. Defaults to false.',
       default: false,
     }),
     timeout_s: Type.Number({
@@ -54,8 +54,8 @@ export function rankCount(p: { distributed?: { ranks: number } | undefined }): n
 
 /**
  * JSON Schema clauses, refused at validation, at file:line (exit 2), before anything runs:
- * `distributed.ranks` > 1 needs `engine: native` (only the libtorch addon has c10d), and
- * `sync_bn: true` is not implemented yet.
+ * `distributed.ranks` > 1 needs `engine: native` (only the libtorch addon has c10d; `sync_bn`
+ * included, whose collectives are the addon's batch norm kernels).
  */
 export function distributedNeedsNative(): object {
   const hint = 'data-parallel training runs on the libtorch addon: set engine: native (or drop distributed)';
@@ -67,18 +67,7 @@ export function distributedNeedsNative(): object {
     then: {
       required: ['engine'],
       'x-hint': hint,
-      properties: {
-        engine: { const: 'native', 'x-hint': hint },
-        distributed: {
-          properties: {
-            sync_bn: {
-              const: false,
-              'x-hint':
-                'sync_bn is not implemented yet: drop it (batch norm statistics stay per rank, as in PyTorch DDP)',
-            },
-          },
-        },
-      },
+      properties: { engine: { const: 'native', 'x-hint': hint } },
     },
   };
 }
