@@ -6,6 +6,7 @@
  *   queued jobs are removed;
  * - a rank's process SIGKILLed mid-run: the stage fails naming the rank and host, and a rerun with
  *   `resume: auto` continues from the last checkpoint to the same end as a straight run;
+ * - a rank's worker SIGKILLed mid-run: the stage fails naming the rank and the worker that died;
  * - Redis killed mid-run: the run fails naming Redis and its address, without hanging.
  */
 import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -144,6 +145,22 @@ describe.skipIf(distUnavailable() !== undefined)('faults of a gang on the bullmq
     const config = JSON.parse(readFileSync(path.join(dir, 'models/run/config.json'), 'utf8'));
     expect(config.epochs_done).toBe(EPOCHS);
     expect(readLock(path.join(dir, 'p.mlc.lock')).stages.train!.params.distributed).toEqual({ ranks: 2, sync_bn: false });
+    for (const w of workers) w.proc.kill('SIGTERM');
+  }, 900_000);
+
+  it("SIGKILL of rank 1's worker mid-run fails the stage naming the rank and its worker", async () => {
+    const { dir, store, workers, last } = await trainProject('worker');
+    const run = startCli(['run', 'p.yaml', ...queueArgs(redis.url, 'worker', store)], dir);
+    await until(() => workers.every((w) => rankOf(w) !== undefined) && existsSync(last), 'the gang formed and rank 0 checkpointed');
+    const victim = workers.find((w) => rankOf(w) === '1')!;
+    victim.proc.kill('SIGKILL');
+    const r = await run;
+    const err = String(r.stderr);
+    expect(r.exitCode, String(r.stdout) + err).toBe(1);
+    expect(err).toContain(
+      `distributed training failed: rank 1 on worker ${hostname()}:${victim.proc.pid} (127.0.0.1) stopped responding: its worker died or lost its network`,
+    );
+    expect(readLock(path.join(dir, 'p.mlc.lock')).stages.train).toBeUndefined();
     for (const w of workers) w.proc.kill('SIGTERM');
   }, 900_000);
 

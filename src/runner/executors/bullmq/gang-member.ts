@@ -93,9 +93,15 @@ async function waitFormed(r: Redis, k: GangKeys, g: GangJobData, signal?: AbortS
   }
 }
 
-/** A member's failure as the runner reports it: which rank, on which host and worker, what happened. */
-export function memberFailure(w: GangWorker, rank: number, message: string): string {
+/**
+ * A member's failure as the runner reports it: which rank, on which host and worker, what happened
+ * (the first line of the stage's error, without its `stage <id>: ` and at most ~350 characters).
+ */
+export function memberFailure(w: GangWorker, stage: string, rank: number, message: string): string {
   const signal = /exited on (SIG\w+)/.exec(message)?.[1];
-  const what = signal ? `was killed by ${signal}` : `failed: ${message}`;
+  const line = message.split('\n')[0]!.replace(`stage ${stage}: `, '');
+  const what = signal
+    ? `was killed by ${signal}`
+    : `failed: ${line.length > 400 ? `${line.slice(0, 150)} … ${line.slice(-200)}` : line}`;
   return `rank ${rank} on host ${os.hostname()} (${w.address}) ${what} (worker ${w.name})`;
 }

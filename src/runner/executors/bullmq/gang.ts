@@ -20,7 +20,7 @@ import type { StageGang } from '../../../stage/define.ts';
 import type { StageLimits } from '../../stage-limits.ts';
 import type { Redis } from 'ioredis';
 import type { JobsOptions } from 'bullmq';
-import { gangKeys, memberResources, type GangKeys } from './gang-protocol.ts';
+import { gangKeys, keysTtl, memberResources, type GangKeys } from './gang-protocol.ts';
 import { queueName, resourceClass, type QueueJobData, type QueueJobResult, type Resources } from './protocol.ts';
 
 /** What a gang needs of the queue executor (./executor.ts's BullmqExecutor). */
@@ -77,10 +77,10 @@ export async function runGang(
   try {
     const formed = watchFormation(exec, job.id, g, keys, ids, cls, io, watch);
     const done = await settle(exec, job.id, g, keys, ids, cls, results, formed);
+    void redis.del(...keys.all(g.size)).catch(() => 0); // a failed gang's keys stay (state aborted) until they expire
     return exec.collect(job, base, done[0]!);
   } finally {
     watch.stopped = true;
-    if (!exec.gangSide.isLost()) void redis.del(...keys.all(g.size)).catch(() => 0);
   }
 }
 
@@ -105,7 +105,7 @@ async function watchFormation(
       return;
     }
     if (state !== 'aborted' && Date.now() > deadline) {
-      if (!(await redis.set(k.state, 'aborted', 'EX', 3600, 'NX'))) continue; // formed meanwhile
+      if (!(await redis.set(k.state, 'aborted', 'EX', keysTtl(g.timeout), 'NX'))) continue; // formed meanwhile
       const placed = await placedMembers(exec, k, g.size);
       await Promise.all(ids.map((jobId) => exec.withdraw(cls, jobId)));
       const missing = ids.map((_, r) => r).filter((r) => !placed.has(r));
@@ -157,15 +157,19 @@ function settle(
     formed.catch(reject);
     const decide = async () => {
       if (finished) return;
-      const placed = exec.gangSide.isLost() ? new Map() : await placedMembers(exec, k, g.size).catch(() => new Map());
+      const placed = await placedMembers(exec, k, g.size).catch(() => new Map<number, string>());
+      const members = await exec.gangSide.redis.hgetall(k.members).catch(() => ({}) as Record<string, string>);
       const settled = new Set(failures.map((f) => f.rank));
       // A member that neither reported nor is alive lost its worker: that is the cause.
       const gone = ids.map((_, r) => r).filter((r) => !settled.has(r) && done[r] === undefined && !placed.has(r));
-      const lost = gone.map((r) => ({ rank: r, message: `rank ${r}'s worker stopped responding (died?)` }));
+      const lost = gone.map((r) => ({
+        rank: r,
+        message: `rank ${r} on ${members[r] ?? 'its worker'} stopped responding: its worker died or lost its network`,
+      }));
       const all = [...lost, ...failures];
       const first = lost[0] ?? failures.find((f) => /was killed by SIG/.test(f.message)) ?? failures[0]!;
       const others = all.filter((f) => f !== first).map((f) => f.message);
-      await exec.gangSide.redis.set(k.state, 'aborted', 'EX', 3600).catch(() => null);
+      await exec.gangSide.redis.set(k.state, 'aborted', 'EX', keysTtl(g.timeout)).catch(() => null);
       await Promise.all(ids.map((jobId, r) => (done[r] ? undefined : exec.withdraw(cls, jobId))));
       reject(
         new StageError(stage, `distributed training failed: ${first.message}${others.length ? `; then ${others.join('; ')}` : ''}`, {

@@ -97,7 +97,7 @@ export async function runWorkerJob(
     lines.log(`# failed on worker ${host.name}: ${e.message}`);
     await lines.flush();
     host.say(`✖ ${id}: ${e.message}`);
-    if (d.gang && host.gang) throw new UnrecoverableError(memberFailure(host.gang, d.gang.rank, e.message));
+    if (d.gang && host.gang) throw new UnrecoverableError(memberFailure(host.gang, id, d.gang.rank, e.message));
     throw err;
   } finally {
     lines.dispose();
