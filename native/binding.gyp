@@ -1,7 +1,8 @@
 {
   "variables": {
     "libtorch%": "<!(node -p \"process.env.MLC_PIPE_LIBTORCH || ''\")",
-    "cxx11_abi%": "<!(node -p \"process.env.MLC_PIPE_LIBTORCH_CXX11_ABI || '1'\")"
+    "cxx11_abi%": "<!(node -p \"process.env.MLC_PIPE_LIBTORCH_CXX11_ABI || '1'\")",
+    "with_nccl%": "<!(node ./cuda.mjs nccl)"
   },
   "targets": [
     {
@@ -13,6 +14,10 @@
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++1y", "-std=gnu++17"],
       "cflags_cc": ["-std=c++17", "-fexceptions", "-O3", "-fno-math-errno", "-D_GLIBCXX_USE_CXX11_ABI=<(cxx11_abi)", "-Wno-unused-parameter"],
       "conditions": [
+        ["with_nccl==1", {
+          "defines": ["MLC_WITH_NCCL", "USE_C10D_NCCL", "USE_CUDA"],
+          "include_dirs": ["<!@(node ./cuda.mjs includes)"]
+        }],
         ["libtorch==''", {
           "include_dirs": ["/usr/include/torch/csrc/api/include"],
           "libraries": ["-ltorch", "-ltorch_cpu", "-lc10"]

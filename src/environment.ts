@@ -121,6 +121,21 @@ export const ENVIRONMENT = [
     numerics: false,
   },
   {
+    name: 'MLC_PIPE_NCCL_INCLUDE',
+    owner: 'native/cuda.mjs',
+    meaning:
+      'Folder with nccl.h, for building the addon with NCCL against a CUDA libtorch (MLC_PIPE_LIBTORCH); data-parallel collectives on CUDA tensors then use NCCL.',
+    default: "the PyTorch wheel's site-packages/nvidia/nccl/include, /usr/local/cuda/include, /usr/include",
+    numerics: false,
+  },
+  {
+    name: 'MLC_PIPE_CUDA_INCLUDE',
+    owner: 'native/cuda.mjs',
+    meaning: 'Folder with cuda_runtime_api.h, for the NCCL build (with MLC_PIPE_NCCL_INCLUDE).',
+    default: "the PyTorch wheel's site-packages/nvidia/cuda_runtime/include, /usr/local/cuda/include, /usr/include",
+    numerics: false,
+  },
+  {
     name: 'MLC_PIPE_KEEP_ALL_BINARIES',
     owner: 'scripts/prune-platform-binaries.mjs',
     meaning: '`1` keeps the prebuilt binaries of other platforms that postinstall otherwise deletes.',

@@ -35,7 +35,8 @@ const SCANNED = [
 
 /**
  * Variable names a source reads: `process.env.X`, `process.env['X']`, `env.X` (X upper-case or
- * npm_*), `getenv("X")`, and in JS/TS any MLC_* token (C++ uses MLC_* for error codes too).
+ * npm_*), `getenv("X")`, and in JS/TS any MLC_* token (C++ uses MLC_* for error codes too, and
+ * binding.gyp for compile-time defines such as MLC_WITH_NCCL).
  */
 export function variablesIn(text: string, cpp = false): string[] {
   const found = new Set<string>();
@@ -51,7 +52,7 @@ describe('the environment module', () => {
   it('lists every variable the sources read', () => {
     expect(SCANNED.length).toBeGreaterThan(100);
     const unlisted = SCANNED.flatMap((rel) =>
-      variablesIn(readFileSync(path.join(REPO, rel), 'utf8'), /\.(cc|cpp|h)$/.test(rel))
+      variablesIn(readFileSync(path.join(REPO, rel), 'utf8'), /\.(cc|cpp|h|gyp)$/.test(rel))
         .filter((v) => !isDeclaredVariable(v))
         .map((v) => `${rel}: ${v}`),
     );

@@ -16,8 +16,12 @@
 //     so the optimizer keeps updating in place), all-reduced asynchronously (Gloo's worker threads
 //     reduce bucket k while this thread packs bucket k+1), then unflattened into new tensors.
 //   MlcPipeDistBroadcast: in [t...]; attr [root] -> new tensors holding root's values.
-// NCCL (a CUDA libtorch build, MLC_WITH_NCCL defined by binding.gyp): the same group API on
-// c10d::ProcessGroupNCCL, tensors on the current CUDA device; see README "Data-parallel training".
+// NCCL (a CUDA libtorch build: binding.gyp defines MLC_WITH_NCCL when native/cuda.mjs finds
+// libtorch_cuda.so, c10d's ProcessGroupNCCL.hpp, nccl.h and the CUDA headers): distGroup also makes
+// a c10d::ProcessGroupNCCL over the same store (keys under "nccl/"), and every collective picks
+// NCCL for CUDA tensors and Gloo for CPU ones (groupFor). NCCL creates its communicators at the
+// first collective, on that tensor's device. Designed, not built or measured here (no CUDA
+// libtorch on these machines); see README "Data-parallel training".
 #include <node_api.h>
 
 #if __has_include(<gloo/context.h>)
@@ -27,6 +31,7 @@
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #endif
 #if defined(MLC_WITH_NCCL)
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
 
@@ -43,7 +48,8 @@ namespace {
 #if defined(MLC_HAVE_GLOO)
 struct Dist {
   c10::intrusive_ptr<c10d::TCPStore> store;
-  c10::intrusive_ptr<c10d::ProcessGroup> group;
+  c10::intrusive_ptr<c10d::ProcessGroup> group;  // Gloo: CPU tensors, barriers
+  c10::intrusive_ptr<c10d::ProcessGroup> nccl;   // CUDA tensors (MLC_WITH_NCCL builds with a GPU)
   std::chrono::milliseconds timeout{300000};
 };
 Dist& dist() {
@@ -53,6 +59,11 @@ Dist& dist() {
 c10d::ProcessGroup& group() {
   if (!dist().group) throw std::runtime_error("no process group: distGroup() was not called");
   return *dist().group;
+}
+// The group that reduces `t`: NCCL for a CUDA tensor when the addon has it, else Gloo.
+c10d::ProcessGroup& groupFor(const at::Tensor& t) {
+  if (t.is_cuda() && dist().nccl) return *dist().nccl;
+  return group();
 }
 #endif
 
@@ -112,7 +123,7 @@ Out allreduce(const OpArgs& a) {
   return bucketed(a, std::max<int64_t>(1, a.i64(1)), [&](at::Tensor& flat) {
     if (scale != 1) flat.mul_(scale);
     std::vector<at::Tensor> io{flat};
-    return group().allreduce(io);
+    return groupFor(flat).allreduce(io);
   });
 }
 
@@ -121,7 +132,7 @@ Out broadcast(const OpArgs& a) {
   opts.rootRank = a.i64(0);
   return bucketed(a, int64_t{25} << 20, [&](at::Tensor& flat) {
     std::vector<at::Tensor> io{flat};
-    return group().broadcast(io, opts);
+    return groupFor(flat).broadcast(io, opts);
   });
 }
 #else
@@ -210,18 +221,19 @@ napi_value Group(napi_env env, napi_callback_info info) {
     auto rank = static_cast<int>(num(env, a[0]));
     auto size = static_cast<int>(num(env, a[1]));
     dist().timeout = std::chrono::milliseconds(static_cast<int64_t>(num(env, a[3])));
-#if defined(MLC_WITH_NCCL)
-    if (currentDevice().is_cuda()) {
-      auto opts = c10d::ProcessGroupNCCL::Options::create();
-      opts->timeout = dist().timeout;
-      dist().group = c10::make_intrusive<c10d::ProcessGroupNCCL>(dist().store, rank, size, opts);
-      return text(env, "nccl");
-    }
-#endif
     auto opts = c10d::ProcessGroupGloo::Options::create(dist().timeout);
     opts->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname(str(env, a[2])));
     opts->threads = 2;
     dist().group = c10::make_intrusive<c10d::ProcessGroupGloo>(dist().store, rank, size, opts);
+#if defined(MLC_WITH_NCCL)
+    if (at::hasCUDA()) {
+      auto ncclOpts = c10d::ProcessGroupNCCL::Options::create();
+      ncclOpts->timeout = dist().timeout;
+      auto prefixed = c10::make_intrusive<c10d::PrefixStore>("nccl/", dist().store);
+      dist().nccl = c10::make_intrusive<c10d::ProcessGroupNCCL>(prefixed, rank, size, ncclOpts);
+      return text(env, "gloo+nccl");
+    }
+#endif
     return text(env, "gloo");
   });
 }
@@ -258,6 +270,7 @@ napi_value Barrier(napi_env env, napi_callback_info) {
 
 napi_value Shutdown(napi_env env, napi_callback_info) {
   return guarded(env, [&] {
+    dist().nccl.reset();
     dist().group.reset();
     dist().store.reset();
     napi_value u;
@@ -285,7 +298,7 @@ napi_value Unavailable(napi_env env, napi_callback_info) {
 void allreduceSum(at::Tensor& t) {
 #if defined(MLC_HAVE_GLOO)
   std::vector<at::Tensor> io{t};
-  group().allreduce(io)->wait(dist().timeout);
+  groupFor(t).allreduce(io)->wait(dist().timeout);
 #else
   unavailable();
 #endif

@@ -46,7 +46,7 @@ export interface GroupOptions {
 
 export class ProcessGroup {
   private readonly addon = distAddon();
-  /** 'gloo' (CPU) or 'nccl' (a CUDA build), once joined. */
+  /** 'gloo', or 'gloo+nccl' (a CUDA build on a machine with a GPU: NCCL reduces CUDA tensors), once joined. */
   backendName = '';
 
   constructor(readonly options: GroupOptions) {}
