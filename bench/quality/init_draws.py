@@ -40,38 +40,52 @@ def main():
             f = m.body(x).mean(dim=(2, 3))
             return out + [float(f.mean()), float(f.std())]
 
-    sides = {"ours": ([], []), "torch": ([], [])}
+    # Per side: the features of every init, running sums per tensor (n, sum, sum of squares, max |.|) and
+    # every init's per-conv-tensor sample sd (a whole state dict per init would not fit in memory for 200).
+    sides = {k: {"f": [], "acc": {}, "sds": []} for k in ("ours", "torch")}
     for s in range(a.seeds[0], a.seeds[1] + 1):
         torch.manual_seed(s)
         theirs = C.R.ResNet18(heads)  # first after the seed: torch_epochs.py's torch-own init
         for name, m in (("ours", C.reference_model(os.path.join(a.inits, f"seed{s}"))), ("torch", theirs)):
-            sides[name][1].append({k: v.clone() for k, v in m.state_dict().items() if k.endswith("weight") or k.endswith("bias")})
-            sides[name][0].append(features(m))
-    o, t = np.array(sides["ours"][0]), np.array(sides["torch"][0])
+            side = sides[name]
+            sds = []
+            for k, v in m.state_dict().items():
+                if not (k.endswith("weight") or k.endswith("bias")):
+                    continue
+                v = v.double()
+                acc = side["acc"].setdefault(k, [0, 0.0, 0.0, 0.0])
+                acc[0] += v.numel()
+                acc[1] += float(v.sum())
+                acc[2] += float((v * v).sum())
+                acc[3] = max(acc[3], float(v.abs().max()))
+                if v.dim() == 4:
+                    sds.append(float(v.std()))
+            side["sds"].append(sds)
+            side["f"].append(features(m))
+    o, t = np.array(sides["ours"]["f"]), np.array(sides["torch"]["f"])
     print(f"{len(o)} inits a side")
     for j, name in enumerate(FEATURES):
         print(f"{name:20s} ours {o[:, j].mean():.4f} ± {o[:, j].std(ddof=1):.4f}  PyTorch {t[:, j].mean():.4f} ± {t[:, j].std(ddof=1):.4f}"
               f"  t p = {stats.ttest_ind(o[:, j], t[:, j]).pvalue:.2f}  sd ratio {o[:, j].std(ddof=1) / t[:, j].std(ddof=1):.2f}"
               f"  Levene p = {stats.levene(o[:, j], t[:, j]).pvalue:.2f}")
+    sd = lambda n, s1, s2: np.sqrt(max(0.0, s2 / n - (s1 / n) ** 2))
     rows = []
-    for k in sides["ours"][1][0]:
-        A = np.stack([d[k].numpy().ravel() for d in sides["ours"][1]])
-        B = np.stack([d[k].numpy().ravel() for d in sides["torch"][1]])
-        if A.std() == 0 and B.std() == 0:
-            if not np.array_equal(A, B):
-                print(f"{k}: constant, ours {A[0, 0]} PyTorch {B[0, 0]}")
+    for k, (n, s1, s2, mx) in sides["ours"]["acc"].items():
+        n2, t1, t2, tm = sides["torch"]["acc"][k]
+        a_sd, b_sd = sd(n, s1, s2), sd(n2, t1, t2)
+        if a_sd == 0 and b_sd == 0:
+            if s1 != t1:
+                print(f"{k}: constant, ours {s1 / n} PyTorch {t1 / n2}")
             continue
-        rows.append((abs(A.std() / B.std() - 1), k, A.std() / B.std(), np.abs(A).max() / np.abs(B).max(), A.size))
+        rows.append((abs(a_sd / b_sd - 1), k, a_sd / b_sd, mx / tm, n))
     rows.sort(reverse=True)
     print("per tensor, sd ours / PyTorch over all draws (furthest from 1): "
           + "; ".join(f"{k} {r:.3f} (max ratio {mr:.3f}, {n} values)" for _, k, r, mr, n in rows[:5]))
-    for name, (_, tens) in sides.items():
-        keys = [k for k in tens[0] if tens[0][k].dim() == 4]
-        D = np.array([[d[k].std().item() for k in keys] for d in tens])
+    for name, side in sides.items():
+        D = np.array(side["sds"])
         D = D / D.mean(0) - 1
         c = np.corrcoef(D.T)
         print(f"{name}: correlation across inits of the conv tensors' sample sds, mean off-diagonal {c[np.triu_indices_from(c, 1)].mean():+.3f}")
-
 
 if __name__ == "__main__":
     main()
