@@ -254,9 +254,7 @@ function derivePaths(
   params: Record<string, unknown>,
   withBase: KeyPath,
   ctx: ResolveContext,
-):
-  | { inputs: string[]; outputs: string[]; resources: { cpu?: number; gpu?: number }; gang?: StageGang }
-  | undefined {
+): { inputs: string[]; outputs: string[]; resources: { cpu?: number; gpu?: number }; gang?: StageGang } | undefined {
   try {
     return {
       inputs: def.inputs(params).map(normalizeStagePath),

@@ -37,7 +37,10 @@ export async function trainAsMember(p: TrainOptions, ctx: TrainIO, member: RankM
       hint: 'run the workers from a checkout whose native addon is built (npm run build:native)',
     });
   if (member.size !== p.distributed!.ranks)
-    throw new StageError(ctx.id, `distributed: placed as rank ${member.rank} of ${member.size}, but ranks is ${p.distributed!.ranks}`);
+    throw new StageError(
+      ctx.id,
+      `distributed: placed as rank ${member.rank} of ${member.size}, but ranks is ${p.distributed!.ranks}`,
+    );
   const timeoutS = p.distributed!.timeout_s ?? DEFAULT_TIMEOUT_S;
   const cpus = rankThreads(p, 1, ctx.cpus);
   ctx.log(

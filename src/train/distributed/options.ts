@@ -24,7 +24,7 @@ export const distributedSchema = Type.Object(
     }),
     sync_bn: Type.Boolean({
       description:
-        'All-reduce the batch statistics of batch normalization across ranks (PyTorch SyncBatchNorm): in training each batch norm layer normalises with the global batch\'s mean and variance and its gradient is the global batch\'s, so a model with batch norm trains as in one process. false: statistics per rank, as in PyTorch DDP. Defaults to false.',
+        "All-reduce the batch statistics of batch normalization across ranks (PyTorch SyncBatchNorm): in training each batch norm layer normalises with the global batch's mean and variance and its gradient is the global batch's, so a model with batch norm trains as in one process. false: statistics per rank, as in PyTorch DDP. Defaults to false.",
       default: false,
     }),
     timeout_s: Type.Number({

@@ -20,7 +20,15 @@ import { makeDemoDataset } from '../../../src/data/demo/index.ts';
 import { distUnavailable } from '../../../src/engine/distributed/process-group.ts';
 import { STAGE_API, tempProject } from '../project.ts';
 import { startRedis, type RedisServer } from '../redis-server.ts';
-import { checkout, descendants, killStarted, queueArgs, startCli, startWorker, type WorkerProc } from './gang-workers.ts';
+import {
+  checkout,
+  descendants,
+  killStarted,
+  queueArgs,
+  startCli,
+  startWorker,
+  type WorkerProc,
+} from './gang-workers.ts';
 
 let redis: RedisServer;
 beforeAll(async () => {
@@ -92,7 +100,10 @@ async function until(cond: () => boolean, what: string, ms = 300_000): Promise<v
 
 describe.skipIf(distUnavailable() !== undefined)('faults of a gang on the bullmq executor', () => {
   it('too few workers, one SIGKILLed while its member waits: the gang fails at its timeout, naming who was placed and who is missing', async () => {
-    const dir = tempProject({ 'trio.ts': WAITING_GANG, 'p.yaml': 'stages:\n  trio: { uses: ./trio.ts, with: { out: t.txt } }\n' });
+    const dir = tempProject({
+      'trio.ts': WAITING_GANG,
+      'p.yaml': 'stages:\n  trio: { uses: ./trio.ts, with: { out: t.txt } }\n',
+    });
     const store = mkdtempSync(path.join(os.tmpdir(), 'mlc-shared-'));
     const code = ['package.json', 'trio.ts', 'p.yaml'];
     // Room and concurrency for all 3 members each, but a worker takes one member of a gang.
@@ -107,16 +118,23 @@ describe.skipIf(distUnavailable() !== undefined)('faults of a gang on the bullmq
     const r = await run;
     const err = String(r.stderr);
     expect(r.exitCode, String(r.stdout) + err).toBe(1);
-    const placed = /the gang of 3 did not form within 20s: 1 of 3 placed \(rank (\d) on worker \S+ \(127\.0\.0\.1\)\); missing: rank (\d), rank (\d)\. The placed members were stopped and the queued ones removed/.exec(err);
+    const placed =
+      /the gang of 3 did not form within 20s: 1 of 3 placed \(rank (\d) on worker \S+ \(127\.0\.0\.1\)\); missing: rank (\d), rank (\d)\. The placed members were stopped and the queued ones removed/.exec(
+        err,
+      );
     expect(placed, err).not.toBeNull();
     expect([placed![1], placed![2], placed![3]].sort()).toEqual(['0', '1', '2']);
     expect(err).toContain('start more workers; each member needs a worker of its own');
     // the placed member stopped (called off, or cancelled by the runner: whichever it saw first)
-    await a!.waitFor(/^✖ trio: (the gang was called off before it formed|cancelled by the runner while the gang formed)$/m);
+    await a!.waitFor(
+      /^✖ trio: (the gang was called off before it formed|cancelled by the runner while the gang formed)$/m,
+    );
     const queue = new Queue('form.c1g0', { connection: new Redis(redis.url, { maxRetriesPerRequest: null }) });
     expect(await queue.getJobCounts('wait', 'delayed', 'prioritized')).toEqual({ wait: 0, delayed: 0, prioritized: 0 });
     await queue.close();
-    expect(existsSync(path.join(dir, 'p.mlc.lock')) ? readLock(path.join(dir, 'p.mlc.lock')).stages.trio : undefined).toBeUndefined();
+    expect(
+      existsSync(path.join(dir, 'p.mlc.lock')) ? readLock(path.join(dir, 'p.mlc.lock')).stages.trio : undefined,
+    ).toBeUndefined();
     a!.proc.kill('SIGTERM');
   }, 300_000);
 
@@ -124,7 +142,10 @@ describe.skipIf(distUnavailable() !== undefined)('faults of a gang on the bullmq
     const { dir, store, workers, last } = await trainProject('kill');
     const args = ['run', 'p.yaml', ...queueArgs(redis.url, 'kill', store)];
     const run = startCli(args, dir);
-    await until(() => workers.every((w) => rankOf(w) !== undefined) && existsSync(last), 'the gang formed and rank 0 checkpointed');
+    await until(
+      () => workers.every((w) => rankOf(w) !== undefined) && existsSync(last),
+      'the gang formed and rank 0 checkpointed',
+    );
     const victim = workers.find((w) => rankOf(w) === '1')!;
     const [pid] = descendants(victim.proc.pid!, 'stage-worker.js');
     expect(pid).toBeGreaterThan(0);
@@ -132,7 +153,9 @@ describe.skipIf(distUnavailable() !== undefined)('faults of a gang on the bullmq
     const r = await run;
     const err = String(r.stderr);
     expect(r.exitCode, String(r.stdout) + err).toBe(1);
-    expect(err).toContain(`distributed training failed: rank 1 on host ${hostname()} (127.0.0.1) was killed by SIGKILL`);
+    expect(err).toContain(
+      `distributed training failed: rank 1 on host ${hostname()} (127.0.0.1) was killed by SIGKILL`,
+    );
     expect(readLock(path.join(dir, 'p.mlc.lock')).stages.train).toBeUndefined();
     const epochsBefore = (JSON.parse(readFileSync(last, 'utf8')) as { epoch: number }).epoch;
     expect(epochsBefore).toBeLessThan(EPOCHS); // killed mid-run, not after it
@@ -144,14 +167,20 @@ describe.skipIf(distUnavailable() !== undefined)('faults of a gang on the bullmq
     expect(log).toMatch(/distributed: rank 0 of 2 × 1 thread, c10d Gloo on 127\.0\.0\.1/);
     const config = JSON.parse(readFileSync(path.join(dir, 'models/run/config.json'), 'utf8'));
     expect(config.epochs_done).toBe(EPOCHS);
-    expect(readLock(path.join(dir, 'p.mlc.lock')).stages.train!.params.distributed).toEqual({ ranks: 2, sync_bn: false });
+    expect(readLock(path.join(dir, 'p.mlc.lock')).stages.train!.params.distributed).toEqual({
+      ranks: 2,
+      sync_bn: false,
+    });
     for (const w of workers) w.proc.kill('SIGTERM');
   }, 900_000);
 
   it("SIGKILL of rank 1's worker mid-run fails the stage naming the rank and its worker", async () => {
     const { dir, store, workers, last } = await trainProject('worker');
     const run = startCli(['run', 'p.yaml', ...queueArgs(redis.url, 'worker', store)], dir);
-    await until(() => workers.every((w) => rankOf(w) !== undefined) && existsSync(last), 'the gang formed and rank 0 checkpointed');
+    await until(
+      () => workers.every((w) => rankOf(w) !== undefined) && existsSync(last),
+      'the gang formed and rank 0 checkpointed',
+    );
     const victim = workers.find((w) => rankOf(w) === '1')!;
     victim.proc.kill('SIGKILL');
     const r = await run;
@@ -167,13 +196,18 @@ describe.skipIf(distUnavailable() !== undefined)('faults of a gang on the bullmq
   it('Redis killed mid-run: the run fails naming Redis and its address, records nothing, and does not hang', async () => {
     const { dir, store, workers, last } = await trainProject('down');
     const run = startCli(['run', 'p.yaml', ...queueArgs(redis.url, 'down', store)], dir);
-    await until(() => workers.every((w) => rankOf(w) !== undefined) && existsSync(last), 'the gang formed and rank 0 checkpointed');
+    await until(
+      () => workers.every((w) => rankOf(w) !== undefined) && existsSync(last),
+      'the gang formed and rank 0 checkpointed',
+    );
     await redis.kill();
     const r = await run;
     const err = String(r.stderr);
     expect(r.exitCode, String(r.stdout) + err).toBe(1);
     expect(err).toMatch(/✖ stage train: lost the connection to Redis at redis:\/\/127\.0\.0\.1:\d+/);
-    expect(existsSync(path.join(dir, 'p.mlc.lock')) ? readLock(path.join(dir, 'p.mlc.lock')).stages.train : undefined).toBeUndefined();
+    expect(
+      existsSync(path.join(dir, 'p.mlc.lock')) ? readLock(path.join(dir, 'p.mlc.lock')).stages.train : undefined,
+    ).toBeUndefined();
     expect(existsSync(path.join(dir, 'models/run'))).toBe(false);
     for (const w of workers) w.proc.kill('SIGKILL');
     await redis.restart();

@@ -43,7 +43,12 @@ export function startCli(args: string[], cwd: string, env: Record<string, string
 }
 
 /** Starts a worker on `redis`/`queue` in `dir`; resolves once it listens. */
-export async function startWorker(redis: string, dir: string, queue: string, extra: string[] = []): Promise<WorkerProc> {
+export async function startWorker(
+  redis: string,
+  dir: string,
+  queue: string,
+  extra: string[] = [],
+): Promise<WorkerProc> {
   // Generous locks: on a loaded machine a short one would let BullMQ think a busy worker died.
   const args = ['worker', '--redis', redis, '--queue', queue, '--lock-duration', '20000', '--stalled-interval', '5000'];
   const proc = startCli([...args, ...extra], dir, { MLC_DIST_HOST: '127.0.0.1' });
@@ -88,7 +93,7 @@ export function descendants(pid: number, needle: string): number[] {
       }
     });
   const below = new Set([pid]);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const p of procs) if (below.has(p.ppid) && !below.has(p.pid)) (below.add(p.pid), (grew = true));
   }

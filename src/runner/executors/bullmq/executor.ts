@@ -227,7 +227,9 @@ export class BullmqExecutor implements Executor {
   async submit(data: QueueJobData, jobId: string, io: StageIO, opts: Pick<JobsOptions, 'attempts' | 'backoff'>) {
     const id = data.job.id;
     const cls = resourceClass(data.resources);
-    const result = new Promise<QueueJobResult>((resolve, reject) => this.pending.set(jobId, { id, io, resolve, reject }));
+    const result = new Promise<QueueJobResult>((resolve, reject) =>
+      this.pending.set(jobId, { id, io, resolve, reject }),
+    );
     const onAbort = () => void this.cancel(cls, jobId, id);
     io.signal.addEventListener('abort', onAbort, { once: true });
     try {

@@ -27,7 +27,11 @@ export async function storePort(host: string): Promise<number> {
     const srv = net.createServer();
     srv.unref();
     srv.on('error', (e) =>
-      reject(new Error(`cannot open a port on ${host} for the c10d store (${e.message}): is it an address of this machine? Set MLC_DIST_HOST or the worker's --address`)),
+      reject(
+        new Error(
+          `cannot open a port on ${host} for the c10d store (${e.message}): is it an address of this machine? Set MLC_DIST_HOST or the worker's --address`,
+        ),
+      ),
     );
     srv.listen(0, host, () => {
       const port = (srv.address() as net.AddressInfo).port;

@@ -127,9 +127,7 @@ async function placedMembers(exec: GangTransport, k: GangKeys, size: number): Pr
   const { redis } = exec.gangSide;
   const members = await redis.hgetall(k.members);
   const alive = await redis.mget(...Array.from({ length: size }, (_, r) => k.alive(r)));
-  return new Map(
-    alive.flatMap((a, r) => (a ? [[r, members[r] ?? `worker ${a}`] as [number, string]] : [])),
-  );
+  return new Map(alive.flatMap((a, r) => (a ? [[r, members[r] ?? `worker ${a}`] as [number, string]] : [])));
 }
 
 /** Every member's result, or the stage's failure (the gang's, a member's, Redis', an interruption). */
@@ -172,9 +170,13 @@ function settle(
       await exec.gangSide.redis.set(k.state, 'aborted', 'EX', keysTtl(g.timeout)).catch(() => null);
       await Promise.all(ids.map((jobId, r) => (done[r] ? undefined : exec.withdraw(cls, jobId))));
       reject(
-        new StageError(stage, `distributed training failed: ${first.message}${others.length ? `; then ${others.join('; ')}` : ''}`, {
-          hint: 'the gang stopped; a rerun starts it again (train with checkpoint_dir and resume: auto continues from its last checkpoint)',
-        }),
+        new StageError(
+          stage,
+          `distributed training failed: ${first.message}${others.length ? `; then ${others.join('; ')}` : ''}`,
+          {
+            hint: 'the gang stopped; a rerun starts it again (train with checkpoint_dir and resume: auto continues from its last checkpoint)',
+          },
+        ),
       );
     };
     results.forEach((p, rank) =>

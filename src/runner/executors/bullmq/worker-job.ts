@@ -57,12 +57,7 @@ export async function runWorkerJob(
   try {
     const local = localJob(d, host.project, wdir, scratch);
     await checkCode(host, d, local, wdir, hashes);
-    // Inputs from the store (an input read from outside the working folder is never written there).
-    for (const [rel, hash] of Object.entries(d.inputs)) {
-      if (hashes.hash(rel) === hash || !outputPlace(wdir, rel).inside) continue;
-      store.fetchObject(hash, path.resolve(wdir, rel));
-      lines.log(`# fetched ${rel} from the store`);
-    }
+    fetchInputs(d, wdir, hashes, store, lines.log);
     if (local.kind === 'cmd')
       for (const abs of Object.values(local.outputs)) rmSync(abs, { recursive: true, force: true });
     const controller = new AbortController();
@@ -105,6 +100,15 @@ export async function runWorkerJob(
   }
 }
 
+/** Inputs this checkout lacks, from the store (an input read from outside the working folder is never written there). */
+function fetchInputs(d: QueueJobData, wdir: string, hashes: HashIndex, store: RunCache, log: (line: string) => void) {
+  for (const [rel, hash] of Object.entries(d.inputs)) {
+    if (hashes.hash(rel) === hash || !outputPlace(wdir, rel).inside) continue;
+    store.fetchObject(hash, path.resolve(wdir, rel));
+    log(`# fetched ${rel} from the store`);
+  }
+}
+
 /** Joins the job's gang (waits until every member is placed). */
 async function joinGangHere(host: WorkerHost, d: QueueJobData, log: (line: string) => void, signal?: AbortSignal) {
   const g = d.gang!;
@@ -112,7 +116,9 @@ async function joinGangHere(host: WorkerHost, d: QueueJobData, log: (line: strin
   log(`# rank ${g.rank} of a gang of ${g.size}: waiting up to ${g.timeout}s for every member to be placed`);
   const place = await joinGang(host.gang, g, signal);
   host.say(`◆ ${d.job.id}: rank ${g.rank} of ${g.size}, gang formed`);
-  log(`# gang formed: c10d store at ${place.member.store.host}:${place.member.store.port}, this rank at ${place.member.host}`);
+  log(
+    `# gang formed: c10d store at ${place.member.store.host}:${place.member.store.port}, this rank at ${place.member.host}`,
+  );
   return place;
 }
 
