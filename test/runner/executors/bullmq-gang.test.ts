@@ -2,15 +2,18 @@
  * A gang on the bullmq executor with a real Redis and real `mlc-pipe worker` processes on loopback:
  * a stage whose gang is 2 runs as 2 jobs on 2 workers, rank 0's worker publishing the c10d store,
  * and 2 ranks trained that way give the same weights as 1 process at the same global batch
- * (test/train/distributed/tiny-rank.ts's tiny model without batch norm, as for local ranks).
+ * (test/train/distributed/tiny-rank.ts's tiny model without batch norm, as for local ranks); the
+ * train stage itself with `distributed: { ranks: 2 }` trains the same model on 2 workers as with
+ * its 2 ranks launched locally (per-rank batch norm both ways).
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { distUnavailable } from '../../../src/engine/distributed/process-group.ts';
-import { parseResult, REPO, STAGE_API, tempProject } from '../project.ts';
+import { cli, parseResult, REPO, STAGE_API, tempProject } from '../project.ts';
+import { makeDemoDataset } from '../../../src/data/demo/index.ts';
 import { startRedis, type RedisServer } from '../redis-server.ts';
 import { initialTinyWeights, trainTiny } from '../../train/distributed/tiny-rank.ts';
 import { checkout, killStarted, queueArgs, startCli, startWorker } from './gang-workers.ts';
@@ -86,4 +89,43 @@ describe.skipIf(distUnavailable() !== undefined)('a gang on the bullmq executor'
     expect(Math.max(...initial.flatMap((w, i) => w.map((v, j) => Math.abs(v - single[i]![j]!))))).toBeGreaterThan(1e-2);
     for (const w of workers) w.proc.kill('SIGTERM');
   }, 600_000);
+  it('the train stage with distributed: { ranks: 2 } trains the same model on 2 workers as with 2 local ranks', async () => {
+    const pipeline = `stages:
+  train:
+    uses: train
+    with: { train_labels: data/train.txt, val_labels: data/val.txt, classes: data/classes.json, width_multiplier: 0.0625,
+            height: 16, width: 32, epochs: 2, batch_size: 8, engine: native, threads: 1, distributed: { ranks: 2 }, out: models/run }
+`;
+    const local = tempProject({ 'p.yaml': pipeline });
+    await makeDemoDataset('plates', { out: path.join(local, 'data'), n: 24, seed: 3, valFraction: 0.25 });
+    const gang = tempProject({ 'p.yaml': pipeline });
+    cpSync(path.join(local, 'data'), path.join(gang, 'data'), { recursive: true });
+    const here = await cli(['run', 'p.yaml'], local);
+    expect(here.code, here.stdout + here.stderr).toBe(0);
+
+    const store = mkdtempSync(path.join(os.tmpdir(), 'mlc-shared-'));
+    const workers = [];
+    for (let i = 0; i < 2; i++) {
+      const wdir = checkout(gang, ['package.json', 'p.yaml']);
+      cpSync(path.join(gang, 'data'), path.join(wdir, 'data'), { recursive: true }); // the images
+      workers.push(await startWorker(redis.url, wdir, 'gangtrain', ['--resources', 'cpu=1,gpu=0']));
+    }
+    const run = await startCli(['run', 'p.yaml', ...queueArgs(redis.url, 'gangtrain', store)], gang);
+    expect(run.exitCode, String(run.stdout) + String(run.stderr)).toBe(0);
+    expect(workers.map((w) => /^◆ train: rank (\d) of 2/m.exec(w.out())?.[1]).sort()).toEqual(['0', '1']);
+    const log = readFileSync(path.join(gang, 'logs/p/train.log'), 'utf8');
+    expect(log).toMatch(/distributed: rank 0 of 2 × 1 thread, c10d Gloo on 127\.0\.0\.1, store 127\.0\.0\.1:\d+/);
+
+    const weights = (dir: string) => {
+      const b = readFileSync(path.join(dir, 'models/run/weights.bin'));
+      return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
+    };
+    const [a, b] = [weights(local), weights(gang)];
+    expect(b.length).toBe(a.length);
+    let worst = 0;
+    a.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - b[i]!))));
+    expect(worst).toBeLessThan(1e-5);
+    expect(JSON.parse(readFileSync(path.join(gang, 'models/run/config.json'), 'utf8')).epochs_done).toBe(2);
+    for (const w of workers) w.proc.kill('SIGTERM');
+  }, 900_000);
 });
