@@ -7,7 +7,8 @@
  * - a rank's process SIGKILLed mid-run: the stage fails naming the rank and host, and a rerun with
  *   `resume: auto` continues from the last checkpoint to the same end as a straight run;
  * - a rank's worker SIGKILLed mid-run: the stage fails naming the rank and the worker that died;
- * - Redis killed mid-run: the run fails naming Redis and its address, without hanging.
+ * - Redis killed mid-run: the run fails naming Redis and its address, without hanging;
+ * - Ctrl-C on the runner while the gang forms: exit 130, the placed members stop, the queued one goes.
  */
 import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os, { hostname } from 'node:os';
@@ -136,6 +137,29 @@ describe.skipIf(distUnavailable() !== undefined)('faults of a gang on the bullmq
       existsSync(path.join(dir, 'p.mlc.lock')) ? readLock(path.join(dir, 'p.mlc.lock')).stages.trio : undefined,
     ).toBeUndefined();
     a!.proc.kill('SIGTERM');
+  }, 300_000);
+
+  it('Ctrl-C on the runner while the gang forms stops the placed members and removes the queued one', async () => {
+    const dir = tempProject({
+      'trio.ts': WAITING_GANG,
+      'p.yaml': 'stages:\n  trio: { uses: ./trio.ts, with: { out: t.txt } }\n',
+    });
+    const store = mkdtempSync(path.join(os.tmpdir(), 'mlc-shared-'));
+    const code = ['package.json', 'trio.ts', 'p.yaml'];
+    const workers = [
+      await startWorker(redis.url, checkout(dir, code), 'int', ['--resources', 'cpu=1,gpu=0']),
+      await startWorker(redis.url, checkout(dir, code), 'int', ['--resources', 'cpu=1,gpu=0']),
+    ];
+    const run = startCli(['run', 'p.yaml', ...queueArgs(redis.url, 'int', store)], dir);
+    await Promise.all(workers.map((w) => w.waitFor(/^▶ trio/m)));
+    run.kill('SIGINT');
+    const r = await run;
+    expect(r.exitCode, String(r.stdout) + String(r.stderr)).toBe(130);
+    for (const w of workers) await w.waitFor(/^✖ trio: cancelled by the runner while the gang formed$/m);
+    const queue = new Queue('int.c1g0', { connection: new Redis(redis.url, { maxRetriesPerRequest: null }) });
+    expect(await queue.getJobCounts('wait', 'delayed', 'active')).toEqual({ wait: 0, delayed: 0, active: 0 });
+    await queue.close();
+    for (const w of workers) w.proc.kill('SIGTERM');
   }, 300_000);
 
   it('SIGKILL of rank 1 mid-run fails the stage naming rank and host; resume: auto then continues from the last checkpoint', async () => {
