@@ -9,7 +9,7 @@
       "target_name": "mlc_torch",
       "sources": [
         "src/addon.cc", "src/conv.cc", "src/matmul.cc", "src/pool.cc", "src/norm.cc",
-        "src/elementwise.cc", "src/reduce.cc", "src/shape.cc", "src/optim.cc", "src/loss.cc", "src/dist.cc", "src/sync_norm.cc", "src/precision.cc"
+        "src/elementwise.cc", "src/reduce.cc", "src/shape.cc", "src/optim.cc", "src/loss.cc", "src/dist.cc", "src/sync_norm.cc", "src/dist_buckets.cc", "src/precision.cc"
       ],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++1y", "-std=gnu++17"],
       "cflags_cc": ["-std=c++17", "-fexceptions", "-O3", "-fno-math-errno", "-D_GLIBCXX_USE_CXX11_ABI=<(cxx11_abi)", "-Wno-unused-parameter"],

@@ -6,9 +6,13 @@
  *    of the ideal 2× (global img/s ratio / 2).
  *
  *   npx tsx bench/dist/dist.ts [--size 64] [--batch 16] [--steps 5] [--warmup 2] [--reference <torch_reference.py>]
+ *
+ * `--overlap-rounds N` instead compares ours 2 ranks with the gradient all-reduce overlapped with the
+ * backward pass (the default) and after it, alternating N times, and prints the ratio and the load.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,6 +26,7 @@ const { values: args } = parseArgs({
     batch: { type: 'string', default: '16' },
     steps: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '2' },
+    'overlap-rounds': { type: 'string', default: '0' },
     // the shared reference beside /work/main (the engine bench's default) or beside a worktree in /work/wt
     reference: {
       type: 'string',
@@ -40,11 +45,11 @@ const payload: BenchPayload = {
   warmup: Number(args.warmup),
 };
 
-async function ours(ranks: number): Promise<number> {
+async function ours(ranks: number, overlap = true): Promise<number> {
   return (await launchRanks({
     ranks,
     entry: resolve(here, 'rank.ts'),
-    payload,
+    payload: { ...payload, overlap },
     timeoutMs: 600_000,
     log: () => {},
   })) as number;
@@ -71,6 +76,23 @@ function ddp(ranks: number): number {
     { encoding: 'utf8' },
   );
   return (JSON.parse(out.trim().split('\n').pop()!) as { step_ms: number }).step_ms;
+}
+
+const rounds = Number(args['overlap-rounds']);
+if (rounds > 0) {
+  const times: Record<'on' | 'off', number[]> = { on: [], off: [] };
+  const loads: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    for (const mode of r % 2 ? (['on', 'off'] as const) : (['off', 'on'] as const)) {
+      loads.push(loadavg()[0]!);
+      times[mode].push(await ours(2, mode === 'on'));
+    }
+  }
+  const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
+  const [on, off] = [median(times.on), median(times.off)];
+  console.log(`overlapped: ${times.on.map((t) => t.toFixed(0)).join(', ')} ms/step; after the tape: ${times.off.map((t) => t.toFixed(0)).join(', ')} ms/step`);
+  console.log(`ratio after / overlapped (median): ${(off / on).toFixed(3)}× (> 1: overlap is faster); load average ${loads.map((l) => l.toFixed(1)).join(', ')}`);
+  process.exit(0);
 }
 
 const shape = `ResNet-18 ${payload.size}×${payload.size}, global batch ${payload.batch}, median of ${payload.steps} steps after ${payload.warmup}`;

@@ -20,6 +20,8 @@ export interface BenchPayload {
   batch: number;
   steps: number;
   warmup: number;
+  /** Start the gradient buckets' all-reduce during the backward pass (the default) or after it. */
+  overlap?: boolean;
 }
 
 export const runRank: RankEntry = async (payload, env) => {
@@ -44,7 +46,7 @@ export const runRank: RankEntry = async (payload, env) => {
     paths: [],
     size: o.batch,
   };
-  const dist = env.group.size > 1 ? dataParallel(env.group) : undefined;
+  const dist = env.group.size > 1 ? dataParallel(env.group, { overlap: o.overlap ?? true }) : undefined;
   dist?.syncWeights(model);
   const batch = dist ? dist.shard(global) : global;
   const times: number[] = [];

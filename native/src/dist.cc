@@ -295,10 +295,14 @@ napi_value Unavailable(napi_env env, napi_callback_info) {
 
 }  // namespace
 
-void allreduceSum(at::Tensor& t) {
+void allreduceSum(at::Tensor& t) { allreduceStart(t)(); }
+
+std::function<void()> allreduceStart(at::Tensor& t) {
 #if defined(MLC_HAVE_GLOO)
   std::vector<at::Tensor> io{t};
-  groupFor(t).allreduce(io)->wait(dist().timeout);
+  auto work = groupFor(t).allreduce(io);
+  auto timeout = dist().timeout;
+  return [work, timeout] { work->wait(timeout); };
 #else
   unavailable();
 #endif

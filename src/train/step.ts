@@ -4,6 +4,7 @@
  */
 import { tf } from '../engine/tf.ts';
 import { batchNormSync } from '../engine/distributed/batch-norm-sync.ts';
+import { hookedVariableGrads } from '../engine/distributed/gradient-hooks.ts';
 import type { HeadSpec } from '../data/heads.ts';
 import { probsFromLogits } from '../model/probabilities.ts';
 import { compileInference } from '../model/inference/compile.ts';
@@ -44,7 +45,23 @@ function labelTensors(batch: StepBatch, heads: number): tf.Tensor1D[] {
  * Combines this rank's gradients and step values (`[loss, ...per-head losses, l2]`) with the other
  * ranks' (./distributed/): returns the global batch's. Absent in one process.
  */
-export type GradientReducer = (grads: tf.Tensor[], values: tf.Tensor1D) => { grads: tf.Tensor[]; values: tf.Tensor1D };
+export type GradientReducer = ((grads: tf.Tensor[], values: tf.Tensor1D) => { grads: tf.Tensor[]; values: tf.Tensor1D }) & {
+  /**
+   * The same reduction started during the backward pass, where the reducer can
+   * (./distributed/data-parallel.ts); `sizes` are the elements of the values and of each gradient.
+   */
+  overlapped?: (sizes: number[]) => OverlappedReduction;
+};
+
+/** A reduction fed gradient by gradient while the backward pass runs. */
+export interface OverlappedReduction {
+  /** Variable k's complete gradient, as soon as the backward pass has it. */
+  onGradient(k: number, grad: tf.Tensor): void;
+  /** After the tape: what the reducer itself would return for these gradients and values. */
+  finish(grads: tf.Tensor[], values: tf.Tensor1D): { grads: tf.Tensor[]; values: tf.Tensor1D };
+  /** Drops the reduction (an error unwinding the step). */
+  abort(): void;
+}
 
 /**
  * An empty shard's stand-in under synchronised batch norm: one zero image with class 0 for every
@@ -64,6 +81,7 @@ function batchGradients(
   obj: Objective,
   batch: StepBatch,
   shape: InputShape,
+  overlap?: OverlappedReduction,
 ): { grads: tf.Tensor[]; values: tf.Tensor1D } {
   if (batch.size === 0 && batchNormSync()) batch = standIn(obj.heads.length, shape);
   if (batch.size === 0) return { grads: vars.map((v) => tf.zerosLike(v)), values: tf.zeros([obj.heads.length + 2]) };
@@ -76,13 +94,16 @@ function batchGradients(
       }
     : undefined;
   const parts: tf.Scalar[] = [];
-  const { value, grads } = tf.variableGrads(() => {
+  const loss = () => {
     const logits = asArray(model.apply(x, { training: true }) as tf.Tensor | tf.Tensor[]);
     const { total, perHead } = multiHeadLoss(obj.loss, logits, ys, obj.infos, obj.lossOptions, mix);
     const l2 = l2Penalty(obj.reg, obj.l2);
     parts.push(...perHead.map((t) => tf.keep(t)), tf.keep(l2));
     return total.add(l2) as tf.Scalar;
-  }, vars);
+  };
+  const { value, grads } = overlap
+    ? hookedVariableGrads(loss, vars, model.trainableWeights, (k, g) => overlap.onGradient(k, g))
+    : tf.variableGrads(loss, vars);
   const values = tf.stack([value, ...parts]) as tf.Tensor1D;
   tf.dispose(parts);
   return { grads: vars.map((v) => grads[v.name]!), values };
@@ -101,8 +122,15 @@ export function trainStep(
   const vars = weights.map((w) => w.read() as tf.Variable);
   const keys = weights.map((w) => w.originalName);
   const values = tf.tidy(() => {
-    let step = batchGradients(model, vars, obj, batch, shape);
-    if (reduce) step = reduce(step.grads, step.values);
+    const overlap = reduce?.overlapped?.([obj.heads.length + 2, ...vars.map((v) => v.size)]);
+    let step: ReturnType<typeof batchGradients>;
+    try {
+      step = batchGradients(model, vars, obj, batch, shape, overlap);
+      if (reduce) step = overlap ? overlap.finish(step.grads, step.values) : reduce(step.grads, step.values);
+    } catch (err) {
+      overlap?.abort();
+      throw err;
+    }
     opt.applyGradients(step.grads, vars, keys);
     return step.values;
   });

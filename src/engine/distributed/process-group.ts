@@ -93,6 +93,37 @@ export class ProcessGroup {
     return this.collective('MlcPipeDistAllreduce', tensors, [scale, bucketBytes]);
   }
 
+  /**
+   * Whether this addon has the overlapped gradient buckets (native/src/dist_buckets.cc): an
+   * {@link allreduceScaled} whose buckets start while the backward pass still runs.
+   */
+  get overlapAvailable(): boolean {
+    return tf.getBackend() === NATIVE && (tf.backend() as NativeBackend).ops.has('MlcPipeDistBucketsBegin');
+  }
+
+  /**
+   * Plans {@link allreduceScaled} of tensors of `numels` elements (same buckets, same result), whose
+   * inputs then come one by one ({@link bucketAdd}) and the rest at {@link bucketsFinish}.
+   */
+  bucketsBegin(numels: number[], scale: number, bucketBytes = BUCKET_BYTES): void {
+    this.backend().run('MlcPipeDistBucketsBegin', [], [scale, bucketBytes, numels.length, ...numels]);
+  }
+
+  /** Input `k` of the planned reduction; starts the all-reduce of each bucket now due. */
+  bucketAdd(k: number, t: tf.Tensor): void {
+    this.backend().run('MlcPipeDistBucketsAdd', [t], [k]);
+  }
+
+  /** All inputs (those not added yet are taken from here) -> the reduced tensors, as new tensors. */
+  bucketsFinish(tensors: tf.Tensor[]): tf.Tensor[] {
+    return this.collective('MlcPipeDistBucketsFinish', tensors, []);
+  }
+
+  /** Waits for the buckets already started and drops the planned reduction (unwinding an error). */
+  bucketsAbort(): void {
+    this.backend().run('MlcPipeDistBucketsAbort', [], []);
+  }
+
   /** Rank `root`'s values of `tensors`, as new tensors. */
   broadcast(tensors: tf.Tensor[], root = 0): tf.Tensor[] {
     return this.collective('MlcPipeDistBroadcast', tensors, [root]);

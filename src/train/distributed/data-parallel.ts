@@ -14,9 +14,10 @@
  * all-reduce (native/src/sync_norm.cc derives it); a rank whose shard is empty then still runs a
  * one-row stand-in (weight 0) so that it joins every batch norm's collectives.
  *
- * Overlap with backward: tfjs' tape (`tf.variableGrads`) returns all gradients at once, so the
- * buckets are all-reduced after the backward pass; inside the all-reduce, Gloo reduces one bucket
- * while the next is packed (native/src/dist.cc).
+ * Overlap with backward (`overlap`, ./overlap.ts): tfjs' tape returns all gradients at once, but a
+ * per-variable hook on the tape sees each one complete during the backward pass; each bucket's
+ * all-reduce then starts as soon as its gradients are in, with the same buckets and sums as the
+ * all-reduce after the tape (test/train/distributed/overlap.test.ts checks they are bit-identical).
  */
 import { tf } from '../../engine/tf.ts';
 import type { Batch } from '../../data/loader/create-loader.ts';
@@ -24,6 +25,8 @@ import type { Logs } from '../callbacks/base.ts';
 import type { GradientReducer } from '../step.ts';
 import type { ProcessGroup } from '../../engine/distributed/process-group.ts';
 import type { BatchNormSync } from '../../engine/distributed/batch-norm-sync.ts';
+import { BUCKET_BYTES } from '../../engine/distributed/process-group.ts';
+import { overlappedReduction, type OverlapStats } from './overlap.ts';
 import { shardBatch } from './shard.ts';
 
 /** What rank 0 decided at the end of an epoch. */
@@ -41,6 +44,8 @@ export interface LoopDistribution {
   reducer(globalSize: number, shardSize: number): GradientReducer;
   /** The batch norm synchroniser of such a step (`sync_bn`), or undefined (per-rank statistics). */
   batchNormSync(globalSize: number, shardSize: number): BatchNormSync | undefined;
+  /** What the overlapped gradient reductions did so far. */
+  readonly overlapStats: OverlapStats;
   /** Makes every weight (trainable and statistics) rank 0's. */
   syncWeights(model: tf.LayersModel): void;
   /** Ranks > 0: rank 0's logs and stop decision of `epoch` (waits for them). Rank 0: undefined. */
@@ -52,17 +57,30 @@ export interface LoopDistribution {
 export interface DataParallelOptions {
   /** All-reduce batch norm statistics (the stage's `distributed.sync_bn`). Defaults to false. */
   syncBatchNorm?: boolean;
+  /** Start the gradient buckets' all-reduce during the backward pass (./overlap.ts). Defaults to true. */
+  overlap?: boolean;
+  /** Gradient bucket size in bytes. Defaults to PyTorch DDP's 25 MiB. */
+  bucketBytes?: number;
 }
 
 export function dataParallel(group: ProcessGroup, options: DataParallelOptions = {}): LoopDistribution {
   const key = (epoch: number) => `mlc/epoch/${epoch}`;
+  const overlap = options.overlap ?? true;
+  const bucketBytes = options.bucketBytes ?? BUCKET_BYTES;
+  const overlapStats: OverlapStats = { steps: 0, early: 0 };
   return {
     rank: group.rank,
     ranks: group.size,
     shard: (batch) => shardBatch(batch, group.rank, group.size),
-    reducer: (globalSize, shardSize) => (grads, values) => {
-      const [v, ...g] = group.allreduceScaled([values, ...grads], globalSize ? shardSize / globalSize : 0);
-      return { grads: g, values: v as tf.Tensor1D };
+    overlapStats,
+    reducer: (globalSize, shardSize) => {
+      const scale = globalSize ? shardSize / globalSize : 0;
+      const reduce: GradientReducer = (grads, values) => {
+        const [v, ...g] = group.allreduceScaled([values, ...grads], scale, bucketBytes);
+        return { grads: g, values: v as tf.Tensor1D };
+      };
+      if (overlap && group.overlapAvailable) reduce.overlapped = (sizes) => overlappedReduction(group, scale, sizes, bucketBytes, overlapStats);
+      return reduce;
     },
     batchNormSync: (globalSize, shardSize) =>
       options.syncBatchNorm ? { weight: globalSize ? shardSize / globalSize : 0, contributes: shardSize > 0 } : undefined,

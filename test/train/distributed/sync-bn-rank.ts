@@ -4,6 +4,8 @@
  *  - `train`: a tiny CNN WITH batch norm (after a conv, and on the pooled features) trained a few
  *    steps by trainLoop, 15 images in global batches of 7: shards of 3 + 4, and a last batch of one
  *    image, where rank 0's shard is empty. Returns all weights, moving statistics included.
+ *  - `overlap`: `train` with any data-parallel options (overlap on or off, bucket size), returning
+ *    the weights and how many gradients the backward pass reported early.
  *  - `kernel`: one synchronised batch norm forward and backward on this rank's rows of a fixed
  *    batch, with upstream gradient G_r / w_r (as the loop's loss gives it), returning y and w_r × the
  *    gradients: concatenated over ranks they must be one batch norm's on the whole batch.
@@ -15,7 +17,7 @@ import { getLoss } from '../../../src/train/losses/index.ts';
 import { trainLoop } from '../../../src/train/loop.ts';
 import { getOptimizer } from '../../../src/train/optimizers/index.ts';
 import { LrSchedule } from '../../../src/train/schedules/index.ts';
-import { dataParallel } from '../../../src/train/distributed/data-parallel.ts';
+import { dataParallel, type DataParallelOptions } from '../../../src/train/distributed/data-parallel.ts';
 import { shardRange } from '../../../src/train/distributed/shard.ts';
 import { syncBatchNormTraining } from '../../../src/engine/ops/sync-batch-norm/sync-batch-norm.ts';
 import { BatchNormalization } from '../../../src/model/layers/batch-norm.ts';
@@ -63,6 +65,16 @@ function loader() {
 
 /** Trains the tiny BN model (as one rank of `group` when given); returns its weights. */
 export async function trainTinyBn(group?: ProcessGroup, syncBatchNorm = false): Promise<number[][]> {
+  return (await trainTinyBnWith(group, { syncBatchNorm })).weights;
+}
+
+/** {@link trainTinyBn} with any data-parallel options; also returns the overlap statistics. */
+async function trainTinyBnWith(
+  group: ProcessGroup | undefined,
+  dp: DataParallelOptions,
+): Promise<{ weights: number[][]; early: number }> {
+  const syncBatchNorm = dp.syncBatchNorm ?? false;
+  const distributed = group ? dataParallel(group, dp) : undefined;
   await initEngine({ engine: 'native', threads: 1 });
   const before = tf.memory().numTensors;
   const optimizer = getOptimizer({ name: 'sgd', learningRate: 0.1, momentum: 0.9 });
@@ -77,7 +89,7 @@ export async function trainTinyBn(group?: ProcessGroup, syncBatchNorm = false): 
     inputShape: shape,
     epochs: TINY_BN.epochs,
     l2: { l2Conv: 1e-3, l2Gamma: 0 },
-    ...(group ? { distributed: dataParallel(group, { syncBatchNorm }) } : {}),
+    ...(distributed ? { distributed } : {}),
   });
   const weights = result.model.getWeights();
   try {
@@ -88,7 +100,7 @@ export async function trainTinyBn(group?: ProcessGroup, syncBatchNorm = false): 
       tf.dispose(root);
       if (worst > 1e-6) throw new Error(`rank ${group.rank}'s weights differ from rank 0's by up to ${worst}`);
     }
-    return weights.map((w) => Array.from(w.dataSync()));
+    return { weights: weights.map((w) => Array.from(w.dataSync())), early: distributed?.overlapStats.early ?? 0 };
   } finally {
     result.model.dispose();
     optimizer.dispose();
@@ -141,10 +153,11 @@ function kernelRank(group: ProcessGroup): number[][] {
 }
 
 export const runRank: RankEntry = async (payload, env) => {
-  const p = payload as { mode: 'train' | 'kernel'; syncBatchNorm?: boolean };
+  const p = payload as { mode: 'train' | 'kernel' | 'overlap'; syncBatchNorm?: boolean } & DataParallelOptions;
   if (p.mode === 'kernel') {
     await initEngine({ engine: 'native', threads: 1 });
     return kernelRank(env.group);
   }
+  if (p.mode === 'overlap') return trainTinyBnWith(env.group, p);
   return trainTinyBn(env.group, p.syncBatchNorm ?? false);
 };
