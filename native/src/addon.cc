@@ -17,6 +17,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "napi_glue.h"
 #include "registry.h"
 
 namespace mlc {
@@ -170,11 +171,6 @@ void finalize(napi_env, void* data, void*) {
   delete h;
 }
 
-#define NAPI_OK(call)                                                              \
-  do {                                                                             \
-    if ((call) != napi_ok) throw std::runtime_error("N-API call failed: " #call); \
-  } while (0)
-
 // Outputs are normalised to what tfjs expects, float32/int32/bool, dense (the contract in
 // registry.h; a non-dense rank-4 result becomes channels-second backed, any other row-major).
 at::Tensor normalise(at::Tensor t) {
@@ -216,20 +212,6 @@ const at::Tensor& tensorOf(napi_env env, napi_value v) {
   return t;
 }
 
-std::vector<napi_value> argv(napi_env env, napi_callback_info info, size_t expected) {
-  std::vector<napi_value> args(expected);
-  size_t n = expected;
-  NAPI_OK(napi_get_cb_info(env, info, &n, args.data(), nullptr, nullptr));
-  if (n < expected) throw std::invalid_argument("expected " + std::to_string(expected) + " arguments");
-  return args;
-}
-
-double numberOf(napi_env env, napi_value v) {
-  double d;
-  NAPI_OK(napi_get_value_double(env, v, &d));
-  return d;
-}
-
 std::vector<int64_t> intArray(napi_env env, napi_value arr) {
   uint32_t n;
   NAPI_OK(napi_get_array_length(env, arr, &n));
@@ -244,20 +226,7 @@ std::vector<int64_t> intArray(napi_env env, napi_value arr) {
 
 template <typename F>
 napi_value guarded(napi_env env, F&& f) {
-  try {
-    return f();
-  } catch (const c10::Error& e) {
-    napi_throw_error(env, "MLC_NATIVE_OP", e.what_without_backtrace());
-  } catch (const std::exception& e) {
-    napi_throw_error(env, "MLC_NATIVE_OP", e.what());
-  }
-  return nullptr;
-}
-
-napi_value undefinedValue(napi_env env) {
-  napi_value u;
-  napi_get_undefined(env, &u);
-  return u;
+  return guardedWith(env, "MLC_NATIVE_OP", std::forward<F>(f));
 }
 
 // fromArray(typedArray, shape, dtypeCode) -> handle (copies the values).
@@ -397,12 +366,6 @@ napi_value Ops(napi_env env, napi_callback_info) {
   });
 }
 
-napi_value numberValue(napi_env env, double v) {
-  napi_value out;
-  NAPI_OK(napi_create_double(env, v, &out));
-  return out;
-}
-
 // setThreads(n) -> threads now in use (n <= 0 keeps the current count).
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
@@ -417,17 +380,11 @@ napi_value SetThreads(napi_env env, napi_callback_info info) {
 napi_value SetDevice(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     auto a = argv(env, info, 1);
-    char buf[64];
-    size_t len;
-    NAPI_OK(napi_get_value_string_utf8(env, a[0], buf, sizeof buf, &len));
-    at::Device device{std::string(buf, len)};
+    at::Device device{stringOf(env, a[0])};
     if (device.is_cuda() && !at::hasCUDA()) throw std::invalid_argument("this libtorch build has no CUDA device");
     if (device.is_cuda() && !device.has_index()) device = at::Device(at::kCUDA, 0);
     currentDevice() = device;
-    auto s = device.str();
-    napi_value out;
-    NAPI_OK(napi_create_string_utf8(env, s.c_str(), s.size(), &out));
-    return out;
+    return stringValue(env, device.str());
   });
 }
 
@@ -436,17 +393,12 @@ napi_value SetDevice(napi_env env, napi_callback_info info) {
 napi_value SetPrecision(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     auto a = argv(env, info, 1);
-    char buf[16];
-    size_t len;
-    NAPI_OK(napi_get_value_string_utf8(env, a[0], buf, sizeof buf, &len));
-    std::string name(buf, len);
+    auto name = stringOf(env, a[0]);
     if (name == "fp32") setComputeType(at::kFloat);
     else if (name == "bf16") setComputeType(at::kBFloat16);
     else if (name == "fp16") setComputeType(at::kHalf);
     else throw std::invalid_argument("unknown precision " + name + " (fp32, bf16 or fp16)");
-    napi_value out;
-    NAPI_OK(napi_create_string_utf8(env, name.c_str(), name.size(), &out));
-    return out;
+    return stringValue(env, name);
   });
 }
 

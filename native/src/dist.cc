@@ -40,6 +40,7 @@
 #include <string>
 
 #include "dist.h"
+#include "napi_glue.h"
 #include "registry.h"
 
 namespace mlc {
@@ -144,85 +145,39 @@ Out broadcast(const OpArgs&) { unavailable(); }
 Register allreduceOp("MlcPipeDistAllreduce", allreduce);
 Register broadcastOp("MlcPipeDistBroadcast", broadcast);
 
-#define DIST_OK(call)                                                              \
-  do {                                                                             \
-    if ((call) != napi_ok) throw std::runtime_error("N-API call failed: " #call); \
-  } while (0)
-
-std::vector<napi_value> args(napi_env env, napi_callback_info info, size_t count) {
-  std::vector<napi_value> v(count);
-  size_t n = count;
-  DIST_OK(napi_get_cb_info(env, info, &n, v.data(), nullptr, nullptr));
-  if (n < count) throw std::invalid_argument("expected " + std::to_string(count) + " arguments");
-  return v;
-}
-
-std::string str(napi_env env, napi_value v) {
-  size_t len = 0;
-  DIST_OK(napi_get_value_string_utf8(env, v, nullptr, 0, &len));
-  std::string s(len, '\0');
-  DIST_OK(napi_get_value_string_utf8(env, v, s.data(), len + 1, &len));
-  return s;
-}
-
-double num(napi_env env, napi_value v) {
-  double d;
-  DIST_OK(napi_get_value_double(env, v, &d));
-  return d;
-}
-
-napi_value text(napi_env env, const std::string& s) {
-  napi_value out;
-  DIST_OK(napi_create_string_utf8(env, s.data(), s.size(), &out));
-  return out;
-}
-
-napi_value number(napi_env env, double d) {
-  napi_value out;
-  DIST_OK(napi_create_double(env, d, &out));
-  return out;
-}
-
 template <typename F>
 napi_value guarded(napi_env env, F&& f) {
-  try {
-    return f();
-  } catch (const c10::Error& e) {
-    napi_throw_error(env, "MLC_DIST", e.what_without_backtrace());
-  } catch (const std::exception& e) {
-    napi_throw_error(env, "MLC_DIST", e.what());
-  }
-  return nullptr;
+  return guardedWith(env, "MLC_DIST", std::forward<F>(f));
 }
 
 #if defined(MLC_HAVE_GLOO)
-napi_value Available(napi_env env, napi_callback_info) { return guarded(env, [&] { return text(env, ""); }); }
+napi_value Available(napi_env env, napi_callback_info) { return guarded(env, [&] { return stringValue(env, ""); }); }
 
 napi_value Store(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
-    auto a = args(env, info, 4);
+    auto a = argv(env, info, 4);
     c10d::TCPStoreOptions opts;
-    opts.port = static_cast<std::uint16_t>(num(env, a[1]));
+    opts.port = static_cast<std::uint16_t>(numberOf(env, a[1]));
     bool server = false;
-    DIST_OK(napi_get_value_bool(env, a[2], &server));
+    NAPI_OK(napi_get_value_bool(env, a[2], &server));
     opts.isServer = server;
     opts.waitWorkers = false;
-    opts.timeout = std::chrono::milliseconds(static_cast<int64_t>(num(env, a[3])));
+    opts.timeout = std::chrono::milliseconds(static_cast<int64_t>(numberOf(env, a[3])));
     dist().timeout = opts.timeout;
-    dist().store = c10::make_intrusive<c10d::TCPStore>(str(env, a[0]), opts);
-    return number(env, dist().store->getPort());
+    dist().store = c10::make_intrusive<c10d::TCPStore>(stringOf(env, a[0]), opts);
+    return numberValue(env, dist().store->getPort());
   });
 }
 
 napi_value Group(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
-    auto a = args(env, info, 4);
+    auto a = argv(env, info, 4);
     if (!dist().store) throw std::runtime_error("no store: distStore() was not called");
-    auto rank = static_cast<int>(num(env, a[0]));
-    auto size = static_cast<int>(num(env, a[1]));
-    dist().timeout = std::chrono::milliseconds(static_cast<int64_t>(num(env, a[3])));
+    auto rank = static_cast<int>(numberOf(env, a[0]));
+    auto size = static_cast<int>(numberOf(env, a[1]));
+    dist().timeout = std::chrono::milliseconds(static_cast<int64_t>(numberOf(env, a[3])));
     auto opts = c10d::ProcessGroupGloo::Options::create(dist().timeout);
-    opts->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname(str(env, a[2])));
+    opts->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname(stringOf(env, a[2])));
     opts->threads = 2;
     dist().group = c10::make_intrusive<c10d::ProcessGroupGloo>(dist().store, rank, size, opts);
 #if defined(MLC_WITH_NCCL)
@@ -231,40 +186,36 @@ napi_value Group(napi_env env, napi_callback_info info) {
       ncclOpts->timeout = dist().timeout;
       auto prefixed = c10::make_intrusive<c10d::PrefixStore>("nccl/", dist().store);
       dist().nccl = c10::make_intrusive<c10d::ProcessGroupNCCL>(prefixed, rank, size, ncclOpts);
-      return text(env, "gloo+nccl");
+      return stringValue(env, "gloo+nccl");
     }
 #endif
-    return text(env, "gloo");
+    return stringValue(env, "gloo");
   });
 }
 
 napi_value Set(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
-    auto a = args(env, info, 2);
+    auto a = argv(env, info, 2);
     if (!dist().store) throw std::runtime_error("no store: distStore() was not called");
-    auto v = str(env, a[1]);
-    dist().store->set(str(env, a[0]), std::vector<uint8_t>(v.begin(), v.end()));
-    napi_value u;
-    napi_get_undefined(env, &u);
-    return u;
+    auto v = stringOf(env, a[1]);
+    dist().store->set(stringOf(env, a[0]), std::vector<uint8_t>(v.begin(), v.end()));
+    return undefinedValue(env);
   });
 }
 
 napi_value Get(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
-    auto a = args(env, info, 1);
+    auto a = argv(env, info, 1);
     if (!dist().store) throw std::runtime_error("no store: distStore() was not called");
-    auto v = dist().store->get(str(env, a[0]));
-    return text(env, std::string(v.begin(), v.end()));
+    auto v = dist().store->get(stringOf(env, a[0]));
+    return stringValue(env, std::string(v.begin(), v.end()));
   });
 }
 
 napi_value Barrier(napi_env env, napi_callback_info) {
   return guarded(env, [&] {
     group().barrier()->wait(dist().timeout);
-    napi_value u;
-    napi_get_undefined(env, &u);
-    return u;
+    return undefinedValue(env);
   });
 }
 
@@ -273,14 +224,12 @@ napi_value Shutdown(napi_env env, napi_callback_info) {
     dist().nccl.reset();
     dist().group.reset();
     dist().store.reset();
-    napi_value u;
-    napi_get_undefined(env, &u);
-    return u;
+    return undefinedValue(env);
   });
 }
 #else
 napi_value Available(napi_env env, napi_callback_info) {
-  return guarded(env, [&] { return text(env, "the addon was built without c10d Gloo (install libgloo-dev, then npm run build:native)"); });
+  return guarded(env, [&] { return stringValue(env, "the addon was built without c10d Gloo (install libgloo-dev, then npm run build:native)"); });
 }
 napi_value Unavailable(napi_env env, napi_callback_info) {
   return guarded(env, [&]() -> napi_value { unavailable(); });
