@@ -15,7 +15,7 @@
       Welch for unpaired), the sd ratio with Levene's (median) and the F test, the test-sampling sd
       of each seed's difference, curve plots and report-<mode>.md in OUT; with --results the summary
       JSON and plot also as DIR/<set>-<mode>.{json,svg}. Where torch-init ran: the init/order split
-      (report-split.md, DIR/<set>-split.json).
+      (report-split.md, DIR/<set>-split.json): each arm over its seeds, each comparison over the seeds both ran.
 """
 import json, os, subprocess, sys, time
 
@@ -318,51 +318,53 @@ SPLIT_LABEL = {"ours": "mlc-pipe", "torch": "PyTorch, our init + our order", "to
 
 
 def split(out, results=None):
-    """Init against order, over the seeds where all four arms finished: PyTorch from our init in our order
-    (torch), from our init in its own order (torch-init) and its own init in its own order (torch-own).
-    torch-init and torch-own see the same order (one generator seeded by the seed), so they differ in the
-    init draw alone; torch-init and torch share the init and differ in the order alone. The sd of each arm
-    over seeds, F and Levene tests with the F interval of the sd ratio for the pairs that differ in one thing,
-    and the correlation over seeds of arms that share a draw (how much of the outcome that draw fixes)."""
+    """Init against order: PyTorch from our init in our order (torch), from our init in its own order
+    (torch-init) and its own init in its own order (torch-own), with ours beside them. torch-init and
+    torch-own see the same order (one generator seeded by the seed), so they differ in the init draw
+    alone; torch-init and torch share the init and differ in the order alone (ours and torch-init too,
+    and the engine, which the paired table shows adds nothing). Each arm over the seeds where it
+    finished: mean and sd; each comparison over the seeds both arms finished: the sd ratio with its F
+    interval, F and Levene tests, and the correlation over seeds (how much of the outcome a shared
+    draw fixes)."""
     cfg = json.load(open(os.path.join(out, "config.json")))
     meta = json.load(open(os.path.join(cfg["data"], "meta.json")))
     res = {}
     for name in os.listdir(out):
         if name.startswith("seed") and name[4:].isdigit():
             r = {a: side(os.path.join(out, name, a), meta) for a in SPLIT_ARMS}
-            if all(r.values()):
-                res[int(name[4:])] = r
-    if len(res) < 3:
-        return f"{out} init/order split: fewer than 3 seeds with all four arms\n"
-    from scipy import stats
+            res[int(name[4:])] = {a: v for a, v in r.items() if v}
+    have = lambda *arms: sorted(s_ for s_, r in res.items() if all(a in r for a in arms))
+    if len(have("torch-init")) < 3:
+        return f"{out} init/order split: fewer than 3 seeds with torch-init\n"
     name = "fashion" if meta["set"].startswith("fashion") else meta["set"]
-    lines = [f"#### {meta['set']}, init against order ({len(res)} seeds, all heads right, final epoch)", "",
-             "| seed | " + " | ".join(SPLIT_LABEL[a] for a in SPLIT_ARMS) + " |", "|---" * (len(SPLIT_ARMS) + 1) + "|"]
-    for sd_, r in sorted(res.items()):
-        lines.append(f"| {sd_} | " + " | ".join(f"{r[a]['all_heads'][-1]:.3f}" for a in SPLIT_ARMS) + " |")
-    summary = {"set": meta["set"], "seeds": sorted(res), "arms": SPLIT_LABEL}
-    for m in METRICS:
-        v = {a: np.array([res[k][a][m][-1] for k in sorted(res)]) for a in SPLIT_ARMS}
-        if m == "all_heads":
-            lines.append("| mean ± sd | " + " | ".join(f"{v[a].mean():.3f} ± {v[a].std(ddof=1):.3f}" for a in SPLIT_ARMS) + " |")
-            lines.append("")
-        sm = {"sd": {a: float(v[a].std(ddof=1)) for a in SPLIT_ARMS}}
+    lines = [f"#### {meta['set']}, init against order (final epoch; per seed in results/{name}-split.json)", "",
+             "| arm | seeds | all heads mean ± sd | head mean sd | head AUC sd |", "|---|---|---|---|---|"]
+    summary = {"set": meta["set"], "arms": SPLIT_LABEL, "per_seed": {s_: {a: {m: r[a][m][-1] for m in METRICS} for a in r} for s_, r in res.items()}}
+    for a in SPLIT_ARMS:
+        ss = have(a)
+        v = {m: np.array([res[k][a][m][-1] for k in ss]) for m in METRICS}
+        summary[a] = {"seeds": ss, **{m: {"mean": float(v[m].mean()), "sd": float(v[m].std(ddof=1))} for m in METRICS}}
+        lines.append(f"| {SPLIT_LABEL[a]} (`{a}`) | {len(ss)} | {v['all_heads'].mean():.3f} ± {v['all_heads'].std(ddof=1):.3f} |"
+                     f" {v['head_mean'].std(ddof=1):.3f} | {v['auc'].std(ddof=1):.4f} |")
+    lines.append("")
+    for a, b, what in (("torch-init", "torch-own", "init alone (same order, same engine)"),
+                       ("ours", "torch-init", "order alone (same init; engines differ, see the paired table)"),
+                       ("torch", "torch-init", "order alone (same init, same engine)"),
+                       ("torch", "torch-own", "init and order (same engine)")):
+        ss = have(a, b)
+        if len(ss) < 3:
+            continue
         parts = []
-        for a, b, what in (("torch-init", "torch-own", "init (same order)"), ("torch", "torch-init", "order (same init)"),
-                           ("torch", "torch-own", "init + order")):
-            st = stats_of(v[a], v[b], False)
-            sm[f"{a}/{b}"] = {k: st[k] for k in ("sd_ratio", "sd_ratio_ci90", "levene_p", "f_p")}
-            parts.append(f"{what}: {a} / {b} {st['sd_ratio']:.2f} [{st['sd_ratio_ci90'][0]:.2f}, {st['sd_ratio_ci90'][1]:.2f}],"
-                         f" Levene p = {st['levene_p']:.2f}, F p = {st['f_p']:.2f}")
-        cors = []
-        for a, b, what in (("torch", "torch-init", "same init"), ("torch-init", "torch-own", "same order"), ("ours", "torch", "same init and order")):
-            r_ = float(np.corrcoef(v[a], v[b])[0, 1])
-            sm[f"corr {a}~{b}"] = r_
-            cors.append(f"{a}~{b} ({what}) {r_:+.2f}")
-        summary[m] = sm
-        label = {"all_heads": "all heads", "head_mean": "head mean", "auc": "head AUC"}[m]
-        lines.append(f"- {label}: sd (points) " + ", ".join(f"{a} {sm['sd'][a] * 100:.1f}" for a in SPLIT_ARMS)
-                     + "; sd ratios with 90 % CI: " + "; ".join(parts) + "; correlation over seeds: " + ", ".join(cors) + ".")
+        for m in METRICS:
+            x, y = (np.array([res[k][arm][m][-1] for k in ss]) for arm in (a, b))
+            st = stats_of(x, y, False)
+            r_ = float(np.corrcoef(x, y)[0, 1])
+            summary.setdefault("compare", {}).setdefault(f"{a}/{b}", {"seeds": ss})[m] = {
+                **{k: st[k] for k in ("sd_ratio", "sd_ratio_ci90", "levene_p", "f_p")}, "corr": r_}
+            label = {"all_heads": "all heads", "head_mean": "head mean", "auc": "AUC"}[m]
+            parts.append(f"{label} {st['sd_ratio']:.2f} [{st['sd_ratio_ci90'][0]:.2f}, {st['sd_ratio_ci90'][1]:.2f}]"
+                         f" (Levene p = {st['levene_p']:.2f}, F p = {st['f_p']:.2f}; r = {r_:+.2f})")
+        lines.append(f"- {what}, {a} / {b} over {len(ss)} seeds, sd ratio with 90 % CI: " + "; ".join(parts) + ".")
     if results:
         json.dump(summary, open(os.path.join(results, f"{name}-split.json"), "w"), indent=1)
     text = "\n".join(lines) + "\n"
