@@ -8,7 +8,8 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { launchRanks } from '../../../src/train/distributed/launch.ts';
-import { distUnavailable } from '../../../src/engine/distributed/process-group.ts';
+import { distUnavailable, type ProcessGroup } from '../../../src/engine/distributed/process-group.ts';
+import { dataParallel } from '../../../src/train/distributed/data-parallel.ts';
 import { initEngine, tf } from '../../../src/engine/index.ts';
 import { batchNormTraining } from '../../../src/engine/ops/batch-norm-training/batch-norm-training.ts';
 import { initialTinyBnWeights, kernelBatch, TINY_BN, trainTinyBn } from './sync-bn-rank.ts';
@@ -38,6 +39,16 @@ async function singleKernel(): Promise<number[][]> {
     return [y!, ...grads].map((t) => Array.from(t.dataSync()));
   });
 }
+
+describe('the batch norm synchroniser of a step', () => {
+  it("weighs a rank by its share of the global batch; an empty shard's stand-in adds nothing; off without sync_bn", () => {
+    const group = { rank: 1, size: 2 } as ProcessGroup;
+    const synced = dataParallel(group, { syncBatchNorm: true });
+    expect(synced.batchNormSync(7, 4)).toEqual({ weight: 4 / 7, contributes: true });
+    expect(synced.batchNormSync(1, 0)).toEqual({ weight: 0, contributes: false });
+    expect(dataParallel(group).batchNormSync(7, 4)).toBeUndefined();
+  });
+});
 
 describe.skipIf(why !== undefined)('sync_bn on 2 ranks (c10d Gloo)', () => {
   it('synchronised batch norm on shards of 2 + 3 rows is batch norm on the 5 rows: y, dx, dγ, dβ', async () => {
