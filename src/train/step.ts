@@ -10,7 +10,7 @@ import { probsFromLogits } from '../model/probabilities.ts';
 import { compileInference } from '../model/inference/compile.ts';
 import { l2Penalty, type L2Options, type RegularizedVariables } from '../model/regularization.ts';
 import type { HeadInfo, HeadLoss } from './losses/base.ts';
-import { labelColumn, multiHeadLoss, type MultiHeadLossOptions } from './losses/multihead.ts';
+import { labelColumn, multiHeadLoss, type HeadScales, type MultiHeadLossOptions } from './losses/multihead.ts';
 import { AccuracyMeter } from './metrics.ts';
 import type { TrainOptimizer } from './optimizers/base.ts';
 
@@ -20,6 +20,8 @@ export interface StepBatch {
   size: number;
   /** Mixup partner labels and λ (from the loader). */
   mix?: { lambda: Float32Array; labels: Int32Array };
+  /** Per-head loss factors of a data-parallel shard (./distributed/shard.ts). */
+  headScales?: HeadScales;
 }
 
 export interface Objective {
@@ -45,7 +47,10 @@ function labelTensors(batch: StepBatch, heads: number): tf.Tensor1D[] {
  * Combines this rank's gradients and step values (`[loss, ...per-head losses, l2]`) with the other
  * ranks' (./distributed/): returns the global batch's. Absent in one process.
  */
-export type GradientReducer = ((grads: tf.Tensor[], values: tf.Tensor1D) => { grads: tf.Tensor[]; values: tf.Tensor1D }) & {
+export type GradientReducer = ((
+  grads: tf.Tensor[],
+  values: tf.Tensor1D,
+) => { grads: tf.Tensor[]; values: tf.Tensor1D }) & {
   /**
    * The same reduction started during the backward pass, where the reducer can
    * (./distributed/data-parallel.ts); `sizes` are the elements of the values and of each gradient.
@@ -96,7 +101,7 @@ function batchGradients(
   const parts: tf.Scalar[] = [];
   const loss = () => {
     const logits = asArray(model.apply(x, { training: true }) as tf.Tensor | tf.Tensor[]);
-    const { total, perHead } = multiHeadLoss(obj.loss, logits, ys, obj.infos, obj.lossOptions, mix);
+    const { total, perHead } = multiHeadLoss(obj.loss, logits, ys, obj.infos, obj.lossOptions, mix, batch.headScales);
     const l2 = l2Penalty(obj.reg, obj.l2);
     parts.push(...perHead.map((t) => tf.keep(t)), tf.keep(l2));
     return total.add(l2) as tf.Scalar;

@@ -5,8 +5,10 @@
  *
  * Gradients: each rank's loss is the mean over its shard; the all-reduce sums scale_r · g_r with
  * scale_r = its rows / the global batch's rows, which is the gradient of the global batch's mean
- * loss (exactly, for equal or unequal shards) when the loss is a mean over images. Per-head masked
- * means (unknown labels, -1) are averaged per rank, as PyTorch DDP averages per-rank losses.
+ * loss (exactly, for equal or unequal shards) when the loss is a mean over images. A head's loss is
+ * a mean over its known labels (-1 = unknown): the shard carries per-head factors (./shard.ts,
+ * maskedShares) that make the weighted sum the global batch's mean, where PyTorch DDP would average
+ * per-rank means. GHM-C's density histogram stays per rank (a batch statistic, like batch norm's).
  *
  * Batch norm: per rank by default (PyTorch DDP). With `syncBatchNorm` each step runs under a batch
  * norm synchroniser (src/engine/distributed/batch-norm-sync.ts) whose weight is the same share, so
@@ -27,7 +29,7 @@ import type { ProcessGroup } from '../../engine/distributed/process-group.ts';
 import type { BatchNormSync } from '../../engine/distributed/batch-norm-sync.ts';
 import { BUCKET_BYTES } from '../../engine/distributed/process-group.ts';
 import { overlappedReduction, type OverlapStats } from './overlap.ts';
-import { shardBatch } from './shard.ts';
+import { shardBatch, type ShardBatch } from './shard.ts';
 
 /** What rank 0 decided at the end of an epoch. */
 export interface EpochDecision {
@@ -39,7 +41,7 @@ export interface LoopDistribution {
   readonly rank: number;
   readonly ranks: number;
   /** This rank's rows of a global batch. */
-  shard(batch: Batch): Batch;
+  shard(batch: Batch): ShardBatch;
   /** The reducer of a step whose global batch has `globalSize` rows and this rank's shard `shardSize`. */
   reducer(globalSize: number, shardSize: number): GradientReducer;
   /** The batch norm synchroniser of such a step (`sync_bn`), or undefined (per-rank statistics). */
@@ -79,11 +81,14 @@ export function dataParallel(group: ProcessGroup, options: DataParallelOptions =
         const [v, ...g] = group.allreduceScaled([values, ...grads], scale, bucketBytes);
         return { grads: g, values: v as tf.Tensor1D };
       };
-      if (overlap && group.overlapAvailable) reduce.overlapped = (sizes) => overlappedReduction(group, scale, sizes, bucketBytes, overlapStats);
+      if (overlap && group.overlapAvailable)
+        reduce.overlapped = (sizes) => overlappedReduction(group, scale, sizes, bucketBytes, overlapStats);
       return reduce;
     },
     batchNormSync: (globalSize, shardSize) =>
-      options.syncBatchNorm ? { weight: globalSize ? shardSize / globalSize : 0, contributes: shardSize > 0 } : undefined,
+      options.syncBatchNorm
+        ? { weight: globalSize ? shardSize / globalSize : 0, contributes: shardSize > 0 }
+        : undefined,
     syncWeights(model) {
       const weights = model.weights;
       const values = group.broadcast(weights.map((w) => w.read()));

@@ -36,6 +36,18 @@ export interface MixTargets {
   labels: tf.Tensor1D[];
 }
 
+/**
+ * Per-step factors of each head's loss term, for its labels and for the mixup partners' labels (1
+ * where absent): a data-parallel rank's share of the global batch's masked means
+ * (../distributed/shard.ts).
+ */
+export interface HeadScales {
+  labels?: number[];
+  mix?: number[];
+}
+
+const scaled = (l: tf.Scalar, f: number | undefined) => (f === undefined || f === 1 ? l : (l.mul(f) as tf.Scalar));
+
 export function multiHeadLoss(
   loss: HeadLoss,
   logits: tf.Tensor2D[],
@@ -43,15 +55,14 @@ export function multiHeadLoss(
   infos: HeadInfo[],
   options: MultiHeadLossOptions = {},
   mix?: MixTargets,
+  scales?: HeadScales,
 ): { total: tf.Scalar; perHead: tf.Scalar[] } {
-  const perHead = infos.map((info, h) =>
-    mix
-      ? (tf.add(
-          loss.call(logits[h]!, labels[h]!, info, mix.lambda),
-          loss.call(logits[h]!, mix.labels[h]!, info, tf.sub(1, mix.lambda) as tf.Tensor1D),
-        ) as tf.Scalar)
-      : loss.call(logits[h]!, labels[h]!, info),
-  );
+  const perHead = infos.map((info, h) => {
+    const own = scaled(loss.call(logits[h]!, labels[h]!, info, mix?.lambda), scales?.labels?.[h]);
+    if (!mix) return own;
+    const partner = loss.call(logits[h]!, mix.labels[h]!, info, tf.sub(1, mix.lambda) as tf.Tensor1D);
+    return tf.add(own, scaled(partner, scales?.mix?.[h])) as tf.Scalar;
+  });
   // One AddN over the weighted terms (a weight of 1 adds the term itself): the same sum, in the same
   // order, as adding them one by one to 0, at one kernel instead of two per head (and their gradients).
   const terms = perHead.map((l, h) => {

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { launchRanks } from '../../../src/train/distributed/launch.ts';
 import { distUnavailable } from '../../../src/engine/distributed/process-group.ts';
-import { shardBatch, shardRange } from '../../../src/train/distributed/shard.ts';
+import { maskedShares, shardBatch, shardRange } from '../../../src/train/distributed/shard.ts';
 import { initialTinyWeights, TINY, trainTiny } from './tiny-rank.ts';
 
 const why = distUnavailable();
@@ -48,6 +48,32 @@ describe('shards of a global batch', () => {
   });
 });
 
+describe('masked-loss shares', () => {
+  it("weigh each rank's per-head masked means into the global batch's mean, for any per-row losses", () => {
+    // 3 heads, 7 rows over 3 ranks; head 1 has unknown labels unevenly spread, head 2 none on one rank.
+    const heads = 3;
+    const labels = Int32Array.from([0, -1, 1, 1, 2, -1, 2, -1, -1, 0, 0, 1, 1, -1, -1, 0, 2, -1, 1, -1, 0]);
+    const rows = labels.length / heads;
+    const loss = Array.from({ length: rows * heads }, (_, i) => 0.3 + ((i * 37) % 11) / 7); // any per-row losses
+    const meanOf = (from: number, to: number, h: number) => {
+      let [sum, n] = [0, 0];
+      for (let i = from; i < to; i++) if (labels[i * heads + h]! >= 0) [sum, n] = [sum + loss[i * heads + h]!, n + 1];
+      return sum / Math.max(1, n); // the losses' own reduction: mean over known labels, 0 when none
+    };
+    for (let h = 0; h < heads; h++) {
+      let combined = 0;
+      for (let r = 0; r < 3; r++) {
+        const [a, b] = shardRange(rows, r, 3);
+        const f = maskedShares(labels, labels.subarray(a * heads, b * heads), heads) ?? [1, 1, 1];
+        combined += ((b - a) / rows) * f[h]! * meanOf(a, b, h); // the all-reduce's share-weighted sum
+      }
+      expect(combined).toBeCloseTo(meanOf(0, rows, h), 12);
+    }
+    // every label known: no factors (the step is unchanged)
+    expect(maskedShares(Int32Array.from([0, 1, 2, 0]), Int32Array.from([0, 1]), 2)).toBeUndefined();
+  });
+});
+
 describe.skipIf(why !== undefined)('2 ranks on c10d Gloo vs 1 process', () => {
   it(`give the same weights after ${TINY.epochs} epochs at global batch ${TINY.batchSize} (an uneven last batch included)`, async () => {
     const single = await trainTiny();
@@ -65,5 +91,24 @@ describe.skipIf(why !== undefined)('2 ranks on c10d Gloo vs 1 process', () => {
     // and training moved the weights (the comparison is not between two untrained models)
     const initial = await initialTinyWeights();
     expect(Math.max(...initial.flatMap((w, i) => w.map((v, j) => Math.abs(v - single[i]![j]!))))).toBeGreaterThan(1e-2);
+  }, 240_000);
+
+  it('give the same weights with unknown labels (-1) spread unevenly over the shards', async () => {
+    const single = await trainTiny(undefined, true);
+    const ranks = (await launchRanks({
+      ranks: 2,
+      entry: fileURLToPath(new URL('./tiny-rank.ts', import.meta.url)),
+      payload: { masked: true },
+      timeoutMs: 60_000,
+      log: () => {},
+    })) as number[][];
+    let worst = 0;
+    ranks.forEach((w, i) => w.forEach((v, j) => (worst = Math.max(worst, Math.abs(v - single[i]![j]!)))));
+    expect(worst).toBeLessThan(1e-5);
+    // the masked run differs from the unmasked one (the unknown labels matter to the comparison)
+    const unmasked = await trainTiny();
+    expect(Math.max(...unmasked.flatMap((w, i) => w.map((v, j) => Math.abs(v - single[i]![j]!))))).toBeGreaterThan(
+      1e-3,
+    );
   }, 240_000);
 });

@@ -37,8 +37,11 @@ function tinyModel(): tf.LayersModel {
   return tf.model({ inputs: input, outputs: logits });
 }
 
-/** Deterministic images whose mean depends on the label; every label known (no -1). */
-function loader() {
+/**
+ * Deterministic images whose mean depends on the label; every label known, or with `masked` about a
+ * third unknown (-1), unevenly spread over the shards of a global batch.
+ */
+function loader(masked = false) {
   const size = shape[0] * shape[1] * shape[2];
   return {
     count: TINY.n,
@@ -49,14 +52,15 @@ function loader() {
         const images = new Float32Array(idx.length * size).map(
           (_, j) => Math.sin(j * 0.37 + idx[Math.floor(j / size)]! * 1.3) + (idx[Math.floor(j / size)]! % 3) * 0.4,
         );
-        yield { images, labels: Int32Array.from(idx.map((i) => i % 3)), paths: idx.map(String), size: idx.length };
+        const labels = Int32Array.from(idx.map((i) => (masked && (i % 5 === 1 || i % 7 === 2) ? -1 : i % 3)));
+        yield { images, labels, paths: idx.map(String), size: idx.length };
       }
     },
   };
 }
 
 /** Trains the tiny model (as one rank of `group` when given); returns its weights. */
-export async function trainTiny(group?: ProcessGroup): Promise<number[][]> {
+export async function trainTiny(group?: ProcessGroup, masked = false): Promise<number[][]> {
   await initEngine({ engine: 'native', threads: 1 });
   const result = await trainLoop({
     model: tinyModel(),
@@ -64,7 +68,7 @@ export async function trainTiny(group?: ProcessGroup): Promise<number[][]> {
     loss: getLoss({ name: 'crossentropy' }),
     optimizer: getOptimizer({ name: 'sgd', learningRate: 0.2, momentum: 0.9 }),
     schedule: new LrSchedule({ type: 'constant', lr: 0.2 }, { epochs: TINY.epochs, batchSize: TINY.batchSize }),
-    train: loader(),
+    train: loader(masked),
     batchSize: TINY.batchSize,
     inputShape: shape,
     epochs: TINY.epochs,
@@ -94,4 +98,5 @@ export async function initialTinyWeights(): Promise<number[][]> {
   return weights;
 }
 
-export const runRank: RankEntry = async (_payload, env) => trainTiny(env.group);
+export const runRank: RankEntry = async (payload, env) =>
+  trainTiny(env.group, (payload as { masked?: boolean }).masked);
