@@ -3,8 +3,8 @@
  * same initial weights (our folder, converted by torch_convert.py), the same float batches (written
  * here, read there), the same recipe (Adam, masked cross-entropy summed over heads, no L2, fp32).
  *
- *   npx tsx bench/quality/paired-steps.ts DIR [--steps 8] [--batch 8] [--size 32 32] [--heads 10,1] [--engine native]
- *   /usr/bin/python3 bench/quality/torch_steps.py DIR
+ *   npx tsx bench/quality/paired-steps.ts DIR [--steps 8] [--batch 8] [--size 32 32] [--heads 10,1] [--engine native] [--ranks N]
+ *   /usr/bin/python3 bench/quality/torch_steps.py DIR [--ranks N]
  *
  * Writes into DIR: init/ (our model folder before training), final/ (after), batches.bin (float32
  * NHWC images of every step, in order), labels.json, logits.json (init model on batch 0, eval and
@@ -12,6 +12,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { initEngine, tf } from '../../src/engine/index.ts';
 import type { HeadSpec } from '../../src/data/heads.ts';
 import { buildModel } from '../../src/model/zoo.ts';
@@ -21,6 +22,9 @@ import { getLoss } from '../../src/train/losses/index.ts';
 import { headInfos } from '../../src/train/losses/multihead.ts';
 import { getOptimizer } from '../../src/train/optimizers/index.ts';
 import { trainStep, type Objective } from '../../src/train/step.ts';
+import { withBatchNormSync } from '../../src/engine/distributed/batch-norm-sync.ts';
+import { launchRanks } from '../../src/train/distributed/launch.ts';
+import type { LoopDistribution } from '../../src/train/distributed/data-parallel.ts';
 
 export interface PairedStepsOptions {
   dir: string;
@@ -40,6 +44,21 @@ export interface PairedStepsOptions {
   lr?: number;
   /** Optimizer options passed to getOptimizer (e.g. { epsilon }). Defaults to none. */
   optimizer?: Record<string, unknown>;
+  /**
+   * Data-parallel ranks (c10d Gloo, launched by launchRanks, ./paired-rank.ts): each takes its
+   * shard rows of every global batch of `batch` rows. Defaults to 1 (this process). The ranks build
+   * their optimizer from labels.json (learning rate and ε only).
+   */
+  ranks?: number;
+  /** With `ranks`: all-reduced batch statistics (`sync_bn`). Defaults to false (per rank, as DDP). */
+  syncBatchNorm?: boolean;
+}
+
+/** What launchRanks hands each rank of ./paired-rank.ts. */
+export interface PairedRankPayload {
+  dir: string;
+  engine: 'native' | 'wasm' | 'cpu';
+  syncBatchNorm?: boolean;
 }
 
 /** A small seeded uniform generator (LCG), so both sides read the very same floats from disk. */
@@ -96,7 +115,6 @@ export async function runPairedSteps(o: PairedStepsOptions): Promise<number[]> {
   // Logits of the initial weights on batch 0, eval and train mode, from a copy (train mode moves BN statistics).
   const copy = await loadLayersModel(join(o.dir, 'init'));
   const x0 = tf.tensor4d(images.subarray(0, batch * px), [batch, h, w, 3]);
-  const asList = (t: tf.Tensor | tf.Tensor[]) => (Array.isArray(t) ? t : [t]).map((v) => Array.from(v.dataSync()));
   const logits = {
     eval: asList(copy.predict(x0) as tf.Tensor[]),
     train: asList(copy.apply(x0, { training: true }) as tf.Tensor[]),
@@ -105,6 +123,34 @@ export async function runPairedSteps(o: PairedStepsOptions): Promise<number[]> {
   copy.dispose();
   x0.dispose();
 
+  if ((o.ranks ?? 1) > 1) {
+    model.dispose();
+    const payload: PairedRankPayload = { dir: o.dir, engine: o.engine ?? 'native', syncBatchNorm: o.syncBatchNorm };
+    const entry = fileURLToPath(new URL('./paired-rank.ts', import.meta.url));
+    return (await launchRanks({ ranks: o.ranks!, entry, payload, timeoutMs: 120_000, log: () => {} })) as number[];
+  }
+  const opt = getOptimizer({ ...(o.optimizer ?? {}), name: 'adam', learningRate: o.lr ?? 1e-3 });
+  return trainPairedSteps(o.dir, model, opt, images, labels, [batch, h, w], units);
+}
+
+/**
+ * The steps themselves, from `model` (the init weights) on the batches: in one process, or as one
+ * rank of a data-parallel group (`dist`: this rank's shard rows of every global batch, gradients
+ * and logged values all-reduced). Writes final/, final-logits.json and ours.json (rank 0 only).
+ */
+export function trainPairedSteps(
+  dir: string,
+  model: tf.LayersModel,
+  opt: ReturnType<typeof getOptimizer>,
+  images: Float32Array,
+  labels: number[][],
+  [batch, h, w]: [number, number, number],
+  units: number[],
+  dist?: LoopDistribution,
+): Promise<number[]> {
+  const heads = headSpecs(units);
+  const px = h * w * 3;
+  const steps = labels.length / batch;
   const obj: Objective = {
     loss: getLoss('crossentropy'),
     heads,
@@ -113,22 +159,45 @@ export async function runPairedSteps(o: PairedStepsOptions): Promise<number[]> {
     reg: regularizedVariables(model),
     l2: { l2Conv: 0, l2Gamma: 0, l1Gamma: 0 },
   };
-  const opt = getOptimizer({ ...(o.optimizer ?? {}), name: 'adam', learningRate: o.lr ?? 1e-3 });
   const losses: number[] = [];
   for (let s = 0; s < steps; s++) {
     const lab = new Int32Array(labels.slice(s * batch, (s + 1) * batch).flat());
     const img = images.slice(s * batch * px, (s + 1) * batch * px);
-    losses.push(trainStep(model, opt, obj, { images: img, labels: lab, size: batch }, [h, w, 3]).loss!);
+    const global = { images: img, labels: lab, size: batch, paths: Array.from({ length: batch }, String) };
+    const shard = dist ? dist.shard(global) : global;
+    const reduce = dist?.reducer(batch, shard.size);
+    const sync = dist?.batchNormSync(batch, shard.size);
+    const step = () => trainStep(model, opt, obj, shard, [h, w, 3], reduce);
+    losses.push(withBatchNormSync(sync, step).loss!);
   }
-  await saveLayersModel(join(o.dir, 'final'), model);
-  // Eval-mode logits of the trained model on batch 0 (they read the moving statistics).
-  const xe = tf.tensor4d(images.subarray(0, batch * px), [batch, h, w, 3]);
-  writeFileSync(join(o.dir, 'final-logits.json'), JSON.stringify(asList(model.predict(xe) as tf.Tensor[])));
-  xe.dispose();
-  writeFileSync(join(o.dir, 'ours.json'), JSON.stringify({ losses }));
+  return finishPaired(dir, model, opt, images.subarray(0, batch * px), [batch, h, w], losses, dist);
+}
+
+async function finishPaired(
+  dir: string,
+  model: tf.LayersModel,
+  opt: ReturnType<typeof getOptimizer>,
+  batch0: Float32Array,
+  [batch, h, w]: [number, number, number],
+  losses: number[],
+  dist?: LoopDistribution,
+): Promise<number[]> {
+  if ((dist?.rank ?? 0) === 0) {
+    await saveLayersModel(join(dir, 'final'), model);
+    // Eval-mode logits of the trained model on batch 0 (they read the moving statistics).
+    const xe = tf.tensor4d(batch0, [batch, h, w, 3]);
+    const out = model.predict(xe) as tf.Tensor | tf.Tensor[];
+    writeFileSync(join(dir, 'final-logits.json'), JSON.stringify(asList(out)));
+    tf.dispose([xe, ...(Array.isArray(out) ? out : [out])]);
+    writeFileSync(join(dir, 'ours.json'), JSON.stringify({ losses }));
+  }
   opt.dispose();
   model.dispose();
   return losses;
+}
+
+function asList(t: tf.Tensor | tf.Tensor[]): number[][] {
+  return (Array.isArray(t) ? t : [t]).map((v) => Array.from(v.dataSync()));
 }
 
 function arg(name: string): string[] | undefined {
@@ -140,7 +209,7 @@ if (process.argv[1]?.endsWith('paired-steps.ts')) {
   const dir = process.argv[2];
   if (!dir || dir.startsWith('--')) {
     console.error(
-      'usage: npx tsx bench/quality/paired-steps.ts DIR [--steps N] [--batch N] [--size H W] [--heads 10,1] [--engine native|wasm|cpu] [--seed N] [--lr X] [--eps X]',
+      'usage: npx tsx bench/quality/paired-steps.ts DIR [--steps N] [--batch N] [--size H W] [--heads 10,1] [--engine native|wasm|cpu] [--seed N] [--lr X] [--eps X] [--ranks N [--sync-bn]]',
     );
     process.exit(2);
   }
@@ -155,6 +224,9 @@ if (process.argv[1]?.endsWith('paired-steps.ts')) {
     seed: arg('seed') ? Number(arg('seed')![0]) : undefined,
     lr: arg('lr') ? Number(arg('lr')![0]) : undefined,
     optimizer: arg('eps') ? { epsilon: Number(arg('eps')![0]) } : undefined,
+    ranks: arg('ranks') ? Number(arg('ranks')![0]) : undefined,
+    syncBatchNorm: process.argv.includes('--sync-bn'),
   });
   console.log(JSON.stringify({ losses }));
+  process.exit(0); // with --ranks the launcher's handles could keep the process alive
 }
