@@ -90,8 +90,12 @@ if (rounds > 0) {
   }
   const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
   const [on, off] = [median(times.on), median(times.off)];
-  console.log(`overlapped: ${times.on.map((t) => t.toFixed(0)).join(', ')} ms/step; after the tape: ${times.off.map((t) => t.toFixed(0)).join(', ')} ms/step`);
-  console.log(`ratio after / overlapped (median): ${(off / on).toFixed(3)}× (> 1: overlap is faster); load average ${loads.map((l) => l.toFixed(1)).join(', ')}`);
+  console.log(
+    `overlapped: ${times.on.map((t) => t.toFixed(0)).join(', ')} ms/step; after the tape: ${times.off.map((t) => t.toFixed(0)).join(', ')} ms/step`,
+  );
+  console.log(
+    `ratio after / overlapped (median): ${(off / on).toFixed(3)}× (> 1: overlap is faster); load average ${loads.map((l) => l.toFixed(1)).join(', ')}`,
+  );
   process.exit(0);
 }
 

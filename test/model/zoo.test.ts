@@ -106,7 +106,7 @@ describe('kernel_init: torch on depthwise convs', () => {
       std: Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length),
     };
   };
-  it('mobilenet-v2 (Builder.depthwise) and mixnet18 (MixedConv2D depthwise parts) draw U(±1/k); he_normal keeps Keras\'s C·k·k fan-in', () => {
+  it("mobilenet-v2 (Builder.depthwise) and mixnet18 (MixedConv2D depthwise parts) draw U(±1/k); he_normal keeps Keras's C·k·k fan-in", () => {
     const m = buildModel('mobilenet-v2', { inputShape: [32, 32, 3], heads, kernelInit: 'torch', seed: 3 });
     const dw = m.getLayer('ir7_1_dw').getWeights()[0]!; // 3×3 over 960 channels
     expect(dw.shape).toEqual([3, 3, 960, 1]);

@@ -32,7 +32,10 @@ describe('gradient hooks on the tape', () => {
     // the first kernel is read twice: by its layer and by an L2 term
     const loss = () =>
       tf.tidy(() =>
-        tf.add(tf.sum(tf.square(model.apply(x, { training: true }) as tf.Tensor)), tf.sum(tf.square(weights[0]!.read()))),
+        tf.add(
+          tf.sum(tf.square(model.apply(x, { training: true }) as tf.Tensor)),
+          tf.sum(tf.square(weights[0]!.read())),
+        ),
       ) as tf.Scalar;
     const plain = tf.variableGrads(loss, vars);
     const reported: Array<[number, number[]]> = [];
@@ -40,7 +43,8 @@ describe('gradient hooks on the tape', () => {
     expect(hooked.early).toBe(true);
     expect(reported.map(([k]) => k)).toEqual([3, 2, 1, 0]);
     for (const [k, g] of reported) expect(g).toEqual(Array.from(plain.grads[vars[k]!.name]!.dataSync()));
-    for (const v of vars) expect(Array.from(hooked.grads[v.name]!.dataSync())).toEqual(Array.from(plain.grads[v.name]!.dataSync()));
+    for (const v of vars)
+      expect(Array.from(hooked.grads[v.name]!.dataSync())).toEqual(Array.from(plain.grads[v.name]!.dataSync()));
     // reads are the layer's own again
     expect(weights[0]!.read()).toBe(vars[0]);
     tf.dispose([plain.value, hooked.value, ...Object.values(plain.grads), ...Object.values(hooked.grads)]);
@@ -60,7 +64,8 @@ describe('gradient hooks on the tape', () => {
     const hooked = hookedVariableGrads(loss, vars, weights, (k) => reported.push(k));
     expect(hooked.early).toBe(false);
     expect(reported).toEqual([]);
-    for (const v of vars) expect(Array.from(hooked.grads[v.name]!.dataSync())).toEqual(Array.from(plain.grads[v.name]!.dataSync()));
+    for (const v of vars)
+      expect(Array.from(hooked.grads[v.name]!.dataSync())).toEqual(Array.from(plain.grads[v.name]!.dataSync()));
     tf.dispose([plain.value, hooked.value, ...Object.values(plain.grads), ...Object.values(hooked.grads)]);
     model.dispose();
   });

@@ -96,7 +96,9 @@ async function trainTinyBnWith(
     if (group && syncBatchNorm) {
       // every rank holds the same model, moving statistics included
       const root = group.broadcast(weights);
-      const worst = Math.max(...root.map((r, i) => tf.tidy(() => tf.max(tf.abs(tf.sub(r, weights[i]!))).dataSync()[0]!)));
+      const worst = Math.max(
+        ...root.map((r, i) => tf.tidy(() => tf.max(tf.abs(tf.sub(r, weights[i]!))).dataSync()[0]!)),
+      );
       tf.dispose(root);
       if (worst > 1e-6) throw new Error(`rank ${group.rank}'s weights differ from rank 0's by up to ${worst}`);
     }
@@ -123,8 +125,14 @@ export function kernelBatch(): { x: tf.Tensor4D; dy: tf.Tensor4D; gamma: tf.Tens
   const s: [number, number, number, number] = [5, 3, 3, 2];
   const n = 5 * 3 * 3 * 2;
   return {
-    x: tf.tensor4d(Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.71) * 2 + (i % 2) * 3), s),
-    dy: tf.tensor4d(Float32Array.from({ length: n }, (_, i) => Math.cos(i * 0.53) + 0.2), s),
+    x: tf.tensor4d(
+      Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.71) * 2 + (i % 2) * 3),
+      s,
+    ),
+    dy: tf.tensor4d(
+      Float32Array.from({ length: n }, (_, i) => Math.cos(i * 0.53) + 0.2),
+      s,
+    ),
     gamma: tf.tensor1d([1.5, 0.7]),
     beta: tf.tensor1d([0.1, -0.2]),
   };
@@ -146,7 +154,13 @@ function kernelRank(group: ProcessGroup): number[][] {
       y = tf.keep(syncBatchNormTraining(a, g, b, 1e-3, { weight: w, contributes: true }).y);
       return y;
     })([xs, gamma, beta], dys);
-    const inPlace = (t: tf.Tensor) => tf.pad(t, [[start, 5 - end], [0, 0], [0, 0], [0, 0]]);
+    const inPlace = (t: tf.Tensor) =>
+      tf.pad(t, [
+        [start, 5 - end],
+        [0, 0],
+        [0, 0],
+        [0, 0],
+      ]);
     const summed = group.allreduceScaled([inPlace(y!), inPlace(dx!.mul(w)), dGamma!.mul(w), dBeta!.mul(w)], 1);
     return summed.map((t) => Array.from(t.dataSync()));
   });

@@ -67,11 +67,26 @@ describe.skipIf(why !== undefined)('sync_bn on 2 ranks (c10d Gloo)', () => {
     // weights 0-1 conv, 2-5 BN (γ, β, moving mean, moving variance), 6-9 the second BN, 10-11 dense
     const moving = [4, 5, 8, 9];
     expect(worstDiff(synced, single)).toBeLessThan(1e-5);
-    expect(worstDiff(moving.map((i) => synced[i]!), moving.map((i) => single[i]!))).toBeLessThan(1e-5);
+    expect(
+      worstDiff(
+        moving.map((i) => synced[i]!),
+        moving.map((i) => single[i]!),
+      ),
+    ).toBeLessThan(1e-5);
     expect(worstDiff(perRank, single)).toBeGreaterThan(1e-2);
-    expect(worstDiff(moving.map((i) => perRank[i]!), moving.map((i) => single[i]!))).toBeGreaterThan(1e-2);
+    expect(
+      worstDiff(
+        moving.map((i) => perRank[i]!),
+        moving.map((i) => single[i]!),
+      ),
+    ).toBeGreaterThan(1e-2);
     // training moved the weights and statistics (not two untrained models compared)
     expect(worstDiff(single, initial)).toBeGreaterThan(1e-2);
-    expect(worstDiff(moving.map((i) => single[i]!), moving.map((i) => initial[i]!))).toBeGreaterThan(1e-2);
+    expect(
+      worstDiff(
+        moving.map((i) => single[i]!),
+        moving.map((i) => initial[i]!),
+      ),
+    ).toBeGreaterThan(1e-2);
   }, 480_000);
 });

@@ -11,9 +11,10 @@ export const syncBatchNormKernels: KernelConfig[] = [
     be.run(SYNC_BATCH_NORM_TRAIN, [x!, scale!, offset!], [attrs.epsilon as number, attrs.contributes ? 1 : 0]),
   ),
   nativeKernel(SYNC_BATCH_NORM_TRAIN_GRAD, ({ dy, x, scale, mean, invstd }, be, attrs) =>
-    be.run(SYNC_BATCH_NORM_TRAIN_GRAD, [dy!, x!, scale!, mean!, invstd!], [
-      attrs.epsilon as number,
-      attrs.weight as number,
-    ]),
+    be.run(
+      SYNC_BATCH_NORM_TRAIN_GRAD,
+      [dy!, x!, scale!, mean!, invstd!],
+      [attrs.epsilon as number, attrs.weight as number],
+    ),
   ),
 ];
