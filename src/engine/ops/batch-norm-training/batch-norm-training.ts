@@ -16,15 +16,22 @@ import { thunk } from '../../tfjs/thunk.ts';
 
 export { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD };
 
-function gradFunc(dy: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap): Record<string, () => Tensor> {
-  const [x, scale, mean, invstd] = saved as [Tensor, Tensor, Tensor, Tensor];
-  const dyY = (Array.isArray(dy) ? dy[0] : dy) ?? tf.zerosLike(x);
-  // One kernel gives all three; computed here so the closures share it (the gradient scope owns them).
-  const [dx, dScale, dOffset] = tf
-    .engine()
-    .runKernel(BATCH_NORM_TRAIN_GRAD, { dy: dyY, x, scale, mean, invstd }, attrs) as Tensor[];
-  return { x: thunk(dx!), scale: thunk(dScale!), offset: thunk(dOffset!) };
+/**
+ * The gradient function of a training batch norm kernel whose saved tensors are x, γ, μ, 1/σ and
+ * whose gradient is the one kernel `gradKernel` (this one's, and sync batch norm's).
+ */
+export function batchNormGradFunc(gradKernel: string) {
+  return (dy: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap): Record<string, () => Tensor> => {
+    const [x, scale, mean, invstd] = saved as [Tensor, Tensor, Tensor, Tensor];
+    const dyY = (Array.isArray(dy) ? dy[0] : dy) ?? tf.zerosLike(x);
+    // One kernel gives all three; computed here so the closures share it (the gradient scope owns them).
+    const [dx, dScale, dOffset] = tf
+      .engine()
+      .runKernel(gradKernel, { dy: dyY, x, scale, mean, invstd }, attrs) as Tensor[];
+    return { x: thunk(dx!), scale: thunk(dScale!), offset: thunk(dOffset!) };
+  };
 }
+const gradFunc = batchNormGradFunc(BATCH_NORM_TRAIN_GRAD);
 
 let registered = false;
 

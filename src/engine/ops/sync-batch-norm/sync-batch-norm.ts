@@ -10,19 +10,12 @@
  */
 import { tf } from '../../tf.ts';
 import type { GradConfig, NamedAttrMap, Tensor } from '@tensorflow/tfjs-core';
-import { thunk } from '../../tfjs/thunk.ts';
+import { batchNormGradFunc } from '../batch-norm-training/batch-norm-training.ts';
 import type { BatchNormSync } from '../../distributed/batch-norm-sync.ts';
 import { SYNC_BATCH_NORM_TRAIN, SYNC_BATCH_NORM_TRAIN_GRAD } from './name.ts';
 
-function gradFunc(dy: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap): Record<string, () => Tensor> {
-  const [x, scale, mean, invstd] = saved as [Tensor, Tensor, Tensor, Tensor];
-  const dyY = (Array.isArray(dy) ? dy[0] : dy) ?? tf.zerosLike(x);
-  // One kernel (and one all-reduce) gives all three; the closures share it.
-  const [dx, dScale, dOffset] = tf
-    .engine()
-    .runKernel(SYNC_BATCH_NORM_TRAIN_GRAD, { dy: dyY, x, scale, mean, invstd }, attrs) as Tensor[];
-  return { x: thunk(dx!), scale: thunk(dScale!), offset: thunk(dOffset!) };
-}
+// One kernel (and one all-reduce) gives all three gradients; the closures share it.
+const gradFunc = batchNormGradFunc(SYNC_BATCH_NORM_TRAIN_GRAD);
 
 let registered = false;
 
