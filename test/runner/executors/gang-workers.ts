@@ -3,10 +3,11 @@
  * project, MLC_DIST_HOST=127.0.0.1) on a real Redis, and the process tree under a worker.
  */
 import { execa, type ResultPromise } from 'execa';
-import { cpSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CLI } from '../project.ts';
+export { descendants } from '../../processes.ts';
 
 type Proc = ResultPromise<{ reject: false; env: Record<string, string> }>;
 
@@ -77,27 +78,6 @@ export async function startWorker(
   };
   await w.waitFor(/^worker .*gang address 127\.0\.0\.1/m);
   return w;
-}
-
-/** Pids of the processes below `pid` whose command line contains `needle`. */
-export function descendants(pid: number, needle: string): number[] {
-  const procs = readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .flatMap((d) => {
-      try {
-        const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-        return [{ pid: Number(d), ppid, cmd: readFileSync(`/proc/${d}/cmdline`, 'utf8') }];
-      } catch {
-        return [];
-      }
-    });
-  const below = new Set([pid]);
-  for (let grew = true; grew;) {
-    grew = false;
-    for (const p of procs) if (below.has(p.ppid) && !below.has(p.pid)) (below.add(p.pid), (grew = true));
-  }
-  return procs.filter((p) => p.pid !== pid && below.has(p.pid) && p.cmd.includes(needle)).map((p) => p.pid);
 }
 
 /** The `--executor bullmq` flags of a run. */

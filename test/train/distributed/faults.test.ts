@@ -4,7 +4,7 @@
  * records nothing in the lock, and a rerun with `resume: auto` continues from the last checkpoint
  * to the same end as the straight run would (epochs_done, lock entry with the keyed params).
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,30 +12,10 @@ import { readLock, runPipeline } from '../../../src/index.ts';
 import { makeDemoDataset } from '../../../src/data/demo/index.ts';
 import { distUnavailable } from '../../../src/engine/distributed/process-group.ts';
 import { tempProject } from '../../runner/project.ts';
+import { descendants } from '../../processes.ts';
 
 /** The train-rank processes descending from this test process, in pid order (rank 0 first: forked first). */
-function rankPids(): number[] {
-  const procs = readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .flatMap((d) => {
-      try {
-        const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-        return [{ pid: Number(d), ppid, cmd: readFileSync(`/proc/${d}/cmdline`, 'utf8') }];
-      } catch {
-        return [];
-      }
-    });
-  const mine = new Set([process.pid]);
-  for (let grew = true; grew;) {
-    grew = false;
-    for (const p of procs) if (mine.has(p.ppid) && !mine.has(p.pid)) (mine.add(p.pid), (grew = true));
-  }
-  return procs
-    .filter((p) => mine.has(p.pid) && p.cmd.includes('train-rank.js'))
-    .map((p) => p.pid)
-    .sort((a, b) => a - b);
-}
+const rankPids = () => descendants(process.pid, 'train-rank.js').sort((a, b) => a - b);
 
 const EPOCHS = 8;
 const pipeline = `stages:
