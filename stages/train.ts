@@ -41,8 +41,9 @@ export default defineStage({
   environment: NUMERICS_ENVIRONMENT,
   // How many threads and where a crashed run resumes from leave the trained weights alone (a
   // checkpoint records its run key, so `resume: auto` only continues this very run), nor does how
-  // long a data-parallel run waits for a missing rank or for workers to take its ranks.
-  cacheNeutral: ['threads', 'resume', 'distributed.timeout_s', 'distributed.gang_timeout_s'],
+  // long a data-parallel run waits for a missing rank or for workers to take its ranks, nor whether
+  // its all-reduce starts during the backward pass (same buckets, same sums).
+  cacheNeutral: ['threads', 'resume', 'distributed.timeout_s', 'distributed.gang_timeout_s', 'distributed.overlap'],
   // `precision: auto` keyed as what it picks on this machine (bf16 changes the numerics).
   resolveParams: resolvePrecisionParams,
   async run(ctx) {

@@ -5,7 +5,12 @@
  *  - scaling: ours 2 ranks × 1 thread vs 1 rank × 1 thread at the same global batch, as a fraction
  *    of the ideal 2× (global img/s ratio / 2).
  *
- *   npx tsx bench/dist/dist.ts [--size 64] [--batch 16] [--steps 5] [--warmup 2] [--reference <torch_reference.py>]
+ *   npx tsx bench/dist/dist.ts [--size 64] [--batch 16] [--steps 5] [--warmup 2] [--rounds 3] [--reference <torch_reference.py>]
+ *
+ * Each round runs the three (ours 2 ranks, DDP, ours 1 rank) in a rotated order; the ratios are per
+ * round (both sides measured within seconds of each other) and their median is the result. Ours
+ * uses the train stage's `distributed.overlap: auto` (src/train/distributed/options.ts): here, 2
+ * ranks × 1 thread on a machine with fewer than 4 cores, the all-reduce runs after the backward pass.
  *
  * `--overlap-rounds N` instead compares ours 2 ranks with the gradient all-reduce overlapped with the
  * backward pass (the default) and after it, alternating N times, and prints the ratio and the load.
@@ -17,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { launchRanks } from '../../src/train/distributed/launch.ts';
+import { resolveOverlap } from '../../src/train/distributed/options.ts';
 import type { BenchPayload } from './rank.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -26,6 +32,7 @@ const { values: args } = parseArgs({
     batch: { type: 'string', default: '16' },
     steps: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '3' },
     'overlap-rounds': { type: 'string', default: '0' },
     // the shared reference beside /work/main (the engine bench's default) or beside a worktree in /work/wt
     reference: {
@@ -45,7 +52,7 @@ const payload: BenchPayload = {
   warmup: Number(args.warmup),
 };
 
-async function ours(ranks: number, overlap = true): Promise<number> {
+async function ours(ranks: number, overlap: boolean | 'auto' = 'auto'): Promise<number> {
   return (await launchRanks({
     ranks,
     entry: resolve(here, 'rank.ts'),
@@ -78,6 +85,7 @@ function ddp(ranks: number): number {
   return (JSON.parse(out.trim().split('\n').pop()!) as { step_ms: number }).step_ms;
 }
 
+const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
 const rounds = Number(args['overlap-rounds']);
 if (rounds > 0) {
   const times: Record<'on' | 'off', number[]> = { on: [], off: [] };
@@ -88,7 +96,6 @@ if (rounds > 0) {
       times[mode].push(await ours(2, mode === 'on'));
     }
   }
-  const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
   const [on, off] = [median(times.on), median(times.off)];
   console.log(
     `overlapped: ${times.on.map((t) => t.toFixed(0)).join(', ')} ms/step; after the tape: ${times.off.map((t) => t.toFixed(0)).join(', ')} ms/step`,
@@ -99,21 +106,33 @@ if (rounds > 0) {
   process.exit(0);
 }
 
-const shape = `ResNet-18 ${payload.size}×${payload.size}, global batch ${payload.batch}, median of ${payload.steps} steps after ${payload.warmup}`;
-console.log(shape);
-const ours2 = await ours(2);
-const torch2 = ddp(2);
-const ours1 = await ours(1);
+const { why } = resolveOverlap('auto', 2, 1);
 console.log(
-  `ours 2 ranks × 1 thread: ${ours2.toFixed(0)} ms/step (${((payload.batch * 1000) / ours2).toFixed(1)} img/s)`,
+  `ResNet-18 ${payload.size}×${payload.size}, global batch ${payload.batch}, median of ${payload.steps} steps after ${payload.warmup}; ours: ${why}`,
+);
+const runs = { ours2: [] as number[], torch2: [] as number[], ours1: [] as number[] };
+const arms: [keyof typeof runs, () => Promise<number> | number][] = [
+  ['ours2', () => ours(2)],
+  ['torch2', () => ddp(2)],
+  ['ours1', () => ours(1)],
+];
+const img = (ms: number) => ((payload.batch * 1000) / ms).toFixed(1);
+for (let r = 0; r < Number(args.rounds); r++) {
+  const load = loadavg()[0]!;
+  for (let k = 0; k < arms.length; k++) {
+    const [name, run] = arms[(r + k) % arms.length]!;
+    runs[name].push(await run());
+  }
+  const [o2, t2, o1] = [runs.ours2[r]!, runs.torch2[r]!, runs.ours1[r]!];
+  console.log(
+    `round ${r + 1} (load ${load.toFixed(1)}): ours 2 × 1 ${o2.toFixed(0)} ms/step (${img(o2)} img/s), DDP 2 × 1 ${t2.toFixed(0)} ms (${img(t2)}), ours 1 × 1 ${o1.toFixed(0)} ms (${img(o1)}); ours / DDP ${(t2 / o2).toFixed(2)}×, scaling ${((o1 / o2 / 2) * 100).toFixed(0)}% of ideal`,
+  );
+}
+const ratios = runs.ours2.map((o, r) => runs.torch2[r]! / o);
+const scaling = runs.ours2.map((o, r) => runs.ours1[r]! / o / 2);
+console.log(
+  `ratio ours / DDP (img/s): ${median(ratios).toFixed(2)}× median of ${ratios.map((x) => x.toFixed(2)).join(', ')}`,
 );
 console.log(
-  `PyTorch DDP gloo 2 × 1: ${torch2.toFixed(0)} ms/step (${((payload.batch * 1000) / torch2).toFixed(1)} img/s)`,
-);
-console.log(
-  `ours 1 rank × 1 thread: ${ours1.toFixed(0)} ms/step (${((payload.batch * 1000) / ours1).toFixed(1)} img/s)`,
-);
-console.log(`ratio ours / DDP (img/s): ${(torch2 / ours2).toFixed(2)}×`);
-console.log(
-  `scaling 2 ranks vs 1 rank: ${(ours1 / ours2).toFixed(2)}× = ${((ours1 / ours2 / 2) * 100).toFixed(0)}% of ideal 2×`,
+  `scaling 2 ranks vs 1 rank: ${(median(scaling) * 100).toFixed(0)}% of ideal 2× (median of ${scaling.map((x) => (x * 100).toFixed(0)).join(', ')} %)`,
 );

@@ -12,6 +12,7 @@ import { headInfos } from '../../src/train/losses/multihead.ts';
 import { getOptimizer } from '../../src/train/optimizers/index.ts';
 import { trainStep, type Objective } from '../../src/train/step.ts';
 import { dataParallel } from '../../src/train/distributed/data-parallel.ts';
+import { resolveOverlap } from '../../src/train/distributed/options.ts';
 import type { RankEntry } from '../../src/train/distributed/rank-main.ts';
 import { resnet18 } from '../engine/resnet18.ts';
 
@@ -20,8 +21,8 @@ export interface BenchPayload {
   batch: number;
   steps: number;
   warmup: number;
-  /** Start the gradient buckets' all-reduce during the backward pass (the default) or after it. */
-  overlap?: boolean;
+  /** Start the gradient buckets' all-reduce during the backward pass or after it; auto (the default) as the train stage decides. */
+  overlap?: boolean | 'auto';
 }
 
 export const runRank: RankEntry = async (payload, env) => {
@@ -46,7 +47,9 @@ export const runRank: RankEntry = async (payload, env) => {
     paths: [],
     size: o.batch,
   };
-  const dist = env.group.size > 1 ? dataParallel(env.group, { overlap: o.overlap ?? true }) : undefined;
+  // Every rank of the bench runs on this machine, with 1 thread each (the train stage's decision).
+  const { overlap } = resolveOverlap(o.overlap ?? 'auto', env.group.size, 1);
+  const dist = env.group.size > 1 ? dataParallel(env.group, { overlap }) : undefined;
   dist?.syncWeights(model);
   const batch = dist ? dist.shard(global) : global;
   const times: number[] = [];

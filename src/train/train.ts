@@ -7,13 +7,13 @@
  */
 import { mkdir } from 'node:fs/promises';
 import type { TrainOptions } from './options.ts';
-import { startEngine } from '../engine/index.ts';
+import { resolveThreads, startEngine } from '../engine/index.ts';
 import type { EntryIO } from '../entry-io.ts';
 import { StageError } from '../errors.ts';
 import type { Loader } from '../data/loader/create-loader.ts';
 import { trainLoop } from './loop.ts';
 import { runKeyOf } from './resume.ts';
-import { rankCount } from './distributed/options.ts';
+import { rankCount, resolveOverlap } from './distributed/options.ts';
 import { dataParallel } from './distributed/data-parallel.ts';
 import type { ProcessGroup } from '../engine/distributed/process-group.ts';
 import type { RankMember } from './distributed/member.ts';
@@ -40,11 +40,24 @@ export interface TrainIO extends EntryIO {
    * on a BullMQ worker): it trains as that rank instead of launching the ranks itself.
    */
   readonly member?: RankMember;
+  /**
+   * Rank processes of this data-parallel run on this machine (the local launcher's ranks; 1 for a
+   * gang member), which decides `distributed.overlap: auto`. Defaults to the group's size.
+   */
+  readonly localRanks?: number;
 }
 
 /** What training returns: the final (or best) epoch's logs as metrics. */
 export interface TrainOutcome {
   metrics: Record<string, number | null>;
+}
+
+/** This rank's side of the data-parallel loop; rank 0 logs whether the all-reduce overlaps the backward pass. */
+function distribution(p: TrainOptions, ctx: TrainIO, group: ProcessGroup, lead: boolean) {
+  const threads = resolveThreads(p.threads, ctx.cpus);
+  const { overlap, why } = resolveOverlap(p.distributed?.overlap, ctx.localRanks ?? group.size, threads);
+  if (lead) ctx.log(`distributed: gradient all-reduce ${overlap ? 'during' : 'after'} the backward pass (${why})`);
+  return dataParallel(group, { syncBatchNorm: p.distributed?.sync_bn, overlap });
 }
 
 /**
@@ -98,7 +111,7 @@ export async function train(p: TrainOptions, ctx: TrainIO, group?: ProcessGroup)
       signal: ctx.signal,
       profile: p.profile ? (lines) => lines.forEach((l) => ctx.log(l)) : undefined,
       freezeEpochs: p.freeze_epochs,
-      distributed: group ? dataParallel(group, { syncBatchNorm: p.distributed?.sync_bn }) : undefined,
+      distributed: group ? distribution(p, ctx, group, lead) : undefined,
     });
     held.model = result.model;
     optimizer.dispose();

@@ -68,7 +68,7 @@ describe('cache-neutral params', () => {
 
   it('the built-in model stages declare threads cache-neutral, and nothing that changes numerics', async () => {
     const expected: Record<string, string[]> = {
-      train: ['threads', 'resume', 'distributed.timeout_s', 'distributed.gang_timeout_s'],
+      train: ['threads', 'resume', 'distributed.timeout_s', 'distributed.gang_timeout_s', 'distributed.overlap'],
       evaluate: ['threads', 'latency_runs'],
       prune: ['threads'],
       convert: ['threads'],

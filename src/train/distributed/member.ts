@@ -49,7 +49,7 @@ export async function trainAsMember(p: TrainOptions, ctx: TrainIO, member: RankM
   const group = joinGroup(member, timeoutS * 1000);
   try {
     const { train } = await import('../train.ts');
-    const outcome = await train(p, { ...ctx, cpus, member: undefined }, group);
+    const outcome = await train(p, { ...ctx, cpus, member: undefined, localRanks: 1 }, group);
     group.barrier();
     return outcome;
   } finally {

@@ -19,6 +19,8 @@ export interface TrainRankPayload {
   id: string;
   /** Threads of this rank's engine. */
   cpus: number;
+  /** Rank processes on this machine (all of them: the local launcher starts every rank). */
+  localRanks: number;
 }
 
 function outPath(out: TrainRankPayload['out'], declared: string): string {
@@ -39,6 +41,7 @@ export const runRank: RankEntry = async (payload, env) => {
     progress: env.progress,
     signal: new AbortController().signal,
     cpus: job.cpus,
+    localRanks: job.localRanks,
     runKey: () => job.runKey,
   };
   const { train } = await import('../train.ts');

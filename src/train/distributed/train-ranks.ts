@@ -38,6 +38,7 @@ export async function trainOnRanks(p: TrainOptions, ctx: TrainIO, runKey: string
     runKey,
     id: ctx.id,
     cpus,
+    localRanks: d.ranks,
   };
   try {
     return (await launchRanks({

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { launchRanks } from '../../../src/train/distributed/launch.ts';
 import { distUnavailable } from '../../../src/engine/distributed/process-group.ts';
+import { resolveOverlap } from '../../../src/train/distributed/options.ts';
 
 const why = distUnavailable();
 const entry = fileURLToPath(new URL('./sync-bn-rank.ts', import.meta.url));
@@ -34,4 +35,23 @@ describe.skipIf(why !== undefined)('gradient all-reduce overlapped with the back
       expect(overlapped.weights).toEqual(after.weights);
     }, 240_000);
   }
+});
+
+describe('distributed.overlap: auto overlaps only where each rank has a core for its Gloo thread', () => {
+  it('needs ranks on this machine × (threads + 1) cores; true and false are taken as they are', () => {
+    const on = (setting: boolean | 'auto', localRanks: number, threads: number, cores: number) =>
+      resolveOverlap(setting, localRanks, threads, cores).overlap;
+    expect(on('auto', 2, 1, 2)).toBe(false); // the bench's case: 2 ranks × 1 thread on 2 cores
+    expect(on('auto', 2, 1, 3)).toBe(false);
+    expect(on('auto', 2, 1, 4)).toBe(true);
+    expect(on('auto', 1, 1, 2)).toBe(true); // a gang member alone on its 2-core worker
+    expect(on('auto', 1, 2, 2)).toBe(false);
+    expect(on('auto', 4, 3, 16)).toBe(true);
+    expect(on('auto', 4, 3, 15)).toBe(false);
+    expect(on(true, 2, 1, 2)).toBe(true);
+    expect(on(false, 1, 1, 64)).toBe(false);
+    expect(resolveOverlap('auto', 2, 1, 2).why).toBe(
+      "overlap: auto, 2 rank(s) × (1 + Gloo's thread) > 2 cores: Gloo would compete with the backward pass",
+    );
+  });
 });

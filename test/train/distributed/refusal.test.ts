@@ -52,6 +52,18 @@ describe('distributed is refused at validation where it cannot run', () => {
     expect(one.code, one.stdout + one.stderr).toBe(0);
   });
 
+  it('overlap: auto, true and false validate; anything else is refused at its key with the choices', async () => {
+    for (const v of ['auto', 'true', 'false']) {
+      const ok = await cli(['validate', 'p.yaml'], project(`engine: native, distributed: { ranks: 2, overlap: ${v} }`));
+      expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    }
+    const r = await cli(['validate', 'p.yaml'], project('engine: native, distributed: { ranks: 2, overlap: yes }'));
+    expect(r.code, r.stdout + r.stderr).toBe(2);
+    expect(r.stderr).toContain(
+      'stages.train.with.distributed.overlap: expected one of "auto", true, false, received "yes"',
+    );
+  });
+
   it('asks the scheduler for ranks × threads CPU slots', () => {
     const resources = trainStage.resources as (p: object) => { cpu: number };
     expect(
