@@ -4,7 +4,7 @@
  * - the gang cannot form (too few workers; a worker SIGKILLed while its member waits): it fails at
  *   its gang timeout naming what was placed and what is missing, the placed members stop and the
  *   queued jobs are removed;
- * - a rank's process SIGKILLed mid-run: the stage fails naming the rank and host, and a rerun with
+ * - a rank's process SIGKILLed mid-run (rank 1, and rank 0): the stage fails naming the rank and host, and a rerun with
  *   `resume: auto` continues from the last checkpoint to the same end as a straight run;
  * - a rank's worker SIGKILLed mid-run: the stage fails naming the rank and the worker that died;
  * - Redis killed mid-run: the run fails naming Redis and its address, without hanging;
@@ -162,41 +162,43 @@ describe.skipIf(distUnavailable() !== undefined)('faults of a gang on the bullmq
     for (const w of workers) w.proc.kill('SIGTERM');
   }, 300_000);
 
-  it('SIGKILL of rank 1 mid-run fails the stage naming rank and host; resume: auto then continues from the last checkpoint', async () => {
-    const { dir, store, workers, last } = await trainProject('kill');
-    const args = ['run', 'p.yaml', ...queueArgs(redis.url, 'kill', store)];
-    const run = startCli(args, dir);
-    await until(
-      () => workers.every((w) => rankOf(w) !== undefined) && existsSync(last),
-      'the gang formed and rank 0 checkpointed',
-    );
-    const victim = workers.find((w) => rankOf(w) === '1')!;
-    const [pid] = descendants(victim.proc.pid!, 'stage-worker.js');
-    expect(pid).toBeGreaterThan(0);
-    process.kill(pid!, 'SIGKILL');
-    const r = await run;
-    const err = String(r.stderr);
-    expect(r.exitCode, String(r.stdout) + err).toBe(1);
-    expect(err).toContain(
-      `distributed training failed: rank 1 on host ${hostname()} (127.0.0.1) was killed by SIGKILL`,
-    );
-    expect(readLock(path.join(dir, 'p.mlc.lock')).stages.train).toBeUndefined();
-    const epochsBefore = (JSON.parse(readFileSync(last, 'utf8')) as { epoch: number }).epoch;
-    expect(epochsBefore).toBeLessThan(EPOCHS); // killed mid-run, not after it
+  // rank 1, and rank 0: the store's server, whose job writes the outputs and reports the stage
+  for (const rank of ['1', '0'])
+    it(`SIGKILL of rank ${rank} mid-run fails the stage naming rank and host; resume: auto then continues from the last checkpoint`, async () => {
+      const { dir, store, workers, last } = await trainProject(`kill${rank}`);
+      const args = ['run', 'p.yaml', ...queueArgs(redis.url, `kill${rank}`, store)];
+      const run = startCli(args, dir);
+      await until(
+        () => workers.every((w) => rankOf(w) !== undefined) && existsSync(last),
+        'the gang formed and rank 0 checkpointed',
+      );
+      const victim = workers.find((w) => rankOf(w) === rank)!;
+      const [pid] = descendants(victim.proc.pid!, 'stage-worker.js');
+      expect(pid).toBeGreaterThan(0);
+      process.kill(pid!, 'SIGKILL');
+      const r = await run;
+      const err = String(r.stderr);
+      expect(r.exitCode, String(r.stdout) + err).toBe(1);
+      expect(err).toContain(
+        `distributed training failed: rank ${rank} on host ${hostname()} (127.0.0.1) was killed by SIGKILL`,
+      );
+      expect(readLock(path.join(dir, 'p.mlc.lock')).stages.train).toBeUndefined();
+      const epochsBefore = (JSON.parse(readFileSync(last, 'utf8')) as { epoch: number }).epoch;
+      expect(epochsBefore).toBeLessThan(EPOCHS); // killed mid-run, not after it
 
-    const again = await startCli(args, dir);
-    expect(again.exitCode, String(again.stdout) + String(again.stderr)).toBe(0);
-    const log = readFileSync(path.join(dir, 'logs/p/train.log'), 'utf8');
-    expect(log).toContain(`resuming from ${path.dirname(last)}`);
-    expect(log).toMatch(/distributed: rank 0 of 2 × 1 thread, c10d Gloo on 127\.0\.0\.1/);
-    const config = JSON.parse(readFileSync(path.join(dir, 'models/run/config.json'), 'utf8'));
-    expect(config.epochs_done).toBe(EPOCHS);
-    expect(readLock(path.join(dir, 'p.mlc.lock')).stages.train!.params.distributed).toEqual({
-      ranks: 2,
-      sync_bn: false,
-    });
-    for (const w of workers) w.proc.kill('SIGTERM');
-  }, 900_000);
+      const again = await startCli(args, dir);
+      expect(again.exitCode, String(again.stdout) + String(again.stderr)).toBe(0);
+      const log = readFileSync(path.join(dir, 'logs/p/train.log'), 'utf8');
+      expect(log).toContain(`resuming from ${path.dirname(last)}`);
+      expect(log).toMatch(/distributed: rank 0 of 2 × 1 thread, c10d Gloo on 127\.0\.0\.1/);
+      const config = JSON.parse(readFileSync(path.join(dir, 'models/run/config.json'), 'utf8'));
+      expect(config.epochs_done).toBe(EPOCHS);
+      expect(readLock(path.join(dir, 'p.mlc.lock')).stages.train!.params.distributed).toEqual({
+        ranks: 2,
+        sync_bn: false,
+      });
+      for (const w of workers) w.proc.kill('SIGTERM');
+    }, 900_000);
 
   it("SIGKILL of rank 1's worker mid-run fails the stage naming the rank and its worker", async () => {
     const { dir, store, workers, last } = await trainProject('worker');
