@@ -12,24 +12,22 @@
  * longer than `redisTimeout` fails every job in flight.
  */
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { Queue, QueueEvents, type JobsOptions } from 'bullmq';
 import { StageError } from '../../../errors.ts';
 import type { HostedResult, StageIO, StageJob } from '../../../host/job.ts';
-import { packageRoot } from '../../../package-root.ts';
 import type { Executor } from '../executor.ts';
 import type { HashIndex } from '../../hash/hash-index.ts';
 import type { StageLimits } from '../../stage-limits.ts';
 import type { Store } from '../../store/store.ts';
 import { redisClients, type RedisClients } from './connection.ts';
 import { runGang } from './gang.ts';
+import { queueJobData } from './job-data.ts';
 import {
   cancelChannel,
   classesKey,
   now,
   queueName,
   resourceClass,
-  type ModuleRef,
   type QueueJobData,
   type QueueJobResult,
   type QueueProgress,
@@ -71,8 +69,6 @@ interface Pending {
   resolve(r: QueueJobResult): void;
   reject(e: Error): void;
 }
-
-const posix = (p: string) => p.split(path.sep).join('/');
 
 export class BullmqExecutor implements Executor {
   readonly retriesNatively = true;
@@ -150,40 +146,6 @@ export class BullmqExecutor implements Executor {
     return q;
   }
 
-  /** Where the worker finds the module: in the mlc-pipe package or in the project. */
-  private moduleRef(job: StageJob): ModuleRef | undefined {
-    if (job.kind !== 'module') return undefined;
-    const inPackage = path.relative(packageRoot(), job.module.path);
-    if (!inPackage.startsWith('..') && !path.isAbsolute(inPackage)) return { builtin: posix(inPackage) };
-    const inProject = path.relative(this.opts.projectRoot, job.module.path);
-    if (inProject.startsWith('..') || path.isAbsolute(inProject)) {
-      throw new StageError(
-        job.id,
-        `its module ${job.module.path} is outside the project ${this.opts.projectRoot}, so no worker can find it`,
-        {
-          hint: 'keep stage modules inside the project folder (the folder with package.json), which every worker checks out',
-        },
-      );
-    }
-    return { project: posix(inProject) };
-  }
-
-  /** Puts each input in the store (once); returns input path → hash. */
-  private shipInputs(job: StageJob): Record<string, string> {
-    const inputs: Record<string, string> = {};
-    for (const rel of job.inputs) {
-      const h = this.opts.hashes.hash(rel);
-      if (h === null)
-        throw new StageError(job.id, `input ${rel} does not exist`, {
-          hint: 'run the stage that produces it, or create it',
-        });
-      if (!this.opts.store.hasObject(h)) this.opts.store.store({ [rel]: h }, this.opts.hashes);
-      inputs[rel] = h;
-    }
-    this.opts.hashes.save();
-    return inputs;
-  }
-
   async run(job: StageJob, io: StageIO, limits?: StageLimits): Promise<HostedResult> {
     if (io.signal.aborted) throw new StageError(job.id, 'cancelled before it started');
     if (this.redis.isLost) throw new StageError(job.id, await this.redis.lost);
@@ -209,18 +171,7 @@ export class BullmqExecutor implements Executor {
 
   /** The job data of `job` on a worker with `resources` (its inputs put in the store first). */
   jobData(job: StageJob, resources: Resources, timeout?: number): QueueJobData {
-    return {
-      v: 1,
-      job: { ...job, cwd: '', outputs: Object.fromEntries(Object.keys(job.outputs).map((o) => [o, o])) },
-      wdir: posix(path.relative(this.opts.projectRoot, this.opts.workingDir)),
-      module: this.moduleRef(job),
-      codeFiles: this.opts.codeFiles?.get(job.id),
-      inputs: this.shipInputs(job),
-      store: this.opts.store.dir,
-      timeout,
-      resources,
-      enqueuedAt: now(),
-    };
+    return queueJobData(this.opts, job, resources, timeout);
   }
 
   /** Enqueues `data` as job `jobId` on its class's queue; resolves with the worker's result. */
