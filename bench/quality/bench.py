@@ -16,6 +16,11 @@
       of each seed's difference, curve plots and report-<mode>.md in OUT; with --results the summary
       JSON and plot also as DIR/<set>-<mode>.{json,svg}. Where torch-init ran: the init/order split
       (report-split.md, DIR/<set>-split.json): each arm over its seeds, each comparison over the seeds both ran.
+  bench.py precision FP32OUT BF16OUT [--results DIR]
+      bf16 against fp32 per arm (ours, torch) over the seeds both folders finished (the same init and
+      order in both): per seed the difference bf16 − fp32 with its test-sampling sd, per arm the mean
+      difference with a paired-t 90 % interval, and ours' difference minus torch's (report-bf16-vs-fp32.md
+      in BF16OUT; DIR/<set>-bf16-vs-fp32.json with --results).
 """
 import json, os, subprocess, sys, time
 
@@ -372,6 +377,71 @@ def split(out, results=None):
     return text
 
 
+def precision(fp32_out, low_out, results=None):
+    """bf16 against fp32 per arm, paired by seed: OUT folders of one data set run in each precision
+    (`run --precision`), whose seeds share the init and the order (ours draws both from the seed;
+    torch reads ours'). Per seed and arm (ours, torch) the final all-heads accuracy in each precision
+    and the difference bf16 − fp32 with its test-sampling sd; per arm the mean difference with a
+    paired-t 90 % CI, and ours' difference minus torch's (does our bf16 lose more than PyTorch's
+    autocast?), for all three metrics. RESULTS/<set>-<low>-vs-fp32.json with --results."""
+    from scipy import stats
+    cfgs = [json.load(open(os.path.join(o, "config.json"))) for o in (fp32_out, low_out)]
+    if cfgs[0].get("precision", "fp32") != "fp32" or cfgs[1].get("precision", "fp32") == "fp32":
+        raise SystemExit(f"precision: {fp32_out} must hold fp32 runs and {low_out} low-precision ones")
+    low = cfgs[1]["precision"]
+    meta = json.load(open(os.path.join(cfgs[1]["data"], "meta.json")))
+    arms = ("ours", "torch")
+    res = {}
+    for name in os.listdir(low_out):
+        if name.startswith("seed") and name[4:].isdigit():
+            r = {(arm, pr): side(os.path.join(o, name, arm), meta) for arm in arms for pr, o in (("fp32", fp32_out), (low, low_out))}
+            if all(r.values()):
+                res[int(name[4:])] = r
+    if len(res) < 2:
+        return f"{low_out} against {fp32_out}: fewer than 2 seeds with all four runs\n"
+    set_name = "fashion" if meta["set"].startswith("fashion") else meta["set"]
+    lines = [f"#### {meta['set']}, {low} against fp32, paired by seed ({len(res)} seeds, same init and order in both precisions; "
+             f"{len(meta['train'])} train / {len(meta['test'])} test at {meta['size'][0]}x{meta['size'][1]}, {cfgs[1]['epochs']} epochs)", "",
+             "Final test accuracy, all heads right. ours: precision " + low + "; PyTorch: autocast " + low + ". Test-noise sd: the sd of the",
+             "difference that drawing the test images alone gives.", "",
+             f"| seed | mlc-pipe fp32 | mlc-pipe {low} | difference | test-noise sd | PyTorch fp32 | PyTorch {low} | difference | test-noise sd |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    summary = {"set": meta["set"], "precision": low, "seeds": sorted(res), "per_seed": {}}
+    for s_, r in sorted(res.items()):
+        cells = []
+        for arm in arms:
+            a, b = r[(arm, "fp32")], r[(arm, low)]
+            dd = b["right"].astype(float) - a["right"].astype(float)
+            cells.append(f"{a['all_heads'][-1]:.3f} | {b['all_heads'][-1]:.3f} | {dd.mean():+.3f} | {dd.std() / np.sqrt(len(dd)):.3f}")
+            summary["per_seed"].setdefault(s_, {})[arm] = {pr: {m: r[(arm, pr)][m][-1] for m in METRICS + ("loss",)} for pr in ("fp32", low)}
+        lines.append(f"| {s_} | " + " | ".join(cells) + " |")
+    lines.append("")
+
+    def ci(d):
+        half = stats.t.ppf(0.95, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
+        return [float(d.mean() - half), float(d.mean() + half)]
+
+    for m in METRICS:
+        label = {"all_heads": "all heads", "head_mean": "head mean", "auc": "head AUC"}[m]
+        d = {arm: np.array([r[(arm, low)][m][-1] - r[(arm, "fp32")][m][-1] for r in res.values()]) for arm in arms}
+        dd = d["ours"] - d["torch"]
+        summary[m] = {arm: {"mean_diff": float(d[arm].mean()), "diff_sd": float(d[arm].std(ddof=1)), "ci90": ci(d[arm]),
+                            "lower_in": int((d[arm] < 0).sum())} for arm in arms}
+        summary[m]["ours_minus_torch"] = {"mean": float(dd.mean()), "sd": float(dd.std(ddof=1)), "ci90": ci(dd)}
+        parts = [f"{'mlc-pipe' if arm == 'ours' else 'PyTorch'} {d[arm].mean() * 100:+.1f} points, 90 % CI [{ci(d[arm])[0] * 100:+.1f}, {ci(d[arm])[1] * 100:+.1f}]"
+                 f" (lower in {int((d[arm] < 0).sum())} of {len(d[arm])} seeds)" for arm in arms]
+        lines.append(f"- {label}, {low} − fp32: " + "; ".join(parts) + f"; mlc-pipe's difference minus PyTorch's {dd.mean() * 100:+.1f} points,"
+                     f" 90 % CI [{ci(dd)[0] * 100:+.1f}, {ci(dd)[1] * 100:+.1f}].")
+    loss = lambda arm, pr: " / ".join(f"{v:.3f}" for v in np.mean([r[(arm, pr)]["loss"] for r in res.values()], 0))
+    lines += ["", "Training loss per epoch, mean over seeds: " + "; ".join(f"{'mlc-pipe' if arm == 'ours' else 'PyTorch'} {pr} {loss(arm, pr)}"
+                                                                          for arm in arms for pr in ("fp32", low)) + "."]
+    if results:
+        json.dump(summary, open(os.path.join(results, f"{set_name}-{low}-vs-fp32.json"), "w"), indent=1)
+    text = "\n".join(lines) + "\n"
+    open(os.path.join(low_out, f"report-{low}-vs-fp32.md"), "w").write(text)
+    return text
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "run":
         import argparse
@@ -387,6 +457,11 @@ if __name__ == "__main__":
         run(pairs, seeds(a.seeds), a.epochs, a.curve_n, a.arms.split(","), int(a.jobs) if a.jobs.isdigit() else a.jobs, a.paired_first, a.precision)
         for _, out in pairs:
             print(report(out, "paired") + report(out, "unpaired") + split(out))
+    elif sys.argv[1] == "precision":  # precision FP32OUT LOWOUT [--results DIR]
+        args = sys.argv[2:]
+        results = args[args.index("--results") + 1] if "--results" in args else None
+        o = [x for x in args if x not in ("--results", results)]
+        print(precision(o[0], o[1], results))
     else:  # report OUT [OUT ...] [--results DIR]
         args = sys.argv[2:]
         results = args[args.index("--results") + 1] if "--results" in args else None

@@ -89,10 +89,26 @@ def load_mlc(model_dir):
     return units, sd
 
 
+class NarrowResNet18(R.ResNet18):
+    """The reference's ResNet18 with stage widths base, 2·base, 4·base, 8·base (ours with
+    `width_multiplier`, e.g. 16/32/64/128 at 0.25 as the recipes run it); the reference's forward."""
+
+    def __init__(self, heads, base):
+        torch.nn.Module.__init__(self)
+        layers, c = [R.conv_bn(3, base, 3, 2), torch.nn.MaxPool2d(3, 2, 1), torch.nn.ReLU()], base
+        for f, s in [(base, 1), (2 * base, 2), (4 * base, 2), (8 * base, 2)]:
+            layers += [R.Block(c, f, s, True), R.Block(f, f, 1, False)]
+            c = f
+        self.body = torch.nn.Sequential(*layers)
+        self.heads = torch.nn.ModuleList(torch.nn.Linear(c, n) for n in heads)
+
+
 def reference_model(model_dir):
-    """The reference ResNet18 holding our folder's weights (num_batches_tracked left at 0)."""
+    """The reference ResNet18 holding our folder's weights (num_batches_tracked left at 0); a
+    narrower one (NarrowResNet18) when the folder's stem has fewer than 64 filters."""
     units, sd = load_mlc(model_dir)
-    m = R.ResNet18(units)
+    base = sd["body.0.0.weight"].shape[0]
+    m = R.ResNet18(units) if base == 64 else NarrowResNet18(units, base)
     missing, unexpected = m.load_state_dict(sd, strict=False)
     missing = [k for k in missing if not k.endswith("num_batches_tracked")]
     if missing or unexpected:
