@@ -1,9 +1,10 @@
 /**
  * Launches the N rank processes of one data-parallel run on this machine and waits for them: real
  * child processes (bin/train-rank.js), rank 0 serving the c10d TCPStore on a free loopback port
- * that the launcher hands to the others. The run fails as soon as any rank fails: the others are
- * killed, and the message names the rank, its host and what happened to it (a rank killed by a
- * signal is named rather than the peers whose collectives then failed).
+ * that the launcher hands to the others. The run fails as soon as any rank fails: the others get a
+ * short grace to report their own failure, then are killed, and the message names the rank, its
+ * host and what happened to it. A rank killed by a signal the launcher did not send is named
+ * first, rather than the peers whose collectives then failed, whichever reached the launcher first.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { hostname } from 'node:os';
@@ -55,11 +56,18 @@ export function launchRanks(o: LaunchOptions): Promise<unknown> {
   const children: ChildProcess[] = [];
   const failures: Failure[] = [];
   const exited = new Set<number>();
+  /** Ranks the launcher itself killed (after a failure, or cancelled): their signal is no cause. */
+  const killed = new Set<number>();
   let refused = false;
   let result: unknown;
   return new Promise((resolve, reject) => {
     let killTimer: NodeJS.Timeout | undefined;
-    const killAll = () => children.forEach((c, r) => !exited.has(r) && c.kill('SIGKILL'));
+    const killAll = () =>
+      children.forEach((c, r) => {
+        if (exited.has(r) || killed.has(r)) return;
+        killed.add(r);
+        c.kill('SIGKILL');
+      });
     const fail = (f: Failure) => {
       failures.push(f);
       killTimer ??= setTimeout(killAll, GRACE_MS);
@@ -99,12 +107,13 @@ export function launchRanks(o: LaunchOptions): Promise<unknown> {
       });
       child.on('exit', (code, signal) => {
         exited.add(rank);
-        if (signal && !killTimer) fail({ rank, what: `was killed by ${signal}`, primary: true });
+        // A signal the launcher did not send is a cause, even when a peer's failed collective (the
+        // connection this rank held, reset) was reported before this exit.
+        if (signal && !killed.has(rank)) fail({ rank, what: `was killed by ${signal}`, primary: true });
         else if (code !== 0 && !reported && !killTimer) {
           const tail = stderr.trim().split('\n').slice(-3).join(' | ');
           fail({ rank, what: `exited with code ${code}${tail ? `: ${tail}` : ''}`, primary: true });
         }
-        if (failures.length) killAll();
         settle();
       });
       const start: RankStart = {

@@ -21,6 +21,7 @@ import { makeDemoDataset } from '../../../src/data/demo/index.ts';
 import { distUnavailable } from '../../../src/engine/distributed/process-group.ts';
 import { STAGE_API, tempProject } from '../project.ts';
 import { startRedis, type RedisServer } from '../redis-server.ts';
+import { tinyTrainStage } from '../../train/distributed/tiny-train.ts';
 import {
   checkout,
   descendants,
@@ -54,25 +55,15 @@ export default defineStage({
 `;
 
 const EPOCHS = 8;
-const trainPipeline = (ckpt: string) => `stages:
-  train:
-    uses: train
-    with:
-      train_labels: data/train.txt
-      val_labels: data/val.txt
-      classes: data/classes.json
-      width_multiplier: 0.0625
-      height: 16
-      width: 32
-      epochs: ${EPOCHS}
-      batch_size: 8
-      engine: native
-      threads: 1
-      checkpoint_dir: ${ckpt}
-      resume: auto
-      distributed: { ranks: 2, timeout_s: 30, gang_timeout_s: 300 }
-      out: models/run
-`;
+const trainPipeline = (ckpt: string) =>
+  `stages:\n${tinyTrainStage('train', {
+    epochs: EPOCHS,
+    batch_size: 8,
+    checkpoint_dir: ckpt,
+    resume: 'auto',
+    distributed: '{ ranks: 2, timeout_s: 30, gang_timeout_s: 300 }',
+    out: 'models/run',
+  })}`;
 
 /** A project training a tiny model on 2 ranks; checkpoints in a folder every worker shares. */
 async function trainProject(queue: string) {

@@ -14,30 +14,21 @@ import { makeDemoDataset } from '../../../src/data/demo/index.ts';
 import { distUnavailable } from '../../../src/engine/distributed/process-group.ts';
 import { tempProject } from '../../runner/project.ts';
 import { descendants } from '../../processes.ts';
+import { tinyTrainStage } from './tiny-train.ts';
 
 /** The train-rank processes descending from this test process, in pid order (rank 0 first: forked first). */
 const rankPids = () => descendants(process.pid, 'train-rank.js').sort((a, b) => a - b);
 
 const EPOCHS = 8;
-const pipeline = (syncBn: boolean) => `stages:
-  train:
-    uses: train
-    with:
-      train_labels: data/train.txt
-      val_labels: data/val.txt
-      classes: data/classes.json
-      width_multiplier: 0.0625
-      height: 16
-      width: 32
-      epochs: ${EPOCHS}
-      batch_size: 8
-      engine: native
-      threads: 1
-      checkpoint_dir: ckpt/train
-      resume: auto
-      distributed: { ranks: 2, sync_bn: ${syncBn}, timeout_s: 15 }
-      out: models/run
-`;
+const pipeline = (syncBn: boolean) =>
+  `stages:\n${tinyTrainStage('train', {
+    epochs: EPOCHS,
+    batch_size: 8,
+    checkpoint_dir: 'ckpt/train',
+    resume: 'auto',
+    distributed: `{ ranks: 2, sync_bn: ${syncBn}, timeout_s: 15 }`,
+    out: 'models/run',
+  })}`;
 
 describe.skipIf(distUnavailable() !== undefined)('a distributed train stage under the runner', () => {
   for (const { rank, syncBn } of [

@@ -12,28 +12,21 @@ import { runPipeline } from '../../../src/index.ts';
 import { makeDemoDataset } from '../../../src/data/demo/index.ts';
 import { distUnavailable } from '../../../src/engine/distributed/process-group.ts';
 import { tempProject } from '../../runner/project.ts';
+import { tinyTrainStage } from './tiny-train.ts';
 
-const stage = (out: string, distributed: string) => `  ${out}:
-    uses: train
-    with:
-      train_labels: data/train.txt
-      val_labels: data/val.txt
-      classes: data/classes.json
-      width_multiplier: 0.0625
-      height: 16
-      width: 32
-      epochs: 2
-      batch_size: 10
-      engine: native
-      threads: 1
-      seed: 3
-      out: models/${out}${distributed}
-`;
+const stage = (out: string, distributed?: string) =>
+  tinyTrainStage(out, {
+    epochs: 2,
+    batch_size: 10,
+    seed: 3,
+    out: `models/${out}`,
+    ...(distributed ? { distributed } : {}),
+  });
 
 describe.skipIf(distUnavailable() !== undefined)('a distributed train stage against one process', () => {
   it('ranks: 2 with sync_bn trains the weights of one process; per-rank batch norm does not', async () => {
     const dir = tempProject({
-      'p.yaml': `stages:\n${stage('one', '')}${stage('sync', '\n      distributed: { ranks: 2, sync_bn: true }')}${stage('perrank', '\n      distributed: { ranks: 2 }')}`,
+      'p.yaml': `stages:\n${stage('one')}${stage('sync', '{ ranks: 2, sync_bn: true }')}${stage('perrank', '{ ranks: 2 }')}`,
     });
     // 36 training images at batch 10: 4 batches per epoch, the last of 6 (3 rows per rank)
     await makeDemoDataset('plates', { out: path.join(dir, 'data'), n: 72, seed: 5, valFraction: 0.25 });
