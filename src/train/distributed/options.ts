@@ -48,7 +48,7 @@ export const distributedSchema = Type.Object(
   {
     additionalProperties: false,
     description:
-      'Data-parallel training on c10d (Gloo on CPU): { ranks: N, sync_bn?, timeout_s? }. Needs engine: native; threads is per rank and the stage asks the scheduler for ranks × threads CPU slots. Defaults to none (one process).',
+      'Data-parallel training on c10d (Gloo on CPU): { ranks: N, sync_bn?, overlap?, timeout_s?, gang_timeout_s? }. Needs engine: native; threads is per rank and the stage asks the scheduler for ranks × threads CPU slots. Defaults to none (one process).',
   },
 );
 
