@@ -10,13 +10,16 @@
 # arm, unpaired and paired by seed); --table only prints them.
 #
 #   bench/recipes/seeds.sh --pipeline pipelines/quickstart.yaml [--seeds 0,1,2] [--precisions fp32,bf16]
-#                          [--code DIR] [--label after] [--work /tmp/recipes] [--threads 1] [--table]
+#                          [--code DIR] [--label after] [--work /tmp/recipes] [--threads 1] [--set KEY=VALUE]... [--table]
 #
 # --code runs another checkout's bin/mlc-pipe.js (e.g. a worktree with a fix reverted; label it).
+# --set passes -S KEY=VALUE to every run (repeatable; label the arm), e.g. a neutral perturbation
+# --set stages.train.with.lr=0.0020002 (lr × (1 + 1e-4)) for the seed-paired spread that rounding
+# differences alone give (a chaos baseline for a precision's paired differences).
 # One run at a time, under nice -n 10. The report folder is reports/<pipeline file name>.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
-pipeline='' seeds=0,1,2 precisions=fp32,bf16 code=$here label=main work=/tmp/recipes threads=1 table_only=0
+pipeline='' seeds=0,1,2 precisions=fp32,bf16 code=$here label=main work=/tmp/recipes threads=1 table_only=0 sets=()
 while [ $# -gt 0 ]; do
   case $1 in
     --pipeline) pipeline=$2; shift 2 ;;
@@ -26,6 +29,7 @@ while [ $# -gt 0 ]; do
     --label) label=$2; shift 2 ;;
     --work) work=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
+    --set) sets+=(-S "$2"); shift 2 ;;
     --table) table_only=1; shift ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
@@ -51,7 +55,7 @@ if [ "$table_only" = 0 ]; then
       log=$dir/run-$p-s$s.log
       echo "== $name $label $p seed $s ($(date -u +%H:%M:%S), load $(cut -d' ' -f1-3 /proc/loadavg))"
       (cd "$dir" && nice -n 10 /usr/bin/time -f '%U %S' -o "$dir/cpu-$p-s$s.txt" node "$code/bin/mlc-pipe.js" run "pipelines/$name.yaml" --stage evaluate -j 1 \
-        --threads "$threads" --precision "$p" -S "stages.train.with.seed=$s" --plain) > "$log" 2>&1 ||
+        --threads "$threads" --precision "$p" -S "stages.train.with.seed=$s" ${sets[@]+"${sets[@]}"} --plain) > "$log" 2>&1 ||
         { echo "run failed, see $log" >&2; tail -5 "$log" >&2; continue; }
       acc=$(node -e "console.log(JSON.parse(require('fs').readFileSync(process.argv[1])).summary.all_heads_acc)" "$dir/reports/$name/metrics.json")
       train_s=$(sed -n 's/^✔ train \[.*\] (\([0-9.]*\)s)$/\1/p' "$log" | tail -1)
