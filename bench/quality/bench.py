@@ -8,7 +8,7 @@
       init in torch-own's order: splits init from order, see split()). Finished arms are skipped;
       J arms at once, first set first (see run()). --precision bf16: ours in mixed precision, PyTorch
       under autocast bf16 (an OUT holds one precision).
-  bench.py report OUT [OUT ...] [--results DIR]
+  bench.py report OUT [OUT ...] [--results DIR] [--seeds 30-49]
       both tables from the finished seeds: paired (ours vs torch) and unpaired (ours vs torch-own).
       One scorer for both sides: test all-heads accuracy (the reference's rule: a label of -1 counts
       as right) and the mean per-head accuracy; the differences with a 90 % t interval (paired t;
@@ -16,6 +16,7 @@
       of each seed's difference, curve plots and report-<mode>.md in OUT; with --results the summary
       JSON and plot also as DIR/<set>-<mode>.{json,svg}. Where torch-init ran: the init/order split
       (report-split.md, DIR/<set>-split.json): each arm over its seeds, each comparison over the seeds both ran.
+      --seeds: both tables over those seeds alone (a replication's subset), printed only, no file written.
   bench.py precision FP32OUT BF16OUT [--results DIR]
       bf16 against fp32 per arm (ours, torch) over the seeds both folders finished (the same init and
       order in both): per seed the difference bf16 − fp32 with its test-sampling sd, per arm the mean
@@ -178,10 +179,10 @@ def side(d, meta):
     return r
 
 
-def collect(out, meta, arm):
+def collect(out, meta, arm, only=None):
     res = {}
     for name in sorted(os.listdir(out), key=lambda n: int(n[4:]) if n[4:].isdigit() else -1):
-        if name.startswith("seed"):
+        if name.startswith("seed") and (only is None or (name[4:].isdigit() and int(name[4:]) in only)):
             a, b = side(os.path.join(out, name, "ours"), meta), side(os.path.join(out, name, arm), meta)
             if a and b:
                 res[int(name[4:])] = {"ours": a, "torch": b}
@@ -262,21 +263,24 @@ def stats_of(ours, theirs, paired):
     return o
 
 
-def report(out, mode, results=None):
+def report(out, mode, results=None, only=None):
     """The markdown table of one mode (paired: ours vs torch; unpaired: ours vs torch-own) over the
-    finished seeds, curves-<mode>.svg in OUT, and the summary (also RESULTS/<set>-<mode>.json)."""
+    finished seeds, curves-<mode>.svg in OUT, and the summary (also RESULTS/<set>-<mode>.json).
+    `only` (a set of seeds): those seeds alone, printed, no file written (a replication's subset)."""
     cfg = json.load(open(os.path.join(out, "config.json")))
     meta = json.load(open(os.path.join(cfg["data"], "meta.json")))
-    res = collect(out, meta, MODES[mode])
+    res = collect(out, meta, MODES[mode], only)
     if len(res) < 2:
         return f"{out} {mode}: fewer than 2 finished seeds\n"
     name = ("fashion" if meta["set"].startswith("fashion") else meta["set"]) + ("" if cfg.get("precision", "fp32") == "fp32" else "-" + cfg["precision"])
-    svgs = [os.path.join(out, f"curves-{mode}.svg")] + ([os.path.join(results, f"{name}-{mode}.svg")] if results else [])
+    if only is not None:
+        results = None
+    svgs = ([os.path.join(out, f"curves-{mode}.svg")] if only is None else []) + ([os.path.join(results, f"{name}-{mode}.svg")] if results else [])
     for p in svgs:
         svg(res, p, f"{meta['set']} {mode} ({len(res)} seeds)", "all_heads")
     paired = mode == "paired"
     prec = cfg.get("precision", "fp32")
-    lines = [f"#### {meta['set']}, {mode}{'' if prec == 'fp32' else f', {prec} (ours: precision bf16; PyTorch: autocast bf16)'} ({len(res)} seeds, {len(meta['train'])} train / {len(meta['test'])} test at {meta['size'][0]}x{meta['size'][1]}, {cfg['epochs']} epochs)", "",
+    lines = [f"#### {meta['set']}, {mode}{'' if prec == 'fp32' else f', {prec} (ours: precision bf16; PyTorch: autocast bf16)'} ({len(res)} seeds{'' if only is None else f' {min(res)}-{max(res)}'}, {len(meta['train'])} train / {len(meta['test'])} test at {meta['size'][0]}x{meta['size'][1]}, {cfg['epochs']} epochs)", "",
              "Final test accuracy, all heads right (the mean per-head accuracy beside it). The test-noise column: the sd of the difference that drawing",
              "the test images alone gives (from the images one side gets right and the other wrong).", "",
              "| seed | mlc-pipe | PyTorch | difference | test-noise sd | head mean mlc-pipe | head mean PyTorch |", "|---|---|---|---|---|---|---|"]
@@ -305,7 +309,7 @@ def report(out, mode, results=None):
     lines += ["", "Training loss per epoch (mean over the epoch's batches), mean over seeds: mlc-pipe "
               + " / ".join(f"{v:.3f}" for v in np.mean([r["ours"]["loss"] for r in res.values()], 0)) + "; PyTorch "
               + " / ".join(f"{v:.3f}" for v in np.mean([r["torch"]["loss"] for r in res.values()], 0)) + "."]
-    if paired:
+    if paired and only is None:
         st = summary["all_heads"]
         diffs = [(r["ours"]["all_heads"][-1] - r["torch"]["all_heads"][-1]) * 100 for r in res.values()]
         for p in [os.path.join(out, "diff-paired.svg")] + ([os.path.join(results, f"{name}-paired-diff.svg")] if results else []):
@@ -313,7 +317,8 @@ def report(out, mode, results=None):
     if results:
         json.dump(summary, open(os.path.join(results, f"{name}-{mode}.json"), "w"), indent=1)
     text = "\n".join(lines) + "\n"
-    open(os.path.join(out, f"report-{mode}.md"), "w").write(text)
+    if only is None:
+        open(os.path.join(out, f"report-{mode}.md"), "w").write(text)
     return text
 
 
@@ -462,8 +467,12 @@ if __name__ == "__main__":
         results = args[args.index("--results") + 1] if "--results" in args else None
         o = [x for x in args if x not in ("--results", results)]
         print(precision(o[0], o[1], results))
-    else:  # report OUT [OUT ...] [--results DIR]
+    else:  # report OUT [OUT ...] [--results DIR] [--seeds SPEC: those seeds alone, printed, no file written]
         args = sys.argv[2:]
         results = args[args.index("--results") + 1] if "--results" in args else None
-        for o in [x for x in args if x not in ("--results", results)]:
-            print(report(o, "paired", results) + "\n" + report(o, "unpaired", results) + "\n" + split(o, results))
+        only = set(seeds(args[args.index("--seeds") + 1])) if "--seeds" in args else None
+        for o in [x for x in args if x not in ("--results", results, "--seeds") and not (only is not None and x == args[args.index("--seeds") + 1])]:
+            if only is not None:
+                print(report(o, "paired", only=only) + "\n" + report(o, "unpaired", only=only))
+            else:
+                print(report(o, "paired", results) + "\n" + report(o, "unpaired", results) + "\n" + split(o, results))
