@@ -2,10 +2,12 @@
 
   bench.py run DATA OUT [DATA OUT ...] --seeds 0-9 --epochs 5 [--curve-n N] [--jobs J] [--arms ours,torch,torch-own]
                 [--precision fp32|bf16]
-      per seed, up to four arms into OUT/seedS/: ours (our natural run: its seed's init and order; it writes
+      per seed, up to five arms into OUT/seedS/: ours (our natural run: its seed's init and order; it writes
       the init and order.json), torch (paired: PyTorch from our init, converted, in our order),
-      torch-own (unpaired: PyTorch's own init and order for the seed) and torch-init (PyTorch from our
-      init in torch-own's order: splits init from order, see split()). Finished arms are skipped;
+      torch-own (unpaired: PyTorch's own init and order for the seed), torch-init (PyTorch from our
+      init in torch-own's order: splits init from order, see split()) and torch-apart (torch-own's init,
+      its order from a generator seeded apart: torch-own's init and order share one mt19937 stream's
+      words, ours do not). Finished arms are skipped;
       J arms at once, first set first (see run()). --precision bf16: ours in mixed precision, PyTorch
       under autocast bf16 (an OUT holds one precision).
   bench.py report OUT [OUT ...] [--results DIR] [--seeds 30-49]
@@ -49,6 +51,10 @@ def commands(data, d, s, extra):
         # so this arm sees exactly torch-own's order and differs from it in the init only, and from torch in the order only.
         "torch-init": ["/usr/bin/python3", os.path.join(HERE, "torch_epochs.py"), data, os.path.join(d, "torch-init"), "--seed", str(s),
                        "--init", os.path.join(d, "ours", "init")] + extra,
+        # torch-own's init (torch.manual_seed(s)), its order from a generator seeded apart: torch-own draws both from
+        # two copies of one mt19937 stream (the same words); this arm decouples them, as ours are.
+        "torch-apart": ["/usr/bin/python3", os.path.join(HERE, "torch_epochs.py"), data, os.path.join(d, "torch-apart"), "--seed", str(s),
+                        "--order-seed", str(s + 1000003)] + extra,
     }
 
 
@@ -67,7 +73,7 @@ def run(pairs, seed_list, epochs, curve_n=None, arms=("ours", "torch", "torch-ow
     import threading
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MLC_PIPE_THREADS": "1"}
     extra = ["--epochs", str(epochs)] + (["--curve-n", str(curve_n)] if curve_n else []) + ["--precision", precision]
-    order = {"ours": 0, "torch-own": 1, "torch": 2, "torch-init": 3}
+    order = {"ours": 0, "torch-own": 1, "torch": 2, "torch-init": 3, "torch-apart": 4}
     tasks = []
     for data, out in pairs:
         os.makedirs(out, exist_ok=True)
@@ -322,9 +328,9 @@ def report(out, mode, results=None, only=None):
     return text
 
 
-SPLIT_ARMS = ("ours", "torch", "torch-init", "torch-own")
+SPLIT_ARMS = ("ours", "torch", "torch-init", "torch-own", "torch-apart")
 SPLIT_LABEL = {"ours": "mlc-pipe", "torch": "PyTorch, our init + our order", "torch-init": "PyTorch, our init + its order",
-               "torch-own": "PyTorch, its init + its order"}
+               "torch-own": "PyTorch, its init + its order", "torch-apart": "PyTorch, its init + an order seeded apart"}
 
 
 def split(out, results=None):
@@ -352,6 +358,8 @@ def split(out, results=None):
     summary = {"set": meta["set"], "arms": SPLIT_LABEL, "per_seed": {s_: {a: {m: r[a][m][-1] for m in METRICS} for a in r} for s_, r in res.items()}}
     for a in SPLIT_ARMS:
         ss = have(a)
+        if len(ss) < 2:
+            continue
         v = {m: np.array([res[k][a][m][-1] for k in ss]) for m in METRICS}
         summary[a] = {"seeds": ss, **{m: {"mean": float(v[m].mean()), "sd": float(v[m].std(ddof=1))} for m in METRICS}}
         lines.append(f"| {SPLIT_LABEL[a]} (`{a}`) | {len(ss)} | {v['all_heads'].mean():.3f} ± {v['all_heads'].std(ddof=1):.3f} |"
@@ -360,7 +368,8 @@ def split(out, results=None):
     for a, b, what in (("torch-init", "torch-own", "init alone (same order, same engine)"),
                        ("ours", "torch-init", "order alone (same init; engines differ, see the paired table)"),
                        ("torch", "torch-init", "order alone (same init, same engine)"),
-                       ("torch", "torch-own", "init and order (same engine)")):
+                       ("torch", "torch-own", "init and order (same engine)"),
+                       ("torch-apart", "torch-own", "init and order coupled or not (same init, same engine)")):
         ss = have(a, b)
         if len(ss) < 3:
             continue

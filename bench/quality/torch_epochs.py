@@ -7,6 +7,10 @@ Paired: --init (our folder, through torch_convert.py) and --order (the shared or
 Unpaired: torch.manual_seed(S) init and torch.randperm order, as torch_reference.py's train mode.
 --init without --order: our init in PyTorch's own order for S (the order comes from a generator seeded
 by S alone, so it is the unpaired run's order). OUT/order.json: the order it trained in.
+--order-seed N: the order generator seeded by N instead of S. torch_reference.py seeds init and order
+with the same S: two copies of one mt19937 stream (randperm takes word % (n − i), uniform_ a float its
+low 24 bits, word for word), so its init and order come from the same words; --order-seed S + 1000003
+keeps PyTorch's own init and draws the order from a stream of its own, as ours does.
 --curve-n N: epochs before the last score only the first N test images; the last scores them all.
 --precision bf16: PyTorch's CPU autocast to bfloat16 around the forward pass (training and test), the
 loss in fp32 on the logits cast back, as torch_reference.py's --amp bf16; fp32 by default.
@@ -25,6 +29,7 @@ def main():
     ap.add_argument("data"), ap.add_argument("out")
     ap.add_argument("--seed", type=int, default=0), ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--init"), ap.add_argument("--order"), ap.add_argument("--curve-n", type=int)
+    ap.add_argument("--order-seed", type=int, help="seed of the order generator (default: --seed)")
     ap.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
     a = ap.parse_args()
     torch.set_num_threads(1)
@@ -38,7 +43,7 @@ def main():
     vx = load("test.bin", len(meta["test"]))
     model = C.reference_model(a.init) if a.init else C.R.ResNet18(heads)
     order = json.load(open(a.order)) if a.order else None
-    g = torch.Generator().manual_seed(a.seed)
+    g = torch.Generator().manual_seed(a.seed if a.order_seed is None else a.order_seed)
     opt = torch.optim.Adam(model.parameters(), 1e-3)
     amp = (lambda: torch.autocast("cpu", dtype=torch.bfloat16)) if a.precision == "bf16" else contextlib.nullcontext
     curve, drawn = [], []
