@@ -64,8 +64,7 @@ function gradients(precision: 'fp32' | 'bf16'): { loss: number; grads: Float32Ar
 const f32 = gradients('fp32');
 const b16 = gradients('bf16');
 setPrecision('fp32');
-const norm = (a: Float32Array, r?: Float32Array) =>
-  Math.sqrt(a.reduce((s, v, i) => s + (v - (r ? r[i]! : 0)) ** 2, 0));
+const norm = (a: Float32Array, r?: Float32Array) => Math.sqrt(a.reduce((s, v, i) => s + (v - (r ? r[i]! : 0)) ** 2, 0));
 const dot = (a: Float32Array, r: Float32Array) => a.reduce((s, v, i) => s + v * r[i]!, 0);
 const rows = model.trainableWeights.map((v, i) => ({
   name: v.originalName,
