@@ -42,7 +42,11 @@ def rank_main(rank, a, port, out):
             times.append((time.perf_counter() - t) * 1000)
     if rank == 0:
         out.put(statistics.median(times))
+        out.close()
+        out.join_thread()
     dist.destroy_process_group()
+    # torch 1.13 can deadlock tearing down DDP's Reducer at interpreter exit (bench/quality/torch_steps.py)
+    os._exit(0)
 
 
 def main():
