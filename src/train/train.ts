@@ -55,7 +55,13 @@ export interface TrainOutcome {
 /** This rank's side of the data-parallel loop; rank 0 logs whether the all-reduce overlaps the backward pass. */
 function distribution(p: TrainOptions, ctx: TrainIO, group: ProcessGroup, lead: boolean) {
   const threads = resolveThreads(p.threads, ctx.cpus);
-  const { overlap, why } = resolveOverlap(p.distributed?.overlap, ctx.localRanks ?? group.size, threads);
+  const wanted = resolveOverlap(p.distributed?.overlap, ctx.localRanks ?? group.size, threads);
+  // An addon built before the bucket ops (native/src/dist_buckets.cc) reduces after the tape whatever was asked.
+  const overlap = wanted.overlap && group.overlapAvailable;
+  const why =
+    wanted.overlap && !overlap
+      ? `${wanted.why}; this addon lacks the bucket ops, rebuild it with npm run build:native`
+      : wanted.why;
   if (lead) ctx.log(`distributed: gradient all-reduce ${overlap ? 'during' : 'after'} the backward pass (${why})`);
   return dataParallel(group, { syncBatchNorm: p.distributed?.sync_bn, overlap });
 }
